@@ -1,0 +1,103 @@
+//! `mqsim`: MQ Playground's engine on the command line.
+//!
+//! The binary is thin: it parses arguments, reads files, and prints what the
+//! `mqsim` library computes. The browser runs the very same library.
+
+mod report;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use mqsim::{Scenario, SimTime, Simulation};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  the scenario could not be read or is invalid (the message names the field)
+  2  the command line itself is wrong";
+
+/// Simulate Kafka and RabbitMQ scenarios, deterministically.
+#[derive(Debug, Parser)]
+#[command(name = "mqsim", version, about, after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scenario and print per-partition counts, committed offsets and lag.
+    Run {
+        /// The scenario file (JSON), or `-` for standard input.
+        scenario: PathBuf,
+        /// Stop at this virtual time in milliseconds (default: the scenario's duration_ms).
+        #[arg(long, value_name = "MS")]
+        until_ms: Option<u64>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run {
+            scenario,
+            until_ms,
+            format,
+        } => {
+            let scenario = read_scenario(&scenario)?;
+            let until = until_ms.unwrap_or(scenario.file().duration_ms);
+            let mut sim = Simulation::new(&scenario);
+            let mut trace = mqsim::trace::CountingSink::default();
+            sim.run_until(SimTime::from_millis(until), &mut trace);
+            let summary = sim.kafka_summary();
+            match format {
+                Format::Text => print!("{}", report::text(&scenario, &summary)),
+                Format::Json => println!("{}", serde_json::to_string_pretty(&summary)?),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Reads and validates a scenario file, naming the file in every error.
+fn read_scenario(path: &PathBuf) -> anyhow::Result<Scenario> {
+    let from_stdin = path.as_os_str() == "-";
+    let text = if from_stdin {
+        std::io::read_to_string(std::io::stdin())
+            .context("cannot read the scenario from standard input")?
+    } else {
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?
+    };
+    Scenario::from_json(&text).map_err(|err| {
+        let listed = err
+            .to_string()
+            .lines()
+            .map(|line| format!("\n  {line}"))
+            .collect::<String>();
+        let name = if from_stdin {
+            "standard input".to_string()
+        } else {
+            path.display().to_string()
+        };
+        anyhow::anyhow!("{name} is not a valid scenario:{listed}")
+    })
+}

@@ -1,0 +1,58 @@
+//! The plain-text report of `mqsim run`, in the columns of
+//! `kafka-consumer-groups.sh --describe`.
+
+use mqsim::Scenario;
+use mqsim::SimTime;
+use mqsim::kafka::summary::KafkaSummary;
+use std::fmt::Write;
+
+/// The report for `summary`, a run of `scenario`.
+pub fn text(scenario: &Scenario, summary: &KafkaSummary) -> String {
+    let mut out = String::new();
+    let at = SimTime::from_millis(summary.at_ms);
+    let _ = writeln!(out, "{} at {at}", scenario.file().name);
+    for topic in &summary.topics {
+        let _ = writeln!(out, "\nTOPIC {}", topic.name);
+        let _ = writeln!(
+            out,
+            "{:<10} {:>9} {:>15}",
+            "PARTITION", "MESSAGES", "LOG-END-OFFSET"
+        );
+        for p in &topic.partitions {
+            let _ = writeln!(
+                out,
+                "{:<10} {:>9} {:>15}",
+                p.partition, p.messages, p.log_end_offset
+            );
+        }
+    }
+    for group in &summary.groups {
+        let _ = writeln!(
+            out,
+            "\nGROUP {} (generation {})",
+            group.name, group.generation
+        );
+        let _ = writeln!(
+            out,
+            "{:<16} {:<10} {:>15} {:>15} {:>6}  CONSUMER",
+            "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG"
+        );
+        for p in &group.partitions {
+            let or_dash = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
+            let _ = writeln!(
+                out,
+                "{:<16} {:<10} {:>15} {:>15} {:>6}  {}",
+                p.topic,
+                p.partition,
+                or_dash(p.committed_offset),
+                p.log_end_offset,
+                or_dash(p.lag),
+                p.owner.as_deref().unwrap_or("-")
+            );
+        }
+        for m in &group.members {
+            let _ = writeln!(out, "  {} processed {} records", m.name, m.processed);
+        }
+    }
+    out
+}

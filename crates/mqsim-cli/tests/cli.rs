@@ -1,0 +1,114 @@
+//! The `mqsim` binary, run as a user runs it.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const PRESET: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../mqsim/presets/order-notifications.json"
+);
+
+fn mqsim(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mqsim"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mqsim starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("mqsim finishes")
+}
+
+#[test]
+fn run_prints_counts_committed_offsets_and_lag() {
+    let out = mqsim(&["run", PRESET, "--until-ms", "30000"], "");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(text.starts_with("Order notifications at 30.000s"), "{text}");
+    assert!(text.contains("TOPIC orders"), "{text}");
+    assert!(
+        text.contains("CURRENT-OFFSET  LOG-END-OFFSET    LAG  CONSUMER"),
+        "{text}"
+    );
+}
+
+#[test]
+fn json_output_equals_the_library_summary() {
+    let out = mqsim(
+        &["run", PRESET, "--until-ms", "12345", "--format", "json"],
+        "",
+    );
+    assert!(out.status.success());
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+
+    let scenario = mqsim::Scenario::from_json(&std::fs::read_to_string(PRESET).expect("preset"))
+        .expect("valid");
+    let mut sim = mqsim::Simulation::new(&scenario);
+    sim.run_until(mqsim::SimTime::from_millis(12_345), &mut Vec::new());
+    let expected = serde_json::to_value(sim.kafka_summary()).expect("json");
+    assert_eq!(printed, expected);
+    assert_eq!(printed["at_ms"], 12_345);
+    assert!(
+        printed["groups"][0]["partitions"][0]["committed_offset"]
+            .as_u64()
+            .is_some()
+    );
+}
+
+#[test]
+fn an_invalid_scenario_names_every_problem_and_exits_1() {
+    let bad = r#"{"version": 1, "name": "x", "seed": 1,
+        "kafka": {"topics": [{"name": "a", "partitions": 0}],
+                  "producers": [{"name": "p", "topic": "b", "rate_per_sec": 1}]}}"#;
+    let out = mqsim(&["run", "-"], bad);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).expect("utf-8");
+    assert!(
+        err.contains("standard input is not a valid scenario"),
+        "{err}"
+    );
+    assert!(
+        err.contains("kafka.topics[0].partitions: must be 1..=1024, got 0"),
+        "{err}"
+    );
+    assert!(
+        err.contains("kafka.producers[0].topic: no topic named \"b\""),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn malformed_json_names_line_and_column() {
+    let out = mqsim(&["run", "-"], "{\"version\": 1,\n  \"name\": }");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).expect("utf-8");
+    assert!(
+        err.contains("name (line 2, column 11): expected value"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_file_is_reported() {
+    let out = mqsim(&["run", "/nonexistent/scenario.json"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).expect("utf-8");
+    assert!(
+        err.contains("cannot read /nonexistent/scenario.json"),
+        "{err}"
+    );
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    let out = mqsim(&["--help"], "");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(text.contains("Exit codes:"), "{text}");
+}

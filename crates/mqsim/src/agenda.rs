@@ -1,0 +1,114 @@
+//! The agenda: what will happen next, in time order.
+//!
+//! A discrete-event simulation does not tick through every millisecond. It
+//! keeps a queue of scheduled actions and jumps straight to the earliest one.
+//! Actions scheduled for the same millisecond run in the order they were
+//! scheduled: the key is `(time, sequence number)`, and the sequence number
+//! breaks ties, so the order never depends on anything but the scenario.
+
+use crate::time::SimTime;
+use crate::trace::{Event, EventKind, TraceSink};
+use std::collections::BTreeMap;
+
+/// Scheduled actions of type `A`, earliest first.
+#[derive(Debug)]
+pub(crate) struct Agenda<A> {
+    queue: BTreeMap<(SimTime, u64), A>,
+    next_seq: u64,
+}
+
+impl<A> Default for Agenda<A> {
+    fn default() -> Self {
+        Agenda {
+            queue: BTreeMap::new(),
+            next_seq: 0,
+        }
+    }
+}
+
+impl<A> Agenda<A> {
+    pub fn schedule(&mut self, at: SimTime, action: A) {
+        self.queue.insert((at, self.next_seq), action);
+        self.next_seq += 1;
+    }
+
+    /// When the earliest action is due, if any is scheduled.
+    pub fn next_due(&self) -> Option<SimTime> {
+        self.queue.first_key_value().map(|(&(at, _), _)| at)
+    }
+
+    /// Removes and returns the earliest action if it is due at or before `until`.
+    pub fn pop_due(&mut self, until: SimTime) -> Option<(SimTime, A)> {
+        if self.next_due()? > until {
+            return None;
+        }
+        self.queue.pop_first().map(|((at, _), action)| (at, action))
+    }
+}
+
+/// What a handler may do: read the clock, emit events, schedule actions.
+/// Handlers never touch the agenda or the sink directly, which keeps them
+/// free of I/O and easy to test.
+pub(crate) struct Ctx<'a, A> {
+    pub now: SimTime,
+    /// One-way network latency in milliseconds.
+    pub latency_ms: u64,
+    agenda: &'a mut Agenda<A>,
+    sink: &'a mut dyn TraceSink,
+}
+
+impl<'a, A> Ctx<'a, A> {
+    pub fn new(
+        now: SimTime,
+        latency_ms: u64,
+        agenda: &'a mut Agenda<A>,
+        sink: &'a mut dyn TraceSink,
+    ) -> Self {
+        Ctx {
+            now,
+            latency_ms,
+            agenda,
+            sink,
+        }
+    }
+
+    pub fn emit(&mut self, kind: EventKind) {
+        self.sink.record(Event { at: self.now, kind });
+    }
+
+    pub fn at(&mut self, at: SimTime, action: A) {
+        self.agenda.schedule(at, action);
+    }
+
+    /// Sends `action` over the network: it happens one latency from now.
+    /// Returns when it arrives.
+    pub fn send(&mut self, action: A) -> SimTime {
+        let arrives_at = self.now + self.latency_ms;
+        self.agenda.schedule(arrives_at, action);
+        arrives_at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pops_in_time_order_and_ties_in_scheduling_order() {
+        let mut agenda = Agenda::default();
+        agenda.schedule(SimTime::from_millis(20), "late");
+        agenda.schedule(SimTime::from_millis(10), "first at 10");
+        agenda.schedule(SimTime::from_millis(10), "second at 10");
+        let until = SimTime::from_millis(15);
+        assert_eq!(
+            agenda.pop_due(until),
+            Some((SimTime::from_millis(10), "first at 10"))
+        );
+        assert_eq!(
+            agenda.pop_due(until),
+            Some((SimTime::from_millis(10), "second at 10"))
+        );
+        assert_eq!(agenda.pop_due(until), None);
+        assert_eq!(agenda.next_due(), Some(SimTime::from_millis(20)));
+    }
+}

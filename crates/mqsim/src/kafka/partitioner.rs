@@ -1,0 +1,174 @@
+//! Choosing a partition for a record, as Kafka's Java producer does.
+//!
+//! A topic is split into partitions so that it can be written and read in
+//! parallel. The producer, not the broker, decides where each record goes:
+//!
+//! 1. A record that names a partition goes there.
+//! 2. A record with a key goes to `toPositive(murmur2(key)) % partitions`.
+//!    The same key therefore always lands on the same partition, and since a
+//!    partition is read in order, records with one key are read in the order
+//!    they were sent. Adding partitions changes the modulus and so moves keys.
+//! 3. A record with neither is spread round robin over the partitions
+//!    (`RoundRobinPartitioner`, and the default for keyless records before
+//!    Kafka 2.4).
+//!
+//! The hash is bit-exact with `org.apache.kafka.common.utils.Utils.murmur2`:
+//! MurmurHash2, 32-bit, seed `0x9747b28c`, over the key's UTF-8 bytes.
+
+use crate::trace::PartitionChoice;
+
+/// `Utils.murmur2`: MurmurHash2 as the Kafka Java client computes it. Java
+/// `int` arithmetic wraps, so this uses wrapping operations on `i32` and
+/// logical (unsigned) right shifts, as Java's `>>>` is.
+pub fn murmur2(data: &[u8]) -> i32 {
+    const SEED: u32 = 0x9747_b28c;
+    const M: u32 = 0x5bd1_e995;
+    const R: u32 = 24;
+
+    let mut h: u32 = SEED ^ data.len() as u32;
+    let mut blocks = data.chunks_exact(4);
+    for block in &mut blocks {
+        let mut k = u32::from_le_bytes([block[0], block[1], block[2], block[3]]);
+        k = k.wrapping_mul(M);
+        k ^= k >> R;
+        k = k.wrapping_mul(M);
+        h = h.wrapping_mul(M);
+        h ^= k;
+    }
+    // The Java switch falls through from case 3 to case 1.
+    let tail = blocks.remainder();
+    if tail.len() >= 3 {
+        h ^= u32::from(tail[2]) << 16;
+    }
+    if tail.len() >= 2 {
+        h ^= u32::from(tail[1]) << 8;
+    }
+    if !tail.is_empty() {
+        h ^= u32::from(tail[0]);
+        h = h.wrapping_mul(M);
+    }
+    h ^= h >> 13;
+    h = h.wrapping_mul(M);
+    h ^= h >> 15;
+    h as i32
+}
+
+/// `Utils.toPositive`: clears the sign bit (not `abs`, which overflows on
+/// `i32::MIN`).
+pub fn to_positive(n: i32) -> u32 {
+    (n & 0x7fff_ffff) as u32
+}
+
+/// The partition a keyed record goes to among `partitions` partitions.
+pub fn partition_for_key(key: &str, partitions: u32) -> u32 {
+    to_positive(murmur2(key.as_bytes())) % partitions
+}
+
+/// A producer's partitioner for one topic: stateless for keyed records, a
+/// counter for keyless ones.
+#[derive(Clone, Debug, Default)]
+pub struct Partitioner {
+    next_round_robin: u32,
+}
+
+impl Partitioner {
+    /// The partition for a record with this explicit partition and key.
+    pub fn choose(
+        &mut self,
+        explicit: Option<u32>,
+        key: Option<&str>,
+        partitions: u32,
+    ) -> (u32, PartitionChoice) {
+        if let Some(partition) = explicit {
+            (partition, PartitionChoice::Explicit)
+        } else if let Some(key) = key {
+            (partition_for_key(key, partitions), PartitionChoice::KeyHash)
+        } else {
+            let counter = self.next_round_robin;
+            self.next_round_robin = counter.wrapping_add(1);
+            (
+                to_positive(counter as i32) % partitions,
+                PartitionChoice::RoundRobin,
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The vectors of `UtilsTest.testMurmur2` in Apache Kafka
+    /// (clients/src/test/java/org/apache/kafka/common/utils/UtilsTest.java).
+    #[test]
+    fn murmur2_matches_kafka_utils_test_vectors() {
+        let cases: [(&[u8], i32); 6] = [
+            (b"21", -973_932_308),
+            (b"foobar", -790_332_482),
+            (b"a-little-bit-long-string", -985_981_536),
+            (b"a-little-bit-longer-string", -1_486_304_829),
+            (
+                b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8",
+                -58_897_971,
+            ),
+            (b"abc", 479_470_107),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(
+                murmur2(input),
+                expected,
+                "{}",
+                String::from_utf8_lossy(input)
+            );
+        }
+    }
+
+    /// `Utils.toPositive` masks the sign bit: `toPositive(Integer.MIN_VALUE)` is 0.
+    #[test]
+    fn to_positive_masks_the_sign_bit() {
+        assert_eq!(to_positive(i32::MIN), 0);
+        assert_eq!(to_positive(-1), 0x7fff_ffff);
+        assert_eq!(to_positive(42), 42);
+    }
+
+    #[test]
+    fn explicit_partition_wins_over_key() {
+        let mut p = Partitioner::default();
+        assert_eq!(
+            p.choose(Some(2), Some("alice"), 3),
+            (2, PartitionChoice::Explicit)
+        );
+    }
+
+    /// "foobar" hashes to -790332482; toPositive gives 1357151166, and
+    /// 1357151166 % 3 = 0, % 4 = 2.
+    #[test]
+    fn keyed_records_use_the_positive_hash_modulo_partitions() {
+        let mut p = Partitioner::default();
+        assert_eq!(
+            p.choose(None, Some("foobar"), 3),
+            (0, PartitionChoice::KeyHash)
+        );
+        assert_eq!(
+            p.choose(None, Some("foobar"), 4),
+            (2, PartitionChoice::KeyHash)
+        );
+    }
+
+    #[test]
+    fn keyless_records_go_round_robin() {
+        let mut p = Partitioner::default();
+        let chosen: Vec<u32> = (0..7).map(|_| p.choose(None, None, 3).0).collect();
+        assert_eq!(chosen, [0, 1, 2, 0, 1, 2, 0]);
+    }
+
+    proptest::proptest! {
+        /// The same key always maps to the same partition, and it is in range.
+        #[test]
+        fn key_placement_is_stable_and_in_range(key in ".{0,40}", partitions in 1u32..=1024) {
+            let first = partition_for_key(&key, partitions);
+            proptest::prop_assert!(first < partitions);
+            proptest::prop_assert_eq!(first, partition_for_key(&key, partitions));
+        }
+    }
+}

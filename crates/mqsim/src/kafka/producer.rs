@@ -1,0 +1,169 @@
+//! Producers: clients that write records to a topic.
+//!
+//! A producer sends each record straight to the broker that leads the chosen
+//! partition. It does not wait for anyone to read it: that is the point of a
+//! message queue. The checkout can confirm an order while the notification
+//! service, at its own pace, sends the e-mail later.
+//!
+//! Here a producer sends at a steady rate: record `n` leaves at
+//! `floor(n × 1000 / rate)` ms, which keeps the long-run rate exact even when
+//! it does not divide a second evenly. Keys are drawn from the producer's own
+//! random stream.
+
+use super::partitioner::Partitioner;
+use super::{Action, Kafka};
+use crate::agenda::Ctx;
+use crate::ids::{ProducerId, RecordId, TopicId};
+use crate::rng::{SimRng, Stream};
+use crate::scenario::ProducerSpec;
+use crate::time::SimTime;
+use crate::trace::{EventKind, PartitionChoice};
+use std::sync::Arc;
+
+/// A producer's configuration and state.
+#[derive(Clone, Debug)]
+pub struct Producer {
+    pub name: Arc<str>,
+    pub topic: TopicId,
+    rate_per_sec: f64,
+    keys: Vec<Arc<str>>,
+    unkeyed_ratio: f64,
+    explicit_partition: Option<u32>,
+    partitioner: Partitioner,
+    rng: SimRng,
+    /// Records sent so far.
+    pub sent: u64,
+}
+
+/// A record on its way from a producer to a partition leader.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutgoingRecord {
+    pub key: Option<Arc<str>>,
+    pub value: Arc<str>,
+    pub partition: u32,
+    pub chosen_by: PartitionChoice,
+}
+
+impl Producer {
+    pub fn new(id: ProducerId, spec: &ProducerSpec, topic: TopicId, seed: u64) -> Producer {
+        Producer {
+            name: Arc::from(spec.name.as_str()),
+            topic,
+            rate_per_sec: spec.rate_per_sec,
+            keys: spec.keys.iter().map(|k| Arc::from(k.as_str())).collect(),
+            unkeyed_ratio: spec.unkeyed_ratio,
+            explicit_partition: spec.partition,
+            partitioner: Partitioner::default(),
+            rng: SimRng::new(seed, Stream::Producer(id.0)),
+            sent: 0,
+        }
+    }
+
+    /// When record number `n` (counting from 0) is sent.
+    pub fn send_time(&self, n: u64) -> SimTime {
+        SimTime::from_millis((n as f64 * 1000.0 / self.rate_per_sec).floor() as u64)
+    }
+
+    /// The next record, with its partition chosen among `partitions`.
+    pub fn next_record(&mut self, partitions: u32) -> OutgoingRecord {
+        let key = if self.keys.is_empty() || self.rng.chance(self.unkeyed_ratio) {
+            None
+        } else {
+            let i = self.rng.index(self.keys.len() as u32) as usize;
+            Some(self.keys[i].clone())
+        };
+        let (partition, chosen_by) =
+            self.partitioner
+                .choose(self.explicit_partition, key.as_deref(), partitions);
+        self.sent += 1;
+        OutgoingRecord {
+            key,
+            value: Arc::from(format!("{}-{}", self.name, self.sent)),
+            partition,
+            chosen_by,
+        }
+    }
+}
+
+impl Kafka {
+    /// A producer's next send is due: send one record and schedule the next.
+    pub(super) fn on_produce(&mut self, producer: ProducerId, ctx: &mut Ctx<'_, Action>) {
+        let p = &mut self.producers[producer.index()];
+        let topic = p.topic;
+        let outgoing = p.next_record(self.topics[topic.index()].partitions.len() as u32);
+        let next_send = p.send_time(p.sent);
+        ctx.at(next_send, Action::Produce { producer });
+
+        let record = RecordId(self.next_record_id);
+        self.next_record_id += 1;
+        let arrives_at = ctx.send(Action::Append {
+            record,
+            topic,
+            partition: outgoing.partition,
+            key: outgoing.key.clone(),
+            value: outgoing.value.clone(),
+        });
+        ctx.emit(EventKind::RecordSent {
+            record,
+            producer,
+            topic,
+            partition: outgoing.partition,
+            key: outgoing.key,
+            value: outgoing.value,
+            chosen_by: outgoing.chosen_by,
+            arrives_at,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(rate_per_sec: f64, keys: &[&str], unkeyed_ratio: f64) -> ProducerSpec {
+        ProducerSpec {
+            name: "p".into(),
+            topic: "t".into(),
+            rate_per_sec,
+            keys: keys.iter().map(|k| k.to_string()).collect(),
+            unkeyed_ratio,
+            partition: None,
+        }
+    }
+
+    #[test]
+    fn send_times_keep_a_fractional_rate_exact() {
+        let p = Producer::new(ProducerId(0), &spec(3.0, &[], 0.0), TopicId(0), 1);
+        let times: Vec<u64> = (0..4).map(|n| p.send_time(n).as_millis()).collect();
+        assert_eq!(times, [0, 333, 666, 1000]);
+    }
+
+    #[test]
+    fn without_keys_every_record_is_unkeyed_and_round_robin() {
+        let mut p = Producer::new(ProducerId(0), &spec(1.0, &[], 0.0), TopicId(0), 1);
+        let records: Vec<OutgoingRecord> = (0..4).map(|_| p.next_record(3)).collect();
+        assert!(
+            records
+                .iter()
+                .all(|r| r.key.is_none() && r.chosen_by == PartitionChoice::RoundRobin)
+        );
+        let partitions: Vec<u32> = records.iter().map(|r| r.partition).collect();
+        assert_eq!(partitions, [0, 1, 2, 0]);
+        assert_eq!(records[3].value.as_ref(), "p-4");
+    }
+
+    #[test]
+    fn keyed_records_follow_the_key_hash() {
+        let mut p = Producer::new(ProducerId(0), &spec(1.0, &["foobar"], 0.0), TopicId(0), 1);
+        let r = p.next_record(4);
+        assert_eq!(r.key.as_deref(), Some("foobar"));
+        assert_eq!((r.partition, r.chosen_by), (2, PartitionChoice::KeyHash));
+    }
+
+    #[test]
+    fn the_unkeyed_ratio_mixes_keyed_and_unkeyed_records() {
+        let mut p = Producer::new(ProducerId(0), &spec(1.0, &["a", "b"], 0.5), TopicId(0), 9);
+        let unkeyed = (0..1000).filter(|_| p.next_record(3).key.is_none()).count();
+        assert!((400..600).contains(&unkeyed), "{unkeyed} of 1000 unkeyed");
+    }
+}

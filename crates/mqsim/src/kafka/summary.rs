@@ -1,0 +1,135 @@
+//! A snapshot of the Kafka side in the terms `kafka-consumer-groups.sh
+//! --describe` uses: log end offset, committed ("current") offset and lag
+//! per partition and group.
+//!
+//! *Lag* is how far a group is behind: the log end offset minus the group's
+//! committed offset. Like Kafka's tool, the summary shows no lag for a
+//! partition the group has never committed.
+
+use super::Kafka;
+use crate::ids::TopicPartition;
+use crate::time::SimTime;
+use serde::Serialize;
+
+/// The state of the Kafka side at one moment.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct KafkaSummary {
+    pub at_ms: u64,
+    pub topics: Vec<TopicSummary>,
+    pub groups: Vec<GroupSummary>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TopicSummary {
+    pub name: String,
+    pub partitions: Vec<PartitionSummary>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PartitionSummary {
+    pub partition: u32,
+    /// Records in the log.
+    pub messages: u64,
+    pub log_end_offset: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GroupSummary {
+    pub name: String,
+    pub generation: u32,
+    pub partitions: Vec<GroupPartitionSummary>,
+    pub members: Vec<MemberSummary>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GroupPartitionSummary {
+    pub topic: String,
+    pub partition: u32,
+    /// The member that owns the partition now, if any.
+    pub owner: Option<String>,
+    pub committed_offset: Option<u64>,
+    pub log_end_offset: u64,
+    /// `log_end_offset - committed_offset`; none before the first commit.
+    pub lag: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MemberSummary {
+    pub name: String,
+    pub processed: u64,
+}
+
+impl Kafka {
+    /// The summary at time `now`.
+    pub fn summary(&self, now: SimTime) -> KafkaSummary {
+        let topics = self
+            .topics
+            .iter()
+            .map(|t| TopicSummary {
+                name: t.name.to_string(),
+                partitions: t
+                    .partitions
+                    .iter()
+                    .enumerate()
+                    .map(|(p, log)| PartitionSummary {
+                        partition: p as u32,
+                        messages: log.log_end_offset() - log.log_start_offset(),
+                        log_end_offset: log.log_end_offset(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let groups = self
+            .groups
+            .iter()
+            .map(|g| {
+                let partitions = g
+                    .topics
+                    .iter()
+                    .flat_map(|&topic| {
+                        (0..self.topics[topic.index()].partitions.len() as u32)
+                            .map(move |partition| TopicPartition { topic, partition })
+                    })
+                    .map(|tp| {
+                        let log_end_offset = self.log(tp).log_end_offset();
+                        let committed_offset = g.committed.get(&tp).copied();
+                        GroupPartitionSummary {
+                            topic: self.topics[tp.topic.index()].name.to_string(),
+                            partition: tp.partition,
+                            owner: g
+                                .members
+                                .iter()
+                                .find(|m| self.consumers[m.index()].assigned.contains(&tp))
+                                .map(|m| self.consumers[m.index()].name.to_string()),
+                            committed_offset,
+                            log_end_offset,
+                            lag: committed_offset.map(|c| log_end_offset.saturating_sub(c)),
+                        }
+                    })
+                    .collect();
+                let members = g
+                    .members
+                    .iter()
+                    .map(|m| {
+                        let c = &self.consumers[m.index()];
+                        MemberSummary {
+                            name: c.name.to_string(),
+                            processed: c.processed,
+                        }
+                    })
+                    .collect();
+                GroupSummary {
+                    name: g.name.to_string(),
+                    generation: g.generation,
+                    partitions,
+                    members,
+                }
+            })
+            .collect();
+        KafkaSummary {
+            at_ms: now.as_millis(),
+            topics,
+            groups,
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! The scenario file as it is written: plain serde types, no checks beyond
+//! shape. [`ScenarioFile::validate`] turns it into a [`Scenario`].
+
+use super::{Scenario, ScenarioError, validate};
+use serde::{Deserialize, Serialize};
+
+/// A scenario exactly as read from JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Format version; this engine reads version 1.
+    pub version: u32,
+    /// A short title, shown above the playground.
+    pub name: String,
+    /// What the scenario shows, in a sentence or two.
+    #[serde(default)]
+    pub description: String,
+    /// Every random choice in the run comes from this seed.
+    pub seed: u64,
+    /// How long the run lasts, in virtual milliseconds.
+    #[serde(default = "defaults::duration_ms")]
+    pub duration_ms: u64,
+    #[serde(default)]
+    pub network: Network,
+    #[serde(default)]
+    pub kafka: KafkaSpec,
+}
+
+/// The network between clients and brokers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// One-way delay of every request and response, in milliseconds. Real
+    /// networks take about a millisecond; a teaching demo uses more, so that
+    /// messages can be seen travelling.
+    #[serde(default = "defaults::latency_ms")]
+    pub latency_ms: u64,
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Network {
+            latency_ms: defaults::latency_ms(),
+        }
+    }
+}
+
+/// The Kafka side of a scenario.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KafkaSpec {
+    #[serde(default)]
+    pub topics: Vec<TopicSpec>,
+    #[serde(default)]
+    pub producers: Vec<ProducerSpec>,
+    #[serde(default)]
+    pub groups: Vec<GroupSpec>,
+}
+
+/// A topic: a named log split into partitions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicSpec {
+    pub name: String,
+    pub partitions: u32,
+}
+
+/// A producer sending records to one topic at a steady rate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProducerSpec {
+    pub name: String,
+    pub topic: String,
+    /// Records per second.
+    pub rate_per_sec: f64,
+    /// Keys to choose from, uniformly at random. Records with the same key
+    /// always go to the same partition, so they stay in order.
+    #[serde(default)]
+    pub keys: Vec<String>,
+    /// The share of records sent without a key (0 to 1). Ignored when `keys`
+    /// is empty: then every record is unkeyed.
+    #[serde(default)]
+    pub unkeyed_ratio: f64,
+    /// Send every record to this partition, whatever its key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<u32>,
+}
+
+/// A consumer group: members sharing the partitions of the topics it reads.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupSpec {
+    /// The `group.id`.
+    pub name: String,
+    /// The topics the group subscribes to.
+    pub topics: Vec<String>,
+    #[serde(default)]
+    pub commit: CommitMode,
+    #[serde(default)]
+    pub auto_offset_reset: OffsetReset,
+    pub members: Vec<MemberSpec>,
+}
+
+/// When a member commits the offsets it has consumed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CommitMode {
+    /// `enable.auto.commit=true`: each poll commits the positions reached by
+    /// the previous polls once `interval_ms` (`auto.commit.interval.ms`) has
+    /// passed since the last commit.
+    Auto { interval_ms: u64 },
+    /// `enable.auto.commit=false` and a `commitSync()` after each processed batch.
+    AfterBatch,
+}
+
+impl Default for CommitMode {
+    /// Kafka's default: auto-commit every 5 seconds.
+    fn default() -> Self {
+        CommitMode::Auto { interval_ms: 5_000 }
+    }
+}
+
+/// `auto.offset.reset`: where a group starts on a partition it has no
+/// committed offset for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OffsetReset {
+    /// The oldest record still in the log.
+    Earliest,
+    /// Only records produced from now on (Kafka's default).
+    #[default]
+    Latest,
+}
+
+/// One member (consumer) of a group.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberSpec {
+    /// The member's name; the range assignor orders members by it.
+    pub name: String,
+    /// How often the member polls when it has nothing to process.
+    #[serde(default = "defaults::poll_interval_ms")]
+    pub poll_interval_ms: u64,
+    /// `max.poll.records`: at most this many records per poll.
+    #[serde(default = "defaults::max_poll_records")]
+    pub max_poll_records: u32,
+    /// How long processing one record takes.
+    #[serde(default = "defaults::processing_ms")]
+    pub processing_ms: u64,
+}
+
+mod defaults {
+    pub fn duration_ms() -> u64 {
+        60_000
+    }
+    pub fn latency_ms() -> u64 {
+        100
+    }
+    pub fn poll_interval_ms() -> u64 {
+        500
+    }
+    pub fn max_poll_records() -> u32 {
+        500
+    }
+    pub fn processing_ms() -> u64 {
+        100
+    }
+}
+
+impl ScenarioFile {
+    /// Reads the JSON shape, naming the field path of the first error.
+    pub fn from_json(text: &str) -> Result<ScenarioFile, ScenarioError> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let file: ScenarioFile =
+            serde_path_to_error::deserialize(&mut de).map_err(|err| ScenarioError::Syntax {
+                path: document_path(err.path()),
+                line: err.inner().line(),
+                column: err.inner().column(),
+                message: without_location(err.inner()),
+            })?;
+        de.end().map_err(|err| ScenarioError::Syntax {
+            path: String::new(),
+            line: err.line(),
+            column: err.column(),
+            message: without_location(&err),
+        })?;
+        Ok(file)
+    }
+
+    /// Checks every value, reporting all problems at once.
+    pub fn validate(self) -> Result<Scenario, ScenarioError> {
+        let problems = validate::problems(&self);
+        if problems.is_empty() {
+            Ok(Scenario(self))
+        } else {
+            Err(ScenarioError::Invalid(problems))
+        }
+    }
+}
+
+/// serde_json's message without its trailing " at line L column C", which
+/// [`ScenarioError`] reports in its own fields.
+fn without_location(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    let suffix = format!(" at line {} column {}", err.line(), err.column());
+    match message.strip_suffix(&suffix) {
+        Some(bare) => bare.to_string(),
+        None => message,
+    }
+}
+
+/// The field path of an error, or empty when the error is not inside any
+/// field (serde_path_to_error writes the root as "." and an unknown place as "?").
+fn document_path(path: &serde_path_to_error::Path) -> String {
+    match path.to_string().as_str() {
+        "." | "?" => String::new(),
+        named => named.to_string(),
+    }
+}

@@ -1,0 +1,32 @@
+//! The documented limits of a scenario.
+//!
+//! They keep a shared link from asking a browser tab for more than it can
+//! show, and each is far above what a classroom demo needs. Validation
+//! refuses anything outside them with the limit in the message.
+
+/// Topics in one scenario.
+pub const MAX_TOPICS: usize = 64;
+/// Partitions of one topic (Kafka allows more; a screen does not).
+pub const MAX_PARTITIONS: u32 = 1024;
+/// Producers in one scenario.
+pub const MAX_PRODUCERS: usize = 64;
+/// Records per second from one producer.
+pub const MAX_RATE_PER_SEC: f64 = 10_000.0;
+/// Keys one producer chooses from.
+pub const MAX_KEYS: usize = 1_000;
+/// Consumer groups in one scenario.
+pub const MAX_GROUPS: usize = 32;
+/// Members of one consumer group.
+pub const MAX_MEMBERS: usize = 64;
+/// Characters in a name, key or description line.
+pub const MAX_NAME_LEN: usize = 120;
+/// Kafka's own limit on a topic name.
+pub const MAX_TOPIC_NAME_LEN: usize = 249;
+/// Any interval or duration inside a scenario, in milliseconds (10 minutes).
+pub const MAX_INTERVAL_MS: u64 = 600_000;
+/// One-way network latency, in milliseconds.
+pub const MAX_LATENCY_MS: u64 = 10_000;
+/// How long a scenario runs, in milliseconds (one day).
+pub const MAX_DURATION_MS: u64 = 86_400_000;
+/// Records one poll may return (`max.poll.records`).
+pub const MAX_POLL_RECORDS: u32 = 10_000;

@@ -1,0 +1,111 @@
+//! Scenarios: what a run contains, as a file a person can read and share.
+//!
+//! A scenario is JSON with a `version` and a required `seed`. It is read in two
+//! steps, as any input from outside should be:
+//!
+//! 1. **Parse** ([`ScenarioFile`]): the JSON must have the right shape. Unknown
+//!    fields are refused, so a typo is reported instead of ignored. An error
+//!    names the field path and the line and column.
+//! 2. **Validate** ([`ScenarioFile::validate`] → [`Scenario`]): the values must
+//!    make sense together (a producer's topic exists, partition counts are
+//!    within limits). Every problem is reported at once, each with its path.
+//!
+//! Only a [`Scenario`] can start a [`Simulation`](crate::Simulation), so the
+//! engine never sees unchecked input. Defaults follow Kafka's own defaults
+//! where Kafka has one (`max.poll.records` 500, auto-commit every 5 s,
+//! `auto.offset.reset` latest).
+
+mod file;
+pub mod limits;
+pub mod presets;
+mod validate;
+
+pub use file::{
+    CommitMode, GroupSpec, KafkaSpec, MemberSpec, Network, OffsetReset, ProducerSpec, ScenarioFile,
+    TopicSpec,
+};
+
+use std::fmt;
+
+/// The scenario format version this engine reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A scenario that has passed validation and can be simulated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario(ScenarioFile);
+
+impl Scenario {
+    /// Parses and validates a scenario from JSON text.
+    pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
+        ScenarioFile::from_json(text)?.validate()
+    }
+
+    /// The validated contents.
+    pub fn file(&self) -> &ScenarioFile {
+        &self.0
+    }
+
+    /// The scenario as pretty-printed JSON, which [`Scenario::from_json`] reads back.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(&self.0).expect("scenario files always serialize")
+    }
+}
+
+/// What is wrong with a scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScenarioError {
+    /// The text is not JSON of the scenario's shape.
+    Syntax {
+        /// Where in the document, e.g. `kafka.topics[0].partitions` (empty
+        /// when the document itself is broken).
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// The JSON has the right shape, but these values are not acceptable.
+    Invalid(Vec<Problem>),
+}
+
+/// One invalid value, named by its path in the scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScenarioError::Syntax {
+                path,
+                line,
+                column,
+                message,
+            } => {
+                if path.is_empty() {
+                    write!(f, "line {line}, column {column}: {message}")
+                } else {
+                    write!(f, "{path} (line {line}, column {column}): {message}")
+                }
+            }
+            ScenarioError::Invalid(problems) => {
+                for (i, problem) in problems.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(f)?;
+                    }
+                    write!(f, "{problem}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}

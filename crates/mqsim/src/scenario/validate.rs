@@ -1,0 +1,216 @@
+//! Validation: every value checked, every problem reported with its path.
+
+use super::limits::*;
+use super::{CommitMode, FORMAT_VERSION, Problem, ScenarioFile};
+use std::collections::BTreeSet;
+use std::fmt::Display;
+use std::ops::RangeInclusive;
+
+/// Collects problems as validation walks the scenario.
+struct Problems(Vec<Problem>);
+
+impl Problems {
+    fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.0.push(Problem {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
+    /// Reports `value` unless it lies in `range`, as `must be 1..=1024, got 0`.
+    fn in_range<T: PartialOrd + Display>(
+        &mut self,
+        path: String,
+        value: T,
+        range: RangeInclusive<T>,
+    ) {
+        if !range.contains(&value) {
+            let (lo, hi) = (range.start(), range.end());
+            self.add(path, format!("must be {lo}..={hi}, got {value}"));
+        }
+    }
+
+    fn name(&mut self, path: String, name: &str) {
+        if name.trim().is_empty() {
+            self.add(path, "must not be empty");
+        } else if name.chars().count() > MAX_NAME_LEN {
+            self.add(path, format!("must be at most {MAX_NAME_LEN} characters"));
+        }
+    }
+
+    fn at_most(&mut self, path: &str, len: usize, max: usize) {
+        if len > max {
+            self.add(path, format!("at most {max} allowed, got {len}"));
+        }
+    }
+
+    /// Reports each name that appeared earlier in the same list.
+    fn unique<'a>(&mut self, path: &str, names: impl Iterator<Item = &'a str>) {
+        let mut seen = BTreeSet::new();
+        for (i, name) in names.enumerate() {
+            if !seen.insert(name) {
+                self.add(
+                    format!("{path}[{i}].name"),
+                    format!("{name:?} is used twice"),
+                );
+            }
+        }
+    }
+}
+
+/// Every problem with `file`, in document order; empty when it is valid.
+pub(super) fn problems(file: &ScenarioFile) -> Vec<Problem> {
+    let mut p = Problems(Vec::new());
+    if file.version != FORMAT_VERSION {
+        p.add(
+            "version",
+            format!(
+                "unknown scenario version {}; this playground reads version {FORMAT_VERSION}",
+                file.version
+            ),
+        );
+    }
+    p.name("name".into(), &file.name);
+    p.in_range("duration_ms".into(), file.duration_ms, 1..=MAX_DURATION_MS);
+    p.in_range(
+        "network.latency_ms".into(),
+        file.network.latency_ms,
+        0..=MAX_LATENCY_MS,
+    );
+    kafka(&mut p, file);
+    p.0
+}
+
+fn kafka(p: &mut Problems, file: &ScenarioFile) {
+    let kafka = &file.kafka;
+    p.at_most("kafka.topics", kafka.topics.len(), MAX_TOPICS);
+    p.unique("kafka.topics", kafka.topics.iter().map(|t| t.name.as_str()));
+    for (i, topic) in kafka.topics.iter().enumerate() {
+        topic_name(p, format!("kafka.topics[{i}].name"), &topic.name);
+        p.in_range(
+            format!("kafka.topics[{i}].partitions"),
+            topic.partitions,
+            1..=MAX_PARTITIONS,
+        );
+    }
+    let partitions_of = |name: &str| {
+        kafka
+            .topics
+            .iter()
+            .find(|t| t.name == name)
+            .map(|t| t.partitions)
+    };
+
+    p.at_most("kafka.producers", kafka.producers.len(), MAX_PRODUCERS);
+    p.unique(
+        "kafka.producers",
+        kafka.producers.iter().map(|t| t.name.as_str()),
+    );
+    for (i, producer) in kafka.producers.iter().enumerate() {
+        let at = format!("kafka.producers[{i}]");
+        p.name(format!("{at}.name"), &producer.name);
+        let rate = producer.rate_per_sec;
+        if !(rate.is_finite() && rate > 0.0 && rate <= MAX_RATE_PER_SEC) {
+            p.add(
+                format!("{at}.rate_per_sec"),
+                format!("must be above 0 and at most {MAX_RATE_PER_SEC}, got {rate}"),
+            );
+        }
+        if !(0.0..=1.0).contains(&producer.unkeyed_ratio) {
+            p.add(
+                format!("{at}.unkeyed_ratio"),
+                format!("must be 0..=1, got {}", producer.unkeyed_ratio),
+            );
+        }
+        p.at_most(&format!("{at}.keys"), producer.keys.len(), MAX_KEYS);
+        for (k, key) in producer.keys.iter().enumerate() {
+            p.name(format!("{at}.keys[{k}]"), key);
+        }
+        match partitions_of(&producer.topic) {
+            None => p.add(format!("{at}.topic"), unknown_topic(&producer.topic)),
+            Some(count) => {
+                if let Some(partition) = producer.partition.filter(|&n| n >= count) {
+                    p.add(
+                        format!("{at}.partition"),
+                        format!(
+                            "topic {:?} has partitions 0..={}, got {partition}",
+                            producer.topic,
+                            count - 1
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    p.at_most("kafka.groups", kafka.groups.len(), MAX_GROUPS);
+    p.unique("kafka.groups", kafka.groups.iter().map(|g| g.name.as_str()));
+    for (i, group) in kafka.groups.iter().enumerate() {
+        let at = format!("kafka.groups[{i}]");
+        p.name(format!("{at}.name"), &group.name);
+        if group.topics.is_empty() {
+            p.add(
+                format!("{at}.topics"),
+                "a group must subscribe to at least one topic",
+            );
+        }
+        for (t, topic) in group.topics.iter().enumerate() {
+            if partitions_of(topic).is_none() {
+                p.add(format!("{at}.topics[{t}]"), unknown_topic(topic));
+            }
+        }
+        if let CommitMode::Auto { interval_ms } = group.commit {
+            p.in_range(
+                format!("{at}.commit.interval_ms"),
+                interval_ms,
+                1..=MAX_INTERVAL_MS,
+            );
+        }
+        p.at_most(&format!("{at}.members"), group.members.len(), MAX_MEMBERS);
+        p.unique(
+            &format!("{at}.members"),
+            group.members.iter().map(|m| m.name.as_str()),
+        );
+        for (m, member) in group.members.iter().enumerate() {
+            let at = format!("{at}.members[{m}]");
+            p.name(format!("{at}.name"), &member.name);
+            p.in_range(
+                format!("{at}.poll_interval_ms"),
+                member.poll_interval_ms,
+                1..=MAX_INTERVAL_MS,
+            );
+            p.in_range(
+                format!("{at}.max_poll_records"),
+                member.max_poll_records,
+                1..=MAX_POLL_RECORDS,
+            );
+            p.in_range(
+                format!("{at}.processing_ms"),
+                member.processing_ms,
+                0..=MAX_INTERVAL_MS,
+            );
+        }
+    }
+}
+
+fn unknown_topic(name: &str) -> String {
+    format!("no topic named {name:?} in kafka.topics")
+}
+
+/// Kafka's rule for topic names: 1 to 249 of `a-z A-Z 0-9 . _ -`, not `.` or `..`.
+fn topic_name(p: &mut Problems, path: String, name: &str) {
+    let legal = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if name.is_empty() || name.len() > MAX_TOPIC_NAME_LEN {
+        p.add(
+            path,
+            format!("must be 1 to {MAX_TOPIC_NAME_LEN} characters"),
+        );
+    } else if name == "." || name == ".." {
+        p.add(path, "cannot be \".\" or \"..\"");
+    } else if let Some(c) = name.chars().find(|&c| !legal(c)) {
+        p.add(
+            path,
+            format!("may only contain letters, digits, '.', '_' and '-', found {c:?}"),
+        );
+    }
+}

@@ -1,0 +1,73 @@
+//! The simulation loop.
+//!
+//! A [`Simulation`] owns the virtual clock, the agenda of scheduled actions
+//! and the state of every broker and client. Each step takes the earliest
+//! action off the agenda, moves the clock to its time, and lets the component
+//! it concerns handle it. Nothing else moves time: a run depends only on its
+//! scenario, so it can be replayed exactly anywhere.
+
+use crate::agenda::{Agenda, Ctx};
+use crate::kafka::summary::KafkaSummary;
+use crate::kafka::{self, Kafka};
+use crate::scenario::Scenario;
+use crate::time::SimTime;
+use crate::trace::TraceSink;
+
+/// A run of one scenario.
+#[derive(Debug)]
+pub struct Simulation {
+    now: SimTime,
+    latency_ms: u64,
+    agenda: Agenda<kafka::Action>,
+    kafka: Kafka,
+}
+
+impl Simulation {
+    /// A new run of `scenario`, at time zero.
+    pub fn new(scenario: &Scenario) -> Simulation {
+        let (kafka, start) = Kafka::new(scenario);
+        let mut agenda = Agenda::default();
+        for (at, action) in start {
+            agenda.schedule(at, action);
+        }
+        Simulation {
+            now: SimTime::ZERO,
+            latency_ms: scenario.file().network.latency_ms,
+            agenda,
+            kafka,
+        }
+    }
+
+    /// The virtual time the run has reached.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// Runs the earliest scheduled action if it is due at or before `until`,
+    /// reporting what happened to `sink`. Returns false when nothing was due.
+    pub fn step(&mut self, until: SimTime, sink: &mut dyn TraceSink) -> bool {
+        let Some((at, action)) = self.agenda.pop_due(until) else {
+            return false;
+        };
+        self.now = at;
+        let mut ctx = Ctx::new(at, self.latency_ms, &mut self.agenda, sink);
+        self.kafka.handle(action, &mut ctx);
+        true
+    }
+
+    /// Runs every action due at or before `until`, then sets the clock to `until`.
+    pub fn run_until(&mut self, until: SimTime, sink: &mut dyn TraceSink) {
+        while self.step(until, sink) {}
+        self.now = self.now.max(until);
+    }
+
+    /// The Kafka side's current state.
+    pub fn kafka(&self) -> &Kafka {
+        &self.kafka
+    }
+
+    /// Counts, committed offsets and lag at the current time.
+    pub fn kafka_summary(&self) -> KafkaSummary {
+        self.kafka.summary(self.now)
+    }
+}

@@ -1,0 +1,163 @@
+//! The trace: what happened, in order.
+//!
+//! The trace is the contract between the engine and everything that shows a
+//! run. The CLI prints it, the tests compare it, and the browser animates it.
+//! Each [`Event`] carries what is needed to draw it without asking the
+//! engine again: who sent what to whom, and when it arrives. A message that
+//! travels over the network appears once, when it is sent, with its
+//! `arrives_at` time; the view interpolates the token between the two.
+//!
+//! Events are *pushed* into a [`TraceSink`] rather than returned, so the
+//! caller decides what to keep: the browser keeps a window, the CLI streams
+//! lines, and a benchmark only counts.
+
+use crate::ids::{ConsumerId, GroupId, ProducerId, RecordId, TopicId, TopicPartition};
+use crate::time::SimTime;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// One thing that happened at one moment of virtual time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub at: SimTime,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// Everything the simulation can report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A producer sent a record to the leader of the partition it chose.
+    RecordSent {
+        record: RecordId,
+        producer: ProducerId,
+        topic: TopicId,
+        partition: u32,
+        key: Option<Arc<str>>,
+        value: Arc<str>,
+        chosen_by: PartitionChoice,
+        arrives_at: SimTime,
+    },
+    /// The partition leader appended the record to its log at `offset`.
+    RecordAppended {
+        record: RecordId,
+        topic: TopicId,
+        partition: u32,
+        offset: u64,
+    },
+    /// A consumer group finished a rebalance: every member now owns the
+    /// partitions listed for it, and no partition is owned twice.
+    GroupRebalanced {
+        group: GroupId,
+        generation: u32,
+        assignment: Vec<MemberAssignment>,
+    },
+    /// A consumer's poll sent a fetch request for its assigned partitions.
+    FetchSent {
+        consumer: ConsumerId,
+        arrives_at: SimTime,
+    },
+    /// The broker answered a fetch with these offset ranges (possibly none).
+    FetchServed {
+        consumer: ConsumerId,
+        batches: Vec<FetchedBatch>,
+        arrives_at: SimTime,
+    },
+    /// A consumer finished processing one record.
+    RecordProcessed {
+        consumer: ConsumerId,
+        record: RecordId,
+        topic: TopicId,
+        partition: u32,
+        offset: u64,
+    },
+    /// A consumer sent an offset commit to its group coordinator.
+    CommitSent {
+        consumer: ConsumerId,
+        offsets: Vec<CommittedOffset>,
+        arrives_at: SimTime,
+    },
+    /// The group coordinator stored a committed offset: the next record the
+    /// group will read from that partition after a restart or a rebalance.
+    OffsetCommitted {
+        group: GroupId,
+        topic: TopicId,
+        partition: u32,
+        offset: u64,
+    },
+}
+
+/// Why a producer's record went to the partition it did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartitionChoice {
+    /// The record named its partition explicitly.
+    Explicit,
+    /// `toPositive(murmur2(key)) % partitions`.
+    KeyHash,
+    /// No key and no partition: the next partition in turn.
+    RoundRobin,
+}
+
+/// The partitions one member owns after a rebalance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberAssignment {
+    pub consumer: ConsumerId,
+    pub partitions: Vec<TopicPartition>,
+}
+
+/// Records `from_offset..to_offset` (end exclusive) of one partition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchedBatch {
+    pub topic: TopicId,
+    pub partition: u32,
+    pub from_offset: u64,
+    pub to_offset: u64,
+}
+
+/// An offset a consumer asks its coordinator to store for one partition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommittedOffset {
+    pub topic: TopicId,
+    pub partition: u32,
+    pub offset: u64,
+}
+
+/// Where the simulation puts events as they happen.
+pub trait TraceSink {
+    fn record(&mut self, event: Event);
+}
+
+/// Keeping every event, in order.
+impl TraceSink for Vec<Event> {
+    fn record(&mut self, event: Event) {
+        self.push(event);
+    }
+}
+
+/// A sink that only counts events, for benchmarks that measure the engine
+/// rather than the cost of keeping its output.
+#[derive(Debug, Default)]
+pub struct CountingSink {
+    pub events: u64,
+}
+
+impl TraceSink for CountingSink {
+    fn record(&mut self, _event: Event) {
+        self.events += 1;
+    }
+}
+
+/// Writes events as JSON Lines: one event per line, in order. This is the
+/// byte-level form compared across native and wasm runs.
+pub fn to_json_lines(events: &[Event]) -> String {
+    let mut out = String::new();
+    for event in events {
+        // Serializing these plain data types cannot fail: no maps with
+        // non-string keys, no non-finite floats.
+        out.push_str(&serde_json::to_string(event).expect("trace events always serialize"));
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,48 @@
+//! Same scenario and seed ⇒ the same trace, run after run and platform after
+//! platform. The wasm half of this check is `wasm.rs`, run in headless
+//! Chromium; both compare against the same checked-in golden trace.
+
+mod common;
+
+use common::{GOLDEN_TRACE, default_preset_trace, trace_json_lines};
+use mqsim::scenario::presets;
+
+#[test]
+fn the_default_preset_matches_the_golden_trace() {
+    let trace = default_preset_trace();
+    if std::env::var_os("MQSIM_UPDATE_GOLDEN").is_some() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/golden/order-notifications.jsonl"
+        );
+        std::fs::write(path, &trace).expect("write golden trace");
+        return;
+    }
+    assert!(
+        trace == GOLDEN_TRACE,
+        "the engine's trace changed. If the change is intended, regenerate with \
+         MQSIM_UPDATE_GOLDEN=1 cargo test -p mqsim --test determinism, and say so in the commit: \
+         shared links replay differently."
+    );
+}
+
+#[test]
+fn two_runs_of_one_scenario_are_identical() {
+    let scenario = presets::default_scenario();
+    assert_eq!(
+        trace_json_lines(&scenario, 30_000),
+        trace_json_lines(&scenario, 30_000)
+    );
+}
+
+#[test]
+fn another_seed_gives_another_run() {
+    let scenario = presets::default_scenario();
+    let mut file = scenario.file().clone();
+    file.seed += 1;
+    let reseeded = file.validate().expect("still valid");
+    assert_ne!(
+        trace_json_lines(&scenario, 10_000),
+        trace_json_lines(&reseeded, 10_000)
+    );
+}

@@ -1,0 +1,28 @@
+//! The engine compiled to wasm32 and run in headless Chromium
+//! (`wasm-bindgen-test`): its trace must equal, byte for byte, the golden trace
+//! that the native `determinism` test checks.
+
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use common::{GOLDEN_TRACE, default_preset_trace};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+fn the_browser_engine_gives_the_native_trace() {
+    let trace = default_preset_trace();
+    assert_eq!(trace.lines().count(), GOLDEN_TRACE.lines().count());
+    assert!(
+        trace == GOLDEN_TRACE,
+        "the wasm trace differs from the native golden trace"
+    );
+}
+
+#[wasm_bindgen_test]
+fn bad_input_is_an_error_not_a_panic_in_wasm() {
+    let err = mqsim::Scenario::from_json("{\"version\": 1,").expect_err("truncated");
+    assert!(err.to_string().contains("EOF"), "{err}");
+}
