@@ -1,0 +1,183 @@
+//! The Kafka picture: producers on the left, each partition's log as a strip
+//! of offset cells in the middle, consumer groups on the right, and every
+//! message in flight as a token on its way.
+
+use crate::scene::{
+    CELLS, CommitMarker, ConsumerNode, GroupNode, Link, ProducerNode, Scene, Strip, Token,
+    TokenShape,
+};
+use std::rc::Rc;
+use yew::prelude::*;
+
+const NODE_W: f64 = 150.0;
+const NODE_H: f64 = 60.0;
+const CONSUMER_W: f64 = 170.0;
+const CONSUMER_H: f64 = 72.0;
+const STRIP_H: f64 = 30.0;
+
+#[derive(Properties, PartialEq)]
+pub struct KafkaViewProps {
+    pub scene: Rc<Scene>,
+}
+
+#[component]
+pub fn KafkaView(props: &KafkaViewProps) -> Html {
+    let s = &props.scene;
+    html! {
+        <svg class="kafka-view" data-testid="kafka-view" viewBox={format!("0 0 {} {}", s.width, s.height)}
+             role="img" aria-labelledby="kafka-view-title">
+            <title id="kafka-view-title">
+                { "Kafka: producers write to partitions; consumer groups pull from them" }
+            </title>
+            <text class="column-title" x="20" y="24">{ "Producers" }</text>
+            <text class="column-title" x="270" y="24">{ "Topic partitions · offsets →" }</text>
+            <text class="column-title" x="810" y="24">{ "Consumer groups" }</text>
+            { for s.links.iter().map(link) }
+            { for s.producers.iter().map(producer) }
+            { for s.strips.iter().map(strip) }
+            { for s.groups.iter().map(group) }
+            <g class="tokens">{ for s.tokens.iter().map(token) }</g>
+        </svg>
+    }
+}
+
+fn link(l: &Link) -> Html {
+    html! {
+        <line class="assignment" x1={l.from.0.to_string()} y1={l.from.1.to_string()}
+              x2={l.to.0.to_string()} y2={l.to.1.to_string()} stroke={l.colour} />
+    }
+}
+
+fn producer(p: &ProducerNode) -> Html {
+    html! {
+        <g class="producer" transform={format!("translate({},{})", p.x, p.y)}>
+            <title>{ format!("Producer {}: sent {} records", p.name, p.sent) }</title>
+            <rect width={NODE_W.to_string()} height={NODE_H.to_string()} rx="8" />
+            <text class="name" x="12" y="24">{ &p.name }</text>
+            <text class="detail" x="12" y="44">{ format!("sent {}", p.sent) }</text>
+        </g>
+    }
+}
+
+fn strip(s: &Strip) -> Html {
+    let slots = (0..CELLS).map(|i| {
+        html! {
+            <rect class="slot" x={(s.x + i as f64 * s.cell_w).to_string()} y={s.y.to_string()}
+                  width={s.cell_w.to_string()} height={STRIP_H.to_string()} />
+        }
+    });
+    let cells = s.cells.iter().map(|c| {
+        let title = match &c.key {
+            Some(k) => format!("offset {}: key {k}", c.offset),
+            None => format!("offset {}: no key", c.offset),
+        };
+        html! {
+            <g class="cell" key={c.offset.to_string()}>
+                <title>{ title }</title>
+                <rect x={(c.x + 2.0).to_string()} y={(s.y + 2.0).to_string()} width={(s.cell_w - 4.0).to_string()}
+                      height={(STRIP_H - 4.0).to_string()} rx="4" fill={c.colour} />
+                <text class="letter" x={(c.x + s.cell_w / 2.0).to_string()} y={(s.y + 20.0).to_string()}>{ &c.letter }</text>
+                <text class="offset" x={(c.x + s.cell_w / 2.0).to_string()} y={(s.y - 4.0).to_string()}>{ c.offset }</text>
+            </g>
+        }
+    });
+    let end_x = s.x + s.cells.last().map_or(0.0, |c| c.x - s.x + s.cell_w);
+    html! {
+        <g class="partition" data-testid="partition" data-partition={s.tp.partition.to_string()}
+           data-log-end={s.log_end.to_string()}>
+            <text class="strip-label" x={(s.x - 10.0).to_string()} y={(s.y + 20.0).to_string()}>{ &s.label }</text>
+            { for slots }
+            { for cells }
+            <line class="log-end" x1={end_x.to_string()} x2={end_x.to_string()}
+                  y1={(s.y - 2.0).to_string()} y2={(s.y + STRIP_H + 2.0).to_string()} />
+            <text class="log-end-label" x={(s.x + CELLS as f64 * s.cell_w + 8.0).to_string()} y={(s.y + 12.0).to_string()}>
+                { format!("log end {}", s.log_end) }
+            </text>
+            { for s.markers.iter().map(|m| marker(s, m)) }
+        </g>
+    }
+}
+
+fn marker(s: &Strip, m: &CommitMarker) -> Html {
+    let y = s.y + STRIP_H + 2.0;
+    let label = if m.off_strip {
+        format!("◀ committed {} · lag {}", m.offset, m.lag)
+    } else {
+        format!("committed {} · lag {}", m.offset, m.lag)
+    };
+    html! {
+        <g class="commit-marker" data-committed={m.offset.to_string()}>
+            <title>{ format!("group {}: committed offset {}, lag {}", m.group, m.offset, m.lag) }</title>
+            <polygon points={format!("{},{} {},{} {},{}", m.x, y, m.x - 6.0, y + 9.0, m.x + 6.0, y + 9.0)} />
+            <text x={(m.x + 9.0).to_string()} y={(y + 10.0).to_string()}>{ label }</text>
+        </g>
+    }
+}
+
+fn group(g: &GroupNode) -> Html {
+    html! {
+        <g class="group">
+            <title>{ format!("Consumer group {}, generation {} of its assignment", g.name, g.generation) }</title>
+            <text class="group-title" x={g.x.to_string()} y={(g.y + 12.0).to_string()}>
+                { format!("{} · gen {}", g.name, g.generation) }
+            </text>
+            { for g.consumers.iter().map(consumer) }
+        </g>
+    }
+}
+
+fn consumer(c: &ConsumerNode) -> Html {
+    let inbox = c
+        .inbox
+        .iter()
+        .take(8)
+        .enumerate()
+        .map(|(i, (colour, letter))| {
+            let x = 16.0 + i as f64 * 18.0;
+            let class = if i == 0 { "inbox processing" } else { "inbox" };
+            html! {
+                <g class={class}>
+                    <circle cx={x.to_string()} cy="58" r="7" fill={*colour} />
+                    <text x={x.to_string()} y="61">{ letter }</text>
+                </g>
+            }
+        });
+    let waiting = c.inbox.len();
+    html! {
+        <g class="consumer" data-testid="consumer" transform={format!("translate({},{})", c.x, c.y)}>
+            <title>{ format!("Consumer {}: {}; processed {}; {} waiting", c.name, c.owns, c.processed, waiting) }</title>
+            <rect width={CONSUMER_W.to_string()} height={CONSUMER_H.to_string()} rx="8" />
+            <rect class="colour-bar" width="6" height={CONSUMER_H.to_string()} rx="3" fill={c.colour} />
+            <text class="name" x="14" y="18">{ &c.name }</text>
+            <text class="detail" x="14" y="34">{ &c.owns }</text>
+            <text class="detail" x="14" y="47">{ format!("processed {}", c.processed) }</text>
+            { for inbox }
+        </g>
+    }
+}
+
+fn token(t: &Token) -> Html {
+    let body = match t.shape {
+        TokenShape::Record => html! {
+            <>
+                <circle r="10" fill={t.colour} />
+                <text y="4">{ &t.letter }</text>
+            </>
+        },
+        TokenShape::FetchRequest => html! {
+            <polygon class="pull" points="0,-7 7,0 0,7 -7,0" stroke={t.colour} />
+        },
+        TokenShape::Commit => html! {
+            <>
+                <rect class="commit" x="-10" y="-7" width="20" height="14" rx="3" />
+                <text class="commit-offset" y="4">{ &t.letter }</text>
+            </>
+        },
+    };
+    html! {
+        <g key={t.id.clone()} class="token" data-testid="token" data-token={t.id.clone()} transform={format!("translate({:.1},{:.1})", t.x, t.y)}>
+            <title>{ &t.title }</title>
+            { body }
+        </g>
+    }
+}

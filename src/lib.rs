@@ -1,0 +1,56 @@
+//! # MQ Playground: the browser app
+//!
+//! A Yew single-page app that runs the `mqsim` engine in the page (compiled to
+//! WebAssembly) and animates every message.
+//!
+//! Data flows one way:
+//! scenario → [`Simulation`](mqsim::Simulation) steps → events →
+//! [`world::World`] (folded view state) → [`scene::Scene`] (positions at this
+//! instant) → SVG components.
+//!
+//! ## Layout
+//! - [`playback`]: the engine paced by animation frames (play, pause, speed).
+//! - [`world`]: the view's state, folded from trace events.
+//! - [`scene`]: pure layout and interpolation; tested natively.
+//! - [`hooks`]: the animation-frame hook.
+//! - [`components`]: the SVG view, the controls and the offsets table.
+//! - [`app`]: the root component.
+//!
+//! Everything above `components` and `app` is plain Rust with no Yew import,
+//! so it runs in `cargo test` without a browser.
+
+pub mod app;
+pub mod components;
+pub mod hooks;
+pub mod playback;
+pub mod scene;
+pub mod world;
+
+/// Mounts the app on the page's `<body>`.
+pub fn start() {
+    show_panics_on_the_page();
+    yew::Renderer::<app::App>::new().render();
+}
+
+/// A panic is a bug. Instead of a silently frozen page, show what happened
+/// in a banner and log it to the console. (Set through Yew, which would
+/// otherwise replace any hook with its own console-only one.)
+fn show_panics_on_the_page() {
+    yew::set_custom_panic_hook(Box::new(|info| {
+        let message = format!("MQ Playground stopped because of a bug: {info}");
+        gloo::console::error!(message.clone());
+        let banner = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|doc| {
+                let banner = doc.create_element("div").ok()?;
+                banner.set_class_name("fatal-error");
+                banner.set_attribute("role", "alert").ok()?;
+                banner
+                    .set_text_content(Some(&format!("{message}. Reload the page to start again.")));
+                doc.body()?.prepend_with_node_1(&banner).ok()
+            });
+        if banner.is_none() {
+            gloo::console::error!("could not show the error banner");
+        }
+    }));
+}

@@ -1,0 +1,720 @@
+//! The scene: everything on screen at one instant, as plain numbers.
+//!
+//! [`Scene::build`] is a pure function of the [`World`] and the clock. It
+//! lays out producers, partition logs and consumers, and places every
+//! travelling message on the line between its two ends, eased by how far
+//! through its flight it is. The SVG components only draw what it returns,
+//! and the tests check it without a browser.
+
+use crate::world::{Anchor, Cargo, Flight, World};
+use mqsim::ids::{ConsumerId, GroupId, ProducerId, TopicId, TopicPartition};
+use mqsim::kafka::partitioner::partition_for_key;
+use std::sync::Arc;
+
+/// Offsets visible in one partition strip; older ones scroll off the left.
+pub const CELLS: u64 = 14;
+const CELL_W: f64 = 30.0;
+const ROW_H: f64 = 64.0;
+const TOP: f64 = 56.0;
+const WIDTH: f64 = 1000.0;
+const PRODUCER_X: f64 = 20.0;
+const NODE_W: f64 = 150.0;
+const NODE_H: f64 = 60.0;
+const STRIP_X: f64 = 270.0;
+const STRIP_H: f64 = 30.0;
+const CONSUMER_X: f64 = 810.0;
+const CONSUMER_H: f64 = 72.0;
+const GROUP_GAP: f64 = 28.0;
+/// Where assignment links leave a strip: after its "log end" label.
+const LINK_X: f64 = STRIP_X + CELLS as f64 * CELL_W + 82.0;
+
+/// Colours for keys. Keys also carry a letter: colour is never the only signal.
+const KEY_COLOURS: [&str; 8] = [
+    "#e6550d", "#3182bd", "#31a354", "#756bb1", "#d6616b", "#8c6d31", "#17becf", "#c51b8a",
+];
+const UNKEYED_COLOUR: &str = "#8a8f98";
+
+/// Gives each key a colour: the scenario's keys get distinct colours in the
+/// order they are listed (while the palette lasts); any other key gets its
+/// murmur2 slot, so a key's colour never changes between runs.
+pub struct Palette<'a> {
+    known_keys: &'a [String],
+}
+
+impl<'a> Palette<'a> {
+    pub fn new(world: &'a World) -> Palette<'a> {
+        Palette {
+            known_keys: &world.known_keys,
+        }
+    }
+
+    pub fn colour(&self, key: Option<&str>) -> &'static str {
+        let Some(key) = key else {
+            return UNKEYED_COLOUR;
+        };
+        let slot = match self.known_keys.iter().position(|k| k == key) {
+            Some(i) if i < KEY_COLOURS.len() => i,
+            _ => partition_for_key(key, KEY_COLOURS.len() as u32) as usize,
+        };
+        KEY_COLOURS[slot]
+    }
+}
+/// Colours for consumers, used for their assignment links.
+const CONSUMER_COLOURS: [&str; 6] = [
+    "#2b8cbe", "#e34a33", "#2ca25f", "#8856a7", "#dd8800", "#636363",
+];
+
+/// The letter drawn on a record token: the key's first letter, or `·`.
+pub fn key_letter(key: Option<&str>) -> String {
+    key.and_then(|k| k.chars().next())
+        .map_or("·".to_string(), |c| c.to_uppercase().collect())
+}
+
+fn consumer_colour(c: ConsumerId) -> &'static str {
+    CONSUMER_COLOURS[c.index() % CONSUMER_COLOURS.len()]
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scene {
+    pub width: f64,
+    pub height: f64,
+    pub clock_ms: f64,
+    pub producers: Vec<ProducerNode>,
+    pub strips: Vec<Strip>,
+    pub groups: Vec<GroupNode>,
+    pub links: Vec<Link>,
+    pub tokens: Vec<Token>,
+    pub lag_rows: Vec<LagRow>,
+}
+
+/// One group's position on one partition, for the offsets table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LagRow {
+    pub group: String,
+    pub topic: String,
+    pub partition: u32,
+    pub log_end: u64,
+    pub committed: Option<u64>,
+    pub lag: Option<u64>,
+    pub owner: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProducerNode {
+    pub x: f64,
+    pub y: f64,
+    pub name: String,
+    pub sent: u64,
+}
+
+/// One partition drawn as a strip of offset cells.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Strip {
+    pub tp: TopicPartition,
+    pub label: String,
+    pub x: f64,
+    pub y: f64,
+    pub cell_w: f64,
+    pub log_end: u64,
+    pub cells: Vec<Cell>,
+    pub markers: Vec<CommitMarker>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cell {
+    pub x: f64,
+    pub offset: u64,
+    pub colour: &'static str,
+    pub letter: String,
+    pub key: Option<Arc<str>>,
+}
+
+/// A group's committed offset on a partition, and its lag there.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommitMarker {
+    pub x: f64,
+    pub group: String,
+    pub offset: u64,
+    pub lag: u64,
+    /// True when the committed offset is older than the visible cells.
+    pub off_strip: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupNode {
+    pub name: String,
+    pub generation: u32,
+    pub x: f64,
+    pub y: f64,
+    pub consumers: Vec<ConsumerNode>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConsumerNode {
+    pub id: ConsumerId,
+    pub name: String,
+    pub colour: &'static str,
+    pub x: f64,
+    pub y: f64,
+    pub owns: String,
+    pub processed: u64,
+    /// Records fetched and waiting; the first is being processed.
+    pub inbox: Vec<(&'static str, String)>,
+}
+
+/// An assignment: a consumer owns a partition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Link {
+    pub from: (f64, f64),
+    pub to: (f64, f64),
+    pub colour: &'static str,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenShape {
+    Record,
+    FetchRequest,
+    Commit,
+}
+
+/// A message in flight, at its position for this instant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Token {
+    /// Stable across frames, so the DOM node is reused as the token moves.
+    pub id: String,
+    pub shape: TokenShape,
+    pub x: f64,
+    pub y: f64,
+    pub colour: &'static str,
+    pub letter: String,
+    pub title: String,
+}
+
+/// Where rows and nodes go for a world of this size.
+struct Layout {
+    /// First row of each topic's partitions.
+    topic_rows: Vec<usize>,
+    rows: usize,
+    producer_count: usize,
+    /// Consumer → (group position, position within the group).
+    group_starts: Vec<f64>,
+    height: f64,
+}
+
+impl Layout {
+    fn new(world: &World) -> Layout {
+        let mut topic_rows = Vec::new();
+        let mut rows = 0;
+        for t in &world.topics {
+            topic_rows.push(rows);
+            rows += t.partitions.len();
+        }
+        let mut group_starts = Vec::new();
+        let mut y = TOP;
+        for (g, _) in world.groups.iter().enumerate() {
+            group_starts.push(y);
+            let members = world
+                .consumers
+                .iter()
+                .filter(|c| c.group.index() == g)
+                .count();
+            y += GROUP_GAP + members as f64 * (CONSUMER_H + 12.0);
+        }
+        let producers_h = TOP + world.producers.len() as f64 * (NODE_H + 24.0);
+        let rows_h = TOP + rows as f64 * ROW_H + 24.0;
+        Layout {
+            topic_rows,
+            rows,
+            producer_count: world.producers.len(),
+            group_starts,
+            height: rows_h.max(y).max(producers_h) + 16.0,
+        }
+    }
+
+    fn row_y(&self, tp: TopicPartition) -> f64 {
+        TOP + (self.topic_rows[tp.topic.index()] + tp.partition as usize) as f64 * ROW_H
+    }
+
+    fn producer_pos(&self, p: ProducerId) -> (f64, f64) {
+        let area = self.rows as f64 * ROW_H;
+        let used = self.producer_count as f64 * (NODE_H + 24.0);
+        let top = TOP + ((area - used) / 2.0).max(0.0);
+        (PRODUCER_X, top + p.index() as f64 * (NODE_H + 24.0))
+    }
+
+    fn consumer_pos(&self, world: &World, c: ConsumerId) -> (f64, f64) {
+        let group = world.consumers[c.index()].group;
+        let within = world.consumers[..c.index()]
+            .iter()
+            .filter(|o| o.group == group)
+            .count();
+        (
+            CONSUMER_X,
+            self.group_starts[group.index()] + 22.0 + within as f64 * (CONSUMER_H + 12.0),
+        )
+    }
+}
+
+/// The first visible offset of a strip whose log ends at `log_end`.
+fn window_start(log_end: u64) -> u64 {
+    log_end.saturating_sub(CELLS)
+}
+
+/// The x of the boundary before `offset` on a strip (clamped to the strip).
+fn boundary_x(offset: u64, log_end: u64) -> f64 {
+    let start = window_start(log_end);
+    STRIP_X + offset.saturating_sub(start).min(CELLS) as f64 * CELL_W
+}
+
+impl Scene {
+    /// The scene for `world` at `clock_ms`.
+    pub fn build(world: &World, clock_ms: f64) -> Scene {
+        let layout = Layout::new(world);
+        let palette = Palette::new(world);
+        let producers = world
+            .producers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let (x, y) = layout.producer_pos(ProducerId(i as u32));
+                ProducerNode {
+                    x,
+                    y,
+                    name: p.name.clone(),
+                    sent: p.sent,
+                }
+            })
+            .collect();
+
+        let mut strips = Vec::new();
+        for (t, topic) in world.topics.iter().enumerate() {
+            for (p, part) in topic.partitions.iter().enumerate() {
+                let tp = TopicPartition {
+                    topic: TopicId(t as u32),
+                    partition: p as u32,
+                };
+                let start = window_start(part.log_end);
+                let cells = part
+                    .recent
+                    .iter()
+                    .filter(|r| r.offset >= start)
+                    .map(|r| Cell {
+                        x: STRIP_X + (r.offset - start) as f64 * CELL_W,
+                        offset: r.offset,
+                        colour: palette.colour(r.key.as_deref()),
+                        letter: key_letter(r.key.as_deref()),
+                        key: r.key.clone(),
+                    })
+                    .collect();
+                let markers = world
+                    .groups
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, g)| g.topics.contains(&topic.name))
+                    .filter_map(|(g, group)| {
+                        let offset = *group.committed.get(&tp)?;
+                        Some(CommitMarker {
+                            x: boundary_x(offset, part.log_end),
+                            group: group.name.clone(),
+                            offset,
+                            lag: world.lag(GroupId(g as u32), tp).unwrap_or(0),
+                            off_strip: offset < start,
+                        })
+                    })
+                    .collect();
+                strips.push(Strip {
+                    tp,
+                    label: format!("{} · P{}", topic.name, p),
+                    x: STRIP_X,
+                    y: layout.row_y(tp),
+                    cell_w: CELL_W,
+                    log_end: part.log_end,
+                    cells,
+                    markers,
+                });
+            }
+        }
+
+        let mut links = Vec::new();
+        let groups = world
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(g, group)| {
+                let consumers: Vec<ConsumerNode> = world
+                    .consumers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.group.index() == g)
+                    .map(|(i, c)| {
+                        let id = ConsumerId(i as u32);
+                        let (x, y) = layout.consumer_pos(world, id);
+                        for &tp in &c.assigned {
+                            links.push(Link {
+                                from: (LINK_X, layout.row_y(tp) + STRIP_H / 2.0),
+                                to: (x, y + CONSUMER_H / 2.0),
+                                colour: consumer_colour(id),
+                            });
+                        }
+                        let owns = if c.assigned.is_empty() {
+                            "idle: no partition".to_string()
+                        } else {
+                            let names: Vec<String> = c
+                                .assigned
+                                .iter()
+                                .map(|tp| format!("P{}", tp.partition))
+                                .collect();
+                            format!("owns {}", names.join(", "))
+                        };
+                        ConsumerNode {
+                            id,
+                            name: c.name.clone(),
+                            colour: consumer_colour(id),
+                            x,
+                            y,
+                            owns,
+                            processed: c.processed,
+                            inbox: c
+                                .inbox
+                                .iter()
+                                .map(|r| {
+                                    (
+                                        palette.colour(r.key.as_deref()),
+                                        key_letter(r.key.as_deref()),
+                                    )
+                                })
+                                .collect(),
+                        }
+                    })
+                    .collect();
+                GroupNode {
+                    name: group.name.clone(),
+                    generation: group.generation,
+                    x: CONSUMER_X,
+                    y: layout.group_starts[g],
+                    consumers,
+                }
+            })
+            .collect();
+
+        let tokens = world
+            .flights
+            .iter()
+            .enumerate()
+            .map(|(i, f)| token(world, &layout, &palette, f, i, clock_ms))
+            .collect();
+
+        Scene {
+            width: WIDTH,
+            height: layout.height,
+            clock_ms,
+            producers,
+            strips,
+            groups,
+            links,
+            tokens,
+            lag_rows: lag_rows(world),
+        }
+    }
+}
+
+/// Every group's committed offset and lag on every partition it reads.
+fn lag_rows(world: &World) -> Vec<LagRow> {
+    let mut rows = Vec::new();
+    for (g, group) in world.groups.iter().enumerate() {
+        for (t, topic) in world
+            .topics
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| group.topics.contains(&t.name))
+        {
+            for (p, part) in topic.partitions.iter().enumerate() {
+                let tp = TopicPartition {
+                    topic: TopicId(t as u32),
+                    partition: p as u32,
+                };
+                rows.push(LagRow {
+                    group: group.name.clone(),
+                    topic: topic.name.clone(),
+                    partition: p as u32,
+                    log_end: part.log_end,
+                    committed: group.committed.get(&tp).copied(),
+                    lag: world.lag(GroupId(g as u32), tp),
+                    owner: world
+                        .consumers
+                        .iter()
+                        .find(|c| c.group.index() == g && c.assigned.contains(&tp))
+                        .map(|c| c.name.clone()),
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// Where an anchor is on screen.
+fn anchor_pos(world: &World, layout: &Layout, anchor: Anchor) -> (f64, f64) {
+    match anchor {
+        Anchor::Producer(p) => {
+            let (x, y) = layout.producer_pos(p);
+            (x + NODE_W, y + NODE_H / 2.0)
+        }
+        Anchor::LogEnd(tp) => {
+            let log_end = world.partition(tp).log_end;
+            (
+                boundary_x(log_end, log_end) + CELL_W / 2.0,
+                layout.row_y(tp) + STRIP_H / 2.0,
+            )
+        }
+        Anchor::Cell(tp, offset) => {
+            let log_end = world.partition(tp).log_end;
+            (
+                boundary_x(offset, log_end) + CELL_W / 2.0,
+                layout.row_y(tp) + STRIP_H / 2.0,
+            )
+        }
+        Anchor::Committed(g, tp) => {
+            let log_end = world.partition(tp).log_end;
+            let offset = world.groups[g.index()]
+                .committed
+                .get(&tp)
+                .copied()
+                .unwrap_or(0);
+            (
+                boundary_x(offset, log_end),
+                layout.row_y(tp) + STRIP_H + 8.0,
+            )
+        }
+        Anchor::Consumer(c) => {
+            let (x, y) = layout.consumer_pos(world, c);
+            (x, y + CONSUMER_H / 2.0)
+        }
+    }
+}
+
+/// How far through its flight a message is, eased in and out (0 to 1).
+pub fn progress(start_ms: f64, end_ms: f64, clock_ms: f64) -> f64 {
+    if end_ms <= start_ms {
+        return 1.0;
+    }
+    let f = ((clock_ms - start_ms) / (end_ms - start_ms)).clamp(0.0, 1.0);
+    f * f * (3.0 - 2.0 * f)
+}
+
+fn token(
+    world: &World,
+    layout: &Layout,
+    palette: &Palette,
+    flight: &Flight,
+    index: usize,
+    clock_ms: f64,
+) -> Token {
+    let (x0, y0) = anchor_pos(world, layout, flight.from);
+    let (x1, y1) = anchor_pos(world, layout, flight.to);
+    let f = progress(
+        flight.start.as_millis() as f64,
+        flight.end.as_millis() as f64,
+        clock_ms,
+    );
+    let (x, y) = (x0 + (x1 - x0) * f, y0 + (y1 - y0) * f);
+    let start = flight.start.as_millis();
+    match &flight.cargo {
+        Cargo::Record(r) => {
+            let key = r.key.as_deref();
+            let title = match (flight.lands_in, key) {
+                (Some(_), Some(k)) => format!(
+                    "record key {k}, offset {} of P{}, fetched",
+                    r.offset, r.tp.partition
+                ),
+                (Some(_), None) => format!(
+                    "unkeyed record, offset {} of P{}, fetched",
+                    r.offset, r.tp.partition
+                ),
+                (None, Some(k)) => format!("record key {k} to partition {}", r.tp.partition),
+                (None, None) => format!("unkeyed record to partition {}", r.tp.partition),
+            };
+            let hop = if flight.lands_in.is_some() {
+                "fetch"
+            } else {
+                "produce"
+            };
+            Token {
+                id: format!("{hop}-{}-{}-{}", r.record.0, r.offset, start),
+                shape: TokenShape::Record,
+                x,
+                y,
+                colour: palette.colour(key),
+                letter: key_letter(key),
+                title,
+            }
+        }
+        Cargo::FetchRequest => Token {
+            id: format!("pull-{index}-{start}"),
+            shape: TokenShape::FetchRequest,
+            x,
+            y,
+            colour: match flight.from {
+                Anchor::Consumer(c) => consumer_colour(c),
+                _ => UNKEYED_COLOUR,
+            },
+            letter: String::new(),
+            title: "fetch request: the consumer pulls".to_string(),
+        },
+        Cargo::Commit { offset } => Token {
+            id: format!("commit-{index}-{start}"),
+            shape: TokenShape::Commit,
+            x,
+            y,
+            colour: "#222",
+            letter: offset.to_string(),
+            title: format!("offset commit: next read starts at {offset}"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::playback::Playback;
+    use mqsim::scenario::presets;
+
+    fn scene_after(ms: f64) -> (Playback, Scene) {
+        let mut p = Playback::new(presets::default_scenario());
+        p.advance_to(ms);
+        let scene = Scene::build(p.world(), p.clock_ms());
+        (p, scene)
+    }
+
+    #[test]
+    fn progress_eases_from_start_to_end() {
+        assert_eq!(progress(100.0, 200.0, 50.0), 0.0);
+        assert_eq!(progress(100.0, 200.0, 150.0), 0.5);
+        assert_eq!(progress(100.0, 200.0, 250.0), 1.0);
+        assert!(progress(100.0, 200.0, 110.0) < 0.1);
+    }
+
+    #[test]
+    fn the_scenarios_keys_get_distinct_colours() {
+        let (p, _) = scene_after(0.0);
+        let palette = Palette::new(p.world());
+        let colours: Vec<&str> = ["alice", "bob", "carol", "dave", "erin"]
+            .iter()
+            .map(|k| palette.colour(Some(k)))
+            .collect();
+        for (i, c) in colours.iter().enumerate() {
+            assert!(!colours[i + 1..].contains(c), "{c} used twice: {colours:?}");
+        }
+        assert_eq!(palette.colour(Some("zed")), palette.colour(Some("zed")));
+        assert_eq!(palette.colour(None), UNKEYED_COLOUR);
+        assert_eq!(key_letter(Some("bob")), "B");
+        assert_eq!(key_letter(None), "·");
+    }
+
+    #[test]
+    fn the_default_preset_shows_one_strip_per_partition_and_every_member() {
+        let (_, scene) = scene_after(5_000.0);
+        assert_eq!(scene.strips.len(), 3);
+        assert_eq!(scene.producers.len(), 1);
+        let members: Vec<&str> = scene.groups[0]
+            .consumers
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(members, ["notifier-1", "notifier-2"]);
+        assert_eq!(scene.links.len(), 3, "each partition linked to its owner");
+        assert_eq!(scene.groups[0].consumers[0].owns, "owns P0, P1");
+    }
+
+    #[test]
+    fn a_produced_record_moves_from_the_producer_towards_its_partition() {
+        // The first record leaves at 0 ms and arrives at 250 ms (latency).
+        let (p, early) = scene_after(50.0);
+        let (_, later) = scene_after(200.0);
+        let id = |s: &Scene| {
+            s.tokens
+                .iter()
+                .find(|t| t.id.starts_with("produce-0-"))
+                .cloned()
+        };
+        let (a, b) = (
+            id(&early).expect("in flight at 50 ms"),
+            id(&later).expect("in flight at 200 ms"),
+        );
+        assert!(b.x > a.x, "moves right: {} then {}", a.x, b.x);
+        assert!(a.x >= PRODUCER_X + NODE_W && b.x <= STRIP_X + CELLS as f64 * CELL_W);
+        assert_eq!(
+            p.world().topics[0]
+                .partitions
+                .iter()
+                .map(|p| p.log_end)
+                .sum::<u64>(),
+            0
+        );
+        let (_, landed) = scene_after(300.0);
+        assert!(id(&landed).is_none(), "landed at 250 ms");
+        assert_eq!(
+            landed.strips.iter().map(|s| s.cells.len()).sum::<usize>(),
+            1
+        );
+    }
+
+    /// Cells carry the key the producer chose, so the log shows which
+    /// records belong together.
+    #[test]
+    fn log_cells_show_the_producers_keys() {
+        let (p, scene) = scene_after(20_000.0);
+        let keys = &p.scenario().file().kafka.producers[0].keys;
+        let cells: Vec<&Cell> = scene.strips.iter().flat_map(|s| &s.cells).collect();
+        assert!(cells.iter().filter(|c| c.key.is_some()).count() > cells.len() / 2);
+        for cell in cells.iter().filter_map(|c| c.key.as_deref()) {
+            assert!(
+                keys.iter().any(|k| k == cell),
+                "{cell} is one of the producer's keys"
+            );
+        }
+        // Keyed records stay on the partition their key hashes to.
+        for strip in &scene.strips {
+            for cell in &strip.cells {
+                if let Some(key) = cell.key.as_deref() {
+                    assert_eq!(partition_for_key(key, 3), strip.tp.partition);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn committed_markers_trail_the_log_end_by_the_lag() {
+        let (_, scene) = scene_after(20_000.0);
+        for strip in &scene.strips {
+            let marker = strip.markers.first().expect("committed by 20 s");
+            assert_eq!(marker.lag, strip.log_end - marker.offset);
+            assert!(marker.x <= STRIP_X + CELLS as f64 * CELL_W);
+        }
+    }
+
+    #[test]
+    fn lag_rows_list_every_partition_with_its_owner() {
+        let (_, scene) = scene_after(20_000.0);
+        let owners: Vec<Option<&str>> = scene.lag_rows.iter().map(|r| r.owner.as_deref()).collect();
+        assert_eq!(
+            owners,
+            [Some("notifier-1"), Some("notifier-1"), Some("notifier-2")]
+        );
+        for row in &scene.lag_rows {
+            let committed = row.committed.expect("committed by 20 s");
+            assert_eq!(row.lag, Some(row.log_end - committed));
+        }
+    }
+
+    #[test]
+    fn the_strip_scrolls_to_keep_the_newest_offsets() {
+        let (_, scene) = scene_after(60_000.0);
+        for strip in &scene.strips {
+            assert!(strip.cells.len() as u64 <= CELLS);
+            assert_eq!(
+                strip.cells.last().map(|c| c.offset + 1),
+                Some(strip.log_end)
+            );
+        }
+    }
+}

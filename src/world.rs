@@ -1,0 +1,387 @@
+//! What the view knows about a run, folded from the trace.
+//!
+//! The app never reads the engine's internal state. It only watches the
+//! events, exactly as the CLI and the tests do, and folds them into a
+//! [`World`]: logs with their latest records, committed offsets, assignments,
+//! each consumer's inbox, and every message still travelling (a [`Flight`]).
+//! A flight starts when its event is emitted and lands at its `arrives_at`
+//! time; landing may change the world (fetched records enter the consumer's
+//! inbox).
+
+use mqsim::ids::{ConsumerId, GroupId, ProducerId, RecordId, TopicPartition};
+use mqsim::{Event, EventKind, Scenario, SimTime};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+/// How many of a partition's newest records the view remembers.
+pub const RECENT_RECORDS: usize = 256;
+
+/// One record as the view draws it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordView {
+    pub record: RecordId,
+    pub tp: TopicPartition,
+    pub offset: u64,
+    pub key: Option<Arc<str>>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PartitionView {
+    pub log_end: u64,
+    /// The newest records, oldest first.
+    pub recent: VecDeque<RecordView>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TopicView {
+    pub name: String,
+    pub partitions: Vec<PartitionView>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupView {
+    pub name: String,
+    pub generation: u32,
+    pub topics: Vec<String>,
+    pub committed: BTreeMap<TopicPartition, u64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConsumerView {
+    pub name: String,
+    pub group: GroupId,
+    pub assigned: Vec<TopicPartition>,
+    /// Fetched records waiting to be processed; the first is in progress.
+    pub inbox: VecDeque<RecordView>,
+    pub processed: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProducerView {
+    pub name: String,
+    pub sent: u64,
+}
+
+/// A place a flight starts or ends.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Anchor {
+    Producer(ProducerId),
+    /// The end of a partition's log, where the next record is appended.
+    LogEnd(TopicPartition),
+    /// One record's cell in a partition's log.
+    Cell(TopicPartition, u64),
+    /// The group's committed-offset marker on a partition.
+    Committed(GroupId, TopicPartition),
+    Consumer(ConsumerId),
+}
+
+/// What is travelling.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cargo {
+    /// A record, produced or fetched.
+    Record(RecordView),
+    /// A consumer's fetch request: Kafka consumers pull.
+    FetchRequest,
+    /// An offset commit on its way to the group coordinator.
+    Commit { offset: u64 },
+}
+
+/// A message on the wire.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flight {
+    pub cargo: Cargo,
+    pub from: Anchor,
+    pub to: Anchor,
+    pub start: SimTime,
+    pub end: SimTime,
+    /// Who receives it, when landing changes their state.
+    pub lands_in: Option<ConsumerId>,
+}
+
+/// The view's picture of a run at the time of the last applied event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct World {
+    pub topics: Vec<TopicView>,
+    pub producers: Vec<ProducerView>,
+    pub groups: Vec<GroupView>,
+    pub consumers: Vec<ConsumerView>,
+    pub flights: Vec<Flight>,
+    /// Every key the scenario's producers use, in the order first listed;
+    /// the view gives each its own colour.
+    pub known_keys: Vec<String>,
+    /// Keys of records sent but not yet appended, so that the log cell can
+    /// show the key the producer chose.
+    unappended: BTreeMap<RecordId, Option<Arc<str>>>,
+}
+
+impl World {
+    /// The world of `scenario` before anything happened.
+    pub fn new(scenario: &Scenario) -> World {
+        let kafka = &scenario.file().kafka;
+        let topics = kafka
+            .topics
+            .iter()
+            .map(|t| TopicView {
+                name: t.name.clone(),
+                partitions: vec![PartitionView::default(); t.partitions as usize],
+            })
+            .collect();
+        let producers = kafka
+            .producers
+            .iter()
+            .map(|p| ProducerView {
+                name: p.name.clone(),
+                sent: 0,
+            })
+            .collect();
+        let groups = kafka
+            .groups
+            .iter()
+            .map(|g| GroupView {
+                name: g.name.clone(),
+                generation: 0,
+                topics: g.topics.clone(),
+                committed: BTreeMap::new(),
+            })
+            .collect();
+        let consumers = kafka
+            .groups
+            .iter()
+            .enumerate()
+            .flat_map(|(g, group)| {
+                group.members.iter().map(move |m| ConsumerView {
+                    name: m.name.clone(),
+                    group: GroupId(g as u32),
+                    assigned: Vec::new(),
+                    inbox: VecDeque::new(),
+                    processed: 0,
+                })
+            })
+            .collect();
+        let mut known_keys: Vec<String> = Vec::new();
+        for key in kafka.producers.iter().flat_map(|p| &p.keys) {
+            if !known_keys.contains(key) {
+                known_keys.push(key.clone());
+            }
+        }
+        World {
+            topics,
+            producers,
+            groups,
+            consumers,
+            flights: Vec::new(),
+            known_keys,
+            unappended: BTreeMap::new(),
+        }
+    }
+
+    pub fn partition(&self, tp: TopicPartition) -> &PartitionView {
+        &self.topics[tp.topic.index()].partitions[tp.partition as usize]
+    }
+
+    fn partition_mut(&mut self, tp: TopicPartition) -> &mut PartitionView {
+        &mut self.topics[tp.topic.index()].partitions[tp.partition as usize]
+    }
+
+    /// Lag of `group` on `tp`: log end minus committed offset, none before
+    /// the first commit (as `kafka-consumer-groups.sh` shows it).
+    pub fn lag(&self, group: GroupId, tp: TopicPartition) -> Option<u64> {
+        let committed = self.groups[group.index()].committed.get(&tp)?;
+        Some(self.partition(tp).log_end.saturating_sub(*committed))
+    }
+
+    /// Lands every flight that has arrived by `now`, in arrival order.
+    pub fn land_until(&mut self, now: SimTime) {
+        let (landed, flying): (Vec<Flight>, Vec<Flight>) = std::mem::take(&mut self.flights)
+            .into_iter()
+            .partition(|f| f.end <= now);
+        self.flights = flying;
+        let mut landed = landed;
+        landed.sort_by_key(|f| f.end);
+        for flight in landed {
+            if let (Some(consumer), Cargo::Record(record)) = (flight.lands_in, flight.cargo) {
+                self.consumers[consumer.index()].inbox.push_back(record);
+            }
+        }
+    }
+
+    /// Applies one event: state changes now, messages start flying.
+    pub fn apply(&mut self, event: &Event) {
+        self.land_until(event.at);
+        let at = event.at;
+        match &event.kind {
+            EventKind::RecordSent {
+                record,
+                producer,
+                topic,
+                partition,
+                key,
+                arrives_at,
+                ..
+            } => {
+                self.producers[producer.index()].sent += 1;
+                self.unappended.insert(*record, key.clone());
+                let tp = TopicPartition {
+                    topic: *topic,
+                    partition: *partition,
+                };
+                self.flights.push(Flight {
+                    cargo: Cargo::Record(RecordView {
+                        record: *record,
+                        tp,
+                        offset: 0,
+                        key: key.clone(),
+                    }),
+                    from: Anchor::Producer(*producer),
+                    to: Anchor::LogEnd(tp),
+                    start: at,
+                    end: *arrives_at,
+                    lands_in: None,
+                });
+            }
+            EventKind::RecordAppended {
+                record,
+                topic,
+                partition,
+                offset,
+            } => {
+                let tp = TopicPartition {
+                    topic: *topic,
+                    partition: *partition,
+                };
+                let key = self.unappended.remove(record).flatten();
+                let view = RecordView {
+                    record: *record,
+                    tp,
+                    offset: *offset,
+                    key,
+                };
+                let log = self.partition_mut(tp);
+                log.log_end = offset + 1;
+                log.recent.push_back(view);
+                if log.recent.len() > RECENT_RECORDS {
+                    log.recent.pop_front();
+                }
+            }
+            EventKind::GroupRebalanced {
+                group,
+                generation,
+                assignment,
+            } => {
+                self.groups[group.index()].generation = *generation;
+                for member in assignment {
+                    self.consumers[member.consumer.index()].assigned = member.partitions.clone();
+                }
+            }
+            EventKind::FetchSent {
+                consumer,
+                arrives_at,
+            } => {
+                let c = &self.consumers[consumer.index()];
+                if let Some(&tp) = c.assigned.first() {
+                    self.flights.push(Flight {
+                        cargo: Cargo::FetchRequest,
+                        from: Anchor::Consumer(*consumer),
+                        to: Anchor::LogEnd(tp),
+                        start: at,
+                        end: *arrives_at,
+                        lands_in: None,
+                    });
+                }
+            }
+            EventKind::FetchServed {
+                consumer,
+                batches,
+                arrives_at,
+            } => {
+                for batch in batches {
+                    let tp = TopicPartition {
+                        topic: batch.topic,
+                        partition: batch.partition,
+                    };
+                    for offset in batch.from_offset..batch.to_offset {
+                        let record = self.record_at(tp, offset);
+                        self.flights.push(Flight {
+                            cargo: Cargo::Record(record),
+                            from: Anchor::Cell(tp, offset),
+                            to: Anchor::Consumer(*consumer),
+                            start: at,
+                            end: *arrives_at,
+                            lands_in: Some(*consumer),
+                        });
+                    }
+                }
+            }
+            EventKind::RecordProcessed {
+                consumer,
+                topic,
+                partition,
+                offset,
+                ..
+            } => {
+                let tp = TopicPartition {
+                    topic: *topic,
+                    partition: *partition,
+                };
+                let c = &mut self.consumers[consumer.index()];
+                c.processed += 1;
+                if let Some(i) = c
+                    .inbox
+                    .iter()
+                    .position(|r| r.tp == tp && r.offset == *offset)
+                {
+                    c.inbox.remove(i);
+                }
+            }
+            EventKind::CommitSent {
+                consumer,
+                offsets,
+                arrives_at,
+            } => {
+                let group = self.consumers[consumer.index()].group;
+                for o in offsets {
+                    let tp = TopicPartition {
+                        topic: o.topic,
+                        partition: o.partition,
+                    };
+                    self.flights.push(Flight {
+                        cargo: Cargo::Commit { offset: o.offset },
+                        from: Anchor::Consumer(*consumer),
+                        to: Anchor::Committed(group, tp),
+                        start: at,
+                        end: *arrives_at,
+                        lands_in: None,
+                    });
+                }
+            }
+            EventKind::OffsetCommitted {
+                group,
+                topic,
+                partition,
+                offset,
+            } => {
+                let tp = TopicPartition {
+                    topic: *topic,
+                    partition: *partition,
+                };
+                self.groups[group.index()].committed.insert(tp, *offset);
+            }
+        }
+    }
+
+    /// The record at `offset` of `tp`. A record older than the view
+    /// remembers is drawn without its key.
+    fn record_at(&self, tp: TopicPartition, offset: u64) -> RecordView {
+        self.partition(tp)
+            .recent
+            .iter()
+            .find(|r| r.offset == offset)
+            .cloned()
+            .unwrap_or(RecordView {
+                record: RecordId(u64::MAX),
+                tp,
+                offset,
+                key: None,
+            })
+    }
+}

@@ -1,0 +1,77 @@
+// Shared set-up for the end-to-end tests: the built app (dist/), a local
+// server, and Debian's headless Chromium driven by playwright-core. No
+// browser is ever downloaded.
+
+import { chromium } from 'playwright-core';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from './server.mjs';
+
+export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const SHOTS = join(REPO, 'target', 'e2e');
+
+/** Flags that keep Chromium from reaching for the network on a closed machine. */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Starts the server and the browser; returns { url, page, close }. */
+export async function openApp({ width = 1280, height = 800 } = {}) {
+  const server = await serve(join(REPO, 'dist'));
+  const userDataDir = await mkdtemp(join(tmpdir(), 'mq-playground-e2e-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width, height },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const problems = [];
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+  });
+  await page.goto(server.url);
+  await page.waitForSelector('[data-testid="kafka-view"]');
+  return {
+    url: server.url,
+    page,
+    problems,
+    async close() {
+      await context.close();
+      await server.close();
+    },
+  };
+}
+
+/** Saves a screenshot under target/e2e/. */
+export async function screenshot(page, name) {
+  await mkdir(SHOTS, { recursive: true });
+  const path = join(SHOTS, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}
+
+/** The offsets table as [{ partition, logEnd, committed }]. */
+export async function offsets(page) {
+  return page.$$eval('[data-testid="lag-row"]', (rows) =>
+    rows.map((r) => ({
+      partition: Number(r.dataset.partition),
+      logEnd: Number(r.dataset.logEnd),
+      committed: r.dataset.committed === '' ? null : Number(r.dataset.committed),
+    })),
+  );
+}
+
+/** The virtual clock shown on the page, in milliseconds. */
+export async function clockMs(page) {
+  return Number(await page.getAttribute('[data-testid="clock"]', 'data-clock-ms'));
+}
