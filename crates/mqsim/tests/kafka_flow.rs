@@ -1,6 +1,8 @@
 //! The produce → log → poll → commit flow, checked through the public API
 //! over many random scenarios.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use mqsim::scenario::{
     CommitMode, GroupSpec, KafkaSpec, MemberSpec, Network, OffsetReset, ProducerSpec, ScenarioFile,
     TopicSpec,

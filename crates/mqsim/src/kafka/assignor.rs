@@ -126,6 +126,7 @@ mod tests {
         assert_eq!(got, vec![vec![tp(0, 0), tp(0, 1)], vec![tp(1, 0)]]);
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     proptest::proptest! {
         /// Every partition of every topic goes to exactly one subscribed member.
         #[test]

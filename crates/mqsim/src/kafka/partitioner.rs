@@ -162,6 +162,7 @@ mod tests {
         assert_eq!(chosen, [0, 1, 2, 0, 1, 2, 0]);
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     proptest::proptest! {
         /// The same key always maps to the same partition, and it is in range.
         #[test]

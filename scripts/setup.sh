@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Installs everything MQ Playground needs that is missing, at the versions that
+# work on this project's machines (Debian 12, rustc 1.95), and nothing else.
+# Idempotent: when everything is present it only checks versions (seconds).
+#
+#   wasm32 target            rustup
+#   trunk 0.21.14            cargo install (0.22 needs a newer rustc)
+#   wasm-bindgen-cli         cargo install, exactly the wasm-bindgen version in Cargo.lock
+#   wasm-opt (binaryen 132)  npm, into .tools/ (Debian's binaryen is too old)
+#   chromium, chromedriver   apt (never a browser download)
+#   playwright-core          npm ci in tests/e2e (drives Debian's chromium)
+#
+# Source it (`. scripts/setup.sh`) to also get the PATH and CHROMEDRIVER it sets.
+
+set -euo pipefail
+
+MQ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PATH="$HOME/.cargo/bin:$MQ_ROOT/.tools/node_modules/.bin:$PATH"
+export CHROMEDRIVER=/usr/bin/chromedriver
+
+TRUNK_VERSION=0.21.14
+BINARYEN_VERSION=132.0.0
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# The wasm-bindgen version pinned in Cargo.lock; the CLI must match it exactly.
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$MQ_ROOT/Cargo.lock"
+}
+
+need_apt_update=1
+apt_install() {
+  if [ "$need_apt_update" -eq 1 ]; then
+    as_root apt-get update -qq
+    need_apt_update=0
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+setup_rust_target() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+setup_trunk() {
+  if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
+    say "installing trunk $TRUNK_VERSION (about 6 minutes on 2 cores)"
+    cargo install --locked --force trunk --version "$TRUNK_VERSION" --no-default-features --features rustls
+  fi
+}
+
+setup_wasm_bindgen() {
+  local want
+  want="$(wasm_bindgen_version)"
+  if [ -z "$want" ]; then
+    say "Cargo.lock names no wasm-bindgen version"; exit 1
+  fi
+  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $want" ] ||
+    ! command -v wasm-bindgen-test-runner >/dev/null; then
+    say "installing wasm-bindgen-cli $want (about 2 minutes)"
+    # Not --locked: one of its locked dependencies is missing from the registry mirror.
+    cargo install --force wasm-bindgen-cli --version "$want"
+  fi
+}
+
+setup_browser() {
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    say "installing Debian's chromium and chromium-driver"
+    apt_install chromium chromium-driver
+  fi
+}
+
+setup_node() {
+  if ! command -v npm >/dev/null; then
+    say "installing node and npm"
+    apt_install nodejs npm
+  fi
+}
+
+setup_wasm_opt() {
+  if [ "$(wasm-opt --version 2>/dev/null)" != "wasm-opt version 132 (version_132)" ]; then
+    say "installing wasm-opt from npm binaryen@$BINARYEN_VERSION"
+    mkdir -p "$MQ_ROOT/.tools"
+    (cd "$MQ_ROOT/.tools" && npm install --no-save --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION")
+  fi
+}
+
+setup_playwright() {
+  local e2e="$MQ_ROOT/tests/e2e" want have
+  want="$(node -p "require('$e2e/package-lock.json').packages['node_modules/playwright-core'].version")"
+  have="$(node -p "try { require('$e2e/node_modules/playwright-core/package.json').version } catch { '' }")"
+  if [ "$want" != "$have" ]; then
+    say "installing playwright-core $want for the end-to-end tests"
+    (cd "$e2e" && npm ci --no-audit --no-fund --silent)
+  fi
+}
+
+setup_rust_target
+setup_node
+setup_browser
+setup_wasm_opt
+setup_playwright
+setup_wasm_bindgen
+setup_trunk
+say "all tools present"

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Sets up what is missing, then runs every check and every test level:
+#   1. formatting and clippy (native and wasm32)
+#   2. native tests: engine unit + property + integration, CLI, app logic
+#   3. wasm tests in headless Chromium: the engine's trace equals the native
+#      golden trace; the app mounts, plays and pauses
+#   4. end-to-end: the release build served on 127.0.0.1, driven in headless
+#      Chromium; screenshots under target/e2e/
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/setup.sh
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "formatting and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy -p mqsim -p mq-playground --target wasm32-unknown-unknown --locked -- -D warnings
+
+step "native tests"
+cargo test --workspace --locked
+
+step "wasm tests in headless Chromium"
+cargo test -p mqsim --target wasm32-unknown-unknown --locked --test wasm
+cargo test -p mq-playground --target wasm32-unknown-unknown --locked --test browser
+
+step "release build"
+trunk build --release
+wasm=$(ls dist/*.wasm)
+printf 'release wasm: %s bytes, %s bytes gzipped\n' "$(wc -c <"$wasm")" "$(gzip -9 -c "$wasm" | wc -c)"
+
+step "end-to-end tests in headless Chromium"
+(cd tests/e2e && node --test --test-concurrency=1)
