@@ -213,18 +213,14 @@ impl World {
             EventKind::RecordSent {
                 record,
                 producer,
-                topic,
-                partition,
+                tp,
                 key,
                 arrives_at,
                 ..
             } => {
+                let tp = *tp;
                 self.producers[producer.index()].sent += 1;
                 self.unappended.insert(*record, key.clone());
-                let tp = TopicPartition {
-                    topic: *topic,
-                    partition: *partition,
-                };
                 self.flights.push(Flight {
                     cargo: Cargo::Record(RecordView {
                         record: *record,
@@ -239,16 +235,8 @@ impl World {
                     lands_in: None,
                 });
             }
-            EventKind::RecordAppended {
-                record,
-                topic,
-                partition,
-                offset,
-            } => {
-                let tp = TopicPartition {
-                    topic: *topic,
-                    partition: *partition,
-                };
+            EventKind::RecordAppended { record, tp, offset } => {
+                let tp = *tp;
                 let key = self.unappended.remove(record).flatten();
                 let view = RecordView {
                     record: *record,
@@ -295,10 +283,7 @@ impl World {
                 arrives_at,
             } => {
                 for batch in batches {
-                    let tp = TopicPartition {
-                        topic: batch.topic,
-                        partition: batch.partition,
-                    };
+                    let tp = batch.tp;
                     for offset in batch.from_offset..batch.to_offset {
                         let record = self.record_at(tp, offset);
                         self.flights.push(Flight {
@@ -314,15 +299,11 @@ impl World {
             }
             EventKind::RecordProcessed {
                 consumer,
-                topic,
-                partition,
+                tp,
                 offset,
                 ..
             } => {
-                let tp = TopicPartition {
-                    topic: *topic,
-                    partition: *partition,
-                };
+                let tp = *tp;
                 let c = &mut self.consumers[consumer.index()];
                 c.processed += 1;
                 if let Some(i) = c
@@ -340,10 +321,7 @@ impl World {
             } => {
                 let group = self.consumers[consumer.index()].group;
                 for o in offsets {
-                    let tp = TopicPartition {
-                        topic: o.topic,
-                        partition: o.partition,
-                    };
+                    let tp = o.tp;
                     self.flights.push(Flight {
                         cargo: Cargo::Commit { offset: o.offset },
                         from: Anchor::Consumer(*consumer),
@@ -354,16 +332,8 @@ impl World {
                     });
                 }
             }
-            EventKind::OffsetCommitted {
-                group,
-                topic,
-                partition,
-                offset,
-            } => {
-                let tp = TopicPartition {
-                    topic: *topic,
-                    partition: *partition,
-                };
+            EventKind::OffsetCommitted { group, tp, offset } => {
+                let tp = *tp;
                 self.groups[group.index()].committed.insert(tp, *offset);
             }
         }

@@ -11,7 +11,7 @@
 //! caller decides what to keep: the browser keeps a window, the CLI streams
 //! lines, and a benchmark only counts.
 
-use crate::ids::{ConsumerId, GroupId, ProducerId, RecordId, TopicId, TopicPartition};
+use crate::ids::{ConsumerId, GroupId, ProducerId, RecordId, TopicPartition};
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -32,8 +32,8 @@ pub enum EventKind {
     RecordSent {
         record: RecordId,
         producer: ProducerId,
-        topic: TopicId,
-        partition: u32,
+        #[serde(flatten)]
+        tp: TopicPartition,
         key: Option<Arc<str>>,
         value: Arc<str>,
         chosen_by: PartitionChoice,
@@ -42,8 +42,8 @@ pub enum EventKind {
     /// The partition leader appended the record to its log at `offset`.
     RecordAppended {
         record: RecordId,
-        topic: TopicId,
-        partition: u32,
+        #[serde(flatten)]
+        tp: TopicPartition,
         offset: u64,
     },
     /// A consumer group finished a rebalance: every member now owns the
@@ -68,8 +68,8 @@ pub enum EventKind {
     RecordProcessed {
         consumer: ConsumerId,
         record: RecordId,
-        topic: TopicId,
-        partition: u32,
+        #[serde(flatten)]
+        tp: TopicPartition,
         offset: u64,
     },
     /// A consumer sent an offset commit to its group coordinator.
@@ -82,8 +82,8 @@ pub enum EventKind {
     /// group will read from that partition after a restart or a rebalance.
     OffsetCommitted {
         group: GroupId,
-        topic: TopicId,
-        partition: u32,
+        #[serde(flatten)]
+        tp: TopicPartition,
         offset: u64,
     },
 }
@@ -110,8 +110,8 @@ pub struct MemberAssignment {
 /// Records `from_offset..to_offset` (end exclusive) of one partition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FetchedBatch {
-    pub topic: TopicId,
-    pub partition: u32,
+    #[serde(flatten)]
+    pub tp: TopicPartition,
     pub from_offset: u64,
     pub to_offset: u64,
 }
@@ -119,8 +119,8 @@ pub struct FetchedBatch {
 /// An offset a consumer asks its coordinator to store for one partition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommittedOffset {
-    pub topic: TopicId,
-    pub partition: u32,
+    #[serde(flatten)]
+    pub tp: TopicPartition,
     pub offset: u64,
 }
 

@@ -94,10 +94,12 @@ proptest! {
         let mut sent_key = BTreeMap::new();
         for event in &trace {
             match &event.kind {
-                EventKind::RecordSent { record, key, partition, .. } => {
+                EventKind::RecordSent { record, key, tp, .. } => {
+                    let partition = &tp.partition;
                     sent_key.insert(*record, (key.clone(), *partition));
                 }
-                EventKind::RecordAppended { record, partition, offset, .. } => {
+                EventKind::RecordAppended { record, tp, offset } => {
+                    let partition = &tp.partition;
                     prop_assert_eq!(*offset, log_end[*partition as usize], "offsets are dense");
                     log_end[*partition as usize] += 1;
                     prop_assert_eq!(sent_key[record].1, *partition, "lands where it was sent");
@@ -109,13 +111,15 @@ proptest! {
                         }
                     }
                 }
-                EventKind::RecordProcessed { consumer, partition, offset, .. } => {
+                EventKind::RecordProcessed { consumer, tp, offset, .. } => {
+                    let partition = &tp.partition;
                     prop_assert_eq!(owner.get(partition), Some(consumer), "only the owner reads");
                     prop_assert_eq!(*offset, next_processed[*partition as usize], "in offset order");
                     next_processed[*partition as usize] += 1;
                     prop_assert!(*offset < log_end[*partition as usize]);
                 }
-                EventKind::OffsetCommitted { partition, offset, .. } => {
+                EventKind::OffsetCommitted { tp, offset, .. } => {
+                    let partition = &tp.partition;
                     let before = committed.insert(*partition, *offset).unwrap_or(0);
                     prop_assert!(*offset >= before, "committed offsets never go back");
                     prop_assert!(*offset <= log_end[*partition as usize]);

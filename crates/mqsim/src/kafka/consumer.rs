@@ -81,11 +81,7 @@ impl Consumer {
     fn positions_to_commit(&self) -> Vec<CommittedOffset> {
         self.positions
             .iter()
-            .map(|(tp, &offset)| CommittedOffset {
-                topic: tp.topic,
-                partition: tp.partition,
-                offset,
-            })
+            .map(|(&tp, &offset)| CommittedOffset { tp, offset })
             .collect()
     }
 
@@ -173,13 +169,12 @@ impl Kafka {
                 })
             }));
             batches.push(FetchedBatch {
-                topic: tp.topic,
-                partition: tp.partition,
+                tp,
                 from_offset: range.start,
                 to_offset: range.end,
             });
         }
-        batches.sort_by_key(|b| (b.topic, b.partition));
+        batches.sort_by_key(|b| b.tp);
         let arrives_at = ctx.send(Action::FetchResponse {
             consumer,
             batches: batches.clone(),
@@ -203,13 +198,9 @@ impl Kafka {
     ) {
         let c = &mut self.consumers[consumer.index()];
         for batch in batches {
-            let tp = TopicPartition {
-                topic: batch.topic,
-                partition: batch.partition,
-            };
             // A partition revoked while the fetch was in flight is dropped.
-            if c.assigned.contains(&tp) {
-                c.positions.insert(tp, batch.to_offset);
+            if c.assigned.contains(&batch.tp) {
+                c.positions.insert(batch.tp, batch.to_offset);
             }
         }
         c.pending
@@ -231,8 +222,7 @@ impl Kafka {
         ctx.emit(EventKind::RecordProcessed {
             consumer,
             record: done.record,
-            topic: done.tp.topic,
-            partition: done.tp.partition,
+            tp: done.tp,
             offset: done.offset,
         });
         if !c.pending.is_empty() {

@@ -93,17 +93,10 @@ impl Kafka {
     ) {
         let g = &mut self.groups[group.index()];
         for o in offsets {
-            g.committed.insert(
-                TopicPartition {
-                    topic: o.topic,
-                    partition: o.partition,
-                },
-                o.offset,
-            );
+            g.committed.insert(o.tp, o.offset);
             ctx.emit(EventKind::OffsetCommitted {
                 group,
-                topic: o.topic,
-                partition: o.partition,
+                tp: o.tp,
                 offset: o.offset,
             });
         }

@@ -52,8 +52,7 @@ pub(crate) enum Action {
     /// A produce request reaches the partition leader.
     Append {
         record: RecordId,
-        topic: TopicId,
-        partition: u32,
+        tp: TopicPartition,
         key: Option<Arc<str>>,
         value: Arc<str>,
     },
@@ -162,24 +161,18 @@ impl Kafka {
             Action::Produce { producer } => self.on_produce(producer, ctx),
             Action::Append {
                 record,
-                topic,
-                partition,
+                tp,
                 key,
                 value,
             } => {
-                let log = &mut self.topics[topic.index()].partitions[partition as usize];
+                let log = &mut self.topics[tp.topic.index()].partitions[tp.partition as usize];
                 let offset = log.append(StoredRecord {
                     id: record,
                     key,
                     value,
                     timestamp: ctx.now,
                 });
-                ctx.emit(EventKind::RecordAppended {
-                    record,
-                    topic,
-                    partition,
-                    offset,
-                });
+                ctx.emit(EventKind::RecordAppended { record, tp, offset });
             }
             Action::GroupStart { group } => self.on_group_start(group, ctx),
             Action::Poll { consumer } => self.on_poll(consumer, ctx),

@@ -13,7 +13,7 @@
 use super::partitioner::Partitioner;
 use super::{Action, Kafka};
 use crate::agenda::Ctx;
-use crate::ids::{ProducerId, RecordId, TopicId};
+use crate::ids::{ProducerId, RecordId, TopicId, TopicPartition};
 use crate::rng::{SimRng, Stream};
 use crate::scenario::ProducerSpec;
 use crate::time::SimTime;
@@ -96,18 +96,20 @@ impl Kafka {
 
         let record = RecordId(self.next_record_id);
         self.next_record_id += 1;
-        let arrives_at = ctx.send(Action::Append {
-            record,
+        let tp = TopicPartition {
             topic,
             partition: outgoing.partition,
+        };
+        let arrives_at = ctx.send(Action::Append {
+            record,
+            tp,
             key: outgoing.key.clone(),
             value: outgoing.value.clone(),
         });
         ctx.emit(EventKind::RecordSent {
             record,
             producer,
-            topic,
-            partition: outgoing.partition,
+            tp,
             key: outgoing.key,
             value: outgoing.value,
             chosen_by: outgoing.chosen_by,
