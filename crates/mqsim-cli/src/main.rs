@@ -3,10 +3,12 @@
 //! The binary is thin: it parses arguments, reads files, and prints what the
 //! `mqsim` library computes. The browser runs the very same library.
 
+mod kafka;
 mod report;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
+use mqsim::kafka::assignor::Strategy;
 use mqsim::{Scenario, SimTime, Simulation};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,7 +16,7 @@ use std::process::ExitCode;
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  the scenario could not be read or is invalid (the message names the field)
+  1  the input could not be read or is invalid (the message names what is wrong)
   2  the command line itself is wrong";
 
 /// Simulate Kafka and RabbitMQ scenarios, deterministically.
@@ -34,6 +36,39 @@ enum Command {
         /// Stop at this virtual time in milliseconds (default: the scenario's duration_ms).
         #[arg(long, value_name = "MS")]
         until_ms: Option<u64>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Kafka explainers: what the Java client would compute.
+    #[command(subcommand)]
+    Kafka(KafkaCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum KafkaCommand {
+    /// Print the partition of each key: toPositive(murmur2(key)) % partitions.
+    ///
+    /// Keys come from the arguments, or one per line on standard input when
+    /// none are given. Prints KEY<TAB>PARTITION per key.
+    Partition {
+        /// The topic's partition count.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        partitions: u32,
+        keys: Vec<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Print the assignment a Java assignor computes for a new group.
+    Assign {
+        /// range, roundrobin, sticky or cooperative-sticky.
+        #[arg(long)]
+        strategy: Strategy,
+        /// A topic and its partition count, e.g. orders:6. Repeatable.
+        #[arg(long = "topic", value_name = "NAME:PARTITIONS", required = true)]
+        topics: Vec<String>,
+        /// A member and the topics it subscribes to, e.g. c1:orders,payments. Repeatable.
+        #[arg(long = "member", value_name = "ID:TOPIC[,TOPIC...]", required = true)]
+        members: Vec<String>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -73,6 +108,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Format::Text => print!("{}", report::text(&scenario, &summary)),
                 Format::Json => println!("{}", serde_json::to_string_pretty(&summary)?),
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Kafka(KafkaCommand::Partition {
+            partitions,
+            keys,
+            format,
+        }) => {
+            print!(
+                "{}",
+                kafka::partition(partitions, keys, format == Format::Json)?
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Kafka(KafkaCommand::Assign {
+            strategy,
+            topics,
+            members,
+            format,
+        }) => {
+            print!(
+                "{}",
+                kafka::assign(strategy, &topics, &members, format == Format::Json)?
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

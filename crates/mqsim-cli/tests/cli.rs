@@ -112,3 +112,146 @@ fn help_documents_the_exit_codes() {
     let text = String::from_utf8(out.stdout).expect("utf-8");
     assert!(text.contains("Exit codes:"), "{text}");
 }
+
+/// Keys from the arguments; "foobar" is in Kafka's `UtilsTest` murmur2
+/// vectors: -790332482, toPositive 1357151166, which is 0 mod 3.
+#[test]
+fn kafka_partition_places_keys_like_the_java_client() {
+    let out = mqsim(
+        &["kafka", "partition", "--partitions", "3", "foobar", "21"],
+        "",
+    );
+    assert!(out.status.success());
+    // "21" hashes to -973932308; toPositive gives 1173551340, 0 mod 3.
+    assert_eq!(
+        String::from_utf8(out.stdout).expect("utf-8"),
+        "foobar\t0\n21\t0\n"
+    );
+}
+
+#[test]
+fn kafka_partition_reads_keys_from_stdin_and_prints_json() {
+    let out = mqsim(
+        &[
+            "kafka",
+            "partition",
+            "--partitions",
+            "4",
+            "--format",
+            "json",
+        ],
+        "foobar\nabc\n",
+    );
+    assert!(out.status.success());
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    // "abc" hashes to 479470107, which is 3 mod 4; "foobar" to 2 mod 4.
+    assert_eq!(
+        printed,
+        serde_json::json!([{"key": "foobar", "partition": 2}, {"key": "abc", "partition": 3}])
+    );
+}
+
+/// The `RoundRobinAssignor` javadoc example with differing subscriptions.
+#[test]
+fn kafka_assign_prints_the_java_assignment() {
+    let args = [
+        "kafka",
+        "assign",
+        "--strategy",
+        "roundrobin",
+        "--topic",
+        "t0:1",
+        "--topic",
+        "t1:2",
+        "--topic",
+        "t2:3",
+        "--member",
+        "C0:t0",
+        "--member",
+        "C1:t0,t1",
+        "--member",
+        "C2:t0,t1,t2",
+        "--format",
+        "json",
+    ];
+    let out = mqsim(&args, "");
+    assert!(out.status.success());
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        printed,
+        serde_json::json!({"C0": {"t0": [0]}, "C1": {"t1": [0]}, "C2": {"t1": [1], "t2": [0, 1, 2]}})
+    );
+}
+
+#[test]
+fn kafka_assign_shows_idle_members_in_text() {
+    let args = [
+        "kafka",
+        "assign",
+        "--strategy",
+        "range",
+        "--topic",
+        "t:1",
+        "--member",
+        "a:t",
+        "--member",
+        "b:t",
+    ];
+    let out = mqsim(&args, "");
+    assert_eq!(
+        String::from_utf8(out.stdout).expect("utf-8"),
+        "a\tt[0]\nb\t(idle)\n"
+    );
+}
+
+#[test]
+fn kafka_assign_names_bad_arguments() {
+    let out = mqsim(
+        &[
+            "kafka",
+            "assign",
+            "--strategy",
+            "range",
+            "--topic",
+            "t:0",
+            "--member",
+            "a:t",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--topic \"t:0\": the partition count"));
+    let out = mqsim(
+        &[
+            "kafka",
+            "assign",
+            "--strategy",
+            "range",
+            "--topic",
+            "t:2",
+            "--member",
+            "a:u",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no --topic named \"u\""));
+    let out = mqsim(
+        &[
+            "kafka",
+            "assign",
+            "--strategy",
+            "stiky",
+            "--topic",
+            "t:2",
+            "--member",
+            "a:t",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("expected one of range, roundrobin, sticky, cooperative-sticky")
+    );
+}

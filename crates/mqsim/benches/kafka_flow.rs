@@ -7,6 +7,7 @@
 //! the per-record cost should barely depend on the partition count.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use mqsim::kafka::assignor::Strategy;
 use mqsim::scenario::{
     CommitMode, GroupSpec, KafkaSpec, MemberSpec, Network, OffsetReset, ProducerSpec, ScenarioFile,
     TopicSpec,
@@ -47,6 +48,7 @@ fn scenario(partitions: u32) -> Scenario {
                 topics: vec!["t".into()],
                 commit: CommitMode::AfterBatch,
                 auto_offset_reset: OffsetReset::Earliest,
+                assignment_strategy: Strategy::Range,
                 members: (0..8)
                     .map(|m| MemberSpec {
                         name: format!("m{m}"),

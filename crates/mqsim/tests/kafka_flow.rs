@@ -3,6 +3,7 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+use mqsim::kafka::assignor::Strategy as AssignmentStrategy;
 use mqsim::scenario::{
     CommitMode, GroupSpec, KafkaSpec, MemberSpec, Network, OffsetReset, ProducerSpec, ScenarioFile,
     TopicSpec,
@@ -11,14 +12,27 @@ use mqsim::{EventKind, Scenario, SimTime, Simulation};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
-fn scenario(
+/// The knobs the tests turn; everything else is fixed.
+struct Flow {
     seed: u64,
     partitions: u32,
     rate_per_sec: f64,
     members: usize,
     commit: CommitMode,
     processing_ms: u64,
-) -> Scenario {
+    strategy: AssignmentStrategy,
+}
+
+fn scenario(flow: &Flow) -> Scenario {
+    let &Flow {
+        seed,
+        partitions,
+        rate_per_sec,
+        members,
+        commit,
+        processing_ms,
+        strategy,
+    } = flow;
     ScenarioFile {
         version: 1,
         name: "flow".into(),
@@ -44,6 +58,7 @@ fn scenario(
                 topics: vec!["t".into()],
                 commit,
                 auto_offset_reset: OffsetReset::Earliest,
+                assignment_strategy: strategy,
                 members: (0..members)
                     .map(|m| MemberSpec {
                         name: format!("m{m}"),
@@ -81,8 +96,9 @@ proptest! {
         members in 1usize..6,
         commit in commit_mode(),
         processing_ms in 0u64..40,
+        strategy in proptest::sample::select(AssignmentStrategy::ALL.to_vec()),
     ) {
-        let scenario = scenario(seed, partitions, rate, members, commit, processing_ms);
+        let scenario = scenario(&Flow { seed, partitions, rate_per_sec: rate, members, commit, processing_ms, strategy });
         let mut sim = Simulation::new(&scenario);
         let mut trace = Vec::new();
         sim.run_until(SimTime::from_millis(20_000), &mut trace);
@@ -155,7 +171,15 @@ proptest! {
 /// have had time to be processed and committed.
 #[test]
 fn a_fast_group_catches_up_to_zero_lag() {
-    let scenario = scenario(3, 3, 10.0, 2, CommitMode::AfterBatch, 5);
+    let scenario = scenario(&Flow {
+        seed: 3,
+        partitions: 3,
+        rate_per_sec: 10.0,
+        members: 2,
+        commit: CommitMode::AfterBatch,
+        processing_ms: 5,
+        strategy: AssignmentStrategy::Range,
+    });
     let mut sim = Simulation::new(&scenario);
     let mut trace = Vec::new();
     sim.run_until(SimTime::from_millis(30_000), &mut trace);
@@ -180,7 +204,15 @@ fn a_fast_group_catches_up_to_zero_lag() {
 /// design notes' pace-matching example, where the queue absorbs the backlog.
 #[test]
 fn a_slow_group_builds_a_backlog() {
-    let scenario = scenario(3, 1, 10.0, 1, CommitMode::AfterBatch, 400);
+    let scenario = scenario(&Flow {
+        seed: 3,
+        partitions: 1,
+        rate_per_sec: 10.0,
+        members: 1,
+        commit: CommitMode::AfterBatch,
+        processing_ms: 400,
+        strategy: AssignmentStrategy::Range,
+    });
     let mut sim = Simulation::new(&scenario);
     let mut trace = Vec::new();
     sim.run_until(SimTime::from_millis(10_000), &mut trace);

@@ -6,12 +6,14 @@
 //! are independent: each gets every record, which is how Kafka does
 //! publish/subscribe.
 //!
-//! A broker acts as each group's *coordinator*. It decides the assignment
-//! (here with the range assignor) and stores the group's committed offsets.
+//! A broker acts as each group's *coordinator*. It stores the group's
+//! committed offsets and runs its rebalances; the assignment itself is
+//! computed with the group's `partition.assignment.strategy` (see
+//! [`assignor`](super::assignor)).
 //! The assignment is numbered by a *generation* that grows with every
 //! rebalance.
 
-use super::assignor::{Subscription, range_assign};
+use super::assignor::{self, Member, Strategy, Topic};
 use super::{Action, Kafka};
 use crate::agenda::Ctx;
 use crate::ids::{ConsumerId, GroupId, TopicId, TopicPartition};
@@ -27,6 +29,7 @@ pub struct ConsumerGroup {
     pub topics: Vec<TopicId>,
     pub commit: CommitMode,
     pub auto_offset_reset: OffsetReset,
+    pub strategy: Strategy,
     pub members: Vec<ConsumerId>,
     pub generation: u32,
     /// The committed offset of each partition: the next record the group reads.
@@ -40,6 +43,7 @@ impl ConsumerGroup {
             topics,
             commit: spec.commit,
             auto_offset_reset: spec.auto_offset_reset,
+            strategy: spec.assignment_strategy,
             members,
             generation: 0,
             committed: BTreeMap::new(),
@@ -54,22 +58,30 @@ impl Kafka {
     pub(super) fn on_group_start(&mut self, group: GroupId, ctx: &mut Ctx<'_, Action>) {
         let g = &mut self.groups[group.index()];
         g.generation += 1;
-        let subscriptions: Vec<Subscription> = g
+        let members: Vec<Member> = g
             .members
             .iter()
-            .map(|m| Subscription {
-                member_id: &self.consumers[m.index()].name,
+            .map(|m| Member {
+                id: &self.consumers[m.index()].name,
                 topics: &g.topics,
+                owned: &[],
+                generation: None,
             })
             .collect();
-        let partition_counts: Vec<u32> = self
+        let topics: Vec<Topic> = self
             .topics
             .iter()
-            .map(|t| t.partitions.len() as u32)
+            .map(|t| Topic {
+                name: &t.name,
+                partitions: t.partitions.len() as u32,
+            })
             .collect();
-        let assignment = range_assign(&subscriptions, &partition_counts);
+        // Every member of a group subscribes to the group's topics, which is
+        // the case every assignor here reproduces.
+        let assignment = assignor::assign(g.strategy, &topics, &members)
+            .expect("members of one group share one subscription");
         let mut event = Vec::new();
-        for (&member, partitions) in g.members.iter().zip(assignment) {
+        for (&member, partitions) in g.members.iter().zip(assignment.partitions) {
             self.consumers[member.index()].assigned = partitions.clone();
             event.push(MemberAssignment {
                 consumer: member,

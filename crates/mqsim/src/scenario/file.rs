@@ -2,6 +2,7 @@
 //! shape. [`ScenarioFile::validate`] turns it into a [`Scenario`].
 
 use super::{Scenario, ScenarioError, validate};
+use crate::kafka::assignor::Strategy;
 use serde::{Deserialize, Serialize};
 
 /// A scenario exactly as read from JSON.
@@ -98,6 +99,10 @@ pub struct GroupSpec {
     pub commit: CommitMode,
     #[serde(default)]
     pub auto_offset_reset: OffsetReset,
+    /// `partition.assignment.strategy`: `range` (default), `roundrobin`,
+    /// `sticky` or `cooperative-sticky`.
+    #[serde(default)]
+    pub assignment_strategy: Strategy,
     pub members: Vec<MemberSpec>,
 }
 
