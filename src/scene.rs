@@ -6,7 +6,7 @@
 //! through its flight it is. The SVG components only draw what it returns,
 //! and the tests check it without a browser.
 
-use crate::world::{Anchor, Cargo, Flight, World};
+use crate::world::{Anchor, Cargo, ConsumerStatus, Flight, World};
 use mqsim::ids::{ConsumerId, GroupId, ProducerId, TopicId, TopicPartition};
 use mqsim::kafka::partitioner::partition_for_key;
 use std::sync::Arc;
@@ -144,6 +144,7 @@ pub struct CommitMarker {
 pub struct GroupNode {
     pub name: String,
     pub generation: u32,
+    pub rebalancing: bool,
     pub x: f64,
     pub y: f64,
     pub consumers: Vec<ConsumerNode>,
@@ -157,7 +158,12 @@ pub struct ConsumerNode {
     pub x: f64,
     pub y: f64,
     pub owns: String,
+    /// "running", "joining…", "crashed", … (also said in words, not only shown).
+    pub status: &'static str,
+    /// Crashed, left, or not started: drawn faded.
+    pub down: bool,
     pub processed: u64,
+    pub duplicates: u64,
     /// Records fetched and waiting; the first is being processed.
     pub inbox: Vec<(&'static str, String)>,
 }
@@ -356,7 +362,18 @@ impl Scene {
                                 colour: consumer_colour(id),
                             });
                         }
-                        let owns = if c.assigned.is_empty() {
+                        let (status, down) = match c.status {
+                            ConsumerStatus::NotStarted => ("not started", true),
+                            ConsumerStatus::Joining => ("joining the group…", false),
+                            ConsumerStatus::Running => ("running", false),
+                            ConsumerStatus::Crashed => ("✕ crashed", true),
+                            ConsumerStatus::Left => ("left the group", true),
+                        };
+                        let owns = if down {
+                            status.to_string()
+                        } else if c.status == ConsumerStatus::Joining && c.assigned.is_empty() {
+                            "waiting for an assignment".to_string()
+                        } else if c.assigned.is_empty() {
                             "idle: no partition".to_string()
                         } else {
                             let names: Vec<String> = c
@@ -373,7 +390,10 @@ impl Scene {
                             x,
                             y,
                             owns,
+                            status,
+                            down,
                             processed: c.processed,
+                            duplicates: c.duplicates,
                             inbox: c
                                 .inbox
                                 .iter()
@@ -390,6 +410,7 @@ impl Scene {
                 GroupNode {
                     name: group.name.clone(),
                     generation: group.generation,
+                    rebalancing: group.rebalancing,
                     x: CONSUMER_X,
                     y: layout.group_starts[g],
                     consumers,
@@ -704,6 +725,52 @@ mod tests {
             let committed = row.committed.expect("committed by 20 s");
             assert_eq!(row.lag, Some(row.log_end - committed));
         }
+    }
+
+    /// The consumer-crash preset: the crashed member is shown down, the
+    /// survivor takes both partitions after the session timeout, and the
+    /// orders it reads again are counted on screen.
+    #[test]
+    fn a_crashed_consumer_is_shown_and_its_partitions_move() {
+        let crash = mqsim::scenario::presets::Preset::find("consumer-crash")
+            .expect("preset")
+            .scenario();
+        let mut p = Playback::new(crash);
+        p.advance_to(13_000.0);
+        let scene = Scene::build(p.world(), p.clock_ms());
+        let node = |s: &Scene, name: &str| {
+            s.groups[0]
+                .consumers
+                .iter()
+                .find(|c| c.name == name)
+                .cloned()
+                .expect("member")
+        };
+        let down = node(&scene, "notifier-1");
+        assert!(down.down && down.status == "✕ crashed", "{down:?}");
+        assert_eq!(
+            node(&scene, "notifier-2").owns,
+            "owns P1",
+            "the survivor waits for the session timeout"
+        );
+
+        p.advance_to(25_000.0);
+        let scene = Scene::build(p.world(), p.clock_ms());
+        let survivor = node(&scene, "notifier-2");
+        assert_eq!(survivor.owns, "owns P0, P1");
+        assert!(
+            survivor.duplicates > 0,
+            "orders processed since the last commit are read again"
+        );
+        assert!(scene.groups[0].generation >= 2);
+
+        p.advance_to(40_000.0);
+        let scene = Scene::build(p.world(), p.clock_ms());
+        assert_eq!(
+            node(&scene, "notifier-1").status,
+            "running",
+            "restarted and rejoined"
+        );
     }
 
     #[test]

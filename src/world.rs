@@ -44,6 +44,8 @@ pub struct GroupView {
     pub generation: u32,
     pub topics: Vec<String>,
     pub committed: BTreeMap<TopicPartition, u64>,
+    /// A rebalance is in progress: members are rejoining.
+    pub rebalancing: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -54,6 +56,22 @@ pub struct ConsumerView {
     /// Fetched records waiting to be processed; the first is in progress.
     pub inbox: VecDeque<RecordView>,
     pub processed: u64,
+    /// Records it processed that its group had processed before.
+    pub duplicates: u64,
+    pub status: ConsumerStatus,
+}
+
+/// Where a consumer process is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConsumerStatus {
+    /// Not started yet (it joins later in the timeline).
+    NotStarted,
+    /// Sent JoinGroup and waits for its assignment.
+    Joining,
+    /// Consuming the partitions it owns.
+    Running,
+    Crashed,
+    Left,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -142,20 +160,20 @@ impl World {
                 generation: 0,
                 topics: g.topics.clone(),
                 committed: BTreeMap::new(),
+                rebalancing: false,
             })
             .collect();
-        let consumers = kafka
-            .groups
+        let consumers = scenario
+            .consumers()
             .iter()
-            .enumerate()
-            .flat_map(|(g, group)| {
-                group.members.iter().map(move |m| ConsumerView {
-                    name: m.name.clone(),
-                    group: GroupId(g as u32),
-                    assigned: Vec::new(),
-                    inbox: VecDeque::new(),
-                    processed: 0,
-                })
+            .map(|c| ConsumerView {
+                name: c.spec.name.clone(),
+                group: c.group,
+                assigned: Vec::new(),
+                inbox: VecDeque::new(),
+                processed: 0,
+                duplicates: 0,
+                status: ConsumerStatus::NotStarted,
             })
             .collect();
         let mut known_keys: Vec<String> = Vec::new();
@@ -251,15 +269,50 @@ impl World {
                     log.recent.pop_front();
                 }
             }
+            EventKind::ConsumerStarted { consumer } => {
+                self.consumers[consumer.index()].status = ConsumerStatus::Joining;
+            }
+            EventKind::ConsumerCrashed { consumer } => {
+                let c = &mut self.consumers[consumer.index()];
+                c.status = ConsumerStatus::Crashed;
+                c.assigned.clear();
+                c.inbox.clear();
+            }
+            EventKind::ConsumerLeft { consumer } => {
+                let c = &mut self.consumers[consumer.index()];
+                c.status = ConsumerStatus::Left;
+                c.inbox.clear();
+            }
+            EventKind::JoinGroupSent { consumer, .. } => {
+                self.consumers[consumer.index()].status = ConsumerStatus::Joining;
+            }
+            EventKind::RebalanceStarted { group, .. } => {
+                self.groups[group.index()].rebalancing = true;
+            }
+            EventKind::SessionExpired { .. } => {}
             EventKind::GroupRebalanced {
-                group,
-                generation,
-                assignment,
+                group, generation, ..
             } => {
-                self.groups[group.index()].generation = *generation;
-                for member in assignment {
-                    self.consumers[member.consumer.index()].assigned = member.partitions.clone();
-                }
+                let g = &mut self.groups[group.index()];
+                g.generation = *generation;
+                g.rebalancing = false;
+            }
+            EventKind::PartitionsAssigned {
+                consumer,
+                partitions,
+                ..
+            } => {
+                let c = &mut self.consumers[consumer.index()];
+                c.assigned = partitions.clone();
+                c.status = ConsumerStatus::Running;
+            }
+            EventKind::PartitionsRevoked {
+                consumer,
+                partitions,
+            } => {
+                let c = &mut self.consumers[consumer.index()];
+                c.assigned.retain(|tp| !partitions.contains(tp));
+                c.inbox.retain(|r| !partitions.contains(&r.tp));
             }
             EventKind::FetchSent {
                 consumer,
@@ -301,11 +354,13 @@ impl World {
                 consumer,
                 tp,
                 offset,
+                duplicate,
                 ..
             } => {
                 let tp = *tp;
                 let c = &mut self.consumers[consumer.index()];
                 c.processed += 1;
+                c.duplicates += u64::from(*duplicate);
                 if let Some(i) = c
                     .inbox
                     .iter()

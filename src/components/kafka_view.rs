@@ -119,7 +119,11 @@ fn group(g: &GroupNode) -> Html {
         <g class="group">
             <title>{ format!("Consumer group {}, generation {} of its assignment", g.name, g.generation) }</title>
             <text class="group-title" x={g.x.to_string()} y={(g.y + 12.0).to_string()}>
-                { format!("{} · gen {}", g.name, g.generation) }
+                { if g.rebalancing {
+                    format!("{} · gen {} · rebalancing…", g.name, g.generation)
+                } else {
+                    format!("{} · gen {}", g.name, g.generation)
+                } }
             </text>
             { for g.consumers.iter().map(consumer) }
         </g>
@@ -144,13 +148,21 @@ fn consumer(c: &ConsumerNode) -> Html {
         });
     let waiting = c.inbox.len();
     html! {
-        <g class="consumer" data-testid="consumer" transform={format!("translate({},{})", c.x, c.y)}>
-            <title>{ format!("Consumer {}: {}; processed {}; {} waiting", c.name, c.owns, c.processed, waiting) }</title>
+        <g class={classes!("consumer", c.down.then_some("down"))} data-testid="consumer"
+           data-status={c.status} data-processed={c.processed.to_string()} data-duplicates={c.duplicates.to_string()}
+           transform={format!("translate({},{})", c.x, c.y)}>
+            <title>{ format!("Consumer {} ({}): {}; processed {}; {} waiting", c.name, c.status, c.owns, c.processed, waiting) }</title>
             <rect width={CONSUMER_W.to_string()} height={CONSUMER_H.to_string()} rx="8" />
             <rect class="colour-bar" width="6" height={CONSUMER_H.to_string()} rx="3" fill={c.colour} />
             <text class="name" x="14" y="18">{ &c.name }</text>
             <text class="detail" x="14" y="34">{ &c.owns }</text>
-            <text class="detail" x="14" y="47">{ format!("processed {}", c.processed) }</text>
+            <text class="detail" x="14" y="47">
+                { if c.duplicates > 0 {
+                    format!("processed {} · {} again", c.processed, c.duplicates)
+                } else {
+                    format!("processed {}", c.processed)
+                } }
+            </text>
             { for inbox }
         </g>
     }

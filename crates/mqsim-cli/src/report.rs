@@ -51,7 +51,24 @@ pub fn text(scenario: &Scenario, summary: &KafkaSummary) -> String {
             );
         }
         for m in &group.members {
-            let _ = writeln!(out, "  {} processed {} records", m.name, m.processed);
+            let state = if m.running { "" } else { " (not running)" };
+            let again = if m.duplicates > 0 {
+                format!(", {} of them again", m.duplicates)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "  {}{state} processed {} records{again}",
+                m.name, m.processed
+            );
+        }
+        if group.duplicates > 0 {
+            let _ = writeln!(
+                out,
+                "  {} records were processed twice: a member stopped before committing them",
+                group.duplicates
+            );
         }
     }
     out

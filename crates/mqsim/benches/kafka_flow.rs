@@ -49,6 +49,7 @@ fn scenario(partitions: u32) -> Scenario {
                 commit: CommitMode::AfterBatch,
                 auto_offset_reset: OffsetReset::Earliest,
                 assignment_strategy: Strategy::Range,
+                session_timeout_ms: 45_000,
                 members: (0..8)
                     .map(|m| MemberSpec {
                         name: format!("m{m}"),
@@ -58,7 +59,9 @@ fn scenario(partitions: u32) -> Scenario {
                     })
                     .collect(),
             }],
+            group_initial_rebalance_delay_ms: 0,
         },
+        timeline: Vec::new(),
     }
     .validate()
     .expect("valid benchmark scenario")

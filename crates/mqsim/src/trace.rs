@@ -46,12 +46,51 @@ pub enum EventKind {
         tp: TopicPartition,
         offset: u64,
     },
-    /// A consumer group finished a rebalance: every member now owns the
-    /// partitions listed for it, and no partition is owned twice.
+    /// A consumer started (or restarted) and is joining its group.
+    ConsumerStarted { consumer: ConsumerId },
+    /// A consumer died on the spot: no commit, no goodbye to its group.
+    ConsumerCrashed { consumer: ConsumerId },
+    /// A consumer committed, gave up its partitions and left its group.
+    ConsumerLeft { consumer: ConsumerId },
+    /// A member asked to join (or rejoin) its group, reporting the
+    /// partitions it owns.
+    JoinGroupSent {
+        consumer: ConsumerId,
+        owned: Vec<TopicPartition>,
+        arrives_at: SimTime,
+    },
+    /// The group coordinator began a rebalance: every member must rejoin.
+    RebalanceStarted {
+        group: GroupId,
+        reason: RebalanceReason,
+    },
+    /// No heartbeat from this member for `session.timeout.ms`: the
+    /// coordinator removes it from the group.
+    SessionExpired {
+        group: GroupId,
+        consumer: ConsumerId,
+    },
+    /// Every member has rejoined: the coordinator computed a new assignment
+    /// (a new generation) and sends each member its part.
     GroupRebalanced {
         group: GroupId,
         generation: u32,
         assignment: Vec<MemberAssignment>,
+        /// Cooperative rebalances only: partitions left unassigned until
+        /// their previous owner has revoked them.
+        withheld: Vec<TopicPartition>,
+        arrives_at: SimTime,
+    },
+    /// A member received its assignment and now owns these partitions.
+    PartitionsAssigned {
+        consumer: ConsumerId,
+        generation: u32,
+        partitions: Vec<TopicPartition>,
+    },
+    /// A member gave up these partitions: it stops reading them.
+    PartitionsRevoked {
+        consumer: ConsumerId,
+        partitions: Vec<TopicPartition>,
     },
     /// A consumer's poll sent a fetch request for its assigned partitions.
     FetchSent {
@@ -64,13 +103,16 @@ pub enum EventKind {
         batches: Vec<FetchedBatch>,
         arrives_at: SimTime,
     },
-    /// A consumer finished processing one record.
+    /// A consumer finished processing one record. `duplicate` when the group
+    /// had processed it before: a member died before committing, and the next
+    /// owner read it again from the committed offset (at-least-once delivery).
     RecordProcessed {
         consumer: ConsumerId,
         record: RecordId,
         #[serde(flatten)]
         tp: TopicPartition,
         offset: u64,
+        duplicate: bool,
     },
     /// A consumer sent an offset commit to its group coordinator.
     CommitSent {
@@ -98,6 +140,20 @@ pub enum PartitionChoice {
     KeyHash,
     /// No key and no partition: the next partition in turn.
     RoundRobin,
+}
+
+/// What made a group rebalance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "cause", rename_all = "snake_case")]
+pub enum RebalanceReason {
+    /// A new member joined.
+    Joined { consumer: ConsumerId },
+    /// A member of the stable group rejoined (after a cooperative revocation).
+    Rejoined { consumer: ConsumerId },
+    /// A member left the group.
+    Left { consumer: ConsumerId },
+    /// A member's session expired.
+    Expired { consumer: ConsumerId },
 }
 
 /// The partitions one member owns after a rebalance.

@@ -3,10 +3,11 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+use mqsim::ids::ConsumerId;
 use mqsim::kafka::assignor::Strategy as AssignmentStrategy;
 use mqsim::scenario::{
-    CommitMode, GroupSpec, KafkaSpec, MemberSpec, Network, OffsetReset, ProducerSpec, ScenarioFile,
-    TopicSpec,
+    CommitMode, GroupSpec, Intervention, KafkaSpec, MemberSpec, Network, OffsetReset, ProducerSpec,
+    ScenarioFile, TimelineEntry, TopicSpec,
 };
 use mqsim::{EventKind, Scenario, SimTime, Simulation};
 use proptest::prelude::*;
@@ -59,6 +60,7 @@ fn scenario(flow: &Flow) -> Scenario {
                 commit,
                 auto_offset_reset: OffsetReset::Earliest,
                 assignment_strategy: strategy,
+                session_timeout_ms: 3_000,
                 members: (0..members)
                     .map(|m| MemberSpec {
                         name: format!("m{m}"),
@@ -68,7 +70,9 @@ fn scenario(flow: &Flow) -> Scenario {
                     })
                     .collect(),
             }],
+            group_initial_rebalance_delay_ms: 0,
         },
+        timeline: Vec::new(),
     }
     .validate()
     .expect("valid")
@@ -81,15 +85,161 @@ fn commit_mode() -> impl Strategy<Value = CommitMode> {
     ]
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+/// What a random timeline may do to member `n` of the group.
+#[derive(Clone, Copy, Debug)]
+enum Change {
+    Crash,
+    Restart,
+    Leave,
+}
 
-    /// Offsets are dense per partition, each record is processed at most
-    /// once (no failures yet), in offset order per partition, only by the
-    /// partition's owner; committed offsets never go back and never pass the
-    /// log end.
+fn timeline(members: usize) -> impl Strategy<Value = Vec<(u64, Change, usize)>> {
+    let change = prop_oneof![
+        Just(Change::Crash),
+        Just(Change::Restart),
+        Just(Change::Leave)
+    ];
+    proptest::collection::vec((1_000u64..18_000, change, 0..members), 0..6)
+}
+
+/// Checks a run's trace against Kafka's rules, returning the number of
+/// crashes seen. Panics (through `prop_assert`) on the first broken rule.
+fn check_trace(trace: &[mqsim::Event], partitions: u32) -> Result<u32, TestCaseError> {
+    let mut log_end = vec![0u64; partitions as usize];
+    let mut next_processed = vec![0u64; partitions as usize];
+    let mut committed: BTreeMap<u32, u64> = BTreeMap::new();
+    let mut owner: BTreeMap<u32, ConsumerId> = BTreeMap::new();
+    let mut sent_partition = BTreeMap::new();
+    let mut key_partition = BTreeMap::new();
+    let mut crashes = 0;
+    for event in trace {
+        match &event.kind {
+            EventKind::RecordSent {
+                record, key, tp, ..
+            } => {
+                sent_partition.insert(*record, tp.partition);
+                if let Some(key) = key {
+                    let first = *key_partition.entry(key.clone()).or_insert(tp.partition);
+                    prop_assert_eq!(first, tp.partition, "one key, one partition");
+                }
+            }
+            EventKind::RecordAppended { record, tp, offset } => {
+                let p = tp.partition as usize;
+                prop_assert_eq!(*offset, log_end[p], "offsets are dense");
+                log_end[p] += 1;
+                prop_assert_eq!(
+                    sent_partition[record],
+                    tp.partition,
+                    "lands where it was sent"
+                );
+            }
+            EventKind::GroupRebalanced {
+                assignment,
+                withheld,
+                ..
+            } => {
+                let mut all: Vec<u32> = assignment
+                    .iter()
+                    .flat_map(|a| a.partitions.iter())
+                    .chain(withheld)
+                    .map(|tp| tp.partition)
+                    .collect();
+                all.sort();
+                prop_assert_eq!(
+                    all,
+                    (0..partitions).collect::<Vec<_>>(),
+                    "each partition assigned once"
+                );
+            }
+            EventKind::PartitionsAssigned {
+                consumer,
+                partitions: tps,
+                ..
+            } => {
+                for tp in tps {
+                    let previous = owner.insert(tp.partition, *consumer);
+                    prop_assert!(
+                        previous.is_none() || previous == Some(*consumer),
+                        "P{} given to {:?} while {:?} still owns it",
+                        tp.partition,
+                        consumer,
+                        previous
+                    );
+                }
+            }
+            EventKind::PartitionsRevoked {
+                consumer,
+                partitions: tps,
+            } => {
+                for tp in tps {
+                    prop_assert_eq!(
+                        owner.remove(&tp.partition),
+                        Some(*consumer),
+                        "revokes what it owns"
+                    );
+                }
+            }
+            EventKind::ConsumerCrashed { consumer } => {
+                crashes += 1;
+                owner.retain(|_, c| c != consumer);
+            }
+            EventKind::ConsumerLeft { consumer } => {
+                prop_assert!(
+                    owner.values().all(|c| c != consumer),
+                    "revoked everything before leaving"
+                );
+            }
+            EventKind::RecordProcessed {
+                consumer,
+                tp,
+                offset,
+                duplicate,
+                ..
+            } => {
+                let p = tp.partition as usize;
+                prop_assert_eq!(
+                    owner.get(&tp.partition),
+                    Some(consumer),
+                    "only the owner processes"
+                );
+                if *duplicate {
+                    prop_assert!(
+                        *offset < next_processed[p],
+                        "a duplicate was processed before"
+                    );
+                } else {
+                    prop_assert_eq!(*offset, next_processed[p], "new records in offset order");
+                    next_processed[p] += 1;
+                }
+                prop_assert!(*offset < log_end[p]);
+            }
+            EventKind::OffsetCommitted { tp, offset, .. } => {
+                let p = tp.partition as usize;
+                let before = committed.insert(tp.partition, *offset).unwrap_or(0);
+                prop_assert!(*offset >= before, "committed offsets never go back");
+                prop_assert!(
+                    *offset <= next_processed[p],
+                    "commit only what was processed"
+                );
+            }
+            _ => {}
+        }
+    }
+    Ok(crashes)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// Kafka's rules hold through any sequence of crashes, restarts and
+    /// leaves, for every assignor and commit mode: offsets are dense and
+    /// per-key placement fixed; a partition has at most one owner at any time
+    /// and only its owner processes it; new records are processed in offset
+    /// order and re-reads are flagged as duplicates; committed offsets never
+    /// go back and never pass what was processed. Without a crash there is
+    /// no duplicate: leaving and rebalancing commit first.
     #[test]
-    fn the_flow_keeps_kafkas_ordering_and_offset_rules(
+    fn kafkas_rules_hold_through_membership_changes(
         seed in any::<u64>(),
         partitions in 1u32..8,
         rate in 1.0f64..80.0,
@@ -97,74 +247,161 @@ proptest! {
         commit in commit_mode(),
         processing_ms in 0u64..40,
         strategy in proptest::sample::select(AssignmentStrategy::ALL.to_vec()),
+        changes in timeline(5),
     ) {
-        let scenario = scenario(&Flow { seed, partitions, rate_per_sec: rate, members, commit, processing_ms, strategy });
+        let flow = Flow { seed, partitions, rate_per_sec: rate, members, commit, processing_ms, strategy };
+        let mut file = scenario(&flow).file().clone();
+        for (at_ms, change, m) in changes {
+            let (group, member) = ("g".to_string(), format!("m{}", m % members));
+            let action = match change {
+                Change::Crash => Intervention::ConsumerCrash { group, member },
+                Change::Restart => Intervention::ConsumerRestart { group, member },
+                Change::Leave => Intervention::ConsumerLeave { group, member },
+            };
+            file.timeline.push(TimelineEntry { at_ms, action });
+        }
+        let scenario = file.validate().expect("valid timeline");
         let mut sim = Simulation::new(&scenario);
         let mut trace = Vec::new();
         sim.run_until(SimTime::from_millis(20_000), &mut trace);
+        let crashes = check_trace(&trace, partitions)?;
 
-        let mut log_end = vec![0u64; partitions as usize];
-        let mut next_processed = vec![0u64; partitions as usize];
-        let mut committed: BTreeMap<u32, u64> = BTreeMap::new();
-        let mut owner = BTreeMap::new();
-        let mut sent_key = BTreeMap::new();
-        for event in &trace {
-            match &event.kind {
-                EventKind::RecordSent { record, key, tp, .. } => {
-                    let partition = &tp.partition;
-                    sent_key.insert(*record, (key.clone(), *partition));
-                }
-                EventKind::RecordAppended { record, tp, offset } => {
-                    let partition = &tp.partition;
-                    prop_assert_eq!(*offset, log_end[*partition as usize], "offsets are dense");
-                    log_end[*partition as usize] += 1;
-                    prop_assert_eq!(sent_key[record].1, *partition, "lands where it was sent");
-                }
-                EventKind::GroupRebalanced { assignment, .. } => {
-                    for a in assignment {
-                        for tp in &a.partitions {
-                            prop_assert!(owner.insert(tp.partition, a.consumer).is_none(), "one owner");
-                        }
-                    }
-                }
-                EventKind::RecordProcessed { consumer, tp, offset, .. } => {
-                    let partition = &tp.partition;
-                    prop_assert_eq!(owner.get(partition), Some(consumer), "only the owner reads");
-                    prop_assert_eq!(*offset, next_processed[*partition as usize], "in offset order");
-                    next_processed[*partition as usize] += 1;
-                    prop_assert!(*offset < log_end[*partition as usize]);
-                }
-                EventKind::OffsetCommitted { tp, offset, .. } => {
-                    let partition = &tp.partition;
-                    let before = committed.insert(*partition, *offset).unwrap_or(0);
-                    prop_assert!(*offset >= before, "committed offsets never go back");
-                    prop_assert!(*offset <= log_end[*partition as usize]);
-                    prop_assert!(*offset <= next_processed[*partition as usize], "commit only what was processed");
-                }
-                _ => {}
-            }
-        }
-        prop_assert_eq!(owner.len() as u32, partitions, "every partition is owned");
-
-        // The same key always went to the same partition.
-        let mut key_partition = BTreeMap::new();
-        for (key, partition) in sent_key.values() {
-            if let Some(key) = key {
-                let first = *key_partition.entry(key.clone()).or_insert(*partition);
-                prop_assert_eq!(first, *partition);
-            }
-        }
-
-        // The summary agrees with the trace: lag = log end - committed.
         let summary = sim.kafka_summary();
+        if crashes == 0 {
+            prop_assert_eq!(summary.groups[0].duplicates, 0, "no crash, no duplicate");
+        }
+        let duplicates = trace.iter().filter(|e| matches!(e.kind, EventKind::RecordProcessed { duplicate: true, .. })).count();
+        prop_assert_eq!(summary.groups[0].duplicates, duplicates as u64);
         for p in &summary.groups[0].partitions {
-            prop_assert_eq!(p.log_end_offset, log_end[p.partition as usize]);
-            prop_assert_eq!(p.committed_offset, committed.get(&p.partition).copied());
             if let Some(c) = p.committed_offset {
                 prop_assert_eq!(p.lag, Some(p.log_end_offset - c));
             }
         }
     }
+}
+
+/// A member crashes before committing: the group waits for its session to
+/// expire, rebalances, and the new owner re-reads from the committed offset.
+/// The re-read records are flagged and counted as duplicates.
+#[test]
+fn a_crash_before_commit_makes_the_next_owner_read_again() {
+    let flow = Flow {
+        seed: 5,
+        partitions: 2,
+        rate_per_sec: 20.0,
+        members: 2,
+        commit: CommitMode::Auto { interval_ms: 5_000 },
+        processing_ms: 10,
+        strategy: AssignmentStrategy::Range,
+    };
+    let mut file = scenario(&flow).file().clone();
+    file.timeline.push(TimelineEntry {
+        at_ms: 8_000,
+        action: Intervention::ConsumerCrash {
+            group: "g".into(),
+            member: "m0".into(),
+        },
+    });
+    let scenario = file.validate().expect("valid");
+    let mut sim = Simulation::new(&scenario);
+    let mut trace = Vec::new();
+    sim.run_until(SimTime::from_millis(20_000), &mut trace);
+
+    let at = |pred: &dyn Fn(&EventKind) -> bool| {
+        trace
+            .iter()
+            .find(|e| pred(&e.kind))
+            .map(|e| e.at.as_millis())
+    };
+    let crash = at(&|k| matches!(k, EventKind::ConsumerCrashed { .. })).expect("crashed");
+    let expired = at(&|k| matches!(k, EventKind::SessionExpired { .. })).expect("expired");
+    assert_eq!(expired, crash + 3_000, "noticed after session.timeout.ms");
+    let summary = sim.kafka_summary();
+    assert!(
+        summary.groups[0].duplicates > 0,
+        "records processed since the last auto-commit are read again"
+    );
+    assert_eq!(
+        summary.groups[0].members[1].duplicates, summary.groups[0].duplicates,
+        "by the survivor"
+    );
+    assert!(!summary.groups[0].members[0].running);
+    assert_eq!(
+        summary.groups[0]
+            .partitions
+            .iter()
+            .filter(|p| p.owner.as_deref() == Some("m1"))
+            .count(),
+        2
+    );
+}
+
+/// Eager: on a join every member revokes everything before the new
+/// assignment. Cooperative: members keep what stays; only moved partitions
+/// are revoked, and a second rebalance assigns them.
+#[test]
+fn eager_and_cooperative_rebalances_take_their_real_steps() {
+    let run = |strategy| {
+        let flow = Flow {
+            seed: 2,
+            partitions: 4,
+            rate_per_sec: 10.0,
+            members: 1,
+            commit: CommitMode::AfterBatch,
+            processing_ms: 5,
+            strategy,
+        };
+        let mut file = scenario(&flow).file().clone();
+        let member = file.kafka.groups[0].members[0].clone();
+        file.timeline.push(TimelineEntry {
+            at_ms: 5_000,
+            action: Intervention::ConsumerJoin {
+                group: "g".into(),
+                member: MemberSpec {
+                    name: "m1".into(),
+                    ..member
+                },
+            },
+        });
+        let scenario = file.validate().expect("valid");
+        let mut sim = Simulation::new(&scenario);
+        let mut trace = Vec::new();
+        sim.run_until(SimTime::from_millis(10_000), &mut trace);
+        trace
+    };
+    let revoked = |trace: &[mqsim::Event]| -> Vec<usize> {
+        trace
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::PartitionsRevoked { partitions, .. } => Some(partitions.len()),
+                _ => None,
+            })
+            .collect()
+    };
+    let rebalances = |trace: &[mqsim::Event]| {
+        trace
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::GroupRebalanced { .. }))
+            .count()
+    };
+    let eager = run(AssignmentStrategy::Sticky);
+    assert_eq!(
+        revoked(&eager),
+        [4],
+        "eager: m0 gives up all four partitions"
+    );
+    assert_eq!(rebalances(&eager), 2, "the first join, then one rebalance");
+    let cooperative = run(AssignmentStrategy::CooperativeSticky);
+    assert_eq!(
+        revoked(&cooperative),
+        [2],
+        "cooperative: m0 gives up only the two that move"
+    );
+    assert_eq!(
+        rebalances(&cooperative),
+        3,
+        "the first join, then two rounds"
+    );
 }
 
 /// A consumer that keeps up leaves no lag once the producer's last records

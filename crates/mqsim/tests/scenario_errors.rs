@@ -125,3 +125,40 @@ fn a_valid_scenario_round_trips_through_json() {
     let scenario = presets::default_scenario();
     assert_eq!(Scenario::from_json(&scenario.to_json()), Ok(scenario));
 }
+
+#[test]
+fn timeline_entries_must_name_existing_groups_and_members_in_time() {
+    let text = edited(|v| {
+        v["timeline"] = serde_json::json!([
+            { "at_ms": 1000, "do": "consumer_crash", "group": "nobody", "member": "notifier-1" },
+            { "at_ms": 1000, "do": "consumer_crash", "group": "notifications", "member": "ghost" },
+            { "at_ms": 999999999, "do": "consumer_leave", "group": "notifications", "member": "notifier-1" },
+            { "at_ms": 5000, "do": "consumer_restart", "group": "notifications", "member": "late" },
+            { "at_ms": 8000, "do": "consumer_join", "group": "notifications", "member": { "name": "late" } },
+            { "at_ms": 9000, "do": "consumer_join", "group": "notifications", "member": { "name": "notifier-2" } }
+        ]);
+    });
+    assert_eq!(
+        problems(&text),
+        [
+            "timeline[0].group: no group named \"nobody\" in kafka.groups",
+            "timeline[1].member: group \"notifications\" has no member named \"ghost\"",
+            "timeline[2].at_ms: must be within the run (duration_ms 120000), got 999999999",
+            "timeline[3].member: group \"notifications\" has no member named \"late\"",
+            "timeline[5].member.name: group \"notifications\" already has a member named \"notifier-2\"",
+        ]
+    );
+}
+
+#[test]
+fn an_unknown_intervention_is_named() {
+    let text = edited(|v| {
+        v["timeline"] = serde_json::json!([{ "at_ms": 1, "do": "consumer_explode", "group": "g", "member": "m" }]);
+    });
+    let err = Scenario::from_json(&text).expect_err("unknown intervention");
+    assert!(
+        err.to_string()
+            .contains("unknown variant `consumer_explode`"),
+        "{err}"
+    );
+}

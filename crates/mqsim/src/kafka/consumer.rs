@@ -17,7 +17,9 @@
 //! The loop here: poll → fetch request (one network hop) → the broker reads
 //! the logs → fetch response (one hop) → process each record → commit (when
 //! the commit mode says so) → poll again once the poll interval has passed
-//! since the previous poll.
+//! since the previous poll. Group membership (joining, rebalancing, leaving)
+//! also happens inside poll, as in the Java client: see
+//! [`rebalance`](super::rebalance).
 
 use super::{Action, Kafka};
 use crate::agenda::Ctx;
@@ -36,19 +38,52 @@ pub struct Consumer {
     poll_interval_ms: u64,
     max_poll_records: u32,
     processing_ms: u64,
-    /// The partitions this member owns in the current generation.
+    /// Whether the process is up.
+    pub running: bool,
+    /// Counts starts and stops. Scheduled actions carry the incarnation they
+    /// were made for, so a crash cancels everything the dead process had
+    /// planned.
+    pub(super) incarnation: u32,
+    /// Counts scheduled polls; only the latest one runs.
+    pub(super) poll_seq: u32,
+    pub(super) phase: Phase,
+    /// The partitions this member owns.
     pub assigned: Vec<TopicPartition>,
+    /// The generation its assignment comes from.
+    pub generation: Option<u32>,
     /// The next offset to fetch per owned partition.
     pub positions: BTreeMap<TopicPartition, u64>,
     /// Fetched records not yet processed, oldest first.
-    pending: VecDeque<FetchedRecord>,
+    pub(super) pending: VecDeque<FetchedRecord>,
+    /// A JoinGroup is on its way; the member waits for its assignment.
+    pub(super) join_pending: bool,
+    /// An assignment (generation, partitions) that arrived and is applied
+    /// at the next poll.
+    pub(super) received_assignment: Option<(u32, Vec<TopicPartition>)>,
+    /// Must rejoin at its next poll (after a cooperative revocation).
+    pub(super) rejoin_requested: bool,
+    /// Will leave the group at its next poll.
+    pub(super) leave_requested: bool,
     last_poll_at: SimTime,
-    last_commit_at: SimTime,
+    pub(super) last_commit_at: SimTime,
     /// Which owned partition the next fetch starts with, so that a small
     /// `max.poll.records` does not starve the later partitions.
     next_partition: usize,
     /// Records processed so far.
     pub processed: u64,
+    /// Records processed that the group had processed before.
+    pub duplicates: u64,
+}
+
+/// Where a consumer is in its poll loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Phase {
+    /// Waiting for its next poll (or, before its first assignment, for nothing).
+    Idle,
+    /// A fetch request is out.
+    Fetching,
+    /// Working through fetched records.
+    Processing,
 }
 
 /// A record delivered to a consumer by a fetch.
@@ -67,18 +102,28 @@ impl Consumer {
             poll_interval_ms: spec.poll_interval_ms,
             max_poll_records: spec.max_poll_records,
             processing_ms: spec.processing_ms,
+            running: false,
+            incarnation: 0,
+            poll_seq: 0,
+            phase: Phase::Idle,
             assigned: Vec::new(),
+            generation: None,
             positions: BTreeMap::new(),
             pending: VecDeque::new(),
+            join_pending: false,
+            received_assignment: None,
+            rejoin_requested: false,
+            leave_requested: false,
             last_poll_at: SimTime::ZERO,
             last_commit_at: SimTime::ZERO,
             next_partition: 0,
             processed: 0,
+            duplicates: 0,
         }
     }
 
     /// The positions of all owned partitions, as offsets to commit.
-    fn positions_to_commit(&self) -> Vec<CommittedOffset> {
+    pub(super) fn positions_to_commit(&self) -> Vec<CommittedOffset> {
         self.positions
             .iter()
             .map(|(&tp, &offset)| CommittedOffset { tp, offset })
@@ -90,23 +135,70 @@ impl Consumer {
     fn next_poll_at(&self, now: SimTime) -> SimTime {
         (self.last_poll_at + self.poll_interval_ms).max(now)
     }
+
+    /// Forgets everything about owned partitions (after a revoke or a stop).
+    pub(super) fn drop_partitions(&mut self, keep: impl Fn(&TopicPartition) -> bool) {
+        self.assigned.retain(&keep);
+        self.positions.retain(|tp, _| keep(tp));
+        self.pending.retain(|r| keep(&r.tp));
+    }
 }
 
 impl Kafka {
-    /// A consumer polls: it may auto-commit, then sends a fetch request.
-    pub(super) fn on_poll(&mut self, consumer: ConsumerId, ctx: &mut Ctx<'_, Action>) {
+    /// Schedules `consumer`'s next poll at `at`, replacing any scheduled one.
+    pub(super) fn schedule_poll(
+        &mut self,
+        consumer: ConsumerId,
+        at: SimTime,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
         let c = &mut self.consumers[consumer.index()];
-        c.last_poll_at = ctx.now;
-        if let CommitMode::Auto { interval_ms } = self.groups[c.group.index()].commit {
-            // The Java client auto-commits inside poll(), committing the
-            // positions reached by the records the previous polls returned.
-            if ctx.now.millis_since(c.last_commit_at) >= interval_ms && !c.positions.is_empty() {
-                c.last_commit_at = ctx.now;
-                let offsets = c.positions_to_commit();
-                self.send_commit(consumer, offsets, ctx);
-            }
+        c.poll_seq = c.poll_seq.wrapping_add(1);
+        c.phase = Phase::Idle;
+        ctx.at(
+            at,
+            Action::Poll {
+                consumer,
+                incarnation: c.incarnation,
+                seq: c.poll_seq,
+            },
+        );
+    }
+
+    /// A consumer polls: it handles group membership first (leave, rejoin),
+    /// may auto-commit, then fetches from the partitions it owns.
+    pub(super) fn on_poll(
+        &mut self,
+        consumer: ConsumerId,
+        incarnation: u32,
+        seq: u32,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let c = &mut self.consumers[consumer.index()];
+        if !c.running || c.incarnation != incarnation || c.poll_seq != seq {
+            return;
         }
+        c.last_poll_at = ctx.now;
+        if c.leave_requested {
+            self.leave_group(consumer, ctx);
+            return;
+        }
+        self.apply_assignment(consumer, ctx);
         let c = &self.consumers[consumer.index()];
+        let rebalancing = self.groups[c.group.index()].rebalance.is_some();
+        if c.rejoin_requested || (rebalancing && !c.join_pending) {
+            self.rejoin(consumer, ctx);
+        }
+        self.maybe_auto_commit(consumer, ctx);
+
+        let c = &self.consumers[consumer.index()];
+        if c.assigned.is_empty() {
+            // Nothing to fetch: an idle member keeps polling, which is how it
+            // notices the next rebalance.
+            let next = c.next_poll_at(ctx.now);
+            self.schedule_poll(consumer, next, ctx);
+            return;
+        }
         let group = &self.groups[c.group.index()];
         let fetch_from = c
             .assigned
@@ -121,8 +213,11 @@ impl Kafka {
                 )
             })
             .collect();
+        let incarnation = c.incarnation;
+        self.consumers[consumer.index()].phase = Phase::Fetching;
         let arrives_at = ctx.send(Action::Fetch {
             consumer,
+            incarnation,
             fetch_from,
         });
         ctx.emit(EventKind::FetchSent {
@@ -131,11 +226,27 @@ impl Kafka {
         });
     }
 
+    /// `enable.auto.commit`: the Java client commits inside poll(), sending the
+    /// positions reached by the records the previous polls returned, once the
+    /// interval has passed since the last commit.
+    fn maybe_auto_commit(&mut self, consumer: ConsumerId, ctx: &mut Ctx<'_, Action>) {
+        let c = &mut self.consumers[consumer.index()];
+        if let CommitMode::Auto { interval_ms } = self.groups[c.group.index()].commit
+            && ctx.now.millis_since(c.last_commit_at) >= interval_ms
+            && !c.positions.is_empty()
+        {
+            c.last_commit_at = ctx.now;
+            let offsets = c.positions_to_commit();
+            self.send_commit(consumer, offsets, ctx);
+        }
+    }
+
     /// A fetch request reaches the broker: read up to `max.poll.records`
     /// records from the requested offsets and send them back.
     pub(super) fn on_fetch(
         &mut self,
         consumer: ConsumerId,
+        incarnation: u32,
         fetch_from: Vec<(TopicPartition, Option<u64>)>,
         ctx: &mut Ctx<'_, Action>,
     ) {
@@ -177,6 +288,7 @@ impl Kafka {
         batches.sort_by_key(|b| b.tp);
         let arrives_at = ctx.send(Action::FetchResponse {
             consumer,
+            incarnation,
             batches: batches.clone(),
             records,
         });
@@ -192,11 +304,15 @@ impl Kafka {
     pub(super) fn on_fetch_response(
         &mut self,
         consumer: ConsumerId,
+        incarnation: u32,
         batches: Vec<FetchedBatch>,
         records: Vec<FetchedRecord>,
         ctx: &mut Ctx<'_, Action>,
     ) {
         let c = &mut self.consumers[consumer.index()];
+        if !c.running || c.incarnation != incarnation || c.phase != Phase::Fetching {
+            return;
+        }
         for batch in batches {
             // A partition revoked while the fetch was in flight is dropped.
             if c.assigned.contains(&batch.tp) {
@@ -206,45 +322,78 @@ impl Kafka {
         c.pending
             .extend(records.into_iter().filter(|r| c.assigned.contains(&r.tp)));
         if c.pending.is_empty() {
-            ctx.at(c.next_poll_at(ctx.now), Action::Poll { consumer });
+            let next = c.next_poll_at(ctx.now);
+            self.schedule_poll(consumer, next, ctx);
         } else {
-            ctx.at(ctx.now + c.processing_ms, Action::Processed { consumer });
+            c.phase = Phase::Processing;
+            ctx.at(
+                ctx.now + c.processing_ms,
+                Action::Processed {
+                    consumer,
+                    incarnation,
+                },
+            );
         }
     }
 
     /// A consumer finished processing the oldest pending record.
-    pub(super) fn on_processed(&mut self, consumer: ConsumerId, ctx: &mut Ctx<'_, Action>) {
+    pub(super) fn on_processed(
+        &mut self,
+        consumer: ConsumerId,
+        incarnation: u32,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
         let c = &mut self.consumers[consumer.index()];
+        if !c.running || c.incarnation != incarnation {
+            return;
+        }
         let Some(done) = c.pending.pop_front() else {
             return;
         };
+        let group = &mut self.groups[c.group.index()];
+        let next = group.processed_next.entry(done.tp).or_insert(0);
+        let duplicate = done.offset < *next;
+        *next = (*next).max(done.offset + 1);
         c.processed += 1;
+        if duplicate {
+            c.duplicates += 1;
+        }
         ctx.emit(EventKind::RecordProcessed {
             consumer,
             record: done.record,
             tp: done.tp,
             offset: done.offset,
+            duplicate,
         });
         if !c.pending.is_empty() {
-            ctx.at(ctx.now + c.processing_ms, Action::Processed { consumer });
+            ctx.at(
+                ctx.now + c.processing_ms,
+                Action::Processed {
+                    consumer,
+                    incarnation,
+                },
+            );
             return;
         }
         let next_poll = c.next_poll_at(ctx.now);
-        if self.groups[c.group.index()].commit == CommitMode::AfterBatch {
+        if group.commit == CommitMode::AfterBatch {
             c.last_commit_at = ctx.now;
             let offsets = c.positions_to_commit();
             self.send_commit(consumer, offsets, ctx);
         }
-        ctx.at(next_poll, Action::Poll { consumer });
+        self.schedule_poll(consumer, next_poll, ctx);
     }
 
     /// Sends an offset commit to the group coordinator.
-    fn send_commit(
+    pub(super) fn send_commit(
         &mut self,
         consumer: ConsumerId,
         offsets: Vec<CommittedOffset>,
         ctx: &mut Ctx<'_, Action>,
     ) {
+        if offsets.is_empty() {
+            return;
+        }
         let group = self.consumers[consumer.index()].group;
         let arrives_at = ctx.send(Action::Commit {
             group,

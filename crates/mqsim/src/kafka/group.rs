@@ -6,19 +6,18 @@
 //! are independent: each gets every record, which is how Kafka does
 //! publish/subscribe.
 //!
-//! A broker acts as each group's *coordinator*. It stores the group's
-//! committed offsets and runs its rebalances; the assignment itself is
-//! computed with the group's `partition.assignment.strategy` (see
-//! [`assignor`](super::assignor)).
-//! The assignment is numbered by a *generation* that grows with every
-//! rebalance.
+//! A broker acts as each group's *coordinator*. It keeps the member list,
+//! runs rebalances (see [`rebalance`](super::rebalance)) and stores the
+//! group's committed offsets. Each completed rebalance starts a new
+//! *generation* of the group.
 
-use super::assignor::{self, Member, Strategy, Topic};
+use super::assignor::Strategy;
 use super::{Action, Kafka};
 use crate::agenda::Ctx;
 use crate::ids::{ConsumerId, GroupId, TopicId, TopicPartition};
 use crate::scenario::{CommitMode, GroupSpec, OffsetReset};
-use crate::trace::{CommittedOffset, EventKind, MemberAssignment};
+use crate::time::SimTime;
+use crate::trace::{CommittedOffset, EventKind};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -30,72 +29,54 @@ pub struct ConsumerGroup {
     pub commit: CommitMode,
     pub auto_offset_reset: OffsetReset,
     pub strategy: Strategy,
+    pub session_timeout_ms: u64,
+    /// The members the coordinator knows, in the order they joined.
     pub members: Vec<ConsumerId>,
     pub generation: u32,
+    /// The rebalance in progress, if any.
+    pub rebalance: Option<Rebalance>,
     /// The committed offset of each partition: the next record the group reads.
     pub committed: BTreeMap<TopicPartition, u64>,
+    /// Per partition, one past the highest offset any member has processed.
+    /// A record below it processed again is a duplicate.
+    pub processed_next: BTreeMap<TopicPartition, u64>,
+}
+
+/// A rebalance waiting for its members to (re)join.
+#[derive(Clone, Debug, Default)]
+pub struct Rebalance {
+    pub joined: Vec<JoinRequest>,
+    /// An empty group waits `group.initial.rebalance.delay.ms` for more members.
+    pub not_before: SimTime,
+}
+
+/// What a member said in its JoinGroup request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JoinRequest {
+    pub consumer: ConsumerId,
+    pub owned: Vec<TopicPartition>,
+    pub generation: Option<u32>,
 }
 
 impl ConsumerGroup {
-    pub fn new(spec: &GroupSpec, topics: Vec<TopicId>, members: Vec<ConsumerId>) -> ConsumerGroup {
+    pub fn new(spec: &GroupSpec, topics: Vec<TopicId>) -> ConsumerGroup {
         ConsumerGroup {
             name: Arc::from(spec.name.as_str()),
             topics,
             commit: spec.commit,
             auto_offset_reset: spec.auto_offset_reset,
             strategy: spec.assignment_strategy,
-            members,
+            session_timeout_ms: spec.session_timeout_ms,
+            members: Vec::new(),
             generation: 0,
+            rebalance: None,
             committed: BTreeMap::new(),
+            processed_next: BTreeMap::new(),
         }
     }
 }
 
 impl Kafka {
-    /// The group forms when the run starts: all members join at once, the
-    /// coordinator computes the first assignment (generation 1), and every
-    /// member starts its poll loop.
-    pub(super) fn on_group_start(&mut self, group: GroupId, ctx: &mut Ctx<'_, Action>) {
-        let g = &mut self.groups[group.index()];
-        g.generation += 1;
-        let members: Vec<Member> = g
-            .members
-            .iter()
-            .map(|m| Member {
-                id: &self.consumers[m.index()].name,
-                topics: &g.topics,
-                owned: &[],
-                generation: None,
-            })
-            .collect();
-        let topics: Vec<Topic> = self
-            .topics
-            .iter()
-            .map(|t| Topic {
-                name: &t.name,
-                partitions: t.partitions.len() as u32,
-            })
-            .collect();
-        // Every member of a group subscribes to the group's topics, which is
-        // the case every assignor here reproduces.
-        let assignment = assignor::assign(g.strategy, &topics, &members)
-            .expect("members of one group share one subscription");
-        let mut event = Vec::new();
-        for (&member, partitions) in g.members.iter().zip(assignment.partitions) {
-            self.consumers[member.index()].assigned = partitions.clone();
-            event.push(MemberAssignment {
-                consumer: member,
-                partitions,
-            });
-            ctx.at(ctx.now, Action::Poll { consumer: member });
-        }
-        ctx.emit(EventKind::GroupRebalanced {
-            group,
-            generation: g.generation,
-            assignment: event,
-        });
-    }
-
     /// An offset commit reaches the coordinator, which stores it.
     pub(super) fn on_commit(
         &mut self,

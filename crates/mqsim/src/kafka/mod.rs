@@ -11,6 +11,7 @@
 //! - [`producer`]: sending records at a rate.
 //! - [`consumer`]: the poll loop, positions, processing and commits.
 //! - [`group`]: consumer groups, their coordinator and committed offsets.
+//! - [`rebalance`]: joining, leaving, crashing and the rebalance protocol.
 //! - [`assignor`]: which member owns which partition.
 //! - [`summary`]: per-partition counts, committed offsets and lag.
 //!
@@ -24,11 +25,12 @@ pub mod group;
 pub mod log;
 pub mod partitioner;
 pub mod producer;
+pub mod rebalance;
 pub mod summary;
 
 use crate::agenda::Ctx;
 use crate::ids::{ConsumerId, GroupId, ProducerId, RecordId, TopicId, TopicPartition};
-use crate::scenario::Scenario;
+use crate::scenario::{Intervention, Scenario, find_consumer};
 use crate::time::SimTime;
 use crate::trace::{CommittedOffset, EventKind, FetchedBatch};
 use consumer::{Consumer, FetchedRecord};
@@ -45,6 +47,9 @@ pub struct Topic {
 }
 
 /// Something that will happen on the Kafka side at a scheduled time.
+///
+/// Actions bound for a consumer process carry its `incarnation`: a crash
+/// starts a new one, so whatever the dead process had scheduled is ignored.
 #[derive(Clone, Debug)]
 pub(crate) enum Action {
     /// A producer's next record is due.
@@ -56,28 +61,63 @@ pub(crate) enum Action {
         key: Option<Arc<str>>,
         value: Arc<str>,
     },
-    /// A group forms at the start of the run.
-    GroupStart { group: GroupId },
-    /// A consumer's poll loop comes round.
-    Poll { consumer: ConsumerId },
+    /// A consumer process starts (or restarts) and joins its group.
+    Start { consumer: ConsumerId },
+    /// A consumer process dies.
+    Crash { consumer: ConsumerId },
+    /// A consumer is asked to leave its group.
+    Leave { consumer: ConsumerId },
+    /// A consumer's poll loop comes round; only the latest scheduled poll runs.
+    Poll {
+        consumer: ConsumerId,
+        incarnation: u32,
+        seq: u32,
+    },
     /// A fetch request reaches the broker, with the offset to read from per
     /// partition (`None`: no position yet, use `auto.offset.reset`).
     Fetch {
         consumer: ConsumerId,
+        incarnation: u32,
         fetch_from: Vec<(TopicPartition, Option<u64>)>,
     },
     /// A fetch response reaches the consumer.
     FetchResponse {
         consumer: ConsumerId,
+        incarnation: u32,
         batches: Vec<FetchedBatch>,
         records: Vec<FetchedRecord>,
     },
     /// A consumer finishes processing a record.
-    Processed { consumer: ConsumerId },
+    Processed {
+        consumer: ConsumerId,
+        incarnation: u32,
+    },
     /// An offset commit reaches the group coordinator.
     Commit {
         group: GroupId,
         offsets: Vec<CommittedOffset>,
+    },
+    /// A JoinGroup request reaches the coordinator.
+    JoinGroup {
+        consumer: ConsumerId,
+        owned: Vec<TopicPartition>,
+        generation: Option<u32>,
+    },
+    /// `group.initial.rebalance.delay.ms` has passed for a new group.
+    CompleteRebalance { group: GroupId },
+    /// A member's assignment reaches it.
+    SyncGroup {
+        consumer: ConsumerId,
+        incarnation: u32,
+        generation: u32,
+        partitions: Vec<TopicPartition>,
+    },
+    /// A LeaveGroup request reaches the coordinator.
+    LeaveGroup { consumer: ConsumerId },
+    /// A crashed member's session runs out.
+    SessionTimeout {
+        consumer: ConsumerId,
+        incarnation: u32,
     },
 }
 
@@ -88,6 +128,7 @@ pub struct Kafka {
     pub producers: Vec<Producer>,
     pub groups: Vec<ConsumerGroup>,
     pub consumers: Vec<Consumer>,
+    initial_rebalance_delay_ms: u64,
     next_record_id: u64,
 }
 
@@ -114,20 +155,17 @@ impl Kafka {
             .enumerate()
             .map(|(i, p)| Producer::new(ProducerId(i as u32), p, topic_id(&p.topic), file.seed))
             .collect();
-        let mut consumers = Vec::new();
-        let mut groups = Vec::new();
-        for (g, group) in spec.groups.iter().enumerate() {
-            let first = consumers.len() as u32;
-            consumers.extend(
-                group
-                    .members
-                    .iter()
-                    .map(|m| Consumer::new(m, GroupId(g as u32))),
-            );
-            let members = (first..consumers.len() as u32).map(ConsumerId).collect();
-            let topics = group.topics.iter().map(|t| topic_id(t)).collect();
-            groups.push(ConsumerGroup::new(group, topics, members));
-        }
+        let groups = spec
+            .groups
+            .iter()
+            .map(|g| ConsumerGroup::new(g, g.topics.iter().map(|t| topic_id(t)).collect()))
+            .collect();
+        let roster = scenario.consumers();
+        let consumers = roster
+            .iter()
+            .map(|c| Consumer::new(c.spec, c.group))
+            .collect();
+
         let mut start = Vec::new();
         for (i, p) in producers.iter().enumerate() {
             start.push((
@@ -137,19 +175,35 @@ impl Kafka {
                 },
             ));
         }
-        for g in 0..groups.len() {
-            start.push((
-                SimTime::ZERO,
-                Action::GroupStart {
-                    group: GroupId(g as u32),
-                },
-            ));
+        for c in roster.iter().filter(|c| c.from_start) {
+            start.push((SimTime::ZERO, Action::Start { consumer: c.id }));
+        }
+        for entry in &file.timeline {
+            let (group, member) = match &entry.action {
+                Intervention::ConsumerJoin { group, member } => (group, &member.name),
+                Intervention::ConsumerLeave { group, member }
+                | Intervention::ConsumerCrash { group, member }
+                | Intervention::ConsumerRestart { group, member } => (group, member),
+            };
+            // Validation guarantees the member exists.
+            let Some(consumer) = find_consumer(&roster, file, group, member) else {
+                continue;
+            };
+            let action = match entry.action {
+                Intervention::ConsumerJoin { .. } | Intervention::ConsumerRestart { .. } => {
+                    Action::Start { consumer }
+                }
+                Intervention::ConsumerLeave { .. } => Action::Leave { consumer },
+                Intervention::ConsumerCrash { .. } => Action::Crash { consumer },
+            };
+            start.push((SimTime::from_millis(entry.at_ms), action));
         }
         let kafka = Kafka {
             topics,
             producers,
             groups,
             consumers,
+            initial_rebalance_delay_ms: spec.group_initial_rebalance_delay_ms,
             next_record_id: 0,
         };
         (kafka, start)
@@ -174,19 +228,47 @@ impl Kafka {
                 });
                 ctx.emit(EventKind::RecordAppended { record, tp, offset });
             }
-            Action::GroupStart { group } => self.on_group_start(group, ctx),
-            Action::Poll { consumer } => self.on_poll(consumer, ctx),
+            Action::Start { consumer } => self.on_start(consumer, ctx),
+            Action::Crash { consumer } => self.on_crash(consumer, ctx),
+            Action::Leave { consumer } => self.on_leave_requested(consumer),
+            Action::Poll {
+                consumer,
+                incarnation,
+                seq,
+            } => self.on_poll(consumer, incarnation, seq, ctx),
             Action::Fetch {
                 consumer,
+                incarnation,
                 fetch_from,
-            } => self.on_fetch(consumer, fetch_from, ctx),
+            } => self.on_fetch(consumer, incarnation, fetch_from, ctx),
             Action::FetchResponse {
                 consumer,
+                incarnation,
                 batches,
                 records,
-            } => self.on_fetch_response(consumer, batches, records, ctx),
-            Action::Processed { consumer } => self.on_processed(consumer, ctx),
+            } => self.on_fetch_response(consumer, incarnation, batches, records, ctx),
+            Action::Processed {
+                consumer,
+                incarnation,
+            } => self.on_processed(consumer, incarnation, ctx),
             Action::Commit { group, offsets } => self.on_commit(group, offsets, ctx),
+            Action::JoinGroup {
+                consumer,
+                owned,
+                generation,
+            } => self.on_join_group(consumer, owned, generation, ctx),
+            Action::CompleteRebalance { group } => self.try_complete_rebalance(group, ctx),
+            Action::SyncGroup {
+                consumer,
+                incarnation,
+                generation,
+                partitions,
+            } => self.on_sync_group(consumer, incarnation, generation, partitions, ctx),
+            Action::LeaveGroup { consumer } => self.on_leave_group(consumer, ctx),
+            Action::SessionTimeout {
+                consumer,
+                incarnation,
+            } => self.on_session_timeout(consumer, incarnation, ctx),
         }
     }
 

@@ -39,6 +39,8 @@ pub struct GroupSummary {
     pub generation: u32,
     pub partitions: Vec<GroupPartitionSummary>,
     pub members: Vec<MemberSummary>,
+    /// Records processed more than once by the group (at-least-once delivery).
+    pub duplicates: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -56,7 +58,11 @@ pub struct GroupPartitionSummary {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MemberSummary {
     pub name: String,
+    /// Whether the consumer process is up (it may have crashed or left).
+    pub running: bool,
     pub processed: u64,
+    /// Records it processed that the group had already processed.
+    pub duplicates: u64,
 }
 
 impl Kafka {
@@ -82,7 +88,8 @@ impl Kafka {
         let groups = self
             .groups
             .iter()
-            .map(|g| {
+            .enumerate()
+            .map(|(gi, g)| {
                 let partitions = g
                     .topics
                     .iter()
@@ -107,21 +114,22 @@ impl Kafka {
                         }
                     })
                     .collect();
-                let members = g
-                    .members
+                let members: Vec<MemberSummary> = self
+                    .consumers
                     .iter()
-                    .map(|m| {
-                        let c = &self.consumers[m.index()];
-                        MemberSummary {
-                            name: c.name.to_string(),
-                            processed: c.processed,
-                        }
+                    .filter(|c| c.group.index() == gi)
+                    .map(|c| MemberSummary {
+                        name: c.name.to_string(),
+                        running: c.running,
+                        processed: c.processed,
+                        duplicates: c.duplicates,
                     })
                     .collect();
                 GroupSummary {
                     name: g.name.to_string(),
                     generation: g.generation,
                     partitions,
+                    duplicates: members.iter().map(|m| m.duplicates).sum(),
                     members,
                 }
             })

@@ -25,6 +25,45 @@ pub struct ScenarioFile {
     pub network: Network,
     #[serde(default)]
     pub kafka: KafkaSpec,
+    /// Interventions at set times: consumers joining, leaving, crashing and
+    /// restarting. A shared link replays them exactly.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// One intervention at one moment of the run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    /// When, in virtual milliseconds from the start.
+    pub at_ms: u64,
+    #[serde(flatten)]
+    pub action: Intervention,
+}
+
+/// What can be done to a running scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Intervention {
+    /// A new consumer starts and joins `group`.
+    ConsumerJoin { group: String, member: MemberSpec },
+    /// A consumer finishes its current batch, commits, and leaves its group
+    /// (`consumer.close()`): the group rebalances at once.
+    ConsumerLeave { group: String, member: String },
+    /// A consumer dies on the spot, without committing. The coordinator only
+    /// notices when `session_timeout_ms` passes without a heartbeat.
+    ConsumerCrash { group: String, member: String },
+    /// A consumer that crashed or left starts again and rejoins.
+    ConsumerRestart { group: String, member: String },
+}
+impl Default for KafkaSpec {
+    fn default() -> Self {
+        KafkaSpec {
+            topics: Vec::new(),
+            producers: Vec::new(),
+            groups: Vec::new(),
+            group_initial_rebalance_delay_ms: defaults::initial_rebalance_delay_ms(),
+        }
+    }
 }
 
 /// The network between clients and brokers.
@@ -47,7 +86,7 @@ impl Default for Network {
 }
 
 /// The Kafka side of a scenario.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KafkaSpec {
     #[serde(default)]
@@ -56,6 +95,10 @@ pub struct KafkaSpec {
     pub producers: Vec<ProducerSpec>,
     #[serde(default)]
     pub groups: Vec<GroupSpec>,
+    /// `group.initial.rebalance.delay.ms`: how long a group's coordinator
+    /// waits for more members before the first rebalance of an empty group.
+    #[serde(default = "defaults::initial_rebalance_delay_ms")]
+    pub group_initial_rebalance_delay_ms: u64,
 }
 
 /// A topic: a named log split into partitions.
@@ -103,6 +146,11 @@ pub struct GroupSpec {
     /// `sticky` or `cooperative-sticky`.
     #[serde(default)]
     pub assignment_strategy: Strategy,
+    /// `session.timeout.ms`: how long the coordinator waits for a heartbeat
+    /// before it declares a member dead.
+    #[serde(default = "defaults::session_timeout_ms")]
+    pub session_timeout_ms: u64,
+    /// The members present from the start, in the order they join.
     pub members: Vec<MemberSpec>,
 }
 
@@ -169,6 +217,12 @@ mod defaults {
     }
     pub fn processing_ms() -> u64 {
         100
+    }
+    pub fn session_timeout_ms() -> u64 {
+        45_000
+    }
+    pub fn initial_rebalance_delay_ms() -> u64 {
+        3_000
     }
 }
 

@@ -21,9 +21,11 @@ pub mod presets;
 mod validate;
 
 pub use file::{
-    CommitMode, GroupSpec, KafkaSpec, MemberSpec, Network, OffsetReset, ProducerSpec, ScenarioFile,
-    TopicSpec,
+    CommitMode, GroupSpec, Intervention, KafkaSpec, MemberSpec, Network, OffsetReset, ProducerSpec,
+    ScenarioFile, TimelineEntry, TopicSpec,
 };
+
+use crate::ids::{ConsumerId, GroupId};
 
 use std::fmt;
 
@@ -45,10 +47,67 @@ impl Scenario {
         &self.0
     }
 
+    /// Every consumer of the run, numbered as [`ConsumerId`]s: first the
+    /// members each group starts with (group by group), then the members
+    /// that join later, in timeline order.
+    pub fn consumers(&self) -> Vec<Consumer<'_>> {
+        roster(&self.0)
+    }
+
     /// The scenario as pretty-printed JSON, which [`Scenario::from_json`] reads back.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(&self.0).expect("scenario files always serialize")
     }
+}
+
+/// One consumer of a run, as listed by [`Scenario::consumers`].
+#[derive(Clone, Copy, Debug)]
+pub struct Consumer<'a> {
+    pub id: ConsumerId,
+    pub group: GroupId,
+    pub spec: &'a MemberSpec,
+    /// Present when the run starts, rather than joining from the timeline.
+    pub from_start: bool,
+}
+
+fn roster(file: &ScenarioFile) -> Vec<Consumer<'_>> {
+    let mut consumers = Vec::new();
+    let mut push = |group: GroupId, spec, from_start| {
+        let id = ConsumerId(consumers.len() as u32);
+        consumers.push(Consumer {
+            id,
+            group,
+            spec,
+            from_start,
+        });
+    };
+    for (g, group) in file.kafka.groups.iter().enumerate() {
+        for member in &group.members {
+            push(GroupId(g as u32), member, true);
+        }
+    }
+    for entry in &file.timeline {
+        if let Intervention::ConsumerJoin { group, member } = &entry.action
+            && let Some(g) = file.kafka.groups.iter().position(|x| &x.name == group)
+        {
+            push(GroupId(g as u32), member, false);
+        }
+    }
+    consumers
+}
+
+/// The consumer a timeline entry names, if the roster has one.
+pub(crate) fn find_consumer(
+    consumers: &[Consumer<'_>],
+    file: &ScenarioFile,
+    group: &str,
+    member: &str,
+) -> Option<ConsumerId> {
+    let g = file.kafka.groups.iter().position(|x| x.name == group)?;
+    consumers
+        .iter()
+        .find(|c| c.group.index() == g && c.spec.name == member)
+        .map(|c| c.id)
 }
 
 /// What is wrong with a scenario.

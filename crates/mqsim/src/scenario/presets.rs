@@ -16,10 +16,16 @@ pub struct Preset {
 }
 
 /// Every preset, the default first.
-pub const PRESETS: &[Preset] = &[Preset {
-    id: "order-notifications",
-    json: include_str!("../../presets/order-notifications.json"),
-}];
+pub const PRESETS: &[Preset] = &[
+    Preset {
+        id: "order-notifications",
+        json: include_str!("../../presets/order-notifications.json"),
+    },
+    Preset {
+        id: "consumer-crash",
+        json: include_str!("../../presets/consumer-crash.json"),
+    },
+];
 
 impl Preset {
     /// The preset's scenario. Presets are validated by the test suite, so

@@ -1,7 +1,7 @@
 //! Validation: every value checked, every problem reported with its path.
 
 use super::limits::*;
-use super::{CommitMode, FORMAT_VERSION, Problem, ScenarioFile};
+use super::{CommitMode, FORMAT_VERSION, Intervention, MemberSpec, Problem, ScenarioFile};
 use std::collections::BTreeSet;
 use std::fmt::Display;
 use std::ops::RangeInclusive;
@@ -78,11 +78,85 @@ pub(super) fn problems(file: &ScenarioFile) -> Vec<Problem> {
         0..=MAX_LATENCY_MS,
     );
     kafka(&mut p, file);
+    timeline(&mut p, file);
     p.0
+}
+
+/// Timeline entries must name groups and members that exist by then, and
+/// fall within the run.
+fn timeline(p: &mut Problems, file: &ScenarioFile) {
+    p.at_most("timeline", file.timeline.len(), MAX_TIMELINE);
+    // (group, member, since): members present from the start are known from
+    // 0 ms, members that join later from their join time.
+    let mut known: Vec<(&str, &str, u64)> = file
+        .kafka
+        .groups
+        .iter()
+        .flat_map(|g| {
+            g.members
+                .iter()
+                .map(move |m| (g.name.as_str(), m.name.as_str(), 0))
+        })
+        .collect();
+    for (i, entry) in file.timeline.iter().enumerate() {
+        let at = format!("timeline[{i}]");
+        if entry.at_ms > file.duration_ms {
+            p.add(
+                format!("{at}.at_ms"),
+                format!(
+                    "must be within the run (duration_ms {}), got {}",
+                    file.duration_ms, entry.at_ms
+                ),
+            );
+        }
+        let (group, member) = match &entry.action {
+            Intervention::ConsumerJoin { group, member } => (group, &member.name),
+            Intervention::ConsumerLeave { group, member }
+            | Intervention::ConsumerCrash { group, member }
+            | Intervention::ConsumerRestart { group, member } => (group, member),
+        };
+        if !file.kafka.groups.iter().any(|g| &g.name == group) {
+            p.add(
+                format!("{at}.group"),
+                format!("no group named {group:?} in kafka.groups"),
+            );
+            continue;
+        }
+        let since = known
+            .iter()
+            .find(|(g, m, _)| g == group && m == member)
+            .map(|&(_, _, since)| since);
+        match (&entry.action, since) {
+            (Intervention::ConsumerJoin { member: spec, .. }, None) => {
+                member_spec(p, &format!("{at}.member"), spec);
+                known.push((group, &spec.name, entry.at_ms));
+            }
+            (Intervention::ConsumerJoin { .. }, Some(_)) => p.add(
+                format!("{at}.member.name"),
+                format!("group {group:?} already has a member named {member:?}"),
+            ),
+            (_, None) => p.add(
+                format!("{at}.member"),
+                format!("group {group:?} has no member named {member:?}"),
+            ),
+            (_, Some(since)) if since > entry.at_ms => {
+                p.add(
+                    format!("{at}.at_ms"),
+                    format!("member {member:?} only joins at {since} ms"),
+                );
+            }
+            _ => {}
+        }
+    }
 }
 
 fn kafka(p: &mut Problems, file: &ScenarioFile) {
     let kafka = &file.kafka;
+    p.in_range(
+        "kafka.group_initial_rebalance_delay_ms".into(),
+        kafka.group_initial_rebalance_delay_ms,
+        0..=MAX_INTERVAL_MS,
+    );
     p.at_most("kafka.topics", kafka.topics.len(), MAX_TOPICS);
     p.unique("kafka.topics", kafka.topics.iter().map(|t| t.name.as_str()));
     for (i, topic) in kafka.topics.iter().enumerate() {
@@ -166,31 +240,39 @@ fn kafka(p: &mut Problems, file: &ScenarioFile) {
                 1..=MAX_INTERVAL_MS,
             );
         }
+        p.in_range(
+            format!("{at}.session_timeout_ms"),
+            group.session_timeout_ms,
+            1..=MAX_INTERVAL_MS,
+        );
         p.at_most(&format!("{at}.members"), group.members.len(), MAX_MEMBERS);
         p.unique(
             &format!("{at}.members"),
             group.members.iter().map(|m| m.name.as_str()),
         );
         for (m, member) in group.members.iter().enumerate() {
-            let at = format!("{at}.members[{m}]");
-            p.name(format!("{at}.name"), &member.name);
-            p.in_range(
-                format!("{at}.poll_interval_ms"),
-                member.poll_interval_ms,
-                1..=MAX_INTERVAL_MS,
-            );
-            p.in_range(
-                format!("{at}.max_poll_records"),
-                member.max_poll_records,
-                1..=MAX_POLL_RECORDS,
-            );
-            p.in_range(
-                format!("{at}.processing_ms"),
-                member.processing_ms,
-                0..=MAX_INTERVAL_MS,
-            );
+            member_spec(p, &format!("{at}.members[{m}]"), member);
         }
     }
+}
+
+fn member_spec(p: &mut Problems, at: &str, member: &MemberSpec) {
+    p.name(format!("{at}.name"), &member.name);
+    p.in_range(
+        format!("{at}.poll_interval_ms"),
+        member.poll_interval_ms,
+        1..=MAX_INTERVAL_MS,
+    );
+    p.in_range(
+        format!("{at}.max_poll_records"),
+        member.max_poll_records,
+        1..=MAX_POLL_RECORDS,
+    );
+    p.in_range(
+        format!("{at}.processing_ms"),
+        member.processing_ms,
+        0..=MAX_INTERVAL_MS,
+    );
 }
 
 fn unknown_topic(name: &str) -> String {

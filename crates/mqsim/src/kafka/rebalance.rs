@@ -1,0 +1,391 @@
+//! Group membership and rebalancing: Kafka's classic group protocol.
+//!
+//! Members come and go: a new consumer joins, one leaves with `close()`, one
+//! crashes. Each time, the group's coordinator starts a *rebalance*: every
+//! member must rejoin, and once all have, the partitions are divided again
+//! (a new *generation*). The steps, as the Java client takes them:
+//!
+//! 1. **Trigger.** A JoinGroup from a new member, a LeaveGroup, or a session
+//!    expiry (no heartbeat for `session.timeout.ms`: a crash is noticed only
+//!    then, and until then the group waits for the dead member).
+//! 2. **Rejoin.** Each member notices the rebalance at its next poll (members
+//!    learn of it through their heartbeats, but act on it inside `poll()`),
+//!    auto-commits if auto-commit is on, and sends JoinGroup with what it
+//!    owns. An *eager* member (range, roundrobin, sticky) first revokes all
+//!    its partitions and stops consuming; a *cooperative* member keeps them.
+//! 3. **Assign.** When every known member has joined, the coordinator runs
+//!    the group's assignor and sends each member its part. (Kafka sends the
+//!    JoinGroup responses, then the leader's assignment in SyncGroup; the
+//!    playground draws both as one round trip.)
+//! 4. **Cooperative follow-up.** A cooperative member told to give up
+//!    partitions revokes just those and rejoins at once; the second rebalance
+//!    hands them to their new owners. Nobody stops consuming everything.
+//!
+//! A new owner starts each partition at the group's committed offset, so
+//! whatever a crashed member processed after its last commit is processed
+//! again: a duplicate, counted.
+//!
+//! Members are identified by name; a restarted consumer rejoins under its old
+//! name (as with Kafka's static membership), so a crash that restarts within
+//! the session timeout rejoins without the group first expiring it.
+
+use super::consumer::Phase;
+use super::group::{JoinRequest, Rebalance};
+use super::{Action, Kafka, assignor};
+use crate::agenda::Ctx;
+use crate::ids::{ConsumerId, GroupId, TopicPartition};
+use crate::scenario::CommitMode;
+use crate::trace::{EventKind, MemberAssignment, RebalanceReason};
+
+impl Kafka {
+    /// A consumer process starts (at the start of the run, from the
+    /// timeline, or after a crash) and asks to join its group.
+    pub(super) fn on_start(&mut self, consumer: ConsumerId, ctx: &mut Ctx<'_, Action>) {
+        let c = &mut self.consumers[consumer.index()];
+        if c.running {
+            return;
+        }
+        c.running = true;
+        c.incarnation = c.incarnation.wrapping_add(1);
+        c.leave_requested = false;
+        c.rejoin_requested = false;
+        c.generation = None;
+        c.phase = Phase::Idle;
+        c.last_commit_at = ctx.now;
+        ctx.emit(EventKind::ConsumerStarted { consumer });
+        self.send_join(consumer, Vec::new(), ctx);
+    }
+
+    /// A consumer dies: it keeps nothing, commits nothing and tells no one.
+    pub(super) fn on_crash(&mut self, consumer: ConsumerId, ctx: &mut Ctx<'_, Action>) {
+        let c = &mut self.consumers[consumer.index()];
+        if !c.running {
+            return;
+        }
+        c.running = false;
+        c.incarnation = c.incarnation.wrapping_add(1);
+        c.join_pending = false;
+        c.received_assignment = None;
+        c.phase = Phase::Idle;
+        c.drop_partitions(|_| false);
+        let expiry = ctx.now + self.groups[c.group.index()].session_timeout_ms;
+        ctx.at(
+            expiry,
+            Action::SessionTimeout {
+                consumer,
+                incarnation: c.incarnation,
+            },
+        );
+        ctx.emit(EventKind::ConsumerCrashed { consumer });
+    }
+
+    /// The timeline asks a consumer to leave; it does so at its next poll,
+    /// once its current batch is processed.
+    pub(super) fn on_leave_requested(&mut self, consumer: ConsumerId) {
+        let c = &mut self.consumers[consumer.index()];
+        if c.running {
+            c.leave_requested = true;
+        }
+    }
+
+    /// `consumer.close()`: commit (with auto-commit), revoke, say goodbye.
+    pub(super) fn leave_group(&mut self, consumer: ConsumerId, ctx: &mut Ctx<'_, Action>) {
+        self.commit_before_revoking(consumer, ctx);
+        self.revoke(consumer, |_| true, ctx);
+        let c = &mut self.consumers[consumer.index()];
+        c.running = false;
+        c.incarnation = c.incarnation.wrapping_add(1);
+        c.join_pending = false;
+        c.received_assignment = None;
+        c.drop_partitions(|_| false);
+        ctx.send(Action::LeaveGroup { consumer });
+        ctx.emit(EventKind::ConsumerLeft { consumer });
+    }
+
+    /// A member rejoins a rebalancing group (step 2).
+    pub(super) fn rejoin(&mut self, consumer: ConsumerId, ctx: &mut Ctx<'_, Action>) {
+        let c = &self.consumers[consumer.index()];
+        let owned = c.assigned.clone();
+        let cooperative = self.groups[c.group.index()].strategy.is_cooperative();
+        self.commit_before_revoking(consumer, ctx);
+        if !cooperative {
+            self.revoke(consumer, |_| true, ctx);
+        }
+        self.consumers[consumer.index()].rejoin_requested = false;
+        self.send_join(consumer, owned, ctx);
+    }
+
+    /// `onJoinPrepare`: with auto-commit on, commit the positions reached
+    /// before giving anything up.
+    fn commit_before_revoking(&mut self, consumer: ConsumerId, ctx: &mut Ctx<'_, Action>) {
+        let c = &mut self.consumers[consumer.index()];
+        if matches!(self.groups[c.group.index()].commit, CommitMode::Auto { .. }) {
+            c.last_commit_at = ctx.now;
+            let offsets = c.positions_to_commit();
+            self.send_commit(consumer, offsets, ctx);
+        }
+    }
+
+    /// Gives up the owned partitions that `which` selects.
+    fn revoke(
+        &mut self,
+        consumer: ConsumerId,
+        which: impl Fn(&TopicPartition) -> bool,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let c = &mut self.consumers[consumer.index()];
+        let partitions: Vec<TopicPartition> =
+            c.assigned.iter().copied().filter(|tp| which(tp)).collect();
+        if partitions.is_empty() {
+            return;
+        }
+        c.drop_partitions(|tp| !partitions.contains(tp));
+        ctx.emit(EventKind::PartitionsRevoked {
+            consumer,
+            partitions,
+        });
+    }
+
+    fn send_join(
+        &mut self,
+        consumer: ConsumerId,
+        owned: Vec<TopicPartition>,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let c = &mut self.consumers[consumer.index()];
+        c.join_pending = true;
+        let generation = c.generation;
+        let arrives_at = ctx.send(Action::JoinGroup {
+            consumer,
+            owned: owned.clone(),
+            generation,
+        });
+        ctx.emit(EventKind::JoinGroupSent {
+            consumer,
+            owned,
+            arrives_at,
+        });
+    }
+
+    /// A JoinGroup reaches the coordinator (steps 1 and 3).
+    pub(super) fn on_join_group(
+        &mut self,
+        consumer: ConsumerId,
+        owned: Vec<TopicPartition>,
+        generation: Option<u32>,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let group = self.consumers[consumer.index()].group;
+        let g = &mut self.groups[group.index()];
+        let was_empty = g.members.is_empty();
+        let reason = if g.members.contains(&consumer) {
+            RebalanceReason::Rejoined { consumer }
+        } else {
+            g.members.push(consumer);
+            RebalanceReason::Joined { consumer }
+        };
+        if g.rebalance.is_none() {
+            let delay = if was_empty {
+                self.initial_rebalance_delay_ms
+            } else {
+                0
+            };
+            self.start_rebalance(group, reason, delay, ctx);
+        }
+        let g = &mut self.groups[group.index()];
+        if let Some(rebalance) = &mut g.rebalance {
+            rebalance.joined.retain(|j| j.consumer != consumer);
+            rebalance.joined.push(JoinRequest {
+                consumer,
+                owned,
+                generation,
+            });
+        }
+        self.try_complete_rebalance(group, ctx);
+    }
+
+    fn start_rebalance(
+        &mut self,
+        group: GroupId,
+        reason: RebalanceReason,
+        delay_ms: u64,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let not_before = ctx.now + delay_ms;
+        self.groups[group.index()].rebalance = Some(Rebalance {
+            joined: Vec::new(),
+            not_before,
+        });
+        if delay_ms > 0 {
+            ctx.at(not_before, Action::CompleteRebalance { group });
+        }
+        ctx.emit(EventKind::RebalanceStarted { group, reason });
+    }
+
+    /// Completes the rebalance once every known member has joined (step 3).
+    pub(super) fn try_complete_rebalance(&mut self, group: GroupId, ctx: &mut Ctx<'_, Action>) {
+        let g = &mut self.groups[group.index()];
+        let Some(rebalance) = &g.rebalance else {
+            return;
+        };
+        if ctx.now < rebalance.not_before {
+            return;
+        }
+        if g.members.is_empty() {
+            g.rebalance = None;
+            return;
+        }
+        if !g
+            .members
+            .iter()
+            .all(|m| rebalance.joined.iter().any(|j| j.consumer == *m))
+        {
+            return;
+        }
+        let joins: Vec<&JoinRequest> = g
+            .members
+            .iter()
+            .filter_map(|m| rebalance.joined.iter().find(|j| j.consumer == *m))
+            .collect();
+        let topics: Vec<assignor::Topic> = self
+            .topics
+            .iter()
+            .map(|t| assignor::Topic {
+                name: &t.name,
+                partitions: t.partitions.len() as u32,
+            })
+            .collect();
+        let members: Vec<assignor::Member> = joins
+            .iter()
+            .map(|j| assignor::Member {
+                id: &self.consumers[j.consumer.index()].name,
+                topics: &g.topics,
+                owned: &j.owned,
+                generation: j.generation.map(|g| g as i32),
+            })
+            .collect();
+        // Every member of a group subscribes to the group's topics, which is
+        // the case every assignor here reproduces.
+        let result = assignor::assign(g.strategy, &topics, &members)
+            .expect("members of one group share one subscription");
+        g.generation += 1;
+        g.rebalance = None;
+        let generation = g.generation;
+        let mut assignment = Vec::new();
+        let mut arrives_at = ctx.now;
+        for (&consumer, partitions) in g.members.iter().zip(result.partitions) {
+            let incarnation = self.consumers[consumer.index()].incarnation;
+            arrives_at = ctx.send(Action::SyncGroup {
+                consumer,
+                incarnation,
+                generation,
+                partitions: partitions.clone(),
+            });
+            assignment.push(MemberAssignment {
+                consumer,
+                partitions,
+            });
+        }
+        ctx.emit(EventKind::GroupRebalanced {
+            group,
+            generation,
+            assignment,
+            withheld: result.withheld,
+            arrives_at,
+        });
+    }
+
+    /// A member's assignment arrives. Like the Java client, which handles
+    /// the SyncGroup response inside `poll()`, the member applies it at its
+    /// next poll, never in the middle of a batch.
+    pub(super) fn on_sync_group(
+        &mut self,
+        consumer: ConsumerId,
+        incarnation: u32,
+        generation: u32,
+        partitions: Vec<TopicPartition>,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let c = &mut self.consumers[consumer.index()];
+        if !c.running || c.incarnation != incarnation {
+            return;
+        }
+        c.received_assignment = Some((generation, partitions));
+        if c.phase == Phase::Idle {
+            self.schedule_poll(consumer, ctx.now, ctx);
+        }
+    }
+
+    /// Applies a received assignment (steps 3 and 4), at the start of a poll.
+    pub(super) fn apply_assignment(&mut self, consumer: ConsumerId, ctx: &mut Ctx<'_, Action>) {
+        let c = &mut self.consumers[consumer.index()];
+        let Some((generation, partitions)) = c.received_assignment.take() else {
+            return;
+        };
+        c.join_pending = false;
+        c.generation = Some(generation);
+        let lost: Vec<TopicPartition> = c
+            .assigned
+            .iter()
+            .copied()
+            .filter(|tp| !partitions.contains(tp))
+            .collect();
+        if !lost.is_empty() {
+            // Cooperative: give up what moves, then rejoin so that it can be
+            // assigned to its new owner.
+            self.commit_before_revoking(consumer, ctx);
+            self.revoke(consumer, |tp| lost.contains(tp), ctx);
+            self.consumers[consumer.index()].rejoin_requested = true;
+        }
+        self.consumers[consumer.index()].assigned = partitions.clone();
+        ctx.emit(EventKind::PartitionsAssigned {
+            consumer,
+            generation,
+            partitions,
+        });
+    }
+
+    /// A LeaveGroup reaches the coordinator.
+    pub(super) fn on_leave_group(&mut self, consumer: ConsumerId, ctx: &mut Ctx<'_, Action>) {
+        self.remove_member(consumer, RebalanceReason::Left { consumer }, ctx);
+    }
+
+    /// No heartbeat for `session.timeout.ms`: if the member is still down,
+    /// the coordinator removes it.
+    pub(super) fn on_session_timeout(
+        &mut self,
+        consumer: ConsumerId,
+        incarnation: u32,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let c = &self.consumers[consumer.index()];
+        if c.running
+            || c.incarnation != incarnation
+            || !self.groups[c.group.index()].members.contains(&consumer)
+        {
+            return;
+        }
+        ctx.emit(EventKind::SessionExpired {
+            group: c.group,
+            consumer,
+        });
+        self.remove_member(consumer, RebalanceReason::Expired { consumer }, ctx);
+    }
+
+    fn remove_member(
+        &mut self,
+        consumer: ConsumerId,
+        reason: RebalanceReason,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let group = self.consumers[consumer.index()].group;
+        let g = &mut self.groups[group.index()];
+        g.members.retain(|m| *m != consumer);
+        match &mut g.rebalance {
+            Some(rebalance) => rebalance.joined.retain(|j| j.consumer != consumer),
+            None if !g.members.is_empty() => self.start_rebalance(group, reason, 0, ctx),
+            None => {}
+        }
+        self.try_complete_rebalance(group, ctx);
+    }
+}
