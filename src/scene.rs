@@ -112,6 +112,8 @@ pub struct ProducerNode {
 pub struct Strip {
     pub tp: TopicPartition,
     pub label: String,
+    /// A dead-letter topic, drawn apart from the others.
+    pub dead_letter: bool,
     pub x: f64,
     pub y: f64,
     pub cell_w: f64,
@@ -164,6 +166,10 @@ pub struct ConsumerNode {
     pub down: bool,
     pub processed: u64,
     pub duplicates: u64,
+    /// Failed attempts at the record in progress, while it is retried.
+    pub retrying: Option<u32>,
+    /// Records given up on (dead-lettered or skipped).
+    pub given_up: u64,
     /// Records fetched and waiting; the first is being processed.
     pub inbox: Vec<(&'static str, String)>,
 }
@@ -331,6 +337,7 @@ impl Scene {
                 strips.push(Strip {
                     tp,
                     label: format!("{} · P{}", topic.name, p),
+                    dead_letter: topic.dead_letter,
                     x: STRIP_X,
                     y: layout.row_y(tp),
                     cell_w: CELL_W,
@@ -394,6 +401,8 @@ impl Scene {
                             down,
                             processed: c.processed,
                             duplicates: c.duplicates,
+                            retrying: c.retrying,
+                            given_up: c.given_up,
                             inbox: c
                                 .inbox
                                 .iter()
@@ -770,6 +779,37 @@ mod tests {
             node(&scene, "notifier-1").status,
             "running",
             "restarted and rejoined"
+        );
+    }
+
+    /// The retry-dead-letter preset: poison records land in the dead-letter
+    /// strip, which is marked apart, and the consumer counts what it gave up.
+    #[test]
+    fn dead_lettered_records_fill_the_dead_letter_strip() {
+        let preset = mqsim::scenario::presets::Preset::find("retry-dead-letter")
+            .expect("preset")
+            .scenario();
+        let mut p = Playback::new(preset);
+        p.advance_to(30_000.0);
+        let scene = Scene::build(p.world(), p.clock_ms());
+        let dlt = scene
+            .strips
+            .iter()
+            .find(|s| s.dead_letter)
+            .expect("a dead-letter strip");
+        assert!(dlt.label.starts_with("orders.DLT"));
+        assert!(!dlt.cells.is_empty());
+        assert!(
+            dlt.cells
+                .iter()
+                .all(|c| c.key.as_deref() == Some("mallory")),
+            "only poison records"
+        );
+        assert!(scene.strips.iter().filter(|s| !s.dead_letter).count() == 2);
+        let given_up: u64 = scene.groups[0].consumers.iter().map(|c| c.given_up).sum();
+        assert_eq!(
+            given_up, dlt.log_end,
+            "every given-up record reached the dead-letter topic"
         );
     }
 

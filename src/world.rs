@@ -35,6 +35,8 @@ pub struct PartitionView {
 #[derive(Clone, Debug, PartialEq)]
 pub struct TopicView {
     pub name: String,
+    /// Some group sends the records it gives up on here.
+    pub dead_letter: bool,
     pub partitions: Vec<PartitionView>,
 }
 
@@ -58,6 +60,10 @@ pub struct ConsumerView {
     pub processed: u64,
     /// Records it processed that its group had processed before.
     pub duplicates: u64,
+    /// The failed attempts at the record in progress, while it is retried.
+    pub retrying: Option<u32>,
+    /// Records given up on: sent to a dead-letter topic or skipped.
+    pub given_up: u64,
     pub status: ConsumerStatus,
 }
 
@@ -141,6 +147,10 @@ impl World {
             .iter()
             .map(|t| TopicView {
                 name: t.name.clone(),
+                dead_letter: kafka
+                    .groups
+                    .iter()
+                    .any(|g| g.retry.dead_letter_topic.as_ref() == Some(&t.name)),
                 partitions: vec![PartitionView::default(); t.partitions as usize],
             })
             .collect();
@@ -173,6 +183,8 @@ impl World {
                 inbox: VecDeque::new(),
                 processed: 0,
                 duplicates: 0,
+                retrying: None,
+                given_up: 0,
                 status: ConsumerStatus::NotStarted,
             })
             .collect();
@@ -361,6 +373,7 @@ impl World {
                 let c = &mut self.consumers[consumer.index()];
                 c.processed += 1;
                 c.duplicates += u64::from(*duplicate);
+                c.retrying = None;
                 if let Some(i) = c
                     .inbox
                     .iter()
@@ -368,6 +381,48 @@ impl World {
                 {
                     c.inbox.remove(i);
                 }
+            }
+            EventKind::RecordFailed {
+                consumer,
+                attempt,
+                retry_at,
+                ..
+            } => {
+                self.consumers[consumer.index()].retrying = retry_at.map(|_| *attempt);
+            }
+            EventKind::RecordDeadLettered {
+                consumer,
+                tp,
+                offset,
+                dead_letter,
+                dead_letter_record,
+                arrives_at,
+                ..
+            } => {
+                let record = self.give_up(*consumer, *tp, *offset);
+                self.unappended
+                    .insert(*dead_letter_record, record.key.clone());
+                self.flights.push(Flight {
+                    cargo: Cargo::Record(RecordView {
+                        record: *dead_letter_record,
+                        tp: *dead_letter,
+                        offset: 0,
+                        key: record.key,
+                    }),
+                    from: Anchor::Consumer(*consumer),
+                    to: Anchor::LogEnd(*dead_letter),
+                    start: at,
+                    end: *arrives_at,
+                    lands_in: None,
+                });
+            }
+            EventKind::RecordSkipped {
+                consumer,
+                tp,
+                offset,
+                ..
+            } => {
+                self.give_up(*consumer, *tp, *offset);
             }
             EventKind::CommitSent {
                 consumer,
@@ -392,6 +447,17 @@ impl World {
                 self.groups[group.index()].committed.insert(tp, *offset);
             }
         }
+    }
+
+    /// A consumer gave up on the record at `offset` of `tp`: it leaves the
+    /// inbox. Returns what the view knows of it.
+    fn give_up(&mut self, consumer: ConsumerId, tp: TopicPartition, offset: u64) -> RecordView {
+        let record = self.record_at(tp, offset);
+        let c = &mut self.consumers[consumer.index()];
+        c.retrying = None;
+        c.given_up += 1;
+        c.inbox.retain(|r| !(r.tp == tp && r.offset == offset));
+        record
     }
 
     /// The record at `offset` of `tp`. A record older than the view

@@ -83,7 +83,8 @@ fn strip(s: &Strip) -> Html {
     });
     let end_x = s.x + s.cells.last().map_or(0.0, |c| c.x - s.x + s.cell_w);
     html! {
-        <g class="partition" data-testid="partition" data-partition={s.tp.partition.to_string()}
+        <g class={classes!("partition", s.dead_letter.then_some("dead-letter"))} data-testid="partition"
+           data-partition={s.tp.partition.to_string()}
            data-log-end={s.log_end.to_string()}>
             <text class="strip-label" x={(s.x - 10.0).to_string()} y={(s.y + 20.0).to_string()}>{ &s.label }</text>
             { for slots }
@@ -156,16 +157,25 @@ fn consumer(c: &ConsumerNode) -> Html {
             <rect class="colour-bar" width="6" height={CONSUMER_H.to_string()} rx="3" fill={c.colour} />
             <text class="name" x="14" y="18">{ &c.name }</text>
             <text class="detail" x="14" y="34">{ &c.owns }</text>
-            <text class="detail" x="14" y="47">
-                { if c.duplicates > 0 {
-                    format!("processed {} · {} again", c.processed, c.duplicates)
-                } else {
-                    format!("processed {}", c.processed)
-                } }
-            </text>
+            <text class="detail" x="14" y="47">{ progress_line(c) }</text>
             { for inbox }
         </g>
     }
+}
+
+/// "processed 12 · 2 again · 1 given up", or the retry in progress.
+fn progress_line(c: &ConsumerNode) -> String {
+    if let Some(failed) = c.retrying {
+        return format!("⟳ failed {failed}×, retrying");
+    }
+    let mut line = format!("processed {}", c.processed);
+    if c.duplicates > 0 {
+        line += &format!(" · {} again", c.duplicates);
+    }
+    if c.given_up > 0 {
+        line += &format!(" · {} given up", c.given_up);
+    }
+    line
 }
 
 fn token(t: &Token) -> Html {

@@ -62,6 +62,13 @@ pub fn text(scenario: &Scenario, summary: &KafkaSummary) -> String {
                 "  {}{state} processed {} records{again}",
                 m.name, m.processed
             );
+            if m.failures > 0 {
+                let _ = writeln!(
+                    out,
+                    "    {} failed attempts; {} records dead-lettered, {} skipped",
+                    m.failures, m.dead_lettered, m.skipped
+                );
+            }
         }
         if group.duplicates > 0 {
             let _ = writeln!(

@@ -41,6 +41,7 @@ fn scenario(partitions: u32) -> Scenario {
                     keys: (0..100).map(|k| format!("key-{k}")).collect(),
                     unkeyed_ratio: 0.1,
                     partition: None,
+                    headers: Default::default(),
                 })
                 .collect(),
             groups: vec![GroupSpec {
@@ -49,6 +50,8 @@ fn scenario(partitions: u32) -> Scenario {
                 commit: CommitMode::AfterBatch,
                 auto_offset_reset: OffsetReset::Earliest,
                 assignment_strategy: Strategy::Range,
+                failures: Default::default(),
+                retry: Default::default(),
                 session_timeout_ms: 45_000,
                 members: (0..8)
                     .map(|m| MemberSpec {

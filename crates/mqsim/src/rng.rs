@@ -19,6 +19,9 @@ use rand_pcg::Pcg64;
 pub enum Stream {
     /// The producer with this index in the scenario.
     Producer(u32),
+    /// The consumer with this [`ConsumerId`](crate::ids::ConsumerId): whether
+    /// processing a record fails.
+    Consumer(u32),
 }
 
 impl Stream {
@@ -26,6 +29,7 @@ impl Stream {
     fn selector(self) -> u128 {
         match self {
             Stream::Producer(index) => (1u128 << 64) | u128::from(index),
+            Stream::Consumer(index) => (2u128 << 64) | u128::from(index),
         }
     }
 }

@@ -12,6 +12,7 @@
 //! lines, and a benchmark only counts.
 
 use crate::ids::{ConsumerId, GroupId, ProducerId, RecordId, TopicPartition};
+use crate::kafka::log::{Headers, no_headers};
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -36,6 +37,8 @@ pub enum EventKind {
         tp: TopicPartition,
         key: Option<Arc<str>>,
         value: Arc<str>,
+        #[serde(default = "empty_headers", skip_serializing_if = "no_headers")]
+        headers: Headers,
         chosen_by: PartitionChoice,
         arrives_at: SimTime,
     },
@@ -114,6 +117,39 @@ pub enum EventKind {
         offset: u64,
         duplicate: bool,
     },
+    /// Processing a record failed. `retry_at` is when the consumer tries again
+    /// after its backoff; none when it has used up its retries.
+    RecordFailed {
+        consumer: ConsumerId,
+        record: RecordId,
+        #[serde(flatten)]
+        tp: TopicPartition,
+        offset: u64,
+        attempt: u32,
+        error: Arc<str>,
+        retry_at: Option<SimTime>,
+    },
+    /// A record that failed every retry was produced to the dead-letter
+    /// topic, with headers naming where it came from and why it failed.
+    RecordDeadLettered {
+        consumer: ConsumerId,
+        record: RecordId,
+        #[serde(flatten)]
+        tp: TopicPartition,
+        offset: u64,
+        dead_letter: TopicPartition,
+        dead_letter_record: RecordId,
+        arrives_at: SimTime,
+    },
+    /// A record that failed every retry was skipped, with no dead-letter
+    /// topic to keep it: it is never processed.
+    RecordSkipped {
+        consumer: ConsumerId,
+        record: RecordId,
+        #[serde(flatten)]
+        tp: TopicPartition,
+        offset: u64,
+    },
     /// A consumer sent an offset commit to its group coordinator.
     CommitSent {
         consumer: ConsumerId,
@@ -178,6 +214,10 @@ pub struct CommittedOffset {
     #[serde(flatten)]
     pub tp: TopicPartition,
     pub offset: u64,
+}
+
+fn empty_headers() -> Headers {
+    Arc::from([])
 }
 
 /// Where the simulation puts events as they happen.

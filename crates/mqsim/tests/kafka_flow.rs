@@ -53,6 +53,7 @@ fn scenario(flow: &Flow) -> Scenario {
                 keys: (0..10).map(|k| format!("key-{k}")).collect(),
                 unkeyed_ratio: 0.3,
                 partition: None,
+                headers: Default::default(),
             }],
             groups: vec![GroupSpec {
                 name: "g".into(),
@@ -60,6 +61,8 @@ fn scenario(flow: &Flow) -> Scenario {
                 commit,
                 auto_offset_reset: OffsetReset::Earliest,
                 assignment_strategy: strategy,
+                failures: Default::default(),
+                retry: Default::default(),
                 session_timeout_ms: 3_000,
                 members: (0..members)
                     .map(|m| MemberSpec {

@@ -162,3 +162,27 @@ fn an_unknown_intervention_is_named() {
         "{err}"
     );
 }
+
+#[test]
+fn a_dead_letter_topic_must_exist_and_not_be_read_by_the_group() {
+    let text = edited(|v| {
+        v["kafka"]["groups"][0]["retry"] = serde_json::json!({ "dead_letter_topic": "orders.DLT" })
+    });
+    assert_eq!(
+        problems(&text),
+        ["kafka.groups[0].retry.dead_letter_topic: no topic named \"orders.DLT\" in kafka.topics"]
+    );
+    let text = edited(|v| {
+        v["kafka"]["groups"][0]["retry"] =
+            serde_json::json!({ "retries": 500, "dead_letter_topic": "orders" });
+        v["kafka"]["groups"][0]["failures"] = serde_json::json!({ "probability": 1.5 });
+    });
+    assert_eq!(
+        problems(&text),
+        [
+            "kafka.groups[0].failures.probability: must be 0..=1, got 1.5",
+            "kafka.groups[0].retry.retries: must be 0..=100, got 500",
+            "kafka.groups[0].retry.dead_letter_topic: \"orders\" is a topic the group reads; dead letters would come straight back",
+        ]
+    );
+}

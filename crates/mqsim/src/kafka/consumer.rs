@@ -21,9 +21,11 @@
 //! also happens inside poll, as in the Java client: see
 //! [`rebalance`](super::rebalance).
 
+use super::log::Headers;
 use super::{Action, Kafka};
 use crate::agenda::Ctx;
 use crate::ids::{ConsumerId, GroupId, RecordId, TopicPartition};
+use crate::rng::{SimRng, Stream};
 use crate::scenario::{CommitMode, MemberSpec, OffsetReset};
 use crate::time::SimTime;
 use crate::trace::{CommittedOffset, EventKind, FetchedBatch};
@@ -69,10 +71,20 @@ pub struct Consumer {
     /// Which owned partition the next fetch starts with, so that a small
     /// `max.poll.records` does not starve the later partitions.
     next_partition: usize,
+    /// Decides which processing attempts fail (when failures are random).
+    pub(super) rng: SimRng,
+    /// Failed attempts so far at the oldest pending record.
+    pub(super) attempt: u32,
     /// Records processed so far.
     pub processed: u64,
     /// Records processed that the group had processed before.
     pub duplicates: u64,
+    /// Processing attempts that failed.
+    pub failures: u64,
+    /// Records given up on and sent to the dead-letter topic.
+    pub dead_lettered: u64,
+    /// Records given up on without a dead-letter topic.
+    pub skipped: u64,
 }
 
 /// Where a consumer is in its poll loop.
@@ -87,15 +99,18 @@ pub(super) enum Phase {
 }
 
 /// A record delivered to a consumer by a fetch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FetchedRecord {
     pub tp: TopicPartition,
     pub offset: u64,
     pub record: RecordId,
+    pub key: Option<Arc<str>>,
+    pub value: Arc<str>,
+    pub headers: Headers,
 }
 
 impl Consumer {
-    pub fn new(spec: &MemberSpec, group: GroupId) -> Consumer {
+    pub fn new(id: ConsumerId, spec: &MemberSpec, group: GroupId, seed: u64) -> Consumer {
         Consumer {
             name: Arc::from(spec.name.as_str()),
             group,
@@ -117,8 +132,13 @@ impl Consumer {
             last_poll_at: SimTime::ZERO,
             last_commit_at: SimTime::ZERO,
             next_partition: 0,
+            rng: SimRng::new(seed, Stream::Consumer(id.0)),
+            attempt: 0,
             processed: 0,
             duplicates: 0,
+            failures: 0,
+            dead_lettered: 0,
+            skipped: 0,
         }
     }
 
@@ -277,6 +297,9 @@ impl Kafka {
                     tp,
                     offset,
                     record: r.id,
+                    key: r.key.clone(),
+                    value: r.value.clone(),
+                    headers: r.headers.clone(),
                 })
             }));
             batches.push(FetchedBatch {
@@ -336,7 +359,9 @@ impl Kafka {
         }
     }
 
-    /// A consumer finished processing the oldest pending record.
+    /// A consumer finished an attempt at the oldest pending record: it
+    /// succeeded, or it failed and is retried, dead-lettered or skipped (see
+    /// [`dead_letter`](super::dead_letter)).
     pub(super) fn on_processed(
         &mut self,
         consumer: ConsumerId,
@@ -347,24 +372,38 @@ impl Kafka {
         if !c.running || c.incarnation != incarnation {
             return;
         }
-        let Some(done) = c.pending.pop_front() else {
+        let Some(done) = c.pending.front().cloned() else {
             return;
         };
-        let group = &mut self.groups[c.group.index()];
-        let next = group.processed_next.entry(done.tp).or_insert(0);
-        let duplicate = done.offset < *next;
-        *next = (*next).max(done.offset + 1);
-        c.processed += 1;
-        if duplicate {
-            c.duplicates += 1;
+        if let Some(error) = self.processing_error(consumer, &done) {
+            if self.retry_or_give_up(consumer, incarnation, &done, error, ctx) {
+                return;
+            }
+        } else {
+            let c = &mut self.consumers[consumer.index()];
+            let group = &mut self.groups[c.group.index()];
+            let next = group.processed_next.entry(done.tp).or_insert(0);
+            let duplicate = done.offset < *next;
+            *next = (*next).max(done.offset + 1);
+            c.processed += 1;
+            c.duplicates += u64::from(duplicate);
+            ctx.emit(EventKind::RecordProcessed {
+                consumer,
+                record: done.record,
+                tp: done.tp,
+                offset: done.offset,
+                duplicate,
+            });
         }
-        ctx.emit(EventKind::RecordProcessed {
-            consumer,
-            record: done.record,
-            tp: done.tp,
-            offset: done.offset,
-            duplicate,
-        });
+        self.finish_record(consumer, incarnation, ctx);
+    }
+
+    /// The oldest pending record is done with: start the next one, or, with
+    /// the batch done, commit (after-batch mode) and poll again.
+    fn finish_record(&mut self, consumer: ConsumerId, incarnation: u32, ctx: &mut Ctx<'_, Action>) {
+        let c = &mut self.consumers[consumer.index()];
+        c.pending.pop_front();
+        c.attempt = 0;
         if !c.pending.is_empty() {
             ctx.at(
                 ctx.now + c.processing_ms,
@@ -376,12 +415,17 @@ impl Kafka {
             return;
         }
         let next_poll = c.next_poll_at(ctx.now);
-        if group.commit == CommitMode::AfterBatch {
+        if self.groups[c.group.index()].commit == CommitMode::AfterBatch {
             c.last_commit_at = ctx.now;
             let offsets = c.positions_to_commit();
             self.send_commit(consumer, offsets, ctx);
         }
         self.schedule_poll(consumer, next_poll, ctx);
+    }
+
+    /// How long one processing attempt takes for `consumer`.
+    pub(super) fn processing_ms(&self, consumer: ConsumerId) -> u64 {
+        self.consumers[consumer.index()].processing_ms
     }
 
     /// Sends an offset commit to the group coordinator.

@@ -30,6 +30,14 @@ pub struct ConsumerGroup {
     pub auto_offset_reset: OffsetReset,
     pub strategy: Strategy,
     pub session_timeout_ms: u64,
+    /// Keys whose records always fail: poison messages.
+    pub poison_keys: Vec<Arc<str>>,
+    /// The chance that one processing attempt fails.
+    pub failure_probability: f64,
+    pub retries: u32,
+    pub backoff_ms: u64,
+    /// Where records go that failed every retry; none: they are skipped.
+    pub dead_letter_topic: Option<TopicId>,
     /// The members the coordinator knows, in the order they joined.
     pub members: Vec<ConsumerId>,
     pub generation: u32,
@@ -59,7 +67,11 @@ pub struct JoinRequest {
 }
 
 impl ConsumerGroup {
-    pub fn new(spec: &GroupSpec, topics: Vec<TopicId>) -> ConsumerGroup {
+    pub fn new(
+        spec: &GroupSpec,
+        topics: Vec<TopicId>,
+        dead_letter_topic: Option<TopicId>,
+    ) -> ConsumerGroup {
         ConsumerGroup {
             name: Arc::from(spec.name.as_str()),
             topics,
@@ -67,6 +79,16 @@ impl ConsumerGroup {
             auto_offset_reset: spec.auto_offset_reset,
             strategy: spec.assignment_strategy,
             session_timeout_ms: spec.session_timeout_ms,
+            poison_keys: spec
+                .failures
+                .poison_keys
+                .iter()
+                .map(|k| Arc::from(k.as_str()))
+                .collect(),
+            failure_probability: spec.failures.probability,
+            retries: spec.retry.retries,
+            backoff_ms: spec.retry.backoff_ms,
+            dead_letter_topic,
             members: Vec::new(),
             generation: 0,
             rebalance: None,

@@ -8,7 +8,23 @@
 
 use crate::ids::RecordId;
 use crate::time::SimTime;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+
+/// A record header: a name and a value, as Kafka records carry them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    pub name: Arc<str>,
+    pub value: Arc<str>,
+}
+
+/// A record's headers, shared between the copies of one record.
+pub type Headers = Arc<[Header]>;
+
+/// Serde's `skip_serializing_if` test for headers.
+pub fn no_headers(headers: &Headers) -> bool {
+    headers.is_empty()
+}
 
 /// One record as stored in a partition.
 #[derive(Clone, Debug, PartialEq)]
@@ -16,6 +32,7 @@ pub struct StoredRecord {
     pub id: RecordId,
     pub key: Option<Arc<str>>,
     pub value: Arc<str>,
+    pub headers: Headers,
     /// When the leader appended it (`LogAppendTime`).
     pub timestamp: SimTime,
 }
@@ -66,6 +83,7 @@ mod tests {
             id: RecordId(id),
             key: None,
             value: Arc::from("v"),
+            headers: Arc::from([]),
             timestamp: SimTime::ZERO,
         }
     }

@@ -10,6 +10,7 @@
 //! - [`log`]: a partition's log of records and offsets.
 //! - [`producer`]: sending records at a rate.
 //! - [`consumer`]: the poll loop, positions, processing and commits.
+//! - [`dead_letter`]: failed processing, retries and dead-letter topics.
 //! - [`group`]: consumer groups, their coordinator and committed offsets.
 //! - [`rebalance`]: joining, leaving, crashing and the rebalance protocol.
 //! - [`assignor`]: which member owns which partition.
@@ -21,6 +22,7 @@
 
 pub mod assignor;
 pub mod consumer;
+pub mod dead_letter;
 pub mod group;
 pub mod log;
 pub mod partitioner;
@@ -35,7 +37,7 @@ use crate::time::SimTime;
 use crate::trace::{CommittedOffset, EventKind, FetchedBatch};
 use consumer::{Consumer, FetchedRecord};
 use group::ConsumerGroup;
-use log::{PartitionLog, StoredRecord};
+use log::{Headers, PartitionLog, StoredRecord};
 use producer::Producer;
 use std::sync::Arc;
 
@@ -60,6 +62,7 @@ pub(crate) enum Action {
         tp: TopicPartition,
         key: Option<Arc<str>>,
         value: Arc<str>,
+        headers: Headers,
     },
     /// A consumer process starts (or restarts) and joins its group.
     Start { consumer: ConsumerId },
@@ -158,12 +161,16 @@ impl Kafka {
         let groups = spec
             .groups
             .iter()
-            .map(|g| ConsumerGroup::new(g, g.topics.iter().map(|t| topic_id(t)).collect()))
+            .map(|g| {
+                let topics = g.topics.iter().map(|t| topic_id(t)).collect();
+                let dead_letter = g.retry.dead_letter_topic.as_deref().map(topic_id);
+                ConsumerGroup::new(g, topics, dead_letter)
+            })
             .collect();
         let roster = scenario.consumers();
         let consumers = roster
             .iter()
-            .map(|c| Consumer::new(c.spec, c.group))
+            .map(|c| Consumer::new(c.id, c.spec, c.group, file.seed))
             .collect();
 
         let mut start = Vec::new();
@@ -218,12 +225,14 @@ impl Kafka {
                 tp,
                 key,
                 value,
+                headers,
             } => {
                 let log = &mut self.topics[tp.topic.index()].partitions[tp.partition as usize];
                 let offset = log.append(StoredRecord {
                     id: record,
                     key,
                     value,
+                    headers,
                     timestamp: ctx.now,
                 });
                 ctx.emit(EventKind::RecordAppended { record, tp, offset });

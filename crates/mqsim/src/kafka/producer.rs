@@ -10,6 +10,7 @@
 //! it does not divide a second evenly. Keys are drawn from the producer's own
 //! random stream.
 
+use super::log::{Header, Headers};
 use super::partitioner::Partitioner;
 use super::{Action, Kafka};
 use crate::agenda::Ctx;
@@ -29,6 +30,7 @@ pub struct Producer {
     keys: Vec<Arc<str>>,
     unkeyed_ratio: f64,
     explicit_partition: Option<u32>,
+    headers: Headers,
     partitioner: Partitioner,
     rng: SimRng,
     /// Records sent so far.
@@ -53,6 +55,14 @@ impl Producer {
             keys: spec.keys.iter().map(|k| Arc::from(k.as_str())).collect(),
             unkeyed_ratio: spec.unkeyed_ratio,
             explicit_partition: spec.partition,
+            headers: spec
+                .headers
+                .iter()
+                .map(|(name, value)| Header {
+                    name: Arc::from(name.as_str()),
+                    value: Arc::from(value.as_str()),
+                })
+                .collect(),
             partitioner: Partitioner::default(),
             rng: SimRng::new(seed, Stream::Producer(id.0)),
             sent: 0,
@@ -91,6 +101,7 @@ impl Kafka {
         let p = &mut self.producers[producer.index()];
         let topic = p.topic;
         let outgoing = p.next_record(self.topics[topic.index()].partitions.len() as u32);
+        let headers = p.headers.clone();
         let next_send = p.send_time(p.sent);
         ctx.at(next_send, Action::Produce { producer });
 
@@ -105,6 +116,7 @@ impl Kafka {
             tp,
             key: outgoing.key.clone(),
             value: outgoing.value.clone(),
+            headers: headers.clone(),
         });
         ctx.emit(EventKind::RecordSent {
             record,
@@ -112,6 +124,7 @@ impl Kafka {
             tp,
             key: outgoing.key,
             value: outgoing.value,
+            headers,
             chosen_by: outgoing.chosen_by,
             arrives_at,
         });
@@ -130,6 +143,7 @@ mod tests {
             keys: keys.iter().map(|k| k.to_string()).collect(),
             unkeyed_ratio,
             partition: None,
+            headers: Default::default(),
         }
     }
 

@@ -63,6 +63,12 @@ pub struct MemberSummary {
     pub processed: u64,
     /// Records it processed that the group had already processed.
     pub duplicates: u64,
+    /// Processing attempts that failed.
+    pub failures: u64,
+    /// Records it gave up on and sent to the dead-letter topic.
+    pub dead_lettered: u64,
+    /// Records it gave up on and skipped.
+    pub skipped: u64,
 }
 
 impl Kafka {
@@ -123,6 +129,9 @@ impl Kafka {
                         running: c.running,
                         processed: c.processed,
                         duplicates: c.duplicates,
+                        failures: c.failures,
+                        dead_lettered: c.dead_lettered,
+                        skipped: c.skipped,
                     })
                     .collect();
                 GroupSummary {

@@ -4,6 +4,7 @@
 use super::{Scenario, ScenarioError, validate};
 use crate::kafka::assignor::Strategy;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// A scenario exactly as read from JSON.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -128,6 +129,9 @@ pub struct ProducerSpec {
     /// Send every record to this partition, whatever its key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition: Option<u32>,
+    /// Headers added to every record, name → value.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
 }
 
 /// A consumer group: members sharing the partitions of the topics it reads.
@@ -146,12 +150,65 @@ pub struct GroupSpec {
     /// `sticky` or `cooperative-sticky`.
     #[serde(default)]
     pub assignment_strategy: Strategy,
+    /// When processing a record fails.
+    #[serde(default, skip_serializing_if = "Failures::is_none")]
+    pub failures: Failures,
+    /// What a member does when processing fails.
+    #[serde(default)]
+    pub retry: Retry,
     /// `session.timeout.ms`: how long the coordinator waits for a heartbeat
     /// before it declares a member dead.
     #[serde(default = "defaults::session_timeout_ms")]
     pub session_timeout_ms: u64,
     /// The members present from the start, in the order they join.
     pub members: Vec<MemberSpec>,
+}
+
+/// When processing a record fails.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Failures {
+    /// Records with these keys fail every time: poison messages.
+    #[serde(default)]
+    pub poison_keys: Vec<String>,
+    /// The chance (0 to 1) that one processing attempt fails for a passing
+    /// reason, drawn from the seed.
+    #[serde(default)]
+    pub probability: f64,
+}
+
+impl Failures {
+    /// True when nothing ever fails.
+    pub fn is_none(&self) -> bool {
+        self.poison_keys.is_empty() && self.probability == 0.0
+    }
+}
+
+/// Retrying a failed record, then giving up on it. Defaults are Spring for
+/// Apache Kafka's `DefaultErrorHandler`: 9 retries without backoff.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retry {
+    /// How many times a failed record is retried before giving up.
+    #[serde(default = "defaults::retries")]
+    pub retries: u32,
+    /// The pause before each retry.
+    #[serde(default)]
+    pub backoff_ms: u64,
+    /// Where a record that failed every retry goes. Without one it is
+    /// skipped: logged and never processed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dead_letter_topic: Option<String>,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry {
+            retries: defaults::retries(),
+            backoff_ms: 0,
+            dead_letter_topic: None,
+        }
+    }
 }
 
 /// When a member commits the offsets it has consumed.
@@ -223,6 +280,9 @@ mod defaults {
     }
     pub fn initial_rebalance_delay_ms() -> u64 {
         3_000
+    }
+    pub fn retries() -> u32 {
+        9
     }
 }
 

@@ -28,6 +28,10 @@ pub const MAX_INTERVAL_MS: u64 = 600_000;
 pub const MAX_LATENCY_MS: u64 = 10_000;
 /// How long a scenario runs, in milliseconds (one day).
 pub const MAX_DURATION_MS: u64 = 86_400_000;
+/// Retries of one failed record.
+pub const MAX_RETRIES: u32 = 100;
+/// Headers on one producer's records.
+pub const MAX_HEADERS: usize = 32;
 /// Interventions in one scenario's timeline.
 pub const MAX_TIMELINE: usize = 1_000;
 /// Records one poll may return (`max.poll.records`).

@@ -21,8 +21,8 @@ pub mod presets;
 mod validate;
 
 pub use file::{
-    CommitMode, GroupSpec, Intervention, KafkaSpec, MemberSpec, Network, OffsetReset, ProducerSpec,
-    ScenarioFile, TimelineEntry, TopicSpec,
+    CommitMode, Failures, GroupSpec, Intervention, KafkaSpec, MemberSpec, Network, OffsetReset,
+    ProducerSpec, Retry, ScenarioFile, TimelineEntry, TopicSpec,
 };
 
 use crate::ids::{ConsumerId, GroupId};

@@ -25,6 +25,10 @@ pub const PRESETS: &[Preset] = &[
         id: "consumer-crash",
         json: include_str!("../../presets/consumer-crash.json"),
     },
+    Preset {
+        id: "retry-dead-letter",
+        json: include_str!("../../presets/retry-dead-letter.json"),
+    },
 ];
 
 impl Preset {

@@ -200,6 +200,20 @@ fn kafka(p: &mut Problems, file: &ScenarioFile) {
         for (k, key) in producer.keys.iter().enumerate() {
             p.name(format!("{at}.keys[{k}]"), key);
         }
+        p.at_most(
+            &format!("{at}.headers"),
+            producer.headers.len(),
+            MAX_HEADERS,
+        );
+        for (name, value) in &producer.headers {
+            p.name(format!("{at}.headers.{name}"), name);
+            if value.chars().count() > MAX_NAME_LEN {
+                p.add(
+                    format!("{at}.headers.{name}"),
+                    format!("must be at most {MAX_NAME_LEN} characters"),
+                );
+            }
+        }
         match partitions_of(&producer.topic) {
             None => p.add(format!("{at}.topic"), unknown_topic(&producer.topic)),
             Some(count) => {
@@ -231,6 +245,40 @@ fn kafka(p: &mut Problems, file: &ScenarioFile) {
         for (t, topic) in group.topics.iter().enumerate() {
             if partitions_of(topic).is_none() {
                 p.add(format!("{at}.topics[{t}]"), unknown_topic(topic));
+            }
+        }
+        let failures = &group.failures;
+        if !(0.0..=1.0).contains(&failures.probability) {
+            p.add(
+                format!("{at}.failures.probability"),
+                format!("must be 0..=1, got {}", failures.probability),
+            );
+        }
+        p.at_most(
+            &format!("{at}.failures.poison_keys"),
+            failures.poison_keys.len(),
+            MAX_KEYS,
+        );
+        p.in_range(
+            format!("{at}.retry.retries"),
+            group.retry.retries,
+            0..=MAX_RETRIES,
+        );
+        p.in_range(
+            format!("{at}.retry.backoff_ms"),
+            group.retry.backoff_ms,
+            0..=MAX_INTERVAL_MS,
+        );
+        if let Some(dlt) = &group.retry.dead_letter_topic {
+            if partitions_of(dlt).is_none() {
+                p.add(format!("{at}.retry.dead_letter_topic"), unknown_topic(dlt));
+            } else if group.topics.contains(dlt) {
+                p.add(
+                    format!("{at}.retry.dead_letter_topic"),
+                    format!(
+                        "{dlt:?} is a topic the group reads; dead letters would come straight back"
+                    ),
+                );
             }
         }
         if let CommitMode::Auto { interval_ms } = group.commit {
