@@ -41,6 +41,7 @@ fn scenario(partitions: u32) -> Scenario {
                     keys: (0..100).map(|k| format!("key-{k}")).collect(),
                     unkeyed_ratio: 0.1,
                     partition: None,
+                    keyless: Default::default(),
                     headers: Default::default(),
                 })
                 .collect(),

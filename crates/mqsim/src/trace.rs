@@ -176,6 +176,8 @@ pub enum PartitionChoice {
     KeyHash,
     /// No key and no partition: the next partition in turn.
     RoundRobin,
+    /// No key and no partition: the current sticky batch's partition.
+    Sticky,
 }
 
 /// What made a group rebalance.

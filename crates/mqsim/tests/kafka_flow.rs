@@ -53,6 +53,7 @@ fn scenario(flow: &Flow) -> Scenario {
                 keys: (0..10).map(|k| format!("key-{k}")).collect(),
                 unkeyed_ratio: 0.3,
                 partition: None,
+                keyless: Default::default(),
                 headers: Default::default(),
             }],
             groups: vec![GroupSpec {

@@ -8,14 +8,21 @@
 //!    The same key therefore always lands on the same partition, and since a
 //!    partition is read in order, records with one key are read in the order
 //!    they were sent. Adding partitions changes the modulus and so moves keys.
-//! 3. A record with neither is spread round robin over the partitions
-//!    (`RoundRobinPartitioner`, and the default for keyless records before
-//!    Kafka 2.4).
+//! 3. A record with neither is spread over the partitions in one of two ways
+//!    (the scenario chooses, see [`Keyless`]):
+//!    - **round robin** (`RoundRobinPartitioner`, and the default for keyless
+//!      records before Kafka 2.4): each record to the next partition in turn;
+//!    - **sticky** (KIP-480, the default since Kafka 2.4): the producer sticks
+//!      to one partition until a batch is full, then switches to another
+//!      partition chosen at random. Batches fill faster, so fewer, larger
+//!      requests go out; over time the load still evens out.
 //!
 //! The hash is bit-exact with `org.apache.kafka.common.utils.Utils.murmur2`:
 //! MurmurHash2, 32-bit, seed `0x9747b28c`, over the key's UTF-8 bytes.
 
+use crate::rng::SimRng;
 use crate::trace::PartitionChoice;
+use serde::{Deserialize, Serialize};
 
 /// `Utils.murmur2`: MurmurHash2 as the Kafka Java client computes it. Java
 /// `int` arithmetic wraps, so this uses wrapping operations on `i32` and
@@ -64,25 +71,73 @@ pub fn partition_for_key(key: &str, partitions: u32) -> u32 {
     to_positive(murmur2(key.as_bytes())) % partitions
 }
 
+/// How keyless records without an explicit partition are spread.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "strategy", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Keyless {
+    /// Each record to the next partition in turn.
+    #[default]
+    RoundRobin,
+    /// `batch_records` records to one partition, then a switch to a random
+    /// other partition (the playground counts a batch in records where Kafka
+    /// counts `batch.size` in bytes).
+    Sticky { batch_records: u32 },
+}
+
 /// A producer's partitioner for one topic: stateless for keyed records, a
-/// counter for keyless ones.
+/// counter or a sticky batch for keyless ones.
 #[derive(Clone, Debug, Default)]
 pub struct Partitioner {
+    keyless: Keyless,
     next_round_robin: u32,
+    /// The sticky partition and how many records its batch holds so far.
+    sticky: Option<(u32, u32)>,
 }
 
 impl Partitioner {
-    /// The partition for a record with this explicit partition and key.
+    pub fn new(keyless: Keyless) -> Partitioner {
+        Partitioner {
+            keyless,
+            ..Partitioner::default()
+        }
+    }
+
+    /// The partition for a record with this explicit partition and key. The
+    /// sticky strategy draws its next partition from `rng`.
     pub fn choose(
         &mut self,
         explicit: Option<u32>,
         key: Option<&str>,
         partitions: u32,
+        rng: &mut SimRng,
     ) -> (u32, PartitionChoice) {
         if let Some(partition) = explicit {
             (partition, PartitionChoice::Explicit)
         } else if let Some(key) = key {
             (partition_for_key(key, partitions), PartitionChoice::KeyHash)
+        } else if let Keyless::Sticky { batch_records } = self.keyless {
+            let partition = match self.sticky {
+                Some((partition, filled)) if filled < batch_records && partition < partitions => {
+                    self.sticky = Some((partition, filled + 1));
+                    partition
+                }
+                previous => {
+                    // A new batch: any partition but the previous one.
+                    let partition = match previous
+                        .map(|(p, _)| p)
+                        .filter(|&p| p < partitions && partitions > 1)
+                    {
+                        Some(old) => {
+                            let pick = rng.index(partitions - 1);
+                            if pick >= old { pick + 1 } else { pick }
+                        }
+                        None => rng.index(partitions),
+                    };
+                    self.sticky = Some((partition, 1));
+                    partition
+                }
+            };
+            (partition, PartitionChoice::Sticky)
         } else {
             let counter = self.next_round_robin;
             self.next_round_robin = counter.wrapping_add(1);
@@ -97,6 +152,10 @@ impl Partitioner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rng() -> SimRng {
+        SimRng::new(1, crate::rng::Stream::Producer(0))
+    }
 
     /// The vectors of `UtilsTest.testMurmur2` in Apache Kafka
     /// (clients/src/test/java/org/apache/kafka/common/utils/UtilsTest.java).
@@ -135,7 +194,7 @@ mod tests {
     fn explicit_partition_wins_over_key() {
         let mut p = Partitioner::default();
         assert_eq!(
-            p.choose(Some(2), Some("alice"), 3),
+            p.choose(Some(2), Some("alice"), 3, &mut rng()),
             (2, PartitionChoice::Explicit)
         );
     }
@@ -146,11 +205,11 @@ mod tests {
     fn keyed_records_use_the_positive_hash_modulo_partitions() {
         let mut p = Partitioner::default();
         assert_eq!(
-            p.choose(None, Some("foobar"), 3),
+            p.choose(None, Some("foobar"), 3, &mut rng()),
             (0, PartitionChoice::KeyHash)
         );
         assert_eq!(
-            p.choose(None, Some("foobar"), 4),
+            p.choose(None, Some("foobar"), 4, &mut rng()),
             (2, PartitionChoice::KeyHash)
         );
     }
@@ -158,8 +217,37 @@ mod tests {
     #[test]
     fn keyless_records_go_round_robin() {
         let mut p = Partitioner::default();
-        let chosen: Vec<u32> = (0..7).map(|_| p.choose(None, None, 3).0).collect();
+        let chosen: Vec<u32> = (0..7)
+            .map(|_| p.choose(None, None, 3, &mut rng()).0)
+            .collect();
         assert_eq!(chosen, [0, 1, 2, 0, 1, 2, 0]);
+    }
+
+    /// KIP-480: a whole batch goes to one partition, and each new batch to a
+    /// different partition than the last.
+    #[test]
+    fn sticky_fills_a_batch_then_switches_partition() {
+        let mut p = Partitioner::new(Keyless::Sticky { batch_records: 4 });
+        let mut rng = rng();
+        let chosen: Vec<u32> = (0..40)
+            .map(|_| p.choose(None, None, 5, &mut rng).0)
+            .collect();
+        for batch in chosen.chunks(4) {
+            assert!(
+                batch.iter().all(|&x| x == batch[0]),
+                "one partition per batch: {chosen:?}"
+            );
+        }
+        for pair in chosen.chunks(4).collect::<Vec<_>>().windows(2) {
+            assert_ne!(pair[0][0], pair[1][0], "a new batch switches: {chosen:?}");
+        }
+        let used: std::collections::BTreeSet<u32> = chosen.iter().copied().collect();
+        assert!(used.len() >= 4, "load spreads over time: {used:?}");
+        assert_eq!(
+            p.choose(None, Some("foobar"), 4, &mut rng),
+            (2, PartitionChoice::KeyHash),
+            "keys still hash"
+        );
     }
 
     #[cfg(not(target_arch = "wasm32"))]

@@ -63,7 +63,7 @@ impl Producer {
                     value: Arc::from(value.as_str()),
                 })
                 .collect(),
-            partitioner: Partitioner::default(),
+            partitioner: Partitioner::new(spec.keyless),
             rng: SimRng::new(seed, Stream::Producer(id.0)),
             sent: 0,
         }
@@ -82,9 +82,12 @@ impl Producer {
             let i = self.rng.index(self.keys.len() as u32) as usize;
             Some(self.keys[i].clone())
         };
-        let (partition, chosen_by) =
-            self.partitioner
-                .choose(self.explicit_partition, key.as_deref(), partitions);
+        let (partition, chosen_by) = self.partitioner.choose(
+            self.explicit_partition,
+            key.as_deref(),
+            partitions,
+            &mut self.rng,
+        );
         self.sent += 1;
         OutgoingRecord {
             key,
@@ -143,6 +146,7 @@ mod tests {
             keys: keys.iter().map(|k| k.to_string()).collect(),
             unkeyed_ratio,
             partition: None,
+            keyless: Default::default(),
             headers: Default::default(),
         }
     }

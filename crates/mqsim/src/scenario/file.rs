@@ -3,6 +3,7 @@
 
 use super::{Scenario, ScenarioError, validate};
 use crate::kafka::assignor::Strategy;
+use crate::kafka::partitioner::Keyless;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -129,6 +130,10 @@ pub struct ProducerSpec {
     /// Send every record to this partition, whatever its key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition: Option<u32>,
+    /// How records without a key are spread: round robin (the default) or
+    /// sticky batches.
+    #[serde(default, skip_serializing_if = "is_round_robin")]
+    pub keyless: Keyless,
     /// Headers added to every record, name → value.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
@@ -335,4 +340,8 @@ fn document_path(path: &serde_path_to_error::Path) -> String {
         "." | "?" => String::new(),
         named => named.to_string(),
     }
+}
+
+fn is_round_robin(keyless: &Keyless) -> bool {
+    *keyless == Keyless::RoundRobin
 }
