@@ -281,6 +281,10 @@ impl World {
                     log.recent.pop_front();
                 }
             }
+            EventKind::PartitionsAdded { topic, partitions } => {
+                let logs = &mut self.topics[topic.index()].partitions;
+                logs.resize_with(*partitions as usize, Default::default);
+            }
             EventKind::ConsumerStarted { consumer } => {
                 self.consumers[consumer.index()].status = ConsumerStatus::Joining;
             }

@@ -11,7 +11,7 @@
 //! caller decides what to keep: the browser keeps a window, the CLI streams
 //! lines, and a benchmark only counts.
 
-use crate::ids::{ConsumerId, GroupId, ProducerId, RecordId, TopicPartition};
+use crate::ids::{ConsumerId, GroupId, ProducerId, RecordId, TopicId, TopicPartition};
 use crate::kafka::log::{Headers, no_headers};
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
@@ -49,6 +49,8 @@ pub enum EventKind {
         tp: TopicPartition,
         offset: u64,
     },
+    /// A topic grew: it now has `partitions` partitions.
+    PartitionsAdded { topic: TopicId, partitions: u32 },
     /// A consumer started (or restarted) and is joining its group.
     ConsumerStarted { consumer: ConsumerId },
     /// A consumer died on the spot: no commit, no goodbye to its group.
@@ -192,6 +194,8 @@ pub enum RebalanceReason {
     Left { consumer: ConsumerId },
     /// A member's session expired.
     Expired { consumer: ConsumerId },
+    /// A subscribed topic gained partitions.
+    PartitionsAdded { topic: TopicId },
 }
 
 /// The partitions one member owns after a rebalance.

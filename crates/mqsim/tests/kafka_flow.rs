@@ -462,3 +462,75 @@ fn a_slow_group_builds_a_backlog() {
     let late = sim.kafka_summary().groups[0].partitions[0].lag.unwrap_or(0);
     assert!(early >= 50 && late >= early + 50, "lag {early} then {late}");
 }
+
+/// Adding partitions moves keys: `toPositive(murmur2(key)) % partitions`
+/// changes with the count, so a key's later records can land on another
+/// partition than its earlier ones (Kafka's documented caveat on adding
+/// partitions to a keyed topic). The group rebalances and takes the new
+/// partitions.
+#[test]
+fn adding_partitions_moves_keys_and_rebalances_the_group() {
+    let flow = Flow {
+        seed: 4,
+        partitions: 2,
+        rate_per_sec: 20.0,
+        members: 2,
+        commit: CommitMode::AfterBatch,
+        processing_ms: 5,
+        strategy: AssignmentStrategy::Range,
+    };
+    let mut file = scenario(&flow).file().clone();
+    file.timeline.push(TimelineEntry {
+        at_ms: 5_000,
+        action: Intervention::AddPartitions {
+            topic: "t".into(),
+            partitions: 5,
+        },
+    });
+    let scenario = file.validate().expect("valid");
+    let mut sim = Simulation::new(&scenario);
+    let mut trace = Vec::new();
+    sim.run_until(SimTime::from_millis(10_000), &mut trace);
+
+    let mut before = BTreeMap::new();
+    let mut after = BTreeMap::new();
+    for e in &trace {
+        if let EventKind::RecordSent {
+            key: Some(key), tp, ..
+        } = &e.kind
+        {
+            let side = if e.at.as_millis() < 5_000 {
+                &mut before
+            } else {
+                &mut after
+            };
+            let first = *side.entry(key.clone()).or_insert(tp.partition);
+            assert_eq!(first, tp.partition, "stable within one partition count");
+        }
+    }
+    let moved = before
+        .iter()
+        .filter(|(k, p)| after.get(*k).is_some_and(|q| q != *p))
+        .count();
+    assert!(moved > 0, "some keys moved: {before:?} then {after:?}");
+    assert!(
+        after.values().any(|&p| p >= 2),
+        "new partitions receive keyed records"
+    );
+    assert!(trace.iter().any(|e| matches!(
+        e.kind,
+        EventKind::RebalanceStarted {
+            reason: mqsim::trace::RebalanceReason::PartitionsAdded { .. },
+            ..
+        }
+    )));
+    let summary = sim.kafka_summary();
+    assert_eq!(summary.topics[0].partitions.len(), 5);
+    assert!(
+        summary.groups[0]
+            .partitions
+            .iter()
+            .all(|p| p.owner.is_some()),
+        "every new partition owned"
+    );
+}

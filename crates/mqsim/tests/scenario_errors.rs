@@ -186,3 +186,23 @@ fn a_dead_letter_topic_must_exist_and_not_be_read_by_the_group() {
         ]
     );
 }
+
+#[test]
+fn partitions_can_only_be_added() {
+    let text = edited(|v| {
+        v["timeline"] = serde_json::json!([
+            { "at_ms": 1000, "do": "add_partitions", "topic": "orders", "partitions": 2 },
+            { "at_ms": 1000, "do": "add_partitions", "topic": "payments", "partitions": 9 },
+            { "at_ms": 2000, "do": "add_partitions", "topic": "orders", "partitions": 6 },
+            { "at_ms": 1500, "do": "add_partitions", "topic": "orders", "partitions": 8 }
+        ]);
+    });
+    assert_eq!(
+        problems(&text),
+        [
+            "timeline[0].partitions: topic \"orders\" already has 3 partitions; partitions can be added, never removed",
+            "timeline[1].topic: no topic named \"payments\" in kafka.topics",
+            "timeline[3].at_ms: an earlier entry grows topic \"orders\" later, at 2000 ms",
+        ]
+    );
+}

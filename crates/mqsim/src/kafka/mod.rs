@@ -32,7 +32,7 @@ pub mod summary;
 
 use crate::agenda::Ctx;
 use crate::ids::{ConsumerId, GroupId, ProducerId, RecordId, TopicId, TopicPartition};
-use crate::scenario::{Intervention, Scenario, find_consumer};
+use crate::scenario::{Intervention, MemberSpec, Scenario, find_consumer};
 use crate::time::SimTime;
 use crate::trace::{CommittedOffset, EventKind, FetchedBatch};
 use consumer::{Consumer, FetchedRecord};
@@ -122,6 +122,8 @@ pub(crate) enum Action {
         consumer: ConsumerId,
         incarnation: u32,
     },
+    /// A topic grows to `partitions` partitions.
+    AddPartitions { topic: TopicId, partitions: u32 },
 }
 
 /// The whole Kafka side: topics, producers, groups and their consumers.
@@ -186,22 +188,28 @@ impl Kafka {
             start.push((SimTime::ZERO, Action::Start { consumer: c.id }));
         }
         for entry in &file.timeline {
-            let (group, member) = match &entry.action {
-                Intervention::ConsumerJoin { group, member } => (group, &member.name),
-                Intervention::ConsumerLeave { group, member }
-                | Intervention::ConsumerCrash { group, member }
-                | Intervention::ConsumerRestart { group, member } => (group, member),
-            };
-            // Validation guarantees the member exists.
-            let Some(consumer) = find_consumer(&roster, file, group, member) else {
-                continue;
-            };
-            let action = match entry.action {
-                Intervention::ConsumerJoin { .. } | Intervention::ConsumerRestart { .. } => {
-                    Action::Start { consumer }
+            let action = match &entry.action {
+                Intervention::AddPartitions { topic, partitions } => Action::AddPartitions {
+                    topic: topic_id(topic),
+                    partitions: *partitions,
+                },
+                Intervention::ConsumerJoin {
+                    group,
+                    member: MemberSpec { name: member, .. },
                 }
-                Intervention::ConsumerLeave { .. } => Action::Leave { consumer },
-                Intervention::ConsumerCrash { .. } => Action::Crash { consumer },
+                | Intervention::ConsumerLeave { group, member }
+                | Intervention::ConsumerCrash { group, member }
+                | Intervention::ConsumerRestart { group, member } => {
+                    // Validation guarantees the member exists.
+                    let Some(consumer) = find_consumer(&roster, file, group, member) else {
+                        continue;
+                    };
+                    match entry.action {
+                        Intervention::ConsumerLeave { .. } => Action::Leave { consumer },
+                        Intervention::ConsumerCrash { .. } => Action::Crash { consumer },
+                        _ => Action::Start { consumer },
+                    }
+                }
             };
             start.push((SimTime::from_millis(entry.at_ms), action));
         }
@@ -278,6 +286,9 @@ impl Kafka {
                 consumer,
                 incarnation,
             } => self.on_session_timeout(consumer, incarnation, ctx),
+            Action::AddPartitions { topic, partitions } => {
+                self.on_add_partitions(topic, partitions, ctx)
+            }
         }
     }
 

@@ -33,7 +33,7 @@ use super::consumer::Phase;
 use super::group::{JoinRequest, Rebalance};
 use super::{Action, Kafka, assignor};
 use crate::agenda::Ctx;
-use crate::ids::{ConsumerId, GroupId, TopicPartition};
+use crate::ids::{ConsumerId, GroupId, TopicId, TopicPartition};
 use crate::scenario::CommitMode;
 use crate::trace::{EventKind, MemberAssignment, RebalanceReason};
 
@@ -343,6 +343,36 @@ impl Kafka {
             generation,
             partitions,
         });
+    }
+
+    /// A topic grows. Its new partitions start empty; every group reading it
+    /// sees the new metadata and rebalances to take them on.
+    pub(super) fn on_add_partitions(
+        &mut self,
+        topic: TopicId,
+        partitions: u32,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let logs = &mut self.topics[topic.index()].partitions;
+        if partitions as usize <= logs.len() {
+            return;
+        }
+        logs.resize_with(partitions as usize, Default::default);
+        ctx.emit(EventKind::PartitionsAdded { topic, partitions });
+        for g in 0..self.groups.len() {
+            let group = &self.groups[g];
+            if group.topics.contains(&topic)
+                && !group.members.is_empty()
+                && group.rebalance.is_none()
+            {
+                self.start_rebalance(
+                    GroupId(g as u32),
+                    RebalanceReason::PartitionsAdded { topic },
+                    0,
+                    ctx,
+                );
+            }
+        }
     }
 
     /// A LeaveGroup reaches the coordinator.

@@ -56,6 +56,10 @@ pub enum Intervention {
     ConsumerCrash { group: String, member: String },
     /// A consumer that crashed or left starts again and rejoins.
     ConsumerRestart { group: String, member: String },
+    /// The topic grows to `partitions` partitions (Kafka never removes
+    /// any). Keyed records hash over the new count from then on, so keys
+    /// move; groups reading the topic rebalance to take the new partitions.
+    AddPartitions { topic: String, partitions: u32 },
 }
 impl Default for KafkaSpec {
     fn default() -> Self {

@@ -98,6 +98,13 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
                 .map(move |m| (g.name.as_str(), m.name.as_str(), 0))
         })
         .collect();
+    // topic → (partition count, since when) after earlier timeline entries.
+    let mut grown: Vec<(&str, u32, u64)> = file
+        .kafka
+        .topics
+        .iter()
+        .map(|t| (t.name.as_str(), t.partitions, 0))
+        .collect();
     for (i, entry) in file.timeline.iter().enumerate() {
         let at = format!("timeline[{i}]");
         if entry.at_ms > file.duration_ms {
@@ -114,6 +121,10 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
             Intervention::ConsumerLeave { group, member }
             | Intervention::ConsumerCrash { group, member }
             | Intervention::ConsumerRestart { group, member } => (group, member),
+            Intervention::AddPartitions { topic, partitions } => {
+                add_partitions(p, &at, &mut grown, topic, *partitions, entry.at_ms);
+                continue;
+            }
         };
         if !file.kafka.groups.iter().any(|g| &g.name == group) {
             p.add(
@@ -301,6 +312,40 @@ fn kafka(p: &mut Problems, file: &ScenarioFile) {
         for (m, member) in group.members.iter().enumerate() {
             member_spec(p, &format!("{at}.members[{m}]"), member);
         }
+    }
+}
+
+/// A topic may only grow, within the limit, and in time order.
+fn add_partitions(
+    p: &mut Problems,
+    at: &str,
+    grown: &mut [(&str, u32, u64)],
+    topic: &str,
+    partitions: u32,
+    at_ms: u64,
+) {
+    let Some(entry) = grown.iter_mut().find(|(name, _, _)| *name == topic) else {
+        p.add(format!("{at}.topic"), unknown_topic(topic));
+        return;
+    };
+    let (_, count, since) = *entry;
+    if partitions <= count {
+        p.add(
+            format!("{at}.partitions"),
+            format!("topic {topic:?} already has {count} partitions; partitions can be added, never removed"),
+        );
+    } else if partitions > MAX_PARTITIONS {
+        p.add(
+            format!("{at}.partitions"),
+            format!("must be at most {MAX_PARTITIONS}, got {partitions}"),
+        );
+    } else if at_ms < since {
+        p.add(
+            format!("{at}.at_ms"),
+            format!("an earlier entry grows topic {topic:?} later, at {since} ms"),
+        );
+    } else {
+        *entry = (entry.0, partitions, at_ms);
     }
 }
 
