@@ -28,6 +28,8 @@ pub struct RecordView {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PartitionView {
     pub log_end: u64,
+    /// The oldest offset retention has kept.
+    pub log_start: u64,
     /// The newest records, oldest first.
     pub recent: VecDeque<RecordView>,
 }
@@ -281,6 +283,16 @@ impl World {
                     log.recent.pop_front();
                 }
             }
+            EventKind::LogTrimmed {
+                tp,
+                log_start_offset,
+                ..
+            } => {
+                let log = self.partition_mut(*tp);
+                log.log_start = *log_start_offset;
+                log.recent.retain(|r| r.offset >= *log_start_offset);
+            }
+            EventKind::OffsetReset { .. } => {}
             EventKind::PartitionsAdded { topic, partitions } => {
                 let logs = &mut self.topics[topic.index()].partitions;
                 logs.resize_with(*partitions as usize, Default::default);

@@ -32,6 +32,8 @@ fn scenario(partitions: u32) -> Scenario {
             topics: vec![TopicSpec {
                 name: "t".into(),
                 partitions,
+                retention_ms: None,
+                retention_records: None,
             }],
             producers: (0..PRODUCERS)
                 .map(|p| ProducerSpec {
@@ -64,6 +66,7 @@ fn scenario(partitions: u32) -> Scenario {
                     .collect(),
             }],
             group_initial_rebalance_delay_ms: 0,
+            retention_check_interval_ms: 300_000,
         },
         timeline: Vec::new(),
     }

@@ -28,6 +28,11 @@ impl SimTime {
         self.0
     }
 
+    /// The time `ms` milliseconds earlier, or zero.
+    pub fn saturating_sub_millis(self, ms: u64) -> SimTime {
+        SimTime(self.0.saturating_sub(ms))
+    }
+
     /// Milliseconds from `earlier` to `self`, or zero if `earlier` is later.
     pub fn millis_since(self, earlier: SimTime) -> u64 {
         self.0.saturating_sub(earlier.0)

@@ -49,6 +49,25 @@ pub enum EventKind {
         tp: TopicPartition,
         offset: u64,
     },
+    /// Retention deleted the oldest records of a partition: the log now
+    /// starts at `log_start_offset`.
+    LogTrimmed {
+        #[serde(flatten)]
+        tp: TopicPartition,
+        deleted: u64,
+        log_start_offset: u64,
+    },
+    /// `auto.offset.reset` placed a consumer at `to`: either its group had
+    /// no committed offset for the partition (`from` is none: a new group
+    /// starts at the log start or the log end), or it asked for `from`, an
+    /// offset retention had already deleted.
+    OffsetReset {
+        consumer: ConsumerId,
+        #[serde(flatten)]
+        tp: TopicPartition,
+        from: Option<u64>,
+        to: u64,
+    },
     /// A topic grew: it now has `partitions` partitions.
     PartitionsAdded { topic: TopicId, partitions: u32 },
     /// A consumer started (or restarted) and is joining its group.

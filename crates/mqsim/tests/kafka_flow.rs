@@ -45,6 +45,8 @@ fn scenario(flow: &Flow) -> Scenario {
             topics: vec![TopicSpec {
                 name: "t".into(),
                 partitions,
+                retention_ms: None,
+                retention_records: None,
             }],
             producers: vec![ProducerSpec {
                 name: "p".into(),
@@ -75,6 +77,7 @@ fn scenario(flow: &Flow) -> Scenario {
                     .collect(),
             }],
             group_initial_rebalance_delay_ms: 0,
+            retention_check_interval_ms: 300_000,
         },
         timeline: Vec::new(),
     }

@@ -26,7 +26,7 @@ use super::{Action, Kafka};
 use crate::agenda::Ctx;
 use crate::ids::{ConsumerId, GroupId, RecordId, TopicPartition};
 use crate::rng::{SimRng, Stream};
-use crate::scenario::{CommitMode, MemberSpec, OffsetReset};
+use crate::scenario::{CommitMode, MemberSpec};
 use crate::time::SimTime;
 use crate::trace::{CommittedOffset, EventKind, FetchedBatch};
 use std::collections::{BTreeMap, VecDeque};
@@ -271,7 +271,6 @@ impl Kafka {
         ctx: &mut Ctx<'_, Action>,
     ) {
         let c = &mut self.consumers[consumer.index()];
-        let reset = self.groups[c.group.index()].auto_offset_reset;
         let mut budget = u64::from(c.max_poll_records);
         let mut batches = Vec::new();
         let mut records = Vec::new();
@@ -284,12 +283,8 @@ impl Kafka {
         c.next_partition = c.next_partition.wrapping_add(1);
         for i in 0..count {
             let (tp, from) = fetch_from[(start + i) % count];
+            let from = self.fetch_start(consumer, tp, from, ctx);
             let log = &self.topics[tp.topic.index()].partitions[tp.partition as usize];
-            // No position and no committed offset: auto.offset.reset decides.
-            let from = from.unwrap_or(match reset {
-                OffsetReset::Earliest => log.log_start_offset(),
-                OffsetReset::Latest => log.log_end_offset(),
-            });
             let range = log.read_range(from, budget);
             budget -= range.end - range.start;
             records.extend(range.clone().filter_map(|offset| {

@@ -9,6 +9,7 @@
 use crate::ids::RecordId;
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// A record header: a name and a value, as Kafka records carry them.
@@ -40,29 +41,32 @@ pub struct StoredRecord {
 /// The log of one partition.
 #[derive(Clone, Debug, Default)]
 pub struct PartitionLog {
-    records: Vec<StoredRecord>,
+    /// The offset of `records[0]`: the log start offset.
+    start: u64,
+    records: VecDeque<StoredRecord>,
 }
 
 impl PartitionLog {
     /// Appends a record and returns its offset.
     pub fn append(&mut self, record: StoredRecord) -> u64 {
-        self.records.push(record);
+        self.records.push_back(record);
         self.log_end_offset() - 1
     }
 
     /// The offset the next appended record will get.
     pub fn log_end_offset(&self) -> u64 {
-        self.records.len() as u64
+        self.start + self.records.len() as u64
     }
 
-    /// The oldest offset still in the log.
+    /// The oldest offset still in the log. Retention moves it forward.
     pub fn log_start_offset(&self) -> u64 {
-        0
+        self.start
     }
 
-    /// The record at `offset`, if the log holds it.
+    /// The record at `offset`, if the log still holds it.
     pub fn get(&self, offset: u64) -> Option<&StoredRecord> {
-        usize::try_from(offset)
+        let index = offset.checked_sub(self.start)?;
+        usize::try_from(index)
             .ok()
             .and_then(|i| self.records.get(i))
     }
@@ -71,6 +75,28 @@ impl PartitionLog {
     pub fn read_range(&self, from: u64, max: u64) -> std::ops::Range<u64> {
         let start = from.clamp(self.log_start_offset(), self.log_end_offset());
         start..start.saturating_add(max).min(self.log_end_offset())
+    }
+
+    /// Deletes the oldest records while there are more than `max_records`
+    /// or while they were appended before `older_than`. Returns how many
+    /// were deleted.
+    pub fn apply_retention(
+        &mut self,
+        max_records: Option<u64>,
+        older_than: Option<SimTime>,
+    ) -> u64 {
+        let mut deleted = 0;
+        while let Some(oldest) = self.records.front() {
+            let too_many = max_records.is_some_and(|max| self.records.len() as u64 > max);
+            let too_old = older_than.is_some_and(|cutoff| oldest.timestamp < cutoff);
+            if !(too_many || too_old) {
+                break;
+            }
+            self.records.pop_front();
+            self.start += 1;
+            deleted += 1;
+        }
+        deleted
     }
 }
 
@@ -96,6 +122,31 @@ mod tests {
         assert_eq!(log.log_end_offset(), 2);
         assert_eq!(log.get(1).map(|r| r.id), Some(RecordId(8)));
         assert_eq!(log.get(2), None);
+    }
+
+    #[test]
+    fn retention_moves_the_log_start_and_keeps_offsets() {
+        let mut log = PartitionLog::default();
+        for id in 0..6 {
+            let mut r = record(id);
+            r.timestamp = SimTime::from_millis(id * 100);
+            log.append(r);
+        }
+        assert_eq!(log.apply_retention(Some(4), None), 2);
+        assert_eq!((log.log_start_offset(), log.log_end_offset()), (2, 6));
+        assert_eq!(log.get(1), None, "deleted");
+        assert_eq!(
+            log.get(2).map(|r| r.id),
+            Some(RecordId(2)),
+            "offsets never change"
+        );
+        assert_eq!(
+            log.apply_retention(None, Some(SimTime::from_millis(450))),
+            3
+        );
+        assert_eq!(log.log_start_offset(), 5);
+        assert_eq!(log.read_range(0, 10), 5..6, "reads start at the log start");
+        assert_eq!(log.append(record(9)), 6);
     }
 
     #[test]

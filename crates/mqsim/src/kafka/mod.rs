@@ -14,6 +14,7 @@
 //! - [`group`]: consumer groups, their coordinator and committed offsets.
 //! - [`rebalance`]: joining, leaving, crashing and the rebalance protocol.
 //! - [`assignor`]: which member owns which partition.
+//! - [`retention`]: deleting old records; resetting offsets that fell off.
 //! - [`summary`]: per-partition counts, committed offsets and lag.
 //!
 //! Each handler (`on_produce`, `on_poll`, …) lives beside the component it
@@ -28,6 +29,7 @@ pub mod log;
 pub mod partitioner;
 pub mod producer;
 pub mod rebalance;
+pub mod retention;
 pub mod summary;
 
 use crate::agenda::Ctx;
@@ -39,6 +41,7 @@ use consumer::{Consumer, FetchedRecord};
 use group::ConsumerGroup;
 use log::{Headers, PartitionLog, StoredRecord};
 use producer::Producer;
+use retention::Retention;
 use std::sync::Arc;
 
 /// A topic and the logs of its partitions.
@@ -46,6 +49,7 @@ use std::sync::Arc;
 pub struct Topic {
     pub name: Arc<str>,
     pub partitions: Vec<PartitionLog>,
+    pub retention: Retention,
 }
 
 /// Something that will happen on the Kafka side at a scheduled time.
@@ -124,6 +128,8 @@ pub(crate) enum Action {
     },
     /// A topic grows to `partitions` partitions.
     AddPartitions { topic: TopicId, partitions: u32 },
+    /// The retention cleaner runs.
+    RetentionCheck,
 }
 
 /// The whole Kafka side: topics, producers, groups and their consumers.
@@ -134,6 +140,7 @@ pub struct Kafka {
     pub groups: Vec<ConsumerGroup>,
     pub consumers: Vec<Consumer>,
     initial_rebalance_delay_ms: u64,
+    retention_check_interval_ms: u64,
     next_record_id: u64,
 }
 
@@ -152,6 +159,10 @@ impl Kafka {
             .map(|t| Topic {
                 name: Arc::from(t.name.as_str()),
                 partitions: vec![PartitionLog::default(); t.partitions as usize],
+                retention: Retention {
+                    max_age_ms: t.retention_ms,
+                    max_records: t.retention_records,
+                },
             })
             .collect();
         let producers: Vec<Producer> = spec
@@ -213,12 +224,23 @@ impl Kafka {
             };
             start.push((SimTime::from_millis(entry.at_ms), action));
         }
+        if spec
+            .topics
+            .iter()
+            .any(|t| t.retention_ms.is_some() || t.retention_records.is_some())
+        {
+            start.push((
+                SimTime::from_millis(spec.retention_check_interval_ms),
+                Action::RetentionCheck,
+            ));
+        }
         let kafka = Kafka {
             topics,
             producers,
             groups,
             consumers,
             initial_rebalance_delay_ms: spec.group_initial_rebalance_delay_ms,
+            retention_check_interval_ms: spec.retention_check_interval_ms,
             next_record_id: 0,
         };
         (kafka, start)
@@ -289,6 +311,7 @@ impl Kafka {
             Action::AddPartitions { topic, partitions } => {
                 self.on_add_partitions(topic, partitions, ctx)
             }
+            Action::RetentionCheck => self.on_retention_check(ctx),
         }
     }
 

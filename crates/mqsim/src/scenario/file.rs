@@ -68,6 +68,7 @@ impl Default for KafkaSpec {
             producers: Vec::new(),
             groups: Vec::new(),
             group_initial_rebalance_delay_ms: defaults::initial_rebalance_delay_ms(),
+            retention_check_interval_ms: defaults::retention_check_interval_ms(),
         }
     }
 }
@@ -105,6 +106,10 @@ pub struct KafkaSpec {
     /// waits for more members before the first rebalance of an empty group.
     #[serde(default = "defaults::initial_rebalance_delay_ms")]
     pub group_initial_rebalance_delay_ms: u64,
+    /// `log.retention.check.interval.ms`: how often retention deletes old
+    /// records.
+    #[serde(default = "defaults::retention_check_interval_ms")]
+    pub retention_check_interval_ms: u64,
 }
 
 /// A topic: a named log split into partitions.
@@ -113,6 +118,13 @@ pub struct KafkaSpec {
 pub struct TopicSpec {
     pub name: String,
     pub partitions: u32,
+    /// `retention.ms`: records older than this are deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_ms: Option<u64>,
+    /// Keep at most this many records per partition (the playground's
+    /// stand-in for `retention.bytes`, which counts bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_records: Option<u64>,
 }
 
 /// A producer sending records to one topic at a steady rate.
@@ -292,6 +304,9 @@ mod defaults {
     }
     pub fn retries() -> u32 {
         9
+    }
+    pub fn retention_check_interval_ms() -> u64 {
+        300_000
     }
 }
 

@@ -28,6 +28,8 @@ pub const MAX_INTERVAL_MS: u64 = 600_000;
 pub const MAX_LATENCY_MS: u64 = 10_000;
 /// How long a scenario runs, in milliseconds (one day).
 pub const MAX_DURATION_MS: u64 = 86_400_000;
+/// `retention_records` of one topic.
+pub const MAX_RETAINED_RECORDS: u64 = 1_000_000;
 /// Retries of one failed record.
 pub const MAX_RETRIES: u32 = 100;
 /// Headers on one producer's records.

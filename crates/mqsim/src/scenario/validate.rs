@@ -168,6 +168,11 @@ fn kafka(p: &mut Problems, file: &ScenarioFile) {
         kafka.group_initial_rebalance_delay_ms,
         0..=MAX_INTERVAL_MS,
     );
+    p.in_range(
+        "kafka.retention_check_interval_ms".into(),
+        kafka.retention_check_interval_ms,
+        1..=MAX_INTERVAL_MS,
+    );
     p.at_most("kafka.topics", kafka.topics.len(), MAX_TOPICS);
     p.unique("kafka.topics", kafka.topics.iter().map(|t| t.name.as_str()));
     for (i, topic) in kafka.topics.iter().enumerate() {
@@ -177,6 +182,20 @@ fn kafka(p: &mut Problems, file: &ScenarioFile) {
             topic.partitions,
             1..=MAX_PARTITIONS,
         );
+        if let Some(ms) = topic.retention_ms {
+            p.in_range(
+                format!("kafka.topics[{i}].retention_ms"),
+                ms,
+                1..=MAX_DURATION_MS,
+            );
+        }
+        if let Some(records) = topic.retention_records {
+            p.in_range(
+                format!("kafka.topics[{i}].retention_records"),
+                records,
+                1..=MAX_RETAINED_RECORDS,
+            );
+        }
     }
     let partitions_of = |name: &str| {
         kafka
