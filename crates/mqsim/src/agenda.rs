@@ -8,19 +8,27 @@
 
 use crate::time::SimTime;
 use crate::trace::{Event, EventKind, TraceSink};
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// Scheduled actions of type `A`, earliest first.
+///
+/// The heap orders small `(time, sequence, slot)` keys; the actions
+/// themselves wait in a slab, so sifting the heap never moves them.
 #[derive(Debug)]
 pub(crate) struct Agenda<A> {
-    queue: BTreeMap<(SimTime, u64), A>,
+    queue: BinaryHeap<Reverse<(SimTime, u64, u32)>>,
+    slots: Vec<Option<A>>,
+    free: Vec<u32>,
     next_seq: u64,
 }
 
 impl<A> Default for Agenda<A> {
     fn default() -> Self {
         Agenda {
-            queue: BTreeMap::new(),
+            queue: BinaryHeap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
             next_seq: 0,
         }
     }
@@ -28,13 +36,23 @@ impl<A> Default for Agenda<A> {
 
 impl<A> Agenda<A> {
     pub fn schedule(&mut self, at: SimTime, action: A) {
-        self.queue.insert((at, self.next_seq), action);
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some(action);
+                slot
+            }
+            None => {
+                self.slots.push(Some(action));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.queue.push(Reverse((at, self.next_seq, slot)));
         self.next_seq += 1;
     }
 
     /// When the earliest action is due, if any is scheduled.
     pub fn next_due(&self) -> Option<SimTime> {
-        self.queue.first_key_value().map(|(&(at, _), _)| at)
+        self.queue.peek().map(|Reverse((at, _, _))| *at)
     }
 
     /// Removes and returns the earliest action if it is due at or before `until`.
@@ -42,7 +60,9 @@ impl<A> Agenda<A> {
         if self.next_due()? > until {
             return None;
         }
-        self.queue.pop_first().map(|((at, _), action)| (at, action))
+        let Reverse((at, _, slot)) = self.queue.pop()?;
+        self.free.push(slot);
+        self.slots[slot as usize].take().map(|action| (at, action))
     }
 }
 

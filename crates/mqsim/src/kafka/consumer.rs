@@ -55,6 +55,8 @@ pub struct Consumer {
     pub generation: Option<u32>,
     /// The next offset to fetch per owned partition.
     pub positions: BTreeMap<TopicPartition, u64>,
+    /// The offset this member last sent in a commit, per owned partition.
+    sent_commits: BTreeMap<TopicPartition, u64>,
     /// Fetched records not yet processed, oldest first.
     pub(super) pending: VecDeque<FetchedRecord>,
     /// A JoinGroup is on its way; the member waits for its assignment.
@@ -124,6 +126,7 @@ impl Consumer {
             assigned: Vec::new(),
             generation: None,
             positions: BTreeMap::new(),
+            sent_commits: BTreeMap::new(),
             pending: VecDeque::new(),
             join_pending: false,
             received_assignment: None,
@@ -142,12 +145,17 @@ impl Consumer {
         }
     }
 
-    /// The positions of all owned partitions, as offsets to commit.
-    pub(super) fn positions_to_commit(&self) -> Vec<CommittedOffset> {
-        self.positions
-            .iter()
-            .map(|(&tp, &offset)| CommittedOffset { tp, offset })
-            .collect()
+    /// The positions to commit: those that moved since this member last
+    /// sent them. (Java's `commitSync()` sends every owned position; sending
+    /// only the moved ones stores the same committed offsets.)
+    pub(super) fn positions_to_commit(&mut self) -> Vec<CommittedOffset> {
+        let mut offsets = Vec::new();
+        for (&tp, &offset) in &self.positions {
+            if self.sent_commits.insert(tp, offset) != Some(offset) {
+                offsets.push(CommittedOffset { tp, offset });
+            }
+        }
+        offsets
     }
 
     /// When the next poll may start: one poll interval after the last one,
@@ -160,6 +168,7 @@ impl Consumer {
     pub(super) fn drop_partitions(&mut self, keep: impl Fn(&TopicPartition) -> bool) {
         self.assigned.retain(&keep);
         self.positions.retain(|tp, _| keep(tp));
+        self.sent_commits.retain(|tp, _| keep(tp));
         self.pending.retain(|r| keep(&r.tp));
     }
 }
@@ -282,8 +291,12 @@ impl Kafka {
         };
         c.next_partition = c.next_partition.wrapping_add(1);
         for i in 0..count {
-            let (tp, from) = fetch_from[(start + i) % count];
-            let from = self.fetch_start(consumer, tp, from, ctx);
+            let (tp, requested) = fetch_from[(start + i) % count];
+            if budget == 0 && requested.is_some() {
+                // Full: this partition waits for the next poll.
+                continue;
+            }
+            let from = self.fetch_start(consumer, tp, requested, ctx);
             let log = &self.topics[tp.topic.index()].partitions[tp.partition as usize];
             let range = log.read_range(from, budget);
             budget -= range.end - range.start;
@@ -297,11 +310,15 @@ impl Kafka {
                     headers: r.headers.clone(),
                 })
             }));
-            batches.push(FetchedBatch {
-                tp,
-                from_offset: range.start,
-                to_offset: range.end,
-            });
+            // A partition with nothing new, whose position did not move,
+            // is left out of the response.
+            if !range.is_empty() || requested != Some(range.start) {
+                batches.push(FetchedBatch {
+                    tp,
+                    from_offset: range.start,
+                    to_offset: range.end,
+                });
+            }
         }
         batches.sort_by_key(|b| b.tp);
         let arrives_at = ctx.send(Action::FetchResponse {
