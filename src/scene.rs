@@ -757,6 +757,10 @@ mod tests {
         };
         let down = node(&scene, "notifier-1");
         assert!(down.down && down.status == "✕ crashed", "{down:?}");
+        assert!(
+            down.inbox.is_empty(),
+            "records in flight to a dead consumer never arrive: {down:?}"
+        );
         assert_eq!(
             node(&scene, "notifier-2").owns,
             "owns P1",

@@ -232,7 +232,13 @@ impl World {
         landed.sort_by_key(|f| f.end);
         for flight in landed {
             if let (Some(consumer), Cargo::Record(record)) = (flight.lands_in, flight.cargo) {
-                self.consumers[consumer.index()].inbox.push_back(record);
+                // As in the engine: a fetched record is kept only by a
+                // consumer that still owns its partition (not one that
+                // crashed, left, or gave the partition up meanwhile).
+                let c = &mut self.consumers[consumer.index()];
+                if c.assigned.contains(&record.tp) {
+                    c.inbox.push_back(record);
+                }
             }
         }
     }
