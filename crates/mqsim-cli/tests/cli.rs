@@ -206,52 +206,37 @@ fn kafka_assign_shows_idle_members_in_text() {
 
 #[test]
 fn kafka_assign_names_bad_arguments() {
-    let out = mqsim(
-        &[
-            "kafka",
-            "assign",
-            "--strategy",
+    let cases = [
+        (
             "range",
-            "--topic",
             "t:0",
-            "--member",
             "a:t",
-        ],
-        "",
-    );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--topic \"t:0\": the partition count"));
-    let out = mqsim(
-        &[
-            "kafka",
-            "assign",
-            "--strategy",
-            "range",
-            "--topic",
-            "t:2",
-            "--member",
-            "a:u",
-        ],
-        "",
-    );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no --topic named \"u\""));
-    let out = mqsim(
-        &[
-            "kafka",
-            "assign",
-            "--strategy",
+            1,
+            "--topic \"t:0\": the partition count",
+        ),
+        ("range", "t:2", "a:u", 1, "no --topic named \"u\""),
+        (
             "stiky",
-            "--topic",
             "t:2",
-            "--member",
             "a:t",
-        ],
-        "",
-    );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("expected one of range, roundrobin, sticky, cooperative-sticky")
-    );
+            2,
+            "expected one of range, roundrobin, sticky, cooperative-sticky",
+        ),
+    ];
+    for (strategy, topic, member, code, message) in cases {
+        let args = [
+            "kafka",
+            "assign",
+            "--strategy",
+            strategy,
+            "--topic",
+            topic,
+            "--member",
+            member,
+        ];
+        let out = mqsim(&args, "");
+        assert_eq!(out.status.code(), Some(code), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
 }

@@ -11,7 +11,7 @@ use crate::kafka::summary::KafkaSummary;
 use crate::kafka::{self, Kafka};
 use crate::scenario::Scenario;
 use crate::time::SimTime;
-use crate::trace::TraceSink;
+use crate::trace::{Event, TraceSink};
 
 /// A run of one scenario.
 #[derive(Debug)]
@@ -36,6 +36,15 @@ impl Simulation {
             agenda,
             kafka,
         }
+    }
+
+    /// Runs `scenario` from the start to `until`, keeping every event: the
+    /// whole trace, for tests and tools that look at a run after it ends.
+    pub fn run_traced(scenario: &Scenario, until: SimTime) -> (Simulation, Vec<Event>) {
+        let mut sim = Simulation::new(scenario);
+        let mut trace = Vec::new();
+        sim.run_until(until, &mut trace);
+        (sim, trace)
     }
 
     /// The virtual time the run has reached.

@@ -46,10 +46,7 @@ fn scenario(
 }
 
 fn run(scenario: &Scenario, until_ms: u64) -> (Simulation, Vec<Event>) {
-    let mut sim = Simulation::new(scenario);
-    let mut trace = Vec::new();
-    sim.run_until(SimTime::from_millis(until_ms), &mut trace);
-    (sim, trace)
+    Simulation::run_traced(scenario, SimTime::from_millis(until_ms))
 }
 
 #[test]

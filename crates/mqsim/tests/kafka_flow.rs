@@ -268,9 +268,7 @@ proptest! {
             file.timeline.push(TimelineEntry { at_ms, action });
         }
         let scenario = file.validate().expect("valid timeline");
-        let mut sim = Simulation::new(&scenario);
-        let mut trace = Vec::new();
-        sim.run_until(SimTime::from_millis(20_000), &mut trace);
+        let (sim, trace) = Simulation::run_traced(&scenario, SimTime::from_millis(20_000));
         let crashes = check_trace(&trace, partitions)?;
 
         let summary = sim.kafka_summary();
@@ -310,9 +308,7 @@ fn a_crash_before_commit_makes_the_next_owner_read_again() {
         },
     });
     let scenario = file.validate().expect("valid");
-    let mut sim = Simulation::new(&scenario);
-    let mut trace = Vec::new();
-    sim.run_until(SimTime::from_millis(20_000), &mut trace);
+    let (sim, trace) = Simulation::run_traced(&scenario, SimTime::from_millis(20_000));
 
     let at = |pred: &dyn Fn(&EventKind) -> bool| {
         trace
@@ -371,10 +367,7 @@ fn eager_and_cooperative_rebalances_take_their_real_steps() {
             },
         });
         let scenario = file.validate().expect("valid");
-        let mut sim = Simulation::new(&scenario);
-        let mut trace = Vec::new();
-        sim.run_until(SimTime::from_millis(10_000), &mut trace);
-        trace
+        Simulation::run_traced(&scenario, SimTime::from_millis(10_000)).1
     };
     let revoked = |trace: &[mqsim::Event]| -> Vec<usize> {
         trace
@@ -424,9 +417,7 @@ fn a_fast_group_catches_up_to_zero_lag() {
         processing_ms: 5,
         strategy: AssignmentStrategy::Range,
     });
-    let mut sim = Simulation::new(&scenario);
-    let mut trace = Vec::new();
-    sim.run_until(SimTime::from_millis(30_000), &mut trace);
+    let (sim, _) = Simulation::run_traced(&scenario, SimTime::from_millis(30_000));
     let produced: u64 = sim.kafka_summary().topics[0]
         .partitions
         .iter()
@@ -457,9 +448,7 @@ fn a_slow_group_builds_a_backlog() {
         processing_ms: 400,
         strategy: AssignmentStrategy::Range,
     });
-    let mut sim = Simulation::new(&scenario);
-    let mut trace = Vec::new();
-    sim.run_until(SimTime::from_millis(10_000), &mut trace);
+    let (mut sim, mut trace) = Simulation::run_traced(&scenario, SimTime::from_millis(10_000));
     let early = sim.kafka_summary().groups[0].partitions[0].lag.unwrap_or(0);
     sim.run_until(SimTime::from_millis(20_000), &mut trace);
     let late = sim.kafka_summary().groups[0].partitions[0].lag.unwrap_or(0);
@@ -491,9 +480,7 @@ fn adding_partitions_moves_keys_and_rebalances_the_group() {
         },
     });
     let scenario = file.validate().expect("valid");
-    let mut sim = Simulation::new(&scenario);
-    let mut trace = Vec::new();
-    sim.run_until(SimTime::from_millis(10_000), &mut trace);
+    let (sim, trace) = Simulation::run_traced(&scenario, SimTime::from_millis(10_000));
 
     let mut before = BTreeMap::new();
     let mut after = BTreeMap::new();

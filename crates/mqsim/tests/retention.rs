@@ -32,10 +32,7 @@ fn scenario(retention: &str, reset: &str, processing_ms: u64, seed: u64) -> Scen
 }
 
 fn run(scenario: &Scenario, until_ms: u64) -> (Simulation, Vec<Event>) {
-    let mut sim = Simulation::new(scenario);
-    let mut trace = Vec::new();
-    sim.run_until(SimTime::from_millis(until_ms), &mut trace);
-    (sim, trace)
+    Simulation::run_traced(scenario, SimTime::from_millis(until_ms))
 }
 
 #[test]

@@ -14,9 +14,7 @@ pub const GOLDEN_TRACE: &str = include_str!("../golden/order-notifications.jsonl
 
 /// Runs `scenario` up to `until_ms` and returns its trace as JSON Lines.
 pub fn trace_json_lines(scenario: &Scenario, until_ms: u64) -> String {
-    let mut sim = Simulation::new(scenario);
-    let mut trace = Vec::new();
-    sim.run_until(SimTime::from_millis(until_ms), &mut trace);
+    let (_, trace) = Simulation::run_traced(scenario, SimTime::from_millis(until_ms));
     to_json_lines(&trace)
 }
 
