@@ -50,6 +50,8 @@ pub struct GroupView {
     pub committed: BTreeMap<TopicPartition, u64>,
     /// A rebalance is in progress: members are rejoining.
     pub rebalancing: bool,
+    /// A consumer without a `group.id`, shown as a group of one.
+    pub standalone: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -164,16 +166,24 @@ impl World {
                 sent: 0,
             })
             .collect();
+        let group = |name: &str, topics: &[String], standalone| GroupView {
+            name: name.to_string(),
+            generation: 0,
+            topics: topics.to_vec(),
+            committed: BTreeMap::new(),
+            rebalancing: false,
+            standalone,
+        };
         let groups = kafka
             .groups
             .iter()
-            .map(|g| GroupView {
-                name: g.name.clone(),
-                generation: 0,
-                topics: g.topics.clone(),
-                committed: BTreeMap::new(),
-                rebalancing: false,
-            })
+            .map(|g| group(&g.name, &g.topics, false))
+            .chain(
+                kafka
+                    .standalone_consumers
+                    .iter()
+                    .map(|c| group(&c.name, &c.topics, true)),
+            )
             .collect();
         let consumers = scenario
             .consumers()

@@ -120,7 +120,9 @@ fn group(g: &GroupNode) -> Html {
         <g class="group">
             <title>{ format!("Consumer group {}, generation {} of its assignment", g.name, g.generation) }</title>
             <text class="group-title" x={g.x.to_string()} y={(g.y + 12.0).to_string()}>
-                { if g.rebalancing {
+                { if g.standalone {
+                    format!("{} · no group.id: reads every partition", g.name)
+                } else if g.rebalancing {
                     format!("{} · gen {} · rebalancing…", g.name, g.generation)
                 } else {
                     format!("{} · gen {}", g.name, g.generation)

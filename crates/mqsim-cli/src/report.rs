@@ -27,11 +27,19 @@ pub fn text(scenario: &Scenario, summary: &KafkaSummary) -> String {
         }
     }
     for group in &summary.groups {
-        let _ = writeln!(
-            out,
-            "\nGROUP {} (generation {})",
-            group.name, group.generation
-        );
+        if group.standalone {
+            let _ = writeln!(
+                out,
+                "\nSTANDALONE CONSUMER {} (no group.id: commits nothing)",
+                group.name
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "\nGROUP {} (generation {})",
+                group.name, group.generation
+            );
+        }
         let _ = writeln!(
             out,
             "{:<16} {:<10} {:>15} {:>15} {:>6}  CONSUMER",

@@ -65,6 +65,7 @@ fn scenario(partitions: u32) -> Scenario {
                     })
                     .collect(),
             }],
+            standalone_consumers: Vec::new(),
             group_initial_rebalance_delay_ms: 0,
             retention_check_interval_ms: 300_000,
         },

@@ -7,7 +7,7 @@ use mqsim::ids::ConsumerId;
 use mqsim::kafka::assignor::Strategy as AssignmentStrategy;
 use mqsim::scenario::{
     CommitMode, GroupSpec, Intervention, KafkaSpec, MemberSpec, Network, OffsetReset, ProducerSpec,
-    ScenarioFile, TimelineEntry, TopicSpec,
+    ScenarioFile, StandaloneSpec, TimelineEntry, TopicSpec,
 };
 use mqsim::{EventKind, Scenario, SimTime, Simulation};
 use proptest::prelude::*;
@@ -76,6 +76,7 @@ fn scenario(flow: &Flow) -> Scenario {
                     })
                     .collect(),
             }],
+            standalone_consumers: Vec::new(),
             group_initial_rebalance_delay_ms: 0,
             retention_check_interval_ms: 300_000,
         },
@@ -522,5 +523,99 @@ fn adding_partitions_moves_keys_and_rebalances_the_group() {
             .iter()
             .all(|p| p.owner.is_some()),
         "every new partition owned"
+    );
+}
+
+/// A consumer without a `group.id` is assigned every partition by
+/// `consumer.assign()`: it reads everything, alongside a group that shares
+/// the partitions, commits nothing, and does not pick up partitions added
+/// later (manual assignment is not updated by Kafka).
+#[test]
+fn a_standalone_consumer_reads_every_partition_and_commits_nothing() {
+    let flow = Flow {
+        seed: 8,
+        partitions: 3,
+        rate_per_sec: 10.0,
+        members: 2,
+        commit: CommitMode::AfterBatch,
+        processing_ms: 5,
+        strategy: AssignmentStrategy::Range,
+    };
+    let mut file = scenario(&flow).file().clone();
+    file.kafka.standalone_consumers.push(StandaloneSpec {
+        name: "auditor".into(),
+        topics: vec!["t".into()],
+        auto_offset_reset: OffsetReset::Earliest,
+        poll_interval_ms: 100,
+        max_poll_records: 50,
+        processing_ms: 1,
+    });
+    file.timeline.push(TimelineEntry {
+        at_ms: 5_000,
+        action: Intervention::AddPartitions {
+            topic: "t".into(),
+            partitions: 4,
+        },
+    });
+    let scenario = file.validate().expect("valid");
+    let auditor = scenario
+        .consumers()
+        .iter()
+        .find(|c| c.spec.name == "auditor")
+        .map(|c| (c.id, c.group))
+        .expect("listed");
+    let (sim, trace) = Simulation::run_traced(&scenario, SimTime::from_millis(10_000));
+
+    let mut read = BTreeMap::new();
+    for e in &trace {
+        match &e.kind {
+            EventKind::RecordProcessed {
+                consumer,
+                tp,
+                offset,
+                ..
+            } if *consumer == auditor.0 => {
+                let next = read.entry(tp.partition).or_insert(0u64);
+                assert_eq!(*offset, *next, "in order on P{}", tp.partition);
+                *next += 1;
+            }
+            EventKind::OffsetCommitted { group, .. } => {
+                assert_ne!(*group, auditor.1, "no commits without a group")
+            }
+            EventKind::JoinGroupSent { consumer, .. } => {
+                assert_ne!(*consumer, auditor.0, "it joins no group")
+            }
+            _ => {}
+        }
+    }
+    let summary = sim.kafka_summary();
+    let logs = &summary.topics[0].partitions;
+    for p in 0..3 {
+        let read = read.get(&p).copied().unwrap_or(0);
+        assert!(
+            read + 2 >= logs[p as usize].log_end_offset,
+            "P{p}: read {read} of {}",
+            logs[p as usize].log_end_offset
+        );
+    }
+    assert_eq!(
+        read.get(&3),
+        None,
+        "the added partition is not in its manual assignment"
+    );
+    let group = summary.groups.iter().find(|g| g.standalone).expect("shown");
+    assert_eq!(group.name, "auditor");
+    assert!(
+        group
+            .partitions
+            .iter()
+            .all(|p| p.committed_offset.is_none())
+    );
+    assert!(
+        summary.groups[0]
+            .partitions
+            .iter()
+            .all(|p| p.owner.is_some()),
+        "the group still shares the topic"
     );
 }

@@ -447,10 +447,11 @@ impl Kafka {
         offsets: Vec<CommittedOffset>,
         ctx: &mut Ctx<'_, Action>,
     ) {
-        if offsets.is_empty() {
+        let group = self.consumers[consumer.index()].group;
+        // Without a group there is no coordinator to commit to.
+        if offsets.is_empty() || self.groups[group.index()].standalone {
             return;
         }
-        let group = self.consumers[consumer.index()].group;
         let arrives_at = ctx.send(Action::Commit {
             group,
             offsets: offsets.clone(),

@@ -15,7 +15,7 @@ use super::assignor::Strategy;
 use super::{Action, Kafka};
 use crate::agenda::Ctx;
 use crate::ids::{ConsumerId, GroupId, TopicId, TopicPartition};
-use crate::scenario::{CommitMode, GroupSpec, OffsetReset};
+use crate::scenario::{CommitMode, Failures, GroupSpec, OffsetReset, Retry, StandaloneSpec};
 use crate::time::SimTime;
 use crate::trace::{CommittedOffset, EventKind};
 use std::collections::BTreeMap;
@@ -38,6 +38,9 @@ pub struct ConsumerGroup {
     pub backoff_ms: u64,
     /// Where records go that failed every retry; none: they are skipped.
     pub dead_letter_topic: Option<TopicId>,
+    /// A standalone consumer's group of one: no coordinator, no rebalance,
+    /// no commits.
+    pub standalone: bool,
     /// The members the coordinator knows, in the order they joined.
     pub members: Vec<ConsumerId>,
     pub generation: u32,
@@ -89,11 +92,33 @@ impl ConsumerGroup {
             retries: spec.retry.retries,
             backoff_ms: spec.retry.backoff_ms,
             dead_letter_topic,
+            standalone: false,
             members: Vec::new(),
             generation: 0,
             rebalance: None,
             committed: BTreeMap::new(),
             processed_next: BTreeMap::new(),
+        }
+    }
+}
+
+impl ConsumerGroup {
+    /// The stand-in group of a consumer without a `group.id`.
+    pub fn standalone(spec: &StandaloneSpec, topics: Vec<TopicId>) -> ConsumerGroup {
+        let as_group = GroupSpec {
+            name: spec.name.clone(),
+            topics: Vec::new(),
+            commit: CommitMode::AfterBatch,
+            auto_offset_reset: spec.auto_offset_reset,
+            assignment_strategy: Strategy::default(),
+            failures: Failures::default(),
+            retry: Retry::default(),
+            session_timeout_ms: u64::MAX,
+            members: Vec::new(),
+        };
+        ConsumerGroup {
+            standalone: true,
+            ..ConsumerGroup::new(&as_group, topics, None)
         }
     }
 }

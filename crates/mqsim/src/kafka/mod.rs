@@ -171,7 +171,7 @@ impl Kafka {
             .enumerate()
             .map(|(i, p)| Producer::new(ProducerId(i as u32), p, topic_id(&p.topic), file.seed))
             .collect();
-        let groups = spec
+        let mut groups: Vec<ConsumerGroup> = spec
             .groups
             .iter()
             .map(|g| {
@@ -180,10 +180,14 @@ impl Kafka {
                 ConsumerGroup::new(g, topics, dead_letter)
             })
             .collect();
+        for standalone in &spec.standalone_consumers {
+            let topics = standalone.topics.iter().map(|t| topic_id(t)).collect();
+            groups.push(ConsumerGroup::standalone(standalone, topics));
+        }
         let roster = scenario.consumers();
         let consumers = roster
             .iter()
-            .map(|c| Consumer::new(c.id, c.spec, c.group, file.seed))
+            .map(|c| Consumer::new(c.id, &c.spec, c.group, file.seed))
             .collect();
 
         let mut start = Vec::new();

@@ -53,6 +53,26 @@ impl Kafka {
         c.phase = Phase::Idle;
         c.last_commit_at = ctx.now;
         ctx.emit(EventKind::ConsumerStarted { consumer });
+        let group = &self.groups[c.group.index()];
+        if group.standalone {
+            // consumer.assign(): every partition of its topics, at once.
+            let partitions: Vec<TopicPartition> = group
+                .topics
+                .iter()
+                .flat_map(|&topic| {
+                    (0..self.topics[topic.index()].partitions.len() as u32)
+                        .map(move |partition| TopicPartition { topic, partition })
+                })
+                .collect();
+            c.assigned = partitions.clone();
+            ctx.emit(EventKind::PartitionsAssigned {
+                consumer,
+                generation: 0,
+                partitions,
+            });
+            self.schedule_poll(consumer, ctx.now, ctx);
+            return;
+        }
         self.send_join(consumer, Vec::new(), ctx);
     }
 
@@ -98,7 +118,9 @@ impl Kafka {
         c.join_pending = false;
         c.received_assignment = None;
         c.drop_partitions(|_| false);
-        ctx.send(Action::LeaveGroup { consumer });
+        if !self.groups[c.group.index()].standalone {
+            ctx.send(Action::LeaveGroup { consumer });
+        }
         ctx.emit(EventKind::ConsumerLeft { consumer });
     }
 

@@ -36,6 +36,8 @@ pub struct PartitionSummary {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GroupSummary {
     pub name: String,
+    /// A consumer without a `group.id`: it owns every partition and commits nothing.
+    pub standalone: bool,
     pub generation: u32,
     pub partitions: Vec<GroupPartitionSummary>,
     pub members: Vec<MemberSummary>,
@@ -136,6 +138,7 @@ impl Kafka {
                     .collect();
                 GroupSummary {
                     name: g.name.to_string(),
+                    standalone: g.standalone,
                     generation: g.generation,
                     partitions,
                     duplicates: members.iter().map(|m| m.duplicates).sum(),

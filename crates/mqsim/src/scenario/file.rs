@@ -67,6 +67,7 @@ impl Default for KafkaSpec {
             topics: Vec::new(),
             producers: Vec::new(),
             groups: Vec::new(),
+            standalone_consumers: Vec::new(),
             group_initial_rebalance_delay_ms: defaults::initial_rebalance_delay_ms(),
             retention_check_interval_ms: defaults::retention_check_interval_ms(),
         }
@@ -102,6 +103,10 @@ pub struct KafkaSpec {
     pub producers: Vec<ProducerSpec>,
     #[serde(default)]
     pub groups: Vec<GroupSpec>,
+    /// Consumers without a `group.id`: each reads every partition of its
+    /// topics on its own (`consumer.assign()`), and can commit nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub standalone_consumers: Vec<StandaloneSpec>,
     /// `group.initial.rebalance.delay.ms`: how long a group's coordinator
     /// waits for more members before the first rebalance of an empty group.
     #[serde(default = "defaults::initial_rebalance_delay_ms")]
@@ -261,6 +266,37 @@ pub enum OffsetReset {
     /// Only records produced from now on (Kafka's default).
     #[default]
     Latest,
+}
+
+/// A consumer outside any group.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StandaloneSpec {
+    pub name: String,
+    /// The topics it reads, every partition of each.
+    pub topics: Vec<String>,
+    /// Where it starts; with no group there is no committed offset, so a
+    /// restart starts here again.
+    #[serde(default)]
+    pub auto_offset_reset: OffsetReset,
+    #[serde(default = "defaults::poll_interval_ms")]
+    pub poll_interval_ms: u64,
+    #[serde(default = "defaults::max_poll_records")]
+    pub max_poll_records: u32,
+    #[serde(default = "defaults::processing_ms")]
+    pub processing_ms: u64,
+}
+
+impl StandaloneSpec {
+    /// Its poll-loop settings, as a member's.
+    pub fn member(&self) -> MemberSpec {
+        MemberSpec {
+            name: self.name.clone(),
+            poll_interval_ms: self.poll_interval_ms,
+            max_poll_records: self.max_poll_records,
+            processing_ms: self.processing_ms,
+        }
+    }
 }
 
 /// One member (consumer) of a group.

@@ -22,10 +22,11 @@ mod validate;
 
 pub use file::{
     CommitMode, Failures, GroupSpec, Intervention, KafkaSpec, MemberSpec, Network, OffsetReset,
-    ProducerSpec, Retry, ScenarioFile, TimelineEntry, TopicSpec,
+    ProducerSpec, Retry, ScenarioFile, StandaloneSpec, TimelineEntry, TopicSpec,
 };
 
 use crate::ids::{ConsumerId, GroupId};
+use std::borrow::Cow;
 
 use std::fmt;
 
@@ -61,18 +62,22 @@ impl Scenario {
 }
 
 /// One consumer of a run, as listed by [`Scenario::consumers`].
-#[derive(Clone, Copy, Debug)]
+///
+/// A standalone consumer (no `group.id`) is given a group of its own,
+/// numbered after the scenario's groups, so that the engine and the view
+/// treat every consumer alike; its group is marked standalone.
+#[derive(Clone, Debug)]
 pub struct Consumer<'a> {
     pub id: ConsumerId,
     pub group: GroupId,
-    pub spec: &'a MemberSpec,
+    pub spec: Cow<'a, MemberSpec>,
     /// Present when the run starts, rather than joining from the timeline.
     pub from_start: bool,
 }
 
-fn roster(file: &ScenarioFile) -> Vec<Consumer<'_>> {
+fn roster<'a>(file: &'a ScenarioFile) -> Vec<Consumer<'a>> {
     let mut consumers = Vec::new();
-    let mut push = |group: GroupId, spec, from_start| {
+    let mut push = |group: GroupId, spec: Cow<'a, MemberSpec>, from_start| {
         let id = ConsumerId(consumers.len() as u32);
         consumers.push(Consumer {
             id,
@@ -83,14 +88,22 @@ fn roster(file: &ScenarioFile) -> Vec<Consumer<'_>> {
     };
     for (g, group) in file.kafka.groups.iter().enumerate() {
         for member in &group.members {
-            push(GroupId(g as u32), member, true);
+            push(GroupId(g as u32), Cow::Borrowed(member), true);
         }
+    }
+    let groups = file.kafka.groups.len();
+    for (s, standalone) in file.kafka.standalone_consumers.iter().enumerate() {
+        push(
+            GroupId((groups + s) as u32),
+            Cow::Owned(standalone.member()),
+            true,
+        );
     }
     for entry in &file.timeline {
         if let Intervention::ConsumerJoin { group, member } = &entry.action
             && let Some(g) = file.kafka.groups.iter().position(|x| &x.name == group)
         {
-            push(GroupId(g as u32), member, false);
+            push(GroupId(g as u32), Cow::Borrowed(member), false);
         }
     }
     consumers

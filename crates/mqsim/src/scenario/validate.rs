@@ -78,6 +78,7 @@ pub(super) fn problems(file: &ScenarioFile) -> Vec<Problem> {
         0..=MAX_LATENCY_MS,
     );
     kafka(&mut p, file);
+    standalone(&mut p, file);
     timeline(&mut p, file);
     p.0
 }
@@ -385,6 +386,35 @@ fn member_spec(p: &mut Problems, at: &str, member: &MemberSpec) {
         member.processing_ms,
         0..=MAX_INTERVAL_MS,
     );
+}
+
+/// Standalone consumers: unique names, known topics, sane poll settings.
+fn standalone(p: &mut Problems, file: &ScenarioFile) {
+    let kafka = &file.kafka;
+    p.at_most(
+        "kafka.standalone_consumers",
+        kafka.standalone_consumers.len(),
+        MAX_MEMBERS,
+    );
+    p.unique(
+        "kafka.standalone_consumers",
+        kafka.standalone_consumers.iter().map(|c| c.name.as_str()),
+    );
+    for (i, consumer) in kafka.standalone_consumers.iter().enumerate() {
+        let at = format!("kafka.standalone_consumers[{i}]");
+        member_spec(p, &at, &consumer.member());
+        if consumer.topics.is_empty() {
+            p.add(
+                format!("{at}.topics"),
+                "a consumer must read at least one topic",
+            );
+        }
+        for (t, topic) in consumer.topics.iter().enumerate() {
+            if !kafka.topics.iter().any(|x| &x.name == topic) {
+                p.add(format!("{at}.topics[{t}]"), unknown_topic(topic));
+            }
+        }
+    }
 }
 
 fn unknown_topic(name: &str) -> String {
