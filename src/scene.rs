@@ -118,6 +118,8 @@ pub struct Strip {
     pub y: f64,
     pub cell_w: f64,
     pub log_end: u64,
+    /// The oldest offset retention kept (0 until retention deletes any).
+    pub log_start: u64,
     pub cells: Vec<Cell>,
     pub markers: Vec<CommitMarker>,
 }
@@ -343,6 +345,7 @@ impl Scene {
                     y: layout.row_y(tp),
                     cell_w: CELL_W,
                     log_end: part.log_end,
+                    log_start: part.log_start,
                     cells,
                     markers,
                 });
@@ -817,6 +820,23 @@ mod tests {
             given_up, dlt.log_end,
             "every given-up record reached the dead-letter topic"
         );
+    }
+
+    /// With retention, the strip says where the kept log starts, and no cell
+    /// shows a deleted offset.
+    #[test]
+    fn a_trimmed_log_shows_where_it_starts() {
+        let mut file = presets::default_scenario().file().clone();
+        file.kafka.retention_check_interval_ms = 1_000;
+        file.kafka.topics[0].retention_records = Some(5);
+        let mut p = Playback::new(file.validate().expect("valid"));
+        p.advance_to(30_000.0);
+        let scene = Scene::build(p.world(), p.clock_ms());
+        for strip in &scene.strips {
+            assert!(strip.log_start > 0, "trimmed: {}", strip.label);
+            assert!(strip.log_end - strip.log_start <= 5 + 3, "about five kept");
+            assert!(strip.cells.iter().all(|c| c.offset >= strip.log_start));
+        }
     }
 
     #[test]

@@ -94,6 +94,13 @@ fn strip(s: &Strip) -> Html {
             <text class="log-end-label" x={(s.x + CELLS as f64 * s.cell_w + 8.0).to_string()} y={(s.y + 12.0).to_string()}>
                 { format!("log end {}", s.log_end) }
             </text>
+            if s.log_start > 0 {
+                <text class="log-end-label" data-testid="log-start" x={(s.x + CELLS as f64 * s.cell_w + 8.0).to_string()}
+                      y={(s.y + 26.0).to_string()}>
+                    <title>{ "Retention deleted the older records" }</title>
+                    { format!("kept from {}", s.log_start) }
+                </text>
+            }
             { for s.markers.iter().map(|m| marker(s, m)) }
         </g>
     }
