@@ -260,7 +260,7 @@ proptest! {
         let flow = Flow { seed, partitions, rate_per_sec: rate, members, commit, processing_ms, strategy };
         let mut file = scenario(&flow).file().clone();
         for (at_ms, change, m) in changes {
-            let (group, member) = ("g".to_string(), format!("m{}", m % members));
+            let (group, member) = (Some("g".to_string()), format!("m{}", m % members));
             let action = match change {
                 Change::Crash => Intervention::ConsumerCrash { group, member },
                 Change::Restart => Intervention::ConsumerRestart { group, member },
@@ -304,7 +304,7 @@ fn a_crash_before_commit_makes_the_next_owner_read_again() {
     file.timeline.push(TimelineEntry {
         at_ms: 8_000,
         action: Intervention::ConsumerCrash {
-            group: "g".into(),
+            group: Some("g".into()),
             member: "m0".into(),
         },
     });
@@ -618,4 +618,62 @@ fn a_standalone_consumer_reads_every_partition_and_commits_nothing() {
             .all(|p| p.owner.is_some()),
         "the group still shares the topic"
     );
+}
+
+/// Without a group there is no committed offset: a standalone consumer that
+/// crashes and restarts starts over from `auto.offset.reset` (earliest here)
+/// and reads everything again, each re-read counted as a duplicate.
+#[test]
+fn a_restarted_standalone_consumer_starts_over() {
+    let flow = Flow {
+        seed: 8,
+        partitions: 2,
+        rate_per_sec: 10.0,
+        members: 1,
+        commit: CommitMode::AfterBatch,
+        processing_ms: 5,
+        strategy: AssignmentStrategy::Range,
+    };
+    let mut file = scenario(&flow).file().clone();
+    file.kafka.standalone_consumers.push(StandaloneSpec {
+        name: "auditor".into(),
+        topics: vec!["t".into()],
+        auto_offset_reset: OffsetReset::Earliest,
+        poll_interval_ms: 100,
+        max_poll_records: 50,
+        processing_ms: 1,
+    });
+    for (at_ms, action) in [
+        (
+            3_000,
+            Intervention::ConsumerCrash {
+                group: None,
+                member: "auditor".into(),
+            },
+        ),
+        (
+            4_000,
+            Intervention::ConsumerRestart {
+                group: None,
+                member: "auditor".into(),
+            },
+        ),
+    ] {
+        file.timeline.push(TimelineEntry { at_ms, action });
+    }
+    let scenario = file.validate().expect("valid");
+    let (sim, _) = Simulation::run_traced(&scenario, SimTime::from_millis(8_000));
+    let summary = sim.kafka_summary();
+    let auditor = summary
+        .groups
+        .iter()
+        .find(|g| g.standalone)
+        .expect("listed");
+    assert!(auditor.members[0].running, "restarted");
+    assert!(
+        auditor.duplicates >= 25,
+        "re-read what it read before the crash: {}",
+        auditor.duplicates
+    );
+    assert_eq!(summary.groups[0].duplicates, 0, "the group is unaffected");
 }

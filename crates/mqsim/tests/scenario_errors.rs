@@ -206,3 +206,17 @@ fn partitions_can_only_be_added() {
         ]
     );
 }
+
+#[test]
+fn an_intervention_without_a_group_names_a_standalone_consumer() {
+    let text = edited(|v| {
+        v["timeline"] =
+            serde_json::json!([{ "at_ms": 1000, "do": "consumer_crash", "member": "notifier-1" }]);
+    });
+    assert_eq!(
+        problems(&text),
+        [
+            "timeline[0].member: no standalone consumer named \"notifier-1\"; name its group to address a group member"
+        ]
+    );
+}

@@ -34,7 +34,7 @@ pub mod summary;
 
 use crate::agenda::Ctx;
 use crate::ids::{ConsumerId, GroupId, ProducerId, RecordId, TopicId, TopicPartition};
-use crate::scenario::{Intervention, MemberSpec, Scenario, find_consumer};
+use crate::scenario::{Intervention, Scenario, find_consumer};
 use crate::time::SimTime;
 use crate::trace::{CommittedOffset, EventKind, FetchedBatch};
 use consumer::{Consumer, FetchedRecord};
@@ -208,15 +208,19 @@ impl Kafka {
                     topic: topic_id(topic),
                     partitions: *partitions,
                 },
-                Intervention::ConsumerJoin {
-                    group,
-                    member: MemberSpec { name: member, .. },
+                Intervention::ConsumerJoin { group, member } => {
+                    // Validation guarantees the member exists.
+                    let Some(consumer) = find_consumer(&roster, file, Some(group), &member.name)
+                    else {
+                        continue;
+                    };
+                    Action::Start { consumer }
                 }
-                | Intervention::ConsumerLeave { group, member }
+                Intervention::ConsumerLeave { group, member }
                 | Intervention::ConsumerCrash { group, member }
                 | Intervention::ConsumerRestart { group, member } => {
-                    // Validation guarantees the member exists.
-                    let Some(consumer) = find_consumer(&roster, file, group, member) else {
+                    let Some(consumer) = find_consumer(&roster, file, group.as_deref(), member)
+                    else {
                         continue;
                     };
                     match entry.action {

@@ -50,12 +50,29 @@ pub enum Intervention {
     ConsumerJoin { group: String, member: MemberSpec },
     /// A consumer finishes its current batch, commits, and leaves its group
     /// (`consumer.close()`): the group rebalances at once.
-    ConsumerLeave { group: String, member: String },
+    ConsumerLeave {
+        /// The member's group; none for a standalone consumer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
+        member: String,
+    },
     /// A consumer dies on the spot, without committing. The coordinator only
     /// notices when `session_timeout_ms` passes without a heartbeat.
-    ConsumerCrash { group: String, member: String },
-    /// A consumer that crashed or left starts again and rejoins.
-    ConsumerRestart { group: String, member: String },
+    ConsumerCrash {
+        /// The member's group; none for a standalone consumer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
+        member: String,
+    },
+    /// A consumer that crashed or left starts again and rejoins (a
+    /// standalone consumer starts over from `auto_offset_reset`: it has no
+    /// committed offset).
+    ConsumerRestart {
+        /// The member's group; none for a standalone consumer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
+        member: String,
+    },
     /// The topic grows to `partitions` partitions (Kafka never removes
     /// any). Keyed records hash over the new count from then on, so keys
     /// move; groups reading the topic rebalance to take the new partitions.

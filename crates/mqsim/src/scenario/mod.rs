@@ -113,10 +113,21 @@ fn roster<'a>(file: &'a ScenarioFile) -> Vec<Consumer<'a>> {
 pub(crate) fn find_consumer(
     consumers: &[Consumer<'_>],
     file: &ScenarioFile,
-    group: &str,
+    group: Option<&str>,
     member: &str,
 ) -> Option<ConsumerId> {
-    let g = file.kafka.groups.iter().position(|x| x.name == group)?;
+    let g = match group {
+        Some(group) => file.kafka.groups.iter().position(|x| x.name == group)?,
+        // A standalone consumer's group of one comes after the scenario's groups.
+        None => {
+            let s = file
+                .kafka
+                .standalone_consumers
+                .iter()
+                .position(|c| c.name == member)?;
+            file.kafka.groups.len() + s
+        }
+    };
     consumers
         .iter()
         .find(|c| c.group.index() == g && c.spec.name == member)

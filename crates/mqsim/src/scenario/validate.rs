@@ -121,7 +121,23 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
             Intervention::ConsumerJoin { group, member } => (group, &member.name),
             Intervention::ConsumerLeave { group, member }
             | Intervention::ConsumerCrash { group, member }
-            | Intervention::ConsumerRestart { group, member } => (group, member),
+            | Intervention::ConsumerRestart { group, member } => match group {
+                Some(group) => (group, member),
+                None => {
+                    if !file
+                        .kafka
+                        .standalone_consumers
+                        .iter()
+                        .any(|c| &c.name == member)
+                    {
+                        p.add(
+                            format!("{at}.member"),
+                            format!("no standalone consumer named {member:?}; name its group to address a group member"),
+                        );
+                    }
+                    continue;
+                }
+            },
             Intervention::AddPartitions { topic, partitions } => {
                 add_partitions(p, &at, &mut grown, topic, *partitions, entry.at_ms);
                 continue;
