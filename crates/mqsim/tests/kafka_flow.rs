@@ -526,6 +526,21 @@ fn adding_partitions_moves_keys_and_rebalances_the_group() {
     );
 }
 
+/// The flow's scenario plus "auditor", a standalone consumer of topic `t`
+/// that reads from the earliest offset.
+fn with_auditor(flow: &Flow) -> ScenarioFile {
+    let mut file = scenario(flow).file().clone();
+    file.kafka.standalone_consumers.push(StandaloneSpec {
+        name: "auditor".into(),
+        topics: vec!["t".into()],
+        auto_offset_reset: OffsetReset::Earliest,
+        poll_interval_ms: 100,
+        max_poll_records: 50,
+        processing_ms: 1,
+    });
+    file
+}
+
 /// A consumer without a `group.id` is assigned every partition by
 /// `consumer.assign()`: it reads everything, alongside a group that shares
 /// the partitions, commits nothing, and does not pick up partitions added
@@ -541,15 +556,7 @@ fn a_standalone_consumer_reads_every_partition_and_commits_nothing() {
         processing_ms: 5,
         strategy: AssignmentStrategy::Range,
     };
-    let mut file = scenario(&flow).file().clone();
-    file.kafka.standalone_consumers.push(StandaloneSpec {
-        name: "auditor".into(),
-        topics: vec!["t".into()],
-        auto_offset_reset: OffsetReset::Earliest,
-        poll_interval_ms: 100,
-        max_poll_records: 50,
-        processing_ms: 1,
-    });
+    let mut file = with_auditor(&flow);
     file.timeline.push(TimelineEntry {
         at_ms: 5_000,
         action: Intervention::AddPartitions {
@@ -634,15 +641,7 @@ fn a_restarted_standalone_consumer_starts_over() {
         processing_ms: 5,
         strategy: AssignmentStrategy::Range,
     };
-    let mut file = scenario(&flow).file().clone();
-    file.kafka.standalone_consumers.push(StandaloneSpec {
-        name: "auditor".into(),
-        topics: vec!["t".into()],
-        auto_offset_reset: OffsetReset::Earliest,
-        poll_interval_ms: 100,
-        max_poll_records: 50,
-        processing_ms: 1,
-    });
+    let mut file = with_auditor(&flow);
     for (at_ms, action) in [
         (
             3_000,
