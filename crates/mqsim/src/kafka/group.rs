@@ -15,7 +15,9 @@ use super::assignor::Strategy;
 use super::{Action, Kafka};
 use crate::agenda::Ctx;
 use crate::ids::{ConsumerId, GroupId, TopicId, TopicPartition};
-use crate::scenario::{CommitMode, Failures, GroupSpec, OffsetReset, Retry, StandaloneSpec};
+use crate::scenario::{
+    CommitMode, Failures, GroupSpec, OffsetReset, Retry, StandaloneSpec, defaults,
+};
 use crate::time::SimTime;
 use crate::trace::{CommittedOffset, EventKind};
 use std::collections::BTreeMap;
@@ -113,7 +115,7 @@ impl ConsumerGroup {
             assignment_strategy: Strategy::default(),
             failures: Failures::default(),
             retry: Retry::default(),
-            session_timeout_ms: u64::MAX,
+            session_timeout_ms: defaults::session_timeout_ms(),
             members: Vec::new(),
         };
         ConsumerGroup {

@@ -88,14 +88,19 @@ impl Kafka {
         c.received_assignment = None;
         c.phase = Phase::Idle;
         c.drop_partitions(|_| false);
-        let expiry = ctx.now + self.groups[c.group.index()].session_timeout_ms;
-        ctx.at(
-            expiry,
-            Action::SessionTimeout {
-                consumer,
-                incarnation: c.incarnation,
-            },
-        );
+        // The coordinator notices only when the session runs out. A
+        // standalone consumer has no coordinator, so nobody is waiting.
+        let group = &self.groups[c.group.index()];
+        if !group.standalone {
+            let expiry = ctx.now + group.session_timeout_ms;
+            ctx.at(
+                expiry,
+                Action::SessionTimeout {
+                    consumer,
+                    incarnation: c.incarnation,
+                },
+            );
+        }
         ctx.emit(EventKind::ConsumerCrashed { consumer });
     }
 

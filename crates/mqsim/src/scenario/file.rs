@@ -333,7 +333,7 @@ pub struct MemberSpec {
     pub processing_ms: u64,
 }
 
-mod defaults {
+pub(crate) mod defaults {
     pub fn duration_ms() -> u64 {
         60_000
     }

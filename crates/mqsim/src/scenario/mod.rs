@@ -17,6 +17,7 @@
 
 mod file;
 pub mod limits;
+pub(crate) use file::defaults;
 pub mod presets;
 mod validate;
 
