@@ -134,6 +134,8 @@ pub struct World {
     pub groups: Vec<GroupView>,
     pub consumers: Vec<ConsumerView>,
     pub flights: Vec<Flight>,
+    /// The earliest time a flight lands; nothing lands before it.
+    next_landing: Option<SimTime>,
     /// Every key the scenario's producers use, in the order first listed;
     /// the view gives each its own colour.
     pub known_keys: Vec<String>,
@@ -212,6 +214,7 @@ impl World {
             groups,
             consumers,
             flights: Vec::new(),
+            next_landing: None,
             known_keys,
             unappended: BTreeMap::new(),
         }
@@ -234,10 +237,15 @@ impl World {
 
     /// Lands every flight that has arrived by `now`, in arrival order.
     pub fn land_until(&mut self, now: SimTime) {
+        // Called for every event: most of the time nothing is due yet.
+        if self.next_landing.is_none_or(|first| now < first) {
+            return;
+        }
         let (landed, flying): (Vec<Flight>, Vec<Flight>) = std::mem::take(&mut self.flights)
             .into_iter()
             .partition(|f| f.end <= now);
         self.flights = flying;
+        self.next_landing = self.flights.iter().map(|f| f.end).min();
         let mut landed = landed;
         landed.sort_by_key(|f| f.end);
         for flight in landed {
@@ -251,6 +259,15 @@ impl World {
                 }
             }
         }
+    }
+
+    /// Puts a message on the wire.
+    fn fly(&mut self, flight: Flight) {
+        self.next_landing = Some(
+            self.next_landing
+                .map_or(flight.end, |first| first.min(flight.end)),
+        );
+        self.flights.push(flight);
     }
 
     /// Applies one event: state changes now, messages start flying.
@@ -269,7 +286,7 @@ impl World {
                 let tp = *tp;
                 self.producers[producer.index()].sent += 1;
                 self.unappended.insert(*record, key.clone());
-                self.flights.push(Flight {
+                self.fly(Flight {
                     cargo: Cargo::Record(RecordView {
                         record: *record,
                         tp,
@@ -364,7 +381,7 @@ impl World {
             } => {
                 let c = &self.consumers[consumer.index()];
                 if let Some(&tp) = c.assigned.first() {
-                    self.flights.push(Flight {
+                    self.fly(Flight {
                         cargo: Cargo::FetchRequest,
                         from: Anchor::Consumer(*consumer),
                         to: Anchor::LogEnd(tp),
@@ -383,7 +400,7 @@ impl World {
                     let tp = batch.tp;
                     for offset in batch.from_offset..batch.to_offset {
                         let record = self.record_at(tp, offset);
-                        self.flights.push(Flight {
+                        self.fly(Flight {
                             cargo: Cargo::Record(record),
                             from: Anchor::Cell(tp, offset),
                             to: Anchor::Consumer(*consumer),
@@ -434,7 +451,7 @@ impl World {
                 let record = self.give_up(*consumer, *tp, *offset);
                 self.unappended
                     .insert(*dead_letter_record, record.key.clone());
-                self.flights.push(Flight {
+                self.fly(Flight {
                     cargo: Cargo::Record(RecordView {
                         record: *dead_letter_record,
                         tp: *dead_letter,
@@ -464,7 +481,7 @@ impl World {
                 let group = self.consumers[consumer.index()].group;
                 for o in offsets {
                     let tp = o.tp;
-                    self.flights.push(Flight {
+                    self.fly(Flight {
                         cargo: Cargo::Commit { offset: o.offset },
                         from: Anchor::Consumer(*consumer),
                         to: Anchor::Committed(group, tp),
