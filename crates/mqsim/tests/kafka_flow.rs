@@ -13,7 +13,8 @@ use mqsim::{EventKind, Scenario, SimTime, Simulation};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
-/// The knobs the tests turn; everything else is fixed.
+/// The knobs the tests turn; everything else is fixed. The defaults are
+/// what most tests use: they name only what they change.
 struct Flow {
     seed: u64,
     partitions: u32,
@@ -22,6 +23,26 @@ struct Flow {
     commit: CommitMode,
     processing_ms: u64,
     strategy: AssignmentStrategy,
+}
+
+impl Default for Flow {
+    fn default() -> Flow {
+        Flow {
+            seed: 1,
+            partitions: 2,
+            rate_per_sec: 10.0,
+            members: 1,
+            commit: CommitMode::AfterBatch,
+            processing_ms: 5,
+            strategy: AssignmentStrategy::Range,
+        }
+    }
+}
+
+/// Validates `file` and runs it for `until_ms`, keeping the trace.
+fn run_file(file: ScenarioFile, until_ms: u64) -> (Simulation, Vec<mqsim::Event>) {
+    let scenario = file.validate().expect("valid scenario");
+    Simulation::run_traced(&scenario, SimTime::from_millis(until_ms))
 }
 
 fn scenario(flow: &Flow) -> Scenario {
@@ -268,8 +289,7 @@ proptest! {
             };
             file.timeline.push(TimelineEntry { at_ms, action });
         }
-        let scenario = file.validate().expect("valid timeline");
-        let (sim, trace) = Simulation::run_traced(&scenario, SimTime::from_millis(20_000));
+        let (sim, trace) = run_file(file, 20_000);
         let crashes = check_trace(&trace, partitions)?;
 
         let summary = sim.kafka_summary();
@@ -293,12 +313,11 @@ proptest! {
 fn a_crash_before_commit_makes_the_next_owner_read_again() {
     let flow = Flow {
         seed: 5,
-        partitions: 2,
         rate_per_sec: 20.0,
         members: 2,
         commit: CommitMode::Auto { interval_ms: 5_000 },
         processing_ms: 10,
-        strategy: AssignmentStrategy::Range,
+        ..Flow::default()
     };
     let mut file = scenario(&flow).file().clone();
     file.timeline.push(TimelineEntry {
@@ -308,8 +327,7 @@ fn a_crash_before_commit_makes_the_next_owner_read_again() {
             member: "m0".into(),
         },
     });
-    let scenario = file.validate().expect("valid");
-    let (sim, trace) = Simulation::run_traced(&scenario, SimTime::from_millis(20_000));
+    let (sim, trace) = run_file(file, 20_000);
 
     let at = |pred: &dyn Fn(&EventKind) -> bool| {
         trace
@@ -349,11 +367,8 @@ fn eager_and_cooperative_rebalances_take_their_real_steps() {
         let flow = Flow {
             seed: 2,
             partitions: 4,
-            rate_per_sec: 10.0,
-            members: 1,
-            commit: CommitMode::AfterBatch,
-            processing_ms: 5,
             strategy,
+            ..Flow::default()
         };
         let mut file = scenario(&flow).file().clone();
         let member = file.kafka.groups[0].members[0].clone();
@@ -367,8 +382,7 @@ fn eager_and_cooperative_rebalances_take_their_real_steps() {
                 },
             },
         });
-        let scenario = file.validate().expect("valid");
-        Simulation::run_traced(&scenario, SimTime::from_millis(10_000)).1
+        run_file(file, 10_000).1
     };
     let revoked = |trace: &[mqsim::Event]| -> Vec<usize> {
         trace
@@ -412,11 +426,8 @@ fn a_fast_group_catches_up_to_zero_lag() {
     let scenario = scenario(&Flow {
         seed: 3,
         partitions: 3,
-        rate_per_sec: 10.0,
         members: 2,
-        commit: CommitMode::AfterBatch,
-        processing_ms: 5,
-        strategy: AssignmentStrategy::Range,
+        ..Flow::default()
     });
     let (sim, _) = Simulation::run_traced(&scenario, SimTime::from_millis(30_000));
     let produced: u64 = sim.kafka_summary().topics[0]
@@ -443,11 +454,8 @@ fn a_slow_group_builds_a_backlog() {
     let scenario = scenario(&Flow {
         seed: 3,
         partitions: 1,
-        rate_per_sec: 10.0,
-        members: 1,
-        commit: CommitMode::AfterBatch,
         processing_ms: 400,
-        strategy: AssignmentStrategy::Range,
+        ..Flow::default()
     });
     let (mut sim, mut trace) = Simulation::run_traced(&scenario, SimTime::from_millis(10_000));
     let early = sim.kafka_summary().groups[0].partitions[0].lag.unwrap_or(0);
@@ -465,12 +473,9 @@ fn a_slow_group_builds_a_backlog() {
 fn adding_partitions_moves_keys_and_rebalances_the_group() {
     let flow = Flow {
         seed: 4,
-        partitions: 2,
         rate_per_sec: 20.0,
         members: 2,
-        commit: CommitMode::AfterBatch,
-        processing_ms: 5,
-        strategy: AssignmentStrategy::Range,
+        ..Flow::default()
     };
     let mut file = scenario(&flow).file().clone();
     file.timeline.push(TimelineEntry {
@@ -480,8 +485,7 @@ fn adding_partitions_moves_keys_and_rebalances_the_group() {
             partitions: 5,
         },
     });
-    let scenario = file.validate().expect("valid");
-    let (sim, trace) = Simulation::run_traced(&scenario, SimTime::from_millis(10_000));
+    let (sim, trace) = run_file(file, 10_000);
 
     let mut before = BTreeMap::new();
     let mut after = BTreeMap::new();
@@ -550,11 +554,8 @@ fn a_standalone_consumer_reads_every_partition_and_commits_nothing() {
     let flow = Flow {
         seed: 8,
         partitions: 3,
-        rate_per_sec: 10.0,
         members: 2,
-        commit: CommitMode::AfterBatch,
-        processing_ms: 5,
-        strategy: AssignmentStrategy::Range,
+        ..Flow::default()
     };
     let mut file = with_auditor(&flow);
     file.timeline.push(TimelineEntry {
@@ -634,12 +635,7 @@ fn a_standalone_consumer_reads_every_partition_and_commits_nothing() {
 fn a_restarted_standalone_consumer_starts_over() {
     let flow = Flow {
         seed: 8,
-        partitions: 2,
-        rate_per_sec: 10.0,
-        members: 1,
-        commit: CommitMode::AfterBatch,
-        processing_ms: 5,
-        strategy: AssignmentStrategy::Range,
+        ..Flow::default()
     };
     let mut file = with_auditor(&flow);
     for (at_ms, action) in [
@@ -660,8 +656,7 @@ fn a_restarted_standalone_consumer_starts_over() {
     ] {
         file.timeline.push(TimelineEntry { at_ms, action });
     }
-    let scenario = file.validate().expect("valid");
-    let (sim, _) = Simulation::run_traced(&scenario, SimTime::from_millis(8_000));
+    let (sim, _) = run_file(file, 8_000);
     let summary = sim.kafka_summary();
     let auditor = summary
         .groups
