@@ -9,7 +9,7 @@
 use crate::world::{Anchor, Cargo, ConsumerStatus, Flight, World};
 use mqsim::ids::{ConsumerId, GroupId, ProducerId, TopicId, TopicPartition};
 use mqsim::kafka::partitioner::partition_for_key;
-use std::sync::Arc;
+use std::rc::Rc;
 
 /// Offsets visible in one partition strip; older ones scroll off the left.
 pub const CELLS: u64 = 14;
@@ -130,7 +130,7 @@ pub struct Cell {
     pub offset: u64,
     pub colour: &'static str,
     pub letter: String,
-    pub key: Option<Arc<str>>,
+    pub key: Option<Rc<str>>,
 }
 
 /// A group's committed offset on a partition, and its lag there.

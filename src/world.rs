@@ -11,7 +11,7 @@
 use mqsim::ids::{ConsumerId, GroupId, ProducerId, RecordId, TopicPartition};
 use mqsim::{Event, EventKind, Scenario, SimTime};
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Arc;
+use std::rc::Rc;
 
 /// How many of a partition's newest records the view remembers.
 pub const RECENT_RECORDS: usize = 256;
@@ -22,7 +22,7 @@ pub struct RecordView {
     pub record: RecordId,
     pub tp: TopicPartition,
     pub offset: u64,
-    pub key: Option<Arc<str>>,
+    pub key: Option<Rc<str>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -141,7 +141,7 @@ pub struct World {
     pub known_keys: Vec<String>,
     /// Keys of records sent but not yet appended, so that the log cell can
     /// show the key the producer chose.
-    unappended: BTreeMap<RecordId, Option<Arc<str>>>,
+    unappended: BTreeMap<RecordId, Option<Rc<str>>>,
 }
 
 impl World {

@@ -12,10 +12,10 @@
 //! lines, and a benchmark only counts.
 
 use crate::ids::{ConsumerId, GroupId, ProducerId, RecordId, TopicId, TopicPartition};
-use crate::kafka::log::{Headers, no_headers};
+use crate::kafka::log::{Headers, Value, no_headers};
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
+use std::rc::Rc;
 
 /// One thing that happened at one moment of virtual time.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -35,8 +35,8 @@ pub enum EventKind {
         producer: ProducerId,
         #[serde(flatten)]
         tp: TopicPartition,
-        key: Option<Arc<str>>,
-        value: Arc<str>,
+        key: Option<Rc<str>>,
+        value: Value,
         #[serde(default = "empty_headers", skip_serializing_if = "no_headers")]
         headers: Headers,
         chosen_by: PartitionChoice,
@@ -147,7 +147,7 @@ pub enum EventKind {
         tp: TopicPartition,
         offset: u64,
         attempt: u32,
-        error: Arc<str>,
+        error: Rc<str>,
         retry_at: Option<SimTime>,
     },
     /// A record that failed every retry was produced to the dead-letter
@@ -242,7 +242,7 @@ pub struct CommittedOffset {
 }
 
 fn empty_headers() -> Headers {
-    Arc::from([])
+    Rc::from([])
 }
 
 /// Where the simulation puts events as they happen.

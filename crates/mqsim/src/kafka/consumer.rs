@@ -21,7 +21,7 @@
 //! also happens inside poll, as in the Java client: see
 //! [`rebalance`](super::rebalance).
 
-use super::log::Headers;
+use super::log::{Headers, Value};
 use super::{Action, Kafka};
 use crate::agenda::Ctx;
 use crate::ids::{ConsumerId, GroupId, RecordId, TopicPartition};
@@ -30,12 +30,12 @@ use crate::scenario::{CommitMode, MemberSpec};
 use crate::time::SimTime;
 use crate::trace::{CommittedOffset, EventKind, FetchedBatch};
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Arc;
+use std::rc::Rc;
 
 /// A consumer's configuration and state.
 #[derive(Clone, Debug)]
 pub struct Consumer {
-    pub name: Arc<str>,
+    pub name: Rc<str>,
     pub group: GroupId,
     poll_interval_ms: u64,
     max_poll_records: u32,
@@ -49,7 +49,7 @@ pub struct Consumer {
     /// Counts scheduled polls; only the latest one runs.
     pub(super) poll_seq: u32,
     pub(super) phase: Phase,
-    /// The partitions this member owns.
+    /// The partitions this member owns, in order (see [`Consumer::owns`]).
     pub assigned: Vec<TopicPartition>,
     /// The generation its assignment comes from.
     pub generation: Option<u32>,
@@ -106,15 +106,15 @@ pub struct FetchedRecord {
     pub tp: TopicPartition,
     pub offset: u64,
     pub record: RecordId,
-    pub key: Option<Arc<str>>,
-    pub value: Arc<str>,
+    pub key: Option<Rc<str>>,
+    pub value: Value,
     pub headers: Headers,
 }
 
 impl Consumer {
     pub fn new(id: ConsumerId, spec: &MemberSpec, group: GroupId, seed: u64) -> Consumer {
         Consumer {
-            name: Arc::from(spec.name.as_str()),
+            name: Rc::from(spec.name.as_str()),
             group,
             poll_interval_ms: spec.poll_interval_ms,
             max_poll_records: spec.max_poll_records,
@@ -156,6 +156,17 @@ impl Consumer {
             }
         }
         offsets
+    }
+
+    /// Whether this member owns `tp`.
+    pub fn owns(&self, tp: &TopicPartition) -> bool {
+        self.assigned.binary_search(tp).is_ok()
+    }
+
+    /// Takes over `partitions` as the ones this member owns.
+    pub(super) fn set_assigned(&mut self, mut partitions: Vec<TopicPartition>) {
+        partitions.sort_unstable();
+        self.assigned = partitions;
     }
 
     /// When the next poll may start: one poll interval after the last one,
@@ -348,14 +359,20 @@ impl Kafka {
         if !c.running || c.incarnation != incarnation || c.phase != Phase::Fetching {
             return;
         }
+        // A partition revoked while the fetch was in flight is dropped. The
+        // broker sends its batches in partition order, so `kept` is sorted.
+        let mut kept = Vec::with_capacity(batches.len());
         for batch in batches {
-            // A partition revoked while the fetch was in flight is dropped.
-            if c.assigned.contains(&batch.tp) {
+            if c.owns(&batch.tp) {
                 c.positions.insert(batch.tp, batch.to_offset);
+                kept.push(batch.tp);
             }
         }
-        c.pending
-            .extend(records.into_iter().filter(|r| c.assigned.contains(&r.tp)));
+        c.pending.extend(
+            records
+                .into_iter()
+                .filter(|r| kept.binary_search(&r.tp).is_ok()),
+        );
         if c.pending.is_empty() {
             let next = c.next_poll_at(ctx.now);
             self.schedule_poll(consumer, next, ctx);
@@ -373,7 +390,11 @@ impl Kafka {
 
     /// A consumer finished an attempt at the oldest pending record: it
     /// succeeded, or it failed and is retried, dead-lettered or skipped (see
-    /// [`dead_letter`](super::dead_letter)).
+    /// [`dead_letter`](super::dead_letter)). Then it starts the next record
+    /// or, with the batch done, commits (after-batch mode) and polls again.
+    ///
+    /// With a processing time of zero the next record is done in the same
+    /// instant, so the whole batch is worked through here, in order.
     pub(super) fn on_processed(
         &mut self,
         consumer: ConsumerId,
@@ -384,48 +405,33 @@ impl Kafka {
         if !c.running || c.incarnation != incarnation {
             return;
         }
-        let Some(done) = c.pending.front().cloned() else {
-            return;
-        };
-        if let Some(error) = self.processing_error(consumer, &done) {
-            if self.retry_or_give_up(consumer, incarnation, &done, error, ctx) {
+        while let Some(done) = self.consumers[consumer.index()].pending.pop_front() {
+            if let Some(error) = self.processing_error(consumer, &done) {
+                if self.retry_or_give_up(consumer, incarnation, &done, error, ctx) {
+                    // Tried again later: it stays first in line.
+                    self.consumers[consumer.index()].pending.push_front(done);
+                    return;
+                }
+            } else {
+                self.record_processed(consumer, &done, ctx);
+            }
+            let c = &mut self.consumers[consumer.index()];
+            c.attempt = 0;
+            if c.pending.is_empty() {
+                break;
+            }
+            if c.processing_ms > 0 {
+                ctx.at(
+                    ctx.now + c.processing_ms,
+                    Action::Processed {
+                        consumer,
+                        incarnation,
+                    },
+                );
                 return;
             }
-        } else {
-            let c = &mut self.consumers[consumer.index()];
-            let group = &mut self.groups[c.group.index()];
-            let next = group.processed_next.entry(done.tp).or_insert(0);
-            let duplicate = done.offset < *next;
-            *next = (*next).max(done.offset + 1);
-            c.processed += 1;
-            c.duplicates += u64::from(duplicate);
-            ctx.emit(EventKind::RecordProcessed {
-                consumer,
-                record: done.record,
-                tp: done.tp,
-                offset: done.offset,
-                duplicate,
-            });
         }
-        self.finish_record(consumer, incarnation, ctx);
-    }
-
-    /// The oldest pending record is done with: start the next one, or, with
-    /// the batch done, commit (after-batch mode) and poll again.
-    fn finish_record(&mut self, consumer: ConsumerId, incarnation: u32, ctx: &mut Ctx<'_, Action>) {
         let c = &mut self.consumers[consumer.index()];
-        c.pending.pop_front();
-        c.attempt = 0;
-        if !c.pending.is_empty() {
-            ctx.at(
-                ctx.now + c.processing_ms,
-                Action::Processed {
-                    consumer,
-                    incarnation,
-                },
-            );
-            return;
-        }
         let next_poll = c.next_poll_at(ctx.now);
         if self.groups[c.group.index()].commit == CommitMode::AfterBatch {
             c.last_commit_at = ctx.now;
@@ -433,6 +439,30 @@ impl Kafka {
             self.send_commit(consumer, offsets, ctx);
         }
         self.schedule_poll(consumer, next_poll, ctx);
+    }
+
+    /// A record was processed successfully; it is a duplicate when the group
+    /// had processed its offset before (at-least-once delivery).
+    fn record_processed(
+        &mut self,
+        consumer: ConsumerId,
+        done: &FetchedRecord,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let c = &mut self.consumers[consumer.index()];
+        let group = &mut self.groups[c.group.index()];
+        let next = group.processed_next.entry(done.tp).or_insert(0);
+        let duplicate = done.offset < *next;
+        *next = (*next).max(done.offset + 1);
+        c.processed += 1;
+        c.duplicates += u64::from(duplicate);
+        ctx.emit(EventKind::RecordProcessed {
+            consumer,
+            record: done.record,
+            tp: done.tp,
+            offset: done.offset,
+            duplicate,
+        });
     }
 
     /// How long one processing attempt takes for `consumer`.

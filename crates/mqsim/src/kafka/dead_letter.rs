@@ -30,7 +30,7 @@ use super::{Action, Kafka};
 use crate::agenda::Ctx;
 use crate::ids::{ConsumerId, RecordId, TopicPartition};
 use crate::trace::EventKind;
-use std::sync::Arc;
+use std::rc::Rc;
 
 impl Kafka {
     /// Why processing `record` fails this time, if it does: a poison key
@@ -40,7 +40,7 @@ impl Kafka {
         &mut self,
         consumer: ConsumerId,
         record: &FetchedRecord,
-    ) -> Option<Arc<str>> {
+    ) -> Option<Rc<str>> {
         let c = &mut self.consumers[consumer.index()];
         let group = &self.groups[c.group.index()];
         if let Some(key) = record
@@ -48,12 +48,10 @@ impl Kafka {
             .as_deref()
             .filter(|k| group.poison_keys.iter().any(|p| p.as_ref() == *k))
         {
-            return Some(Arc::from(format!(
-                "poison record: cannot process key {key}"
-            )));
+            return Some(Rc::from(format!("poison record: cannot process key {key}")));
         }
         (group.failure_probability > 0.0 && c.rng.chance(group.failure_probability))
-            .then(|| Arc::from("transient failure"))
+            .then(|| Rc::from("transient failure"))
     }
 
     /// Handles a failed attempt. Returns true when the record will be tried
@@ -64,7 +62,7 @@ impl Kafka {
         consumer: ConsumerId,
         incarnation: u32,
         record: &FetchedRecord,
-        error: Arc<str>,
+        error: Rc<str>,
         ctx: &mut Ctx<'_, Action>,
     ) -> bool {
         let processing_ms = self.processing_ms(consumer);
@@ -115,8 +113,8 @@ impl Kafka {
                 let mut headers: Vec<Header> = record.headers.to_vec();
                 let mut header = |name: &str, value: String| {
                     headers.push(Header {
-                        name: Arc::from(name),
-                        value: Arc::from(value),
+                        name: Rc::from(name),
+                        value: Rc::from(value),
                     });
                 };
                 header("kafka_dlt-original-topic", original_topic.to_string());

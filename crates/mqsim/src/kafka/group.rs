@@ -21,19 +21,19 @@ use crate::scenario::{
 use crate::time::SimTime;
 use crate::trace::{CommittedOffset, EventKind};
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::rc::Rc;
 
 /// A consumer group as its coordinator sees it.
 #[derive(Clone, Debug)]
 pub struct ConsumerGroup {
-    pub name: Arc<str>,
+    pub name: Rc<str>,
     pub topics: Vec<TopicId>,
     pub commit: CommitMode,
     pub auto_offset_reset: OffsetReset,
     pub strategy: Strategy,
     pub session_timeout_ms: u64,
     /// Keys whose records always fail: poison messages.
-    pub poison_keys: Vec<Arc<str>>,
+    pub poison_keys: Vec<Rc<str>>,
     /// The chance that one processing attempt fails.
     pub failure_probability: f64,
     pub retries: u32,
@@ -78,7 +78,7 @@ impl ConsumerGroup {
         dead_letter_topic: Option<TopicId>,
     ) -> ConsumerGroup {
         ConsumerGroup {
-            name: Arc::from(spec.name.as_str()),
+            name: Rc::from(spec.name.as_str()),
             topics,
             commit: spec.commit,
             auto_offset_reset: spec.auto_offset_reset,
@@ -88,7 +88,7 @@ impl ConsumerGroup {
                 .failures
                 .poison_keys
                 .iter()
-                .map(|k| Arc::from(k.as_str()))
+                .map(|k| Rc::from(k.as_str()))
                 .collect(),
             failure_probability: spec.failures.probability,
             retries: spec.retry.retries,

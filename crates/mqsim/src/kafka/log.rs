@@ -8,19 +8,76 @@
 
 use crate::ids::RecordId;
 use crate::time::SimTime;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::VecDeque;
-use std::sync::Arc;
+use std::fmt;
+use std::rc::Rc;
+
+/// A record's value.
+///
+/// Scenario producers send values named after themselves and the record's
+/// number, like `checkout-42`. Such a value is kept as those two parts and
+/// spelled out only when shown: a run holds millions of records, and most
+/// values are never looked at. Either way a value reads, compares and
+/// serializes as its text.
+#[derive(Clone, Debug)]
+pub enum Value {
+    /// `<producer>-<n>`: record number `n` of a scenario producer.
+    Numbered { producer: Rc<str>, n: u64 },
+    /// Any other text.
+    Text(Rc<str>),
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Numbered { producer, n } => write!(f, "{producer}-{n}"),
+            Value::Text(text) => f.write_str(text),
+        }
+    }
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Text(a), Value::Text(b)) => a == b,
+            (Value::Numbered { producer: a, n: m }, Value::Numbered { producer: b, n }) => {
+                a == b && m == n
+            }
+            _ => self.to_string() == other.to_string(),
+        }
+    }
+}
+
+impl Eq for Value {}
+
+impl From<&str> for Value {
+    fn from(text: &str) -> Value {
+        Value::Text(Rc::from(text))
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error> {
+        Ok(Value::Text(Rc::deserialize(deserializer)?))
+    }
+}
 
 /// A record header: a name and a value, as Kafka records carry them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Header {
-    pub name: Arc<str>,
-    pub value: Arc<str>,
+    pub name: Rc<str>,
+    pub value: Rc<str>,
 }
 
 /// A record's headers, shared between the copies of one record.
-pub type Headers = Arc<[Header]>;
+pub type Headers = Rc<[Header]>;
 
 /// Serde's `skip_serializing_if` test for headers.
 pub fn no_headers(headers: &Headers) -> bool {
@@ -31,8 +88,8 @@ pub fn no_headers(headers: &Headers) -> bool {
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredRecord {
     pub id: RecordId,
-    pub key: Option<Arc<str>>,
-    pub value: Arc<str>,
+    pub key: Option<Rc<str>>,
+    pub value: Value,
     pub headers: Headers,
     /// When the leader appended it (`LogAppendTime`).
     pub timestamp: SimTime,
@@ -108,8 +165,8 @@ mod tests {
         StoredRecord {
             id: RecordId(id),
             key: None,
-            value: Arc::from("v"),
-            headers: Arc::from([]),
+            value: Value::from("v"),
+            headers: Rc::from([]),
             timestamp: SimTime::ZERO,
         }
     }

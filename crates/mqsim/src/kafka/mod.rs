@@ -39,15 +39,15 @@ use crate::time::SimTime;
 use crate::trace::{CommittedOffset, EventKind, FetchedBatch};
 use consumer::{Consumer, FetchedRecord};
 use group::ConsumerGroup;
-use log::{Headers, PartitionLog, StoredRecord};
+use log::{Headers, PartitionLog, StoredRecord, Value};
 use producer::Producer;
 use retention::Retention;
-use std::sync::Arc;
+use std::rc::Rc;
 
 /// A topic and the logs of its partitions.
 #[derive(Clone, Debug)]
 pub struct Topic {
-    pub name: Arc<str>,
+    pub name: Rc<str>,
     pub partitions: Vec<PartitionLog>,
     pub retention: Retention,
 }
@@ -64,8 +64,8 @@ pub(crate) enum Action {
     Append {
         record: RecordId,
         tp: TopicPartition,
-        key: Option<Arc<str>>,
-        value: Arc<str>,
+        key: Option<Rc<str>>,
+        value: Value,
         headers: Headers,
     },
     /// A consumer process starts (or restarts) and joins its group.
@@ -157,7 +157,7 @@ impl Kafka {
             .topics
             .iter()
             .map(|t| Topic {
-                name: Arc::from(t.name.as_str()),
+                name: Rc::from(t.name.as_str()),
                 partitions: vec![PartitionLog::default(); t.partitions as usize],
                 retention: Retention {
                     max_age_ms: t.retention_ms,

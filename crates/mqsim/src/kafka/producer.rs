@@ -10,7 +10,7 @@
 //! it does not divide a second evenly. Keys are drawn from the producer's own
 //! random stream.
 
-use super::log::{Header, Headers};
+use super::log::{Header, Headers, Value};
 use super::partitioner::Partitioner;
 use super::{Action, Kafka};
 use crate::agenda::Ctx;
@@ -19,15 +19,15 @@ use crate::rng::{SimRng, Stream};
 use crate::scenario::ProducerSpec;
 use crate::time::SimTime;
 use crate::trace::{EventKind, PartitionChoice};
-use std::sync::Arc;
+use std::rc::Rc;
 
 /// A producer's configuration and state.
 #[derive(Clone, Debug)]
 pub struct Producer {
-    pub name: Arc<str>,
+    pub name: Rc<str>,
     pub topic: TopicId,
     rate_per_sec: f64,
-    keys: Vec<Arc<str>>,
+    keys: Vec<Rc<str>>,
     unkeyed_ratio: f64,
     explicit_partition: Option<u32>,
     headers: Headers,
@@ -40,8 +40,8 @@ pub struct Producer {
 /// A record on its way from a producer to a partition leader.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OutgoingRecord {
-    pub key: Option<Arc<str>>,
-    pub value: Arc<str>,
+    pub key: Option<Rc<str>>,
+    pub value: Value,
     pub partition: u32,
     pub chosen_by: PartitionChoice,
 }
@@ -49,18 +49,18 @@ pub struct OutgoingRecord {
 impl Producer {
     pub fn new(id: ProducerId, spec: &ProducerSpec, topic: TopicId, seed: u64) -> Producer {
         Producer {
-            name: Arc::from(spec.name.as_str()),
+            name: Rc::from(spec.name.as_str()),
             topic,
             rate_per_sec: spec.rate_per_sec,
-            keys: spec.keys.iter().map(|k| Arc::from(k.as_str())).collect(),
+            keys: spec.keys.iter().map(|k| Rc::from(k.as_str())).collect(),
             unkeyed_ratio: spec.unkeyed_ratio,
             explicit_partition: spec.partition,
             headers: spec
                 .headers
                 .iter()
                 .map(|(name, value)| Header {
-                    name: Arc::from(name.as_str()),
-                    value: Arc::from(value.as_str()),
+                    name: Rc::from(name.as_str()),
+                    value: Rc::from(value.as_str()),
                 })
                 .collect(),
             partitioner: Partitioner::new(spec.keyless),
@@ -91,7 +91,10 @@ impl Producer {
         self.sent += 1;
         OutgoingRecord {
             key,
-            value: Arc::from(format!("{}-{}", self.name, self.sent)),
+            value: Value::Numbered {
+                producer: self.name.clone(),
+                n: self.sent,
+            },
             partition,
             chosen_by,
         }
@@ -169,7 +172,7 @@ mod tests {
         );
         let partitions: Vec<u32> = records.iter().map(|r| r.partition).collect();
         assert_eq!(partitions, [0, 1, 2, 0]);
-        assert_eq!(records[3].value.as_ref(), "p-4");
+        assert_eq!(records[3].value.to_string(), "p-4");
     }
 
     #[test]

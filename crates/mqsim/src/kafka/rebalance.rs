@@ -64,7 +64,7 @@ impl Kafka {
                         .map(move |partition| TopicPartition { topic, partition })
                 })
                 .collect();
-            c.assigned = partitions.clone();
+            c.set_assigned(partitions.clone());
             ctx.emit(EventKind::PartitionsAssigned {
                 consumer,
                 generation: 0,
@@ -364,7 +364,7 @@ impl Kafka {
             self.revoke(consumer, |tp| lost.contains(tp), ctx);
             self.consumers[consumer.index()].rejoin_requested = true;
         }
-        self.consumers[consumer.index()].assigned = partitions.clone();
+        self.consumers[consumer.index()].set_assigned(partitions.clone());
         ctx.emit(EventKind::PartitionsAssigned {
             consumer,
             generation,

@@ -114,7 +114,7 @@ impl Kafka {
                             owner: g
                                 .members
                                 .iter()
-                                .find(|m| self.consumers[m.index()].assigned.contains(&tp))
+                                .find(|m| self.consumers[m.index()].owns(&tp))
                                 .map(|m| self.consumers[m.index()].name.to_string()),
                             committed_offset,
                             log_end_offset,
