@@ -29,7 +29,7 @@ use crate::rng::{SimRng, Stream};
 use crate::scenario::{CommitMode, MemberSpec};
 use crate::time::SimTime;
 use crate::trace::{CommittedOffset, EventKind, FetchedBatch};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// A consumer's configuration and state.
@@ -49,14 +49,10 @@ pub struct Consumer {
     /// Counts scheduled polls; only the latest one runs.
     pub(super) poll_seq: u32,
     pub(super) phase: Phase,
-    /// The partitions this member owns, in order (see [`Consumer::owns`]).
-    pub assigned: Vec<TopicPartition>,
+    /// The partitions this member owns, in partition order.
+    owned: Vec<OwnedPartition>,
     /// The generation its assignment comes from.
     pub generation: Option<u32>,
-    /// The next offset to fetch per owned partition.
-    pub positions: BTreeMap<TopicPartition, u64>,
-    /// The offset this member last sent in a commit, per owned partition.
-    sent_commits: BTreeMap<TopicPartition, u64>,
     /// Fetched records not yet processed, oldest first.
     pub(super) pending: VecDeque<FetchedRecord>,
     /// A JoinGroup is on its way; the member waits for its assignment.
@@ -100,6 +96,27 @@ pub(super) enum Phase {
     Processing,
 }
 
+/// What a consumer holds for one partition it owns: the Java client's
+/// per-partition subscription state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OwnedPartition {
+    pub tp: TopicPartition,
+    /// The next offset to fetch, once a fetch has placed it.
+    pub position: Option<u64>,
+    /// The offset this member last sent in a commit.
+    sent_commit: Option<u64>,
+}
+
+impl OwnedPartition {
+    fn new(tp: TopicPartition) -> OwnedPartition {
+        OwnedPartition {
+            tp,
+            position: None,
+            sent_commit: None,
+        }
+    }
+}
+
 /// A record delivered to a consumer by a fetch.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FetchedRecord {
@@ -123,10 +140,8 @@ impl Consumer {
             incarnation: 0,
             poll_seq: 0,
             phase: Phase::Idle,
-            assigned: Vec::new(),
+            owned: Vec::new(),
             generation: None,
-            positions: BTreeMap::new(),
-            sent_commits: BTreeMap::new(),
             pending: VecDeque::new(),
             join_pending: false,
             received_assignment: None,
@@ -150,23 +165,43 @@ impl Consumer {
     /// only the moved ones stores the same committed offsets.)
     pub(super) fn positions_to_commit(&mut self) -> Vec<CommittedOffset> {
         let mut offsets = Vec::new();
-        for (&tp, &offset) in &self.positions {
-            if self.sent_commits.insert(tp, offset) != Some(offset) {
-                offsets.push(CommittedOffset { tp, offset });
+        for p in &mut self.owned {
+            if let Some(offset) = p.position
+                && p.sent_commit != Some(offset)
+            {
+                p.sent_commit = Some(offset);
+                offsets.push(CommittedOffset { tp: p.tp, offset });
             }
         }
         offsets
     }
 
-    /// Whether this member owns `tp`.
-    pub fn owns(&self, tp: &TopicPartition) -> bool {
-        self.assigned.binary_search(tp).is_ok()
+    /// The partitions this member owns, in partition order.
+    pub fn assigned(&self) -> impl Iterator<Item = TopicPartition> + '_ {
+        self.owned.iter().map(|p| p.tp)
     }
 
-    /// Takes over `partitions` as the ones this member owns.
-    pub(super) fn set_assigned(&mut self, mut partitions: Vec<TopicPartition>) {
-        partitions.sort_unstable();
-        self.assigned = partitions;
+    /// Whether this member owns `tp`.
+    pub fn owns(&self, tp: &TopicPartition) -> bool {
+        self.owned_index(tp).is_some()
+    }
+
+    fn owned_index(&self, tp: &TopicPartition) -> Option<usize> {
+        self.owned.binary_search_by_key(tp, |p| p.tp).ok()
+    }
+
+    /// Takes over `partitions` as the ones this member owns, keeping what it
+    /// knew about those it already owned.
+    pub(super) fn set_assigned(&mut self, partitions: &[TopicPartition]) {
+        let mut owned: Vec<OwnedPartition> = partitions
+            .iter()
+            .map(|tp| match self.owned_index(tp) {
+                Some(i) => self.owned[i],
+                None => OwnedPartition::new(*tp),
+            })
+            .collect();
+        owned.sort_unstable_by_key(|p| p.tp);
+        self.owned = owned;
     }
 
     /// When the next poll may start: one poll interval after the last one,
@@ -177,9 +212,7 @@ impl Consumer {
 
     /// Forgets everything about owned partitions (after a revoke or a stop).
     pub(super) fn drop_partitions(&mut self, keep: impl Fn(&TopicPartition) -> bool) {
-        self.assigned.retain(&keep);
-        self.positions.retain(|tp, _| keep(tp));
-        self.sent_commits.retain(|tp, _| keep(tp));
+        self.owned.retain(|p| keep(&p.tp));
         self.pending.retain(|r| keep(&r.tp));
     }
 }
@@ -232,7 +265,7 @@ impl Kafka {
         self.maybe_auto_commit(consumer, ctx);
 
         let c = &self.consumers[consumer.index()];
-        if c.assigned.is_empty() {
+        if c.owned.is_empty() {
             // Nothing to fetch: an idle member keeps polling, which is how it
             // notices the next rebalance.
             let next = c.next_poll_at(ctx.now);
@@ -241,15 +274,12 @@ impl Kafka {
         }
         let group = &self.groups[c.group.index()];
         let fetch_from = c
-            .assigned
+            .owned
             .iter()
-            .map(|tp| {
+            .map(|p| {
                 (
-                    *tp,
-                    c.positions
-                        .get(tp)
-                        .copied()
-                        .or_else(|| group.committed.get(tp).copied()),
+                    p.tp,
+                    p.position.or_else(|| group.committed.get(&p.tp).copied()),
                 )
             })
             .collect();
@@ -273,7 +303,7 @@ impl Kafka {
         let c = &mut self.consumers[consumer.index()];
         if let CommitMode::Auto { interval_ms } = self.groups[c.group.index()].commit
             && ctx.now.millis_since(c.last_commit_at) >= interval_ms
-            && !c.positions.is_empty()
+            && c.owned.iter().any(|p| p.position.is_some())
         {
             c.last_commit_at = ctx.now;
             let offsets = c.positions_to_commit();
@@ -363,8 +393,8 @@ impl Kafka {
         // broker sends its batches in partition order, so `kept` is sorted.
         let mut kept = Vec::with_capacity(batches.len());
         for batch in batches {
-            if c.owns(&batch.tp) {
-                c.positions.insert(batch.tp, batch.to_offset);
+            if let Some(i) = c.owned_index(&batch.tp) {
+                c.owned[i].position = Some(batch.to_offset);
                 kept.push(batch.tp);
             }
         }

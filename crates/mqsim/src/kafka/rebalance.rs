@@ -64,7 +64,7 @@ impl Kafka {
                         .map(move |partition| TopicPartition { topic, partition })
                 })
                 .collect();
-            c.set_assigned(partitions.clone());
+            c.set_assigned(&partitions);
             ctx.emit(EventKind::PartitionsAssigned {
                 consumer,
                 generation: 0,
@@ -132,7 +132,7 @@ impl Kafka {
     /// A member rejoins a rebalancing group (step 2).
     pub(super) fn rejoin(&mut self, consumer: ConsumerId, ctx: &mut Ctx<'_, Action>) {
         let c = &self.consumers[consumer.index()];
-        let owned = c.assigned.clone();
+        let owned = c.assigned().collect();
         let cooperative = self.groups[c.group.index()].strategy.is_cooperative();
         self.commit_before_revoking(consumer, ctx);
         if !cooperative {
@@ -161,8 +161,7 @@ impl Kafka {
         ctx: &mut Ctx<'_, Action>,
     ) {
         let c = &mut self.consumers[consumer.index()];
-        let partitions: Vec<TopicPartition> =
-            c.assigned.iter().copied().filter(|tp| which(tp)).collect();
+        let partitions: Vec<TopicPartition> = c.assigned().filter(|tp| which(tp)).collect();
         if partitions.is_empty() {
             return;
         }
@@ -351,12 +350,8 @@ impl Kafka {
         };
         c.join_pending = false;
         c.generation = Some(generation);
-        let lost: Vec<TopicPartition> = c
-            .assigned
-            .iter()
-            .copied()
-            .filter(|tp| !partitions.contains(tp))
-            .collect();
+        let lost: Vec<TopicPartition> =
+            c.assigned().filter(|tp| !partitions.contains(tp)).collect();
         if !lost.is_empty() {
             // Cooperative: give up what moves, then rejoin so that it can be
             // assigned to its new owner.
@@ -364,7 +359,7 @@ impl Kafka {
             self.revoke(consumer, |tp| lost.contains(tp), ctx);
             self.consumers[consumer.index()].rejoin_requested = true;
         }
-        self.consumers[consumer.index()].set_assigned(partitions.clone());
+        self.consumers[consumer.index()].set_assigned(&partitions);
         ctx.emit(EventKind::PartitionsAssigned {
             consumer,
             generation,
