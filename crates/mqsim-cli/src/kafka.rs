@@ -95,7 +95,7 @@ pub fn assign(
             generation: None,
         })
         .collect();
-    let result = assignor::assign(strategy, &topic_view, &member_view)?;
+    let result = assignor::assign(strategy, &topic_view, &member_view);
 
     let per_topic = |partitions: &[mqsim::ids::TopicPartition]| {
         let mut by_topic: Vec<(&str, Vec<u32>)> = Vec::new();

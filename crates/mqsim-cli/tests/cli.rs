@@ -151,14 +151,32 @@ fn kafka_partition_reads_keys_from_stdin_and_prints_json() {
     );
 }
 
-/// The `RoundRobinAssignor` javadoc example with differing subscriptions.
+/// The `RoundRobinAssignor` and `StickyAssignor` javadoc example with
+/// differing subscriptions, one strategy after the other.
 #[test]
 fn kafka_assign_prints_the_java_assignment() {
+    let expected = [
+        (
+            "roundrobin",
+            serde_json::json!({"C0": {"t0": [0]}, "C1": {"t1": [0]}, "C2": {"t1": [1], "t2": [0, 1, 2]}}),
+        ),
+        (
+            "sticky",
+            serde_json::json!({"C0": {"t0": [0]}, "C1": {"t1": [0, 1]}, "C2": {"t2": [0, 1, 2]}}),
+        ),
+    ];
+    for (strategy, assignment) in expected {
+        let printed = assign_javadoc_example(strategy);
+        assert_eq!(printed, assignment, "{strategy}");
+    }
+}
+
+fn assign_javadoc_example(strategy: &str) -> serde_json::Value {
     let args = [
         "kafka",
         "assign",
         "--strategy",
-        "roundrobin",
+        strategy,
         "--topic",
         "t0:1",
         "--topic",
@@ -175,12 +193,8 @@ fn kafka_assign_prints_the_java_assignment() {
         "json",
     ];
     let out = mqsim(&args, "");
-    assert!(out.status.success());
-    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(
-        printed,
-        serde_json::json!({"C0": {"t0": [0]}, "C1": {"t1": [0]}, "C2": {"t1": [1], "t2": [0, 1, 2]}})
-    );
+    assert!(out.status.success(), "{strategy}");
+    serde_json::from_slice(&out.stdout).expect("json")
 }
 
 #[test]

@@ -1,15 +1,16 @@
-//! The iteration order of a `java.util.HashMap<String, _>`.
+//! The iteration order of Java's `HashMap` and `HashSet`.
 //!
-//! The sticky assignors keep members in Java `HashMap`s and, in a few steps,
-//! hand out partitions in the order those maps iterate. To give the same
-//! assignment, this engine must visit members in that same order. A
-//! `HashMap` iterates its table bucket by bucket; a key's bucket is
-//! `(h ^ (h >>> 16)) & (capacity - 1)`, where `h` is `String.hashCode()`;
-//! keys in one bucket come in insertion order. The table starts with 16
-//! buckets and doubles whenever it would be more than three quarters full.
+//! The sticky assignors keep members and partitions in Java hash maps and,
+//! in a few steps, act in the order those maps iterate. To give the same
+//! assignment, this engine must visit them in that same order. A `HashMap`
+//! iterates its table bucket by bucket; a key's bucket is
+//! `(h ^ (h >>> 16)) & (capacity - 1)`, where `h` is the key's `hashCode()`;
+//! keys in one bucket come in insertion order (a resize splits buckets but
+//! keeps that order). The table starts with 16 buckets and doubles whenever
+//! it would be more than three quarters full; removing keys never shrinks it.
 //!
 //! Not reproduced: Java turns a bucket into a tree once it holds more than
-//! eight keys, which needs nine member ids with the same bucket.
+//! eight keys, which needs nine keys with the same bucket.
 
 /// `String.hashCode()`: `s[0]·31^(n-1) + … + s[n-1]` over UTF-16 code units,
 /// in wrapping 32-bit arithmetic.
@@ -19,20 +20,82 @@ pub(super) fn string_hash_code(s: &str) -> i32 {
     })
 }
 
+/// `TopicPartition.hashCode()`: `31 · (31 + partition) + topic.hashCode()`.
+pub(super) fn topic_partition_hash_code(topic: &str, partition: u32) -> i32 {
+    31i32
+        .wrapping_mul(31i32.wrapping_add(partition as i32))
+        .wrapping_add(string_hash_code(topic))
+}
+
+/// The capacity a table starting at 16 buckets grows to for `len` keys.
+fn capacity_for(len: usize, mut capacity: usize) -> usize {
+    while len > capacity / 4 * 3 {
+        capacity *= 2;
+    }
+    capacity
+}
+
+/// The bucket of a key with hash code `hash` in a table of `capacity`.
+fn bucket(hash: i32, capacity: usize) -> usize {
+    let h = hash as u32;
+    ((h ^ (h >> 16)) as usize) & (capacity - 1)
+}
+
 /// The order a `HashMap` filled by inserting `keys` in order iterates them,
 /// as indices into `keys`.
 pub(super) fn hash_map_order(keys: &[&str]) -> Vec<usize> {
-    let mut capacity: usize = 16;
-    while keys.len() > capacity / 4 * 3 {
-        capacity *= 2;
-    }
-    let bucket = |key: &str| {
-        let h = string_hash_code(key) as u32;
-        ((h ^ (h >> 16)) as usize) & (capacity - 1)
-    };
+    let capacity = capacity_for(keys.len(), 16);
     let mut order: Vec<usize> = (0..keys.len()).collect();
-    order.sort_by_key(|&i| (bucket(keys[i]), i));
+    order.sort_by_key(|&i| (bucket(string_hash_code(keys[i]), capacity), i));
     order
+}
+
+/// A `java.util.HashSet` reduced to what the assignors ask of it: insert,
+/// remove, and which element its iterator returns first.
+#[derive(Clone, Debug)]
+pub(super) struct JavaHashSet<T> {
+    capacity: usize,
+    inserted: u64,
+    /// Elements with their hash code and when they were inserted.
+    entries: Vec<(T, i32, u64)>,
+}
+
+impl<T> Default for JavaHashSet<T> {
+    fn default() -> JavaHashSet<T> {
+        JavaHashSet {
+            capacity: 16,
+            inserted: 0,
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<T: PartialEq + Copy> JavaHashSet<T> {
+    /// Adds `item`, whose `hashCode()` is `hash`, unless it is already there.
+    pub(super) fn insert(&mut self, item: T, hash: i32) {
+        if self.entries.iter().any(|(e, _, _)| *e == item) {
+            return;
+        }
+        self.entries.push((item, hash, self.inserted));
+        self.inserted += 1;
+        self.capacity = capacity_for(self.entries.len(), self.capacity);
+    }
+
+    pub(super) fn remove(&mut self, item: &T) {
+        self.entries.retain(|(e, _, _)| e != item);
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// `iterator().next()`.
+    pub(super) fn first(&self) -> Option<T> {
+        self.entries
+            .iter()
+            .min_by_key(|(_, hash, inserted)| (bucket(*hash, self.capacity), *inserted))
+            .map(|(item, _, _)| *item)
+    }
 }
 
 #[cfg(test)]
@@ -54,6 +117,35 @@ mod tests {
     #[test]
     fn iterates_by_bucket_not_insertion() {
         assert_eq!(hash_map_order(&["C2", "C1", "C0"]), [2, 1, 0]);
+    }
+
+    /// `new TopicPartition("t", 3).hashCode()` is 31 · 34 + 116 = 1170.
+    #[test]
+    fn topic_partition_hash_code_matches_java() {
+        assert_eq!(topic_partition_hash_code("t", 3), 1170);
+        assert_eq!(topic_partition_hash_code("orders", 0), 961 - 1_008_770_331);
+    }
+
+    /// Hash codes 17 and 1 share bucket 1 of 16 and come in insertion order;
+    /// 16 is in bucket 0 and comes first. Once a 13th element doubles the
+    /// table, 17 moves to bucket 17, after 1, and removing elements does not
+    /// shrink the table back.
+    #[test]
+    fn hash_set_first_follows_buckets_then_insertion() {
+        let mut set = JavaHashSet::default();
+        set.insert('a', 17);
+        set.insert('b', 1);
+        assert_eq!(set.first(), Some('a'));
+        set.insert('c', 16);
+        assert_eq!(set.first(), Some('c'));
+        set.remove(&'c');
+        for (i, item) in ('d'..='n').enumerate() {
+            set.insert(item, 100 + i as i32);
+        }
+        for item in 'd'..='n' {
+            set.remove(&item);
+        }
+        assert_eq!(set.first(), Some('b'), "bucket 1 before bucket 17 of 32");
     }
 
     #[test]

@@ -17,6 +17,10 @@
 //! | `sticky` | `StickyAssignor` | balanced, and keeps what members already own |
 //! | `cooperative-sticky` | `CooperativeStickyAssignor` | sticky, but a moving partition is first revoked, then assigned in a second rebalance |
 //!
+//! The sticky pair follows the client since Kafka 3.5, whose
+//! `AbstractStickyAssignor` was rewritten for rack awareness (KIP-881); racks
+//! are not modelled, and without them that code is what runs.
+//!
 //! Java orders topics by name, so the assignors here do too: a
 //! [`TopicPartition`]'s `TopicId` is only an index into [`Topic`] names.
 
@@ -126,11 +130,7 @@ pub struct Assignment {
 }
 
 /// Computes the assignment of `topics` to `members` with `strategy`.
-pub fn assign(
-    strategy: Strategy,
-    topics: &[Topic<'_>],
-    members: &[Member<'_>],
-) -> Result<Assignment, Unsupported> {
+pub fn assign(strategy: Strategy, topics: &[Topic<'_>], members: &[Member<'_>]) -> Assignment {
     let names = |tp: &TopicPartition| topics[tp.topic.index()].name;
     let mut assignment = match strategy {
         Strategy::Range => Assignment {
@@ -142,7 +142,7 @@ pub fn assign(
             withheld: Vec::new(),
         },
         Strategy::Sticky | Strategy::CooperativeSticky => {
-            sticky::assign(topics, members, strategy.is_cooperative())?
+            sticky::assign(topics, members, strategy.is_cooperative())
         }
     };
     for list in &mut assignment.partitions {
@@ -151,7 +151,7 @@ pub fn assign(
     assignment
         .withheld
         .sort_by(|a, b| by_name(names(a), a, names(b), b));
-    Ok(assignment)
+    assignment
 }
 
 /// Java's `TopicPartition` order in the assignors: topic name, then partition.
@@ -184,19 +184,6 @@ fn sorted_by_id(members: &[Member<'_>]) -> Vec<usize> {
     order.sort_by(|&a, &b| members[a].id.cmp(members[b].id));
     order
 }
-
-/// An assignment the Java assignor computes with a code path this engine
-/// does not reproduce yet. Refused rather than approximated.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Unsupported(pub String);
-
-impl fmt::Display for Unsupported {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Unsupported {}
 
 #[cfg(test)]
 mod tests;

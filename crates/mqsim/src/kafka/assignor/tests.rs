@@ -97,7 +97,7 @@ impl Case {
                 generation: m.generation,
             })
             .collect();
-        let result = assign(strategy, &topics, &members).expect("supported");
+        let result = assign(strategy, &topics, &members);
         let name =
             |tp: &TopicPartition| format!("{}p{}", self.topics[tp.topic.index()].0, tp.partition);
         let per_member = self
@@ -191,10 +191,10 @@ fn sticky_matches_its_javadoc_example_for_a_new_group() {
 }
 
 /// After C1 of the previous example leaves, C0 and C2 keep all they owned and
-/// share C1's partitions, which `constrainedAssign` deals in member-id order
-/// from the sorted unassigned set (t0p1, t2p0, t3p1). The javadoc's own
-/// second example predates `constrainedAssign` (Kafka 2.8) and moves other
-/// partitions; this follows the code.
+/// share C1's partitions, which `ConstrainedAssignmentBuilder` deals round
+/// robin in member-id order from the sorted unassigned set (t0p1, t2p0,
+/// t3p1). The javadoc's own second example predates the constrained
+/// algorithm (Kafka 2.8) and moves other partitions; this follows the code.
 #[test]
 fn sticky_keeps_owned_partitions_when_a_member_leaves() {
     let all = ["t0", "t1", "t2", "t3"];
@@ -210,28 +210,39 @@ fn sticky_keeps_owned_partitions_when_a_member_leaves() {
     );
 }
 
-/// With more members than partitions minQuota is 0, and the partitions go to
-/// members in `java.util.HashMap` order: "p" (hash 112, bucket 0) before "o"
-/// (hash 111, bucket 15), though "o" sorts first. Range, by contrast, uses
-/// member-id order.
+/// Which members may keep `maxQuota` partitions is decided in
+/// `java.util.HashMap` order. Four partitions for three members: only one
+/// member may keep two. "p" (hash 112, bucket 0) comes before "o" (hash
+/// 111, bucket 15), though "o" sorts first, so "p" keeps both of its
+/// partitions, "o" is cut to one, and "q" gets the partition "o" gave up.
 #[test]
-fn sticky_hands_out_extra_partitions_in_java_hash_map_order() {
-    let case = Case::new(&[("t", 1)])
-        .member("o", &["t"])
-        .member("p", &["t"]);
+fn sticky_grants_max_quota_in_java_hash_map_order() {
+    let case = Case::new(&[("t", 4)])
+        .owning("o", &["t"], &[("t", 0), ("t", 1)], 1)
+        .owning("p", &["t"], &[("t", 2), ("t", 3)], 1)
+        .member("q", &["t"]);
     assert_eq!(
         case.assigned(Strategy::Sticky),
-        expect(&[("o", &[]), ("p", &["tp0"])])
-    );
-    assert_eq!(
-        case.assigned(Strategy::Range),
-        expect(&[("o", &["tp0"]), ("p", &[])])
+        expect(&[("o", &["tp0"]), ("p", &["tp2", "tp3"]), ("q", &["tp1"])])
     );
 }
 
-/// Owned partitions from an older generation do not count
-/// (`allSubscriptionsEqual`): B's claim from generation 1 loses to A's from
-/// generation 2.
+/// More members than partitions: minQuota is 0, and the one partition goes
+/// to the first member at minQuota in member-id order.
+#[test]
+fn sticky_gives_scarce_partitions_in_member_id_order() {
+    let case = Case::new(&[("t", 1)])
+        .member("p", &["t"])
+        .member("o", &["t"]);
+    assert_eq!(
+        case.assigned(Strategy::Sticky),
+        expect(&[("p", &[]), ("o", &["tp0"])])
+    );
+}
+
+/// Two members claim the same partition (`allSubscriptionsEqual`): the
+/// newer generation wins, so B's claim on t0 from generation 1 loses to A's
+/// from generation 2, while B keeps t1, which nobody else claims.
 #[test]
 fn sticky_ignores_ownership_from_an_older_generation() {
     let case = Case::new(&[("t", 2)])
@@ -265,35 +276,74 @@ fn cooperative_sticky_withholds_partitions_that_change_owner() {
     assert_eq!(withheld, ["t0p2", "t0p3"]);
 }
 
+/// `StickyAssignor` javadoc, differing subscriptions: t0, t1, t2 with 1, 2
+/// and 3 partitions; C0 reads t0, C1 t0 and t1, C2 all three. "C0: [t0p0],
+/// C1: [t1p0, t1p1], C2: [t2p0, t2p1, t2p2]" (roundrobin gives C2 four).
+/// This is `GeneralAssignmentBuilder`'s case.
 #[test]
-fn sticky_refuses_differing_subscriptions_instead_of_guessing() {
-    let topics = [
-        Topic {
-            name: "a",
-            partitions: 1,
-        },
-        Topic {
-            name: "b",
-            partitions: 1,
-        },
-    ];
-    let (only_a, both) = ([TopicId(0)], [TopicId(0), TopicId(1)]);
-    let members = [
-        Member {
-            id: "x",
-            topics: &only_a,
-            owned: &[],
-            generation: None,
-        },
-        Member {
-            id: "y",
-            topics: &both,
-            owned: &[],
-            generation: None,
-        },
-    ];
-    let err = assign(Strategy::Sticky, &topics, &members).expect_err("general case");
-    assert!(err.0.contains("generalAssign"), "{err}");
+fn sticky_matches_its_javadoc_example_with_differing_subscriptions() {
+    let case = Case::new(&[("t0", 1), ("t1", 2), ("t2", 3)])
+        .member("C0", &["t0"])
+        .member("C1", &["t0", "t1"])
+        .member("C2", &["t0", "t1", "t2"]);
+    let expected = expect(&[
+        ("C0", &["t0p0"]),
+        ("C1", &["t1p0", "t1p1"]),
+        ("C2", &["t2p0", "t2p1", "t2p2"]),
+    ]);
+    assert_eq!(case.assigned(Strategy::Sticky), expected);
+    assert_eq!(case.assigned(Strategy::CooperativeSticky), expected);
+}
+
+/// The same javadoc, after C0 leaves: "C1: [t0p0, t1p0, t1p1], C2: [t2p0,
+/// t2p1, t2p2]": C1 takes t0p0 and nothing else moves, where roundrobin
+/// would reshuffle.
+#[test]
+fn sticky_general_case_keeps_owned_partitions_when_a_member_leaves() {
+    let case = Case::new(&[("t0", 1), ("t1", 2), ("t2", 3)])
+        .owning("C1", &["t0", "t1"], &[("t1", 0), ("t1", 1)], 1)
+        .owning(
+            "C2",
+            &["t0", "t1", "t2"],
+            &[("t2", 0), ("t2", 1), ("t2", 2)],
+            1,
+        );
+    assert_eq!(
+        case.assigned(Strategy::Sticky),
+        expect(&[
+            ("C1", &["t0p0", "t1p0", "t1p1"]),
+            ("C2", &["t2p0", "t2p1", "t2p2"])
+        ])
+    );
+}
+
+/// General case, cooperative: A owns all of t0 and t1; B joins reading only
+/// t1. B gets half of t1, but those partitions are withheld until A has
+/// revoked them (`CooperativeStickyAssignor.computePartitionsTransferringOwnership`).
+#[test]
+fn cooperative_sticky_withholds_moves_in_the_general_case() {
+    let case = Case::new(&[("t0", 2), ("t1", 4)])
+        .owning(
+            "A",
+            &["t0", "t1"],
+            &[
+                ("t0", 0),
+                ("t0", 1),
+                ("t1", 0),
+                ("t1", 1),
+                ("t1", 2),
+                ("t1", 3),
+            ],
+            3,
+        )
+        .member("B", &["t1"]);
+    let (eager, _) = case.run(Strategy::Sticky);
+    let (assigned, withheld) = case.run(Strategy::CooperativeSticky);
+    let moved: Vec<String> = eager[1].1.clone();
+    assert_eq!(moved.len(), 3, "{eager:?}");
+    assert!(assigned[1].1.is_empty());
+    assert_eq!(withheld, moved);
+    assert_eq!(assigned[0], eager[0]);
 }
 
 #[test]
@@ -344,7 +394,7 @@ mod properties {
             let members: Vec<Member> = (0..member_count)
                 .map(|m| Member { id: &ids[m], topics: &subscribed, owned: &owned[m], generation: Some(1) })
                 .collect();
-            let result = assign(strategy, &topics, &members).expect("equal subscriptions are supported");
+            let result = assign(strategy, &topics, &members);
             let mut seen: Vec<TopicPartition> = result.partitions.iter().flatten().chain(&result.withheld).copied().collect();
             seen.sort();
             let mut expected = all.clone();
@@ -361,6 +411,71 @@ mod properties {
                 for (had, got) in owned.iter().zip(&result.partitions) {
                     let kept = had.iter().filter(|tp| got.contains(tp)).count();
                     prop_assert!(kept >= had.len().min(min_quota), "kept {} of {:?}", kept, had);
+                }
+            }
+        }
+
+        /// With differing subscriptions (`GeneralAssignmentBuilder`) every
+        /// partition goes to exactly one member that subscribes to its
+        /// topic, and, for a new group, no partition could move to a reader
+        /// with two fewer partitions than its owner: the balance Java's
+        /// `isBalanced` asks for.
+        #[test]
+        fn sticky_general_case_assigns_to_readers_and_balances(
+            cooperative in proptest::bool::ANY,
+            sizes in proptest::collection::vec(1u32..8, 1..5),
+            subscriptions in proptest::collection::vec(1u8..16, 1..8),
+            previous_owner in proptest::collection::vec(0usize..10, 0..30),
+        ) {
+            let names = ["a", "b", "c", "d"];
+            let topics: Vec<Topic> = sizes.iter().enumerate().map(|(i, &p)| Topic { name: names[i], partitions: p }).collect();
+            let topic_count = sizes.len();
+            // Each member subscribes to the topics its bit mask selects (at least one).
+            let subscribed: Vec<Vec<TopicId>> = subscriptions
+                .iter()
+                .map(|&mask| {
+                    let picked: Vec<TopicId> = (0..topic_count as u32).filter(|t| mask & (1 << t) != 0).map(TopicId).collect();
+                    if picked.is_empty() { vec![TopicId(0)] } else { picked }
+                })
+                .collect();
+            let member_count = subscribed.len();
+            let fresh = previous_owner.is_empty();
+            let mut owned = vec![Vec::new(); member_count];
+            let everything: Vec<TopicPartition> = (0..topic_count as u32)
+                .flat_map(|t| (0..sizes[t as usize]).map(move |partition| TopicPartition { topic: TopicId(t), partition }))
+                .collect();
+            for (tp, &owner) in everything.iter().zip(&previous_owner) {
+                if owner < member_count && subscribed[owner].contains(&tp.topic) {
+                    owned[owner].push(*tp);
+                }
+            }
+            let ids: Vec<String> = (0..member_count).map(|m| format!("m{m}")).collect();
+            let members: Vec<Member> = (0..member_count)
+                .map(|m| Member { id: &ids[m], topics: &subscribed[m], owned: &owned[m], generation: Some(1) })
+                .collect();
+            let strategy = if cooperative { Strategy::CooperativeSticky } else { Strategy::Sticky };
+            let result = assign(strategy, &topics, &members);
+
+            let mut expected: Vec<TopicPartition> = everything
+                .iter()
+                .copied()
+                .filter(|tp| subscribed.iter().any(|s| s.contains(&tp.topic)))
+                .collect();
+            expected.sort();
+            let mut seen: Vec<TopicPartition> = result.partitions.iter().flatten().chain(&result.withheld).copied().collect();
+            seen.sort();
+            prop_assert_eq!(seen, expected);
+            for (m, partitions) in result.partitions.iter().enumerate() {
+                prop_assert!(partitions.iter().all(|tp| subscribed[m].contains(&tp.topic)));
+            }
+            if fresh {
+                let load: Vec<usize> = result.partitions.iter().map(Vec::len).collect();
+                for (owner, partitions) in result.partitions.iter().enumerate() {
+                    for tp in partitions {
+                        for reader in (0..member_count).filter(|&r| subscribed[r].contains(&tp.topic)) {
+                            prop_assert!(load[reader] + 1 >= load[owner], "{:?} could move from {} to {}: {:?}", tp, owner, reader, load);
+                        }
+                    }
                 }
             }
         }
