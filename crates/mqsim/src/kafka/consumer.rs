@@ -51,6 +51,9 @@ pub struct Consumer {
     pub(super) phase: Phase,
     /// The partitions this member owns, in partition order.
     owned: Vec<OwnedPartition>,
+    /// The owned partitions whose position moved since the last commit, so
+    /// that a commit need not look at every partition a member owns.
+    moved: Vec<TopicPartition>,
     /// The generation its assignment comes from.
     pub generation: Option<u32>,
     /// Fetched records not yet processed, oldest first.
@@ -105,6 +108,9 @@ pub struct OwnedPartition {
     pub position: Option<u64>,
     /// The offset this member last sent in a commit.
     sent_commit: Option<u64>,
+    /// The position moved since the last commit (it is listed in
+    /// [`Consumer::moved`]).
+    moved: bool,
 }
 
 impl OwnedPartition {
@@ -113,6 +119,7 @@ impl OwnedPartition {
             tp,
             position: None,
             sent_commit: None,
+            moved: false,
         }
     }
 }
@@ -141,6 +148,7 @@ impl Consumer {
             poll_seq: 0,
             phase: Phase::Idle,
             owned: Vec::new(),
+            moved: Vec::new(),
             generation: None,
             pending: VecDeque::new(),
             join_pending: false,
@@ -164,16 +172,34 @@ impl Consumer {
     /// sent them. (Java's `commitSync()` sends every owned position; sending
     /// only the moved ones stores the same committed offsets.)
     pub(super) fn positions_to_commit(&mut self) -> Vec<CommittedOffset> {
+        let mut moved = std::mem::take(&mut self.moved);
+        moved.sort_unstable();
+        moved.dedup();
         let mut offsets = Vec::new();
-        for p in &mut self.owned {
+        for tp in moved {
+            let Some(i) = self.owned_index(&tp) else {
+                continue;
+            };
+            let p = &mut self.owned[i];
+            p.moved = false;
             if let Some(offset) = p.position
                 && p.sent_commit != Some(offset)
             {
                 p.sent_commit = Some(offset);
-                offsets.push(CommittedOffset { tp: p.tp, offset });
+                offsets.push(CommittedOffset { tp, offset });
             }
         }
         offsets
+    }
+
+    /// Moves the position on `tp`, which this member owns as `owned[i]`.
+    fn advance(&mut self, i: usize, position: u64) {
+        let p = &mut self.owned[i];
+        p.position = Some(position);
+        if !p.moved {
+            p.moved = true;
+            self.moved.push(p.tp);
+        }
     }
 
     /// The partitions this member owns, in partition order.
@@ -202,6 +228,7 @@ impl Consumer {
             .collect();
         owned.sort_unstable_by_key(|p| p.tp);
         self.owned = owned;
+        self.moved.retain(|tp| partitions.contains(tp));
     }
 
     /// When the next poll may start: one poll interval after the last one,
@@ -213,6 +240,7 @@ impl Consumer {
     /// Forgets everything about owned partitions (after a revoke or a stop).
     pub(super) fn drop_partitions(&mut self, keep: impl Fn(&TopicPartition) -> bool) {
         self.owned.retain(|p| keep(&p.tp));
+        self.moved.retain(|tp| keep(tp));
         self.pending.retain(|r| keep(&r.tp));
     }
 }
@@ -394,7 +422,7 @@ impl Kafka {
         let mut kept = Vec::with_capacity(batches.len());
         for batch in batches {
             if let Some(i) = c.owned_index(&batch.tp) {
-                c.owned[i].position = Some(batch.to_offset);
+                c.advance(i, batch.to_offset);
                 kept.push(batch.tp);
             }
         }
