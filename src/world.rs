@@ -300,7 +300,9 @@ impl World {
                     lands_in: None,
                 });
             }
-            EventKind::RecordAppended { record, tp, offset } => {
+            EventKind::RecordAppended {
+                record, tp, offset, ..
+            } => {
                 let tp = *tp;
                 let key = self.unappended.remove(record).flatten();
                 let view = RecordView {
@@ -495,6 +497,22 @@ impl World {
                 let tp = *tp;
                 self.groups[group.index()].committed.insert(tp, *offset);
             }
+            // The view draws each partition as its leader's log; brokers,
+            // replication and failover are not drawn yet.
+            EventKind::RecordAcknowledged { .. }
+            | EventKind::ProduceFailed { .. }
+            | EventKind::BrokerStarted { .. }
+            | EventKind::BrokerKilled { .. }
+            | EventKind::ZookeeperHeartbeat { .. }
+            | EventKind::BrokerRegistered { .. }
+            | EventKind::ZookeeperSessionExpired { .. }
+            | EventKind::ControllerElected { .. }
+            | EventKind::LeaderElected { .. }
+            | EventKind::IsrChanged { .. }
+            | EventKind::ReplicaFetchSent { .. }
+            | EventKind::ReplicaFetchServed { .. }
+            | EventKind::HighWatermarkAdvanced { .. }
+            | EventKind::ReplicaTruncated { .. } => {}
         }
     }
 

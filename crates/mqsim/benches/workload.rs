@@ -5,8 +5,8 @@
 
 use mqsim::kafka::assignor::Strategy;
 use mqsim::scenario::{
-    CommitMode, GroupSpec, KafkaSpec, MemberSpec, Network, OffsetReset, ProducerSpec, ScenarioFile,
-    TopicSpec,
+    Acks, ClusterSpec, CommitMode, GroupSpec, KafkaSpec, MemberSpec, Network, OffsetReset,
+    ProducerSpec, ScenarioFile, TopicSpec,
 };
 use mqsim::trace::CountingSink;
 use mqsim::{Scenario, SimTime, Simulation};
@@ -30,6 +30,8 @@ pub fn scenario(partitions: u32, simulated_ms: u64) -> Scenario {
                 partitions,
                 retention_ms: None,
                 retention_records: None,
+                replication_factor: 1,
+                min_insync_replicas: 1,
             }],
             producers: (0..PRODUCERS)
                 .map(|p| ProducerSpec {
@@ -41,6 +43,8 @@ pub fn scenario(partitions: u32, simulated_ms: u64) -> Scenario {
                     partition: None,
                     keyless: Default::default(),
                     headers: Default::default(),
+                    acks: Acks::All,
+                    retry_backoff_ms: 100,
                 })
                 .collect(),
             groups: vec![GroupSpec {
@@ -64,6 +68,7 @@ pub fn scenario(partitions: u32, simulated_ms: u64) -> Scenario {
             standalone_consumers: Vec::new(),
             group_initial_rebalance_delay_ms: 0,
             retention_check_interval_ms: 300_000,
+            cluster: ClusterSpec::default(),
         },
         timeline: Vec::new(),
     }

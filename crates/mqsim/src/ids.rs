@@ -52,6 +52,11 @@ id_type!(
     ConsumerId
 );
 
+id_type!(
+    /// A Kafka broker, by its `broker.id`: brokers are numbered from 0.
+    BrokerId
+);
+
 /// One record produced during a run, numbered in production order. It follows
 /// the record through every hop, so the view can animate one token per record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

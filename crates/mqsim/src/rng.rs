@@ -22,6 +22,8 @@ pub enum Stream {
     /// The consumer with this [`ConsumerId`](crate::ids::ConsumerId): whether
     /// processing a record fails.
     Consumer(u32),
+    /// The topic with this index: where its replicas are placed.
+    Topic(u32),
 }
 
 impl Stream {
@@ -30,6 +32,7 @@ impl Stream {
         match self {
             Stream::Producer(index) => (1u128 << 64) | u128::from(index),
             Stream::Consumer(index) => (2u128 << 64) | u128::from(index),
+            Stream::Topic(index) => (3u128 << 64) | u128::from(index),
         }
     }
 }

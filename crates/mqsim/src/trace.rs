@@ -11,7 +11,7 @@
 //! caller decides what to keep: the browser keeps a window, the CLI streams
 //! lines, and a benchmark only counts.
 
-use crate::ids::{ConsumerId, GroupId, ProducerId, RecordId, TopicId, TopicPartition};
+use crate::ids::{BrokerId, ConsumerId, GroupId, ProducerId, RecordId, TopicId, TopicPartition};
 use crate::kafka::log::{Headers, Value, no_headers};
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
@@ -42,12 +42,34 @@ pub enum EventKind {
         chosen_by: PartitionChoice,
         arrives_at: SimTime,
     },
-    /// The partition leader appended the record to its log at `offset`.
+    /// The partition leader, `broker`, appended the record to its log at
+    /// `offset`; its high watermark is now `high_watermark`.
     RecordAppended {
         record: RecordId,
         #[serde(flatten)]
         tp: TopicPartition,
         offset: u64,
+        broker: BrokerId,
+        high_watermark: u64,
+    },
+    /// The leader confirmed the record to its producer (`acks=1` or `all`).
+    RecordAcknowledged {
+        record: RecordId,
+        producer: ProducerId,
+        #[serde(flatten)]
+        tp: TopicPartition,
+        offset: u64,
+        arrives_at: SimTime,
+    },
+    /// A write was refused or failed; the sender tries again at `retry_at`.
+    /// `producer` is none for a consumer's dead-letter write.
+    ProduceFailed {
+        record: RecordId,
+        producer: Option<ProducerId>,
+        #[serde(flatten)]
+        tp: TopicPartition,
+        error: ProduceError,
+        retry_at: SimTime,
     },
     /// Retention deleted the oldest records of a partition: the log now
     /// starts at `log_start_offset`.
@@ -185,6 +207,121 @@ pub enum EventKind {
         tp: TopicPartition,
         offset: u64,
     },
+
+    // The cluster: brokers, replication, ZooKeeper and the controller.
+    /// A broker process started (or restarted) and registers with ZooKeeper.
+    BrokerStarted { broker: BrokerId },
+    /// A broker process died on the spot.
+    BrokerKilled { broker: BrokerId },
+    /// A broker's heartbeat to ZooKeeper.
+    ZookeeperHeartbeat {
+        broker: BrokerId,
+        arrives_at: SimTime,
+    },
+    /// ZooKeeper registered a broker: it is alive as far as the cluster knows.
+    BrokerRegistered { broker: BrokerId },
+    /// ZooKeeper heard nothing from a broker for the session timeout and
+    /// deleted its registration: the controller now treats it as dead.
+    ZookeeperSessionExpired { broker: BrokerId },
+    /// A broker won the race to create `/controller` in ZooKeeper.
+    ControllerElected { broker: BrokerId, epoch: u32 },
+    /// The controller chose a partition's leader (none: the partition is
+    /// offline) and told the brokers, who hear it at `arrives_at`. `unclean`:
+    /// the new leader was not in sync, so records are lost.
+    LeaderElected {
+        #[serde(flatten)]
+        tp: TopicPartition,
+        previous: Option<BrokerId>,
+        leader: Option<BrokerId>,
+        leader_epoch: u32,
+        isr: Vec<BrokerId>,
+        unclean: bool,
+        arrives_at: SimTime,
+    },
+    /// A partition's ISR changed.
+    IsrChanged {
+        #[serde(flatten)]
+        tp: TopicPartition,
+        isr: Vec<BrokerId>,
+        reason: IsrChange,
+        broker: BrokerId,
+    },
+    /// A follower asked its leader for new records.
+    ReplicaFetchSent {
+        follower: BrokerId,
+        leader: BrokerId,
+        arrives_at: SimTime,
+    },
+    /// A leader answered a follower's fetch with these records.
+    ReplicaFetchServed {
+        follower: BrokerId,
+        leader: BrokerId,
+        batches: Vec<ReplicaBatch>,
+        arrives_at: SimTime,
+    },
+    /// A leader's high watermark moved: records below it are committed and
+    /// readable by consumers.
+    HighWatermarkAdvanced {
+        #[serde(flatten)]
+        tp: TopicPartition,
+        broker: BrokerId,
+        high_watermark: u64,
+    },
+    /// A replica cut its log back to where it agrees with its leader.
+    ReplicaTruncated {
+        #[serde(flatten)]
+        tp: TopicPartition,
+        broker: BrokerId,
+        #[serde(flatten)]
+        truncation: Truncation,
+    },
+}
+
+/// Why a write to a partition leader did not succeed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ProduceError {
+    /// `acks=all`, and fewer replicas than `min.insync.replicas` are in sync.
+    NotEnoughReplicas,
+    /// The broker is not (or no longer) the partition's leader.
+    NotLeaderOrFollower,
+    /// The partition has no leader: no in-sync replica is alive.
+    LeaderNotAvailable,
+    /// The broker is down: the connection failed.
+    NetworkException,
+}
+
+/// Why the ISR changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IsrChange {
+    /// A follower had not caught up for `replica.lag.time.max.ms`.
+    FellBehind,
+    /// A follower caught up with the high watermark.
+    CaughtUp,
+    /// The controller removed brokers whose ZooKeeper session ended.
+    BrokerFailed,
+}
+
+/// Why a replica's log was cut back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Truncation {
+    /// The replica's log end before.
+    pub from_offset: u64,
+    /// Its log end after: where its log and the leader's part ways.
+    pub to_offset: u64,
+    /// Records removed that the leader's log does not hold either: gone.
+    pub lost: Vec<RecordId>,
+}
+
+/// One partition in a follower's fetch response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplicaBatch {
+    #[serde(flatten)]
+    pub tp: TopicPartition,
+    pub from_offset: u64,
+    pub to_offset: u64,
+    pub high_watermark: u64,
 }
 
 /// Why a producer's record went to the partition it did.

@@ -68,6 +68,8 @@ fn scenario(flow: &Flow) -> Scenario {
                 partitions,
                 retention_ms: None,
                 retention_records: None,
+                replication_factor: 1,
+                min_insync_replicas: 1,
             }],
             producers: vec![ProducerSpec {
                 name: "p".into(),
@@ -78,6 +80,8 @@ fn scenario(flow: &Flow) -> Scenario {
                 partition: None,
                 keyless: Default::default(),
                 headers: Default::default(),
+                acks: Default::default(),
+                retry_backoff_ms: 100,
             }],
             groups: vec![GroupSpec {
                 name: "g".into(),
@@ -100,6 +104,7 @@ fn scenario(flow: &Flow) -> Scenario {
             standalone_consumers: Vec::new(),
             group_initial_rebalance_delay_ms: 0,
             retention_check_interval_ms: 300_000,
+            cluster: Default::default(),
         },
         timeline: Vec::new(),
     }
@@ -152,7 +157,9 @@ fn check_trace(trace: &[mqsim::Event], partitions: u32) -> Result<u32, TestCaseE
                     prop_assert_eq!(first, tp.partition, "one key, one partition");
                 }
             }
-            EventKind::RecordAppended { record, tp, offset } => {
+            EventKind::RecordAppended {
+                record, tp, offset, ..
+            } => {
                 let p = tp.partition as usize;
                 prop_assert_eq!(*offset, log_end[p], "offsets are dense");
                 log_end[p] += 1;

@@ -365,9 +365,16 @@ impl Kafka {
                 // Full: this partition waits for the next poll.
                 continue;
             }
+            if !self.partition_readable(tp) {
+                // No live leader: nothing comes back for this partition.
+                continue;
+            }
             let from = self.fetch_start(consumer, tp, requested, ctx);
-            let log = &self.topics[tp.topic.index()].partitions[tp.partition as usize];
+            let partition = self.partition(tp);
+            let log = partition.log();
             let range = log.read_range(from, budget);
+            // Consumers only see what every in-sync replica has.
+            let range = range.start..range.end.min(partition.high_watermark().max(range.start));
             budget -= range.end - range.start;
             records.extend(range.clone().filter_map(|offset| {
                 log.get(offset).map(|r| FetchedRecord {

@@ -23,12 +23,14 @@
 //! Without a dead-letter topic the record is skipped after its retries:
 //! logged, committed past, never processed.
 
+use super::cluster::writes::ProduceRequest;
 use super::consumer::FetchedRecord;
 use super::log::Header;
 use super::partitioner::partition_for_key;
 use super::{Action, Kafka};
 use crate::agenda::Ctx;
 use crate::ids::{ConsumerId, RecordId, TopicPartition};
+use crate::scenario::{Acks, defaults};
 use crate::trace::EventKind;
 use std::rc::Rc;
 
@@ -126,13 +128,20 @@ impl Kafka {
                 header("kafka_dlt-exception-message", error.to_string());
                 let dead_letter_record = RecordId(self.next_record_id);
                 self.next_record_id += 1;
-                let arrives_at = ctx.send(Action::Append {
+                // The consumer's own producer: `acks=all`, retried until it
+                // gets through.
+                let request = ProduceRequest {
                     record: dead_letter_record,
                     tp: dead_letter,
                     key: record.key.clone(),
                     value: record.value.clone(),
                     headers: headers.into(),
-                });
+                    producer: None,
+                    acks: Acks::All,
+                    retry_backoff_ms: defaults::retry_backoff_ms(),
+                    attempt: 0,
+                };
+                let arrives_at = self.send_produce(request, ctx).unwrap_or(ctx.now);
                 ctx.emit(EventKind::RecordDeadLettered {
                     consumer,
                     record: record.record,

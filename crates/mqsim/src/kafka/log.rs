@@ -93,6 +93,8 @@ pub struct StoredRecord {
     pub headers: Headers,
     /// When the leader appended it (`LogAppendTime`).
     pub timestamp: SimTime,
+    /// The leader epoch of the leader that appended it.
+    pub leader_epoch: u32,
 }
 
 /// The log of one partition.
@@ -101,13 +103,57 @@ pub struct PartitionLog {
     /// The offset of `records[0]`: the log start offset.
     start: u64,
     records: VecDeque<StoredRecord>,
+    /// The leader epoch cache: each epoch seen, with the offset of its first
+    /// record, oldest first. Replicas compare it to find where their logs
+    /// part ways after a leader change.
+    epochs: Vec<(u32, u64)>,
 }
 
 impl PartitionLog {
     /// Appends a record and returns its offset.
     pub fn append(&mut self, record: StoredRecord) -> u64 {
+        let offset = self.log_end_offset();
+        if self
+            .epochs
+            .last()
+            .is_none_or(|&(e, _)| e < record.leader_epoch)
+        {
+            self.epochs.push((record.leader_epoch, offset));
+        }
         self.records.push_back(record);
-        self.log_end_offset() - 1
+        offset
+    }
+
+    /// The epoch of the last record, if the log ever held one.
+    pub fn last_epoch(&self) -> Option<u32> {
+        self.epochs.last().map(|&(e, _)| e)
+    }
+
+    /// `OffsetsForLeaderEpoch`: the largest epoch at or below `epoch` this
+    /// log knows, and the offset where that epoch ends (the start of the
+    /// next epoch, or the log end for the latest). `None` when every epoch
+    /// here is newer than `epoch`.
+    pub fn end_of_epoch(&self, epoch: u32) -> Option<(u32, u64)> {
+        let i = self.epochs.iter().rposition(|&(e, _)| e <= epoch)?;
+        let end = self
+            .epochs
+            .get(i + 1)
+            .map_or(self.log_end_offset(), |&(_, start)| start);
+        Some((self.epochs[i].0, end))
+    }
+
+    /// Removes every record at `offset` and above; returns them, oldest first.
+    pub fn truncate_to(&mut self, offset: u64) -> Vec<StoredRecord> {
+        let keep = offset
+            .saturating_sub(self.start)
+            .min(self.records.len() as u64) as usize;
+        self.epochs.retain(|&(_, start)| start < offset);
+        self.records.drain(keep..).collect()
+    }
+
+    /// Records in `range`, for copying to a follower.
+    pub fn records_in(&self, range: std::ops::Range<u64>) -> impl Iterator<Item = &StoredRecord> {
+        range.filter_map(|offset| self.get(offset))
     }
 
     /// The offset the next appended record will get.
@@ -168,6 +214,7 @@ mod tests {
             value: Value::from("v"),
             headers: Rc::from([]),
             timestamp: SimTime::ZERO,
+            leader_epoch: 0,
         }
     }
 
@@ -204,6 +251,25 @@ mod tests {
         assert_eq!(log.log_start_offset(), 5);
         assert_eq!(log.read_range(0, 10), 5..6, "reads start at the log start");
         assert_eq!(log.append(record(9)), 6);
+    }
+
+    /// Two epochs: 0 wrote offsets 0..3, 2 wrote 3..5. Asking about epoch 1
+    /// (never seen here) answers with epoch 0, which ends at 3.
+    #[test]
+    fn the_epoch_cache_says_where_each_epoch_ends() {
+        let mut log = PartitionLog::default();
+        for (id, epoch) in [(0, 0), (1, 0), (2, 0), (3, 2), (4, 2)] {
+            let mut r = record(id);
+            r.leader_epoch = epoch;
+            log.append(r);
+        }
+        assert_eq!(log.last_epoch(), Some(2));
+        assert_eq!(log.end_of_epoch(0), Some((0, 3)));
+        assert_eq!(log.end_of_epoch(1), Some((0, 3)));
+        assert_eq!(log.end_of_epoch(2), Some((2, 5)));
+        let removed = log.truncate_to(3);
+        assert_eq!(removed.iter().map(|r| r.id.0).collect::<Vec<_>>(), [3, 4]);
+        assert_eq!((log.log_end_offset(), log.last_epoch()), (3, Some(0)));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! far they got.
 //!
 //! # Layout
+//! - [`cluster`]: brokers, replicas, the ISR, acks, ZooKeeper and the controller.
 //! - [`partitioner`]: which partition a record goes to (murmur2, round robin).
 //! - [`log`]: a partition's log of records and offsets.
 //! - [`producer`]: sending records at a rate.
@@ -22,6 +23,7 @@
 //! and schedules further actions through its context, and does nothing else.
 
 pub mod assignor;
+pub mod cluster;
 pub mod consumer;
 pub mod dead_letter;
 pub mod group;
@@ -33,23 +35,31 @@ pub mod retention;
 pub mod summary;
 
 use crate::agenda::Ctx;
-use crate::ids::{ConsumerId, GroupId, ProducerId, RecordId, TopicId, TopicPartition};
+use crate::ids::{BrokerId, ConsumerId, GroupId, ProducerId, TopicId, TopicPartition};
+use crate::rng::{SimRng, Stream};
 use crate::scenario::{Intervention, Scenario, find_consumer};
 use crate::time::SimTime;
-use crate::trace::{CommittedOffset, EventKind, FetchedBatch};
+use crate::trace::{CommittedOffset, FetchedBatch, ProduceError};
+use cluster::Cluster;
+use cluster::partition::Partition;
+use cluster::placement::assign_replicas;
+use cluster::replication::{FetchPosition, FetchResult};
+use cluster::writes::ProduceRequest;
 use consumer::{Consumer, FetchedRecord};
 use group::ConsumerGroup;
-use log::{Headers, PartitionLog, StoredRecord, Value};
+use log::PartitionLog;
 use producer::Producer;
 use retention::Retention;
 use std::rc::Rc;
 
-/// A topic and the logs of its partitions.
+/// A topic and its replicated partitions.
 #[derive(Clone, Debug)]
 pub struct Topic {
     pub name: Rc<str>,
-    pub partitions: Vec<PartitionLog>,
+    pub partitions: Vec<Partition>,
     pub retention: Retention,
+    pub replication_factor: u32,
+    pub min_insync_replicas: u32,
 }
 
 /// Something that will happen on the Kafka side at a scheduled time.
@@ -60,14 +70,21 @@ pub struct Topic {
 pub(crate) enum Action {
     /// A producer's next record is due.
     Produce { producer: ProducerId },
-    /// A produce request reaches the partition leader.
-    Append {
-        record: RecordId,
-        tp: TopicPartition,
-        key: Option<Rc<str>>,
-        value: Value,
-        headers: Headers,
+    /// A produce request reaches `broker`, which the sender took for the
+    /// partition leader.
+    ProduceRequest {
+        request: ProduceRequest,
+        broker: BrokerId,
     },
+    /// A confirmation reaches the producer.
+    ProduceAcknowledged { producer: ProducerId },
+    /// A refusal (or a broken connection) reaches the sender.
+    ProduceFailed {
+        request: ProduceRequest,
+        error: ProduceError,
+    },
+    /// A refused write is sent again.
+    ProduceRetry { request: ProduceRequest },
     /// A consumer process starts (or restarts) and joins its group.
     Start { consumer: ConsumerId },
     /// A consumer process dies.
@@ -130,11 +147,50 @@ pub(crate) enum Action {
     AddPartitions { topic: TopicId, partitions: u32 },
     /// The retention cleaner runs.
     RetentionCheck,
+    /// A broker process dies.
+    BrokerKill { broker: BrokerId },
+    /// A dead broker process starts again.
+    BrokerRestart { broker: BrokerId },
+    /// A broker's timer to heartbeat to ZooKeeper.
+    ZookeeperHeartbeatTick { broker: BrokerId, incarnation: u32 },
+    /// A heartbeat reaches ZooKeeper.
+    ZookeeperHeartbeat { broker: BrokerId },
+    /// A (re)started broker's registration reaches ZooKeeper.
+    ZookeeperRegister { broker: BrokerId },
+    /// ZooKeeper checks whether a broker's session has expired.
+    ZookeeperSessionCheck { broker: BrokerId },
+    /// The brokers race to become controller.
+    ControllerElection,
+    /// ZooKeeper tells the controller that registrations changed;
+    /// `bounced` restarted before its old session expired.
+    ControllerBrokerChange { bounced: Option<BrokerId> },
+    /// The controller moves leaders back to their preferred replicas.
+    PreferredLeaderElection,
+    /// A follower's fetch loop comes round.
+    ReplicaFetchTick { broker: BrokerId, incarnation: u32 },
+    /// A follower's fetch reaches its leader.
+    ReplicaFetch {
+        follower: BrokerId,
+        incarnation: u32,
+        leader: BrokerId,
+        positions: Vec<FetchPosition>,
+    },
+    /// The leader's answer reaches the follower.
+    ReplicaFetchResponse {
+        follower: BrokerId,
+        incarnation: u32,
+        leader: BrokerId,
+        results: Vec<FetchResult>,
+    },
+    /// Leaders check which followers fell behind.
+    IsrCheck,
 }
 
-/// The whole Kafka side: topics, producers, groups and their consumers.
+/// The whole Kafka side: the cluster, topics, producers, groups and their
+/// consumers.
 #[derive(Clone, Debug)]
 pub struct Kafka {
+    pub cluster: Cluster,
     pub topics: Vec<Topic>,
     pub producers: Vec<Producer>,
     pub groups: Vec<ConsumerGroup>,
@@ -153,16 +209,30 @@ impl Kafka {
             // Validation guarantees every referenced topic exists.
             TopicId(spec.topics.iter().position(|t| t.name == name).unwrap_or(0) as u32)
         };
+        let brokers = spec.cluster.brokers;
         let topics = spec
             .topics
             .iter()
-            .map(|t| Topic {
-                name: Rc::from(t.name.as_str()),
-                partitions: vec![PartitionLog::default(); t.partitions as usize],
-                retention: Retention {
-                    max_age_ms: t.retention_ms,
-                    max_records: t.retention_records,
-                },
+            .enumerate()
+            .map(|(i, t)| {
+                // Kafka picks the placement's start and shift at random.
+                let mut rng = SimRng::new(file.seed, Stream::Topic(i as u32));
+                let (start, shift) = (rng.index(brokers), rng.index(brokers));
+                let placement =
+                    assign_replicas(t.partitions, 0, t.replication_factor, brokers, start, shift);
+                Topic {
+                    name: Rc::from(t.name.as_str()),
+                    partitions: placement
+                        .iter()
+                        .map(|r| Partition::new(&broker_ids(r)))
+                        .collect(),
+                    retention: Retention {
+                        max_age_ms: t.retention_ms,
+                        max_records: t.retention_records,
+                    },
+                    replication_factor: t.replication_factor,
+                    min_insync_replicas: t.min_insync_replicas,
+                }
             })
             .collect();
         let producers: Vec<Producer> = spec
@@ -208,6 +278,13 @@ impl Kafka {
                     topic: topic_id(topic),
                     partitions: *partitions,
                 },
+                Intervention::BrokerKill { broker } => Action::BrokerKill {
+                    broker: BrokerId(*broker),
+                },
+                Intervention::BrokerRestart { broker } => Action::BrokerRestart {
+                    broker: BrokerId(*broker),
+                },
+                Intervention::PreferredLeaderElection => Action::PreferredLeaderElection,
                 Intervention::ConsumerJoin { group, member } => {
                     // Validation guarantees the member exists.
                     let Some(consumer) = find_consumer(&roster, file, Some(group), &member.name)
@@ -243,6 +320,7 @@ impl Kafka {
             ));
         }
         let kafka = Kafka {
+            cluster: Cluster::new(&spec.cluster),
             topics,
             producers,
             groups,
@@ -251,6 +329,12 @@ impl Kafka {
             retention_check_interval_ms: spec.retention_check_interval_ms,
             next_record_id: 0,
         };
+        start.extend(
+            kafka
+                .cluster_start()
+                .into_iter()
+                .map(|a| (SimTime::ZERO, a)),
+        );
         (kafka, start)
     }
 
@@ -258,22 +342,15 @@ impl Kafka {
     pub(crate) fn handle(&mut self, action: Action, ctx: &mut Ctx<'_, Action>) {
         match action {
             Action::Produce { producer } => self.on_produce(producer, ctx),
-            Action::Append {
-                record,
-                tp,
-                key,
-                value,
-                headers,
-            } => {
-                let log = &mut self.topics[tp.topic.index()].partitions[tp.partition as usize];
-                let offset = log.append(StoredRecord {
-                    id: record,
-                    key,
-                    value,
-                    headers,
-                    timestamp: ctx.now,
-                });
-                ctx.emit(EventKind::RecordAppended { record, tp, offset });
+            Action::ProduceRequest { request, broker } => {
+                self.on_produce_request(request, broker, ctx)
+            }
+            Action::ProduceAcknowledged { producer } => {
+                self.producers[producer.index()].acknowledged += 1;
+            }
+            Action::ProduceFailed { request, error } => self.produce_failed(request, error, ctx),
+            Action::ProduceRetry { request } => {
+                self.send_produce(request, ctx);
             }
             Action::Start { consumer } => self.on_start(consumer, ctx),
             Action::Crash { consumer } => self.on_crash(consumer, ctx),
@@ -320,11 +397,65 @@ impl Kafka {
                 self.on_add_partitions(topic, partitions, ctx)
             }
             Action::RetentionCheck => self.on_retention_check(ctx),
+            Action::BrokerKill { broker } => self.on_broker_kill(broker, ctx),
+            Action::BrokerRestart { broker } => self.on_broker_restart(broker, ctx),
+            Action::ZookeeperHeartbeatTick {
+                broker,
+                incarnation,
+            } => self.on_heartbeat_tick(broker, incarnation, ctx),
+            Action::ZookeeperHeartbeat { broker } => self.on_zookeeper_heartbeat(broker, ctx),
+            Action::ZookeeperRegister { broker } => self.on_zookeeper_register(broker, ctx),
+            Action::ZookeeperSessionCheck { broker } => {
+                self.on_zookeeper_session_check(broker, ctx)
+            }
+            Action::ControllerElection => self.on_controller_election(ctx),
+            Action::ControllerBrokerChange { bounced } => {
+                self.on_controller_broker_change(bounced, ctx)
+            }
+            Action::PreferredLeaderElection => self.on_preferred_leader_election(ctx),
+            Action::ReplicaFetchTick {
+                broker,
+                incarnation,
+            } => self.on_replica_fetch_tick(broker, incarnation, ctx),
+            Action::ReplicaFetch {
+                follower,
+                incarnation,
+                leader,
+                positions,
+            } => self.on_replica_fetch(follower, incarnation, leader, positions, ctx),
+            Action::ReplicaFetchResponse {
+                follower,
+                incarnation,
+                leader,
+                results,
+            } => self.on_replica_fetch_response(follower, incarnation, leader, results, ctx),
+            Action::IsrCheck => self.on_isr_check(ctx),
         }
     }
 
-    /// The log of one partition.
+    /// The log clients see for one partition: its leader's.
     pub fn log(&self, tp: TopicPartition) -> &PartitionLog {
+        self.partition(tp).log()
+    }
+
+    /// One partition's replicas and leadership.
+    pub fn partition(&self, tp: TopicPartition) -> &Partition {
         &self.topics[tp.topic.index()].partitions[tp.partition as usize]
     }
+
+    /// Whether `tp` has a live leader to read from.
+    pub(crate) fn partition_readable(&self, tp: TopicPartition) -> bool {
+        self.partition(tp)
+            .leader
+            .is_some_and(|leader| self.cluster.is_alive(leader))
+    }
+
+    pub(crate) fn partition_mut(&mut self, tp: TopicPartition) -> &mut Partition {
+        &mut self.topics[tp.topic.index()].partitions[tp.partition as usize]
+    }
+}
+
+/// Broker ids from placement's broker indices.
+fn broker_ids(indices: &[u32]) -> Vec<BrokerId> {
+    indices.iter().map(|&b| BrokerId(b)).collect()
 }

@@ -10,13 +10,14 @@
 //! it does not divide a second evenly. Keys are drawn from the producer's own
 //! random stream.
 
+use super::cluster::writes::ProduceRequest;
 use super::log::{Header, Headers, Value};
 use super::partitioner::Partitioner;
 use super::{Action, Kafka};
 use crate::agenda::Ctx;
 use crate::ids::{ProducerId, RecordId, TopicId, TopicPartition};
 use crate::rng::{SimRng, Stream};
-use crate::scenario::ProducerSpec;
+use crate::scenario::{Acks, ProducerSpec};
 use crate::time::SimTime;
 use crate::trace::{EventKind, PartitionChoice};
 use std::rc::Rc;
@@ -33,8 +34,12 @@ pub struct Producer {
     headers: Headers,
     partitioner: Partitioner,
     rng: SimRng,
+    acks: Acks,
+    retry_backoff_ms: u64,
     /// Records sent so far.
     pub sent: u64,
+    /// Records the leader confirmed (`acks=1` or `all`).
+    pub acknowledged: u64,
 }
 
 /// A record on its way from a producer to a partition leader.
@@ -65,7 +70,10 @@ impl Producer {
                 .collect(),
             partitioner: Partitioner::new(spec.keyless),
             rng: SimRng::new(seed, Stream::Producer(id.0)),
+            acks: spec.acks,
+            retry_backoff_ms: spec.retry_backoff_ms,
             sent: 0,
+            acknowledged: 0,
         }
     }
 
@@ -117,13 +125,20 @@ impl Kafka {
             topic,
             partition: outgoing.partition,
         };
-        let arrives_at = ctx.send(Action::Append {
+        let request = ProduceRequest {
             record,
             tp,
             key: outgoing.key.clone(),
             value: outgoing.value.clone(),
             headers: headers.clone(),
-        });
+            producer: Some(producer),
+            acks: p.acks,
+            retry_backoff_ms: p.retry_backoff_ms,
+            attempt: 0,
+        };
+        // With no leader the send fails at once; the record is shown
+        // staying with its producer.
+        let arrives_at = self.send_produce(request, ctx).unwrap_or(ctx.now);
         ctx.emit(EventKind::RecordSent {
             record,
             producer,
@@ -151,6 +166,8 @@ mod tests {
             partition: None,
             keyless: Default::default(),
             headers: Default::default(),
+            acks: Acks::All,
+            retry_backoff_ms: 100,
         }
     }
 

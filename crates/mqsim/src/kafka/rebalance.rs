@@ -372,11 +372,9 @@ impl Kafka {
         partitions: u32,
         ctx: &mut Ctx<'_, Action>,
     ) {
-        let logs = &mut self.topics[topic.index()].partitions;
-        if partitions as usize <= logs.len() {
+        if !self.create_partitions(topic, partitions) {
             return;
         }
-        logs.resize_with(partitions as usize, Default::default);
         ctx.emit(EventKind::PartitionsAdded { topic, partitions });
         for g in 0..self.groups.len() {
             let group = &self.groups[g];

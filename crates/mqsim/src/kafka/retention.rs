@@ -46,8 +46,18 @@ impl Kafka {
                 .retention
                 .max_age_ms
                 .map(|age| ctx.now.saturating_sub_millis(age));
-            for (p, log) in topic.partitions.iter_mut().enumerate() {
-                let deleted = log.apply_retention(topic.retention.max_records, older_than);
+            for (p, partition) in topic.partitions.iter_mut().enumerate() {
+                // Every replica deletes on its own; the leader's count is shown.
+                let mut deleted = 0;
+                for replica in &mut partition.replicas {
+                    let n = replica
+                        .log
+                        .apply_retention(topic.retention.max_records, older_than);
+                    if Some(replica.broker) == partition.leader {
+                        deleted = n;
+                    }
+                }
+                let log = partition.log();
                 if deleted > 0 {
                     let tp = TopicPartition {
                         topic: TopicId(t as u32),
@@ -68,8 +78,8 @@ impl Kafka {
     }
 
     /// Where a fetch from `from` on `tp` really starts: `from` itself, or,
-    /// when retention deleted it (or the member has no offset yet),
-    /// wherever `auto.offset.reset` says.
+    /// when the leader's log does not hold it (or the member has no offset
+    /// yet), wherever `auto.offset.reset` says.
     pub(super) fn fetch_start(
         &self,
         consumer: ConsumerId,
@@ -81,10 +91,14 @@ impl Kafka {
         let reset =
             match self.groups[self.consumers[consumer.index()].group.index()].auto_offset_reset {
                 OffsetReset::Earliest => log.log_start_offset(),
-                OffsetReset::Latest => log.log_end_offset(),
+                OffsetReset::Latest => self.partition(tp).high_watermark(),
             };
         match from {
-            Some(offset) if offset >= log.log_start_offset() => offset,
+            // Out of range below (retention) or above (a new leader with a
+            // shorter log) resets.
+            Some(offset) if (log.log_start_offset()..=log.log_end_offset()).contains(&offset) => {
+                offset
+            }
             _ => {
                 ctx.emit(EventKind::OffsetReset {
                     consumer,

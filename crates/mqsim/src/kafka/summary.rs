@@ -28,9 +28,15 @@ pub struct TopicSummary {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PartitionSummary {
     pub partition: u32,
-    /// Records in the log.
+    /// Records in the leader's log.
     pub messages: u64,
     pub log_end_offset: u64,
+    /// Records below it are on every in-sync replica; consumers read up to it.
+    pub high_watermark: u64,
+    /// The leader; none while the partition is offline.
+    pub leader: Option<u32>,
+    /// The in-sync replicas.
+    pub isr: Vec<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -52,6 +58,7 @@ pub struct GroupPartitionSummary {
     /// The member that owns the partition now, if any.
     pub owner: Option<String>,
     pub committed_offset: Option<u64>,
+    /// The leader's high watermark: the end of what consumers can read.
     pub log_end_offset: u64,
     /// `log_end_offset - committed_offset`; none before the first commit.
     pub lag: Option<u64>,
@@ -85,10 +92,16 @@ impl Kafka {
                     .partitions
                     .iter()
                     .enumerate()
-                    .map(|(p, log)| PartitionSummary {
-                        partition: p as u32,
-                        messages: log.log_end_offset() - log.log_start_offset(),
-                        log_end_offset: log.log_end_offset(),
+                    .map(|(p, partition)| {
+                        let log = partition.log();
+                        PartitionSummary {
+                            partition: p as u32,
+                            messages: log.log_end_offset() - log.log_start_offset(),
+                            log_end_offset: log.log_end_offset(),
+                            high_watermark: partition.high_watermark(),
+                            leader: partition.leader.map(|b| b.0),
+                            isr: partition.isr.iter().map(|b| b.0).collect(),
+                        }
                     })
                     .collect(),
             })
@@ -106,7 +119,7 @@ impl Kafka {
                             .map(move |partition| TopicPartition { topic, partition })
                     })
                     .map(|tp| {
-                        let log_end_offset = self.log(tp).log_end_offset();
+                        let log_end_offset = self.partition(tp).high_watermark();
                         let committed_offset = g.committed.get(&tp).copied();
                         GroupPartitionSummary {
                             topic: self.topics[tp.topic.index()].name.to_string(),

@@ -77,6 +77,15 @@ pub enum Intervention {
     /// any). Keyed records hash over the new count from then on, so keys
     /// move; groups reading the topic rebalance to take the new partitions.
     AddPartitions { topic: String, partitions: u32 },
+    /// A broker process dies on the spot. ZooKeeper notices when its session
+    /// times out, and the controller moves leadership away from it.
+    BrokerKill { broker: u32 },
+    /// A dead broker starts again: it registers, truncates what its leaders
+    /// never confirmed, catches up as a follower and rejoins the ISR.
+    BrokerRestart { broker: u32 },
+    /// The controller moves leadership back to each partition's preferred
+    /// replica (its first), where that replica is alive and in the ISR.
+    PreferredLeaderElection,
 }
 impl Default for KafkaSpec {
     fn default() -> Self {
@@ -87,6 +96,7 @@ impl Default for KafkaSpec {
             standalone_consumers: Vec::new(),
             group_initial_rebalance_delay_ms: defaults::initial_rebalance_delay_ms(),
             retention_check_interval_ms: defaults::retention_check_interval_ms(),
+            cluster: ClusterSpec::default(),
         }
     }
 }
@@ -132,6 +142,55 @@ pub struct KafkaSpec {
     /// records.
     #[serde(default = "defaults::retention_check_interval_ms")]
     pub retention_check_interval_ms: u64,
+    /// The brokers and how they replicate.
+    #[serde(default, skip_serializing_if = "ClusterSpec::is_default")]
+    pub cluster: ClusterSpec,
+}
+
+/// The brokers of a Kafka cluster and the settings that govern replication
+/// and failover.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSpec {
+    /// How many brokers, numbered from 0.
+    #[serde(default = "defaults::brokers")]
+    pub brokers: u32,
+    /// How often a follower fetches from its leader (the playground's
+    /// stand-in for a follower's continuous fetch loop, whose wait
+    /// `replica.fetch.wait.max.ms` bounds).
+    #[serde(default = "defaults::replica_fetch_interval_ms")]
+    pub replica_fetch_interval_ms: u64,
+    /// `replica.lag.time.max.ms`: a follower that has not caught up with its
+    /// leader for this long drops out of the ISR.
+    #[serde(default = "defaults::replica_lag_time_max_ms")]
+    pub replica_lag_time_max_ms: u64,
+    /// `zookeeper.session.timeout.ms`: a broker that has not heartbeated for
+    /// this long is declared dead. Brokers heartbeat every third of it.
+    #[serde(default = "defaults::zookeeper_session_timeout_ms")]
+    pub zookeeper_session_timeout_ms: u64,
+    /// `unclean.leader.election.enable`: when no replica in the ISR is
+    /// alive, elect an out-of-sync one anyway (losing records) rather than
+    /// leave the partition offline.
+    #[serde(default)]
+    pub unclean_leader_election: bool,
+}
+
+impl ClusterSpec {
+    fn is_default(&self) -> bool {
+        *self == ClusterSpec::default()
+    }
+}
+
+impl Default for ClusterSpec {
+    fn default() -> Self {
+        ClusterSpec {
+            brokers: defaults::brokers(),
+            replica_fetch_interval_ms: defaults::replica_fetch_interval_ms(),
+            replica_lag_time_max_ms: defaults::replica_lag_time_max_ms(),
+            zookeeper_session_timeout_ms: defaults::zookeeper_session_timeout_ms(),
+            unclean_leader_election: false,
+        }
+    }
 }
 
 /// A topic: a named log split into partitions.
@@ -147,6 +206,14 @@ pub struct TopicSpec {
     /// stand-in for `retention.bytes`, which counts bytes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention_records: Option<u64>,
+    /// How many brokers hold a copy of each partition: one leader and the
+    /// rest followers.
+    #[serde(default = "defaults::one", skip_serializing_if = "is_one")]
+    pub replication_factor: u32,
+    /// `min.insync.replicas`: an `acks=all` write is refused while fewer
+    /// replicas than this are in sync.
+    #[serde(default = "defaults::one", skip_serializing_if = "is_one")]
+    pub min_insync_replicas: u32,
 }
 
 /// A producer sending records to one topic at a steady rate.
@@ -175,6 +242,33 @@ pub struct ProducerSpec {
     /// Headers added to every record, name → value.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
+    /// How many replicas must have a record before the leader confirms it.
+    #[serde(default, skip_serializing_if = "is_acks_all")]
+    pub acks: Acks,
+    /// `retry.backoff.ms`: the pause before re-sending a refused record.
+    #[serde(
+        default = "defaults::retry_backoff_ms",
+        skip_serializing_if = "is_default_backoff"
+    )]
+    pub retry_backoff_ms: u64,
+}
+
+/// The producer's `acks` setting.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Acks {
+    /// `acks=0`: the producer does not wait for any answer.
+    #[serde(rename = "0")]
+    None,
+    /// `acks=1`: the leader confirms once it has appended the record, before
+    /// any follower has it.
+    #[serde(rename = "1")]
+    Leader,
+    /// `acks=all` (the default since Kafka 3.0): the leader confirms once
+    /// every replica in the ISR has the record, and refuses the write while
+    /// the ISR is smaller than `min.insync.replicas`.
+    #[default]
+    #[serde(rename = "all")]
+    All,
 }
 
 /// A consumer group: members sharing the partitions of the topics it reads.
@@ -361,6 +455,24 @@ pub(crate) mod defaults {
     pub fn retention_check_interval_ms() -> u64 {
         300_000
     }
+    pub fn one() -> u32 {
+        1
+    }
+    pub fn retry_backoff_ms() -> u64 {
+        100
+    }
+    pub fn brokers() -> u32 {
+        1
+    }
+    pub fn replica_fetch_interval_ms() -> u64 {
+        500
+    }
+    pub fn replica_lag_time_max_ms() -> u64 {
+        30_000
+    }
+    pub fn zookeeper_session_timeout_ms() -> u64 {
+        18_000
+    }
 }
 
 impl ScenarioFile {
@@ -416,4 +528,16 @@ fn document_path(path: &serde_path_to_error::Path) -> String {
 
 fn is_round_robin(keyless: &Keyless) -> bool {
     *keyless == Keyless::RoundRobin
+}
+
+fn is_default_backoff(ms: &u64) -> bool {
+    *ms == defaults::retry_backoff_ms()
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
+}
+
+fn is_acks_all(acks: &Acks) -> bool {
+    *acks == Acks::All
 }

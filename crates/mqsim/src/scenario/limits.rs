@@ -8,6 +8,8 @@
 pub const MAX_TOPICS: usize = 64;
 /// Partitions of one topic (Kafka allows more; a screen does not).
 pub const MAX_PARTITIONS: u32 = 1024;
+/// Brokers in a cluster.
+pub const MAX_BROKERS: u32 = 9;
 /// Producers in one scenario.
 pub const MAX_PRODUCERS: usize = 64;
 /// Records per second from one producer.

@@ -22,8 +22,9 @@ pub mod presets;
 mod validate;
 
 pub use file::{
-    CommitMode, Failures, GroupSpec, Intervention, KafkaSpec, MemberSpec, Network, OffsetReset,
-    ProducerSpec, Retry, ScenarioFile, StandaloneSpec, TimelineEntry, TopicSpec,
+    Acks, ClusterSpec, CommitMode, Failures, GroupSpec, Intervention, KafkaSpec, MemberSpec,
+    Network, OffsetReset, ProducerSpec, Retry, ScenarioFile, StandaloneSpec, TimelineEntry,
+    TopicSpec,
 };
 
 use crate::ids::{ConsumerId, GroupId};

@@ -142,6 +142,20 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
                 add_partitions(p, &at, &mut grown, topic, *partitions, entry.at_ms);
                 continue;
             }
+            Intervention::BrokerKill { broker } | Intervention::BrokerRestart { broker } => {
+                let brokers = file.kafka.cluster.brokers;
+                if *broker >= brokers {
+                    p.add(
+                        format!("{at}.broker"),
+                        format!(
+                            "no broker {broker}: the cluster has brokers 0..={}",
+                            brokers.saturating_sub(1)
+                        ),
+                    );
+                }
+                continue;
+            }
+            Intervention::PreferredLeaderElection => continue,
         };
         if !file.kafka.groups.iter().any(|g| &g.name == group) {
             p.add(
@@ -178,8 +192,35 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
     }
 }
 
+/// The cluster's size and timings.
+fn cluster(p: &mut Problems, file: &ScenarioFile) {
+    let cluster = &file.kafka.cluster;
+    p.in_range(
+        "kafka.cluster.brokers".into(),
+        cluster.brokers,
+        1..=MAX_BROKERS,
+    );
+    p.in_range(
+        "kafka.cluster.replica_fetch_interval_ms".into(),
+        cluster.replica_fetch_interval_ms,
+        1..=MAX_INTERVAL_MS,
+    );
+    p.in_range(
+        "kafka.cluster.replica_lag_time_max_ms".into(),
+        cluster.replica_lag_time_max_ms,
+        1..=MAX_INTERVAL_MS,
+    );
+    p.in_range(
+        "kafka.cluster.zookeeper_session_timeout_ms".into(),
+        cluster.zookeeper_session_timeout_ms,
+        3..=MAX_INTERVAL_MS,
+    );
+}
+
 fn kafka(p: &mut Problems, file: &ScenarioFile) {
     let kafka = &file.kafka;
+    cluster(p, file);
+    let brokers = kafka.cluster.brokers.clamp(1, MAX_BROKERS);
     p.in_range(
         "kafka.group_initial_rebalance_delay_ms".into(),
         kafka.group_initial_rebalance_delay_ms,
@@ -206,6 +247,22 @@ fn kafka(p: &mut Problems, file: &ScenarioFile) {
                 1..=MAX_DURATION_MS,
             );
         }
+        if topic.replication_factor > brokers || topic.replication_factor == 0 {
+            p.add(
+                format!("kafka.topics[{i}].replication_factor"),
+                format!(
+                    "must be 1..={brokers} (the cluster has {brokers} broker{}), got {}",
+                    if brokers == 1 { "" } else { "s" },
+                    topic.replication_factor
+                ),
+            );
+        } else {
+            p.in_range(
+                format!("kafka.topics[{i}].min_insync_replicas"),
+                topic.min_insync_replicas,
+                1..=topic.replication_factor,
+            );
+        }
         if let Some(records) = topic.retention_records {
             p.in_range(
                 format!("kafka.topics[{i}].retention_records"),
@@ -230,6 +287,11 @@ fn kafka(p: &mut Problems, file: &ScenarioFile) {
     for (i, producer) in kafka.producers.iter().enumerate() {
         let at = format!("kafka.producers[{i}]");
         p.name(format!("{at}.name"), &producer.name);
+        p.in_range(
+            format!("{at}.retry_backoff_ms"),
+            producer.retry_backoff_ms,
+            1..=MAX_INTERVAL_MS,
+        );
         let rate = producer.rate_per_sec;
         if !(rate.is_finite() && rate > 0.0 && rate <= MAX_RATE_PER_SEC) {
             p.add(
