@@ -4,13 +4,14 @@
 //! `cargo bench -p mqsim --bench kafka_flow`. Each run simulates 10 seconds of
 //! 16 producers at 10 000 records/s each (1.6 million records) into one topic
 //! read by one group of 8 members, once with 1 partition and once with 1 000:
-//! the per-record cost should barely depend on the partition count. A third
-//! benchmark runs the one-second slice that `wasm_kafka_flow.rs` runs in
-//! headless Chromium, for the wasm/native ratio.
+//! the per-record cost should barely depend on the partition count. Then
+//! the same load on 3 brokers with replication factor 1 and 3, for the cost
+//! of replication. A last benchmark runs the one-second slice that
+//! `wasm_kafka_flow.rs` runs in headless Chromium, for the wasm/native ratio.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use workload::{records, run, scenario};
+use workload::{records, replicated, run, scenario};
 
 mod workload;
 
@@ -32,6 +33,20 @@ fn produce_consume_commit(c: &mut Criterion) {
         );
     }
     group.finish();
+
+    // Replication's cost per record: 3 brokers, replication factor 1 or 3.
+    let mut replication = c.benchmark_group("replication");
+    replication.sample_size(10);
+    replication.throughput(Throughput::Elements(records(SIMULATED_MS)));
+    for replication_factor in [1, 3] {
+        let scenario = replicated(12, 3, replication_factor, SIMULATED_MS);
+        replication.bench_with_input(
+            BenchmarkId::new("replication_factor", replication_factor),
+            &scenario,
+            |b, scenario| b.iter(|| black_box(run(scenario, SIMULATED_MS))),
+        );
+    }
+    replication.finish();
 
     // The same one-second slice the wasm benchmark runs (wasm_kafka_flow.rs).
     let mut ratio = c.benchmark_group("wasm_ratio");

@@ -15,8 +15,20 @@ use mqsim::{Scenario, SimTime, Simulation};
 pub const PRODUCERS: usize = 16;
 pub const RATE: f64 = 10_000.0;
 
-/// The workload over `partitions` partitions, lasting `simulated_ms`.
+/// The workload over `partitions` partitions, lasting `simulated_ms`, on
+/// one broker.
 pub fn scenario(partitions: u32, simulated_ms: u64) -> Scenario {
+    replicated(partitions, 1, 1, simulated_ms)
+}
+
+/// The workload on `brokers` brokers with `replication_factor` replicas
+/// per partition.
+pub fn replicated(
+    partitions: u32,
+    brokers: u32,
+    replication_factor: u32,
+    simulated_ms: u64,
+) -> Scenario {
     ScenarioFile {
         version: 1,
         name: "throughput".into(),
@@ -30,7 +42,7 @@ pub fn scenario(partitions: u32, simulated_ms: u64) -> Scenario {
                 partitions,
                 retention_ms: None,
                 retention_records: None,
-                replication_factor: 1,
+                replication_factor,
                 min_insync_replicas: 1,
             }],
             producers: (0..PRODUCERS)
@@ -68,7 +80,12 @@ pub fn scenario(partitions: u32, simulated_ms: u64) -> Scenario {
             standalone_consumers: Vec::new(),
             group_initial_rebalance_delay_ms: 0,
             retention_check_interval_ms: 300_000,
-            cluster: ClusterSpec::default(),
+            cluster: ClusterSpec {
+                brokers,
+                // A follower fetch every 5 ms, like the consumers' polls.
+                replica_fetch_interval_ms: 5,
+                ..ClusterSpec::default()
+            },
         },
         timeline: Vec::new(),
     }

@@ -76,8 +76,6 @@ pub(crate) enum Action {
         request: ProduceRequest,
         broker: BrokerId,
     },
-    /// A confirmation reaches the producer.
-    ProduceAcknowledged { producer: ProducerId },
     /// A refusal (or a broken connection) reaches the sender.
     ProduceFailed {
         request: ProduceRequest,
@@ -344,9 +342,6 @@ impl Kafka {
             Action::Produce { producer } => self.on_produce(producer, ctx),
             Action::ProduceRequest { request, broker } => {
                 self.on_produce_request(request, broker, ctx)
-            }
-            Action::ProduceAcknowledged { producer } => {
-                self.producers[producer.index()].acknowledged += 1;
             }
             Action::ProduceFailed { request, error } => self.produce_failed(request, error, ctx),
             Action::ProduceRetry { request } => {

@@ -38,8 +38,6 @@ pub struct Producer {
     retry_backoff_ms: u64,
     /// Records sent so far.
     pub sent: u64,
-    /// Records the leader confirmed (`acks=1` or `all`).
-    pub acknowledged: u64,
 }
 
 /// A record on its way from a producer to a partition leader.
@@ -73,7 +71,6 @@ impl Producer {
             acks: spec.acks,
             retry_backoff_ms: spec.retry_backoff_ms,
             sent: 0,
-            acknowledged: 0,
         }
     }
 

@@ -147,7 +147,8 @@ impl Kafka {
         offset
     }
 
-    /// Confirms a write to its producer.
+    /// Confirms a write to its producer. The confirmation only informs: the
+    /// producer has nothing left to do with the record.
     pub(crate) fn acknowledge(
         &mut self,
         request: ProduceRequest,
@@ -157,7 +158,7 @@ impl Kafka {
         let Some(producer) = request.producer else {
             return;
         };
-        let arrives_at = ctx.send(Action::ProduceAcknowledged { producer });
+        let arrives_at = ctx.now + ctx.latency_ms;
         ctx.emit(EventKind::RecordAcknowledged {
             record: request.record,
             producer,

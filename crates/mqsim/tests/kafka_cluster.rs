@@ -1,0 +1,396 @@
+//! The cluster: replication, acks, ISR, ZooKeeper and the controller,
+//! checked against Kafka's documented semantics through the public API.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+use mqsim::ids::{BrokerId, RecordId, TopicId, TopicPartition};
+use mqsim::trace::{IsrChange, ProduceError};
+use mqsim::{Event, EventKind, Scenario, SimTime, Simulation};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+const P0: TopicPartition = TopicPartition {
+    topic: TopicId(0),
+    partition: 0,
+};
+
+/// One topic `t` with one partition on `brokers` brokers, written by one
+/// producer at 20 records/s with `acks`; faults from `timeline`.
+fn cluster(
+    brokers: u32,
+    replication_factor: u32,
+    min_insync: u32,
+    acks: &str,
+    extra: Value,
+    timeline: Value,
+) -> Scenario {
+    let mut cluster = json!({
+        "brokers": brokers,
+        "replica_fetch_interval_ms": 200,
+        "replica_lag_time_max_ms": 2000,
+        "zookeeper_session_timeout_ms": 3000
+    });
+    if let (Some(c), Some(e)) = (cluster.as_object_mut(), extra.as_object()) {
+        c.extend(e.clone());
+    }
+    let file = json!({
+        "version": 1,
+        "name": "cluster",
+        "seed": 7,
+        "duration_ms": 60000,
+        "network": {"latency_ms": 10},
+        "kafka": {
+            "cluster": cluster,
+            "topics": [{"name": "t", "partitions": 1,
+                        "replication_factor": replication_factor,
+                        "min_insync_replicas": min_insync}],
+            "producers": [{"name": "p", "topic": "t", "rate_per_sec": 20.0, "acks": acks}]
+        },
+        "timeline": timeline
+    });
+    Scenario::from_json(&file.to_string()).expect("valid scenario")
+}
+
+fn run(scenario: &Scenario, until_ms: u64) -> (Simulation, Vec<Event>) {
+    Simulation::run_traced(scenario, SimTime::from_millis(until_ms))
+}
+
+fn acknowledged(trace: &[Event]) -> Vec<RecordId> {
+    trace
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::RecordAcknowledged { record, .. } => Some(record),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether the partition's log on `broker` holds `record`.
+fn holds(sim: &Simulation, broker: BrokerId, record: RecordId) -> bool {
+    let Some(replica) = sim.kafka().partition(P0).replica(broker) else {
+        return false;
+    };
+    let log = &replica.log;
+    (log.log_start_offset()..log.log_end_offset())
+        .any(|o| log.get(o).is_some_and(|r| r.id == record))
+}
+
+/// Where acknowledged data must survive: the leader, or, while the
+/// partition is offline, its last in-sync replicas.
+fn keepers(sim: &Simulation) -> Vec<BrokerId> {
+    let partition = sim.kafka().partition(P0);
+    match partition.leader {
+        Some(leader) => vec![leader],
+        None => partition.isr.clone(),
+    }
+}
+
+/// Kafka topic config `min.insync.replicas`: "When a producer sets acks to
+/// "all" … min.insync.replicas specifies the minimum number of replicas that
+/// must acknowledge a write … If this minimum cannot be met, then the
+/// producer will raise an exception (either NotEnoughReplicas or
+/// NotEnoughReplicasAfterAppend)." Two of three brokers down leaves an ISR
+/// of one, below 2: writes are refused, and none is confirmed.
+#[test]
+fn acks_all_is_refused_below_min_insync_replicas() {
+    let followers: Vec<u32> = {
+        let s = cluster(3, 3, 2, "all", json!({}), json!([]));
+        let (sim, _) = run(&s, 1);
+        let leader = sim.kafka().partition(P0).leader.expect("a leader").0;
+        (0..3).filter(|&b| b != leader).collect()
+    };
+    let timeline = json!([
+        {"at_ms": 2000, "do": "broker_kill", "broker": followers[0]},
+        {"at_ms": 2000, "do": "broker_kill", "broker": followers[1]}
+    ]);
+    let (sim, trace) = run(&cluster(3, 3, 2, "all", json!({}), timeline), 12_000);
+    let partition = sim.kafka().partition(P0);
+    assert_eq!(partition.isr.len(), 1, "the followers left the ISR");
+    let refused_after = trace.iter().any(|e| {
+        e.at > SimTime::from_millis(6_000)
+            && matches!(
+                e.kind,
+                EventKind::ProduceFailed {
+                    error: ProduceError::NotEnoughReplicas,
+                    ..
+                }
+            )
+    });
+    assert!(refused_after, "writes are refused with NotEnoughReplicas");
+    let late_acks = trace.iter().any(|e| {
+        e.at > SimTime::from_millis(6_000) && matches!(e.kind, EventKind::RecordAcknowledged { .. })
+    });
+    assert!(
+        !late_acks,
+        "nothing is confirmed while the ISR is too small"
+    );
+}
+
+/// Kafka documentation, "Replicated Logs: Quorums, In-Sync Replicas, and
+/// State": a committed message (below the high watermark) is not lost as
+/// long as one in-sync replica remains; the controller elects the new
+/// leader from the ISR. Killing the leader moves leadership to a follower
+/// with the next epoch, and every confirmed `acks=all` record is there.
+#[test]
+fn a_dead_leader_is_replaced_from_the_isr_without_losing_committed_records() {
+    let first = {
+        let (sim, _) = run(&cluster(3, 3, 2, "all", json!({}), json!([])), 1);
+        sim.kafka().partition(P0).leader.expect("a leader")
+    };
+    let timeline = json!([{"at_ms": 3000, "do": "broker_kill", "broker": first.0}]);
+    let (sim, trace) = run(&cluster(3, 3, 2, "all", json!({}), timeline), 15_000);
+    let election = trace
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::LeaderElected {
+                previous,
+                leader,
+                leader_epoch,
+                unclean,
+                ..
+            } => Some((*previous, *leader, *leader_epoch, *unclean, e.at)),
+            _ => None,
+        })
+        .expect("an election");
+    let (previous, leader, epoch, unclean, at) = election;
+    assert_eq!(previous, Some(first));
+    assert!(leader.is_some_and(|l| l != first));
+    assert_eq!(epoch, 1);
+    assert!(!unclean);
+    // The last heartbeat before the kill reached ZooKeeper at 2010 ms; the
+    // 3 s session runs out at 5010 ms.
+    assert!(
+        (SimTime::from_millis(5_000)..SimTime::from_millis(5_100)).contains(&at),
+        "only once the session timed out, at {at:?}"
+    );
+    let acked = acknowledged(&trace);
+    assert!(acked.len() > 100, "writes resume after the election");
+    let leader = leader.expect("checked");
+    for record in acked {
+        assert!(holds(&sim, leader, record), "{record:?} lost");
+    }
+}
+
+/// `acks=1`: the leader confirms before any follower has the record. The
+/// follower fetches only every 5 s but stays in the ISR (lag limit 30 s);
+/// kill the leader between two fetches, and the follower, now leader, lacks
+/// the last confirmed records. When the old leader comes back it truncates
+/// them away, reported as lost.
+#[test]
+fn acks_one_loses_confirmed_records_when_the_leader_dies() {
+    let first = {
+        let (sim, _) = run(
+            &cluster(
+                2,
+                2,
+                1,
+                "1",
+                json!({"replica_fetch_interval_ms": 5000, "replica_lag_time_max_ms": 30000}),
+                json!([]),
+            ),
+            1,
+        );
+        sim.kafka().partition(P0).leader.expect("a leader")
+    };
+    let timeline = json!([
+        {"at_ms": 4000, "do": "broker_kill", "broker": first.0},
+        {"at_ms": 12000, "do": "broker_restart", "broker": first.0}
+    ]);
+    let (_, trace) = run(
+        &cluster(
+            2,
+            2,
+            1,
+            "1",
+            json!({"replica_fetch_interval_ms": 5000, "replica_lag_time_max_ms": 30000}),
+            timeline,
+        ),
+        20_000,
+    );
+    let acked: BTreeSet<RecordId> = acknowledged(&trace).into_iter().collect();
+    let lost: Vec<RecordId> = trace
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::ReplicaTruncated {
+                broker, truncation, ..
+            } if *broker == first => Some(truncation.lost.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert!(!lost.is_empty(), "the old leader truncates");
+    assert!(
+        lost.iter().all(|r| acked.contains(r)),
+        "the lost records had been confirmed"
+    );
+}
+
+/// `unclean.leader.election.enable`: with no in-sync replica alive, an
+/// out-of-sync one may lead, and what only the ISR had is lost. Off (the
+/// default), the partition stays offline instead and loses nothing.
+#[test]
+fn unclean_election_trades_lost_records_for_availability() {
+    let first = {
+        let (sim, _) = run(&cluster(2, 2, 1, "1", json!({}), json!([])), 1);
+        sim.kafka().partition(P0).leader.expect("a leader")
+    };
+    let follower = 1 - first.0;
+    // The follower dies and drops out of the ISR; the leader carries on
+    // alone, then dies too; the follower comes back first.
+    let timeline = json!([
+        {"at_ms": 2000, "do": "broker_kill", "broker": follower},
+        {"at_ms": 10000, "do": "broker_kill", "broker": first.0},
+        {"at_ms": 16000, "do": "broker_restart", "broker": follower},
+        {"at_ms": 24000, "do": "broker_restart", "broker": first.0}
+    ]);
+    for unclean in [false, true] {
+        let extra = json!({"unclean_leader_election": unclean});
+        let (sim, trace) = run(&cluster(2, 2, 1, "1", extra, timeline.clone()), 30_000);
+        let unclean_elected = trace.iter().any(|e| {
+            matches!(e.kind, EventKind::LeaderElected { unclean: true, leader: Some(l), .. } if l.0 == follower)
+        });
+        let lost: usize = trace
+            .iter()
+            .map(|e| match &e.kind {
+                EventKind::ReplicaTruncated { truncation, .. } => truncation.lost.len(),
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(unclean_elected, unclean);
+        if unclean {
+            assert!(lost > 0, "the records only the old leader had are lost");
+        } else {
+            assert_eq!(lost, 0);
+            for record in acknowledged(&trace) {
+                assert!(keepers(&sim).iter().any(|&b| holds(&sim, b, record)));
+            }
+        }
+    }
+}
+
+/// A restarted broker catches up as a follower and rejoins the ISR; a
+/// preferred leader election then gives it back the leadership.
+#[test]
+fn a_restarted_broker_rejoins_the_isr_and_can_lead_again() {
+    let first = {
+        let (sim, _) = run(&cluster(3, 3, 2, "all", json!({}), json!([])), 1);
+        sim.kafka().partition(P0).leader.expect("a leader")
+    };
+    let timeline = json!([
+        {"at_ms": 2000, "do": "broker_kill", "broker": first.0},
+        {"at_ms": 9000, "do": "broker_restart", "broker": first.0},
+        {"at_ms": 14000, "do": "preferred_leader_election"}
+    ]);
+    let (sim, trace) = run(&cluster(3, 3, 2, "all", json!({}), timeline), 16_000);
+    let rejoined = trace.iter().any(|e| {
+        matches!(&e.kind, EventKind::IsrChanged { reason: IsrChange::CaughtUp, isr, .. } if isr.contains(&first))
+    });
+    assert!(rejoined, "it caught up and rejoined the ISR");
+    let partition = sim.kafka().partition(P0);
+    assert_eq!(partition.leader, Some(first), "preferred leader again");
+    assert_eq!(partition.leader_epoch, 2);
+    assert_eq!(partition.isr.len(), 3);
+}
+
+/// When the controller's broker dies, its ZooKeeper session expires, the
+/// others race for `/controller`, and the winner's epoch is one higher.
+#[test]
+fn the_controller_fails_over() {
+    let timeline = json!([{"at_ms": 1000, "do": "broker_kill", "broker": 0}]);
+    let (sim, trace) = run(&cluster(3, 3, 1, "all", json!({}), timeline), 8_000);
+    let elected = trace.iter().find_map(|e| match e.kind {
+        EventKind::ControllerElected { broker, epoch } => Some((broker, epoch)),
+        _ => None,
+    });
+    assert_eq!(elected, Some((BrokerId(1), 2)));
+    assert_eq!(sim.kafka().cluster.zookeeper.controller, Some(BrokerId(1)));
+    assert!(
+        sim.kafka()
+            .partition(P0)
+            .leader
+            .is_some_and(|l| l != BrokerId(0))
+    );
+}
+
+/// Consumers read only below the high watermark: with a follower that
+/// never fetches, nothing is readable under `acks=all` … until the ISR
+/// shrinks and the high watermark moves.
+#[test]
+fn the_high_watermark_is_the_lowest_log_end_in_the_isr() {
+    let extra = json!({"replica_fetch_interval_ms": 100000, "replica_lag_time_max_ms": 4000});
+    let (sim, trace) = run(&cluster(2, 2, 1, "all", extra, json!([])), 1_500);
+    let partition = sim.kafka().partition(P0);
+    assert!(partition.log().log_end_offset() > 10);
+    assert_eq!(
+        partition.high_watermark(),
+        0,
+        "the follower has nothing yet"
+    );
+    assert!(acknowledged(&trace).is_empty());
+    let extra = json!({"replica_fetch_interval_ms": 100000, "replica_lag_time_max_ms": 4000});
+    let (sim, trace) = run(&cluster(2, 2, 1, "all", extra, json!([])), 8_000);
+    let partition = sim.kafka().partition(P0);
+    assert_eq!(partition.isr.len(), 1, "the follower fell behind");
+    assert_eq!(partition.high_watermark(), partition.log().log_end_offset());
+    assert!(!acknowledged(&trace).is_empty());
+}
+
+#[test]
+fn cluster_values_out_of_range_are_refused_by_field() {
+    let file = json!({
+        "version": 1, "name": "bad", "seed": 1,
+        "kafka": {
+            "cluster": {"brokers": 3},
+            "topics": [
+                {"name": "a", "partitions": 1, "replication_factor": 4},
+                {"name": "b", "partitions": 1, "replication_factor": 2, "min_insync_replicas": 3}
+            ]
+        },
+        "timeline": [{"at_ms": 1, "do": "broker_kill", "broker": 5}]
+    });
+    let err = Scenario::from_json(&file.to_string())
+        .expect_err("invalid")
+        .to_string();
+    for expected in [
+        "kafka.topics[0].replication_factor: must be 1..=3 (the cluster has 3 brokers), got 4",
+        "kafka.topics[1].min_insync_replicas: must be 1..=2, got 3",
+        "timeline[0].broker: no broker 5: the cluster has brokers 0..=2",
+    ] {
+        assert!(err.contains(expected), "{err}");
+    }
+}
+
+/// Random fault schedules: with `acks=all`, `min.insync.replicas=2` and
+/// unclean election off, no record confirmed to a producer is ever lost.
+fn fault_schedule() -> impl Strategy<Value = Vec<(u64, bool, u32)>> {
+    proptest::collection::vec((0u64..20_000, any::<bool>(), 0u32..3), 0..6)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+    #[test]
+    fn acknowledged_records_survive_any_faults(schedule in fault_schedule(), seed in 0u64..1000) {
+        let timeline: Vec<Value> = {
+            let mut entries = schedule.clone();
+            entries.sort_by_key(|e| e.0);
+            entries
+                .iter()
+                .map(|&(at, kill, broker)| {
+                    json!({"at_ms": at, "do": if kill { "broker_kill" } else { "broker_restart" }, "broker": broker})
+                })
+                .collect()
+        };
+        let mut scenario_json: Value = serde_json::from_str(&cluster(3, 3, 2, "all", json!({}), json!(timeline)).to_json()).expect("json");
+        scenario_json["seed"] = json!(seed);
+        let scenario = Scenario::from_json(&scenario_json.to_string()).expect("valid");
+        let (sim, trace) = run(&scenario, 25_000);
+        let keepers = keepers(&sim);
+        for record in acknowledged(&trace) {
+            prop_assert!(
+                keepers.iter().any(|&b| holds(&sim, b, record)),
+                "{:?} confirmed but lost; keepers {:?}", record, keepers
+            );
+        }
+    }
+}
