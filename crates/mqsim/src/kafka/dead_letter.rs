@@ -30,7 +30,6 @@ use super::partitioner::partition_for_key;
 use super::{Action, Kafka};
 use crate::agenda::Ctx;
 use crate::ids::{ConsumerId, RecordId, TopicPartition};
-use crate::scenario::{Acks, defaults};
 use crate::trace::EventKind;
 use std::rc::Rc;
 
@@ -137,8 +136,6 @@ impl Kafka {
                     value: record.value.clone(),
                     headers: headers.into(),
                     producer: None,
-                    acks: Acks::All,
-                    retry_backoff_ms: defaults::retry_backoff_ms(),
                     attempt: 0,
                 };
                 let arrives_at = self.send_produce(request, ctx).unwrap_or(ctx.now);

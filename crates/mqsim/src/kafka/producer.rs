@@ -34,8 +34,8 @@ pub struct Producer {
     headers: Headers,
     partitioner: Partitioner,
     rng: SimRng,
-    acks: Acks,
-    retry_backoff_ms: u64,
+    pub(super) acks: Acks,
+    pub(super) retry_backoff_ms: u64,
     /// Records sent so far.
     pub sent: u64,
 }
@@ -129,8 +129,6 @@ impl Kafka {
             value: outgoing.value.clone(),
             headers: headers.clone(),
             producer: Some(producer),
-            acks: p.acks,
-            retry_backoff_ms: p.retry_backoff_ms,
             attempt: 0,
         };
         // With no leader the send fails at once; the record is shown

@@ -21,7 +21,7 @@ use super::super::log::{Headers, StoredRecord, Value};
 use super::super::{Action, Kafka};
 use crate::agenda::Ctx;
 use crate::ids::{BrokerId, ProducerId, RecordId, TopicPartition};
-use crate::scenario::Acks;
+use crate::scenario::{Acks, defaults};
 use crate::time::SimTime;
 use crate::trace::{EventKind, ProduceError};
 use std::rc::Rc;
@@ -40,11 +40,10 @@ pub(crate) struct ProduceRequest {
     pub key: Option<Rc<str>>,
     pub value: Value,
     pub headers: Headers,
-    /// The producer that waits for the answer; none for a consumer's
-    /// dead-letter write.
+    /// The producer that waits for the answer, whose `acks` and
+    /// `retry.backoff.ms` apply; none for a consumer's dead-letter write,
+    /// sent with `acks=all` and the default backoff.
     pub producer: Option<ProducerId>,
-    pub acks: Acks,
-    pub retry_backoff_ms: u64,
     /// Failed attempts so far.
     pub attempt: u32,
 }
@@ -77,7 +76,7 @@ impl Kafka {
             Some(ProduceError::NetworkException)
         } else if self.partition(request.tp).leader != Some(broker) {
             Some(ProduceError::NotLeaderOrFollower)
-        } else if request.acks == Acks::All
+        } else if self.acks(&request) == Acks::All
             && self.partition(request.tp).isr.len() < self.min_insync_replicas(request.tp)
         {
             Some(ProduceError::NotEnoughReplicas)
@@ -93,7 +92,7 @@ impl Kafka {
             Some(offset) => offset,
             None => self.append_at_leader(&request, broker, ctx),
         };
-        match request.acks {
+        match self.acks(&request) {
             Acks::None => {}
             Acks::Leader => self.acknowledge(request, offset, ctx),
             Acks::All => {
@@ -175,10 +174,12 @@ impl Kafka {
         error: ProduceError,
         ctx: &mut Ctx<'_, Action>,
     ) {
-        let backoff = request
-            .retry_backoff_ms
+        let base = request.producer.map_or(defaults::retry_backoff_ms(), |p| {
+            self.producers[p.index()].retry_backoff_ms
+        });
+        let backoff = base
             .saturating_mul(1 << request.attempt.min(16))
-            .min(RETRY_BACKOFF_MAX_MS.max(request.retry_backoff_ms));
+            .min(RETRY_BACKOFF_MAX_MS.max(base));
         request.attempt += 1;
         let retry_at = ctx.now + backoff;
         ctx.emit(EventKind::ProduceFailed {
@@ -223,6 +224,12 @@ impl Kafka {
         for (_, request) in std::mem::take(&mut self.partition_mut(tp).pending_acks) {
             ctx.send(Action::ProduceFailed { request, error });
         }
+    }
+
+    fn acks(&self, request: &ProduceRequest) -> Acks {
+        request
+            .producer
+            .map_or(Acks::All, |p| self.producers[p.index()].acks)
     }
 
     fn min_insync_replicas(&self, tp: TopicPartition) -> usize {
