@@ -512,7 +512,9 @@ impl World {
             | EventKind::ReplicaFetchSent { .. }
             | EventKind::ReplicaFetchServed { .. }
             | EventKind::HighWatermarkAdvanced { .. }
-            | EventKind::ReplicaTruncated { .. } => {}
+            | EventKind::ReplicaTruncated { .. }
+            | EventKind::GroupCoordinatorMoved { .. }
+            | EventKind::CoordinatorUnavailable { .. } => {}
         }
     }
 

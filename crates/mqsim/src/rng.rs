@@ -24,6 +24,8 @@ pub enum Stream {
     Consumer(u32),
     /// The topic with this index: where its replicas are placed.
     Topic(u32),
+    /// Where the internal `__consumer_offsets` topic's replicas are placed.
+    OffsetsTopic,
 }
 
 impl Stream {
@@ -33,6 +35,7 @@ impl Stream {
             Stream::Producer(index) => (1u128 << 64) | u128::from(index),
             Stream::Consumer(index) => (2u128 << 64) | u128::from(index),
             Stream::Topic(index) => (3u128 << 64) | u128::from(index),
+            Stream::OffsetsTopic => 4u128 << 64,
         }
     }
 }

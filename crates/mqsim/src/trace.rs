@@ -267,6 +267,18 @@ pub enum EventKind {
         broker: BrokerId,
         high_watermark: u64,
     },
+    /// The leader of a group's `__consumer_offsets` partition changed: this
+    /// broker (none: no live replica) now coordinates the group.
+    GroupCoordinatorMoved {
+        group: GroupId,
+        coordinator: Option<BrokerId>,
+    },
+    /// A group's coordinator was down: the request is retried at
+    /// `retry_at`, or, for a commit, sent again with the next commit.
+    CoordinatorUnavailable {
+        group: GroupId,
+        retry_at: Option<SimTime>,
+    },
     /// A replica cut its log back to where it agrees with its leader.
     ReplicaTruncated {
         #[serde(flatten)]

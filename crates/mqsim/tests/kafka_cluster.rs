@@ -3,7 +3,7 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
-use mqsim::ids::{BrokerId, RecordId, TopicId, TopicPartition};
+use mqsim::ids::{BrokerId, GroupId, RecordId, TopicId, TopicPartition};
 use mqsim::trace::{IsrChange, ProduceError};
 use mqsim::{Event, EventKind, Scenario, SimTime, Simulation};
 use proptest::prelude::*;
@@ -336,6 +336,66 @@ fn the_high_watermark_is_the_lowest_log_end_in_the_isr() {
     assert!(!acknowledged(&trace).is_empty());
 }
 
+/// A group's coordinator is the leader of its `__consumer_offsets`
+/// partition. Kill it: the group's commits fail with
+/// COORDINATOR_NOT_AVAILABLE until the controller elects a new leader for
+/// that partition; then the new coordinator carries on from the committed
+/// offsets, which never go back.
+#[test]
+fn the_group_coordinator_moves_and_committed_offsets_survive() {
+    let file = |timeline: Value| {
+        json!({
+            "version": 1, "name": "coordinator", "seed": 3, "duration_ms": 60000,
+            "network": {"latency_ms": 10},
+            "kafka": {
+                "cluster": {"brokers": 3, "replica_fetch_interval_ms": 200,
+                            "replica_lag_time_max_ms": 2000, "zookeeper_session_timeout_ms": 3000},
+                "topics": [{"name": "t", "partitions": 2, "replication_factor": 3, "min_insync_replicas": 2}],
+                "producers": [{"name": "p", "topic": "t", "rate_per_sec": 20.0}],
+                "groups": [{"name": "g", "topics": ["t"], "auto_offset_reset": "earliest",
+                            "commit": {"mode": "after_batch"}, "session_timeout_ms": 6000,
+                            "members": [{"name": "m", "poll_interval_ms": 100, "processing_ms": 5}]}]
+            },
+            "timeline": timeline
+        })
+        .to_string()
+    };
+    let coordinator = {
+        let s = Scenario::from_json(&file(json!([]))).expect("valid");
+        let (sim, _) = run(&s, 1);
+        sim.kafka().coordinator(GroupId(0)).expect("a coordinator")
+    };
+    let timeline = json!([{"at_ms": 5000, "do": "broker_kill", "broker": coordinator.0}]);
+    let s = Scenario::from_json(&file(timeline)).expect("valid");
+    let (sim, trace) = run(&s, 20_000);
+    let moved = trace.iter().find_map(|e| match e.kind {
+        EventKind::GroupCoordinatorMoved { coordinator, .. } => Some((e.at, coordinator)),
+        _ => None,
+    });
+    let (moved_at, new) = moved.expect("the coordinator moved");
+    assert!(new.is_some_and(|b| b != coordinator));
+    assert_eq!(sim.kafka().coordinator(GroupId(0)), new);
+    assert!(
+        trace
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::CoordinatorUnavailable { .. })),
+        "commits failed while it was down"
+    );
+    let mut committed = std::collections::BTreeMap::new();
+    let mut after_move = 0;
+    for e in &trace {
+        if let EventKind::OffsetCommitted { tp, offset, .. } = e.kind {
+            let previous = committed.insert(tp, offset).unwrap_or(0);
+            assert!(
+                offset >= previous,
+                "{tp:?} went back from {previous} to {offset}"
+            );
+            after_move += usize::from(e.at > moved_at);
+        }
+    }
+    assert!(after_move > 10, "the new coordinator takes commits");
+}
+
 #[test]
 fn cluster_values_out_of_range_are_refused_by_field() {
     let file = json!({
@@ -362,7 +422,8 @@ fn cluster_values_out_of_range_are_refused_by_field() {
 }
 
 /// Random fault schedules: with `acks=all`, `min.insync.replicas=2` and
-/// unclean election off, no record confirmed to a producer is ever lost.
+/// unclean election off, no record confirmed to a producer is ever lost,
+/// and a consumer group's committed offset never goes back.
 fn fault_schedule() -> impl Strategy<Value = Vec<(u64, bool, u32)>> {
     proptest::collection::vec((0u64..20_000, any::<bool>(), 0u32..3), 0..6)
 }
@@ -383,8 +444,21 @@ proptest! {
         };
         let mut scenario_json: Value = serde_json::from_str(&cluster(3, 3, 2, "all", json!({}), json!(timeline)).to_json()).expect("json");
         scenario_json["seed"] = json!(seed);
+        scenario_json["kafka"]["groups"] = json!([{
+            "name": "g", "topics": ["t"], "auto_offset_reset": "earliest",
+            "commit": {"mode": "after_batch"}, "session_timeout_ms": 6000,
+            "members": [{"name": "m", "poll_interval_ms": 100, "processing_ms": 5}]
+        }]);
         let scenario = Scenario::from_json(&scenario_json.to_string()).expect("valid");
         let (sim, trace) = run(&scenario, 25_000);
+        // Committed offsets never go back, whichever broker coordinates.
+        let mut committed = 0;
+        for e in &trace {
+            if let EventKind::OffsetCommitted { offset, .. } = e.kind {
+                prop_assert!(offset >= committed, "commit went back from {} to {}", committed, offset);
+                committed = offset;
+            }
+        }
         let keepers = keepers(&sim);
         for record in acknowledged(&trace) {
             prop_assert!(

@@ -192,6 +192,22 @@ impl Consumer {
         offsets
     }
 
+    /// A commit of `offsets` failed: those positions count as not yet
+    /// committed, so the next commit sends them again (or newer ones).
+    pub(super) fn commit_failed(&mut self, offsets: &[CommittedOffset]) {
+        for o in offsets {
+            if let Some(i) = self.owned_index(&o.tp)
+                && self.owned[i].sent_commit == Some(o.offset)
+            {
+                self.owned[i].sent_commit = None;
+                if !self.owned[i].moved {
+                    self.owned[i].moved = true;
+                    self.moved.push(o.tp);
+                }
+            }
+        }
+    }
+
     /// Moves the position on `tp`, which this member owns as `owned[i]`.
     fn advance(&mut self, i: usize, position: u64) {
         let p = &mut self.owned[i];
@@ -549,6 +565,7 @@ impl Kafka {
         }
         let arrives_at = ctx.send(Action::Commit {
             group,
+            consumer,
             offsets: offsets.clone(),
         });
         ctx.emit(EventKind::CommitSent {

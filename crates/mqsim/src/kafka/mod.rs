@@ -39,7 +39,7 @@ use crate::ids::{BrokerId, ConsumerId, GroupId, ProducerId, TopicId, TopicPartit
 use crate::rng::{SimRng, Stream};
 use crate::scenario::{Intervention, Scenario, find_consumer};
 use crate::time::SimTime;
-use crate::trace::{CommittedOffset, FetchedBatch, ProduceError};
+use crate::trace::{CommittedOffset, EventKind, FetchedBatch, ProduceError};
 use cluster::Cluster;
 use cluster::partition::Partition;
 use cluster::placement::assign_replicas;
@@ -117,6 +117,13 @@ pub(crate) enum Action {
     /// An offset commit reaches the group coordinator.
     Commit {
         group: GroupId,
+        consumer: ConsumerId,
+        offsets: Vec<CommittedOffset>,
+    },
+    /// The coordinator could not take a commit; the answer reaches the
+    /// consumer.
+    CommitFailed {
+        consumer: ConsumerId,
         offsets: Vec<CommittedOffset>,
     },
     /// A JoinGroup request reaches the coordinator.
@@ -318,7 +325,7 @@ impl Kafka {
             ));
         }
         let kafka = Kafka {
-            cluster: Cluster::new(&spec.cluster),
+            cluster: Cluster::new(&spec.cluster, file.seed),
             topics,
             producers,
             groups,
@@ -338,6 +345,11 @@ impl Kafka {
 
     /// Carries out one scheduled action.
     pub(crate) fn handle(&mut self, action: Action, ctx: &mut Ctx<'_, Action>) {
+        if let Some((group, shown)) = self.coordinator_bound(&action)
+            && !self.coordinator_ready(group, &action, shown, ctx)
+        {
+            return;
+        }
         match action {
             Action::Produce { producer } => self.on_produce(producer, ctx),
             Action::ProduceRequest { request, broker } => {
@@ -370,7 +382,27 @@ impl Kafka {
                 consumer,
                 incarnation,
             } => self.on_processed(consumer, incarnation, ctx),
-            Action::Commit { group, offsets } => self.on_commit(group, offsets, ctx),
+            Action::Commit {
+                group,
+                consumer,
+                offsets,
+            } => {
+                if self.coordinator(group).is_some() {
+                    self.on_commit(group, offsets, ctx);
+                } else {
+                    // Not retried as such (a newer commit may be on its way,
+                    // and commits must not go back): the next commit carries
+                    // these partitions again.
+                    ctx.emit(EventKind::CoordinatorUnavailable {
+                        group,
+                        retry_at: None,
+                    });
+                    ctx.send(Action::CommitFailed { consumer, offsets });
+                }
+            }
+            Action::CommitFailed { consumer, offsets } => {
+                self.consumers[consumer.index()].commit_failed(&offsets);
+            }
             Action::JoinGroup {
                 consumer,
                 owned,
@@ -425,6 +457,21 @@ impl Kafka {
                 results,
             } => self.on_replica_fetch_response(follower, incarnation, leader, results, ctx),
             Action::IsrCheck => self.on_isr_check(ctx),
+        }
+    }
+
+    /// The group whose coordinator handles `action`, if it is one of the
+    /// coordinator's, and whether it is a client's request (rather than the
+    /// coordinator's own timer).
+    fn coordinator_bound(&self, action: &Action) -> Option<(GroupId, bool)> {
+        let group_of = |c: &ConsumerId| self.consumers[c.index()].group;
+        match action {
+            Action::JoinGroup { consumer, .. } | Action::LeaveGroup { consumer } => {
+                Some((group_of(consumer), true))
+            }
+            Action::SessionTimeout { consumer, .. } => Some((group_of(consumer), false)),
+            Action::CompleteRebalance { group } => Some((*group, false)),
+            _ => None,
         }
     }
 

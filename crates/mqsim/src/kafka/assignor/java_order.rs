@@ -14,7 +14,7 @@
 
 /// `String.hashCode()`: `s[0]·31^(n-1) + … + s[n-1]` over UTF-16 code units,
 /// in wrapping 32-bit arithmetic.
-pub(super) fn string_hash_code(s: &str) -> i32 {
+pub(crate) fn string_hash_code(s: &str) -> i32 {
     s.encode_utf16().fold(0i32, |h, unit| {
         h.wrapping_mul(31).wrapping_add(i32::from(unit))
     })

@@ -24,7 +24,7 @@
 //! Java orders topics by name, so the assignors here do too: a
 //! [`TopicPartition`]'s `TopicId` is only an index into [`Topic`] names.
 
-mod java_order;
+pub(crate) mod java_order;
 mod range;
 mod round_robin;
 mod sticky;

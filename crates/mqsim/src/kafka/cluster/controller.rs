@@ -222,6 +222,7 @@ impl Kafka {
         if !self.cluster.is_alive(controller) {
             return;
         }
+        self.elect_coordinators(bounced, ctx);
         for tp in self.all_partitions() {
             let registered =
                 |b: BrokerId| self.cluster.zookeeper.is_registered(b) && Some(b) != bounced;

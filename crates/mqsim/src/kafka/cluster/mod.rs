@@ -14,6 +14,7 @@
 //!   is on enough replicas to survive a broker failure.
 
 mod controller;
+pub mod coordinator;
 pub mod partition;
 pub mod placement;
 pub(crate) mod replication;
@@ -22,12 +23,16 @@ pub(crate) mod writes;
 use crate::ids::BrokerId;
 use crate::scenario::ClusterSpec;
 use crate::time::SimTime;
+use coordinator::OffsetsPartition;
 
 /// The brokers and ZooKeeper.
 #[derive(Clone, Debug)]
 pub struct Cluster {
     pub brokers: Vec<Broker>,
     pub zookeeper: ZooKeeper,
+    /// The partitions of `__consumer_offsets`, whose leaders coordinate the
+    /// consumer groups.
+    pub offsets: Vec<OffsetsPartition>,
     settings: ClusterSpec,
 }
 
@@ -62,8 +67,9 @@ impl ZooKeeper {
 }
 
 impl Cluster {
-    pub(crate) fn new(spec: &ClusterSpec) -> Cluster {
+    pub(crate) fn new(spec: &ClusterSpec, seed: u64) -> Cluster {
         Cluster {
+            offsets: coordinator::offsets_topic(spec.brokers, seed),
             brokers: (0..spec.brokers)
                 .map(|b| Broker {
                     id: BrokerId(b),
