@@ -11,18 +11,40 @@ pub fn text(scenario: &Scenario, summary: &KafkaSummary) -> String {
     let mut out = String::new();
     let at = SimTime::from_millis(summary.at_ms);
     let _ = writeln!(out, "{} at {at}", scenario.file().name);
+    let cluster = &summary.cluster;
+    let ids = |ids: &[u32]| {
+        let names: Vec<String> = ids.iter().map(u32::to_string).collect();
+        names.join(",")
+    };
+    let or_none = |b: Option<u32>| b.map_or("none".to_string(), |b| b.to_string());
+    let _ = write!(out, "\nBROKERS {}", ids(&cluster.live_brokers));
+    if !cluster.dead_brokers.is_empty() {
+        let _ = write!(out, " (down: {})", ids(&cluster.dead_brokers));
+    }
+    let _ = writeln!(
+        out,
+        "  CONTROLLER {} (epoch {})",
+        or_none(cluster.controller),
+        cluster.controller_epoch
+    );
     for topic in &summary.topics {
         let _ = writeln!(out, "\nTOPIC {}", topic.name);
         let _ = writeln!(
             out,
-            "{:<10} {:>9} {:>15}",
-            "PARTITION", "MESSAGES", "LOG-END-OFFSET"
+            "{:<10} {:>9} {:>15} {:>15}  {:<7} {:<9} ISR",
+            "PARTITION", "MESSAGES", "LOG-END-OFFSET", "HIGH-WATERMARK", "LEADER", "REPLICAS"
         );
         for p in &topic.partitions {
             let _ = writeln!(
                 out,
-                "{:<10} {:>9} {:>15}",
-                p.partition, p.messages, p.log_end_offset
+                "{:<10} {:>9} {:>15} {:>15}  {:<7} {:<9} {}",
+                p.partition,
+                p.messages,
+                p.log_end_offset,
+                p.high_watermark,
+                or_none(p.leader),
+                ids(&p.replicas),
+                ids(&p.isr)
             );
         }
     }
@@ -36,8 +58,10 @@ pub fn text(scenario: &Scenario, summary: &KafkaSummary) -> String {
         } else {
             let _ = writeln!(
                 out,
-                "\nGROUP {} (generation {})",
-                group.name, group.generation
+                "\nGROUP {} (generation {}, coordinator {})",
+                group.name,
+                group.generation,
+                or_none(group.coordinator)
             );
         }
         let _ = writeln!(

@@ -468,3 +468,43 @@ proptest! {
         }
     }
 }
+
+/// The `leader-failover` preset does what its description promises.
+#[test]
+fn the_leader_failover_preset_tells_its_story() {
+    let preset = mqsim::scenario::presets::Preset::find("leader-failover").expect("preset");
+    let (sim, trace) = run(&preset.scenario(), 60_000);
+    let elections: Vec<(SimTime, Option<BrokerId>, Option<BrokerId>)> = trace
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::LeaderElected {
+                tp,
+                previous,
+                leader,
+                ..
+            } if tp == P0 => Some((e.at, previous, leader)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(elections.len(), 2, "{elections:?}");
+    let (failover_at, from, to) = elections[0];
+    assert_eq!(from, Some(BrokerId(1)));
+    assert!(to.is_some_and(|b| b != BrokerId(1)));
+    assert!(
+        failover_at > SimTime::from_millis(10_000) && failover_at < SimTime::from_millis(17_000)
+    );
+    assert_eq!(elections[1].2, Some(BrokerId(1)), "preferred leader again");
+    assert!(trace.iter().any(|e| matches!(
+        e.kind,
+        EventKind::GroupCoordinatorMoved { coordinator: Some(b), .. } if b != BrokerId(1)
+    )));
+    let partition = sim.kafka().partition(P0);
+    assert_eq!(partition.isr.len(), 3, "broker 1 rejoined the ISR");
+    let acked_on_p0 = trace.iter().filter_map(|e| match e.kind {
+        EventKind::RecordAcknowledged { record, tp, .. } if tp == P0 => Some(record),
+        _ => None,
+    });
+    for record in acked_on_p0 {
+        assert!(holds(&sim, BrokerId(1), record), "{record:?} lost");
+    }
+}

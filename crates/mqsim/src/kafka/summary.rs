@@ -2,12 +2,15 @@
 //! --describe` uses: log end offset, committed ("current") offset and lag
 //! per partition and group.
 //!
-//! *Lag* is how far a group is behind: the log end offset minus the group's
-//! committed offset. Like Kafka's tool, the summary shows no lag for a
-//! partition the group has never committed.
+//! *Lag* is how far a group is behind: the end of what it can read (the
+//! leader's high watermark) minus the group's committed offset. Like Kafka's
+//! tool, the summary shows no lag for a partition the group has never
+//! committed. The cluster is described as `kafka-topics.sh --describe` and
+//! ZooKeeper show it: leader, replicas and ISR per partition, live brokers
+//! and the controller.
 
 use super::Kafka;
-use crate::ids::TopicPartition;
+use crate::ids::{GroupId, TopicPartition};
 use crate::time::SimTime;
 use serde::Serialize;
 
@@ -15,8 +18,19 @@ use serde::Serialize;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KafkaSummary {
     pub at_ms: u64,
+    pub cluster: ClusterSummary,
     pub topics: Vec<TopicSummary>,
     pub groups: Vec<GroupSummary>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClusterSummary {
+    /// The brokers whose process is up.
+    pub live_brokers: Vec<u32>,
+    /// The brokers whose process is down.
+    pub dead_brokers: Vec<u32>,
+    pub controller: Option<u32>,
+    pub controller_epoch: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -35,6 +49,9 @@ pub struct PartitionSummary {
     pub high_watermark: u64,
     /// The leader; none while the partition is offline.
     pub leader: Option<u32>,
+    pub leader_epoch: u32,
+    /// The replicas, preferred leader first.
+    pub replicas: Vec<u32>,
     /// The in-sync replicas.
     pub isr: Vec<u32>,
 }
@@ -45,6 +62,9 @@ pub struct GroupSummary {
     /// A consumer without a `group.id`: it owns every partition and commits nothing.
     pub standalone: bool,
     pub generation: u32,
+    /// The broker coordinating the group; none for a standalone consumer or
+    /// while its `__consumer_offsets` partition has no live leader.
+    pub coordinator: Option<u32>,
     pub partitions: Vec<GroupPartitionSummary>,
     pub members: Vec<MemberSummary>,
     /// Records processed more than once by the group (at-least-once delivery).
@@ -100,6 +120,8 @@ impl Kafka {
                             log_end_offset: log.log_end_offset(),
                             high_watermark: partition.high_watermark(),
                             leader: partition.leader.map(|b| b.0),
+                            leader_epoch: partition.leader_epoch,
+                            replicas: partition.replicas.iter().map(|r| r.broker.0).collect(),
                             isr: partition.isr.iter().map(|b| b.0).collect(),
                         }
                     })
@@ -153,14 +175,27 @@ impl Kafka {
                     name: g.name.to_string(),
                     standalone: g.standalone,
                     generation: g.generation,
+                    coordinator: if g.standalone {
+                        None
+                    } else {
+                        self.coordinator(GroupId(gi as u32)).map(|b| b.0)
+                    },
                     partitions,
                     duplicates: members.iter().map(|m| m.duplicates).sum(),
                     members,
                 }
             })
             .collect();
+        let (live, dead): (Vec<_>, Vec<_>) = self.cluster.brokers.iter().partition(|b| b.alive);
+        let zookeeper = &self.cluster.zookeeper;
         KafkaSummary {
             at_ms: now.as_millis(),
+            cluster: ClusterSummary {
+                live_brokers: live.iter().map(|b| b.id.0).collect(),
+                dead_brokers: dead.iter().map(|b| b.id.0).collect(),
+                controller: zookeeper.controller.map(|b| b.0),
+                controller_epoch: zookeeper.controller_epoch,
+            },
             topics,
             groups,
         }

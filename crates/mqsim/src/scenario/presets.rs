@@ -29,6 +29,10 @@ pub const PRESETS: &[Preset] = &[
         id: "retry-dead-letter",
         json: include_str!("../../presets/retry-dead-letter.json"),
     },
+    Preset {
+        id: "leader-failover",
+        json: include_str!("../../presets/leader-failover.json"),
+    },
 ];
 
 impl Preset {

@@ -222,7 +222,7 @@ impl Kafka {
         if !self.cluster.is_alive(controller) {
             return;
         }
-        self.elect_coordinators(bounced, ctx);
+        self.elect_coordinators(bounced, false, ctx);
         for tp in self.all_partitions() {
             let registered =
                 |b: BrokerId| self.cluster.zookeeper.is_registered(b) && Some(b) != bounced;
@@ -331,6 +331,7 @@ impl Kafka {
         if !self.cluster.is_alive(controller) {
             return;
         }
+        self.elect_coordinators(None, true, ctx);
         for tp in self.all_partitions() {
             let partition = self.partition(tp);
             let preferred = partition.replicas[0].broker;

@@ -103,17 +103,22 @@ impl Kafka {
     }
 
     /// The controller gives each `__consumer_offsets` partition whose leader
-    /// lost its registration a new one: the first registered replica.
+    /// lost its registration a new one: the first registered replica. With
+    /// `preferred`, every partition goes back to its first replica where that
+    /// one is registered. (The internal topic's followers have nothing to
+    /// fetch, so every registered replica counts as in sync.)
     pub(super) fn elect_coordinators(
         &mut self,
         bounced: Option<BrokerId>,
+        preferred: bool,
         ctx: &mut Ctx<'_, Action>,
     ) {
         let zookeeper = &self.cluster.zookeeper;
         let live = |b: BrokerId| zookeeper.is_registered(b) && Some(b) != bounced;
         let mut moved = Vec::new();
         for (p, partition) in self.cluster.offsets.iter_mut().enumerate() {
-            if partition.leader.is_some_and(live) {
+            let first = partition.replicas[0];
+            if partition.leader.is_some_and(live) && !(preferred && live(first)) {
                 continue;
             }
             let leader = partition.replicas.iter().copied().find(|&b| live(b));
