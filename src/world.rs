@@ -503,6 +503,8 @@ impl World {
             | EventKind::ProduceFailed { .. }
             | EventKind::BrokerStarted { .. }
             | EventKind::BrokerKilled { .. }
+            | EventKind::BrokerIsolated { .. }
+            | EventKind::BrokerReconnected { .. }
             | EventKind::ZookeeperHeartbeat { .. }
             | EventKind::BrokerRegistered { .. }
             | EventKind::ZookeeperSessionExpired { .. }

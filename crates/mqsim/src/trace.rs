@@ -213,6 +213,11 @@ pub enum EventKind {
     BrokerStarted { broker: BrokerId },
     /// A broker process died on the spot.
     BrokerKilled { broker: BrokerId },
+    /// A broker lost its links to ZooKeeper and the other brokers; clients
+    /// still reach it.
+    BrokerIsolated { broker: BrokerId },
+    /// An isolated broker's links came back.
+    BrokerReconnected { broker: BrokerId },
     /// A broker's heartbeat to ZooKeeper.
     ZookeeperHeartbeat {
         broker: BrokerId,
@@ -301,6 +306,9 @@ pub enum ProduceError {
     LeaderNotAvailable,
     /// The broker is down: the connection failed.
     NetworkException,
+    /// The leader held the write for `request.timeout.ms` without
+    /// confirming it.
+    RequestTimedOut,
 }
 
 /// Why the ISR changed.

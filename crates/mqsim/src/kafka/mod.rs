@@ -41,7 +41,7 @@ use crate::scenario::{Intervention, Scenario, find_consumer};
 use crate::time::SimTime;
 use crate::trace::{CommittedOffset, EventKind, FetchedBatch, ProduceError};
 use cluster::Cluster;
-use cluster::partition::Partition;
+use cluster::partition::{LeaderAndIsr, Partition};
 use cluster::placement::assign_replicas;
 use cluster::replication::{FetchPosition, FetchResult};
 use cluster::writes::ProduceRequest;
@@ -156,6 +156,16 @@ pub(crate) enum Action {
     BrokerKill { broker: BrokerId },
     /// A dead broker process starts again.
     BrokerRestart { broker: BrokerId },
+    /// A broker is cut off from ZooKeeper and the other brokers.
+    BrokerIsolate { broker: BrokerId },
+    /// An isolated broker's links come back.
+    BrokerReconnect { broker: BrokerId },
+    /// The controller's word on `tp` reaches `broker`.
+    LeaderAndIsr {
+        tp: TopicPartition,
+        broker: BrokerId,
+        state: LeaderAndIsr,
+    },
     /// A broker's timer to heartbeat to ZooKeeper.
     ZookeeperHeartbeatTick { broker: BrokerId, incarnation: u32 },
     /// A heartbeat reaches ZooKeeper.
@@ -229,7 +239,7 @@ impl Kafka {
                     name: Rc::from(t.name.as_str()),
                     partitions: placement
                         .iter()
-                        .map(|r| Partition::new(&broker_ids(r)))
+                        .map(|r| Partition::new(&broker_ids(r), SimTime::ZERO))
                         .collect(),
                     retention: Retention {
                         max_age_ms: t.retention_ms,
@@ -287,6 +297,12 @@ impl Kafka {
                     broker: BrokerId(*broker),
                 },
                 Intervention::BrokerRestart { broker } => Action::BrokerRestart {
+                    broker: BrokerId(*broker),
+                },
+                Intervention::BrokerIsolate { broker } => Action::BrokerIsolate {
+                    broker: BrokerId(*broker),
+                },
+                Intervention::BrokerReconnect { broker } => Action::BrokerReconnect {
                     broker: BrokerId(*broker),
                 },
                 Intervention::PreferredLeaderElection => Action::PreferredLeaderElection,
@@ -426,6 +442,11 @@ impl Kafka {
             Action::RetentionCheck => self.on_retention_check(ctx),
             Action::BrokerKill { broker } => self.on_broker_kill(broker, ctx),
             Action::BrokerRestart { broker } => self.on_broker_restart(broker, ctx),
+            Action::BrokerIsolate { broker } => self.on_broker_isolate(broker, ctx),
+            Action::BrokerReconnect { broker } => self.on_broker_reconnect(broker, ctx),
+            Action::LeaderAndIsr { tp, broker, state } => {
+                self.on_leader_and_isr(tp, broker, state, ctx)
+            }
             Action::ZookeeperHeartbeatTick {
                 broker,
                 incarnation,

@@ -15,11 +15,12 @@ use super::log::{Header, Headers, Value};
 use super::partitioner::Partitioner;
 use super::{Action, Kafka};
 use crate::agenda::Ctx;
-use crate::ids::{ProducerId, RecordId, TopicId, TopicPartition};
+use crate::ids::{BrokerId, ProducerId, RecordId, TopicId, TopicPartition};
 use crate::rng::{SimRng, Stream};
 use crate::scenario::{Acks, ProducerSpec};
 use crate::time::SimTime;
 use crate::trace::{EventKind, PartitionChoice};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// A producer's configuration and state.
@@ -36,6 +37,8 @@ pub struct Producer {
     rng: SimRng,
     pub(super) acks: Acks,
     pub(super) retry_backoff_ms: u64,
+    /// Which broker leads each partition, as this producer last heard.
+    pub(super) metadata: BTreeMap<TopicPartition, BrokerId>,
     /// Records sent so far.
     pub sent: u64,
 }
@@ -70,6 +73,7 @@ impl Producer {
             rng: SimRng::new(seed, Stream::Producer(id.0)),
             acks: spec.acks,
             retry_backoff_ms: spec.retry_backoff_ms,
+            metadata: BTreeMap::new(),
             sent: 0,
         }
     }

@@ -372,7 +372,7 @@ impl Kafka {
         partitions: u32,
         ctx: &mut Ctx<'_, Action>,
     ) {
-        if !self.create_partitions(topic, partitions) {
+        if !self.create_partitions(topic, partitions, ctx.now) {
             return;
         }
         ctx.emit(EventKind::PartitionsAdded { topic, partitions });

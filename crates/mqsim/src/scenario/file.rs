@@ -83,6 +83,13 @@ pub enum Intervention {
     /// A dead broker starts again: it registers, truncates what its leaders
     /// never confirmed, catches up as a follower and rejoins the ISR.
     BrokerRestart { broker: u32 },
+    /// A broker loses its network links to ZooKeeper and the other brokers,
+    /// while clients still reach it. ZooKeeper soon declares it dead and
+    /// leadership moves on, but it goes on believing it leads.
+    BrokerIsolate { broker: u32 },
+    /// An isolated broker's links come back; it learns it no longer leads
+    /// and throws away what it took in meanwhile.
+    BrokerReconnect { broker: u32 },
     /// The controller moves leadership back to each partition's preferred
     /// replica (its first), where that replica is alive and in the ISR.
     PreferredLeaderElection,

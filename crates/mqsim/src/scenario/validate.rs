@@ -142,7 +142,10 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
                 add_partitions(p, &at, &mut grown, topic, *partitions, entry.at_ms);
                 continue;
             }
-            Intervention::BrokerKill { broker } | Intervention::BrokerRestart { broker } => {
+            Intervention::BrokerKill { broker }
+            | Intervention::BrokerRestart { broker }
+            | Intervention::BrokerIsolate { broker }
+            | Intervention::BrokerReconnect { broker } => {
                 let brokers = file.kafka.cluster.brokers;
                 if *broker >= brokers {
                     p.add(

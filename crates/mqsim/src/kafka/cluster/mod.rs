@@ -6,9 +6,11 @@
 //!   leader's log ([`replication`]). The in-sync replicas (ISR) are those
 //!   keeping up; the high watermark marks what all of them have
 //!   ([`partition`]).
-//! - Brokers heartbeat to ZooKeeper. One broker is the *controller*: it
-//!   watches ZooKeeper, and when a broker's session expires it elects new
-//!   leaders from the ISR and tells the brokers ([`controller`]).
+//! - Brokers heartbeat to ZooKeeper ([`zookeeper`]). One broker is the
+//!   *controller*: it watches ZooKeeper, and when a broker's session
+//!   expires it elects new leaders from the ISR and tells the brokers
+//!   ([`controller`]). Each group is coordinated by the leader of its
+//!   `__consumer_offsets` partition ([`coordinator`]).
 //! - Producers choose how safe a write must be with `acks`; with
 //!   `acks=all` and `min.insync.replicas`, a write confirmed to a producer
 //!   is on enough replicas to survive a broker failure.
@@ -19,6 +21,7 @@ pub mod partition;
 pub mod placement;
 pub(crate) mod replication;
 pub(crate) mod writes;
+mod zookeeper;
 
 use crate::ids::BrokerId;
 use crate::scenario::ClusterSpec;
@@ -41,6 +44,9 @@ pub struct Cluster {
 pub struct Broker {
     pub id: BrokerId,
     pub alive: bool,
+    /// Cut off from ZooKeeper and the other brokers, while clients still
+    /// reach it.
+    pub isolated: bool,
     /// Counts starts; timers carry the incarnation that set them, so a
     /// killed broker's timers die with it.
     incarnation: u32,
@@ -74,6 +80,7 @@ impl Cluster {
                 .map(|b| Broker {
                     id: BrokerId(b),
                     alive: true,
+                    isolated: false,
                     incarnation: 0,
                 })
                 .collect(),
@@ -88,6 +95,18 @@ impl Cluster {
 
     pub fn is_alive(&self, broker: BrokerId) -> bool {
         self.brokers.get(broker.index()).is_some_and(|b| b.alive)
+    }
+
+    /// Whether two brokers can talk: both up, neither cut off.
+    pub fn linked(&self, a: BrokerId, b: BrokerId) -> bool {
+        self.reaches_zookeeper(a) && self.reaches_zookeeper(b)
+    }
+
+    /// Whether `broker` is up and can reach ZooKeeper (and the controller).
+    pub fn reaches_zookeeper(&self, broker: BrokerId) -> bool {
+        self.brokers
+            .get(broker.index())
+            .is_some_and(|b| b.alive && !b.isolated)
     }
 
     /// Whether a timer set by `broker` in `incarnation` should still fire.

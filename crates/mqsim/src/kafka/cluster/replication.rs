@@ -15,7 +15,7 @@
 //! Every half `replica.lag.time.max.ms` each leader drops from the ISR the
 //! followers that have not been caught up for that long.
 
-use super::super::log::StoredRecord;
+use super::super::log::{PartitionLog, StoredRecord};
 use super::super::{Action, Kafka};
 use crate::agenda::Ctx;
 use crate::ids::{BrokerId, TopicId, TopicPartition};
@@ -33,6 +33,9 @@ pub(crate) struct FetchPosition {
     pub fetch_offset: u64,
     /// The leader epoch of the follower's last record.
     pub last_epoch: Option<u32>,
+    /// The leader epoch the follower knows (KIP-320): a leader that knows
+    /// a different one does not answer.
+    pub current_epoch: u32,
 }
 
 /// One partition in the leader's answer.
@@ -63,13 +66,12 @@ impl Kafka {
         let mut by_leader: BTreeMap<BrokerId, Vec<FetchPosition>> = BTreeMap::new();
         for (t, topic) in self.topics.iter().enumerate() {
             for (p, partition) in topic.partitions.iter().enumerate() {
-                let (Some(leader), Some(replica)) = (partition.leader, partition.replica(broker))
-                else {
+                let Some(replica) = partition.replica(broker) else {
                     continue;
                 };
-                if leader == broker {
+                let (Some(leader), Some(state)) = (replica.following(), &replica.state) else {
                     continue;
-                }
+                };
                 by_leader.entry(leader).or_default().push(FetchPosition {
                     tp: TopicPartition {
                         topic: TopicId(t as u32),
@@ -77,10 +79,15 @@ impl Kafka {
                     },
                     fetch_offset: replica.log.log_end_offset(),
                     last_epoch: replica.log.last_epoch(),
+                    current_epoch: state.leader_epoch,
                 });
             }
         }
         for (leader, positions) in by_leader {
+            if !self.cluster.linked(broker, leader) {
+                // Cut off: the request never gets through.
+                continue;
+            }
             let arrives_at = ctx.send(Action::ReplicaFetch {
                 follower: broker,
                 incarnation,
@@ -111,25 +118,34 @@ impl Kafka {
         positions: Vec<FetchPosition>,
         ctx: &mut Ctx<'_, Action>,
     ) {
-        if !self.cluster.is_alive(leader) {
+        if !self.cluster.linked(follower, leader) {
             return;
         }
         let mut results = Vec::new();
         let mut batches = Vec::new();
         for position in positions {
             let tp = position.tp;
-            if self.partition(tp).leader != Some(leader) {
+            let Some(replica) = self.partition(tp).replica(leader) else {
+                continue;
+            };
+            let epoch = replica.state.as_ref().map(|s| s.leader_epoch);
+            if !replica.believes_leader() || epoch != Some(position.current_epoch) {
+                // NOT_LEADER_OR_FOLLOWER or FENCED_LEADER_EPOCH: the follower
+                // waits for the controller to tell it who leads.
                 continue;
             }
-            if let Some(end_offset) = self.divergence(&position) {
+            if let Some(end_offset) = divergence(&replica.log, &position) {
                 results.push(FetchResult::Diverging { tp, end_offset });
                 continue;
             }
-            self.note_follower_progress(tp, follower, position.fetch_offset, ctx);
-            let partition = self.partition(tp);
-            let log = partition.log();
-            let range = log.read_range(position.fetch_offset, MAX_FETCH_RECORDS);
-            let high_watermark = partition.high_watermark();
+            self.note_follower_progress(tp, leader, follower, position.fetch_offset, ctx);
+            let Some(replica) = self.partition(tp).replica(leader) else {
+                continue;
+            };
+            let range = replica
+                .log
+                .read_range(position.fetch_offset, MAX_FETCH_RECORDS);
+            let high_watermark = replica.high_watermark;
             batches.push(ReplicaBatch {
                 tp,
                 from_offset: range.start,
@@ -139,7 +155,7 @@ impl Kafka {
             results.push(FetchResult::Records {
                 tp,
                 from_offset: range.start,
-                records: log.records_in(range).cloned().collect(),
+                records: replica.log.records_in(range).cloned().collect(),
                 high_watermark,
             });
         }
@@ -157,62 +173,99 @@ impl Kafka {
         });
     }
 
-    /// Where the follower's log parts from the leader's, if it does: the
-    /// end, on the leader, of the follower's last epoch.
-    fn divergence(&self, position: &FetchPosition) -> Option<u64> {
-        let last_epoch = position.last_epoch?;
-        let log = self.partition(position.tp).log();
-        match log.end_of_epoch(last_epoch) {
-            Some((epoch, end)) if epoch == last_epoch && end >= position.fetch_offset => None,
-            Some((_, end)) => Some(end.min(position.fetch_offset)),
-            None => Some(log.log_start_offset().min(position.fetch_offset)),
-        }
-    }
-
     /// The leader learns the follower has everything below `fetch_offset`.
     fn note_follower_progress(
         &mut self,
         tp: TopicPartition,
+        leader: BrokerId,
         follower: BrokerId,
         fetch_offset: u64,
         ctx: &mut Ctx<'_, Action>,
     ) {
         let now = ctx.now;
-        let partition = self.partition_mut(tp);
-        let leader_end = partition.log().log_end_offset();
-        let high_watermark = partition.high_watermark();
-        let Some(replica) = partition.replica_mut(follower) else {
+        let Some(replica) = self.partition_mut(tp).replica_mut(leader) else {
             return;
         };
-        replica.fetch_offset = fetch_offset;
+        let leader_end = replica.log.log_end_offset();
+        let high_watermark = replica.high_watermark;
+        let Some(progress) = replica.followers.iter_mut().find(|f| f.broker == follower) else {
+            return;
+        };
+        progress.fetch_offset = fetch_offset;
         if fetch_offset >= leader_end {
-            replica.caught_up_at = now;
+            progress.caught_up_at = now;
         }
-        if !partition.in_sync(follower) && fetch_offset >= high_watermark {
-            let order: Vec<BrokerId> = partition.replicas.iter().map(|r| r.broker).collect();
-            partition.isr.push(follower);
-            partition
-                .isr
-                .sort_by_key(|b| order.iter().position(|o| o == b));
-            let (isr, leader) = (partition.isr.clone(), partition.leader);
-            ctx.emit(EventKind::IsrChanged {
-                tp,
-                isr,
-                reason: IsrChange::CaughtUp,
-                broker: leader.unwrap_or(follower),
-            });
+        let state = replica.state.clone();
+        if let Some(state) = state
+            && !state.isr.contains(&follower)
+            && fetch_offset >= high_watermark
+        {
+            let order: Vec<BrokerId> = self
+                .partition(tp)
+                .replicas
+                .iter()
+                .map(|r| r.broker)
+                .collect();
+            let mut isr = state.isr.clone();
+            isr.push(follower);
+            isr.sort_by_key(|b| order.iter().position(|o| o == b));
+            self.change_isr(tp, leader, isr, IsrChange::CaughtUp, ctx);
         }
-        self.advance_high_watermark(tp, ctx);
+        self.advance_high_watermark(tp, leader, ctx);
     }
 
-    /// Moves the leader's high watermark to the lowest log end in the ISR.
-    pub(crate) fn advance_high_watermark(&mut self, tp: TopicPartition, ctx: &mut Ctx<'_, Action>) {
+    /// A leader changes its partition's ISR. In ZooKeeper-era Kafka it writes
+    /// the new ISR to ZooKeeper itself, on condition that the partition's
+    /// state there is still the one it knows; a leader cut off from
+    /// ZooKeeper, or one the controller has replaced, cannot.
+    fn change_isr(
+        &mut self,
+        tp: TopicPartition,
+        leader: BrokerId,
+        isr: Vec<BrokerId>,
+        reason: IsrChange,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let reaches_zookeeper = self.cluster.reaches_zookeeper(leader);
         let partition = self.partition_mut(tp);
-        let Some(leader) = partition.leader else {
+        let Some(replica) = partition.replica(leader) else {
             return;
         };
-        let high_watermark = partition.in_sync_end();
-        let replica = partition.leader_replica_mut();
+        let current = replica
+            .state
+            .as_ref()
+            .is_some_and(|s| s.leader_epoch == partition.leader_epoch)
+            && partition.leader == Some(leader);
+        if !(reaches_zookeeper && current) {
+            return;
+        }
+        partition.isr = isr.clone();
+        if let Some(state) = partition.replica_mut(leader).and_then(|r| r.state.as_mut()) {
+            state.isr = isr.clone();
+        }
+        ctx.emit(EventKind::IsrChanged {
+            tp,
+            isr,
+            reason,
+            broker: leader,
+        });
+        self.advance_high_watermark(tp, leader, ctx);
+    }
+
+    /// Moves `leader`'s high watermark to the lowest log end in its ISR.
+    pub(crate) fn advance_high_watermark(
+        &mut self,
+        tp: TopicPartition,
+        leader: BrokerId,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let Some(replica) = self.partition_mut(tp).replica_mut(leader) else {
+            return;
+        };
+        if !replica.believes_leader() {
+            return;
+        }
+        let high_watermark = replica.in_sync_end();
         if high_watermark <= replica.high_watermark {
             return;
         }
@@ -222,7 +275,7 @@ impl Kafka {
             broker: leader,
             high_watermark,
         });
-        self.complete_pending_acks(tp, ctx);
+        self.complete_pending_acks(tp, leader, ctx);
     }
 
     /// The leader's answer reaches the follower.
@@ -234,13 +287,14 @@ impl Kafka {
         results: Vec<FetchResult>,
         ctx: &mut Ctx<'_, Action>,
     ) {
-        if !self.cluster.is_current(follower, incarnation) {
+        if !self.cluster.is_current(follower, incarnation) || !self.cluster.linked(follower, leader)
+        {
             return;
         }
         for result in results {
             match result {
                 FetchResult::Diverging { tp, end_offset } => {
-                    self.truncate_replica(tp, follower, end_offset, ctx);
+                    self.truncate_replica(tp, follower, leader, end_offset, ctx);
                 }
                 FetchResult::Records {
                     tp,
@@ -248,14 +302,12 @@ impl Kafka {
                     records,
                     high_watermark,
                 } => {
-                    let partition = self.partition_mut(tp);
-                    if partition.leader != Some(leader) {
-                        continue;
-                    }
-                    let Some(replica) = partition.replica_mut(follower) else {
+                    let Some(replica) = self.partition_mut(tp).replica_mut(follower) else {
                         continue;
                     };
-                    if replica.log.log_end_offset() != from_offset {
+                    if replica.following() != Some(leader)
+                        || replica.log.log_end_offset() != from_offset
+                    {
                         continue;
                     }
                     for record in records {
@@ -267,12 +319,14 @@ impl Kafka {
         }
     }
 
-    /// Cuts `broker`'s copy of `tp` back to `end_offset`. Records removed
-    /// that the leader does not hold are lost for good.
-    pub(crate) fn truncate_replica(
+    /// Cuts `broker`'s copy of `tp` back to `end_offset`, where it agrees
+    /// with `leader`'s. Records removed that the leader does not hold are
+    /// lost for good.
+    fn truncate_replica(
         &mut self,
         tp: TopicPartition,
         broker: BrokerId,
+        leader: BrokerId,
         end_offset: u64,
         ctx: &mut Ctx<'_, Action>,
     ) {
@@ -286,16 +340,21 @@ impl Kafka {
         }
         let removed = replica.log.truncate_to(end_offset);
         replica.high_watermark = replica.high_watermark.min(end_offset);
-        let leader_log = partition.log();
-        let lost = removed
-            .iter()
-            .filter(|r| {
-                let from = leader_log.log_start_offset().max(end_offset);
-                !(from..leader_log.log_end_offset())
-                    .any(|o| leader_log.get(o).is_some_and(|l| l.id == r.id))
-            })
-            .map(|r| r.id)
-            .collect();
+        let lost = match partition.replica(leader) {
+            Some(leader) => {
+                let log = &leader.log;
+                let from = log.log_start_offset().max(end_offset);
+                removed
+                    .iter()
+                    .filter(|r| {
+                        !(from..log.log_end_offset())
+                            .any(|o| log.get(o).is_some_and(|l| l.id == r.id))
+                    })
+                    .map(|r| r.id)
+                    .collect()
+            }
+            None => removed.iter().map(|r| r.id).collect(),
+        };
         ctx.emit(EventKind::ReplicaTruncated {
             tp,
             broker,
@@ -307,47 +366,56 @@ impl Kafka {
         });
     }
 
-    /// Leaders drop followers that have not caught up for
-    /// `replica.lag.time.max.ms`.
+    /// Each leader drops followers that have not caught up for
+    /// `replica.lag.time.max.ms`, and lets writes it has held too long fail.
     pub(crate) fn on_isr_check(&mut self, ctx: &mut Ctx<'_, Action>) {
         let lag_max = self.cluster.settings.replica_lag_time_max_ms;
-        for t in 0..self.topics.len() {
-            for p in 0..self.topics[t].partitions.len() {
-                let tp = TopicPartition {
-                    topic: TopicId(t as u32),
-                    partition: p as u32,
-                };
-                let Some(leader) = self
-                    .partition(tp)
-                    .leader
-                    .filter(|&l| self.cluster.is_alive(l))
-                else {
+        for tp in self.all_partitions() {
+            let leaders: Vec<BrokerId> = self
+                .partition(tp)
+                .replicas
+                .iter()
+                .filter(|r| r.believes_leader() && self.cluster.is_alive(r.broker))
+                .map(|r| r.broker)
+                .collect();
+            for leader in leaders {
+                self.expire_pending_acks(tp, leader, ctx);
+                let Some(replica) = self.partition(tp).replica(leader) else {
                     continue;
                 };
-                let partition = self.partition_mut(tp);
-                let behind: Vec<BrokerId> = partition
-                    .replicas
-                    .iter()
-                    .filter(|r| {
-                        r.broker != leader
-                            && partition.isr.contains(&r.broker)
-                            && ctx.now.millis_since(r.caught_up_at) > lag_max
-                    })
-                    .map(|r| r.broker)
-                    .collect();
-                if behind.is_empty() {
+                let Some(state) = &replica.state else {
+                    continue;
+                };
+                let behind = |b: &BrokerId| {
+                    replica
+                        .followers
+                        .iter()
+                        .find(|f| f.broker == *b)
+                        .is_some_and(|f| ctx.now.millis_since(f.caught_up_at) > lag_max)
+                };
+                if !state.isr.iter().any(|b| *b != leader && behind(b)) {
                     continue;
                 }
-                partition.isr.retain(|b| !behind.contains(b));
-                ctx.emit(EventKind::IsrChanged {
-                    tp,
-                    isr: partition.isr.clone(),
-                    reason: IsrChange::FellBehind,
-                    broker: leader,
-                });
-                self.advance_high_watermark(tp, ctx);
+                let isr: Vec<BrokerId> = state
+                    .isr
+                    .iter()
+                    .copied()
+                    .filter(|b| *b == leader || !behind(b))
+                    .collect();
+                self.change_isr(tp, leader, isr, IsrChange::FellBehind, ctx);
             }
         }
         ctx.at(ctx.now + (lag_max / 2).max(1), Action::IsrCheck);
+    }
+}
+
+/// Where the follower's log parts from `log`, the leader's, if it does:
+/// the end, on the leader, of the follower's last epoch.
+fn divergence(log: &PartitionLog, position: &FetchPosition) -> Option<u64> {
+    let last_epoch = position.last_epoch?;
+    match log.end_of_epoch(last_epoch) {
+        Some((epoch, end)) if epoch == last_epoch && end >= position.fetch_offset => None,
+        Some((_, end)) => Some(end.min(position.fetch_offset)),
+        None => Some(log.log_start_offset().min(position.fetch_offset)),
     }
 }

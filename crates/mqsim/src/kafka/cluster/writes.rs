@@ -13,7 +13,9 @@
 //!   one in-sync replica.
 //!
 //! A refused write is retried after `retry.backoff.ms`, doubling up to
-//! `retry.backoff.max.ms` (1 s). Producers are idempotent (the default since
+//! `retry.backoff.max.ms` (1 s); one the leader holds for
+//! `request.timeout.ms` (30 s) without confirming fails the same way. After
+//! any failure the producer asks again who leads. Producers are idempotent (the default since
 //! Kafka 3.0): a retry of a record the leader already has is confirmed
 //! without being written twice.
 
@@ -28,6 +30,8 @@ use std::rc::Rc;
 
 /// `retry.backoff.max.ms`.
 const RETRY_BACKOFF_MAX_MS: u64 = 1_000;
+/// `request.timeout.ms`.
+const REQUEST_TIMEOUT_MS: u64 = 30_000;
 /// How far back from the log end a leader looks for a retried record
 /// (the idempotent producer's window, generously).
 const DEDUP_WINDOW: u64 = 10_000;
@@ -49,18 +53,37 @@ pub(crate) struct ProduceRequest {
 }
 
 impl Kafka {
-    /// Sends `request` to the partition's leader, or, with no leader,
-    /// fails it at once. Returns when the request arrives, if it was sent.
+    /// Sends `request` to the broker the sender believes leads the
+    /// partition, or, knowing of none, fails it at once. Returns when the
+    /// request arrives, if it was sent.
     pub(crate) fn send_produce(
         &mut self,
         request: ProduceRequest,
         ctx: &mut Ctx<'_, Action>,
     ) -> Option<SimTime> {
-        match self.partition(request.tp).leader {
+        match self.believed_leader(&request) {
             Some(broker) => Some(ctx.send(Action::ProduceRequest { request, broker })),
             None => {
                 self.produce_failed(request, ProduceError::LeaderNotAvailable, ctx);
                 None
+            }
+        }
+    }
+
+    /// The leader in the sender's metadata. A producer caches it, and asks
+    /// again (getting what ZooKeeper records) only after an error.
+    fn believed_leader(&mut self, request: &ProduceRequest) -> Option<BrokerId> {
+        let recorded = self.partition(request.tp).leader;
+        let Some(producer) = request.producer else {
+            return recorded;
+        };
+        let metadata = &mut self.producers[producer.index()].metadata;
+        match metadata.get(&request.tp) {
+            Some(&broker) => Some(broker),
+            None => {
+                let leader = recorded?;
+                metadata.insert(request.tp, leader);
+                Some(leader)
             }
         }
     }
@@ -72,36 +95,40 @@ impl Kafka {
         broker: BrokerId,
         ctx: &mut Ctx<'_, Action>,
     ) {
-        let error = if !self.cluster.is_alive(broker) {
-            Some(ProduceError::NetworkException)
-        } else if self.partition(request.tp).leader != Some(broker) {
-            Some(ProduceError::NotLeaderOrFollower)
-        } else if self.acks(&request) == Acks::All
-            && self.partition(request.tp).isr.len() < self.min_insync_replicas(request.tp)
-        {
-            Some(ProduceError::NotEnoughReplicas)
-        } else {
-            None
+        let tp = request.tp;
+        let acks = self.acks(&request);
+        let min_insync = self.min_insync_replicas(tp);
+        let alive = self.cluster.is_alive(broker);
+        let error = match self.partition(tp).replica(broker) {
+            _ if !alive => Some(ProduceError::NetworkException),
+            Some(replica) if replica.believes_leader() => {
+                let isr = replica.state.as_ref().map_or(0, |s| s.isr.len());
+                (acks == Acks::All && isr < min_insync).then_some(ProduceError::NotEnoughReplicas)
+            }
+            _ => Some(ProduceError::NotLeaderOrFollower),
         };
         if let Some(error) = error {
             // The answer (or the broken connection) reaches the sender.
             ctx.send(Action::ProduceFailed { request, error });
             return;
         }
-        let offset = match self.already_written(&request) {
+        self.expire_pending_acks(tp, broker, ctx);
+        let offset = match self.already_written(&request, broker) {
             Some(offset) => offset,
             None => self.append_at_leader(&request, broker, ctx),
         };
-        match self.acks(&request) {
+        match acks {
             Acks::None => {}
             Acks::Leader => self.acknowledge(request, offset, ctx),
             Acks::All => {
-                if offset < self.partition(request.tp).high_watermark() {
+                let now = ctx.now;
+                let Some(replica) = self.partition_mut(tp).replica_mut(broker) else {
+                    return;
+                };
+                if offset < replica.high_watermark {
                     self.acknowledge(request, offset, ctx);
                 } else {
-                    self.partition_mut(request.tp)
-                        .pending_acks
-                        .push((offset, request));
+                    replica.pending_acks.push((offset, now, request));
                 }
             }
         }
@@ -109,9 +136,9 @@ impl Kafka {
 
     /// The idempotent producer: the offset of the record if the leader
     /// already holds it (an earlier attempt got through).
-    fn already_written(&self, request: &ProduceRequest) -> Option<u64> {
+    fn already_written(&self, request: &ProduceRequest, broker: BrokerId) -> Option<u64> {
         request.attempt.checked_sub(1)?;
-        let log = self.partition(request.tp).log();
+        let log = &self.partition(request.tp).replica(broker)?.log;
         let end = log.log_end_offset();
         let from = end.saturating_sub(DEDUP_WINDOW).max(log.log_start_offset());
         (from..end).find(|&offset| log.get(offset).is_some_and(|r| r.id == request.record))
@@ -123,9 +150,11 @@ impl Kafka {
         broker: BrokerId,
         ctx: &mut Ctx<'_, Action>,
     ) -> u64 {
-        let partition = self.partition_mut(request.tp);
-        let leader_epoch = partition.leader_epoch;
-        let offset = partition.leader_replica_mut().log.append(StoredRecord {
+        let Some(replica) = self.partition_mut(request.tp).replica_mut(broker) else {
+            return 0;
+        };
+        let leader_epoch = replica.state.as_ref().map_or(0, |s| s.leader_epoch);
+        let offset = replica.log.append(StoredRecord {
             id: request.record,
             key: request.key.clone(),
             value: request.value.clone(),
@@ -134,8 +163,8 @@ impl Kafka {
             leader_epoch,
         });
         // A leader without in-sync followers commits at once.
-        let high_watermark = partition.in_sync_end();
-        partition.leader_replica_mut().high_watermark = high_watermark;
+        let high_watermark = replica.in_sync_end();
+        replica.high_watermark = high_watermark;
         ctx.emit(EventKind::RecordAppended {
             record: request.record,
             tp: request.tp,
@@ -167,16 +196,22 @@ impl Kafka {
         });
     }
 
-    /// A write failed: schedule the retry, backing off.
+    /// A write failed: the sender forgets the leader it had, and retries
+    /// after a backoff.
     pub(crate) fn produce_failed(
         &mut self,
         mut request: ProduceRequest,
         error: ProduceError,
         ctx: &mut Ctx<'_, Action>,
     ) {
-        let base = request.producer.map_or(defaults::retry_backoff_ms(), |p| {
-            self.producers[p.index()].retry_backoff_ms
-        });
+        let base = match request.producer {
+            Some(p) => {
+                let producer = &mut self.producers[p.index()];
+                producer.metadata.remove(&request.tp);
+                producer.retry_backoff_ms
+            }
+            None => defaults::retry_backoff_ms(),
+        };
         let backoff = base
             .saturating_mul(1 << request.attempt.min(16))
             .min(RETRY_BACKOFF_MAX_MS.max(base));
@@ -192,37 +227,70 @@ impl Kafka {
         ctx.at(retry_at, Action::ProduceRetry { request });
     }
 
-    /// The leader's high watermark moved: confirm the `acks=all` writes it
-    /// now covers.
-    pub(crate) fn complete_pending_acks(&mut self, tp: TopicPartition, ctx: &mut Ctx<'_, Action>) {
-        let partition = self.partition_mut(tp);
-        let high_watermark = partition.high_watermark();
-        if partition
+    /// `broker`'s high watermark for `tp` moved: confirm the `acks=all`
+    /// writes it now covers.
+    pub(crate) fn complete_pending_acks(
+        &mut self,
+        tp: TopicPartition,
+        broker: BrokerId,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let Some(replica) = self.partition_mut(tp).replica_mut(broker) else {
+            return;
+        };
+        let high_watermark = replica.high_watermark;
+        if replica
             .pending_acks
             .iter()
-            .all(|(offset, _)| *offset >= high_watermark)
+            .all(|(offset, _, _)| *offset >= high_watermark)
         {
             return;
         }
-        let (done, waiting) = std::mem::take(&mut partition.pending_acks)
+        let (done, waiting) = std::mem::take(&mut replica.pending_acks)
             .into_iter()
-            .partition(|(offset, _)| *offset < high_watermark);
-        partition.pending_acks = waiting;
-        for (offset, request) in done {
+            .partition(|(offset, _, _)| *offset < high_watermark);
+        replica.pending_acks = waiting;
+        for (offset, _, request) in done {
             self.acknowledge(request, offset, ctx);
         }
     }
 
-    /// A leader lost leadership (or died): its waiting `acks=all` writes
-    /// fail, and their producers retry with the new leader.
+    /// `broker` stopped leading `tp` (or died): its waiting `acks=all`
+    /// writes fail, and their producers retry with the new leader.
     pub(crate) fn fail_pending_acks(
         &mut self,
         tp: TopicPartition,
+        broker: BrokerId,
         error: ProduceError,
         ctx: &mut Ctx<'_, Action>,
     ) {
-        for (_, request) in std::mem::take(&mut self.partition_mut(tp).pending_acks) {
+        let Some(replica) = self.partition_mut(tp).replica_mut(broker) else {
+            return;
+        };
+        for (_, _, request) in std::mem::take(&mut replica.pending_acks) {
             ctx.send(Action::ProduceFailed { request, error });
+        }
+    }
+
+    /// `request.timeout.ms`: a write the leader has held too long fails at
+    /// the producer, which asks for fresh metadata and retries.
+    pub(crate) fn expire_pending_acks(
+        &mut self,
+        tp: TopicPartition,
+        broker: BrokerId,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let now = ctx.now;
+        let Some(replica) = self.partition_mut(tp).replica_mut(broker) else {
+            return;
+        };
+        let expired = replica
+            .pending_acks
+            .iter()
+            .take_while(|(_, since, _)| now.millis_since(*since) >= REQUEST_TIMEOUT_MS)
+            .count();
+        for (_, _, request) in replica.pending_acks.drain(..expired).collect::<Vec<_>>() {
+            self.produce_failed(request, ProduceError::RequestTimedOut, ctx);
         }
     }
 
