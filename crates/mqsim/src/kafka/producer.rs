@@ -20,7 +20,6 @@ use crate::rng::{SimRng, Stream};
 use crate::scenario::{Acks, ProducerSpec};
 use crate::time::SimTime;
 use crate::trace::{EventKind, PartitionChoice};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// A producer's configuration and state.
@@ -37,8 +36,9 @@ pub struct Producer {
     rng: SimRng,
     pub(super) acks: Acks,
     pub(super) retry_backoff_ms: u64,
-    /// Which broker leads each partition, as this producer last heard.
-    pub(super) metadata: BTreeMap<TopicPartition, BrokerId>,
+    /// Which broker leads each partition of its topic, by partition
+    /// number, as this producer last heard.
+    pub(super) metadata: Vec<Option<BrokerId>>,
     /// Records sent so far.
     pub sent: u64,
 }
@@ -73,7 +73,7 @@ impl Producer {
             rng: SimRng::new(seed, Stream::Producer(id.0)),
             acks: spec.acks,
             retry_backoff_ms: spec.retry_backoff_ms,
-            metadata: BTreeMap::new(),
+            metadata: Vec::new(),
             sent: 0,
         }
     }

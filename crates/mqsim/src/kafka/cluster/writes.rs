@@ -19,7 +19,7 @@
 //! Kafka 3.0): a retry of a record the leader already has is confirmed
 //! without being written twice.
 
-use super::super::log::{Headers, StoredRecord, Value};
+use super::super::log::{Headers, PartitionLog, StoredRecord, Value};
 use super::super::{Action, Kafka};
 use crate::agenda::Ctx;
 use crate::ids::{BrokerId, ProducerId, RecordId, TopicPartition};
@@ -78,14 +78,14 @@ impl Kafka {
             return recorded;
         };
         let metadata = &mut self.producers[producer.index()].metadata;
-        match metadata.get(&request.tp) {
-            Some(&broker) => Some(broker),
-            None => {
-                let leader = recorded?;
-                metadata.insert(request.tp, leader);
-                Some(leader)
-            }
+        let p = request.tp.partition as usize;
+        if metadata.len() <= p {
+            metadata.resize(p + 1, None);
         }
+        if metadata[p].is_none() {
+            metadata[p] = recorded;
+        }
+        metadata[p]
     }
 
     /// A produce request reaches `broker`.
@@ -112,67 +112,47 @@ impl Kafka {
             ctx.send(Action::ProduceFailed { request, error });
             return;
         }
-        self.expire_pending_acks(tp, broker, ctx);
-        let offset = match self.already_written(&request, broker) {
+        if self
+            .partition(tp)
+            .replica(broker)
+            .is_some_and(|r| !r.pending_acks.is_empty())
+        {
+            self.expire_pending_acks(tp, broker, ctx);
+        }
+        let now = ctx.now;
+        let Some(replica) = self.partition_mut(tp).replica_mut(broker) else {
+            return;
+        };
+        let offset = match already_written(&replica.log, &request) {
             Some(offset) => offset,
-            None => self.append_at_leader(&request, broker, ctx),
+            None => {
+                let leader_epoch = replica.state.as_ref().map_or(0, |s| s.leader_epoch);
+                let offset = replica.log.append(StoredRecord {
+                    id: request.record,
+                    key: request.key.clone(),
+                    value: request.value.clone(),
+                    headers: request.headers.clone(),
+                    timestamp: now,
+                    leader_epoch,
+                });
+                // A leader without in-sync followers commits at once.
+                replica.high_watermark = replica.in_sync_end();
+                ctx.emit(EventKind::RecordAppended {
+                    record: request.record,
+                    tp,
+                    offset,
+                    broker,
+                    high_watermark: replica.high_watermark,
+                });
+                offset
+            }
         };
         match acks {
             Acks::None => {}
             Acks::Leader => self.acknowledge(request, offset, ctx),
-            Acks::All => {
-                let now = ctx.now;
-                let Some(replica) = self.partition_mut(tp).replica_mut(broker) else {
-                    return;
-                };
-                if offset < replica.high_watermark {
-                    self.acknowledge(request, offset, ctx);
-                } else {
-                    replica.pending_acks.push((offset, now, request));
-                }
-            }
+            Acks::All if offset < replica.high_watermark => self.acknowledge(request, offset, ctx),
+            Acks::All => replica.pending_acks.push((offset, now, request)),
         }
-    }
-
-    /// The idempotent producer: the offset of the record if the leader
-    /// already holds it (an earlier attempt got through).
-    fn already_written(&self, request: &ProduceRequest, broker: BrokerId) -> Option<u64> {
-        request.attempt.checked_sub(1)?;
-        let log = &self.partition(request.tp).replica(broker)?.log;
-        let end = log.log_end_offset();
-        let from = end.saturating_sub(DEDUP_WINDOW).max(log.log_start_offset());
-        (from..end).find(|&offset| log.get(offset).is_some_and(|r| r.id == request.record))
-    }
-
-    fn append_at_leader(
-        &mut self,
-        request: &ProduceRequest,
-        broker: BrokerId,
-        ctx: &mut Ctx<'_, Action>,
-    ) -> u64 {
-        let Some(replica) = self.partition_mut(request.tp).replica_mut(broker) else {
-            return 0;
-        };
-        let leader_epoch = replica.state.as_ref().map_or(0, |s| s.leader_epoch);
-        let offset = replica.log.append(StoredRecord {
-            id: request.record,
-            key: request.key.clone(),
-            value: request.value.clone(),
-            headers: request.headers.clone(),
-            timestamp: ctx.now,
-            leader_epoch,
-        });
-        // A leader without in-sync followers commits at once.
-        let high_watermark = replica.in_sync_end();
-        replica.high_watermark = high_watermark;
-        ctx.emit(EventKind::RecordAppended {
-            record: request.record,
-            tp: request.tp,
-            offset,
-            broker,
-            high_watermark,
-        });
-        offset
     }
 
     /// Confirms a write to its producer. The confirmation only informs: the
@@ -207,7 +187,9 @@ impl Kafka {
         let base = match request.producer {
             Some(p) => {
                 let producer = &mut self.producers[p.index()];
-                producer.metadata.remove(&request.tp);
+                if let Some(known) = producer.metadata.get_mut(request.tp.partition as usize) {
+                    *known = None;
+                }
                 producer.retry_backoff_ms
             }
             None => defaults::retry_backoff_ms(),
@@ -303,4 +285,13 @@ impl Kafka {
     fn min_insync_replicas(&self, tp: TopicPartition) -> usize {
         self.topics[tp.topic.index()].min_insync_replicas as usize
     }
+}
+
+/// The idempotent producer: the offset of the record if the leader's `log`
+/// already holds it (an earlier attempt got through).
+fn already_written(log: &PartitionLog, request: &ProduceRequest) -> Option<u64> {
+    request.attempt.checked_sub(1)?;
+    let end = log.log_end_offset();
+    let from = end.saturating_sub(DEDUP_WINDOW).max(log.log_start_offset());
+    (from..end).find(|&offset| log.get(offset).is_some_and(|r| r.id == request.record))
 }
