@@ -385,16 +385,9 @@ impl Kafka {
                 // No live leader: nothing comes back for this partition.
                 continue;
             }
-            let leader = self.partition(tp).leader_replica();
-            let high_watermark = leader.high_watermark;
-            if requested == Some(high_watermark) && high_watermark >= leader.log.log_start_offset()
-            {
-                // Caught up: nothing to return, and the position stays.
-                continue;
-            }
             let from = self.fetch_start(consumer, tp, requested, ctx);
             let leader = self.partition(tp).leader_replica();
-            let log = &leader.log;
+            let (log, high_watermark) = (&leader.log, leader.high_watermark);
             let range = log.read_range(from, budget);
             // Consumers only see what every in-sync replica has.
             let range = range.start..range.end.min(high_watermark.max(range.start));
