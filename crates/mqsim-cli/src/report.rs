@@ -21,6 +21,9 @@ pub fn text(scenario: &Scenario, summary: &KafkaSummary) -> String {
     if !cluster.dead_brokers.is_empty() {
         let _ = write!(out, " (down: {})", ids(&cluster.dead_brokers));
     }
+    if !cluster.isolated_brokers.is_empty() {
+        let _ = write!(out, " (cut off: {})", ids(&cluster.isolated_brokers));
+    }
     let _ = writeln!(
         out,
         "  CONTROLLER {} (epoch {})",

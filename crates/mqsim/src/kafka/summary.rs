@@ -29,6 +29,8 @@ pub struct ClusterSummary {
     pub live_brokers: Vec<u32>,
     /// The brokers whose process is down.
     pub dead_brokers: Vec<u32>,
+    /// Live brokers cut off from ZooKeeper and the other brokers.
+    pub isolated_brokers: Vec<u32>,
     pub controller: Option<u32>,
     pub controller_epoch: u32,
 }
@@ -193,6 +195,7 @@ impl Kafka {
             cluster: ClusterSummary {
                 live_brokers: live.iter().map(|b| b.id.0).collect(),
                 dead_brokers: dead.iter().map(|b| b.id.0).collect(),
+                isolated_brokers: live.iter().filter(|b| b.isolated).map(|b| b.id.0).collect(),
                 controller: zookeeper.controller.map(|b| b.0),
                 controller_epoch: zookeeper.controller_epoch,
             },
