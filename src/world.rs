@@ -511,6 +511,7 @@ impl World {
             | EventKind::ControllerElected { .. }
             | EventKind::LeaderElected { .. }
             | EventKind::IsrChanged { .. }
+            | EventKind::LeaderAndIsrApplied { .. }
             | EventKind::ReplicaFetchSent { .. }
             | EventKind::ReplicaFetchServed { .. }
             | EventKind::HighWatermarkAdvanced { .. }

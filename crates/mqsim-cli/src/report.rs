@@ -34,20 +34,27 @@ pub fn text(scenario: &Scenario, summary: &KafkaSummary) -> String {
         let _ = writeln!(out, "\nTOPIC {}", topic.name);
         let _ = writeln!(
             out,
-            "{:<10} {:>9} {:>15} {:>15}  {:<7} {:<9} ISR",
-            "PARTITION", "MESSAGES", "LOG-END-OFFSET", "HIGH-WATERMARK", "LEADER", "REPLICAS"
+            "{:<10} {:>9} {:>15} {:>15}  {:<7} {:<9} {:<7} LOST",
+            "PARTITION",
+            "MESSAGES",
+            "LOG-END-OFFSET",
+            "HIGH-WATERMARK",
+            "LEADER",
+            "REPLICAS",
+            "ISR"
         );
         for p in &topic.partitions {
             let _ = writeln!(
                 out,
-                "{:<10} {:>9} {:>15} {:>15}  {:<7} {:<9} {}",
+                "{:<10} {:>9} {:>15} {:>15}  {:<7} {:<9} {:<7} {}",
                 p.partition,
                 p.messages,
                 p.log_end_offset,
                 p.high_watermark,
                 or_none(p.leader),
                 ids(&p.replicas),
-                ids(&p.isr)
+                ids(&p.isr),
+                p.lost_records
             );
         }
     }

@@ -243,6 +243,16 @@ pub enum EventKind {
         unclean: bool,
         arrives_at: SimTime,
     },
+    /// A broker applied a `LeaderAndIsr` request: this is what it now
+    /// believes about `tp`.
+    LeaderAndIsrApplied {
+        #[serde(flatten)]
+        tp: TopicPartition,
+        broker: BrokerId,
+        leader: Option<BrokerId>,
+        leader_epoch: u32,
+        isr: Vec<BrokerId>,
+    },
     /// A partition's ISR changed.
     IsrChanged {
         #[serde(flatten)]

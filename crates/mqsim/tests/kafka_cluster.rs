@@ -258,6 +258,11 @@ fn unclean_election_trades_lost_records_for_availability() {
             })
             .sum();
         assert_eq!(unclean_elected, unclean);
+        assert_eq!(
+            sim.kafka().partition(P0).lost_records,
+            lost as u64,
+            "counted"
+        );
         if unclean {
             assert!(lost > 0, "the records only the old leader had are lost");
         } else {

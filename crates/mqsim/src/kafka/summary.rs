@@ -56,6 +56,8 @@ pub struct PartitionSummary {
     pub replicas: Vec<u32>,
     /// The in-sync replicas.
     pub isr: Vec<u32>,
+    /// Records lost to truncation (after `acks=1` or an unclean election).
+    pub lost_records: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -125,6 +127,7 @@ impl Kafka {
                             leader_epoch: partition.leader_epoch,
                             replicas: partition.replicas.iter().map(|r| r.broker.0).collect(),
                             isr: partition.isr.iter().map(|b| b.0).collect(),
+                            lost_records: partition.lost_records,
                         }
                     })
                     .collect(),

@@ -107,6 +107,13 @@ impl Kafka {
         let was_leader = replica.believes_leader();
         let leads = state.leader == Some(broker);
         let new_epoch = known_epoch != Some(state.leader_epoch);
+        ctx.emit(EventKind::LeaderAndIsrApplied {
+            tp,
+            broker,
+            leader: state.leader,
+            leader_epoch: state.leader_epoch,
+            isr: state.isr.clone(),
+        });
         replica.state = Some(state);
         if leads && (!was_leader || new_epoch) {
             replica.become_leader(&replicas, now);

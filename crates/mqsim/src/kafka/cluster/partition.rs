@@ -116,6 +116,8 @@ pub struct Partition {
     pub leader_epoch: u32,
     /// The in-sync replicas, as ZooKeeper records them, in replica order.
     pub isr: Vec<BrokerId>,
+    /// Records replicas truncated away that no leader holds any more.
+    pub lost_records: u64,
 }
 
 impl Partition {
@@ -141,6 +143,7 @@ impl Partition {
             leader: state.leader,
             leader_epoch: 0,
             isr: state.isr.clone(),
+            lost_records: 0,
         };
         if let Some(leader) = partition.replicas.first_mut() {
             leader.become_leader(brokers, now);

@@ -18,7 +18,7 @@
 use super::super::log::{PartitionLog, StoredRecord};
 use super::super::{Action, Kafka};
 use crate::agenda::Ctx;
-use crate::ids::{BrokerId, TopicId, TopicPartition};
+use crate::ids::{BrokerId, RecordId, TopicId, TopicPartition};
 use crate::trace::{EventKind, IsrChange, ReplicaBatch, Truncation};
 use std::collections::BTreeMap;
 
@@ -340,7 +340,7 @@ impl Kafka {
         }
         let removed = replica.log.truncate_to(end_offset);
         replica.high_watermark = replica.high_watermark.min(end_offset);
-        let lost = match partition.replica(leader) {
+        let lost: Vec<RecordId> = match partition.replica(leader) {
             Some(leader) => {
                 let log = &leader.log;
                 let from = log.log_start_offset().max(end_offset);
@@ -355,6 +355,7 @@ impl Kafka {
             }
             None => removed.iter().map(|r| r.id).collect(),
         };
+        partition.lost_records += lost.len() as u64;
         ctx.emit(EventKind::ReplicaTruncated {
             tp,
             broker,
