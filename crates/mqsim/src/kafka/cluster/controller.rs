@@ -14,6 +14,11 @@
 //! partition's replicas. A broker acts on what it last received: a new
 //! leader starts leading, an old one steps down and fails the writes it was
 //! holding. A broker the request cannot reach goes on as before.
+//!
+//! Producers keep sending to the leader they knew until a request fails,
+//! then ask again. Consumers here read from the leader ZooKeeper records as
+//! soon as it changes (a real consumer also learns it after a failed fetch,
+//! a round trip later).
 
 use super::super::{Action, Kafka};
 use super::partition::{LeaderAndIsr, Partition};
