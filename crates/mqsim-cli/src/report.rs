@@ -56,6 +56,24 @@ pub fn text(scenario: &Scenario, summary: &KafkaSummary) -> String {
                 ids(&p.isr),
                 p.lost_records
             );
+            if p.replica_offsets.len() > 1 {
+                let each: Vec<String> = p
+                    .replica_offsets
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "broker {} {}/{}",
+                            r.broker, r.log_end_offset, r.high_watermark
+                        )
+                    })
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "{:<10} log end/high watermark: {}",
+                    "",
+                    each.join(", ")
+                );
+            }
         }
     }
     for group in &summary.groups {

@@ -127,6 +127,15 @@ fn acks_all_is_refused_below_min_insync_replicas() {
     );
 }
 
+/// `acks=0`: "the producer will not wait for any acknowledgment from the
+/// server at all" (producer configs): records are written, none confirmed.
+#[test]
+fn acks_zero_confirms_nothing() {
+    let (sim, trace) = run(&cluster(3, 3, 2, "0", json!({}), json!([])), 5_000);
+    assert!(acknowledged(&trace).is_empty());
+    assert!(sim.kafka().partition(P0).log().log_end_offset() > 50);
+}
+
 /// Kafka documentation, "Replicated Logs: Quorums, In-Sync Replicas, and
 /// State": a committed message (below the high watermark) is not lost as
 /// long as one in-sync replica remains; the controller elects the new

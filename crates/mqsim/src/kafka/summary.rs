@@ -54,10 +54,20 @@ pub struct PartitionSummary {
     pub leader_epoch: u32,
     /// The replicas, preferred leader first.
     pub replicas: Vec<u32>,
+    /// Each replica's own log end offset and high watermark, in the same
+    /// order.
+    pub replica_offsets: Vec<ReplicaOffsets>,
     /// The in-sync replicas.
     pub isr: Vec<u32>,
     /// Records lost to truncation (after `acks=1` or an unclean election).
     pub lost_records: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReplicaOffsets {
+    pub broker: u32,
+    pub log_end_offset: u64,
+    pub high_watermark: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -126,6 +136,15 @@ impl Kafka {
                             leader: partition.leader.map(|b| b.0),
                             leader_epoch: partition.leader_epoch,
                             replicas: partition.replicas.iter().map(|r| r.broker.0).collect(),
+                            replica_offsets: partition
+                                .replicas
+                                .iter()
+                                .map(|r| ReplicaOffsets {
+                                    broker: r.broker.0,
+                                    log_end_offset: r.log.log_end_offset(),
+                                    high_watermark: r.high_watermark,
+                                })
+                                .collect(),
                             isr: partition.isr.iter().map(|b| b.0).collect(),
                             lost_records: partition.lost_records,
                         }
