@@ -25,7 +25,9 @@
 //! ## Layout
 //! - [`scenario`]: the scenario file: parsing, validation, limits, presets.
 //! - [`sim`]: the simulation loop and its clock.
-//! - [`kafka`]: topics, partitions, producers, consumer groups.
+//! - [`kafka`]: topics, partitions, producers, consumer groups, the cluster.
+//! - [`rabbit`]: exchanges, bindings and queues; routing (the broker itself
+//!   is not simulated yet).
 //! - [`trace`]: the events a run reports.
 //! - [`time`], [`rng`], [`ids`]: virtual time, seeded randomness, identifiers.
 //!
@@ -42,6 +44,7 @@
 pub(crate) mod agenda;
 pub mod ids;
 pub mod kafka;
+pub mod rabbit;
 pub mod rng;
 pub mod scenario;
 pub mod sim;

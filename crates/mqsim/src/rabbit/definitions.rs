@@ -1,0 +1,309 @@
+//! RabbitMQ definitions files: the JSON `rabbitmqctl export_definitions`
+//! writes and the management UI imports.
+//!
+//! The playground reads one virtual host's exchanges, queues (with their
+//! arguments) and bindings, including exchange-to-exchange bindings. The
+//! predefined `amq.*` exchanges exist without being listed, as on a real
+//! broker. Everything else the file holds (users, permissions, policies,
+//! parameters, arguments the playground does not act on) is listed in
+//! [`Definitions::not_modelled`], never dropped silently.
+
+use super::headers::{FieldTable, FieldValue};
+use super::topology::{Binding, Destination, Exchange, ExchangeType, Topology, TopologyError};
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// Queue arguments the playground acts on.
+pub const MODELLED_QUEUE_ARGUMENTS: &[&str] = &[
+    "x-queue-type",
+    "x-message-ttl",
+    "x-max-length",
+    "x-overflow",
+    "x-dead-letter-exchange",
+    "x-dead-letter-routing-key",
+    "x-delivery-limit",
+    "x-expires",
+];
+
+/// Top-level sections that describe the broker, not the topology.
+const BROKER_SECTIONS: &[&str] = &[
+    "users",
+    "permissions",
+    "topic_permissions",
+    "policies",
+    "parameters",
+    "global_parameters",
+];
+
+/// Top-level fields that only identify the exporting broker.
+const VERSION_FIELDS: &[&str] = &[
+    "rabbit_version",
+    "rabbitmq_version",
+    "product_name",
+    "product_version",
+];
+
+/// A queue as declared.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueueDefinition {
+    pub name: String,
+    pub arguments: FieldTable,
+}
+
+/// The topology read from a definitions file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Definitions {
+    /// The virtual host the entries belong to.
+    pub vhost: String,
+    pub exchanges: Vec<Exchange>,
+    pub queues: Vec<QueueDefinition>,
+    pub bindings: Vec<Binding>,
+    /// What the file holds that the playground does not model, one line
+    /// each.
+    pub not_modelled: Vec<String>,
+}
+
+/// Everything wrong with a definitions file, each naming its entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DefinitionsError(pub Vec<String>);
+
+impl fmt::Display for DefinitionsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join("\n"))
+    }
+}
+
+impl std::error::Error for DefinitionsError {}
+
+impl Definitions {
+    /// Reads a definitions file.
+    pub fn from_json(text: &str) -> Result<Definitions, DefinitionsError> {
+        let root: Value = serde_json::from_str(text).map_err(|err| {
+            DefinitionsError(vec![format!(
+                "not valid JSON at line {} column {}: {err}",
+                err.line(),
+                err.column()
+            )])
+        })?;
+        let Some(root) = root.as_object() else {
+            return Err(DefinitionsError(vec![
+                "a definitions file is a JSON object".into(),
+            ]));
+        };
+        let mut reader = Reader::default();
+        reader.read(root);
+        if reader.problems.is_empty() {
+            Ok(reader.definitions())
+        } else {
+            Err(DefinitionsError(reader.problems))
+        }
+    }
+
+    /// The routing topology, checking that every binding's ends exist.
+    pub fn topology(&self) -> Result<Topology, TopologyError> {
+        let queues: Vec<String> = self.queues.iter().map(|q| q.name.clone()).collect();
+        Topology::new(&self.exchanges, &queues, &self.bindings)
+    }
+}
+
+#[derive(Default)]
+struct Reader {
+    vhost: Option<String>,
+    exchanges: Vec<Exchange>,
+    queues: Vec<QueueDefinition>,
+    bindings: Vec<Binding>,
+    not_modelled: Vec<String>,
+    problems: Vec<String>,
+}
+
+impl Reader {
+    fn read(&mut self, root: &Map<String, Value>) {
+        for (key, value) in root {
+            match key.as_str() {
+                "exchanges" => self.each(value, key, Reader::exchange),
+                "queues" => self.each(value, key, Reader::queue),
+                "bindings" => self.each(value, key, Reader::binding),
+                "vhosts" => {
+                    if let Some(list) = value.as_array().filter(|l| l.len() > 1) {
+                        let names: Vec<String> = list
+                            .iter()
+                            .filter_map(|v| v.get("name").and_then(Value::as_str))
+                            .map(str::to_string)
+                            .collect();
+                        self.not_modelled.push(format!(
+                            "vhosts: {} declared ({}); the playground models the one its entries use",
+                            list.len(),
+                            names.join(", ")
+                        ));
+                    }
+                }
+                section if BROKER_SECTIONS.contains(&section) => {
+                    let count = value.as_array().map_or(0, Vec::len);
+                    if count > 0 {
+                        self.not_modelled
+                            .push(format!("{section}: {count} entries (broker settings)"));
+                    }
+                }
+                field if VERSION_FIELDS.contains(&field) => {}
+                other => self
+                    .not_modelled
+                    .push(format!("{other}: not a topology section")),
+            }
+        }
+    }
+
+    fn each(
+        &mut self,
+        value: &Value,
+        section: &str,
+        read: fn(&mut Reader, &str, &Map<String, Value>),
+    ) {
+        let Some(list) = value.as_array() else {
+            self.problems.push(format!("{section}: must be a list"));
+            return;
+        };
+        for (i, entry) in list.iter().enumerate() {
+            let at = format!("{section}[{i}]");
+            match entry.as_object() {
+                Some(object) => read(self, &at, object),
+                None => self.problems.push(format!("{at}: must be an object")),
+            }
+        }
+    }
+
+    /// The entry's vhost, which must be the same for all entries.
+    fn vhost(&mut self, at: &str, entry: &Map<String, Value>) {
+        let vhost = entry.get("vhost").and_then(Value::as_str).unwrap_or("/");
+        match &self.vhost {
+            None => self.vhost = Some(vhost.to_string()),
+            Some(first) if first != vhost => self.problems.push(format!(
+                "{at}: in vhost {vhost:?}, but earlier entries are in {first:?}; the playground models one vhost"
+            )),
+            Some(_) => {}
+        }
+    }
+
+    fn name(&mut self, at: &str, entry: &Map<String, Value>) -> Option<String> {
+        match entry.get("name").and_then(Value::as_str) {
+            Some(name) => Some(name.to_string()),
+            None => {
+                self.problems.push(format!("{at}: needs a \"name\" string"));
+                None
+            }
+        }
+    }
+
+    fn arguments(&mut self, at: &str, entry: &Map<String, Value>) -> FieldTable {
+        let mut table = FieldTable::new();
+        let Some(value) = entry.get("arguments") else {
+            return table;
+        };
+        let Some(object) = value.as_object() else {
+            self.problems
+                .push(format!("{at}.arguments: must be an object"));
+            return table;
+        };
+        for (name, value) in object {
+            match serde_json::from_value::<FieldValue>(value.clone()) {
+                Ok(field) => {
+                    table.insert(name.clone(), field);
+                }
+                Err(_) => self.problems.push(format!(
+                    "{at}.arguments.{name}: tables and arrays are not supported as values"
+                )),
+            }
+        }
+        table
+    }
+
+    fn exchange(&mut self, at: &str, entry: &Map<String, Value>) {
+        self.vhost(at, entry);
+        let Some(name) = self.name(at, entry) else {
+            return;
+        };
+        let kind_name = entry.get("type").and_then(Value::as_str).unwrap_or("");
+        let Some(kind) = ExchangeType::parse(kind_name) else {
+            self.problems.push(format!(
+                "{at} ({name:?}): unknown exchange type {kind_name:?}; expected direct, fanout, topic or headers"
+            ));
+            return;
+        };
+        let mut arguments = self.arguments(at, entry);
+        let alternate_exchange = match arguments.remove("alternate-exchange") {
+            Some(FieldValue::Str(ae)) => Some(ae),
+            Some(_) => {
+                self.problems.push(format!(
+                    "{at} ({name:?}): alternate-exchange must be a string"
+                ));
+                None
+            }
+            None => None,
+        };
+        for argument in arguments.keys() {
+            self.not_modelled
+                .push(format!("{at} ({name:?}): argument {argument}"));
+        }
+        self.exchanges.push(Exchange {
+            name,
+            kind,
+            internal: entry
+                .get("internal")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            alternate_exchange,
+        });
+    }
+
+    fn queue(&mut self, at: &str, entry: &Map<String, Value>) {
+        self.vhost(at, entry);
+        let Some(name) = self.name(at, entry) else {
+            return;
+        };
+        let arguments = self.arguments(at, entry);
+        for argument in arguments.keys() {
+            if !MODELLED_QUEUE_ARGUMENTS.contains(&argument.as_str()) {
+                self.not_modelled
+                    .push(format!("{at} ({name:?}): argument {argument}"));
+            }
+        }
+        self.queues.push(QueueDefinition { name, arguments });
+    }
+
+    fn binding(&mut self, at: &str, entry: &Map<String, Value>) {
+        self.vhost(at, entry);
+        let text = |field: &str| entry.get(field).and_then(Value::as_str);
+        let (Some(source), Some(destination)) = (text("source"), text("destination")) else {
+            self.problems.push(format!(
+                "{at}: needs \"source\" and \"destination\" strings"
+            ));
+            return;
+        };
+        let destination = match text("destination_type") {
+            Some("queue") => Destination::Queue(destination.to_string()),
+            Some("exchange") => Destination::Exchange(destination.to_string()),
+            other => {
+                self.problems.push(format!(
+                    "{at}: destination_type must be \"queue\" or \"exchange\", got {other:?}"
+                ));
+                return;
+            }
+        };
+        let arguments = self.arguments(at, entry);
+        self.bindings.push(Binding {
+            source: source.to_string(),
+            destination,
+            routing_key: text("routing_key").unwrap_or("").to_string(),
+            arguments,
+        });
+    }
+
+    fn definitions(self) -> Definitions {
+        Definitions {
+            vhost: self.vhost.unwrap_or_else(|| "/".to_string()),
+            exchanges: self.exchanges,
+            queues: self.queues,
+            bindings: self.bindings,
+            not_modelled: self.not_modelled,
+        }
+    }
+}

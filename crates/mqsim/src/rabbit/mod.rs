@@ -1,0 +1,20 @@
+//! The RabbitMQ side of the engine (AMQP 0-9-1).
+//!
+//! RabbitMQ has no offsets and no partitions. Publishers send messages to
+//! *exchanges*; an exchange routes each message, by its routing key or
+//! headers, along *bindings* to *queues*; the broker *pushes* each queued
+//! message to one of the queue's consumers, and forgets it once the
+//! consumer acknowledges it.
+//!
+//! # Layout
+//! - [`topology`]: exchanges, queues, bindings, and routing a message
+//!   through them (default exchange, exchange-to-exchange bindings,
+//!   alternate exchanges).
+//! - [`topic`]: topic patterns, matched with a trie as RabbitMQ does.
+//! - [`headers`]: headers exchange matching and AMQP field values.
+//! - [`definitions`]: reading `rabbitmqctl export_definitions` files.
+
+pub mod definitions;
+pub mod headers;
+pub mod topic;
+pub mod topology;
