@@ -4,6 +4,7 @@
 //! `mqsim` library computes. The browser runs the very same library.
 
 mod kafka;
+mod rabbit;
 mod report;
 
 use anyhow::Context;
@@ -42,6 +43,37 @@ enum Command {
     /// Kafka explainers: what the Java client would compute.
     #[command(subcommand)]
     Kafka(KafkaCommand),
+    /// RabbitMQ explainers: what the broker would do.
+    #[command(subcommand)]
+    Rabbit(RabbitCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum RabbitCommand {
+    /// Print the queues a message reaches and the bindings that took it there.
+    ///
+    /// The topology comes from a definitions file as `rabbitmqctl
+    /// export_definitions` writes it (one vhost; the amq.* exchanges exist
+    /// without being listed). What the file holds that is not modelled is
+    /// listed on standard error.
+    Route {
+        /// The definitions file (JSON).
+        #[arg(long)]
+        definitions: PathBuf,
+        /// The exchange published to; "" is the default exchange.
+        #[arg(long)]
+        exchange: String,
+        #[arg(long, default_value = "")]
+        routing_key: String,
+        /// A header with a string value, NAME=VALUE. Repeatable.
+        #[arg(long = "header", value_name = "NAME=VALUE")]
+        header: Vec<String>,
+        /// Headers with typed values, as a JSON object: '{"a": 1, "b": true}'.
+        #[arg(long, value_name = "JSON")]
+        headers: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -119,6 +151,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "{}",
                 kafka::partition(partitions, keys, format == Format::Json)?
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rabbit(RabbitCommand::Route {
+            definitions,
+            exchange,
+            routing_key,
+            header,
+            headers,
+            format,
+        }) => {
+            let routed = rabbit::route(
+                &definitions,
+                &exchange,
+                &routing_key,
+                &header,
+                headers.as_deref(),
+                format == Format::Json,
+            )?;
+            for note in routed.notes {
+                eprintln!("{note}");
+            }
+            print!("{}", routed.stdout);
             Ok(ExitCode::SUCCESS)
         }
         Command::Kafka(KafkaCommand::Assign {

@@ -254,3 +254,106 @@ fn kafka_assign_names_bad_arguments() {
         assert!(err.contains(message), "{args:?}: {err}");
     }
 }
+
+const SHOP: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../mqsim/tests/rabbit/shop.json"
+);
+
+/// A paid order goes through a topic exchange and, by an exchange-to-
+/// exchange binding, a fanout; the JSON lists the queues sorted.
+#[test]
+fn rabbit_route_prints_queues_and_the_bindings_that_took_it_there() {
+    let args = [
+        "rabbit",
+        "route",
+        "--definitions",
+        SHOP,
+        "--exchange",
+        "orders",
+        "--routing-key",
+        "eu.paid.big",
+    ];
+    let out = mqsim(&args, "");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(
+        text.starts_with("queues: big-orders, email, eu-orders, sms\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("orders --binding \"#.paid.#\"--> exchange notifications"),
+        "{text}"
+    );
+    let stderr = String::from_utf8(out.stderr).expect("utf-8");
+    assert!(
+        stderr.contains("not modelled: users: 1 entries"),
+        "{stderr}"
+    );
+
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let out = mqsim(&json_args, "");
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        printed["queues"],
+        serde_json::json!(["big-orders", "email", "eu-orders", "sms"])
+    );
+    assert_eq!(printed["via"].as_array().map(Vec::len), Some(5));
+}
+
+/// `--header` gives strings, `--headers` typed values: the binding wants
+/// the number 2, so the string "2" does not match.
+#[test]
+fn rabbit_route_headers_are_typed() {
+    let route = |extra: &[&str]| {
+        let mut args = vec![
+            "rabbit",
+            "route",
+            "--definitions",
+            SHOP,
+            "--exchange",
+            "reports",
+        ];
+        args.extend_from_slice(extra);
+        String::from_utf8(mqsim(&args, "").stdout).expect("utf-8")
+    };
+    assert!(
+        route(&["--headers", r#"{"format": "pdf", "pages": 2}"#])
+            .starts_with("queues: pdf-reports")
+    );
+    assert!(route(&["--header", "format=pdf", "--header", "pages=2"]).starts_with("queues: none"));
+}
+
+#[test]
+fn rabbit_route_names_bad_input() {
+    let dir = std::env::temp_dir().join(format!("mqsim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let bad = dir.join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"exchanges": [{"name": "x", "type": "x-consistent-hash"}]}"#,
+    )
+    .expect("write");
+    let bad = bad.to_str().expect("utf-8 path");
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["--definitions", bad, "--exchange", "x"],
+            "unknown exchange type \"x-consistent-hash\"",
+        ),
+        (
+            &["--definitions", SHOP, "--exchange", "nope"],
+            "no exchange named \"nope\"",
+        ),
+        (&["--definitions", SHOP, "--exchange", "dlx"], "internal"),
+    ];
+    for (extra, message) in cases {
+        let mut args = vec!["rabbit", "route"];
+        args.extend_from_slice(extra);
+        let out = mqsim(&args, "");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
