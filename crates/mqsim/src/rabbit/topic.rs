@@ -11,7 +11,7 @@
 //! on the shape of the keys, not on how many bindings there are; this trie
 //! does the same.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 
 /// Splits a routing or binding key into words, as
 /// `rabbit_exchange_type_topic:split_topic_key/1` does.
@@ -24,11 +24,12 @@ pub fn words(key: &str) -> Vec<&str> {
 }
 
 /// One node of the trie: the bindings whose key ends here, and the edges
-/// to longer keys.
+/// to longer keys. The word edges are only ever looked up, never iterated,
+/// so a hash map keeps the run deterministic.
 #[derive(Clone, Debug, Default)]
 struct Node<B> {
     bindings: Vec<B>,
-    words: BTreeMap<String, usize>,
+    words: HashMap<String, usize>,
     star: Option<usize>,
     hash: Option<usize>,
 }
@@ -45,7 +46,7 @@ impl<B> Default for TopicTrie<B> {
         TopicTrie {
             nodes: vec![Node {
                 bindings: Vec::new(),
-                words: BTreeMap::new(),
+                words: HashMap::new(),
                 star: None,
                 hash: None,
             }],
@@ -77,7 +78,7 @@ impl<B: Clone + Ord> TopicTrie<B> {
     fn new_node(&mut self) -> usize {
         self.nodes.push(Node {
             bindings: Vec::new(),
-            words: BTreeMap::new(),
+            words: HashMap::new(),
             star: None,
             hash: None,
         });
