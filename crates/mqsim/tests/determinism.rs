@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{GOLDEN_TRACE, default_preset_trace, trace_json_lines};
+use common::{
+    FAILOVER_GOLDEN, GOLDEN_TRACE, default_preset_trace, failover_outcome, trace_json_lines,
+};
 use mqsim::scenario::presets;
 
 #[test]
@@ -23,6 +25,23 @@ fn the_default_preset_matches_the_golden_trace() {
         "the engine's trace changed. If the change is intended, regenerate with \
          MQSIM_UPDATE_GOLDEN=1 cargo test -p mqsim --test determinism, and say so in the commit: \
          shared links replay differently."
+    );
+}
+
+#[test]
+fn the_leader_failover_preset_matches_its_golden_outcome() {
+    let outcome = failover_outcome();
+    if std::env::var_os("MQSIM_UPDATE_GOLDEN").is_some() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/golden/leader-failover.json"
+        );
+        std::fs::write(path, &outcome).expect("write golden outcome");
+        return;
+    }
+    assert!(
+        outcome == FAILOVER_GOLDEN,
+        "the cluster's outcome changed; regenerate with MQSIM_UPDATE_GOLDEN=1 if intended"
     );
 }
 

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{GOLDEN_TRACE, default_preset_trace};
+use common::{FAILOVER_GOLDEN, GOLDEN_TRACE, default_preset_trace, failover_outcome};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -18,6 +18,16 @@ fn the_browser_engine_gives_the_native_trace() {
     assert!(
         trace == GOLDEN_TRACE,
         "the wasm trace differs from the native golden trace"
+    );
+}
+
+/// The whole cluster run (ZooKeeper, elections, replication, truncation)
+/// ends the same in the browser as natively.
+#[wasm_bindgen_test]
+fn the_browser_cluster_ends_as_the_native_one() {
+    assert!(
+        failover_outcome() == FAILOVER_GOLDEN,
+        "the wasm cluster run differs from the native golden outcome"
     );
 }
 

@@ -12,6 +12,28 @@ pub const GOLDEN_UNTIL_MS: u64 = 8_000;
 /// that the engine gives the same trace on both.
 pub const GOLDEN_TRACE: &str = include_str!("../golden/order-notifications.jsonl");
 
+/// The checked-in outcome of the whole `leader-failover` preset: how many
+/// events it traced and the summary at its end. It exercises the cluster
+/// (elections, replication, truncation) on both platforms.
+pub const FAILOVER_GOLDEN: &str = include_str!("../golden/leader-failover.json");
+
+/// The `leader-failover` preset's outcome, in [`FAILOVER_GOLDEN`]'s form.
+pub fn failover_outcome() -> String {
+    let scenario = presets::Preset::find("leader-failover")
+        .expect("the preset exists")
+        .scenario();
+    let until = SimTime::from_millis(scenario.file().duration_ms);
+    let (sim, trace) = Simulation::run_traced(&scenario, until);
+    let outcome = serde_json::json!({
+        "events": trace.len(),
+        "summary": sim.kafka_summary(),
+    });
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&outcome).expect("json")
+    )
+}
+
 /// Runs `scenario` up to `until_ms` and returns its trace as JSON Lines.
 pub fn trace_json_lines(scenario: &Scenario, until_ms: u64) -> String {
     let (_, trace) = Simulation::run_traced(scenario, SimTime::from_millis(until_ms));
