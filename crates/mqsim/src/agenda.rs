@@ -6,6 +6,7 @@
 //! scheduled: the key is `(time, sequence number)`, and the sequence number
 //! breaks ties, so the order never depends on anything but the scenario.
 
+use crate::sim::Scheduled;
 use crate::time::SimTime;
 use crate::trace::{Event, EventKind, TraceSink};
 use std::cmp::Reverse;
@@ -69,25 +70,31 @@ impl<A> Agenda<A> {
 /// What a handler may do: read the clock, emit events, schedule actions.
 /// Handlers never touch the agenda or the sink directly, which keeps them
 /// free of I/O and easy to test.
-pub(crate) struct Ctx<'a, A> {
+///
+/// Each side of the engine schedules its own action type `A`; the shared
+/// agenda holds them wrapped as `S` (see [`crate::sim`]).
+pub(crate) struct Ctx<'a, A, S = Scheduled> {
     pub now: SimTime,
     /// One-way network latency in milliseconds.
     pub latency_ms: u64,
-    agenda: &'a mut Agenda<A>,
+    agenda: &'a mut Agenda<S>,
+    wrap: fn(A) -> S,
     sink: &'a mut dyn TraceSink,
 }
 
-impl<'a, A> Ctx<'a, A> {
+impl<'a, A, S> Ctx<'a, A, S> {
     pub fn new(
         now: SimTime,
         latency_ms: u64,
-        agenda: &'a mut Agenda<A>,
+        agenda: &'a mut Agenda<S>,
+        wrap: fn(A) -> S,
         sink: &'a mut dyn TraceSink,
     ) -> Self {
         Ctx {
             now,
             latency_ms,
             agenda,
+            wrap,
             sink,
         }
     }
@@ -97,14 +104,14 @@ impl<'a, A> Ctx<'a, A> {
     }
 
     pub fn at(&mut self, at: SimTime, action: A) {
-        self.agenda.schedule(at, action);
+        self.agenda.schedule(at, (self.wrap)(action));
     }
 
     /// Sends `action` over the network: it happens one latency from now.
     /// Returns when it arrives.
     pub fn send(&mut self, action: A) -> SimTime {
         let arrives_at = self.now + self.latency_ms;
-        self.agenda.schedule(arrives_at, action);
+        self.agenda.schedule(arrives_at, (self.wrap)(action));
         arrives_at
     }
 }

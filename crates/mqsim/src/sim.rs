@@ -13,12 +13,18 @@ use crate::scenario::Scenario;
 use crate::time::SimTime;
 use crate::trace::{Event, TraceSink};
 
+/// An action on the shared agenda, for the side of the engine it concerns.
+#[derive(Debug)]
+pub(crate) enum Scheduled {
+    Kafka(kafka::Action),
+}
+
 /// A run of one scenario.
 #[derive(Debug)]
 pub struct Simulation {
     now: SimTime,
     latency_ms: u64,
-    agenda: Agenda<kafka::Action>,
+    agenda: Agenda<Scheduled>,
     kafka: Kafka,
 }
 
@@ -28,7 +34,7 @@ impl Simulation {
         let (kafka, start) = Kafka::new(scenario);
         let mut agenda = Agenda::default();
         for (at, action) in start {
-            agenda.schedule(at, action);
+            agenda.schedule(at, Scheduled::Kafka(action));
         }
         Simulation {
             now: SimTime::ZERO,
@@ -59,8 +65,18 @@ impl Simulation {
             return false;
         };
         self.now = at;
-        let mut ctx = Ctx::new(at, self.latency_ms, &mut self.agenda, sink);
-        self.kafka.handle(action, &mut ctx);
+        match action {
+            Scheduled::Kafka(action) => {
+                let mut ctx = Ctx::new(
+                    at,
+                    self.latency_ms,
+                    &mut self.agenda,
+                    Scheduled::Kafka,
+                    sink,
+                );
+                self.kafka.handle(action, &mut ctx);
+            }
+        }
         true
     }
 
