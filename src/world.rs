@@ -517,6 +517,15 @@ impl World {
             | EventKind::HighWatermarkAdvanced { .. }
             | EventKind::ReplicaTruncated { .. }
             | EventKind::GroupCoordinatorMoved { .. }
+            | EventKind::MessagePublished { .. }
+            | EventKind::MessageRouted { .. }
+            | EventKind::MessageUnroutable { .. }
+            | EventKind::MessageEnqueued { .. }
+            | EventKind::MessageRefused { .. }
+            | EventKind::MessageDelivered { .. }
+            | EventKind::MessageSettled { .. }
+            | EventKind::MessageRequeued { .. }
+            | EventKind::MessageDiscarded { .. }
             | EventKind::CoordinatorUnavailable { .. } => {}
         }
     }

@@ -87,6 +87,7 @@ pub fn replicated(
                 ..ClusterSpec::default()
             },
         },
+        rabbit: Default::default(),
         timeline: Vec::new(),
     }
     .validate()

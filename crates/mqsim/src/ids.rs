@@ -57,6 +57,25 @@ id_type!(
     BrokerId
 );
 
+id_type!(
+    /// A RabbitMQ queue, by its position in `rabbit.queues`.
+    QueueId
+);
+id_type!(
+    /// A RabbitMQ publisher, by its position in `rabbit.publishers`.
+    PublisherId
+);
+id_type!(
+    /// A RabbitMQ consumer, by its position in `rabbit.consumers`.
+    RabbitConsumerId
+);
+
+/// One RabbitMQ message published during a run, numbered in publishing
+/// order. A dead-lettered message keeps its id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MessageId(pub u64);
+
 /// One record produced during a run, numbered in production order. It follows
 /// the record through every hop, so the view can animate one token per record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

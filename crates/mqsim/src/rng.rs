@@ -26,6 +26,10 @@ pub enum Stream {
     Topic(u32),
     /// Where the internal `__consumer_offsets` topic's replicas are placed.
     OffsetsTopic,
+    /// The RabbitMQ publisher with this index: its routing keys.
+    Publisher(u32),
+    /// The RabbitMQ consumer with this index: whether handling fails.
+    RabbitConsumer(u32),
 }
 
 impl Stream {
@@ -36,6 +40,8 @@ impl Stream {
             Stream::Consumer(index) => (2u128 << 64) | u128::from(index),
             Stream::Topic(index) => (3u128 << 64) | u128::from(index),
             Stream::OffsetsTopic => 4u128 << 64,
+            Stream::Publisher(index) => (5u128 << 64) | u128::from(index),
+            Stream::RabbitConsumer(index) => (6u128 << 64) | u128::from(index),
         }
     }
 }

@@ -9,6 +9,7 @@
 use crate::agenda::{Agenda, Ctx};
 use crate::kafka::summary::KafkaSummary;
 use crate::kafka::{self, Kafka};
+use crate::rabbit::broker::{self as rabbit, Rabbit};
 use crate::scenario::Scenario;
 use crate::time::SimTime;
 use crate::trace::{Event, TraceSink};
@@ -17,6 +18,7 @@ use crate::trace::{Event, TraceSink};
 #[derive(Debug)]
 pub(crate) enum Scheduled {
     Kafka(kafka::Action),
+    Rabbit(rabbit::Action),
 }
 
 /// A run of one scenario.
@@ -26,21 +28,27 @@ pub struct Simulation {
     latency_ms: u64,
     agenda: Agenda<Scheduled>,
     kafka: Kafka,
+    rabbit: Rabbit,
 }
 
 impl Simulation {
     /// A new run of `scenario`, at time zero.
     pub fn new(scenario: &Scenario) -> Simulation {
         let (kafka, start) = Kafka::new(scenario);
+        let (rabbit, rabbit_start) = Rabbit::new(scenario);
         let mut agenda = Agenda::default();
         for (at, action) in start {
             agenda.schedule(at, Scheduled::Kafka(action));
+        }
+        for (at, action) in rabbit_start {
+            agenda.schedule(at, Scheduled::Rabbit(action));
         }
         Simulation {
             now: SimTime::ZERO,
             latency_ms: scenario.file().network.latency_ms,
             agenda,
             kafka,
+            rabbit,
         }
     }
 
@@ -76,6 +84,16 @@ impl Simulation {
                 );
                 self.kafka.handle(action, &mut ctx);
             }
+            Scheduled::Rabbit(action) => {
+                let mut ctx = Ctx::new(
+                    at,
+                    self.latency_ms,
+                    &mut self.agenda,
+                    Scheduled::Rabbit,
+                    sink,
+                );
+                self.rabbit.handle(action, &mut ctx);
+            }
         }
         true
     }
@@ -84,6 +102,11 @@ impl Simulation {
     pub fn run_until(&mut self, until: SimTime, sink: &mut dyn TraceSink) {
         while self.step(until, sink) {}
         self.now = self.now.max(until);
+    }
+
+    /// The RabbitMQ side's current state.
+    pub fn rabbit(&self) -> &Rabbit {
+        &self.rabbit
     }
 
     /// The Kafka side's current state.

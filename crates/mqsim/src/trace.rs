@@ -11,7 +11,10 @@
 //! caller decides what to keep: the browser keeps a window, the CLI streams
 //! lines, and a benchmark only counts.
 
-use crate::ids::{BrokerId, ConsumerId, GroupId, ProducerId, RecordId, TopicId, TopicPartition};
+use crate::ids::{
+    BrokerId, ConsumerId, GroupId, MessageId, ProducerId, PublisherId, QueueId, RabbitConsumerId,
+    RecordId, TopicId, TopicPartition,
+};
 use crate::kafka::log::{Headers, Value, no_headers};
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
@@ -294,6 +297,63 @@ pub enum EventKind {
         group: GroupId,
         retry_at: Option<SimTime>,
     },
+    // RabbitMQ: publishing, routing, queues and push delivery.
+    /// A publisher sent a message to an exchange (`""`: the default one).
+    MessagePublished {
+        message: MessageId,
+        publisher: PublisherId,
+        exchange: Rc<str>,
+        routing_key: Rc<str>,
+        arrives_at: SimTime,
+    },
+    /// An exchange routed a message (or a dead-lettered one) to queues.
+    MessageRouted {
+        message: MessageId,
+        exchange: Rc<str>,
+        queues: Vec<QueueId>,
+    },
+    /// A message reached no queue: returned to its publisher (published
+    /// `mandatory`) or dropped.
+    MessageUnroutable { message: MessageId, returned: bool },
+    /// A queue took a message; `ready` messages now wait in it.
+    MessageEnqueued {
+        message: MessageId,
+        queue: QueueId,
+        ready: u64,
+    },
+    /// A full queue with `x-overflow: reject-publish` refused a message.
+    MessageRefused { message: MessageId, queue: QueueId },
+    /// The broker pushed a message to a consumer.
+    MessageDelivered {
+        message: MessageId,
+        queue: QueueId,
+        consumer: RabbitConsumerId,
+        delivery_tag: u64,
+        redelivered: bool,
+        arrives_at: SimTime,
+    },
+    /// A consumer acknowledged (`ack`) or rejected (`nack`) a delivery.
+    MessageSettled {
+        message: MessageId,
+        consumer: RabbitConsumerId,
+        delivery_tag: u64,
+        outcome: Settlement,
+        arrives_at: SimTime,
+    },
+    /// A message went back into its queue to be delivered again.
+    MessageRequeued {
+        message: MessageId,
+        queue: QueueId,
+        delivery_count: u32,
+    },
+    /// A message left its queue for good without being acknowledged: sent
+    /// to the queue's dead-letter exchange, or dropped without one.
+    MessageDiscarded {
+        message: MessageId,
+        queue: QueueId,
+        reason: DeathReason,
+        dead_letter_exchange: Option<Rc<str>>,
+    },
     /// A replica cut its log back to where it agrees with its leader.
     ReplicaTruncated {
         #[serde(flatten)]
@@ -302,6 +362,31 @@ pub enum EventKind {
         #[serde(flatten)]
         truncation: Truncation,
     },
+}
+
+/// How a consumer settled a delivery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Settlement {
+    Ack,
+    /// `basic.nack` with `requeue=true`.
+    Requeue,
+    /// `basic.nack` with `requeue=false`.
+    Reject,
+}
+
+/// Why a message was dead-lettered, by RabbitMQ's names for the reasons.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeathReason {
+    /// Rejected by a consumer with `requeue=false`.
+    Rejected,
+    /// Its time to live ran out.
+    Expired,
+    /// Pushed out of a full queue (`x-overflow: drop-head`).
+    Maxlen,
+    /// Returned to a quorum queue more than `x-delivery-limit` times.
+    DeliveryLimit,
 }
 
 /// Why a write to a partition leader did not succeed.

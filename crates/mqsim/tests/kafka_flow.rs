@@ -106,6 +106,7 @@ fn scenario(flow: &Flow) -> Scenario {
             retention_check_interval_ms: 300_000,
             cluster: Default::default(),
         },
+        rabbit: Default::default(),
         timeline: Vec::new(),
     }
     .validate()

@@ -13,8 +13,17 @@
 //! - [`topic`]: topic patterns, matched with a trie as RabbitMQ does.
 //! - [`headers`]: headers exchange matching and AMQP field values.
 //! - [`definitions`]: reading `rabbitmqctl export_definitions` files.
+//! - [`queue`]: ready and unacknowledged messages, requeue positions, TTL
+//!   and length limits.
+//! - [`message`]: messages and their `x-death` history.
+//! - [`client`]: publishers and push consumers.
+//! - [`broker`]: publishing, routing, pushing, settling, dead-lettering.
 
+pub mod broker;
+pub mod client;
 pub mod definitions;
 pub mod headers;
+pub mod message;
+pub mod queue;
 pub mod topic;
 pub mod topology;

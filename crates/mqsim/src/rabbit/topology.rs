@@ -64,6 +64,7 @@ impl fmt::Display for ExchangeType {
 
 /// An exchange as declared.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Exchange {
     pub name: String,
     #[serde(rename = "type")]

@@ -1,6 +1,7 @@
 //! The scenario file as it is written: plain serde types, no checks beyond
 //! shape. [`ScenarioFile::validate`] turns it into a [`Scenario`].
 
+use super::rabbit::RabbitSpec;
 use super::{Scenario, ScenarioError, validate};
 use crate::kafka::assignor::Strategy;
 use crate::kafka::partitioner::Keyless;
@@ -27,6 +28,9 @@ pub struct ScenarioFile {
     pub network: Network,
     #[serde(default)]
     pub kafka: KafkaSpec,
+    /// Exchanges, queues, bindings, publishers and consumers.
+    #[serde(default, skip_serializing_if = "RabbitSpec::is_empty")]
+    pub rabbit: RabbitSpec,
     /// Interventions at set times: consumers joining, leaving, crashing and
     /// restarting. A shared link replays them exactly.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -479,6 +483,9 @@ pub(crate) mod defaults {
     }
     pub fn zookeeper_session_timeout_ms() -> u64 {
         18_000
+    }
+    pub fn prefetch() -> u32 {
+        10
     }
 }
 

@@ -8,6 +8,12 @@
 pub const MAX_TOPICS: usize = 64;
 /// Partitions of one topic (Kafka allows more; a screen does not).
 pub const MAX_PARTITIONS: u32 = 1024;
+/// RabbitMQ exchanges, queues, publishers and consumers, each.
+pub const MAX_RABBIT_ENTITIES: usize = 64;
+/// RabbitMQ bindings.
+pub const MAX_BINDINGS: usize = 1_000;
+/// `basic.qos` prefetch count (AMQP's short).
+pub const MAX_PREFETCH: u32 = 65_535;
 /// Brokers in a cluster.
 pub const MAX_BROKERS: u32 = 9;
 /// Producers in one scenario.

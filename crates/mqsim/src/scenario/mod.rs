@@ -19,6 +19,7 @@ mod file;
 pub mod limits;
 pub(crate) use file::defaults;
 pub mod presets;
+mod rabbit;
 mod validate;
 
 pub use file::{
@@ -26,6 +27,7 @@ pub use file::{
     Network, OffsetReset, ProducerSpec, Retry, ScenarioFile, StandaloneSpec, TimelineEntry,
     TopicSpec,
 };
+pub use rabbit::{PublisherSpec, QueueSpec, RabbitConsumerSpec, RabbitFailures, RabbitSpec};
 
 use crate::ids::{ConsumerId, GroupId};
 use std::borrow::Cow;

@@ -1,5 +1,7 @@
 //! Validation: every value checked, every problem reported with its path.
 
+mod rabbit;
+
 use super::limits::*;
 use super::{CommitMode, FORMAT_VERSION, Intervention, MemberSpec, Problem, ScenarioFile};
 use std::collections::BTreeSet;
@@ -7,10 +9,10 @@ use std::fmt::Display;
 use std::ops::RangeInclusive;
 
 /// Collects problems as validation walks the scenario.
-struct Problems(Vec<Problem>);
+pub(super) struct Problems(Vec<Problem>);
 
 impl Problems {
-    fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
+    pub(super) fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.0.push(Problem {
             path: path.into(),
             message: message.into(),
@@ -18,7 +20,7 @@ impl Problems {
     }
 
     /// Reports `value` unless it lies in `range`, as `must be 1..=1024, got 0`.
-    fn in_range<T: PartialOrd + Display>(
+    pub(super) fn in_range<T: PartialOrd + Display>(
         &mut self,
         path: String,
         value: T,
@@ -30,7 +32,7 @@ impl Problems {
         }
     }
 
-    fn name(&mut self, path: String, name: &str) {
+    pub(super) fn name(&mut self, path: String, name: &str) {
         if name.trim().is_empty() {
             self.add(path, "must not be empty");
         } else if name.chars().count() > MAX_NAME_LEN {
@@ -38,14 +40,14 @@ impl Problems {
         }
     }
 
-    fn at_most(&mut self, path: &str, len: usize, max: usize) {
+    pub(super) fn at_most(&mut self, path: &str, len: usize, max: usize) {
         if len > max {
             self.add(path, format!("at most {max} allowed, got {len}"));
         }
     }
 
     /// Reports each name that appeared earlier in the same list.
-    fn unique<'a>(&mut self, path: &str, names: impl Iterator<Item = &'a str>) {
+    pub(super) fn unique<'a>(&mut self, path: &str, names: impl Iterator<Item = &'a str>) {
         let mut seen = BTreeSet::new();
         for (i, name) in names.enumerate() {
             if !seen.insert(name) {
@@ -78,6 +80,7 @@ pub(super) fn problems(file: &ScenarioFile) -> Vec<Problem> {
         0..=MAX_LATENCY_MS,
     );
     kafka(&mut p, file);
+    rabbit::problems(&mut p, &file.rabbit);
     standalone(&mut p, file);
     timeline(&mut p, file);
     p.0

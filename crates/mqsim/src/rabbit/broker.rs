@@ -1,0 +1,456 @@
+//! The broker at work: publishing, routing into queues, pushing to
+//! consumers, and settling.
+//!
+//! Unlike Kafka's pull, RabbitMQ *pushes*: as soon as a queue has a ready
+//! message and one of its consumers has room under its prefetch limit
+//! (`basic.qos`), the broker sends it, taking consumers in turn (round
+//! robin). The message stays with the broker, unacknowledged, until the
+//! consumer settles it: `ack` removes it for good; `nack` with requeue puts
+//! it back; `nack` without requeue dead-letters (or drops) it. With
+//! `auto_ack` the broker forgets the message as soon as it sends it.
+
+use super::client::{Publisher, RabbitConsumer};
+use super::message::Message;
+use super::queue::{Overflow, Queue, QueueType, Queued};
+use super::topology::Topology;
+use crate::agenda::Ctx;
+use crate::ids::{MessageId, PublisherId, QueueId, RabbitConsumerId};
+use crate::rng::{SimRng, Stream};
+use crate::scenario::Scenario;
+use crate::time::SimTime;
+use crate::trace::{DeathReason, EventKind, Settlement};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// Something that will happen on the RabbitMQ side.
+#[derive(Clone, Debug)]
+pub(crate) enum Action {
+    /// A publisher's next message is due.
+    Publish { publisher: PublisherId },
+    /// A message reaches its exchange.
+    Route {
+        message: Rc<Message>,
+        mandatory: bool,
+    },
+    /// A delivery reaches its consumer.
+    Deliver {
+        consumer: RabbitConsumerId,
+        delivery_tag: u64,
+        message: Rc<Message>,
+    },
+    /// A consumer finished handling its oldest delivery.
+    Handled { consumer: RabbitConsumerId },
+    /// A consumer's `ack` or `nack` reaches the broker.
+    Settle {
+        consumer: RabbitConsumerId,
+        delivery_tag: u64,
+        outcome: Settlement,
+    },
+    /// The message at the head of a queue may have expired.
+    Expire { queue: QueueId },
+}
+
+/// A delivery the broker waits to hear about.
+#[derive(Clone, Debug)]
+struct Unacked {
+    queue: QueueId,
+    queued: Queued,
+}
+
+/// The whole RabbitMQ side.
+#[derive(Clone, Debug)]
+pub struct Rabbit {
+    pub topology: Topology,
+    pub queues: Vec<Queue>,
+    pub publishers: Vec<Publisher>,
+    pub consumers: Vec<RabbitConsumer>,
+    /// Per consumer, its unsettled deliveries by delivery tag.
+    unacked: Vec<BTreeMap<u64, Unacked>>,
+    /// Per queue, its consumers, and whose turn is next.
+    queue_consumers: Vec<(Vec<RabbitConsumerId>, usize)>,
+    next_message: u64,
+}
+
+impl Rabbit {
+    /// The RabbitMQ side of `scenario` and the actions that start it.
+    pub(crate) fn new(scenario: &Scenario) -> (Rabbit, Vec<(SimTime, Action)>) {
+        let file = scenario.file();
+        let spec = &file.rabbit;
+        let names: Vec<String> = spec.queues.iter().map(|q| q.name.clone()).collect();
+        // Validation built this topology already.
+        let topology = Topology::new(&spec.exchanges, &names, &spec.bindings)
+            .unwrap_or_else(|_| Topology::new(&[], &[], &[]).expect("empty topology"));
+        let queues: Vec<Queue> = spec
+            .queues
+            .iter()
+            .map(|q| Queue::new(&q.name, &q.arguments))
+            .collect();
+        let publishers: Vec<Publisher> = spec
+            .publishers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Publisher::new(p, SimRng::new(file.seed, Stream::Publisher(i as u32))))
+            .collect();
+        let mut queue_consumers = vec![(Vec::new(), 0); queues.len()];
+        let consumers: Vec<RabbitConsumer> = spec
+            .consumers
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let queue = QueueId(names.iter().position(|n| *n == c.queue).unwrap_or(0) as u32);
+                queue_consumers[queue.index()]
+                    .0
+                    .push(RabbitConsumerId(i as u32));
+                RabbitConsumer::new(
+                    c,
+                    queue,
+                    SimRng::new(file.seed, Stream::RabbitConsumer(i as u32)),
+                )
+            })
+            .collect();
+        let start = publishers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                (
+                    p.send_time(0),
+                    Action::Publish {
+                        publisher: PublisherId(i as u32),
+                    },
+                )
+            })
+            .collect();
+        let rabbit = Rabbit {
+            topology,
+            unacked: vec![BTreeMap::new(); consumers.len()],
+            queues,
+            publishers,
+            consumers,
+            queue_consumers,
+            next_message: 0,
+        };
+        (rabbit, start)
+    }
+
+    /// Carries out one scheduled action.
+    pub(crate) fn handle(&mut self, action: Action, ctx: &mut Ctx<'_, Action>) {
+        match action {
+            Action::Publish { publisher } => self.on_publish(publisher, ctx),
+            Action::Route { message, mandatory } => self.route(message, mandatory, ctx),
+            Action::Deliver {
+                consumer,
+                delivery_tag,
+                message,
+            } => self.on_deliver(consumer, delivery_tag, message, ctx),
+            Action::Handled { consumer } => self.on_handled(consumer, ctx),
+            Action::Settle {
+                consumer,
+                delivery_tag,
+                outcome,
+            } => self.on_settle(consumer, delivery_tag, outcome, ctx),
+            Action::Expire { queue } => self.expire(queue, ctx),
+        }
+    }
+
+    fn on_publish(&mut self, publisher: PublisherId, ctx: &mut Ctx<'_, Action>) {
+        let id = MessageId(self.next_message);
+        self.next_message += 1;
+        let p = &mut self.publishers[publisher.index()];
+        let message = Rc::new(p.next_message(id));
+        ctx.at(p.send_time(p.sent), Action::Publish { publisher });
+        let arrives_at = ctx.send(Action::Route {
+            message: message.clone(),
+            mandatory: p.mandatory,
+        });
+        ctx.emit(EventKind::MessagePublished {
+            message: id,
+            publisher,
+            exchange: message.exchange.clone(),
+            routing_key: message.routing_key.clone(),
+            arrives_at,
+        });
+    }
+
+    /// The exchange routes `message`; each queue it reaches takes it.
+    fn route(&mut self, message: Rc<Message>, mandatory: bool, ctx: &mut Ctx<'_, Action>) {
+        let Ok(route) =
+            self.topology
+                .route(&message.exchange, &message.routing_key, &message.headers)
+        else {
+            // A dead-letter exchange that does not exist drops the message.
+            ctx.emit(EventKind::MessageUnroutable {
+                message: message.id,
+                returned: false,
+            });
+            return;
+        };
+        let queues: Vec<QueueId> = route
+            .queues
+            .iter()
+            .filter_map(|name| self.queue_id(name))
+            .filter(|q| !message.would_cycle(&self.queues[q.index()].name))
+            .collect();
+        if queues.is_empty() {
+            ctx.emit(EventKind::MessageUnroutable {
+                message: message.id,
+                returned: mandatory,
+            });
+            return;
+        }
+        ctx.emit(EventKind::MessageRouted {
+            message: message.id,
+            exchange: message.exchange.clone(),
+            queues: queues.clone(),
+        });
+        for queue in queues {
+            self.enqueue(queue, message.clone(), ctx);
+        }
+    }
+
+    fn queue_id(&self, name: &str) -> Option<QueueId> {
+        self.queues
+            .iter()
+            .position(|q| &*q.name == name)
+            .map(|i| QueueId(i as u32))
+    }
+
+    fn enqueue(&mut self, queue: QueueId, message: Rc<Message>, ctx: &mut Ctx<'_, Action>) {
+        let q = &mut self.queues[queue.index()];
+        if q.is_full() {
+            match q.overflow {
+                Overflow::RejectPublish => {
+                    ctx.emit(EventKind::MessageRefused {
+                        message: message.id,
+                        queue,
+                    });
+                    return;
+                }
+                Overflow::DropHead => {
+                    if let Some(oldest) = q.ready.pop_front() {
+                        self.discard(queue, oldest, DeathReason::Maxlen, ctx);
+                    }
+                }
+            }
+        }
+        let q = &mut self.queues[queue.index()];
+        let was_empty = q.ready.is_empty();
+        q.push(message.clone(), ctx.now);
+        ctx.emit(EventKind::MessageEnqueued {
+            message: message.id,
+            queue,
+            ready: q.ready.len() as u64,
+        });
+        if was_empty {
+            self.schedule_expiry(queue, ctx);
+        }
+        self.dispatch(queue, ctx);
+    }
+
+    /// Pushes ready messages to consumers with room, in turn.
+    fn dispatch(&mut self, queue: QueueId, ctx: &mut Ctx<'_, Action>) {
+        loop {
+            self.drop_expired_head(queue, ctx);
+            if self.queues[queue.index()].ready.is_empty() {
+                return;
+            }
+            let Some(consumer) = self.next_consumer(queue) else {
+                return;
+            };
+            let Some(queued) = self.queues[queue.index()].ready.pop_front() else {
+                return;
+            };
+            let c = &mut self.consumers[consumer.index()];
+            let delivery_tag = c.take_tag();
+            let message = queued.message.clone();
+            let redelivered = queued.redelivered;
+            if c.auto_ack {
+                // Settled on sending: the broker keeps nothing.
+            } else {
+                self.queues[queue.index()].unacked += 1;
+                self.unacked[consumer.index()].insert(delivery_tag, Unacked { queue, queued });
+            }
+            let arrives_at = ctx.send(Action::Deliver {
+                consumer,
+                delivery_tag,
+                message: message.clone(),
+            });
+            ctx.emit(EventKind::MessageDelivered {
+                message: message.id,
+                queue,
+                consumer,
+                delivery_tag,
+                redelivered,
+                arrives_at,
+            });
+            self.schedule_expiry(queue, ctx);
+        }
+    }
+
+    /// The next consumer of `queue`, in turn, with room under its prefetch.
+    fn next_consumer(&mut self, queue: QueueId) -> Option<RabbitConsumerId> {
+        let (consumers, next) = &mut self.queue_consumers[queue.index()];
+        let count = consumers.len();
+        for k in 0..count {
+            let candidate = consumers[(*next + k) % count];
+            let c = &self.consumers[candidate.index()];
+            let in_flight = self.unacked[candidate.index()].len() as u32;
+            if c.running && (c.prefetch == 0 || in_flight < c.prefetch) {
+                *next = (*next + k + 1) % count;
+                return Some(candidate);
+            }
+        }
+        None
+    }
+
+    fn on_deliver(
+        &mut self,
+        consumer: RabbitConsumerId,
+        delivery_tag: u64,
+        message: Rc<Message>,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let c = &mut self.consumers[consumer.index()];
+        let idle = c.inbox.is_empty();
+        c.inbox.push_back((delivery_tag, message));
+        if idle {
+            ctx.at(ctx.now + c.processing_ms, Action::Handled { consumer });
+        }
+    }
+
+    fn on_handled(&mut self, consumer: RabbitConsumerId, ctx: &mut Ctx<'_, Action>) {
+        let c = &mut self.consumers[consumer.index()];
+        let Some((delivery_tag, message)) = c.inbox.pop_front() else {
+            return;
+        };
+        let outcome = c.outcome(&message);
+        if !c.inbox.is_empty() {
+            ctx.at(ctx.now + c.processing_ms, Action::Handled { consumer });
+        }
+        if c.auto_ack {
+            c.handled += 1;
+            return;
+        }
+        let arrives_at = ctx.send(Action::Settle {
+            consumer,
+            delivery_tag,
+            outcome,
+        });
+        ctx.emit(EventKind::MessageSettled {
+            message: message.id,
+            consumer,
+            delivery_tag,
+            outcome,
+            arrives_at,
+        });
+    }
+
+    fn on_settle(
+        &mut self,
+        consumer: RabbitConsumerId,
+        delivery_tag: u64,
+        outcome: Settlement,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let Some(Unacked { queue, mut queued }) =
+            self.unacked[consumer.index()].remove(&delivery_tag)
+        else {
+            return;
+        };
+        self.queues[queue.index()].unacked -= 1;
+        match outcome {
+            Settlement::Ack => self.consumers[consumer.index()].handled += 1,
+            Settlement::Reject => self.discard(queue, queued, DeathReason::Rejected, ctx),
+            Settlement::Requeue => {
+                let q = &self.queues[queue.index()];
+                if q.kind == QueueType::Quorum {
+                    queued.delivery_count += 1;
+                }
+                if q.delivery_limit
+                    .is_some_and(|limit| queued.delivery_count > limit)
+                {
+                    self.discard(queue, queued, DeathReason::DeliveryLimit, ctx);
+                } else {
+                    queued.redelivered = true;
+                    ctx.emit(EventKind::MessageRequeued {
+                        message: queued.message.id,
+                        queue,
+                        delivery_count: queued.delivery_count,
+                    });
+                    let q = &mut self.queues[queue.index()];
+                    q.requeue(queued);
+                    self.schedule_expiry(queue, ctx);
+                }
+            }
+        }
+        self.dispatch(queue, ctx);
+    }
+
+    /// A message leaves `queue` unacknowledged for `reason`: to the queue's
+    /// dead-letter exchange, or gone.
+    fn discard(
+        &mut self,
+        queue: QueueId,
+        queued: Queued,
+        reason: DeathReason,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let q = &self.queues[queue.index()];
+        let dead_letter_exchange = q.dead_letter_exchange.clone();
+        ctx.emit(EventKind::MessageDiscarded {
+            message: queued.message.id,
+            queue,
+            reason,
+            dead_letter_exchange: dead_letter_exchange.clone(),
+        });
+        if let Some(dlx) = dead_letter_exchange {
+            let message = queued.message.dead_lettered(
+                &q.name,
+                reason,
+                &dlx,
+                q.dead_letter_routing_key.as_ref(),
+                ctx.now,
+            );
+            // Dead-lettering happens inside the broker: no network hop.
+            ctx.at(
+                ctx.now,
+                Action::Route {
+                    message: Rc::new(message),
+                    mandatory: false,
+                },
+            );
+        }
+    }
+
+    /// Expired messages at the head leave the queue (RabbitMQ expires only
+    /// at the head).
+    fn drop_expired_head(&mut self, queue: QueueId, ctx: &mut Ctx<'_, Action>) {
+        while self.queues[queue.index()]
+            .head_expires_at()
+            .is_some_and(|at| at <= ctx.now)
+        {
+            if let Some(expired) = self.queues[queue.index()].ready.pop_front() {
+                self.discard(queue, expired, DeathReason::Expired, ctx);
+            }
+        }
+    }
+
+    fn expire(&mut self, queue: QueueId, ctx: &mut Ctx<'_, Action>) {
+        self.queues[queue.index()].expiry_timer = None;
+        self.drop_expired_head(queue, ctx);
+        self.schedule_expiry(queue, ctx);
+    }
+
+    /// Sets the queue's timer for when its head expires, unless it is set
+    /// for then already.
+    fn schedule_expiry(&mut self, queue: QueueId, ctx: &mut Ctx<'_, Action>) {
+        let q = &mut self.queues[queue.index()];
+        let Some(at) = q.head_expires_at().map(|at| at.max(ctx.now)) else {
+            return;
+        };
+        if q.expiry_timer.is_some_and(|t| t <= at) {
+            return;
+        }
+        q.expiry_timer = Some(at);
+        ctx.at(at, Action::Expire { queue });
+    }
+}

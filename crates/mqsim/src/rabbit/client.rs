@@ -1,0 +1,130 @@
+//! RabbitMQ's clients: publishers and push consumers.
+
+use super::headers::FieldTable;
+use super::message::Message;
+use crate::ids::{MessageId, QueueId};
+use crate::rng::SimRng;
+use crate::scenario::{PublisherSpec, RabbitConsumerSpec, RabbitFailures};
+use crate::time::SimTime;
+use crate::trace::Settlement;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+/// A client publishing at a steady rate: message `n` leaves at
+/// `floor(n × 1000 / rate)` ms, with a routing key drawn from its list.
+#[derive(Clone, Debug)]
+pub struct Publisher {
+    pub name: Rc<str>,
+    exchange: Rc<str>,
+    rate_per_sec: f64,
+    routing_keys: Vec<Rc<str>>,
+    headers: FieldTable,
+    pub mandatory: bool,
+    rng: SimRng,
+    /// Messages published so far.
+    pub sent: u64,
+}
+
+impl Publisher {
+    pub fn new(spec: &PublisherSpec, rng: SimRng) -> Publisher {
+        Publisher {
+            name: Rc::from(spec.name.as_str()),
+            exchange: Rc::from(spec.exchange.as_str()),
+            rate_per_sec: spec.rate_per_sec,
+            routing_keys: spec
+                .routing_keys
+                .iter()
+                .map(|k| Rc::from(k.as_str()))
+                .collect(),
+            headers: spec.headers.clone(),
+            mandatory: spec.mandatory,
+            rng,
+            sent: 0,
+        }
+    }
+
+    /// When message number `n` (from 0) is published.
+    pub fn send_time(&self, n: u64) -> SimTime {
+        SimTime::from_millis((n as f64 * 1000.0 / self.rate_per_sec).floor() as u64)
+    }
+
+    pub fn next_message(&mut self, id: MessageId) -> Message {
+        let routing_key = if self.routing_keys.is_empty() {
+            Rc::from("")
+        } else {
+            let i = self.rng.index(self.routing_keys.len() as u32) as usize;
+            self.routing_keys[i].clone()
+        };
+        self.sent += 1;
+        Message {
+            id,
+            exchange: self.exchange.clone(),
+            routing_key,
+            headers: self.headers.clone(),
+            deaths: Vec::new(),
+            first_death: None,
+        }
+    }
+}
+
+/// A consumer the broker pushes to. It handles its deliveries one at a
+/// time, in arrival order, and settles each.
+#[derive(Clone, Debug)]
+pub struct RabbitConsumer {
+    pub name: Rc<str>,
+    pub queue: QueueId,
+    pub prefetch: u32,
+    pub processing_ms: u64,
+    pub auto_ack: bool,
+    failures: RabbitFailures,
+    rng: SimRng,
+    pub running: bool,
+    next_tag: u64,
+    /// Deliveries received and not yet handled, oldest first.
+    pub(super) inbox: VecDeque<(u64, Rc<Message>)>,
+    /// Messages handled successfully.
+    pub handled: u64,
+}
+
+impl RabbitConsumer {
+    pub fn new(spec: &RabbitConsumerSpec, queue: QueueId, rng: SimRng) -> RabbitConsumer {
+        RabbitConsumer {
+            name: Rc::from(spec.name.as_str()),
+            queue,
+            prefetch: spec.prefetch,
+            processing_ms: spec.processing_ms,
+            auto_ack: spec.auto_ack,
+            failures: spec.failures.clone(),
+            rng,
+            running: true,
+            next_tag: 1,
+            inbox: VecDeque::new(),
+            handled: 0,
+        }
+    }
+
+    /// Delivery tags count up from 1 per channel.
+    pub(super) fn take_tag(&mut self) -> u64 {
+        let tag = self.next_tag;
+        self.next_tag += 1;
+        tag
+    }
+
+    /// How handling `message` ends: a poison routing key always fails, others
+    /// fail with the failure probability; a failure is a `nack`, with or
+    /// without requeue.
+    pub(super) fn outcome(&mut self, message: &Message) -> Settlement {
+        let poison = self
+            .failures
+            .poison_routing_keys
+            .iter()
+            .any(|k| **k == *message.routing_key);
+        let failed = poison
+            || (self.failures.probability > 0.0 && self.rng.chance(self.failures.probability));
+        match (failed, self.failures.requeue) {
+            (false, _) => Settlement::Ack,
+            (true, true) => Settlement::Requeue,
+            (true, false) => Settlement::Reject,
+        }
+    }
+}

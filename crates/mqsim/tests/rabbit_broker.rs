@@ -1,0 +1,340 @@
+//! The RabbitMQ broker at work: push delivery with prefetch, competing
+//! consumers, requeue and dead-lettering, checked against RabbitMQ's
+//! documented behaviour ("Consumer Acknowledgements and Publisher
+//! Confirms", "Consumer Prefetch", "Dead Letter Exchanges", "Quorum Queues",
+//! "Time-To-Live and Expiration", "Queue Length Limit").
+
+#![cfg(not(target_arch = "wasm32"))]
+
+use mqsim::ids::{MessageId, QueueId, RabbitConsumerId};
+use mqsim::trace::{DeathReason, Settlement};
+use mqsim::{Event, EventKind, Scenario, SimTime, Simulation};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+fn scenario(rabbit: Value, seed: u64) -> Scenario {
+    let file = json!({
+        "version": 1, "name": "rabbit", "seed": seed, "duration_ms": 60000,
+        "network": {"latency_ms": 5},
+        "rabbit": rabbit
+    });
+    Scenario::from_json(&file.to_string()).expect("valid scenario")
+}
+
+fn run(scenario: &Scenario, until_ms: u64) -> (Simulation, Vec<Event>) {
+    Simulation::run_traced(scenario, SimTime::from_millis(until_ms))
+}
+
+fn delivered_to(trace: &[Event]) -> BTreeMap<RabbitConsumerId, u64> {
+    let mut counts = BTreeMap::new();
+    for e in trace {
+        if let EventKind::MessageDelivered { consumer, .. } = e.kind {
+            *counts.entry(consumer).or_default() += 1;
+        }
+    }
+    counts
+}
+
+/// Point-to-point: competing consumers on one queue share the messages,
+/// each delivered to one consumer, in turn (round robin).
+#[test]
+fn competing_consumers_each_get_a_share() {
+    let rabbit = json!({
+        "queues": [{"name": "tasks"}],
+        "publishers": [{"name": "p", "exchange": "", "rate_per_sec": 20, "routing_keys": ["tasks"]}],
+        "consumers": [
+            {"name": "w1", "queue": "tasks", "prefetch": 1, "processing_ms": 10},
+            {"name": "w2", "queue": "tasks", "prefetch": 1, "processing_ms": 10}
+        ]
+    });
+    let (sim, trace) = run(&scenario(rabbit, 1), 5_000);
+    let counts = delivered_to(&trace);
+    assert_eq!(counts.len(), 2);
+    let (a, b) = (counts[&RabbitConsumerId(0)], counts[&RabbitConsumerId(1)]);
+    assert!(a.abs_diff(b) <= 1, "{a} vs {b}");
+    let mut seen = BTreeSet::new();
+    for e in &trace {
+        if let EventKind::MessageDelivered { message, .. } = e.kind {
+            assert!(seen.insert(message), "{message:?} delivered twice");
+        }
+    }
+    let handled: u64 = sim.rabbit().consumers.iter().map(|c| c.handled).sum();
+    assert!(
+        handled <= a + b && handled + 2 >= a + b,
+        "{handled} of {}",
+        a + b
+    );
+}
+
+/// Pub/sub: a fanout exchange gives every subscriber's queue its own copy.
+#[test]
+fn a_fanout_gives_every_subscriber_a_copy() {
+    let rabbit = json!({
+        "exchanges": [{"name": "news", "type": "fanout"}],
+        "queues": [{"name": "a"}, {"name": "b"}, {"name": "c"}],
+        "bindings": [
+            {"source": "news", "destination": "a", "destination_type": "queue"},
+            {"source": "news", "destination": "b", "destination_type": "queue"},
+            {"source": "news", "destination": "c", "destination_type": "queue"}
+        ],
+        "publishers": [{"name": "p", "exchange": "news", "rate_per_sec": 10}],
+        "consumers": [
+            {"name": "sa", "queue": "a"}, {"name": "sb", "queue": "b"}, {"name": "sc", "queue": "c"}
+        ]
+    });
+    let (_, trace) = run(&scenario(rabbit, 1), 3_000);
+    let mut reached: BTreeMap<MessageId, BTreeSet<RabbitConsumerId>> = BTreeMap::new();
+    for e in &trace {
+        if let EventKind::MessageDelivered {
+            message, consumer, ..
+        } = e.kind
+        {
+            reached.entry(message).or_default().insert(consumer);
+        }
+    }
+    assert!(reached.len() > 20);
+    assert!(reached.values().all(|c| c.len() == 3));
+}
+
+/// Consumer prefetch: at most `prefetch` unacknowledged deliveries per
+/// consumer at any moment.
+#[test]
+fn prefetch_bounds_unacknowledged_deliveries() {
+    let rabbit = json!({
+        "queues": [{"name": "q"}],
+        "publishers": [{"name": "p", "exchange": "", "rate_per_sec": 100, "routing_keys": ["q"]}],
+        "consumers": [{"name": "slow", "queue": "q", "prefetch": 3, "processing_ms": 200}]
+    });
+    let (sim, trace) = run(&scenario(rabbit, 1), 4_000);
+    let mut out = 0i64;
+    for e in &trace {
+        match e.kind {
+            EventKind::MessageDelivered { .. } => out += 1,
+            EventKind::MessageSettled { .. } => out -= 1,
+            _ => {}
+        }
+        assert!(out <= 3, "{out} unacked at {:?}", e.at);
+    }
+    assert!(
+        sim.rabbit().queues[0].ready.len() > 100,
+        "the rest waits in the queue"
+    );
+}
+
+/// "Retry N times, then dead-letter", the quorum queue way: a poison
+/// message is requeued with its delivery count going up, and once past
+/// `x-delivery-limit` is dead-lettered with reason `delivery_limit`.
+#[test]
+fn a_quorum_queue_dead_letters_after_its_delivery_limit() {
+    let rabbit = json!({
+        "exchanges": [{"name": "dlx", "type": "fanout"}],
+        "queues": [
+            {"name": "work", "arguments": {"x-queue-type": "quorum", "x-delivery-limit": 3, "x-dead-letter-exchange": "dlx"}},
+            {"name": "parking"}
+        ],
+        "bindings": [{"source": "dlx", "destination": "parking", "destination_type": "queue"}],
+        "publishers": [{"name": "p", "exchange": "", "rate_per_sec": 1, "routing_keys": ["work"]}],
+        "consumers": [{"name": "c", "queue": "work", "processing_ms": 10,
+                       "failures": {"probability": 1.0, "requeue": true}}]
+    });
+    let (sim, trace) = run(&scenario(rabbit, 1), 1_500);
+    let first = MessageId(0);
+    let requeues: Vec<u32> = trace
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::MessageRequeued {
+                message,
+                delivery_count,
+                ..
+            } if message == first => Some(delivery_count),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(requeues, [1, 2, 3]);
+    let discarded = trace.iter().find_map(|e| match &e.kind {
+        EventKind::MessageDiscarded {
+            message,
+            reason,
+            dead_letter_exchange,
+            ..
+        } if *message == first => {
+            Some((*reason, dead_letter_exchange.as_deref().map(str::to_string)))
+        }
+        _ => None,
+    });
+    assert_eq!(
+        discarded,
+        Some((DeathReason::DeliveryLimit, Some("dlx".to_string())))
+    );
+    let parked = &sim.rabbit().queues[1].ready[0].message;
+    assert_eq!(parked.deaths[0].reason, DeathReason::DeliveryLimit);
+    assert_eq!(&*parked.deaths[0].queue, "work");
+}
+
+/// "Retry N times, then dead-letter", the classic way: the consumer rejects
+/// into a retry queue whose TTL expires the message back to work; the
+/// `x-death` count grows by one per round.
+#[test]
+fn a_ttl_retry_queue_sends_rejected_messages_back() {
+    let rabbit = json!({
+        "exchanges": [{"name": "retry-x", "type": "fanout"}, {"name": "work-x", "type": "fanout"}],
+        "queues": [
+            {"name": "work", "arguments": {"x-dead-letter-exchange": "retry-x"}},
+            {"name": "retry", "arguments": {"x-message-ttl": 200, "x-dead-letter-exchange": "work-x"}}
+        ],
+        "bindings": [
+            {"source": "retry-x", "destination": "retry", "destination_type": "queue"},
+            {"source": "work-x", "destination": "work", "destination_type": "queue"}
+        ],
+        "publishers": [{"name": "p", "exchange": "", "rate_per_sec": 0.5, "routing_keys": ["work"]}],
+        "consumers": [{"name": "c", "queue": "work", "processing_ms": 10,
+                       "failures": {"probability": 1.0, "requeue": false}}]
+    });
+    let (_, trace) = run(&scenario(rabbit, 1), 1_000);
+    let first = MessageId(0);
+    let reasons: Vec<(QueueId, DeathReason)> = trace
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::MessageDiscarded {
+                message,
+                queue,
+                reason,
+                ..
+            } if message == first => Some((queue, reason)),
+            _ => None,
+        })
+        .collect();
+    assert!(reasons.len() >= 4, "{reasons:?}");
+    assert_eq!(reasons[0], (QueueId(0), DeathReason::Rejected));
+    assert_eq!(reasons[1], (QueueId(1), DeathReason::Expired));
+    assert_eq!(reasons[2], (QueueId(0), DeathReason::Rejected));
+}
+
+/// Queue length limit: `drop-head` pushes the oldest out (dead-lettered as
+/// `maxlen`); `reject-publish` refuses the newest.
+#[test]
+fn a_full_queue_drops_its_head_or_refuses() {
+    for (overflow, expect_refused) in [("drop-head", false), ("reject-publish", true)] {
+        let rabbit = json!({
+            "queues": [{"name": "q", "arguments": {"x-max-length": 5, "x-overflow": overflow}}],
+            "publishers": [{"name": "p", "exchange": "", "rate_per_sec": 50, "routing_keys": ["q"]}]
+        });
+        let (sim, trace) = run(&scenario(rabbit, 1), 1_000);
+        assert_eq!(sim.rabbit().queues[0].ready.len(), 5);
+        let refused = trace
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::MessageRefused { .. }));
+        let dropped = trace.iter().any(|e| {
+            matches!(
+                e.kind,
+                EventKind::MessageDiscarded {
+                    reason: DeathReason::Maxlen,
+                    ..
+                }
+            )
+        });
+        assert_eq!(
+            (refused, dropped),
+            (expect_refused, !expect_refused),
+            "{overflow}"
+        );
+        let kept: Vec<u64> = sim.rabbit().queues[0]
+            .ready
+            .iter()
+            .map(|q| q.message.id.0)
+            .collect();
+        if expect_refused {
+            assert_eq!(kept, [0, 1, 2, 3, 4], "the first five stay");
+        } else {
+            assert!(kept[0] > 0, "the oldest went: {kept:?}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    /// Conservation: every published message is routed (or unroutable),
+    /// and every copy a queue took in is still ready, out unacknowledged,
+    /// acked, or discarded (dead-lettered, expired or dropped). Counted
+    /// from the trace and checked against what the broker's queues hold.
+    #[test]
+    fn every_message_is_accounted_for(
+        seed in 0u64..1000,
+        prefetch in 0u32..5,
+        probability in 0.0f64..0.6,
+        requeue in any::<bool>(),
+        max_length in 1i64..20,
+        ttl in 50i64..2000,
+    ) {
+        let rabbit = json!({
+            "exchanges": [{"name": "x", "type": "topic"}, {"name": "dlx", "type": "fanout"}],
+            "queues": [
+                {"name": "a", "arguments": {"x-max-length": max_length, "x-dead-letter-exchange": "dlx"}},
+                {"name": "b", "arguments": {"x-message-ttl": ttl, "x-queue-type": "quorum", "x-delivery-limit": 2, "x-dead-letter-exchange": "dlx"}},
+                {"name": "dead"}
+            ],
+            "bindings": [
+                {"source": "x", "destination": "a", "destination_type": "queue", "routing_key": "a.*"},
+                {"source": "x", "destination": "b", "destination_type": "queue", "routing_key": "#.b"},
+                {"source": "dlx", "destination": "dead", "destination_type": "queue"}
+            ],
+            "publishers": [{"name": "p", "exchange": "x", "rate_per_sec": 40, "routing_keys": ["a.b", "a.x", "z.b", "none"]}],
+            "consumers": [
+                {"name": "ca", "queue": "a", "prefetch": prefetch, "processing_ms": 30,
+                 "failures": {"probability": probability, "requeue": requeue}},
+                {"name": "cb", "queue": "b", "prefetch": prefetch, "processing_ms": 60,
+                 "failures": {"probability": probability, "requeue": requeue}}
+            ]
+        });
+        let (sim, trace) = run(&scenario(rabbit, seed), 3_000);
+        // Per (message, queue): entered minus left must match the broker.
+        let mut inside: BTreeMap<(MessageId, QueueId), i64> = BTreeMap::new();
+        let mut published = BTreeSet::new();
+        let mut placed = BTreeSet::new();
+        for e in &trace {
+            match &e.kind {
+                EventKind::MessagePublished { message, .. } => { published.insert(*message); }
+                EventKind::MessageUnroutable { message, .. } => { placed.insert(*message); }
+                EventKind::MessageRouted { message, .. } => { placed.insert(*message); }
+                EventKind::MessageEnqueued { message, queue, .. } => *inside.entry((*message, *queue)).or_default() += 1,
+                EventKind::MessageDiscarded { message, queue, .. } => *inside.entry((*message, *queue)).or_default() -= 1,
+                _ => {}
+            }
+        }
+        let mut acked: BTreeMap<(MessageId, QueueId), i64> = BTreeMap::new();
+        let mut deliveries: BTreeMap<(RabbitConsumerId, u64), (MessageId, QueueId)> = BTreeMap::new();
+        for e in &trace {
+            match &e.kind {
+                EventKind::MessageDelivered { message, queue, consumer, delivery_tag, .. } => {
+                    deliveries.insert((*consumer, *delivery_tag), (*message, *queue));
+                }
+                EventKind::MessageSettled { consumer, delivery_tag, outcome: Settlement::Ack, arrives_at, .. }
+                    if *arrives_at <= SimTime::from_millis(3_000) => {
+                    let key = deliveries[&(*consumer, *delivery_tag)];
+                    *acked.entry(key).or_default() += 1;
+                }
+                _ => {}
+            }
+        }
+        // What the broker still holds, per (message, queue).
+        let mut held: BTreeMap<(MessageId, QueueId), i64> = BTreeMap::new();
+        for (q, queue) in sim.rabbit().queues.iter().enumerate() {
+            for queued in &queue.ready {
+                *held.entry((queued.message.id, QueueId(q as u32))).or_default() += 1;
+            }
+        }
+        let unacked_total: i64 = sim.rabbit().queues.iter().map(|q| q.unacked as i64).sum();
+        let held_total: i64 = held.values().sum::<i64>() + unacked_total;
+        let inside_total: i64 = inside.values().sum::<i64>() - acked.values().sum::<i64>();
+        prop_assert_eq!(inside_total, held_total, "entered - discarded - acked == ready + unacked");
+        // A queue never gives out more copies than it took in (a message
+        // can reach one queue twice: dead-lettered by two queues it was in).
+        for (key, n) in &inside {
+            let left = n - acked.get(key).copied().unwrap_or(0);
+            prop_assert!(left >= 0, "{:?} counted {}", key, left);
+        }
+        // Messages still in flight to their exchange are the only ones not placed.
+        prop_assert!(published.len() - placed.len() <= 1);
+    }
+}
