@@ -30,7 +30,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a scenario and print per-partition counts, committed offsets and lag.
+    /// Run a scenario and print per-partition counts, committed offsets and
+    /// lag, and per-queue depths.
     Run {
         /// The scenario file (JSON), or `-` for standard input.
         scenario: PathBuf,
@@ -135,10 +136,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut sim = Simulation::new(&scenario);
             let mut trace = mqsim::trace::CountingSink::default();
             sim.run_until(SimTime::from_millis(until), &mut trace);
-            let summary = sim.kafka_summary();
+            let kafka = sim.kafka_summary();
+            let rabbit = sim.rabbit_summary();
             match format {
-                Format::Text => print!("{}", report::text(&scenario, &summary)),
-                Format::Json => println!("{}", serde_json::to_string_pretty(&summary)?),
+                Format::Text => print!("{}", report::text(&scenario, &kafka, &rabbit)),
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "kafka": kafka,
+                        "rabbit": rabbit,
+                    }))?
+                ),
             }
             Ok(ExitCode::SUCCESS)
         }

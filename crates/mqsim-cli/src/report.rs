@@ -1,16 +1,52 @@
 //! The plain-text report of `mqsim run`, in the columns of
-//! `kafka-consumer-groups.sh --describe`.
+//! `kafka-topics.sh` and `kafka-consumer-groups.sh --describe` for Kafka
+//! and of `rabbitmqctl list_queues` for RabbitMQ.
 
 use mqsim::Scenario;
 use mqsim::SimTime;
 use mqsim::kafka::summary::KafkaSummary;
+use mqsim::rabbit::summary::RabbitSummary;
 use std::fmt::Write;
 
-/// The report for `summary`, a run of `scenario`.
-pub fn text(scenario: &Scenario, summary: &KafkaSummary) -> String {
+/// The report for a run of `scenario`.
+pub fn text(scenario: &Scenario, kafka: &KafkaSummary, rabbit: &RabbitSummary) -> String {
+    let at = SimTime::from_millis(kafka.at_ms);
+    let mut out = format!("{} at {at}\n", scenario.file().name);
+    if !kafka.topics.is_empty() {
+        out.push_str(&kafka_text(kafka));
+    }
+    if !rabbit.queues.is_empty() {
+        out.push_str(&rabbit_text(rabbit));
+    }
+    out
+}
+
+fn rabbit_text(summary: &RabbitSummary) -> String {
     let mut out = String::new();
-    let at = SimTime::from_millis(summary.at_ms);
-    let _ = writeln!(out, "{} at {at}", scenario.file().name);
+    let _ = writeln!(
+        out,
+        "\n{:<20} {:<8} {:>14} {:>24} {:>10}",
+        "QUEUE", "TYPE", "MESSAGES_READY", "MESSAGES_UNACKNOWLEDGED", "CONSUMERS"
+    );
+    for q in &summary.queues {
+        let _ = writeln!(
+            out,
+            "{:<20} {:<8} {:>14} {:>24} {:>10}",
+            q.name, q.kind, q.messages_ready, q.messages_unacknowledged, q.consumers
+        );
+    }
+    for c in &summary.consumers {
+        let _ = writeln!(
+            out,
+            "  {} on {}: handled {} messages",
+            c.name, c.queue, c.handled
+        );
+    }
+    out
+}
+
+fn kafka_text(summary: &KafkaSummary) -> String {
+    let mut out = String::new();
     let cluster = &summary.cluster;
     let ids = |ids: &[u32]| {
         let names: Vec<String> = ids.iter().map(u32::to_string).collect();

@@ -52,12 +52,16 @@ fn json_output_equals_the_library_summary() {
     let mut sim = mqsim::Simulation::new(&scenario);
     sim.run_until(mqsim::SimTime::from_millis(12_345), &mut Vec::new());
     let expected = serde_json::to_value(sim.kafka_summary()).expect("json");
-    assert_eq!(printed, expected);
-    assert_eq!(printed["at_ms"], 12_345);
+    assert_eq!(printed["kafka"], expected);
+    assert_eq!(printed["kafka"]["at_ms"], 12_345);
     assert!(
-        printed["groups"][0]["partitions"][0]["committed_offset"]
+        printed["kafka"]["groups"][0]["partitions"][0]["committed_offset"]
             .as_u64()
             .is_some()
+    );
+    assert_eq!(
+        printed["rabbit"],
+        serde_json::to_value(sim.rabbit_summary()).expect("json")
     );
 }
 

@@ -109,6 +109,11 @@ impl Simulation {
         &self.rabbit
     }
 
+    /// Queue depths and consumers on the RabbitMQ side.
+    pub fn rabbit_summary(&self) -> crate::rabbit::summary::RabbitSummary {
+        self.rabbit.summary()
+    }
+
     /// The Kafka side's current state.
     pub fn kafka(&self) -> &Kafka {
         &self.kafka

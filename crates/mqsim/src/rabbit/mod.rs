@@ -18,6 +18,7 @@
 //! - [`message`]: messages and their `x-death` history.
 //! - [`client`]: publishers and push consumers.
 //! - [`broker`]: publishing, routing, pushing, settling, dead-lettering.
+//! - [`summary`]: queue depths and consumers, as `rabbitmqctl` lists them.
 
 pub mod broker;
 pub mod client;
@@ -25,5 +26,6 @@ pub mod definitions;
 pub mod headers;
 pub mod message;
 pub mod queue;
+pub mod summary;
 pub mod topic;
 pub mod topology;

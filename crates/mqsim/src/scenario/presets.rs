@@ -33,6 +33,10 @@ pub const PRESETS: &[Preset] = &[
         id: "leader-failover",
         json: include_str!("../../presets/leader-failover.json"),
     },
+    Preset {
+        id: "rabbit-retry-dead-letter",
+        json: include_str!("../../presets/rabbit-retry-dead-letter.json"),
+    },
 ];
 
 impl Preset {
