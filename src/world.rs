@@ -526,6 +526,8 @@ impl World {
             | EventKind::MessageSettled { .. }
             | EventKind::MessageRequeued { .. }
             | EventKind::MessageDiscarded { .. }
+            | EventKind::RabbitConsumerCrashed { .. }
+            | EventKind::RabbitConsumerStarted { .. }
             | EventKind::CoordinatorUnavailable { .. } => {}
         }
     }

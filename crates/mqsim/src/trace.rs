@@ -340,6 +340,10 @@ pub enum EventKind {
         outcome: Settlement,
         arrives_at: SimTime,
     },
+    /// A RabbitMQ consumer died; its unacknowledged messages are requeued.
+    RabbitConsumerCrashed { consumer: RabbitConsumerId },
+    /// A RabbitMQ consumer started again.
+    RabbitConsumerStarted { consumer: RabbitConsumerId },
     /// A message went back into its queue to be delivered again.
     MessageRequeued {
         message: MessageId,

@@ -67,6 +67,73 @@ fn competing_consumers_each_get_a_share() {
     );
 }
 
+/// "Consumer Acknowledgements": when a consumer's channel closes, its
+/// unacknowledged deliveries are requeued and redelivered, flagged
+/// `redelivered`, to another consumer.
+#[test]
+fn a_crashed_consumers_unacked_messages_are_redelivered() {
+    let file = json!({
+        "version": 1, "name": "crash", "seed": 1, "duration_ms": 60000,
+        "network": {"latency_ms": 5},
+        "rabbit": {
+            "queues": [{"name": "tasks"}],
+            "publishers": [{"name": "p", "exchange": "", "rate_per_sec": 20, "routing_keys": ["tasks"]}],
+            "consumers": [
+                {"name": "w1", "queue": "tasks", "prefetch": 5, "processing_ms": 400},
+                {"name": "w2", "queue": "tasks", "prefetch": 5, "processing_ms": 50}
+            ]
+        },
+        "timeline": [{"at_ms": 1000, "do": "rabbit_consumer_crash", "consumer": "w1"}]
+    });
+    let scenario = Scenario::from_json(&file.to_string()).expect("valid");
+    let (sim, trace) = run(&scenario, 3_000);
+    let held_by_w1: BTreeSet<MessageId> = {
+        let mut held = BTreeSet::new();
+        let mut tags = BTreeMap::new();
+        for e in trace.iter().filter(|e| e.at < SimTime::from_millis(1_000)) {
+            match e.kind {
+                EventKind::MessageDelivered {
+                    message,
+                    consumer: RabbitConsumerId(0),
+                    delivery_tag,
+                    ..
+                } => {
+                    tags.insert(delivery_tag, message);
+                    held.insert(message);
+                }
+                EventKind::MessageSettled {
+                    consumer: RabbitConsumerId(0),
+                    delivery_tag,
+                    arrives_at,
+                    ..
+                } if arrives_at < SimTime::from_millis(1_000) => {
+                    held.remove(&tags[&delivery_tag]);
+                }
+                _ => {}
+            }
+        }
+        held
+    };
+    assert!(!held_by_w1.is_empty());
+    let redelivered: BTreeSet<MessageId> = trace
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::MessageDelivered {
+                message,
+                consumer: RabbitConsumerId(1),
+                redelivered: true,
+                ..
+            } => Some(message),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        redelivered, held_by_w1,
+        "exactly what w1 held comes again, flagged"
+    );
+    assert!(!sim.rabbit().consumers[0].running);
+}
+
 /// Pub/sub: a fanout exchange gives every subscriber's queue its own copy.
 #[test]
 fn a_fanout_gives_every_subscriber_a_copy() {

@@ -306,6 +306,9 @@ impl Kafka {
                     broker: BrokerId(*broker),
                 },
                 Intervention::PreferredLeaderElection => Action::PreferredLeaderElection,
+                // The RabbitMQ side schedules its own interventions.
+                Intervention::RabbitConsumerCrash { .. }
+                | Intervention::RabbitConsumerRestart { .. } => continue,
                 Intervention::ConsumerJoin { group, member } => {
                     // Validation guarantees the member exists.
                     let Some(consumer) = find_consumer(&roster, file, Some(group), &member.name)

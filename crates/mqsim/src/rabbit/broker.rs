@@ -16,7 +16,7 @@ use super::topology::Topology;
 use crate::agenda::Ctx;
 use crate::ids::{MessageId, PublisherId, QueueId, RabbitConsumerId};
 use crate::rng::{SimRng, Stream};
-use crate::scenario::Scenario;
+use crate::scenario::{Intervention, Scenario};
 use crate::time::SimTime;
 use crate::trace::{DeathReason, EventKind, Settlement};
 use std::collections::BTreeMap;
@@ -35,11 +35,15 @@ pub(crate) enum Action {
     /// A delivery reaches its consumer.
     Deliver {
         consumer: RabbitConsumerId,
+        incarnation: u32,
         delivery_tag: u64,
         message: Rc<Message>,
     },
     /// A consumer finished handling its oldest delivery.
-    Handled { consumer: RabbitConsumerId },
+    Handled {
+        consumer: RabbitConsumerId,
+        incarnation: u32,
+    },
     /// A consumer's `ack` or `nack` reaches the broker.
     Settle {
         consumer: RabbitConsumerId,
@@ -48,6 +52,10 @@ pub(crate) enum Action {
     },
     /// The message at the head of a queue may have expired.
     Expire { queue: QueueId },
+    /// A consumer process dies.
+    Crash { consumer: RabbitConsumerId },
+    /// A crashed consumer starts again.
+    Restart { consumer: RabbitConsumerId },
 }
 
 /// A delivery the broker waits to hear about.
@@ -108,7 +116,7 @@ impl Rabbit {
                 )
             })
             .collect();
-        let start = publishers
+        let mut start: Vec<(SimTime, Action)> = publishers
             .iter()
             .enumerate()
             .map(|(i, p)| {
@@ -120,6 +128,26 @@ impl Rabbit {
                 )
             })
             .collect();
+        let consumer_id = |name: &str| {
+            spec.consumers
+                .iter()
+                .position(|c| c.name == name)
+                .map(|i| RabbitConsumerId(i as u32))
+        };
+        for entry in &file.timeline {
+            let action = match &entry.action {
+                Intervention::RabbitConsumerCrash { consumer } => {
+                    consumer_id(consumer).map(|consumer| Action::Crash { consumer })
+                }
+                Intervention::RabbitConsumerRestart { consumer } => {
+                    consumer_id(consumer).map(|consumer| Action::Restart { consumer })
+                }
+                _ => None,
+            };
+            if let Some(action) = action {
+                start.push((SimTime::from_millis(entry.at_ms), action));
+            }
+        }
         let rabbit = Rabbit {
             topology,
             unacked: vec![BTreeMap::new(); consumers.len()],
@@ -139,16 +167,63 @@ impl Rabbit {
             Action::Route { message, mandatory } => self.route(message, mandatory, ctx),
             Action::Deliver {
                 consumer,
+                incarnation,
                 delivery_tag,
                 message,
-            } => self.on_deliver(consumer, delivery_tag, message, ctx),
-            Action::Handled { consumer } => self.on_handled(consumer, ctx),
+            } => {
+                if self.consumers[consumer.index()].is_current(incarnation) {
+                    self.on_deliver(consumer, delivery_tag, message, ctx);
+                }
+            }
+            Action::Handled {
+                consumer,
+                incarnation,
+            } => {
+                if self.consumers[consumer.index()].is_current(incarnation) {
+                    self.on_handled(consumer, ctx);
+                }
+            }
             Action::Settle {
                 consumer,
                 delivery_tag,
                 outcome,
             } => self.on_settle(consumer, delivery_tag, outcome, ctx),
             Action::Expire { queue } => self.expire(queue, ctx),
+            Action::Crash { consumer } => self.on_crash(consumer, ctx),
+            Action::Restart { consumer } => {
+                let c = &mut self.consumers[consumer.index()];
+                if !c.running {
+                    c.running = true;
+                    let queue = c.queue;
+                    ctx.emit(EventKind::RabbitConsumerStarted { consumer });
+                    self.dispatch(queue, ctx);
+                }
+            }
+        }
+    }
+
+    /// A consumer dies: what it held unacknowledged goes back to its queue,
+    /// marked redelivered (a quorum queue counts the return); what it had
+    /// received but not handled dies with it.
+    fn on_crash(&mut self, consumer: RabbitConsumerId, ctx: &mut Ctx<'_, Action>) {
+        let c = &mut self.consumers[consumer.index()];
+        if !c.running {
+            return;
+        }
+        c.running = false;
+        c.inbox.clear();
+        c.incarnation += 1;
+        ctx.emit(EventKind::RabbitConsumerCrashed { consumer });
+        let returned = std::mem::take(&mut self.unacked[consumer.index()]);
+        let mut queues = Vec::new();
+        for (_, Unacked { queue, queued }) in returned {
+            self.queues[queue.index()].unacked -= 1;
+            self.give_back(queue, queued, ctx);
+            queues.push(queue);
+        }
+        queues.dedup();
+        for queue in queues {
+            self.dispatch(queue, ctx);
         }
     }
 
@@ -269,8 +344,10 @@ impl Rabbit {
                 self.queues[queue.index()].unacked += 1;
                 self.unacked[consumer.index()].insert(delivery_tag, Unacked { queue, queued });
             }
+            let incarnation = c.incarnation;
             let arrives_at = ctx.send(Action::Deliver {
                 consumer,
+                incarnation,
                 delivery_tag,
                 message: message.clone(),
             });
@@ -313,7 +390,13 @@ impl Rabbit {
         let idle = c.inbox.is_empty();
         c.inbox.push_back((delivery_tag, message));
         if idle {
-            ctx.at(ctx.now + c.processing_ms, Action::Handled { consumer });
+            ctx.at(
+                ctx.now + c.processing_ms,
+                Action::Handled {
+                    consumer,
+                    incarnation: c.incarnation,
+                },
+            );
         }
     }
 
@@ -324,7 +407,13 @@ impl Rabbit {
         };
         let outcome = c.outcome(&message);
         if !c.inbox.is_empty() {
-            ctx.at(ctx.now + c.processing_ms, Action::Handled { consumer });
+            ctx.at(
+                ctx.now + c.processing_ms,
+                Action::Handled {
+                    consumer,
+                    incarnation: c.incarnation,
+                },
+            );
         }
         if c.auto_ack {
             c.handled += 1;
@@ -351,8 +440,7 @@ impl Rabbit {
         outcome: Settlement,
         ctx: &mut Ctx<'_, Action>,
     ) {
-        let Some(Unacked { queue, mut queued }) =
-            self.unacked[consumer.index()].remove(&delivery_tag)
+        let Some(Unacked { queue, queued }) = self.unacked[consumer.index()].remove(&delivery_tag)
         else {
             return;
         };
@@ -360,29 +448,32 @@ impl Rabbit {
         match outcome {
             Settlement::Ack => self.consumers[consumer.index()].handled += 1,
             Settlement::Reject => self.discard(queue, queued, DeathReason::Rejected, ctx),
-            Settlement::Requeue => {
-                let q = &self.queues[queue.index()];
-                if q.kind == QueueType::Quorum {
-                    queued.delivery_count += 1;
-                }
-                if q.delivery_limit
-                    .is_some_and(|limit| queued.delivery_count > limit)
-                {
-                    self.discard(queue, queued, DeathReason::DeliveryLimit, ctx);
-                } else {
-                    queued.redelivered = true;
-                    ctx.emit(EventKind::MessageRequeued {
-                        message: queued.message.id,
-                        queue,
-                        delivery_count: queued.delivery_count,
-                    });
-                    let q = &mut self.queues[queue.index()];
-                    q.requeue(queued);
-                    self.schedule_expiry(queue, ctx);
-                }
-            }
+            Settlement::Requeue => self.give_back(queue, queued, ctx),
         }
         self.dispatch(queue, ctx);
+    }
+
+    /// A delivery comes back to `queue` unsettled: requeued at its place,
+    /// or, past a quorum queue's delivery limit, dead-lettered.
+    fn give_back(&mut self, queue: QueueId, mut queued: Queued, ctx: &mut Ctx<'_, Action>) {
+        let q = &self.queues[queue.index()];
+        if q.kind == QueueType::Quorum {
+            queued.delivery_count += 1;
+        }
+        if q.delivery_limit
+            .is_some_and(|limit| queued.delivery_count > limit)
+        {
+            self.discard(queue, queued, DeathReason::DeliveryLimit, ctx);
+            return;
+        }
+        queued.redelivered = true;
+        ctx.emit(EventKind::MessageRequeued {
+            message: queued.message.id,
+            queue,
+            delivery_count: queued.delivery_count,
+        });
+        self.queues[queue.index()].requeue(queued);
+        self.schedule_expiry(queue, ctx);
     }
 
     /// A message leaves `queue` unacknowledged for `reason`: to the queue's

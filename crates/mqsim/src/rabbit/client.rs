@@ -79,6 +79,8 @@ pub struct RabbitConsumer {
     failures: RabbitFailures,
     rng: SimRng,
     pub running: bool,
+    /// Counts crashes; deliveries and timers of a dead process are ignored.
+    pub(super) incarnation: u32,
     next_tag: u64,
     /// Deliveries received and not yet handled, oldest first.
     pub(super) inbox: VecDeque<(u64, Rc<Message>)>,
@@ -97,10 +99,17 @@ impl RabbitConsumer {
             failures: spec.failures.clone(),
             rng,
             running: true,
+            incarnation: 0,
             next_tag: 1,
             inbox: VecDeque::new(),
             handled: 0,
         }
+    }
+
+    /// Whether something meant for `incarnation` still concerns this
+    /// process.
+    pub(super) fn is_current(&self, incarnation: u32) -> bool {
+        self.running && self.incarnation == incarnation
     }
 
     /// Delivery tags count up from 1 per channel.

@@ -97,6 +97,11 @@ pub enum Intervention {
     /// The controller moves leadership back to each partition's preferred
     /// replica (its first), where that replica is alive and in the ISR.
     PreferredLeaderElection,
+    /// A RabbitMQ consumer dies: its channel closes, and the broker requeues
+    /// everything it had not acknowledged, marked redelivered.
+    RabbitConsumerCrash { consumer: String },
+    /// A crashed RabbitMQ consumer starts again and consumes anew.
+    RabbitConsumerRestart { consumer: String },
 }
 impl Default for KafkaSpec {
     fn default() -> Self {

@@ -162,6 +162,16 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
                 continue;
             }
             Intervention::PreferredLeaderElection => continue,
+            Intervention::RabbitConsumerCrash { consumer }
+            | Intervention::RabbitConsumerRestart { consumer } => {
+                if !file.rabbit.consumers.iter().any(|c| &c.name == consumer) {
+                    p.add(
+                        format!("{at}.consumer"),
+                        format!("no consumer named {consumer:?} in rabbit.consumers"),
+                    );
+                }
+                continue;
+            }
         };
         if !file.kafka.groups.iter().any(|g| &g.name == group) {
             p.add(
