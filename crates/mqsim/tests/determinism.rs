@@ -5,7 +5,8 @@
 mod common;
 
 use common::{
-    FAILOVER_GOLDEN, GOLDEN_TRACE, default_preset_trace, failover_outcome, trace_json_lines,
+    FAILOVER_GOLDEN, GOLDEN_TRACE, RABBIT_GOLDEN, default_preset_trace, failover_outcome,
+    rabbit_outcome, trace_json_lines,
 };
 use mqsim::scenario::presets;
 
@@ -42,6 +43,23 @@ fn the_leader_failover_preset_matches_its_golden_outcome() {
     assert!(
         outcome == FAILOVER_GOLDEN,
         "the cluster's outcome changed; regenerate with MQSIM_UPDATE_GOLDEN=1 if intended"
+    );
+}
+
+#[test]
+fn the_rabbit_preset_matches_its_golden_outcome() {
+    let outcome = rabbit_outcome();
+    if std::env::var_os("MQSIM_UPDATE_GOLDEN").is_some() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/golden/rabbit-retry-dead-letter.json"
+        );
+        std::fs::write(path, &outcome).expect("write golden outcome");
+        return;
+    }
+    assert!(
+        outcome == RABBIT_GOLDEN,
+        "the broker's outcome changed; regenerate with MQSIM_UPDATE_GOLDEN=1 if intended"
     );
 }
 

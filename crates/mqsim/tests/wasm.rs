@@ -6,7 +6,10 @@
 
 mod common;
 
-use common::{FAILOVER_GOLDEN, GOLDEN_TRACE, default_preset_trace, failover_outcome};
+use common::{
+    FAILOVER_GOLDEN, GOLDEN_TRACE, RABBIT_GOLDEN, default_preset_trace, failover_outcome,
+    rabbit_outcome,
+};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -28,6 +31,16 @@ fn the_browser_cluster_ends_as_the_native_one() {
     assert!(
         failover_outcome() == FAILOVER_GOLDEN,
         "the wasm cluster run differs from the native golden outcome"
+    );
+}
+
+/// The RabbitMQ broker (routing, requeues, dead-lettering, TTL) ends the
+/// same in the browser as natively.
+#[wasm_bindgen_test]
+fn the_browser_broker_ends_as_the_native_one() {
+    assert!(
+        rabbit_outcome() == RABBIT_GOLDEN,
+        "the wasm broker run differs from the native golden outcome"
     );
 }
 

@@ -17,17 +17,32 @@ pub const GOLDEN_TRACE: &str = include_str!("../golden/order-notifications.jsonl
 /// (elections, replication, truncation) on both platforms.
 pub const FAILOVER_GOLDEN: &str = include_str!("../golden/leader-failover.json");
 
+/// The checked-in outcome of the whole `rabbit-retry-dead-letter` preset,
+/// in the same form: the broker's queues, requeues and dead-lettering.
+pub const RABBIT_GOLDEN: &str = include_str!("../golden/rabbit-retry-dead-letter.json");
+
 /// The `leader-failover` preset's outcome, in [`FAILOVER_GOLDEN`]'s form.
 pub fn failover_outcome() -> String {
-    let scenario = presets::Preset::find("leader-failover")
+    preset_outcome("leader-failover")
+}
+
+/// The `rabbit-retry-dead-letter` preset's outcome.
+pub fn rabbit_outcome() -> String {
+    preset_outcome("rabbit-retry-dead-letter")
+}
+
+/// A whole preset's event count and final summary, as pretty JSON.
+fn preset_outcome(id: &str) -> String {
+    let scenario = presets::Preset::find(id)
         .expect("the preset exists")
         .scenario();
     let until = SimTime::from_millis(scenario.file().duration_ms);
     let (sim, trace) = Simulation::run_traced(&scenario, until);
-    let outcome = serde_json::json!({
-        "events": trace.len(),
-        "summary": sim.kafka_summary(),
-    });
+    let outcome = if scenario.file().rabbit.is_empty() {
+        serde_json::json!({"events": trace.len(), "summary": sim.kafka_summary()})
+    } else {
+        serde_json::json!({"events": trace.len(), "rabbit": sim.rabbit_summary()})
+    };
     format!(
         "{}\n",
         serde_json::to_string_pretty(&outcome).expect("json")
