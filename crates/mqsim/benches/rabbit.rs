@@ -12,10 +12,10 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use mqsim::rabbit::headers::FieldTable;
+use mqsim::rabbit::topology::{Binding, Destination, Exchange, ExchangeType, Topology};
 use mqsim::trace::CountingSink;
 use mqsim::{Scenario, SimTime, Simulation};
 use serde_json::json;
-use mqsim::rabbit::topology::{Binding, Destination, Exchange, ExchangeType, Topology};
 use std::hint::black_box;
 
 const MESSAGES: usize = 1_000;

@@ -184,7 +184,7 @@ fn prefetch_bounds_unacknowledged_deliveries() {
         assert!(out <= 3, "{out} unacked at {:?}", e.at);
     }
     assert!(
-        sim.rabbit().queues[0].ready.len() > 100,
+        sim.rabbit().queues[0].ready_count() > 100,
         "the rest waits in the queue"
     );
 }
@@ -288,7 +288,7 @@ fn a_full_queue_drops_its_head_or_refuses() {
             "publishers": [{"name": "p", "exchange": "", "rate_per_sec": 50, "routing_keys": ["q"]}]
         });
         let (sim, trace) = run(&scenario(rabbit, 1), 1_000);
-        assert_eq!(sim.rabbit().queues[0].ready.len(), 5);
+        assert_eq!(sim.rabbit().queues[0].ready_count(), 5);
         let refused = trace
             .iter()
             .any(|e| matches!(e.kind, EventKind::MessageRefused { .. }));
@@ -387,7 +387,7 @@ proptest! {
         // What the broker still holds, per (message, queue).
         let mut held: BTreeMap<(MessageId, QueueId), i64> = BTreeMap::new();
         for (q, queue) in sim.rabbit().queues.iter().enumerate() {
-            for queued in &queue.ready {
+            for queued in queue.waiting() {
                 *held.entry((queued.message.id, QueueId(q as u32))).or_default() += 1;
             }
         }

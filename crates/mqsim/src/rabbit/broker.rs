@@ -308,12 +308,12 @@ impl Rabbit {
             }
         }
         let q = &mut self.queues[queue.index()];
-        let was_empty = q.ready.is_empty();
+        let was_empty = q.ready_count() == 0;
         q.push(message.clone(), ctx.now);
         ctx.emit(EventKind::MessageEnqueued {
             message: message.id,
             queue,
-            ready: q.ready.len() as u64,
+            ready: q.ready_count(),
         });
         if was_empty {
             self.schedule_expiry(queue, ctx);
@@ -325,13 +325,13 @@ impl Rabbit {
     fn dispatch(&mut self, queue: QueueId, ctx: &mut Ctx<'_, Action>) {
         loop {
             self.drop_expired_head(queue, ctx);
-            if self.queues[queue.index()].ready.is_empty() {
+            if self.queues[queue.index()].ready_count() == 0 {
                 return;
             }
             let Some(consumer) = self.next_consumer(queue) else {
                 return;
             };
-            let Some(queued) = self.queues[queue.index()].ready.pop_front() else {
+            let Some(queued) = self.queues[queue.index()].take_next() else {
                 return;
             };
             let c = &mut self.consumers[consumer.index()];

@@ -42,7 +42,7 @@ impl Rabbit {
                         super::queue::QueueType::Classic => "classic",
                         super::queue::QueueType::Quorum => "quorum",
                     },
-                    messages_ready: q.ready.len() as u64,
+                    messages_ready: q.ready_count(),
                     messages_unacknowledged: q.unacked,
                     consumers: self
                         .consumers
