@@ -16,6 +16,7 @@ use crate::ids::{
     RecordId, TopicId, TopicPartition,
 };
 use crate::kafka::log::{Headers, Value, no_headers};
+use crate::rabbit::topology::Hop;
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
@@ -306,11 +307,13 @@ pub enum EventKind {
         routing_key: Rc<str>,
         arrives_at: SimTime,
     },
-    /// An exchange routed a message (or a dead-lettered one) to queues.
+    /// An exchange routed a message (or a dead-lettered one) to queues,
+    /// along the bindings in `via`.
     MessageRouted {
         message: MessageId,
         exchange: Rc<str>,
         queues: Vec<QueueId>,
+        via: Vec<Hop>,
     },
     /// A message reached no queue: returned to its publisher (published
     /// `mandatory`) or dropped.

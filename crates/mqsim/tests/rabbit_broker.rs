@@ -134,6 +134,35 @@ fn a_crashed_consumers_unacked_messages_are_redelivered() {
     assert!(!sim.rabbit().consumers[0].running);
 }
 
+/// A message no queue takes is returned to a publisher that asked with
+/// `mandatory`, and dropped otherwise; the trace names the bindings that
+/// routed the others.
+#[test]
+fn unroutable_messages_are_returned_or_dropped() {
+    for mandatory in [true, false] {
+        let rabbit = json!({
+            "exchanges": [{"name": "orders", "type": "direct"}],
+            "queues": [{"name": "paid"}],
+            "bindings": [{"source": "orders", "destination": "paid", "destination_type": "queue", "routing_key": "paid"}],
+            "publishers": [{"name": "p", "exchange": "orders", "rate_per_sec": 10,
+                            "routing_keys": ["paid", "refunded"], "mandatory": mandatory}]
+        });
+        let (_, trace) = run(&scenario(rabbit, 3), 2_000);
+        let unroutable: Vec<bool> = trace
+            .iter()
+            .filter_map(|e| match e.kind {
+                EventKind::MessageUnroutable { returned, .. } => Some(returned),
+                _ => None,
+            })
+            .collect();
+        assert!(!unroutable.is_empty());
+        assert!(unroutable.iter().all(|&r| r == mandatory));
+        let bound = trace.iter().any(|e| matches!(&e.kind,
+            EventKind::MessageRouted { via, .. } if via.iter().any(|h| h.routing_key.as_deref() == Some("paid"))));
+        assert!(bound, "routed messages name their binding");
+    }
+}
+
 /// Pub/sub: a fanout exchange gives every subscriber's queue its own copy.
 #[test]
 fn a_fanout_gives_every_subscriber_a_copy() {

@@ -276,6 +276,7 @@ impl Rabbit {
             message: message.id,
             exchange: message.exchange.clone(),
             queues: queues.clone(),
+            via: route.via,
         });
         for queue in queues {
             self.enqueue(queue, message.clone(), ctx);

@@ -122,18 +122,18 @@ impl fmt::Display for TopologyError {
 impl std::error::Error for TopologyError {}
 
 /// One step a message took: an exchange passed it along a binding.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Hop {
     pub exchange: String,
     /// The binding's routing key; none when the default exchange delivered
     /// by queue name, or an alternate exchange took over.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_key: Option<String>,
     /// The destination: a queue or an exchange.
     #[serde(flatten)]
     pub to: Destination,
     /// Set when the hop is to an alternate exchange.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub alternate: bool,
 }
 
