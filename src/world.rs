@@ -527,6 +527,7 @@ impl World {
             | EventKind::MessageRequeued { .. }
             | EventKind::MessageDiscarded { .. }
             | EventKind::RabbitConsumerCrashed { .. }
+            | EventKind::QueueDeleted { .. }
             | EventKind::RabbitConsumerStarted { .. }
             | EventKind::CoordinatorUnavailable { .. } => {}
         }

@@ -343,6 +343,9 @@ pub enum EventKind {
         outcome: Settlement,
         arrives_at: SimTime,
     },
+    /// A queue with `x-expires` went unused for that long and was deleted;
+    /// the messages it still held went with it.
+    QueueDeleted { queue: QueueId, dropped: u64 },
     /// A RabbitMQ consumer died; its unacknowledged messages are requeued.
     RabbitConsumerCrashed { consumer: RabbitConsumerId },
     /// A RabbitMQ consumer started again.

@@ -163,6 +163,56 @@ fn unroutable_messages_are_returned_or_dropped() {
     }
 }
 
+/// "Time-To-Live and Expiration", queue TTL: a queue with `x-expires` is
+/// deleted once it has had no consumer for that long, with the messages in
+/// it; a queue with a consumer stays.
+#[test]
+fn an_unused_queue_expires() {
+    let file = json!({
+        "version": 1, "name": "expires", "seed": 1, "duration_ms": 60000,
+        "network": {"latency_ms": 5},
+        "rabbit": {
+            "exchanges": [{"name": "x", "type": "fanout"}],
+            "queues": [
+                {"name": "idle", "arguments": {"x-expires": 3000}},
+                {"name": "busy", "arguments": {"x-expires": 3000}}
+            ],
+            "bindings": [
+                {"source": "x", "destination": "idle", "destination_type": "queue"},
+                {"source": "x", "destination": "busy", "destination_type": "queue"}
+            ],
+            "publishers": [{"name": "p", "exchange": "x", "rate_per_sec": 10}],
+            "consumers": [{"name": "c", "queue": "busy", "processing_ms": 10}]
+        },
+        "timeline": [{"at_ms": 5000, "do": "rabbit_consumer_crash", "consumer": "c"}]
+    });
+    let scenario = Scenario::from_json(&file.to_string()).expect("valid");
+    let (sim, trace) = run(&scenario, 9_000);
+    let deleted: Vec<(SimTime, QueueId, u64)> = trace
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::QueueDeleted { queue, dropped } => Some((e.at, queue, dropped)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(deleted.len(), 2, "{deleted:?}");
+    assert_eq!(
+        (deleted[0].0, deleted[0].1),
+        (SimTime::from_millis(3_000), QueueId(0))
+    );
+    assert!(deleted[0].2 >= 29, "its messages went with it");
+    assert_eq!(
+        (deleted[1].0, deleted[1].1),
+        (SimTime::from_millis(8_000), QueueId(1))
+    );
+    assert!(
+        sim.rabbit()
+            .queues
+            .iter()
+            .all(|q| q.deleted && q.ready_count() == 0)
+    );
+}
+
 /// Pub/sub: a fanout exchange gives every subscriber's queue its own copy.
 #[test]
 fn a_fanout_gives_every_subscriber_a_copy() {

@@ -52,6 +52,8 @@ pub(crate) enum Action {
     },
     /// The message at the head of a queue may have expired.
     Expire { queue: QueueId },
+    /// An unused queue with `x-expires` may be due for deletion.
+    QueueUnused { queue: QueueId },
     /// A consumer process dies.
     Crash { consumer: RabbitConsumerId },
     /// A crashed consumer starts again.
@@ -128,6 +130,18 @@ impl Rabbit {
                 )
             })
             .collect();
+        for (q, queue) in queues.iter().enumerate() {
+            if let Some(expires) = queue.expires_ms
+                && queue_consumers[q].0.is_empty()
+            {
+                start.push((
+                    SimTime::from_millis(expires),
+                    Action::QueueUnused {
+                        queue: QueueId(q as u32),
+                    },
+                ));
+            }
+        }
         let consumer_id = |name: &str| {
             spec.consumers
                 .iter()
@@ -190,6 +204,7 @@ impl Rabbit {
             } => self.on_settle(consumer, delivery_tag, outcome, ctx),
             Action::Expire { queue } => self.expire(queue, ctx),
             Action::Crash { consumer } => self.on_crash(consumer, ctx),
+            Action::QueueUnused { queue } => self.delete_if_unused(queue, ctx),
             Action::Restart { consumer } => {
                 let c = &mut self.consumers[consumer.index()];
                 if !c.running {
@@ -225,6 +240,47 @@ impl Rabbit {
         for queue in queues {
             self.dispatch(queue, ctx);
         }
+        let queue = self.consumers[consumer.index()].queue;
+        self.note_unused(queue, ctx);
+    }
+
+    /// Whether any running consumer reads `queue`.
+    fn has_consumer(&self, queue: QueueId) -> bool {
+        self.queue_consumers[queue.index()]
+            .0
+            .iter()
+            .any(|c| self.consumers[c.index()].running)
+    }
+
+    /// If `queue` just lost its last consumer, its `x-expires` countdown
+    /// starts.
+    fn note_unused(&mut self, queue: QueueId, ctx: &mut Ctx<'_, Action>) {
+        if self.has_consumer(queue) {
+            return;
+        }
+        let q = &mut self.queues[queue.index()];
+        q.unused_since = ctx.now;
+        if let Some(expires) = q.expires_ms {
+            ctx.at(ctx.now + expires, Action::QueueUnused { queue });
+        }
+    }
+
+    /// `x-expires`: a queue unused for that long is deleted, messages and
+    /// all (they are not dead-lettered).
+    fn delete_if_unused(&mut self, queue: QueueId, ctx: &mut Ctx<'_, Action>) {
+        let has_consumer = self.has_consumer(queue);
+        let q = &mut self.queues[queue.index()];
+        let Some(expires) = q.expires_ms else {
+            return;
+        };
+        if q.deleted || has_consumer || ctx.now.millis_since(q.unused_since) < expires {
+            return;
+        }
+        q.deleted = true;
+        let dropped = q.ready_count();
+        q.ready.clear();
+        q.returns.clear();
+        ctx.emit(EventKind::QueueDeleted { queue, dropped });
     }
 
     fn on_publish(&mut self, publisher: PublisherId, ctx: &mut Ctx<'_, Action>) {
@@ -263,6 +319,7 @@ impl Rabbit {
             .queues
             .iter()
             .filter_map(|name| self.queue_id(name))
+            .filter(|q| !self.queues[q.index()].deleted)
             .filter(|q| !message.would_cycle(&self.queues[q.index()].name))
             .collect();
         if queues.is_empty() {

@@ -15,8 +15,9 @@
 //!   once said "the back of the queue"; the quorum queue maintainer
 //!   corrected it: returns are served first.)
 //!
-//! `x-message-ttl` expires messages only when they reach the head of the
-//! queue; `x-max-length` counts ready messages, and a full queue either
+//! `x-expires` deletes the queue itself, messages and all, once it has had
+//! no consumer for that long. `x-message-ttl` expires messages only when
+//! they reach the head of the queue; `x-max-length` counts ready messages, and a full queue either
 //! drops its oldest (`drop-head`, dead-lettered as `maxlen`) or refuses the
 //! newest (`reject-publish`).
 
@@ -63,6 +64,12 @@ pub struct Queue {
     pub dead_letter_exchange: Option<Rc<str>>,
     pub dead_letter_routing_key: Option<Rc<str>>,
     pub delivery_limit: Option<u32>,
+    /// `x-expires`: deleted after this long without consumers.
+    pub expires_ms: Option<u64>,
+    /// Since when it has had no consumer (its last use).
+    pub unused_since: SimTime,
+    /// Deleted by `x-expires`: nothing reaches it any more.
+    pub deleted: bool,
     /// Messages waiting to be delivered, in order.
     pub ready: VecDeque<Queued>,
     /// Quorum queues: returned messages, served before `ready`.
@@ -100,6 +107,9 @@ impl Queue {
             dead_letter_exchange: text("x-dead-letter-exchange").map(Rc::from),
             dead_letter_routing_key: text("x-dead-letter-routing-key").map(Rc::from),
             delivery_limit: whole("x-delivery-limit").map(|n| n.min(u64::from(u32::MAX)) as u32),
+            expires_ms: whole("x-expires"),
+            unused_since: SimTime::ZERO,
+            deleted: false,
             ready: VecDeque::new(),
             returns: VecDeque::new(),
             unacked: 0,

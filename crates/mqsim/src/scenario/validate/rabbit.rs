@@ -160,6 +160,11 @@ fn queue_arguments(p: &mut Problems, at: &str, rabbit: &RabbitSpec, i: usize) {
                 Some(x) => p.add(path, format!("no exchange named {x:?}")),
                 None => p.add(path, "must be an exchange name"),
             },
+            "x-expires" => {
+                if !matches!(value, FieldValue::Int(n) if *n > 0) {
+                    p.add(path, "must be a whole number of milliseconds, above 0");
+                }
+            }
             "x-dead-letter-routing-key" => {
                 if text(value).is_none() {
                     p.add(path, "must be a string");
