@@ -33,7 +33,7 @@ enum Command {
     /// Run a scenario and print per-partition counts, committed offsets and
     /// lag, and per-queue depths.
     Run {
-        /// The scenario file (JSON), or `-` for standard input.
+        /// The scenario: a file (JSON), `-` for standard input, or a share link.
         scenario: PathBuf,
         /// Stop at this virtual time in milliseconds (default: the scenario's duration_ms).
         #[arg(long, value_name = "MS")]
@@ -41,12 +41,44 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Check a scenario (file, `-` or link) and print every problem.
+    Validate { scenario: PathBuf },
+    /// Share links: a whole scenario in a URL fragment.
+    #[command(subcommand)]
+    Link(LinkCommand),
+    /// The scenarios that ship with the playground.
+    #[command(subcommand)]
+    Presets(PresetsCommand),
     /// Kafka explainers: what the Java client would compute.
     #[command(subcommand)]
     Kafka(KafkaCommand),
     /// RabbitMQ explainers: what the broker would do.
     #[command(subcommand)]
     Rabbit(RabbitCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum LinkCommand {
+    /// Print the link fragment (`s=1.…`) for a scenario file or `-`.
+    Encode {
+        scenario: PathBuf,
+        /// Print a whole URL: this address, `#`, and the fragment.
+        #[arg(long, value_name = "URL")]
+        base: Option<String>,
+    },
+    /// Print the scenario a link holds, as JSON.
+    Decode { link: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum PresetsCommand {
+    /// List the presets: id, title, and the length of their share links.
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Print a preset's scenario file.
+    Export { id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -150,6 +182,62 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Validate { scenario } => {
+            let scenario = read_scenario(&scenario)?;
+            println!("{}: valid", scenario.file().name);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Link(LinkCommand::Encode { scenario, base }) => {
+            let link = mqsim::scenario::link::encode(&read_scenario(&scenario)?);
+            match base {
+                Some(base) => println!("{}#{link}", base.trim_end_matches('#')),
+                None => println!("{link}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Link(LinkCommand::Decode { link }) => {
+            let scenario = mqsim::scenario::link::decode(&link)?;
+            println!("{}", scenario.to_json());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Presets(PresetsCommand::List { format }) => {
+            let rows: Vec<serde_json::Value> = mqsim::scenario::presets::PRESETS
+                .iter()
+                .map(|p| {
+                    let scenario = p.scenario();
+                    serde_json::json!({
+                        "id": p.id,
+                        "name": scenario.file().name,
+                        "link_chars": mqsim::scenario::link::encode(&scenario).len() + 1,
+                    })
+                })
+                .collect();
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+                Format::Text => {
+                    for row in &rows {
+                        println!(
+                            "{}\t{}\t{} characters",
+                            row["id"].as_str().unwrap_or(""),
+                            row["name"].as_str().unwrap_or(""),
+                            row["link_chars"]
+                        );
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Presets(PresetsCommand::Export { id }) => {
+            let Some(preset) = mqsim::scenario::presets::Preset::find(&id) else {
+                let ids: Vec<&str> = mqsim::scenario::presets::PRESETS
+                    .iter()
+                    .map(|p| p.id)
+                    .collect();
+                anyhow::bail!("no preset named {id:?}; the presets are {}", ids.join(", "));
+            };
+            print!("{}", preset.json);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Kafka(KafkaCommand::Partition {
             partitions,
             keys,
@@ -200,6 +288,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// Reads and validates a scenario file, naming the file in every error.
 fn read_scenario(path: &PathBuf) -> anyhow::Result<Scenario> {
+    let text = path.to_string_lossy();
+    if text.contains("#s=") || text.starts_with("s=") {
+        return mqsim::scenario::link::decode(&text)
+            .map_err(|err| anyhow::anyhow!("the link is not a valid scenario: {err}"));
+    }
     let from_stdin = path.as_os_str() == "-";
     let text = if from_stdin {
         std::io::read_to_string(std::io::stdin())

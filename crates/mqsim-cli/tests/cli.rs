@@ -361,3 +361,58 @@ fn rabbit_route_names_bad_input() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A scenario encoded as a link runs to exactly the same summary as the
+/// file it came from.
+#[test]
+fn a_link_runs_like_its_file() {
+    let encoded = mqsim(
+        &["link", "encode", PRESET, "--base", "http://127.0.0.1:8080/"],
+        "",
+    );
+    assert!(encoded.status.success());
+    let link = String::from_utf8(encoded.stdout).expect("utf-8");
+    let link = link.trim();
+    assert!(link.starts_with("http://127.0.0.1:8080/#s=1."), "{link}");
+    let from_link = mqsim(&["run", link, "--until-ms", "9000", "--format", "json"], "");
+    let from_file = mqsim(
+        &["run", PRESET, "--until-ms", "9000", "--format", "json"],
+        "",
+    );
+    assert!(from_link.status.success());
+    assert_eq!(from_link.stdout, from_file.stdout);
+    let decoded = mqsim(&["link", "decode", link], "");
+    let json: serde_json::Value = serde_json::from_slice(&decoded.stdout).expect("json");
+    assert_eq!(json["name"], "Order notifications");
+}
+
+#[test]
+fn presets_are_listed_and_exported() {
+    let out = mqsim(&["presets", "list", "--format", "json"], "");
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let ids: Vec<&str> = list
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    assert!(ids.contains(&"leader-failover") && ids.contains(&"rabbit-retry-dead-letter"));
+    let exported = mqsim(&["presets", "export", "consumer-crash"], "");
+    let file: serde_json::Value = serde_json::from_slice(&exported.stdout).expect("json");
+    assert_eq!(file["version"], 1);
+    let missing = mqsim(&["presets", "export", "nope"], "");
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("the presets are order-notifications")
+    );
+}
+
+#[test]
+fn validate_accepts_good_scenarios_and_names_bad_links() {
+    let ok = mqsim(&["validate", PRESET], "");
+    assert!(ok.status.success());
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("valid"));
+    let bad = mqsim(&["validate", "http://127.0.0.1/#s=1.@@@"], "");
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not base64url"));
+}

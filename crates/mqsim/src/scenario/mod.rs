@@ -18,6 +18,7 @@
 mod file;
 pub mod limits;
 pub(crate) use file::defaults;
+pub mod link;
 pub mod presets;
 mod rabbit;
 mod validate;
