@@ -83,6 +83,24 @@ enum PresetsCommand {
 
 #[derive(Debug, Subcommand)]
 enum RabbitCommand {
+    /// Print a scenario file declaring a definitions file's exchanges,
+    /// queues and bindings (what is not modelled goes to standard error).
+    ImportDefinitions {
+        /// The definitions file (JSON), as `rabbitmqctl export_definitions` writes it.
+        definitions: PathBuf,
+        /// The new scenario's title.
+        #[arg(long, default_value = "Imported RabbitMQ definitions")]
+        name: String,
+    },
+    /// Print a definitions file, for `rabbitmqctl import_definitions`,
+    /// declaring a scenario's exchanges, queues and bindings.
+    ExportDefinitions {
+        /// The scenario: a file, `-` or a share link.
+        scenario: PathBuf,
+        /// The virtual host to declare them in.
+        #[arg(long, default_value = "/")]
+        vhost: String,
+    },
     /// Print the queues a message reaches and the bindings that took it there.
     ///
     /// The topology comes from a definitions file as `rabbitmqctl
@@ -247,6 +265,33 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "{}",
                 kafka::partition(partitions, keys, format == Format::Json)?
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rabbit(RabbitCommand::ImportDefinitions { definitions, name }) => {
+            let text = std::fs::read_to_string(&definitions)
+                .with_context(|| format!("cannot read {}", definitions.display()))?;
+            let parsed =
+                mqsim::rabbit::definitions::Definitions::from_json(&text).with_context(|| {
+                    format!("{} is not a usable definitions file", definitions.display())
+                })?;
+            for line in &parsed.not_modelled {
+                eprintln!("not modelled: {line}");
+            }
+            let file = serde_json::json!({
+                "version": 1,
+                "name": name,
+                "seed": 1,
+                "rabbit": parsed.to_rabbit_spec(),
+            });
+            let scenario = Scenario::from_json(&file.to_string())
+                .map_err(|err| anyhow::anyhow!("the imported topology is not valid: {err}"))?;
+            println!("{}", scenario.to_json());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rabbit(RabbitCommand::ExportDefinitions { scenario, vhost }) => {
+            let scenario = read_scenario(&scenario)?;
+            let exported = mqsim::rabbit::definitions::export(&scenario.file().rabbit, &vhost);
+            println!("{}", serde_json::to_string_pretty(&exported)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Rabbit(RabbitCommand::Route {

@@ -416,3 +416,57 @@ fn validate_accepts_good_scenarios_and_names_bad_links() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("is not base64url"));
 }
+
+/// Definitions → scenario → definitions keeps every exchange, queue and
+/// binding, and the scenario routes like the original file.
+#[test]
+fn rabbit_definitions_import_and_export() {
+    let imported = mqsim(
+        &["rabbit", "import-definitions", SHOP, "--name", "Shop"],
+        "",
+    );
+    assert!(imported.status.success());
+    assert!(String::from_utf8_lossy(&imported.stderr).contains("argument x-max-priority"));
+    let dir = std::env::temp_dir().join(format!("mqsim-cli-defs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let scenario = dir.join("shop-scenario.json");
+    std::fs::write(&scenario, &imported.stdout).expect("write");
+    let exported = mqsim(
+        &[
+            "rabbit",
+            "export-definitions",
+            scenario.to_str().expect("utf-8"),
+        ],
+        "",
+    );
+    assert!(exported.status.success());
+    let definitions = dir.join("shop-again.json");
+    std::fs::write(&definitions, &exported.stdout).expect("write");
+    let route = |file: &str| {
+        let args = [
+            "rabbit",
+            "route",
+            "--definitions",
+            file,
+            "--exchange",
+            "orders",
+            "--routing-key",
+            "eu.paid.big",
+            "--format",
+            "json",
+        ];
+        mqsim(&args, "").stdout
+    };
+    assert_eq!(route(definitions.to_str().expect("utf-8")), route(SHOP));
+    let original: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(SHOP).expect("read")).expect("json");
+    let again: serde_json::Value = serde_json::from_slice(&exported.stdout).expect("json");
+    for section in ["exchanges", "queues", "bindings"] {
+        assert_eq!(
+            again[section].as_array().map(Vec::len),
+            original[section].as_array().map(Vec::len),
+            "{section}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
