@@ -22,6 +22,7 @@
 
 use crate::rng::SimRng;
 use crate::trace::PartitionChoice;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// `Utils.murmur2`: MurmurHash2 as the Kafka Java client computes it. Java
@@ -72,7 +73,7 @@ pub fn partition_for_key(key: &str, partitions: u32) -> u32 {
 }
 
 /// How keyless records without an explicit partition are spread.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "strategy", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Keyless {
     /// Each record to the next partition in turn.

@@ -14,12 +14,13 @@
 //! of the same type (the string `"1"` is not the number `1`, and `"true"`
 //! is not `true`).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A header or binding-argument value: the AMQP field types a scenario can
 /// write in JSON.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum FieldValue {
     /// No value: matches on presence.

@@ -20,12 +20,15 @@
 
 use super::headers::{self, FieldTable, XMatch};
 use super::topic::TopicTrie;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// The four exchange types.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ExchangeType {
     Direct,
@@ -63,7 +66,7 @@ impl fmt::Display for ExchangeType {
 }
 
 /// An exchange as declared.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Exchange {
     pub name: String,
@@ -78,7 +81,7 @@ pub struct Exchange {
 }
 
 /// What a binding points at.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(
     tag = "destination_type",
     content = "destination",
@@ -98,7 +101,7 @@ impl Destination {
 }
 
 /// A binding from an exchange to a queue or another exchange.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Binding {
     pub source: String,
     #[serde(flatten)]
@@ -122,7 +125,7 @@ impl fmt::Display for TopologyError {
 impl std::error::Error for TopologyError {}
 
 /// One step a message took: an exchange passed it along a binding.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Hop {
     pub exchange: String,
     /// The binding's routing key; none when the default exchange delivered

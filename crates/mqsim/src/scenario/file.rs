@@ -5,11 +5,12 @@ use super::rabbit::RabbitSpec;
 use super::{Scenario, ScenarioError, validate};
 use crate::kafka::assignor::Strategy;
 use crate::kafka::partitioner::Keyless;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A scenario exactly as read from JSON.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
     /// Format version; this engine reads version 1.
@@ -38,7 +39,7 @@ pub struct ScenarioFile {
 }
 
 /// One intervention at one moment of the run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TimelineEntry {
     /// When, in virtual milliseconds from the start.
     pub at_ms: u64,
@@ -47,7 +48,7 @@ pub struct TimelineEntry {
 }
 
 /// What can be done to a running scenario.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Intervention {
     /// A new consumer starts and joins `group`.
@@ -118,7 +119,7 @@ impl Default for KafkaSpec {
 }
 
 /// The network between clients and brokers.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Network {
     /// One-way delay of every request and response, in milliseconds. Real
@@ -137,7 +138,7 @@ impl Default for Network {
 }
 
 /// The Kafka side of a scenario.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KafkaSpec {
     #[serde(default)]
@@ -165,7 +166,7 @@ pub struct KafkaSpec {
 
 /// The brokers of a Kafka cluster and the settings that govern replication
 /// and failover.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClusterSpec {
     /// How many brokers, numbered from 0.
@@ -210,7 +211,7 @@ impl Default for ClusterSpec {
 }
 
 /// A topic: a named log split into partitions.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TopicSpec {
     pub name: String,
@@ -233,7 +234,7 @@ pub struct TopicSpec {
 }
 
 /// A producer sending records to one topic at a steady rate.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProducerSpec {
     pub name: String,
@@ -270,7 +271,7 @@ pub struct ProducerSpec {
 }
 
 /// The producer's `acks` setting.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum Acks {
     /// `acks=0`: the producer does not wait for any answer.
     #[serde(rename = "0")]
@@ -288,7 +289,7 @@ pub enum Acks {
 }
 
 /// A consumer group: members sharing the partitions of the topics it reads.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupSpec {
     /// The `group.id`.
@@ -318,7 +319,7 @@ pub struct GroupSpec {
 }
 
 /// When processing a record fails.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Failures {
     /// Records with these keys fail every time: poison messages.
@@ -339,7 +340,7 @@ impl Failures {
 
 /// Retrying a failed record, then giving up on it. Defaults are Spring for
 /// Apache Kafka's `DefaultErrorHandler`: 9 retries without backoff.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Retry {
     /// How many times a failed record is retried before giving up.
@@ -365,7 +366,7 @@ impl Default for Retry {
 }
 
 /// When a member commits the offsets it has consumed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CommitMode {
     /// `enable.auto.commit=true`: each poll commits the positions reached by
@@ -385,7 +386,7 @@ impl Default for CommitMode {
 
 /// `auto.offset.reset`: where a group starts on a partition it has no
 /// committed offset for.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OffsetReset {
     /// The oldest record still in the log.
@@ -396,7 +397,7 @@ pub enum OffsetReset {
 }
 
 /// A consumer outside any group.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StandaloneSpec {
     pub name: String,
@@ -427,7 +428,7 @@ impl StandaloneSpec {
 }
 
 /// One member (consumer) of a group.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MemberSpec {
     /// The member's name; the range assignor orders members by it.

@@ -48,6 +48,13 @@ impl Scenario {
         ScenarioFile::from_json(text)?.validate()
     }
 
+    /// The JSON Schema of scenario files, generated from these types: what
+    /// editors and other tools can check a file against. Values are checked
+    /// further by validation (ranges, references between entries).
+    pub fn json_schema() -> serde_json::Value {
+        serde_json::to_value(schemars::schema_for!(ScenarioFile)).expect("a schema is JSON")
+    }
+
     /// The validated contents.
     pub fn file(&self) -> &ScenarioFile {
         &self.0

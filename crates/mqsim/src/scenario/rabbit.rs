@@ -5,10 +5,11 @@
 use super::file::defaults;
 use crate::rabbit::headers::FieldTable;
 use crate::rabbit::topology::{Binding, Exchange};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The RabbitMQ side of a scenario.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RabbitSpec {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -32,7 +33,7 @@ impl RabbitSpec {
 /// A queue, with RabbitMQ's own argument names (`x-queue-type`,
 /// `x-message-ttl`, `x-max-length`, `x-overflow`, `x-dead-letter-exchange`,
 /// `x-dead-letter-routing-key`, `x-delivery-limit`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueueSpec {
     pub name: String,
@@ -41,7 +42,7 @@ pub struct QueueSpec {
 }
 
 /// A client publishing to one exchange at a steady rate.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublisherSpec {
     pub name: String,
@@ -62,7 +63,7 @@ pub struct PublisherSpec {
 
 /// A consumer of one queue. The broker pushes messages to it, at most
 /// `prefetch` unacknowledged at a time.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RabbitConsumerSpec {
     pub name: String,
@@ -82,7 +83,7 @@ pub struct RabbitConsumerSpec {
 }
 
 /// When handling fails, and what the consumer then does.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RabbitFailures {
     /// Messages with these routing keys fail every time: poison messages.

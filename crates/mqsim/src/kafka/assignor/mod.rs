@@ -30,13 +30,14 @@ mod round_robin;
 mod sticky;
 
 use crate::ids::{TopicId, TopicPartition};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
 /// `partition.assignment.strategy`, by the names Kafka gives them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum Strategy {
     #[default]
     #[serde(rename = "range")]
