@@ -6,14 +6,41 @@ use crate::components::lag_table::LagTable;
 use crate::hooks::use_animation_frame;
 use crate::playback::Playback;
 use crate::scene::Scene;
-use mqsim::scenario::presets;
+use crate::share;
+use gloo::events::EventListener;
 use std::rc::Rc;
 use yew::prelude::*;
 
+/// A message above the playground: a problem, or news of an action.
+#[derive(Clone, PartialEq)]
+enum Notice {
+    Problem(String),
+    Info(String),
+}
+
 #[component]
 pub fn App() -> Html {
-    let playback = use_mut_ref(|| Playback::new(presets::default_scenario()));
+    let opened = use_memo((), |_| share::opened());
+    let playback = use_mut_ref(|| Playback::new(opened.scenario()));
+    let notice = use_state(|| opened.problem().map(Notice::Problem));
     let redraw = use_force_update();
+    {
+        // Back and forward move between the scenarios this tab loaded.
+        let playback = playback.clone();
+        let notice = notice.clone();
+        let redraw = redraw.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|window| {
+                EventListener::new(&window, "popstate", move |_| {
+                    let opened = share::opened();
+                    *playback.borrow_mut() = Playback::new(opened.scenario());
+                    notice.set(opened.problem().map(Notice::Problem));
+                    redraw.force_update();
+                })
+            });
+            move || drop(listener)
+        });
+    }
     {
         let playback = playback.clone();
         let redraw = redraw.clone();
@@ -41,6 +68,18 @@ pub fn App() -> Html {
         })
     };
 
+    let on_share = {
+        let playback = playback.clone();
+        let notice = notice.clone();
+        Callback::from(move |_: MouseEvent| {
+            let url = share::publish(playback.borrow().scenario());
+            notice.set(Some(Notice::Info(format!(
+                "Link to this scenario ({} characters) copied; it is also in the address bar.",
+                url.len()
+            ))));
+        })
+    };
+
     let p = playback.borrow();
     let scene = Rc::new(Scene::build(p.world(), p.clock_ms()));
     let file = p.scenario().file();
@@ -50,7 +89,17 @@ pub fn App() -> Html {
                 <h1>{ "MQ Playground" }</h1>
                 <p class="scenario-name" data-testid="scenario-name">{ &file.name }</p>
                 <p class="scenario-description">{ &file.description }</p>
+                <button class="share" data-testid="share" onclick={on_share}>{ "Copy link" }</button>
             </header>
+            { match &*notice {
+                Some(Notice::Problem(text)) => html! {
+                    <p class="notice problem" role="alert" data-testid="notice">{ text }</p>
+                },
+                Some(Notice::Info(text)) => html! {
+                    <p class="notice info" role="status" data-testid="notice">{ text }</p>
+                },
+                None => html! {},
+            } }
             <Controls playing={p.playing()} speed={p.speed()} clock_ms={p.clock_ms()} duration_ms={p.duration_ms()}
                       on_toggle={act(Playback::toggle_playing)} on_restart={act(Playback::restart)} {on_speed} />
             <KafkaView scene={scene.clone()} />

@@ -24,6 +24,7 @@ pub mod components;
 pub mod hooks;
 pub mod playback;
 pub mod scene;
+pub mod share;
 pub mod world;
 
 /// Mounts the app on the page's `<body>`.

@@ -28,6 +28,7 @@ pub enum LinkError {
     NotALink,
     UnknownVersion(String),
     NotBase64 { position: usize },
+    Truncated,
     NotDeflate,
     TooBig,
     NotUtf8,
@@ -51,6 +52,9 @@ impl fmt::Display for LinkError {
             LinkError::NotBase64 { position } => write!(
                 f,
                 "the link is damaged: character {position} of its data is not base64url"
+            ),
+            LinkError::Truncated => f.write_str(
+                "the link is damaged or truncated: its data does not end where base64url can",
             ),
             LinkError::NotDeflate => {
                 f.write_str("the link is damaged or truncated: its data does not decompress")
@@ -100,9 +104,7 @@ pub fn decode(link: &str) -> Result<Scenario, LinkError> {
     }
     let compressed = URL_SAFE_NO_PAD
         .decode(data)
-        .map_err(|_| LinkError::NotBase64 {
-            position: data.len(),
-        })?;
+        .map_err(|_| LinkError::Truncated)?;
     let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&compressed, MAX_DECODED_BYTES)
         .map_err(|err| match err.status {
         miniz_oxide::inflate::TINFLStatus::HasMoreOutput => LinkError::TooBig,

@@ -1,0 +1,74 @@
+//! Share links in the browser: the scenario a page was opened with, and
+//! putting the current one in the address bar.
+//!
+//! A link carries the whole scenario in the URL fragment (see
+//! [`mqsim::scenario::link`]). Opening the page reads it; "Copy link"
+//! writes it as a new history entry, so the browser's back and forward
+//! buttons move between the scenarios a user loaded.
+
+use mqsim::Scenario;
+use mqsim::scenario::{link, presets};
+
+/// What the address bar asks for.
+pub enum Opened {
+    /// No link: the default scenario.
+    Default,
+    /// A link holding a valid scenario.
+    Shared(Scenario),
+    /// A link that could not be opened, and why.
+    Broken(String),
+}
+
+impl Opened {
+    /// The scenario to show: the shared one, or else the default.
+    pub fn scenario(&self) -> Scenario {
+        match self {
+            Opened::Shared(scenario) => scenario.clone(),
+            Opened::Default | Opened::Broken(_) => presets::default_scenario(),
+        }
+    }
+
+    /// The message to show about a broken link, if any.
+    pub fn problem(&self) -> Option<String> {
+        match self {
+            Opened::Broken(why) => Some(format!(
+                "This link could not be opened: {why}. Showing the default scenario instead."
+            )),
+            Opened::Default | Opened::Shared(_) => None,
+        }
+    }
+}
+
+/// Reads the scenario from the page's URL fragment.
+pub fn opened() -> Opened {
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    let fragment = hash.trim_start_matches('#');
+    if fragment.is_empty() {
+        return Opened::Default;
+    }
+    match link::decode(fragment) {
+        Ok(scenario) => Opened::Shared(scenario),
+        Err(err) => Opened::Broken(err.to_string()),
+    }
+}
+
+/// Puts `scenario`'s link in the address bar as a new history entry and
+/// copies it to the clipboard where the browser allows. Returns the link.
+pub fn publish(scenario: &Scenario) -> String {
+    let fragment = format!("#{}", link::encode(scenario));
+    let Some(window) = web_sys::window() else {
+        return fragment;
+    };
+    if let Ok(history) = window.history() {
+        // Failing only if the page was opened from an odd origin; the
+        // link is still shown.
+        let _ = history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&fragment));
+    }
+    let url = window.location().href().unwrap_or(fragment);
+    // Clipboard access may be refused (no focus, no permission): the
+    // address bar holds the link either way.
+    let _ = window.navigator().clipboard().write_text(&url);
+    url
+}

@@ -1,0 +1,59 @@
+// Share links as a user meets them: "Copy link" puts the scenario in the
+// address bar, opening that address replays the same scenario, back goes
+// to the scenario before, and a broken link is named in a banner while the
+// default scenario loads.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { openApp, screenshot } from './harness.mjs';
+
+let app;
+before(async () => {
+  app = await openApp();
+});
+after(async () => {
+  await app?.close();
+});
+
+const name = (page) => page.textContent('[data-testid="scenario-name"]');
+
+test('copy link puts the scenario in the address bar, and the link opens it', async () => {
+  const { page, url } = app;
+  await page.click('[data-testid="share"]');
+  await page.waitForFunction(() => location.hash.startsWith('#s=1.'));
+  const link = page.url();
+  assert.ok(link.startsWith(url), link);
+  const notice = await page.textContent('[data-testid="notice"]');
+  assert.match(notice, /Link to this scenario \(\d+ characters\) copied/);
+
+  const other = await page.context().newPage();
+  await other.goto(link);
+  await other.waitForSelector('[data-testid="kafka-view"]');
+  assert.equal(await name(other), await name(page));
+  assert.equal(await other.$('[data-testid="notice"]'), null, 'no problem reported');
+  await other.close();
+});
+
+test('a broken link is named, and the default scenario loads', async () => {
+  const { page, url } = app;
+  await page.goto(`${url}#s=1.this-is-not-a-scenario`);
+  await page.reload();
+  await page.waitForSelector('[data-testid="notice"]');
+  const notice = await page.textContent('[data-testid="notice"]');
+  assert.match(notice, /This link could not be opened: the link is damaged/);
+  assert.equal(await name(page), 'Order notifications');
+  assert.equal(await page.getAttribute('[data-testid="notice"]', 'role'), 'alert');
+  await screenshot(page, 'broken-link');
+});
+
+test('back returns to the scenario the tab showed before', async () => {
+  const { page, url } = app;
+  await page.goto(url);
+  await page.waitForSelector('[data-testid="kafka-view"]');
+  await page.click('[data-testid="share"]');
+  await page.waitForFunction(() => location.hash.startsWith('#s=1.'));
+  await page.goBack();
+  await page.waitForFunction(() => location.hash === '');
+  assert.equal(await name(page), 'Order notifications');
+  assert.equal(app.problems.length, 0, app.problems.join('\n'));
+});
