@@ -14,7 +14,7 @@ pub enum Opened {
     /// No link: the default scenario.
     Default,
     /// A link holding a valid scenario.
-    Shared(Scenario),
+    Shared(Box<Scenario>),
     /// A link that could not be opened, and why.
     Broken(String),
 }
@@ -23,7 +23,7 @@ impl Opened {
     /// The scenario to show: the shared one, or else the default.
     pub fn scenario(&self) -> Scenario {
         match self {
-            Opened::Shared(scenario) => scenario.clone(),
+            Opened::Shared(scenario) => (**scenario).clone(),
             Opened::Default | Opened::Broken(_) => presets::default_scenario(),
         }
     }
@@ -49,7 +49,7 @@ pub fn opened() -> Opened {
         return Opened::Default;
     }
     match link::decode(fragment) {
-        Ok(scenario) => Opened::Shared(scenario),
+        Ok(scenario) => Opened::Shared(Box::new(scenario)),
         Err(err) => Opened::Broken(err.to_string()),
     }
 }
