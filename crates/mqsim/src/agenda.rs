@@ -72,30 +72,29 @@ impl<A> Agenda<A> {
 /// free of I/O and easy to test.
 ///
 /// Each side of the engine schedules its own action type `A`; the shared
-/// agenda holds them wrapped as `S` (see [`crate::sim`]).
+/// agenda holds them converted into `S` (see [`crate::sim`]).
 pub(crate) struct Ctx<'a, A, S = Scheduled> {
     pub now: SimTime,
     /// One-way network latency in milliseconds.
     pub latency_ms: u64,
     agenda: &'a mut Agenda<S>,
-    wrap: fn(A) -> S,
     sink: &'a mut dyn TraceSink,
+    side: std::marker::PhantomData<fn(A)>,
 }
 
-impl<'a, A, S> Ctx<'a, A, S> {
+impl<'a, A: Into<S>, S> Ctx<'a, A, S> {
     pub fn new(
         now: SimTime,
         latency_ms: u64,
         agenda: &'a mut Agenda<S>,
-        wrap: fn(A) -> S,
         sink: &'a mut dyn TraceSink,
     ) -> Self {
         Ctx {
             now,
             latency_ms,
             agenda,
-            wrap,
             sink,
+            side: std::marker::PhantomData,
         }
     }
 
@@ -104,14 +103,14 @@ impl<'a, A, S> Ctx<'a, A, S> {
     }
 
     pub fn at(&mut self, at: SimTime, action: A) {
-        self.agenda.schedule(at, (self.wrap)(action));
+        self.agenda.schedule(at, action.into());
     }
 
     /// Sends `action` over the network: it happens one latency from now.
     /// Returns when it arrives.
     pub fn send(&mut self, action: A) -> SimTime {
         let arrives_at = self.now + self.latency_ms;
-        self.agenda.schedule(arrives_at, (self.wrap)(action));
+        self.agenda.schedule(arrives_at, action.into());
         arrives_at
     }
 }

@@ -21,6 +21,18 @@ pub(crate) enum Scheduled {
     Rabbit(rabbit::Action),
 }
 
+impl From<kafka::Action> for Scheduled {
+    fn from(action: kafka::Action) -> Scheduled {
+        Scheduled::Kafka(action)
+    }
+}
+
+impl From<rabbit::Action> for Scheduled {
+    fn from(action: rabbit::Action) -> Scheduled {
+        Scheduled::Rabbit(action)
+    }
+}
+
 /// A run of one scenario.
 #[derive(Debug)]
 pub struct Simulation {
@@ -75,23 +87,11 @@ impl Simulation {
         self.now = at;
         match action {
             Scheduled::Kafka(action) => {
-                let mut ctx = Ctx::new(
-                    at,
-                    self.latency_ms,
-                    &mut self.agenda,
-                    Scheduled::Kafka,
-                    sink,
-                );
+                let mut ctx = Ctx::new(at, self.latency_ms, &mut self.agenda, sink);
                 self.kafka.handle(action, &mut ctx);
             }
             Scheduled::Rabbit(action) => {
-                let mut ctx = Ctx::new(
-                    at,
-                    self.latency_ms,
-                    &mut self.agenda,
-                    Scheduled::Rabbit,
-                    sink,
-                );
+                let mut ctx = Ctx::new(at, self.latency_ms, &mut self.agenda, sink);
                 self.rabbit.handle(action, &mut ctx);
             }
         }
