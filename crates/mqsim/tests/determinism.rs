@@ -29,37 +29,31 @@ fn the_default_preset_matches_the_golden_trace() {
     );
 }
 
-#[test]
-fn the_leader_failover_preset_matches_its_golden_outcome() {
-    let outcome = failover_outcome();
+/// Compares `outcome` with the checked-in `golden`, or, with
+/// `MQSIM_UPDATE_GOLDEN` set, writes it as `tests/golden/<file>`.
+fn check_golden_outcome(outcome: &str, golden: &str, file: &str) {
     if std::env::var_os("MQSIM_UPDATE_GOLDEN").is_some() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/golden/leader-failover.json"
-        );
-        std::fs::write(path, &outcome).expect("write golden outcome");
+        let path = format!("{}/tests/golden/{file}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::write(path, outcome).expect("write golden outcome");
         return;
     }
     assert!(
-        outcome == FAILOVER_GOLDEN,
-        "the cluster's outcome changed; regenerate with MQSIM_UPDATE_GOLDEN=1 if intended"
+        outcome == golden,
+        "the outcome in {file} changed; regenerate with MQSIM_UPDATE_GOLDEN=1 if intended"
     );
 }
 
 #[test]
+fn the_leader_failover_preset_matches_its_golden_outcome() {
+    check_golden_outcome(&failover_outcome(), FAILOVER_GOLDEN, "leader-failover.json");
+}
+
+#[test]
 fn the_rabbit_preset_matches_its_golden_outcome() {
-    let outcome = rabbit_outcome();
-    if std::env::var_os("MQSIM_UPDATE_GOLDEN").is_some() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/golden/rabbit-retry-dead-letter.json"
-        );
-        std::fs::write(path, &outcome).expect("write golden outcome");
-        return;
-    }
-    assert!(
-        outcome == RABBIT_GOLDEN,
-        "the broker's outcome changed; regenerate with MQSIM_UPDATE_GOLDEN=1 if intended"
+    check_golden_outcome(
+        &rabbit_outcome(),
+        RABBIT_GOLDEN,
+        "rabbit-retry-dead-letter.json",
     );
 }
 

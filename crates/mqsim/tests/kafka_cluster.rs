@@ -56,6 +56,22 @@ fn run(scenario: &Scenario, until_ms: u64) -> (Simulation, Vec<Event>) {
     Simulation::run_traced(scenario, SimTime::from_millis(until_ms))
 }
 
+/// The records `broker` truncated away that no leader held.
+fn lost_by(trace: &[Event], broker: BrokerId) -> Vec<RecordId> {
+    trace
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::ReplicaTruncated {
+                broker: b,
+                truncation,
+                ..
+            } if *b == broker => Some(truncation.lost.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
 fn acknowledged(trace: &[Event]) -> Vec<RecordId> {
     trace
         .iter()
@@ -218,16 +234,7 @@ fn acks_one_loses_confirmed_records_when_the_leader_dies() {
         20_000,
     );
     let acked: BTreeSet<RecordId> = acknowledged(&trace).into_iter().collect();
-    let lost: Vec<RecordId> = trace
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::ReplicaTruncated {
-                broker, truncation, ..
-            } if *broker == first => Some(truncation.lost.clone()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
+    let lost = lost_by(&trace, first);
     assert!(!lost.is_empty(), "the old leader truncates");
     assert!(
         lost.iter().all(|r| acked.contains(r)),
@@ -384,16 +391,7 @@ fn an_isolated_leader_loses_what_it_confirmed_with_acks_one() {
         "the zombie kept taking writes: {zombie_appends}"
     );
     let acked: BTreeSet<RecordId> = acknowledged(&trace).into_iter().collect();
-    let lost: Vec<RecordId> = trace
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::ReplicaTruncated {
-                broker, truncation, ..
-            } if *broker == first => Some(truncation.lost.clone()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
+    let lost = lost_by(&trace, first);
     assert!(
         lost.len() >= zombie_appends,
         "{} lost of {zombie_appends}",

@@ -32,6 +32,16 @@ impl Problems {
         }
     }
 
+    /// Reports a send rate that is not above 0 and at most the limit.
+    pub(super) fn rate(&mut self, path: String, rate: f64) {
+        if !(rate.is_finite() && rate > 0.0 && rate <= MAX_RATE_PER_SEC) {
+            self.add(
+                path,
+                format!("must be above 0 and at most {MAX_RATE_PER_SEC}, got {rate}"),
+            );
+        }
+    }
+
     pub(super) fn name(&mut self, path: String, name: &str) {
         if name.trim().is_empty() {
             self.add(path, "must not be empty");
@@ -308,13 +318,7 @@ fn kafka(p: &mut Problems, file: &ScenarioFile) {
             producer.retry_backoff_ms,
             1..=MAX_INTERVAL_MS,
         );
-        let rate = producer.rate_per_sec;
-        if !(rate.is_finite() && rate > 0.0 && rate <= MAX_RATE_PER_SEC) {
-            p.add(
-                format!("{at}.rate_per_sec"),
-                format!("must be above 0 and at most {MAX_RATE_PER_SEC}, got {rate}"),
-            );
-        }
+        p.rate(format!("{at}.rate_per_sec"), producer.rate_per_sec);
         if !(0.0..=1.0).contains(&producer.unkeyed_ratio) {
             p.add(
                 format!("{at}.unkeyed_ratio"),

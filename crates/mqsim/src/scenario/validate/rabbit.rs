@@ -61,13 +61,7 @@ pub(super) fn problems(p: &mut Problems, rabbit: &RabbitSpec) {
     for (i, publisher) in rabbit.publishers.iter().enumerate() {
         let at = format!("rabbit.publishers[{i}]");
         p.name(format!("{at}.name"), &publisher.name);
-        let rate = publisher.rate_per_sec;
-        if !(rate.is_finite() && rate > 0.0 && rate <= MAX_RATE_PER_SEC) {
-            p.add(
-                format!("{at}.rate_per_sec"),
-                format!("must be above 0 and at most {MAX_RATE_PER_SEC}, got {rate}"),
-            );
-        }
+        p.rate(format!("{at}.rate_per_sec"), publisher.rate_per_sec);
         p.at_most(
             &format!("{at}.routing_keys"),
             publisher.routing_keys.len(),
