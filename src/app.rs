@@ -3,6 +3,7 @@
 use crate::components::controls::Controls;
 use crate::components::kafka_view::KafkaView;
 use crate::components::lag_table::LagTable;
+use crate::files;
 use crate::hooks::use_animation_frame;
 use crate::playback::Playback;
 use crate::scene::Scene;
@@ -80,6 +81,54 @@ pub fn App() -> Html {
         })
     };
 
+    let on_download = {
+        let playback = playback.clone();
+        let notice = notice.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Err(why) = files::download(playback.borrow().scenario()) {
+                notice.set(Some(Notice::Problem(format!(
+                    "The file could not be saved: {why}"
+                ))));
+            }
+        })
+    };
+    // The reader must live until the file is read.
+    let reading = use_mut_ref(|| None::<gloo::file::callbacks::FileReader>);
+    let on_open = {
+        let playback = playback.clone();
+        let notice = notice.clone();
+        let redraw = redraw.clone();
+        Callback::from(move |e: Event| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            let Some(file) = input.files().and_then(|files| files.get(0)) else {
+                return;
+            };
+            input.set_value("");
+            let name = file.name();
+            let playback = playback.clone();
+            let notice = notice.clone();
+            let redraw = redraw.clone();
+            let reader = gloo::file::callbacks::read_as_text(&file.into(), move |text| {
+                let loaded = text
+                    .map_err(|err| format!("{name} could not be read: {err}"))
+                    .and_then(|text| files::parse(&name, &text));
+                match loaded {
+                    Ok(scenario) => {
+                        notice.set(Some(Notice::Info(format!(
+                            "Opened {name}: {}.",
+                            scenario.file().name
+                        ))));
+                        *playback.borrow_mut() = Playback::new(scenario);
+                    }
+                    // The scenario on screen stays.
+                    Err(problem) => notice.set(Some(Notice::Problem(problem))),
+                }
+                redraw.force_update();
+            });
+            *reading.borrow_mut() = Some(reader);
+        })
+    };
+
     let p = playback.borrow();
     let scene = Rc::new(Scene::build(p.world(), p.clock_ms()));
     let file = p.scenario().file();
@@ -89,7 +138,14 @@ pub fn App() -> Html {
                 <h1>{ "MQ Playground" }</h1>
                 <p class="scenario-name" data-testid="scenario-name">{ &file.name }</p>
                 <p class="scenario-description">{ &file.description }</p>
-                <button class="share" data-testid="share" onclick={on_share}>{ "Copy link" }</button>
+                <div class="scenario-actions">
+                    <button class="share" data-testid="share" onclick={on_share}>{ "Copy link" }</button>
+                    <button data-testid="download" onclick={on_download}>{ "Save file" }</button>
+                    <label class="open-file">
+                        { "Open file " }
+                        <input type="file" accept=".json,application/json" data-testid="open-file" onchange={on_open} />
+                    </label>
+                </div>
             </header>
             { match &*notice {
                 Some(Notice::Problem(text)) => html! {

@@ -21,6 +21,7 @@
 
 pub mod app;
 pub mod components;
+pub mod files;
 pub mod hooks;
 pub mod playback;
 pub mod scene;

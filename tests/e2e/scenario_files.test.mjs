@@ -1,0 +1,55 @@
+// Scenario files in the browser: open one from disk, have a broken one
+// refused by name while the current scenario stays, and save the current
+// scenario as JSON.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openApp, REPO } from './harness.mjs';
+
+let app;
+let dir;
+before(async () => {
+  app = await openApp();
+  dir = await mkdtemp(join(tmpdir(), 'mq-playground-files-'));
+});
+after(async () => {
+  await app?.close();
+});
+
+const name = (page) => page.textContent('[data-testid="scenario-name"]');
+
+test('opening a scenario file loads it', async () => {
+  const { page } = app;
+  await page.setInputFiles('[data-testid="open-file"]', join(REPO, 'crates/mqsim/presets/leader-failover.json'));
+  await page.waitForFunction(() =>
+    document.querySelector('[data-testid="scenario-name"]').textContent.startsWith('Leader failover'),
+  );
+  assert.match(await page.textContent('[data-testid="notice"]'), /Opened leader-failover\.json/);
+});
+
+test('a broken file is refused by name and the scenario on screen stays', async () => {
+  const { page } = app;
+  const before = await name(page);
+  const broken = join(dir, 'broken.json');
+  await writeFile(broken, '{"version": 1, "name": "x", "seed": ');
+  await page.setInputFiles('[data-testid="open-file"]', broken);
+  await page.waitForSelector('[data-testid="notice"][role="alert"]');
+  const notice = await page.textContent('[data-testid="notice"]');
+  assert.match(notice, /broken\.json is not a valid scenario: .*line 1/);
+  assert.equal(await name(page), before);
+});
+
+test('saving writes the scenario on screen as JSON', async () => {
+  const { page } = app;
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="download"]')]);
+  assert.match(download.suggestedFilename(), /^leader-failover.*\.json$/);
+  const path = join(dir, download.suggestedFilename());
+  await download.saveAs(path);
+  const saved = JSON.parse(await readFile(path, 'utf8'));
+  assert.equal(saved.name, await name(page));
+  assert.equal(saved.kafka.cluster.brokers, 3);
+  assert.equal(app.problems.length, 0, app.problems.join('\n'));
+});
