@@ -73,7 +73,7 @@ pub fn App() -> Html {
         let playback = playback.clone();
         let notice = notice.clone();
         Callback::from(move |_: MouseEvent| {
-            let url = share::publish(playback.borrow().scenario());
+            let url = share::publish(&playback.borrow().shared());
             notice.set(Some(Notice::Info(format!(
                 "Link to this scenario ({} characters) copied; it is also in the address bar.",
                 url.len()

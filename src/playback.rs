@@ -6,6 +6,7 @@
 //! forward in virtual time; the view interpolates between events.
 
 use crate::world::World;
+use mqsim::scenario::ViewSpec;
 use mqsim::{Scenario, SimTime, Simulation};
 
 /// Speeds offered to the user, as multiples of real time.
@@ -27,16 +28,32 @@ pub struct Playback {
 }
 
 impl Playback {
-    /// Starts `scenario` from time zero, playing at normal speed.
+    /// Starts `scenario` where its view says: at its moment (the engine
+    /// runs there at once), speed and paused or playing.
     pub fn new(scenario: Scenario) -> Playback {
-        Playback {
+        let view = scenario.file().view.clone();
+        let mut playback = Playback {
             sim: Simulation::new(&scenario),
             world: World::new(&scenario),
             scenario,
             clock_ms: 0.0,
-            playing: true,
-            speed: 1.0,
-        }
+            playing: !view.paused,
+            speed: view.speed,
+        };
+        playback.advance_to(view.at_ms as f64);
+        playback
+    }
+
+    /// The scenario with the view as it is now: what a share link carries,
+    /// so that it opens at this moment.
+    pub fn shared(&self) -> Scenario {
+        let mut file = self.scenario.file().clone();
+        file.view = ViewSpec {
+            at_ms: self.clock_ms.floor() as u64,
+            speed: self.speed,
+            paused: !self.playing,
+        };
+        file.validate().unwrap_or_else(|_| self.scenario.clone())
     }
 
     pub fn scenario(&self) -> &Scenario {
@@ -82,7 +99,11 @@ impl Playback {
     /// Starts the same scenario again from time zero.
     pub fn restart(&mut self) {
         let speed = self.speed;
-        *self = Playback::new(self.scenario.clone());
+        let mut file = self.scenario.file().clone();
+        file.view = ViewSpec::default();
+        if let Ok(from_zero) = file.validate() {
+            *self = Playback::new(from_zero);
+        }
         self.speed = speed;
     }
 
@@ -128,6 +149,33 @@ mod tests {
         p.set_speed(2.0);
         assert!(p.tick(100.0));
         assert_eq!(p.clock_ms(), 200.0);
+    }
+
+    /// A shared link opens where it was taken: the view's moment, speed
+    /// and pause; sharing again carries the moment on.
+    #[test]
+    fn the_view_sets_where_a_scenario_opens() {
+        let mut file = presets::default_scenario().file().clone();
+        file.view = ViewSpec {
+            at_ms: 5_000,
+            speed: 4.0,
+            paused: true,
+        };
+        let p = Playback::new(file.validate().expect("valid"));
+        assert_eq!(
+            (p.clock_ms(), p.speed(), p.playing()),
+            (5_000.0, 4.0, false)
+        );
+        assert!(
+            p.world().topics[0]
+                .partitions
+                .iter()
+                .any(|log| log.log_end > 0)
+        );
+        let mut again = Playback::new(p.shared());
+        assert_eq!(again.clock_ms(), 5_000.0);
+        again.restart();
+        assert_eq!(again.clock_ms(), 0.0, "restart starts from zero");
     }
 
     #[test]

@@ -5,7 +5,10 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openApp, screenshot } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { openApp, offsets, clockMs, screenshot, REPO } from './harness.mjs';
 
 let app;
 before(async () => {
@@ -56,4 +59,46 @@ test('back returns to the scenario the tab showed before', async () => {
   await page.waitForFunction(() => location.hash === '');
   assert.equal(await name(page), 'Order notifications');
   assert.equal(app.problems.length, 0, app.problems.join('\n'));
+});
+
+/** Runs the native `mqsim` on a link and returns its JSON summary. */
+function mqsimRun(link) {
+  const built = join(REPO, 'target', 'debug', 'mqsim');
+  const [cmd, args] = existsSync(built)
+    ? [built, []]
+    : ['cargo', ['run', '-q', '-p', 'mqsim-cli', '--']];
+  const out = execFileSync(cmd, [...args, 'run', link, '--format', 'json'], { cwd: REPO });
+  return JSON.parse(out.toString());
+}
+
+test('a link taken while paused opens at that moment, as mqsim run computes it', async () => {
+  const { page, url } = app;
+  await page.goto(url);
+  await page.waitForSelector('[data-testid="kafka-view"]');
+  await page.selectOption('[data-testid="speed"]', '10');
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('[data-testid="lag-row"]')].some((r) => Number(r.dataset.committed) > 0),
+  );
+  await page.click('[data-testid="play-pause"]');
+  await page.click('[data-testid="share"]');
+  await page.waitForFunction(() => location.hash.startsWith('#s=1.'));
+  const link = page.url();
+
+  const other = await page.context().newPage();
+  await other.goto(link);
+  await other.waitForSelector('[data-testid="kafka-view"]');
+  const at = await clockMs(other);
+  assert.ok(at > 0, 'opens at the moment the link was taken');
+  assert.equal(await other.getAttribute('[data-testid="play-pause"]', 'aria-pressed'), 'true', 'paused');
+  const shown = await offsets(other);
+  await other.close();
+
+  const native = mqsimRun(link);
+  assert.equal(native.kafka.at_ms, at, 'mqsim runs to the same moment');
+  const expected = native.kafka.groups[0].partitions.map((p) => ({
+    partition: p.partition,
+    logEnd: p.log_end_offset,
+    committed: p.committed_offset ?? null,
+  }));
+  assert.deepEqual(shown, expected, 'the page and the native engine agree');
 });

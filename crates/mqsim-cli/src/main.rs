@@ -35,7 +35,8 @@ enum Command {
     Run {
         /// The scenario: a file (JSON), `-` for standard input, or a share link.
         scenario: PathBuf,
-        /// Stop at this virtual time in milliseconds (default: the scenario's duration_ms).
+        /// Stop at this virtual time in milliseconds (default: the moment a
+        /// shared link was taken at, else the scenario's duration_ms).
         #[arg(long, value_name = "MS")]
         until_ms: Option<u64>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -182,7 +183,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
         } => {
             let scenario = read_scenario(&scenario)?;
-            let until = until_ms.unwrap_or(scenario.file().duration_ms);
+            // A shared link opens at its moment; run to there unless told.
+            let view_at = scenario.file().view.at_ms;
+            let until = until_ms.unwrap_or(if view_at > 0 {
+                view_at
+            } else {
+                scenario.file().duration_ms
+            });
             let mut sim = Simulation::new(&scenario);
             let mut trace = mqsim::trace::CountingSink::default();
             sim.run_until(SimTime::from_millis(until), &mut trace);

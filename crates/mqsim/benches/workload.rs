@@ -88,6 +88,7 @@ pub fn replicated(
             },
         },
         rabbit: Default::default(),
+        view: Default::default(),
         timeline: Vec::new(),
     }
     .validate()

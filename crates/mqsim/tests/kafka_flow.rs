@@ -107,6 +107,7 @@ fn scenario(flow: &Flow) -> Scenario {
             cluster: Default::default(),
         },
         rabbit: Default::default(),
+        view: Default::default(),
         timeline: Vec::new(),
     }
     .validate()

@@ -32,6 +32,10 @@ pub struct ScenarioFile {
     /// Exchanges, queues, bindings, publishers and consumers.
     #[serde(default, skip_serializing_if = "RabbitSpec::is_empty")]
     pub rabbit: RabbitSpec,
+    /// Where the playground shows the run: a shared link opens at this
+    /// moment, at this speed.
+    #[serde(default, skip_serializing_if = "ViewSpec::is_default")]
+    pub view: ViewSpec,
     /// Interventions at set times: consumers joining, leaving, crashing and
     /// restarting. A shared link replays them exactly.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -114,6 +118,37 @@ impl Default for KafkaSpec {
             group_initial_rebalance_delay_ms: defaults::initial_rebalance_delay_ms(),
             retention_check_interval_ms: defaults::retention_check_interval_ms(),
             cluster: ClusterSpec::default(),
+        }
+    }
+}
+
+/// The moment and pace a scenario is shown at.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ViewSpec {
+    /// Virtual time to open at, in milliseconds.
+    #[serde(default)]
+    pub at_ms: u64,
+    /// Playback speed, a multiple of real time.
+    #[serde(default = "defaults::speed")]
+    pub speed: f64,
+    /// Open paused.
+    #[serde(default)]
+    pub paused: bool,
+}
+
+impl ViewSpec {
+    pub fn is_default(&self) -> bool {
+        *self == ViewSpec::default()
+    }
+}
+
+impl Default for ViewSpec {
+    fn default() -> Self {
+        ViewSpec {
+            at_ms: 0,
+            speed: defaults::speed(),
+            paused: false,
         }
     }
 }
@@ -492,6 +527,9 @@ pub(crate) mod defaults {
     }
     pub fn prefetch() -> u32 {
         10
+    }
+    pub fn speed() -> f64 {
+        1.0
     }
 }
 

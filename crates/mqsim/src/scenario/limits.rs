@@ -14,6 +14,8 @@ pub const MAX_RABBIT_ENTITIES: usize = 64;
 pub const MAX_BINDINGS: usize = 1_000;
 /// `basic.qos` prefetch count (AMQP's short).
 pub const MAX_PREFETCH: u32 = 65_535;
+/// The fastest playback, a multiple of real time.
+pub const MAX_SPEED: f64 = 100.0;
 /// Brokers in a cluster.
 pub const MAX_BROKERS: u32 = 9;
 /// Producers in one scenario.

@@ -26,7 +26,7 @@ mod validate;
 pub use file::{
     Acks, ClusterSpec, CommitMode, Failures, GroupSpec, Intervention, KafkaSpec, MemberSpec,
     Network, OffsetReset, ProducerSpec, Retry, ScenarioFile, StandaloneSpec, TimelineEntry,
-    TopicSpec,
+    TopicSpec, ViewSpec,
 };
 pub use rabbit::{PublisherSpec, QueueSpec, RabbitConsumerSpec, RabbitFailures, RabbitSpec};
 

@@ -91,6 +91,14 @@ pub(super) fn problems(file: &ScenarioFile) -> Vec<Problem> {
     );
     kafka(&mut p, file);
     rabbit::problems(&mut p, &file.rabbit);
+    p.in_range("view.at_ms".into(), file.view.at_ms, 0..=file.duration_ms);
+    let speed = file.view.speed;
+    if !(speed.is_finite() && speed > 0.0 && speed <= MAX_SPEED) {
+        p.add(
+            "view.speed",
+            format!("must be above 0 and at most {MAX_SPEED}, got {speed}"),
+        );
+    }
     standalone(&mut p, file);
     timeline(&mut p, file);
     p.0
