@@ -92,27 +92,17 @@ pub fn App() -> Html {
             }
         })
     };
-    // The reader must live until the file is read.
+    // A file being read; the reader must live until it finishes.
     let reading = use_mut_ref(|| None::<gloo::file::callbacks::FileReader>);
     let on_open = {
         let playback = playback.clone();
         let notice = notice.clone();
         let redraw = redraw.clone();
+        let reading = reading.clone();
         Callback::from(move |e: Event| {
-            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-            let Some(file) = input.files().and_then(|files| files.get(0)) else {
-                return;
-            };
-            input.set_value("");
-            let name = file.name();
-            let playback = playback.clone();
-            let notice = notice.clone();
-            let redraw = redraw.clone();
-            let reader = gloo::file::callbacks::read_as_text(&file.into(), move |text| {
-                let loaded = text
-                    .map_err(|err| format!("{name} could not be read: {err}"))
-                    .and_then(|text| files::parse(&name, &text));
-                match loaded {
+            let (playback, notice, redraw) = (playback.clone(), notice.clone(), redraw.clone());
+            files::read_chosen(&e, &reading, move |name, text| {
+                match text.and_then(|text| files::parse(&name, &text)) {
                     Ok(scenario) => {
                         notice.set(Some(Notice::Info(format!(
                             "Opened {name}: {}.",
@@ -125,7 +115,35 @@ pub fn App() -> Html {
                 }
                 redraw.force_update();
             });
-            *reading.borrow_mut() = Some(reader);
+        })
+    };
+    let on_import = {
+        let playback = playback.clone();
+        let notice = notice.clone();
+        let redraw = redraw.clone();
+        Callback::from(move |e: Event| {
+            let (playback, notice, redraw) = (playback.clone(), notice.clone(), redraw.clone());
+            files::read_chosen(&e, &reading, move |name, text| {
+                let current = playback.borrow().scenario().clone();
+                match text.and_then(|text| files::import_definitions(&current, &name, &text)) {
+                    Ok((scenario, not_modelled)) => {
+                        let rabbit = &scenario.file().rabbit;
+                        let mut text = format!(
+                            "Imported {name}: {} exchanges, {} queues, {} bindings.",
+                            rabbit.exchanges.len(),
+                            rabbit.queues.len(),
+                            rabbit.bindings.len()
+                        );
+                        if !not_modelled.is_empty() {
+                            text.push_str(&format!(" Not modelled: {}.", not_modelled.join("; ")));
+                        }
+                        notice.set(Some(Notice::Info(text)));
+                        *playback.borrow_mut() = Playback::new(scenario);
+                    }
+                    Err(problem) => notice.set(Some(Notice::Problem(problem))),
+                }
+                redraw.force_update();
+            });
         })
     };
 
@@ -144,6 +162,10 @@ pub fn App() -> Html {
                     <label class="open-file">
                         { "Open file " }
                         <input type="file" accept=".json,application/json" data-testid="open-file" onchange={on_open} />
+                    </label>
+                    <label class="open-file">
+                        { "Import RabbitMQ definitions " }
+                        <input type="file" accept=".json,application/json" data-testid="import-definitions" onchange={on_import} />
                     </label>
                 </div>
             </header>

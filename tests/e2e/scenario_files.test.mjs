@@ -53,3 +53,27 @@ test('saving writes the scenario on screen as JSON', async () => {
   assert.equal(saved.kafka.cluster.brokers, 3);
   assert.equal(app.problems.length, 0, app.problems.join('\n'));
 });
+
+test('importing RabbitMQ definitions replaces the topology and lists what is not modelled', async () => {
+  const { page } = app;
+  const before = await name(page);
+  await page.setInputFiles('[data-testid="import-definitions"]', join(REPO, 'crates/mqsim/tests/rabbit/shop.json'));
+  await page.waitForFunction(() =>
+    document.querySelector('[data-testid="notice"]')?.textContent.startsWith('Imported shop.json'),
+  );
+  const notice = await page.textContent('[data-testid="notice"]');
+  assert.match(notice, /5 exchanges, 8 queues, 10 bindings/);
+  assert.match(notice, /Not modelled: .*x-max-priority/);
+  assert.equal(await name(page), before, 'the Kafka part and the title stay');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="download"]')]);
+  const path = join(dir, 'with-rabbit.json');
+  await download.saveAs(path);
+  const saved = JSON.parse(await readFile(path, 'utf8'));
+  assert.equal(saved.rabbit.queues.length, 8);
+
+  const broken = join(dir, 'broken-definitions.json');
+  await writeFile(broken, '{"exchanges": [{"name": "x", "type": "x-delayed-message"}]}');
+  await page.setInputFiles('[data-testid="import-definitions"]', broken);
+  await page.waitForSelector('[data-testid="notice"][role="alert"]');
+  assert.match(await page.textContent('[data-testid="notice"]'), /unknown exchange type "x-delayed-message"/);
+});
