@@ -108,6 +108,7 @@ pub fn App() -> Html {
                             "Opened {name}: {}.",
                             scenario.file().name
                         ))));
+                        share::remember(&scenario);
                         *playback.borrow_mut() = Playback::new(scenario);
                     }
                     // The scenario on screen stays.
@@ -138,6 +139,7 @@ pub fn App() -> Html {
                             text.push_str(&format!(" Not modelled: {}.", not_modelled.join("; ")));
                         }
                         notice.set(Some(Notice::Info(text)));
+                        share::remember(&scenario);
                         *playback.borrow_mut() = Playback::new(scenario);
                     }
                     Err(problem) => notice.set(Some(Notice::Problem(problem))),

@@ -54,21 +54,29 @@ pub fn opened() -> Opened {
     }
 }
 
-/// Puts `scenario`'s link in the address bar as a new history entry and
-/// copies it to the clipboard where the browser allows. Returns the link.
-pub fn publish(scenario: &Scenario) -> String {
+/// Puts `scenario`'s link in the address bar as a new history entry, so
+/// that back returns to the scenario before. Returns the whole link.
+pub fn remember(scenario: &Scenario) -> String {
     let fragment = format!("#{}", link::encode(scenario));
     let Some(window) = web_sys::window() else {
         return fragment;
     };
     if let Ok(history) = window.history() {
         // Failing only if the page was opened from an odd origin; the
-        // link is still shown.
+        // link is still returned.
         let _ = history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&fragment));
     }
-    let url = window.location().href().unwrap_or(fragment);
+    window.location().href().unwrap_or(fragment)
+}
+
+/// Remembers `scenario` and copies its link to the clipboard where the
+/// browser allows. Returns the link.
+pub fn publish(scenario: &Scenario) -> String {
+    let url = remember(scenario);
     // Clipboard access may be refused (no focus, no permission): the
     // address bar holds the link either way.
-    let _ = window.navigator().clipboard().write_text(&url);
+    if let Some(window) = web_sys::window() {
+        let _ = window.navigator().clipboard().write_text(&url);
+    }
     url
 }

@@ -28,6 +28,14 @@ test('opening a scenario file loads it', async () => {
     document.querySelector('[data-testid="scenario-name"]').textContent.startsWith('Leader failover'),
   );
   assert.match(await page.textContent('[data-testid="notice"]'), /Opened leader-failover\.json/);
+  // Loading a file is a new history entry: back returns to the scenario before.
+  assert.ok(page.url().includes('#s=1.'), 'the address bar holds the loaded scenario');
+  await page.goBack();
+  await page.waitForFunction(() => document.querySelector('[data-testid="scenario-name"]').textContent === 'Order notifications');
+  await page.goForward();
+  await page.waitForFunction(() =>
+    document.querySelector('[data-testid="scenario-name"]').textContent.startsWith('Leader failover'),
+  );
 });
 
 test('a broken file is refused by name and the scenario on screen stays', async () => {

@@ -43,7 +43,11 @@ enum Command {
         format: Format,
     },
     /// Check a scenario (file, `-` or link) and print every problem.
-    Validate { scenario: PathBuf },
+    Validate {
+        scenario: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Share links: a whole scenario in a URL fragment.
     #[command(subcommand)]
     Link(LinkCommand),
@@ -207,9 +211,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Validate { scenario } => {
-            let scenario = read_scenario(&scenario)?;
-            println!("{}: valid", scenario.file().name);
+        Command::Validate { scenario, format } => {
+            let checked = read_scenario(&scenario);
+            match (format, checked) {
+                (Format::Text, checked) => println!("{}: valid", checked?.file().name),
+                (Format::Json, Ok(scenario)) => println!(
+                    "{}",
+                    serde_json::json!({"valid": true, "name": scenario.file().name})
+                ),
+                (Format::Json, Err(err)) => {
+                    let problems: Vec<String> = format!("{err:#}")
+                        .lines()
+                        .skip(1)
+                        .map(|line| line.trim().to_string())
+                        .collect();
+                    println!(
+                        "{}",
+                        serde_json::json!({"valid": false, "error": format!("{err:#}").lines().next(), "problems": problems})
+                    );
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Link(LinkCommand::Encode { scenario, base }) => {

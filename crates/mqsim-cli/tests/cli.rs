@@ -412,6 +412,9 @@ fn validate_accepts_good_scenarios_and_names_bad_links() {
     let ok = mqsim(&["validate", PRESET], "");
     assert!(ok.status.success());
     assert!(String::from_utf8_lossy(&ok.stdout).contains("valid"));
+    let json = mqsim(&["validate", PRESET, "--format", "json"], "");
+    let verdict: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert_eq!(verdict["valid"], true);
     let bad = mqsim(&["validate", "http://127.0.0.1/#s=1.@@@"], "");
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("is not base64url"));
@@ -469,4 +472,21 @@ fn rabbit_definitions_import_and_export() {
         );
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn validate_lists_problems_as_json() {
+    let bad = r#"{"version": 1, "name": "", "seed": 1,
+                  "kafka": {"topics": [{"name": "t", "partitions": 0}]}}"#;
+    let out = mqsim(&["validate", "-", "--format", "json"], bad);
+    assert_eq!(out.status.code(), Some(1));
+    let verdict: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(verdict["valid"], false);
+    assert_eq!(
+        verdict["problems"],
+        serde_json::json!([
+            "name: must not be empty",
+            "kafka.topics[0].partitions: must be 1..=1024, got 0"
+        ])
+    );
 }
