@@ -18,16 +18,19 @@ pub struct ScenarioFile {
     /// A short title, shown above the playground.
     pub name: String,
     /// What the scenario shows, in a sentence or two.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "skip::is_default")]
     pub description: String,
     /// Every random choice in the run comes from this seed.
     pub seed: u64,
     /// How long the run lasts, in virtual milliseconds.
-    #[serde(default = "defaults::duration_ms")]
+    #[serde(
+        default = "defaults::duration_ms",
+        skip_serializing_if = "skip::duration_ms"
+    )]
     pub duration_ms: u64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "skip::is_default")]
     pub network: Network,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "skip::is_default")]
     pub kafka: KafkaSpec,
     /// Exchanges, queues, bindings, publishers and consumers.
     #[serde(default, skip_serializing_if = "RabbitSpec::is_empty")]
@@ -127,13 +130,13 @@ impl Default for KafkaSpec {
 #[serde(deny_unknown_fields)]
 pub struct ViewSpec {
     /// Virtual time to open at, in milliseconds.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "skip::is_default")]
     pub at_ms: u64,
     /// Playback speed, a multiple of real time.
-    #[serde(default = "defaults::speed")]
+    #[serde(default = "defaults::speed", skip_serializing_if = "skip::speed")]
     pub speed: f64,
     /// Open paused.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "skip::is_default")]
     pub paused: bool,
 }
 
@@ -160,7 +163,10 @@ pub struct Network {
     /// One-way delay of every request and response, in milliseconds. Real
     /// networks take about a millisecond; a teaching demo uses more, so that
     /// messages can be seen travelling.
-    #[serde(default = "defaults::latency_ms")]
+    #[serde(
+        default = "defaults::latency_ms",
+        skip_serializing_if = "skip::latency_ms"
+    )]
     pub latency_ms: u64,
 }
 
@@ -176,11 +182,11 @@ impl Default for Network {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KafkaSpec {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "skip::is_default")]
     pub topics: Vec<TopicSpec>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "skip::is_default")]
     pub producers: Vec<ProducerSpec>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "skip::is_default")]
     pub groups: Vec<GroupSpec>,
     /// Consumers without a `group.id`: each reads every partition of its
     /// topics on its own (`consumer.assign()`), and can commit nothing.
@@ -188,11 +194,17 @@ pub struct KafkaSpec {
     pub standalone_consumers: Vec<StandaloneSpec>,
     /// `group.initial.rebalance.delay.ms`: how long a group's coordinator
     /// waits for more members before the first rebalance of an empty group.
-    #[serde(default = "defaults::initial_rebalance_delay_ms")]
+    #[serde(
+        default = "defaults::initial_rebalance_delay_ms",
+        skip_serializing_if = "skip::initial_rebalance_delay_ms"
+    )]
     pub group_initial_rebalance_delay_ms: u64,
     /// `log.retention.check.interval.ms`: how often retention deletes old
     /// records.
-    #[serde(default = "defaults::retention_check_interval_ms")]
+    #[serde(
+        default = "defaults::retention_check_interval_ms",
+        skip_serializing_if = "skip::retention_check_interval_ms"
+    )]
     pub retention_check_interval_ms: u64,
     /// The brokers and how they replicate.
     #[serde(default, skip_serializing_if = "ClusterSpec::is_default")]
@@ -223,7 +235,7 @@ pub struct ClusterSpec {
     /// `unclean.leader.election.enable`: when no replica in the ISR is
     /// alive, elect an out-of-sync one anyway (losing records) rather than
     /// leave the partition offline.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "skip::is_default")]
     pub unclean_leader_election: bool,
 }
 
@@ -278,11 +290,11 @@ pub struct ProducerSpec {
     pub rate_per_sec: f64,
     /// Keys to choose from, uniformly at random. Records with the same key
     /// always go to the same partition, so they stay in order.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "skip::is_default")]
     pub keys: Vec<String>,
     /// The share of records sent without a key (0 to 1). Ignored when `keys`
     /// is empty: then every record is unkeyed.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "skip::is_default")]
     pub unkeyed_ratio: f64,
     /// Send every record to this partition, whatever its key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -331,23 +343,26 @@ pub struct GroupSpec {
     pub name: String,
     /// The topics the group subscribes to.
     pub topics: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "skip::is_default")]
     pub commit: CommitMode,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "skip::is_default")]
     pub auto_offset_reset: OffsetReset,
     /// `partition.assignment.strategy`: `range` (default), `roundrobin`,
     /// `sticky` or `cooperative-sticky`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "skip::is_default")]
     pub assignment_strategy: Strategy,
     /// When processing a record fails.
     #[serde(default, skip_serializing_if = "Failures::is_none")]
     pub failures: Failures,
     /// What a member does when processing fails.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "skip::is_default")]
     pub retry: Retry,
     /// `session.timeout.ms`: how long the coordinator waits for a heartbeat
     /// before it declares a member dead.
-    #[serde(default = "defaults::session_timeout_ms")]
+    #[serde(
+        default = "defaults::session_timeout_ms",
+        skip_serializing_if = "skip::session_timeout_ms"
+    )]
     pub session_timeout_ms: u64,
     /// The members present from the start, in the order they join.
     pub members: Vec<MemberSpec>,
@@ -358,11 +373,11 @@ pub struct GroupSpec {
 #[serde(deny_unknown_fields)]
 pub struct Failures {
     /// Records with these keys fail every time: poison messages.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "skip::is_default")]
     pub poison_keys: Vec<String>,
     /// The chance (0 to 1) that one processing attempt fails for a passing
     /// reason, drawn from the seed.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "skip::is_default")]
     pub probability: f64,
 }
 
@@ -379,10 +394,10 @@ impl Failures {
 #[serde(deny_unknown_fields)]
 pub struct Retry {
     /// How many times a failed record is retried before giving up.
-    #[serde(default = "defaults::retries")]
+    #[serde(default = "defaults::retries", skip_serializing_if = "skip::retries")]
     pub retries: u32,
     /// The pause before each retry.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "skip::is_default")]
     pub backoff_ms: u64,
     /// Where a record that failed every retry goes. Without one it is
     /// skipped: logged and never processed.
@@ -440,13 +455,22 @@ pub struct StandaloneSpec {
     pub topics: Vec<String>,
     /// Where it starts; with no group there is no committed offset, so a
     /// restart starts here again.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "skip::is_default")]
     pub auto_offset_reset: OffsetReset,
-    #[serde(default = "defaults::poll_interval_ms")]
+    #[serde(
+        default = "defaults::poll_interval_ms",
+        skip_serializing_if = "skip::poll_interval_ms"
+    )]
     pub poll_interval_ms: u64,
-    #[serde(default = "defaults::max_poll_records")]
+    #[serde(
+        default = "defaults::max_poll_records",
+        skip_serializing_if = "skip::max_poll_records"
+    )]
     pub max_poll_records: u32,
-    #[serde(default = "defaults::processing_ms")]
+    #[serde(
+        default = "defaults::processing_ms",
+        skip_serializing_if = "skip::processing_ms"
+    )]
     pub processing_ms: u64,
 }
 
@@ -469,13 +493,22 @@ pub struct MemberSpec {
     /// The member's name; the range assignor orders members by it.
     pub name: String,
     /// How often the member polls when it has nothing to process.
-    #[serde(default = "defaults::poll_interval_ms")]
+    #[serde(
+        default = "defaults::poll_interval_ms",
+        skip_serializing_if = "skip::poll_interval_ms"
+    )]
     pub poll_interval_ms: u64,
     /// `max.poll.records`: at most this many records per poll.
-    #[serde(default = "defaults::max_poll_records")]
+    #[serde(
+        default = "defaults::max_poll_records",
+        skip_serializing_if = "skip::max_poll_records"
+    )]
     pub max_poll_records: u32,
     /// How long processing one record takes.
-    #[serde(default = "defaults::processing_ms")]
+    #[serde(
+        default = "defaults::processing_ms",
+        skip_serializing_if = "skip::processing_ms"
+    )]
     pub processing_ms: u64,
 }
 
@@ -530,6 +563,56 @@ pub(crate) mod defaults {
     }
     pub fn speed() -> f64 {
         1.0
+    }
+}
+
+/// `skip_serializing_if` tests: a value equal to its default is left out
+/// of written files and links, which keeps links short.
+mod skip {
+    use super::defaults;
+
+    pub fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+        *value == T::default()
+    }
+
+    pub fn duration_ms(value: &u64) -> bool {
+        *value == defaults::duration_ms()
+    }
+
+    pub fn initial_rebalance_delay_ms(value: &u64) -> bool {
+        *value == defaults::initial_rebalance_delay_ms()
+    }
+
+    pub fn retention_check_interval_ms(value: &u64) -> bool {
+        *value == defaults::retention_check_interval_ms()
+    }
+
+    pub fn session_timeout_ms(value: &u64) -> bool {
+        *value == defaults::session_timeout_ms()
+    }
+
+    pub fn retries(value: &u32) -> bool {
+        *value == defaults::retries()
+    }
+
+    pub fn poll_interval_ms(value: &u64) -> bool {
+        *value == defaults::poll_interval_ms()
+    }
+
+    pub fn max_poll_records(value: &u32) -> bool {
+        *value == defaults::max_poll_records()
+    }
+
+    pub fn processing_ms(value: &u64) -> bool {
+        *value == defaults::processing_ms()
+    }
+
+    pub fn latency_ms(value: &u64) -> bool {
+        *value == defaults::latency_ms()
+    }
+
+    pub fn speed(value: &f64) -> bool {
+        *value == defaults::speed()
     }
 }
 

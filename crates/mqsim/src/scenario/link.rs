@@ -166,7 +166,11 @@ mod tests {
                 format!("{}!{}", &link[..20], &link[21..]),
                 "is not base64url",
             ),
-            (link[..link.len() / 2].to_string(), "does not decompress"),
+            (link[..link.len() / 2].to_string(), "damaged or truncated"),
+            (
+                link[..link.len() - link.len() % 4 - 8].to_string(),
+                "does not decompress",
+            ),
             ("s".repeat(MAX_LINK_CHARS + 1), "characters long"),
         ];
         for (text, expected) in cases {
