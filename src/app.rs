@@ -92,6 +92,17 @@ pub fn App() -> Html {
             }
         })
     };
+    let on_export = {
+        let playback = playback.clone();
+        let notice = notice.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Err(why) = files::download_definitions(playback.borrow().scenario()) {
+                notice.set(Some(Notice::Problem(format!(
+                    "The file could not be saved: {why}"
+                ))));
+            }
+        })
+    };
     // A file being read; the reader must live until it finishes.
     let reading = use_mut_ref(|| None::<gloo::file::callbacks::FileReader>);
     let on_open = {
@@ -165,6 +176,7 @@ pub fn App() -> Html {
                         { "Open file " }
                         <input type="file" accept=".json,application/json" data-testid="open-file" onchange={on_open} />
                     </label>
+                    <button data-testid="export-definitions" onclick={on_export}>{ "Save RabbitMQ definitions" }</button>
                     <label class="open-file">
                         { "Import RabbitMQ definitions " }
                         <input type="file" accept=".json,application/json" data-testid="import-definitions" onchange={on_import} />

@@ -37,9 +37,23 @@ pub fn read_chosen(
 
 /// Offers the scenario as a `.json` download, named after its title.
 pub fn download(scenario: &Scenario) -> Result<(), String> {
+    save_json(&file_name(&scenario.file().name), &scenario.to_json())
+}
+
+/// Offers the scenario's RabbitMQ topology as a definitions file that
+/// `rabbitmqctl import_definitions` accepts.
+pub fn download_definitions(scenario: &Scenario) -> Result<(), String> {
+    let definitions = mqsim::rabbit::definitions::export(&scenario.file().rabbit, "/");
+    let text = serde_json::to_string_pretty(&definitions).map_err(|err| err.to_string())?;
+    let title = format!("{} definitions", scenario.file().name);
+    save_json(&file_name(&title), &text)
+}
+
+/// Offers `text` as a JSON download named `name`.
+fn save_json(name: &str, text: &str) -> Result<(), String> {
     let window = web_sys::window().ok_or("no window")?;
     let document = window.document().ok_or("no document")?;
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(&scenario.to_json()));
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("application/json");
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
@@ -51,7 +65,7 @@ pub fn download(scenario: &Scenario) -> Result<(), String> {
         .map_err(|_| "no link element")?
         .unchecked_into();
     anchor.set_href(&url);
-    anchor.set_download(&file_name(&scenario.file().name));
+    anchor.set_download(name);
     anchor.click();
     let _ = web_sys::Url::revoke_object_url(&url);
     Ok(())

@@ -78,6 +78,20 @@ test('importing RabbitMQ definitions replaces the topology and lists what is not
   await download.saveAs(path);
   const saved = JSON.parse(await readFile(path, 'utf8'));
   assert.equal(saved.rabbit.queues.length, 8);
+  const [definitions] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click('[data-testid="export-definitions"]'),
+  ]);
+  assert.match(definitions.suggestedFilename(), /definitions\.json$/);
+  const definitionsPath = join(dir, 'definitions.json');
+  await definitions.saveAs(definitionsPath);
+  const exported = JSON.parse(await readFile(definitionsPath, 'utf8'));
+  assert.deepEqual(
+    [exported.exchanges.length, exported.queues.length, exported.bindings.length],
+    [5, 8, 10],
+    'the definitions file declares the imported topology',
+  );
+  assert.ok(exported.queues.every((q) => q.vhost === '/' && q.durable === true));
 
   const broken = join(dir, 'broken-definitions.json');
   await writeFile(broken, '{"exchanges": [{"name": "x", "type": "x-delayed-message"}]}');
