@@ -52,6 +52,12 @@ fn cluster(
     Scenario::from_json(&file.to_string()).expect("valid scenario")
 }
 
+/// The leader of partition 0 when `scenario` starts.
+fn leader_at_start(scenario: &Scenario) -> BrokerId {
+    let (sim, _) = run(scenario, 1);
+    sim.kafka().partition(P0).leader.expect("a leader")
+}
+
 fn run(scenario: &Scenario, until_ms: u64) -> (Simulation, Vec<Event>) {
     Simulation::run_traced(scenario, SimTime::from_millis(until_ms))
 }
@@ -110,12 +116,8 @@ fn keepers(sim: &Simulation) -> Vec<BrokerId> {
 /// of one, below 2: writes are refused, and none is confirmed.
 #[test]
 fn acks_all_is_refused_below_min_insync_replicas() {
-    let followers: Vec<u32> = {
-        let s = cluster(3, 3, 2, "all", json!({}), json!([]));
-        let (sim, _) = run(&s, 1);
-        let leader = sim.kafka().partition(P0).leader.expect("a leader").0;
-        (0..3).filter(|&b| b != leader).collect()
-    };
+    let leader = leader_at_start(&cluster(3, 3, 2, "all", json!({}), json!([])));
+    let followers: Vec<u32> = (0..3).filter(|&b| b != leader.0).collect();
     let timeline = json!([
         {"at_ms": 2000, "do": "broker_kill", "broker": followers[0]},
         {"at_ms": 2000, "do": "broker_kill", "broker": followers[1]}
@@ -159,10 +161,7 @@ fn acks_zero_confirms_nothing() {
 /// with the next epoch, and every confirmed `acks=all` record is there.
 #[test]
 fn a_dead_leader_is_replaced_from_the_isr_without_losing_committed_records() {
-    let first = {
-        let (sim, _) = run(&cluster(3, 3, 2, "all", json!({}), json!([])), 1);
-        sim.kafka().partition(P0).leader.expect("a leader")
-    };
+    let first = leader_at_start(&cluster(3, 3, 2, "all", json!({}), json!([])));
     let timeline = json!([{"at_ms": 3000, "do": "broker_kill", "broker": first.0}]);
     let (sim, trace) = run(&cluster(3, 3, 2, "all", json!({}), timeline), 15_000);
     let election = trace
@@ -204,35 +203,13 @@ fn a_dead_leader_is_replaced_from_the_isr_without_losing_committed_records() {
 /// them away, reported as lost.
 #[test]
 fn acks_one_loses_confirmed_records_when_the_leader_dies() {
-    let first = {
-        let (sim, _) = run(
-            &cluster(
-                2,
-                2,
-                1,
-                "1",
-                json!({"replica_fetch_interval_ms": 5000, "replica_lag_time_max_ms": 30000}),
-                json!([]),
-            ),
-            1,
-        );
-        sim.kafka().partition(P0).leader.expect("a leader")
-    };
+    let slow_fetches = json!({"replica_fetch_interval_ms": 5000, "replica_lag_time_max_ms": 30000});
+    let first = leader_at_start(&cluster(2, 2, 1, "1", slow_fetches.clone(), json!([])));
     let timeline = json!([
         {"at_ms": 4000, "do": "broker_kill", "broker": first.0},
         {"at_ms": 12000, "do": "broker_restart", "broker": first.0}
     ]);
-    let (_, trace) = run(
-        &cluster(
-            2,
-            2,
-            1,
-            "1",
-            json!({"replica_fetch_interval_ms": 5000, "replica_lag_time_max_ms": 30000}),
-            timeline,
-        ),
-        20_000,
-    );
+    let (_, trace) = run(&cluster(2, 2, 1, "1", slow_fetches, timeline), 20_000);
     let acked: BTreeSet<RecordId> = acknowledged(&trace).into_iter().collect();
     let lost = lost_by(&trace, first);
     assert!(!lost.is_empty(), "the old leader truncates");
@@ -247,10 +224,7 @@ fn acks_one_loses_confirmed_records_when_the_leader_dies() {
 /// default), the partition stays offline instead and loses nothing.
 #[test]
 fn unclean_election_trades_lost_records_for_availability() {
-    let first = {
-        let (sim, _) = run(&cluster(2, 2, 1, "1", json!({}), json!([])), 1);
-        sim.kafka().partition(P0).leader.expect("a leader")
-    };
+    let first = leader_at_start(&cluster(2, 2, 1, "1", json!({}), json!([])));
     let follower = 1 - first.0;
     // The follower dies and drops out of the ISR; the leader carries on
     // alone, then dies too; the follower comes back first.
@@ -294,10 +268,7 @@ fn unclean_election_trades_lost_records_for_availability() {
 /// preferred leader election then gives it back the leadership.
 #[test]
 fn a_restarted_broker_rejoins_the_isr_and_can_lead_again() {
-    let first = {
-        let (sim, _) = run(&cluster(3, 3, 2, "all", json!({}), json!([])), 1);
-        sim.kafka().partition(P0).leader.expect("a leader")
-    };
+    let first = leader_at_start(&cluster(3, 3, 2, "all", json!({}), json!([])));
     let timeline = json!([
         {"at_ms": 2000, "do": "broker_kill", "broker": first.0},
         {"at_ms": 9000, "do": "broker_restart", "broker": first.0},
@@ -365,10 +336,7 @@ fn the_high_watermark_is_the_lowest_log_end_in_the_isr() {
 /// confirmed records are lost.
 #[test]
 fn an_isolated_leader_loses_what_it_confirmed_with_acks_one() {
-    let first = {
-        let (sim, _) = run(&cluster(3, 3, 1, "1", json!({}), json!([])), 1);
-        sim.kafka().partition(P0).leader.expect("a leader")
-    };
+    let first = leader_at_start(&cluster(3, 3, 1, "1", json!({}), json!([])));
     let timeline = json!([
         {"at_ms": 2000, "do": "broker_isolate", "broker": first.0},
         {"at_ms": 12000, "do": "broker_reconnect", "broker": first.0}
@@ -407,10 +375,7 @@ fn an_isolated_leader_loses_what_it_confirmed_with_acks_one() {
 /// it asks who leads now, and nothing confirmed is lost.
 #[test]
 fn an_isolated_leader_confirms_nothing_with_acks_all() {
-    let first = {
-        let (sim, _) = run(&cluster(3, 3, 2, "all", json!({}), json!([])), 1);
-        sim.kafka().partition(P0).leader.expect("a leader")
-    };
+    let first = leader_at_start(&cluster(3, 3, 2, "all", json!({}), json!([])));
     let timeline = json!([
         {"at_ms": 2000, "do": "broker_isolate", "broker": first.0},
         {"at_ms": 45000, "do": "broker_reconnect", "broker": first.0}
