@@ -257,8 +257,10 @@ impl General<'_> {
                     moved = true;
                     continue;
                 }
-                let better = self.topic_members[&tp.topic].iter().any(|&other| {
-                    self.participating[other] && load > self.current[other].len() + 1
+                let better = self.topic_members.get(&tp.topic).is_some_and(|readers| {
+                    readers.iter().any(|&other| {
+                        self.participating[other] && load > self.current[other].len() + 1
+                    })
                 });
                 if better && let Some(to) = self.least_loaded_reader(tp.topic) {
                     self.reassign(tp, to);
@@ -275,9 +277,14 @@ impl General<'_> {
     /// `reassignPartition`: moves `tp` to `to`, or rather the partition
     /// [`PartitionMovements`] says to move instead.
     fn reassign(&mut self, tp: TopicPartition, to: usize) {
-        let from = self.owner[&tp];
+        // Every partition being balanced has an owner by now.
+        let Some(&from) = self.owner.get(&tp) else {
+            return;
+        };
         let tp = self.movements.actual_partition_to_move(tp, from, to);
-        let from = self.owner[&tp];
+        let Some(&from) = self.owner.get(&tp) else {
+            return;
+        };
         self.movements.move_partition(self.topics, tp, from, to);
         self.current[from].retain(|&p| p != tp);
         self.current[to].push(tp);
