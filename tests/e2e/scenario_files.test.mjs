@@ -29,7 +29,7 @@ test('opening a scenario file loads it', async () => {
   );
   assert.match(await page.textContent('[data-testid="notice"]'), /Opened leader-failover\.json/);
   // Loading a file is a new history entry: back returns to the scenario before.
-  assert.ok(page.url().includes('#s=1.'), 'the address bar holds the loaded scenario');
+  assert.ok(page.url().includes('#s=2.'), 'the address bar holds the loaded scenario');
   await page.goBack();
   await page.waitForFunction(() => document.querySelector('[data-testid="scenario-name"]').textContent === 'Order notifications');
   await page.goForward();

@@ -23,7 +23,7 @@ const name = (page) => page.textContent('[data-testid="scenario-name"]');
 test('copy link puts the scenario in the address bar, and the link opens it', async () => {
   const { page, url } = app;
   await page.click('[data-testid="share"]');
-  await page.waitForFunction(() => location.hash.startsWith('#s=1.'));
+  await page.waitForFunction(() => location.hash.startsWith('#s=2.'));
   const link = page.url();
   assert.ok(link.startsWith(url), link);
   const notice = await page.textContent('[data-testid="notice"]');
@@ -39,7 +39,7 @@ test('copy link puts the scenario in the address bar, and the link opens it', as
 
 test('a broken link is named, and the default scenario loads', async () => {
   const { page, url } = app;
-  await page.goto(`${url}#s=1.this-is-not-a-scenario`);
+  await page.goto(`${url}#s=2.this-is-not-a-scenario`);
   await page.reload();
   await page.waitForSelector('[data-testid="notice"]');
   const notice = await page.textContent('[data-testid="notice"]');
@@ -54,7 +54,7 @@ test('back returns to the scenario the tab showed before', async () => {
   await page.goto(url);
   await page.waitForSelector('[data-testid="kafka-view"]');
   await page.click('[data-testid="share"]');
-  await page.waitForFunction(() => location.hash.startsWith('#s=1.'));
+  await page.waitForFunction(() => location.hash.startsWith('#s=2.'));
   await page.goBack();
   await page.waitForFunction(() => location.hash === '');
   assert.equal(await name(page), 'Order notifications');
@@ -81,7 +81,7 @@ test('a link taken while paused opens at that moment, as mqsim run computes it',
   );
   await page.click('[data-testid="play-pause"]');
   await page.click('[data-testid="share"]');
-  await page.waitForFunction(() => location.hash.startsWith('#s=1.'));
+  await page.waitForFunction(() => location.hash.startsWith('#s=2.'));
   const link = page.url();
 
   const other = await page.context().newPage();

@@ -64,7 +64,7 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum LinkCommand {
-    /// Print the link fragment (`s=1.…`) for a scenario file or `-`.
+    /// Print the link fragment (`s=2.…`) for a scenario file or `-`.
     Encode {
         scenario: PathBuf,
         /// Print a whole URL: this address, `#`, and the fragment.

@@ -373,7 +373,7 @@ fn a_link_runs_like_its_file() {
     assert!(encoded.status.success());
     let link = String::from_utf8(encoded.stdout).expect("utf-8");
     let link = link.trim();
-    assert!(link.starts_with("http://127.0.0.1:8080/#s=1."), "{link}");
+    assert!(link.starts_with("http://127.0.0.1:8080/#s=2."), "{link}");
     let from_link = mqsim(&["run", link, "--until-ms", "9000", "--format", "json"], "");
     let from_file = mqsim(
         &["run", PRESET, "--until-ms", "9000", "--format", "json"],
@@ -415,7 +415,7 @@ fn validate_accepts_good_scenarios_and_names_bad_links() {
     let json = mqsim(&["validate", PRESET, "--format", "json"], "");
     let verdict: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
     assert_eq!(verdict["valid"], true);
-    let bad = mqsim(&["validate", "http://127.0.0.1/#s=1.@@@"], "");
+    let bad = mqsim(&["validate", "http://127.0.0.1/#s=2.@@@"], "");
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("is not base64url"));
 }

@@ -49,6 +49,7 @@ proptest! {
     fn any_text_is_a_link_error_or_a_scenario(text in "\\PC{0,300}") {
         let _ = link::decode(&text);
         let _ = link::decode(&format!("s=1.{text}"));
+        let _ = link::decode(&format!("s=2.{text}"));
         let _ = Scenario::from_json(&text);
     }
 
