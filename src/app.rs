@@ -3,12 +3,16 @@
 use crate::components::controls::Controls;
 use crate::components::kafka_view::KafkaView;
 use crate::components::lag_table::LagTable;
+use crate::components::queue_table::QueueTable;
+use crate::components::rabbit_view::RabbitView;
 use crate::files;
 use crate::hooks::use_animation_frame;
 use crate::playback::Playback;
+use crate::rabbit::scene::RabbitScene;
 use crate::scene::Scene;
 use crate::share;
 use gloo::events::EventListener;
+use mqsim::scenario::presets::{PRESETS, Preset};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -22,6 +26,13 @@ enum Notice {
 #[component]
 pub fn App() -> Html {
     let opened = use_memo((), |_| share::opened());
+    // Parsed once: the picker is drawn on every frame.
+    let preset_titles = use_memo((), |_| {
+        PRESETS
+            .iter()
+            .map(|preset| (preset.id, preset.scenario().file().name.clone()))
+            .collect::<Vec<_>>()
+    });
     let playback = use_mut_ref(|| Playback::new(opened.scenario()));
     let notice = use_state(|| opened.problem().map(Notice::Problem));
     let redraw = use_force_update();
@@ -160,9 +171,29 @@ pub fn App() -> Html {
         })
     };
 
+    let on_preset = {
+        let playback = playback.clone();
+        let notice = notice.clone();
+        let redraw = redraw.clone();
+        Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            if let Some(preset) = Preset::find(&select.value()) {
+                let scenario = preset.scenario();
+                share::remember(&scenario);
+                *playback.borrow_mut() = Playback::new(scenario);
+                notice.set(None);
+                redraw.force_update();
+            }
+        })
+    };
+
     let p = playback.borrow();
-    let scene = Rc::new(Scene::build(p.world(), p.clock_ms()));
     let file = p.scenario().file();
+    // Each side is drawn when the scenario has it.
+    let kafka =
+        (!file.kafka.topics.is_empty()).then(|| Rc::new(Scene::build(p.world(), p.clock_ms())));
+    let rabbit =
+        (!p.rabbit().is_empty()).then(|| Rc::new(RabbitScene::build(p.rabbit(), p.clock_ms())));
     html! {
         <main class="app">
             <header>
@@ -170,6 +201,17 @@ pub fn App() -> Html {
                 <p class="scenario-name" data-testid="scenario-name">{ &file.name }</p>
                 <p class="scenario-description">{ &file.description }</p>
                 <div class="scenario-actions">
+                    <label class="preset-picker">
+                        { "Scenario " }
+                        <select data-testid="preset" onchange={on_preset}>
+                            { for preset_titles.iter().map(|(id, title)| html! {
+                                <option value={*id} selected={*title == file.name}>{ title }</option>
+                            }) }
+                            if !preset_titles.iter().any(|(_, title)| *title == file.name) {
+                                <option value="" selected=true>{ &file.name }</option>
+                            }
+                        </select>
+                    </label>
                     <button class="share" data-testid="share" onclick={on_share}>{ "Copy link" }</button>
                     <button data-testid="download" onclick={on_download}>{ "Save file" }</button>
                     <label class="open-file">
@@ -194,8 +236,14 @@ pub fn App() -> Html {
             } }
             <Controls playing={p.playing()} speed={p.speed()} clock_ms={p.clock_ms()} duration_ms={p.duration_ms()}
                       on_toggle={act(Playback::toggle_playing)} on_restart={act(Playback::restart)} {on_speed} />
-            <KafkaView scene={scene.clone()} />
-            <LagTable {scene} />
+            if let Some(scene) = kafka {
+                <KafkaView scene={scene.clone()} />
+                <LagTable {scene} />
+            }
+            if let Some(scene) = rabbit {
+                <RabbitView scene={scene.clone()} />
+                <QueueTable {scene} />
+            }
         </main>
     }
 }

@@ -11,6 +11,7 @@
 //! ## Layout
 //! - [`playback`]: the engine paced by animation frames (play, pause, speed).
 //! - [`world`]: the view's state, folded from trace events.
+//! - [`rabbit`]: the same two steps (world, scene) for the RabbitMQ side.
 //! - [`scene`]: pure layout and interpolation; tested natively.
 //! - [`hooks`]: the animation-frame hook.
 //! - [`components`]: the SVG view, the controls and the offsets table.
@@ -24,6 +25,7 @@ pub mod components;
 pub mod files;
 pub mod hooks;
 pub mod playback;
+pub mod rabbit;
 pub mod scene;
 pub mod share;
 pub mod world;

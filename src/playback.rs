@@ -5,6 +5,7 @@
 //! folds the new events into the [`World`]. The engine only ever moves
 //! forward in virtual time; the view interpolates between events.
 
+use crate::rabbit::world::RabbitWorld;
 use crate::world::World;
 use mqsim::scenario::ViewSpec;
 use mqsim::{Scenario, SimTime, Simulation};
@@ -21,6 +22,7 @@ pub struct Playback {
     scenario: Scenario,
     sim: Simulation,
     world: World,
+    rabbit: RabbitWorld,
     /// Virtual time shown, in fractional milliseconds for smooth motion.
     clock_ms: f64,
     playing: bool,
@@ -35,6 +37,7 @@ impl Playback {
         let mut playback = Playback {
             sim: Simulation::new(&scenario),
             world: World::new(&scenario),
+            rabbit: RabbitWorld::new(&scenario),
             scenario,
             clock_ms: 0.0,
             playing: !view.paused,
@@ -62,6 +65,11 @@ impl Playback {
 
     pub fn world(&self) -> &World {
         &self.world
+    }
+
+    /// The RabbitMQ side, as the view knows it.
+    pub fn rabbit(&self) -> &RabbitWorld {
+        &self.rabbit
     }
 
     /// The virtual time shown, in milliseconds.
@@ -133,8 +141,10 @@ impl Playback {
         self.sim.run_until(until, &mut events);
         for event in &events {
             self.world.apply(event);
+            self.rabbit.apply(event);
         }
         self.world.land_until(until);
+        self.rabbit.land_until(until);
     }
 }
 

@@ -42,10 +42,8 @@ pub struct Palette<'a> {
 }
 
 impl<'a> Palette<'a> {
-    pub fn new(world: &'a World) -> Palette<'a> {
-        Palette {
-            known_keys: &world.known_keys,
-        }
+    pub fn new(known_keys: &'a [String]) -> Palette<'a> {
+        Palette { known_keys }
     }
 
     pub fn colour(&self, key: Option<&str>) -> &'static str {
@@ -187,9 +185,16 @@ pub struct Link {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TokenShape {
+    /// A Kafka record or a RabbitMQ message.
     Record,
     FetchRequest,
     Commit,
+    /// RabbitMQ `basic.ack`.
+    Ack,
+    /// `basic.nack` with requeue.
+    Requeue,
+    /// `basic.nack` without requeue: the message is dead-lettered.
+    Reject,
 }
 
 /// A message in flight, at its position for this instant.
@@ -285,7 +290,7 @@ impl Scene {
     /// The scene for `world` at `clock_ms`.
     pub fn build(world: &World, clock_ms: f64) -> Scene {
         let layout = Layout::new(world);
-        let palette = Palette::new(world);
+        let palette = Palette::new(&world.known_keys);
         let producers = world
             .producers
             .iter()
@@ -631,7 +636,7 @@ mod tests {
     #[test]
     fn the_scenarios_keys_get_distinct_colours() {
         let (p, _) = scene_after(0.0);
-        let palette = Palette::new(p.world());
+        let palette = Palette::new(&p.world().known_keys);
         let colours: Vec<&str> = ["alice", "bob", "carol", "dave", "erin"]
             .iter()
             .map(|k| palette.colour(Some(k)))

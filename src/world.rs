@@ -529,6 +529,7 @@ impl World {
             | EventKind::RabbitConsumerCrashed { .. }
             | EventKind::QueueDeleted { .. }
             | EventKind::RabbitConsumerStarted { .. }
+            | EventKind::MessageConsumed { .. }
             | EventKind::CoordinatorUnavailable { .. } => {}
         }
     }

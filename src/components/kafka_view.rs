@@ -2,9 +2,9 @@
 //! of offset cells in the middle, consumer groups on the right, and every
 //! message in flight as a token on its way.
 
+use super::token::token;
 use crate::scene::{
-    CELLS, CommitMarker, ConsumerNode, GroupNode, Link, ProducerNode, Scene, Strip, Token,
-    TokenShape,
+    CELLS, CommitMarker, ConsumerNode, GroupNode, Link, ProducerNode, Scene, Strip,
 };
 use std::rc::Rc;
 use yew::prelude::*;
@@ -185,30 +185,4 @@ fn progress_line(c: &ConsumerNode) -> String {
         line += &format!(" · {} given up", c.given_up);
     }
     line
-}
-
-fn token(t: &Token) -> Html {
-    let body = match t.shape {
-        TokenShape::Record => html! {
-            <>
-                <circle r="10" fill={t.colour} />
-                <text y="4">{ &t.letter }</text>
-            </>
-        },
-        TokenShape::FetchRequest => html! {
-            <polygon class="pull" points="0,-7 7,0 0,7 -7,0" stroke={t.colour} />
-        },
-        TokenShape::Commit => html! {
-            <>
-                <rect class="commit" x="-10" y="-7" width="20" height="14" rx="3" />
-                <text class="commit-offset" y="4">{ &t.letter }</text>
-            </>
-        },
-    };
-    html! {
-        <g key={t.id.clone()} class="token" data-testid="token" data-token={t.id.clone()} transform={format!("translate({:.1},{:.1})", t.x, t.y)}>
-            <title>{ &t.title }</title>
-            { body }
-        </g>
-    }
 }

@@ -5,3 +5,6 @@
 pub mod controls;
 pub mod kafka_view;
 pub mod lag_table;
+pub mod queue_table;
+pub mod rabbit_view;
+pub mod token;

@@ -3,6 +3,8 @@
 // browser is ever downloaded.
 
 import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -74,4 +76,40 @@ export async function offsets(page) {
 /** The virtual clock shown on the page, in milliseconds. */
 export async function clockMs(page) {
   return Number(await page.getAttribute('[data-testid="clock"]', 'data-clock-ms'));
+}
+
+/** Runs the native `mqsim` on a link and returns its JSON summary. */
+export function mqsimRun(link) {
+  const built = join(REPO, 'target', 'debug', 'mqsim');
+  const [cmd, args] = existsSync(built)
+    ? [built, []]
+    : ['cargo', ['run', '-q', '-p', 'mqsim-cli', '--']];
+  const out = execFileSync(cmd, [...args, 'run', link, '--format', 'json'], { cwd: REPO });
+  return JSON.parse(out.toString());
+}
+
+/**
+ * Watches the page for `frames` animation frames and returns every token
+ * seen: { id: { title, xs: [x per frame seen] } }.
+ */
+export async function watchTokens(page, frames) {
+  return page.evaluate(
+    (frames) =>
+      new Promise((done) => {
+        const seen = {};
+        let n = 0;
+        const sample = () => {
+          for (const t of document.querySelectorAll('[data-testid="token"]')) {
+            const id = t.getAttribute('data-token');
+            const x = t.transform.baseVal.consolidate()?.matrix.e ?? 0;
+            seen[id] ??= { title: t.querySelector('title')?.textContent ?? '', xs: [] };
+            seen[id].xs.push(x);
+          }
+          if (++n < frames) requestAnimationFrame(sample);
+          else done(seen);
+        };
+        requestAnimationFrame(sample);
+      }),
+    frames,
+  );
 }

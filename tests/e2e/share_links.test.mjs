@@ -5,10 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { openApp, offsets, clockMs, screenshot, REPO } from './harness.mjs';
+import { openApp, offsets, clockMs, screenshot, mqsimRun } from './harness.mjs';
 
 let app;
 before(async () => {
@@ -60,16 +57,6 @@ test('back returns to the scenario the tab showed before', async () => {
   assert.equal(await name(page), 'Order notifications');
   assert.equal(app.problems.length, 0, app.problems.join('\n'));
 });
-
-/** Runs the native `mqsim` on a link and returns its JSON summary. */
-function mqsimRun(link) {
-  const built = join(REPO, 'target', 'debug', 'mqsim');
-  const [cmd, args] = existsSync(built)
-    ? [built, []]
-    : ['cargo', ['run', '-q', '-p', 'mqsim-cli', '--']];
-  const out = execFileSync(cmd, [...args, 'run', link, '--format', 'json'], { cwd: REPO });
-  return JSON.parse(out.toString());
-}
 
 test('a link taken while paused opens at that moment, as mqsim run computes it', async () => {
   const { page, url } = app;

@@ -343,6 +343,12 @@ pub enum EventKind {
         outcome: Settlement,
         arrives_at: SimTime,
     },
+    /// An `auto_ack` consumer finished handling a message. Nothing goes
+    /// back to the broker, which forgot the message when it sent it.
+    MessageConsumed {
+        message: MessageId,
+        consumer: RabbitConsumerId,
+    },
     /// A queue with `x-expires` went unused for that long and was deleted;
     /// the messages it still held went with it.
     QueueDeleted { queue: QueueId, dropped: u64 },

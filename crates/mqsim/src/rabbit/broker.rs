@@ -475,6 +475,10 @@ impl Rabbit {
         }
         if c.auto_ack {
             c.handled += 1;
+            ctx.emit(EventKind::MessageConsumed {
+                message: message.id,
+                consumer,
+            });
             return;
         }
         let arrives_at = ctx.send(Action::Settle {

@@ -1,0 +1,46 @@
+//! The numbers behind the RabbitMQ picture, in the columns of
+//! `rabbitmqctl list_queues name type messages_ready
+//! messages_unacknowledged consumers`. Screen readers read this table; the
+//! end-to-end tests compare it with `mqsim run`.
+
+use crate::rabbit::scene::RabbitScene;
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct QueueTableProps {
+    pub scene: Rc<RabbitScene>,
+}
+
+#[component]
+pub fn QueueTable(props: &QueueTableProps) -> Html {
+    let s = &props.scene;
+    let rows = s.queues.iter().map(|q| {
+        let consumers = s.consumers.iter().filter(|c| c.queue == q.name).count();
+        html! {
+            <tr data-testid="queue-row" data-name={q.name.clone()} data-ready={q.ready.to_string()}
+                data-unacked={q.unacked.to_string()}>
+                <td>{ &q.name }</td>
+                <td>{ q.kind }</td>
+                <td class="num">{ q.ready }</td>
+                <td class="num">{ q.unacked }</td>
+                <td class="num">{ consumers }</td>
+            </tr>
+        }
+    });
+    html! {
+        <table class="lag-table" data-testid="queue-table">
+            <caption>{ "Queues (as rabbitmqctl list_queues shows them)" }</caption>
+            <thead>
+                <tr>
+                    <th scope="col">{ "Queue" }</th>
+                    <th scope="col">{ "Type" }</th>
+                    <th scope="col">{ "Ready" }</th>
+                    <th scope="col">{ "Unacked" }</th>
+                    <th scope="col">{ "Consumers" }</th>
+                </tr>
+            </thead>
+            <tbody>{ for rows }</tbody>
+        </table>
+    }
+}

@@ -1,0 +1,186 @@
+//! The RabbitMQ picture: publishers send to exchanges, bindings (labelled
+//! with their keys) lead to queues, and the broker pushes from each queue to
+//! its consumers, each within its prefetch window. Dead-letter exchanges and
+//! queues are drawn dashed and red.
+
+use super::token::token;
+use crate::rabbit::scene::{
+    BindingLine, CONSUMER_H, CONSUMER_W, CONSUMER_X, ConsumerNode, EXCHANGE_W, EXCHANGE_X,
+    ExchangeNode, NODE_H, PUBLISHER_W, PUBLISHER_X, PublisherNode, QUEUE_H, QUEUE_W, QUEUE_X,
+    QueueNode, RabbitScene, WINDOW_SLOTS,
+};
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct RabbitViewProps {
+    pub scene: Rc<RabbitScene>,
+}
+
+#[component]
+pub fn RabbitView(props: &RabbitViewProps) -> Html {
+    let s = &props.scene;
+    html! {
+        <svg class="rabbit-view" data-testid="rabbit-view" viewBox={format!("0 0 {} {}", s.width, s.height)}
+             role="img" aria-labelledby="rabbit-view-title">
+            <title id="rabbit-view-title">
+                { "RabbitMQ: publishers send to exchanges, bindings route to queues, the broker pushes to consumers" }
+            </title>
+            <text class="column-title" x={PUBLISHER_X.to_string()} y="24">{ "Publishers" }</text>
+            <text class="column-title" x={EXCHANGE_X.to_string()} y="24">{ "Exchanges" }</text>
+            <text class="column-title" x={QUEUE_X.to_string()} y="24">{ "Queues · ready → head" }</text>
+            <text class="column-title" x={CONSUMER_X.to_string()} y="24">{ "Consumers" }</text>
+            { for s.bindings.iter().map(binding) }
+            { for s.publishers.iter().map(publisher) }
+            { for s.exchanges.iter().map(exchange) }
+            { for s.queues.iter().map(queue) }
+            { for s.consumers.iter().map(consumer) }
+            <g class="tokens">{ for s.tokens.iter().map(token) }</g>
+        </svg>
+    }
+}
+
+fn binding(b: &BindingLine) -> Html {
+    html! {
+        <g class={classes!("binding", b.dead_letter.then_some("dead-letter"))}>
+            <path d={b.path.clone()} />
+            if !b.label.is_empty() {
+                <text class="binding-key" x={b.label_at.0.to_string()} y={b.label_at.1.to_string()}>{ &b.label }</text>
+            }
+        </g>
+    }
+}
+
+fn publisher(p: &PublisherNode) -> Html {
+    html! {
+        <g class="publisher" transform={format!("translate({},{})", p.x, p.y)}>
+            <title>{ format!("Publisher {}: sent {} messages to exchange {}", p.name, p.sent, p.exchange) }</title>
+            <rect width={PUBLISHER_W.to_string()} height={NODE_H.to_string()} rx="8" />
+            <text class="name" x="12" y="22">{ &p.name }</text>
+            <text class="detail" x="12" y="42">{ format!("sent {}", p.sent) }</text>
+        </g>
+    }
+}
+
+fn exchange(e: &ExchangeNode) -> Html {
+    let mut detail = format!("routed {}", e.routed);
+    if e.dropped > 0 {
+        detail += &format!(" · {} unroutable", e.dropped);
+    }
+    if e.returned > 0 {
+        detail += &format!(" · {} returned", e.returned);
+    }
+    html! {
+        <g class={classes!("exchange", e.dead_letter.then_some("dead-letter"))} data-testid="exchange"
+           data-name={e.name.clone()} data-routed={e.routed.to_string()}
+           transform={format!("translate({},{})", e.x, e.y)}>
+            <title>{ format!("{} exchange {}{}: {detail}", e.kind, e.name,
+                             if e.dead_letter { " (dead-letter exchange)" } else { "" }) }</title>
+            <rect width={EXCHANGE_W.to_string()} height={NODE_H.to_string()} rx="4" />
+            <text class="name" x="10" y="20">{ &e.name }</text>
+            <g class="badge" transform="translate(10,28)">
+                <rect width="58" height="16" rx="8" />
+                <text x="29" y="12">{ e.kind }</text>
+            </g>
+            <text class="detail" x="74" y="40">{ detail }</text>
+        </g>
+    }
+}
+
+fn queue(q: &QueueNode) -> Html {
+    let cells = q.cells.iter().enumerate().map(|(i, (colour, letter))| {
+        let x = 10.0 + i as f64 * 22.0;
+        html! {
+            <g class="ready-message">
+                <rect x={x.to_string()} y="44" width="20" height="20" rx="4" fill={*colour} />
+                <text x={(x + 10.0).to_string()} y="58">{ letter }</text>
+            </g>
+        }
+    });
+    let mut counts = format!("ready {} · unacked {}", q.ready, q.unacked);
+    if q.discarded > 0 {
+        let fate = if q.dead_letter_exchange.is_some() {
+            "dead-lettered"
+        } else {
+            "dropped"
+        };
+        counts += &format!(" · {fate} {}", q.discarded);
+    }
+    if q.refused > 0 {
+        counts += &format!(" · refused {}", q.refused);
+    }
+    let heading = match (q.deleted, q.features.is_empty()) {
+        (true, _) => format!("{} · deleted (x-expires)", q.kind),
+        (false, true) => q.kind.to_string(),
+        (false, false) => format!("{} · {}", q.kind, q.features.join(" · ")),
+    };
+    html! {
+        <g class={classes!("queue", q.dead_letter.then_some("dead-letter"), q.deleted.then_some("down"))}
+           data-testid="queue" data-name={q.name.clone()} data-ready={q.ready.to_string()}
+           data-unacked={q.unacked.to_string()} transform={format!("translate({},{})", q.x, q.y)}>
+            <title>{ format!("Queue {} ({heading}): {counts}{}", q.name,
+                             q.dead_letter_exchange.as_ref().map(|x| format!("; dead-letters to exchange {x}")).unwrap_or_default()) }</title>
+            <rect width={QUEUE_W.to_string()} height={QUEUE_H.to_string()} rx="6" />
+            <text class="name" x="10" y="18">{ &q.name }</text>
+            <text class="detail" x="10" y="34">{ heading }</text>
+            { for cells }
+            if q.more > 0 {
+                <text class="detail" x={(14.0 + q.cells.len() as f64 * 22.0).to_string()} y="58">{ format!("+{}", q.more) }</text>
+            }
+            <text class="detail" x="10" y="78">{ counts }</text>
+        </g>
+    }
+}
+
+fn consumer(c: &ConsumerNode) -> Html {
+    let slots = if c.auto_ack {
+        0
+    } else if c.prefetch == 0 {
+        WINDOW_SLOTS.min(c.window.len().max(1))
+    } else {
+        WINDOW_SLOTS.min(c.prefetch as usize)
+    };
+    let slot_w = 16.0;
+    let window = (0..slots).map(|i| {
+        let x = 12.0 + i as f64 * (slot_w + 2.0);
+        match c.window.get(i) {
+            Some((colour, letter)) => html! {
+                <g class="held">
+                    <rect x={x.to_string()} y="24" width={slot_w.to_string()} height="16" rx="3" fill={*colour} />
+                    <text x={(x + slot_w / 2.0).to_string()} y="36">{ letter }</text>
+                </g>
+            },
+            None => html! {
+                <rect class="slot" x={x.to_string()} y="24" width={slot_w.to_string()} height="16" rx="3" />
+            },
+        }
+    });
+    let window_words = if c.auto_ack {
+        "auto-ack: no window".to_string()
+    } else if c.prefetch == 0 {
+        format!("holds {} · no prefetch limit", c.window.len())
+    } else {
+        format!("holds {} of prefetch {}", c.window.len(), c.prefetch)
+    };
+    let mut tally = format!("acked {}", c.acked);
+    if c.requeued > 0 {
+        tally += &format!(" · requeued {}", c.requeued);
+    }
+    if c.rejected > 0 {
+        tally += &format!(" · rejected {}", c.rejected);
+    }
+    let status = if c.running { "running" } else { "✕ crashed" };
+    html! {
+        <g class={classes!("consumer", "rabbit-consumer", (!c.running).then_some("down"))} data-testid="rabbit-consumer"
+           data-name={c.name.clone()} data-status={status} data-acked={c.acked.to_string()}
+           data-held={c.window.len().to_string()} transform={format!("translate({},{})", c.x, c.y)}>
+            <title>{ format!("Consumer {} on queue {} ({status}): {window_words}; {tally}; {} waiting to be handled",
+                             c.name, c.queue, c.waiting) }</title>
+            <rect width={CONSUMER_W.to_string()} height={CONSUMER_H.to_string()} rx="8" />
+            <text class="name" x="12" y="17">{ if c.running { c.name.clone() } else { format!("{} · {status}", c.name) } }</text>
+            { for window }
+            <text class="detail" x="12" y="54">{ window_words }</text>
+            <text class="detail" x="12" y="68">{ tally }</text>
+        </g>
+    }
+}
