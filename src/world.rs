@@ -8,6 +8,7 @@
 //! time; landing may change the world (fetched records enter the consumer's
 //! inbox).
 
+use crate::cluster::world::ClusterWorld;
 use mqsim::ids::{ConsumerId, GroupId, ProducerId, RecordId, TopicPartition};
 use mqsim::{Event, EventKind, Scenario, SimTime};
 use std::collections::{BTreeMap, VecDeque};
@@ -134,6 +135,8 @@ pub struct World {
     pub groups: Vec<GroupView>,
     pub consumers: Vec<ConsumerView>,
     pub flights: Vec<Flight>,
+    /// Brokers, replicas, ZooKeeper and the controller.
+    pub cluster: ClusterWorld,
     /// The earliest time a flight lands; nothing lands before it.
     next_landing: Option<SimTime>,
     /// Every key the scenario's producers use, in the order first listed;
@@ -214,6 +217,7 @@ impl World {
             groups,
             consumers,
             flights: Vec::new(),
+            cluster: ClusterWorld::default(),
             next_landing: None,
             known_keys,
             unappended: BTreeMap::new(),
@@ -237,6 +241,7 @@ impl World {
 
     /// Lands every flight that has arrived by `now`, in arrival order.
     pub fn land_until(&mut self, now: SimTime) {
+        self.cluster.land_until(now);
         // Called for every event: most of the time nothing is due yet.
         if self.next_landing.is_none_or(|first| now < first) {
             return;
@@ -272,6 +277,7 @@ impl World {
 
     /// Applies one event: state changes now, messages start flying.
     pub fn apply(&mut self, event: &Event) {
+        self.cluster.apply(event);
         self.land_until(event.at);
         let at = event.at;
         match &event.kind {
@@ -328,7 +334,9 @@ impl World {
                 log.recent.retain(|r| r.offset >= *log_start_offset);
             }
             EventKind::OffsetReset { .. } => {}
-            EventKind::PartitionsAdded { topic, partitions } => {
+            EventKind::PartitionsAdded {
+                topic, partitions, ..
+            } => {
                 let logs = &mut self.topics[topic.index()].partitions;
                 logs.resize_with(*partitions as usize, Default::default);
             }
@@ -497,8 +505,7 @@ impl World {
                 let tp = *tp;
                 self.groups[group.index()].committed.insert(tp, *offset);
             }
-            // The view draws each partition as its leader's log; brokers,
-            // replication and failover are not drawn yet.
+            // The cluster's own events: `self.cluster` follows them.
             EventKind::RecordAcknowledged { .. }
             | EventKind::ProduceFailed { .. }
             | EventKind::BrokerStarted { .. }
@@ -529,6 +536,8 @@ impl World {
             | EventKind::RabbitConsumerCrashed { .. }
             | EventKind::QueueDeleted { .. }
             | EventKind::RabbitConsumerStarted { .. }
+            | EventKind::ClusterStarted { .. }
+            | EventKind::TopicCreated { .. }
             | EventKind::MessageConsumed { .. }
             | EventKind::CoordinatorUnavailable { .. } => {}
         }

@@ -42,6 +42,16 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Print every event of a run, one JSON object per line: what the
+    /// browser animates, as the engine reports it.
+    Trace {
+        /// The scenario: a file (JSON), `-` for standard input, or a share link.
+        scenario: PathBuf,
+        /// Stop at this virtual time in milliseconds (default: the
+        /// scenario's duration_ms).
+        #[arg(long, value_name = "MS")]
+        until_ms: Option<u64>,
+    },
     /// Check a scenario (file, `-` or link) and print every problem.
     Validate {
         scenario: PathBuf,
@@ -209,6 +219,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }))?
                 ),
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Trace { scenario, until_ms } => {
+            let scenario = read_scenario(&scenario)?;
+            let until = until_ms.unwrap_or(scenario.file().duration_ms);
+            let mut sim = Simulation::new(&scenario);
+            let mut events = Vec::new();
+            sim.run_until(SimTime::from_millis(until), &mut events);
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            for event in &events {
+                serde_json::to_writer(&mut out, event)?;
+                std::io::Write::write_all(&mut out, b"\n")?;
+            }
+            std::io::Write::flush(&mut out)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Validate { scenario, format } => {

@@ -95,7 +95,13 @@ pub enum EventKind {
         to: u64,
     },
     /// A topic grew: it now has `partitions` partitions.
-    PartitionsAdded { topic: TopicId, partitions: u32 },
+    PartitionsAdded {
+        topic: TopicId,
+        partitions: u32,
+        /// The new partitions' replicas, preferred leader first. Each is
+        /// led by its first replica that is registered with ZooKeeper.
+        replicas: Vec<Vec<BrokerId>>,
+    },
     /// A consumer started (or restarted) and is joining its group.
     ConsumerStarted { consumer: ConsumerId },
     /// A consumer died on the spot: no commit, no goodbye to its group.
@@ -213,6 +219,20 @@ pub enum EventKind {
     },
 
     // The cluster: brokers, replication, ZooKeeper and the controller.
+    /// At time zero: `brokers` brokers have registered with ZooKeeper, and
+    /// `controller` won the race to create `/controller`.
+    ClusterStarted {
+        brokers: u32,
+        controller: Option<BrokerId>,
+        controller_epoch: u32,
+    },
+    /// At time zero: a topic exists, each partition's replicas listed
+    /// preferred leader first. Every partition starts led by its preferred
+    /// leader at leader epoch 0, with every replica in the ISR.
+    TopicCreated {
+        topic: TopicId,
+        replicas: Vec<Vec<BrokerId>>,
+    },
     /// A broker process started (or restarted) and registers with ZooKeeper.
     BrokerStarted { broker: BrokerId },
     /// A broker process died on the spot.

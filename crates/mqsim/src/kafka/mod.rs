@@ -68,6 +68,9 @@ pub struct Topic {
 /// starts a new one, so whatever the dead process had scheduled is ignored.
 #[derive(Clone, Debug)]
 pub(crate) enum Action {
+    /// The cluster comes up: brokers register, the controller is chosen,
+    /// and topics are created. Runs first, at time zero.
+    Bootstrap,
     /// A producer's next record is due.
     Produce { producer: ProducerId },
     /// A produce request reaches `broker`, which the sender took for the
@@ -225,7 +228,7 @@ impl Kafka {
             TopicId(spec.topics.iter().position(|t| t.name == name).unwrap_or(0) as u32)
         };
         let brokers = spec.cluster.brokers;
-        let topics = spec
+        let topics: Vec<Topic> = spec
             .topics
             .iter()
             .enumerate()
@@ -276,6 +279,9 @@ impl Kafka {
             .collect();
 
         let mut start = Vec::new();
+        if !topics.is_empty() {
+            start.push((SimTime::ZERO, Action::Bootstrap));
+        }
         for (i, p) in producers.iter().enumerate() {
             start.push((
                 p.send_time(0),
@@ -370,6 +376,7 @@ impl Kafka {
             return;
         }
         match action {
+            Action::Bootstrap => self.on_bootstrap(ctx),
             Action::Produce { producer } => self.on_produce(producer, ctx),
             Action::ProduceRequest { request, broker } => {
                 self.on_produce_request(request, broker, ctx)

@@ -372,10 +372,21 @@ impl Kafka {
         partitions: u32,
         ctx: &mut Ctx<'_, Action>,
     ) {
+        let partitions_before = self.topics[topic.index()].partitions.len();
         if !self.create_partitions(topic, partitions, ctx.now) {
             return;
         }
-        ctx.emit(EventKind::PartitionsAdded { topic, partitions });
+        let replicas = self.topics[topic.index()]
+            .partitions
+            .iter()
+            .skip(partitions_before)
+            .map(|p| p.replica_ids())
+            .collect();
+        ctx.emit(EventKind::PartitionsAdded {
+            topic,
+            partitions,
+            replicas,
+        });
         for g in 0..self.groups.len() {
             let group = &self.groups[g];
             if group.topics.contains(&topic)

@@ -225,6 +225,29 @@ impl Kafka {
         }
     }
 
+    /// The cluster comes up: every broker has registered with ZooKeeper,
+    /// the first won `/controller`, and each topic is created with its
+    /// partitions led by their preferred (first) replica, every replica in
+    /// sync, at leader epoch 0.
+    pub(crate) fn on_bootstrap(&mut self, ctx: &mut Ctx<'_, Action>) {
+        let zookeeper = &self.cluster.zookeeper;
+        ctx.emit(EventKind::ClusterStarted {
+            brokers: self.cluster.brokers.len() as u32,
+            controller: zookeeper.controller,
+            controller_epoch: zookeeper.controller_epoch,
+        });
+        for (t, topic) in self.topics.iter().enumerate() {
+            ctx.emit(EventKind::TopicCreated {
+                topic: TopicId(t as u32),
+                replicas: topic
+                    .partitions
+                    .iter()
+                    .map(Partition::replica_ids)
+                    .collect(),
+            });
+        }
+    }
+
     /// Grows `topic` to `count` partitions (`kafka-topics --alter`). The
     /// new partitions are placed continuing from partition 0's leader, and
     /// led by their first registered replica. Returns false if the topic

@@ -121,6 +121,11 @@ pub struct Partition {
 }
 
 impl Partition {
+    /// The brokers holding a replica, preferred leader first.
+    pub fn replica_ids(&self) -> Vec<BrokerId> {
+        self.replicas.iter().map(|r| r.broker).collect()
+    }
+
     /// A new, empty partition on `brokers`, led by the first.
     pub fn new(brokers: &[BrokerId], now: SimTime) -> Partition {
         let state = LeaderAndIsr {

@@ -1,0 +1,517 @@
+//! What the view knows of the Kafka cluster, folded from the trace.
+//!
+//! Every partition has *replicas* on several brokers. ZooKeeper records
+//! which one leads and which are in sync (the ISR); the controller, one of
+//! the brokers, changes that record when a broker's session expires and
+//! tells the replicas with `LeaderAndIsr`. Followers *pull* from their
+//! leader, as consumers do; the leader's **high watermark** is the offset
+//! every in-sync replica has reached, and consumers only read below it.
+//!
+//! Each broker also acts on what it was last told, which may be stale: a
+//! leader cut off from ZooKeeper goes on believing it leads (a *zombie*)
+//! until it hears otherwise. [`ReplicaView::believes_leader`] keeps what
+//! the broker believes, beside what ZooKeeper says.
+
+use mqsim::ids::{BrokerId, GroupId, TopicPartition};
+use mqsim::{Event, EventKind, SimTime};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BrokerView {
+    pub id: BrokerId,
+    pub alive: bool,
+    /// Cut off from ZooKeeper and the other brokers.
+    pub isolated: bool,
+    /// Its ZooKeeper session is live.
+    pub registered: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplicaView {
+    pub broker: BrokerId,
+    pub log_end: u64,
+    /// The high watermark as this replica knows it.
+    pub high_watermark: u64,
+    /// What the broker itself last heard: it leads this partition.
+    pub believes_leader: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PartitionState {
+    pub tp: TopicPartition,
+    /// Preferred leader first.
+    pub replicas: Vec<ReplicaView>,
+    /// The leader ZooKeeper records; none while offline.
+    pub leader: Option<BrokerId>,
+    pub leader_epoch: u32,
+    pub isr: Vec<BrokerId>,
+    /// The last election was unclean: an out-of-sync replica took over.
+    pub unclean: bool,
+}
+
+impl PartitionState {
+    fn new(
+        tp: TopicPartition,
+        replicas: &[BrokerId],
+        leader: Option<BrokerId>,
+        isr: Vec<BrokerId>,
+    ) -> PartitionState {
+        PartitionState {
+            tp,
+            replicas: replicas
+                .iter()
+                .map(|&broker| ReplicaView {
+                    broker,
+                    log_end: 0,
+                    high_watermark: 0,
+                    believes_leader: Some(broker) == leader,
+                })
+                .collect(),
+            leader,
+            leader_epoch: 0,
+            isr,
+            unclean: false,
+        }
+    }
+
+    /// The leader's high watermark: consumers read below it. Zero while
+    /// the partition is offline.
+    pub fn high_watermark(&self) -> u64 {
+        self.replicas
+            .iter()
+            .find(|r| Some(r.broker) == self.leader)
+            .map_or(0, |r| r.high_watermark)
+    }
+
+    fn replica_mut(&mut self, broker: BrokerId) -> Option<&mut ReplicaView> {
+        self.replicas.iter_mut().find(|r| r.broker == broker)
+    }
+}
+
+/// Where a cluster flight starts or ends.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Anchor {
+    Broker(BrokerId),
+    ZooKeeper,
+}
+
+/// What travels between brokers and ZooKeeper.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cargo {
+    /// A broker's session heartbeat.
+    Heartbeat,
+    /// A follower asks its leader for what it lacks.
+    ReplicaFetch,
+    /// A fetch response: records copied from leader to follower (maybe
+    /// none), and the leader's high watermark. Once it arrives the
+    /// follower's log ends at `to_offset` and it knows the high watermark.
+    Replicated {
+        tp: TopicPartition,
+        records: u64,
+        to_offset: u64,
+        high_watermark: u64,
+    },
+    /// The controller's decision for a partition.
+    LeaderAndIsr {
+        tp: TopicPartition,
+        leader: Option<BrokerId>,
+        epoch: u32,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flight {
+    pub cargo: Cargo,
+    pub from: Anchor,
+    pub to: Anchor,
+    pub start: SimTime,
+    pub end: SimTime,
+}
+
+/// The view's picture of the cluster.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ClusterWorld {
+    pub brokers: Vec<BrokerView>,
+    pub controller: Option<BrokerId>,
+    pub controller_epoch: u32,
+    /// Per topic, per partition.
+    pub partitions: Vec<Vec<PartitionState>>,
+    /// Which broker coordinates each group.
+    pub coordinators: BTreeMap<GroupId, BrokerId>,
+    pub flights: Vec<Flight>,
+    /// Leader elections so far (not counting the start).
+    pub elections: u32,
+}
+
+impl ClusterWorld {
+    pub fn partition(&self, tp: TopicPartition) -> Option<&PartitionState> {
+        self.partitions
+            .get(tp.topic.index())?
+            .get(tp.partition as usize)
+    }
+
+    fn partition_mut(&mut self, tp: TopicPartition) -> Option<&mut PartitionState> {
+        self.partitions
+            .get_mut(tp.topic.index())?
+            .get_mut(tp.partition as usize)
+    }
+
+    fn broker_mut(&mut self, broker: BrokerId) -> Option<&mut BrokerView> {
+        self.brokers.get_mut(broker.index())
+    }
+
+    /// Lands the flights that have arrived by `now`: copied records
+    /// extend their follower's log.
+    pub fn land_until(&mut self, now: SimTime) {
+        if !self.flights.iter().any(|f| f.end <= now) {
+            return;
+        }
+        let (landed, flying): (Vec<Flight>, Vec<Flight>) = std::mem::take(&mut self.flights)
+            .into_iter()
+            .partition(|f| f.end <= now);
+        self.flights = flying;
+        for flight in landed {
+            if let (
+                Cargo::Replicated {
+                    tp,
+                    to_offset,
+                    high_watermark,
+                    ..
+                },
+                Anchor::Broker(follower),
+            ) = (flight.cargo, flight.to)
+                && let Some(r) = self.partition_mut(tp).and_then(|p| p.replica_mut(follower))
+            {
+                r.log_end = r.log_end.max(to_offset);
+                r.high_watermark = high_watermark;
+            }
+        }
+    }
+
+    fn fly(&mut self, cargo: Cargo, from: Anchor, to: Anchor, start: SimTime, end: SimTime) {
+        self.flights.push(Flight {
+            cargo,
+            from,
+            to,
+            start,
+            end,
+        });
+    }
+
+    /// Applies one event.
+    pub fn apply(&mut self, event: &Event) {
+        self.land_until(event.at);
+        let at = event.at;
+        match &event.kind {
+            EventKind::ClusterStarted {
+                brokers,
+                controller,
+                controller_epoch,
+            } => {
+                self.brokers = (0..*brokers)
+                    .map(|b| BrokerView {
+                        id: BrokerId(b),
+                        alive: true,
+                        isolated: false,
+                        registered: true,
+                    })
+                    .collect();
+                self.controller = *controller;
+                self.controller_epoch = *controller_epoch;
+            }
+            EventKind::TopicCreated { topic, replicas } => {
+                let t = topic.index();
+                if self.partitions.len() <= t {
+                    self.partitions.resize_with(t + 1, Vec::new);
+                }
+                self.partitions[t] = replicas
+                    .iter()
+                    .enumerate()
+                    .map(|(p, r)| {
+                        let tp = TopicPartition {
+                            topic: *topic,
+                            partition: p as u32,
+                        };
+                        PartitionState::new(tp, r, r.first().copied(), r.clone())
+                    })
+                    .collect();
+            }
+            EventKind::PartitionsAdded {
+                topic, replicas, ..
+            } => {
+                let registered: Vec<BrokerId> = self
+                    .brokers
+                    .iter()
+                    .filter(|b| b.registered)
+                    .map(|b| b.id)
+                    .collect();
+                let Some(logs) = self.partitions.get_mut(topic.index()) else {
+                    return;
+                };
+                for r in replicas {
+                    let live: Vec<BrokerId> = r
+                        .iter()
+                        .copied()
+                        .filter(|b| registered.contains(b))
+                        .collect();
+                    let tp = TopicPartition {
+                        topic: *topic,
+                        partition: logs.len() as u32,
+                    };
+                    logs.push(PartitionState::new(tp, r, live.first().copied(), live));
+                }
+            }
+            EventKind::RecordAppended {
+                tp,
+                offset,
+                broker,
+                high_watermark,
+                ..
+            } => {
+                if let Some(r) = self.partition_mut(*tp).and_then(|p| p.replica_mut(*broker)) {
+                    r.log_end = r.log_end.max(offset + 1);
+                    r.high_watermark = *high_watermark;
+                }
+            }
+            EventKind::HighWatermarkAdvanced {
+                tp,
+                broker,
+                high_watermark,
+            } => {
+                if let Some(r) = self.partition_mut(*tp).and_then(|p| p.replica_mut(*broker)) {
+                    r.high_watermark = *high_watermark;
+                }
+            }
+            EventKind::BrokerStarted { broker } => {
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.alive = true;
+                    b.isolated = false;
+                }
+            }
+            EventKind::BrokerKilled { broker } => {
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.alive = false;
+                }
+                self.flights.retain(|f| {
+                    f.from != Anchor::Broker(*broker) && f.to != Anchor::Broker(*broker)
+                });
+            }
+            EventKind::BrokerIsolated { broker } => {
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.isolated = true;
+                }
+            }
+            EventKind::BrokerReconnected { broker } => {
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.isolated = false;
+                }
+            }
+            EventKind::BrokerRegistered { broker } => {
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.registered = true;
+                }
+            }
+            EventKind::ZookeeperSessionExpired { broker } => {
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.registered = false;
+                }
+                if self.controller == Some(*broker) {
+                    self.controller = None;
+                }
+            }
+            EventKind::ZookeeperHeartbeat { broker, arrives_at } => {
+                self.fly(
+                    Cargo::Heartbeat,
+                    Anchor::Broker(*broker),
+                    Anchor::ZooKeeper,
+                    at,
+                    *arrives_at,
+                );
+            }
+            EventKind::ControllerElected { broker, epoch } => {
+                self.controller = Some(*broker);
+                self.controller_epoch = *epoch;
+            }
+            EventKind::LeaderElected {
+                tp,
+                leader,
+                leader_epoch,
+                isr,
+                unclean,
+                arrives_at,
+                ..
+            } => {
+                self.elections += 1;
+                let controller = self.controller;
+                let Some(p) = self.partition_mut(*tp) else {
+                    return;
+                };
+                p.leader = *leader;
+                p.leader_epoch = *leader_epoch;
+                p.isr = isr.clone();
+                p.unclean = *unclean;
+                let replicas: Vec<BrokerId> = p.replicas.iter().map(|r| r.broker).collect();
+                if let Some(controller) = controller {
+                    for broker in replicas {
+                        self.fly(
+                            Cargo::LeaderAndIsr {
+                                tp: *tp,
+                                leader: *leader,
+                                epoch: *leader_epoch,
+                            },
+                            Anchor::Broker(controller),
+                            Anchor::Broker(broker),
+                            at,
+                            *arrives_at,
+                        );
+                    }
+                }
+            }
+            EventKind::LeaderAndIsrApplied {
+                tp, broker, leader, ..
+            } => {
+                if let Some(r) = self.partition_mut(*tp).and_then(|p| p.replica_mut(*broker)) {
+                    r.believes_leader = *leader == Some(*broker);
+                }
+            }
+            EventKind::IsrChanged { tp, isr, .. } => {
+                if let Some(p) = self.partition_mut(*tp) {
+                    p.isr = isr.clone();
+                }
+            }
+            EventKind::ReplicaFetchSent {
+                follower,
+                leader,
+                arrives_at,
+            } => {
+                self.fly(
+                    Cargo::ReplicaFetch,
+                    Anchor::Broker(*follower),
+                    Anchor::Broker(*leader),
+                    at,
+                    *arrives_at,
+                );
+            }
+            EventKind::ReplicaFetchServed {
+                follower,
+                leader,
+                batches,
+                arrives_at,
+            } => {
+                for batch in batches {
+                    self.fly(
+                        Cargo::Replicated {
+                            tp: batch.tp,
+                            records: batch.to_offset - batch.from_offset,
+                            to_offset: batch.to_offset,
+                            high_watermark: batch.high_watermark,
+                        },
+                        Anchor::Broker(*leader),
+                        Anchor::Broker(*follower),
+                        at,
+                        *arrives_at,
+                    );
+                }
+            }
+            EventKind::ReplicaTruncated {
+                tp,
+                broker,
+                truncation,
+            } => {
+                if let Some(r) = self.partition_mut(*tp).and_then(|p| p.replica_mut(*broker)) {
+                    r.log_end = truncation.to_offset;
+                }
+            }
+            EventKind::GroupCoordinatorMoved { group, coordinator } => match coordinator {
+                Some(broker) => {
+                    self.coordinators.insert(*group, *broker);
+                }
+                None => {
+                    self.coordinators.remove(group);
+                }
+            },
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mqsim::scenario::presets::Preset;
+    use mqsim::{Scenario, Simulation};
+
+    /// Runs `scenario` in `step_ms` steps; after each, the folded cluster
+    /// must show what the engine reports: live brokers, the controller, and
+    /// per partition its leader, epoch, ISR, high watermark and every
+    /// replica's log end.
+    fn agrees_with_the_engine(scenario: &Scenario, step_ms: u64) -> ClusterWorld {
+        let mut sim = Simulation::new(scenario);
+        let mut world = ClusterWorld::default();
+        let mut events = Vec::new();
+        for until in (0..=scenario.file().duration_ms).step_by(step_ms as usize) {
+            events.clear();
+            sim.run_until(SimTime::from_millis(until), &mut events);
+            for event in &events {
+                world.apply(event);
+            }
+            world.land_until(SimTime::from_millis(until));
+            let summary = sim.kafka_summary();
+            let live: Vec<u32> = world
+                .brokers
+                .iter()
+                .filter(|b| b.alive)
+                .map(|b| b.id.0)
+                .collect();
+            assert_eq!(live, summary.cluster.live_brokers, "at {until} ms");
+            assert_eq!(world.controller.map(|b| b.0), summary.cluster.controller);
+            for (t, topic) in summary.topics.iter().enumerate() {
+                for p in &topic.partitions {
+                    let view = &world.partitions[t][p.partition as usize];
+                    let ids = |v: &[BrokerId]| v.iter().map(|b| b.0).collect::<Vec<_>>();
+                    let at = format!("{} P{} at {until} ms", topic.name, p.partition);
+                    assert_eq!(view.leader.map(|b| b.0), p.leader, "leader of {at}");
+                    assert_eq!(view.leader_epoch, p.leader_epoch, "epoch of {at}");
+                    assert_eq!(ids(&view.isr), p.isr, "ISR of {at}");
+                    assert_eq!(view.high_watermark(), p.high_watermark, "HW of {at}");
+                    let ends: Vec<u64> = view.replicas.iter().map(|r| r.log_end).collect();
+                    let expected: Vec<u64> =
+                        p.replica_offsets.iter().map(|r| r.log_end_offset).collect();
+                    assert_eq!(ends, expected, "replica log ends of {at}");
+                }
+            }
+        }
+        world
+    }
+
+    /// Kafka documents leader failover as: the controller notices the dead
+    /// broker's expired ZooKeeper session and elects a new leader from the
+    /// ISR (kafka.apache.org/documentation, "Replicated Logs").
+    #[test]
+    fn leader_failover_is_followed_step_by_step() {
+        let scenario = Preset::find("leader-failover").expect("preset").scenario();
+        let world = agrees_with_the_engine(&scenario, 100);
+        assert!(world.elections >= 2, "failover, then preferred election");
+        assert!(world.brokers.iter().all(|b| b.alive), "broker 1 restarted");
+    }
+
+    #[test]
+    fn isolation_and_added_partitions_are_followed() {
+        let mut file = Preset::find("leader-failover")
+            .expect("preset")
+            .scenario()
+            .file()
+            .clone();
+        file.timeline = serde_json::from_str(
+            r#"[
+              { "at_ms": 5000, "do": "broker_isolate", "broker": 0 },
+              { "at_ms": 15000, "do": "add_partitions", "topic": "orders", "partitions": 5 },
+              { "at_ms": 25000, "do": "broker_reconnect", "broker": 0 },
+              { "at_ms": 35000, "do": "broker_kill", "broker": 2 }
+            ]"#,
+        )
+        .expect("timeline");
+        let world = agrees_with_the_engine(&file.validate().expect("valid"), 100);
+        assert_eq!(world.partitions[0].len(), 5);
+    }
+}
