@@ -1,5 +1,7 @@
 //! The root component: it owns the playback and redraws on every frame.
 
+use crate::cluster::scene::ClusterScene;
+use crate::components::cluster_view::ClusterView;
 use crate::components::controls::Controls;
 use crate::components::kafka_view::KafkaView;
 use crate::components::lag_table::LagTable;
@@ -194,6 +196,20 @@ pub fn App() -> Html {
         (!file.kafka.topics.is_empty()).then(|| Rc::new(Scene::build(p.world(), p.clock_ms())));
     let rabbit =
         (!p.rabbit().is_empty()).then(|| Rc::new(RabbitScene::build(p.rabbit(), p.clock_ms())));
+    // The cluster is drawn when there is one to see: several brokers or
+    // replicated topics.
+    let replicated = file.kafka.cluster.brokers > 1
+        || file.kafka.topics.iter().any(|t| t.replication_factor > 1);
+    let cluster = (kafka.is_some() && replicated).then(|| {
+        let topics: Vec<String> = file.kafka.topics.iter().map(|t| t.name.clone()).collect();
+        let groups: Vec<String> = p.world().groups.iter().map(|g| g.name.clone()).collect();
+        Rc::new(ClusterScene::build(
+            &p.world().cluster,
+            &topics,
+            &groups,
+            p.clock_ms(),
+        ))
+    });
     html! {
         <main class="app">
             <header>
@@ -236,6 +252,9 @@ pub fn App() -> Html {
             } }
             <Controls playing={p.playing()} speed={p.speed()} clock_ms={p.clock_ms()} duration_ms={p.duration_ms()}
                       on_toggle={act(Playback::toggle_playing)} on_restart={act(Playback::restart)} {on_speed} />
+            if let Some(scene) = cluster {
+                <ClusterView {scene} />
+            }
             if let Some(scene) = kafka {
                 <KafkaView scene={scene.clone()} />
                 <LagTable {scene} />

@@ -118,6 +118,9 @@ pub struct Strip {
     pub log_end: u64,
     /// The oldest offset retention kept (0 until retention deletes any).
     pub log_start: u64,
+    /// A replicated partition's high watermark and where it is drawn:
+    /// consumers read only below it.
+    pub high_watermark: Option<(u64, f64)>,
     pub cells: Vec<Cell>,
     pub markers: Vec<CommitMarker>,
 }
@@ -195,6 +198,10 @@ pub enum TokenShape {
     Requeue,
     /// `basic.nack` without requeue: the message is dead-lettered.
     Reject,
+    /// A broker's ZooKeeper session heartbeat.
+    Heartbeat,
+    /// The controller's `LeaderAndIsr` request.
+    LeaderAndIsr,
 }
 
 /// A message in flight, at its position for this instant.
@@ -351,6 +358,14 @@ impl Scene {
                     cell_w: CELL_W,
                     log_end: part.log_end,
                     log_start: part.log_start,
+                    high_watermark: world
+                        .cluster
+                        .partition(tp)
+                        .filter(|p| p.replicas.len() > 1)
+                        .map(|p| {
+                            let hw = p.high_watermark();
+                            (hw, boundary_x(hw, part.log_end))
+                        }),
                     cells,
                     markers,
                 });

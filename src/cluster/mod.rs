@@ -3,4 +3,5 @@
 //! the brokers out as cards and places heartbeats, replica fetches and
 //! `LeaderAndIsr` requests in flight.
 
+pub mod scene;
 pub mod world;

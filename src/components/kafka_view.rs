@@ -94,6 +94,13 @@ fn strip(s: &Strip) -> Html {
             <text class="log-end-label" x={(s.x + CELLS as f64 * s.cell_w + 8.0).to_string()} y={(s.y + 12.0).to_string()}>
                 { format!("log end {}", s.log_end) }
             </text>
+            if let Some((hw, x)) = s.high_watermark {
+                <g class="high-watermark" data-high-watermark={hw.to_string()}>
+                    <title>{ format!("High watermark {hw}: every in-sync replica has the records below it; consumers read only those") }</title>
+                    <line x1={x.to_string()} x2={x.to_string()} y1={(s.y - 6.0).to_string()} y2={(s.y + STRIP_H + 6.0).to_string()} />
+                    <text x={(s.x + CELLS as f64 * s.cell_w + 8.0).to_string()} y={(s.y + 26.0).to_string()}>{ format!("HW {hw}") }</text>
+                </g>
+            }
             if s.log_start > 0 {
                 <text class="log-end-label" data-testid="log-start" x={(s.x + CELLS as f64 * s.cell_w + 8.0).to_string()}
                       y={(s.y + 26.0).to_string()}>

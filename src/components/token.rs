@@ -23,6 +23,15 @@ pub fn token(t: &Token) -> Html {
                 <text class="commit-offset" y="4">{ &t.letter }</text>
             </>
         },
+        TokenShape::Heartbeat => html! {
+            <circle class="heartbeat" r="5" fill={t.colour} />
+        },
+        TokenShape::LeaderAndIsr => html! {
+            <>
+                <rect class="leader-and-isr" x="-9" y="-7" width="18" height="14" rx="2" fill={t.colour} />
+                <text y="4">{ &t.letter }</text>
+            </>
+        },
         TokenShape::Ack | TokenShape::Requeue | TokenShape::Reject => html! {
             <>
                 <rect class="settlement" x="-8" y="-8" width="16" height="16" rx="8" fill={t.colour} />

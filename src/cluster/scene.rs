@@ -1,0 +1,411 @@
+//! The cluster at one instant, as plain numbers: ZooKeeper on the left,
+//! then one card per broker, side by side, each holding a chip per replica
+//! it hosts. Cards share the width, so 1 to 9 brokers fit; chips wrap
+//! inside their card, and the band grows to the fullest card.
+
+use super::world::{Anchor, Cargo, ClusterWorld, Flight};
+use crate::scene::{Token, TokenShape, progress};
+use mqsim::ids::BrokerId;
+
+pub const WIDTH: f64 = 1000.0;
+pub const ZK_X: f64 = 20.0;
+pub const ZK_W: f64 = 150.0;
+pub const ZK_H: f64 = 76.0;
+const TOP: f64 = 44.0;
+const CARDS_X: f64 = 200.0;
+const CARDS_W: f64 = 780.0;
+const CARD_GAP: f64 = 10.0;
+/// Above the chips: the broker's name and its roles.
+const CARD_HEAD: f64 = 46.0;
+pub const CHIP_H: f64 = 20.0;
+const CHIP_GAP: f64 = 4.0;
+const PAD: f64 = 8.0;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterScene {
+    pub width: f64,
+    pub height: f64,
+    pub zookeeper: ZooKeeperNode,
+    pub brokers: Vec<BrokerCard>,
+    pub tokens: Vec<Token>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ZooKeeperNode {
+    pub x: f64,
+    pub y: f64,
+    pub controller: Option<BrokerId>,
+    pub controller_epoch: u32,
+    /// Brokers with a live session.
+    pub registered: usize,
+    pub elections: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BrokerCard {
+    pub id: BrokerId,
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+    /// "running", "✕ dead", "cut off", …
+    pub status: &'static str,
+    pub down: bool,
+    pub controller: bool,
+    /// Groups it coordinates.
+    pub coordinates: Vec<String>,
+    pub chips: Vec<ReplicaChip>,
+}
+
+/// What a replica is to its partition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// ZooKeeper's leader for the partition.
+    Leader,
+    /// A follower in the ISR.
+    InSync,
+    /// A follower that fell out of the ISR.
+    OutOfSync,
+    /// Believes it leads, but ZooKeeper has moved on: a zombie.
+    Zombie,
+}
+
+impl Role {
+    pub fn words(self) -> &'static str {
+        match self {
+            Role::Leader => "leader",
+            Role::InSync => "follower, in sync",
+            Role::OutOfSync => "follower, out of the ISR",
+            Role::Zombie => "stale leader: ZooKeeper has elected another",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplicaChip {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub label: String,
+    pub role: Role,
+    pub log_end: u64,
+    pub title: String,
+}
+
+struct Layout {
+    card_w: f64,
+    card_h: f64,
+    chip_w: f64,
+    per_row: usize,
+}
+
+impl Layout {
+    fn new(world: &ClusterWorld) -> Layout {
+        let n = world.brokers.len().max(1) as f64;
+        let card_w = (CARDS_W - CARD_GAP * (n - 1.0)) / n;
+        let chip_w = if card_w >= 150.0 { 66.0 } else { 34.0 };
+        let per_row =
+            (((card_w - 2.0 * PAD + CHIP_GAP) / (chip_w + CHIP_GAP)).floor() as usize).max(1);
+        let most = (0..world.brokers.len())
+            .map(|b| replicas_on(world, BrokerId(b as u32)).len())
+            .max()
+            .unwrap_or(0);
+        let rows = most.div_ceil(per_row).max(1) as f64;
+        Layout {
+            card_w,
+            card_h: (CARD_HEAD + rows * (CHIP_H + CHIP_GAP) + PAD).max(ZK_H),
+            chip_w,
+            per_row,
+        }
+    }
+
+    fn card_x(&self, b: BrokerId) -> f64 {
+        CARDS_X + b.index() as f64 * (self.card_w + CARD_GAP)
+    }
+
+    fn centre(&self, anchor: Anchor) -> (f64, f64) {
+        match anchor {
+            Anchor::ZooKeeper => (ZK_X + ZK_W, TOP + ZK_H / 2.0),
+            Anchor::Broker(b) => (self.card_x(b) + self.card_w / 2.0, TOP + CARD_HEAD / 2.0),
+        }
+    }
+}
+
+/// Every replica `broker` hosts: (topic index, partition index).
+fn replicas_on(world: &ClusterWorld, broker: BrokerId) -> Vec<(usize, usize)> {
+    let mut on = Vec::new();
+    for (t, partitions) in world.partitions.iter().enumerate() {
+        for (p, state) in partitions.iter().enumerate() {
+            if state.replicas.iter().any(|r| r.broker == broker) {
+                on.push((t, p));
+            }
+        }
+    }
+    on
+}
+
+impl ClusterScene {
+    /// The cluster of `world` at `clock_ms`; `topics` and `groups` name
+    /// the topics and consumer groups.
+    pub fn build(
+        world: &ClusterWorld,
+        topics: &[String],
+        groups: &[String],
+        clock_ms: f64,
+    ) -> ClusterScene {
+        let layout = Layout::new(world);
+        let brokers = world
+            .brokers
+            .iter()
+            .map(|b| {
+                let x = layout.card_x(b.id);
+                let chips = replicas_on(world, b.id)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (t, p))| {
+                        let state = &world.partitions[t][p];
+                        let replica = state
+                            .replicas
+                            .iter()
+                            .find(|r| r.broker == b.id)
+                            .expect("listed because it hosts one");
+                        let role = if state.leader == Some(b.id) {
+                            Role::Leader
+                        } else if replica.believes_leader && b.alive {
+                            Role::Zombie
+                        } else if state.isr.contains(&b.id) {
+                            Role::InSync
+                        } else {
+                            Role::OutOfSync
+                        };
+                        let topic = topics.get(t).map_or("?", String::as_str);
+                        let label = if layout.chip_w > 40.0 {
+                            format!("{}·P{p}", short(topic))
+                        } else {
+                            format!("P{p}")
+                        };
+                        let (row, col) = (i / layout.per_row, i % layout.per_row);
+                        ReplicaChip {
+                            x: x + PAD + col as f64 * (layout.chip_w + CHIP_GAP),
+                            y: TOP + CARD_HEAD + row as f64 * (CHIP_H + CHIP_GAP),
+                            w: layout.chip_w,
+                            label,
+                            role,
+                            log_end: replica.log_end,
+                            title: format!(
+                                "{topic} partition {p} on broker {}: {}; log end {}, high watermark {}; leader epoch {}",
+                                b.id.0,
+                                role.words(),
+                                replica.log_end,
+                                replica.high_watermark,
+                                state.leader_epoch
+                            ),
+                        }
+                    })
+                    .collect();
+                let (status, down) = match (b.alive, b.isolated, b.registered) {
+                    (false, _, _) => ("✕ dead", true),
+                    (true, true, _) => ("cut off from ZooKeeper", false),
+                    (true, false, false) => ("starting: not registered", false),
+                    (true, false, true) => ("running", false),
+                };
+                BrokerCard {
+                    id: b.id,
+                    x,
+                    y: TOP,
+                    w: layout.card_w,
+                    h: layout.card_h,
+                    status,
+                    down,
+                    controller: world.controller == Some(b.id),
+                    coordinates: world
+                        .coordinators
+                        .iter()
+                        .filter(|(_, c)| **c == b.id)
+                        .filter_map(|(g, _)| groups.get(g.index()).cloned())
+                        .collect(),
+                    chips,
+                }
+            })
+            .collect();
+        let tokens = world
+            .flights
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| token(&layout, f, i, clock_ms))
+            .collect();
+        ClusterScene {
+            width: WIDTH,
+            height: TOP + layout.card_h + 16.0,
+            zookeeper: ZooKeeperNode {
+                x: ZK_X,
+                y: TOP,
+                controller: world.controller,
+                controller_epoch: world.controller_epoch,
+                registered: world.brokers.iter().filter(|b| b.registered).count(),
+                elections: world.elections,
+            },
+            brokers,
+            tokens,
+        }
+    }
+}
+
+/// A topic's name cut to fit a chip.
+fn short(topic: &str) -> String {
+    topic.chars().take(6).collect()
+}
+
+fn token(layout: &Layout, flight: &Flight, index: usize, clock_ms: f64) -> Option<Token> {
+    let (x0, y0) = layout.centre(flight.from);
+    let (x1, y1) = layout.centre(flight.to);
+    let f = progress(
+        flight.start.as_millis() as f64,
+        flight.end.as_millis() as f64,
+        clock_ms,
+    );
+    let (x, y) = (x0 + (x1 - x0) * f, y0 + (y1 - y0) * f);
+    let id = format!("cluster-{index}-{}", flight.start.as_millis());
+    let broker = |a: Anchor| match a {
+        Anchor::Broker(b) => format!("broker {}", b.0),
+        Anchor::ZooKeeper => "ZooKeeper".to_string(),
+    };
+    let (shape, colour, letter, title) = match &flight.cargo {
+        Cargo::Heartbeat => (
+            TokenShape::Heartbeat,
+            "#d6336c",
+            String::new(),
+            format!(
+                "{} heartbeats to ZooKeeper: its session stays alive",
+                broker(flight.from)
+            ),
+        ),
+        Cargo::ReplicaFetch => (
+            TokenShape::FetchRequest,
+            "#636363",
+            String::new(),
+            format!(
+                "{} fetches from its leader, {}: followers pull",
+                broker(flight.from),
+                broker(flight.to)
+            ),
+        ),
+        Cargo::Replicated { records: 0, .. } => return None,
+        Cargo::Replicated { tp, records, .. } => (
+            TokenShape::Record,
+            "#4a6fa5",
+            records.to_string(),
+            format!(
+                "{records} records of P{} copied from {} to {}",
+                tp.partition,
+                broker(flight.from),
+                broker(flight.to)
+            ),
+        ),
+        Cargo::LeaderAndIsr { tp, leader, epoch } => (
+            TokenShape::LeaderAndIsr,
+            "#7b3294",
+            "L".to_string(),
+            format!(
+                "LeaderAndIsr from the controller: P{} is now led by {} (epoch {epoch})",
+                tp.partition,
+                leader.map_or("no one: offline".to_string(), |b| format!("broker {}", b.0))
+            ),
+        ),
+    };
+    Some(Token {
+        id,
+        shape,
+        x,
+        y,
+        colour,
+        letter,
+        title,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::playback::Playback;
+    use mqsim::scenario::presets::Preset;
+
+    /// The leader-failover preset with its brokers, topic size and timeline
+    /// changed; the scene at `at_ms`.
+    fn scene(brokers: u32, partitions: u32, timeline: &str, at_ms: f64) -> ClusterScene {
+        let mut file = Preset::find("leader-failover")
+            .expect("preset")
+            .scenario()
+            .file()
+            .clone();
+        file.kafka.cluster.brokers = brokers;
+        file.kafka.topics[0].partitions = partitions;
+        file.kafka.topics[0].replication_factor = brokers.min(3);
+        file.kafka.topics[0].min_insync_replicas = 1;
+        file.timeline = serde_json::from_str(timeline).expect("timeline");
+        let mut p = Playback::new(file.validate().expect("valid"));
+        p.advance_to(at_ms);
+        ClusterScene::build(&p.world().cluster, &["orders".into()], &[], p.clock_ms())
+    }
+
+    /// From 1 to 9 brokers and up to 48 partitions, cards sit side by side
+    /// within the width and every chip stays inside its card.
+    #[test]
+    fn cards_and_chips_fit_for_any_cluster_size() {
+        for brokers in 1..=9 {
+            for partitions in [1, 12, 48] {
+                let s = scene(brokers, partitions, "[]", 0.0);
+                assert_eq!(s.brokers.len(), brokers as usize);
+                for pair in s.brokers.windows(2) {
+                    assert!(
+                        pair[0].x + pair[0].w < pair[1].x,
+                        "{brokers} brokers overlap"
+                    );
+                }
+                let last = s.brokers.last().unwrap();
+                assert!(last.x + last.w <= WIDTH);
+                let chips: usize = s.brokers.iter().map(|b| b.chips.len()).sum();
+                assert_eq!(
+                    chips,
+                    (partitions * brokers.min(3)) as usize,
+                    "every replica drawn"
+                );
+                for b in &s.brokers {
+                    for c in &b.chips {
+                        assert!(
+                            c.x >= b.x && c.x + c.w <= b.x + b.w,
+                            "{brokers}/{partitions}"
+                        );
+                        assert!(c.y + CHIP_H <= b.y + b.h, "{brokers}/{partitions}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// An isolated leader keeps leading in its own eyes after ZooKeeper
+    /// has elected another: its chip says so.
+    #[test]
+    fn an_isolated_leader_is_drawn_as_a_zombie() {
+        let s = scene(
+            3,
+            3,
+            r#"[{ "at_ms": 5000, "do": "broker_isolate", "broker": 1 }]"#,
+            20_000.0,
+        );
+        let isolated = &s.brokers[1];
+        assert_eq!(isolated.status, "cut off from ZooKeeper");
+        assert!(
+            isolated.chips.iter().any(|c| c.role == Role::Zombie),
+            "{:?}",
+            isolated.chips
+        );
+        let leaders = s
+            .brokers
+            .iter()
+            .flat_map(|b| &b.chips)
+            .filter(|c| c.role == Role::Leader)
+            .count();
+        assert_eq!(leaders, 3, "ZooKeeper records one leader per partition");
+    }
+}
