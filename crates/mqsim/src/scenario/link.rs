@@ -11,6 +11,14 @@
 //!   halves a typical preset's link. The dictionary is frozen: every
 //!   version 2 link ever shared needs these exact bytes to decode, so a
 //!   better dictionary means a new version, never an edit.
+//!
+//!   The data is what zlib's `deflateSetDictionary` on a raw stream
+//!   produces, and zlib's `inflateSetDictionary` reads it. miniz_oxide
+//!   has no such call, so the window is primed the long way: the
+//!   compressor first takes in the dictionary and *sync-flushes* (ending
+//!   on a byte boundary), and only the bytes after that flush go in the
+//!   link. To read a link, the same dictionary prefix goes in front of
+//!   its data, and the dictionary is cut from the front of the result.
 //! - **Version 1** is plain raw DEFLATE. Links are no longer written in
 //!   it, but old ones still open.
 //!
@@ -23,7 +31,10 @@
 use super::{Scenario, ScenarioError};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
+use miniz_oxide::deflate::core::{
+    CompressorOxide, TDEFLFlush, TDEFLStatus, compress, create_comp_flags_from_zip_params,
+};
+use miniz_oxide::inflate::{TINFLStatus, decompress_to_vec_with_limit};
 use std::fmt;
 
 /// The fragment key that starts every link.
@@ -163,56 +174,65 @@ pub fn decode(link: &str) -> Result<Scenario, LinkError> {
     Scenario::from_json(&text).map_err(LinkError::Scenario)
 }
 
-/// Raw DEFLATE at the best compression, primed with `dictionary`.
+/// Raw DEFLATE at the best compression, primed with `dictionary`: the
+/// bytes that follow the dictionary's own compressed form.
 fn deflate(input: &[u8], dictionary: Option<&[u8]>) -> Vec<u8> {
-    let mut compress = Compress::new(Compression::best(), false);
+    // Level 10 is miniz_oxide's best; negative window bits mean raw DEFLATE.
+    let mut compressor = CompressorOxide::new(create_comp_flags_from_zip_params(10, -15, 0));
     if let Some(dictionary) = dictionary {
-        compress
-            .set_dictionary(dictionary)
-            .expect("a fresh raw deflate stream takes a dictionary");
+        run(&mut compressor, dictionary, TDEFLFlush::Sync);
     }
-    let mut out = Vec::with_capacity(input.len() / 2 + 64);
+    run(&mut compressor, input, TDEFLFlush::Finish)
+}
+
+/// Feeds `input` to the compressor and returns what it writes, up to and
+/// including `flush`.
+fn run(compressor: &mut CompressorOxide, mut input: &[u8], flush: TDEFLFlush) -> Vec<u8> {
+    let mut out = vec![0; input.len() / 2 + 64];
+    let mut written = 0;
     loop {
-        let read = compress.total_in() as usize;
-        let status = compress
-            .compress_vec(&input[read..], &mut out, FlushCompress::Finish)
-            .expect("compressing into a growing buffer cannot fail");
-        if status == Status::StreamEnd {
+        let (status, read, wrote) = compress(compressor, input, &mut out[written..], flush);
+        input = &input[read..];
+        written += wrote;
+        let flushed = match flush {
+            TDEFLFlush::Finish => status == TDEFLStatus::Done,
+            _ => status == TDEFLStatus::Okay && input.is_empty() && written < out.len(),
+        };
+        if flushed {
+            out.truncate(written);
             return out;
         }
-        out.reserve(out.capacity().max(64));
+        assert!(status != TDEFLStatus::BadParam && status != TDEFLStatus::PutBufFailed);
+        let grown = out.len() * 2;
+        out.resize(grown, 0);
     }
 }
 
 /// Inflates raw DEFLATE primed with `dictionary`, refusing to produce more
-/// than [`MAX_DECODED_BYTES`]: the output grows a chunk at a time, so a
-/// bomb is stopped just past the limit, never expanded in full.
+/// than [`MAX_DECODED_BYTES`] (a bomb is stopped there, never expanded in
+/// full).
 fn inflate(input: &[u8], dictionary: Option<&[u8]>) -> Result<Vec<u8>, LinkError> {
-    let mut decompress = Decompress::new(false);
-    if let Some(dictionary) = dictionary {
-        decompress
-            .set_dictionary(dictionary)
-            .map_err(|_| LinkError::NotDeflate)?;
-    }
-    let mut chunk = vec![0; 16 * 1024];
-    let mut out = Vec::new();
-    loop {
-        let (read, written) = (decompress.total_in(), decompress.total_out());
-        let status = decompress
-            .decompress(&input[read as usize..], &mut chunk, FlushDecompress::None)
-            .map_err(|_| LinkError::NotDeflate)?;
-        let produced = (decompress.total_out() - written) as usize;
-        out.extend_from_slice(&chunk[..produced]);
-        if out.len() > MAX_DECODED_BYTES {
-            return Err(LinkError::TooBig);
-        }
-        if status == Status::StreamEnd {
-            return Ok(out);
-        }
-        if produced == 0 && decompress.total_in() == read {
-            return Err(LinkError::NotDeflate);
-        }
-    }
+    let dictionary = dictionary.unwrap_or_default();
+    let mut primed = if dictionary.is_empty() {
+        Vec::new()
+    } else {
+        dictionary_prefix(dictionary)
+    };
+    primed.extend_from_slice(input);
+    let out = decompress_to_vec_with_limit(&primed, dictionary.len() + MAX_DECODED_BYTES).map_err(
+        |err| match err.status {
+            TINFLStatus::HasMoreOutput => LinkError::TooBig,
+            _ => LinkError::NotDeflate,
+        },
+    )?;
+    Ok(out[dictionary.len()..].to_vec())
+}
+
+/// The dictionary compressed and sync-flushed: what a primed stream's
+/// link data continues from.
+fn dictionary_prefix(dictionary: &[u8]) -> Vec<u8> {
+    let mut compressor = CompressorOxide::new(create_comp_flags_from_zip_params(10, -15, 0));
+    run(&mut compressor, dictionary, TDEFLFlush::Sync)
 }
 
 #[cfg(test)]
@@ -271,14 +291,27 @@ mod tests {
 
     /// Every version 2 link ever shared depends on these exact bytes.
     /// If this fails, the dictionary was edited: restore it, and put a
-    /// better one in a new link version instead.
+    /// better one in a new link version instead. (The checksum is the
+    /// Adler-32 zlib's `deflateSetDictionary` reports for it.)
     #[test]
     fn the_version_2_dictionary_is_frozen() {
-        // A zlib-wrapped stream reports the dictionary's Adler-32.
-        let adler32 = Compress::new(Compression::best(), true)
-            .set_dictionary(DICTIONARY)
-            .unwrap();
-        assert_eq!((DICTIONARY.len(), adler32), (4652, 2_465_228_936));
+        let (a, b) = DICTIONARY.iter().fold((1u32, 0u32), |(a, b), &byte| {
+            let a = (a + u32::from(byte)) % 65_521;
+            (a, (b + a) % 65_521)
+        });
+        assert_eq!((DICTIONARY.len(), (b << 16) | a), (4652, 2_465_228_936));
+    }
+
+    const ZLIB_LINK: &str = "s=2.w9pEqsrJTAL2ZfJLQAMMmcXIDSR4I4bYJgDQjloA";
+
+    /// A link written by zlib itself (Python's `zlib.compressobj(9,
+    /// DEFLATED, -15, zdict=DICTIONARY)` over the scenario below) opens:
+    /// version 2 is standard raw DEFLATE with a preset dictionary.
+    #[test]
+    fn a_link_written_by_zlib_opens() {
+        let scenario = decode(ZLIB_LINK).expect("decodes");
+        assert_eq!(scenario.file().name, "zlib wrote this");
+        assert_eq!(scenario.file().kafka.topics[0].name, "orders");
     }
 
     /// The goal: typical preset links stay under 600 characters
