@@ -73,6 +73,14 @@ pub fn App() -> Html {
             redraw.force_update();
         })
     };
+    let on_seek = {
+        let playback = playback.clone();
+        let redraw = redraw.clone();
+        Callback::from(move |ms: f64| {
+            playback.borrow_mut().seek(ms);
+            redraw.force_update();
+        })
+    };
     let on_speed = {
         let playback = playback.clone();
         let redraw = redraw.clone();
@@ -251,7 +259,8 @@ pub fn App() -> Html {
                 None => html! {},
             } }
             <Controls playing={p.playing()} speed={p.speed()} clock_ms={p.clock_ms()} duration_ms={p.duration_ms()}
-                      on_toggle={act(Playback::toggle_playing)} on_restart={act(Playback::restart)} {on_speed} />
+                      on_toggle={act(Playback::toggle_playing)} on_step={act(Playback::step)}
+                      on_restart={act(Playback::restart)} {on_speed} {on_seek} />
             if let Some(scene) = cluster {
                 <ClusterView {scene} />
             }

@@ -4,6 +4,13 @@
 //! into virtual time (times the speed), runs the engine up to there, and
 //! folds the new events into the [`World`]. The engine only ever moves
 //! forward in virtual time; the view interpolates between events.
+//!
+//! Going back is replay: every [`CHECKPOINT_MS`] of virtual time playback
+//! keeps a copy of the engine and the worlds. Seeking to an earlier moment
+//! restores the last copy before it and runs forward from there, which
+//! gives exactly the same state, because the engine is deterministic. Only
+//! the newest [`CHECKPOINTS`] copies are kept, so memory stays bounded;
+//! further back, replay starts from time zero.
 
 use crate::rabbit::world::RabbitWorld;
 use crate::world::World;
@@ -11,18 +18,54 @@ use mqsim::scenario::ViewSpec;
 use mqsim::{Scenario, SimTime, Simulation};
 
 /// Speeds offered to the user, as multiples of real time.
-pub const SPEEDS: [f64; 7] = [0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 25.0];
+pub const SPEEDS: [f64; 11] = [0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 25.0, 50.0, 100.0];
+
+/// Virtual time between checkpoints.
+pub const CHECKPOINT_MS: u64 = 5_000;
+/// The most checkpoints kept: a rewind window of two minutes.
+pub const CHECKPOINTS: usize = 24;
 
 /// The most virtual time one frame may advance, so that a tab that was in the
 /// background for a minute does not replay that minute in one frame.
 const MAX_FRAME_MS: f64 = 250.0;
 
-/// A scenario being played.
-pub struct Playback {
-    scenario: Scenario,
+/// Everything a run has reached at one moment; restoring it and running
+/// on gives the same run.
+#[derive(Clone)]
+struct State {
     sim: Simulation,
     world: World,
     rabbit: RabbitWorld,
+}
+
+impl State {
+    fn new(scenario: &Scenario) -> State {
+        State {
+            sim: Simulation::new(scenario),
+            world: World::new(scenario),
+            rabbit: RabbitWorld::new(scenario),
+        }
+    }
+
+    /// Runs the engine to `until` and folds what happened.
+    fn run_until(&mut self, until: SimTime) {
+        let mut events = Vec::new();
+        self.sim.run_until(until, &mut events);
+        for event in &events {
+            self.world.apply(event);
+            self.rabbit.apply(event);
+        }
+        self.world.land_until(until);
+        self.rabbit.land_until(until);
+    }
+}
+
+/// A scenario being played.
+pub struct Playback {
+    scenario: Scenario,
+    state: State,
+    /// Copies of the state at multiples of [`CHECKPOINT_MS`], oldest first.
+    checkpoints: Vec<(u64, State)>,
     /// Virtual time shown, in fractional milliseconds for smooth motion.
     clock_ms: f64,
     playing: bool,
@@ -35,9 +78,8 @@ impl Playback {
     pub fn new(scenario: Scenario) -> Playback {
         let view = scenario.file().view.clone();
         let mut playback = Playback {
-            sim: Simulation::new(&scenario),
-            world: World::new(&scenario),
-            rabbit: RabbitWorld::new(&scenario),
+            state: State::new(&scenario),
+            checkpoints: Vec::new(),
             scenario,
             clock_ms: 0.0,
             playing: !view.paused,
@@ -64,12 +106,12 @@ impl Playback {
     }
 
     pub fn world(&self) -> &World {
-        &self.world
+        &self.state.world
     }
 
     /// The RabbitMQ side, as the view knows it.
     pub fn rabbit(&self) -> &RabbitWorld {
-        &self.rabbit
+        &self.state.rabbit
     }
 
     /// The virtual time shown, in milliseconds.
@@ -133,18 +175,57 @@ impl Playback {
         true
     }
 
-    /// Moves virtual time forward to `clock_ms` (never past the end).
+    /// Moves virtual time forward to `clock_ms` (never past the end),
+    /// keeping a checkpoint at each multiple of [`CHECKPOINT_MS`] passed.
     pub fn advance_to(&mut self, clock_ms: f64) {
-        self.clock_ms = clock_ms.clamp(self.clock_ms, self.duration_ms());
-        let until = SimTime::from_millis(self.clock_ms.floor() as u64);
-        let mut events = Vec::new();
-        self.sim.run_until(until, &mut events);
-        for event in &events {
-            self.world.apply(event);
-            self.rabbit.apply(event);
+        let target = clock_ms.clamp(self.clock_ms, self.duration_ms());
+        let from = self.clock_ms.floor() as u64;
+        let to = target.floor() as u64;
+        let mut next = (from / CHECKPOINT_MS + 1) * CHECKPOINT_MS;
+        while next <= to {
+            self.state.run_until(SimTime::from_millis(next));
+            self.checkpoints.push((next, self.state.clone()));
+            if self.checkpoints.len() > CHECKPOINTS {
+                self.checkpoints.remove(0);
+            }
+            next += CHECKPOINT_MS;
         }
-        self.world.land_until(until);
-        self.rabbit.land_until(until);
+        self.state.run_until(SimTime::from_millis(to));
+        self.clock_ms = target;
+    }
+
+    /// Moves to `clock_ms`, earlier or later. Going back restores the
+    /// newest checkpoint at or before it (or starts again from zero) and
+    /// replays forward; the checkpoints after it are dropped, since the
+    /// replay makes them again.
+    pub fn seek(&mut self, clock_ms: f64) {
+        let target = clock_ms.clamp(0.0, self.duration_ms());
+        if target < self.clock_ms {
+            let at = target.floor() as u64;
+            self.checkpoints.retain(|(t, _)| *t <= at);
+            match self.checkpoints.last() {
+                Some((t, state)) => {
+                    self.state = state.clone();
+                    self.clock_ms = *t as f64;
+                }
+                None => {
+                    self.state = State::new(&self.scenario);
+                    self.clock_ms = 0.0;
+                }
+            }
+        }
+        self.advance_to(target);
+    }
+
+    /// Pauses and moves to the next moment anything happens.
+    pub fn step(&mut self) {
+        self.playing = false;
+        let next = self
+            .state
+            .sim
+            .next_due()
+            .map_or(self.duration_ms(), |t| t.as_millis() as f64);
+        self.advance_to(next.max(self.clock_ms.floor() + 1.0));
     }
 }
 
@@ -211,7 +292,7 @@ mod tests {
         for _ in 0..200 {
             p.tick(100.0);
         }
-        let summary = p.sim.kafka_summary();
+        let summary = p.state.sim.kafka_summary();
         for (t, topic) in summary.topics.iter().enumerate() {
             for part in &topic.partitions {
                 let view = &p.world().topics[t].partitions[part.partition as usize];
@@ -235,6 +316,54 @@ mod tests {
                 .iter()
                 .all(|p| p.committed_offset.is_some())
         );
+    }
+
+    /// Rewinding replays from a checkpoint: the state at a moment is the
+    /// same whether it was reached going forward or by seeking back.
+    #[test]
+    fn rewinding_gives_the_state_going_forward_gave() {
+        for preset in mqsim::scenario::presets::PRESETS {
+            let mut forward = Playback::new(preset.scenario());
+            forward.advance_to(23_456.0);
+            let mut rewound = Playback::new(preset.scenario());
+            rewound.advance_to(57_000.0);
+            rewound.seek(23_456.0);
+            assert_eq!(rewound.clock_ms(), 23_456.0);
+            assert!(
+                rewound.world() == forward.world() && rewound.rabbit() == forward.rabbit(),
+                "{}",
+                preset.id
+            );
+            // Further back than the checkpoints reach: replay from zero.
+            rewound.seek(1_234.0);
+            forward = Playback::new(preset.scenario());
+            forward.advance_to(1_234.0);
+            assert!(rewound.world() == forward.world(), "{}", preset.id);
+        }
+    }
+
+    #[test]
+    fn checkpoints_are_bounded() {
+        let mut p = Playback::new(presets::default_scenario());
+        p.advance_to(f64::MAX);
+        assert!(p.checkpoints.len() <= CHECKPOINTS);
+        assert!(
+            p.checkpoints
+                .windows(2)
+                .all(|w| w[1].0 - w[0].0 == CHECKPOINT_MS)
+        );
+    }
+
+    /// A step runs to the next event and pauses there.
+    #[test]
+    fn a_step_moves_to_the_next_event() {
+        let mut p = Playback::new(presets::default_scenario());
+        p.step();
+        assert!(!p.playing());
+        let first = p.clock_ms();
+        assert!(first > 0.0);
+        p.step();
+        assert!(p.clock_ms() > first);
     }
 
     #[test]

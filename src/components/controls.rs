@@ -1,8 +1,9 @@
-//! Play/pause, restart, speed and the clock.
+//! Play/pause, single step, restart, speed, and the timeline scrubber
+//! that rewinds to any earlier moment.
 
 use crate::playback::SPEEDS;
 use mqsim::SimTime;
-use web_sys::HtmlSelectElement;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -12,19 +13,34 @@ pub struct ControlsProps {
     pub clock_ms: f64,
     pub duration_ms: f64,
     pub on_toggle: Callback<()>,
+    pub on_step: Callback<()>,
     pub on_restart: Callback<()>,
     pub on_speed: Callback<f64>,
+    /// Moves to a moment, in milliseconds: back (replayed) or forward.
+    pub on_seek: Callback<f64>,
 }
 
-/// "×0.25" for 0.25, "×2" for 2.
+/// "×1/100" for 0.01, "×0.25" for 0.25, "×2" for 2.
 fn speed_label(speed: f64) -> String {
-    format!("×{speed}")
+    if speed < 0.25 {
+        format!("×1/{}", (1.0 / speed).round())
+    } else {
+        format!("×{speed}")
+    }
 }
 
 #[component]
 pub fn Controls(props: &ControlsProps) -> Html {
     let toggle = props.on_toggle.reform(|_: MouseEvent| ());
     let restart = props.on_restart.reform(|_: MouseEvent| ());
+    let step = props.on_step.reform(|_: MouseEvent| ());
+    let on_seek = props.on_seek.clone();
+    let seek = Callback::from(move |e: InputEvent| {
+        let range: HtmlInputElement = e.target_unchecked_into();
+        if let Ok(ms) = range.value().parse::<f64>() {
+            on_seek.emit(ms);
+        }
+    });
     let on_speed = props.on_speed.clone();
     let change_speed = Callback::from(move |e: Event| {
         let select: HtmlSelectElement = e.target_unchecked_into();
@@ -34,16 +50,12 @@ pub fn Controls(props: &ControlsProps) -> Html {
     });
     let clock = SimTime::from_millis(props.clock_ms as u64);
     let end = SimTime::from_millis(props.duration_ms as u64);
-    let progress = if props.duration_ms > 0.0 {
-        props.clock_ms / props.duration_ms
-    } else {
-        0.0
-    };
     html! {
         <div class="controls" role="toolbar" aria-label="Playback">
             <button data-testid="play-pause" aria-pressed={(!props.playing).to_string()} onclick={toggle}>
                 { if props.playing { "❚❚ Pause" } else { "▶ Play" } }
             </button>
+            <button data-testid="step" onclick={step} title="Pause and run to the next event">{ "▸ Step" }</button>
             <button data-testid="restart" onclick={restart}>{ "↺ Restart" }</button>
             <label class="speed">
                 { "Speed " }
@@ -53,7 +65,9 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     }) }
                 </select>
             </label>
-            <progress max="1" value={progress.to_string()} aria-label="Time through the scenario"></progress>
+            <input type="range" class="scrubber" data-testid="scrubber" min="0" max={props.duration_ms.to_string()} step="100"
+                   value={props.clock_ms.floor().to_string()} oninput={seek}
+                   aria-label="Time: drag back to rewind" aria-valuetext={clock.to_string()} />
             <span class="clock" data-testid="clock" data-clock-ms={(props.clock_ms as u64).to_string()}>
                 { format!("{clock} / {end}") }
             </span>

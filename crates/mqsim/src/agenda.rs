@@ -16,7 +16,7 @@ use std::collections::BinaryHeap;
 ///
 /// The heap orders small `(time, sequence, slot)` keys; the actions
 /// themselves wait in a slab, so sifting the heap never moves them.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Agenda<A> {
     queue: BinaryHeap<Reverse<(SimTime, u64, u32)>>,
     slots: Vec<Option<A>>,

@@ -15,7 +15,7 @@ use crate::time::SimTime;
 use crate::trace::{Event, TraceSink};
 
 /// An action on the shared agenda, for the side of the engine it concerns.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum Scheduled {
     Kafka(kafka::Action),
     Rabbit(rabbit::Action),
@@ -33,8 +33,9 @@ impl From<rabbit::Action> for Scheduled {
     }
 }
 
-/// A run of one scenario.
-#[derive(Debug)]
+/// A run of one scenario. Cloning one is a checkpoint: the clone goes on
+/// exactly as the original would.
+#[derive(Clone, Debug)]
 pub struct Simulation {
     now: SimTime,
     latency_ms: u64,
@@ -71,6 +72,12 @@ impl Simulation {
         let mut trace = Vec::new();
         sim.run_until(until, &mut trace);
         (sim, trace)
+    }
+
+    /// When the next action is due: the time of the next event, if the
+    /// run is to change again.
+    pub fn next_due(&self) -> Option<SimTime> {
+        self.agenda.next_due()
     }
 
     /// The virtual time the run has reached.
