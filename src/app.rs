@@ -3,12 +3,14 @@
 use crate::cluster::scene::ClusterScene;
 use crate::components::cluster_view::ClusterView;
 use crate::components::controls::Controls;
+use crate::components::inspector::Inspector;
 use crate::components::kafka_view::KafkaView;
 use crate::components::lag_table::LagTable;
 use crate::components::queue_table::QueueTable;
 use crate::components::rabbit_view::RabbitView;
 use crate::files;
 use crate::hooks::use_animation_frame;
+use crate::inspect::{Action, Inspection, Selection};
 use crate::playback::Playback;
 use crate::rabbit::scene::RabbitScene;
 use crate::scene::Scene;
@@ -37,11 +39,13 @@ pub fn App() -> Html {
     });
     let playback = use_mut_ref(|| Playback::new(opened.scenario()));
     let notice = use_state(|| opened.problem().map(Notice::Problem));
+    let selected = use_state(|| None::<Selection>);
     let redraw = use_force_update();
     {
         // Back and forward move between the scenarios this tab loaded.
         let playback = playback.clone();
         let notice = notice.clone();
+        let selected = selected.clone();
         let redraw = redraw.clone();
         use_effect_with((), move |_| {
             let listener = web_sys::window().map(|window| {
@@ -49,6 +53,7 @@ pub fn App() -> Html {
                     let opened = share::opened();
                     *playback.borrow_mut() = Playback::new(opened.scenario());
                     notice.set(opened.problem().map(Notice::Problem));
+                    selected.set(None);
                     redraw.force_update();
                 })
             });
@@ -86,6 +91,35 @@ pub fn App() -> Html {
         let redraw = redraw.clone();
         Callback::from(move |speed: f64| {
             playback.borrow_mut().set_speed(speed);
+            redraw.force_update();
+        })
+    };
+
+    let on_select = {
+        let selected = selected.clone();
+        Callback::from(move |selection: Selection| selected.set(Some(selection)))
+    };
+    let on_close = {
+        let selected = selected.clone();
+        Callback::from(move |()| selected.set(None))
+    };
+    // An action from the inspector: it happens at the moment shown.
+    let on_act = {
+        let playback = playback.clone();
+        let notice = notice.clone();
+        let redraw = redraw.clone();
+        Callback::from(move |(action, target): (Action, String)| {
+            let mut p = playback.borrow_mut();
+            let at = mqsim::SimTime::from_millis(p.clock_ms() as u64);
+            match p.intervene(action.intervention) {
+                Ok(()) => notice.set(Some(Notice::Info(format!(
+                    "{}: {target}, at {at}. It is part of the scenario now, so Copy link shares it; acting again after rewinding before {at} replaces it.",
+                    action.label
+                )))),
+                Err(why) => notice.set(Some(Notice::Problem(format!(
+                    "That cannot be done now: {why}"
+                )))),
+            }
             redraw.force_update();
         })
     };
@@ -131,8 +165,10 @@ pub fn App() -> Html {
         let notice = notice.clone();
         let redraw = redraw.clone();
         let reading = reading.clone();
+        let selected = selected.clone();
         Callback::from(move |e: Event| {
             let (playback, notice, redraw) = (playback.clone(), notice.clone(), redraw.clone());
+            let selected = selected.clone();
             files::read_chosen(&e, &reading, move |name, text| {
                 match text.and_then(|text| files::parse(&name, &text)) {
                     Ok(scenario) => {
@@ -142,6 +178,7 @@ pub fn App() -> Html {
                         ))));
                         share::remember(&scenario);
                         *playback.borrow_mut() = Playback::new(scenario);
+                        selected.set(None);
                     }
                     // The scenario on screen stays.
                     Err(problem) => notice.set(Some(Notice::Problem(problem))),
@@ -154,8 +191,10 @@ pub fn App() -> Html {
         let playback = playback.clone();
         let notice = notice.clone();
         let redraw = redraw.clone();
+        let selected = selected.clone();
         Callback::from(move |e: Event| {
             let (playback, notice, redraw) = (playback.clone(), notice.clone(), redraw.clone());
+            let selected = selected.clone();
             files::read_chosen(&e, &reading, move |name, text| {
                 let current = playback.borrow().scenario().clone();
                 match text.and_then(|text| files::import_definitions(&current, &name, &text)) {
@@ -173,6 +212,7 @@ pub fn App() -> Html {
                         notice.set(Some(Notice::Info(text)));
                         share::remember(&scenario);
                         *playback.borrow_mut() = Playback::new(scenario);
+                        selected.set(None);
                     }
                     Err(problem) => notice.set(Some(Notice::Problem(problem))),
                 }
@@ -183,6 +223,7 @@ pub fn App() -> Html {
 
     let on_preset = {
         let playback = playback.clone();
+        let selected = selected.clone();
         let notice = notice.clone();
         let redraw = redraw.clone();
         Callback::from(move |e: Event| {
@@ -192,6 +233,7 @@ pub fn App() -> Html {
                 share::remember(&scenario);
                 *playback.borrow_mut() = Playback::new(scenario);
                 notice.set(None);
+                selected.set(None);
                 redraw.force_update();
             }
         })
@@ -199,6 +241,7 @@ pub fn App() -> Html {
 
     let p = playback.borrow();
     let file = p.scenario().file();
+    let inspection = selected.and_then(|selection| Inspection::of(&p, selection));
     // Each side is drawn when the scenario has it.
     let kafka =
         (!file.kafka.topics.is_empty()).then(|| Rc::new(Scene::build(p.world(), p.clock_ms())));
@@ -261,15 +304,18 @@ pub fn App() -> Html {
             <Controls playing={p.playing()} speed={p.speed()} clock_ms={p.clock_ms()} duration_ms={p.duration_ms()}
                       on_toggle={act(Playback::toggle_playing)} on_step={act(Playback::step)}
                       on_restart={act(Playback::restart)} {on_speed} {on_seek} />
+            if let Some(inspection) = inspection {
+                <Inspector {inspection} {on_act} {on_close} />
+            }
             if let Some(scene) = cluster {
-                <ClusterView {scene} />
+                <ClusterView {scene} on_select={on_select.clone()} selected={*selected} />
             }
             if let Some(scene) = kafka {
-                <KafkaView scene={scene.clone()} />
+                <KafkaView scene={scene.clone()} on_select={on_select.clone()} selected={*selected} />
                 <LagTable {scene} />
             }
             if let Some(scene) = rabbit {
-                <RabbitView scene={scene.clone()} />
+                <RabbitView scene={scene.clone()} {on_select} selected={*selected} />
                 <QueueTable {scene} />
             }
         </main>

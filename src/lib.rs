@@ -25,6 +25,7 @@ pub mod cluster;
 pub mod components;
 pub mod files;
 pub mod hooks;
+pub mod inspect;
 pub mod playback;
 pub mod rabbit;
 pub mod scene;

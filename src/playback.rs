@@ -11,10 +11,17 @@
 //! gives exactly the same state, because the engine is deterministic. Only
 //! the newest [`CHECKPOINTS`] copies are kept, so memory stays bounded;
 //! further back, replay starts from time zero.
+//!
+//! Changing the run — killing a broker, crashing a consumer — is an
+//! [`Intervention`] written into the scenario's timeline at the moment shown,
+//! so a shared link replays it. The run is then replayed from the start with
+//! the new timeline. An intervention made after a rewind replaces the
+//! interventions the user made later than that moment: the old future is
+//! gone. The scenario's own scripted timeline stays.
 
 use crate::rabbit::world::RabbitWorld;
 use crate::world::World;
-use mqsim::scenario::ViewSpec;
+use mqsim::scenario::{Intervention, TimelineEntry, ViewSpec};
 use mqsim::{Scenario, SimTime, Simulation};
 
 /// Speeds offered to the user, as multiples of real time.
@@ -63,6 +70,10 @@ impl State {
 /// A scenario being played.
 pub struct Playback {
     scenario: Scenario,
+    /// The timeline the scenario was opened with.
+    scripted: Vec<TimelineEntry>,
+    /// Interventions the user made since, in the order made.
+    added: Vec<TimelineEntry>,
     state: State,
     /// Copies of the state at multiples of [`CHECKPOINT_MS`], oldest first.
     checkpoints: Vec<(u64, State)>,
@@ -79,6 +90,8 @@ impl Playback {
         let view = scenario.file().view.clone();
         let mut playback = Playback {
             state: State::new(&scenario),
+            scripted: scenario.file().timeline.clone(),
+            added: Vec::new(),
             checkpoints: Vec::new(),
             scenario,
             clock_ms: 0.0,
@@ -146,15 +159,53 @@ impl Playback {
         }
     }
 
-    /// Starts the same scenario again from time zero.
+    /// Starts the same scenario again from time zero, the user's
+    /// interventions included.
     pub fn restart(&mut self) {
-        let speed = self.speed;
+        self.replay_to(0.0);
+        self.playing = true;
+    }
+
+    /// Makes `action` happen now: it joins the timeline at the moment shown
+    /// (after what is already there for that moment), and the run is
+    /// replayed up to here with it. The user's own interventions later than
+    /// now are dropped. A change the scenario cannot take (a member that is
+    /// not there yet, say) is refused with the reason, and nothing changes.
+    pub fn intervene(&mut self, action: Intervention) -> Result<(), String> {
+        let now = self.clock_ms.floor() as u64;
+        let mut added: Vec<TimelineEntry> = self
+            .added
+            .iter()
+            .filter(|entry| entry.at_ms <= now)
+            .cloned()
+            .collect();
+        added.push(TimelineEntry { at_ms: now, action });
         let mut file = self.scenario.file().clone();
+        file.timeline = self.scripted.clone();
+        file.timeline.extend(added.iter().cloned());
+        // Stable: at one moment, the scripted entries and then the user's,
+        // in the order made.
+        file.timeline.sort_by_key(|entry| entry.at_ms);
         file.view = ViewSpec::default();
-        if let Ok(from_zero) = file.validate() {
-            *self = Playback::new(from_zero);
-        }
-        self.speed = speed;
+        let scenario = file.validate().map_err(|e| e.to_string())?;
+        self.scenario = scenario;
+        self.added = added;
+        self.replay_to(self.clock_ms);
+        Ok(())
+    }
+
+    /// The interventions the user made, oldest moment first.
+    pub fn interventions(&self) -> &[TimelineEntry] {
+        &self.added
+    }
+
+    /// Runs the scenario again from time zero up to `clock_ms`, making
+    /// fresh checkpoints on the way.
+    fn replay_to(&mut self, clock_ms: f64) {
+        self.state = State::new(&self.scenario);
+        self.checkpoints.clear();
+        self.clock_ms = 0.0;
+        self.advance_to(clock_ms);
     }
 
     pub fn finished(&self) -> bool {
@@ -232,7 +283,8 @@ impl Playback {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mqsim::scenario::presets;
+    use crate::world::ConsumerStatus;
+    use mqsim::scenario::presets::{self, Preset};
 
     #[test]
     fn frames_advance_virtual_time_by_speed() {
@@ -364,6 +416,101 @@ mod tests {
         assert!(first > 0.0);
         p.step();
         assert!(p.clock_ms() > first);
+    }
+
+    fn crash(member: &str) -> Intervention {
+        Intervention::ConsumerCrash {
+            group: Some("notifications".into()),
+            member: member.into(),
+        }
+    }
+
+    /// Killing a broker by hand gives what a scripted kill gives: ZooKeeper
+    /// notices, and the controller elects new leaders.
+    #[test]
+    fn a_broker_killed_by_hand_loses_its_leadership() {
+        let mut p = Playback::new(Preset::find("leader-failover").unwrap().scenario());
+        p.advance_to(3_000.0);
+        let led_by_0 = |p: &Playback| {
+            p.world().cluster.partitions[0]
+                .iter()
+                .filter(|part| part.leader == Some(mqsim::ids::BrokerId(0)))
+                .count()
+        };
+        assert!(led_by_0(&p) > 0, "broker 0 leads something at 3 s");
+        let elections = p.world().cluster.elections;
+        p.intervene(Intervention::BrokerKill { broker: 0 }).unwrap();
+        assert_eq!(p.clock_ms(), 3_000.0, "the moment shown stays");
+        assert_eq!(p.interventions().len(), 1);
+        p.advance_to(9_900.0);
+        assert!(!p.world().cluster.brokers[0].alive);
+        assert_eq!(led_by_0(&p), 0, "leadership moved away");
+        assert!(p.world().cluster.elections > elections);
+    }
+
+    /// A consumer crashed by hand: after its session times out the group
+    /// rebalances, and the survivor processes again what the dead member
+    /// had processed but not committed.
+    #[test]
+    fn a_consumer_crashed_by_hand_is_replaced_after_its_session() {
+        let mut p = Playback::new(presets::default_scenario());
+        p.advance_to(8_000.0);
+        let generation = p.world().groups[0].generation;
+        p.intervene(crash("notifier-1")).unwrap();
+        assert_eq!(p.world().consumers[0].status, ConsumerStatus::Crashed);
+        p.advance_to(60_000.0);
+        assert!(p.world().groups[0].generation > generation);
+        assert_eq!(
+            p.world().consumers[1].assigned.len(),
+            3,
+            "the survivor owns every partition"
+        );
+    }
+
+    /// Going back and acting again drops what the user did later: the
+    /// old future is gone. The scenario's own timeline stays.
+    #[test]
+    fn acting_after_a_rewind_replaces_the_later_interventions() {
+        let mut p = Playback::new(Preset::find("leader-failover").unwrap().scenario());
+        p.advance_to(20_000.0);
+        p.intervene(Intervention::BrokerKill { broker: 2 }).unwrap();
+        p.seek(5_000.0);
+        p.intervene(Intervention::BrokerKill { broker: 0 }).unwrap();
+        let timeline = &p.scenario().file().timeline;
+        assert_eq!(p.interventions().len(), 1);
+        assert_eq!(timeline.len(), 4, "three scripted entries and one by hand");
+        assert_eq!(
+            timeline[0],
+            TimelineEntry {
+                at_ms: 5_000,
+                action: Intervention::BrokerKill { broker: 0 }
+            }
+        );
+    }
+
+    /// A change the scenario cannot take is refused, and nothing moves.
+    #[test]
+    fn an_impossible_intervention_is_refused_with_its_reason() {
+        let mut p = Playback::new(presets::default_scenario());
+        p.advance_to(4_000.0);
+        let before = p.world().clone();
+        let why = p.intervene(crash("nobody")).unwrap_err();
+        assert!(why.contains("nobody"), "{why}");
+        assert!(p.interventions().is_empty());
+        assert!(p.world() == &before);
+    }
+
+    /// A link taken after an intervention replays it: the state there is
+    /// the same as in the tab that made it.
+    #[test]
+    fn a_shared_link_replays_the_interventions() {
+        let mut p = Playback::new(presets::default_scenario());
+        p.advance_to(6_000.0);
+        p.intervene(crash("notifier-2")).unwrap();
+        p.advance_to(30_000.0);
+        let opened = Playback::new(p.shared());
+        assert_eq!(opened.clock_ms(), 30_000.0);
+        assert!(opened.world() == p.world());
     }
 
     #[test]

@@ -5,16 +5,21 @@
 //! marked a zombie. Heartbeats, replica fetches, copied records and the
 //! controller's `LeaderAndIsr` requests fly between them.
 
+use super::pick::pick;
 use super::token::token;
 use crate::cluster::scene::{
     BrokerCard, CHIP_H, ClusterScene, ReplicaChip, Role, ZK_H, ZK_W, ZooKeeperNode,
 };
+use crate::inspect::Selection;
 use std::rc::Rc;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct ClusterViewProps {
     pub scene: Rc<ClusterScene>,
+    /// A broker card was clicked.
+    pub on_select: Callback<Selection>,
+    pub selected: Option<Selection>,
 }
 
 #[component]
@@ -22,14 +27,14 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
     let s = &props.scene;
     html! {
         <svg class="cluster-view" data-testid="cluster-view" viewBox={format!("0 0 {} {}", s.width, s.height)}
-             role="img" aria-labelledby="cluster-view-title">
+             role="group" aria-labelledby="cluster-view-title">
             <title id="cluster-view-title">
                 { "Kafka cluster: ZooKeeper, the controller, and each broker's partition replicas" }
             </title>
             <text class="column-title" x="20" y="24">{ "ZooKeeper" }</text>
             <text class="column-title" x="200" y="24">{ "Brokers · replicas (filled: leader)" }</text>
             { zookeeper(&s.zookeeper) }
-            { for s.brokers.iter().map(broker) }
+            { for s.brokers.iter().map(|b| broker(b, &props.on_select, props.selected)) }
             <g class="tokens">{ for s.tokens.iter().map(token) }</g>
         </svg>
     }
@@ -55,15 +60,18 @@ fn zookeeper(z: &ZooKeeperNode) -> Html {
     }
 }
 
-fn broker(b: &BrokerCard) -> Html {
+fn broker(b: &BrokerCard, on_select: &Callback<Selection>, selected: Option<Selection>) -> Html {
     let mut roles = Vec::new();
     if b.controller {
         roles.push("★ controller".to_string());
     }
     roles.extend(b.coordinates.iter().map(|g| format!("coordinator of {g}")));
+    let pick = pick(on_select, selected, Selection::Broker(b.id));
     html! {
-        <g class={classes!("broker", b.down.then_some("down"), b.controller.then_some("controller"))}
-           data-testid="broker" data-broker={b.id.0.to_string()} data-status={b.status}>
+        <g class={classes!("broker", b.down.then_some("down"), b.controller.then_some("controller"), pick.class)}
+           data-testid="broker" data-broker={b.id.0.to_string()} data-status={b.status}
+           role="button" tabindex="0" aria-label={format!("Broker {}: {}. Inspect, kill or restart", b.id.0, b.status)}
+           onclick={pick.onclick} onkeydown={pick.onkeydown}>
             <title>{ format!("Broker {}: {}{}", b.id.0, b.status,
                              if roles.is_empty() { String::new() } else { format!("; {}", roles.join(", ")) }) }</title>
             <rect class="card" x={b.x.to_string()} y={b.y.to_string()} width={b.w.to_string()} height={b.h.to_string()} rx="8" />

@@ -2,7 +2,9 @@
 //! of offset cells in the middle, consumer groups on the right, and every
 //! message in flight as a token on its way.
 
+use super::pick::pick;
 use super::token::token;
+use crate::inspect::Selection;
 use crate::scene::{
     CELLS, CommitMarker, ConsumerNode, GroupNode, Link, ProducerNode, Scene, Strip,
 };
@@ -18,6 +20,9 @@ const STRIP_H: f64 = 30.0;
 #[derive(Properties, PartialEq)]
 pub struct KafkaViewProps {
     pub scene: Rc<Scene>,
+    /// A consumer or partition was clicked.
+    pub on_select: Callback<Selection>,
+    pub selected: Option<Selection>,
 }
 
 #[component]
@@ -25,7 +30,7 @@ pub fn KafkaView(props: &KafkaViewProps) -> Html {
     let s = &props.scene;
     html! {
         <svg class="kafka-view" data-testid="kafka-view" viewBox={format!("0 0 {} {}", s.width, s.height)}
-             role="img" aria-labelledby="kafka-view-title">
+             role="group" aria-labelledby="kafka-view-title">
             <title id="kafka-view-title">
                 { "Kafka: producers write to partitions; consumer groups pull from them" }
             </title>
@@ -34,8 +39,8 @@ pub fn KafkaView(props: &KafkaViewProps) -> Html {
             <text class="column-title" x="810" y="24">{ "Consumer groups" }</text>
             { for s.links.iter().map(link) }
             { for s.producers.iter().map(producer) }
-            { for s.strips.iter().map(strip) }
-            { for s.groups.iter().map(group) }
+            { for s.strips.iter().map(|st| strip(st, &props.on_select, props.selected)) }
+            { for s.groups.iter().map(|g| group(g, &props.on_select, props.selected)) }
             <g class="tokens">{ for s.tokens.iter().map(token) }</g>
         </svg>
     }
@@ -59,7 +64,7 @@ fn producer(p: &ProducerNode) -> Html {
     }
 }
 
-fn strip(s: &Strip) -> Html {
+fn strip(s: &Strip, on_select: &Callback<Selection>, selected: Option<Selection>) -> Html {
     let slots = (0..CELLS).map(|i| {
         html! {
             <rect class="slot" x={(s.x + i as f64 * s.cell_w).to_string()} y={s.y.to_string()}
@@ -82,11 +87,15 @@ fn strip(s: &Strip) -> Html {
         }
     });
     let end_x = s.x + s.cells.last().map_or(0.0, |c| c.x - s.x + s.cell_w);
+    let pick = pick(on_select, selected, Selection::Partition(s.tp));
     html! {
         <g class={classes!("partition", s.dead_letter.then_some("dead-letter"))} data-testid="partition"
            data-partition={s.tp.partition.to_string()}
            data-log-end={s.log_end.to_string()}>
-            <text class="strip-label" x={(s.x - 10.0).to_string()} y={(s.y + 20.0).to_string()}>{ &s.label }</text>
+            <text class={classes!("strip-label", pick.class)} x={(s.x - 10.0).to_string()} y={(s.y + 20.0).to_string()}
+                  data-testid="partition-label" role="button" tabindex="0"
+                  aria-label={format!("Partition {}: inspect", s.label)}
+                  onclick={pick.onclick} onkeydown={pick.onkeydown}>{ &s.label }</text>
             { for slots }
             { for cells }
             <line class="log-end" x1={end_x.to_string()} x2={end_x.to_string()}
@@ -129,9 +138,9 @@ fn marker(s: &Strip, m: &CommitMarker) -> Html {
     }
 }
 
-fn group(g: &GroupNode) -> Html {
+fn group(g: &GroupNode, on_select: &Callback<Selection>, selected: Option<Selection>) -> Html {
     html! {
-        <g class="group">
+        <g class="group" data-testid="group" data-name={g.name.clone()} data-generation={g.generation.to_string()}>
             <title>{ format!("Consumer group {}, generation {} of its assignment", g.name, g.generation) }</title>
             <text class="group-title" x={g.x.to_string()} y={(g.y + 12.0).to_string()}>
                 { if g.standalone {
@@ -142,12 +151,16 @@ fn group(g: &GroupNode) -> Html {
                     format!("{} · gen {}", g.name, g.generation)
                 } }
             </text>
-            { for g.consumers.iter().map(consumer) }
+            { for g.consumers.iter().map(|c| consumer(c, on_select, selected)) }
         </g>
     }
 }
 
-fn consumer(c: &ConsumerNode) -> Html {
+fn consumer(
+    c: &ConsumerNode,
+    on_select: &Callback<Selection>,
+    selected: Option<Selection>,
+) -> Html {
     let inbox = c
         .inbox
         .iter()
@@ -164,10 +177,13 @@ fn consumer(c: &ConsumerNode) -> Html {
             }
         });
     let waiting = c.inbox.len();
+    let pick = pick(on_select, selected, Selection::Consumer(c.id));
     html! {
-        <g class={classes!("consumer", c.down.then_some("down"))} data-testid="consumer"
+        <g class={classes!("consumer", c.down.then_some("down"), pick.class)} data-testid="consumer" data-name={c.name.clone()}
            data-status={c.status} data-processed={c.processed.to_string()} data-duplicates={c.duplicates.to_string()}
-           transform={format!("translate({},{})", c.x, c.y)}>
+           transform={format!("translate({},{})", c.x, c.y)}
+           role="button" tabindex="0" aria-label={format!("Consumer {} ({}): inspect, crash or restart", c.name, c.status)}
+           onclick={pick.onclick} onkeydown={pick.onkeydown}>
             <title>{ format!("Consumer {} ({}): {}; processed {}; {} waiting", c.name, c.status, c.owns, c.processed, waiting) }</title>
             <rect width={CONSUMER_W.to_string()} height={CONSUMER_H.to_string()} rx="8" />
             <rect class="colour-bar" width="6" height={CONSUMER_H.to_string()} rx="3" fill={c.colour} />

@@ -4,8 +4,10 @@
 
 pub mod cluster_view;
 pub mod controls;
+pub mod inspector;
 pub mod kafka_view;
 pub mod lag_table;
+pub mod pick;
 pub mod queue_table;
 pub mod rabbit_view;
 pub mod token;

@@ -3,7 +3,9 @@
 //! its consumers, each within its prefetch window. Dead-letter exchanges and
 //! queues are drawn dashed and red.
 
+use super::pick::pick;
 use super::token::token;
+use crate::inspect::Selection;
 use crate::rabbit::scene::{
     BindingLine, CONSUMER_H, CONSUMER_W, CONSUMER_X, ConsumerNode, EXCHANGE_W, EXCHANGE_X,
     ExchangeNode, NODE_H, PUBLISHER_W, PUBLISHER_X, PublisherNode, QUEUE_H, QUEUE_W, QUEUE_X,
@@ -15,6 +17,9 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct RabbitViewProps {
     pub scene: Rc<RabbitScene>,
+    /// A queue or consumer was clicked.
+    pub on_select: Callback<Selection>,
+    pub selected: Option<Selection>,
 }
 
 #[component]
@@ -22,7 +27,7 @@ pub fn RabbitView(props: &RabbitViewProps) -> Html {
     let s = &props.scene;
     html! {
         <svg class="rabbit-view" data-testid="rabbit-view" viewBox={format!("0 0 {} {}", s.width, s.height)}
-             role="img" aria-labelledby="rabbit-view-title">
+             role="group" aria-labelledby="rabbit-view-title">
             <title id="rabbit-view-title">
                 { "RabbitMQ: publishers send to exchanges, bindings route to queues, the broker pushes to consumers" }
             </title>
@@ -33,8 +38,8 @@ pub fn RabbitView(props: &RabbitViewProps) -> Html {
             { for s.bindings.iter().map(binding) }
             { for s.publishers.iter().map(publisher) }
             { for s.exchanges.iter().map(exchange) }
-            { for s.queues.iter().map(queue) }
-            { for s.consumers.iter().map(consumer) }
+            { for s.queues.iter().map(|q| queue(q, &props.on_select, props.selected)) }
+            { for s.consumers.iter().map(|c| consumer(c, &props.on_select, props.selected)) }
             <g class="tokens">{ for s.tokens.iter().map(token) }</g>
         </svg>
     }
@@ -87,7 +92,7 @@ fn exchange(e: &ExchangeNode) -> Html {
     }
 }
 
-fn queue(q: &QueueNode) -> Html {
+fn queue(q: &QueueNode, on_select: &Callback<Selection>, selected: Option<Selection>) -> Html {
     let cells = q.cells.iter().enumerate().map(|(i, (colour, letter))| {
         let x = 10.0 + i as f64 * 22.0;
         html! {
@@ -114,10 +119,13 @@ fn queue(q: &QueueNode) -> Html {
         (false, true) => q.kind.to_string(),
         (false, false) => format!("{} · {}", q.kind, q.features.join(" · ")),
     };
+    let pick = pick(on_select, selected, Selection::Queue(q.id));
     html! {
-        <g class={classes!("queue", q.dead_letter.then_some("dead-letter"), q.deleted.then_some("down"))}
+        <g class={classes!("queue", q.dead_letter.then_some("dead-letter"), q.deleted.then_some("down"), pick.class)}
            data-testid="queue" data-name={q.name.clone()} data-ready={q.ready.to_string()}
-           data-unacked={q.unacked.to_string()} transform={format!("translate({},{})", q.x, q.y)}>
+           data-unacked={q.unacked.to_string()} transform={format!("translate({},{})", q.x, q.y)}
+           role="button" tabindex="0" aria-label={format!("Queue {}: {counts}. Inspect", q.name)}
+           onclick={pick.onclick} onkeydown={pick.onkeydown}>
             <title>{ format!("Queue {} ({heading}): {counts}{}", q.name,
                              q.dead_letter_exchange.as_ref().map(|x| format!("; dead-letters to exchange {x}")).unwrap_or_default()) }</title>
             <rect width={QUEUE_W.to_string()} height={QUEUE_H.to_string()} rx="6" />
@@ -132,7 +140,11 @@ fn queue(q: &QueueNode) -> Html {
     }
 }
 
-fn consumer(c: &ConsumerNode) -> Html {
+fn consumer(
+    c: &ConsumerNode,
+    on_select: &Callback<Selection>,
+    selected: Option<Selection>,
+) -> Html {
     let slots = if c.auto_ack {
         0
     } else if c.prefetch == 0 {
@@ -170,10 +182,13 @@ fn consumer(c: &ConsumerNode) -> Html {
         tally += &format!(" · rejected {}", c.rejected);
     }
     let status = if c.running { "running" } else { "✕ crashed" };
+    let pick = pick(on_select, selected, Selection::RabbitConsumer(c.id));
     html! {
-        <g class={classes!("consumer", "rabbit-consumer", (!c.running).then_some("down"))} data-testid="rabbit-consumer"
+        <g class={classes!("consumer", "rabbit-consumer", (!c.running).then_some("down"), pick.class)} data-testid="rabbit-consumer"
            data-name={c.name.clone()} data-status={status} data-acked={c.acked.to_string()}
-           data-held={c.window.len().to_string()} transform={format!("translate({},{})", c.x, c.y)}>
+           data-held={c.window.len().to_string()} transform={format!("translate({},{})", c.x, c.y)}
+           role="button" tabindex="0" aria-label={format!("Consumer {} ({status}): inspect, crash or restart", c.name)}
+           onclick={pick.onclick} onkeydown={pick.onkeydown}>
             <title>{ format!("Consumer {} on queue {} ({status}): {window_words}; {tally}; {} waiting to be handled",
                              c.name, c.queue, c.waiting) }</title>
             <rect width={CONSUMER_W.to_string()} height={CONSUMER_H.to_string()} rx="8" />

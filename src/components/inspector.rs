@@ -1,0 +1,51 @@
+//! The inspector panel: the facts about the selected thing, and buttons for
+//! what can be done to it. A button's intervention goes into the scenario's
+//! timeline at the moment shown.
+
+use crate::inspect::{Action, Inspection};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct InspectorProps {
+    pub inspection: Inspection,
+    /// A button was pressed: the action, and what it was done to.
+    pub on_act: Callback<(Action, String)>,
+    pub on_close: Callback<()>,
+}
+
+#[component]
+pub fn Inspector(props: &InspectorProps) -> Html {
+    let i = &props.inspection;
+    let close = props.on_close.reform(|_: MouseEvent| ());
+    html! {
+        <aside class="inspector" data-testid="inspector" aria-labelledby="inspector-title">
+            <header>
+                <h2 id="inspector-title" data-testid="inspector-title">{ &i.title }</h2>
+                <button class="close" data-testid="inspector-close" onclick={close} aria-label="Close the inspector">{ "×" }</button>
+            </header>
+            <p class="kind">{ &i.kind }</p>
+            <dl>
+                { for i.facts.iter().map(|(label, value)| html! {
+                    <>
+                        <dt>{ *label }</dt>
+                        <dd data-fact={*label}>{ value }</dd>
+                    </>
+                }) }
+            </dl>
+            if !i.actions.is_empty() {
+                <div class="actions" role="group" aria-label="Actions">
+                    { for i.actions.iter().map(|action| {
+                        let on_act = props.on_act.clone();
+                        let done = (action.clone(), i.title.clone());
+                        html! {
+                            <button data-testid="inspector-action" data-action={action.label} title={action.explain}
+                                    onclick={Callback::from(move |_: MouseEvent| on_act.emit(done.clone()))}>
+                                { action.label }
+                            </button>
+                        }
+                    }) }
+                </div>
+            }
+        </aside>
+    }
+}

@@ -1,0 +1,159 @@
+// Breaking things by hand: click a broker or a consumer, read about it in
+// the inspector, and use its buttons. A killed broker loses its leadership
+// once ZooKeeper's session expires; a crashed consumer's partitions move
+// to the survivor after the session timeout, which re-reads what the dead
+// member had processed but not committed; a crashed RabbitMQ consumer's
+// deliveries go back to the queue. Each click is written into the
+// scenario, so a link replays it: mqsim run on the link agrees.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { openApp, screenshot, mqsimRun, clockMs } from './harness.mjs';
+
+let app;
+before(async () => {
+  app = await openApp();
+});
+after(async () => {
+  await app?.close();
+});
+
+const scrubTo = (page, ms) =>
+  page.$eval('[data-testid="scrubber"]', (el, ms) => {
+    el.value = String(ms);
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, ms);
+
+const pause = async (page) => {
+  if ((await page.getAttribute('[data-testid="play-pause"]', 'aria-pressed')) === 'false') {
+    await page.click('[data-testid="play-pause"]');
+  }
+};
+
+const fact = (page, label) => page.textContent(`[data-testid="inspector"] dd[data-fact="${label}"]`);
+
+const act = (page, label) => page.click(`[data-testid="inspector-action"][data-action="${label}"]`);
+
+/** Which broker leads each partition, read from the replica chips. */
+const leaders = (page) =>
+  page.$$eval('[data-testid="broker"]', (cards) => {
+    const led = {};
+    for (const card of cards) {
+      for (const chip of card.querySelectorAll('[data-testid="replica"][data-role="leader"]')) {
+        led[chip.dataset.label] = Number(card.dataset.broker);
+      }
+    }
+    return led;
+  });
+
+test('a broker killed by a click loses its leadership to an election', async () => {
+  const { page } = app;
+  await page.selectOption('[data-testid="preset"]', 'leader-failover');
+  await pause(page);
+  await scrubTo(page, 1_000);
+  const before = await leaders(page);
+  const led = Object.entries(before).filter(([, b]) => b === 0).map(([p]) => p);
+  assert.ok(led.length > 0, 'broker 0 leads something at 1 s');
+
+  await page.click('[data-testid="broker"][data-broker="0"]');
+  assert.equal(await page.textContent('[data-testid="inspector-title"]'), 'Broker 0');
+  assert.match(await fact(page, 'Leads'), /orders-/);
+  await act(page, 'Kill');
+  assert.equal(await clockMs(page), 1_000, 'the kill happens at the moment shown');
+  assert.equal(await fact(page, 'Status'), 'dead');
+  assert.ok(await page.$('[data-testid="inspector-action"][data-action="Restart"]'), 'a dead broker offers a restart');
+
+  // ZooKeeper's session (6 s in this preset) expires; the controller moves
+  // leadership. The preset's own kill of broker 1 comes at 10 s.
+  await scrubTo(page, 9_000);
+  const after = await leaders(page);
+  for (const partition of led) {
+    assert.notEqual(after[partition], 0, `${partition} has a new leader`);
+    assert.ok(after[partition] !== undefined, `${partition} is not offline`);
+  }
+  assert.ok(Number(await page.getAttribute('[data-testid="zookeeper"]', 'data-elections')) > 0);
+  await screenshot(page, 'intervention-broker-kill');
+
+  await page.click('[data-testid="share"]');
+  await page.waitForFunction(() => location.hash.startsWith('#s=2.'));
+  const native = mqsimRun(page.url());
+  assert.equal(native.kafka.at_ms, 9_000);
+  assert.ok(native.kafka.cluster.dead_brokers.includes(0), 'the link carries the kill');
+  for (const p of native.kafka.topics[0].partitions) {
+    assert.equal(after[`orders·P${p.partition}`], p.leader, `partition ${p.partition}: the page and mqsim agree`);
+  }
+  assert.deepEqual(app.problems, []);
+});
+
+test('a consumer crashed from the keyboard is replaced after its session times out', async () => {
+  const { page } = app;
+  await page.selectOption('[data-testid="preset"]', 'order-notifications');
+  await pause(page);
+  // A moment when notifier-1 is part-way through a batch: what it has
+  // processed of it is not committed yet.
+  const member = '[data-testid="consumer"][data-name="notifier-1"]';
+  let at = 6_000;
+  for (let before = 0; at < 20_000; at += 100) {
+    await scrubTo(page, at);
+    const batch = await page.$$eval(`${member} .inbox`, (c) => c.length);
+    if (batch > 0 && batch < before) break;
+    before = batch;
+  }
+  assert.ok(at < 20_000, 'notifier-1 was part-way through a batch');
+  const generation = Number(await page.getAttribute('[data-testid="group"]', 'data-generation'));
+
+  await page.focus(member);
+  await page.keyboard.press('Enter');
+  assert.equal(await page.textContent('[data-testid="inspector-title"]'), 'Consumer notifier-1');
+  await page.focus('[data-testid="inspector-action"][data-action="Crash"]');
+  await page.keyboard.press('Enter');
+  assert.equal(await fact(page, 'Status'), 'crashed');
+  assert.equal(await page.getAttribute(member, 'data-status'), '✕ crashed');
+
+  // session.timeout.ms is 45 s: the coordinator notices, then rebalances.
+  await scrubTo(page, at + 50_000);
+  assert.ok(Number(await page.getAttribute('[data-testid="group"]', 'data-generation')) > generation, 'the group rebalanced');
+  const survivor = '[data-testid="consumer"][data-name="notifier-2"]';
+  assert.ok(Number(await page.getAttribute(survivor, 'data-duplicates')) > 0,
+    'the survivor processed again what notifier-1 had not committed');
+  await page.click(survivor);
+  assert.equal(await fact(page, 'Owns'), 'orders-0, orders-1, orders-2');
+  await screenshot(page, 'intervention-consumer-crash');
+
+  await page.click('[data-testid="share"]');
+  await page.waitForFunction(() => location.hash.startsWith('#s=2.'));
+  const native = mqsimRun(page.url());
+  const group = native.kafka.groups[0];
+  assert.equal(group.members[0].running, false, 'the link carries the crash');
+  assert.equal(group.members[1].duplicates, Number(await page.getAttribute(survivor, 'data-duplicates')));
+  assert.deepEqual(app.problems, []);
+});
+
+test('a RabbitMQ consumer crashed by a click has its deliveries requeued', async () => {
+  const { page } = app;
+  await page.selectOption('[data-testid="preset"]', 'rabbit-retry-dead-letter');
+  await pause(page);
+  const consumer = '[data-testid="rabbit-consumer"][data-name="payment-service"]';
+  let at = 1_000;
+  for (; at < 20_000; at += 50) {
+    await scrubTo(page, at);
+    if (Number(await page.getAttribute(consumer, 'data-held')) > 0) break;
+  }
+  const queue = '[data-testid="queue"][data-name="payments"]';
+  const held = Number(await page.getAttribute(consumer, 'data-held'));
+  const ready = Number(await page.getAttribute(queue, 'data-ready'));
+  assert.ok(held > 0, 'payment-service holds unacknowledged deliveries');
+
+  await page.click(consumer);
+  await act(page, 'Crash');
+  assert.equal(await page.getAttribute(consumer, 'data-status'), '✕ crashed');
+  assert.equal(await page.getAttribute(queue, 'data-unacked'), '0');
+  assert.ok(Number(await page.getAttribute(queue, 'data-ready')) >= ready + held, 'what it held is ready again');
+
+  await act(page, 'Restart');
+  await scrubTo(page, at + 5_000);
+  assert.equal(await page.getAttribute(consumer, 'data-status'), 'running');
+  assert.ok(Number(await page.getAttribute(consumer, 'data-acked')) > 0);
+  await screenshot(page, 'intervention-rabbit-crash');
+  assert.deepEqual(app.problems, []);
+});
