@@ -11,6 +11,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use mqsim::kafka::assignor::Strategy;
 use mqsim::{Scenario, SimTime, Simulation};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -51,6 +52,10 @@ enum Command {
         /// scenario's duration_ms).
         #[arg(long, value_name = "MS")]
         until_ms: Option<u64>,
+        /// Print each event as a sentence, as the playground's event log
+        /// does (routine heartbeats and fetches left out).
+        #[arg(long)]
+        words: bool,
     },
     /// Check a scenario (file, `-` or link) and print every problem.
     Validate {
@@ -221,16 +226,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Trace { scenario, until_ms } => {
+        Command::Trace {
+            scenario,
+            until_ms,
+            words,
+        } => {
             let scenario = read_scenario(&scenario)?;
             let until = until_ms.unwrap_or(scenario.file().duration_ms);
             let mut sim = Simulation::new(&scenario);
             let mut events = Vec::new();
             sim.run_until(SimTime::from_millis(until), &mut events);
+            let names = mqsim::words::Names::new(&scenario);
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             for event in &events {
-                serde_json::to_writer(&mut out, event)?;
-                std::io::Write::write_all(&mut out, b"\n")?;
+                if words {
+                    let sentence = event.describe(&names);
+                    if !sentence.routine {
+                        writeln!(out, "{:>9}  {}", sentence.at.to_string(), sentence.text)?;
+                    }
+                } else {
+                    serde_json::to_writer(&mut out, event)?;
+                    writeln!(out)?;
+                }
             }
             std::io::Write::flush(&mut out)?;
             Ok(ExitCode::SUCCESS)

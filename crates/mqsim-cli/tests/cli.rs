@@ -38,6 +38,39 @@ fn run_prints_counts_committed_offsets_and_lag() {
     );
 }
 
+/// `trace --words` says the run as the event log does: names, not ids,
+/// and no routine heartbeats or polls.
+#[test]
+fn trace_words_tells_the_run_in_sentences() {
+    let out = mqsim(&["trace", "--words", PRESET, "--until-ms", "3000"], "");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("checkout sent checkout-1 (key ")
+                && l.contains("(murmur2 of the key)")),
+        "{text}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("group notifications generation 1: notifier-1: orders-")),
+        "{text}"
+    );
+    assert!(
+        !text.contains("polls: a fetch request") && !text.contains("heartbeats"),
+        "{text}"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.trim_start().as_bytes()[0].is_ascii_digit()),
+        "each line starts with its time"
+    );
+}
+
 #[test]
 fn json_output_equals_the_library_summary() {
     let out = mqsim(

@@ -50,6 +50,7 @@ pub mod scenario;
 pub mod sim;
 pub mod time;
 pub mod trace;
+pub mod words;
 
 pub use scenario::{Scenario, ScenarioError};
 pub use sim::Simulation;

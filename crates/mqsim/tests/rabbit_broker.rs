@@ -316,6 +316,38 @@ fn a_quorum_queue_dead_letters_after_its_delivery_limit() {
     let parked = &sim.rabbit().queues[1].ready[0].message;
     assert_eq!(parked.deaths[0].reason, DeathReason::DeliveryLimit);
     assert_eq!(&*parked.deaths[0].queue, "work");
+    // The inspector's view of it: one copy, ready in parking.
+    let copies = sim.rabbit().held_copies(first);
+    assert_eq!(copies.len(), 1);
+    assert_eq!((copies[0].queue, copies[0].held_by), (QueueId(1), None));
+    assert_eq!(copies[0].message.deaths[0].count, 1);
+}
+
+/// What the broker holds of one message: a fanout's copy per queue, and a
+/// delivered copy marked with the consumer holding it.
+#[test]
+fn held_copies_are_found_in_queues_and_with_consumers() {
+    let rabbit = json!({
+        "exchanges": [{"name": "news", "type": "fanout"}],
+        "queues": [{"name": "a"}, {"name": "b"}],
+        "bindings": [
+            {"source": "news", "destination": "a", "destination_type": "queue"},
+            {"source": "news", "destination": "b", "destination_type": "queue"}
+        ],
+        "publishers": [{"name": "p", "exchange": "news", "rate_per_sec": 1, "routing_keys": ["x"]}],
+        "consumers": [{"name": "slow", "queue": "a", "processing_ms": 5000}]
+    });
+    let (sim, _) = run(&scenario(rabbit, 1), 100);
+    let mut copies = sim.rabbit().held_copies(MessageId(0));
+    copies.sort_by_key(|c| c.queue);
+    let places: Vec<(QueueId, Option<RabbitConsumerId>)> =
+        copies.iter().map(|c| (c.queue, c.held_by)).collect();
+    assert_eq!(
+        places,
+        [(QueueId(0), Some(RabbitConsumerId(0))), (QueueId(1), None)]
+    );
+    assert!(copies.iter().all(|c| &*c.message.routing_key == "x"));
+    assert!(sim.rabbit().held_copies(MessageId(99)).is_empty());
 }
 
 /// "Retry N times, then dead-letter", the classic way: the consumer rejects

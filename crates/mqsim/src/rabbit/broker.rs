@@ -81,7 +81,60 @@ pub struct Rabbit {
     next_message: u64,
 }
 
+/// One copy of a message the broker holds, as `rabbitmqctl` would show
+/// it: in which queue, whether delivered and to whom, and how often.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeldCopy<'a> {
+    pub message: &'a Message,
+    pub queue: QueueId,
+    /// Delivered and not yet settled by this consumer.
+    pub held_by: Option<RabbitConsumerId>,
+    pub redelivered: bool,
+    /// Deliveries so far (a quorum queue counts them for
+    /// `x-delivery-limit`).
+    pub delivery_count: u32,
+}
+
 impl Rabbit {
+    /// Every copy of message `id` the broker still holds: ready in a queue,
+    /// or delivered and waiting for its ack. A fanout gives one copy per
+    /// queue; a handled message has none.
+    pub fn held_copies(&self, id: MessageId) -> Vec<HeldCopy<'_>> {
+        fn copy(
+            queue: QueueId,
+            held_by: Option<RabbitConsumerId>,
+            queued: &Queued,
+        ) -> HeldCopy<'_> {
+            HeldCopy {
+                message: &queued.message,
+                queue,
+                held_by,
+                redelivered: queued.redelivered,
+                delivery_count: queued.delivery_count,
+            }
+        }
+        let mut copies: Vec<HeldCopy<'_>> = self
+            .queues
+            .iter()
+            .enumerate()
+            .flat_map(|(q, queue)| {
+                queue
+                    .waiting()
+                    .filter(|queued| queued.message.id == id)
+                    .map(move |queued| copy(QueueId(q as u32), None, queued))
+            })
+            .collect();
+        for (c, unacked) in self.unacked.iter().enumerate() {
+            copies.extend(
+                unacked
+                    .values()
+                    .filter(|u| u.queued.message.id == id)
+                    .map(|u| copy(u.queue, Some(RabbitConsumerId(c as u32)), &u.queued)),
+            );
+        }
+        copies
+    }
+
     /// The RabbitMQ side of `scenario` and the actions that start it.
     pub(crate) fn new(scenario: &Scenario) -> (Rabbit, Vec<(SimTime, Action)>) {
         let file = scenario.file();
