@@ -3,11 +3,13 @@
 use crate::cluster::scene::ClusterScene;
 use crate::components::cluster_view::ClusterView;
 use crate::components::controls::Controls;
+use crate::components::event_log::EventLog;
 use crate::components::inspector::Inspector;
 use crate::components::kafka_view::KafkaView;
 use crate::components::lag_table::LagTable;
 use crate::components::queue_table::QueueTable;
 use crate::components::rabbit_view::RabbitView;
+use crate::event_log::LogFilter;
 use crate::files;
 use crate::hooks::use_animation_frame;
 use crate::inspect::{Action, Inspection, Selection};
@@ -40,6 +42,7 @@ pub fn App() -> Html {
     let playback = use_mut_ref(|| Playback::new(opened.scenario()));
     let notice = use_state(|| opened.problem().map(Notice::Problem));
     let selected = use_state(|| None::<Selection>);
+    let log_filter = use_state(LogFilter::default);
     let redraw = use_force_update();
     {
         // Back and forward move between the scenarios this tab loaded.
@@ -97,11 +100,19 @@ pub fn App() -> Html {
 
     let on_select = {
         let selected = selected.clone();
-        Callback::from(move |selection: Selection| selected.set(Some(selection)))
+        let playback = playback.clone();
+        Callback::from(move |selection: Selection| {
+            playback.borrow_mut().watch(selection.subject());
+            selected.set(Some(selection));
+        })
     };
     let on_close = {
         let selected = selected.clone();
-        Callback::from(move |()| selected.set(None))
+        let playback = playback.clone();
+        Callback::from(move |()| {
+            playback.borrow_mut().watch(None);
+            selected.set(None);
+        })
     };
     // An action from the inspector: it happens at the moment shown.
     let on_act = {
@@ -242,6 +253,11 @@ pub fn App() -> Html {
     let p = playback.borrow();
     let file = p.scenario().file();
     let inspection = selected.and_then(|selection| Inspection::of(&p, selection));
+    let log_lines = log_filter.select(p.log().iter(), p.names());
+    let on_filter = {
+        let log_filter = log_filter.clone();
+        Callback::from(move |filter: LogFilter| log_filter.set(filter))
+    };
     // Each side is drawn when the scenario has it.
     let kafka =
         (!file.kafka.topics.is_empty()).then(|| Rc::new(Scene::build(p.world(), p.clock_ms())));
@@ -318,6 +334,7 @@ pub fn App() -> Html {
                 <RabbitView scene={scene.clone()} {on_select} selected={*selected} />
                 <QueueTable {scene} />
             }
+            <EventLog lines={log_lines} filter={(*log_filter).clone()} {on_filter} />
         </main>
     }
 }

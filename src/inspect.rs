@@ -6,11 +6,22 @@
 //! [`Intervention`]s — kill or restart a broker, crash or restart a
 //! consumer, add a partition — which playback writes into the scenario's
 //! timeline at the moment shown, so a shared link replays them.
+//!
+//! A record or a message is described by its path: every event about it
+//! (sent, appended, fetched, processed, dead-lettered; published, routed,
+//! delivered, requeued) in words, which playback gathers while it is
+//! selected. A RabbitMQ message's headers and `x-death` come from the copies
+//! the broker holds now, as `rabbitmqctl` or the management UI would show.
 
-use crate::playback::Playback;
+use crate::playback::{Playback, Subject};
 use crate::world::{ConsumerStatus, World};
-use mqsim::ids::{BrokerId, ConsumerId, QueueId, RabbitConsumerId, TopicPartition};
+use mqsim::ids::{
+    BrokerId, ConsumerId, MessageId, QueueId, RabbitConsumerId, RecordId, TopicPartition,
+};
+use mqsim::rabbit::headers::FieldValue;
 use mqsim::scenario::Intervention;
+use mqsim::trace::DeathReason;
+use mqsim::{Event, EventKind, SimTime};
 
 /// What the user picked on the picture.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,6 +32,21 @@ pub enum Selection {
     Partition(TopicPartition),
     RabbitConsumer(RabbitConsumerId),
     Queue(QueueId),
+    /// A Kafka record: a cell of a partition's log.
+    Record(RecordId),
+    /// A RabbitMQ message: in a queue or a consumer's window.
+    Message(MessageId),
+}
+
+impl Selection {
+    /// What playback must follow to describe this selection.
+    pub fn subject(self) -> Option<Subject> {
+        match self {
+            Selection::Record(id) => Some(Subject::Record(id)),
+            Selection::Message(id) => Some(Subject::Message(id)),
+            _ => None,
+        }
+    }
 }
 
 /// One thing, described.
@@ -34,6 +60,8 @@ pub struct Inspection {
     pub facts: Vec<(&'static str, String)>,
     /// What can be done to it now.
     pub actions: Vec<Action>,
+    /// For a record or message: what happened to it, oldest first.
+    pub path: Vec<(SimTime, String)>,
 }
 
 /// A button in the inspector.
@@ -56,6 +84,26 @@ impl Inspection {
             Selection::Partition(tp) => partition(playback, tp),
             Selection::RabbitConsumer(id) => rabbit_consumer(playback, id),
             Selection::Queue(id) => queue(playback, id),
+            Selection::Record(_) | Selection::Message(_) => {
+                let (subject, events) = playback.watched()?;
+                if selection.subject() != Some(subject) {
+                    return None;
+                }
+                let path = events
+                    .iter()
+                    .map(|e| {
+                        let said = e.describe(playback.names());
+                        (said.at, said.text)
+                    })
+                    .collect();
+                let mut inspection = match selection {
+                    Selection::Record(id) => record(playback, id, events),
+                    Selection::Message(id) => message(playback, id, events),
+                    _ => None,
+                }?;
+                inspection.path = path;
+                Some(inspection)
+            }
         }
     }
 }
@@ -145,6 +193,7 @@ fn broker(world: &World, id: BrokerId) -> Option<Inspection> {
         kind: "Kafka broker".to_string(),
         facts,
         actions,
+        path: Vec::new(),
     })
 }
 
@@ -226,6 +275,7 @@ fn consumer(world: &World, id: ConsumerId) -> Option<Inspection> {
         kind,
         facts,
         actions,
+        path: Vec::new(),
     })
 }
 
@@ -300,6 +350,7 @@ fn partition(playback: &Playback, tp: TopicPartition) -> Option<Inspection> {
         },
         facts,
         actions,
+        path: Vec::new(),
     })
 }
 
@@ -353,6 +404,7 @@ fn rabbit_consumer(playback: &Playback, id: RabbitConsumerId) -> Option<Inspecti
         kind: format!("RabbitMQ consumer on {}", queue.name),
         facts,
         actions,
+        path: Vec::new(),
     })
 }
 
@@ -397,7 +449,185 @@ fn queue(playback: &Playback, id: QueueId) -> Option<Inspection> {
         .to_lowercase(),
         facts,
         actions: Vec::new(),
+        path: Vec::new(),
     })
+}
+
+fn record(playback: &Playback, id: RecordId, path: &[Event]) -> Option<Inspection> {
+    let names = playback.names();
+    let mut facts = Vec::new();
+    let mut title = format!("Record {}", id.0);
+    let mut status = "sent, not yet stored";
+    for event in path {
+        match &event.kind {
+            EventKind::RecordSent {
+                record,
+                producer,
+                key,
+                value,
+                headers,
+                ..
+            } if *record == id => {
+                title = format!("Record {value}");
+                facts.push(("Key", key.as_deref().unwrap_or("none (null)").to_string()));
+                facts.push(("Value", value.to_string()));
+                if !headers.is_empty() {
+                    let list: Vec<String> = headers
+                        .iter()
+                        .map(|h| format!("{}: {}", h.name, h.value))
+                        .collect();
+                    facts.push(("Headers", list.join(", ")));
+                }
+                facts.push(("Producer", names.producer(*producer).to_string()));
+            }
+            EventKind::RecordAppended {
+                record,
+                tp,
+                offset,
+                broker,
+                ..
+            } => {
+                let place = if *record == id {
+                    status = "stored, not yet processed";
+                    "Stored at"
+                } else {
+                    "Dead-letter copy"
+                };
+                facts.push((
+                    place,
+                    format!(
+                        "{} offset {offset} (leader: broker {broker}, at {})",
+                        names.tp(*tp),
+                        event.at
+                    ),
+                ));
+            }
+            EventKind::RecordProcessed { consumer, .. } => {
+                status = "processed";
+                facts.push(("Processed by", names.consumer(*consumer).to_string()));
+            }
+            EventKind::RecordDeadLettered { .. } => status = "given up on: dead-lettered",
+            EventKind::RecordSkipped { .. } => status = "given up on: skipped",
+            _ => {}
+        }
+    }
+    if path.is_empty() {
+        return None;
+    }
+    facts.insert(0, ("Status", status.to_string()));
+    Some(Inspection {
+        title,
+        kind: "Kafka record".to_string(),
+        facts,
+        actions: Vec::new(),
+        path: Vec::new(),
+    })
+}
+
+fn message(playback: &Playback, id: MessageId, path: &[Event]) -> Option<Inspection> {
+    let names = playback.names();
+    let mut facts = Vec::new();
+    for event in path {
+        if let EventKind::MessagePublished {
+            publisher,
+            exchange,
+            routing_key,
+            ..
+        } = &event.kind
+        {
+            facts.push(("Routing key", routing_key.to_string()));
+            facts.push(("Published to", exchange_name(exchange)));
+            facts.push(("Publisher", names.publisher(*publisher).to_string()));
+        }
+    }
+    if path.is_empty() {
+        return None;
+    }
+    let copies = playback.held_copies(id);
+    if let Some(first) = copies.first() {
+        let headers: Vec<String> = first
+            .message
+            .headers
+            .iter()
+            .map(|(name, value)| format!("{name}: {}", field(value)))
+            .collect();
+        if !headers.is_empty() {
+            facts.push(("Headers", headers.join(", ")));
+        }
+        for death in &first.message.deaths {
+            facts.push((
+                "x-death",
+                format!(
+                    "{} ×{} in {} (from {}, at {})",
+                    reason_name(death.reason),
+                    death.count,
+                    death.queue,
+                    exchange_name(&death.exchange),
+                    death.time
+                ),
+            ));
+        }
+    }
+    for copy in &copies {
+        let queue = names.queue(copy.queue);
+        let place = match copy.held_by {
+            Some(consumer) => format!(
+                "{queue}: delivered to {}, not acked yet",
+                names.rabbit_consumer(consumer)
+            ),
+            None => format!("{queue}: ready"),
+        };
+        facts.push(("Copy", place));
+        facts.push((
+            "Delivered",
+            format!(
+                "{} time(s){}",
+                copy.delivery_count,
+                if copy.redelivered {
+                    ", next delivery marked redelivered"
+                } else {
+                    ""
+                }
+            ),
+        ));
+    }
+    if copies.is_empty() {
+        facts.insert(
+            0,
+            (
+                "Status",
+                "no longer in the broker: handled, dropped or still being routed".to_string(),
+            ),
+        );
+    }
+    Some(Inspection {
+        title: format!("Message {}", id.0),
+        kind: "RabbitMQ message".to_string(),
+        facts,
+        actions: Vec::new(),
+        path: Vec::new(),
+    })
+}
+
+/// RabbitMQ's name for a dead-letter reason, as `x-death` writes it.
+fn reason_name(reason: DeathReason) -> &'static str {
+    match reason {
+        DeathReason::Rejected => "rejected",
+        DeathReason::Expired => "expired",
+        DeathReason::Maxlen => "maxlen",
+        DeathReason::DeliveryLimit => "delivery_limit",
+    }
+}
+
+/// A header value as AMQP tables print it.
+fn field(value: &FieldValue) -> String {
+    match value {
+        FieldValue::Void(()) => "(void)".to_string(),
+        FieldValue::Bool(b) => b.to_string(),
+        FieldValue::Int(i) => i.to_string(),
+        FieldValue::Float(f) => f.to_string(),
+        FieldValue::Str(s) => s.clone(),
+    }
 }
 
 /// "orders-2".
@@ -549,6 +779,64 @@ mod tests {
         let before = p.world().topics[0].partitions.len();
         p.intervene(part.actions[0].intervention.clone()).unwrap();
         assert_eq!(p.world().topics[0].partitions.len(), before + 1);
+    }
+
+    /// A clicked record shows its key, where it is stored and its path,
+    /// from sending to processing.
+    #[test]
+    fn a_record_shows_its_offset_key_and_path() {
+        let mut p = playback("order-notifications", 20_000.0);
+        let stored = p.world().topics[0].partitions[1].recent[0].clone();
+        let selection = Selection::Record(stored.record);
+        assert!(Inspection::of(&p, selection).is_none(), "not followed yet");
+        p.watch(selection.subject());
+        let record = Inspection::of(&p, selection).unwrap();
+        assert!(
+            record.title.starts_with("Record checkout-"),
+            "{}",
+            record.title
+        );
+        assert!(
+            fact(&record, "Stored at").starts_with(&format!("orders-1 offset {} ", stored.offset)),
+            "{record:?}"
+        );
+        assert_eq!(fact(&record, "Key"), stored.key.as_deref().unwrap());
+        assert_eq!(fact(&record, "Status"), "processed");
+        assert!(record.path.first().unwrap().1.starts_with("checkout sent"));
+        assert!(
+            record
+                .path
+                .iter()
+                .any(|(_, said)| said.contains("processed orders-1 offset"))
+        );
+    }
+
+    /// A poison message shows its routing key, its deliveries and, once
+    /// dead-lettered, its x-death, as the broker holds it.
+    #[test]
+    fn a_dead_lettered_message_shows_its_x_death() {
+        let mut p = playback("rabbit-retry-dead-letter", 0.0);
+        let poison = Selection::Message(MessageId(1));
+        p.watch(poison.subject());
+        p.advance_to(30_000.0);
+        let message = Inspection::of(&p, poison).unwrap();
+        assert_eq!(fact(&message, "Routing key"), "order.poison");
+        assert!(
+            fact(&message, "x-death").starts_with("delivery_limit ×1 in payments"),
+            "{message:?}"
+        );
+        assert!(
+            message
+                .path
+                .iter()
+                .any(|(_, said)| said.contains("(redelivered)"))
+        );
+        assert!(
+            message
+                .path
+                .iter()
+                .any(|(_, said)| said.contains("over its delivery limit, dead-lettered"))
+        );
     }
 
     /// Crashing a RabbitMQ consumer requeues what it held.

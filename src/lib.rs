@@ -23,6 +23,7 @@
 pub mod app;
 pub mod cluster;
 pub mod components;
+pub mod event_log;
 pub mod files;
 pub mod hooks;
 pub mod inspect;

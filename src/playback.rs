@@ -21,8 +21,12 @@
 
 use crate::rabbit::world::RabbitWorld;
 use crate::world::World;
+use mqsim::ids::{MessageId, RecordId};
+use mqsim::rabbit::broker::HeldCopy;
 use mqsim::scenario::{Intervention, TimelineEntry, ViewSpec};
-use mqsim::{Scenario, SimTime, Simulation};
+use mqsim::words::Names;
+use mqsim::{Event, EventKind, Scenario, SimTime, Simulation};
+use std::collections::VecDeque;
 
 /// Speeds offered to the user, as multiples of real time.
 pub const SPEEDS: [f64; 11] = [0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 25.0, 50.0, 100.0];
@@ -31,6 +35,9 @@ pub const SPEEDS: [f64; 11] = [0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 25.0, 
 pub const CHECKPOINT_MS: u64 = 5_000;
 /// The most checkpoints kept: a rewind window of two minutes.
 pub const CHECKPOINTS: usize = 24;
+
+/// How many of the newest events the event log keeps.
+pub const LOG_EVENTS: usize = 5_000;
 
 /// The most virtual time one frame may advance, so that a tab that was in the
 /// background for a minute does not replay that minute in one frame.
@@ -54,16 +61,75 @@ impl State {
         }
     }
 
-    /// Runs the engine to `until` and folds what happened.
-    fn run_until(&mut self, until: SimTime) {
-        let mut events = Vec::new();
-        self.sim.run_until(until, &mut events);
-        for event in &events {
+    /// Runs the engine to `until` and folds what happened; the events are
+    /// left in `events`.
+    fn run_until(&mut self, until: SimTime, events: &mut Vec<Event>) {
+        events.clear();
+        self.sim.run_until(until, events);
+        for event in events.iter() {
             self.world.apply(event);
             self.rabbit.apply(event);
         }
         self.world.land_until(until);
         self.rabbit.land_until(until);
+    }
+}
+
+/// A Kafka record or a RabbitMQ message to follow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subject {
+    Record(RecordId),
+    Message(MessageId),
+}
+
+/// Everything that happened to one subject: its path.
+struct Watch {
+    subject: Subject,
+    /// Records it became: a Kafka record sent to a dead-letter topic is
+    /// a new record there, and the path follows it.
+    records: Vec<RecordId>,
+    events: Vec<Event>,
+}
+
+impl Watch {
+    fn new(subject: Subject) -> Watch {
+        let mut watch = Watch {
+            subject,
+            records: Vec::new(),
+            events: Vec::new(),
+        };
+        watch.forget_after(None);
+        watch
+    }
+
+    fn see(&mut self, event: &Event) {
+        let about = match self.subject {
+            Subject::Record(_) => event.record().is_some_and(|r| self.records.contains(&r)),
+            Subject::Message(id) => event.message() == Some(id),
+        };
+        if about {
+            if let EventKind::RecordDeadLettered {
+                dead_letter_record, ..
+            } = event.kind
+            {
+                self.records.push(dead_letter_record);
+            }
+            self.events.push(event.clone());
+        }
+    }
+
+    /// Forgets what happened after `at` (everything, for none): the run
+    /// goes back there and replays.
+    fn forget_after(&mut self, at: Option<SimTime>) {
+        self.events.retain(|e| at.is_some_and(|at| e.at <= at));
+        let seen = std::mem::take(&mut self.events);
+        self.records = match self.subject {
+            Subject::Record(id) => vec![id],
+            Subject::Message(_) => Vec::new(),
+        };
+        for event in &seen {
+            self.see(event);
+        }
     }
 }
 
@@ -77,6 +143,13 @@ pub struct Playback {
     state: State,
     /// Copies of the state at multiples of [`CHECKPOINT_MS`], oldest first.
     checkpoints: Vec<(u64, State)>,
+    /// The newest events, oldest first: the event log's window.
+    log: VecDeque<Event>,
+    /// The message being inspected, and every event about it so far.
+    watch: Option<Watch>,
+    /// Reused for each run's events.
+    events: Vec<Event>,
+    names: Names,
     /// Virtual time shown, in fractional milliseconds for smooth motion.
     clock_ms: f64,
     playing: bool,
@@ -92,6 +165,10 @@ impl Playback {
             state: State::new(&scenario),
             scripted: scenario.file().timeline.clone(),
             added: Vec::new(),
+            log: VecDeque::new(),
+            watch: None,
+            events: Vec::new(),
+            names: Names::new(&scenario),
             checkpoints: Vec::new(),
             scenario,
             clock_ms: 0.0,
@@ -188,6 +265,7 @@ impl Playback {
         file.timeline.sort_by_key(|entry| entry.at_ms);
         file.view = ViewSpec::default();
         let scenario = file.validate().map_err(|e| e.to_string())?;
+        self.names = Names::new(&scenario);
         self.scenario = scenario;
         self.added = added;
         self.replay_to(self.clock_ms);
@@ -202,9 +280,8 @@ impl Playback {
     /// Runs the scenario again from time zero up to `clock_ms`, making
     /// fresh checkpoints on the way.
     fn replay_to(&mut self, clock_ms: f64) {
-        self.state = State::new(&self.scenario);
+        self.start_over();
         self.checkpoints.clear();
-        self.clock_ms = 0.0;
         self.advance_to(clock_ms);
     }
 
@@ -226,6 +303,81 @@ impl Playback {
         true
     }
 
+    /// Back to time zero, before anything happened.
+    fn start_over(&mut self) {
+        self.state = State::new(&self.scenario);
+        self.clock_ms = 0.0;
+        self.log.clear();
+        if let Some(watch) = &mut self.watch {
+            watch.forget_after(None);
+        }
+    }
+
+    /// Runs the engine to `until`; its events go to the log and the watch.
+    fn run(&mut self, until: SimTime) {
+        let mut events = std::mem::take(&mut self.events);
+        self.state.run_until(until, &mut events);
+        if let Some(watch) = &mut self.watch {
+            for event in &events {
+                watch.see(event);
+            }
+        }
+        self.log.extend(events.drain(..));
+        if self.log.len() > LOG_EVENTS {
+            self.log.drain(..self.log.len() - LOG_EVENTS);
+        }
+        self.events = events;
+    }
+
+    /// Follows `subject` (or nothing): its path so far is found by running
+    /// the scenario again from the start, then each new event about it is
+    /// added as the run goes on.
+    pub fn watch(&mut self, subject: Option<Subject>) {
+        if self.watch.as_ref().map(|w| w.subject) == subject {
+            return;
+        }
+        self.watch = subject.map(|subject| {
+            let mut watch = Watch::new(subject);
+            let mut sim = Simulation::new(&self.scenario);
+            let mut events = Vec::new();
+            let now = self.clock_ms.floor() as u64;
+            // In slices, so a long run's whole trace is never held at once.
+            for until in (CHECKPOINT_MS..now)
+                .step_by(CHECKPOINT_MS as usize)
+                .chain([now])
+            {
+                events.clear();
+                sim.run_until(SimTime::from_millis(until), &mut events);
+                for event in &events {
+                    watch.see(event);
+                }
+            }
+            watch
+        });
+    }
+
+    /// The subject being followed and every event about it so far.
+    pub fn watched(&self) -> Option<(Subject, &[Event])> {
+        self.watch
+            .as_ref()
+            .map(|w| (w.subject, w.events.as_slice()))
+    }
+
+    /// The newest events, oldest first.
+    pub fn log(&self) -> &VecDeque<Event> {
+        &self.log
+    }
+
+    /// The scenario's names for the engine's ids.
+    pub fn names(&self) -> &Names {
+        &self.names
+    }
+
+    /// The copies of a RabbitMQ message the broker holds now.
+    pub fn held_copies(&self, id: MessageId) -> Vec<HeldCopy<'_>> {
+        self.state.sim.rabbit().held_copies(id)
+    }
+
     /// Moves virtual time forward to `clock_ms` (never past the end),
     /// keeping a checkpoint at each multiple of [`CHECKPOINT_MS`] passed.
     pub fn advance_to(&mut self, clock_ms: f64) {
@@ -234,14 +386,14 @@ impl Playback {
         let to = target.floor() as u64;
         let mut next = (from / CHECKPOINT_MS + 1) * CHECKPOINT_MS;
         while next <= to {
-            self.state.run_until(SimTime::from_millis(next));
+            self.run(SimTime::from_millis(next));
             self.checkpoints.push((next, self.state.clone()));
             if self.checkpoints.len() > CHECKPOINTS {
                 self.checkpoints.remove(0);
             }
             next += CHECKPOINT_MS;
         }
-        self.state.run_until(SimTime::from_millis(to));
+        self.run(SimTime::from_millis(to));
         self.clock_ms = target;
     }
 
@@ -256,13 +408,15 @@ impl Playback {
             self.checkpoints.retain(|(t, _)| *t <= at);
             match self.checkpoints.last() {
                 Some((t, state)) => {
+                    let at = SimTime::from_millis(*t);
                     self.state = state.clone();
                     self.clock_ms = *t as f64;
+                    self.log.retain(|e| e.at <= at);
+                    if let Some(watch) = &mut self.watch {
+                        watch.forget_after(Some(at));
+                    }
                 }
-                None => {
-                    self.state = State::new(&self.scenario);
-                    self.clock_ms = 0.0;
-                }
+                None => self.start_over(),
             }
         }
         self.advance_to(target);
@@ -511,6 +665,58 @@ mod tests {
         let opened = Playback::new(p.shared());
         assert_eq!(opened.clock_ms(), 30_000.0);
         assert!(opened.world() == p.world());
+    }
+
+    /// A record's path is the same whether it was followed from its start
+    /// or picked later, and rewinding takes back what has not happened yet.
+    #[test]
+    fn a_watched_record_gathers_its_whole_path() {
+        let record = Subject::Record(RecordId(3));
+        let mut early = Playback::new(presets::default_scenario());
+        early.advance_to(500.0);
+        early.watch(Some(record));
+        early.advance_to(20_000.0);
+        let mut late = Playback::new(presets::default_scenario());
+        late.advance_to(20_000.0);
+        late.watch(Some(record));
+        let path = late.watched().unwrap().1.to_vec();
+        assert_eq!(early.watched().unwrap().1, path.as_slice());
+        let kinds: Vec<&str> = path
+            .iter()
+            .map(|e| match e.kind {
+                EventKind::RecordSent { .. } => "sent",
+                EventKind::RecordAppended { .. } => "appended",
+                EventKind::RecordProcessed { .. } => "processed",
+                _ => "other",
+            })
+            .filter(|k| *k != "other")
+            .collect();
+        assert_eq!(kinds, ["sent", "appended", "processed"]);
+        let processed_at = path.last().unwrap().at.as_millis() as f64;
+        late.seek(processed_at - 1.0);
+        assert_eq!(
+            late.watched().unwrap().1.len(),
+            path.len() - 1,
+            "not processed yet"
+        );
+    }
+
+    /// The log keeps the newest events only, and going back takes back
+    /// the events after the new moment.
+    #[test]
+    fn the_log_is_a_bounded_window_that_rewinds() {
+        let mut p = Playback::new(presets::default_scenario());
+        p.advance_to(f64::MAX);
+        assert!(p.log().len() <= LOG_EVENTS);
+        p.seek(30_000.0);
+        let last = p.log().back().unwrap().at;
+        assert!(last <= SimTime::from_millis(30_000));
+        assert!(
+            p.log()
+                .iter()
+                .zip(p.log().iter().skip(1))
+                .all(|(a, b)| a.at <= b.at)
+        );
     }
 
     #[test]

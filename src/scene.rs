@@ -7,7 +7,7 @@
 //! and the tests check it without a browser.
 
 use crate::world::{Anchor, Cargo, ConsumerStatus, Flight, World};
-use mqsim::ids::{ConsumerId, GroupId, ProducerId, TopicId, TopicPartition};
+use mqsim::ids::{ConsumerId, GroupId, ProducerId, RecordId, TopicId, TopicPartition};
 use mqsim::kafka::partitioner::partition_for_key;
 use std::rc::Rc;
 
@@ -128,6 +128,7 @@ pub struct Strip {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cell {
     pub x: f64,
+    pub record: RecordId,
     pub offset: u64,
     pub colour: &'static str,
     pub letter: String,
@@ -327,6 +328,7 @@ impl Scene {
                     .filter(|r| r.offset >= start)
                     .map(|r| Cell {
                         x: STRIP_X + (r.offset - start) as f64 * CELL_W,
+                        record: r.record,
                         offset: r.offset,
                         colour: palette.colour(r.key.as_deref()),
                         letter: key_letter(r.key.as_deref()),

@@ -32,6 +32,14 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                     </>
                 }) }
             </dl>
+            if !i.path.is_empty() {
+                <h3>{ "Its path" }</h3>
+                <ol class="path" data-testid="inspector-path">
+                    { for i.path.iter().map(|(at, text)| html! {
+                        <li><time>{ at.to_string() }</time>{ " " }{ text }</li>
+                    }) }
+                </ol>
+            }
             if !i.actions.is_empty() {
                 <div class="actions" role="group" aria-label="Actions">
                     { for i.actions.iter().map(|action| {

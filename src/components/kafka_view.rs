@@ -65,6 +65,7 @@ fn producer(p: &ProducerNode) -> Html {
 }
 
 fn strip(s: &Strip, on_select: &Callback<Selection>, selected: Option<Selection>) -> Html {
+    let tp_label = &s.label;
     let slots = (0..CELLS).map(|i| {
         html! {
             <rect class="slot" x={(s.x + i as f64 * s.cell_w).to_string()} y={s.y.to_string()}
@@ -76,8 +77,11 @@ fn strip(s: &Strip, on_select: &Callback<Selection>, selected: Option<Selection>
             Some(k) => format!("offset {}: key {k}", c.offset),
             None => format!("offset {}: no key", c.offset),
         };
+        let pick = pick(on_select, selected, Selection::Record(c.record));
         html! {
-            <g class="cell" key={c.offset.to_string()}>
+            <g class={classes!("cell", pick.class)} key={c.offset.to_string()} data-testid="record" data-offset={c.offset.to_string()}
+               role="button" tabindex="0" aria-label={format!("{tp_label} offset {}: inspect", c.offset)}
+               onclick={pick.onclick} onkeydown={pick.onkeydown}>
                 <title>{ title }</title>
                 <rect x={(c.x + 2.0).to_string()} y={(s.y + 2.0).to_string()} width={(s.cell_w - 4.0).to_string()}
                       height={(STRIP_H - 4.0).to_string()} rx="4" fill={c.colour} />

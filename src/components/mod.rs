@@ -4,6 +4,7 @@
 
 pub mod cluster_view;
 pub mod controls;
+pub mod event_log;
 pub mod inspector;
 pub mod kafka_view;
 pub mod lag_table;

@@ -93,12 +93,15 @@ fn exchange(e: &ExchangeNode) -> Html {
 }
 
 fn queue(q: &QueueNode, on_select: &Callback<Selection>, selected: Option<Selection>) -> Html {
-    let cells = q.cells.iter().enumerate().map(|(i, (colour, letter))| {
+    let cells = q.cells.iter().enumerate().map(|(i, m)| {
         let x = 10.0 + i as f64 * 22.0;
+        let pick = pick(on_select, selected, Selection::Message(m.id));
         html! {
-            <g class="ready-message">
-                <rect x={x.to_string()} y="44" width="20" height="20" rx="4" fill={*colour} />
-                <text x={(x + 10.0).to_string()} y="58">{ letter }</text>
+            <g class={classes!("ready-message", pick.class)} data-testid="message" data-message={m.id.0.to_string()}
+               role="button" tabindex="0" aria-label={format!("Message {}: inspect", m.id.0)}
+               onclick={pick.onclick} onkeydown={pick.onkeydown}>
+                <rect x={x.to_string()} y="44" width="20" height="20" rx="4" fill={m.colour} />
+                <text x={(x + 10.0).to_string()} y="58">{ &m.letter }</text>
             </g>
         }
     });
@@ -156,12 +159,17 @@ fn consumer(
     let window = (0..slots).map(|i| {
         let x = 12.0 + i as f64 * (slot_w + 2.0);
         match c.window.get(i) {
-            Some((colour, letter)) => html! {
-                <g class="held">
-                    <rect x={x.to_string()} y="24" width={slot_w.to_string()} height="16" rx="3" fill={*colour} />
-                    <text x={(x + slot_w / 2.0).to_string()} y="36">{ letter }</text>
-                </g>
-            },
+            Some(m) => {
+                let pick = pick(on_select, selected, Selection::Message(m.id));
+                html! {
+                    <g class={classes!("held", pick.class)} data-testid="message" data-message={m.id.0.to_string()}
+                       role="button" tabindex="0" aria-label={format!("Message {}, held: inspect", m.id.0)}
+                       onclick={pick.onclick} onkeydown={pick.onkeydown}>
+                        <rect x={x.to_string()} y="24" width={slot_w.to_string()} height="16" rx="3" fill={m.colour} />
+                        <text x={(x + slot_w / 2.0).to_string()} y="36">{ &m.letter }</text>
+                    </g>
+                }
+            }
             None => html! {
                 <rect class="slot" x={x.to_string()} y="24" width={slot_w.to_string()} height="16" rx="3" />
             },

@@ -8,9 +8,9 @@
 //! labels sit near the queue end of their line, where lines have fanned
 //! apart, so that they do not overlap.
 
-use super::world::{Anchor, BindingEnd, Cargo, Flight, RabbitWorld};
+use super::world::{Anchor, BindingEnd, Cargo, Flight, MessageView, RabbitWorld};
 use crate::scene::{Palette, Token, TokenShape, progress};
-use mqsim::ids::{PublisherId, QueueId, RabbitConsumerId};
+use mqsim::ids::{MessageId, PublisherId, QueueId, RabbitConsumerId};
 use mqsim::rabbit::queue::QueueType;
 use mqsim::trace::Settlement;
 
@@ -90,7 +90,7 @@ pub struct QueueNode {
     pub dead_letter: bool,
     pub deleted: bool,
     /// Ready messages to draw, the head (next to go) last, at the right.
-    pub cells: Vec<(&'static str, String)>,
+    pub cells: Vec<MessageChip>,
     /// Ready messages not drawn.
     pub more: usize,
     pub ready: usize,
@@ -113,12 +113,31 @@ pub struct ConsumerNode {
     pub prefetch: u32,
     pub auto_ack: bool,
     /// The prefetch window: each unacknowledged delivery it holds.
-    pub window: Vec<(&'static str, String)>,
+    pub window: Vec<MessageChip>,
     /// Deliveries that reached it and wait; the first is in hand.
     pub waiting: usize,
     pub acked: u64,
     pub requeued: u64,
     pub rejected: u64,
+}
+
+/// One message drawn in a queue or a consumer's window: coloured and
+/// lettered by its routing key, and clickable.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MessageChip {
+    pub id: MessageId,
+    pub colour: &'static str,
+    pub letter: String,
+}
+
+impl MessageChip {
+    fn new(palette: &Palette, m: &MessageView) -> MessageChip {
+        MessageChip {
+            id: m.id,
+            colour: colour(palette, &m.routing_key),
+            letter: routing_key_letter(&m.routing_key),
+        }
+    }
 }
 
 /// Where each node goes for a world of this shape.
@@ -283,12 +302,7 @@ impl RabbitScene {
                         .iter()
                         .take(shown)
                         .rev()
-                        .map(|m| {
-                            (
-                                colour(&palette, &m.routing_key),
-                                routing_key_letter(&m.routing_key),
-                            )
-                        })
+                        .map(|m| MessageChip::new(&palette, m))
                         .collect(),
                     more: q.ready.len() - shown,
                     ready: q.ready.len(),
@@ -319,12 +333,7 @@ impl RabbitScene {
                         .unacked
                         .iter()
                         .filter(|(_, holder)| *holder == id)
-                        .map(|(m, _)| {
-                            (
-                                colour(&palette, &m.routing_key),
-                                routing_key_letter(&m.routing_key),
-                            )
-                        })
+                        .map(|(m, _)| MessageChip::new(&palette, m))
                         .collect(),
                     waiting: c.inbox.len(),
                     acked: c.acked,
