@@ -17,7 +17,7 @@ pub struct LogFilter {
     /// The kinds of event shown.
     pub shown: Vec<About>,
     pub routine: bool,
-    /// Shown lines contain this, ignoring case.
+    /// Shown lines contain this, ignoring ASCII case.
     pub text: String,
 }
 
@@ -44,7 +44,7 @@ impl LogFilter {
     fn passes(&self, sentence: &Sentence, needle: &str) -> bool {
         (self.routine || !sentence.routine)
             && self.shown.contains(&sentence.about)
-            && (needle.is_empty() || sentence.text.to_lowercase().contains(needle))
+            && (needle.is_empty() || sentence.text.to_ascii_lowercase().contains(needle))
     }
 
     /// The newest events that pass, newest first, at most [`LOG_LINES`].
@@ -53,7 +53,7 @@ impl LogFilter {
         events: impl DoubleEndedIterator<Item = &'a Event>,
         names: &Names,
     ) -> Vec<Sentence> {
-        let needle = self.text.trim().to_lowercase();
+        let needle = self.text.trim().to_ascii_lowercase();
         events
             .rev()
             .map(|event| event.describe(names))

@@ -19,6 +19,7 @@ use mqsim::ids::{
     BrokerId, ConsumerId, MessageId, QueueId, RabbitConsumerId, RecordId, TopicPartition,
 };
 use mqsim::rabbit::headers::FieldValue;
+use mqsim::rabbit::queue::QueueType;
 use mqsim::scenario::Intervention;
 use mqsim::trace::DeathReason;
 use mqsim::{Event, EventKind, SimTime};
@@ -438,15 +439,17 @@ fn queue(playback: &Playback, id: QueueId) -> Option<Inspection> {
     Some(Inspection {
         title: format!("Queue {}", q.name),
         kind: format!(
-            "{:?} queue{}",
-            q.kind,
+            "{} queue{}",
+            match q.kind {
+                QueueType::Classic => "classic",
+                QueueType::Quorum => "quorum",
+            },
             if q.dead_letter {
                 ", a dead-letter queue"
             } else {
                 ""
             }
-        )
-        .to_lowercase(),
+        ),
         facts,
         actions: Vec::new(),
         path: Vec::new(),

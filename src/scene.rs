@@ -63,9 +63,11 @@ const CONSUMER_COLOURS: [&str; 6] = [
 ];
 
 /// The letter drawn on a record token: the key's first letter, or `·`.
+/// (ASCII upper-casing only: the full Unicode case tables would weigh
+/// more than the rest of this module in the page's WebAssembly.)
 pub fn key_letter(key: Option<&str>) -> String {
     key.and_then(|k| k.chars().next())
-        .map_or("·".to_string(), |c| c.to_uppercase().collect())
+        .map_or("·".to_string(), |c| c.to_ascii_uppercase().to_string())
 }
 
 fn consumer_colour(c: ConsumerId) -> &'static str {

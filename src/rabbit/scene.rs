@@ -237,7 +237,7 @@ pub fn routing_key_letter(key: &str) -> String {
     key.rsplit('.')
         .find(|w| !w.is_empty())
         .and_then(|w| w.chars().next())
-        .map_or("·".to_string(), |c| c.to_uppercase().collect())
+        .map_or("·".to_string(), |c| c.to_ascii_uppercase().to_string())
 }
 
 fn colour<'a>(palette: &Palette<'a>, key: &str) -> &'static str {
