@@ -262,7 +262,7 @@ impl Playback {
         file.timeline.extend(added.iter().cloned());
         // Stable: at one moment, the scripted entries and then the user's,
         // in the order made.
-        file.timeline.sort_by_key(|entry| entry.at_ms);
+        mqsim::sort::sort_by_key(&mut file.timeline, |entry| entry.at_ms);
         file.view = ViewSpec::default();
         let scenario = file.validate().map_err(|e| e.to_string())?;
         self.names = Names::new(&scenario);

@@ -252,7 +252,7 @@ impl World {
         self.flights = flying;
         self.next_landing = self.flights.iter().map(|f| f.end).min();
         let mut landed = landed;
-        landed.sort_by_key(|f| f.end);
+        mqsim::sort::sort_by_key(&mut landed, |f| f.end);
         for flight in landed {
             if let (Some(consumer), Cargo::Record(record)) = (flight.lands_in, flight.cargo) {
                 // As in the engine: a fetched record is kept only by a

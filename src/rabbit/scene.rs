@@ -217,7 +217,7 @@ impl Layout {
 /// one before. Boxes that want nothing go last.
 fn stack(wanted: &[Option<f64>], step: f64) -> Vec<f64> {
     let mut order: Vec<usize> = (0..wanted.len()).collect();
-    order.sort_by(|&a, &b| {
+    mqsim::sort::sort_by(&mut order, |&a, &b| {
         let key = |i: usize| wanted[i].unwrap_or(f64::MAX);
         key(a).total_cmp(&key(b)).then(a.cmp(&b))
     });
@@ -660,7 +660,7 @@ mod tests {
     fn nodes_in_a_column_never_overlap() {
         let scene = scene_at(10_000.0);
         let check = |name: &str, mut ys: Vec<f64>, h: f64| {
-            ys.sort_by(f64::total_cmp);
+            mqsim::sort::sort_by(&mut ys, f64::total_cmp);
             for pair in ys.windows(2) {
                 assert!(pair[1] - pair[0] >= h, "{name}: {ys:?}");
             }

@@ -316,7 +316,7 @@ impl RabbitWorld {
             .into_iter()
             .partition(|f| f.end <= now);
         self.flights = flying;
-        landed.sort_by_key(|f| f.end);
+        mqsim::sort::sort_by_key(&mut landed, |f| f.end);
         for flight in landed {
             match (flight.landing, flight.cargo) {
                 (Landing::Inbox(c), Cargo::Message(message)) => {

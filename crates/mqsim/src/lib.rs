@@ -48,6 +48,7 @@ pub mod rabbit;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
+pub mod sort;
 pub mod time;
 pub mod trace;
 pub mod words;

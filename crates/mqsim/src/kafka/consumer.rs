@@ -173,7 +173,7 @@ impl Consumer {
     /// only the moved ones stores the same committed offsets.)
     pub(super) fn positions_to_commit(&mut self) -> Vec<CommittedOffset> {
         let mut moved = std::mem::take(&mut self.moved);
-        moved.sort_unstable();
+        crate::sort::sort_by(&mut moved, Ord::cmp);
         moved.dedup();
         let mut offsets = Vec::new();
         for tp in moved {
@@ -242,7 +242,7 @@ impl Consumer {
                 None => OwnedPartition::new(*tp),
             })
             .collect();
-        owned.sort_unstable_by_key(|p| p.tp);
+        crate::sort::sort_by_key(&mut owned, |p| p.tp);
         self.owned = owned;
         self.moved.retain(|tp| partitions.contains(tp));
     }
@@ -412,7 +412,7 @@ impl Kafka {
                 });
             }
         }
-        batches.sort_by_key(|b| b.tp);
+        crate::sort::sort_by_key(&mut batches, |b| b.tp);
         let arrives_at = ctx.send(Action::FetchResponse {
             consumer,
             incarnation,

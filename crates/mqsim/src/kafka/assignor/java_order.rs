@@ -46,7 +46,9 @@ fn bucket(hash: i32, capacity: usize) -> usize {
 pub(super) fn hash_map_order(keys: &[&str]) -> Vec<usize> {
     let capacity = capacity_for(keys.len(), 16);
     let mut order: Vec<usize> = (0..keys.len()).collect();
-    order.sort_by_key(|&i| (bucket(string_hash_code(keys[i]), capacity), i));
+    crate::sort::sort_by_key(&mut order, |&i| {
+        (bucket(string_hash_code(keys[i]), capacity), i)
+    });
     order
 }
 

@@ -147,11 +147,11 @@ pub fn assign(strategy: Strategy, topics: &[Topic<'_>], members: &[Member<'_>]) 
         }
     };
     for list in &mut assignment.partitions {
-        list.sort_by(|a, b| by_name(names(a), a, names(b), b));
+        crate::sort::sort_by(list, |a, b| by_name(names(a), a, names(b), b));
     }
-    assignment
-        .withheld
-        .sort_by(|a, b| by_name(names(a), a, names(b), b));
+    crate::sort::sort_by(&mut assignment.withheld, |a, b| {
+        by_name(names(a), a, names(b), b)
+    });
     assignment
 }
 
@@ -167,7 +167,9 @@ fn all_partitions_sorted(topics: &[Topic<'_>], members: &[Member<'_>]) -> Vec<To
         .iter()
         .flat_map(|m| m.topics.iter().copied())
         .collect();
-    subscribed.sort_by(|a, b| topics[a.index()].name.cmp(topics[b.index()].name));
+    crate::sort::sort_by(&mut subscribed, |a, b| {
+        topics[a.index()].name.cmp(topics[b.index()].name)
+    });
     subscribed.dedup();
     subscribed
         .into_iter()
@@ -182,7 +184,7 @@ fn all_partitions_sorted(topics: &[Topic<'_>], members: &[Member<'_>]) -> Vec<To
 /// orders members without a `group.instance.id`.
 fn sorted_by_id(members: &[Member<'_>]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..members.len()).collect();
-    order.sort_by(|&a, &b| members[a].id.cmp(members[b].id));
+    crate::sort::sort_by(&mut order, |&a, &b| members[a].id.cmp(members[b].id));
     order
 }
 

@@ -208,7 +208,7 @@ impl Kafka {
                 .collect();
             let mut isr = state.isr.clone();
             isr.push(follower);
-            isr.sort_by_key(|b| order.iter().position(|o| o == b));
+            crate::sort::sort_by_key(&mut isr, |b| order.iter().position(|o| o == b));
             self.change_isr(tp, leader, isr, IsrChange::CaughtUp, ctx);
         }
         self.advance_high_watermark(tp, leader, ctx);

@@ -31,7 +31,7 @@ pub(super) fn assign(
     claims: &Claims,
 ) -> (Vec<Vec<TopicPartition>>, BTreeMap<TopicPartition, usize>) {
     let mut by_name: Vec<TopicId> = subscribed.iter().copied().collect();
-    by_name.sort_by_key(|t| topics[t.index()].name);
+    crate::sort::sort_by_key(&mut by_name, |t| topics[t.index()].name);
     let all = partitions_of(topics, &by_name);
 
     let count = members.len();
@@ -53,7 +53,7 @@ pub(super) fn assign(
             .copied()
             .filter(|tp| !claims.doubly_claimed.contains(tp))
             .collect();
-        owned.sort_by(|a, b| {
+        crate::sort::sort_by(&mut owned, |a, b| {
             (a.partition, topics[a.topic.index()].name)
                 .cmp(&(b.partition, topics[b.topic.index()].name))
         });
@@ -78,8 +78,8 @@ pub(super) fn assign(
     }
 
     // Step 2: deal the rest round robin.
-    under_min.sort_by_key(|&m| members[m].id);
-    at_min.make_contiguous().sort_by_key(|&m| members[m].id);
+    crate::sort::sort_by_key(&mut under_min, |&m| members[m].id);
+    crate::sort::sort_by_key(at_min.make_contiguous(), |&m| members[m].id);
     let mut transferring = BTreeMap::new();
     // The position of Java's iterator over `under_min`.
     let mut next = 0;

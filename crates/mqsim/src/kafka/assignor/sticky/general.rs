@@ -120,7 +120,9 @@ impl General<'_> {
         }
 
         let mut by_readers: Vec<TopicId> = self.topic_members.keys().copied().collect();
-        by_readers.sort_by_key(|t| (self.readers(*t), self.topics[t.index()].name));
+        crate::sort::sort_by_key(&mut by_readers, |t| {
+            (self.readers(*t), self.topics[t.index()].name)
+        });
         let mut sorted_partitions = partitions_of(self.topics, &by_readers);
         let mut unassigned: Vec<TopicPartition> = sorted_partitions
             .iter()
@@ -173,7 +175,7 @@ impl General<'_> {
         let mut order: Vec<usize> = (0..self.members.len())
             .filter(|&m| self.participating[m])
             .collect();
-        order.sort_by_key(|&m| (self.current[m].len(), self.members[m].id));
+        crate::sort::sort_by_key(&mut order, |&m| (self.current[m].len(), self.members[m].id));
         order
     }
 
