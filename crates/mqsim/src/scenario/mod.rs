@@ -152,7 +152,8 @@ pub enum ScenarioError {
     /// The text is not JSON of the scenario's shape.
     Syntax {
         /// Where in the document, e.g. `kafka.topics[0].partitions` (empty
-        /// when the document itself is broken).
+        /// when the document itself is broken, and in the browser build:
+        /// see [`ScenarioFile::from_json`]).
         path: String,
         line: usize,
         column: usize,
