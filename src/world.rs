@@ -70,6 +70,10 @@ pub struct ConsumerView {
     /// Records given up on: sent to a dead-letter topic or skipped.
     pub given_up: u64,
     pub status: ConsumerStatus,
+    /// How long one record takes now.
+    pub processing_ms: u64,
+    /// How long one record took as the scenario set it up.
+    pub usual_processing_ms: u64,
 }
 
 /// Where a consumer process is in its life.
@@ -203,6 +207,8 @@ impl World {
                 retrying: None,
                 given_up: 0,
                 status: ConsumerStatus::NotStarted,
+                processing_ms: c.spec.processing_ms,
+                usual_processing_ms: c.spec.processing_ms,
             })
             .collect();
         let mut known_keys: Vec<String> = Vec::new();
@@ -361,6 +367,10 @@ impl World {
                 self.groups[group.index()].rebalancing = true;
             }
             EventKind::SessionExpired { .. } => {}
+            EventKind::ConsumerSlowed {
+                consumer,
+                processing_ms,
+            } => self.consumers[consumer.index()].processing_ms = *processing_ms,
             EventKind::GroupRebalanced {
                 group, generation, ..
             } => {
@@ -536,6 +546,7 @@ impl World {
             | EventKind::RabbitConsumerCrashed { .. }
             | EventKind::QueueDeleted { .. }
             | EventKind::RabbitConsumerStarted { .. }
+            | EventKind::RabbitConsumerSlowed { .. }
             | EventKind::ClusterStarted { .. }
             | EventKind::TopicCreated { .. }
             | EventKind::MessageConsumed { .. }

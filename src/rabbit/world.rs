@@ -99,6 +99,10 @@ pub struct RabbitConsumerView {
     pub requeued: u64,
     pub rejected: u64,
     pub running: bool,
+    /// How long handling one message takes now.
+    pub processing_ms: u64,
+    /// How long it took as the scenario set it up.
+    pub usual_processing_ms: u64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -274,6 +278,8 @@ impl RabbitWorld {
                 requeued: 0,
                 rejected: 0,
                 running: true,
+                processing_ms: c.processing_ms,
+                usual_processing_ms: c.processing_ms,
             })
             .collect();
         let mut known_keys: Vec<String> = Vec::new();
@@ -534,6 +540,10 @@ impl RabbitWorld {
             EventKind::RabbitConsumerStarted { consumer } => {
                 self.consumers[consumer.index()].running = true;
             }
+            EventKind::RabbitConsumerSlowed {
+                consumer,
+                processing_ms,
+            } => self.consumers[consumer.index()].processing_ms = *processing_ms,
             _ => {}
         }
     }

@@ -108,6 +108,11 @@ pub enum EventKind {
     ConsumerCrashed { consumer: ConsumerId },
     /// A consumer committed, gave up its partitions and left its group.
     ConsumerLeft { consumer: ConsumerId },
+    /// A consumer's processing now takes `processing_ms` per record.
+    ConsumerSlowed {
+        consumer: ConsumerId,
+        processing_ms: u64,
+    },
     /// A member asked to join (or rejoin) its group, reporting the
     /// partitions it owns.
     JoinGroupSent {
@@ -376,6 +381,11 @@ pub enum EventKind {
     RabbitConsumerCrashed { consumer: RabbitConsumerId },
     /// A RabbitMQ consumer started again.
     RabbitConsumerStarted { consumer: RabbitConsumerId },
+    /// A RabbitMQ consumer's handling now takes `processing_ms` per message.
+    RabbitConsumerSlowed {
+        consumer: RabbitConsumerId,
+        processing_ms: u64,
+    },
     /// A message went back into its queue to be delivered again.
     MessageRequeued {
         message: MessageId,

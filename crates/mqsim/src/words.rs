@@ -378,6 +378,17 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
             false,
             format!("{} committed and left its group", n.consumer(*consumer)),
         ),
+        EventKind::ConsumerSlowed {
+            consumer,
+            processing_ms,
+        } => (
+            Consuming,
+            false,
+            format!(
+                "{} now takes {processing_ms} ms per record",
+                n.consumer(*consumer)
+            ),
+        ),
         EventKind::JoinGroupSent { consumer, .. } => (
             Groups,
             false,
@@ -852,6 +863,17 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
             Rabbit,
             false,
             format!("{} started consuming", n.rabbit_consumer(*consumer)),
+        ),
+        EventKind::RabbitConsumerSlowed {
+            consumer,
+            processing_ms,
+        } => (
+            Rabbit,
+            false,
+            format!(
+                "{} now takes {processing_ms} ms per message",
+                n.rabbit_consumer(*consumer)
+            ),
         ),
         EventKind::MessageRequeued {
             queue,

@@ -551,6 +551,11 @@ impl Kafka {
         self.consumers[consumer.index()].processing_ms
     }
 
+    /// Processing takes `processing_ms` per record from the next record on.
+    pub(super) fn set_processing_ms(&mut self, consumer: ConsumerId, processing_ms: u64) {
+        self.consumers[consumer.index()].processing_ms = processing_ms;
+    }
+
     /// Sends an offset commit to the group coordinator.
     pub(super) fn send_commit(
         &mut self,

@@ -30,18 +30,23 @@ use super::partitioner::partition_for_key;
 use super::{Action, Kafka};
 use crate::agenda::Ctx;
 use crate::ids::{ConsumerId, RecordId, TopicPartition};
+use crate::scenario::POISON_HEADER;
 use crate::trace::EventKind;
 use std::rc::Rc;
 
 impl Kafka {
     /// Why processing `record` fails this time, if it does: a poison key
-    /// always fails; otherwise the group's failure probability decides, drawn
-    /// from the consumer's own random stream.
+    /// (or a record sent by hand marked with the `poison` header) always
+    /// fails; otherwise the group's failure probability decides, drawn from
+    /// the consumer's own random stream.
     pub(super) fn processing_error(
         &mut self,
         consumer: ConsumerId,
         record: &FetchedRecord,
     ) -> Option<Rc<str>> {
+        if record.headers.iter().any(|h| &*h.name == POISON_HEADER) {
+            return Some(Rc::from("poison record: its payload cannot be processed"));
+        }
         let c = &mut self.consumers[consumer.index()];
         let group = &self.groups[c.group.index()];
         if let Some(key) = record

@@ -48,7 +48,7 @@ use cluster::writes::ProduceRequest;
 use consumer::{Consumer, FetchedRecord};
 use group::ConsumerGroup;
 use log::PartitionLog;
-use producer::Producer;
+use producer::{HandRecord, Producer};
 use retention::Retention;
 use std::rc::Rc;
 
@@ -86,6 +86,16 @@ pub(crate) enum Action {
     },
     /// A refused write is sent again.
     ProduceRetry { request: ProduceRequest },
+    /// One record sent by hand through a producer.
+    ProduceByHand {
+        producer: ProducerId,
+        record: Box<HandRecord>,
+    },
+    /// A consumer's processing time per record changes.
+    SetProcessing {
+        consumer: ConsumerId,
+        processing_ms: u64,
+    },
     /// A consumer process starts (or restarts) and joins its group.
     Start { consumer: ConsumerId },
     /// A consumer process dies.
@@ -314,7 +324,26 @@ impl Kafka {
                 Intervention::PreferredLeaderElection => Action::PreferredLeaderElection,
                 // The RabbitMQ side schedules its own interventions.
                 Intervention::RabbitConsumerCrash { .. }
-                | Intervention::RabbitConsumerRestart { .. } => continue,
+                | Intervention::RabbitConsumerRestart { .. }
+                | Intervention::RabbitConsumerSlow { .. }
+                | Intervention::RabbitPublish { .. } => continue,
+                Intervention::Produce {
+                    producer,
+                    key,
+                    value,
+                    partition,
+                    headers,
+                    poison,
+                } => {
+                    // Validation guarantees the producer exists.
+                    let Some(i) = spec.producers.iter().position(|p| &p.name == producer) else {
+                        continue;
+                    };
+                    Action::ProduceByHand {
+                        producer: ProducerId(i as u32),
+                        record: Box::new(HandRecord::new(key, value, *partition, headers, *poison)),
+                    }
+                }
                 Intervention::ConsumerJoin { group, member } => {
                     // Validation guarantees the member exists.
                     let Some(consumer) = find_consumer(&roster, file, Some(group), &member.name)
@@ -325,7 +354,8 @@ impl Kafka {
                 }
                 Intervention::ConsumerLeave { group, member }
                 | Intervention::ConsumerCrash { group, member }
-                | Intervention::ConsumerRestart { group, member } => {
+                | Intervention::ConsumerRestart { group, member }
+                | Intervention::ConsumerSlow { group, member, .. } => {
                     let Some(consumer) = find_consumer(&roster, file, group.as_deref(), member)
                     else {
                         continue;
@@ -333,6 +363,10 @@ impl Kafka {
                     match entry.action {
                         Intervention::ConsumerLeave { .. } => Action::Leave { consumer },
                         Intervention::ConsumerCrash { .. } => Action::Crash { consumer },
+                        Intervention::ConsumerSlow { processing_ms, .. } => Action::SetProcessing {
+                            consumer,
+                            processing_ms,
+                        },
                         _ => Action::Start { consumer },
                     }
                 }
@@ -384,6 +418,19 @@ impl Kafka {
             Action::ProduceFailed { request, error } => self.produce_failed(request, error, ctx),
             Action::ProduceRetry { request } => {
                 self.send_produce(request, ctx);
+            }
+            Action::ProduceByHand { producer, record } => {
+                self.on_produce_by_hand(producer, *record, ctx)
+            }
+            Action::SetProcessing {
+                consumer,
+                processing_ms,
+            } => {
+                self.set_processing_ms(consumer, processing_ms);
+                ctx.emit(EventKind::ConsumerSlowed {
+                    consumer,
+                    processing_ms,
+                });
             }
             Action::Start { consumer } => self.on_start(consumer, ctx),
             Action::Crash { consumer } => self.on_crash(consumer, ctx),

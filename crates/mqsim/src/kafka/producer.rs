@@ -9,6 +9,10 @@
 //! `floor(n × 1000 / rate)` ms, which keeps the long-run rate exact even when
 //! it does not divide a second evenly. Keys are drawn from the producer's own
 //! random stream.
+//!
+//! A record can also be sent by hand (the playground's "produce" form): it
+//! goes through the same producer, so the same partitioner, acks and
+//! retries decide its fate.
 
 use super::cluster::writes::ProduceRequest;
 use super::log::{Header, Headers, Value};
@@ -17,9 +21,10 @@ use super::{Action, Kafka};
 use crate::agenda::Ctx;
 use crate::ids::{BrokerId, ProducerId, RecordId, TopicId, TopicPartition};
 use crate::rng::{SimRng, Stream};
-use crate::scenario::{Acks, ProducerSpec};
+use crate::scenario::{Acks, POISON_HEADER, ProducerSpec};
 use crate::time::SimTime;
 use crate::trace::{EventKind, PartitionChoice};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// A producer's configuration and state.
@@ -39,8 +44,10 @@ pub struct Producer {
     /// Which broker leads each partition of its topic, by partition
     /// number, as this producer last heard.
     pub(super) metadata: Vec<Option<BrokerId>>,
-    /// Records sent so far.
+    /// Records sent so far on its schedule.
     pub sent: u64,
+    /// Records sent by hand so far.
+    pub by_hand: u64,
 }
 
 /// A record on its way from a producer to a partition leader.
@@ -50,6 +57,45 @@ pub struct OutgoingRecord {
     pub value: Value,
     pub partition: u32,
     pub chosen_by: PartitionChoice,
+}
+
+/// A record typed in by the user.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HandRecord {
+    key: Option<Rc<str>>,
+    value: Option<Rc<str>>,
+    partition: Option<u32>,
+    headers: Headers,
+}
+
+impl HandRecord {
+    pub fn new(
+        key: &Option<String>,
+        value: &Option<String>,
+        partition: Option<u32>,
+        headers: &BTreeMap<String, String>,
+        poison: bool,
+    ) -> HandRecord {
+        let mut list: Vec<Header> = headers
+            .iter()
+            .map(|(name, value)| Header {
+                name: Rc::from(name.as_str()),
+                value: Rc::from(value.as_str()),
+            })
+            .collect();
+        if poison {
+            list.push(Header {
+                name: Rc::from(POISON_HEADER),
+                value: Rc::from("cannot be processed"),
+            });
+        }
+        HandRecord {
+            key: key.as_deref().map(Rc::from),
+            value: value.as_deref().map(Rc::from),
+            partition,
+            headers: list.into(),
+        }
+    }
 }
 
 impl Producer {
@@ -75,6 +121,7 @@ impl Producer {
             retry_backoff_ms: spec.retry_backoff_ms,
             metadata: Vec::new(),
             sent: 0,
+            by_hand: 0,
         }
     }
 
@@ -119,7 +166,44 @@ impl Kafka {
         let headers = p.headers.clone();
         let next_send = p.send_time(p.sent);
         ctx.at(next_send, Action::Produce { producer });
+        self.send_record(producer, outgoing, headers, ctx);
+    }
 
+    /// Sends a record typed in by the user through `producer`.
+    pub(super) fn on_produce_by_hand(
+        &mut self,
+        producer: ProducerId,
+        hand: HandRecord,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let p = &mut self.producers[producer.index()];
+        let partitions = self.topics[p.topic.index()].partitions.len() as u32;
+        let (partition, chosen_by) =
+            p.partitioner
+                .choose(hand.partition, hand.key.as_deref(), partitions, &mut p.rng);
+        p.by_hand += 1;
+        let value = match hand.value {
+            Some(text) => Value::Text(text),
+            None => Value::Text(Rc::from(format!("{}-by-hand-{}", p.name, p.by_hand))),
+        };
+        let outgoing = OutgoingRecord {
+            key: hand.key,
+            value,
+            partition,
+            chosen_by,
+        };
+        self.send_record(producer, outgoing, hand.headers, ctx);
+    }
+
+    /// Sends one record to its partition's leader.
+    fn send_record(
+        &mut self,
+        producer: ProducerId,
+        outgoing: OutgoingRecord,
+        headers: Headers,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let topic = self.producers[producer.index()].topic;
         let record = RecordId(self.next_record_id);
         self.next_record_id += 1;
         let tp = TopicPartition {

@@ -10,13 +10,14 @@
 //! `auto_ack` the broker forgets the message as soon as it sends it.
 
 use super::client::{Publisher, RabbitConsumer};
+use super::headers::{FieldTable, FieldValue};
 use super::message::Message;
 use super::queue::{Overflow, Queue, QueueType, Queued};
 use super::topology::Topology;
 use crate::agenda::Ctx;
 use crate::ids::{MessageId, PublisherId, QueueId, RabbitConsumerId};
 use crate::rng::{SimRng, Stream};
-use crate::scenario::{Intervention, Scenario};
+use crate::scenario::{Intervention, POISON_HEADER, Scenario};
 use crate::time::SimTime;
 use crate::trace::{DeathReason, EventKind, Settlement};
 use std::collections::BTreeMap;
@@ -27,6 +28,17 @@ use std::rc::Rc;
 pub(crate) enum Action {
     /// A publisher's next message is due.
     Publish { publisher: PublisherId },
+    /// A message published by hand.
+    PublishByHand {
+        publisher: PublisherId,
+        routing_key: Rc<str>,
+        headers: FieldTable,
+    },
+    /// A consumer's handling time per message changes.
+    SetProcessing {
+        consumer: RabbitConsumerId,
+        processing_ms: u64,
+    },
     /// A message reaches its exchange.
     Route {
         message: Rc<Message>,
@@ -209,6 +221,39 @@ impl Rabbit {
                 Intervention::RabbitConsumerRestart { consumer } => {
                     consumer_id(consumer).map(|consumer| Action::Restart { consumer })
                 }
+                Intervention::RabbitConsumerSlow {
+                    consumer,
+                    processing_ms,
+                } => consumer_id(consumer).map(|consumer| Action::SetProcessing {
+                    consumer,
+                    processing_ms: *processing_ms,
+                }),
+                Intervention::RabbitPublish {
+                    publisher,
+                    routing_key,
+                    headers,
+                    poison,
+                } => spec
+                    .publishers
+                    .iter()
+                    .position(|p| &p.name == publisher)
+                    .map(|i| {
+                        let mut headers: FieldTable = headers
+                            .iter()
+                            .map(|(k, v)| (k.clone(), FieldValue::Str(v.clone())))
+                            .collect();
+                        if *poison {
+                            headers.insert(
+                                POISON_HEADER.to_string(),
+                                FieldValue::Str("cannot be handled".to_string()),
+                            );
+                        }
+                        Action::PublishByHand {
+                            publisher: PublisherId(i as u32),
+                            routing_key: Rc::from(routing_key.as_str()),
+                            headers,
+                        }
+                    }),
                 _ => None,
             };
             if let Some(action) = action {
@@ -257,6 +302,27 @@ impl Rabbit {
             } => self.on_settle(consumer, delivery_tag, outcome, ctx),
             Action::Expire { queue } => self.expire(queue, ctx),
             Action::Crash { consumer } => self.on_crash(consumer, ctx),
+            Action::PublishByHand {
+                publisher,
+                routing_key,
+                headers,
+            } => {
+                let id = MessageId(self.next_message);
+                self.next_message += 1;
+                let p = &self.publishers[publisher.index()];
+                let message = Rc::new(p.hand_message(id, &routing_key, headers));
+                self.publish(publisher, message, ctx);
+            }
+            Action::SetProcessing {
+                consumer,
+                processing_ms,
+            } => {
+                self.consumers[consumer.index()].processing_ms = processing_ms;
+                ctx.emit(EventKind::RabbitConsumerSlowed {
+                    consumer,
+                    processing_ms,
+                });
+            }
             Action::QueueUnused { queue } => self.delete_if_unused(queue, ctx),
             Action::Restart { consumer } => {
                 let c = &mut self.consumers[consumer.index()];
@@ -342,12 +408,17 @@ impl Rabbit {
         let p = &mut self.publishers[publisher.index()];
         let message = Rc::new(p.next_message(id));
         ctx.at(p.send_time(p.sent), Action::Publish { publisher });
+        self.publish(publisher, message, ctx);
+    }
+
+    /// Sends `message` from `publisher` to its exchange.
+    fn publish(&mut self, publisher: PublisherId, message: Rc<Message>, ctx: &mut Ctx<'_, Action>) {
         let arrives_at = ctx.send(Action::Route {
             message: message.clone(),
-            mandatory: p.mandatory,
+            mandatory: self.publishers[publisher.index()].mandatory,
         });
         ctx.emit(EventKind::MessagePublished {
-            message: id,
+            message: message.id,
             publisher,
             exchange: message.exchange.clone(),
             routing_key: message.routing_key.clone(),

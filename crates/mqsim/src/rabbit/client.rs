@@ -4,7 +4,7 @@ use super::headers::FieldTable;
 use super::message::Message;
 use crate::ids::{MessageId, QueueId};
 use crate::rng::SimRng;
-use crate::scenario::{PublisherSpec, RabbitConsumerSpec, RabbitFailures};
+use crate::scenario::{POISON_HEADER, PublisherSpec, RabbitConsumerSpec, RabbitFailures};
 use crate::time::SimTime;
 use crate::trace::Settlement;
 use std::collections::VecDeque;
@@ -46,6 +46,21 @@ impl Publisher {
     /// When message number `n` (from 0) is published.
     pub fn send_time(&self, n: u64) -> SimTime {
         SimTime::from_millis((n as f64 * 1000.0 / self.rate_per_sec).floor() as u64)
+    }
+
+    /// A message typed in by the user, published to this publisher's
+    /// exchange with its own headers plus the ones given.
+    pub fn hand_message(&self, id: MessageId, routing_key: &str, headers: FieldTable) -> Message {
+        let mut all = self.headers.clone();
+        all.extend(headers);
+        Message {
+            id,
+            exchange: self.exchange.clone(),
+            routing_key: Rc::from(routing_key),
+            headers: all,
+            deaths: Vec::new(),
+            first_death: None,
+        }
     }
 
     pub fn next_message(&mut self, id: MessageId) -> Message {
@@ -119,15 +134,17 @@ impl RabbitConsumer {
         tag
     }
 
-    /// How handling `message` ends: a poison routing key always fails, others
+    /// How handling `message` ends: a poison routing key (or a message
+    /// marked with the `poison` header) always fails, others
     /// fail with the failure probability; a failure is a `nack`, with or
     /// without requeue.
     pub(super) fn outcome(&mut self, message: &Message) -> Settlement {
-        let poison = self
-            .failures
-            .poison_routing_keys
-            .iter()
-            .any(|k| **k == *message.routing_key);
+        let poison = message.headers.contains_key(POISON_HEADER)
+            || self
+                .failures
+                .poison_routing_keys
+                .iter()
+                .any(|k| **k == *message.routing_key);
         let failed = poison
             || (self.failures.probability > 0.0 && self.rng.chance(self.failures.probability));
         match (failed, self.failures.requeue) {

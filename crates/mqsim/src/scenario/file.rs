@@ -85,6 +85,35 @@ pub enum Intervention {
         group: Option<String>,
         member: String,
     },
+    /// A consumer's processing gets slower (or faster): each record now
+    /// takes `processing_ms`. Lag grows when it can no longer keep up.
+    ConsumerSlow {
+        /// The member's group; none for a standalone consumer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
+        member: String,
+        processing_ms: u64,
+    },
+    /// One record sent by hand through `producer`: its partitioner, acks
+    /// and retries, as `producer.send()` would.
+    Produce {
+        producer: String,
+        /// None: a record without a key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
+        /// None: `<producer>-by-hand-<n>`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<String>,
+        /// The partition, instead of the partitioner's choice.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        partition: Option<u32>,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        headers: BTreeMap<String, String>,
+        /// A poison record: every consumer's processing fails on it
+        /// (think malformed JSON). It carries the header `poison`.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        poison: bool,
+    },
     /// The topic grows to `partitions` partitions (Kafka never removes
     /// any). Keyed records hash over the new count from then on, so keys
     /// move; groups reading the topic rebalance to take the new partitions.
@@ -110,7 +139,28 @@ pub enum Intervention {
     RabbitConsumerCrash { consumer: String },
     /// A crashed RabbitMQ consumer starts again and consumes anew.
     RabbitConsumerRestart { consumer: String },
+    /// A RabbitMQ consumer's handling gets slower (or faster): each
+    /// message now takes `processing_ms`.
+    RabbitConsumerSlow {
+        consumer: String,
+        processing_ms: u64,
+    },
+    /// One message published by hand through `publisher`, to its exchange.
+    RabbitPublish {
+        publisher: String,
+        routing_key: String,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        headers: BTreeMap<String, String>,
+        /// A poison message: every consumer's handling fails on it. It
+        /// carries the header `poison`.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        poison: bool,
+    },
 }
+
+/// The header that marks a message sent by hand as poison: no consumer can
+/// process it.
+pub const POISON_HEADER: &str = "poison";
 impl Default for KafkaSpec {
     fn default() -> Self {
         KafkaSpec {

@@ -25,8 +25,8 @@ mod validate;
 
 pub use file::{
     Acks, ClusterSpec, CommitMode, Failures, GroupSpec, Intervention, KafkaSpec, MemberSpec,
-    Network, OffsetReset, ProducerSpec, Retry, ScenarioFile, StandaloneSpec, TimelineEntry,
-    TopicSpec, ViewSpec,
+    Network, OffsetReset, POISON_HEADER, ProducerSpec, Retry, ScenarioFile, StandaloneSpec,
+    TimelineEntry, TopicSpec, ViewSpec,
 };
 pub use rabbit::{PublisherSpec, QueueSpec, RabbitConsumerSpec, RabbitFailures, RabbitSpec};
 

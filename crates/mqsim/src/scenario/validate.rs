@@ -140,9 +140,19 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
         }
         let (group, member) = match &entry.action {
             Intervention::ConsumerJoin { group, member } => (group, &member.name),
+            Intervention::ConsumerSlow { processing_ms, .. }
+                if *processing_ms > MAX_INTERVAL_MS =>
+            {
+                p.add(
+                    format!("{at}.processing_ms"),
+                    format!("must be at most {MAX_INTERVAL_MS}, got {processing_ms}"),
+                );
+                continue;
+            }
             Intervention::ConsumerLeave { group, member }
             | Intervention::ConsumerCrash { group, member }
-            | Intervention::ConsumerRestart { group, member } => match group {
+            | Intervention::ConsumerRestart { group, member }
+            | Intervention::ConsumerSlow { group, member, .. } => match group {
                 Some(group) => (group, member),
                 None => {
                     if !file
@@ -180,8 +190,58 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
                 continue;
             }
             Intervention::PreferredLeaderElection => continue,
+            Intervention::Produce {
+                producer,
+                partition,
+                ..
+            } => {
+                let spec = file.kafka.producers.iter().find(|s| &s.name == producer);
+                match (spec, partition) {
+                    (None, _) => p.add(
+                        format!("{at}.producer"),
+                        format!("no producer named {producer:?} in kafka.producers"),
+                    ),
+                    (Some(spec), Some(partition)) => {
+                        let count = grown
+                            .iter()
+                            .find(|(topic, _, _)| *topic == spec.topic)
+                            .map_or(0, |&(_, count, _)| count);
+                        if *partition >= count {
+                            p.add(
+                                format!("{at}.partition"),
+                                format!(
+                                    "topic {:?} has partitions 0..={}, got {partition}",
+                                    spec.topic,
+                                    count.saturating_sub(1)
+                                ),
+                            );
+                        }
+                    }
+                    (Some(_), None) => {}
+                }
+                continue;
+            }
+            Intervention::RabbitPublish { publisher, .. } => {
+                if !file.rabbit.publishers.iter().any(|s| &s.name == publisher) {
+                    p.add(
+                        format!("{at}.publisher"),
+                        format!("no publisher named {publisher:?} in rabbit.publishers"),
+                    );
+                }
+                continue;
+            }
+            Intervention::RabbitConsumerSlow { processing_ms, .. }
+                if *processing_ms > MAX_INTERVAL_MS =>
+            {
+                p.add(
+                    format!("{at}.processing_ms"),
+                    format!("must be at most {MAX_INTERVAL_MS}, got {processing_ms}"),
+                );
+                continue;
+            }
             Intervention::RabbitConsumerCrash { consumer }
-            | Intervention::RabbitConsumerRestart { consumer } => {
+            | Intervention::RabbitConsumerRestart { consumer }
+            | Intervention::RabbitConsumerSlow { consumer, .. } => {
                 if !file.rabbit.consumers.iter().any(|c| &c.name == consumer) {
                     p.add(
                         format!("{at}.consumer"),
