@@ -101,6 +101,7 @@ pub struct LagRow {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProducerNode {
+    pub id: ProducerId,
     pub x: f64,
     pub y: f64,
     pub name: String,
@@ -308,6 +309,7 @@ impl Scene {
             .map(|(i, p)| {
                 let (x, y) = layout.producer_pos(ProducerId(i as u32));
                 ProducerNode {
+                    id: ProducerId(i as u32),
                     x,
                     y,
                     name: p.name.clone(),

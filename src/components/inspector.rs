@@ -2,6 +2,7 @@
 //! what can be done to it. A button's intervention goes into the scenario's
 //! timeline at the moment shown.
 
+use super::send_form::SendFormView;
 use crate::inspect::{Action, Inspection};
 use yew::prelude::*;
 
@@ -39,6 +40,9 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                         <li><time>{ at.to_string() }</time>{ " " }{ text }</li>
                     }) }
                 </ol>
+            }
+            if let Some(form) = &i.form {
+                <SendFormView form={form.clone()} target={i.title.clone()} on_act={props.on_act.clone()} />
             }
             if !i.actions.is_empty() {
                 <div class="actions" role="group" aria-label="Actions">

@@ -38,7 +38,7 @@ pub fn KafkaView(props: &KafkaViewProps) -> Html {
             <text class="column-title" x="270" y="24">{ "Topic partitions · offsets →" }</text>
             <text class="column-title" x="810" y="24">{ "Consumer groups" }</text>
             { for s.links.iter().map(link) }
-            { for s.producers.iter().map(producer) }
+            { for s.producers.iter().map(|p| producer(p, &props.on_select, props.selected)) }
             { for s.strips.iter().map(|st| strip(st, &props.on_select, props.selected)) }
             { for s.groups.iter().map(|g| group(g, &props.on_select, props.selected)) }
             <g class="tokens">{ for s.tokens.iter().map(token) }</g>
@@ -53,9 +53,17 @@ fn link(l: &Link) -> Html {
     }
 }
 
-fn producer(p: &ProducerNode) -> Html {
+fn producer(
+    p: &ProducerNode,
+    on_select: &Callback<Selection>,
+    selected: Option<Selection>,
+) -> Html {
+    let pick = pick(on_select, selected, Selection::Producer(p.id));
     html! {
-        <g class="producer" transform={format!("translate({},{})", p.x, p.y)}>
+        <g class={classes!("producer", pick.class)} data-testid="producer" data-name={p.name.clone()}
+           transform={format!("translate({},{})", p.x, p.y)}
+           role="button" tabindex="0" aria-label={format!("Producer {}: inspect, or send a record by hand", p.name)}
+           onclick={pick.onclick} onkeydown={pick.onkeydown}>
             <title>{ format!("Producer {}: sent {} records", p.name, p.sent) }</title>
             <rect width={NODE_W.to_string()} height={NODE_H.to_string()} rx="8" />
             <text class="name" x="12" y="24">{ &p.name }</text>

@@ -11,4 +11,5 @@ pub mod lag_table;
 pub mod pick;
 pub mod queue_table;
 pub mod rabbit_view;
+pub mod send_form;
 pub mod token;

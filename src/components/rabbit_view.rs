@@ -36,7 +36,7 @@ pub fn RabbitView(props: &RabbitViewProps) -> Html {
             <text class="column-title" x={QUEUE_X.to_string()} y="24">{ "Queues · ready → head" }</text>
             <text class="column-title" x={CONSUMER_X.to_string()} y="24">{ "Consumers" }</text>
             { for s.bindings.iter().map(binding) }
-            { for s.publishers.iter().map(publisher) }
+            { for s.publishers.iter().map(|p| publisher(p, &props.on_select, props.selected)) }
             { for s.exchanges.iter().map(exchange) }
             { for s.queues.iter().map(|q| queue(q, &props.on_select, props.selected)) }
             { for s.consumers.iter().map(|c| consumer(c, &props.on_select, props.selected)) }
@@ -56,9 +56,17 @@ fn binding(b: &BindingLine) -> Html {
     }
 }
 
-fn publisher(p: &PublisherNode) -> Html {
+fn publisher(
+    p: &PublisherNode,
+    on_select: &Callback<Selection>,
+    selected: Option<Selection>,
+) -> Html {
+    let pick = pick(on_select, selected, Selection::Publisher(p.id));
     html! {
-        <g class="publisher" transform={format!("translate({},{})", p.x, p.y)}>
+        <g class={classes!("publisher", pick.class)} data-testid="publisher" data-name={p.name.clone()}
+           transform={format!("translate({},{})", p.x, p.y)}
+           role="button" tabindex="0" aria-label={format!("Publisher {}: inspect, or publish a message by hand", p.name)}
+           onclick={pick.onclick} onkeydown={pick.onkeydown}>
             <title>{ format!("Publisher {}: sent {} messages to exchange {}", p.name, p.sent, p.exchange) }</title>
             <rect width={PUBLISHER_W.to_string()} height={NODE_H.to_string()} rx="8" />
             <text class="name" x="12" y="22">{ &p.name }</text>

@@ -47,6 +47,7 @@ pub struct RabbitScene {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct PublisherNode {
+    pub id: PublisherId,
     pub x: f64,
     pub y: f64,
     pub name: String,
@@ -254,6 +255,7 @@ impl RabbitScene {
             .iter()
             .enumerate()
             .map(|(i, p)| PublisherNode {
+                id: PublisherId(i as u32),
                 x: PUBLISHER_X,
                 y: layout.publisher_y[i],
                 name: p.name.clone(),

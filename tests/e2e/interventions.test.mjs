@@ -157,3 +157,51 @@ test('a RabbitMQ consumer crashed by a click has its deliveries requeued', async
   await screenshot(page, 'intervention-rabbit-crash');
   assert.deepEqual(app.problems, []);
 });
+
+test('a poison record sent by hand is retried, then dead-lettered', async () => {
+  const { page } = app;
+  await page.selectOption('[data-testid="preset"]', 'retry-dead-letter');
+  await pause(page);
+  await scrubTo(page, 3_000);
+  const dlt = '[data-testid="partition"]:has(text:text("orders.DLT"))';
+  const before = Number(await page.getAttribute(dlt, 'data-log-end'));
+
+  await page.click('[data-testid="producer"][data-name="checkout"]');
+  assert.equal(await page.textContent('[data-testid="inspector-title"]'), 'Producer checkout');
+  await page.fill('[data-testid="send-key"]', 'bob');
+  await page.fill('[data-testid="send-value"]', 'malformed {');
+  await page.fill('[data-testid="send-headers"]', 'trace-id=42');
+  await page.click('[data-testid="send-poison"]');
+  assert.match(await page.textContent('[data-testid="notice"]'), /^Sent poison: Producer checkout, at 3\.000s/);
+
+  await scrubTo(page, 12_000);
+  assert.ok(Number(await page.getAttribute(dlt, 'data-log-end')) > before, 'the dead-letter topic grew');
+  await page.fill('[data-testid="log-search"]', 'poison record');
+  const lines = await page.$$eval('[data-testid="log-line"]', (li) => li.map((l) => l.textContent));
+  assert.ok(lines.some((l) => /gave up on orders-\d offset \d+: sent to dead-letter topic orders\.DLT-0/.test(l))
+    || lines.some((l) => /attempt 3: poison record/.test(l)), lines.join('\n'));
+  await page.fill('[data-testid="log-search"]', '');
+
+  // Headers that are not name=value are refused, naming the mistake.
+  await page.click('[data-testid="producer"][data-name="checkout"]');
+  await page.fill('[data-testid="send-headers"]', 'trace-id');
+  await page.click('[data-testid="send"]');
+  assert.match(await page.textContent('[data-testid="send-form"] [role="alert"]'), /"trace-id" is not name=value/);
+  await screenshot(page, 'intervention-poison');
+  assert.deepEqual(app.problems, []);
+});
+
+test('a consumer slowed down falls behind', async () => {
+  const { page } = app;
+  await page.selectOption('[data-testid="preset"]', 'order-notifications');
+  await pause(page);
+  await scrubTo(page, 5_000);
+  await page.click('[data-testid="consumer"][data-name="notifier-1"]');
+  await act(page, 'Slow down');
+  assert.equal(await fact(page, 'Processing'), '1250 ms per record');
+  assert.ok(await page.$('[data-testid="inspector-action"][data-action="Normal speed"]'));
+  await scrubTo(page, 60_000);
+  const lag = await page.$$eval('[data-testid="lag-row"]', (rows) => rows.map((r) => Number(r.dataset.logEnd) - Number(r.dataset.committed)));
+  assert.ok(Math.max(...lag) > 20, `lag grew: ${lag}`);
+  assert.deepEqual(app.problems, []);
+});

@@ -1,0 +1,307 @@
+//! Kafka things: brokers, consumers, partitions and producers.
+
+use super::{Action, Inspection, SendForm, list_or_none, slow_or_normal, tp_name};
+use crate::playback::Playback;
+use crate::world::{ConsumerStatus, World};
+use mqsim::ids::{BrokerId, ConsumerId, ProducerId, TopicPartition};
+use mqsim::scenario::{Acks, Intervention};
+
+pub(super) fn broker(world: &World, id: BrokerId) -> Option<Inspection> {
+    let cluster = &world.cluster;
+    let b = cluster.brokers.get(id.index())?;
+    let status = if !b.alive {
+        "dead"
+    } else if b.isolated {
+        "cut off from ZooKeeper and the other brokers"
+    } else if b.registered {
+        "running, registered with ZooKeeper"
+    } else {
+        "running, not registered yet"
+    };
+    let mut leads = Vec::new();
+    let mut follows = Vec::new();
+    for part in cluster.partitions.iter().flatten() {
+        let name = tp_name(world, part.tp);
+        if part.leader == Some(id) {
+            leads.push(name);
+        } else if part.replicas.iter().any(|r| r.broker == id) {
+            let in_sync = if part.isr.contains(&id) {
+                ""
+            } else {
+                " (out of sync)"
+            };
+            follows.push(format!("{name}{in_sync}"));
+        }
+    }
+    let coordinates: Vec<String> = cluster
+        .coordinators
+        .iter()
+        .filter(|(_, b)| **b == id)
+        .filter_map(|(g, _)| world.groups.get(g.index()).map(|g| g.name.clone()))
+        .collect();
+    let mut facts = vec![("Status", status.to_string())];
+    if cluster.controller == Some(id) {
+        facts.push((
+            "Controller",
+            format!("yes, epoch {}", cluster.controller_epoch),
+        ));
+    }
+    facts.push(("Leads", list_or_none(&leads)));
+    facts.push(("Follows", list_or_none(&follows)));
+    if !coordinates.is_empty() {
+        facts.push(("Coordinates", coordinates.join(", ")));
+    }
+    let broker = id.0;
+    let mut actions = Vec::new();
+    if b.alive {
+        actions.push(Action {
+            label: "Kill",
+            explain: "The process dies. ZooKeeper notices when its session times out; the controller then elects new leaders from the ISR.",
+            intervention: Intervention::BrokerKill { broker },
+        });
+        if b.isolated {
+            actions.push(Action {
+                label: "Reconnect",
+                explain: "Its links come back: it learns it no longer leads and throws away what it took in meanwhile.",
+                intervention: Intervention::BrokerReconnect { broker },
+            });
+        } else {
+            actions.push(Action {
+                label: "Isolate",
+                explain: "It loses its links to ZooKeeper and the other brokers while clients still reach it: a zombie leader.",
+                intervention: Intervention::BrokerIsolate { broker },
+            });
+        }
+    } else {
+        actions.push(Action {
+            label: "Restart",
+            explain: "It registers again, truncates what it never had confirmed, catches up as a follower and rejoins the ISR.",
+            intervention: Intervention::BrokerRestart { broker },
+        });
+    }
+    if cluster.controller.is_some() {
+        actions.push(Action {
+            label: "Preferred leader election",
+            explain: "The controller gives each partition back to its first replica, where that one is alive and in sync.",
+            intervention: Intervention::PreferredLeaderElection,
+        });
+    }
+    Some(Inspection {
+        title: format!("Broker {broker}"),
+        kind: "Kafka broker".to_string(),
+        facts,
+        actions,
+        path: Vec::new(),
+        form: None,
+    })
+}
+
+pub(super) fn consumer(world: &World, id: ConsumerId) -> Option<Inspection> {
+    let c = world.consumers.get(id.index())?;
+    let group = world.groups.get(c.group.index())?;
+    let status = match c.status {
+        ConsumerStatus::NotStarted => "not started yet",
+        ConsumerStatus::Joining => "joining the group, waiting for an assignment",
+        ConsumerStatus::Running => "running: polling and processing",
+        ConsumerStatus::Crashed => "crashed",
+        ConsumerStatus::Left => "left the group",
+    };
+    let owns: Vec<String> = c.assigned.iter().map(|&tp| tp_name(world, tp)).collect();
+    let mut facts = vec![
+        ("Status", status.to_string()),
+        ("Owns", list_or_none(&owns)),
+        ("Processing", format!("{} ms per record", c.processing_ms)),
+        ("Processed", c.processed.to_string()),
+        ("Processed again", c.duplicates.to_string()),
+        ("Waiting in its batch", c.inbox.len().to_string()),
+    ];
+    if let Some(record) = c.inbox.front() {
+        facts.push((
+            "In hand",
+            format!(
+                "{} offset {}{}",
+                tp_name(world, record.tp),
+                record.offset,
+                c.retrying
+                    .map_or(String::new(), |n| format!(", failed {n}×, retrying"))
+            ),
+        ));
+    }
+    if c.given_up > 0 {
+        facts.push(("Given up on", c.given_up.to_string()));
+    }
+    let (kind, group_name) = if group.standalone {
+        ("standalone consumer (no group.id)".to_string(), None)
+    } else {
+        facts.insert(0, ("Generation", group.generation.to_string()));
+        (
+            format!("member of group {}", group.name),
+            Some(group.name.clone()),
+        )
+    };
+    let member = c.name.clone();
+    let mut actions = Vec::new();
+    match c.status {
+        ConsumerStatus::Joining | ConsumerStatus::Running => {
+            actions.push(Action {
+                label: "Crash",
+                explain: "It dies without committing. The coordinator notices only when the session times out; then the group rebalances and the new owner re-reads from the last commit.",
+                intervention: Intervention::ConsumerCrash {
+                    group: group_name.clone(),
+                    member: member.clone(),
+                },
+            });
+            actions.push(Action {
+                label: "Leave",
+                explain: "It finishes its batch, commits and leaves (consumer.close()): the group rebalances at once.",
+                intervention: Intervention::ConsumerLeave {
+                    group: group_name.clone(),
+                    member: member.clone(),
+                },
+            });
+            actions.push(slow_or_normal(
+                c.processing_ms,
+                c.usual_processing_ms,
+                |processing_ms| Intervention::ConsumerSlow {
+                    group: group_name,
+                    member,
+                    processing_ms,
+                },
+            ));
+        }
+        ConsumerStatus::Crashed | ConsumerStatus::Left => actions.push(Action {
+            label: "Restart",
+            explain: "It starts again and rejoins its group, which rebalances.",
+            intervention: Intervention::ConsumerRestart {
+                group: group_name,
+                member,
+            },
+        }),
+        ConsumerStatus::NotStarted => {}
+    }
+    Some(Inspection {
+        title: format!("Consumer {}", c.name),
+        kind,
+        facts,
+        actions,
+        path: Vec::new(),
+        form: None,
+    })
+}
+
+pub(super) fn partition(playback: &Playback, tp: TopicPartition) -> Option<Inspection> {
+    let world = playback.world();
+    let topic = world.topics.get(tp.topic.index())?;
+    let log = topic.partitions.get(tp.partition as usize)?;
+    let mut facts = vec![
+        ("Log start", log.log_start.to_string()),
+        ("Log end", log.log_end.to_string()),
+    ];
+    if let Some(state) = world.cluster.partition(tp) {
+        let leader = state
+            .leader
+            .map_or("none: offline".to_string(), |b| format!("broker {b}"));
+        facts.push(("Leader", format!("{leader}, epoch {}", state.leader_epoch)));
+        let brokers = |ids: Vec<BrokerId>| {
+            ids.iter()
+                .map(|b| b.0.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        facts.push((
+            "Replicas",
+            brokers(state.replicas.iter().map(|r| r.broker).collect()),
+        ));
+        facts.push(("In-sync replicas", brokers(state.isr.clone())));
+        if let Some(hw) = state
+            .leader
+            .and_then(|l| state.replicas.iter().find(|r| r.broker == l))
+        {
+            facts.push(("High watermark", hw.high_watermark.to_string()));
+        }
+    }
+    for group in world
+        .groups
+        .iter()
+        .filter(|g| g.topics.contains(&topic.name))
+    {
+        let committed = group.committed.get(&tp).copied();
+        facts.push((
+            "Committed",
+            match committed {
+                Some(offset) => format!(
+                    "{}: {offset}, lag {}",
+                    group.name,
+                    log.log_end.saturating_sub(offset)
+                ),
+                None => format!("{}: nothing yet", group.name),
+            },
+        ));
+    }
+    let partitions = topic.partitions.len() as u32 + 1;
+    let actions = if topic.dead_letter {
+        Vec::new()
+    } else {
+        vec![Action {
+            label: "Add a partition",
+            explain: "The topic grows by one partition. Keys hash over the new count from now on, so some keys move; groups rebalance to take it.",
+            intervention: Intervention::AddPartitions {
+                topic: topic.name.clone(),
+                partitions,
+            },
+        }]
+    };
+    Some(Inspection {
+        title: format!("Partition {}", tp_name(world, tp)),
+        kind: if topic.dead_letter {
+            "dead-letter topic partition".to_string()
+        } else {
+            "topic partition: an append-only log".to_string()
+        },
+        facts,
+        actions,
+        path: Vec::new(),
+        form: None,
+    })
+}
+
+pub(super) fn producer(playback: &Playback, id: ProducerId) -> Option<Inspection> {
+    let spec = playback.scenario().file().kafka.producers.get(id.index())?;
+    let world = playback.world();
+    let partitions = world
+        .topics
+        .iter()
+        .find(|t| t.name == spec.topic)
+        .map_or(0, |t| t.partitions.len() as u32);
+    let sent = world.producers.get(id.index()).map_or(0, |p| p.sent);
+    let keys = if spec.keys.is_empty() {
+        "none: every record unkeyed".to_string()
+    } else {
+        spec.keys.join(", ")
+    };
+    Some(Inspection {
+        title: format!("Producer {}", spec.name),
+        kind: format!("Kafka producer writing to {}", spec.topic),
+        facts: vec![
+            ("Sent", sent.to_string()),
+            ("Rate", format!("{} per second", spec.rate_per_sec)),
+            ("Keys", keys),
+            (
+                "acks",
+                match spec.acks {
+                    Acks::None => "0: no answer awaited",
+                    Acks::Leader => "1: the leader's append",
+                    Acks::All => "all: every in-sync replica",
+                }
+                .to_string(),
+            ),
+        ],
+        actions: Vec::new(),
+        path: Vec::new(),
+        form: Some(SendForm::Record {
+            producer: spec.name.clone(),
+            partitions,
+            keys: spec.keys.clone(),
+        }),
+    })
+}

@@ -1,0 +1,205 @@
+//! The inspector: everything about one thing the user clicked, and what
+//! can be done to it.
+//!
+//! An [`Inspection`] is plain data built from the folded worlds, so it is
+//! tested natively like the scenes. Its actions are engine
+//! [`Intervention`]s — kill or restart a broker, crash or restart a
+//! consumer, add a partition — which playback writes into the scenario's
+//! timeline at the moment shown, so a shared link replays them.
+//!
+//! A record or a message is described by its path: every event about it
+//! (sent, appended, fetched, processed, dead-lettered; published, routed,
+//! delivered, requeued) in words, which playback gathers while it is
+//! selected. A RabbitMQ message's headers and `x-death` come from the copies
+//! the broker holds now, as `rabbitmqctl` or the management UI would show.
+
+mod kafka;
+mod path;
+mod rabbit;
+
+use crate::playback::{Playback, Subject};
+use crate::world::World;
+use mqsim::SimTime;
+use mqsim::ids::{
+    BrokerId, ConsumerId, MessageId, ProducerId, PublisherId, QueueId, RabbitConsumerId, RecordId,
+    TopicPartition,
+};
+use mqsim::scenario::Intervention;
+use std::collections::BTreeMap;
+
+/// What the user picked on the picture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Selection {
+    Broker(BrokerId),
+    /// A Kafka consumer: a group member, or a standalone consumer.
+    Consumer(ConsumerId),
+    Partition(TopicPartition),
+    RabbitConsumer(RabbitConsumerId),
+    Queue(QueueId),
+    /// A Kafka record: a cell of a partition's log.
+    Record(RecordId),
+    /// A RabbitMQ message: in a queue or a consumer's window.
+    Message(MessageId),
+    /// A Kafka producer: send a record by hand.
+    Producer(ProducerId),
+    /// A RabbitMQ publisher: publish a message by hand.
+    Publisher(PublisherId),
+}
+
+impl Selection {
+    /// What playback must follow to describe this selection.
+    pub fn subject(self) -> Option<Subject> {
+        match self {
+            Selection::Record(id) => Some(Subject::Record(id)),
+            Selection::Message(id) => Some(Subject::Message(id)),
+            _ => None,
+        }
+    }
+}
+
+/// One thing, described.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Inspection {
+    /// "Broker 1", "Consumer notifier-2", …
+    pub title: String,
+    /// What it is, in a phrase: "Kafka broker", "member of notifications".
+    pub kind: String,
+    /// Label and value, in reading order.
+    pub facts: Vec<(&'static str, String)>,
+    /// What can be done to it now.
+    pub actions: Vec<Action>,
+    /// For a record or message: what happened to it, oldest first.
+    pub path: Vec<(SimTime, String)>,
+    /// For a producer or publisher: a form to send one by hand.
+    pub form: Option<SendForm>,
+}
+
+/// What a hand-sent record or message can be given.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SendForm {
+    Record {
+        producer: String,
+        /// The topic's partitions now, to pick one instead of the
+        /// partitioner.
+        partitions: u32,
+        /// The keys the producer uses, offered first.
+        keys: Vec<String>,
+    },
+    Message {
+        publisher: String,
+        /// The routing keys the publisher uses, offered first.
+        routing_keys: Vec<String>,
+    },
+}
+
+/// Reads headers typed as `name=value, name=value`.
+pub fn parse_headers(text: &str) -> Result<BTreeMap<String, String>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((name, value)) if !name.trim().is_empty() => {
+                Ok((name.trim().to_string(), value.trim().to_string()))
+            }
+            _ => Err(format!(
+                "headers: {pair:?} is not name=value; write pairs like trace-id=42, source=web"
+            )),
+        })
+        .collect()
+}
+
+/// A button in the inspector.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Action {
+    pub label: &'static str,
+    /// What will happen, in a sentence, for the button's tooltip.
+    pub explain: &'static str,
+    pub intervention: Intervention,
+}
+
+impl Inspection {
+    /// Describes `selection` as the run stands; none if it is not in this
+    /// scenario.
+    pub fn of(playback: &Playback, selection: Selection) -> Option<Inspection> {
+        let world = playback.world();
+        match selection {
+            Selection::Broker(id) => kafka::broker(world, id),
+            Selection::Consumer(id) => kafka::consumer(world, id),
+            Selection::Partition(tp) => kafka::partition(playback, tp),
+            Selection::RabbitConsumer(id) => rabbit::consumer(playback, id),
+            Selection::Queue(id) => rabbit::queue(playback, id),
+            Selection::Producer(id) => kafka::producer(playback, id),
+            Selection::Publisher(id) => rabbit::publisher(playback, id),
+            Selection::Record(_) | Selection::Message(_) => {
+                let (subject, events) = playback.watched()?;
+                if selection.subject() != Some(subject) {
+                    return None;
+                }
+                let path = events
+                    .iter()
+                    .map(|e| {
+                        let said = e.describe(playback.names());
+                        (said.at, said.text)
+                    })
+                    .collect();
+                let mut inspection = match selection {
+                    Selection::Record(id) => path::record(playback, id, events),
+                    Selection::Message(id) => path::message(playback, id, events),
+                    _ => None,
+                }?;
+                inspection.path = path;
+                Some(inspection)
+            }
+        }
+    }
+}
+
+/// "Slow down" for a consumer at its usual pace (five times slower, at
+/// least a second per item), "Normal speed" for one slowed down.
+pub(super) fn slow_or_normal(
+    now: u64,
+    usual: u64,
+    slow: impl FnOnce(u64) -> Intervention,
+) -> Action {
+    if now == usual {
+        Action {
+            label: "Slow down",
+            explain: "Each item now takes five times as long (at least a second): watch the backlog and the lag grow.",
+            intervention: slow((usual * 5).max(1_000)),
+        }
+    } else {
+        Action {
+            label: "Normal speed",
+            explain: "Back to the pace the scenario set.",
+            intervention: slow(usual),
+        }
+    }
+}
+
+/// "orders-2".
+pub(super) fn tp_name(world: &World, tp: TopicPartition) -> String {
+    let topic = world
+        .topics
+        .get(tp.topic.index())
+        .map_or("?", |t| t.name.as_str());
+    format!("{topic}-{}", tp.partition)
+}
+
+pub(super) fn exchange_name(name: &str) -> String {
+    if name.is_empty() {
+        "the default exchange".to_string()
+    } else {
+        name.to_string()
+    }
+}
+
+pub(super) fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".to_string()
+    } else {
+        items.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests;

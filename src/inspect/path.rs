@@ -1,0 +1,188 @@
+//! A record or message, told by its path: every event about it so far,
+//! and for a RabbitMQ message what the broker holds of it now.
+
+use super::{Inspection, exchange_name};
+use crate::playback::Playback;
+use mqsim::ids::{MessageId, RecordId};
+use mqsim::rabbit::headers::FieldValue;
+use mqsim::trace::DeathReason;
+use mqsim::{Event, EventKind};
+
+pub(super) fn record(playback: &Playback, id: RecordId, path: &[Event]) -> Option<Inspection> {
+    let names = playback.names();
+    let mut facts = Vec::new();
+    let mut title = format!("Record {}", id.0);
+    let mut status = "sent, not yet stored";
+    for event in path {
+        match &event.kind {
+            EventKind::RecordSent {
+                record,
+                producer,
+                key,
+                value,
+                headers,
+                ..
+            } if *record == id => {
+                title = format!("Record {value}");
+                facts.push(("Key", key.as_deref().unwrap_or("none (null)").to_string()));
+                facts.push(("Value", value.to_string()));
+                if !headers.is_empty() {
+                    let list: Vec<String> = headers
+                        .iter()
+                        .map(|h| format!("{}: {}", h.name, h.value))
+                        .collect();
+                    facts.push(("Headers", list.join(", ")));
+                }
+                facts.push(("Producer", names.producer(*producer).to_string()));
+            }
+            EventKind::RecordAppended {
+                record,
+                tp,
+                offset,
+                broker,
+                ..
+            } => {
+                let place = if *record == id {
+                    status = "stored, not yet processed";
+                    "Stored at"
+                } else {
+                    "Dead-letter copy"
+                };
+                facts.push((
+                    place,
+                    format!(
+                        "{} offset {offset} (leader: broker {broker}, at {})",
+                        names.tp(*tp),
+                        event.at
+                    ),
+                ));
+            }
+            EventKind::RecordProcessed { consumer, .. } => {
+                status = "processed";
+                facts.push(("Processed by", names.consumer(*consumer).to_string()));
+            }
+            EventKind::RecordDeadLettered { .. } => status = "given up on: dead-lettered",
+            EventKind::RecordSkipped { .. } => status = "given up on: skipped",
+            _ => {}
+        }
+    }
+    if path.is_empty() {
+        return None;
+    }
+    facts.insert(0, ("Status", status.to_string()));
+    Some(Inspection {
+        title,
+        kind: "Kafka record".to_string(),
+        facts,
+        actions: Vec::new(),
+        path: Vec::new(),
+        form: None,
+    })
+}
+
+pub(super) fn message(playback: &Playback, id: MessageId, path: &[Event]) -> Option<Inspection> {
+    let names = playback.names();
+    let mut facts = Vec::new();
+    for event in path {
+        if let EventKind::MessagePublished {
+            publisher,
+            exchange,
+            routing_key,
+            ..
+        } = &event.kind
+        {
+            facts.push(("Routing key", routing_key.to_string()));
+            facts.push(("Published to", exchange_name(exchange)));
+            facts.push(("Publisher", names.publisher(*publisher).to_string()));
+        }
+    }
+    if path.is_empty() {
+        return None;
+    }
+    let copies = playback.held_copies(id);
+    if let Some(first) = copies.first() {
+        let headers: Vec<String> = first
+            .message
+            .headers
+            .iter()
+            .map(|(name, value)| format!("{name}: {}", field(value)))
+            .collect();
+        if !headers.is_empty() {
+            facts.push(("Headers", headers.join(", ")));
+        }
+        for death in &first.message.deaths {
+            facts.push((
+                "x-death",
+                format!(
+                    "{} ×{} in {} (from {}, at {})",
+                    reason_name(death.reason),
+                    death.count,
+                    death.queue,
+                    exchange_name(&death.exchange),
+                    death.time
+                ),
+            ));
+        }
+    }
+    for copy in &copies {
+        let queue = names.queue(copy.queue);
+        let place = match copy.held_by {
+            Some(consumer) => format!(
+                "{queue}: delivered to {}, not acked yet",
+                names.rabbit_consumer(consumer)
+            ),
+            None => format!("{queue}: ready"),
+        };
+        facts.push(("Copy", place));
+        facts.push((
+            "Delivered",
+            format!(
+                "{} time(s){}",
+                copy.delivery_count,
+                if copy.redelivered {
+                    ", next delivery marked redelivered"
+                } else {
+                    ""
+                }
+            ),
+        ));
+    }
+    if copies.is_empty() {
+        facts.insert(
+            0,
+            (
+                "Status",
+                "no longer in the broker: handled, dropped or still being routed".to_string(),
+            ),
+        );
+    }
+    Some(Inspection {
+        title: format!("Message {}", id.0),
+        kind: "RabbitMQ message".to_string(),
+        facts,
+        actions: Vec::new(),
+        path: Vec::new(),
+        form: None,
+    })
+}
+
+/// RabbitMQ's name for a dead-letter reason, as `x-death` writes it.
+fn reason_name(reason: DeathReason) -> &'static str {
+    match reason {
+        DeathReason::Rejected => "rejected",
+        DeathReason::Expired => "expired",
+        DeathReason::Maxlen => "maxlen",
+        DeathReason::DeliveryLimit => "delivery_limit",
+    }
+}
+
+/// A header value as AMQP tables print it.
+fn field(value: &FieldValue) -> String {
+    match value {
+        FieldValue::Void(()) => "(void)".to_string(),
+        FieldValue::Bool(b) => b.to_string(),
+        FieldValue::Int(i) => i.to_string(),
+        FieldValue::Float(f) => f.to_string(),
+        FieldValue::Str(s) => s.clone(),
+    }
+}

@@ -1,0 +1,150 @@
+//! RabbitMQ things: consumers, queues and publishers.
+
+use super::{Action, Inspection, SendForm, exchange_name, list_or_none, slow_or_normal};
+use crate::playback::Playback;
+use mqsim::ids::{PublisherId, QueueId, RabbitConsumerId};
+use mqsim::rabbit::queue::QueueType;
+use mqsim::scenario::Intervention;
+
+pub(super) fn consumer(playback: &Playback, id: RabbitConsumerId) -> Option<Inspection> {
+    let rabbit = playback.rabbit();
+    let c = rabbit.consumers.get(id.index())?;
+    let queue = rabbit.queues.get(c.queue.index())?;
+    let holding = queue.unacked.iter().filter(|(_, by)| *by == id).count();
+    let prefetch = if c.prefetch == 0 {
+        "no limit".to_string()
+    } else {
+        c.prefetch.to_string()
+    };
+    let facts = vec![
+        (
+            "Status",
+            if c.running { "running" } else { "crashed" }.to_string(),
+        ),
+        ("Queue", queue.name.clone()),
+        ("Prefetch", prefetch),
+        ("Handling", format!("{} ms per message", c.processing_ms)),
+        (
+            "Acknowledges",
+            if c.auto_ack {
+                "automatically (the broker forgets a message once sent)"
+            } else {
+                "by hand, after handling"
+            }
+            .to_string(),
+        ),
+        ("Unacknowledged", holding.to_string()),
+        ("Acked", c.acked.to_string()),
+        ("Requeued", c.requeued.to_string()),
+        ("Rejected", c.rejected.to_string()),
+    ];
+    let consumer = c.name.clone();
+    let actions = if c.running {
+        vec![
+            Action {
+                label: "Crash",
+                explain: "Its channel closes: the broker requeues every message it had not acknowledged, marked redelivered.",
+                intervention: Intervention::RabbitConsumerCrash {
+                    consumer: consumer.clone(),
+                },
+            },
+            slow_or_normal(c.processing_ms, c.usual_processing_ms, |processing_ms| {
+                Intervention::RabbitConsumerSlow {
+                    consumer,
+                    processing_ms,
+                }
+            }),
+        ]
+    } else {
+        vec![Action {
+            label: "Restart",
+            explain: "It consumes again; the broker pushes to it up to its prefetch.",
+            intervention: Intervention::RabbitConsumerRestart { consumer },
+        }]
+    };
+    Some(Inspection {
+        title: format!("Consumer {}", c.name),
+        kind: format!("RabbitMQ consumer on {}", queue.name),
+        facts,
+        actions,
+        path: Vec::new(),
+        form: None,
+    })
+}
+
+pub(super) fn queue(playback: &Playback, id: QueueId) -> Option<Inspection> {
+    let rabbit = playback.rabbit();
+    let q = rabbit.queues.get(id.index())?;
+    let mut facts = vec![
+        ("Ready", q.ready.len().to_string()),
+        ("Unacknowledged", q.unacked.len().to_string()),
+        ("Discarded", q.discarded.to_string()),
+    ];
+    if !q.features.is_empty() {
+        facts.push(("Arguments", q.features.join(", ")));
+    }
+    if let Some(dlx) = q.dead_letter_exchange.and_then(|x| rabbit.exchanges.get(x)) {
+        facts.push(("Dead-letters to", exchange_name(&dlx.name)));
+    }
+    if q.refused > 0 {
+        facts.push(("Refused when full", q.refused.to_string()));
+    }
+    if q.deleted {
+        facts.push(("Deleted", "by x-expires".to_string()));
+    }
+    let consumers: Vec<String> = rabbit
+        .consumers
+        .iter()
+        .filter(|c| c.queue == id)
+        .map(|c| c.name.clone())
+        .collect();
+    facts.push(("Consumers", list_or_none(&consumers)));
+    Some(Inspection {
+        title: format!("Queue {}", q.name),
+        kind: format!(
+            "{} queue{}",
+            match q.kind {
+                QueueType::Classic => "classic",
+                QueueType::Quorum => "quorum",
+            },
+            if q.dead_letter {
+                ", a dead-letter queue"
+            } else {
+                ""
+            }
+        ),
+        facts,
+        actions: Vec::new(),
+        path: Vec::new(),
+        form: None,
+    })
+}
+
+pub(super) fn publisher(playback: &Playback, id: PublisherId) -> Option<Inspection> {
+    let spec = playback
+        .scenario()
+        .file()
+        .rabbit
+        .publishers
+        .get(id.index())?;
+    let sent = playback
+        .rabbit()
+        .publishers
+        .get(id.index())
+        .map_or(0, |p| p.sent);
+    Some(Inspection {
+        title: format!("Publisher {}", spec.name),
+        kind: format!("RabbitMQ publisher to {}", exchange_name(&spec.exchange)),
+        facts: vec![
+            ("Sent", sent.to_string()),
+            ("Rate", format!("{} per second", spec.rate_per_sec)),
+            ("Routing keys", list_or_none(&spec.routing_keys)),
+        ],
+        actions: Vec::new(),
+        path: Vec::new(),
+        form: Some(SendForm::Message {
+            publisher: spec.name.clone(),
+            routing_keys: spec.routing_keys.clone(),
+        }),
+    })
+}

@@ -1,0 +1,285 @@
+//! The inspector, checked on the presets: what it says about each thing, and
+//! that every action it offers is one the engine takes.
+
+use super::*;
+use mqsim::ids::TopicId;
+use mqsim::scenario::presets::{PRESETS, Preset};
+
+fn playback(preset: &str, at_ms: f64) -> Playback {
+    let mut p = Playback::new(Preset::find(preset).unwrap().scenario());
+    p.advance_to(at_ms);
+    p
+}
+
+fn labels(inspection: &Inspection) -> Vec<&'static str> {
+    inspection.actions.iter().map(|a| a.label).collect()
+}
+
+fn fact(inspection: &Inspection, label: &str) -> String {
+    inspection
+        .facts
+        .iter()
+        .find(|(l, _)| *l == label)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| panic!("no fact {label} in {inspection:?}"))
+}
+
+/// Every selection the scenario has, for sweeping.
+fn everything(p: &Playback) -> Vec<Selection> {
+    let world = p.world();
+    let mut all: Vec<Selection> = (0..world.cluster.brokers.len())
+        .map(|b| Selection::Broker(BrokerId(b as u32)))
+        .collect();
+    all.extend((0..world.consumers.len()).map(|c| Selection::Consumer(ConsumerId(c as u32))));
+    for (t, topic) in world.topics.iter().enumerate() {
+        all.extend((0..topic.partitions.len()).map(|partition| {
+            Selection::Partition(TopicPartition {
+                topic: TopicId(t as u32),
+                partition: partition as u32,
+            })
+        }));
+    }
+    all.extend(
+        (0..p.rabbit().consumers.len())
+            .map(|c| Selection::RabbitConsumer(RabbitConsumerId(c as u32))),
+    );
+    all.extend((0..p.rabbit().queues.len()).map(|q| Selection::Queue(QueueId(q as u32))));
+    all.extend((0..world.producers.len()).map(|i| Selection::Producer(ProducerId(i as u32))));
+    all.extend(
+        (0..p.rabbit().publishers.len()).map(|i| Selection::Publisher(PublisherId(i as u32))),
+    );
+    all
+}
+
+/// Whatever the inspector offers, the engine takes: in every preset, at
+/// several moments, each action on each thing is a valid intervention
+/// that changes the run.
+#[test]
+fn every_action_offered_is_accepted() {
+    for preset in PRESETS {
+        for at_ms in [0.0, 12_000.0, 40_000.0] {
+            let p = playback(preset.id, at_ms);
+            for selection in everything(&p) {
+                let inspection = Inspection::of(&p, selection).expect("described");
+                for action in &inspection.actions {
+                    let mut tried = Playback::new(p.shared());
+                    tried
+                        .intervene(action.intervention.clone())
+                        .unwrap_or_else(|why| {
+                            panic!("{} at {at_ms}: {:?} refused: {why}", preset.id, action)
+                        });
+                }
+            }
+        }
+    }
+}
+
+/// A broker's card tells what it leads and offers to kill it; once
+/// dead, it offers a restart instead.
+#[test]
+fn a_broker_offers_kill_then_restart() {
+    let mut p = playback("leader-failover", 3_000.0);
+    let alive = Inspection::of(&p, Selection::Broker(BrokerId(1))).unwrap();
+    assert_eq!(
+        labels(&alive),
+        ["Kill", "Isolate", "Preferred leader election"]
+    );
+    assert!(fact(&alive, "Leads").contains("orders-"), "{alive:?}");
+    p.intervene(alive.actions[0].intervention.clone()).unwrap();
+    p.advance_to(10_000.0);
+    let dead = Inspection::of(&p, Selection::Broker(BrokerId(1))).unwrap();
+    assert_eq!(fact(&dead, "Status"), "dead");
+    assert_eq!(fact(&dead, "Leads"), "none");
+    assert_eq!(labels(&dead), ["Restart", "Preferred leader election"]);
+}
+
+#[test]
+fn a_consumer_offers_crash_and_leave_then_restart() {
+    let mut p = playback("order-notifications", 6_000.0);
+    let running = Inspection::of(&p, Selection::Consumer(ConsumerId(0))).unwrap();
+    assert_eq!(running.kind, "member of group notifications");
+    assert_eq!(labels(&running), ["Crash", "Leave", "Slow down"]);
+    assert!(fact(&running, "Owns").contains("orders-"));
+    p.intervene(running.actions[0].intervention.clone())
+        .unwrap();
+    let crashed = Inspection::of(&p, Selection::Consumer(ConsumerId(0))).unwrap();
+    assert_eq!(fact(&crashed, "Status"), "crashed");
+    assert_eq!(labels(&crashed), ["Restart"]);
+}
+
+/// A partition shows its log ends, each group's commit and lag, and
+/// adding a partition grows the topic.
+#[test]
+fn a_partition_shows_commits_and_lag_and_can_grow() {
+    let mut p = playback("order-notifications", 20_000.0);
+    let tp = TopicPartition {
+        topic: TopicId(0),
+        partition: 0,
+    };
+    let part = Inspection::of(&p, Selection::Partition(tp)).unwrap();
+    let log_end = p.world().topics[0].partitions[0].log_end;
+    assert_eq!(fact(&part, "Log end"), log_end.to_string());
+    let committed = p.world().groups[0].committed[&tp];
+    assert_eq!(
+        fact(&part, "Committed"),
+        format!("notifications: {committed}, lag {}", log_end - committed)
+    );
+    let before = p.world().topics[0].partitions.len();
+    p.intervene(part.actions[0].intervention.clone()).unwrap();
+    assert_eq!(p.world().topics[0].partitions.len(), before + 1);
+}
+
+/// A clicked record shows its key, where it is stored and its path,
+/// from sending to processing.
+#[test]
+fn a_record_shows_its_offset_key_and_path() {
+    let mut p = playback("order-notifications", 20_000.0);
+    let stored = p.world().topics[0].partitions[1].recent[0].clone();
+    let selection = Selection::Record(stored.record);
+    assert!(Inspection::of(&p, selection).is_none(), "not followed yet");
+    p.watch(selection.subject());
+    let record = Inspection::of(&p, selection).unwrap();
+    assert!(
+        record.title.starts_with("Record checkout-"),
+        "{}",
+        record.title
+    );
+    assert!(
+        fact(&record, "Stored at").starts_with(&format!("orders-1 offset {} ", stored.offset)),
+        "{record:?}"
+    );
+    assert_eq!(fact(&record, "Key"), stored.key.as_deref().unwrap());
+    assert_eq!(fact(&record, "Status"), "processed");
+    assert!(record.path.first().unwrap().1.starts_with("checkout sent"));
+    assert!(
+        record
+            .path
+            .iter()
+            .any(|(_, said)| said.contains("processed orders-1 offset"))
+    );
+}
+
+/// A poison message shows its routing key, its deliveries and, once
+/// dead-lettered, its x-death, as the broker holds it.
+#[test]
+fn a_dead_lettered_message_shows_its_x_death() {
+    let mut p = playback("rabbit-retry-dead-letter", 0.0);
+    let poison = Selection::Message(MessageId(1));
+    p.watch(poison.subject());
+    p.advance_to(30_000.0);
+    let message = Inspection::of(&p, poison).unwrap();
+    assert_eq!(fact(&message, "Routing key"), "order.poison");
+    assert!(
+        fact(&message, "x-death").starts_with("delivery_limit ×1 in payments"),
+        "{message:?}"
+    );
+    assert!(
+        message
+            .path
+            .iter()
+            .any(|(_, said)| said.contains("(redelivered)"))
+    );
+    assert!(
+        message
+            .path
+            .iter()
+            .any(|(_, said)| said.contains("over its delivery limit, dead-lettered"))
+    );
+}
+
+#[test]
+fn headers_are_read_as_name_value_pairs() {
+    assert_eq!(
+        parse_headers(" trace-id = 42, source=web ,").unwrap(),
+        BTreeMap::from([
+            ("source".to_string(), "web".to_string()),
+            ("trace-id".to_string(), "42".to_string())
+        ])
+    );
+    assert!(parse_headers("").unwrap().is_empty());
+    let why = parse_headers("trace-id").unwrap_err();
+    assert!(why.contains("\"trace-id\" is not name=value"), "{why}");
+}
+
+/// A producer offers a form; what it sends goes through the producer's
+/// partitioner and shows up in the run.
+#[test]
+fn a_producer_offers_to_send_a_record_by_hand() {
+    let mut p = playback("order-notifications", 4_000.0);
+    let producer = Inspection::of(&p, Selection::Producer(ProducerId(0))).unwrap();
+    assert_eq!(fact(&producer, "acks"), "all: every in-sync replica");
+    let Some(SendForm::Record {
+        producer: name,
+        partitions,
+        ..
+    }) = producer.form
+    else {
+        panic!("a record form: {producer:?}");
+    };
+    assert_eq!((name.as_str(), partitions), ("checkout", 3));
+    p.intervene(Intervention::Produce {
+        producer: name,
+        key: Some("zoe".into()),
+        value: None,
+        partition: None,
+        headers: BTreeMap::new(),
+        poison: false,
+    })
+    .unwrap();
+    p.advance_to(4_001.0);
+    let said: Vec<String> = p.log().iter().map(|e| e.describe(p.names()).text).collect();
+    assert!(
+        said.iter()
+            .any(|s| s.starts_with("checkout sent checkout-by-hand-1 (key zoe) to orders-")),
+        "{said:?}"
+    );
+}
+
+/// Slowing a consumer down offers to bring it back to its usual pace.
+#[test]
+fn a_slowed_consumer_offers_its_normal_speed_back() {
+    let mut p = playback("rabbit-retry-dead-letter", 2_000.0);
+    let id = Selection::RabbitConsumer(RabbitConsumerId(0));
+    let usual = Inspection::of(&p, id).unwrap();
+    assert_eq!(fact(&usual, "Handling"), "200 ms per message");
+    p.intervene(usual.actions[1].intervention.clone()).unwrap();
+    p.advance_to(2_001.0);
+    let slowed = Inspection::of(&p, id).unwrap();
+    assert_eq!(fact(&slowed, "Handling"), "1000 ms per message");
+    assert_eq!(labels(&slowed), ["Crash", "Normal speed"]);
+}
+
+/// Crashing a RabbitMQ consumer requeues what it held.
+#[test]
+fn a_rabbit_consumer_crash_requeues_its_deliveries() {
+    let mut p = playback("rabbit-retry-dead-letter", 0.0);
+    let holding = |p: &Playback| {
+        let rabbit = p.rabbit();
+        rabbit
+            .queues
+            .iter()
+            .flat_map(|q| &q.unacked)
+            .map(|(_, by)| *by)
+            .next()
+    };
+    while holding(&p).is_none() {
+        p.advance_to(p.clock_ms() + 50.0);
+    }
+    let id = holding(&p).unwrap();
+    let held = p
+        .rabbit()
+        .queues
+        .iter()
+        .flat_map(|q| &q.unacked)
+        .filter(|(_, by)| *by == id)
+        .count();
+    let inspection = Inspection::of(&p, Selection::RabbitConsumer(id)).unwrap();
+    assert_eq!(fact(&inspection, "Unacknowledged"), held.to_string());
+    p.intervene(inspection.actions[0].intervention.clone())
+        .unwrap();
+    p.advance_to(p.clock_ms() + 1.0);
+    let after = Inspection::of(&p, Selection::RabbitConsumer(id)).unwrap();
+    assert_eq!(fact(&after, "Status"), "crashed");
+    assert_eq!(fact(&after, "Unacknowledged"), "0");
+    assert_eq!(labels(&after), ["Restart"]);
+}
