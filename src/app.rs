@@ -1,6 +1,8 @@
 //! The root component: it owns the playback and redraws on every frame.
 
+use crate::charts::charts;
 use crate::cluster::scene::ClusterScene;
+use crate::components::charts::Charts;
 use crate::components::cluster_view::ClusterView;
 use crate::components::controls::Controls;
 use crate::components::event_log::EventLog;
@@ -267,13 +269,14 @@ pub fn App() -> Html {
     // replicated topics.
     let replicated = file.kafka.cluster.brokers > 1
         || file.kafka.topics.iter().any(|t| t.replication_factor > 1);
+    let group_names: Vec<String> = p.world().groups.iter().map(|g| g.name.clone()).collect();
+    let queue_names: Vec<String> = p.rabbit().queues.iter().map(|q| q.name.clone()).collect();
     let cluster = (kafka.is_some() && replicated).then(|| {
         let topics: Vec<String> = file.kafka.topics.iter().map(|t| t.name.clone()).collect();
-        let groups: Vec<String> = p.world().groups.iter().map(|g| g.name.clone()).collect();
         Rc::new(ClusterScene::build(
             &p.world().cluster,
             &topics,
-            &groups,
+            &group_names,
             p.clock_ms(),
         ))
     });
@@ -334,6 +337,7 @@ pub fn App() -> Html {
                 <RabbitView scene={scene.clone()} {on_select} selected={*selected} />
                 <QueueTable {scene} />
             }
+            <Charts charts={charts(p.history(), &group_names, &queue_names, replicated)} />
             <EventLog lines={log_lines} filter={(*log_filter).clone()} {on_filter} />
         </main>
     }

@@ -19,6 +19,7 @@
 //! interventions the user made later than that moment: the old future is
 //! gone. The scenario's own scripted timeline stays.
 
+use crate::charts::{History, Sample};
 use crate::rabbit::world::RabbitWorld;
 use crate::world::World;
 use mqsim::ids::{MessageId, RecordId};
@@ -50,6 +51,7 @@ struct State {
     sim: Simulation,
     world: World,
     rabbit: RabbitWorld,
+    history: History,
 }
 
 impl State {
@@ -58,20 +60,34 @@ impl State {
             sim: Simulation::new(scenario),
             world: World::new(scenario),
             rabbit: RabbitWorld::new(scenario),
+            history: History::default(),
         }
     }
 
-    /// Runs the engine to `until` and folds what happened; the events are
-    /// left in `events`.
+    /// Runs the engine to `until` and folds what happened, stopping on
+    /// each sample time on the way to take the charts' sample exactly
+    /// there; the events are left in `events`.
     fn run_until(&mut self, until: SimTime, events: &mut Vec<Event>) {
         events.clear();
-        self.sim.run_until(until, events);
-        for event in events.iter() {
-            self.world.apply(event);
-            self.rabbit.apply(event);
+        loop {
+            let due = self.history.next_due();
+            let stop = SimTime::from_millis(due.min(until.as_millis()));
+            let from = events.len();
+            self.sim.run_until(stop, events);
+            for event in &events[from..] {
+                self.world.apply(event);
+                self.rabbit.apply(event);
+            }
+            self.world.land_until(stop);
+            self.rabbit.land_until(stop);
+            if stop.as_millis() == due {
+                self.history
+                    .push(Sample::take(due, &self.world, &self.rabbit));
+            }
+            if stop >= until {
+                break;
+            }
         }
-        self.world.land_until(until);
-        self.rabbit.land_until(until);
     }
 }
 
@@ -361,6 +377,11 @@ impl Playback {
         self.watch
             .as_ref()
             .map(|w| (w.subject, w.events.as_slice()))
+    }
+
+    /// The charts' samples so far.
+    pub fn history(&self) -> &History {
+        &self.state.history
     }
 
     /// The newest events, oldest first.
