@@ -94,18 +94,24 @@ pub enum SendForm {
 
 /// Reads headers typed as `name=value, name=value`.
 pub fn parse_headers(text: &str) -> Result<BTreeMap<String, String>, String> {
-    text.split(',')
+    let mut headers = BTreeMap::new();
+    for pair in text
+        .split(',')
         .map(str::trim)
         .filter(|pair| !pair.is_empty())
-        .map(|pair| match pair.split_once('=') {
+    {
+        match pair.split_once('=') {
             Some((name, value)) if !name.trim().is_empty() => {
-                Ok((name.trim().to_string(), value.trim().to_string()))
+                headers.insert(name.trim().to_string(), value.trim().to_string());
             }
-            _ => Err(format!(
-                "headers: {pair:?} is not name=value; write pairs like trace-id=42, source=web"
-            )),
-        })
-        .collect()
+            _ => {
+                return Err(format!(
+                    "headers: {pair:?} is not name=value; write pairs like trace-id=42, source=web"
+                ));
+            }
+        }
+    }
+    Ok(headers)
 }
 
 /// A button in the inspector.

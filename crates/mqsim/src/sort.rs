@@ -7,8 +7,29 @@
 //! through one instance: the standard stable sort of `u32` positions, with
 //! a `dyn` comparison that looks the elements up; then the elements are
 //! moved into that order. The result is exactly the standard stable sort's.
+//!
+//! Collecting into a `BTreeMap` or `BTreeSet` sorts the items first, with
+//! yet another copy; [`btree_map`] and [`btree_set`] insert them one by one
+//! instead, which gives the same collection.
 
 use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Collects `items` into a map, as `collect()` would (a later duplicate
+/// key wins), without sorting them first.
+pub fn btree_map<K: Ord, V>(items: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
+    let mut map = BTreeMap::new();
+    map.extend(items);
+    map
+}
+
+/// Collects `items` into a set, as `collect()` would, without sorting them
+/// first.
+pub fn btree_set<T: Ord>(items: impl IntoIterator<Item = T>) -> BTreeSet<T> {
+    let mut set = BTreeSet::new();
+    set.extend(items);
+    set
+}
 
 /// Sorts `items` stably by `compare`, as `<[T]>::sort_by` does.
 pub fn sort_by<T>(items: &mut [T], compare: impl Fn(&T, &T) -> Ordering) {

@@ -238,10 +238,11 @@ impl Rabbit {
                     .iter()
                     .position(|p| &p.name == publisher)
                     .map(|i| {
-                        let mut headers: FieldTable = headers
-                            .iter()
-                            .map(|(k, v)| (k.clone(), FieldValue::Str(v.clone())))
-                            .collect();
+                        let mut headers: FieldTable = crate::sort::btree_map(
+                            headers
+                                .iter()
+                                .map(|(k, v)| (k.clone(), FieldValue::Str(v.clone()))),
+                        );
                         if *poison {
                             headers.insert(
                                 POISON_HEADER.to_string(),

@@ -319,12 +319,12 @@ impl Definitions {
                 .iter()
                 .map(|q| crate::scenario::QueueSpec {
                     name: q.name.clone(),
-                    arguments: q
-                        .arguments
-                        .iter()
-                        .filter(|(name, _)| MODELLED_QUEUE_ARGUMENTS.contains(&name.as_str()))
-                        .map(|(name, value)| (name.clone(), value.clone()))
-                        .collect(),
+                    arguments: crate::sort::btree_map(
+                        q.arguments
+                            .iter()
+                            .filter(|(name, _)| MODELLED_QUEUE_ARGUMENTS.contains(&name.as_str()))
+                            .map(|(name, value)| (name.clone(), value.clone())),
+                    ),
                 })
                 .collect(),
             bindings: self.bindings.clone(),

@@ -197,7 +197,7 @@ impl Topology {
     ) -> Result<Topology, TopologyError> {
         let mut topology = Topology {
             exchanges: BTreeMap::new(),
-            queues: queues.iter().cloned().collect(),
+            queues: crate::sort::btree_set(queues.iter().cloned()),
             bindings: Vec::new(),
         };
         for exchange in predeclared_exchanges().iter().chain(exchanges) {

@@ -34,7 +34,7 @@ pub(super) fn assign(
     claims: Claims,
 ) -> Vec<Vec<TopicPartition>> {
     let mut topic_members: BTreeMap<TopicId, Vec<usize>> =
-        subscribed.iter().map(|&t| (t, Vec::new())).collect();
+        crate::sort::btree_map(subscribed.iter().map(|&t| (t, Vec::new())));
     for &m in map_order {
         for topic in members[m].topics {
             if let Some(list) = topic_members.get_mut(topic) {

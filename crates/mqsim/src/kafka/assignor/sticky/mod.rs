@@ -48,15 +48,13 @@ pub(super) fn assign(
     // Java visits members in the order it iterates.
     let ids: Vec<&str> = members.iter().map(|m| m.id).collect();
     let map_order = hash_map_order(&ids);
-    let subscribed: BTreeSet<TopicId> = members
-        .iter()
-        .flat_map(|m| m.topics.iter().copied())
-        .collect();
+    let subscribed: BTreeSet<TopicId> =
+        crate::sort::btree_set(members.iter().flat_map(|m| m.topics.iter().copied()));
     let claims = owned_partitions(members, &map_order, &subscribed);
-    let first: BTreeSet<TopicId> = members[0].topics.iter().copied().collect();
+    let first = crate::sort::btree_set(members[0].topics.iter().copied());
     let all_equal = members
         .iter()
-        .all(|m| m.topics.iter().copied().collect::<BTreeSet<_>>() == first);
+        .all(|m| crate::sort::btree_set(m.topics.iter().copied()) == first);
 
     let transferring = if all_equal {
         let (partitions, transferring) =
