@@ -2,6 +2,7 @@
 //! shape. [`ScenarioFile::validate`] turns it into a [`Scenario`].
 
 use super::rabbit::RabbitSpec;
+use super::timeline::TimelineEntry;
 use super::{Scenario, ScenarioError, validate};
 use crate::kafka::assignor::Strategy;
 use crate::kafka::partitioner::Keyless;
@@ -45,122 +46,6 @@ pub struct ScenarioFile {
     pub timeline: Vec<TimelineEntry>,
 }
 
-/// One intervention at one moment of the run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct TimelineEntry {
-    /// When, in virtual milliseconds from the start.
-    pub at_ms: u64,
-    #[serde(flatten)]
-    pub action: Intervention,
-}
-
-/// What can be done to a running scenario.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Intervention {
-    /// A new consumer starts and joins `group`.
-    ConsumerJoin { group: String, member: MemberSpec },
-    /// A consumer finishes its current batch, commits, and leaves its group
-    /// (`consumer.close()`): the group rebalances at once.
-    ConsumerLeave {
-        /// The member's group; none for a standalone consumer.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        group: Option<String>,
-        member: String,
-    },
-    /// A consumer dies on the spot, without committing. The coordinator only
-    /// notices when `session_timeout_ms` passes without a heartbeat.
-    ConsumerCrash {
-        /// The member's group; none for a standalone consumer.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        group: Option<String>,
-        member: String,
-    },
-    /// A consumer that crashed or left starts again and rejoins (a
-    /// standalone consumer starts over from `auto_offset_reset`: it has no
-    /// committed offset).
-    ConsumerRestart {
-        /// The member's group; none for a standalone consumer.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        group: Option<String>,
-        member: String,
-    },
-    /// A consumer's processing gets slower (or faster): each record now
-    /// takes `processing_ms`. Lag grows when it can no longer keep up.
-    ConsumerSlow {
-        /// The member's group; none for a standalone consumer.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        group: Option<String>,
-        member: String,
-        processing_ms: u64,
-    },
-    /// One record sent by hand through `producer`: its partitioner, acks
-    /// and retries, as `producer.send()` would.
-    Produce {
-        producer: String,
-        /// None: a record without a key.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        key: Option<String>,
-        /// None: `<producer>-by-hand-<n>`.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        value: Option<String>,
-        /// The partition, instead of the partitioner's choice.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        partition: Option<u32>,
-        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-        headers: BTreeMap<String, String>,
-        /// A poison record: every consumer's processing fails on it
-        /// (think malformed JSON). It carries the header `poison`.
-        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-        poison: bool,
-    },
-    /// The topic grows to `partitions` partitions (Kafka never removes
-    /// any). Keyed records hash over the new count from then on, so keys
-    /// move; groups reading the topic rebalance to take the new partitions.
-    AddPartitions { topic: String, partitions: u32 },
-    /// A broker process dies on the spot. ZooKeeper notices when its session
-    /// times out, and the controller moves leadership away from it.
-    BrokerKill { broker: u32 },
-    /// A dead broker starts again: it registers, truncates what its leaders
-    /// never confirmed, catches up as a follower and rejoins the ISR.
-    BrokerRestart { broker: u32 },
-    /// A broker loses its network links to ZooKeeper and the other brokers,
-    /// while clients still reach it. ZooKeeper soon declares it dead and
-    /// leadership moves on, but it goes on believing it leads.
-    BrokerIsolate { broker: u32 },
-    /// An isolated broker's links come back; it learns it no longer leads
-    /// and throws away what it took in meanwhile.
-    BrokerReconnect { broker: u32 },
-    /// The controller moves leadership back to each partition's preferred
-    /// replica (its first), where that replica is alive and in the ISR.
-    PreferredLeaderElection,
-    /// A RabbitMQ consumer dies: its channel closes, and the broker requeues
-    /// everything it had not acknowledged, marked redelivered.
-    RabbitConsumerCrash { consumer: String },
-    /// A crashed RabbitMQ consumer starts again and consumes anew.
-    RabbitConsumerRestart { consumer: String },
-    /// A RabbitMQ consumer's handling gets slower (or faster): each
-    /// message now takes `processing_ms`.
-    RabbitConsumerSlow {
-        consumer: String,
-        processing_ms: u64,
-    },
-    /// One message published by hand through `publisher`, to its exchange.
-    RabbitPublish {
-        publisher: String,
-        routing_key: String,
-        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-        headers: BTreeMap<String, String>,
-        /// A poison message: every consumer's handling fails on it. It
-        /// carries the header `poison`.
-        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-        poison: bool,
-    },
-}
-
-/// The header that marks a message sent by hand as poison: no consumer can
-/// process it.
-pub const POISON_HEADER: &str = "poison";
 impl Default for KafkaSpec {
     fn default() -> Self {
         KafkaSpec {

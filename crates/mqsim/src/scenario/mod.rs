@@ -21,14 +21,15 @@ pub(crate) use file::defaults;
 pub mod link;
 pub mod presets;
 mod rabbit;
+mod timeline;
 mod validate;
 
 pub use file::{
-    Acks, ClusterSpec, CommitMode, Failures, GroupSpec, Intervention, KafkaSpec, MemberSpec,
-    Network, OffsetReset, POISON_HEADER, ProducerSpec, Retry, ScenarioFile, StandaloneSpec,
-    TimelineEntry, TopicSpec, ViewSpec,
+    Acks, ClusterSpec, CommitMode, Failures, GroupSpec, KafkaSpec, MemberSpec, Network,
+    OffsetReset, ProducerSpec, Retry, ScenarioFile, StandaloneSpec, TopicSpec, ViewSpec,
 };
 pub use rabbit::{PublisherSpec, QueueSpec, RabbitConsumerSpec, RabbitFailures, RabbitSpec};
+pub use timeline::{Intervention, POISON_HEADER, TimelineEntry};
 
 use crate::ids::{ConsumerId, GroupId};
 use std::borrow::Cow;

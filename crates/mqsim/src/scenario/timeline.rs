@@ -1,0 +1,432 @@
+//! The timeline: interventions at set moments of a run.
+//!
+//! An entry is written flat, `{"at_ms": 12000, "do": "consumer_crash",
+//! "group": "notifications", "member": "notifier-1"}`: the moment, what
+//! happens, and the fields that kind of intervention takes.
+//!
+//! Entries are read through [`RawEntry`], one flat struct with every field
+//! optional, and then checked per kind: which fields it needs and which do
+//! not apply. Serde's derive for this shape (an internally tagged enum,
+//! flattened into the entry) buffers each entry and carries a copy of every
+//! variant's reader; it was the largest function in the page's
+//! WebAssembly. Writing still uses the derive.
+
+use super::file::MemberSpec;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One intervention at one moment of the run.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct TimelineEntry {
+    /// When, in virtual milliseconds from the start.
+    pub at_ms: u64,
+    #[serde(flatten)]
+    pub action: Intervention,
+}
+
+/// What can be done to a running scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Intervention {
+    /// A new consumer starts and joins `group`.
+    ConsumerJoin { group: String, member: MemberSpec },
+    /// A consumer finishes its current batch, commits, and leaves its group
+    /// (`consumer.close()`): the group rebalances at once.
+    ConsumerLeave {
+        /// The member's group; none for a standalone consumer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
+        member: String,
+    },
+    /// A consumer dies on the spot, without committing. The coordinator only
+    /// notices when `session_timeout_ms` passes without a heartbeat.
+    ConsumerCrash {
+        /// The member's group; none for a standalone consumer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
+        member: String,
+    },
+    /// A consumer that crashed or left starts again and rejoins (a
+    /// standalone consumer starts over from `auto_offset_reset`: it has no
+    /// committed offset).
+    ConsumerRestart {
+        /// The member's group; none for a standalone consumer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
+        member: String,
+    },
+    /// A consumer's processing gets slower (or faster): each record now
+    /// takes `processing_ms`. Lag grows when it can no longer keep up.
+    ConsumerSlow {
+        /// The member's group; none for a standalone consumer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
+        member: String,
+        processing_ms: u64,
+    },
+    /// One record sent by hand through `producer`: its partitioner, acks
+    /// and retries, as `producer.send()` would.
+    Produce {
+        producer: String,
+        /// None: a record without a key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
+        /// None: `<producer>-by-hand-<n>`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<String>,
+        /// The partition, instead of the partitioner's choice.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        partition: Option<u32>,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        headers: BTreeMap<String, String>,
+        /// A poison record: every consumer's processing fails on it
+        /// (think malformed JSON). It carries the header `poison`.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        poison: bool,
+    },
+    /// The topic grows to `partitions` partitions (Kafka never removes
+    /// any). Keyed records hash over the new count from then on, so keys
+    /// move; groups reading the topic rebalance to take the new partitions.
+    AddPartitions { topic: String, partitions: u32 },
+    /// A broker process dies on the spot. ZooKeeper notices when its session
+    /// times out, and the controller moves leadership away from it.
+    BrokerKill { broker: u32 },
+    /// A dead broker starts again: it registers, truncates what its leaders
+    /// never confirmed, catches up as a follower and rejoins the ISR.
+    BrokerRestart { broker: u32 },
+    /// A broker loses its network links to ZooKeeper and the other brokers,
+    /// while clients still reach it. ZooKeeper soon declares it dead and
+    /// leadership moves on, but it goes on believing it leads.
+    BrokerIsolate { broker: u32 },
+    /// An isolated broker's links come back; it learns it no longer leads
+    /// and throws away what it took in meanwhile.
+    BrokerReconnect { broker: u32 },
+    /// The controller moves leadership back to each partition's preferred
+    /// replica (its first), where that replica is alive and in the ISR.
+    PreferredLeaderElection,
+    /// A RabbitMQ consumer dies: its channel closes, and the broker requeues
+    /// everything it had not acknowledged, marked redelivered.
+    RabbitConsumerCrash { consumer: String },
+    /// A crashed RabbitMQ consumer starts again and consumes anew.
+    RabbitConsumerRestart { consumer: String },
+    /// A RabbitMQ consumer's handling gets slower (or faster): each
+    /// message now takes `processing_ms`.
+    RabbitConsumerSlow {
+        consumer: String,
+        processing_ms: u64,
+    },
+    /// One message published by hand through `publisher`, to its exchange.
+    RabbitPublish {
+        publisher: String,
+        routing_key: String,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        headers: BTreeMap<String, String>,
+        /// A poison message: every consumer's handling fails on it. It
+        /// carries the header `poison`.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        poison: bool,
+    },
+}
+
+/// The header that marks a message sent by hand as poison: no consumer can
+/// process it.
+pub const POISON_HEADER: &str = "poison";
+
+/// Every field an entry may have, as read.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntry {
+    at_ms: u64,
+    #[serde(rename = "do")]
+    kind: Kind,
+    group: Option<String>,
+    /// A name, or for `consumer_join` a whole member object.
+    member: Option<serde_json::Value>,
+    topic: Option<String>,
+    partitions: Option<u32>,
+    broker: Option<u32>,
+    consumer: Option<String>,
+    producer: Option<String>,
+    publisher: Option<String>,
+    key: Option<String>,
+    value: Option<String>,
+    partition: Option<u32>,
+    routing_key: Option<String>,
+    headers: Option<BTreeMap<String, String>>,
+    poison: Option<bool>,
+    processing_ms: Option<u64>,
+}
+
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Kind {
+    ConsumerJoin,
+    ConsumerLeave,
+    ConsumerCrash,
+    ConsumerRestart,
+    ConsumerSlow,
+    Produce,
+    AddPartitions,
+    BrokerKill,
+    BrokerRestart,
+    BrokerIsolate,
+    BrokerReconnect,
+    PreferredLeaderElection,
+    RabbitConsumerCrash,
+    RabbitConsumerRestart,
+    RabbitConsumerSlow,
+    RabbitPublish,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::ConsumerJoin => "consumer_join",
+            Kind::ConsumerLeave => "consumer_leave",
+            Kind::ConsumerCrash => "consumer_crash",
+            Kind::ConsumerRestart => "consumer_restart",
+            Kind::ConsumerSlow => "consumer_slow",
+            Kind::Produce => "produce",
+            Kind::AddPartitions => "add_partitions",
+            Kind::BrokerKill => "broker_kill",
+            Kind::BrokerRestart => "broker_restart",
+            Kind::BrokerIsolate => "broker_isolate",
+            Kind::BrokerReconnect => "broker_reconnect",
+            Kind::PreferredLeaderElection => "preferred_leader_election",
+            Kind::RabbitConsumerCrash => "rabbit_consumer_crash",
+            Kind::RabbitConsumerRestart => "rabbit_consumer_restart",
+            Kind::RabbitConsumerSlow => "rabbit_consumer_slow",
+            Kind::RabbitPublish => "rabbit_publish",
+        }
+    }
+
+    /// The fields this kind takes, besides `at_ms` and `do`.
+    fn fields(self) -> &'static [&'static str] {
+        match self {
+            Kind::ConsumerJoin => &["group", "member"],
+            Kind::ConsumerLeave | Kind::ConsumerCrash | Kind::ConsumerRestart => {
+                &["group", "member"]
+            }
+            Kind::ConsumerSlow => &["group", "member", "processing_ms"],
+            Kind::Produce => &["producer", "key", "value", "partition", "headers", "poison"],
+            Kind::AddPartitions => &["topic", "partitions"],
+            Kind::BrokerKill
+            | Kind::BrokerRestart
+            | Kind::BrokerIsolate
+            | Kind::BrokerReconnect => &["broker"],
+            Kind::PreferredLeaderElection => &[],
+            Kind::RabbitConsumerCrash | Kind::RabbitConsumerRestart => &["consumer"],
+            Kind::RabbitConsumerSlow => &["consumer", "processing_ms"],
+            Kind::RabbitPublish => &["publisher", "routing_key", "headers", "poison"],
+        }
+    }
+}
+
+impl RawEntry {
+    /// The fields present, by name.
+    fn present(&self) -> Vec<&'static str> {
+        let fields: [(&'static str, bool); 16] = [
+            ("group", self.group.is_some()),
+            ("member", self.member.is_some()),
+            ("topic", self.topic.is_some()),
+            ("partitions", self.partitions.is_some()),
+            ("broker", self.broker.is_some()),
+            ("consumer", self.consumer.is_some()),
+            ("producer", self.producer.is_some()),
+            ("publisher", self.publisher.is_some()),
+            ("key", self.key.is_some()),
+            ("value", self.value.is_some()),
+            ("partition", self.partition.is_some()),
+            ("routing_key", self.routing_key.is_some()),
+            ("headers", self.headers.is_some()),
+            ("poison", self.poison.is_some()),
+            ("processing_ms", self.processing_ms.is_some()),
+            ("at_ms", false),
+        ];
+        fields
+            .into_iter()
+            .filter(|(_, present)| *present)
+            .map(|(name, _)| name)
+            .collect()
+    }
+
+    fn into_entry(self) -> Result<TimelineEntry, String> {
+        let kind = self.kind;
+        if let Some(stray) = self
+            .present()
+            .into_iter()
+            .find(|f| !kind.fields().contains(f))
+        {
+            return Err(format!(
+                "`{stray}` does not apply to {} (it takes {})",
+                kind.name(),
+                match kind.fields() {
+                    [] => "no other field".to_string(),
+                    fields => fields
+                        .iter()
+                        .map(|f| format!("`{f}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                }
+            ));
+        }
+        let need = |field: Option<String>, name: &str| {
+            field.ok_or_else(|| format!("{} needs `{name}`", kind.name()))
+        };
+        let need_u32 = |field: Option<u32>, name: &str| {
+            field.ok_or_else(|| format!("{} needs `{name}`", kind.name()))
+        };
+        let member_name = |member: Option<serde_json::Value>| match member {
+            Some(serde_json::Value::String(name)) => Ok(name),
+            Some(_) => Err(format!("{}: `member` is the member's name", kind.name())),
+            None => Err(format!("{} needs `member`", kind.name())),
+        };
+        let processing_ms = self
+            .processing_ms
+            .ok_or_else(|| format!("{} needs `processing_ms`", kind.name()));
+        let action = match kind {
+            Kind::ConsumerJoin => Intervention::ConsumerJoin {
+                group: need(self.group, "group")?,
+                member: MemberSpec::deserialize(
+                    self.member
+                        .ok_or_else(|| "consumer_join needs `member`".to_string())?,
+                )
+                .map_err(|err| format!("consumer_join: member: {err}"))?,
+            },
+            Kind::ConsumerLeave => Intervention::ConsumerLeave {
+                group: self.group,
+                member: member_name(self.member)?,
+            },
+            Kind::ConsumerCrash => Intervention::ConsumerCrash {
+                group: self.group,
+                member: member_name(self.member)?,
+            },
+            Kind::ConsumerRestart => Intervention::ConsumerRestart {
+                group: self.group,
+                member: member_name(self.member)?,
+            },
+            Kind::ConsumerSlow => Intervention::ConsumerSlow {
+                group: self.group,
+                member: member_name(self.member)?,
+                processing_ms: processing_ms?,
+            },
+            Kind::Produce => Intervention::Produce {
+                producer: need(self.producer, "producer")?,
+                key: self.key,
+                value: self.value,
+                partition: self.partition,
+                headers: self.headers.unwrap_or_default(),
+                poison: self.poison.unwrap_or_default(),
+            },
+            Kind::AddPartitions => Intervention::AddPartitions {
+                topic: need(self.topic, "topic")?,
+                partitions: need_u32(self.partitions, "partitions")?,
+            },
+            Kind::BrokerKill => Intervention::BrokerKill {
+                broker: need_u32(self.broker, "broker")?,
+            },
+            Kind::BrokerRestart => Intervention::BrokerRestart {
+                broker: need_u32(self.broker, "broker")?,
+            },
+            Kind::BrokerIsolate => Intervention::BrokerIsolate {
+                broker: need_u32(self.broker, "broker")?,
+            },
+            Kind::BrokerReconnect => Intervention::BrokerReconnect {
+                broker: need_u32(self.broker, "broker")?,
+            },
+            Kind::PreferredLeaderElection => Intervention::PreferredLeaderElection,
+            Kind::RabbitConsumerCrash => Intervention::RabbitConsumerCrash {
+                consumer: need(self.consumer, "consumer")?,
+            },
+            Kind::RabbitConsumerRestart => Intervention::RabbitConsumerRestart {
+                consumer: need(self.consumer, "consumer")?,
+            },
+            Kind::RabbitConsumerSlow => Intervention::RabbitConsumerSlow {
+                consumer: need(self.consumer, "consumer")?,
+                processing_ms: processing_ms?,
+            },
+            Kind::RabbitPublish => Intervention::RabbitPublish {
+                publisher: need(self.publisher, "publisher")?,
+                routing_key: need(self.routing_key, "routing_key")?,
+                headers: self.headers.unwrap_or_default(),
+                poison: self.poison.unwrap_or_default(),
+            },
+        };
+        Ok(TimelineEntry {
+            at_ms: self.at_ms,
+            action,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for TimelineEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        RawEntry::deserialize(deserializer)?
+            .into_entry()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(json: &str) -> Result<TimelineEntry, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
+    }
+
+    /// Every kind of entry reads back what was written.
+    #[test]
+    fn entries_round_trip() {
+        for preset in super::super::presets::PRESETS {
+            for entry in &preset.scenario().file().timeline {
+                let json = serde_json::to_string(entry).unwrap();
+                assert_eq!(&read(&json).unwrap(), entry, "{json}");
+            }
+        }
+        let hand = [
+            r#"{"at_ms":1,"do":"produce","producer":"p","key":"k","partition":2,"headers":{"a":"b"},"poison":true}"#,
+            r#"{"at_ms":1,"do":"rabbit_publish","publisher":"p","routing_key":"a.b"}"#,
+            r#"{"at_ms":1,"do":"consumer_slow","member":"m","processing_ms":900}"#,
+            r#"{"at_ms":1,"do":"consumer_join","group":"g","member":{"name":"m"}}"#,
+            r#"{"at_ms":1,"do":"preferred_leader_election"}"#,
+        ];
+        for json in hand {
+            let entry = read(json).unwrap();
+            assert_eq!(
+                read(&serde_json::to_string(&entry).unwrap()).unwrap(),
+                entry
+            );
+        }
+    }
+
+    /// A missing field, a field of another kind and an unknown field are
+    /// each named.
+    #[test]
+    fn mistakes_are_named() {
+        let missing = read(r#"{"at_ms":1,"do":"broker_kill"}"#).unwrap_err();
+        assert!(
+            missing.starts_with("broker_kill needs `broker`"),
+            "{missing}"
+        );
+        let stray = read(r#"{"at_ms":1,"do":"broker_kill","broker":1,"member":"m"}"#).unwrap_err();
+        assert!(
+            stray.starts_with("`member` does not apply to broker_kill (it takes `broker`)"),
+            "{stray}"
+        );
+        let unknown = read(r#"{"at_ms":1,"do":"broker_kill","brokr":1}"#).unwrap_err();
+        assert!(unknown.starts_with("unknown field `brokr`"), "{unknown}");
+        let kind = read(r#"{"at_ms":1,"do":"broker_explode"}"#).unwrap_err();
+        assert!(
+            kind.starts_with("unknown variant `broker_explode`"),
+            "{kind}"
+        );
+        let join =
+            read(r#"{"at_ms":1,"do":"consumer_join","group":"g","member":"m"}"#).unwrap_err();
+        assert!(
+            join.starts_with("consumer_join: member: invalid type: string"),
+            "{join}"
+        );
+    }
+}
