@@ -1,7 +1,9 @@
 //! The root component: it owns the playback and redraws on every frame.
 
+use crate::bench::{Bench, BenchRun};
 use crate::charts::charts;
 use crate::cluster::scene::ClusterScene;
+use crate::components::bench_result::BenchReport;
 use crate::components::charts::Charts;
 use crate::components::cluster_view::ClusterView;
 use crate::components::controls::Controls;
@@ -11,7 +13,7 @@ use crate::components::kafka_view::KafkaView;
 use crate::components::lag_table::LagTable;
 use crate::components::queue_table::QueueTable;
 use crate::components::rabbit_view::RabbitView;
-use crate::event_log::LogFilter;
+use crate::event_log::{LOG_REFRESH_MS, LogFilter};
 use crate::files;
 use crate::hooks::use_animation_frame;
 use crate::inspect::{Action, Inspection, Selection};
@@ -33,6 +35,7 @@ enum Notice {
 
 #[component]
 pub fn App() -> Html {
+    let bench = use_mut_ref(|| Bench::requested().map(BenchRun::new));
     let opened = use_memo((), |_| share::opened());
     // Parsed once: the picker is drawn on every frame.
     let preset_titles = use_memo((), |_| {
@@ -41,10 +44,14 @@ pub fn App() -> Html {
             .map(|preset| (preset.id, preset.scenario().file().name.clone()))
             .collect::<Vec<_>>()
     });
-    let playback = use_mut_ref(|| Playback::new(opened.scenario()));
+    let playback = use_mut_ref(|| {
+        let bench = bench.borrow().as_ref().map(|run| run.kind);
+        Playback::new(bench.map_or_else(|| opened.scenario(), Bench::scenario))
+    });
     let notice = use_state(|| opened.problem().map(Notice::Problem));
     let selected = use_state(|| None::<Selection>);
     let log_filter = use_state(LogFilter::default);
+    let log_cache = use_mut_ref(|| None::<(f64, LogFilter, Vec<mqsim::words::Sentence>)>);
     let redraw = use_force_update();
     {
         // Back and forward move between the scenarios this tab loaded.
@@ -68,8 +75,13 @@ pub fn App() -> Html {
     {
         let playback = playback.clone();
         let redraw = redraw.clone();
+        let bench = bench.clone();
         use_animation_frame(move |elapsed_ms| {
-            if playback.borrow_mut().tick(elapsed_ms) {
+            let mut changed = playback.borrow_mut().tick(elapsed_ms);
+            if let Some(run) = bench.borrow_mut().as_mut() {
+                changed |= run.frame(elapsed_ms, &playback.borrow());
+            }
+            if changed {
                 redraw.force_update();
             }
         });
@@ -255,7 +267,27 @@ pub fn App() -> Html {
     let p = playback.borrow();
     let file = p.scenario().file();
     let inspection = selected.and_then(|selection| Inspection::of(&p, selection));
-    let log_lines = log_filter.select(p.log().iter(), p.names());
+    // The log and the charts change far less often than frames come: the
+    // log is said again at most every LOG_REFRESH_MS of wall time while
+    // playing, and the charts when a new sample arrives.
+    let now = js_sys::Date::now();
+    let log_lines = {
+        let mut cache = log_cache.borrow_mut();
+        let stale = cache.as_ref().is_none_or(|(at, filter, _)| {
+            !p.playing() || now - at >= LOG_REFRESH_MS || filter != &*log_filter
+        });
+        if stale {
+            *cache = Some((
+                now,
+                (*log_filter).clone(),
+                log_filter.select(p.log().iter(), p.names()),
+            ));
+        }
+        cache
+            .as_ref()
+            .map(|(_, _, lines)| lines.clone())
+            .unwrap_or_default()
+    };
     let on_filter = {
         let log_filter = log_filter.clone();
         Callback::from(move |filter: LogFilter| log_filter.set(filter))
@@ -271,6 +303,18 @@ pub fn App() -> Html {
         || file.kafka.topics.iter().any(|t| t.replication_factor > 1);
     let group_names: Vec<String> = p.world().groups.iter().map(|g| g.name.clone()).collect();
     let queue_names: Vec<String> = p.rabbit().queues.iter().map(|q| q.name.clone()).collect();
+    let history = p.history().samples();
+    let charts = use_memo(
+        (
+            file.name.clone(),
+            history.front().map(|s| s.at_ms),
+            history.back().cloned(),
+            group_names.clone(),
+            queue_names.clone(),
+            replicated,
+        ),
+        |(_, _, _, groups, queues, replicated)| charts(p.history(), groups, queues, *replicated),
+    );
     let cluster = (kafka.is_some() && replicated).then(|| {
         let topics: Vec<String> = file.kafka.topics.iter().map(|t| t.name.clone()).collect();
         Rc::new(ClusterScene::build(
@@ -320,6 +364,9 @@ pub fn App() -> Html {
                 },
                 None => html! {},
             } }
+            if let Some(result) = bench.borrow().as_ref().and_then(|run| run.result.clone()) {
+                <BenchReport {result} />
+            }
             <Controls playing={p.playing()} speed={p.speed()} clock_ms={p.clock_ms()} duration_ms={p.duration_ms()}
                       on_toggle={act(Playback::toggle_playing)} on_step={act(Playback::step)}
                       on_restart={act(Playback::restart)} {on_speed} {on_seek} />
@@ -337,7 +384,7 @@ pub fn App() -> Html {
                 <RabbitView scene={scene.clone()} {on_select} selected={*selected} />
                 <QueueTable {scene} />
             }
-            <Charts charts={charts(p.history(), &group_names, &queue_names, replicated)} />
+            <Charts charts={(*charts).clone()} />
             <EventLog lines={log_lines} filter={(*log_filter).clone()} {on_filter} />
         </main>
     }

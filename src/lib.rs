@@ -21,6 +21,7 @@
 //! so it runs in `cargo test` without a browser.
 
 pub mod app;
+pub mod bench;
 pub mod charts;
 pub mod cluster;
 pub mod components;

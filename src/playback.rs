@@ -379,6 +379,13 @@ impl Playback {
             .map(|w| (w.subject, w.events.as_slice()))
     }
 
+    /// Messages on the wire now: records, requests, replica fetches and
+    /// deliveries, each drawn as a token.
+    pub fn in_flight(&self) -> usize {
+        let state = &self.state;
+        state.world.flights.len() + state.world.cluster.flights.len() + state.rabbit.flights.len()
+    }
+
     /// The charts' samples so far.
     pub fn history(&self) -> &History {
         &self.state.history

@@ -83,7 +83,7 @@ pub struct Scene {
     pub strips: Vec<Strip>,
     pub groups: Vec<GroupNode>,
     pub links: Vec<Link>,
-    pub tokens: Vec<Token>,
+    pub tokens: Rc<[Token]>,
     pub lag_rows: Vec<LagRow>,
 }
 
@@ -207,6 +207,10 @@ pub enum TokenShape {
     /// The controller's `LeaderAndIsr` request.
     LeaderAndIsr,
 }
+
+/// The most tokens a picture draws one by one, with letters and titles;
+/// beyond it, a crowd of dots (see the token layer).
+pub const DETAILED_TOKENS: usize = 200;
 
 /// A message in flight, at its position for this instant.
 #[derive(Clone, Debug, PartialEq)]
@@ -458,12 +462,21 @@ impl Scene {
             })
             .collect();
 
+        // A crowd is drawn as dots: no ids, letters or titles to make.
+        let detailed = world.flights.len() <= DETAILED_TOKENS;
         let tokens = world
             .flights
             .iter()
             .enumerate()
-            .map(|(i, f)| token(world, &layout, &palette, f, i, clock_ms))
-            .collect();
+            .map(|(i, f)| {
+                if detailed {
+                    token(world, &layout, &palette, f, i, clock_ms)
+                } else {
+                    dot(world, &layout, &palette, f, clock_ms)
+                }
+            })
+            .collect::<Vec<_>>()
+            .into();
 
         Scene {
             width: WIDTH,
@@ -562,6 +575,49 @@ pub fn progress(start_ms: f64, end_ms: f64, clock_ms: f64) -> f64 {
     f * f * (3.0 - 2.0 * f)
 }
 
+/// Where `flight` is at `clock_ms`, between its two ends.
+fn flight_pos(world: &World, layout: &Layout, flight: &Flight, clock_ms: f64) -> (f64, f64) {
+    let (x0, y0) = anchor_pos(world, layout, flight.from);
+    let (x1, y1) = anchor_pos(world, layout, flight.to);
+    let f = progress(
+        flight.start.as_millis() as f64,
+        flight.end.as_millis() as f64,
+        clock_ms,
+    );
+    (x0 + (x1 - x0) * f, y0 + (y1 - y0) * f)
+}
+
+/// A flight's shape and colour: a record in its key's colour, a fetch
+/// request in its consumer's, a commit in black.
+fn look(palette: &Palette, flight: &Flight) -> (TokenShape, &'static str) {
+    match &flight.cargo {
+        Cargo::Record(r) => (TokenShape::Record, palette.colour(r.key.as_deref())),
+        Cargo::FetchRequest => (
+            TokenShape::FetchRequest,
+            match flight.from {
+                Anchor::Consumer(c) => consumer_colour(c),
+                _ => UNKEYED_COLOUR,
+            },
+        ),
+        Cargo::Commit { .. } => (TokenShape::Commit, "#222"),
+    }
+}
+
+/// A flight in a crowd: where it is, its shape and colour, nothing more.
+fn dot(world: &World, layout: &Layout, palette: &Palette, flight: &Flight, clock_ms: f64) -> Token {
+    let (x, y) = flight_pos(world, layout, flight, clock_ms);
+    let (shape, colour) = look(palette, flight);
+    Token {
+        id: String::new(),
+        shape,
+        x,
+        y,
+        colour,
+        letter: String::new(),
+        title: String::new(),
+    }
+}
+
 fn token(
     world: &World,
     layout: &Layout,
@@ -570,14 +626,8 @@ fn token(
     index: usize,
     clock_ms: f64,
 ) -> Token {
-    let (x0, y0) = anchor_pos(world, layout, flight.from);
-    let (x1, y1) = anchor_pos(world, layout, flight.to);
-    let f = progress(
-        flight.start.as_millis() as f64,
-        flight.end.as_millis() as f64,
-        clock_ms,
-    );
-    let (x, y) = (x0 + (x1 - x0) * f, y0 + (y1 - y0) * f);
+    let (x, y) = flight_pos(world, layout, flight, clock_ms);
+    let (shape, colour) = look(palette, flight);
     let start = flight.start.as_millis();
     match &flight.cargo {
         Cargo::Record(r) => {
@@ -601,32 +651,29 @@ fn token(
             };
             Token {
                 id: format!("{hop}-{}-{}-{}", r.record.0, r.offset, start),
-                shape: TokenShape::Record,
+                shape,
                 x,
                 y,
-                colour: palette.colour(key),
+                colour,
                 letter: key_letter(key),
                 title,
             }
         }
         Cargo::FetchRequest => Token {
             id: format!("pull-{index}-{start}"),
-            shape: TokenShape::FetchRequest,
+            shape,
             x,
             y,
-            colour: match flight.from {
-                Anchor::Consumer(c) => consumer_colour(c),
-                _ => UNKEYED_COLOUR,
-            },
+            colour,
             letter: String::new(),
             title: "fetch request: the consumer pulls".to_string(),
         },
         Cargo::Commit { offset } => Token {
             id: format!("commit-{index}-{start}"),
-            shape: TokenShape::Commit,
+            shape,
             x,
             y,
-            colour: "#222",
+            colour,
             letter: offset.to_string(),
             title: format!("offset commit: next read starts at {offset}"),
         },
@@ -637,6 +684,32 @@ fn token(
 mod tests {
     use super::*;
     use crate::playback::Playback;
+
+    /// A crowd is dots: past DETAILED_TOKENS in flight, tokens carry no
+    /// ids, letters or titles; a quiet run's tokens all do.
+    #[test]
+    fn a_crowd_of_tokens_is_drawn_as_dots() {
+        let mut busy = Playback::new(crate::bench::Bench::InFlight.scenario());
+        busy.advance_to(3_000.0);
+        let crowd = Scene::build(busy.world(), busy.clock_ms());
+        assert!(crowd.tokens.len() > DETAILED_TOKENS);
+        assert!(
+            crowd
+                .tokens
+                .iter()
+                .all(|t| t.id.is_empty() && t.title.is_empty())
+        );
+        let mut quiet = Playback::new(mqsim::scenario::presets::default_scenario());
+        quiet.advance_to(3_000.0);
+        let few = Scene::build(quiet.world(), quiet.clock_ms());
+        assert!(
+            !few.tokens.is_empty()
+                && few
+                    .tokens
+                    .iter()
+                    .all(|t| !t.id.is_empty() && !t.title.is_empty())
+        );
+    }
     use mqsim::scenario::presets;
 
     fn scene_after(ms: f64) -> (Playback, Scene) {

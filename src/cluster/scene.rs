@@ -6,6 +6,7 @@
 use super::world::{Anchor, Cargo, ClusterWorld, Flight};
 use crate::scene::{Token, TokenShape, progress};
 use mqsim::ids::BrokerId;
+use std::rc::Rc;
 
 pub const WIDTH: f64 = 1000.0;
 pub const ZK_X: f64 = 20.0;
@@ -27,7 +28,7 @@ pub struct ClusterScene {
     pub height: f64,
     pub zookeeper: ZooKeeperNode,
     pub brokers: Vec<BrokerCard>,
-    pub tokens: Vec<Token>,
+    pub tokens: Rc<[Token]>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -233,7 +234,8 @@ impl ClusterScene {
             .iter()
             .enumerate()
             .filter_map(|(i, f)| token(&layout, f, i, clock_ms))
-            .collect();
+            .collect::<Vec<_>>()
+            .into();
         ClusterScene {
             width: WIDTH,
             height: TOP + layout.card_h + 16.0,

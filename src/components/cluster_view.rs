@@ -6,7 +6,7 @@
 //! controller's `LeaderAndIsr` requests fly between them.
 
 use super::pick::pick;
-use super::token::token;
+use super::token::{TokenLayer, Tokens};
 use crate::cluster::scene::{
     BrokerCard, CHIP_H, ClusterScene, ReplicaChip, Role, ZK_H, ZK_W, ZooKeeperNode,
 };
@@ -35,7 +35,7 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
             <text class="column-title" x="200" y="24">{ "Brokers · replicas (filled: leader)" }</text>
             { zookeeper(&s.zookeeper) }
             { for s.brokers.iter().map(|b| broker(b, &props.on_select, props.selected)) }
-            <g class="tokens">{ for s.tokens.iter().map(token) }</g>
+            <TokenLayer tokens={Tokens(s.tokens.clone())} />
         </svg>
     }
 }

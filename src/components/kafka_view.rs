@@ -3,7 +3,7 @@
 //! message in flight as a token on its way.
 
 use super::pick::pick;
-use super::token::token;
+use super::token::{TokenLayer, Tokens};
 use crate::inspect::Selection;
 use crate::scene::{
     CELLS, CommitMarker, ConsumerNode, GroupNode, Link, ProducerNode, Scene, Strip,
@@ -41,7 +41,7 @@ pub fn KafkaView(props: &KafkaViewProps) -> Html {
             { for s.producers.iter().map(|p| producer(p, &props.on_select, props.selected)) }
             { for s.strips.iter().map(|st| strip(st, &props.on_select, props.selected)) }
             { for s.groups.iter().map(|g| group(g, &props.on_select, props.selected)) }
-            <g class="tokens">{ for s.tokens.iter().map(token) }</g>
+            <TokenLayer tokens={Tokens(s.tokens.clone())} />
         </svg>
     }
 }
@@ -87,7 +87,7 @@ fn strip(s: &Strip, on_select: &Callback<Selection>, selected: Option<Selection>
         };
         let pick = pick(on_select, selected, Selection::Record(c.record));
         html! {
-            <g class={classes!("cell", pick.class)} key={c.offset.to_string()} data-testid="record" data-offset={c.offset.to_string()}
+            <g class={classes!("cell", pick.class)} data-testid="record" data-offset={c.offset.to_string()}
                role="button" tabindex="0" aria-label={format!("{tp_label} offset {}: inspect", c.offset)}
                onclick={pick.onclick} onkeydown={pick.onkeydown}>
                 <title>{ title }</title>

@@ -2,6 +2,7 @@
 //! [`Scene`](crate::scene::Scene)) and emits callbacks; none holds
 //! simulation state.
 
+pub mod bench_result;
 pub mod charts;
 pub mod cluster_view;
 pub mod controls;

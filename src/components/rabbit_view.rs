@@ -4,7 +4,7 @@
 //! queues are drawn dashed and red.
 
 use super::pick::pick;
-use super::token::token;
+use super::token::{TokenLayer, Tokens};
 use crate::inspect::Selection;
 use crate::rabbit::scene::{
     BindingLine, CONSUMER_H, CONSUMER_W, CONSUMER_X, ConsumerNode, EXCHANGE_W, EXCHANGE_X,
@@ -40,7 +40,7 @@ pub fn RabbitView(props: &RabbitViewProps) -> Html {
             { for s.exchanges.iter().map(exchange) }
             { for s.queues.iter().map(|q| queue(q, &props.on_select, props.selected)) }
             { for s.consumers.iter().map(|c| consumer(c, &props.on_select, props.selected)) }
-            <g class="tokens">{ for s.tokens.iter().map(token) }</g>
+            <TokenLayer tokens={Tokens(s.tokens.clone())} />
         </svg>
     }
 }

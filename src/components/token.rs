@@ -1,49 +1,321 @@
-//! A message in flight, drawn the same way in the Kafka and RabbitMQ
-//! pictures: records and messages are discs coloured by key and marked
-//! with its letter; requests, commits and settlements have shapes of their
-//! own, so colour is never the only signal.
+//! Messages in flight, drawn the same way in the Kafka, cluster and
+//! RabbitMQ pictures: records and messages are discs coloured by key and
+//! marked with its letter; requests, commits and settlements have shapes of
+//! their own, so colour is never the only signal.
+//!
+//! The token layer is drawn directly rather than through Yew's diffing:
+//! Yew renders an empty group, and after each render the layer updates it.
+//! Up to [`DETAILED_TOKENS`] tokens, each is its own SVG element with its letter
+//! and a title, created when the token appears, moved by its `transform`
+//! and removed when it lands. A busy run has a thousand tokens moving at
+//! once; a thousand elements moving every frame cost the browser several
+//! frames' time in style, layout and paint. Then the crowd is drawn in
+//! bulk: one `<path>` per colour and shape, each token a dot in it, and the
+//! picture says how many are in flight.
 
-use crate::scene::{Token, TokenShape};
+use crate::scene::{DETAILED_TOKENS, Token, TokenShape};
+use std::collections::HashMap;
+use std::rc::Rc;
+use web_sys::{Document, Element};
 use yew::prelude::*;
 
-pub fn token(t: &Token) -> Html {
-    let body = match t.shape {
-        TokenShape::Record => html! {
-            <>
-                <circle r="10" fill={t.colour} />
-                <text y="4">{ &t.letter }</text>
-            </>
-        },
-        TokenShape::FetchRequest => html! {
-            <polygon class="pull" points="0,-7 7,0 0,7 -7,0" stroke={t.colour} />
-        },
-        TokenShape::Commit => html! {
-            <>
-                <rect class="commit" x="-10" y="-7" width="20" height="14" rx="3" />
-                <text class="commit-offset" y="4">{ &t.letter }</text>
-            </>
-        },
-        TokenShape::Heartbeat => html! {
-            <circle class="heartbeat" r="5" fill={t.colour} />
-        },
-        TokenShape::LeaderAndIsr => html! {
-            <>
-                <rect class="leader-and-isr" x="-9" y="-7" width="18" height="14" rx="2" fill={t.colour} />
-                <text y="4">{ &t.letter }</text>
-            </>
-        },
-        TokenShape::Ack | TokenShape::Requeue | TokenShape::Reject => html! {
-            <>
-                <rect class="settlement" x="-8" y="-8" width="16" height="16" rx="8" fill={t.colour} />
-                <text class="settlement-mark" y="4">{ &t.letter }</text>
-            </>
-        },
-    };
-    html! {
-        <g key={t.id.clone()} class="token" data-testid="token" data-token={t.id.clone()}
-           transform={format!("translate({:.1},{:.1})", t.x, t.y)}>
-            <title>{ &t.title }</title>
-            { body }
-        </g>
+const SVG: &str = "http://www.w3.org/2000/svg";
+
+/// The tokens of one picture at one instant. Compared by identity: each
+/// scene makes a new list.
+#[derive(Clone)]
+pub struct Tokens(pub Rc<[Token]>);
+
+impl PartialEq for Tokens {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
     }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TokenLayerProps {
+    pub tokens: Tokens,
+}
+
+/// A token's element and where it was last put.
+struct Drawn {
+    element: Element,
+    transform: String,
+    frame: u64,
+}
+
+#[derive(Default)]
+struct Layer {
+    drawn: HashMap<String, Drawn>,
+    /// In bulk: one path per colour and shape, and the count said aloud.
+    bulk: HashMap<(&'static str, bool), Element>,
+    count: Option<Element>,
+    frame: u64,
+}
+
+#[component]
+pub fn TokenLayer(props: &TokenLayerProps) -> Html {
+    let group = use_node_ref();
+    let layer = use_mut_ref(Layer::default);
+    {
+        let group = group.clone();
+        let tokens = props.tokens.clone();
+        use_effect(move || {
+            if let (Some(group), Some(document)) = (
+                group.cast::<Element>(),
+                web_sys::window().and_then(|w| w.document()),
+            ) {
+                layer.borrow_mut().sync(&group, &document, &tokens.0);
+            }
+        });
+    }
+    html! { <g class="tokens" ref={group}></g> }
+}
+
+impl Layer {
+    /// Makes the group's children match `tokens`.
+    fn sync(&mut self, group: &Element, document: &Document, tokens: &[Token]) {
+        if tokens.len() > DETAILED_TOKENS {
+            self.forget_detailed();
+            self.sync_bulk(group, document, tokens);
+        } else {
+            self.forget_bulk();
+            self.sync_detailed(group, document, tokens);
+        }
+    }
+
+    /// Draws the crowd: a dot per token in its colour's path (records as
+    /// discs, everything else as small squares).
+    fn sync_bulk(&mut self, group: &Element, document: &Document, tokens: &[Token]) {
+        let mut paths: HashMap<(&'static str, bool), String> = HashMap::new();
+        for t in tokens {
+            let record = t.shape == TokenShape::Record;
+            let d = paths.entry((t.colour, record)).or_default();
+            let (x, y) = (t.x, t.y);
+            if record {
+                d.push_str(&format!(
+                    "M{:.1} {:.1}m-8 0a8 8 0 1 0 16 0a8 8 0 1 0-16 0",
+                    x, y
+                ));
+            } else {
+                d.push_str(&format!("M{:.1} {:.1}h8v8h-8z", x - 4.0, y - 4.0));
+            }
+        }
+        for (key, element) in &self.bulk {
+            if !paths.contains_key(key) {
+                set(element, "d", "");
+            }
+        }
+        for ((colour, record), d) in paths {
+            let element = match self.bulk.get(&(colour, record)) {
+                Some(element) => element.clone(),
+                None => {
+                    let Some(element) = child(
+                        document,
+                        group,
+                        "path",
+                        &[("class", "token-crowd"), ("fill", colour)],
+                    ) else {
+                        continue;
+                    };
+                    self.bulk.insert((colour, record), element.clone());
+                    element
+                }
+            };
+            set(&element, "d", &d);
+        }
+        let count = match &self.count {
+            Some(count) => count.clone(),
+            None => {
+                let Some(count) = child(
+                    document,
+                    group,
+                    "text",
+                    &[
+                        ("class", "token-count"),
+                        ("x", "20"),
+                        ("y", "44"),
+                        ("data-testid", "token-count"),
+                    ],
+                ) else {
+                    return;
+                };
+                self.count = Some(count.clone());
+                count
+            }
+        };
+        count.set_text_content(Some(&format!(
+            "{} messages in flight, drawn as dots",
+            tokens.len()
+        )));
+        set(&count, "data-count", &tokens.len().to_string());
+    }
+
+    fn forget_bulk(&mut self) {
+        for (_, element) in self.bulk.drain() {
+            element.remove();
+        }
+        if let Some(count) = self.count.take() {
+            count.remove();
+        }
+    }
+
+    fn forget_detailed(&mut self) {
+        for (_, drawn) in self.drawn.drain() {
+            drawn.element.remove();
+        }
+    }
+
+    /// Draws each token as its own element.
+    fn sync_detailed(&mut self, group: &Element, document: &Document, tokens: &[Token]) {
+        self.frame += 1;
+        let frame = self.frame;
+        for t in tokens {
+            let transform = format!("translate({:.1},{:.1})", t.x, t.y);
+            match self.drawn.get_mut(&t.id) {
+                Some(drawn) => {
+                    if drawn.transform != transform {
+                        set(&drawn.element, "transform", &transform);
+                        drawn.transform = transform;
+                    }
+                    drawn.frame = frame;
+                }
+                None => {
+                    let Some(element) = draw(document, t, &transform) else {
+                        continue;
+                    };
+                    if group.append_child(&element).is_ok() {
+                        self.drawn.insert(
+                            t.id.clone(),
+                            Drawn {
+                                element,
+                                transform,
+                                frame,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        self.drawn.retain(|_, drawn| {
+            let current = drawn.frame == frame;
+            if !current {
+                drawn.element.remove();
+            }
+            current
+        });
+    }
+}
+
+fn set(element: &Element, name: &str, value: &str) {
+    // Only fails for an invalid attribute name, and these are fixed.
+    let _ = element.set_attribute(name, value);
+}
+
+/// One SVG element of `tag` with `attributes`, inside `parent`.
+fn child(
+    document: &Document,
+    parent: &Element,
+    tag: &str,
+    attributes: &[(&str, &str)],
+) -> Option<Element> {
+    let element = document.create_element_ns(Some(SVG), tag).ok()?;
+    for (name, value) in attributes {
+        set(&element, name, value);
+    }
+    parent.append_child(&element).ok()?;
+    Some(element)
+}
+
+/// A token's group: its title (read by screen readers and as a tooltip),
+/// then its shape.
+fn draw(document: &Document, t: &Token, transform: &str) -> Option<Element> {
+    let g = document.create_element_ns(Some(SVG), "g").ok()?;
+    set(&g, "class", "token");
+    set(&g, "data-testid", "token");
+    set(&g, "data-token", &t.id);
+    set(&g, "transform", transform);
+    child(document, &g, "title", &[])?.set_text_content(Some(&t.title));
+    let letter = |class: &str| -> Option<()> {
+        let text = child(document, &g, "text", &[("class", class), ("y", "4")])?;
+        text.set_text_content(Some(&t.letter));
+        Some(())
+    };
+    match t.shape {
+        TokenShape::Record => {
+            child(document, &g, "circle", &[("r", "10"), ("fill", t.colour)])?;
+            letter("")?;
+        }
+        TokenShape::FetchRequest => {
+            child(
+                document,
+                &g,
+                "polygon",
+                &[
+                    ("class", "pull"),
+                    ("points", "0,-7 7,0 0,7 -7,0"),
+                    ("stroke", t.colour),
+                ],
+            )?;
+        }
+        TokenShape::Commit => {
+            child(
+                document,
+                &g,
+                "rect",
+                &[
+                    ("class", "commit"),
+                    ("x", "-10"),
+                    ("y", "-7"),
+                    ("width", "20"),
+                    ("height", "14"),
+                    ("rx", "3"),
+                ],
+            )?;
+            letter("commit-offset")?;
+        }
+        TokenShape::Heartbeat => {
+            child(
+                document,
+                &g,
+                "circle",
+                &[("class", "heartbeat"), ("r", "5"), ("fill", t.colour)],
+            )?;
+        }
+        TokenShape::LeaderAndIsr => {
+            child(
+                document,
+                &g,
+                "rect",
+                &[
+                    ("class", "leader-and-isr"),
+                    ("x", "-9"),
+                    ("y", "-7"),
+                    ("width", "18"),
+                    ("height", "14"),
+                    ("rx", "2"),
+                    ("fill", t.colour),
+                ],
+            )?;
+            letter("")?;
+        }
+        TokenShape::Ack | TokenShape::Requeue | TokenShape::Reject => {
+            child(
+                document,
+                &g,
+                "rect",
+                &[
+                    ("class", "settlement"),
+                    ("x", "-8"),
+                    ("y", "-8"),
+                    ("width", "16"),
+                    ("height", "16"),
+                    ("rx", "8"),
+                    ("fill", t.colour),
+                ],
+            )?;
+            letter("settlement-mark")?;
+        }
+    }
+    Some(g)
 }

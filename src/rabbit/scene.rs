@@ -9,10 +9,11 @@
 //! apart, so that they do not overlap.
 
 use super::world::{Anchor, BindingEnd, Cargo, Flight, MessageView, RabbitWorld};
-use crate::scene::{Palette, Token, TokenShape, progress};
+use crate::scene::{DETAILED_TOKENS, Palette, Token, TokenShape, progress};
 use mqsim::ids::{MessageId, PublisherId, QueueId, RabbitConsumerId};
 use mqsim::rabbit::queue::QueueType;
 use mqsim::trace::Settlement;
+use std::rc::Rc;
 
 pub const WIDTH: f64 = 1000.0;
 const TOP: f64 = 56.0;
@@ -42,7 +43,7 @@ pub struct RabbitScene {
     pub bindings: Vec<BindingLine>,
     pub queues: Vec<QueueNode>,
     pub consumers: Vec<ConsumerNode>,
-    pub tokens: Vec<Token>,
+    pub tokens: Rc<[Token]>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -344,13 +345,17 @@ impl RabbitScene {
                 }
             })
             .collect();
+        let started = |f: &&Flight| f.start.as_millis() as f64 <= clock_ms;
+        // A crowd is drawn as dots: no ids, letters or titles to make.
+        let detailed = world.flights.iter().filter(started).count() <= DETAILED_TOKENS;
         let tokens = world
             .flights
             .iter()
-            .filter(|f| f.start.as_millis() as f64 <= clock_ms)
+            .filter(started)
             .enumerate()
-            .map(|(i, f)| token(world, &layout, &palette, f, i, clock_ms))
-            .collect();
+            .map(|(i, f)| token(world, &layout, &palette, f, i, clock_ms, detailed))
+            .collect::<Vec<_>>()
+            .into();
         RabbitScene {
             width: WIDTH,
             height: layout.height,
@@ -486,6 +491,7 @@ fn token(
     flight: &Flight,
     index: usize,
     clock_ms: f64,
+    detailed: bool,
 ) -> Token {
     let ((x0, y0), (x1, y1)) = ports(layout, flight.from, flight.to);
     let f = progress(
@@ -494,6 +500,21 @@ fn token(
         clock_ms,
     );
     let (x, y) = (x0 + (x1 - x0) * f, y0 + (y1 - y0) * f);
+    if !detailed {
+        let (shape, colour) = match &flight.cargo {
+            Cargo::Message(m) => (TokenShape::Record, colour(palette, &m.routing_key)),
+            Cargo::Settlement(outcome) => settlement_look(*outcome),
+        };
+        return Token {
+            id: String::new(),
+            shape,
+            x,
+            y,
+            colour,
+            letter: String::new(),
+            title: String::new(),
+        };
+    }
     let route = format!(
         "{}-{}-{}",
         anchor_id(flight.from),
@@ -519,25 +540,11 @@ fn token(
             }
         }
         Cargo::Settlement(outcome) => {
-            let (shape, letter, title, colour) = match outcome {
-                Settlement::Ack => (
-                    TokenShape::Ack,
-                    "✓",
-                    "ack: the broker forgets the message",
-                    "#2ca25f",
-                ),
-                Settlement::Requeue => (
-                    TokenShape::Requeue,
-                    "↺",
-                    "nack, requeue: the message goes back to its queue",
-                    "#dd8800",
-                ),
-                Settlement::Reject => (
-                    TokenShape::Reject,
-                    "✗",
-                    "nack without requeue: the message is dead-lettered",
-                    "#c0392b",
-                ),
+            let (shape, colour) = settlement_look(*outcome);
+            let (letter, title) = match outcome {
+                Settlement::Ack => ("✓", "ack: the broker forgets the message"),
+                Settlement::Requeue => ("↺", "nack, requeue: the message goes back to its queue"),
+                Settlement::Reject => ("✗", "nack without requeue: the message is dead-lettered"),
             };
             Token {
                 id: format!("settle-{index}-{route}"),
@@ -549,6 +556,15 @@ fn token(
                 title: title.to_string(),
             }
         }
+    }
+}
+
+/// A settlement's shape and colour: green ack, amber requeue, red reject.
+fn settlement_look(outcome: Settlement) -> (TokenShape, &'static str) {
+    match outcome {
+        Settlement::Ack => (TokenShape::Ack, "#2ca25f"),
+        Settlement::Requeue => (TokenShape::Requeue, "#dd8800"),
+        Settlement::Reject => (TokenShape::Reject, "#c0392b"),
     }
 }
 
@@ -602,7 +618,7 @@ mod tests {
     fn paths_seen(until_ms: u64) -> Vec<String> {
         let mut seen: Vec<String> = Vec::new();
         for ms in (0..until_ms).step_by(50) {
-            for t in scene_at(ms as f64).tokens {
+            for t in scene_at(ms as f64).tokens.iter() {
                 if let Some(path) = t.title.split(" · ").last()
                     && !seen.iter().any(|s| s == path)
                 {

@@ -97,12 +97,26 @@ pub struct StoredRecord {
     pub leader_epoch: u32,
 }
 
+/// Records per chunk of a log.
+const CHUNK: usize = 256;
+
 /// The log of one partition.
+///
+/// Records are kept in chunks of [`CHUNK`] behind `Rc`, so cloning a log
+/// (each playback checkpoint clones the whole engine) shares every chunk;
+/// a chunk written after the clone is copied first (copy on write). An
+/// hour-long run keeps one copy of its records, not one per checkpoint.
 #[derive(Clone, Debug, Default)]
 pub struct PartitionLog {
-    /// The offset of `records[0]`: the log start offset.
+    /// The log start offset: the oldest record retention has kept.
     start: u64,
-    records: VecDeque<StoredRecord>,
+    /// The offset of the first record of `chunks[0]`. Every chunk but the
+    /// last is full, so the record at offset `o` is in chunk
+    /// `(o - base) / CHUNK`.
+    base: u64,
+    /// The log end offset.
+    end: u64,
+    chunks: VecDeque<Rc<Vec<StoredRecord>>>,
     /// The leader epoch cache: each epoch seen, with the offset of its first
     /// record, oldest first. Replicas compare it to find where their logs
     /// part ways after a leader change.
@@ -112,7 +126,7 @@ pub struct PartitionLog {
 impl PartitionLog {
     /// Appends a record and returns its offset.
     pub fn append(&mut self, record: StoredRecord) -> u64 {
-        let offset = self.log_end_offset();
+        let offset = self.end;
         if self
             .epochs
             .last()
@@ -120,7 +134,11 @@ impl PartitionLog {
         {
             self.epochs.push((record.leader_epoch, offset));
         }
-        self.records.push_back(record);
+        match self.chunks.back_mut() {
+            Some(chunk) if chunk.len() < CHUNK => Rc::make_mut(chunk).push(record),
+            _ => self.chunks.push_back(Rc::new(vec![record])),
+        }
+        self.end += 1;
         offset
     }
 
@@ -144,11 +162,20 @@ impl PartitionLog {
 
     /// Removes every record at `offset` and above; returns them, oldest first.
     pub fn truncate_to(&mut self, offset: u64) -> Vec<StoredRecord> {
-        let keep = offset
-            .saturating_sub(self.start)
-            .min(self.records.len() as u64) as usize;
+        let keep = offset.clamp(self.start, self.end);
+        let removed: Vec<StoredRecord> = self.records_in(keep..self.end).cloned().collect();
         self.epochs.retain(|&(_, start)| start < offset);
-        self.records.drain(keep..).collect()
+        let kept = (keep - self.base) as usize;
+        self.chunks.truncate(kept.div_ceil(CHUNK));
+        let full = self.chunks.len().saturating_sub(1) * CHUNK;
+        if let Some(last) = self.chunks.back_mut() {
+            let in_last = kept - full;
+            if last.len() > in_last {
+                Rc::make_mut(last).truncate(in_last);
+            }
+        }
+        self.end = keep;
+        removed
     }
 
     /// Records in `range`, for copying to a follower.
@@ -158,7 +185,7 @@ impl PartitionLog {
 
     /// The offset the next appended record will get.
     pub fn log_end_offset(&self) -> u64 {
-        self.start + self.records.len() as u64
+        self.end
     }
 
     /// The oldest offset still in the log. Retention moves it forward.
@@ -168,10 +195,11 @@ impl PartitionLog {
 
     /// The record at `offset`, if the log still holds it.
     pub fn get(&self, offset: u64) -> Option<&StoredRecord> {
-        let index = offset.checked_sub(self.start)?;
-        usize::try_from(index)
-            .ok()
-            .and_then(|i| self.records.get(i))
+        if !(self.start..self.end).contains(&offset) {
+            return None;
+        }
+        let index = usize::try_from(offset - self.base).ok()?;
+        self.chunks.get(index / CHUNK)?.get(index % CHUNK)
     }
 
     /// The offsets a read of at most `max` records from `from` returns.
@@ -189,15 +217,19 @@ impl PartitionLog {
         older_than: Option<SimTime>,
     ) -> u64 {
         let mut deleted = 0;
-        while let Some(oldest) = self.records.front() {
-            let too_many = max_records.is_some_and(|max| self.records.len() as u64 > max);
+        while let Some(oldest) = self.get(self.start) {
+            let too_many = max_records.is_some_and(|max| self.end - self.start > max);
             let too_old = older_than.is_some_and(|cutoff| oldest.timestamp < cutoff);
             if !(too_many || too_old) {
                 break;
             }
-            self.records.pop_front();
             self.start += 1;
             deleted += 1;
+        }
+        // Chunks wholly below the log start go.
+        while self.start - self.base >= CHUNK as u64 && self.chunks.len() > 1 {
+            self.chunks.pop_front();
+            self.base += CHUNK as u64;
         }
         deleted
     }
@@ -270,6 +302,61 @@ mod tests {
         let removed = log.truncate_to(3);
         assert_eq!(removed.iter().map(|r| r.id.0).collect::<Vec<_>>(), [3, 4]);
         assert_eq!((log.log_end_offset(), log.last_epoch()), (3, Some(0)));
+    }
+
+    /// A clone shares its records; writing to either copies only the
+    /// chunk written, and neither sees the other's changes.
+    #[test]
+    fn clones_share_records_until_written() {
+        let mut log = PartitionLog::default();
+        for id in 0..(CHUNK as u64 * 3 + 10) {
+            log.append(record(id));
+        }
+        let checkpoint = log.clone();
+        assert!(
+            log.chunks
+                .iter()
+                .zip(&checkpoint.chunks)
+                .all(|(a, b)| Rc::ptr_eq(a, b))
+        );
+        log.append(record(9_999));
+        let removed = log.truncate_to(CHUNK as u64 + 5);
+        assert_eq!(removed.len(), 2 * CHUNK - 5 + 10 + 1);
+        assert_eq!(log.log_end_offset(), CHUNK as u64 + 5);
+        assert!(
+            Rc::ptr_eq(&log.chunks[0], &checkpoint.chunks[0]),
+            "untouched chunks stay shared"
+        );
+        assert_eq!(checkpoint.log_end_offset(), CHUNK as u64 * 3 + 10);
+        assert_eq!(
+            checkpoint.get(CHUNK as u64 * 2).map(|r| r.id.0),
+            Some(CHUNK as u64 * 2)
+        );
+        assert_eq!(log.append(record(7)), CHUNK as u64 + 5);
+        assert_eq!(log.get(CHUNK as u64 + 5).map(|r| r.id.0), Some(7));
+        assert_eq!(
+            checkpoint.get(CHUNK as u64 + 5).map(|r| r.id.0),
+            Some(CHUNK as u64 + 5)
+        );
+    }
+
+    /// Retention frees whole chunks below the log start.
+    #[test]
+    fn retention_frees_chunks() {
+        let mut log = PartitionLog::default();
+        for id in 0..(CHUNK as u64 * 4) {
+            log.append(record(id));
+        }
+        assert_eq!(
+            log.apply_retention(Some(CHUNK as u64), None),
+            3 * CHUNK as u64
+        );
+        assert_eq!(log.chunks.len(), 1);
+        assert_eq!(
+            log.get(3 * CHUNK as u64).map(|r| r.id.0),
+            Some(3 * CHUNK as u64)
+        );
+        assert_eq!(log.get(3 * CHUNK as u64 - 1), None);
     }
 
     #[test]

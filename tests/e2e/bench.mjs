@@ -1,0 +1,64 @@
+// The browser benchmark: the release build served on 127.0.0.1 and driven
+// in headless Chromium. Not a test (nothing here passes or fails on time);
+// it prints what it measured and keeps it in target/bench/browser.json:
+//
+//   - the release wasm's size, raw and gzipped;
+//   - first render: from navigation to the Kafka view on screen;
+//   - ?bench: time between animation frames with about a thousand
+//     messages in flight (median and p95);
+//   - ?bench=hour: an hour of virtual time at 100 messages a second, then
+//     the WebAssembly memory and the JavaScript heap.
+//
+// Run it with scripts/bench.sh, which builds the release first.
+
+import { readFileSync, readdirSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { openApp, REPO } from './harness.mjs';
+
+const dist = join(REPO, 'dist');
+const wasmFile = readdirSync(dist).find((f) => f.endsWith('.wasm'));
+const wasm = readFileSync(join(dist, wasmFile));
+const results = {
+  wasm_bytes: wasm.length,
+  wasm_gzip_bytes: gzipSync(wasm, { level: 9 }).length,
+};
+
+const app = await openApp();
+try {
+  const { page, url } = app;
+  const firstRender = [];
+  for (let i = 0; i < 5; i++) {
+    await page.goto(`${url}?run=${i}`);
+    firstRender.push(await page.waitForFunction(() => document.querySelector('[data-testid="kafka-view"]') && performance.now(),
+      null, { polling: 'raf' }).then((h) => h.jsonValue()));
+  }
+  firstRender.sort((a, b) => a - b);
+  results.first_render_ms = { median: firstRender[2], max: firstRender[4] };
+
+  const bench = async (query, timeout) => {
+    await page.goto(`${url}${query}`);
+    const output = await page.waitForSelector('[data-testid="bench-result"]', { timeout });
+    const data = await output.evaluate((el) => ({ ...el.dataset }));
+    delete data.testid;
+    return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Number(v)]));
+  };
+  results.in_flight = await bench('?bench', 60_000);
+  results.one_hour = await bench('?bench=hour', 300_000);
+  if (app.problems.length) results.problems = app.problems;
+} finally {
+  await app.close();
+}
+
+await mkdir(join(REPO, 'target', 'bench'), { recursive: true });
+await writeFile(join(REPO, 'target', 'bench', 'browser.json'), JSON.stringify(results, null, 2));
+const kib = (b) => `${(b / 1024).toFixed(1)} KiB`;
+const mib = (b) => `${(b / 1048576).toFixed(1)} MiB`;
+console.log(`release wasm        ${kib(results.wasm_bytes)} raw, ${kib(results.wasm_gzip_bytes)} gzipped`);
+console.log(`first render        median ${results.first_render_ms.median.toFixed(0)} ms, max ${results.first_render_ms.max.toFixed(0)} ms`);
+const f = results.in_flight;
+console.log(`frames, ~${f.inFlight.toFixed(0)} in flight  median ${f.medianMs.toFixed(1)} ms, p95 ${f.p95Ms.toFixed(1)} ms over ${f.frames} frames`);
+const h = results.one_hour;
+console.log(`after ${(h.virtualMs / 3600000).toFixed(2)} h virtual   wasm memory ${mib(h.wasmBytes)}, JS heap ${mib(h.jsHeapBytes)}`);
+if (results.problems) console.log('problems:', results.problems);
