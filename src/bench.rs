@@ -62,12 +62,15 @@ impl Bench {
                 json!({"name": format!("shop-{i}"), "topic": "orders", "rate_per_sec": rate})
             })
             .collect();
+        // The hour keeps ten minutes of records, as `retention.ms` would:
+        // then memory should level off rather than follow the log.
+        let retention = (self == Bench::Hour).then_some(600_000);
         let file = json!({
             "version": 1, "name": name, "seed": 7, "duration_ms": duration_ms,
             "network": {"latency_ms": 100},
             "view": {"speed": speed},
             "kafka": {
-                "topics": [{"name": "orders", "partitions": partitions}],
+                "topics": [{"name": "orders", "partitions": partitions, "retention_ms": retention}],
                 "producers": producers,
                 "groups": [{
                     "name": "billing", "topics": ["orders"],
@@ -86,6 +89,7 @@ impl Bench {
 pub struct BenchRun {
     pub kind: Bench,
     elapsed_ms: f64,
+    halfway_wasm_bytes: f64,
     stats: FrameStats,
     pub result: Option<BenchResult>,
 }
@@ -103,6 +107,8 @@ pub struct BenchResult {
     pub wasm_bytes: f64,
     /// The JavaScript heap in use, in bytes (Chromium reports it).
     pub js_heap_bytes: f64,
+    /// The WebAssembly memory halfway through an hour's run.
+    pub halfway_wasm_bytes: f64,
 }
 
 impl BenchRun {
@@ -110,6 +116,7 @@ impl BenchRun {
         BenchRun {
             kind,
             elapsed_ms: 0.0,
+            halfway_wasm_bytes: 0.0,
             stats: FrameStats::default(),
             result: None,
         }
@@ -130,6 +137,11 @@ impl BenchRun {
             }
             Bench::Hour => {
                 self.stats.record(interval_ms, playback.in_flight());
+                if self.halfway_wasm_bytes == 0.0
+                    && playback.clock_ms() >= playback.duration_ms() / 2.0
+                {
+                    self.halfway_wasm_bytes = wasm_memory_bytes();
+                }
                 playback.finished()
             }
         };
@@ -142,6 +154,7 @@ impl BenchRun {
                 virtual_ms: playback.clock_ms(),
                 wasm_bytes: wasm_memory_bytes(),
                 js_heap_bytes: js_heap_bytes(),
+                halfway_wasm_bytes: self.halfway_wasm_bytes,
             });
         }
         done
@@ -217,6 +230,20 @@ mod tests {
         assert_eq!(Bench::from_query("?x=1&bench=hour"), Some(Bench::Hour));
         assert_eq!(Bench::from_query(""), None);
         assert_eq!(Bench::from_query("?benchmark"), None);
+    }
+
+    /// The hour's run keeps ten minutes of records: after twenty, the
+    /// oldest are gone.
+    #[test]
+    fn the_hour_keeps_ten_minutes_of_records() {
+        let mut p = Playback::new(Bench::Hour.scenario());
+        p.advance_to(1_200_000.0);
+        let log = &p.world().topics[0].partitions[0];
+        assert!(log.log_start > 0, "retention deleted the oldest");
+        let kept = log.log_end - log.log_start;
+        // Ten minutes at 100 a second over six partitions, and the few
+        // appended since the last retention check.
+        assert!((10_000..10_500).contains(&kept), "{kept} kept");
     }
 
     #[test]

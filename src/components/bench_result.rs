@@ -17,7 +17,8 @@ pub fn BenchReport(props: &BenchReportProps) -> Html {
         <output class="bench-result" data-testid="bench-result" data-frames={r.frames.to_string()}
                 data-median-ms={r.median_ms.to_string()} data-p95-ms={r.p95_ms.to_string()}
                 data-in-flight={r.in_flight.to_string()} data-virtual-ms={r.virtual_ms.to_string()}
-                data-wasm-bytes={r.wasm_bytes.to_string()} data-js-heap-bytes={r.js_heap_bytes.to_string()}>
+                data-wasm-bytes={r.wasm_bytes.to_string()} data-js-heap-bytes={r.js_heap_bytes.to_string()}
+                data-halfway-wasm-bytes={r.halfway_wasm_bytes.to_string()}>
             { format!(
                 "Bench: {} frames, median {:.1} ms, p95 {:.1} ms between frames, {:.0} messages in flight on average; \
                  after {:.0} s of virtual time: WebAssembly memory {:.1} MiB, JavaScript heap {:.1} MiB.",

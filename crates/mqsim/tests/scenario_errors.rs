@@ -220,3 +220,50 @@ fn an_intervention_without_a_group_names_a_standalone_consumer() {
         ]
     );
 }
+
+/// The small tagged objects are read flat and checked: a field of the other
+/// kind and a missing one are each named.
+#[test]
+fn commit_modes_and_keyless_strategies_name_their_fields() {
+    use mqsim::kafka::partitioner::Keyless;
+    use mqsim::scenario::CommitMode;
+    let read = |json: &str| serde_json::from_str::<CommitMode>(json).map_err(|e| e.to_string());
+    assert_eq!(
+        read(r#"{"mode":"auto","interval_ms":500}"#),
+        Ok(CommitMode::Auto { interval_ms: 500 })
+    );
+    assert_eq!(
+        read(r#"{"mode":"after_batch"}"#),
+        Ok(CommitMode::AfterBatch)
+    );
+    assert!(
+        read(r#"{"mode":"after_batch","interval_ms":5}"#)
+            .unwrap_err()
+            .starts_with("`interval_ms` does not apply to mode after_batch")
+    );
+    assert!(
+        read(r#"{"mode":"auto"}"#)
+            .unwrap_err()
+            .starts_with("missing field `interval_ms`")
+    );
+    let keyless = |json: &str| serde_json::from_str::<Keyless>(json).map_err(|e| e.to_string());
+    assert_eq!(
+        keyless(r#"{"strategy":"sticky","batch_records":4}"#),
+        Ok(Keyless::Sticky { batch_records: 4 })
+    );
+    assert!(
+        keyless(r#"{"strategy":"sticky"}"#)
+            .unwrap_err()
+            .starts_with("missing field `batch_records`")
+    );
+    assert!(
+        keyless(r#"{"strategy":"round_robin","batch_records":4}"#)
+            .unwrap_err()
+            .starts_with("`batch_records` does not apply")
+    );
+    assert!(
+        keyless(r#"{"strategy":"random"}"#)
+            .unwrap_err()
+            .starts_with("unknown variant `random`")
+    );
+}

@@ -73,7 +73,7 @@ pub fn partition_for_key(key: &str, partitions: u32) -> u32 {
 }
 
 /// How keyless records without an explicit partition are spread.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(tag = "strategy", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Keyless {
     /// Each record to the next partition in turn.
@@ -83,6 +83,35 @@ pub enum Keyless {
     /// other partition (the playground counts a batch in records where Kafka
     /// counts `batch.size` in bytes).
     Sticky { batch_records: u32 },
+}
+
+/// Read as one flat struct, then checked (as the scenario's timeline is:
+/// the derive for an internally tagged enum carries much more code).
+impl<'de> Deserialize<'de> for Keyless {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Raw {
+            strategy: Strategy,
+            batch_records: Option<u32>,
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum Strategy {
+            RoundRobin,
+            Sticky,
+        }
+        let raw = Raw::deserialize(deserializer)?;
+        match (raw.strategy, raw.batch_records) {
+            (Strategy::RoundRobin, None) => Ok(Keyless::RoundRobin),
+            (Strategy::RoundRobin, Some(_)) => Err(D::Error::custom(
+                "`batch_records` does not apply to strategy round_robin",
+            )),
+            (Strategy::Sticky, Some(batch_records)) => Ok(Keyless::Sticky { batch_records }),
+            (Strategy::Sticky, None) => Err(D::Error::missing_field("batch_records")),
+        }
+    }
 }
 
 /// A producer's partitioner for one topic: stateless for keyed records, a

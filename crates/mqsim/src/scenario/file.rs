@@ -351,7 +351,7 @@ impl Default for Retry {
 }
 
 /// When a member commits the offsets it has consumed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CommitMode {
     /// `enable.auto.commit=true`: each poll commits the positions reached by
@@ -360,6 +360,35 @@ pub enum CommitMode {
     Auto { interval_ms: u64 },
     /// `enable.auto.commit=false` and a `commitSync()` after each processed batch.
     AfterBatch,
+}
+
+/// Read as one flat struct, then checked (as the timeline is: see
+/// `timeline.rs` for why not the derive).
+impl<'de> Deserialize<'de> for CommitMode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Raw {
+            mode: Mode,
+            interval_ms: Option<u64>,
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum Mode {
+            Auto,
+            AfterBatch,
+        }
+        let raw = Raw::deserialize(deserializer)?;
+        match (raw.mode, raw.interval_ms) {
+            (Mode::Auto, Some(interval_ms)) => Ok(CommitMode::Auto { interval_ms }),
+            (Mode::Auto, None) => Err(D::Error::missing_field("interval_ms")),
+            (Mode::AfterBatch, None) => Ok(CommitMode::AfterBatch),
+            (Mode::AfterBatch, Some(_)) => Err(D::Error::custom(
+                "`interval_ms` does not apply to mode after_batch",
+            )),
+        }
+    }
 }
 
 impl Default for CommitMode {

@@ -69,8 +69,20 @@ impl Scenario {
     }
 
     /// The scenario as pretty-printed JSON, which [`Scenario::from_json`] reads back.
+    ///
+    /// Written compact (as links are) and then re-indented: serializing
+    /// the scenario's types a second time, for the pretty printer, would
+    /// put a second copy of that code in the page's WebAssembly.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(&self.0).expect("scenario files always serialize")
+        let compact = serde_json::to_string(&self.0).expect("scenario files always serialize");
+        let mut pretty = Vec::with_capacity(compact.len() * 2);
+        let mut reader = serde_json::Deserializer::from_str(&compact);
+        serde_transcode::transcode(
+            &mut reader,
+            &mut serde_json::Serializer::pretty(&mut pretty),
+        )
+        .expect("compact JSON re-indents");
+        String::from_utf8(pretty).expect("JSON is UTF-8")
     }
 }
 
