@@ -106,6 +106,8 @@ pub struct ProducerNode {
     pub y: f64,
     pub name: String,
     pub sent: u64,
+    /// "sending", "not started" or "stopped".
+    pub status: &'static str,
 }
 
 /// One partition drawn as a strip of offset cells.
@@ -318,6 +320,11 @@ impl Scene {
                     y,
                     name: p.name.clone(),
                     sent: p.sent,
+                    status: match (p.running, p.sent) {
+                        (true, _) => "sending",
+                        (false, 0) => "not started",
+                        (false, _) => "stopped",
+                    },
                 }
             })
             .collect();

@@ -93,6 +93,9 @@ pub enum ConsumerStatus {
 pub struct ProducerView {
     pub name: String,
     pub sent: u64,
+    /// Sending now: the scenario's producers from the start, an added one
+    /// once the timeline starts it, none after it is removed.
+    pub running: bool,
 }
 
 /// A place a flight starts or ends.
@@ -167,12 +170,13 @@ impl World {
                 partitions: vec![PartitionView::default(); t.partitions as usize],
             })
             .collect();
-        let producers = kafka
-            .producers
+        let roster = scenario.producers();
+        let producers = roster
             .iter()
-            .map(|p| ProducerView {
+            .map(|(p, from)| ProducerView {
                 name: p.name.clone(),
                 sent: 0,
+                running: from.is_none(),
             })
             .collect();
         let group = |name: &str, topics: &[String], standalone| GroupView {
@@ -212,7 +216,7 @@ impl World {
             })
             .collect();
         let mut known_keys: Vec<String> = Vec::new();
-        for key in kafka.producers.iter().flat_map(|p| &p.keys) {
+        for key in roster.iter().flat_map(|(p, _)| &p.keys) {
             if !known_keys.contains(key) {
                 known_keys.push(key.clone());
             }
@@ -367,6 +371,12 @@ impl World {
                 self.groups[group.index()].rebalancing = true;
             }
             EventKind::SessionExpired { .. } => {}
+            EventKind::ProducerStarted { producer } => {
+                self.producers[producer.index()].running = true
+            }
+            EventKind::ProducerStopped { producer } => {
+                self.producers[producer.index()].running = false;
+            }
             EventKind::ConsumerSlowed {
                 consumer,
                 processing_ms,

@@ -60,14 +60,17 @@ fn producer(
 ) -> Html {
     let pick = pick(on_select, selected, Selection::Producer(p.id));
     html! {
-        <g class={classes!("producer", pick.class)} data-testid="producer" data-name={p.name.clone()}
+        <g class={classes!("producer", (p.status != "sending").then_some("down"), pick.class)} data-testid="producer"
+           data-name={p.name.clone()} data-status={p.status}
            transform={format!("translate({},{})", p.x, p.y)}
            role="button" tabindex="0" aria-label={format!("Producer {}: inspect, or send a record by hand", p.name)}
            onclick={pick.onclick} onkeydown={pick.onkeydown}>
-            <title>{ format!("Producer {}: sent {} records", p.name, p.sent) }</title>
+            <title>{ format!("Producer {} ({}): sent {} records", p.name, p.status, p.sent) }</title>
             <rect width={NODE_W.to_string()} height={NODE_H.to_string()} rx="8" />
             <text class="name" x="12" y="24">{ &p.name }</text>
-            <text class="detail" x="12" y="44">{ format!("sent {}", p.sent) }</text>
+            <text class="detail" x="12" y="44">
+                { if p.status == "sending" { format!("sent {}", p.sent) } else { format!("{} · sent {}", p.status, p.sent) } }
+            </text>
         </g>
     }
 }

@@ -4,7 +4,7 @@ use super::{Action, Inspection, SendForm, list_or_none, slow_or_normal, tp_name}
 use crate::playback::Playback;
 use crate::world::{ConsumerStatus, World};
 use mqsim::ids::{BrokerId, ConsumerId, ProducerId, TopicPartition};
-use mqsim::scenario::{Acks, Intervention};
+use mqsim::scenario::{Acks, Intervention, ProducerSpec};
 
 pub(super) fn broker(world: &World, id: BrokerId) -> Option<Inspection> {
     let cluster = &world.cluster;
@@ -242,14 +242,23 @@ pub(super) fn partition(playback: &Playback, tp: TopicPartition) -> Option<Inspe
     let actions = if topic.dead_letter {
         Vec::new()
     } else {
-        vec![Action {
-            label: "Add a partition",
-            explain: "The topic grows by one partition. Keys hash over the new count from now on, so some keys move; groups rebalance to take it.",
-            intervention: Intervention::AddPartitions {
-                topic: topic.name.clone(),
-                partitions,
+        vec![
+            Action {
+                label: "Add a partition",
+                explain: "The topic grows by one partition. Keys hash over the new count from now on, so some keys move; groups rebalance to take it.",
+                intervention: Intervention::AddPartitions {
+                    topic: topic.name.clone(),
+                    partitions,
+                },
             },
-        }]
+            Action {
+                label: "Add a producer",
+                explain: "A new producer starts writing to this topic, two records a second with the keys the topic's producers use.",
+                intervention: Intervention::ProducerAdd {
+                    producer: new_producer(playback, &topic.name),
+                },
+            },
+        ]
     };
     Some(Inspection {
         title: format!("Partition {}", tp_name(world, tp)),
@@ -266,14 +275,16 @@ pub(super) fn partition(playback: &Playback, tp: TopicPartition) -> Option<Inspe
 }
 
 pub(super) fn producer(playback: &Playback, id: ProducerId) -> Option<Inspection> {
-    let spec = playback.scenario().file().kafka.producers.get(id.index())?;
+    let roster = playback.scenario().producers();
+    let (spec, _) = *roster.get(id.index())?;
     let world = playback.world();
     let partitions = world
         .topics
         .iter()
         .find(|t| t.name == spec.topic)
         .map_or(0, |t| t.partitions.len() as u32);
-    let sent = world.producers.get(id.index()).map_or(0, |p| p.sent);
+    let view = world.producers.get(id.index())?;
+    let sent = view.sent;
     let keys = if spec.keys.is_empty() {
         "none: every record unkeyed".to_string()
     } else {
@@ -296,7 +307,17 @@ pub(super) fn producer(playback: &Playback, id: ProducerId) -> Option<Inspection
                 .to_string(),
             ),
         ],
-        actions: Vec::new(),
+        actions: if view.running {
+            vec![Action {
+                label: "Stop",
+                explain: "The producer closes: what it has sent still arrives, and it sends nothing more.",
+                intervention: Intervention::ProducerRemove {
+                    producer: spec.name.clone(),
+                },
+            }]
+        } else {
+            Vec::new()
+        },
         path: Vec::new(),
         form: Some(SendForm::Record {
             producer: spec.name.clone(),
@@ -304,4 +325,27 @@ pub(super) fn producer(playback: &Playback, id: ProducerId) -> Option<Inspection
             keys: spec.keys.clone(),
         }),
     })
+}
+
+/// A producer for `topic`, named `producer-N` after those there are,
+/// sending two records a second with the keys the topic's producers use.
+fn new_producer(playback: &Playback, topic: &str) -> ProducerSpec {
+    let roster = playback.scenario().producers();
+    let name = (roster.len() + 1..)
+        .map(|n| format!("producer-{n}"))
+        .find(|name| roster.iter().all(|(p, _)| &p.name != name))
+        .unwrap_or_default();
+    let mut keys: Vec<String> = Vec::new();
+    for key in roster
+        .iter()
+        .filter(|(p, _)| p.topic == topic)
+        .flat_map(|(p, _)| &p.keys)
+    {
+        if !keys.contains(key) {
+            keys.push(key.clone());
+        }
+    }
+    let mut spec = ProducerSpec::new(&name, topic, 2.0);
+    spec.keys = keys;
+    spec
 }

@@ -283,3 +283,33 @@ fn a_rabbit_consumer_crash_requeues_its_deliveries() {
     assert_eq!(fact(&after, "Unacknowledged"), "0");
     assert_eq!(labels(&after), ["Restart"]);
 }
+
+/// "Add a producer" on a partition starts a new producer on its topic;
+/// it offers to stop, and once stopped it sends nothing more.
+#[test]
+fn a_producer_added_by_hand_sends_until_stopped() {
+    let mut p = playback("order-notifications", 3_000.0);
+    let tp = TopicPartition {
+        topic: TopicId(0),
+        partition: 0,
+    };
+    let part = Inspection::of(&p, Selection::Partition(tp)).unwrap();
+    assert_eq!(labels(&part), ["Add a partition", "Add a producer"]);
+    p.intervene(part.actions[1].intervention.clone()).unwrap();
+    p.advance_to(6_000.0);
+    let added = Selection::Producer(ProducerId(1));
+    let producer = Inspection::of(&p, added).unwrap();
+    assert_eq!(producer.title, "Producer producer-2");
+    assert_eq!(fact(&producer, "Keys"), "alice, bob, carol, dave, erin");
+    assert!(
+        p.world().producers[1].sent >= 6,
+        "two a second for three seconds"
+    );
+    p.intervene(producer.actions[0].intervention.clone())
+        .unwrap();
+    // Stopped at 6 s, before its send due then.
+    let sent = p.world().producers[1].sent;
+    p.advance_to(9_000.0);
+    assert_eq!(p.world().producers[1].sent, sent);
+    assert!(Inspection::of(&p, added).unwrap().actions.is_empty());
+}

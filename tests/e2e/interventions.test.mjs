@@ -205,3 +205,25 @@ test('a consumer slowed down falls behind', async () => {
   assert.ok(Math.max(...lag) > 20, `lag grew: ${lag}`);
   assert.deepEqual(app.problems, []);
 });
+
+test('a producer added on a partition sends until it is stopped', async () => {
+  const { page } = app;
+  await page.selectOption('[data-testid="preset"]', 'order-notifications');
+  await pause(page);
+  await scrubTo(page, 3_000);
+  await page.click('[data-testid="partition"][data-partition="0"] [data-testid="partition-label"]');
+  await act(page, 'Add a producer');
+  const added = '[data-testid="producer"][data-name="producer-2"]';
+  assert.equal(await page.getAttribute(added, 'data-status'), 'sending', 'it starts at the moment shown');
+  await scrubTo(page, 8_000);
+  assert.equal(await page.getAttribute(added, 'data-status'), 'sending');
+  await page.click(added);
+  assert.ok(Number(await fact(page, 'Sent')) >= 8, 'two a second');
+  await act(page, 'Stop');
+  const sent = Number(await fact(page, 'Sent'));
+  await scrubTo(page, 15_000);
+  assert.equal(await page.getAttribute(added, 'data-status'), 'stopped');
+  assert.equal(Number(await fact(page, 'Sent')), sent, 'nothing sent after it stopped');
+  await screenshot(page, 'intervention-producers');
+  assert.deepEqual(app.problems, []);
+});

@@ -102,6 +102,10 @@ pub enum EventKind {
         /// led by its first replica that is registered with ZooKeeper.
         replicas: Vec<Vec<BrokerId>>,
     },
+    /// A producer the timeline added started sending.
+    ProducerStarted { producer: ProducerId },
+    /// A producer stopped sending.
+    ProducerStopped { producer: ProducerId },
     /// A consumer started (or restarted) and is joining its group.
     ConsumerStarted { consumer: ConsumerId },
     /// A consumer died on the spot: no commit, no goodbye to its group.

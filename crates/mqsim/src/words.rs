@@ -362,6 +362,16 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
                 n.topic(*topic)
             ),
         ),
+        EventKind::ProducerStarted { producer } => (
+            Producing,
+            false,
+            format!("producer {} started sending", n.producer(*producer)),
+        ),
+        EventKind::ProducerStopped { producer } => (
+            Producing,
+            false,
+            format!("producer {} stopped sending", n.producer(*producer)),
+        ),
         EventKind::ConsumerStarted { consumer } => {
             (Groups, false, format!("{} started", n.consumer(*consumer)))
         }

@@ -237,3 +237,63 @@ fn hand_interventions_name_what_does_not_exist() {
         "{err}"
     );
 }
+
+/// A producer added at 5 s sends from then on at its own rate; the one
+/// removed at 10 s sends nothing after.
+#[test]
+fn producers_are_added_and_removed() {
+    let added: mqsim::scenario::ProducerSpec = serde_json::from_str(
+        r#"{"name": "mobile-app", "topic": "orders", "rate_per_sec": 2, "keys": ["zoe"]}"#,
+    )
+    .unwrap();
+    let scenario = with(
+        "order-notifications",
+        vec![
+            at(5_000, Intervention::ProducerAdd { producer: added }),
+            at(
+                10_000,
+                Intervention::ProducerRemove {
+                    producer: "checkout".into(),
+                },
+            ),
+        ],
+    );
+    let trace = run(&scenario, 20_000);
+    let sent_by = |producer: u32| -> Vec<u64> {
+        trace
+            .iter()
+            .filter_map(|e| match e.kind {
+                EventKind::RecordSent { producer: p, .. } if p.0 == producer => {
+                    Some(e.at.as_millis())
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let mobile = sent_by(1);
+    assert_eq!(mobile.first(), Some(&5_000));
+    assert_eq!(
+        mobile.len(),
+        31,
+        "two a second from 5 s to 20 s, both ends: {mobile:?}"
+    );
+    assert!(sent_by(0).iter().all(|&t| t <= 10_000));
+    assert!(
+        trace
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::ProducerStopped { .. })
+                && e.at.as_millis() == 10_000)
+    );
+    let mut dup = scenario.file().clone();
+    dup.timeline.push(at(
+        15_000,
+        Intervention::ProducerRemove {
+            producer: "nobody".into(),
+        },
+    ));
+    let err = dup.validate().unwrap_err().to_string();
+    assert!(
+        err.contains("timeline[2].producer: no producer named \"nobody\" by then"),
+        "{err}"
+    );
+}

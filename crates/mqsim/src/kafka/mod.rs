@@ -86,6 +86,10 @@ pub(crate) enum Action {
     },
     /// A refused write is sent again.
     ProduceRetry { request: ProduceRequest },
+    /// A producer the timeline adds starts sending.
+    ProducerStart { producer: ProducerId },
+    /// A producer stops sending.
+    ProducerStop { producer: ProducerId },
     /// One record sent by hand through a producer.
     ProduceByHand {
         producer: ProducerId,
@@ -263,11 +267,16 @@ impl Kafka {
                 }
             })
             .collect();
-        let producers: Vec<Producer> = spec
-            .producers
+        let producer_roster = scenario.producers();
+        let producers: Vec<Producer> = producer_roster
             .iter()
             .enumerate()
-            .map(|(i, p)| Producer::new(ProducerId(i as u32), p, topic_id(&p.topic), file.seed))
+            .map(|(i, (p, from))| {
+                let mut producer =
+                    Producer::new(ProducerId(i as u32), p, topic_id(&p.topic), file.seed);
+                producer.started_at = SimTime::from_millis(from.unwrap_or(0));
+                producer
+            })
             .collect();
         let mut groups: Vec<ConsumerGroup> = spec
             .groups
@@ -292,13 +301,14 @@ impl Kafka {
         if !topics.is_empty() {
             start.push((SimTime::ZERO, Action::Bootstrap));
         }
-        for (i, p) in producers.iter().enumerate() {
-            start.push((
-                p.send_time(0),
-                Action::Produce {
-                    producer: ProducerId(i as u32),
-                },
-            ));
+        for (i, (p, from)) in producers.iter().zip(&producer_roster).enumerate() {
+            let producer = ProducerId(i as u32);
+            match from.1 {
+                None => start.push((p.send_time(0), Action::Produce { producer })),
+                Some(at) => {
+                    start.push((SimTime::from_millis(at), Action::ProducerStart { producer }))
+                }
+            }
         }
         for c in roster.iter().filter(|c| c.from_start) {
             start.push((SimTime::ZERO, Action::Start { consumer: c.id }));
@@ -327,6 +337,19 @@ impl Kafka {
                 | Intervention::RabbitConsumerRestart { .. }
                 | Intervention::RabbitConsumerSlow { .. }
                 | Intervention::RabbitPublish { .. } => continue,
+                // Scheduled with the producers above.
+                Intervention::ProducerAdd { .. } => continue,
+                Intervention::ProducerRemove { producer } => {
+                    let Some(i) = producer_roster
+                        .iter()
+                        .position(|(p, _)| &p.name == producer)
+                    else {
+                        continue;
+                    };
+                    Action::ProducerStop {
+                        producer: ProducerId(i as u32),
+                    }
+                }
                 Intervention::Produce {
                     producer,
                     key,
@@ -336,7 +359,10 @@ impl Kafka {
                     poison,
                 } => {
                     // Validation guarantees the producer exists.
-                    let Some(i) = spec.producers.iter().position(|p| &p.name == producer) else {
+                    let Some(i) = producer_roster
+                        .iter()
+                        .position(|(p, _)| &p.name == producer)
+                    else {
                         continue;
                     };
                     Action::ProduceByHand {
@@ -418,6 +444,14 @@ impl Kafka {
             Action::ProduceFailed { request, error } => self.produce_failed(request, error, ctx),
             Action::ProduceRetry { request } => {
                 self.send_produce(request, ctx);
+            }
+            Action::ProducerStart { producer } => {
+                ctx.emit(EventKind::ProducerStarted { producer });
+                self.on_produce(producer, ctx);
+            }
+            Action::ProducerStop { producer } => {
+                self.producers[producer.index()].stopped = true;
+                ctx.emit(EventKind::ProducerStopped { producer });
             }
             Action::ProduceByHand { producer, record } => {
                 self.on_produce_by_hand(producer, *record, ctx)

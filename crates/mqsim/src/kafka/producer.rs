@@ -48,6 +48,10 @@ pub struct Producer {
     pub sent: u64,
     /// Records sent by hand so far.
     pub by_hand: u64,
+    /// When it started sending: zero, or when the timeline added it.
+    pub started_at: SimTime,
+    /// Closed: it sends nothing more.
+    pub stopped: bool,
 }
 
 /// A record on its way from a producer to a partition leader.
@@ -122,12 +126,14 @@ impl Producer {
             metadata: Vec::new(),
             sent: 0,
             by_hand: 0,
+            started_at: SimTime::ZERO,
+            stopped: false,
         }
     }
 
     /// When record number `n` (counting from 0) is sent.
     pub fn send_time(&self, n: u64) -> SimTime {
-        SimTime::from_millis((n as f64 * 1000.0 / self.rate_per_sec).floor() as u64)
+        self.started_at + (n as f64 * 1000.0 / self.rate_per_sec).floor() as u64
     }
 
     /// The next record, with its partition chosen among `partitions`.
@@ -161,6 +167,9 @@ impl Kafka {
     /// A producer's next send is due: send one record and schedule the next.
     pub(super) fn on_produce(&mut self, producer: ProducerId, ctx: &mut Ctx<'_, Action>) {
         let p = &mut self.producers[producer.index()];
+        if p.stopped {
+            return;
+        }
         let topic = p.topic;
         let outgoing = p.next_record(self.topics[topic.index()].partitions.len() as u32);
         let headers = p.headers.clone();

@@ -252,6 +252,24 @@ pub struct ProducerSpec {
     pub retry_backoff_ms: u64,
 }
 
+impl ProducerSpec {
+    /// A producer with the defaults a file would get by leaving fields out.
+    pub fn new(name: &str, topic: &str, rate_per_sec: f64) -> ProducerSpec {
+        ProducerSpec {
+            name: name.to_string(),
+            topic: topic.to_string(),
+            rate_per_sec,
+            keys: Vec::new(),
+            unkeyed_ratio: 0.0,
+            partition: None,
+            keyless: Keyless::default(),
+            headers: BTreeMap::new(),
+            acks: Acks::default(),
+            retry_backoff_ms: defaults::retry_backoff_ms(),
+        }
+    }
+}
+
 /// The producer's `acks` setting.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum Acks {

@@ -68,6 +68,19 @@ impl Scenario {
         roster(&self.0)
     }
 
+    /// Every producer of the run, numbered: the scenario's, then those the
+    /// timeline adds (with the moment they start), in timeline order.
+    pub fn producers(&self) -> Vec<(&ProducerSpec, Option<u64>)> {
+        let mut producers: Vec<(&ProducerSpec, Option<u64>)> =
+            self.0.kafka.producers.iter().map(|p| (p, None)).collect();
+        for entry in &self.0.timeline {
+            if let Intervention::ProducerAdd { producer } = &entry.action {
+                producers.push((producer, Some(entry.at_ms)));
+            }
+        }
+        producers
+    }
+
     /// The scenario as pretty-printed JSON, which [`Scenario::from_json`] reads back.
     ///
     /// Written compact (as links are) and then re-indented: serializing

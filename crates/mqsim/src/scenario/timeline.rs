@@ -11,7 +11,7 @@
 //! variant's reader; it was the largest function in the page's
 //! WebAssembly. Writing still uses the derive.
 
-use super::file::MemberSpec;
+use super::file::{MemberSpec, ProducerSpec};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -65,6 +65,11 @@ pub enum Intervention {
         member: String,
         processing_ms: u64,
     },
+    /// A new producer starts sending.
+    ProducerAdd { producer: ProducerSpec },
+    /// A producer stops sending (`producer.close()`): what it has sent
+    /// still arrives.
+    ProducerRemove { producer: String },
     /// One record sent by hand through `producer`: its partitioner, acks
     /// and retries, as `producer.send()` would.
     Produce {
@@ -142,12 +147,13 @@ struct RawEntry {
     kind: Kind,
     group: Option<String>,
     /// A name, or for `consumer_join` a whole member object.
-    member: Option<serde_json::Value>,
+    member: Option<Named<MemberSpec>>,
     topic: Option<String>,
     partitions: Option<u32>,
     broker: Option<u32>,
     consumer: Option<String>,
-    producer: Option<String>,
+    /// A name, or for `producer_add` a whole producer object.
+    producer: Option<Named<ProducerSpec>>,
     publisher: Option<String>,
     key: Option<String>,
     value: Option<String>,
@@ -166,6 +172,8 @@ enum Kind {
     ConsumerCrash,
     ConsumerRestart,
     ConsumerSlow,
+    ProducerAdd,
+    ProducerRemove,
     Produce,
     AddPartitions,
     BrokerKill,
@@ -187,6 +195,8 @@ impl Kind {
             Kind::ConsumerCrash => "consumer_crash",
             Kind::ConsumerRestart => "consumer_restart",
             Kind::ConsumerSlow => "consumer_slow",
+            Kind::ProducerAdd => "producer_add",
+            Kind::ProducerRemove => "producer_remove",
             Kind::Produce => "produce",
             Kind::AddPartitions => "add_partitions",
             Kind::BrokerKill => "broker_kill",
@@ -201,6 +211,27 @@ impl Kind {
         }
     }
 
+    /// The name in `field`, which this kind needs.
+    fn name_of<T>(self, field: Option<Named<T>>, name: &str) -> Result<String, String> {
+        match field {
+            Some(Named::Name(value)) => Ok(value),
+            Some(Named::Spec(_)) => Err(format!("{}: `{name}` is a name", self.name())),
+            None => Err(format!("{} needs `{name}`", self.name())),
+        }
+    }
+
+    /// The whole object in `field`, which this kind needs.
+    fn spec_of<T>(self, field: Option<Named<T>>, name: &str) -> Result<T, String> {
+        match field {
+            Some(Named::Spec(spec)) => Ok(spec),
+            Some(Named::Name(_)) => Err(format!(
+                "{}: `{name}` is a whole object, not a name",
+                self.name()
+            )),
+            None => Err(format!("{} needs `{name}`", self.name())),
+        }
+    }
+
     /// The fields this kind takes, besides `at_ms` and `do`.
     fn fields(self) -> &'static [&'static str] {
         match self {
@@ -209,6 +240,7 @@ impl Kind {
                 &["group", "member"]
             }
             Kind::ConsumerSlow => &["group", "member", "processing_ms"],
+            Kind::ProducerAdd | Kind::ProducerRemove => &["producer"],
             Kind::Produce => &["producer", "key", "value", "partition", "headers", "poison"],
             Kind::AddPartitions => &["topic", "partitions"],
             Kind::BrokerKill
@@ -277,22 +309,14 @@ impl RawEntry {
         let need_u32 = |field: Option<u32>, name: &str| {
             field.ok_or_else(|| format!("{} needs `{name}`", kind.name()))
         };
-        let member_name = |member: Option<serde_json::Value>| match member {
-            Some(serde_json::Value::String(name)) => Ok(name),
-            Some(_) => Err(format!("{}: `member` is the member's name", kind.name())),
-            None => Err(format!("{} needs `member`", kind.name())),
-        };
+        let member_name = |member: Option<Named<MemberSpec>>| kind.name_of(member, "member");
         let processing_ms = self
             .processing_ms
             .ok_or_else(|| format!("{} needs `processing_ms`", kind.name()));
         let action = match kind {
             Kind::ConsumerJoin => Intervention::ConsumerJoin {
                 group: need(self.group, "group")?,
-                member: MemberSpec::deserialize(
-                    self.member
-                        .ok_or_else(|| "consumer_join needs `member`".to_string())?,
-                )
-                .map_err(|err| format!("consumer_join: member: {err}"))?,
+                member: kind.spec_of(self.member, "member")?,
             },
             Kind::ConsumerLeave => Intervention::ConsumerLeave {
                 group: self.group,
@@ -311,8 +335,14 @@ impl RawEntry {
                 member: member_name(self.member)?,
                 processing_ms: processing_ms?,
             },
+            Kind::ProducerAdd => Intervention::ProducerAdd {
+                producer: kind.spec_of(self.producer, "producer")?,
+            },
+            Kind::ProducerRemove => Intervention::ProducerRemove {
+                producer: kind.name_of(self.producer, "producer")?,
+            },
             Kind::Produce => Intervention::Produce {
-                producer: need(self.producer, "producer")?,
+                producer: kind.name_of(self.producer, "producer")?,
                 key: self.key,
                 value: self.value,
                 partition: self.partition,
@@ -360,6 +390,33 @@ impl RawEntry {
     }
 }
 
+/// A field that holds a name, or (for the kinds that create something) a
+/// whole object. Read without buffering: an object goes straight to its
+/// type's reader, the same code the scenario's other objects use.
+enum Named<T> {
+    Name(String),
+    Spec(T),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Named<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Visit<T> {
+            type Value = Named<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a name or an object")
+            }
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<Named<T>, E> {
+                Ok(Named::Name(name.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Named<T>, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Named::Spec)
+            }
+        }
+        deserializer.deserialize_any(Visit(std::marker::PhantomData))
+    }
+}
+
 impl<'de> Deserialize<'de> for TimelineEntry {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         RawEntry::deserialize(deserializer)?
@@ -391,6 +448,8 @@ mod tests {
             r#"{"at_ms":1,"do":"consumer_slow","member":"m","processing_ms":900}"#,
             r#"{"at_ms":1,"do":"consumer_join","group":"g","member":{"name":"m"}}"#,
             r#"{"at_ms":1,"do":"preferred_leader_election"}"#,
+            r#"{"at_ms":1,"do":"producer_add","producer":{"name":"p2","topic":"t","rate_per_sec":2}}"#,
+            r#"{"at_ms":1,"do":"producer_remove","producer":"p2"}"#,
         ];
         for json in hand {
             let entry = read(json).unwrap();
@@ -425,8 +484,11 @@ mod tests {
         let join =
             read(r#"{"at_ms":1,"do":"consumer_join","group":"g","member":"m"}"#).unwrap_err();
         assert!(
-            join.starts_with("consumer_join: member: invalid type: string"),
+            join.starts_with("consumer_join: `member` is a whole object"),
             "{join}"
         );
+        let field = read(r#"{"at_ms":1,"do":"consumer_join","group":"g","member":{"nam":"m"}}"#)
+            .unwrap_err();
+        assert!(field.starts_with("unknown field `nam`"), "{field}");
     }
 }

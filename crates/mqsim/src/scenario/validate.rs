@@ -3,7 +3,9 @@
 mod rabbit;
 
 use super::limits::*;
-use super::{CommitMode, FORMAT_VERSION, Intervention, MemberSpec, Problem, ScenarioFile};
+use super::{
+    CommitMode, FORMAT_VERSION, Intervention, MemberSpec, Problem, ProducerSpec, ScenarioFile,
+};
 use std::collections::BTreeSet;
 use std::fmt::Display;
 use std::ops::RangeInclusive;
@@ -127,6 +129,13 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
         .iter()
         .map(|t| (t.name.as_str(), t.partitions, 0))
         .collect();
+    // Producers known so far: the scenario's, then those added earlier.
+    let mut producers: Vec<(&str, &ProducerSpec)> = file
+        .kafka
+        .producers
+        .iter()
+        .map(|p| (p.name.as_str(), p))
+        .collect();
     for (i, entry) in file.timeline.iter().enumerate() {
         let at = format!("timeline[{i}]");
         if entry.at_ms > file.duration_ms {
@@ -190,16 +199,45 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
                 continue;
             }
             Intervention::PreferredLeaderElection => continue,
+            Intervention::ProducerAdd { producer } => {
+                if producers.iter().any(|(name, _)| *name == producer.name) {
+                    p.add(
+                        format!("{at}.producer.name"),
+                        format!("there is already a producer named {:?}", producer.name),
+                    );
+                }
+                let partitions_of = |topic: &str| {
+                    grown
+                        .iter()
+                        .find(|(name, _, _)| *name == topic)
+                        .map(|&(_, count, _)| count)
+                };
+                producer_spec(p, &format!("{at}.producer"), producer, &partitions_of);
+                producers.push((producer.name.as_str(), producer));
+                continue;
+            }
+            Intervention::ProducerRemove { producer } => {
+                if !producers.iter().any(|(name, _)| name == producer) {
+                    p.add(
+                        format!("{at}.producer"),
+                        format!("no producer named {producer:?} by then"),
+                    );
+                }
+                continue;
+            }
             Intervention::Produce {
                 producer,
                 partition,
                 ..
             } => {
-                let spec = file.kafka.producers.iter().find(|s| &s.name == producer);
+                let spec = producers
+                    .iter()
+                    .find(|(name, _)| name == producer)
+                    .map(|&(_, spec)| spec);
                 match (spec, partition) {
                     (None, _) => p.add(
                         format!("{at}.producer"),
-                        format!("no producer named {producer:?} in kafka.producers"),
+                        format!("no producer named {producer:?} by then"),
                     ),
                     (Some(spec), Some(partition)) => {
                         let count = grown
@@ -282,6 +320,62 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
                 );
             }
             _ => {}
+        }
+    }
+}
+
+/// One producer's settings, at `at`: in `kafka.producers` or added by the
+/// timeline.
+fn producer_spec(
+    p: &mut Problems,
+    at: &str,
+    producer: &ProducerSpec,
+    partitions_of: &dyn Fn(&str) -> Option<u32>,
+) {
+    p.name(format!("{at}.name"), &producer.name);
+    p.in_range(
+        format!("{at}.retry_backoff_ms"),
+        producer.retry_backoff_ms,
+        1..=MAX_INTERVAL_MS,
+    );
+    p.rate(format!("{at}.rate_per_sec"), producer.rate_per_sec);
+    if !(0.0..=1.0).contains(&producer.unkeyed_ratio) {
+        p.add(
+            format!("{at}.unkeyed_ratio"),
+            format!("must be 0..=1, got {}", producer.unkeyed_ratio),
+        );
+    }
+    p.at_most(&format!("{at}.keys"), producer.keys.len(), MAX_KEYS);
+    for (k, key) in producer.keys.iter().enumerate() {
+        p.name(format!("{at}.keys[{k}]"), key);
+    }
+    p.at_most(
+        &format!("{at}.headers"),
+        producer.headers.len(),
+        MAX_HEADERS,
+    );
+    for (name, value) in &producer.headers {
+        p.name(format!("{at}.headers.{name}"), name);
+        if value.chars().count() > MAX_NAME_LEN {
+            p.add(
+                format!("{at}.headers.{name}"),
+                format!("must be at most {MAX_NAME_LEN} characters"),
+            );
+        }
+    }
+    match partitions_of(&producer.topic) {
+        None => p.add(format!("{at}.topic"), unknown_topic(&producer.topic)),
+        Some(count) => {
+            if let Some(partition) = producer.partition.filter(|&n| n >= count) {
+                p.add(
+                    format!("{at}.partition"),
+                    format!(
+                        "topic {:?} has partitions 0..={}, got {partition}",
+                        producer.topic,
+                        count - 1
+                    ),
+                );
+            }
         }
     }
 }
@@ -379,53 +473,12 @@ fn kafka(p: &mut Problems, file: &ScenarioFile) {
         kafka.producers.iter().map(|t| t.name.as_str()),
     );
     for (i, producer) in kafka.producers.iter().enumerate() {
-        let at = format!("kafka.producers[{i}]");
-        p.name(format!("{at}.name"), &producer.name);
-        p.in_range(
-            format!("{at}.retry_backoff_ms"),
-            producer.retry_backoff_ms,
-            1..=MAX_INTERVAL_MS,
+        producer_spec(
+            p,
+            &format!("kafka.producers[{i}]"),
+            producer,
+            &partitions_of,
         );
-        p.rate(format!("{at}.rate_per_sec"), producer.rate_per_sec);
-        if !(0.0..=1.0).contains(&producer.unkeyed_ratio) {
-            p.add(
-                format!("{at}.unkeyed_ratio"),
-                format!("must be 0..=1, got {}", producer.unkeyed_ratio),
-            );
-        }
-        p.at_most(&format!("{at}.keys"), producer.keys.len(), MAX_KEYS);
-        for (k, key) in producer.keys.iter().enumerate() {
-            p.name(format!("{at}.keys[{k}]"), key);
-        }
-        p.at_most(
-            &format!("{at}.headers"),
-            producer.headers.len(),
-            MAX_HEADERS,
-        );
-        for (name, value) in &producer.headers {
-            p.name(format!("{at}.headers.{name}"), name);
-            if value.chars().count() > MAX_NAME_LEN {
-                p.add(
-                    format!("{at}.headers.{name}"),
-                    format!("must be at most {MAX_NAME_LEN} characters"),
-                );
-            }
-        }
-        match partitions_of(&producer.topic) {
-            None => p.add(format!("{at}.topic"), unknown_topic(&producer.topic)),
-            Some(count) => {
-                if let Some(partition) = producer.partition.filter(|&n| n >= count) {
-                    p.add(
-                        format!("{at}.partition"),
-                        format!(
-                            "topic {:?} has partitions 0..={}, got {partition}",
-                            producer.topic,
-                            count - 1
-                        ),
-                    );
-                }
-            }
-        }
     }
 
     p.at_most("kafka.groups", kafka.groups.len(), MAX_GROUPS);
