@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 
 /// A header or binding-argument value: the AMQP field types a scenario can
 /// write in JSON.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum FieldValue {
     /// No value: matches on presence.
@@ -29,6 +29,39 @@ pub enum FieldValue {
     Int(i64),
     Float(f64),
     Str(String),
+}
+
+/// Read by the JSON type of the value (what `#[serde(untagged)]` would
+/// derive, without buffering each value to try the variants in turn).
+impl<'de> Deserialize<'de> for FieldValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = FieldValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("null, a boolean, a number or a string")
+            }
+            fn visit_unit<E>(self) -> Result<FieldValue, E> {
+                Ok(FieldValue::Void(()))
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<FieldValue, E> {
+                Ok(FieldValue::Bool(b))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<FieldValue, E> {
+                Ok(FieldValue::Int(n))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<FieldValue, E> {
+                Ok(i64::try_from(n).map_or(FieldValue::Float(n as f64), FieldValue::Int))
+            }
+            fn visit_f64<E>(self, n: f64) -> Result<FieldValue, E> {
+                Ok(FieldValue::Float(n))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<FieldValue, E> {
+                Ok(FieldValue::Str(s.to_string()))
+            }
+        }
+        deserializer.deserialize_any(Visit)
+    }
 }
 
 impl FieldValue {

@@ -101,7 +101,7 @@ impl Destination {
 }
 
 /// A binding from an exchange to a queue or another exchange.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct Binding {
     pub source: String,
     #[serde(flatten)]
@@ -110,6 +110,39 @@ pub struct Binding {
     pub routing_key: String,
     #[serde(default, skip_serializing_if = "FieldTable::is_empty")]
     pub arguments: FieldTable,
+}
+
+/// Read flat (what `#[serde(flatten)]` would derive buffers every binding).
+impl<'de> Deserialize<'de> for Binding {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Raw {
+            source: String,
+            destination: String,
+            destination_type: Kind,
+            #[serde(default)]
+            routing_key: String,
+            #[serde(default)]
+            arguments: FieldTable,
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        enum Kind {
+            Queue,
+            Exchange,
+        }
+        let raw = Raw::deserialize(deserializer)?;
+        Ok(Binding {
+            source: raw.source,
+            destination: match raw.destination_type {
+                Kind::Queue => Destination::Queue(raw.destination),
+                Kind::Exchange => Destination::Exchange(raw.destination),
+            },
+            routing_key: raw.routing_key,
+            arguments: raw.arguments,
+        })
+    }
 }
 
 /// Why a topology could not be built.
