@@ -2,9 +2,9 @@
 
 use super::{Action, Inspection, SendForm, list_or_none, slow_or_normal, tp_name};
 use crate::playback::Playback;
-use crate::world::{ConsumerStatus, World};
+use crate::world::{ConsumerStatus, ConsumerView, World};
 use mqsim::ids::{BrokerId, ConsumerId, ProducerId, TopicPartition};
-use mqsim::scenario::{Acks, Intervention, ProducerSpec};
+use mqsim::scenario::{Acks, Intervention, MemberSpec, ProducerSpec};
 
 pub(super) fn broker(world: &World, id: BrokerId) -> Option<Inspection> {
     let cluster = &world.cluster;
@@ -96,7 +96,8 @@ pub(super) fn broker(world: &World, id: BrokerId) -> Option<Inspection> {
     })
 }
 
-pub(super) fn consumer(world: &World, id: ConsumerId) -> Option<Inspection> {
+pub(super) fn consumer(playback: &Playback, id: ConsumerId) -> Option<Inspection> {
+    let world = playback.world();
     let c = world.consumers.get(id.index())?;
     let group = world.groups.get(c.group.index())?;
     let status = match c.status {
@@ -178,6 +179,19 @@ pub(super) fn consumer(world: &World, id: ConsumerId) -> Option<Inspection> {
             },
         }),
         ConsumerStatus::NotStarted => {}
+    }
+    if let Some(spec) = (!group.standalone)
+        .then(|| new_member(playback, c))
+        .flatten()
+    {
+        actions.push(Action {
+            label: "Add a consumer",
+            explain: "Another member, set up like this one, joins the group: the group rebalances and the partitions are shared out again.",
+            intervention: Intervention::ConsumerJoin {
+                group: group.name.clone(),
+                member: spec,
+            },
+        });
     }
     Some(Inspection {
         title: format!("Consumer {}", c.name),
@@ -348,4 +362,24 @@ fn new_producer(playback: &Playback, topic: &str) -> ProducerSpec {
     let mut spec = ProducerSpec::new(&name, topic, 2.0);
     spec.keys = keys;
     spec
+}
+
+/// A member set up like `like` (its scenario settings), named after it
+/// with the next free number: `notifier-3`.
+fn new_member(playback: &Playback, like: &ConsumerView) -> Option<MemberSpec> {
+    let roster = playback.scenario().consumers();
+    let mut spec = roster
+        .iter()
+        .find(|c| c.spec.name == like.name)?
+        .spec
+        .clone()
+        .into_owned();
+    let stem = like
+        .name
+        .trim_end_matches(|c: char| c.is_ascii_digit())
+        .trim_end_matches('-');
+    spec.name = (2..)
+        .map(|n| format!("{stem}-{n}"))
+        .find(|name| !roster.iter().any(|c| &c.spec.name == name))?;
+    Some(spec)
 }

@@ -130,7 +130,7 @@ impl Inspection {
         let world = playback.world();
         match selection {
             Selection::Broker(id) => kafka::broker(world, id),
-            Selection::Consumer(id) => kafka::consumer(world, id),
+            Selection::Consumer(id) => kafka::consumer(playback, id),
             Selection::Partition(tp) => kafka::partition(playback, tp),
             Selection::RabbitConsumer(id) => rabbit::consumer(playback, id),
             Selection::Queue(id) => rabbit::queue(playback, id),

@@ -98,13 +98,35 @@ fn a_consumer_offers_crash_and_leave_then_restart() {
     let mut p = playback("order-notifications", 6_000.0);
     let running = Inspection::of(&p, Selection::Consumer(ConsumerId(0))).unwrap();
     assert_eq!(running.kind, "member of group notifications");
-    assert_eq!(labels(&running), ["Crash", "Leave", "Slow down"]);
+    assert_eq!(
+        labels(&running),
+        ["Crash", "Leave", "Slow down", "Add a consumer"]
+    );
     assert!(fact(&running, "Owns").contains("orders-"));
     p.intervene(running.actions[0].intervention.clone())
         .unwrap();
     let crashed = Inspection::of(&p, Selection::Consumer(ConsumerId(0))).unwrap();
     assert_eq!(fact(&crashed, "Status"), "crashed");
-    assert_eq!(labels(&crashed), ["Restart"]);
+    assert_eq!(labels(&crashed), ["Restart", "Add a consumer"]);
+}
+
+/// "Add a consumer" brings in a member set up like the one clicked; the
+/// group rebalances and shares the partitions three ways.
+#[test]
+fn a_consumer_added_by_hand_joins_its_group() {
+    let mut p = playback("order-notifications", 6_000.0);
+    let running = Inspection::of(&p, Selection::Consumer(ConsumerId(0))).unwrap();
+    let join = running.actions.last().unwrap();
+    assert_eq!(join.label, "Add a consumer");
+    let Intervention::ConsumerJoin { member, .. } = &join.intervention else {
+        panic!("{join:?}");
+    };
+    assert_eq!(member.name, "notifier-3");
+    let generation = p.world().groups[0].generation;
+    p.intervene(join.intervention.clone()).unwrap();
+    p.advance_to(12_000.0);
+    assert!(p.world().groups[0].generation > generation);
+    assert!(p.world().consumers.iter().all(|c| c.assigned.len() == 1));
 }
 
 /// A partition shows its log ends, each group's commit and lag, and

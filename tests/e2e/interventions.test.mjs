@@ -227,3 +227,18 @@ test('a producer added on a partition sends until it is stopped', async () => {
   await screenshot(page, 'intervention-producers');
   assert.deepEqual(app.problems, []);
 });
+
+test('a consumer added to a group joins and takes a share', async () => {
+  const { page } = app;
+  await page.selectOption('[data-testid="preset"]', 'order-notifications');
+  await pause(page);
+  await scrubTo(page, 6_000);
+  await page.click('[data-testid="consumer"][data-name="notifier-1"]');
+  await act(page, 'Add a consumer');
+  await scrubTo(page, 12_000);
+  const added = '[data-testid="consumer"][data-name="notifier-3"]';
+  assert.equal(await page.getAttribute(added, 'data-status'), 'running');
+  await page.click(added);
+  assert.match(await fact(page, 'Owns'), /^orders-\d$/, 'one partition each, three members');
+  assert.deepEqual(app.problems, []);
+});
