@@ -333,7 +333,8 @@ pub(super) fn producer(playback: &Playback, id: ProducerId) -> Option<Inspection
             Vec::new()
         },
         path: Vec::new(),
-        form: Some(SendForm::Record {
+        // A closed producer sends nothing, by hand either.
+        form: view.running.then(|| SendForm::Record {
             producer: spec.name.clone(),
             partitions,
             keys: spec.keys.clone(),
