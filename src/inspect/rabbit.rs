@@ -4,7 +4,7 @@ use super::{Action, Inspection, SendForm, exchange_name, list_or_none, slow_or_n
 use crate::playback::Playback;
 use mqsim::ids::{PublisherId, QueueId, RabbitConsumerId};
 use mqsim::rabbit::queue::QueueType;
-use mqsim::scenario::Intervention;
+use mqsim::scenario::{Intervention, RabbitConsumerSpec};
 
 pub(super) fn consumer(playback: &Playback, id: RabbitConsumerId) -> Option<Inspection> {
     let rabbit = playback.rabbit();
@@ -39,7 +39,7 @@ pub(super) fn consumer(playback: &Playback, id: RabbitConsumerId) -> Option<Insp
         ("Rejected", c.rejected.to_string()),
     ];
     let consumer = c.name.clone();
-    let actions = if c.running {
+    let mut actions = if c.running {
         vec![
             Action {
                 label: "Crash",
@@ -62,6 +62,7 @@ pub(super) fn consumer(playback: &Playback, id: RabbitConsumerId) -> Option<Insp
             intervention: Intervention::RabbitConsumerRestart { consumer },
         }]
     };
+    actions.extend(add_consumer(playback, &queue.name, Some(&c.name)));
     Some(Inspection {
         title: format!("Consumer {}", c.name),
         kind: format!("RabbitMQ consumer on {}", queue.name),
@@ -114,9 +115,38 @@ pub(super) fn queue(playback: &Playback, id: QueueId) -> Option<Inspection> {
             }
         ),
         facts,
-        actions: Vec::new(),
+        actions: add_consumer(playback, &q.name, None).into_iter().collect(),
         path: Vec::new(),
         form: None,
+    })
+}
+
+/// "Add a consumer" for `queue`: set up like consumer `like` (or like the
+/// queue's first consumer, or with the defaults), named after it with the
+/// next free number.
+fn add_consumer(playback: &Playback, queue: &str, like: Option<&str>) -> Option<Action> {
+    let roster = playback.scenario().rabbit_consumers();
+    let model = roster
+        .iter()
+        .map(|(c, _)| *c)
+        .find(|c| like.map_or(c.queue == queue, |name| c.name == name));
+    let stem = model.map_or(format!("{queue}-consumer"), |c| {
+        c.name
+            .trim_end_matches(|ch: char| ch.is_ascii_digit())
+            .trim_end_matches('-')
+            .to_string()
+    });
+    let name = (2..)
+        .map(|n| format!("{stem}-{n}"))
+        .find(|name| roster.iter().all(|(c, _)| &c.name != name))?;
+    let mut spec = model
+        .cloned()
+        .unwrap_or_else(|| RabbitConsumerSpec::new(&name, queue));
+    spec.name = name;
+    Some(Action {
+        label: "Add a consumer",
+        explain: "Another consumer subscribes to this queue: the broker pushes to each in turn (competing consumers).",
+        intervention: Intervention::RabbitConsumerAdd { consumer: spec },
     })
 }
 

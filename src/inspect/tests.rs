@@ -268,7 +268,7 @@ fn a_slowed_consumer_offers_its_normal_speed_back() {
     p.advance_to(2_001.0);
     let slowed = Inspection::of(&p, id).unwrap();
     assert_eq!(fact(&slowed, "Handling"), "1000 ms per message");
-    assert_eq!(labels(&slowed), ["Crash", "Normal speed"]);
+    assert_eq!(labels(&slowed), ["Crash", "Normal speed", "Add a consumer"]);
 }
 
 /// Crashing a RabbitMQ consumer requeues what it held.
@@ -303,7 +303,7 @@ fn a_rabbit_consumer_crash_requeues_its_deliveries() {
     let after = Inspection::of(&p, Selection::RabbitConsumer(id)).unwrap();
     assert_eq!(fact(&after, "Status"), "crashed");
     assert_eq!(fact(&after, "Unacknowledged"), "0");
-    assert_eq!(labels(&after), ["Restart"]);
+    assert_eq!(labels(&after), ["Restart", "Add a consumer"]);
 }
 
 /// "Add a producer" on a partition starts a new producer on its topic;
@@ -334,4 +334,26 @@ fn a_producer_added_by_hand_sends_until_stopped() {
     p.advance_to(9_000.0);
     assert_eq!(p.world().producers[1].sent, sent);
     assert!(Inspection::of(&p, added).unwrap().actions.is_empty());
+}
+
+/// "Add a consumer" on a queue no one reads starts a consumer there that
+/// drains it; the new consumer is a competing consumer like any other.
+#[test]
+fn a_rabbit_consumer_added_by_hand_drains_its_queue() {
+    let mut p = playback("rabbit-retry-dead-letter", 20_000.0);
+    let parked = p
+        .rabbit()
+        .queues
+        .iter()
+        .position(|q| q.dead_letter && !q.ready.is_empty())
+        .expect("a dead-letter queue holds messages at 20 s");
+    let queue = Selection::Queue(QueueId(parked as u32));
+    let inspection = Inspection::of(&p, queue).unwrap();
+    assert_eq!(labels(&inspection), ["Add a consumer"]);
+    p.intervene(inspection.actions[0].intervention.clone())
+        .unwrap();
+    p.advance_to(40_000.0);
+    let added = p.rabbit().consumers.last().unwrap();
+    assert!(added.running && added.acked > 0, "{} acked", added.acked);
+    assert!(p.rabbit().queues[parked].ready.len() < 3);
 }

@@ -265,10 +265,10 @@ impl RabbitWorld {
                 sent: 0,
             })
             .collect();
-        let consumers = spec
-            .consumers
-            .iter()
-            .map(|c| RabbitConsumerView {
+        let consumers = scenario
+            .rabbit_consumers()
+            .into_iter()
+            .map(|(c, from)| RabbitConsumerView {
                 name: c.name.clone(),
                 queue: queue_index(&c.queue).unwrap_or(QueueId(0)),
                 prefetch: c.prefetch,
@@ -277,7 +277,8 @@ impl RabbitWorld {
                 acked: 0,
                 requeued: 0,
                 rejected: 0,
-                running: true,
+                // One the timeline adds starts when it says.
+                running: from.is_none(),
                 processing_ms: c.processing_ms,
                 usual_processing_ms: c.processing_ms,
             })

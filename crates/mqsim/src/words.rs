@@ -112,11 +112,10 @@ impl Names {
                 .map(|p| p.name.clone())
                 .collect(),
             queues: file.rabbit.queues.iter().map(|q| q.name.clone()).collect(),
-            rabbit_consumers: file
-                .rabbit
-                .consumers
+            rabbit_consumers: scenario
+                .rabbit_consumers()
                 .iter()
-                .map(|c| c.name.clone())
+                .map(|(c, _)| c.name.clone())
                 .collect(),
         }
     }

@@ -336,6 +336,7 @@ impl Kafka {
                 Intervention::RabbitConsumerCrash { .. }
                 | Intervention::RabbitConsumerRestart { .. }
                 | Intervention::RabbitConsumerSlow { .. }
+                | Intervention::RabbitConsumerAdd { .. }
                 | Intervention::RabbitPublish { .. } => continue,
                 // Scheduled with the producers above.
                 Intervention::ProducerAdd { .. } => continue,

@@ -167,20 +167,23 @@ impl Rabbit {
             .map(|(i, p)| Publisher::new(p, SimRng::new(file.seed, Stream::Publisher(i as u32))))
             .collect();
         let mut queue_consumers = vec![(Vec::new(), 0); queues.len()];
-        let consumers: Vec<RabbitConsumer> = spec
-            .consumers
+        let roster = scenario.rabbit_consumers();
+        let consumers: Vec<RabbitConsumer> = roster
             .iter()
             .enumerate()
-            .map(|(i, c)| {
+            .map(|(i, (c, from))| {
                 let queue = QueueId(names.iter().position(|n| *n == c.queue).unwrap_or(0) as u32);
                 queue_consumers[queue.index()]
                     .0
                     .push(RabbitConsumerId(i as u32));
-                RabbitConsumer::new(
+                let mut consumer = RabbitConsumer::new(
                     c,
                     queue,
                     SimRng::new(file.seed, Stream::RabbitConsumer(i as u32)),
-                )
+                );
+                // One the timeline adds starts when it says.
+                consumer.running = from.is_none();
+                consumer
             })
             .collect();
         let mut start: Vec<(SimTime, Action)> = publishers
@@ -197,7 +200,10 @@ impl Rabbit {
             .collect();
         for (q, queue) in queues.iter().enumerate() {
             if let Some(expires) = queue.expires_ms
-                && queue_consumers[q].0.is_empty()
+                && !queue_consumers[q]
+                    .0
+                    .iter()
+                    .any(|c: &RabbitConsumerId| consumers[c.index()].running)
             {
                 start.push((
                     SimTime::from_millis(expires),
@@ -208,9 +214,9 @@ impl Rabbit {
             }
         }
         let consumer_id = |name: &str| {
-            spec.consumers
+            roster
                 .iter()
-                .position(|c| c.name == name)
+                .position(|(c, _)| c.name == name)
                 .map(|i| RabbitConsumerId(i as u32))
         };
         for entry in &file.timeline {
@@ -220,6 +226,9 @@ impl Rabbit {
                 }
                 Intervention::RabbitConsumerRestart { consumer } => {
                     consumer_id(consumer).map(|consumer| Action::Restart { consumer })
+                }
+                Intervention::RabbitConsumerAdd { consumer } => {
+                    consumer_id(&consumer.name).map(|consumer| Action::Restart { consumer })
                 }
                 Intervention::RabbitConsumerSlow {
                     consumer,

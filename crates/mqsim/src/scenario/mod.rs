@@ -81,6 +81,19 @@ impl Scenario {
         producers
     }
 
+    /// Every RabbitMQ consumer of the run, numbered: the scenario's, then
+    /// those the timeline adds (with the moment they start).
+    pub fn rabbit_consumers(&self) -> Vec<(&RabbitConsumerSpec, Option<u64>)> {
+        let mut consumers: Vec<(&RabbitConsumerSpec, Option<u64>)> =
+            self.0.rabbit.consumers.iter().map(|c| (c, None)).collect();
+        for entry in &self.0.timeline {
+            if let Intervention::RabbitConsumerAdd { consumer } = &entry.action {
+                consumers.push((consumer, Some(entry.at_ms)));
+            }
+        }
+        consumers
+    }
+
     /// The scenario as pretty-printed JSON, which [`Scenario::from_json`] reads back.
     ///
     /// Written compact (as links are) and then re-indented: serializing

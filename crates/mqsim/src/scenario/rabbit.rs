@@ -82,6 +82,21 @@ pub struct RabbitConsumerSpec {
     pub failures: RabbitFailures,
 }
 
+impl RabbitConsumerSpec {
+    /// A consumer of `queue` with the defaults a file would get by leaving
+    /// fields out.
+    pub fn new(name: &str, queue: &str) -> RabbitConsumerSpec {
+        RabbitConsumerSpec {
+            name: name.to_string(),
+            queue: queue.to_string(),
+            prefetch: defaults::prefetch(),
+            processing_ms: defaults::processing_ms(),
+            auto_ack: false,
+            failures: RabbitFailures::default(),
+        }
+    }
+}
+
 /// When handling fails, and what the consumer then does.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -12,6 +12,7 @@
 //! WebAssembly. Writing still uses the derive.
 
 use super::file::{MemberSpec, ProducerSpec};
+use super::rabbit::RabbitConsumerSpec;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -115,6 +116,8 @@ pub enum Intervention {
     RabbitConsumerCrash { consumer: String },
     /// A crashed RabbitMQ consumer starts again and consumes anew.
     RabbitConsumerRestart { consumer: String },
+    /// A new RabbitMQ consumer starts consuming from its queue.
+    RabbitConsumerAdd { consumer: RabbitConsumerSpec },
     /// A RabbitMQ consumer's handling gets slower (or faster): each
     /// message now takes `processing_ms`.
     RabbitConsumerSlow {
@@ -151,7 +154,8 @@ struct RawEntry {
     topic: Option<String>,
     partitions: Option<u32>,
     broker: Option<u32>,
-    consumer: Option<String>,
+    /// A name, or for `rabbit_consumer_add` a whole consumer object.
+    consumer: Option<Named<RabbitConsumerSpec>>,
     /// A name, or for `producer_add` a whole producer object.
     producer: Option<Named<ProducerSpec>>,
     publisher: Option<String>,
@@ -184,6 +188,7 @@ enum Kind {
     RabbitConsumerCrash,
     RabbitConsumerRestart,
     RabbitConsumerSlow,
+    RabbitConsumerAdd,
     RabbitPublish,
 }
 
@@ -207,6 +212,7 @@ impl Kind {
             Kind::RabbitConsumerCrash => "rabbit_consumer_crash",
             Kind::RabbitConsumerRestart => "rabbit_consumer_restart",
             Kind::RabbitConsumerSlow => "rabbit_consumer_slow",
+            Kind::RabbitConsumerAdd => "rabbit_consumer_add",
             Kind::RabbitPublish => "rabbit_publish",
         }
     }
@@ -248,7 +254,9 @@ impl Kind {
             | Kind::BrokerIsolate
             | Kind::BrokerReconnect => &["broker"],
             Kind::PreferredLeaderElection => &[],
-            Kind::RabbitConsumerCrash | Kind::RabbitConsumerRestart => &["consumer"],
+            Kind::RabbitConsumerCrash | Kind::RabbitConsumerRestart | Kind::RabbitConsumerAdd => {
+                &["consumer"]
+            }
             Kind::RabbitConsumerSlow => &["consumer", "processing_ms"],
             Kind::RabbitPublish => &["publisher", "routing_key", "headers", "poison"],
         }
@@ -367,14 +375,17 @@ impl RawEntry {
             },
             Kind::PreferredLeaderElection => Intervention::PreferredLeaderElection,
             Kind::RabbitConsumerCrash => Intervention::RabbitConsumerCrash {
-                consumer: need(self.consumer, "consumer")?,
+                consumer: kind.name_of(self.consumer, "consumer")?,
             },
             Kind::RabbitConsumerRestart => Intervention::RabbitConsumerRestart {
-                consumer: need(self.consumer, "consumer")?,
+                consumer: kind.name_of(self.consumer, "consumer")?,
             },
             Kind::RabbitConsumerSlow => Intervention::RabbitConsumerSlow {
-                consumer: need(self.consumer, "consumer")?,
+                consumer: kind.name_of(self.consumer, "consumer")?,
                 processing_ms: processing_ms?,
+            },
+            Kind::RabbitConsumerAdd => Intervention::RabbitConsumerAdd {
+                consumer: kind.spec_of(self.consumer, "consumer")?,
             },
             Kind::RabbitPublish => Intervention::RabbitPublish {
                 publisher: need(self.publisher, "publisher")?,
@@ -450,6 +461,7 @@ mod tests {
             r#"{"at_ms":1,"do":"preferred_leader_election"}"#,
             r#"{"at_ms":1,"do":"producer_add","producer":{"name":"p2","topic":"t","rate_per_sec":2}}"#,
             r#"{"at_ms":1,"do":"producer_remove","producer":"p2"}"#,
+            r#"{"at_ms":1,"do":"rabbit_consumer_add","consumer":{"name":"c2","queue":"q"}}"#,
         ];
         for json in hand {
             let entry = read(json).unwrap();

@@ -129,6 +129,12 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
         .iter()
         .map(|t| (t.name.as_str(), t.partitions, 0))
         .collect();
+    let mut rabbit_consumers: Vec<&str> = file
+        .rabbit
+        .consumers
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
     // Producers known so far: the scenario's, then those added earlier.
     let mut producers: Vec<(&str, &ProducerSpec)> = file
         .kafka
@@ -277,13 +283,24 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
                 );
                 continue;
             }
+            Intervention::RabbitConsumerAdd { consumer } => {
+                if rabbit_consumers.contains(&consumer.name.as_str()) {
+                    p.add(
+                        format!("{at}.consumer.name"),
+                        format!("there is already a consumer named {:?}", consumer.name),
+                    );
+                }
+                rabbit::consumer_spec(p, &format!("{at}.consumer"), consumer, &file.rabbit);
+                rabbit_consumers.push(&consumer.name);
+                continue;
+            }
             Intervention::RabbitConsumerCrash { consumer }
             | Intervention::RabbitConsumerRestart { consumer }
             | Intervention::RabbitConsumerSlow { consumer, .. } => {
-                if !file.rabbit.consumers.iter().any(|c| &c.name == consumer) {
+                if !rabbit_consumers.contains(&consumer.as_str()) {
                     p.add(
                         format!("{at}.consumer"),
-                        format!("no consumer named {consumer:?} in rabbit.consumers"),
+                        format!("no consumer named {consumer:?} by then"),
                     );
                 }
                 continue;

@@ -3,8 +3,8 @@
 use super::Problems;
 use crate::rabbit::headers::FieldValue;
 use crate::rabbit::topology::Topology;
-use crate::scenario::RabbitSpec;
 use crate::scenario::limits::*;
+use crate::scenario::{RabbitConsumerSpec, RabbitSpec};
 
 pub(super) fn problems(p: &mut Problems, rabbit: &RabbitSpec) {
     p.at_most(
@@ -96,31 +96,42 @@ pub(super) fn problems(p: &mut Problems, rabbit: &RabbitSpec) {
         rabbit.consumers.iter().map(|c| c.name.as_str()),
     );
     for (i, consumer) in rabbit.consumers.iter().enumerate() {
-        let at = format!("rabbit.consumers[{i}]");
-        p.name(format!("{at}.name"), &consumer.name);
-        if !queues.contains(&consumer.queue) {
-            p.add(
-                format!("{at}.queue"),
-                format!("no queue named {:?}", consumer.queue),
-            );
-        }
-        p.in_range(
-            format!("{at}.prefetch"),
-            consumer.prefetch,
-            0..=MAX_PREFETCH,
+        consumer_spec(p, &format!("rabbit.consumers[{i}]"), consumer, rabbit);
+    }
+}
+
+/// One consumer's settings, at `at`: in `rabbit.consumers` or added by the
+/// timeline.
+pub(super) fn consumer_spec(
+    p: &mut Problems,
+    at: &str,
+    consumer: &RabbitConsumerSpec,
+    rabbit: &RabbitSpec,
+) {
+    let known = rabbit.queues.iter().any(|q| q.name == consumer.queue);
+    p.name(format!("{at}.name"), &consumer.name);
+    if !known {
+        p.add(
+            format!("{at}.queue"),
+            format!("no queue named {:?}", consumer.queue),
         );
-        p.in_range(
-            format!("{at}.processing_ms"),
-            consumer.processing_ms,
-            0..=MAX_INTERVAL_MS,
+    }
+    p.in_range(
+        format!("{at}.prefetch"),
+        consumer.prefetch,
+        0..=MAX_PREFETCH,
+    );
+    p.in_range(
+        format!("{at}.processing_ms"),
+        consumer.processing_ms,
+        0..=MAX_INTERVAL_MS,
+    );
+    let probability = consumer.failures.probability;
+    if !(0.0..=1.0).contains(&probability) {
+        p.add(
+            format!("{at}.failures.probability"),
+            format!("must be 0..=1, got {probability}"),
         );
-        let probability = consumer.failures.probability;
-        if !(0.0..=1.0).contains(&probability) {
-            p.add(
-                format!("{at}.failures.probability"),
-                format!("must be 0..=1, got {probability}"),
-            );
-        }
     }
 }
 
