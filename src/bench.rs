@@ -9,7 +9,6 @@
 
 use crate::playback::Playback;
 use mqsim::Scenario;
-use serde_json::json;
 
 /// Frames before measuring: the page settles, the first flights launch.
 pub const WARM_UP_MS: f64 = 2_000.0;
@@ -56,32 +55,38 @@ impl Bench {
                 100,
             ),
         };
-        let producers: Vec<_> = (1..=4)
+        // Four shops without keys: records go round robin over the
+        // partitions.
+        let producers: Vec<String> = (1..=4)
             .map(|i| {
-                // No keys: records go round robin over the partitions.
-                json!({"name": format!("shop-{i}"), "topic": "orders", "rate_per_sec": rate})
+                format!(r#"{{"name": "shop-{i}", "topic": "orders", "rate_per_sec": {rate}}}"#)
             })
             .collect();
         // The hour keeps ten minutes of records, as `retention.ms` would:
         // then memory should level off rather than follow the log.
-        let retention = (self == Bench::Hour).then_some(600_000);
-        let file = json!({
-            "version": 1, "name": name, "seed": 7, "duration_ms": duration_ms,
-            "network": {"latency_ms": 100},
-            "view": {"speed": speed},
-            "kafka": {
-                "topics": [{"name": "orders", "partitions": partitions, "retention_ms": retention}],
-                "producers": producers,
-                "groups": [{
-                    "name": "billing", "topics": ["orders"],
-                    "members": [
-                        {"name": "biller-1", "poll_interval_ms": 100, "max_poll_records": 500, "processing_ms": 0},
-                        {"name": "biller-2", "poll_interval_ms": 100, "max_poll_records": 500, "processing_ms": 0}
-                    ]
-                }]
-            }
-        });
-        Scenario::from_json(&file.to_string()).expect("the bench scenario is valid")
+        let retention = if self == Bench::Hour {
+            r#", "retention_ms": 600000"#
+        } else {
+            ""
+        };
+        let member = |n: u32| {
+            format!(
+                r#"{{"name": "biller-{n}", "poll_interval_ms": 100, "max_poll_records": 500, "processing_ms": 0}}"#
+            )
+        };
+        let file = format!(
+            r#"{{"version": 1, "name": "{name}", "seed": 7, "duration_ms": {duration_ms},
+                "network": {{"latency_ms": 100}}, "view": {{"speed": {speed}}},
+                "kafka": {{
+                    "topics": [{{"name": "orders", "partitions": {partitions}{retention}}}],
+                    "producers": [{producers}],
+                    "groups": [{{"name": "billing", "topics": ["orders"], "members": [{m1}, {m2}]}}]
+                }}}}"#,
+            producers = producers.join(", "),
+            m1 = member(1),
+            m2 = member(2),
+        );
+        Scenario::from_json(&file).expect("the bench scenario is valid")
     }
 }
 
