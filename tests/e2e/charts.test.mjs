@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openApp, screenshot, offsets } from './harness.mjs';
+import { openApp, screenshot, offsets, scrubTo } from './harness.mjs';
 
 let app;
 before(async () => {
@@ -13,12 +13,6 @@ before(async () => {
 after(async () => {
   await app?.close();
 });
-
-const scrubTo = (page, ms) =>
-  page.$eval('[data-testid="scrubber"]', (el, ms) => {
-    el.value = String(ms);
-    el.dispatchEvent(new Event('input', { bubbles: true }));
-  }, ms);
 
 const lagChart = '[data-testid="chart"][data-title="Consumer lag (records)"]';
 

@@ -113,3 +113,28 @@ export async function watchTokens(page, frames) {
     frames,
   );
 }
+
+/** Drags the scrubber to `ms`, as a user's drag ends there. */
+export async function scrubTo(page, ms) {
+  await page.$eval('[data-testid="scrubber"]', (el, ms) => {
+    el.value = String(ms);
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, ms);
+}
+
+/** Pauses playback if it is playing. */
+export async function pause(page) {
+  if ((await page.getAttribute('[data-testid="play-pause"]', 'aria-pressed')) === 'false') {
+    await page.click('[data-testid="play-pause"]');
+  }
+}
+
+/** One fact the inspector shows, by its label. */
+export function fact(page, label) {
+  return page.textContent(`[data-testid="inspector"] dd[data-fact="${label}"]`);
+}
+
+/** Presses one of the inspector's action buttons, by its label. */
+export function act(page, label) {
+  return page.click(`[data-testid="inspector-action"][data-action="${label}"]`);
+}

@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openApp, screenshot } from './harness.mjs';
+import { openApp, screenshot, scrubTo, pause, fact } from './harness.mjs';
 
 let app;
 before(async () => {
@@ -14,20 +14,6 @@ before(async () => {
 after(async () => {
   await app?.close();
 });
-
-const scrubTo = (page, ms) =>
-  page.$eval('[data-testid="scrubber"]', (el, ms) => {
-    el.value = String(ms);
-    el.dispatchEvent(new Event('input', { bubbles: true }));
-  }, ms);
-
-const pause = async (page) => {
-  if ((await page.getAttribute('[data-testid="play-pause"]', 'aria-pressed')) === 'false') {
-    await page.click('[data-testid="play-pause"]');
-  }
-};
-
-const fact = (page, label) => page.textContent(`[data-testid="inspector"] dd[data-fact="${label}"]`);
 
 test('a clicked record shows its offset, key and path', async () => {
   const { page } = app;

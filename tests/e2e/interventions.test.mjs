@@ -8,7 +8,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openApp, screenshot, mqsimRun, clockMs } from './harness.mjs';
+import { openApp, screenshot, mqsimRun, clockMs, scrubTo, pause, fact, act } from './harness.mjs';
 
 let app;
 before(async () => {
@@ -17,22 +17,6 @@ before(async () => {
 after(async () => {
   await app?.close();
 });
-
-const scrubTo = (page, ms) =>
-  page.$eval('[data-testid="scrubber"]', (el, ms) => {
-    el.value = String(ms);
-    el.dispatchEvent(new Event('input', { bubbles: true }));
-  }, ms);
-
-const pause = async (page) => {
-  if ((await page.getAttribute('[data-testid="play-pause"]', 'aria-pressed')) === 'false') {
-    await page.click('[data-testid="play-pause"]');
-  }
-};
-
-const fact = (page, label) => page.textContent(`[data-testid="inspector"] dd[data-fact="${label}"]`);
-
-const act = (page, label) => page.click(`[data-testid="inspector-action"][data-action="${label}"]`);
 
 /** Which broker leads each partition, read from the replica chips. */
 const leaders = (page) =>

@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openApp, offsets, clockMs, mqsimRun, screenshot } from './harness.mjs';
+import { openApp, offsets, clockMs, mqsimRun, screenshot, scrubTo } from './harness.mjs';
 
 let app;
 before(async () => {
@@ -13,13 +13,6 @@ before(async () => {
 after(async () => {
   await app?.close();
 });
-
-/** Drags the scrubber to `ms`, as a user's drag ends there. */
-const scrubTo = (page, ms) =>
-  page.$eval('[data-testid="scrubber"]', (el, ms) => {
-    el.value = String(ms);
-    el.dispatchEvent(new Event('input', { bubbles: true }));
-  }, ms);
 
 test('rewinding and replaying gives the same state, as mqsim computes it', async () => {
   const { page } = app;
