@@ -6,7 +6,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openApp, screenshot, mqsimRun, clockMs, watchTokens } from './harness.mjs';
+import { openApp, screenshot, mqsimRun, clockMs, watchTokens, leaders } from './harness.mjs';
 
 let app;
 before(async () => {
@@ -17,18 +17,6 @@ before(async () => {
 after(async () => {
   await app?.close();
 });
-
-/** Which broker's card holds the filled (leader) chip of each partition. */
-const leaders = (page) =>
-  page.$$eval('[data-testid="broker"]', (cards) => {
-    const led = {};
-    for (const card of cards) {
-      for (const chip of card.querySelectorAll('[data-testid="replica"][data-role="leader"]')) {
-        led[chip.dataset.label] = Number(card.dataset.broker);
-      }
-    }
-    return led;
-  });
 
 test('brokers hold three replicas of each partition, one of them leading', async () => {
   const { page } = app;

@@ -138,3 +138,16 @@ export function fact(page, label) {
 export function act(page, label) {
   return page.click(`[data-testid="inspector-action"][data-action="${label}"]`);
 }
+
+/** Which broker's card holds the filled (leader) chip of each partition. */
+export function leaders(page) {
+  return page.$$eval('[data-testid="broker"]', (cards) => {
+    const led = {};
+    for (const card of cards) {
+      for (const chip of card.querySelectorAll('[data-testid="replica"][data-role="leader"]')) {
+        led[chip.dataset.label] = Number(card.dataset.broker);
+      }
+    }
+    return led;
+  });
+}

@@ -8,7 +8,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openApp, screenshot, mqsimRun, clockMs, scrubTo, pause, fact, act } from './harness.mjs';
+import { openApp, screenshot, mqsimRun, clockMs, scrubTo, pause, fact, act, leaders } from './harness.mjs';
 
 let app;
 before(async () => {
@@ -17,18 +17,6 @@ before(async () => {
 after(async () => {
   await app?.close();
 });
-
-/** Which broker leads each partition, read from the replica chips. */
-const leaders = (page) =>
-  page.$$eval('[data-testid="broker"]', (cards) => {
-    const led = {};
-    for (const card of cards) {
-      for (const chip of card.querySelectorAll('[data-testid="replica"][data-role="leader"]')) {
-        led[chip.dataset.label] = Number(card.dataset.broker);
-      }
-    }
-    return led;
-  });
 
 test('a broker killed by a click loses its leadership to an election', async () => {
   const { page } = app;
