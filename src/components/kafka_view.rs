@@ -8,7 +8,9 @@ use crate::inspect::Selection;
 use crate::scene::{
     CELLS, CommitMarker, ConsumerNode, GroupNode, Link, ProducerNode, Scene, Strip,
 };
+use mqsim::ids::RecordId;
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 const NODE_W: f64 = 150.0;
@@ -28,9 +30,10 @@ pub struct KafkaViewProps {
 #[component]
 pub fn KafkaView(props: &KafkaViewProps) -> Html {
     let s = &props.scene;
+    let (onclick, onkeydown) = record_picker(&props.on_select);
     html! {
         <svg class="kafka-view" data-testid="kafka-view" viewBox={format!("0 0 {} {}", s.width, s.height)}
-             role="group" aria-labelledby="kafka-view-title">
+             role="group" aria-labelledby="kafka-view-title" {onclick} {onkeydown}>
             <title id="kafka-view-title">
                 { "Kafka: producers write to partitions; consumer groups pull from them" }
             </title>
@@ -44,6 +47,38 @@ pub fn KafkaView(props: &KafkaViewProps) -> Html {
             <TokenLayer tokens={Tokens(s.tokens.clone())} />
         </svg>
     }
+}
+
+/// Click, Enter or Space on a record's cell selects that record; the cell
+/// is found by its `data-record` from the event's target.
+fn record_picker(
+    on_select: &Callback<Selection>,
+) -> (Callback<MouseEvent>, Callback<KeyboardEvent>) {
+    fn record(target: Option<web_sys::EventTarget>) -> Option<RecordId> {
+        let element: web_sys::Element = target?.dyn_into().ok()?;
+        let cell = element.closest("[data-record]").ok()??;
+        cell.get_attribute("data-record")?
+            .parse()
+            .ok()
+            .map(RecordId)
+    }
+    let click = on_select.clone();
+    let key = on_select.clone();
+    (
+        Callback::from(move |e: MouseEvent| {
+            if let Some(id) = record(e.target()) {
+                click.emit(Selection::Record(id));
+            }
+        }),
+        Callback::from(move |e: KeyboardEvent| {
+            if (e.key() == "Enter" || e.key() == " ")
+                && let Some(id) = record(e.target())
+            {
+                e.prevent_default();
+                key.emit(Selection::Record(id));
+            }
+        }),
+    )
 }
 
 fn link(l: &Link) -> Html {
@@ -88,11 +123,14 @@ fn strip(s: &Strip, on_select: &Callback<Selection>, selected: Option<Selection>
             Some(k) => format!("offset {}: key {k}", c.offset),
             None => format!("offset {}: no key", c.offset),
         };
-        let pick = pick(on_select, selected, Selection::Record(c.record));
+        // Cells are the most numerous thing drawn and change every frame in
+        // a busy run: they carry their record's id, and one pair of
+        // handlers on the picture picks whichever is clicked.
+        let chosen = (selected == Some(Selection::Record(c.record))).then_some("selected");
         html! {
-            <g class={classes!("cell", pick.class)} data-testid="record" data-offset={c.offset.to_string()}
-               role="button" tabindex="0" aria-label={format!("{tp_label} offset {}: inspect", c.offset)}
-               onclick={pick.onclick} onkeydown={pick.onkeydown}>
+            <g class={classes!("cell", chosen)} data-testid="record" data-offset={c.offset.to_string()}
+               data-record={c.record.0.to_string()}
+               role="button" tabindex="0" aria-label={format!("{tp_label} offset {}: inspect", c.offset)}>
                 <title>{ title }</title>
                 <rect x={(c.x + 2.0).to_string()} y={(s.y + 2.0).to_string()} width={(s.cell_w - 4.0).to_string()}
                       height={(STRIP_H - 4.0).to_string()} rx="4" fill={c.colour} />
