@@ -30,6 +30,13 @@ test('a clicked record shows its offset, key and path', async () => {
   assert.ok(path.some((line) => new RegExp(`processed orders-1 offset ${offset}`).test(line)), path.join('\n'));
   await screenshot(page, 'inspector-record');
 
+  // The keyboard reaches a record too.
+  await page.click('[data-testid="inspector-close"]');
+  await page.focus('[data-testid="partition"][data-partition="2"] [data-testid="record"]');
+  await page.keyboard.press('Enter');
+  assert.match(await fact(page, 'Stored at'), /^orders-2 offset \d+ /);
+  await page.click(cell);
+
   // Rewinding to before it was processed takes that step off its path.
   await scrubTo(page, 1_000);
   const earlier = await page.$$eval('[data-testid="inspector-path"] li', (li) => li.length);
