@@ -1,12 +1,13 @@
 //! Kafka things: brokers, consumers, partitions and producers.
 
-use super::{Action, Inspection, SendForm, list_or_none, slow_or_normal, tp_name};
+use super::{Action, Inspection, SendForm, list_or_none, next_name, slow_or_normal};
 use crate::playback::Playback;
-use crate::world::{ConsumerStatus, ConsumerView, World};
+use crate::world::{ConsumerStatus, ConsumerView};
 use mqsim::ids::{BrokerId, ConsumerId, ProducerId, TopicPartition};
 use mqsim::scenario::{Acks, Intervention, MemberSpec, ProducerSpec};
 
-pub(super) fn broker(world: &World, id: BrokerId) -> Option<Inspection> {
+pub(super) fn broker(playback: &Playback, id: BrokerId) -> Option<Inspection> {
+    let world = playback.world();
     let cluster = &world.cluster;
     let b = cluster.brokers.get(id.index())?;
     let status = if !b.alive {
@@ -21,7 +22,7 @@ pub(super) fn broker(world: &World, id: BrokerId) -> Option<Inspection> {
     let mut leads = Vec::new();
     let mut follows = Vec::new();
     for part in cluster.partitions.iter().flatten() {
-        let name = tp_name(world, part.tp);
+        let name = playback.names().tp(part.tp);
         if part.leader == Some(id) {
             leads.push(name);
         } else if part.replicas.iter().any(|r| r.broker == id) {
@@ -107,7 +108,11 @@ pub(super) fn consumer(playback: &Playback, id: ConsumerId) -> Option<Inspection
         ConsumerStatus::Crashed => "crashed",
         ConsumerStatus::Left => "left the group",
     };
-    let owns: Vec<String> = c.assigned.iter().map(|&tp| tp_name(world, tp)).collect();
+    let owns: Vec<String> = c
+        .assigned
+        .iter()
+        .map(|&tp| playback.names().tp(tp))
+        .collect();
     let mut facts = vec![
         ("Status", status.to_string()),
         ("Owns", list_or_none(&owns)),
@@ -121,7 +126,7 @@ pub(super) fn consumer(playback: &Playback, id: ConsumerId) -> Option<Inspection
             "In hand",
             format!(
                 "{} offset {}{}",
-                tp_name(world, record.tp),
+                playback.names().tp(record.tp),
                 record.offset,
                 c.retrying
                     .map_or(String::new(), |n| format!(", failed {n}×, retrying"))
@@ -275,7 +280,7 @@ pub(super) fn partition(playback: &Playback, tp: TopicPartition) -> Option<Inspe
         ]
     };
     Some(Inspection {
-        title: format!("Partition {}", tp_name(world, tp)),
+        title: format!("Partition {}", playback.names().tp(tp)),
         kind: if topic.dead_letter {
             "dead-letter topic partition".to_string()
         } else {
@@ -375,12 +380,8 @@ fn new_member(playback: &Playback, like: &ConsumerView) -> Option<MemberSpec> {
         .spec
         .clone()
         .into_owned();
-    let stem = like
-        .name
-        .trim_end_matches(|c: char| c.is_ascii_digit())
-        .trim_end_matches('-');
-    spec.name = (2..)
-        .map(|n| format!("{stem}-{n}"))
-        .find(|name| !roster.iter().any(|c| &c.spec.name == name))?;
+    spec.name = next_name(&like.name, |name| {
+        roster.iter().any(|c| c.spec.name == name)
+    })?;
     Some(spec)
 }

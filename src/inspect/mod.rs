@@ -18,7 +18,6 @@ mod path;
 mod rabbit;
 
 use crate::playback::{Playback, Subject};
-use crate::world::World;
 use mqsim::SimTime;
 use mqsim::ids::{
     BrokerId, ConsumerId, MessageId, ProducerId, PublisherId, QueueId, RabbitConsumerId, RecordId,
@@ -127,9 +126,8 @@ impl Inspection {
     /// Describes `selection` as the run stands; none if it is not in this
     /// scenario.
     pub fn of(playback: &Playback, selection: Selection) -> Option<Inspection> {
-        let world = playback.world();
         match selection {
-            Selection::Broker(id) => kafka::broker(world, id),
+            Selection::Broker(id) => kafka::broker(playback, id),
             Selection::Consumer(id) => kafka::consumer(playback, id),
             Selection::Partition(tp) => kafka::partition(playback, tp),
             Selection::RabbitConsumer(id) => rabbit::consumer(playback, id),
@@ -182,13 +180,16 @@ pub(super) fn slow_or_normal(
     }
 }
 
-/// "orders-2".
-pub(super) fn tp_name(world: &World, tp: TopicPartition) -> String {
-    let topic = world
-        .topics
-        .get(tp.topic.index())
-        .map_or("?", |t| t.name.as_str());
-    format!("{topic}-{}", tp.partition)
+/// A name for a new thing like `like`: its stem (the name without a
+/// trailing `-N`) and the first number from 2 that `taken` does not hold:
+/// `notifier-3`.
+pub(super) fn next_name(like: &str, taken: impl Fn(&str) -> bool) -> Option<String> {
+    let stem = like
+        .trim_end_matches(|c: char| c.is_ascii_digit())
+        .trim_end_matches('-');
+    (2..)
+        .map(|n| format!("{stem}-{n}"))
+        .find(|name| !taken(name))
 }
 
 pub(super) fn exchange_name(name: &str) -> String {

@@ -1,6 +1,6 @@
 //! RabbitMQ things: consumers, queues and publishers.
 
-use super::{Action, Inspection, SendForm, exchange_name, list_or_none, slow_or_normal};
+use super::{Action, Inspection, SendForm, exchange_name, list_or_none, next_name, slow_or_normal};
 use crate::playback::Playback;
 use mqsim::ids::{PublisherId, QueueId, RabbitConsumerId};
 use mqsim::rabbit::queue::QueueType;
@@ -130,15 +130,8 @@ fn add_consumer(playback: &Playback, queue: &str, like: Option<&str>) -> Option<
         .iter()
         .map(|(c, _)| *c)
         .find(|c| like.map_or(c.queue == queue, |name| c.name == name));
-    let stem = model.map_or(format!("{queue}-consumer"), |c| {
-        c.name
-            .trim_end_matches(|ch: char| ch.is_ascii_digit())
-            .trim_end_matches('-')
-            .to_string()
-    });
-    let name = (2..)
-        .map(|n| format!("{stem}-{n}"))
-        .find(|name| roster.iter().all(|(c, _)| &c.name != name))?;
+    let like = model.map_or(format!("{queue}-consumer"), |c| c.name.clone());
+    let name = next_name(&like, |name| roster.iter().any(|(c, _)| c.name == name))?;
     let mut spec = model
         .cloned()
         .unwrap_or_else(|| RabbitConsumerSpec::new(&name, queue));
