@@ -136,7 +136,7 @@ pub fn App() -> Html {
         Callback::from(move |(action, target): (Action, String)| {
             let mut p = playback.borrow_mut();
             let at = mqsim::SimTime::from_millis(p.clock_ms() as u64);
-            match p.intervene(action.intervention) {
+            match p.intervene_all(action.interventions) {
                 Ok(()) => notice.set(Some(Notice::Info(format!(
                     "{}: {target}, at {at}. It is part of the scenario now, so Copy link shares it; acting again after rewinding before {at} replaces it.",
                     action.label

@@ -265,6 +265,12 @@ impl Playback {
     /// now are dropped. A change the scenario cannot take (a member that is
     /// not there yet, say) is refused with the reason, and nothing changes.
     pub fn intervene(&mut self, action: Intervention) -> Result<(), String> {
+        self.intervene_all(vec![action])
+    }
+
+    /// Makes several things happen now, in order, as one edit: declaring a
+    /// queue, binding it and starting its consumer, say.
+    pub fn intervene_all(&mut self, actions: Vec<Intervention>) -> Result<(), String> {
         let now = self.clock_ms.floor() as u64;
         let mut added: Vec<TimelineEntry> = self
             .added
@@ -272,7 +278,11 @@ impl Playback {
             .filter(|entry| entry.at_ms <= now)
             .cloned()
             .collect();
-        added.push(TimelineEntry { at_ms: now, action });
+        added.extend(
+            actions
+                .into_iter()
+                .map(|action| TimelineEntry { at_ms: now, action }),
+        );
         let mut file = self.scenario.file().clone();
         file.timeline = self.scripted.clone();
         file.timeline.extend(added.iter().cloned());

@@ -158,6 +158,7 @@ impl World {
     /// The world of `scenario` before anything happened.
     pub fn new(scenario: &Scenario) -> World {
         let kafka = &scenario.file().kafka;
+        let added_groups = scenario.added_groups();
         let topics = kafka
             .topics
             .iter()
@@ -166,6 +167,7 @@ impl World {
                 dead_letter: kafka
                     .groups
                     .iter()
+                    .chain(added_groups.iter().map(|(g, _)| *g))
                     .any(|g| g.retry.dead_letter_topic.as_ref() == Some(&t.name)),
                 partitions: vec![PartitionView::default(); t.partitions as usize],
             })
@@ -196,6 +198,11 @@ impl World {
                     .standalone_consumers
                     .iter()
                     .map(|c| group(&c.name, &c.topics, true)),
+            )
+            .chain(
+                added_groups
+                    .iter()
+                    .map(|(g, _)| group(&g.name, &g.topics, false)),
             )
             .collect();
         let consumers = scenario
@@ -555,6 +562,10 @@ impl World {
             | EventKind::MessageDiscarded { .. }
             | EventKind::RabbitConsumerCrashed { .. }
             | EventKind::QueueDeleted { .. }
+            | EventKind::QueueDeclared { .. }
+            | EventKind::BindingAdded { .. }
+            | EventKind::BindingRemoved { .. }
+            | EventKind::RabbitConsumerCancelled { .. }
             | EventKind::RabbitConsumerStarted { .. }
             | EventKind::RabbitConsumerSlowed { .. }
             | EventKind::ClusterStarted { .. }

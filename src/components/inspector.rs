@@ -50,9 +50,9 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                         let on_act = props.on_act.clone();
                         let done = (action.clone(), i.title.clone());
                         html! {
-                            <button data-testid="inspector-action" data-action={action.label} title={action.explain}
+                            <button data-testid="inspector-action" data-action={action.label.to_string()} title={action.explain}
                                     onclick={Callback::from(move |_: MouseEvent| on_act.emit(done.clone()))}>
-                                { action.label }
+                                { action.label.to_string() }
                             </button>
                         }
                     }) }

@@ -61,9 +61,9 @@ pub fn SendFormView(props: &SendFormProps) -> Html {
                 Ok(intervention) => {
                     problem.set(None);
                     let action = Action {
-                        label: if poison { "Sent poison" } else { "Sent" },
+                        label: if poison { "Sent poison" } else { "Sent" }.into(),
                         explain: "",
-                        intervention,
+                        interventions: vec![intervention],
                     };
                     on_act.emit((action, target.clone()));
                 }

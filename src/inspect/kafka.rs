@@ -3,8 +3,8 @@
 use super::{Action, Inspection, SendForm, list_or_none, next_name, slow_or_normal};
 use crate::playback::Playback;
 use crate::world::{ConsumerStatus, ConsumerView};
-use mqsim::ids::{BrokerId, ConsumerId, ProducerId, TopicPartition};
-use mqsim::scenario::{Acks, Intervention, MemberSpec, ProducerSpec};
+use mqsim::ids::{BrokerId, ConsumerId, GroupId, ProducerId, TopicPartition};
+use mqsim::scenario::{Acks, GroupSpec, Intervention, MemberSpec, ProducerSpec};
 
 pub(super) fn broker(playback: &Playback, id: BrokerId) -> Option<Inspection> {
     let world = playback.world();
@@ -56,35 +56,35 @@ pub(super) fn broker(playback: &Playback, id: BrokerId) -> Option<Inspection> {
     let mut actions = Vec::new();
     if b.alive {
         actions.push(Action {
-            label: "Kill",
+            label: "Kill".into(),
             explain: "The process dies. ZooKeeper notices when its session times out; the controller then elects new leaders from the ISR.",
-            intervention: Intervention::BrokerKill { broker },
+            interventions: vec![Intervention::BrokerKill { broker }],
         });
         if b.isolated {
             actions.push(Action {
-                label: "Reconnect",
+                label: "Reconnect".into(),
                 explain: "Its links come back: it learns it no longer leads and throws away what it took in meanwhile.",
-                intervention: Intervention::BrokerReconnect { broker },
+                interventions: vec![Intervention::BrokerReconnect { broker }],
             });
         } else {
             actions.push(Action {
-                label: "Isolate",
+                label: "Isolate".into(),
                 explain: "It loses its links to ZooKeeper and the other brokers while clients still reach it: a zombie leader.",
-                intervention: Intervention::BrokerIsolate { broker },
+                interventions: vec![Intervention::BrokerIsolate { broker }],
             });
         }
     } else {
         actions.push(Action {
-            label: "Restart",
+            label: "Restart".into(),
             explain: "It registers again, truncates what it never had confirmed, catches up as a follower and rejoins the ISR.",
-            intervention: Intervention::BrokerRestart { broker },
+            interventions: vec![Intervention::BrokerRestart { broker }],
         });
     }
     if cluster.controller.is_some() {
         actions.push(Action {
-            label: "Preferred leader election",
+            label: "Preferred leader election".into(),
             explain: "The controller gives each partition back to its first replica, where that one is alive and in sync.",
-            intervention: Intervention::PreferredLeaderElection,
+            interventions: vec![Intervention::PreferredLeaderElection],
         });
     }
     Some(Inspection {
@@ -150,20 +150,20 @@ pub(super) fn consumer(playback: &Playback, id: ConsumerId) -> Option<Inspection
     match c.status {
         ConsumerStatus::Joining | ConsumerStatus::Running => {
             actions.push(Action {
-                label: "Crash",
+                label: "Crash".into(),
                 explain: "It dies without committing. The coordinator notices only when the session times out; then the group rebalances and the new owner re-reads from the last commit.",
-                intervention: Intervention::ConsumerCrash {
+                interventions: vec![Intervention::ConsumerCrash {
                     group: group_name.clone(),
                     member: member.clone(),
-                },
+                }],
             });
             actions.push(Action {
-                label: "Leave",
+                label: "Leave".into(),
                 explain: "It finishes its batch, commits and leaves (consumer.close()): the group rebalances at once.",
-                intervention: Intervention::ConsumerLeave {
+                interventions: vec![Intervention::ConsumerLeave {
                     group: group_name.clone(),
                     member: member.clone(),
-                },
+                }],
             });
             actions.push(slow_or_normal(
                 c.processing_ms,
@@ -176,12 +176,12 @@ pub(super) fn consumer(playback: &Playback, id: ConsumerId) -> Option<Inspection
             ));
         }
         ConsumerStatus::Crashed | ConsumerStatus::Left => actions.push(Action {
-            label: "Restart",
+            label: "Restart".into(),
             explain: "It starts again and rejoins its group, which rebalances.",
-            intervention: Intervention::ConsumerRestart {
+            interventions: vec![Intervention::ConsumerRestart {
                 group: group_name,
                 member,
-            },
+            }],
         }),
         ConsumerStatus::NotStarted => {}
     }
@@ -190,14 +190,19 @@ pub(super) fn consumer(playback: &Playback, id: ConsumerId) -> Option<Inspection
         .flatten()
     {
         actions.push(Action {
-            label: "Add a consumer",
+            label: "Add a consumer".into(),
             explain: "Another member, set up like this one, joins the group: the group rebalances and the partitions are shared out again.",
-            intervention: Intervention::ConsumerJoin {
+            interventions: vec![Intervention::ConsumerJoin {
                 group: group.name.clone(),
                 member: spec,
-            },
+            }],
         });
     }
+    actions.extend(
+        (!group.standalone)
+            .then(|| second_group(playback, c.group))
+            .flatten(),
+    );
     Some(Inspection {
         title: format!("Consumer {}", c.name),
         kind,
@@ -263,19 +268,19 @@ pub(super) fn partition(playback: &Playback, tp: TopicPartition) -> Option<Inspe
     } else {
         vec![
             Action {
-                label: "Add a partition",
+                label: "Add a partition".into(),
                 explain: "The topic grows by one partition. Keys hash over the new count from now on, so some keys move; groups rebalance to take it.",
-                intervention: Intervention::AddPartitions {
+                interventions: vec![Intervention::AddPartitions {
                     topic: topic.name.clone(),
                     partitions,
-                },
+                }],
             },
             Action {
-                label: "Add a producer",
+                label: "Add a producer".into(),
                 explain: "A new producer starts writing to this topic, two records a second with the keys the topic's producers use.",
-                intervention: Intervention::ProducerAdd {
+                interventions: vec![Intervention::ProducerAdd {
                     producer: new_producer(playback, &topic.name),
-                },
+                }],
             },
         ]
     };
@@ -328,11 +333,11 @@ pub(super) fn producer(playback: &Playback, id: ProducerId) -> Option<Inspection
         ],
         actions: if view.running {
             vec![Action {
-                label: "Stop",
+                label: "Stop".into(),
                 explain: "The producer closes: what it has sent still arrives, and it sends nothing more.",
-                intervention: Intervention::ProducerRemove {
+                interventions: vec![Intervention::ProducerRemove {
                     producer: spec.name.clone(),
-                },
+                }],
             }]
         } else {
             Vec::new()
@@ -384,4 +389,38 @@ fn new_member(playback: &Playback, like: &ConsumerView) -> Option<MemberSpec> {
         roster.iter().any(|c| c.spec.name == name)
     })?;
     Some(spec)
+}
+
+/// "Start a second group": a new `group.id` with the same settings and
+/// members, named anew. Each group gets every record of the topics it reads
+/// (publish/subscribe between groups), and reads from its
+/// `auto.offset.reset`: it has no committed offsets yet.
+fn second_group(playback: &Playback, group: GroupId) -> Option<Action> {
+    let scenario = playback.scenario();
+    let file = scenario.file();
+    let added = scenario.added_groups();
+    let groups: Vec<&GroupSpec> = file
+        .kafka
+        .groups
+        .iter()
+        .chain(added.iter().map(|(g, _)| *g))
+        .collect();
+    let name = &playback.world().groups.get(group.index())?.name;
+    let like = groups.iter().find(|g| &g.name == name)?;
+    let mut spec = (*like).clone();
+    spec.name = next_name(name, |n| groups.iter().any(|g| g.name == n))?;
+    let mut taken: Vec<String> = scenario
+        .consumers()
+        .iter()
+        .map(|c| c.spec.name.clone())
+        .collect();
+    for member in &mut spec.members {
+        member.name = next_name(&member.name, |n| taken.iter().any(|t| t == n))?;
+        taken.push(member.name.clone());
+    }
+    Some(Action {
+        label: "Start a second group".into(),
+        explain: "A new consumer group with the same settings starts reading the same topics. Each group gets every record (publish/subscribe); it starts from auto.offset.reset, having committed nothing yet.",
+        interventions: vec![Intervention::GroupAdd { group: spec }],
+    })
 }

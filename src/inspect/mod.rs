@@ -24,6 +24,7 @@ use mqsim::ids::{
     TopicPartition,
 };
 use mqsim::scenario::Intervention;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// What the user picked on the picture.
@@ -116,10 +117,10 @@ pub fn parse_headers(text: &str) -> Result<BTreeMap<String, String>, String> {
 /// A button in the inspector.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Action {
-    pub label: &'static str,
+    pub label: Cow<'static, str>,
     /// What will happen, in a sentence, for the button's tooltip.
     pub explain: &'static str,
-    pub intervention: Intervention,
+    pub interventions: Vec<Intervention>,
 }
 
 impl Inspection {
@@ -167,15 +168,15 @@ pub(super) fn slow_or_normal(
 ) -> Action {
     if now == usual {
         Action {
-            label: "Slow down",
+            label: "Slow down".into(),
             explain: "Each item now takes five times as long (at least a second): watch the backlog and the lag grow.",
-            intervention: slow((usual * 5).max(1_000)),
+            interventions: vec![slow((usual * 5).max(1_000))],
         }
     } else {
         Action {
-            label: "Normal speed",
+            label: "Normal speed".into(),
             explain: "Back to the pace the scenario set.",
-            intervention: slow(usual),
+            interventions: vec![slow(usual)],
         }
     }
 }

@@ -2,8 +2,10 @@
 
 use super::{Action, Inspection, SendForm, exchange_name, list_or_none, next_name, slow_or_normal};
 use crate::playback::Playback;
+use crate::rabbit::world::BindingEnd;
 use mqsim::ids::{PublisherId, QueueId, RabbitConsumerId};
 use mqsim::rabbit::queue::QueueType;
+use mqsim::rabbit::topology::{Binding, Destination};
 use mqsim::scenario::{Intervention, RabbitConsumerSpec};
 
 pub(super) fn consumer(playback: &Playback, id: RabbitConsumerId) -> Option<Inspection> {
@@ -42,11 +44,11 @@ pub(super) fn consumer(playback: &Playback, id: RabbitConsumerId) -> Option<Insp
     let mut actions = if c.running {
         vec![
             Action {
-                label: "Crash",
+                label: "Crash".into(),
                 explain: "Its channel closes: the broker requeues every message it had not acknowledged, marked redelivered.",
-                intervention: Intervention::RabbitConsumerCrash {
+                interventions: vec![Intervention::RabbitConsumerCrash {
                     consumer: consumer.clone(),
-                },
+                }],
             },
             slow_or_normal(c.processing_ms, c.usual_processing_ms, |processing_ms| {
                 Intervention::RabbitConsumerSlow {
@@ -57,9 +59,9 @@ pub(super) fn consumer(playback: &Playback, id: RabbitConsumerId) -> Option<Insp
         ]
     } else {
         vec![Action {
-            label: "Restart",
+            label: "Restart".into(),
             explain: "It consumes again; the broker pushes to it up to its prefetch.",
-            intervention: Intervention::RabbitConsumerRestart { consumer },
+            interventions: vec![Intervention::RabbitConsumerRestart { consumer }],
         }]
     };
     actions.extend(add_consumer(playback, &queue.name, Some(&c.name)));
@@ -91,7 +93,10 @@ pub(super) fn queue(playback: &Playback, id: QueueId) -> Option<Inspection> {
         facts.push(("Refused when full", q.refused.to_string()));
     }
     if q.deleted {
-        facts.push(("Deleted", "by x-expires".to_string()));
+        facts.push((
+            "Deleted",
+            "its messages and bindings went with it".to_string(),
+        ));
     }
     let consumers: Vec<String> = rabbit
         .consumers
@@ -115,9 +120,96 @@ pub(super) fn queue(playback: &Playback, id: QueueId) -> Option<Inspection> {
             }
         ),
         facts,
-        actions: add_consumer(playback, &q.name, None).into_iter().collect(),
+        actions: queue_actions(playback, id),
         path: Vec::new(),
         form: None,
+    })
+}
+
+/// What can be done to a live queue: another consumer, a twin queue bound
+/// the same way, unbinding, deletion.
+fn queue_actions(playback: &Playback, id: QueueId) -> Vec<Action> {
+    let rabbit = playback.rabbit();
+    let q = &rabbit.queues[id.index()];
+    if q.deleted || !q.declared {
+        return Vec::new();
+    }
+    let scenario = playback.scenario();
+    let roster = scenario.rabbit_bindings();
+    let bound: Vec<&Binding> = rabbit
+        .bindings
+        .iter()
+        .zip(&roster)
+        .filter(|(view, _)| view.bound && view.to == BindingEnd::Queue(id))
+        .map(|(_, (binding, _))| *binding)
+        .collect();
+    let mut actions: Vec<Action> = add_consumer(playback, &q.name, None).into_iter().collect();
+    actions.extend(twin_queue(playback, id, &bound));
+    actions.extend(bound.iter().map(|&binding| Action {
+        label: format!(
+            "Unbind from {}{}",
+            binding.source,
+            if binding.routing_key.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", binding.routing_key)
+            }
+        )
+        .into(),
+        explain: "queue.unbind: messages that reach the exchange from now on no longer come here.",
+        interventions: vec![Intervention::RabbitUnbind {
+            binding: binding.clone(),
+        }],
+    }));
+    actions.push(Action {
+        label: "Delete queue".into(),
+        explain: "queue.delete: the queue goes with its messages (not dead-lettered) and its bindings; the broker cancels its consumers, and deliveries still on the wire are lost.",
+        interventions: vec![Intervention::RabbitQueueDelete {
+            queue: q.name.clone(),
+        }],
+    });
+    actions
+}
+
+/// "Add a queue bound like this one": `queue.declare` with the same
+/// arguments, `queue.bind` with the same bindings, and a consumer like the
+/// queue's first. With a fanout exchange the new queue gets a copy of every
+/// message: one more subscriber (publish/subscribe).
+fn twin_queue(playback: &Playback, id: QueueId, bound: &[&Binding]) -> Option<Action> {
+    let scenario = playback.scenario();
+    let queues = scenario.rabbit_queues();
+    let (spec, _) = queues.get(id.index())?;
+    let name = next_name(&spec.name, |name| {
+        queues.iter().any(|(q, _)| q.name == name)
+    })?;
+    let mut queue = (*spec).clone();
+    queue.name = name.clone();
+    let mut interventions = vec![Intervention::RabbitQueueDeclare { queue }];
+    interventions.extend(bound.iter().map(|&b| Intervention::RabbitBind {
+        binding: Binding {
+            destination: Destination::Queue(name.clone()),
+            ..b.clone()
+        },
+    }));
+    let consumers = scenario.rabbit_consumers();
+    let model = consumers
+        .iter()
+        .map(|(c, _)| *c)
+        .find(|c| c.queue == spec.name);
+    let consumer_name = next_name(
+        &model.map_or(format!("{name}-consumer"), |c| c.name.clone()),
+        |n| consumers.iter().any(|(c, _)| c.name == n),
+    )?;
+    let mut consumer = model
+        .cloned()
+        .unwrap_or_else(|| RabbitConsumerSpec::new(&consumer_name, &name));
+    consumer.name = consumer_name;
+    consumer.queue = name;
+    interventions.push(Intervention::RabbitConsumerAdd { consumer });
+    Some(Action {
+        label: "Add a queue bound like this one".into(),
+        explain: "queue.declare a twin with the same arguments, queue.bind it the same way, and start a consumer on it. A fanout copies every message to each queue (pub/sub); a direct or topic exchange copies the matching ones.",
+        interventions,
     })
 }
 
@@ -137,9 +229,9 @@ fn add_consumer(playback: &Playback, queue: &str, like: Option<&str>) -> Option<
         .unwrap_or_else(|| RabbitConsumerSpec::new(&name, queue));
     spec.name = name;
     Some(Action {
-        label: "Add a consumer",
+        label: "Add a consumer".into(),
         explain: "Another consumer subscribes to this queue: the broker pushes to each in turn (competing consumers).",
-        intervention: Intervention::RabbitConsumerAdd { consumer: spec },
+        interventions: vec![Intervention::RabbitConsumerAdd { consumer: spec }],
     })
 }
 

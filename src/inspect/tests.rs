@@ -2,6 +2,7 @@
 //! that every action it offers is one the engine takes.
 
 use super::*;
+use crate::rabbit::world::Anchor;
 use mqsim::ids::TopicId;
 use mqsim::scenario::presets::{PRESETS, Preset};
 
@@ -11,8 +12,20 @@ fn playback(preset: &str, at_ms: f64) -> Playback {
     p
 }
 
-fn labels(inspection: &Inspection) -> Vec<&'static str> {
-    inspection.actions.iter().map(|a| a.label).collect()
+fn action<'a>(inspection: &'a Inspection, label: &str) -> &'a Action {
+    inspection
+        .actions
+        .iter()
+        .find(|a| a.label == label)
+        .unwrap_or_else(|| panic!("no {label:?} in {:?}", labels(inspection)))
+}
+
+fn labels(inspection: &Inspection) -> Vec<&str> {
+    inspection
+        .actions
+        .iter()
+        .map(|a| a.label.as_ref())
+        .collect()
 }
 
 fn fact(inspection: &Inspection, label: &str) -> String {
@@ -64,7 +77,7 @@ fn every_action_offered_is_accepted() {
                 for action in &inspection.actions {
                     let mut tried = Playback::new(p.shared());
                     tried
-                        .intervene(action.intervention.clone())
+                        .intervene_all(action.interventions.clone())
                         .unwrap_or_else(|why| {
                             panic!("{} at {at_ms}: {:?} refused: {why}", preset.id, action)
                         });
@@ -85,7 +98,8 @@ fn a_broker_offers_kill_then_restart() {
         ["Kill", "Isolate", "Preferred leader election"]
     );
     assert!(fact(&alive, "Leads").contains("orders-"), "{alive:?}");
-    p.intervene(alive.actions[0].intervention.clone()).unwrap();
+    p.intervene_all(alive.actions[0].interventions.clone())
+        .unwrap();
     p.advance_to(10_000.0);
     let dead = Inspection::of(&p, Selection::Broker(BrokerId(1))).unwrap();
     assert_eq!(fact(&dead, "Status"), "dead");
@@ -100,14 +114,23 @@ fn a_consumer_offers_crash_and_leave_then_restart() {
     assert_eq!(running.kind, "member of group notifications");
     assert_eq!(
         labels(&running),
-        ["Crash", "Leave", "Slow down", "Add a consumer"]
+        [
+            "Crash",
+            "Leave",
+            "Slow down",
+            "Add a consumer",
+            "Start a second group"
+        ]
     );
     assert!(fact(&running, "Owns").contains("orders-"));
-    p.intervene(running.actions[0].intervention.clone())
+    p.intervene_all(running.actions[0].interventions.clone())
         .unwrap();
     let crashed = Inspection::of(&p, Selection::Consumer(ConsumerId(0))).unwrap();
     assert_eq!(fact(&crashed, "Status"), "crashed");
-    assert_eq!(labels(&crashed), ["Restart", "Add a consumer"]);
+    assert_eq!(
+        labels(&crashed),
+        ["Restart", "Add a consumer", "Start a second group"]
+    );
 }
 
 /// "Add a consumer" brings in a member set up like the one clicked; the
@@ -116,14 +139,13 @@ fn a_consumer_offers_crash_and_leave_then_restart() {
 fn a_consumer_added_by_hand_joins_its_group() {
     let mut p = playback("order-notifications", 6_000.0);
     let running = Inspection::of(&p, Selection::Consumer(ConsumerId(0))).unwrap();
-    let join = running.actions.last().unwrap();
-    assert_eq!(join.label, "Add a consumer");
-    let Intervention::ConsumerJoin { member, .. } = &join.intervention else {
+    let join = action(&running, "Add a consumer");
+    let [Intervention::ConsumerJoin { member, .. }] = join.interventions.as_slice() else {
         panic!("{join:?}");
     };
     assert_eq!(member.name, "notifier-3");
     let generation = p.world().groups[0].generation;
-    p.intervene(join.intervention.clone()).unwrap();
+    p.intervene_all(join.interventions.clone()).unwrap();
     p.advance_to(12_000.0);
     assert!(p.world().groups[0].generation > generation);
     assert!(p.world().consumers.iter().all(|c| c.assigned.len() == 1));
@@ -147,7 +169,8 @@ fn a_partition_shows_commits_and_lag_and_can_grow() {
         format!("notifications: {committed}, lag {}", log_end - committed)
     );
     let before = p.world().topics[0].partitions.len();
-    p.intervene(part.actions[0].intervention.clone()).unwrap();
+    p.intervene_all(part.actions[0].interventions.clone())
+        .unwrap();
     assert_eq!(p.world().topics[0].partitions.len(), before + 1);
 }
 
@@ -264,7 +287,8 @@ fn a_slowed_consumer_offers_its_normal_speed_back() {
     let id = Selection::RabbitConsumer(RabbitConsumerId(0));
     let usual = Inspection::of(&p, id).unwrap();
     assert_eq!(fact(&usual, "Handling"), "200 ms per message");
-    p.intervene(usual.actions[1].intervention.clone()).unwrap();
+    p.intervene_all(usual.actions[1].interventions.clone())
+        .unwrap();
     p.advance_to(2_001.0);
     let slowed = Inspection::of(&p, id).unwrap();
     assert_eq!(fact(&slowed, "Handling"), "1000 ms per message");
@@ -297,7 +321,7 @@ fn a_rabbit_consumer_crash_requeues_its_deliveries() {
         .count();
     let inspection = Inspection::of(&p, Selection::RabbitConsumer(id)).unwrap();
     assert_eq!(fact(&inspection, "Unacknowledged"), held.to_string());
-    p.intervene(inspection.actions[0].intervention.clone())
+    p.intervene_all(inspection.actions[0].interventions.clone())
         .unwrap();
     p.advance_to(p.clock_ms() + 1.0);
     let after = Inspection::of(&p, Selection::RabbitConsumer(id)).unwrap();
@@ -317,7 +341,8 @@ fn a_producer_added_by_hand_sends_until_stopped() {
     };
     let part = Inspection::of(&p, Selection::Partition(tp)).unwrap();
     assert_eq!(labels(&part), ["Add a partition", "Add a producer"]);
-    p.intervene(part.actions[1].intervention.clone()).unwrap();
+    p.intervene_all(part.actions[1].interventions.clone())
+        .unwrap();
     p.advance_to(6_000.0);
     let added = Selection::Producer(ProducerId(1));
     let producer = Inspection::of(&p, added).unwrap();
@@ -327,7 +352,7 @@ fn a_producer_added_by_hand_sends_until_stopped() {
         p.world().producers[1].sent >= 6,
         "two a second for three seconds"
     );
-    p.intervene(producer.actions[0].intervention.clone())
+    p.intervene_all(producer.actions[0].interventions.clone())
         .unwrap();
     // Stopped at 6 s, before its send due then.
     let sent = p.world().producers[1].sent;
@@ -349,11 +374,115 @@ fn a_rabbit_consumer_added_by_hand_drains_its_queue() {
         .expect("a dead-letter queue holds messages at 20 s");
     let queue = Selection::Queue(QueueId(parked as u32));
     let inspection = Inspection::of(&p, queue).unwrap();
-    assert_eq!(labels(&inspection), ["Add a consumer"]);
-    p.intervene(inspection.actions[0].intervention.clone())
+    assert_eq!(
+        labels(&inspection),
+        [
+            "Add a consumer",
+            "Add a queue bound like this one",
+            "Unbind from dlx",
+            "Delete queue"
+        ]
+    );
+    p.intervene_all(inspection.actions[0].interventions.clone())
         .unwrap();
     p.advance_to(40_000.0);
     let added = p.rabbit().consumers.last().unwrap();
     assert!(added.running && added.acked > 0, "{} acked", added.acked);
     assert!(p.rabbit().queues[parked].ready.len() < 3);
+}
+
+/// "Start a second group" on a member: a new group with the same settings
+/// starts at the moment shown; its members share the topic's partitions and
+/// process records of their own (each group gets every record).
+#[test]
+fn a_second_group_reads_the_same_topic() {
+    let mut p = playback("order-notifications", 6_000.0);
+    let member = Inspection::of(&p, Selection::Consumer(ConsumerId(0))).unwrap();
+    let groups = p.world().groups.len();
+    p.intervene_all(
+        action(&member, "Start a second group")
+            .interventions
+            .clone(),
+    )
+    .unwrap();
+    p.advance_to(20_000.0);
+    let world = p.world();
+    assert_eq!(world.groups.len(), groups + 1);
+    assert_eq!(world.groups[groups].name, "notifications-2");
+    let second: Vec<_> = world
+        .consumers
+        .iter()
+        .filter(|c| c.group.index() == groups)
+        .collect();
+    assert_eq!(second.len(), 2);
+    assert!(
+        second
+            .iter()
+            .all(|c| !c.assigned.is_empty() && c.processed > 0)
+    );
+}
+
+/// "Add a queue bound like this one", then "Unbind…" and "Delete queue" on
+/// the twin: it gets the matching messages while bound; after deletion its
+/// consumer is cancelled and nothing is drawn flying to either.
+#[test]
+fn a_twin_queue_is_fed_until_unbound_and_then_deleted() {
+    let mut p = playback("rabbit-retry-dead-letter", 4_000.0);
+    let payments = p
+        .rabbit()
+        .queues
+        .iter()
+        .position(|q| q.name == "payments")
+        .expect("payments");
+    let inspection = Inspection::of(&p, Selection::Queue(QueueId(payments as u32))).unwrap();
+    p.intervene_all(
+        action(&inspection, "Add a queue bound like this one")
+            .interventions
+            .clone(),
+    )
+    .unwrap();
+    p.advance_to(10_000.0);
+    let twin = QueueId(p.rabbit().queues.len() as u32 - 1);
+    let consumer = p.rabbit().consumers.len() - 1;
+    assert_eq!(p.rabbit().queues[twin.index()].name, "payments-2");
+    assert!(p.rabbit().consumers[consumer].acked > 5);
+    let twin_view = Inspection::of(&p, Selection::Queue(twin)).unwrap();
+    let unbinds: Vec<&Action> = twin_view
+        .actions
+        .iter()
+        .filter(|a| a.label.starts_with("Unbind"))
+        .collect();
+    assert!(!unbinds.is_empty());
+    let all: Vec<Intervention> = unbinds
+        .iter()
+        .flat_map(|a| a.interventions.clone())
+        .collect();
+    p.intervene_all(all).unwrap();
+    p.advance_to(11_000.0);
+    let acked = p.rabbit().consumers[consumer].acked;
+    p.advance_to(16_000.0);
+    let q = &p.rabbit().queues[twin.index()];
+    assert!(q.ready.is_empty() && q.unacked.is_empty());
+    assert_eq!(
+        p.rabbit().consumers[consumer].acked,
+        acked,
+        "unbound: nothing new"
+    );
+    let unbound = Inspection::of(&p, Selection::Queue(twin)).unwrap();
+    p.intervene_all(action(&unbound, "Delete queue").interventions.clone())
+        .unwrap();
+    p.advance_to(17_000.0);
+    assert!(p.rabbit().queues[twin.index()].deleted);
+    assert!(!p.rabbit().consumers[consumer].running);
+    let gone = [
+        Anchor::Queue(twin),
+        Anchor::Consumer(RabbitConsumerId(consumer as u32)),
+    ];
+    assert!(p.rabbit().flights.iter().all(|f| !gone.contains(&f.to)));
+    assert!(
+        Inspection::of(&p, Selection::Queue(twin))
+            .unwrap()
+            .actions
+            .is_empty()
+    );
 }

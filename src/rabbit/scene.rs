@@ -156,8 +156,12 @@ impl Layout {
         let mut queue_y = Vec::new();
         let mut consumer_y = vec![0.0; world.consumers.len()];
         let mut y = TOP;
-        for (q, _) in world.queues.iter().enumerate() {
+        for (q, queue) in world.queues.iter().enumerate() {
             queue_y.push(y);
+            // A queue the timeline declares later takes no room until then.
+            if !queue.declared {
+                continue;
+            }
             let mut cy = y;
             for (c, consumer) in world.consumers.iter().enumerate() {
                 if consumer.queue.index() == q {
@@ -175,13 +179,13 @@ impl Layout {
                 let targets: Vec<f64> = world
                     .bindings
                     .iter()
-                    .filter(|b| b.source == e)
+                    .filter(|b| b.bound && b.source == e)
                     .flat_map(|b| match b.to {
                         BindingEnd::Queue(q) => vec![centre(q)],
                         BindingEnd::Exchange(x) => world
                             .bindings
                             .iter()
-                            .filter(|b| b.source == x)
+                            .filter(|b| b.bound && b.source == x)
                             .filter_map(|b| match b.to {
                                 BindingEnd::Queue(q) => Some(centre(q)),
                                 BindingEnd::Exchange(_) => None,
@@ -285,6 +289,7 @@ impl RabbitScene {
             .queues
             .iter()
             .enumerate()
+            .filter(|(_, q)| q.declared)
             .map(|(i, q)| {
                 let shown = q.ready.len().min(QUEUE_CELLS);
                 QueueNode {
@@ -320,6 +325,7 @@ impl RabbitScene {
             .consumers
             .iter()
             .enumerate()
+            .filter(|(_, c)| world.queues[c.queue.index()].declared)
             .map(|(i, c)| {
                 let id = RabbitConsumerId(i as u32);
                 let queue = &world.queues[c.queue.index()];
@@ -380,7 +386,7 @@ fn display_name(name: &str) -> String {
 
 fn bindings(world: &RabbitWorld, layout: &Layout) -> Vec<BindingLine> {
     let mut lines = Vec::new();
-    for b in &world.bindings {
+    for b in world.bindings.iter().filter(|b| b.bound) {
         let (x1, y1) = (
             EXCHANGE_X + EXCHANGE_W,
             layout.exchange_y[b.source] + NODE_H / 2.0,
@@ -413,7 +419,10 @@ fn bindings(world: &RabbitWorld, layout: &Layout) -> Vec<BindingLine> {
         }
     }
     for (q, queue) in world.queues.iter().enumerate() {
-        if let Some(dlx) = queue.dead_letter_exchange {
+        if let Some(dlx) = queue.dead_letter_exchange
+            && queue.declared
+            && !queue.deleted
+        {
             let (x1, y1) = queue_dead_letter_port(layout, QueueId(q as u32));
             let (x2, y2) = exchange_dead_letter_port(layout, dlx);
             lines.push(BindingLine {

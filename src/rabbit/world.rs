@@ -55,6 +55,9 @@ pub struct BindingView {
     pub source: usize,
     pub to: BindingEnd,
     pub routing_key: String,
+    /// In force now: false before the timeline makes it, and after it is
+    /// removed (or its queue deleted).
+    pub bound: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -80,7 +83,9 @@ pub struct QueueView {
     pub discarded: u64,
     /// Messages a full queue refused (`x-overflow: reject-publish`).
     pub refused: u64,
-    /// Deleted by `x-expires`.
+    /// Declared: false for a queue the timeline declares later, until then.
+    pub declared: bool,
+    /// Deleted by `queue.delete` or `x-expires`.
     pub deleted: bool,
 }
 
@@ -172,10 +177,11 @@ impl RabbitWorld {
     /// The RabbitMQ side of `scenario` before anything happened.
     pub fn new(scenario: &Scenario) -> RabbitWorld {
         let spec = &scenario.file().rabbit;
-        let queue_args: Vec<Queue> = spec
-            .queues
+        let queue_roster = scenario.rabbit_queues();
+        let binding_roster = scenario.rabbit_bindings();
+        let queue_args: Vec<Queue> = queue_roster
             .iter()
-            .map(|q| Queue::new(&q.name, &q.arguments))
+            .map(|(q, _)| Queue::new(&q.name, &q.arguments))
             .collect();
         let mut exchanges: Vec<ExchangeView> = spec
             .exchanges
@@ -187,7 +193,7 @@ impl RabbitWorld {
             .publishers
             .iter()
             .map(|p| p.exchange.as_str())
-            .chain(spec.bindings.iter().map(|b| b.source.as_str()))
+            .chain(binding_roster.iter().map(|(b, _)| b.source.as_str()))
             .chain(
                 queue_args
                     .iter()
@@ -200,20 +206,20 @@ impl RabbitWorld {
         }
         let exchange_index = |name: &str| exchanges.iter().position(|e| e.name == name);
         let queue_index = |name: &str| {
-            spec.queues
+            queue_roster
                 .iter()
-                .position(|q| q.name == name)
+                .position(|(q, _)| q.name == name)
                 .map(|i| QueueId(i as u32))
         };
         let dead_letter_exchanges: Vec<usize> = queue_args
             .iter()
             .filter_map(|q| exchange_index(q.dead_letter_exchange.as_deref()?))
             .collect();
-        let bindings: Vec<BindingView> = spec
-            .bindings
+        let bindings: Vec<BindingView> = binding_roster
             .iter()
-            .filter_map(|b| {
+            .filter_map(|(b, from)| {
                 Some(BindingView {
+                    bound: from.is_none(),
                     source: exchange_index(&b.source)?,
                     to: match &b.destination {
                         Destination::Queue(q) => BindingEnd::Queue(queue_index(q)?),
@@ -246,6 +252,7 @@ impl RabbitWorld {
                     unacked: Vec::new(),
                     discarded: 0,
                     refused: 0,
+                    declared: queue_roster[i].1.is_none(),
                     deleted: false,
                 }
             })
@@ -528,10 +535,17 @@ impl RabbitWorld {
                     );
                 }
             }
-            EventKind::QueueDeleted { queue, .. } => {
-                let q = &mut self.queues[queue.index()];
-                q.deleted = true;
-                q.ready.clear();
+            EventKind::QueueDeleted { queue, .. } => self.delete(*queue),
+            EventKind::QueueDeclared { queue } => self.queues[queue.index()].declared = true,
+            EventKind::BindingAdded { binding } | EventKind::BindingRemoved { binding } => {
+                if let Some(b) = self.bindings.get_mut(*binding as usize) {
+                    b.bound = matches!(event.kind, EventKind::BindingAdded { .. });
+                }
+            }
+            EventKind::RabbitConsumerCancelled { consumer } => {
+                let c = &mut self.consumers[consumer.index()];
+                c.running = false;
+                c.inbox.clear();
             }
             EventKind::RabbitConsumerCrashed { consumer } => {
                 let c = &mut self.consumers[consumer.index()];
@@ -547,6 +561,27 @@ impl RabbitWorld {
             } => self.consumers[consumer.index()].processing_ms = *processing_ms,
             _ => {}
         }
+    }
+
+    /// A queue goes with what it holds and its bindings. Tokens on their
+    /// way to it, or to its consumers, vanish with it: nothing is delivered
+    /// to a queue or consumer that is gone.
+    fn delete(&mut self, queue: QueueId) {
+        let q = &mut self.queues[queue.index()];
+        q.deleted = true;
+        q.ready.clear();
+        q.unacked.clear();
+        for b in &mut self.bindings {
+            if b.to == BindingEnd::Queue(queue) {
+                b.bound = false;
+            }
+        }
+        let consumers = &self.consumers;
+        self.flights.retain(|f| match f.to {
+            Anchor::Queue(q) => q != queue,
+            Anchor::Consumer(c) => consumers[c.index()].queue != queue,
+            _ => true,
+        });
     }
 
     fn fly(

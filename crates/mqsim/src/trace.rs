@@ -378,9 +378,24 @@ pub enum EventKind {
         message: MessageId,
         consumer: RabbitConsumerId,
     },
-    /// A queue with `x-expires` went unused for that long and was deleted;
-    /// the messages it still held went with it.
-    QueueDeleted { queue: QueueId, dropped: u64 },
+    /// A queue was deleted, by `queue.delete` or (`expired`) because it
+    /// went unused for its `x-expires`. The messages it still held and its
+    /// bindings went with it.
+    QueueDeleted {
+        queue: QueueId,
+        dropped: u64,
+        expired: bool,
+    },
+    /// A queue was declared while the run went on (`queue.declare`).
+    QueueDeclared { queue: QueueId },
+    /// A binding was made: `binding` numbers it in
+    /// [`Scenario::rabbit_bindings`](crate::Scenario::rabbit_bindings).
+    BindingAdded { binding: u32 },
+    /// A binding was removed (`queue.unbind`).
+    BindingRemoved { binding: u32 },
+    /// The broker cancelled a consumer because its queue was deleted
+    /// (`basic.cancel`); it stops consuming.
+    RabbitConsumerCancelled { consumer: RabbitConsumerId },
     /// A RabbitMQ consumer died; its unacknowledged messages are requeued.
     RabbitConsumerCrashed { consumer: RabbitConsumerId },
     /// A RabbitMQ consumer started again.

@@ -14,7 +14,7 @@ use crate::ids::{
     BrokerId, ConsumerId, GroupId, MessageId, ProducerId, PublisherId, QueueId, RabbitConsumerId,
     RecordId, TopicId, TopicPartition,
 };
-use crate::rabbit::topology::Destination;
+use crate::rabbit::topology::{Binding, Destination};
 use crate::scenario::Scenario;
 use crate::time::SimTime;
 use crate::trace::{
@@ -79,6 +79,7 @@ pub struct Names {
     publishers: Vec<String>,
     queues: Vec<String>,
     rabbit_consumers: Vec<String>,
+    bindings: Vec<String>,
 }
 
 impl Names {
@@ -91,13 +92,13 @@ impl Names {
                 .iter()
                 .map(|c| c.name.clone()),
         );
+        groups.extend(scenario.added_groups().iter().map(|(g, _)| g.name.clone()));
         Names {
             topics: file.kafka.topics.iter().map(|t| t.name.clone()).collect(),
-            producers: file
-                .kafka
-                .producers
+            producers: scenario
+                .producers()
                 .iter()
-                .map(|p| p.name.clone())
+                .map(|(p, _)| p.name.clone())
                 .collect(),
             consumers: scenario
                 .consumers()
@@ -111,13 +112,27 @@ impl Names {
                 .iter()
                 .map(|p| p.name.clone())
                 .collect(),
-            queues: file.rabbit.queues.iter().map(|q| q.name.clone()).collect(),
+            queues: scenario
+                .rabbit_queues()
+                .iter()
+                .map(|(q, _)| q.name.clone())
+                .collect(),
             rabbit_consumers: scenario
                 .rabbit_consumers()
                 .iter()
                 .map(|(c, _)| c.name.clone())
                 .collect(),
+            bindings: scenario
+                .rabbit_bindings()
+                .iter()
+                .map(|(b, _)| binding(b))
+                .collect(),
         }
+    }
+
+    /// A binding, as "orders → queue payments (key order.*)".
+    pub fn binding(&self, index: u32) -> &str {
+        name(&self.bindings, index as usize)
     }
 
     pub fn topic(&self, id: TopicId) -> &str {
@@ -162,6 +177,19 @@ impl Names {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+fn binding(b: &Binding) -> String {
+    let (kind, to) = match &b.destination {
+        Destination::Queue(q) => ("queue", q),
+        Destination::Exchange(x) => ("exchange", x),
+    };
+    let key = if b.routing_key.is_empty() {
+        String::new()
+    } else {
+        format!(" (key {})", b.routing_key)
+    };
+    format!("{} → {kind} {to}{key}", b.source)
 }
 
 fn name(names: &[String], index: usize) -> &str {
@@ -852,12 +880,40 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
             false,
             format!("{} handled it (auto-ack)", n.rabbit_consumer(*consumer)),
         ),
-        EventKind::QueueDeleted { queue, dropped } => (
+        EventKind::QueueDeleted {
+            queue,
+            dropped,
+            expired,
+        } => (
             Rabbit,
             false,
             format!(
-                "queue {} went unused for x-expires and was deleted with {dropped} message(s)",
-                n.queue(*queue)
+                "queue {} {} deleted with {dropped} message(s) and its bindings",
+                n.queue(*queue),
+                if *expired {
+                    "went unused for x-expires and was"
+                } else {
+                    "was"
+                }
+            ),
+        ),
+        EventKind::QueueDeclared { queue } => (
+            Rabbit,
+            false,
+            format!("queue {} was declared", n.queue(*queue)),
+        ),
+        EventKind::BindingAdded { binding } => {
+            (Rabbit, false, format!("bound {}", n.binding(*binding)))
+        }
+        EventKind::BindingRemoved { binding } => {
+            (Rabbit, false, format!("unbound {}", n.binding(*binding)))
+        }
+        EventKind::RabbitConsumerCancelled { consumer } => (
+            Rabbit,
+            false,
+            format!(
+                "{} was cancelled: its queue is gone",
+                n.rabbit_consumer(*consumer)
             ),
         ),
         EventKind::RabbitConsumerCrashed { consumer } => (

@@ -191,7 +191,11 @@ fn an_unused_queue_expires() {
     let deleted: Vec<(SimTime, QueueId, u64)> = trace
         .iter()
         .filter_map(|e| match e.kind {
-            EventKind::QueueDeleted { queue, dropped } => Some((e.at, queue, dropped)),
+            EventKind::QueueDeleted {
+                queue,
+                dropped,
+                expired: true,
+            } => Some((e.at, queue, dropped)),
             _ => None,
         })
         .collect();

@@ -141,7 +141,7 @@ fn timeline_entries_must_name_existing_groups_and_members_in_time() {
     assert_eq!(
         problems(&text),
         [
-            "timeline[0].group: no group named \"nobody\" in kafka.groups",
+            "timeline[0].group: no group named \"nobody\" by then",
             "timeline[1].member: group \"notifications\" has no member named \"ghost\"",
             "timeline[2].at_ms: must be within the run (duration_ms 120000), got 999999999",
             "timeline[3].member: group \"notifications\" has no member named \"late\"",

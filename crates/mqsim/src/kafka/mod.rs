@@ -37,7 +37,7 @@ pub mod summary;
 use crate::agenda::Ctx;
 use crate::ids::{BrokerId, ConsumerId, GroupId, ProducerId, TopicId, TopicPartition};
 use crate::rng::{SimRng, Stream};
-use crate::scenario::{Intervention, Scenario, find_consumer};
+use crate::scenario::{GroupSpec, Intervention, Scenario, find_consumer};
 use crate::time::SimTime;
 use crate::trace::{CommittedOffset, EventKind, FetchedBatch, ProduceError};
 use cluster::Cluster;
@@ -278,19 +278,18 @@ impl Kafka {
                 producer
             })
             .collect();
-        let mut groups: Vec<ConsumerGroup> = spec
-            .groups
-            .iter()
-            .map(|g| {
-                let topics = g.topics.iter().map(|t| topic_id(t)).collect();
-                let dead_letter = g.retry.dead_letter_topic.as_deref().map(topic_id);
-                ConsumerGroup::new(g, topics, dead_letter)
-            })
-            .collect();
+        let group = |g: &GroupSpec| {
+            let topics = g.topics.iter().map(|t| topic_id(t)).collect();
+            let dead_letter = g.retry.dead_letter_topic.as_deref().map(topic_id);
+            ConsumerGroup::new(g, topics, dead_letter)
+        };
+        let mut groups: Vec<ConsumerGroup> = spec.groups.iter().map(group).collect();
         for standalone in &spec.standalone_consumers {
             let topics = standalone.topics.iter().map(|t| topic_id(t)).collect();
             groups.push(ConsumerGroup::standalone(standalone, topics));
         }
+        // Groups the timeline starts come last, as `Scenario::group_id` numbers them.
+        groups.extend(scenario.added_groups().into_iter().map(|(g, _)| group(g)));
         let roster = scenario.consumers();
         let consumers = roster
             .iter()
@@ -337,7 +336,25 @@ impl Kafka {
                 | Intervention::RabbitConsumerRestart { .. }
                 | Intervention::RabbitConsumerSlow { .. }
                 | Intervention::RabbitConsumerAdd { .. }
-                | Intervention::RabbitPublish { .. } => continue,
+                | Intervention::RabbitPublish { .. }
+                | Intervention::RabbitQueueDeclare { .. }
+                | Intervention::RabbitQueueDelete { .. }
+                | Intervention::RabbitBind { .. }
+                | Intervention::RabbitUnbind { .. } => continue,
+                Intervention::GroupAdd { group } => {
+                    // Every member joins at once.
+                    for member in &group.members {
+                        if let Some(consumer) =
+                            find_consumer(&roster, file, Some(&group.name), &member.name)
+                        {
+                            start.push((
+                                SimTime::from_millis(entry.at_ms),
+                                Action::Start { consumer },
+                            ));
+                        }
+                    }
+                    continue;
+                }
                 // Scheduled with the producers above.
                 Intervention::ProducerAdd { .. } => continue,
                 Intervention::ProducerRemove { producer } => {

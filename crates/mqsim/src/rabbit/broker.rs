@@ -13,7 +13,7 @@ use super::client::{Publisher, RabbitConsumer};
 use super::headers::{FieldTable, FieldValue};
 use super::message::Message;
 use super::queue::{Overflow, Queue, QueueType, Queued};
-use super::topology::Topology;
+use super::topology::{Binding, Destination, Exchange, Topology};
 use crate::agenda::Ctx;
 use crate::ids::{MessageId, PublisherId, QueueId, RabbitConsumerId};
 use crate::rng::{SimRng, Stream};
@@ -70,6 +70,14 @@ pub(crate) enum Action {
     Crash { consumer: RabbitConsumerId },
     /// A crashed consumer starts again.
     Restart { consumer: RabbitConsumerId },
+    /// `queue.declare` from the timeline.
+    DeclareQueue { queue: QueueId },
+    /// `queue.delete` from the timeline.
+    DeleteQueue { queue: QueueId },
+    /// `queue.bind`: binding `binding` of the roster.
+    Bind { binding: u32 },
+    /// `queue.unbind`: the bound binding equal to this one.
+    Unbind { binding: Rc<Binding> },
 }
 
 /// A delivery the broker waits to hear about.
@@ -82,7 +90,13 @@ struct Unacked {
 /// The whole RabbitMQ side.
 #[derive(Clone, Debug)]
 pub struct Rabbit {
+    /// Routing as it stands: the declared exchanges, the live queues and
+    /// the bindings in force. Rebuilt when a queue or binding comes or goes.
     pub topology: Topology,
+    exchanges: Vec<Exchange>,
+    /// Every binding of the run ([`Scenario::rabbit_bindings`]), with
+    /// whether it is in force now.
+    bindings: Vec<(Binding, bool)>,
     pub queues: Vec<Queue>,
     pub publishers: Vec<Publisher>,
     pub consumers: Vec<RabbitConsumer>,
@@ -151,15 +165,18 @@ impl Rabbit {
     pub(crate) fn new(scenario: &Scenario) -> (Rabbit, Vec<(SimTime, Action)>) {
         let file = scenario.file();
         let spec = &file.rabbit;
-        let names: Vec<String> = spec.queues.iter().map(|q| q.name.clone()).collect();
-        // Validation built this topology already.
-        let topology = Topology::new(&spec.exchanges, &names, &spec.bindings)
-            .unwrap_or_else(|_| Topology::new(&[], &[], &[]).expect("empty topology"));
-        let queues: Vec<Queue> = spec
-            .queues
+        let queue_roster = scenario.rabbit_queues();
+        let names: Vec<String> = queue_roster.iter().map(|(q, _)| q.name.clone()).collect();
+        let queues: Vec<Queue> = queue_roster
             .iter()
-            .map(|q| Queue::new(&q.name, &q.arguments))
+            .map(|(q, from)| {
+                let mut queue = Queue::new(&q.name, &q.arguments);
+                // One the timeline declares exists from then on.
+                queue.declared = from.is_none();
+                queue
+            })
             .collect();
+        let binding_roster = scenario.rabbit_bindings();
         let publishers: Vec<Publisher> = spec
             .publishers
             .iter()
@@ -200,6 +217,7 @@ impl Rabbit {
             .collect();
         for (q, queue) in queues.iter().enumerate() {
             if let Some(expires) = queue.expires_ms
+                && queue.declared
                 && !queue_consumers[q]
                     .0
                     .iter()
@@ -219,6 +237,14 @@ impl Rabbit {
                 .position(|(c, _)| c.name == name)
                 .map(|i| RabbitConsumerId(i as u32))
         };
+        let queue_id = |name: &str| {
+            names
+                .iter()
+                .position(|n| n == name)
+                .map(|i| QueueId(i as u32))
+        };
+        // Bindings the timeline makes follow the scenario's, in timeline order.
+        let mut next_binding = spec.bindings.len() as u32;
         for entry in &file.timeline {
             let action = match &entry.action {
                 Intervention::RabbitConsumerCrash { consumer } => {
@@ -236,6 +262,20 @@ impl Rabbit {
                 } => consumer_id(consumer).map(|consumer| Action::SetProcessing {
                     consumer,
                     processing_ms: *processing_ms,
+                }),
+                Intervention::RabbitQueueDeclare { queue } => {
+                    queue_id(&queue.name).map(|queue| Action::DeclareQueue { queue })
+                }
+                Intervention::RabbitQueueDelete { queue } => {
+                    queue_id(queue).map(|queue| Action::DeleteQueue { queue })
+                }
+                Intervention::RabbitBind { .. } => {
+                    let binding = next_binding;
+                    next_binding += 1;
+                    Some(Action::Bind { binding })
+                }
+                Intervention::RabbitUnbind { binding } => Some(Action::Unbind {
+                    binding: Rc::new(binding.clone()),
                 }),
                 Intervention::RabbitPublish {
                     publisher,
@@ -270,8 +310,13 @@ impl Rabbit {
                 start.push((SimTime::from_millis(entry.at_ms), action));
             }
         }
-        let rabbit = Rabbit {
-            topology,
+        let mut rabbit = Rabbit {
+            topology: Topology::new(&[], &[], &[]).expect("an empty topology"),
+            exchanges: spec.exchanges.clone(),
+            bindings: binding_roster
+                .into_iter()
+                .map(|(b, from)| (b.clone(), from.is_none()))
+                .collect(),
             unacked: vec![BTreeMap::new(); consumers.len()],
             queues,
             publishers,
@@ -279,6 +324,7 @@ impl Rabbit {
             queue_consumers,
             next_message: 0,
         };
+        rabbit.rebuild_topology();
         (rabbit, start)
     }
 
@@ -334,9 +380,41 @@ impl Rabbit {
                 });
             }
             Action::QueueUnused { queue } => self.delete_if_unused(queue, ctx),
+            Action::DeclareQueue { queue } => {
+                let q = &mut self.queues[queue.index()];
+                q.declared = true;
+                q.unused_since = ctx.now;
+                self.rebuild_topology();
+                ctx.emit(EventKind::QueueDeclared { queue });
+                self.note_unused(queue, ctx);
+            }
+            Action::DeleteQueue { queue } => {
+                if self.queues[queue.index()].is_live() {
+                    self.delete(queue, false, ctx);
+                }
+            }
+            Action::Bind { binding } => {
+                if let Some((_, bound)) = self.bindings.get_mut(binding as usize) {
+                    *bound = true;
+                    self.rebuild_topology();
+                    ctx.emit(EventKind::BindingAdded { binding });
+                }
+            }
+            Action::Unbind { binding } => {
+                if let Some(i) = self
+                    .bindings
+                    .iter()
+                    .position(|(b, bound)| *bound && *b == *binding)
+                {
+                    self.bindings[i].1 = false;
+                    self.rebuild_topology();
+                    ctx.emit(EventKind::BindingRemoved { binding: i as u32 });
+                }
+            }
             Action::Restart { consumer } => {
+                let live = self.queues[self.consumers[consumer.index()].queue.index()].is_live();
                 let c = &mut self.consumers[consumer.index()];
-                if !c.running {
+                if !c.running && live {
                     c.running = true;
                     let queue = c.queue;
                     ctx.emit(EventKind::RabbitConsumerStarted { consumer });
@@ -402,14 +480,66 @@ impl Rabbit {
         let Some(expires) = q.expires_ms else {
             return;
         };
-        if q.deleted || has_consumer || ctx.now.millis_since(q.unused_since) < expires {
+        if !q.is_live() || has_consumer || ctx.now.millis_since(q.unused_since) < expires {
             return;
         }
+        self.delete(queue, true, ctx);
+    }
+
+    /// Deletes `queue`: what it holds is dropped (not dead-lettered), its
+    /// bindings go, and its consumers are cancelled. Deliveries on their way
+    /// to them are lost, and their late acks are ignored.
+    fn delete(&mut self, queue: QueueId, expired: bool, ctx: &mut Ctx<'_, Action>) {
+        let q = &mut self.queues[queue.index()];
         q.deleted = true;
         let dropped = q.ready_count();
         q.ready.clear();
         q.returns.clear();
-        ctx.emit(EventKind::QueueDeleted { queue, dropped });
+        q.unacked = 0;
+        let name = Destination::Queue(q.name.to_string());
+        for unacked in &mut self.unacked {
+            unacked.retain(|_, u| u.queue != queue);
+        }
+        for (binding, bound) in &mut self.bindings {
+            if binding.destination == name {
+                *bound = false;
+            }
+        }
+        self.rebuild_topology();
+        ctx.emit(EventKind::QueueDeleted {
+            queue,
+            dropped,
+            expired,
+        });
+        for &consumer in &self.queue_consumers[queue.index()].0 {
+            let c = &mut self.consumers[consumer.index()];
+            if c.running {
+                c.running = false;
+                c.inbox.clear();
+                c.incarnation += 1;
+                ctx.emit(EventKind::RabbitConsumerCancelled { consumer });
+            }
+        }
+    }
+
+    /// Routing from the declared exchanges, the live queues and the
+    /// bindings in force (validation made sure they fit together).
+    fn rebuild_topology(&mut self) {
+        let queues: Vec<String> = self
+            .queues
+            .iter()
+            .filter(|q| q.is_live())
+            .map(|q| q.name.to_string())
+            .collect();
+        let bindings: Vec<Binding> = self
+            .bindings
+            .iter()
+            .filter(|(_, bound)| *bound)
+            .map(|(b, _)| b.clone())
+            .collect();
+        if let Ok(topology) = Topology::new(&self.exchanges, &queues, &bindings) {
+            self.topology = topology;
+        }
     }
 
     fn on_publish(&mut self, publisher: PublisherId, ctx: &mut Ctx<'_, Action>) {
@@ -453,7 +583,7 @@ impl Rabbit {
             .queues
             .iter()
             .filter_map(|name| self.queue_id(name))
-            .filter(|q| !self.queues[q.index()].deleted)
+            .filter(|q| self.queues[q.index()].is_live())
             .filter(|q| !message.would_cycle(&self.queues[q.index()].name))
             .collect();
         if queues.is_empty() {

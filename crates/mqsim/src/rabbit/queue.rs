@@ -68,7 +68,9 @@ pub struct Queue {
     pub expires_ms: Option<u64>,
     /// Since when it has had no consumer (its last use).
     pub unused_since: SimTime,
-    /// Deleted by `x-expires`: nothing reaches it any more.
+    /// Declared: false for a queue the timeline declares later, until then.
+    pub declared: bool,
+    /// Deleted (`queue.delete` or `x-expires`): nothing reaches it any more.
     pub deleted: bool,
     /// Messages waiting to be delivered, in order.
     pub ready: VecDeque<Queued>,
@@ -109,6 +111,7 @@ impl Queue {
             delivery_limit: whole("x-delivery-limit").map(|n| n.min(u64::from(u32::MAX)) as u32),
             expires_ms: whole("x-expires"),
             unused_since: SimTime::ZERO,
+            declared: true,
             deleted: false,
             ready: VecDeque::new(),
             returns: VecDeque::new(),
@@ -131,6 +134,11 @@ impl Queue {
     }
 
     /// How many messages wait to be delivered.
+    /// Declared and not deleted: it can take messages and consumers.
+    pub fn is_live(&self) -> bool {
+        self.declared && !self.deleted
+    }
+
     pub fn ready_count(&self) -> u64 {
         (self.ready.len() + self.returns.len()) as u64
     }

@@ -32,6 +32,7 @@ pub use rabbit::{PublisherSpec, QueueSpec, RabbitConsumerSpec, RabbitFailures, R
 pub use timeline::{Intervention, POISON_HEADER, TimelineEntry};
 
 use crate::ids::{ConsumerId, GroupId};
+use crate::rabbit::topology::Binding;
 use std::borrow::Cow;
 
 use std::fmt;
@@ -94,6 +95,45 @@ impl Scenario {
         consumers
     }
 
+    /// Every RabbitMQ queue of the run, numbered: the scenario's, then
+    /// those the timeline declares (with the moment they are declared).
+    pub fn rabbit_queues(&self) -> Vec<(&QueueSpec, Option<u64>)> {
+        let mut queues: Vec<(&QueueSpec, Option<u64>)> =
+            self.0.rabbit.queues.iter().map(|q| (q, None)).collect();
+        for entry in &self.0.timeline {
+            if let Intervention::RabbitQueueDeclare { queue } = &entry.action {
+                queues.push((queue, Some(entry.at_ms)));
+            }
+        }
+        queues
+    }
+
+    /// Every RabbitMQ binding of the run, numbered: the scenario's, then
+    /// those the timeline adds (with the moment they are made).
+    pub fn rabbit_bindings(&self) -> Vec<(&Binding, Option<u64>)> {
+        let mut bindings: Vec<(&Binding, Option<u64>)> =
+            self.0.rabbit.bindings.iter().map(|b| (b, None)).collect();
+        for entry in &self.0.timeline {
+            if let Intervention::RabbitBind { binding } = &entry.action {
+                bindings.push((binding, Some(entry.at_ms)));
+            }
+        }
+        bindings
+    }
+
+    /// The consumer groups the timeline starts, with the moment each
+    /// starts. Their [`GroupId`]s follow the scenario's groups and its
+    /// standalone consumers' groups of one.
+    pub fn added_groups(&self) -> Vec<(&GroupSpec, u64)> {
+        added_groups(&self.0)
+    }
+
+    /// The group named `name`: one of the scenario's or one the timeline
+    /// starts.
+    pub fn group_id(&self, name: &str) -> Option<GroupId> {
+        group_id(&self.0, name)
+    }
+
     /// The scenario as pretty-printed JSON, which [`Scenario::from_json`] reads back.
     ///
     /// Written compact (as links are) and then re-indented: serializing
@@ -151,13 +191,47 @@ fn roster<'a>(file: &'a ScenarioFile) -> Vec<Consumer<'a>> {
         );
     }
     for entry in &file.timeline {
-        if let Intervention::ConsumerJoin { group, member } = &entry.action
-            && let Some(g) = file.kafka.groups.iter().position(|x| &x.name == group)
-        {
-            push(GroupId(g as u32), Cow::Borrowed(member), false);
+        match &entry.action {
+            Intervention::ConsumerJoin { group, member } => {
+                if let Some(g) = group_id(file, group) {
+                    push(g, Cow::Borrowed(member), false);
+                }
+            }
+            Intervention::GroupAdd { group } => {
+                if let Some(g) = group_id(file, &group.name) {
+                    for member in &group.members {
+                        push(g, Cow::Borrowed(member), false);
+                    }
+                }
+            }
+            _ => {}
         }
     }
     consumers
+}
+
+fn added_groups(file: &ScenarioFile) -> Vec<(&GroupSpec, u64)> {
+    file.timeline
+        .iter()
+        .filter_map(|entry| match &entry.action {
+            Intervention::GroupAdd { group } => Some((group, entry.at_ms)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn group_id(file: &ScenarioFile, name: &str) -> Option<GroupId> {
+    let kafka = &file.kafka;
+    let g = match kafka.groups.iter().position(|g| g.name == name) {
+        Some(g) => g,
+        None => {
+            let added = added_groups(file)
+                .iter()
+                .position(|(g, _)| g.name == name)?;
+            kafka.groups.len() + kafka.standalone_consumers.len() + added
+        }
+    };
+    Some(GroupId(g as u32))
 }
 
 /// The consumer a timeline entry names, if the roster has one.
@@ -168,7 +242,7 @@ pub(crate) fn find_consumer(
     member: &str,
 ) -> Option<ConsumerId> {
     let g = match group {
-        Some(group) => file.kafka.groups.iter().position(|x| x.name == group)?,
+        Some(group) => group_id(file, group)?.index(),
         // A standalone consumer's group of one comes after the scenario's groups.
         None => {
             let s = file

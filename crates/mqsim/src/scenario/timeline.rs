@@ -11,8 +11,9 @@
 //! variant's reader; it was the largest function in the page's
 //! WebAssembly. Writing still uses the derive.
 
-use super::file::{MemberSpec, ProducerSpec};
-use super::rabbit::RabbitConsumerSpec;
+use super::file::{GroupSpec, MemberSpec, ProducerSpec};
+use super::rabbit::{QueueSpec, RabbitConsumerSpec};
+use crate::rabbit::topology::Binding;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -30,6 +31,10 @@ pub struct TimelineEntry {
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Intervention {
+    /// A new consumer group starts: its members join at this moment. (Kafka
+    /// has no "create group": a group exists once a member joins with its
+    /// `group.id`.)
+    GroupAdd { group: GroupSpec },
     /// A new consumer starts and joins `group`.
     ConsumerJoin { group: String, member: MemberSpec },
     /// A consumer finishes its current batch, commits, and leaves its group
@@ -124,6 +129,18 @@ pub enum Intervention {
         consumer: String,
         processing_ms: u64,
     },
+    /// `queue.declare`: a new queue. Nothing reaches it until it is bound
+    /// (apart from the default exchange, which reaches every queue by name).
+    RabbitQueueDeclare { queue: QueueSpec },
+    /// `queue.delete`: the queue goes with its messages (not dead-lettered)
+    /// and its bindings; its consumers are cancelled.
+    RabbitQueueDelete { queue: String },
+    /// `queue.bind` (or `exchange.bind`): a new binding, routing from the
+    /// next message on.
+    RabbitBind { binding: Binding },
+    /// `queue.unbind` (or `exchange.unbind`): the binding with these
+    /// source, destination, key and arguments goes.
+    RabbitUnbind { binding: Binding },
     /// One message published by hand through `publisher`, to its exchange.
     RabbitPublish {
         publisher: String,
@@ -148,7 +165,8 @@ struct RawEntry {
     at_ms: u64,
     #[serde(rename = "do")]
     kind: Kind,
-    group: Option<String>,
+    /// A name, or for `group_add` a whole group object.
+    group: Option<Named<GroupSpec>>,
     /// A name, or for `consumer_join` a whole member object.
     member: Option<Named<MemberSpec>>,
     topic: Option<String>,
@@ -166,11 +184,15 @@ struct RawEntry {
     headers: Option<BTreeMap<String, String>>,
     poison: Option<bool>,
     processing_ms: Option<u64>,
+    /// A name, or for `rabbit_queue_declare` a whole queue object.
+    queue: Option<Named<QueueSpec>>,
+    binding: Option<Binding>,
 }
 
 #[derive(Clone, Copy, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Kind {
+    GroupAdd,
     ConsumerJoin,
     ConsumerLeave,
     ConsumerCrash,
@@ -190,11 +212,16 @@ enum Kind {
     RabbitConsumerSlow,
     RabbitConsumerAdd,
     RabbitPublish,
+    RabbitQueueDeclare,
+    RabbitQueueDelete,
+    RabbitBind,
+    RabbitUnbind,
 }
 
 impl Kind {
     fn name(self) -> &'static str {
         match self {
+            Kind::GroupAdd => "group_add",
             Kind::ConsumerJoin => "consumer_join",
             Kind::ConsumerLeave => "consumer_leave",
             Kind::ConsumerCrash => "consumer_crash",
@@ -214,6 +241,10 @@ impl Kind {
             Kind::RabbitConsumerSlow => "rabbit_consumer_slow",
             Kind::RabbitConsumerAdd => "rabbit_consumer_add",
             Kind::RabbitPublish => "rabbit_publish",
+            Kind::RabbitQueueDeclare => "rabbit_queue_declare",
+            Kind::RabbitQueueDelete => "rabbit_queue_delete",
+            Kind::RabbitBind => "rabbit_bind",
+            Kind::RabbitUnbind => "rabbit_unbind",
         }
     }
 
@@ -241,6 +272,7 @@ impl Kind {
     /// The fields this kind takes, besides `at_ms` and `do`.
     fn fields(self) -> &'static [&'static str] {
         match self {
+            Kind::GroupAdd => &["group"],
             Kind::ConsumerJoin => &["group", "member"],
             Kind::ConsumerLeave | Kind::ConsumerCrash | Kind::ConsumerRestart => {
                 &["group", "member"]
@@ -259,6 +291,8 @@ impl Kind {
             }
             Kind::RabbitConsumerSlow => &["consumer", "processing_ms"],
             Kind::RabbitPublish => &["publisher", "routing_key", "headers", "poison"],
+            Kind::RabbitQueueDeclare | Kind::RabbitQueueDelete => &["queue"],
+            Kind::RabbitBind | Kind::RabbitUnbind => &["binding"],
         }
     }
 }
@@ -266,7 +300,7 @@ impl Kind {
 impl RawEntry {
     /// The fields present, by name.
     fn present(&self) -> Vec<&'static str> {
-        let fields: [(&'static str, bool); 16] = [
+        let fields: [(&'static str, bool); 17] = [
             ("group", self.group.is_some()),
             ("member", self.member.is_some()),
             ("topic", self.topic.is_some()),
@@ -282,7 +316,8 @@ impl RawEntry {
             ("headers", self.headers.is_some()),
             ("poison", self.poison.is_some()),
             ("processing_ms", self.processing_ms.is_some()),
-            ("at_ms", false),
+            ("queue", self.queue.is_some()),
+            ("binding", self.binding.is_some()),
         ];
         fields
             .into_iter()
@@ -314,6 +349,13 @@ impl RawEntry {
         let need = |field: Option<String>, name: &str| {
             field.ok_or_else(|| format!("{} needs `{name}`", kind.name()))
         };
+        let group_name = |group: Option<Named<GroupSpec>>| match group {
+            None => Ok(None),
+            Some(named) => kind.name_of(Some(named), "group").map(Some),
+        };
+        let binding = self
+            .binding
+            .ok_or_else(|| format!("{} needs `binding`", kind.name()));
         let need_u32 = |field: Option<u32>, name: &str| {
             field.ok_or_else(|| format!("{} needs `{name}`", kind.name()))
         };
@@ -322,24 +364,27 @@ impl RawEntry {
             .processing_ms
             .ok_or_else(|| format!("{} needs `processing_ms`", kind.name()));
         let action = match kind {
+            Kind::GroupAdd => Intervention::GroupAdd {
+                group: kind.spec_of(self.group, "group")?,
+            },
             Kind::ConsumerJoin => Intervention::ConsumerJoin {
-                group: need(self.group, "group")?,
+                group: kind.name_of(self.group, "group")?,
                 member: kind.spec_of(self.member, "member")?,
             },
             Kind::ConsumerLeave => Intervention::ConsumerLeave {
-                group: self.group,
+                group: group_name(self.group)?,
                 member: member_name(self.member)?,
             },
             Kind::ConsumerCrash => Intervention::ConsumerCrash {
-                group: self.group,
+                group: group_name(self.group)?,
                 member: member_name(self.member)?,
             },
             Kind::ConsumerRestart => Intervention::ConsumerRestart {
-                group: self.group,
+                group: group_name(self.group)?,
                 member: member_name(self.member)?,
             },
             Kind::ConsumerSlow => Intervention::ConsumerSlow {
-                group: self.group,
+                group: group_name(self.group)?,
                 member: member_name(self.member)?,
                 processing_ms: processing_ms?,
             },
@@ -393,6 +438,14 @@ impl RawEntry {
                 headers: self.headers.unwrap_or_default(),
                 poison: self.poison.unwrap_or_default(),
             },
+            Kind::RabbitQueueDeclare => Intervention::RabbitQueueDeclare {
+                queue: kind.spec_of(self.queue, "queue")?,
+            },
+            Kind::RabbitQueueDelete => Intervention::RabbitQueueDelete {
+                queue: kind.name_of(self.queue, "queue")?,
+            },
+            Kind::RabbitBind => Intervention::RabbitBind { binding: binding? },
+            Kind::RabbitUnbind => Intervention::RabbitUnbind { binding: binding? },
         };
         Ok(TimelineEntry {
             at_ms: self.at_ms,
@@ -462,6 +515,11 @@ mod tests {
             r#"{"at_ms":1,"do":"producer_add","producer":{"name":"p2","topic":"t","rate_per_sec":2}}"#,
             r#"{"at_ms":1,"do":"producer_remove","producer":"p2"}"#,
             r#"{"at_ms":1,"do":"rabbit_consumer_add","consumer":{"name":"c2","queue":"q"}}"#,
+            r#"{"at_ms":1,"do":"group_add","group":{"name":"g2","topics":["t"],"members":[{"name":"m"}]}}"#,
+            r#"{"at_ms":1,"do":"rabbit_queue_declare","queue":{"name":"q2","arguments":{"x-message-ttl":500}}}"#,
+            r#"{"at_ms":1,"do":"rabbit_queue_delete","queue":"q2"}"#,
+            r#"{"at_ms":1,"do":"rabbit_bind","binding":{"source":"x","destination":"q2","destination_type":"queue","routing_key":"a.*"}}"#,
+            r#"{"at_ms":1,"do":"rabbit_unbind","binding":{"source":"x","destination":"y","destination_type":"exchange"}}"#,
         ];
         for json in hand {
             let entry = read(json).unwrap();

@@ -4,7 +4,8 @@ mod rabbit;
 
 use super::limits::*;
 use super::{
-    CommitMode, FORMAT_VERSION, Intervention, MemberSpec, Problem, ProducerSpec, ScenarioFile,
+    CommitMode, FORMAT_VERSION, GroupSpec, Intervention, MemberSpec, Problem, ProducerSpec,
+    ScenarioFile,
 };
 use std::collections::BTreeSet;
 use std::fmt::Display;
@@ -129,12 +130,9 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
         .iter()
         .map(|t| (t.name.as_str(), t.partitions, 0))
         .collect();
-    let mut rabbit_consumers: Vec<&str> = file
-        .rabbit
-        .consumers
-        .iter()
-        .map(|c| c.name.as_str())
-        .collect();
+    let mut rabbit = rabbit::Timeline::new(&file.rabbit);
+    // Group names known so far: the scenario's, then those started earlier.
+    let mut groups: Vec<&str> = file.kafka.groups.iter().map(|g| g.name.as_str()).collect();
     // Producers known so far: the scenario's, then those added earlier.
     let mut producers: Vec<(&str, &ProducerSpec)> = file
         .kafka
@@ -265,51 +263,47 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
                 }
                 continue;
             }
-            Intervention::RabbitPublish { publisher, .. } => {
-                if !file.rabbit.publishers.iter().any(|s| &s.name == publisher) {
+            Intervention::GroupAdd { group } => {
+                if groups.contains(&group.name.as_str()) {
                     p.add(
-                        format!("{at}.publisher"),
-                        format!("no publisher named {publisher:?} in rabbit.publishers"),
+                        format!("{at}.group.name"),
+                        format!("there is already a group named {:?}", group.name),
                     );
                 }
-                continue;
-            }
-            Intervention::RabbitConsumerSlow { processing_ms, .. }
-                if *processing_ms > MAX_INTERVAL_MS =>
-            {
-                p.add(
-                    format!("{at}.processing_ms"),
-                    format!("must be at most {MAX_INTERVAL_MS}, got {processing_ms}"),
+                let partitions_of = |topic: &str| {
+                    grown
+                        .iter()
+                        .find(|(name, _, _)| *name == topic)
+                        .map(|&(_, count, _)| count)
+                };
+                group_spec(p, &format!("{at}.group"), group, &partitions_of);
+                groups.push(&group.name);
+                p.at_most("timeline (groups)", groups.len(), MAX_GROUPS);
+                known.extend(
+                    group
+                        .members
+                        .iter()
+                        .map(|m| (group.name.as_str(), m.name.as_str(), entry.at_ms)),
                 );
                 continue;
             }
-            Intervention::RabbitConsumerAdd { consumer } => {
-                if rabbit_consumers.contains(&consumer.name.as_str()) {
-                    p.add(
-                        format!("{at}.consumer.name"),
-                        format!("there is already a consumer named {:?}", consumer.name),
-                    );
-                }
-                rabbit::consumer_spec(p, &format!("{at}.consumer"), consumer, &file.rabbit);
-                rabbit_consumers.push(&consumer.name);
-                continue;
-            }
-            Intervention::RabbitConsumerCrash { consumer }
-            | Intervention::RabbitConsumerRestart { consumer }
-            | Intervention::RabbitConsumerSlow { consumer, .. } => {
-                if !rabbit_consumers.contains(&consumer.as_str()) {
-                    p.add(
-                        format!("{at}.consumer"),
-                        format!("no consumer named {consumer:?} by then"),
-                    );
-                }
+            Intervention::RabbitPublish { .. }
+            | Intervention::RabbitConsumerSlow { .. }
+            | Intervention::RabbitConsumerAdd { .. }
+            | Intervention::RabbitConsumerCrash { .. }
+            | Intervention::RabbitConsumerRestart { .. }
+            | Intervention::RabbitQueueDeclare { .. }
+            | Intervention::RabbitQueueDelete { .. }
+            | Intervention::RabbitBind { .. }
+            | Intervention::RabbitUnbind { .. } => {
+                rabbit.entry(p, &at, &entry.action);
                 continue;
             }
         };
-        if !file.kafka.groups.iter().any(|g| &g.name == group) {
+        if !groups.contains(&group.as_str()) {
             p.add(
                 format!("{at}.group"),
-                format!("no group named {group:?} in kafka.groups"),
+                format!("no group named {group:?} by then"),
             );
             continue;
         }
@@ -501,73 +495,83 @@ fn kafka(p: &mut Problems, file: &ScenarioFile) {
     p.at_most("kafka.groups", kafka.groups.len(), MAX_GROUPS);
     p.unique("kafka.groups", kafka.groups.iter().map(|g| g.name.as_str()));
     for (i, group) in kafka.groups.iter().enumerate() {
-        let at = format!("kafka.groups[{i}]");
-        p.name(format!("{at}.name"), &group.name);
-        if group.topics.is_empty() {
+        group_spec(p, &format!("kafka.groups[{i}]"), group, &partitions_of);
+    }
+}
+
+/// One group's settings, at `at`: in `kafka.groups` or started by the
+/// timeline.
+fn group_spec(
+    p: &mut Problems,
+    at: &str,
+    group: &GroupSpec,
+    partitions_of: &dyn Fn(&str) -> Option<u32>,
+) {
+    p.name(format!("{at}.name"), &group.name);
+    if group.topics.is_empty() {
+        p.add(
+            format!("{at}.topics"),
+            "a group must subscribe to at least one topic",
+        );
+    }
+    for (t, topic) in group.topics.iter().enumerate() {
+        if partitions_of(topic).is_none() {
+            p.add(format!("{at}.topics[{t}]"), unknown_topic(topic));
+        }
+    }
+    let failures = &group.failures;
+    if !(0.0..=1.0).contains(&failures.probability) {
+        p.add(
+            format!("{at}.failures.probability"),
+            format!("must be 0..=1, got {}", failures.probability),
+        );
+    }
+    p.at_most(
+        &format!("{at}.failures.poison_keys"),
+        failures.poison_keys.len(),
+        MAX_KEYS,
+    );
+    p.in_range(
+        format!("{at}.retry.retries"),
+        group.retry.retries,
+        0..=MAX_RETRIES,
+    );
+    p.in_range(
+        format!("{at}.retry.backoff_ms"),
+        group.retry.backoff_ms,
+        0..=MAX_INTERVAL_MS,
+    );
+    if let Some(dlt) = &group.retry.dead_letter_topic {
+        if partitions_of(dlt).is_none() {
+            p.add(format!("{at}.retry.dead_letter_topic"), unknown_topic(dlt));
+        } else if group.topics.contains(dlt) {
             p.add(
-                format!("{at}.topics"),
-                "a group must subscribe to at least one topic",
+                format!("{at}.retry.dead_letter_topic"),
+                format!(
+                    "{dlt:?} is a topic the group reads; dead letters would come straight back"
+                ),
             );
         }
-        for (t, topic) in group.topics.iter().enumerate() {
-            if partitions_of(topic).is_none() {
-                p.add(format!("{at}.topics[{t}]"), unknown_topic(topic));
-            }
-        }
-        let failures = &group.failures;
-        if !(0.0..=1.0).contains(&failures.probability) {
-            p.add(
-                format!("{at}.failures.probability"),
-                format!("must be 0..=1, got {}", failures.probability),
-            );
-        }
-        p.at_most(
-            &format!("{at}.failures.poison_keys"),
-            failures.poison_keys.len(),
-            MAX_KEYS,
-        );
+    }
+    if let CommitMode::Auto { interval_ms } = group.commit {
         p.in_range(
-            format!("{at}.retry.retries"),
-            group.retry.retries,
-            0..=MAX_RETRIES,
-        );
-        p.in_range(
-            format!("{at}.retry.backoff_ms"),
-            group.retry.backoff_ms,
-            0..=MAX_INTERVAL_MS,
-        );
-        if let Some(dlt) = &group.retry.dead_letter_topic {
-            if partitions_of(dlt).is_none() {
-                p.add(format!("{at}.retry.dead_letter_topic"), unknown_topic(dlt));
-            } else if group.topics.contains(dlt) {
-                p.add(
-                    format!("{at}.retry.dead_letter_topic"),
-                    format!(
-                        "{dlt:?} is a topic the group reads; dead letters would come straight back"
-                    ),
-                );
-            }
-        }
-        if let CommitMode::Auto { interval_ms } = group.commit {
-            p.in_range(
-                format!("{at}.commit.interval_ms"),
-                interval_ms,
-                1..=MAX_INTERVAL_MS,
-            );
-        }
-        p.in_range(
-            format!("{at}.session_timeout_ms"),
-            group.session_timeout_ms,
+            format!("{at}.commit.interval_ms"),
+            interval_ms,
             1..=MAX_INTERVAL_MS,
         );
-        p.at_most(&format!("{at}.members"), group.members.len(), MAX_MEMBERS);
-        p.unique(
-            &format!("{at}.members"),
-            group.members.iter().map(|m| m.name.as_str()),
-        );
-        for (m, member) in group.members.iter().enumerate() {
-            member_spec(p, &format!("{at}.members[{m}]"), member);
-        }
+    }
+    p.in_range(
+        format!("{at}.session_timeout_ms"),
+        group.session_timeout_ms,
+        1..=MAX_INTERVAL_MS,
+    );
+    p.at_most(&format!("{at}.members"), group.members.len(), MAX_MEMBERS);
+    p.unique(
+        &format!("{at}.members"),
+        group.members.iter().map(|m| m.name.as_str()),
+    );
+    for (m, member) in group.members.iter().enumerate() {
+        member_spec(p, &format!("{at}.members[{m}]"), member);
     }
 }
 

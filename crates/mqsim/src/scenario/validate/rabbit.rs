@@ -1,10 +1,10 @@
 //! Validation of the RabbitMQ part of a scenario.
 
 use super::Problems;
-use crate::rabbit::headers::FieldValue;
-use crate::rabbit::topology::Topology;
+use crate::rabbit::headers::{FieldTable, FieldValue};
+use crate::rabbit::topology::{Binding, Destination, Topology};
 use crate::scenario::limits::*;
-use crate::scenario::{RabbitConsumerSpec, RabbitSpec};
+use crate::scenario::{Intervention, RabbitConsumerSpec, RabbitSpec};
 
 pub(super) fn problems(p: &mut Problems, rabbit: &RabbitSpec) {
     p.at_most(
@@ -32,7 +32,12 @@ pub(super) fn problems(p: &mut Problems, rabbit: &RabbitSpec) {
     );
     for (i, q) in rabbit.queues.iter().enumerate() {
         p.name(format!("rabbit.queues[{i}].name"), &q.name);
-        queue_arguments(p, &format!("rabbit.queues[{i}].arguments"), rabbit, i);
+        queue_arguments(
+            p,
+            &format!("rabbit.queues[{i}].arguments"),
+            rabbit,
+            &q.arguments,
+        );
     }
     p.at_most("rabbit.bindings", rabbit.bindings.len(), MAX_BINDINGS);
     let queues: Vec<String> = rabbit.queues.iter().map(|q| q.name.clone()).collect();
@@ -95,22 +100,17 @@ pub(super) fn problems(p: &mut Problems, rabbit: &RabbitSpec) {
         "rabbit.consumers",
         rabbit.consumers.iter().map(|c| c.name.as_str()),
     );
+    let queues: Vec<&str> = rabbit.queues.iter().map(|q| q.name.as_str()).collect();
     for (i, consumer) in rabbit.consumers.iter().enumerate() {
-        consumer_spec(p, &format!("rabbit.consumers[{i}]"), consumer, rabbit);
+        consumer_spec(p, &format!("rabbit.consumers[{i}]"), consumer, &queues);
     }
 }
 
 /// One consumer's settings, at `at`: in `rabbit.consumers` or added by the
-/// timeline.
-pub(super) fn consumer_spec(
-    p: &mut Problems,
-    at: &str,
-    consumer: &RabbitConsumerSpec,
-    rabbit: &RabbitSpec,
-) {
-    let known = rabbit.queues.iter().any(|q| q.name == consumer.queue);
+/// timeline, when `queues` exist.
+fn consumer_spec(p: &mut Problems, at: &str, consumer: &RabbitConsumerSpec, queues: &[&str]) {
     p.name(format!("{at}.name"), &consumer.name);
-    if !known {
+    if !queues.contains(&consumer.queue.as_str()) {
         p.add(
             format!("{at}.queue"),
             format!("no queue named {:?}", consumer.queue),
@@ -135,9 +135,8 @@ pub(super) fn consumer_spec(
     }
 }
 
-/// The `x-` arguments of queue `i`: known names, types and ranges.
-fn queue_arguments(p: &mut Problems, at: &str, rabbit: &RabbitSpec, i: usize) {
-    let arguments = &rabbit.queues[i].arguments;
+/// A queue's `x-` arguments: known names, types and ranges.
+fn queue_arguments(p: &mut Problems, at: &str, rabbit: &RabbitSpec, arguments: &FieldTable) {
     let quorum = matches!(arguments.get("x-queue-type"), Some(FieldValue::Str(t)) if t == "quorum");
     for (name, value) in arguments {
         let path = format!("{at}.{name}");
@@ -187,6 +186,169 @@ fn queue_arguments(p: &mut Problems, at: &str, rabbit: &RabbitSpec, i: usize) {
             }
             _ => p.add(path, "not an argument the playground models"),
         }
+    }
+}
+
+/// The RabbitMQ side as the timeline changes it, entry by entry: which
+/// queues, bindings and consumers exist by then.
+pub(super) struct Timeline<'a> {
+    spec: &'a RabbitSpec,
+    /// Queues declared and not deleted.
+    queues: Vec<&'a str>,
+    /// Every queue name used so far, deleted ones too: a name is not
+    /// reused, so that each names one queue of the run.
+    named: Vec<&'a str>,
+    bindings: Vec<&'a Binding>,
+    /// Every binding made so far, for the limit.
+    bound: usize,
+    /// Consumers so far, with their queue.
+    consumers: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Timeline<'a> {
+    pub(super) fn new(spec: &'a RabbitSpec) -> Timeline<'a> {
+        let queues: Vec<&str> = spec.queues.iter().map(|q| q.name.as_str()).collect();
+        Timeline {
+            spec,
+            named: queues.clone(),
+            queues,
+            bindings: spec.bindings.iter().collect(),
+            bound: spec.bindings.len(),
+            consumers: spec
+                .consumers
+                .iter()
+                .map(|c| (c.name.as_str(), c.queue.as_str()))
+                .collect(),
+        }
+    }
+
+    /// Checks one RabbitMQ entry of the timeline, at `at`, and applies it.
+    pub(super) fn entry(&mut self, p: &mut Problems, at: &str, action: &'a Intervention) {
+        match action {
+            Intervention::RabbitPublish { publisher, .. }
+                if !self.spec.publishers.iter().any(|s| &s.name == publisher) =>
+            {
+                p.add(
+                    format!("{at}.publisher"),
+                    format!("no publisher named {publisher:?} in rabbit.publishers"),
+                );
+            }
+            Intervention::RabbitConsumerAdd { consumer } => {
+                if self.consumer(&consumer.name).is_some() {
+                    p.add(
+                        format!("{at}.consumer.name"),
+                        format!("there is already a consumer named {:?}", consumer.name),
+                    );
+                }
+                consumer_spec(p, &format!("{at}.consumer"), consumer, &self.queues);
+                self.consumers.push((&consumer.name, &consumer.queue));
+            }
+            Intervention::RabbitConsumerSlow {
+                consumer,
+                processing_ms,
+            } => {
+                self.known_consumer(p, at, consumer);
+                p.in_range(
+                    format!("{at}.processing_ms"),
+                    *processing_ms,
+                    0..=MAX_INTERVAL_MS,
+                );
+            }
+            Intervention::RabbitConsumerCrash { consumer } => {
+                self.known_consumer(p, at, consumer);
+            }
+            Intervention::RabbitConsumerRestart { consumer } => {
+                if let Some(queue) = self.known_consumer(p, at, consumer)
+                    && !self.queues.contains(&queue)
+                {
+                    p.add(
+                        format!("{at}.consumer"),
+                        format!(
+                            "{consumer:?} cannot consume again: its queue {queue:?} was deleted"
+                        ),
+                    );
+                }
+            }
+            Intervention::RabbitQueueDeclare { queue } => {
+                p.name(format!("{at}.queue.name"), &queue.name);
+                if self.named.contains(&queue.name.as_str()) {
+                    p.add(
+                        format!("{at}.queue.name"),
+                        format!("the run already has a queue named {:?}", queue.name),
+                    );
+                }
+                queue_arguments(
+                    p,
+                    &format!("{at}.queue.arguments"),
+                    self.spec,
+                    &queue.arguments,
+                );
+                self.named.push(&queue.name);
+                self.queues.push(&queue.name);
+                p.at_most("timeline (queues)", self.named.len(), MAX_RABBIT_ENTITIES);
+            }
+            Intervention::RabbitQueueDelete { queue } => {
+                let Some(i) = self.queues.iter().position(|q| q == queue) else {
+                    p.add(
+                        format!("{at}.queue"),
+                        format!("no queue named {queue:?} by then"),
+                    );
+                    return;
+                };
+                self.queues.remove(i);
+                // Deleting a queue removes its bindings.
+                self.bindings
+                    .retain(|b| b.destination != Destination::Queue(queue.clone()));
+            }
+            Intervention::RabbitBind { binding } => {
+                if self.bindings.contains(&binding) {
+                    p.add(format!("{at}.binding"), "that binding exists already");
+                    return;
+                }
+                let mut bindings: Vec<Binding> = self.bindings.iter().map(|&b| b.clone()).collect();
+                bindings.push(binding.clone());
+                let queues: Vec<String> = self.queues.iter().map(|q| q.to_string()).collect();
+                if let Err(err) = Topology::new(&self.spec.exchanges, &queues, &bindings) {
+                    let why = err
+                        .0
+                        .split_once(": ")
+                        .map_or(err.0.as_str(), |(_, why)| why);
+                    p.add(format!("{at}.binding"), why.to_string());
+                    return;
+                }
+                self.bindings.push(binding);
+                self.bound += 1;
+                p.at_most("timeline (bindings)", self.bound, MAX_BINDINGS);
+            }
+            Intervention::RabbitUnbind { binding } => {
+                match self.bindings.iter().position(|b| *b == binding) {
+                    Some(i) => {
+                        self.bindings.remove(i);
+                    }
+                    None => p.add(format!("{at}.binding"), "no such binding by then"),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The queue of consumer `name`, if there is one by then.
+    fn consumer(&self, name: &str) -> Option<&'a str> {
+        self.consumers
+            .iter()
+            .find(|(c, _)| *c == name)
+            .map(|&(_, queue)| queue)
+    }
+
+    fn known_consumer(&self, p: &mut Problems, at: &str, name: &str) -> Option<&'a str> {
+        let queue = self.consumer(name);
+        if queue.is_none() {
+            p.add(
+                format!("{at}.consumer"),
+                format!("no consumer named {name:?} by then"),
+            );
+        }
+        queue
     }
 }
 
