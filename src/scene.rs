@@ -6,6 +6,7 @@
 //! through its flight it is. The SVG components only draw what it returns,
 //! and the tests check it without a browser.
 
+use crate::playback::Subject;
 use crate::world::{Anchor, Cargo, ConsumerStatus, Flight, World};
 use mqsim::ids::{ConsumerId, GroupId, ProducerId, RecordId, TopicId, TopicPartition};
 use mqsim::kafka::partitioner::partition_for_key;
@@ -225,6 +226,8 @@ pub struct Token {
     pub colour: &'static str,
     pub letter: String,
     pub title: String,
+    /// The record or message it carries, which a click inspects.
+    pub carries: Option<Subject>,
 }
 
 /// Where rows and nodes go for a world of this size.
@@ -622,6 +625,7 @@ fn dot(world: &World, layout: &Layout, palette: &Palette, flight: &Flight, clock
         colour,
         letter: String::new(),
         title: String::new(),
+        carries: None,
     }
 }
 
@@ -664,6 +668,7 @@ fn token(
                 colour,
                 letter: key_letter(key),
                 title,
+                carries: Some(Subject::Record(r.record)),
             }
         }
         Cargo::FetchRequest => Token {
@@ -674,6 +679,7 @@ fn token(
             colour,
             letter: String::new(),
             title: "fetch request: the consumer pulls".to_string(),
+            carries: None,
         },
         Cargo::Commit { offset } => Token {
             id: format!("commit-{index}-{start}"),
@@ -683,6 +689,7 @@ fn token(
             colour,
             letter: offset.to_string(),
             title: format!("offset commit: next read starts at {offset}"),
+            carries: None,
         },
     }
 }

@@ -323,6 +323,7 @@ fn token(layout: &Layout, flight: &Flight, index: usize, clock_ms: f64) -> Optio
         colour,
         letter,
         title,
+        carries: None,
     })
 }
 

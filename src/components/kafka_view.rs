@@ -2,15 +2,13 @@
 //! of offset cells in the middle, consumer groups on the right, and every
 //! message in flight as a token on its way.
 
-use super::pick::pick;
+use super::pick::{pick, pick_carried};
 use super::token::{TokenLayer, Tokens};
 use crate::inspect::Selection;
 use crate::scene::{
     CELLS, CommitMarker, ConsumerNode, GroupNode, Link, ProducerNode, Scene, Strip,
 };
-use mqsim::ids::RecordId;
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 const NODE_W: f64 = 150.0;
@@ -30,7 +28,7 @@ pub struct KafkaViewProps {
 #[component]
 pub fn KafkaView(props: &KafkaViewProps) -> Html {
     let s = &props.scene;
-    let (onclick, onkeydown) = record_picker(&props.on_select);
+    let (onclick, onkeydown) = pick_carried(&props.on_select);
     html! {
         <svg class="kafka-view" data-testid="kafka-view" viewBox={format!("0 0 {} {}", s.width, s.height)}
              role="group" aria-labelledby="kafka-view-title" {onclick} {onkeydown}>
@@ -47,38 +45,6 @@ pub fn KafkaView(props: &KafkaViewProps) -> Html {
             <TokenLayer tokens={Tokens(s.tokens.clone())} />
         </svg>
     }
-}
-
-/// Click, Enter or Space on a record's cell selects that record; the cell
-/// is found by its `data-record` from the event's target.
-fn record_picker(
-    on_select: &Callback<Selection>,
-) -> (Callback<MouseEvent>, Callback<KeyboardEvent>) {
-    fn record(target: Option<web_sys::EventTarget>) -> Option<RecordId> {
-        let element: web_sys::Element = target?.dyn_into().ok()?;
-        let cell = element.closest("[data-record]").ok()??;
-        cell.get_attribute("data-record")?
-            .parse()
-            .ok()
-            .map(RecordId)
-    }
-    let click = on_select.clone();
-    let key = on_select.clone();
-    (
-        Callback::from(move |e: MouseEvent| {
-            if let Some(id) = record(e.target()) {
-                click.emit(Selection::Record(id));
-            }
-        }),
-        Callback::from(move |e: KeyboardEvent| {
-            if (e.key() == "Enter" || e.key() == " ")
-                && let Some(id) = record(e.target())
-            {
-                e.prevent_default();
-                key.emit(Selection::Record(id));
-            }
-        }),
-    )
 }
 
 fn link(l: &Link) -> Html {

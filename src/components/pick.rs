@@ -4,6 +4,8 @@
 //! walked with Tab.
 
 use crate::inspect::Selection;
+use mqsim::ids::{MessageId, RecordId};
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// The handlers to put on one selectable element.
@@ -35,4 +37,38 @@ pub fn pick(
         }),
         class: (selected == Some(selection)).then_some("selected"),
     }
+}
+
+/// Handlers for a whole picture: a click (or Enter or Space) on anything
+/// marked `data-record` or `data-message` — a log cell, a queued message, a
+/// token in flight — selects that record or message. One pair of handlers
+/// serves every cell and token, however many are drawn.
+pub fn pick_carried(
+    on_select: &Callback<Selection>,
+) -> (Callback<MouseEvent>, Callback<KeyboardEvent>) {
+    fn carried(target: Option<web_sys::EventTarget>) -> Option<Selection> {
+        let element: web_sys::Element = target?.dyn_into().ok()?;
+        let marked = element.closest("[data-record], [data-message]").ok()??;
+        let id = |name: &str| marked.get_attribute(name)?.parse::<u64>().ok();
+        id("data-record")
+            .map(|id| Selection::Record(RecordId(id)))
+            .or_else(|| id("data-message").map(|id| Selection::Message(MessageId(id))))
+    }
+    let click = on_select.clone();
+    let key = on_select.clone();
+    (
+        Callback::from(move |e: MouseEvent| {
+            if let Some(selection) = carried(e.target()) {
+                click.emit(selection);
+            }
+        }),
+        Callback::from(move |e: KeyboardEvent| {
+            if (e.key() == "Enter" || e.key() == " ")
+                && let Some(selection) = carried(e.target())
+            {
+                e.prevent_default();
+                key.emit(selection);
+            }
+        }),
+    )
 }

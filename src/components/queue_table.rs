@@ -15,7 +15,8 @@ pub struct QueueTableProps {
 #[component]
 pub fn QueueTable(props: &QueueTableProps) -> Html {
     let s = &props.scene;
-    let rows = s.queues.iter().map(|q| {
+    // A deleted queue is gone from the broker's list.
+    let rows = s.queues.iter().filter(|q| !q.deleted).map(|q| {
         let consumers = s.consumers.iter().filter(|c| c.queue == q.name).count();
         html! {
             <tr data-testid="queue-row" data-name={q.name.clone()} data-ready={q.ready.to_string()}

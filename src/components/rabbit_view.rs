@@ -3,7 +3,7 @@
 //! its consumers, each within its prefetch window. Dead-letter exchanges and
 //! queues are drawn dashed and red.
 
-use super::pick::pick;
+use super::pick::{pick, pick_carried};
 use super::token::{TokenLayer, Tokens};
 use crate::inspect::Selection;
 use crate::rabbit::scene::{
@@ -25,9 +25,10 @@ pub struct RabbitViewProps {
 #[component]
 pub fn RabbitView(props: &RabbitViewProps) -> Html {
     let s = &props.scene;
+    let (onclick, onkeydown) = pick_carried(&props.on_select);
     html! {
         <svg class="rabbit-view" data-testid="rabbit-view" viewBox={format!("0 0 {} {}", s.width, s.height)}
-             role="group" aria-labelledby="rabbit-view-title">
+             role="group" aria-labelledby="rabbit-view-title" {onclick} {onkeydown}>
             <title id="rabbit-view-title">
                 { "RabbitMQ: publishers send to exchanges, bindings route to queues, the broker pushes to consumers" }
             </title>
@@ -126,7 +127,7 @@ fn queue(q: &QueueNode, on_select: &Callback<Selection>, selected: Option<Select
         counts += &format!(" · refused {}", q.refused);
     }
     let heading = match (q.deleted, q.features.is_empty()) {
-        (true, _) => format!("{} · deleted (x-expires)", q.kind),
+        (true, _) => format!("{} · deleted", q.kind),
         (false, true) => q.kind.to_string(),
         (false, false) => format!("{} · {}", q.kind, q.features.join(" · ")),
     };
@@ -197,7 +198,11 @@ fn consumer(
     if c.rejected > 0 {
         tally += &format!(" · rejected {}", c.rejected);
     }
-    let status = if c.running { "running" } else { "✕ crashed" };
+    let status = match (c.running, c.cancelled) {
+        (true, _) => "running",
+        (false, true) => "cancelled",
+        (false, false) => "✕ crashed",
+    };
     let pick = pick(on_select, selected, Selection::RabbitConsumer(c.id));
     html! {
         <g class={classes!("consumer", "rabbit-consumer", (!c.running).then_some("down"), pick.class)} data-testid="rabbit-consumer"

@@ -13,6 +13,7 @@
 //! bulk: one `<path>` per colour and shape, each token a dot in it, and the
 //! picture says how many are in flight.
 
+use crate::playback::Subject;
 use crate::scene::{DETAILED_TOKENS, Token, TokenShape};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -234,6 +235,12 @@ fn draw(document: &Document, t: &Token, transform: &str) -> Option<Element> {
     set(&g, "class", "token");
     set(&g, "data-testid", "token");
     set(&g, "data-token", &t.id);
+    // What it carries can be clicked and inspected while it moves.
+    match t.carries {
+        Some(Subject::Record(id)) => set(&g, "data-record", &id.0.to_string()),
+        Some(Subject::Message(id)) => set(&g, "data-message", &id.0.to_string()),
+        None => {}
+    }
     set(&g, "transform", transform);
     child(document, &g, "title", &[])?.set_text_content(Some(&t.title));
     let letter = |class: &str| -> Option<()> {

@@ -21,7 +21,12 @@ pub(super) fn consumer(playback: &Playback, id: RabbitConsumerId) -> Option<Insp
     let facts = vec![
         (
             "Status",
-            if c.running { "running" } else { "crashed" }.to_string(),
+            match (c.running, queue.deleted) {
+                (true, _) => "running",
+                (false, true) => "cancelled: its queue was deleted",
+                (false, false) => "crashed",
+            }
+            .to_string(),
         ),
         ("Queue", queue.name.clone()),
         ("Prefetch", prefetch),
@@ -41,7 +46,10 @@ pub(super) fn consumer(playback: &Playback, id: RabbitConsumerId) -> Option<Insp
         ("Rejected", c.rejected.to_string()),
     ];
     let consumer = c.name.clone();
-    let mut actions = if c.running {
+    let mut actions = if queue.deleted {
+        // Nothing to consume from any more.
+        Vec::new()
+    } else if c.running {
         vec![
             Action {
                 label: "Crash".into(),
@@ -64,7 +72,9 @@ pub(super) fn consumer(playback: &Playback, id: RabbitConsumerId) -> Option<Insp
             interventions: vec![Intervention::RabbitConsumerRestart { consumer }],
         }]
     };
-    actions.extend(add_consumer(playback, &queue.name, Some(&c.name)));
+    if !queue.deleted {
+        actions.extend(add_consumer(playback, &queue.name, Some(&c.name)));
+    }
     Some(Inspection {
         title: format!("Consumer {}", c.name),
         kind: format!("RabbitMQ consumer on {}", queue.name),

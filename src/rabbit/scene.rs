@@ -9,6 +9,7 @@
 //! apart, so that they do not overlap.
 
 use super::world::{Anchor, BindingEnd, Cargo, Flight, MessageView, RabbitWorld};
+use crate::playback::Subject;
 use crate::scene::{DETAILED_TOKENS, Palette, Token, TokenShape, progress};
 use mqsim::ids::{MessageId, PublisherId, QueueId, RabbitConsumerId};
 use mqsim::rabbit::queue::QueueType;
@@ -112,6 +113,8 @@ pub struct ConsumerNode {
     pub name: String,
     pub queue: String,
     pub running: bool,
+    /// Stopped by the broker because its queue was deleted.
+    pub cancelled: bool,
     pub prefetch: u32,
     pub auto_ack: bool,
     /// The prefetch window: each unacknowledged delivery it holds.
@@ -336,6 +339,7 @@ impl RabbitScene {
                     name: c.name.clone(),
                     queue: queue.name.clone(),
                     running: c.running,
+                    cancelled: !c.running && queue.deleted,
                     prefetch: c.prefetch,
                     auto_ack: c.auto_ack,
                     window: queue
@@ -522,6 +526,7 @@ fn token(
             colour,
             letter: String::new(),
             title: String::new(),
+            carries: None,
         };
     }
     let route = format!(
@@ -546,6 +551,7 @@ fn token(
                 colour: colour(palette, key),
                 letter: routing_key_letter(key),
                 title,
+                carries: Some(Subject::Message(m.id)),
             }
         }
         Cargo::Settlement(outcome) => {
@@ -563,6 +569,7 @@ fn token(
                 colour,
                 letter: letter.to_string(),
                 title: title.to_string(),
+                carries: None,
             }
         }
     }

@@ -32,10 +32,12 @@ pub struct ConsumerSummary {
 impl Rabbit {
     pub fn summary(&self) -> RabbitSummary {
         RabbitSummary {
+            // As `rabbitmqctl list_queues`: the queues that exist now.
             queues: self
                 .queues
                 .iter()
                 .enumerate()
+                .filter(|(_, q)| q.is_live())
                 .map(|(i, q)| QueueSummary {
                     name: q.name.to_string(),
                     kind: match q.kind {
