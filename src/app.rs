@@ -3,6 +3,7 @@
 use crate::bench::{Bench, BenchRun};
 use crate::charts::charts;
 use crate::cluster::scene::ClusterScene;
+use crate::components::Frame;
 use crate::components::bench_result::BenchReport;
 use crate::components::charts::Charts;
 use crate::components::cluster_view::ClusterView;
@@ -293,10 +294,10 @@ pub fn App() -> Html {
         Callback::from(move |filter: LogFilter| log_filter.set(filter))
     };
     // Each side is drawn when the scenario has it.
-    let kafka =
-        (!file.kafka.topics.is_empty()).then(|| Rc::new(Scene::build(p.world(), p.clock_ms())));
-    let rabbit =
-        (!p.rabbit().is_empty()).then(|| Rc::new(RabbitScene::build(p.rabbit(), p.clock_ms())));
+    let kafka = (!file.kafka.topics.is_empty())
+        .then(|| Frame(Rc::new(Scene::build(p.world(), p.clock_ms()))));
+    let rabbit = (!p.rabbit().is_empty())
+        .then(|| Frame(Rc::new(RabbitScene::build(p.rabbit(), p.clock_ms()))));
     // The cluster is drawn when there is one to see: several brokers or
     // replicated topics.
     let replicated = file.kafka.cluster.brokers > 1
@@ -317,12 +318,12 @@ pub fn App() -> Html {
     );
     let cluster = (kafka.is_some() && replicated).then(|| {
         let topics: Vec<String> = file.kafka.topics.iter().map(|t| t.name.clone()).collect();
-        Rc::new(ClusterScene::build(
+        Frame(Rc::new(ClusterScene::build(
             &p.world().cluster,
             &topics,
             &group_names,
             p.clock_ms(),
-        ))
+        )))
     });
     html! {
         <main class="app">
@@ -371,7 +372,7 @@ pub fn App() -> Html {
                       on_toggle={act(Playback::toggle_playing)} on_step={act(Playback::step)}
                       on_restart={act(Playback::restart)} {on_speed} {on_seek} />
             if let Some(inspection) = inspection {
-                <Inspector {inspection} {on_act} {on_close} />
+                <Inspector inspection={Frame(Rc::new(inspection))} {on_act} {on_close} />
             }
             if let Some(scene) = cluster {
                 <ClusterView {scene} on_select={on_select.clone()} selected={*selected} />

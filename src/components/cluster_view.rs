@@ -11,12 +11,11 @@ use crate::cluster::scene::{
     BrokerCard, CHIP_H, ClusterScene, ReplicaChip, Role, ZK_H, ZK_W, ZooKeeperNode,
 };
 use crate::inspect::Selection;
-use std::rc::Rc;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct ClusterViewProps {
-    pub scene: Rc<ClusterScene>,
+    pub scene: super::Frame<ClusterScene>,
     /// A broker card was clicked.
     pub on_select: Callback<Selection>,
     pub selected: Option<Selection>,

@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct InspectorProps {
-    pub inspection: Inspection,
+    pub inspection: super::Frame<Inspection>,
     /// A button was pressed: the action, and what it was done to.
     pub on_act: Callback<(Action, String)>,
     pub on_close: Callback<()>,

@@ -8,7 +8,6 @@ use crate::inspect::Selection;
 use crate::scene::{
     CELLS, CommitMarker, ConsumerNode, GroupNode, Link, ProducerNode, Scene, Strip,
 };
-use std::rc::Rc;
 use yew::prelude::*;
 
 const NODE_W: f64 = 150.0;
@@ -19,7 +18,7 @@ const STRIP_H: f64 = 30.0;
 
 #[derive(Properties, PartialEq)]
 pub struct KafkaViewProps {
-    pub scene: Rc<Scene>,
+    pub scene: super::Frame<Scene>,
     /// A consumer or partition was clicked.
     pub on_select: Callback<Selection>,
     pub selected: Option<Selection>,

@@ -3,12 +3,11 @@
 //! the end-to-end tests read it too.
 
 use crate::scene::Scene;
-use std::rc::Rc;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct LagTableProps {
-    pub scene: Rc<Scene>,
+    pub scene: super::Frame<Scene>,
 }
 
 #[component]

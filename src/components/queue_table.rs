@@ -4,12 +4,11 @@
 //! end-to-end tests compare it with `mqsim run`.
 
 use crate::rabbit::scene::RabbitScene;
-use std::rc::Rc;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct QueueTableProps {
-    pub scene: Rc<RabbitScene>,
+    pub scene: super::Frame<RabbitScene>,
 }
 
 #[component]

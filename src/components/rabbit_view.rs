@@ -11,12 +11,11 @@ use crate::rabbit::scene::{
     ExchangeNode, NODE_H, PUBLISHER_W, PUBLISHER_X, PublisherNode, QUEUE_H, QUEUE_W, QUEUE_X,
     QueueNode, RabbitScene, WINDOW_SLOTS,
 };
-use std::rc::Rc;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct RabbitViewProps {
-    pub scene: Rc<RabbitScene>,
+    pub scene: super::Frame<RabbitScene>,
     /// A queue or consumer was clicked.
     pub on_select: Callback<Selection>,
     pub selected: Option<Selection>,
