@@ -230,6 +230,23 @@ pub struct Token {
     pub carries: Option<Subject>,
 }
 
+impl Token {
+    /// A token in a crowd: where it is, its shape and colour, and no id,
+    /// letter or title to make.
+    pub fn dot(shape: TokenShape, (x, y): (f64, f64), colour: &'static str) -> Token {
+        Token {
+            id: String::new(),
+            shape,
+            x,
+            y,
+            colour,
+            letter: String::new(),
+            title: String::new(),
+            carries: None,
+        }
+    }
+}
+
 /// Where rows and nodes go for a world of this size.
 struct Layout {
     /// First row of each topic's partitions.
@@ -617,16 +634,7 @@ fn look(palette: &Palette, flight: &Flight) -> (TokenShape, &'static str) {
 fn dot(world: &World, layout: &Layout, palette: &Palette, flight: &Flight, clock_ms: f64) -> Token {
     let (x, y) = flight_pos(world, layout, flight, clock_ms);
     let (shape, colour) = look(palette, flight);
-    Token {
-        id: String::new(),
-        shape,
-        x,
-        y,
-        colour,
-        letter: String::new(),
-        title: String::new(),
-        carries: None,
-    }
+    Token::dot(shape, (x, y), colour)
 }
 
 fn token(

@@ -206,21 +206,31 @@ fn twin_queue(playback: &Playback, id: QueueId, bound: &[&Binding]) -> Option<Ac
         .iter()
         .map(|(c, _)| *c)
         .find(|c| c.queue == spec.name);
-    let consumer_name = next_name(
-        &model.map_or(format!("{name}-consumer"), |c| c.name.clone()),
-        |n| consumers.iter().any(|(c, _)| c.name == n),
-    )?;
-    let mut consumer = model
-        .cloned()
-        .unwrap_or_else(|| RabbitConsumerSpec::new(&consumer_name, &name));
-    consumer.name = consumer_name;
-    consumer.queue = name;
-    interventions.push(Intervention::RabbitConsumerAdd { consumer });
+    interventions.push(Intervention::RabbitConsumerAdd {
+        consumer: new_consumer(&consumers, model, &name)?,
+    });
     Some(Action {
         label: "Add a queue bound like this one".into(),
         explain: "queue.declare a twin with the same arguments, queue.bind it the same way, and start a consumer on it. A fanout copies every message to each queue (pub/sub); a direct or topic exchange copies the matching ones.",
         interventions,
     })
+}
+
+/// A new consumer of `queue`, set up like `model` (or with the defaults)
+/// and named after it (or after the queue) with the next free number.
+fn new_consumer(
+    roster: &[(&RabbitConsumerSpec, Option<u64>)],
+    model: Option<&RabbitConsumerSpec>,
+    queue: &str,
+) -> Option<RabbitConsumerSpec> {
+    let like = model.map_or(format!("{queue}-consumer"), |c| c.name.clone());
+    let name = next_name(&like, |name| roster.iter().any(|(c, _)| c.name == name))?;
+    let mut spec = model
+        .cloned()
+        .unwrap_or_else(|| RabbitConsumerSpec::new(&name, queue));
+    spec.name = name;
+    spec.queue = queue.to_string();
+    Some(spec)
 }
 
 /// "Add a consumer" for `queue`: set up like consumer `like` (or like the
@@ -232,12 +242,7 @@ fn add_consumer(playback: &Playback, queue: &str, like: Option<&str>) -> Option<
         .iter()
         .map(|(c, _)| *c)
         .find(|c| like.map_or(c.queue == queue, |name| c.name == name));
-    let like = model.map_or(format!("{queue}-consumer"), |c| c.name.clone());
-    let name = next_name(&like, |name| roster.iter().any(|(c, _)| c.name == name))?;
-    let mut spec = model
-        .cloned()
-        .unwrap_or_else(|| RabbitConsumerSpec::new(&name, queue));
-    spec.name = name;
+    let spec = new_consumer(&roster, model, queue)?;
     Some(Action {
         label: "Add a consumer".into(),
         explain: "Another consumer subscribes to this queue: the broker pushes to each in turn (competing consumers).",

@@ -518,16 +518,7 @@ fn token(
             Cargo::Message(m) => (TokenShape::Record, colour(palette, &m.routing_key)),
             Cargo::Settlement(outcome) => settlement_look(*outcome),
         };
-        return Token {
-            id: String::new(),
-            shape,
-            x,
-            y,
-            colour,
-            letter: String::new(),
-            title: String::new(),
-            carries: None,
-        };
+        return Token::dot(shape, (x, y), colour);
     }
     let route = format!(
         "{}-{}-{}",

@@ -542,12 +542,8 @@ impl RabbitWorld {
                     b.bound = matches!(event.kind, EventKind::BindingAdded { .. });
                 }
             }
-            EventKind::RabbitConsumerCancelled { consumer } => {
-                let c = &mut self.consumers[consumer.index()];
-                c.running = false;
-                c.inbox.clear();
-            }
-            EventKind::RabbitConsumerCrashed { consumer } => {
+            EventKind::RabbitConsumerCrashed { consumer }
+            | EventKind::RabbitConsumerCancelled { consumer } => {
                 let c = &mut self.consumers[consumer.index()];
                 c.running = false;
                 c.inbox.clear();

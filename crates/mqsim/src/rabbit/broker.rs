@@ -177,6 +177,12 @@ impl Rabbit {
             })
             .collect();
         let binding_roster = scenario.rabbit_bindings();
+        let queue_id = |name: &str| {
+            names
+                .iter()
+                .position(|n| n == name)
+                .map(|i| QueueId(i as u32))
+        };
         let publishers: Vec<Publisher> = spec
             .publishers
             .iter()
@@ -189,7 +195,7 @@ impl Rabbit {
             .iter()
             .enumerate()
             .map(|(i, (c, from))| {
-                let queue = QueueId(names.iter().position(|n| *n == c.queue).unwrap_or(0) as u32);
+                let queue = queue_id(&c.queue).unwrap_or(QueueId(0));
                 queue_consumers[queue.index()]
                     .0
                     .push(RabbitConsumerId(i as u32));
@@ -236,12 +242,6 @@ impl Rabbit {
                 .iter()
                 .position(|(c, _)| c.name == name)
                 .map(|i| RabbitConsumerId(i as u32))
-        };
-        let queue_id = |name: &str| {
-            names
-                .iter()
-                .position(|n| n == name)
-                .map(|i| QueueId(i as u32))
         };
         // Bindings the timeline makes follow the scenario's, in timeline order.
         let mut next_binding = spec.bindings.len() as u32;
@@ -432,9 +432,7 @@ impl Rabbit {
         if !c.running {
             return;
         }
-        c.running = false;
-        c.inbox.clear();
-        c.incarnation += 1;
+        c.stop();
         ctx.emit(EventKind::RabbitConsumerCrashed { consumer });
         let returned = std::mem::take(&mut self.unacked[consumer.index()]);
         let mut queues = Vec::new();
@@ -514,9 +512,7 @@ impl Rabbit {
         for &consumer in &self.queue_consumers[queue.index()].0 {
             let c = &mut self.consumers[consumer.index()];
             if c.running {
-                c.running = false;
-                c.inbox.clear();
-                c.incarnation += 1;
+                c.stop();
                 ctx.emit(EventKind::RabbitConsumerCancelled { consumer });
             }
         }

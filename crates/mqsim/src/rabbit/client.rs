@@ -121,6 +121,15 @@ impl RabbitConsumer {
         }
     }
 
+    /// The process stops consuming (it crashed, or the broker cancelled it):
+    /// what it received and had not handled is lost, and deliveries and
+    /// timers meant for this incarnation are ignored from now on.
+    pub(super) fn stop(&mut self) {
+        self.running = false;
+        self.inbox.clear();
+        self.incarnation += 1;
+    }
+
     /// Whether something meant for `incarnation` still concerns this
     /// process.
     pub(super) fn is_current(&self, incarnation: u32) -> bool {

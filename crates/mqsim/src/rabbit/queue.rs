@@ -133,12 +133,12 @@ impl Queue {
         self.next_position += 1;
     }
 
-    /// How many messages wait to be delivered.
     /// Declared and not deleted: it can take messages and consumers.
     pub fn is_live(&self) -> bool {
         self.declared && !self.deleted
     }
 
+    /// How many messages wait to be delivered.
     pub fn ready_count(&self) -> u64 {
         (self.ready.len() + self.returns.len()) as u64
     }

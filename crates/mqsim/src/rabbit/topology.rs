@@ -257,7 +257,8 @@ impl Topology {
         Ok(topology)
     }
 
-    fn bind(&mut self, binding: Binding) -> Result<(), TopologyError> {
+    /// Adds one binding, which must name an existing source and destination.
+    pub(crate) fn bind(&mut self, binding: Binding) -> Result<(), TopologyError> {
         if binding.source.is_empty() {
             return Err(TopologyError(
                 "nothing can be bound to the default exchange".into(),

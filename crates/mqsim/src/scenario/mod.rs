@@ -72,53 +72,53 @@ impl Scenario {
     /// Every producer of the run, numbered: the scenario's, then those the
     /// timeline adds (with the moment they start), in timeline order.
     pub fn producers(&self) -> Vec<(&ProducerSpec, Option<u64>)> {
-        let mut producers: Vec<(&ProducerSpec, Option<u64>)> =
-            self.0.kafka.producers.iter().map(|p| (p, None)).collect();
-        for entry in &self.0.timeline {
-            if let Intervention::ProducerAdd { producer } = &entry.action {
-                producers.push((producer, Some(entry.at_ms)));
-            }
-        }
-        producers
+        with_added(
+            &self.0.kafka.producers,
+            &self.0.timeline,
+            |action| match action {
+                Intervention::ProducerAdd { producer } => Some(producer),
+                _ => None,
+            },
+        )
     }
 
     /// Every RabbitMQ consumer of the run, numbered: the scenario's, then
     /// those the timeline adds (with the moment they start).
     pub fn rabbit_consumers(&self) -> Vec<(&RabbitConsumerSpec, Option<u64>)> {
-        let mut consumers: Vec<(&RabbitConsumerSpec, Option<u64>)> =
-            self.0.rabbit.consumers.iter().map(|c| (c, None)).collect();
-        for entry in &self.0.timeline {
-            if let Intervention::RabbitConsumerAdd { consumer } = &entry.action {
-                consumers.push((consumer, Some(entry.at_ms)));
-            }
-        }
-        consumers
+        with_added(
+            &self.0.rabbit.consumers,
+            &self.0.timeline,
+            |action| match action {
+                Intervention::RabbitConsumerAdd { consumer } => Some(consumer),
+                _ => None,
+            },
+        )
     }
 
     /// Every RabbitMQ queue of the run, numbered: the scenario's, then
     /// those the timeline declares (with the moment they are declared).
     pub fn rabbit_queues(&self) -> Vec<(&QueueSpec, Option<u64>)> {
-        let mut queues: Vec<(&QueueSpec, Option<u64>)> =
-            self.0.rabbit.queues.iter().map(|q| (q, None)).collect();
-        for entry in &self.0.timeline {
-            if let Intervention::RabbitQueueDeclare { queue } = &entry.action {
-                queues.push((queue, Some(entry.at_ms)));
-            }
-        }
-        queues
+        with_added(
+            &self.0.rabbit.queues,
+            &self.0.timeline,
+            |action| match action {
+                Intervention::RabbitQueueDeclare { queue } => Some(queue),
+                _ => None,
+            },
+        )
     }
 
     /// Every RabbitMQ binding of the run, numbered: the scenario's, then
     /// those the timeline adds (with the moment they are made).
     pub fn rabbit_bindings(&self) -> Vec<(&Binding, Option<u64>)> {
-        let mut bindings: Vec<(&Binding, Option<u64>)> =
-            self.0.rabbit.bindings.iter().map(|b| (b, None)).collect();
-        for entry in &self.0.timeline {
-            if let Intervention::RabbitBind { binding } = &entry.action {
-                bindings.push((binding, Some(entry.at_ms)));
-            }
-        }
-        bindings
+        with_added(
+            &self.0.rabbit.bindings,
+            &self.0.timeline,
+            |action| match action {
+                Intervention::RabbitBind { binding } => Some(binding),
+                _ => None,
+            },
+        )
     }
 
     /// The consumer groups the timeline starts, with the moment each
@@ -208,6 +208,24 @@ fn roster<'a>(file: &'a ScenarioFile) -> Vec<Consumer<'a>> {
         }
     }
     consumers
+}
+
+/// A roster: the scenario's own entities (`None`: there from the start),
+/// then those timeline entries add, picked out by `added`, each with the
+/// moment it comes. Its order numbers them, so ids stay stable.
+fn with_added<'a, T>(
+    own: &'a [T],
+    timeline: &'a [TimelineEntry],
+    added: impl Fn(&'a Intervention) -> Option<&'a T>,
+) -> Vec<(&'a T, Option<u64>)> {
+    own.iter()
+        .map(|x| (x, None))
+        .chain(
+            timeline
+                .iter()
+                .filter_map(|entry| added(&entry.action).map(|x| (x, Some(entry.at_ms)))),
+        )
+        .collect()
 }
 
 fn added_groups(file: &ScenarioFile) -> Vec<(&GroupSpec, u64)> {

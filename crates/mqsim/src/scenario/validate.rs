@@ -210,12 +210,7 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
                         format!("there is already a producer named {:?}", producer.name),
                     );
                 }
-                let partitions_of = |topic: &str| {
-                    grown
-                        .iter()
-                        .find(|(name, _, _)| *name == topic)
-                        .map(|&(_, count, _)| count)
-                };
+                let partitions_of = |topic: &str| partitions_by_then(&grown, topic);
                 producer_spec(p, &format!("{at}.producer"), producer, &partitions_of);
                 producers.push((producer.name.as_str(), producer));
                 continue;
@@ -244,10 +239,7 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
                         format!("no producer named {producer:?} by then"),
                     ),
                     (Some(spec), Some(partition)) => {
-                        let count = grown
-                            .iter()
-                            .find(|(topic, _, _)| *topic == spec.topic)
-                            .map_or(0, |&(_, count, _)| count);
+                        let count = partitions_by_then(&grown, &spec.topic).unwrap_or(0);
                         if *partition >= count {
                             p.add(
                                 format!("{at}.partition"),
@@ -270,12 +262,7 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
                         format!("there is already a group named {:?}", group.name),
                     );
                 }
-                let partitions_of = |topic: &str| {
-                    grown
-                        .iter()
-                        .find(|(name, _, _)| *name == topic)
-                        .map(|&(_, count, _)| count)
-                };
+                let partitions_of = |topic: &str| partitions_by_then(&grown, topic);
                 group_spec(p, &format!("{at}.group"), group, &partitions_of);
                 groups.push(&group.name);
                 p.at_most("timeline (groups)", groups.len(), MAX_GROUPS);
@@ -573,6 +560,15 @@ fn group_spec(
     for (m, member) in group.members.iter().enumerate() {
         member_spec(p, &format!("{at}.members[{m}]"), member);
     }
+}
+
+/// How many partitions `topic` has after the timeline entries read so far
+/// (`grown`: topic, count, since when).
+fn partitions_by_then(grown: &[(&str, u32, u64)], topic: &str) -> Option<u32> {
+    grown
+        .iter()
+        .find(|(name, _, _)| *name == topic)
+        .map(|&(_, count, _)| count)
 }
 
 /// A topic may only grow, within the limit, and in time order.

@@ -305,15 +305,14 @@ impl<'a> Timeline<'a> {
                     p.add(format!("{at}.binding"), "that binding exists already");
                     return;
                 }
-                let mut bindings: Vec<Binding> = self.bindings.iter().map(|&b| b.clone()).collect();
-                bindings.push(binding.clone());
+                // Bound onto the topology as it stands by then (a scenario
+                // whose own topology is broken is reported elsewhere).
+                let bindings: Vec<Binding> = self.bindings.iter().map(|&b| b.clone()).collect();
                 let queues: Vec<String> = self.queues.iter().map(|q| q.to_string()).collect();
-                if let Err(err) = Topology::new(&self.spec.exchanges, &queues, &bindings) {
-                    let why = err
-                        .0
-                        .split_once(": ")
-                        .map_or(err.0.as_str(), |(_, why)| why);
-                    p.add(format!("{at}.binding"), why.to_string());
+                if let Ok(mut topology) = Topology::new(&self.spec.exchanges, &queues, &bindings)
+                    && let Err(err) = topology.bind(binding.clone())
+                {
+                    p.add(format!("{at}.binding"), err.0);
                     return;
                 }
                 self.bindings.push(binding);
