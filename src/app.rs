@@ -12,18 +12,23 @@ use crate::components::event_log::EventLog;
 use crate::components::inspector::Inspector;
 use crate::components::kafka_view::KafkaView;
 use crate::components::lag_table::LagTable;
+use crate::components::lesson_panel::LessonPanel;
 use crate::components::queue_table::QueueTable;
 use crate::components::rabbit_view::RabbitView;
 use crate::event_log::{LOG_REFRESH_MS, LogFilter};
 use crate::files;
 use crate::hooks::use_animation_frame;
 use crate::inspect::{Action, Inspection, Selection};
+use crate::lesson::{self, Deed, Lesson};
 use crate::playback::Playback;
+use crate::preset_files;
 use crate::rabbit::scene::RabbitScene;
 use crate::scene::Scene;
 use crate::share;
 use gloo::events::EventListener;
-use mqsim::scenario::presets::{PRESETS, Preset};
+use mqsim::Scenario;
+use mqsim::scenario::presets::PRESETS;
+use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -34,17 +39,84 @@ enum Notice {
     Info(String),
 }
 
+/// Puts a scenario on screen: a fresh playback, its lesson, nothing
+/// selected.
+#[derive(Clone)]
+struct Opener {
+    playback: Rc<RefCell<Playback>>,
+    lesson: Rc<RefCell<Option<Lesson>>>,
+    selected: UseStateHandle<Option<Selection>>,
+    notice: UseStateHandle<Option<Notice>>,
+    /// Scenarios opened so far, shown as `data-loads` so that tests can
+    /// wait for a fetched preset.
+    loads: Rc<RefCell<u32>>,
+    redraw: UseForceUpdateHandle,
+}
+
+impl Opener {
+    fn open(&self, scenario: Scenario) {
+        *self.lesson.borrow_mut() = scenario.file().narration.clone().map(Lesson::new);
+        *self.playback.borrow_mut() = Playback::new(scenario);
+        *self.loads.borrow_mut() += 1;
+        self.fetch_narration();
+        self.selected.set(None);
+        self.redraw.force_update();
+    }
+
+    /// A link to a preset leaves its narration out: it comes from the
+    /// preset's file, if the scenario on screen is still that preset's.
+    fn fetch_narration(&self) {
+        let id = {
+            let playback = self.playback.borrow();
+            let file = playback.scenario().file();
+            match (&file.preset, &file.narration) {
+                (Some(id), None) => id.clone(),
+                _ => return,
+            }
+        };
+        let this = self.clone();
+        yew::platform::spawn_local(async move {
+            let Ok(preset) = preset_files::fetch(&id).await else {
+                return;
+            };
+            let current = this.playback.borrow().scenario().file().preset.clone();
+            if current.as_deref() == Some(&id) {
+                *this.lesson.borrow_mut() = preset.file().narration.clone().map(Lesson::new);
+                this.redraw.force_update();
+            }
+        });
+    }
+
+    /// Fetches the preset `id` and opens it; the scenario on screen stays
+    /// if it cannot be had.
+    fn open_preset(&self, id: String) {
+        let this = self.clone();
+        yew::platform::spawn_local(async move {
+            match preset_files::fetch(&id).await {
+                Ok(scenario) => {
+                    share::remember(&scenario);
+                    this.notice.set(None);
+                    this.open(scenario);
+                }
+                Err(why) => this.notice.set(Some(Notice::Problem(format!(
+                    "{why}. The scenario on screen stays."
+                )))),
+            }
+        });
+    }
+
+    /// Ticks off the lesson's steps that `deed` does.
+    fn note(&self, deed: Deed) {
+        if let Some(lesson) = self.lesson.borrow_mut().as_mut() {
+            lesson.note(&deed);
+        }
+    }
+}
+
 #[component]
 pub fn App() -> Html {
     let bench = use_mut_ref(|| Bench::requested().map(BenchRun::new));
     let opened = use_memo((), |_| share::opened());
-    // Parsed once: the picker is drawn on every frame.
-    let preset_titles = use_memo((), |_| {
-        PRESETS
-            .iter()
-            .map(|preset| (preset.id, preset.scenario().file().name.clone()))
-            .collect::<Vec<_>>()
-    });
     let playback = use_mut_ref(|| {
         let bench = bench.borrow().as_ref().map(|run| run.kind);
         Playback::new(bench.map_or_else(|| opened.scenario(), Bench::scenario))
@@ -54,20 +126,28 @@ pub fn App() -> Html {
     let log_filter = use_state(LogFilter::default);
     let log_cache = use_mut_ref(|| None::<(f64, LogFilter, Vec<mqsim::words::Sentence>)>);
     let redraw = use_force_update();
+    let lesson = use_mut_ref(|| {
+        let narration = playback.borrow().scenario().file().narration.clone();
+        narration.map(Lesson::new)
+    });
+    let opener = Opener {
+        playback: playback.clone(),
+        lesson: lesson.clone(),
+        selected: selected.clone(),
+        notice: notice.clone(),
+        loads: use_mut_ref(|| 0),
+        redraw: redraw.clone(),
+    };
     {
         // Back and forward move between the scenarios this tab loaded.
-        let playback = playback.clone();
-        let notice = notice.clone();
-        let selected = selected.clone();
-        let redraw = redraw.clone();
+        let opener = opener.clone();
         use_effect_with((), move |_| {
+            opener.fetch_narration();
             let listener = web_sys::window().map(|window| {
                 EventListener::new(&window, "popstate", move |_| {
                     let opened = share::opened();
-                    *playback.borrow_mut() = Playback::new(opened.scenario());
-                    notice.set(opened.problem().map(Notice::Problem));
-                    selected.set(None);
-                    redraw.force_update();
+                    opener.notice.set(opened.problem().map(Notice::Problem));
+                    opener.open(opened.scenario());
                 })
             });
             move || drop(listener)
@@ -97,11 +177,14 @@ pub fn App() -> Html {
         })
     };
     let on_seek = {
-        let playback = playback.clone();
-        let redraw = redraw.clone();
+        let opener = opener.clone();
         Callback::from(move |ms: f64| {
-            playback.borrow_mut().seek(ms);
-            redraw.force_update();
+            let rewound = ms < opener.playback.borrow().clock_ms();
+            opener.playback.borrow_mut().seek(ms);
+            if rewound {
+                opener.note(Deed::Rewound);
+            }
+            opener.redraw.force_update();
         })
     };
     let on_speed = {
@@ -114,11 +197,11 @@ pub fn App() -> Html {
     };
 
     let on_select = {
-        let selected = selected.clone();
-        let playback = playback.clone();
+        let opener = opener.clone();
         Callback::from(move |selection: Selection| {
-            playback.borrow_mut().watch(selection.subject());
-            selected.set(Some(selection));
+            opener.playback.borrow_mut().watch(selection.subject());
+            opener.note(Deed::Inspected(selection));
+            opener.selected.set(Some(selection));
         })
     };
     let on_close = {
@@ -134,14 +217,20 @@ pub fn App() -> Html {
         let playback = playback.clone();
         let notice = notice.clone();
         let redraw = redraw.clone();
+        let opener = opener.clone();
         Callback::from(move |(action, target): (Action, String)| {
             let mut p = playback.borrow_mut();
             let at = mqsim::SimTime::from_millis(p.clock_ms() as u64);
-            match p.intervene_all(action.interventions) {
-                Ok(()) => notice.set(Some(Notice::Info(format!(
+            match p.intervene_all(action.interventions.clone()) {
+                Ok(()) => {
+                    for done in &action.interventions {
+                        opener.note(Deed::Intervened(done));
+                    }
+                    notice.set(Some(Notice::Info(format!(
                     "{}: {target}, at {at}. It is part of the scenario now, so Copy link shares it; acting again after rewinding before {at} replaces it.",
                     action.label
-                )))),
+                    ))))
+                }
                 Err(why) => notice.set(Some(Notice::Problem(format!(
                     "That cannot be done now: {why}"
                 )))),
@@ -187,14 +276,11 @@ pub fn App() -> Html {
     // A file being read; the reader must live until it finishes.
     let reading = use_mut_ref(|| None::<gloo::file::callbacks::FileReader>);
     let on_open = {
-        let playback = playback.clone();
-        let notice = notice.clone();
-        let redraw = redraw.clone();
+        let opener = opener.clone();
         let reading = reading.clone();
-        let selected = selected.clone();
         Callback::from(move |e: Event| {
-            let (playback, notice, redraw) = (playback.clone(), notice.clone(), redraw.clone());
-            let selected = selected.clone();
+            let opener = opener.clone();
+            let (notice, redraw) = (opener.notice.clone(), opener.redraw.clone());
             files::read_chosen(&e, &reading, move |name, text| {
                 match text.and_then(|text| files::parse(&name, &text)) {
                     Ok(scenario) => {
@@ -203,8 +289,7 @@ pub fn App() -> Html {
                             scenario.file().name
                         ))));
                         share::remember(&scenario);
-                        *playback.borrow_mut() = Playback::new(scenario);
-                        selected.set(None);
+                        opener.open(scenario);
                     }
                     // The scenario on screen stays.
                     Err(problem) => notice.set(Some(Notice::Problem(problem))),
@@ -214,15 +299,12 @@ pub fn App() -> Html {
         })
     };
     let on_import = {
-        let playback = playback.clone();
-        let notice = notice.clone();
-        let redraw = redraw.clone();
-        let selected = selected.clone();
+        let opener = opener.clone();
         Callback::from(move |e: Event| {
-            let (playback, notice, redraw) = (playback.clone(), notice.clone(), redraw.clone());
-            let selected = selected.clone();
+            let opener = opener.clone();
+            let (notice, redraw) = (opener.notice.clone(), opener.redraw.clone());
             files::read_chosen(&e, &reading, move |name, text| {
-                let current = playback.borrow().scenario().clone();
+                let current = opener.playback.borrow().scenario().clone();
                 match text.and_then(|text| files::import_definitions(&current, &name, &text)) {
                     Ok((scenario, not_modelled)) => {
                         let rabbit = &scenario.file().rabbit;
@@ -237,8 +319,7 @@ pub fn App() -> Html {
                         }
                         notice.set(Some(Notice::Info(text)));
                         share::remember(&scenario);
-                        *playback.borrow_mut() = Playback::new(scenario);
-                        selected.set(None);
+                        opener.open(scenario);
                     }
                     Err(problem) => notice.set(Some(Notice::Problem(problem))),
                 }
@@ -248,20 +329,10 @@ pub fn App() -> Html {
     };
 
     let on_preset = {
-        let playback = playback.clone();
-        let selected = selected.clone();
-        let notice = notice.clone();
-        let redraw = redraw.clone();
+        let opener = opener.clone();
         Callback::from(move |e: Event| {
             let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            if let Some(preset) = Preset::find(&select.value()) {
-                let scenario = preset.scenario();
-                share::remember(&scenario);
-                *playback.borrow_mut() = Playback::new(scenario);
-                notice.set(None);
-                selected.set(None);
-                redraw.force_update();
-            }
+            opener.open_preset(select.value());
         })
     };
 
@@ -298,6 +369,21 @@ pub fn App() -> Html {
         .then(|| Frame(Rc::new(Scene::build(p.world(), p.clock_ms()))));
     let rabbit = (!p.rabbit().is_empty())
         .then(|| Frame(Rc::new(RabbitScene::build(p.rabbit(), p.clock_ms()))));
+    // Side by side: each pane draws part of the RabbitMQ picture, on the
+    // one clock.
+    let panes: Vec<(String, Frame<RabbitScene>)> = match &rabbit {
+        Some(_) => file
+            .view
+            .panes
+            .iter()
+            .map(|pane| {
+                let world = p.rabbit().only(&pane.queues);
+                let scene = RabbitScene::build(&world, p.clock_ms());
+                (pane.title.clone(), Frame(Rc::new(scene)))
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     // The cluster is drawn when there is one to see: several brokers or
     // replicated topics.
     let replicated = file.kafka.cluster.brokers > 1
@@ -326,7 +412,7 @@ pub fn App() -> Html {
         )))
     });
     html! {
-        <main class="app">
+        <main class="app" data-loads={opener.loads.borrow().to_string()}>
             <header>
                 <h1>{ "MQ Playground" }</h1>
                 <p class="scenario-name" data-testid="scenario-name">{ &file.name }</p>
@@ -335,10 +421,10 @@ pub fn App() -> Html {
                     <label class="preset-picker">
                         { "Scenario " }
                         <select data-testid="preset" onchange={on_preset}>
-                            { for preset_titles.iter().map(|(id, title)| html! {
-                                <option value={*id} selected={*title == file.name}>{ title }</option>
+                            { for PRESETS.iter().map(|preset| html! {
+                                <option value={preset.id} selected={file.preset.as_deref() == Some(preset.id)}>{ preset.title }</option>
                             }) }
-                            if !preset_titles.iter().any(|(_, title)| *title == file.name) {
+                            if !PRESETS.iter().any(|preset| file.preset.as_deref() == Some(preset.id)) {
                                 <option value="" selected=true>{ &file.name }</option>
                             }
                         </select>
@@ -371,6 +457,11 @@ pub fn App() -> Html {
             <Controls playing={p.playing()} speed={p.speed()} clock_ms={p.clock_ms()} duration_ms={p.duration_ms()}
                       on_toggle={act(Playback::toggle_playing)} on_step={act(Playback::step)}
                       on_restart={act(Playback::restart)} {on_speed} {on_seek} />
+            // Below the controls: its counters change as it runs, and the
+            // controls must not move under the pointer.
+            if let Some(lesson) = lesson.borrow().clone() {
+                <LessonPanel counters={lesson::counters(&lesson.narration, &p)} {lesson} />
+            }
             if let Some(inspection) = inspection {
                 <Inspector inspection={Frame(Rc::new(inspection))} {on_act} {on_close} />
             }
@@ -382,7 +473,18 @@ pub fn App() -> Html {
                 <LagTable {scene} />
             }
             if let Some(scene) = rabbit {
-                <RabbitView scene={scene.clone()} {on_select} selected={*selected} />
+                if panes.is_empty() {
+                    <RabbitView scene={scene.clone()} {on_select} selected={*selected} />
+                } else {
+                    <div class="panes" data-testid="panes">
+                        { for panes.into_iter().map(|(title, scene)| html! {
+                            <section class="pane" aria-label={title.clone()}>
+                                <h2>{ title }</h2>
+                                <RabbitView {scene} on_select={on_select.clone()} selected={*selected} />
+                            </section>
+                        }) }
+                    </div>
+                }
                 <QueueTable {scene} />
             }
             <Charts charts={(*charts).clone()} />

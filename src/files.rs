@@ -104,7 +104,10 @@ pub fn import_definitions(
         .map_err(|err| format!("{name} is not a usable definitions file: {err}"))?;
     let mut file = current.file().clone();
     file.rabbit = definitions.to_rabbit_spec();
+    // The view, the lesson and the preset were about the topology replaced.
     file.view = Default::default();
+    file.narration = None;
+    file.preset = None;
     file.timeline.retain(|entry| {
         !matches!(
             entry.action,

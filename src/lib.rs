@@ -15,6 +15,7 @@
 //! - [`scene`]: pure layout and interpolation; tested natively.
 //! - [`hooks`]: the animation-frame hook.
 //! - [`components`]: the SVG view, the controls and the offsets table.
+//! - [`lesson`]: a scenario's narration, live counters and ticked steps.
 //! - [`app`]: the root component.
 //!
 //! Everything above `components` and `app` is plain Rust with no Yew import,
@@ -29,7 +30,9 @@ pub mod event_log;
 pub mod files;
 pub mod hooks;
 pub mod inspect;
+pub mod lesson;
 pub mod playback;
+pub mod preset_files;
 pub mod rabbit;
 pub mod scene;
 pub mod share;

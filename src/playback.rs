@@ -199,11 +199,9 @@ impl Playback {
     /// so that it opens at this moment.
     pub fn shared(&self) -> Scenario {
         let mut file = self.scenario.file().clone();
-        file.view = ViewSpec {
-            at_ms: self.clock_ms.floor() as u64,
-            speed: self.speed,
-            paused: !self.playing,
-        };
+        file.view.at_ms = self.clock_ms.floor() as u64;
+        file.view.speed = self.speed;
+        file.view.paused = !self.playing;
         file.validate().unwrap_or_else(|_| self.scenario.clone())
     }
 
@@ -289,7 +287,11 @@ impl Playback {
         // Stable: at one moment, the scripted entries and then the user's,
         // in the order made.
         mqsim::sort::sort_by_key(&mut file.timeline, |entry| entry.at_ms);
-        file.view = ViewSpec::default();
+        // The moment and pace are playback's now; the panes stay.
+        file.view = ViewSpec {
+            panes: std::mem::take(&mut file.view.panes),
+            ..ViewSpec::default()
+        };
         let scenario = file.validate().map_err(|e| e.to_string())?;
         self.names = Names::new(&scenario);
         self.scenario = scenario;
@@ -495,6 +497,7 @@ mod tests {
             at_ms: 5_000,
             speed: 4.0,
             paused: true,
+            ..ViewSpec::default()
         };
         let p = Playback::new(file.validate().expect("valid"));
         assert_eq!(

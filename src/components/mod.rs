@@ -10,6 +10,7 @@ pub mod event_log;
 pub mod inspector;
 pub mod kafka_view;
 pub mod lag_table;
+pub mod lesson_panel;
 pub mod pick;
 pub mod queue_table;
 pub mod rabbit_view;

@@ -314,6 +314,34 @@ impl RabbitWorld {
         self.queues.is_empty() && self.publishers.is_empty()
     }
 
+    /// The part of the picture one side-by-side pane shows: only the
+    /// queues named, their consumers and bindings, and what travels to or
+    /// from them (a publish to an exchange shows in every pane). Ids stay
+    /// as they were, so a click on a pane selects the same thing.
+    pub fn only(&self, queues: &[String]) -> RabbitWorld {
+        let mut pane = self.clone();
+        for queue in &mut pane.queues {
+            queue.declared &= queues.contains(&queue.name);
+        }
+        let shown = |q: QueueId| pane.queues[q.index()].declared;
+        for binding in &mut pane.bindings {
+            if let BindingEnd::Queue(q) = binding.to {
+                binding.bound &= shown(q);
+            }
+        }
+        let seen = |anchor: Anchor| match anchor {
+            Anchor::Queue(q) => shown(q),
+            Anchor::Consumer(c) => shown(pane.consumers[c.index()].queue),
+            Anchor::Publisher(_) | Anchor::Exchange(_) => true,
+        };
+        let flights = std::mem::take(&mut pane.flights);
+        pane.flights = flights
+            .into_iter()
+            .filter(|f| seen(f.from) && seen(f.to))
+            .collect();
+        pane
+    }
+
     /// A consumer's unacknowledged deliveries, as the broker counts them
     /// against its prefetch.
     pub fn unacked_by(&self, consumer: RabbitConsumerId) -> usize {

@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openApp, screenshot, offsets, scrubTo } from './harness.mjs';
+import { openApp, pickPreset, screenshot, offsets, scrubTo } from './harness.mjs';
 
 let app;
 before(async () => {
@@ -18,7 +18,7 @@ const lagChart = '[data-testid="chart"][data-title="Consumer lag (records)"]';
 
 test('the lag chart climbs after a crash and agrees with the table', async () => {
   const { page } = app;
-  await page.selectOption('[data-testid="preset"]', 'consumer-crash');
+  await pickPreset(page, 'consumer-crash');
   await page.click('[data-testid="play-pause"]');
   await scrubTo(page, 40_000);
   const titles = await page.$$eval('[data-testid="chart"]', (cs) => cs.map((c) => c.dataset.title));

@@ -6,12 +6,12 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openApp, screenshot, mqsimRun, clockMs, watchTokens, leaders } from './harness.mjs';
+import { openApp, pickPreset, screenshot, mqsimRun, clockMs, watchTokens, leaders } from './harness.mjs';
 
 let app;
 before(async () => {
   app = await openApp();
-  await app.page.selectOption('[data-testid="preset"]', 'leader-failover');
+  await pickPreset(app.page, 'leader-failover');
   await app.page.waitForSelector('[data-testid="cluster-view"]');
 });
 after(async () => {

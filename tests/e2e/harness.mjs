@@ -151,3 +151,14 @@ export function leaders(page) {
     return led;
   });
 }
+
+/** Picks a preset from the menu and waits until its file is fetched and open. */
+export async function pickPreset(page, id) {
+  const loads = () => page.getAttribute('main.app', 'data-loads').then(Number);
+  const before = await loads();
+  await page.selectOption('[data-testid="preset"]', id);
+  await page.waitForFunction(
+    (n) => Number(document.querySelector('main.app').dataset.loads) > n,
+    before,
+  );
+}

@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openApp, screenshot, scrubTo, pause, fact } from './harness.mjs';
+import { openApp, pickPreset, screenshot, scrubTo, pause, fact } from './harness.mjs';
 
 let app;
 before(async () => {
@@ -46,7 +46,7 @@ test('a clicked record shows its offset, key and path', async () => {
 
 test('the event log tells the run in words, filtered', async () => {
   const { page } = app;
-  await page.selectOption('[data-testid="preset"]', 'leader-failover');
+  await pickPreset(page, 'leader-failover');
   await pause(page);
   await scrubTo(page, 20_000);
   const lines = () => page.$$eval('[data-testid="log-line"]', (li) => li.map((l) => l.textContent));
@@ -73,7 +73,7 @@ test('the event log tells the run in words, filtered', async () => {
 
 test('a clicked RabbitMQ message shows its routing key and deliveries', async () => {
   const { page } = app;
-  await page.selectOption('[data-testid="preset"]', 'rabbit-retry-dead-letter');
+  await pickPreset(page, 'rabbit-retry-dead-letter');
   await pause(page);
   let at = 500;
   for (; at < 30_000; at += 100) {

@@ -8,7 +8,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openApp, screenshot, mqsimRun, clockMs, scrubTo, pause, fact, act, leaders } from './harness.mjs';
+import { openApp, pickPreset, screenshot, mqsimRun, clockMs, scrubTo, pause, fact, act, leaders } from './harness.mjs';
 
 let app;
 before(async () => {
@@ -20,7 +20,7 @@ after(async () => {
 
 test('a broker killed by a click loses its leadership to an election', async () => {
   const { page } = app;
-  await page.selectOption('[data-testid="preset"]', 'leader-failover');
+  await pickPreset(page, 'leader-failover');
   await pause(page);
   await scrubTo(page, 1_000);
   const before = await leaders(page);
@@ -59,7 +59,7 @@ test('a broker killed by a click loses its leadership to an election', async () 
 
 test('a consumer crashed from the keyboard is replaced after its session times out', async () => {
   const { page } = app;
-  await page.selectOption('[data-testid="preset"]', 'order-notifications');
+  await pickPreset(page, 'order-notifications');
   await pause(page);
   // A moment when notifier-1 is part-way through a batch: what it has
   // processed of it is not committed yet.
@@ -103,7 +103,7 @@ test('a consumer crashed from the keyboard is replaced after its session times o
 
 test('a RabbitMQ consumer crashed by a click has its deliveries requeued', async () => {
   const { page } = app;
-  await page.selectOption('[data-testid="preset"]', 'rabbit-retry-dead-letter');
+  await pickPreset(page, 'rabbit-retry-dead-letter');
   await pause(page);
   const consumer = '[data-testid="rabbit-consumer"][data-name="payment-service"]';
   let at = 1_000;
@@ -132,7 +132,7 @@ test('a RabbitMQ consumer crashed by a click has its deliveries requeued', async
 
 test('a poison record sent by hand is retried, then dead-lettered', async () => {
   const { page } = app;
-  await page.selectOption('[data-testid="preset"]', 'retry-dead-letter');
+  await pickPreset(page, 'retry-dead-letter');
   await pause(page);
   await scrubTo(page, 3_000);
   const dlt = '[data-testid="partition"]:has(text:text("orders.DLT"))';
@@ -165,7 +165,7 @@ test('a poison record sent by hand is retried, then dead-lettered', async () => 
 
 test('a consumer slowed down falls behind', async () => {
   const { page } = app;
-  await page.selectOption('[data-testid="preset"]', 'order-notifications');
+  await pickPreset(page, 'order-notifications');
   await pause(page);
   await scrubTo(page, 5_000);
   await page.click('[data-testid="consumer"][data-name="notifier-1"]');
@@ -180,7 +180,7 @@ test('a consumer slowed down falls behind', async () => {
 
 test('a producer added on a partition sends until it is stopped', async () => {
   const { page } = app;
-  await page.selectOption('[data-testid="preset"]', 'order-notifications');
+  await pickPreset(page, 'order-notifications');
   await pause(page);
   await scrubTo(page, 3_000);
   await page.click('[data-testid="partition"][data-partition="0"] [data-testid="partition-label"]');
@@ -202,7 +202,7 @@ test('a producer added on a partition sends until it is stopped', async () => {
 
 test('a consumer added to a group joins and takes a share', async () => {
   const { page } = app;
-  await page.selectOption('[data-testid="preset"]', 'order-notifications');
+  await pickPreset(page, 'order-notifications');
   await pause(page);
   await scrubTo(page, 6_000);
   await page.click('[data-testid="consumer"][data-name="notifier-1"]');

@@ -6,12 +6,12 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openApp, screenshot, mqsimRun, clockMs, watchTokens } from './harness.mjs';
+import { openApp, pickPreset, screenshot, mqsimRun, clockMs, watchTokens } from './harness.mjs';
 
 let app;
 before(async () => {
   app = await openApp();
-  await app.page.selectOption('[data-testid="preset"]', 'rabbit-retry-dead-letter');
+  await pickPreset(app.page, 'rabbit-retry-dead-letter');
   await app.page.waitForSelector('[data-testid="rabbit-view"]');
 });
 after(async () => {

@@ -7,7 +7,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openApp, screenshot, mqsimRun, scrubTo, pause, fact, act } from './harness.mjs';
+import { openApp, pickPreset, screenshot, mqsimRun, scrubTo, pause, fact, act } from './harness.mjs';
 
 let app;
 before(async () => {
@@ -19,7 +19,7 @@ after(async () => {
 
 test('a queue added beside payments is fed, then deleted with nothing left flying to it', async () => {
   const { page } = app;
-  await page.selectOption('[data-testid="preset"]', 'rabbit-retry-dead-letter');
+  await pickPreset(page, 'rabbit-retry-dead-letter');
   await pause(page);
   await scrubTo(page, 4_000);
   await page.click('[data-testid="queue"][data-name="payments"]');
@@ -52,7 +52,7 @@ test('a queue added beside payments is fed, then deleted with nothing left flyin
 
 test('a second consumer group reads the same topic with partitions of its own', async () => {
   const { page } = app;
-  await page.selectOption('[data-testid="preset"]', 'order-notifications');
+  await pickPreset(page, 'order-notifications');
   await pause(page);
   await scrubTo(page, 6_000);
   await page.click('[data-testid="consumer"][data-name="notifier-1"]');
@@ -70,7 +70,7 @@ test('a second consumer group reads the same topic with partitions of its own', 
 
 test('a record clicked in flight opens in the inspector', async () => {
   const { page } = app;
-  await page.selectOption('[data-testid="preset"]', 'order-notifications');
+  await pickPreset(page, 'order-notifications');
   await pause(page);
   let token = null;
   for (let at = 2_000; at < 6_000 && !token; at += 50) {

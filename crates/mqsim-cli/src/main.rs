@@ -323,7 +323,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .collect();
                 anyhow::bail!("no preset named {id:?}; the presets are {}", ids.join(", "));
             };
-            print!("{}", preset.json);
+            print!("{}", preset.json());
             Ok(ExitCode::SUCCESS)
         }
         Command::Kafka(KafkaCommand::Partition {

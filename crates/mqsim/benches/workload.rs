@@ -89,6 +89,8 @@ pub fn replicated(
         },
         rabbit: Default::default(),
         view: Default::default(),
+        preset: None,
+        narration: None,
         timeline: Vec::new(),
     }
     .validate()

@@ -13,7 +13,7 @@ use proptest::prelude::*;
 /// A preset's JSON with `edits` applied: each deletes, inserts or replaces
 /// one character at a position.
 fn mutated(preset: usize, edits: &[(usize, u8, char)]) -> String {
-    let mut chars: Vec<char> = PRESETS[preset].json.chars().collect();
+    let mut chars: Vec<char> = PRESETS[preset].json().chars().collect();
     for &(at, kind, c) in edits {
         if chars.is_empty() {
             break;

@@ -108,6 +108,8 @@ fn scenario(flow: &Flow) -> Scenario {
         },
         rabbit: Default::default(),
         view: Default::default(),
+        preset: None,
+        narration: None,
         timeline: Vec::new(),
     }
     .validate()

@@ -6,7 +6,7 @@ use mqsim::{Scenario, ScenarioError};
 /// The default preset with `edit` applied to its JSON value.
 fn edited(edit: impl FnOnce(&mut serde_json::Value)) -> String {
     let mut value: serde_json::Value =
-        serde_json::from_str(presets::PRESETS[0].json).expect("preset is JSON");
+        serde_json::from_str(presets::PRESETS[0].json()).expect("preset is JSON");
     edit(&mut value);
     value.to_string()
 }
@@ -114,7 +114,7 @@ fn an_unknown_field_is_refused_not_ignored() {
 
 #[test]
 fn truncated_json_gives_line_and_column() {
-    let text = &presets::PRESETS[0].json[..200];
+    let text = &presets::PRESETS[0].json()[..200];
     let err = Scenario::from_json(text).expect_err("truncated");
     assert!(matches!(err, ScenarioError::Syntax { .. }), "{err:?}");
     assert!(err.to_string().contains("EOF"), "{err}");

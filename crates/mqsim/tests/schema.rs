@@ -37,7 +37,7 @@ fn every_preset_conforms_to_the_schema() {
     let schema = Scenario::json_schema();
     let validator = jsonschema::validator_for(&schema).expect("a valid schema");
     for preset in PRESETS {
-        let file: serde_json::Value = serde_json::from_str(preset.json).expect("json");
+        let file: serde_json::Value = serde_json::from_str(preset.json()).expect("json");
         let errors: Vec<String> = validator
             .iter_errors(&file)
             .map(|e| e.to_string())

@@ -1,6 +1,7 @@
 //! The scenario file as it is written: plain serde types, no checks beyond
 //! shape. [`ScenarioFile::validate`] turns it into a [`Scenario`].
 
+use super::narration::Narration;
 use super::rabbit::RabbitSpec;
 use super::timeline::TimelineEntry;
 use super::{Scenario, ScenarioError, validate};
@@ -40,6 +41,13 @@ pub struct ScenarioFile {
     /// moment, at this speed.
     #[serde(default, skip_serializing_if = "ViewSpec::is_default")]
     pub view: ViewSpec,
+    /// The preset this scenario started from, by id. A link leaves out a
+    /// preset's narration: the page takes it from the preset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
+    /// What to watch for and what to try, shown beside the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub narration: Option<Narration>,
     /// Interventions at set times: consumers joining, leaving, crashing and
     /// restarting. A shared link replays them exactly.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -73,6 +81,21 @@ pub struct ViewSpec {
     /// Open paused.
     #[serde(default, skip_serializing_if = "skip::is_default")]
     pub paused: bool,
+    /// Show the RabbitMQ picture as panes side by side, each with some of
+    /// the queues (and their consumers), on one clock: one stream seen
+    /// through two models at once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub panes: Vec<Pane>,
+}
+
+/// One pane of a side-by-side view.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Pane {
+    /// Shown above the pane.
+    pub title: String,
+    /// The queues drawn in it, with their consumers and what feeds them.
+    pub queues: Vec<String>,
 }
 
 impl ViewSpec {
@@ -87,6 +110,7 @@ impl Default for ViewSpec {
             at_ms: 0,
             speed: defaults::speed(),
             paused: false,
+            panes: Vec::new(),
         }
     }
 }

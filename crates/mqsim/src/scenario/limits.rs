@@ -48,3 +48,5 @@ pub const MAX_HEADERS: usize = 32;
 pub const MAX_TIMELINE: usize = 1_000;
 /// Records one poll may return (`max.poll.records`).
 pub const MAX_POLL_RECORDS: u32 = 10_000;
+/// Panes of a side-by-side view.
+pub const MAX_PANES: usize = 4;

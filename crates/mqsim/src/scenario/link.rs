@@ -132,8 +132,20 @@ impl fmt::Display for LinkError {
 impl std::error::Error for LinkError {}
 
 /// The link fragment (without `#`) for `scenario`.
+///
+/// A preset's narration stays out of the link, which names the preset
+/// instead: the page that opens it takes the narration from there, and the
+/// link stays short.
 pub fn encode(scenario: &Scenario) -> String {
-    let json = serde_json::to_string(scenario.file()).expect("scenario files always serialize");
+    let file = scenario.file();
+    let json = if file.preset.is_some() && file.narration.is_some() {
+        let mut bare = file.clone();
+        bare.narration = None;
+        serde_json::to_string(&bare)
+    } else {
+        serde_json::to_string(file)
+    };
+    let json = json.expect("scenario files always serialize");
     encode_json(json.as_bytes(), VERSION)
 }
 
@@ -238,7 +250,17 @@ fn dictionary_prefix(dictionary: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::ScenarioFile;
     use crate::scenario::presets::PRESETS;
+
+    /// The file a link gives back: the same, less a preset's narration.
+    fn as_linked(file: &ScenarioFile) -> ScenarioFile {
+        let mut linked = file.clone();
+        if linked.preset.is_some() {
+            linked.narration = None;
+        }
+        linked
+    }
 
     #[test]
     fn every_preset_survives_a_round_trip() {
@@ -246,8 +268,17 @@ mod tests {
             let scenario = preset.scenario();
             let link = encode(&scenario);
             let back = decode(&format!("http://127.0.0.1:8080/#{link}")).expect("decodes");
-            assert_eq!(back.file(), scenario.file(), "{}", preset.id);
+            assert_eq!(back.file(), &as_linked(scenario.file()), "{}", preset.id);
         }
+    }
+
+    #[test]
+    fn a_narration_of_its_own_travels_in_the_link() {
+        let mut file = PRESETS[0].scenario().file().clone();
+        file.preset = None;
+        assert!(file.narration.is_some());
+        let scenario = file.validate().expect("valid");
+        assert_eq!(decode(&encode(&scenario)).expect("decodes"), scenario);
     }
 
     proptest::proptest! {
@@ -260,8 +291,12 @@ mod tests {
             seed in proptest::num::u64::ANY,
             duration_ms in 1u64..86_400_000,
             partitions in 1u32..1024,
+            from_preset in proptest::bool::ANY,
         ) {
             let mut file = PRESETS[preset].scenario().file().clone();
+            if !from_preset {
+                file.preset = None;
+            }
             file.name = name;
             file.seed = seed;
             file.duration_ms = duration_ms;
@@ -273,7 +308,7 @@ mod tests {
                 return Err(proptest::test_runner::TestCaseError::reject("not a valid scenario"));
             };
             let back = decode(&encode(&scenario)).expect("decodes");
-            proptest::prop_assert_eq!(back.file(), scenario.file());
+            proptest::prop_assert_eq!(back.file(), &as_linked(scenario.file()));
         }
     }
 

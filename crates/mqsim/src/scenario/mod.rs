@@ -19,6 +19,7 @@ mod file;
 pub mod limits;
 pub(crate) use file::defaults;
 pub mod link;
+pub mod narration;
 pub mod presets;
 mod rabbit;
 mod timeline;
@@ -26,7 +27,7 @@ mod validate;
 
 pub use file::{
     Acks, ClusterSpec, CommitMode, Failures, GroupSpec, KafkaSpec, MemberSpec, Network,
-    OffsetReset, ProducerSpec, Retry, ScenarioFile, StandaloneSpec, TopicSpec, ViewSpec,
+    OffsetReset, Pane, ProducerSpec, Retry, ScenarioFile, StandaloneSpec, TopicSpec, ViewSpec,
 };
 pub use rabbit::{PublisherSpec, QueueSpec, RabbitConsumerSpec, RabbitFailures, RabbitSpec};
 pub use timeline::{Intervention, POISON_HEADER, TimelineEntry};

@@ -154,6 +154,17 @@ pub enum Intervention {
     },
 }
 
+impl TimelineEntry {
+    /// The fields an entry of kind `name` (as written after `"do"`) takes
+    /// besides `at_ms` and `do`; `None` if there is no such kind.
+    pub fn fields_of(name: &str) -> Option<&'static [&'static str]> {
+        use serde::de::IntoDeserializer;
+        let name: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+            name.into_deserializer();
+        Kind::deserialize(name).ok().map(Kind::fields)
+    }
+}
+
 /// The header that marks a message sent by hand as poison: no consumer can
 /// process it.
 pub const POISON_HEADER: &str = "poison";

@@ -1,5 +1,6 @@
 //! Validation: every value checked, every problem reported with its path.
 
+mod narration;
 mod rabbit;
 
 use super::limits::*;
@@ -102,9 +103,48 @@ pub(super) fn problems(file: &ScenarioFile) -> Vec<Problem> {
             format!("must be above 0 and at most {MAX_SPEED}, got {speed}"),
         );
     }
+    panes(&mut p, file);
     standalone(&mut p, file);
     timeline(&mut p, file);
+    narration::problems(&mut p, file);
     p.0
+}
+
+/// Side-by-side panes: a few, each with queues the scenario has.
+fn panes(p: &mut Problems, file: &ScenarioFile) {
+    let panes = &file.view.panes;
+    p.at_most("view.panes", panes.len(), MAX_PANES);
+    let declared = file
+        .timeline
+        .iter()
+        .filter_map(|entry| match &entry.action {
+            Intervention::RabbitQueueDeclare { queue } => Some(&queue.name),
+            _ => None,
+        });
+    let queues: Vec<&String> = file
+        .rabbit
+        .queues
+        .iter()
+        .map(|q| &q.name)
+        .chain(declared)
+        .collect();
+    for (i, pane) in panes.iter().enumerate() {
+        p.name(format!("view.panes[{i}].title"), &pane.title);
+        if pane.queues.is_empty() {
+            p.add(
+                format!("view.panes[{i}].queues"),
+                "must name at least one queue",
+            );
+        }
+        for (j, queue) in pane.queues.iter().enumerate() {
+            if !queues.contains(&queue) {
+                p.add(
+                    format!("view.panes[{i}].queues[{j}]"),
+                    format!("no queue named {queue:?}"),
+                );
+            }
+        }
+    }
 }
 
 /// Timeline entries must name groups and members that exist by then, and

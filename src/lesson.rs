@@ -1,0 +1,258 @@
+//! The lesson beside the run: a scenario's narration, its live counters,
+//! and the "try this" steps the student has done.
+//!
+//! A step is ticked off by a [`Deed`] done in the page: an intervention
+//! (killing a broker, adding a consumer), opening the inspector on
+//! something, or rewinding. Interventions the scenario's own timeline makes
+//! do not count: the student has to do it. A step once done stays done,
+//! even after a rewind, as a teacher's checklist would.
+
+use crate::inspect::Selection;
+use crate::playback::Playback;
+use mqsim::ids::{BrokerId, GroupId, TopicId, TopicPartition};
+use mqsim::scenario::narration::{
+    Check, Measured, Narration, Piece, parse_check, parse_counter, parse_partition, pieces,
+};
+use mqsim::scenario::{Intervention, TimelineEntry};
+use serde_json::Value;
+use std::rc::Rc;
+
+/// Something the student did that may tick off a step.
+pub enum Deed<'a> {
+    Intervened(&'a Intervention),
+    Inspected(Selection),
+    Rewound,
+}
+
+/// A narration and how far the student got through it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lesson {
+    pub narration: Rc<Narration>,
+    done: Vec<bool>,
+}
+
+impl Lesson {
+    pub fn new(narration: Narration) -> Lesson {
+        let done = vec![false; narration.try_this.len()];
+        Lesson {
+            narration: Rc::new(narration),
+            done,
+        }
+    }
+
+    /// Whether step `i` is done.
+    pub fn done(&self, i: usize) -> bool {
+        self.done.get(i).copied().unwrap_or(false)
+    }
+
+    /// Ticks off every step `deed` does; true if one was new.
+    pub fn note(&mut self, deed: &Deed) -> bool {
+        let mut ticked = false;
+        for (step, done) in self.narration.try_this.iter().zip(&mut self.done) {
+            let check = parse_check(&step.done_when);
+            if !*done && check.is_some_and(|check| satisfies(&check, deed)) {
+                *done = true;
+                ticked = true;
+            }
+        }
+        ticked
+    }
+}
+
+/// Whether `deed` does what `check` asks.
+fn satisfies(check: &Check, deed: &Deed) -> bool {
+    match (check, deed) {
+        (Check::Did { kind, with }, Deed::Intervened(action)) => {
+            // The intervention as its timeline entry, fields by name.
+            let entry = TimelineEntry {
+                at_ms: 0,
+                action: (*action).clone(),
+            };
+            let Some(entry) = serde_json::to_string(&entry)
+                .ok()
+                .and_then(|json| serde_json::from_str::<Value>(&json).ok())
+            else {
+                return false;
+            };
+            entry["do"] == *kind
+                && with.iter().all(|(field, want)| match &entry[*field] {
+                    Value::String(have) => have == want,
+                    Value::Object(object) => object.get("name").is_some_and(|name| name == want),
+                    Value::Number(have) => have.to_string() == *want,
+                    Value::Bool(have) => have.to_string() == *want,
+                    _ => false,
+                })
+        }
+        (Check::Inspected(what), Deed::Inspected(selection)) => *what == kind_of(*selection),
+        (Check::Rewound, Deed::Rewound) => true,
+        _ => false,
+    }
+}
+
+/// What a selection is, as a check names it.
+fn kind_of(selection: Selection) -> &'static str {
+    match selection {
+        Selection::Broker(_) => "broker",
+        Selection::Partition(_) => "partition",
+        Selection::Record(_) => "record",
+        Selection::Consumer(_) => "consumer",
+        Selection::Producer(_) => "producer",
+        Selection::Queue(_) => "queue",
+        Selection::Message(_) => "message",
+        Selection::RabbitConsumer(_) => "rabbit_consumer",
+        Selection::Publisher(_) => "publisher",
+    }
+}
+
+/// Every counter the watch lines name, with its value now.
+pub fn counters(narration: &Narration, playback: &Playback) -> Vec<(String, String)> {
+    let lines = narration.watch_for.iter().flat_map(|line| pieces(line));
+    let counters = lines.filter_map(|piece| match piece {
+        Piece::Counter(counter) => Some((counter.to_string(), counter_value(playback, counter)?)),
+        Piece::Text(_) => None,
+    });
+    counters.collect()
+}
+
+/// The value of a counter now, in words ("12", "broker 2",
+/// "3 of 3"); none when what it counts is not there yet.
+fn counter_value(playback: &Playback, counter: &str) -> Option<String> {
+    let (measured, measure, name) = parse_counter(counter)?;
+    let world = playback.world();
+    let rabbit = playback.rabbit();
+    let count = |n: u64| Some(n.to_string());
+    match measured {
+        Measured::Group => {
+            let g = world.groups.iter().position(|g| g.name == name)?;
+            let group = &world.groups[g];
+            let lag = group
+                .committed
+                .keys()
+                .map(|tp| world.lag(GroupId(g as u32), *tp).unwrap_or_default());
+            // Partitions never committed count from the log start.
+            let uncommitted = world.topics.iter().enumerate().flat_map(|(t, topic)| {
+                let reads = group.topics.contains(&topic.name);
+                topic
+                    .partitions
+                    .iter()
+                    .enumerate()
+                    .filter_map(move |(p, part)| {
+                        let tp = TopicPartition {
+                            topic: TopicId(t as u32),
+                            partition: p as u32,
+                        };
+                        (reads && !group.committed.contains_key(&tp))
+                            .then(|| part.log_end - part.log_start)
+                    })
+            });
+            count(lag.chain(uncommitted).sum())
+        }
+        Measured::Member => {
+            let consumer = world.consumers.iter().find(|c| c.name == name)?;
+            count(match measure {
+                "processed" => consumer.processed,
+                _ => consumer.duplicates,
+            })
+        }
+        Measured::Topic => {
+            let topic = world.topics.iter().find(|t| t.name == name)?;
+            count(topic.partitions.iter().map(|p| p.log_end).sum())
+        }
+        Measured::Partition => {
+            let (topic, partition) = parse_partition(name)?;
+            let t = world.topics.iter().position(|t| t.name == topic)?;
+            let state = world.cluster.partitions.get(t)?.get(partition as usize)?;
+            Some(match measure {
+                "isr" => format!("{} of {}", state.isr.len(), state.replicas.len()),
+                _ => state
+                    .leader
+                    .map_or("none".into(), |BrokerId(b)| format!("broker {b}")),
+            })
+        }
+        Measured::Queue => {
+            let queue = rabbit
+                .queues
+                .iter()
+                .find(|q| q.name == name && q.declared)?;
+            count(match measure {
+                "ready" => queue.ready.len() as u64,
+                "unacked" => queue.unacked.len() as u64,
+                _ => queue.discarded,
+            })
+        }
+        Measured::RabbitConsumer => {
+            let consumer = rabbit.consumers.iter().find(|c| c.name == name)?;
+            count(match measure {
+                "acked" => consumer.acked,
+                _ => consumer.requeued,
+            })
+        }
+        Measured::Exchange => {
+            let exchange = rabbit.exchanges.iter().find(|x| x.name == name)?;
+            count(match measure {
+                "routed" => exchange.routed,
+                _ => exchange.dropped,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mqsim::scenario::narration::Step;
+
+    fn lesson(checks: &[&str]) -> Lesson {
+        let try_this = checks
+            .iter()
+            .map(|check| Step {
+                text: (*check).into(),
+                done_when: (*check).into(),
+            })
+            .collect();
+        Lesson::new(Narration {
+            watch_for: Vec::new(),
+            try_this,
+        })
+    }
+
+    fn entry(json: &str) -> Intervention {
+        serde_json::from_str::<TimelineEntry>(json)
+            .expect("an entry")
+            .action
+    }
+
+    #[test]
+    fn a_step_is_ticked_by_the_deed_it_names_and_stays_ticked() {
+        let mut lesson = lesson(&["did broker_kill broker=1", "inspected record", "rewound"]);
+        let kill = |broker| Intervention::BrokerKill { broker };
+        assert!(!lesson.note(&Deed::Intervened(&kill(2))), "another broker");
+        assert!(!lesson.done(0));
+        assert!(lesson.note(&Deed::Intervened(&kill(1))));
+        assert!(lesson.done(0) && !lesson.done(1) && !lesson.done(2));
+        assert!(!lesson.note(&Deed::Inspected(Selection::Broker(BrokerId(1)))));
+        assert!(lesson.note(&Deed::Inspected(Selection::Record(mqsim::ids::RecordId(3)))));
+        assert!(lesson.note(&Deed::Rewound));
+        assert!((0..3).all(|i| lesson.done(i)));
+        assert!(!lesson.note(&Deed::Rewound), "nothing new");
+    }
+
+    #[test]
+    fn fields_match_as_written_and_a_name_matches_a_whole_object() {
+        let mut lesson = lesson(&[
+            "did rabbit_consumer_add consumer=worker-2",
+            "did produce poison=true",
+        ]);
+        let add = |name: &str| {
+            entry(&format!(
+                r#"{{"at_ms":0,"do":"rabbit_consumer_add","consumer":{{"name":"{name}","queue":"q"}}}}"#
+            ))
+        };
+        assert!(!lesson.note(&Deed::Intervened(&add("worker-3"))));
+        assert!(lesson.note(&Deed::Intervened(&add("worker-2"))));
+        let produce = entry(r#"{"at_ms":0,"do":"produce","producer":"p"}"#);
+        assert!(!lesson.note(&Deed::Intervened(&produce)), "not poison");
+        let poison = entry(r#"{"at_ms":0,"do":"produce","producer":"p","poison":true}"#);
+        assert!(lesson.note(&Deed::Intervened(&poison)));
+    }
+}
