@@ -37,8 +37,14 @@ pub(super) fn problems(p: &mut Problems, file: &ScenarioFile) {
     for (i, step) in narration.try_this.iter().enumerate() {
         let at = format!("narration.try_this[{i}]");
         line_length(p, &format!("{at}.text"), &step.text);
-        if pieces(&step.text).iter().any(|piece| matches!(piece, Piece::Counter(_))) {
-            p.add(format!("{at}.text"), "counters go in watch_for lines, not in steps");
+        if pieces(&step.text)
+            .iter()
+            .any(|piece| matches!(piece, Piece::Counter(_)))
+        {
+            p.add(
+                format!("{at}.text"),
+                "counters go in watch_for lines, not in steps",
+            );
         }
         check_problem(p, &format!("{at}.done_when"), &step.done_when);
     }
