@@ -32,7 +32,7 @@ pub fn LessonPanel(props: &LessonPanelProps) -> Html {
     let steps = narration.try_this.iter().enumerate().map(|(i, step)| {
         let done = props.lesson.done(i);
         html! {
-            <li class={classes!(done.then_some("done"))} data-testid="step" data-done={done.to_string()}>
+            <li class={classes!(done.then_some("done"))} data-testid="lesson-step" data-done={done.to_string()}>
                 <span class="tick" aria-hidden="true">{ if done { "✓" } else { "○" } }</span>
                 { &step.text }
                 if done {
