@@ -766,6 +766,38 @@ mod tests {
         assert_eq!(key_letter(None), "·");
     }
 
+    /// Colour is never the only signal: within a preset, keys that differ
+    /// are drawn with labels that differ.
+    #[test]
+    fn every_preset_labels_its_keys_apart() {
+        use crate::rabbit::scene::routing_key_letter;
+        for preset in mqsim::scenario::presets::PRESETS {
+            let scenario = preset.scenario();
+            let file = scenario.file();
+            let kafka = scenario
+                .producers()
+                .into_iter()
+                .flat_map(|(p, _)| p.keys.clone());
+            let rabbit = file
+                .rabbit
+                .publishers
+                .iter()
+                .flat_map(|p| p.routing_keys.clone());
+            let labelled: [(Vec<String>, fn(&str) -> String); 2] = [
+                (kafka.collect(), |k| key_letter(Some(k))),
+                (rabbit.collect(), routing_key_letter),
+            ];
+            for (mut keys, label) in labelled {
+                mqsim::sort::sort_by(&mut keys, |a, b| a.cmp(b));
+                keys.dedup();
+                let mut labels: Vec<String> = keys.iter().map(|k| label(k)).collect();
+                mqsim::sort::sort_by(&mut labels, |a, b| a.cmp(b));
+                labels.dedup();
+                assert_eq!(labels.len(), keys.len(), "{}: {keys:?}", preset.id);
+            }
+        }
+    }
+
     #[test]
     fn the_default_preset_shows_one_strip_per_partition_and_every_member() {
         let (_, scene) = scene_after(5_000.0);

@@ -240,13 +240,20 @@ fn stack(wanted: &[Option<f64>], step: f64) -> Vec<f64> {
     placed
 }
 
-/// The letter on a message: the first letter of its routing key's last
-/// word (`order.card` → `C`), as the words that differ come last.
+/// The label on a message: the initial of its routing key, or of the
+/// first and last words of a dotted key (`order.card` → `OC`,
+/// `india.123` → `I1`), so that keys sharing a word still differ by more
+/// than colour.
 pub fn routing_key_letter(key: &str) -> String {
-    key.rsplit('.')
-        .find(|w| !w.is_empty())
-        .and_then(|w| w.chars().next())
-        .map_or("·".to_string(), |c| c.to_ascii_uppercase().to_string())
+    let mut words = key.split('.').filter(|w| !w.is_empty());
+    let initial = |w: &str| w.chars().next().map(|c| c.to_ascii_uppercase());
+    let first = words.next().and_then(initial);
+    let last = words.next_back().and_then(initial);
+    match (first, last) {
+        (Some(a), Some(b)) => [a, b].iter().collect(),
+        (Some(a), None) => a.to_string(),
+        _ => "·".to_string(),
+    }
 }
 
 fn colour<'a>(palette: &Palette<'a>, key: &str) -> &'static str {
@@ -750,8 +757,10 @@ mod tests {
             .find(|q| q.name == "email-retry")
             .unwrap();
         assert_eq!(retry.features, ["TTL 2 s"]);
-        assert_eq!(routing_key_letter("order.card"), "C");
-        assert_eq!(routing_key_letter("eu.#"), "#");
+        assert_eq!(routing_key_letter("order.card"), "OC");
+        assert_eq!(routing_key_letter("eu.#"), "E#");
+        assert_eq!(routing_key_letter("card"), "C");
+        assert_eq!(routing_key_letter("a.b.c"), "AC");
         assert_eq!(routing_key_letter(""), "·");
     }
 }
