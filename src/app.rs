@@ -15,17 +15,20 @@ use crate::components::lag_table::LagTable;
 use crate::components::lesson_panel::LessonPanel;
 use crate::components::queue_table::QueueTable;
 use crate::components::rabbit_view::RabbitView;
+use crate::components::shortcut_help::ShortcutHelp;
 use crate::event_log::{LOG_REFRESH_MS, LogFilter};
 use crate::files;
 use crate::hooks::use_animation_frame;
 use crate::inspect::{Action, Inspection, Selection};
 use crate::lesson::{self, Deed, Lesson};
 use crate::playback::Playback;
+use crate::presenting::{self, Presenter};
 use crate::preset_files;
 use crate::rabbit::scene::RabbitScene;
 use crate::scene::Scene;
 use crate::share;
-use gloo::events::EventListener;
+use crate::shortcuts::Shortcut;
+use gloo::events::{EventListener, EventListenerOptions};
 use mqsim::Scenario;
 use mqsim::scenario::presets::PRESETS;
 use std::cell::RefCell;
@@ -39,11 +42,12 @@ enum Notice {
     Info(String),
 }
 
-/// Puts a scenario on screen: a fresh playback, its lesson, nothing
-/// selected.
+/// What the page's actions work on: the playback on stage, its lesson,
+/// the selection, the notice and the presenter's settings.
 #[derive(Clone)]
-struct Opener {
+struct Stage {
     playback: Rc<RefCell<Playback>>,
+    presenter: Rc<RefCell<Presenter>>,
     lesson: Rc<RefCell<Option<Lesson>>>,
     selected: UseStateHandle<Option<Selection>>,
     notice: UseStateHandle<Option<Notice>>,
@@ -53,7 +57,9 @@ struct Opener {
     redraw: UseForceUpdateHandle,
 }
 
-impl Opener {
+impl Stage {
+    /// Puts a scenario on screen: a fresh playback, its lesson, nothing
+    /// selected.
     fn open(&self, scenario: Scenario) {
         *self.lesson.borrow_mut() = scenario.file().narration.clone().map(Lesson::new);
         *self.playback.borrow_mut() = Playback::new(scenario);
@@ -105,6 +111,48 @@ impl Opener {
         });
     }
 
+    /// Does what a keyboard shortcut asks.
+    fn shortcut(&self, shortcut: Shortcut) {
+        match shortcut {
+            Shortcut::TogglePlay => self.playback.borrow_mut().toggle_playing(),
+            Shortcut::StepForward => self.playback.borrow_mut().step(),
+            Shortcut::StepBack => {
+                self.playback.borrow_mut().step_back();
+                self.note(Deed::Rewound);
+            }
+            Shortcut::Preset(n) => {
+                if let Some(preset) = PRESETS.get(n) {
+                    self.open_preset(preset.id.to_string());
+                }
+            }
+            Shortcut::ToggleHelp => {
+                let mut presenter = self.presenter.borrow_mut();
+                presenter.help = !presenter.help;
+            }
+            Shortcut::ToggleProjector => {
+                let mut presenter = self.presenter.borrow_mut();
+                presenter.projector = !presenter.projector;
+            }
+            Shortcut::ToggleFullscreen => presenting::toggle_fullscreen(),
+            Shortcut::Close => {
+                let mut presenter = self.presenter.borrow_mut();
+                if presenter.help {
+                    presenter.help = false;
+                } else {
+                    self.playback.borrow_mut().watch(None);
+                    self.selected.set(None);
+                }
+            }
+        }
+        self.redraw.force_update();
+    }
+
+    /// A callback (for a button, say) that does what a shortcut does.
+    fn on<E: 'static>(&self, shortcut: Shortcut) -> Callback<E> {
+        let stage = self.clone();
+        Callback::from(move |_| stage.shortcut(shortcut))
+    }
+
     /// Ticks off the lesson's steps that `deed` does.
     fn note(&self, deed: Deed) {
         if let Some(lesson) = self.lesson.borrow_mut().as_mut() {
@@ -130,8 +178,9 @@ pub fn App() -> Html {
         let narration = playback.borrow().scenario().file().narration.clone();
         narration.map(Lesson::new)
     });
-    let opener = Opener {
+    let stage = Stage {
         playback: playback.clone(),
+        presenter: use_mut_ref(Presenter::default),
         lesson: lesson.clone(),
         selected: selected.clone(),
         notice: notice.clone(),
@@ -140,17 +189,28 @@ pub fn App() -> Html {
     };
     {
         // Back and forward move between the scenarios this tab loaded.
-        let opener = opener.clone();
+        let stage = stage.clone();
         use_effect_with((), move |_| {
-            opener.fetch_narration();
-            let listener = web_sys::window().map(|window| {
-                EventListener::new(&window, "popstate", move |_| {
+            stage.fetch_narration();
+            let listeners = web_sys::window().map(|window| {
+                let keys = {
+                    let stage = stage.clone();
+                    // Not passive: a shortcut's key must not also scroll.
+                    let options = EventListenerOptions::enable_prevent_default();
+                    EventListener::new_with_options(&window, "keydown", options, move |e| {
+                        if let Some(shortcut) = presenting::shortcut_of(e) {
+                            stage.shortcut(shortcut);
+                        }
+                    })
+                };
+                let history = EventListener::new(&window, "popstate", move |_| {
                     let opened = share::opened();
-                    opener.notice.set(opened.problem().map(Notice::Problem));
-                    opener.open(opened.scenario());
-                })
+                    stage.notice.set(opened.problem().map(Notice::Problem));
+                    stage.open(opened.scenario());
+                });
+                (keys, history)
             });
-            move || drop(listener)
+            move || drop(listeners)
         });
     }
     {
@@ -177,14 +237,14 @@ pub fn App() -> Html {
         })
     };
     let on_seek = {
-        let opener = opener.clone();
+        let stage = stage.clone();
         Callback::from(move |ms: f64| {
-            let rewound = ms < opener.playback.borrow().clock_ms();
-            opener.playback.borrow_mut().seek(ms);
+            let rewound = ms < stage.playback.borrow().clock_ms();
+            stage.playback.borrow_mut().seek(ms);
             if rewound {
-                opener.note(Deed::Rewound);
+                stage.note(Deed::Rewound);
             }
-            opener.redraw.force_update();
+            stage.redraw.force_update();
         })
     };
     let on_speed = {
@@ -197,11 +257,11 @@ pub fn App() -> Html {
     };
 
     let on_select = {
-        let opener = opener.clone();
+        let stage = stage.clone();
         Callback::from(move |selection: Selection| {
-            opener.playback.borrow_mut().watch(selection.subject());
-            opener.note(Deed::Inspected(selection));
-            opener.selected.set(Some(selection));
+            stage.playback.borrow_mut().watch(selection.subject());
+            stage.note(Deed::Inspected(selection));
+            stage.selected.set(Some(selection));
         })
     };
     let on_close = {
@@ -217,14 +277,14 @@ pub fn App() -> Html {
         let playback = playback.clone();
         let notice = notice.clone();
         let redraw = redraw.clone();
-        let opener = opener.clone();
+        let stage = stage.clone();
         Callback::from(move |(action, target): (Action, String)| {
             let mut p = playback.borrow_mut();
             let at = mqsim::SimTime::from_millis(p.clock_ms() as u64);
             match p.intervene_all(action.interventions.clone()) {
                 Ok(()) => {
                     for done in &action.interventions {
-                        opener.note(Deed::Intervened(done));
+                        stage.note(Deed::Intervened(done));
                     }
                     notice.set(Some(Notice::Info(format!(
                     "{}: {target}, at {at}. It is part of the scenario now, so Copy link shares it; acting again after rewinding before {at} replaces it.",
@@ -276,11 +336,11 @@ pub fn App() -> Html {
     // A file being read; the reader must live until it finishes.
     let reading = use_mut_ref(|| None::<gloo::file::callbacks::FileReader>);
     let on_open = {
-        let opener = opener.clone();
+        let stage = stage.clone();
         let reading = reading.clone();
         Callback::from(move |e: Event| {
-            let opener = opener.clone();
-            let (notice, redraw) = (opener.notice.clone(), opener.redraw.clone());
+            let stage = stage.clone();
+            let (notice, redraw) = (stage.notice.clone(), stage.redraw.clone());
             files::read_chosen(&e, &reading, move |name, text| {
                 match text.and_then(|text| files::parse(&name, &text)) {
                     Ok(scenario) => {
@@ -289,7 +349,7 @@ pub fn App() -> Html {
                             scenario.file().name
                         ))));
                         share::remember(&scenario);
-                        opener.open(scenario);
+                        stage.open(scenario);
                     }
                     // The scenario on screen stays.
                     Err(problem) => notice.set(Some(Notice::Problem(problem))),
@@ -299,12 +359,12 @@ pub fn App() -> Html {
         })
     };
     let on_import = {
-        let opener = opener.clone();
+        let stage = stage.clone();
         Callback::from(move |e: Event| {
-            let opener = opener.clone();
-            let (notice, redraw) = (opener.notice.clone(), opener.redraw.clone());
+            let stage = stage.clone();
+            let (notice, redraw) = (stage.notice.clone(), stage.redraw.clone());
             files::read_chosen(&e, &reading, move |name, text| {
-                let current = opener.playback.borrow().scenario().clone();
+                let current = stage.playback.borrow().scenario().clone();
                 match text.and_then(|text| files::import_definitions(&current, &name, &text)) {
                     Ok((scenario, not_modelled)) => {
                         let rabbit = &scenario.file().rabbit;
@@ -319,7 +379,7 @@ pub fn App() -> Html {
                         }
                         notice.set(Some(Notice::Info(text)));
                         share::remember(&scenario);
-                        opener.open(scenario);
+                        stage.open(scenario);
                     }
                     Err(problem) => notice.set(Some(Notice::Problem(problem))),
                 }
@@ -329,13 +389,14 @@ pub fn App() -> Html {
     };
 
     let on_preset = {
-        let opener = opener.clone();
+        let stage = stage.clone();
         Callback::from(move |e: Event| {
             let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            opener.open_preset(select.value());
+            stage.open_preset(select.value());
         })
     };
 
+    let presenter = *stage.presenter.borrow();
     let p = playback.borrow();
     let file = p.scenario().file();
     let inspection = selected.and_then(|selection| Inspection::of(&p, selection));
@@ -412,7 +473,11 @@ pub fn App() -> Html {
         )))
     });
     html! {
-        <main class="app" data-loads={opener.loads.borrow().to_string()}>
+        <main class={classes!("app", presenter.projector.then_some("projector"))}
+              data-loads={stage.loads.borrow().to_string()}>
+            if presenter.help {
+                <ShortcutHelp on_close={stage.on(Shortcut::ToggleHelp)} />
+            }
             <header>
                 <h1>{ "MQ Playground" }</h1>
                 <p class="scenario-name" data-testid="scenario-name">{ &file.name }</p>
@@ -440,6 +505,16 @@ pub fn App() -> Html {
                         { "Import RabbitMQ definitions " }
                         <input type="file" accept=".json,application/json" data-testid="import-definitions" onchange={on_import} />
                     </label>
+                </div>
+                <div class="presenting" role="group" aria-label="Presenting">
+                    <button data-testid="projector" aria-pressed={presenter.projector.to_string()}
+                            title="Large type and high contrast (P)" onclick={stage.on(Shortcut::ToggleProjector)}>
+                        { "Projector" }
+                    </button>
+                    <button data-testid="fullscreen" title="Full screen (F)"
+                            onclick={stage.on(Shortcut::ToggleFullscreen)}>{ "Full screen" }</button>
+                    <button data-testid="shortcuts" title="Keyboard shortcuts (?)" aria-keyshortcuts="?"
+                            onclick={stage.on(Shortcut::ToggleHelp)}>{ "Shortcuts ?" }</button>
                 </div>
             </header>
             { match &*notice {

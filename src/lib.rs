@@ -32,15 +32,26 @@ pub mod hooks;
 pub mod inspect;
 pub mod lesson;
 pub mod playback;
+pub mod presenting;
 pub mod preset_files;
 pub mod rabbit;
 pub mod scene;
 pub mod share;
+pub mod shortcuts;
 pub mod world;
 
 /// Mounts the app on the page's `<body>`.
 pub fn start() {
     show_panics_on_the_page();
+    // Tokens jump instead of glide for readers who ask for less motion.
+    let less_motion = web_sys::window()
+        .and_then(|w| {
+            w.match_media("(prefers-reduced-motion: reduce)")
+                .ok()
+                .flatten()
+        })
+        .is_some_and(|query| query.matches());
+    scene::reduce_motion(less_motion);
     yew::Renderer::<app::App>::new().render();
 }
 

@@ -462,6 +462,16 @@ impl Playback {
         self.advance_to(target);
     }
 
+    /// Pauses and goes back to the last moment something happened before
+    /// now (as far back as the log reaches, else the start).
+    pub fn step_back(&mut self) {
+        self.playing = false;
+        let now = self.clock_ms;
+        let before = self.log.iter().rev().map(|e| e.at.as_millis() as f64);
+        let target = before.into_iter().find(|&at| at < now).unwrap_or(0.0);
+        self.seek(target);
+    }
+
     /// Pauses and moves to the next moment anything happens.
     pub fn step(&mut self) {
         self.playing = false;
@@ -479,6 +489,19 @@ mod tests {
     use super::*;
     use crate::world::ConsumerStatus;
     use mqsim::scenario::presets::{self, Preset};
+
+    #[test]
+    fn a_step_back_returns_to_the_moment_of_the_step_before() {
+        let mut p = Playback::new(presets::default_scenario());
+        p.advance_to(3_000.0);
+        p.step();
+        let first = p.clock_ms();
+        p.step();
+        assert!(p.clock_ms() > first);
+        p.step_back();
+        assert_eq!(p.clock_ms(), first);
+        assert!(!p.playing());
+    }
 
     #[test]
     fn frames_advance_virtual_time_by_speed() {

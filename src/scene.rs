@@ -11,6 +11,7 @@ use crate::world::{Anchor, Cargo, ConsumerStatus, Flight, World};
 use mqsim::ids::{ConsumerId, GroupId, ProducerId, RecordId, TopicId, TopicPartition};
 use mqsim::kafka::partitioner::partition_for_key;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Offsets visible in one partition strip; older ones scroll off the left.
 pub const CELLS: u64 = 14;
@@ -593,13 +594,33 @@ fn anchor_pos(world: &World, layout: &Layout, anchor: Anchor) -> (f64, f64) {
     }
 }
 
-/// How far through its flight a message is, eased in and out (0 to 1).
+/// Whether tokens jump instead of glide: set once when the page starts, from
+/// the reader's `prefers-reduced-motion`. (A page-wide preference, like the
+/// media query it mirrors; nothing else writes it.)
+static JUMP: AtomicBool = AtomicBool::new(false);
+
+/// Asks every picture to move tokens in jumps (`true`) or glides.
+pub fn reduce_motion(jump: bool) {
+    JUMP.store(jump, Ordering::Relaxed);
+}
+
+/// How far through its flight a message is, eased in and out (0 to 1). With
+/// reduced motion, a token stays at its start for the first half of its
+/// flight and then stands at its end.
 pub fn progress(start_ms: f64, end_ms: f64, clock_ms: f64) -> f64 {
     if end_ms <= start_ms {
         return 1.0;
     }
     let f = ((clock_ms - start_ms) / (end_ms - start_ms)).clamp(0.0, 1.0);
+    if JUMP.load(Ordering::Relaxed) {
+        return jump(f);
+    }
     f * f * (3.0 - 2.0 * f)
+}
+
+/// A glide's fraction as a jump: start, then end.
+fn jump(f: f64) -> f64 {
+    if f < 0.5 { 0.0 } else { 1.0 }
 }
 
 /// Where `flight` is at `clock_ms`, between its two ends.
@@ -747,6 +768,7 @@ mod tests {
         assert_eq!(progress(100.0, 200.0, 150.0), 0.5);
         assert_eq!(progress(100.0, 200.0, 250.0), 1.0);
         assert!(progress(100.0, 200.0, 110.0) < 0.1);
+        assert_eq!([0.0, 0.49, 0.5, 1.0].map(jump), [0.0, 0.0, 1.0, 1.0]);
     }
 
     #[test]
@@ -783,8 +805,10 @@ mod tests {
                 .publishers
                 .iter()
                 .flat_map(|p| p.routing_keys.clone());
-            let labelled: [(Vec<String>, fn(&str) -> String); 2] = [
-                (kafka.collect(), |k| key_letter(Some(k))),
+            type Label = fn(&str) -> String;
+            let kafka_label: Label = |k| key_letter(Some(k));
+            let labelled = [
+                (kafka.collect::<Vec<_>>(), kafka_label),
                 (rabbit.collect(), routing_key_letter),
             ];
             for (mut keys, label) in labelled {

@@ -15,6 +15,7 @@ pub mod pick;
 pub mod queue_table;
 pub mod rabbit_view;
 pub mod send_form;
+pub mod shortcut_help;
 pub mod token;
 
 use std::ops::Deref;
