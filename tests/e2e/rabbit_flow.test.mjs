@@ -83,5 +83,5 @@ test('poison orders are dead-lettered and parked; the counts match mqsim run', a
   const parked = await page.$$eval('[data-testid="queue"][data-name="parking"] .ready-message text', (ts) =>
     ts.map((t) => t.textContent),
   );
-  assert.ok(parked.length >= 2 && parked.every((l) => l === 'P'), `only poison orders are parked: ${parked}`);
+  assert.ok(parked.length >= 2 && parked.every((l) => l === 'OP'), `only poison orders (order.poison: OP) are parked: ${parked}`);
 });
