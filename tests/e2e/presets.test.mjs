@@ -1,7 +1,8 @@
 // Every preset as a class meets it: it loads with its lesson, its tokens
 // move, the counters its narration names change as it runs, and each
 // "try this" step, done the way a student would do it, is ticked off.
-// A screenshot per preset goes to target/e2e/preset-<id>.png.
+// Screenshots per preset go to target/e2e/: preset-<id>.png before the
+// steps, preset-<id>-done.png after them.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -193,6 +194,7 @@ for (const { id, name: title } of presets) {
     await pickPreset(page, id);
     await pause(page);
     await scrubTo(page, lesson.at);
+    await screenshot(page, `preset-${id}`);
     const steps = page.locator('[data-testid="lesson-step"]');
     assert.equal(await steps.count(), lesson.steps.length, 'one deed per step');
     for (const [i, deed] of lesson.steps.entries()) {
@@ -206,7 +208,7 @@ for (const { id, name: title } of presets) {
     );
     await page.click('[data-testid="inspector-close"]');
     await scrubTo(page, lesson.at);
-    await screenshot(page, `preset-${id}`);
+    await screenshot(page, `preset-${id}-done`);
     assert.deepEqual(app.problems, []);
   });
 }
