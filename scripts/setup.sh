@@ -8,7 +8,7 @@
 #   wasm-bindgen-cli         cargo install, exactly the wasm-bindgen version in Cargo.lock
 #   wasm-opt (binaryen 132)  npm, into .tools/ (Debian's binaryen is too old)
 #   chromium, chromedriver   apt (never a browser download)
-#   playwright-core          npm ci in tests/e2e (drives Debian's chromium)
+#   playwright-core, axe-core npm ci in tests/e2e (drive and audit Debian's chromium)
 #
 # Source it (`. scripts/setup.sh`) to also get the PATH and CHROMEDRIVER it sets.
 
@@ -92,13 +92,16 @@ setup_wasm_opt() {
 }
 
 setup_playwright() {
-  local e2e="$MQ_ROOT/tests/e2e" want have
-  want="$(node -p "require('$e2e/package-lock.json').packages['node_modules/playwright-core'].version")"
-  have="$(node -p "try { require('$e2e/node_modules/playwright-core/package.json').version } catch { '' }")"
-  if [ "$want" != "$have" ]; then
-    say "installing playwright-core $want for the end-to-end tests"
-    (cd "$e2e" && npm ci --no-audit --no-fund --silent)
-  fi
+  local e2e="$MQ_ROOT/tests/e2e" package want have
+  for package in playwright-core axe-core; do
+    want="$(node -p "require('$e2e/package-lock.json').packages['node_modules/$package'].version")"
+    have="$(node -p "try { require('$e2e/node_modules/$package/package.json').version } catch { '' }")"
+    if [ "$want" != "$have" ]; then
+      say "installing the end-to-end tests' packages ($package $want)"
+      (cd "$e2e" && npm ci --no-audit --no-fund --silent)
+      break
+    fi
+  done
 }
 
 setup_rust_target

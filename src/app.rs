@@ -538,7 +538,7 @@ pub fn App() -> Html {
                 <LessonPanel counters={lesson::counters(&lesson.narration, &p)} {lesson} />
             }
             if let Some(inspection) = inspection {
-                <Inspector inspection={Frame(Rc::new(inspection))} {on_act} {on_close} />
+                <Inspector inspection={Frame(Rc::new(inspection))} {on_act} on_select={on_select.clone()} {on_close} />
             }
             if let Some(scene) = cluster {
                 <ClusterView {scene} on_select={on_select.clone()} selected={*selected} />

@@ -65,14 +65,18 @@ pub fn EventLog(props: &EventLogProps) -> Html {
                 <input type="search" placeholder="Search the log" aria-label="Search the log"
                        value={props.filter.text.clone()} oninput={search} data-testid="log-search" />
             </div>
-            <ol class="log-lines" aria-live="off">
-                { for props.lines.iter().map(|line| html! {
-                    <li class={classes!("log-line", about_class(line.about))} data-testid="log-line">
-                        <time>{ line.at.to_string() }</time>
-                        <span>{ &line.text }</span>
-                    </li>
-                }) }
-            </ol>
+            // A log a screen reader can read (and Tab into, to scroll), but
+            // not one that talks over the teacher at every event.
+            <div class="log-lines" role="log" aria-live="off" aria-label="Events, oldest first" tabindex="0">
+                <ol>
+                    { for props.lines.iter().map(|line| html! {
+                        <li class={classes!("log-line", about_class(line.about))} data-testid="log-line">
+                            <time>{ line.at.to_string() }</time>
+                            <span>{ &line.text }</span>
+                        </li>
+                    }) }
+                </ol>
+            </div>
         </details>
     }
 }

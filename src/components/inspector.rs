@@ -3,7 +3,7 @@
 //! timeline at the moment shown.
 
 use super::send_form::SendFormView;
-use crate::inspect::{Action, Inspection};
+use crate::inspect::{Action, Inspection, Selection};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -11,6 +11,8 @@ pub struct InspectorProps {
     pub inspection: super::Frame<Inspection>,
     /// A button was pressed: the action, and what it was done to.
     pub on_act: Callback<(Action, String)>,
+    /// One of the messages listed was picked.
+    pub on_select: Callback<Selection>,
     pub on_close: Callback<()>,
 }
 
@@ -40,6 +42,22 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                         <li><time>{ at.to_string() }</time>{ " " }{ text }</li>
                     }) }
                 </ol>
+            }
+            if !i.messages.is_empty() {
+                <h3>{ "Its messages" }</h3>
+                <ul class="messages" data-testid="inspector-messages">
+                    { for i.messages.iter().map(|(id, text)| {
+                        let pick = props.on_select.reform({
+                            let id = *id;
+                            move |_: MouseEvent| Selection::Message(id)
+                        });
+                        html! {
+                            <li><button data-testid="inspector-message" data-message={id.0.to_string()} onclick={pick}>
+                                { text }
+                            </button></li>
+                        }
+                    }) }
+                </ul>
             }
             if let Some(form) = &i.form {
                 <SendFormView form={form.clone()} target={i.title.clone()} on_act={props.on_act.clone()} />

@@ -62,15 +62,19 @@ fn producer(
     html! {
         <g class={classes!("producer", (p.status != "sending").then_some("down"), pick.class)} data-testid="producer"
            data-name={p.name.clone()} data-status={p.status}
-           transform={format!("translate({},{})", p.x, p.y)}
-           role="button" tabindex="0" aria-label={format!("Producer {}: inspect, or send a record by hand", p.name)}
-           onclick={pick.onclick} onkeydown={pick.onkeydown}>
-            <title>{ format!("Producer {} ({}): sent {} records", p.name, p.status, p.sent) }</title>
-            <rect width={NODE_W.to_string()} height={NODE_H.to_string()} rx="8" />
-            <text class="name" x="12" y="24">{ &p.name }</text>
-            <text class="detail" x="12" y="44">
-                { if p.status == "sending" { format!("sent {}", p.sent) } else { format!("{} · sent {}", p.status, p.sent) } }
-            </text>
+           transform={format!("translate({},{})", p.x, p.y)}>
+            <g class="hit" role="button" tabindex="0"
+               aria-label={format!("Producer {}, {}, sent {}: inspect, or send a record by hand", p.name, p.status, p.sent)}
+               onclick={pick.onclick} onkeydown={pick.onkeydown}>
+                <title>{ format!("Producer {} ({}): sent {} records", p.name, p.status, p.sent) }</title>
+                <rect width={NODE_W.to_string()} height={NODE_H.to_string()} rx="8" />
+            </g>
+            <g class="face" aria-hidden="true">
+                <text class="name" x="12" y="24">{ &p.name }</text>
+                <text class="detail" x="12" y="44">
+                    { if p.status == "sending" { format!("sent {}", p.sent) } else { format!("{} · sent {}", p.status, p.sent) } }
+                </text>
+            </g>
         </g>
     }
 }
@@ -94,13 +98,16 @@ fn strip(s: &Strip, on_select: &Callback<Selection>, selected: Option<Selection>
         let chosen = (selected == Some(Selection::Record(c.record))).then_some("selected");
         html! {
             <g class={classes!("cell", chosen)} data-testid="record" data-offset={c.offset.to_string()}
-               data-record={c.record.0.to_string()}
-               role="button" tabindex="0" aria-label={format!("{tp_label} offset {}: inspect", c.offset)}>
-                <title>{ title }</title>
-                <rect x={(c.x + 2.0).to_string()} y={(s.y + 2.0).to_string()} width={(s.cell_w - 4.0).to_string()}
-                      height={(STRIP_H - 4.0).to_string()} rx="4" fill={c.colour} />
-                <text class="letter" x={(c.x + s.cell_w / 2.0).to_string()} y={(s.y + 20.0).to_string()}>{ &c.letter }</text>
-                <text class="offset" x={(c.x + s.cell_w / 2.0).to_string()} y={(s.y - 4.0).to_string()}>{ c.offset }</text>
+               data-record={c.record.0.to_string()}>
+                <g class="hit" role="button" tabindex="0" aria-label={format!("Record in {tp_label}, {title}: inspect")}>
+                    <title>{ title }</title>
+                    <rect x={(c.x + 2.0).to_string()} y={(s.y + 2.0).to_string()} width={(s.cell_w - 4.0).to_string()}
+                          height={(STRIP_H - 4.0).to_string()} rx="4" fill={c.colour} />
+                </g>
+                <g class="face" aria-hidden="true">
+                    <text class="letter" x={(c.x + s.cell_w / 2.0).to_string()} y={(s.y + 20.0).to_string()}>{ &c.letter }</text>
+                    <text class="offset" x={(c.x + s.cell_w / 2.0).to_string()} y={(s.y - 4.0).to_string()}>{ c.offset }</text>
+                </g>
             </g>
         }
     });
@@ -199,16 +206,20 @@ fn consumer(
     html! {
         <g class={classes!("consumer", c.down.then_some("down"), pick.class)} data-testid="consumer" data-name={c.name.clone()}
            data-status={c.status} data-processed={c.processed.to_string()} data-duplicates={c.duplicates.to_string()}
-           transform={format!("translate({},{})", c.x, c.y)}
-           role="button" tabindex="0" aria-label={format!("Consumer {} ({}): inspect, crash or restart", c.name, c.status)}
-           onclick={pick.onclick} onkeydown={pick.onkeydown}>
-            <title>{ format!("Consumer {} ({}): {}; processed {}; {} waiting", c.name, c.status, c.owns, c.processed, waiting) }</title>
-            <rect width={CONSUMER_W.to_string()} height={CONSUMER_H.to_string()} rx="8" />
-            <rect class="colour-bar" width="6" height={CONSUMER_H.to_string()} rx="3" fill={c.colour} />
-            <text class="name" x="14" y="18">{ &c.name }</text>
-            <text class="detail" x="14" y="34">{ &c.owns }</text>
-            <text class="detail" x="14" y="47">{ progress_line(c) }</text>
-            { for inbox }
+           transform={format!("translate({},{})", c.x, c.y)}>
+            <g class="hit" role="button" tabindex="0"
+               aria-label={format!("Consumer {}, {}, {}, {}, {waiting} waiting: inspect, crash or restart", c.name, c.status, c.owns, progress_line(c))}
+               onclick={pick.onclick} onkeydown={pick.onkeydown}>
+                <title>{ format!("Consumer {} ({}): {}; processed {}; {} waiting", c.name, c.status, c.owns, c.processed, waiting) }</title>
+                <rect width={CONSUMER_W.to_string()} height={CONSUMER_H.to_string()} rx="8" />
+                <rect class="colour-bar" width="6" height={CONSUMER_H.to_string()} rx="3" fill={c.colour} />
+            </g>
+            <g class="face" aria-hidden="true">
+                <text class="name" x="14" y="18">{ &c.name }</text>
+                <text class="detail" x="14" y="34">{ &c.owns }</text>
+                <text class="detail" x="14" y="47">{ progress_line(c) }</text>
+                { for inbox }
+            </g>
         </g>
     }
 }

@@ -1,7 +1,14 @@
 //! Making a drawn thing selectable: a click, or Enter or Space when it has
 //! the keyboard focus, selects it for the inspector. Every selectable SVG
 //! group is `role="button"` with `tabindex="0"`, so the whole picture can be
-//! walked with Tab.
+//! walked with Tab. The button is the node's shape alone, named by its
+//! `aria-label`; the text drawn on it is a layer above (`.face`) that lets
+//! clicks through and is hidden from screen readers, who hear the label
+//! instead. So a node's name holds all it says, and nothing drawn inside a
+//! button goes unnamed. Messages drawn in a queue or a consumer sit beside
+//! its button, not in it (a button must not hold buttons): a click picks
+//! them, and from the keyboard the queue's or consumer's inspector lists
+//! them.
 
 use crate::inspect::Selection;
 use mqsim::ids::{MessageId, RecordId};
@@ -39,6 +46,16 @@ pub fn pick(
     }
 }
 
+/// The record or message marked on `target` or the element around it.
+fn carried(target: Option<web_sys::EventTarget>) -> Option<Selection> {
+    let element: web_sys::Element = target?.dyn_into().ok()?;
+    let marked = element.closest("[data-record], [data-message]").ok()??;
+    let id = |name: &str| marked.get_attribute(name)?.parse::<u64>().ok();
+    id("data-record")
+        .map(|id| Selection::Record(RecordId(id)))
+        .or_else(|| id("data-message").map(|id| Selection::Message(MessageId(id))))
+}
+
 /// Handlers for a whole picture: a click (or Enter or Space) on anything
 /// marked `data-record` or `data-message` — a log cell, a queued message, a
 /// token in flight — selects that record or message. One pair of handlers
@@ -46,14 +63,6 @@ pub fn pick(
 pub fn pick_carried(
     on_select: &Callback<Selection>,
 ) -> (Callback<MouseEvent>, Callback<KeyboardEvent>) {
-    fn carried(target: Option<web_sys::EventTarget>) -> Option<Selection> {
-        let element: web_sys::Element = target?.dyn_into().ok()?;
-        let marked = element.closest("[data-record], [data-message]").ok()??;
-        let id = |name: &str| marked.get_attribute(name)?.parse::<u64>().ok();
-        id("data-record")
-            .map(|id| Selection::Record(RecordId(id)))
-            .or_else(|| id("data-message").map(|id| Selection::Message(MessageId(id))))
-    }
     let click = on_select.clone();
     let key = on_select.clone();
     (

@@ -64,13 +64,17 @@ fn publisher(
     let pick = pick(on_select, selected, Selection::Publisher(p.id));
     html! {
         <g class={classes!("publisher", pick.class)} data-testid="publisher" data-name={p.name.clone()}
-           transform={format!("translate({},{})", p.x, p.y)}
-           role="button" tabindex="0" aria-label={format!("Publisher {}: inspect, or publish a message by hand", p.name)}
-           onclick={pick.onclick} onkeydown={pick.onkeydown}>
-            <title>{ format!("Publisher {}: sent {} messages to exchange {}", p.name, p.sent, p.exchange) }</title>
-            <rect width={PUBLISHER_W.to_string()} height={NODE_H.to_string()} rx="8" />
-            <text class="name" x="12" y="22">{ &p.name }</text>
-            <text class="detail" x="12" y="42">{ format!("sent {}", p.sent) }</text>
+           transform={format!("translate({},{})", p.x, p.y)}>
+            <g class="hit" role="button" tabindex="0"
+               aria-label={format!("Publisher {}, sent {} to exchange {}: inspect, or publish a message by hand", p.name, p.sent, p.exchange)}
+               onclick={pick.onclick} onkeydown={pick.onkeydown}>
+                <title>{ format!("Publisher {}: sent {} messages to exchange {}", p.name, p.sent, p.exchange) }</title>
+                <rect width={PUBLISHER_W.to_string()} height={NODE_H.to_string()} rx="8" />
+            </g>
+            <g class="face" aria-hidden="true">
+                <text class="name" x="12" y="22">{ &p.name }</text>
+                <text class="detail" x="12" y="42">{ format!("sent {}", p.sent) }</text>
+            </g>
         </g>
     }
 }
@@ -103,11 +107,10 @@ fn exchange(e: &ExchangeNode) -> Html {
 fn queue(q: &QueueNode, on_select: &Callback<Selection>, selected: Option<Selection>) -> Html {
     let cells = q.cells.iter().enumerate().map(|(i, m)| {
         let x = 10.0 + i as f64 * 22.0;
-        let pick = pick(on_select, selected, Selection::Message(m.id));
+        let chosen = (selected == Some(Selection::Message(m.id))).then_some("selected");
         html! {
-            <g class={classes!("ready-message", pick.class)} data-testid="message" data-message={m.id.0.to_string()}
-               role="button" tabindex="0" aria-label={format!("Message {}: inspect", m.id.0)}
-               onclick={pick.onclick} onkeydown={pick.onkeydown}>
+            <g class={classes!("ready-message", chosen)} data-testid="message" data-message={m.id.0.to_string()}
+               aria-hidden="true">
                 <rect x={x.to_string()} y="44" width="20" height="20" rx="4" fill={m.colour} />
                 <text x={(x + 10.0).to_string()} y="58">{ &m.letter }</text>
             </g>
@@ -134,19 +137,22 @@ fn queue(q: &QueueNode, on_select: &Callback<Selection>, selected: Option<Select
     html! {
         <g class={classes!("queue", q.dead_letter.then_some("dead-letter"), q.deleted.then_some("down"), pick.class)}
            data-testid="queue" data-name={q.name.clone()} data-ready={q.ready.to_string()}
-           data-unacked={q.unacked.to_string()} transform={format!("translate({},{})", q.x, q.y)}
-           role="button" tabindex="0" aria-label={format!("Queue {}: {counts}. Inspect", q.name)}
-           onclick={pick.onclick} onkeydown={pick.onkeydown}>
-            <title>{ format!("Queue {} ({heading}): {counts}{}", q.name,
-                             q.dead_letter_exchange.as_ref().map(|x| format!("; dead-letters to exchange {x}")).unwrap_or_default()) }</title>
-            <rect width={QUEUE_W.to_string()} height={QUEUE_H.to_string()} rx="6" />
-            <text class="name" x="10" y="18">{ &q.name }</text>
-            <text class="detail" x="10" y="34">{ heading }</text>
+           data-unacked={q.unacked.to_string()} transform={format!("translate({},{})", q.x, q.y)}>
+            <g class="hit" role="button" tabindex="0" aria-label={format!("Queue {}, {heading}, {counts}: inspect", q.name)}
+               onclick={pick.onclick} onkeydown={pick.onkeydown}>
+                <title>{ format!("Queue {} ({heading}): {counts}{}", q.name,
+                                 q.dead_letter_exchange.as_ref().map(|x| format!("; dead-letters to exchange {x}")).unwrap_or_default()) }</title>
+                <rect width={QUEUE_W.to_string()} height={QUEUE_H.to_string()} rx="6" />
+            </g>
+            <g class="face" aria-hidden="true">
+                <text class="name" x="10" y="18">{ &q.name }</text>
+                <text class="detail" x="10" y="34">{ heading }</text>
+                if q.more > 0 {
+                    <text class="detail" x={(14.0 + q.cells.len() as f64 * 22.0).to_string()} y="58">{ format!("+{}", q.more) }</text>
+                }
+                <text class="detail" x="10" y="78">{ counts }</text>
+            </g>
             { for cells }
-            if q.more > 0 {
-                <text class="detail" x={(14.0 + q.cells.len() as f64 * 22.0).to_string()} y="58">{ format!("+{}", q.more) }</text>
-            }
-            <text class="detail" x="10" y="78">{ counts }</text>
         </g>
     }
 }
@@ -168,11 +174,10 @@ fn consumer(
         let x = 12.0 + i as f64 * (slot_w + 2.0);
         match c.window.get(i) {
             Some(m) => {
-                let pick = pick(on_select, selected, Selection::Message(m.id));
+                let chosen = (selected == Some(Selection::Message(m.id))).then_some("selected");
                 html! {
-                    <g class={classes!("held", pick.class)} data-testid="message" data-message={m.id.0.to_string()}
-                       role="button" tabindex="0" aria-label={format!("Message {}, held: inspect", m.id.0)}
-                       onclick={pick.onclick} onkeydown={pick.onkeydown}>
+                    <g class={classes!("held", chosen)} data-testid="message" data-message={m.id.0.to_string()}
+                       aria-hidden="true">
                         <rect x={x.to_string()} y="24" width={slot_w.to_string()} height="16" rx="3" fill={m.colour} />
                         <text x={(x + slot_w / 2.0).to_string()} y="36">{ &m.letter }</text>
                     </g>
@@ -202,20 +207,29 @@ fn consumer(
         (false, true) => "cancelled",
         (false, false) => "✕ crashed",
     };
+    let shown = if c.running {
+        c.name.clone()
+    } else {
+        format!("{} · {status}", c.name)
+    };
     let pick = pick(on_select, selected, Selection::RabbitConsumer(c.id));
     html! {
         <g class={classes!("consumer", "rabbit-consumer", (!c.running).then_some("down"), pick.class)} data-testid="rabbit-consumer"
            data-name={c.name.clone()} data-status={status} data-acked={c.acked.to_string()}
-           data-held={c.window.len().to_string()} transform={format!("translate({},{})", c.x, c.y)}
-           role="button" tabindex="0" aria-label={format!("Consumer {} ({status}): inspect, crash or restart", c.name)}
-           onclick={pick.onclick} onkeydown={pick.onkeydown}>
-            <title>{ format!("Consumer {} on queue {} ({status}): {window_words}; {tally}; {} waiting to be handled",
-                             c.name, c.queue, c.waiting) }</title>
-            <rect width={CONSUMER_W.to_string()} height={CONSUMER_H.to_string()} rx="8" />
-            <text class="name" x="12" y="17">{ if c.running { c.name.clone() } else { format!("{} · {status}", c.name) } }</text>
+           data-held={c.window.len().to_string()} transform={format!("translate({},{})", c.x, c.y)}>
+            <g class="hit" role="button" tabindex="0"
+               aria-label={format!("Consumer {shown} on queue {}, {window_words}, {tally}: inspect, crash or restart", c.queue)}
+               onclick={pick.onclick} onkeydown={pick.onkeydown}>
+                <title>{ format!("Consumer {} on queue {} ({status}): {window_words}; {tally}; {} waiting to be handled",
+                                 c.name, c.queue, c.waiting) }</title>
+                <rect width={CONSUMER_W.to_string()} height={CONSUMER_H.to_string()} rx="8" />
+            </g>
+            <g class="face" aria-hidden="true">
+                <text class="name" x="12" y="17">{ shown }</text>
+                <text class="detail" x="12" y="54">{ window_words }</text>
+                <text class="detail" x="12" y="68">{ tally }</text>
+            </g>
             { for window }
-            <text class="detail" x="12" y="54">{ window_words }</text>
-            <text class="detail" x="12" y="68">{ tally }</text>
         </g>
     }
 }

@@ -93,6 +93,7 @@ pub(super) fn broker(playback: &Playback, id: BrokerId) -> Option<Inspection> {
         facts,
         actions,
         path: Vec::new(),
+        messages: Vec::new(),
         form: None,
     })
 }
@@ -209,6 +210,7 @@ pub(super) fn consumer(playback: &Playback, id: ConsumerId) -> Option<Inspection
         facts,
         actions,
         path: Vec::new(),
+        messages: Vec::new(),
         form: None,
     })
 }
@@ -294,6 +296,7 @@ pub(super) fn partition(playback: &Playback, tp: TopicPartition) -> Option<Inspe
         facts,
         actions,
         path: Vec::new(),
+        messages: Vec::new(),
         form: None,
     })
 }
@@ -344,6 +347,7 @@ pub(super) fn producer(playback: &Playback, id: ProducerId) -> Option<Inspection
         },
         path: Vec::new(),
         // A closed producer sends nothing, by hand either.
+        messages: Vec::new(),
         form: view.running.then(|| SendForm::Record {
             producer: spec.name.clone(),
             partitions,

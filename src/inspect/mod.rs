@@ -70,6 +70,10 @@ pub struct Inspection {
     pub actions: Vec<Action>,
     /// For a record or message: what happened to it, oldest first.
     pub path: Vec<(SimTime, String)>,
+    /// For a queue or a RabbitMQ consumer: the messages it holds, to
+    /// inspect one by one (they are drawn too small to click reliably, and
+    /// this is the way to them from the keyboard).
+    pub messages: Vec<(MessageId, String)>,
     /// For a producer or publisher: a form to send one by hand.
     pub form: Option<SendForm>,
 }

@@ -76,6 +76,7 @@ pub(super) fn record(playback: &Playback, id: RecordId, path: &[Event]) -> Optio
         facts,
         actions: Vec::new(),
         path: Vec::new(),
+        messages: Vec::new(),
         form: None,
     })
 }
@@ -162,6 +163,7 @@ pub(super) fn message(playback: &Playback, id: MessageId, path: &[Event]) -> Opt
         facts,
         actions: Vec::new(),
         path: Vec::new(),
+        messages: Vec::new(),
         form: None,
     })
 }

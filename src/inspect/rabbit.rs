@@ -2,8 +2,8 @@
 
 use super::{Action, Inspection, SendForm, exchange_name, list_or_none, next_name, slow_or_normal};
 use crate::playback::Playback;
-use crate::rabbit::world::BindingEnd;
-use mqsim::ids::{PublisherId, QueueId, RabbitConsumerId};
+use crate::rabbit::world::{BindingEnd, MessageView};
+use mqsim::ids::{MessageId, PublisherId, QueueId, RabbitConsumerId};
 use mqsim::rabbit::queue::QueueType;
 use mqsim::rabbit::topology::{Binding, Destination};
 use mqsim::scenario::{Intervention, RabbitConsumerSpec};
@@ -75,12 +75,14 @@ pub(super) fn consumer(playback: &Playback, id: RabbitConsumerId) -> Option<Insp
     if !queue.deleted {
         actions.extend(add_consumer(playback, &queue.name, Some(&c.name)));
     }
+    let held = queue.unacked.iter().filter(|(_, by)| *by == id);
     Some(Inspection {
         title: format!("Consumer {}", c.name),
         kind: format!("RabbitMQ consumer on {}", queue.name),
         facts,
         actions,
         path: Vec::new(),
+        messages: held.map(|(m, _)| message_line(m, "held")).collect(),
         form: None,
     })
 }
@@ -132,8 +134,27 @@ pub(super) fn queue(playback: &Playback, id: QueueId) -> Option<Inspection> {
         facts,
         actions: queue_actions(playback, id),
         path: Vec::new(),
+        messages: q
+            .ready
+            .iter()
+            .take(MESSAGES_LISTED)
+            .map(|m| message_line(m, "ready"))
+            .chain(q.unacked.iter().map(|(m, _)| message_line(m, "unacked")))
+            .collect(),
         form: None,
     })
+}
+
+/// Ready messages a queue's inspector lists, from the head.
+const MESSAGES_LISTED: usize = 20;
+
+/// A message as its holder's inspector lists it: `#12 order.card, ready`.
+fn message_line(m: &MessageView, state: &str) -> (MessageId, String) {
+    let again = if m.redelivered { ", redelivered" } else { "" };
+    (
+        m.id,
+        format!("#{} {}, {state}{again}", m.id.0, m.routing_key),
+    )
 }
 
 /// What can be done to a live queue: another consumer, a twin queue bound
@@ -272,6 +293,7 @@ pub(super) fn publisher(playback: &Playback, id: PublisherId) -> Option<Inspecti
         ],
         actions: Vec::new(),
         path: Vec::new(),
+        messages: Vec::new(),
         form: Some(SendForm::Message {
             publisher: spec.name.clone(),
             routing_keys: spec.routing_keys.clone(),

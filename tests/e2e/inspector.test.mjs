@@ -32,7 +32,7 @@ test('a clicked record shows its offset, key and path', async () => {
 
   // The keyboard reaches a record too.
   await page.click('[data-testid="inspector-close"]');
-  await page.focus('[data-testid="partition"][data-partition="2"] [data-testid="record"]');
+  await page.focus('[data-testid="partition"][data-partition="2"] [data-testid="record"] [role="button"]');
   await page.keyboard.press('Enter');
   assert.match(await fact(page, 'Stored at'), /^orders-2 offset \d+ /);
   await page.click(cell);

@@ -74,7 +74,7 @@ test('a consumer crashed from the keyboard is replaced after its session times o
   assert.ok(at < 20_000, 'notifier-1 was part-way through a batch');
   const generation = Number(await page.getAttribute('[data-testid="group"]', 'data-generation'));
 
-  await page.focus(member);
+  await page.focus(`${member} [role="button"]`);
   await page.keyboard.press('Enter');
   assert.equal(await page.textContent('[data-testid="inspector-title"]'), 'Consumer notifier-1');
   await page.focus('[data-testid="inspector-action"][data-action="Crash"]');
