@@ -170,22 +170,22 @@ fn consumer(
         WINDOW_SLOTS.min(c.prefetch as usize)
     };
     let slot_w = 16.0;
-    let window = (0..slots).map(|i| {
-        let x = 12.0 + i as f64 * (slot_w + 2.0);
-        match c.window.get(i) {
-            Some(m) => {
-                let chosen = (selected == Some(Selection::Message(m.id))).then_some("selected");
-                html! {
-                    <g class={classes!("held", chosen)} data-testid="message" data-message={m.id.0.to_string()}
-                       aria-hidden="true">
-                        <rect x={x.to_string()} y="24" width={slot_w.to_string()} height="16" rx="3" fill={m.colour} />
-                        <text x={(x + slot_w / 2.0).to_string()} y="36">{ &m.letter }</text>
-                    </g>
-                }
-            }
-            None => html! {
-                <rect class="slot" x={x.to_string()} y="24" width={slot_w.to_string()} height="16" rx="3" />
-            },
+    // The window's empty slots are drawn on the card (clicks go through
+    // them to the consumer); the messages it holds sit on top, each
+    // picked by a click.
+    let slot_x = |i: usize| 12.0 + i as f64 * (slot_w + 2.0);
+    let slots = (0..slots).map(|i| {
+        html! { <rect class="slot" x={slot_x(i).to_string()} y="24" width={slot_w.to_string()} height="16" rx="3" /> }
+    });
+    let window = c.window.iter().take(WINDOW_SLOTS).enumerate().map(|(i, m)| {
+        let x = slot_x(i);
+        let chosen = (selected == Some(Selection::Message(m.id))).then_some("selected");
+        html! {
+            <g class={classes!("held", chosen)} data-testid="message" data-message={m.id.0.to_string()}
+               aria-hidden="true">
+                <rect x={x.to_string()} y="24" width={slot_w.to_string()} height="16" rx="3" fill={m.colour} />
+                <text x={(x + slot_w / 2.0).to_string()} y="36">{ &m.letter }</text>
+            </g>
         }
     });
     let window_words = if c.auto_ack {
@@ -226,6 +226,7 @@ fn consumer(
             </g>
             <g class="face" aria-hidden="true">
                 <text class="name" x="12" y="17">{ shown }</text>
+                { for slots }
                 <text class="detail" x="12" y="54">{ window_words }</text>
                 <text class="detail" x="12" y="68">{ tally }</text>
             </g>
