@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openApp, offsets, clockMs, screenshot, mqsimRun } from './harness.mjs';
+import { openApp, pickPreset, offsets, clockMs, screenshot, mqsimRun } from './harness.mjs';
 
 let app;
 before(async () => {
@@ -88,4 +88,24 @@ test('a link taken while paused opens at that moment, as mqsim run computes it',
     committed: p.committed_offset ?? null,
   }));
   assert.deepEqual(shown, expected, 'the page and the native engine agree');
+});
+
+test("a preset's link is short, and the page it opens fetches the preset's lesson", async () => {
+  const { page } = app;
+  await pickPreset(page, 'leader-failover');
+  await page.click('[data-testid="share"]');
+  await page.waitForFunction(() => location.hash.startsWith('#s=2.'));
+  const link = page.url();
+  const fragment = link.split('#')[1];
+  assert.ok(fragment.length < 600, `${fragment.length} characters`);
+  const native = mqsimRun(link);
+  assert.ok(native.kafka, 'mqsim runs the link');
+
+  const other = await page.context().newPage();
+  await other.goto(link);
+  await other.waitForSelector('[data-testid="lesson"]');
+  const watch = await other.textContent('[data-testid="lesson"]');
+  assert.match(watch, /Partition 0's leader is broker 1/, 'the narration came from the preset file');
+  assert.equal(await other.locator('[data-testid="lesson-step"]').count(), 3);
+  await other.close();
 });

@@ -267,3 +267,44 @@ fn commit_modes_and_keyless_strategies_name_their_fields() {
             .starts_with("unknown variant `random`")
     );
 }
+
+#[test]
+fn a_narration_must_name_what_the_scenario_has() {
+    let text = edited(|v| {
+        v["narration"]["watch_for"][0] = "lag {lag shipping}, then {speed notifier-1}".into();
+        v["narration"]["watch_for"][1] = "leader {leader orders-7}".into();
+        v["narration"]["try_this"][0]["done_when"] = "did broker_explode".into();
+        v["narration"]["try_this"][1]["done_when"] = "did consumer_crash brokr=1".into();
+        v["narration"]["try_this"][2]["done_when"] = "inspected zookeeper".into();
+    });
+    assert_eq!(
+        problems(&text),
+        [
+            "narration.watch_for[0]: {lag shipping}: the scenario has no consumer group named \"shipping\"",
+            "narration.watch_for[0]: {speed notifier-1} is not `{MEASURE NAME}` with a known measure",
+            "narration.watch_for[1]: {leader orders-7}: the scenario has no partition named \"orders-7\"",
+            "narration.try_this[0].done_when: \"broker_explode\" is not a timeline `do`",
+            "narration.try_this[1].done_when: consumer_crash has no field \"brokr\"",
+            "narration.try_this[2].done_when: the inspector opens on broker, partition, record, consumer, producer, queue, message, rabbit_consumer, publisher, not \"zookeeper\"",
+        ]
+    );
+}
+
+#[test]
+fn a_check_must_be_one_of_three_forms_and_a_pane_needs_real_queues() {
+    let text = edited(|v| {
+        v["narration"]["try_this"][0]["done_when"] = "kill broker 1".into();
+        v["narration"]["try_this"][1]["text"] = "watch {lag notifications}".into();
+        v["preset"] = "Order Notifications!".into();
+        v["view"] = serde_json::json!({ "panes": [{ "title": "left", "queues": ["work"] }] });
+    });
+    assert_eq!(
+        problems(&text),
+        [
+            "view.panes[0].queues[0]: no queue named \"work\"",
+            "preset: must be a preset id: 1 to 64 of a-z, 0-9 and -",
+            "narration.try_this[0].done_when: \"kill broker 1\" is not `did KIND FIELD=VALUE…`, `inspected WHAT` or `rewound`",
+            "narration.try_this[1].text: counters go in watch_for lines, not in steps",
+        ]
+    );
+}
