@@ -45,22 +45,27 @@ pub fn LessonPanel(props: &LessonPanelProps) -> Html {
         .filter(|i| props.lesson.done(*i))
         .count();
     html! {
-        <section class="lesson" aria-label="Lesson" data-testid="lesson">
-            if !narration.watch_for.is_empty() {
-                <div>
-                    <h2>{ "Watch for" }</h2>
-                    <ul>{ for watch }</ul>
-                </div>
-            }
-            if !narration.try_this.is_empty() {
-                <div>
-                    <h2>{ "Try this" }</h2>
-                    <ol class="steps">{ for steps }</ol>
-                    <p class="progress" role="status" data-testid="steps-done">
-                        { format!("{done} of {} done", narration.try_this.len()) }
-                    </p>
-                </div>
-            }
-        </section>
+        // Foldable, so that on a small projector the picture can have the
+        // screen; it stays as the presenter leaves it.
+        <details class="lesson" aria-label="Lesson" data-testid="lesson" open=true>
+            <summary>{ format!("Lesson · {done} of {} done", narration.try_this.len()) }</summary>
+            <div class="lesson-body">
+                if !narration.watch_for.is_empty() {
+                    <div>
+                        <h2>{ "Watch for" }</h2>
+                        <ul>{ for watch }</ul>
+                    </div>
+                }
+                if !narration.try_this.is_empty() {
+                    <div>
+                        <h2>{ "Try this" }</h2>
+                        <ol class="steps">{ for steps }</ol>
+                        <p class="progress" role="status" data-testid="steps-done">
+                            { format!("{done} of {} done", narration.try_this.len()) }
+                        </p>
+                    </div>
+                }
+            </div>
+        </details>
     }
 }

@@ -96,6 +96,17 @@ test('the projector theme and full screen', async () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `nothing runs off the side at ${width}×${height} (${overflow}px)`);
   }
+  // On a small projector the lesson folds away, and stays folded as it runs.
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.click('[data-testid="lesson"] summary');
+  await page.click('[data-testid="play-pause"]');
+  await page.waitForTimeout(500);
+  assert.equal(await page.$eval('[data-testid="lesson"]', (d) => d.open), false, 'the lesson stays folded');
+  const top = await page.$eval('[data-testid="cluster-view"]', (v) => v.getBoundingClientRect().top);
+  assert.ok(top < 400, `the picture starts in the upper part of a 720-pixel screen (${top})`);
+  await screenshot(page, 'presenter-projector-1280x720-folded');
+  await page.click('[data-testid="play-pause"]');
+  await page.click('[data-testid="lesson"] summary');
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.keyboard.press('P');
   assert.doesNotMatch(await page.getAttribute('main.app', 'class'), /projector/);
