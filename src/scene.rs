@@ -20,12 +20,13 @@ const ROW_H: f64 = 64.0;
 const TOP: f64 = 56.0;
 const WIDTH: f64 = 1000.0;
 const PRODUCER_X: f64 = 20.0;
-const NODE_W: f64 = 150.0;
-const NODE_H: f64 = 60.0;
+pub const NODE_W: f64 = 130.0;
+pub const NODE_H: f64 = 60.0;
 const STRIP_X: f64 = 270.0;
-const STRIP_H: f64 = 30.0;
+pub const STRIP_H: f64 = 30.0;
 const CONSUMER_X: f64 = 810.0;
-const CONSUMER_H: f64 = 72.0;
+pub const CONSUMER_W: f64 = 170.0;
+pub const CONSUMER_H: f64 = 72.0;
 const GROUP_GAP: f64 = 28.0;
 /// Where assignment links leave a strip: after its "log end" label.
 const LINK_X: f64 = STRIP_X + CELLS as f64 * CELL_W + 82.0;

@@ -6,15 +6,10 @@ use super::pick::{pick, pick_carried};
 use super::token::{TokenLayer, Tokens};
 use crate::inspect::Selection;
 use crate::scene::{
-    CELLS, CommitMarker, ConsumerNode, GroupNode, Link, ProducerNode, Scene, Strip,
+    CELLS, CONSUMER_H, CONSUMER_W, CommitMarker, ConsumerNode, GroupNode, Link, NODE_H, NODE_W,
+    ProducerNode, STRIP_H, Scene, Strip,
 };
 use yew::prelude::*;
-
-const NODE_W: f64 = 150.0;
-const NODE_H: f64 = 60.0;
-const CONSUMER_W: f64 = 170.0;
-const CONSUMER_H: f64 = 72.0;
-const STRIP_H: f64 = 30.0;
 
 #[derive(Properties, PartialEq)]
 pub struct KafkaViewProps {
