@@ -7,9 +7,9 @@ use super::pick::{pick, pick_carried};
 use super::token::{TokenLayer, Tokens};
 use crate::inspect::Selection;
 use crate::rabbit::scene::{
-    BindingLine, CONSUMER_H, CONSUMER_W, CONSUMER_X, ConsumerNode, EXCHANGE_W, EXCHANGE_X,
-    ExchangeNode, NODE_H, PUBLISHER_W, PUBLISHER_X, PublisherNode, QUEUE_H, QUEUE_W, QUEUE_X,
-    QueueNode, RabbitScene, WINDOW_SLOTS,
+    BindingLine, CONSUMER_H, CONSUMER_NAME_CHARS, CONSUMER_W, CONSUMER_X, ConsumerNode, EXCHANGE_W,
+    EXCHANGE_X, ExchangeNode, NODE_H, PUBLISHER_W, PUBLISHER_X, PublisherNode, QUEUE_H, QUEUE_W,
+    QUEUE_X, QueueNode, RabbitScene, WINDOW_SLOTS, fit,
 };
 use yew::prelude::*;
 
@@ -225,7 +225,7 @@ fn consumer(
                 <rect width={CONSUMER_W.to_string()} height={CONSUMER_H.to_string()} rx="8" />
             </g>
             <g class="face" aria-hidden="true">
-                <text class="name" x="12" y="17">{ shown }</text>
+                <text class="name" x="12" y="17">{ fit(&shown, CONSUMER_NAME_CHARS) }</text>
                 { for slots }
                 <text class="detail" x="12" y="54">{ window_words }</text>
                 <text class="detail" x="12" y="68">{ tally }</text>

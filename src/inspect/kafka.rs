@@ -413,11 +413,13 @@ fn second_group(playback: &Playback, group: GroupId) -> Option<Action> {
     let like = groups.iter().find(|g| &g.name == name)?;
     let mut spec = (*like).clone();
     spec.name = next_name(name, |n| groups.iter().any(|g| g.name == n))?;
-    let mut taken: Vec<String> = scenario
-        .consumers()
-        .iter()
-        .map(|c| c.spec.name.clone())
-        .collect();
+    let consumers = scenario.consumers();
+    // A group whose members all joined later is copied with them.
+    if spec.members.is_empty() {
+        let joined = consumers.iter().filter(|c| c.group == group);
+        spec.members = joined.map(|c| c.spec.clone().into_owned()).collect();
+    }
+    let mut taken: Vec<String> = consumers.iter().map(|c| c.spec.name.clone()).collect();
     for member in &mut spec.members {
         member.name = next_name(&member.name, |n| taken.iter().any(|t| t == n))?;
         taken.push(member.name.clone());

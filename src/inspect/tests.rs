@@ -422,6 +422,32 @@ fn a_second_group_reads_the_same_topic() {
     );
 }
 
+/// A group whose members all joined from the timeline is copied with them,
+/// not as a group of nobody.
+#[test]
+fn a_second_group_of_a_group_that_started_empty_has_its_members() {
+    let mut file = mqsim::scenario::presets::default_scenario().file().clone();
+    let members = std::mem::take(&mut file.kafka.groups[0].members);
+    file.timeline = members
+        .into_iter()
+        .map(|member| {
+            serde_json::from_value(serde_json::json!({
+                "at_ms": 1_000, "do": "consumer_join", "group": "notifications", "member": member,
+            }))
+            .expect("an entry")
+        })
+        .collect();
+    let mut p = Playback::new(file.validate().expect("valid"));
+    p.advance_to(6_000.0);
+    let member = Inspection::of(&p, Selection::Consumer(ConsumerId(0))).unwrap();
+    let start = action(&member, "Start a second group");
+    let [Intervention::GroupAdd { group }] = start.interventions.as_slice() else {
+        panic!("{:?}", start.interventions);
+    };
+    let names: Vec<&str> = group.members.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["notifier-3", "notifier-4"]);
+}
+
 /// "Add a queue bound like this one", then "Unbind…" and "Delete queue" on
 /// the twin: it gets the matching messages while bound; after deletion its
 /// consumer is cancelled and nothing is drawn flying to either.
