@@ -272,6 +272,9 @@ impl Layout {
         let mut y = TOP;
         for (g, _) in world.groups.iter().enumerate() {
             group_starts.push(y);
+            if !listed(world, g) {
+                continue;
+            }
             let members = world
                 .consumers
                 .iter()
@@ -312,6 +315,14 @@ impl Layout {
             self.group_starts[group.index()] + 22.0 + within as f64 * (CONSUMER_H + 12.0),
         )
     }
+}
+
+/// Whether group `g` is drawn: once a member has started, as Kafka lists a
+/// group once a member has joined it. A group the timeline starts later
+/// takes no room until then.
+fn listed(world: &World, g: usize) -> bool {
+    let mut members = world.consumers.iter().filter(|c| c.group.index() == g);
+    members.any(|c| c.status != ConsumerStatus::NotStarted)
 }
 
 /// The first visible offset of a strip whose log ends at `log_end`.
@@ -416,6 +427,7 @@ impl Scene {
             .groups
             .iter()
             .enumerate()
+            .filter(|(g, _)| listed(world, *g))
             .map(|(g, group)| {
                 let consumers: Vec<ConsumerNode> = world
                     .consumers
@@ -728,6 +740,38 @@ fn token(
 mod tests {
     use super::*;
     use crate::playback::Playback;
+
+    /// A group the timeline starts at 3 s is not drawn before then, and
+    /// takes no room; once its members join it is drawn below the first.
+    #[test]
+    fn a_group_started_later_is_drawn_from_when_it_starts() {
+        let mut file = mqsim::scenario::presets::default_scenario().file().clone();
+        let mut audit = file.kafka.groups[0].clone();
+        audit.name = "audit".into();
+        for member in &mut audit.members {
+            member.name = format!("auditor-{}", member.name);
+        }
+        file.timeline.push(mqsim::scenario::TimelineEntry {
+            at_ms: 3_000,
+            action: mqsim::scenario::Intervention::GroupAdd { group: audit },
+        });
+        let mut p = Playback::new(file.validate().expect("valid"));
+        p.advance_to(2_000.0);
+        let before = Scene::build(p.world(), p.clock_ms());
+        let names = |scene: &Scene| {
+            scene
+                .groups
+                .iter()
+                .map(|g| g.name.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&before), ["notifications"]);
+        p.advance_to(5_000.0);
+        let after = Scene::build(p.world(), p.clock_ms());
+        assert_eq!(names(&after), ["notifications", "audit"]);
+        assert!(after.groups[1].y > after.groups[0].consumers.last().unwrap().y);
+        assert!(after.height >= before.height);
+    }
 
     /// A crowd is dots: past DETAILED_TOKENS in flight, tokens carry no
     /// ids, letters or titles; a quiet run's tokens all do.

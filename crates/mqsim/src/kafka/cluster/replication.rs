@@ -14,6 +14,15 @@
 //!
 //! Every half `replica.lag.time.max.ms` each leader drops from the ISR the
 //! followers that have not been caught up for that long.
+//!
+//! A known gap: a real follower fetches again as soon as an answer is in,
+//! and the leader holds a fetch that finds nothing new, so a follower that
+//! has caught up meets the high watermark at once. Here a follower fetches
+//! every `replica_fetch_interval_ms`; if records keep arriving between its
+//! fetches while the ISR is the leader alone (whose log end is then the high
+//! watermark), the follower can stay just behind and out of the ISR until
+//! the writes pause. A shorter interval narrows the gap; modelling the held
+//! fetch would close it, and would change every replicated trace.
 
 use super::super::log::{PartitionLog, StoredRecord};
 use super::super::{Action, Kafka};
