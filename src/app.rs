@@ -82,14 +82,20 @@ impl Stage {
         };
         let this = self.clone();
         yew::platform::spawn_local(async move {
-            let Ok(preset) = preset_files::fetch(&id).await else {
-                return;
-            };
+            let fetched = preset_files::fetch(&id).await;
             let current = this.playback.borrow().scenario().file().preset.clone();
-            if current.as_deref() == Some(&id) {
-                *this.lesson.borrow_mut() = preset.file().narration.clone().map(Lesson::new);
-                this.redraw.force_update();
+            if current.as_deref() != Some(&id) {
+                return;
             }
+            match fetched {
+                Ok(preset) => {
+                    *this.lesson.borrow_mut() = preset.file().narration.clone().map(Lesson::new);
+                }
+                Err(why) => this.notice.set(Some(Notice::Problem(format!(
+                    "This scenario's lesson could not be had: {why}. It runs without it."
+                )))),
+            }
+            this.redraw.force_update();
         });
     }
 

@@ -5,7 +5,10 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openApp, pickPreset, offsets, clockMs, screenshot, mqsimRun } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openApp, pickPreset, offsets, clockMs, screenshot, mqsimRun, REPO } from './harness.mjs';
 
 let app;
 before(async () => {
@@ -107,5 +110,25 @@ test("a preset's link is short, and the page it opens fetches the preset's lesso
   const watch = await other.textContent('[data-testid="lesson"]');
   assert.match(watch, /Partition 0's leader is broker 1/, 'the narration came from the preset file');
   assert.equal(await other.locator('[data-testid="lesson-step"]').count(), 3);
+  await other.close();
+});
+
+test('a link naming a preset this page does not have runs without a lesson, and says so', async () => {
+  const { page, url } = app;
+  const file = JSON.parse(readFileSync(join(REPO, 'crates/mqsim/presets/leader-failover.json'), 'utf8'));
+  file.preset = 'no-such-preset';
+  delete file.narration;
+  const fragment = execFileSync(join(REPO, 'target/debug/mqsim'), ['link', 'encode', '-'], {
+    input: JSON.stringify(file),
+  }).toString().trim();
+  const other = await page.context().newPage();
+  await other.goto(`${url}#${fragment}`);
+  await other.waitForSelector('[data-testid="notice"].problem');
+  assert.match(
+    await other.textContent('[data-testid="notice"]'),
+    /lesson could not be had: the preset "no-such-preset" could not be fetched \(HTTP 404\)\. It runs without it\./,
+  );
+  assert.equal(await other.textContent('[data-testid="scenario-name"]'), file.name, 'the scenario itself opened');
+  assert.equal(await other.$('[data-testid="lesson"]'), null);
   await other.close();
 });
