@@ -80,13 +80,21 @@ fn publisher(
 }
 
 fn exchange(e: &ExchangeNode) -> Html {
-    let mut detail = format!("routed {}", e.routed);
+    // What it could not route goes on a line of its own, inside the card.
+    let mut lost = Vec::new();
     if e.dropped > 0 {
-        detail += &format!(" · {} unroutable", e.dropped);
+        lost.push(format!("{} unroutable", e.dropped));
     }
     if e.returned > 0 {
-        detail += &format!(" · {} returned", e.returned);
+        lost.push(format!("{} returned", e.returned));
     }
+    let lost = lost.join(" · ");
+    let routed = format!("routed {}", e.routed);
+    let detail = if lost.is_empty() {
+        routed.clone()
+    } else {
+        format!("{routed} · {lost}")
+    };
     html! {
         <g class={classes!("exchange", e.dead_letter.then_some("dead-letter"))} data-testid="exchange"
            data-name={e.name.clone()} data-routed={e.routed.to_string()}
@@ -99,7 +107,10 @@ fn exchange(e: &ExchangeNode) -> Html {
                 <rect width="58" height="16" rx="8" />
                 <text x="29" y="12">{ e.kind }</text>
             </g>
-            <text class="detail" x="74" y="40">{ detail }</text>
+            <text class="detail" x="74" y="36">{ routed }</text>
+            if !lost.is_empty() {
+                <text class="detail" x="74" y="50">{ lost }</text>
+            }
         </g>
     }
 }
