@@ -18,11 +18,12 @@ pub struct Presenter {
 }
 
 /// The shortcut a key press asks for, or none: keys typed into a field, or
-/// pressed with Ctrl, Alt or ⌘, or Space and Enter on a focused button
-/// (which press the button), are the page's own.
+/// pressed with Ctrl, Alt or ⌘, or Space and Enter on a focused button or
+/// drawn node (which press or select it), are the page's own.
 pub fn shortcut_of(event: &web_sys::Event) -> Option<Shortcut> {
     let key: &KeyboardEvent = event.dyn_ref()?;
-    if key.ctrl_key() || key.alt_key() || key.meta_key() {
+    // Taken already: Space or Enter on a drawn node selected it.
+    if event.default_prevented() || key.ctrl_key() || key.alt_key() || key.meta_key() {
         return None;
     }
     let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());

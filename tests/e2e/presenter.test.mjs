@@ -51,6 +51,18 @@ test('keys and a clicker pause, step, step back and pick presets', async () => {
   assert.deepEqual(app.problems, []);
 });
 
+test('Space on a focused node selects it and leaves playback alone', async () => {
+  const { page } = app;
+  await pickPreset(page, 'order-notifications');
+  await pause(page);
+  await page.focus('[data-testid="consumer"][data-name="notifier-1"] [role="button"]');
+  await page.keyboard.press('Space');
+  assert.equal(await page.textContent('[data-testid="inspector-title"]'), 'Consumer notifier-1');
+  assert.equal(await paused(page), true, 'still paused');
+  await page.keyboard.press('Escape');
+  assert.equal(await page.$('[data-testid="inspector"]'), null, 'Esc closes the inspector');
+});
+
 test('keys typed into a field stay in the field', async () => {
   const { page } = app;
   await pickPreset(page, 'keys-and-partitions');
