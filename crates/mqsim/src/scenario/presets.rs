@@ -3,7 +3,9 @@
 //! Each preset is a plain scenario file under `crates/mqsim/presets/`, with
 //! a [narration](super::narration) for the class, so a preset is also an
 //! example of the format. The list below is the catalogue, in teaching
-//! order: why queues, then Kafka, then RabbitMQ, then the two compared.
+//! order: why queues and the two messaging models, then Kafka, then
+//! RabbitMQ, then the two brokers compared. The page's digit keys open the
+//! first ten.
 //!
 //! Native builds (the CLI, the tests) embed every file. The web app embeds
 //! only the catalogue and the default scenario, and fetches the rest from
