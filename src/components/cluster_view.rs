@@ -69,15 +69,14 @@ fn broker(b: &BrokerCard, on_select: &Callback<Selection>, selected: Option<Sele
     html! {
         <g class={classes!("broker", b.down.then_some("down"), b.controller.then_some("controller"), pick.class)}
            data-testid="broker" data-broker={b.id.0.to_string()} data-status={b.status}>
-            <g class="hit" role="button" tabindex="0"
-               aria-label={format!("Broker {}, {}{}; {}: inspect, kill or restart", b.id.0, b.status,
-                                   roles.iter().map(|r| format!(", {}", r.trim_start_matches("★ "))).collect::<String>(),
-                                   b.chips.iter().map(|c| c.title.as_str()).collect::<Vec<_>>().join("; "))}
-               onclick={pick.onclick} onkeydown={pick.onkeydown}>
-                <title>{ format!("Broker {}: {}{}", b.id.0, b.status,
-                                 if roles.is_empty() { String::new() } else { format!("; {}", roles.join(", ")) }) }</title>
-                <rect class="card" x={b.x.to_string()} y={b.y.to_string()} width={b.w.to_string()} height={b.h.to_string()} rx="8" />
-            </g>
+            { pick.button(
+                format!("Broker {}, {}{}; {}: inspect, kill or restart", b.id.0, b.status,
+                        roles.iter().map(|r| format!(", {}", r.trim_start_matches("★ "))).collect::<String>(),
+                        b.chips.iter().map(|c| c.title.as_str()).collect::<Vec<_>>().join("; ")),
+                format!("Broker {}: {}{}", b.id.0, b.status,
+                        if roles.is_empty() { String::new() } else { format!("; {}", roles.join(", ")) }),
+                html! { <rect class="card" x={b.x.to_string()} y={b.y.to_string()} width={b.w.to_string()} height={b.h.to_string()} rx="8" /> },
+            ) }
             <g class="face" aria-hidden="true">
                 <text class="name" x={(b.x + 8.0).to_string()} y={(b.y + 17.0).to_string()}>
                     { if b.down { format!("broker {} ✕", b.id.0) } else { format!("broker {}", b.id.0) } }

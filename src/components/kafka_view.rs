@@ -58,12 +58,11 @@ fn producer(
         <g class={classes!("producer", (p.status != "sending").then_some("down"), pick.class)} data-testid="producer"
            data-name={p.name.clone()} data-status={p.status}
            transform={format!("translate({},{})", p.x, p.y)}>
-            <g class="hit" role="button" tabindex="0"
-               aria-label={format!("Producer {}, {}, sent {}: inspect, or send a record by hand", p.name, p.status, p.sent)}
-               onclick={pick.onclick} onkeydown={pick.onkeydown}>
-                <title>{ format!("Producer {} ({}): sent {} records", p.name, p.status, p.sent) }</title>
-                <rect width={NODE_W.to_string()} height={NODE_H.to_string()} rx="8" />
-            </g>
+            { pick.button(
+                format!("Producer {}, {}, sent {}: inspect, or send a record by hand", p.name, p.status, p.sent),
+                format!("Producer {} ({}): sent {} records", p.name, p.status, p.sent),
+                html! { <rect width={NODE_W.to_string()} height={NODE_H.to_string()} rx="8" /> },
+            ) }
             <g class="face" aria-hidden="true">
                 <text class="name" x="12" y="24">{ &p.name }</text>
                 <text class="detail" x="12" y="44">
@@ -202,13 +201,16 @@ fn consumer(
         <g class={classes!("consumer", c.down.then_some("down"), pick.class)} data-testid="consumer" data-name={c.name.clone()}
            data-status={c.status} data-processed={c.processed.to_string()} data-duplicates={c.duplicates.to_string()}
            transform={format!("translate({},{})", c.x, c.y)}>
-            <g class="hit" role="button" tabindex="0"
-               aria-label={format!("Consumer {}, {}, {}, {}, {waiting} waiting: inspect, crash or restart", c.name, c.status, c.owns, progress_line(c))}
-               onclick={pick.onclick} onkeydown={pick.onkeydown}>
-                <title>{ format!("Consumer {} ({}): {}; processed {}; {} waiting", c.name, c.status, c.owns, c.processed, waiting) }</title>
-                <rect width={CONSUMER_W.to_string()} height={CONSUMER_H.to_string()} rx="8" />
-                <rect class="colour-bar" width="6" height={CONSUMER_H.to_string()} rx="3" fill={c.colour} />
-            </g>
+            { pick.button(
+                format!("Consumer {}, {}, {}, {}, {waiting} waiting: inspect, crash or restart", c.name, c.status, c.owns, progress_line(c)),
+                format!("Consumer {} ({}): {}; processed {}; {} waiting", c.name, c.status, c.owns, c.processed, waiting),
+                html! {
+                    <>
+                        <rect width={CONSUMER_W.to_string()} height={CONSUMER_H.to_string()} rx="8" />
+                        <rect class="colour-bar" width="6" height={CONSUMER_H.to_string()} rx="3" fill={c.colour} />
+                    </>
+                },
+            ) }
             <g class="face" aria-hidden="true">
                 <text class="name" x="14" y="18">{ &c.name }</text>
                 <text class="detail" x="14" y="34">{ &c.owns }</text>

@@ -46,6 +46,21 @@ pub fn pick(
     }
 }
 
+impl Pick {
+    /// A drawn node's button: its `shape` alone, named by `label` (all the
+    /// node says) and titled by `title`, the tooltip. The node's text goes
+    /// in a `.face` beside it.
+    pub fn button(&self, label: String, title: String, shape: Html) -> Html {
+        html! {
+            <g class="hit" role="button" tabindex="0" aria-label={label}
+               onclick={self.onclick.clone()} onkeydown={self.onkeydown.clone()}>
+                <title>{ title }</title>
+                { shape }
+            </g>
+        }
+    }
+}
+
 /// The record or message marked on `target` or the element around it.
 fn carried(target: Option<web_sys::EventTarget>) -> Option<Selection> {
     let element: web_sys::Element = target?.dyn_into().ok()?;

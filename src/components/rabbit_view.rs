@@ -65,12 +65,11 @@ fn publisher(
     html! {
         <g class={classes!("publisher", pick.class)} data-testid="publisher" data-name={p.name.clone()}
            transform={format!("translate({},{})", p.x, p.y)}>
-            <g class="hit" role="button" tabindex="0"
-               aria-label={format!("Publisher {}, sent {} to exchange {}: inspect, or publish a message by hand", p.name, p.sent, p.exchange)}
-               onclick={pick.onclick} onkeydown={pick.onkeydown}>
-                <title>{ format!("Publisher {}: sent {} messages to exchange {}", p.name, p.sent, p.exchange) }</title>
-                <rect width={PUBLISHER_W.to_string()} height={NODE_H.to_string()} rx="8" />
-            </g>
+            { pick.button(
+                format!("Publisher {}, sent {} to exchange {}: inspect, or publish a message by hand", p.name, p.sent, p.exchange),
+                format!("Publisher {}: sent {} messages to exchange {}", p.name, p.sent, p.exchange),
+                html! { <rect width={PUBLISHER_W.to_string()} height={NODE_H.to_string()} rx="8" /> },
+            ) }
             <g class="face" aria-hidden="true">
                 <text class="name" x="12" y="22">{ &p.name }</text>
                 <text class="detail" x="12" y="42">{ format!("sent {}", p.sent) }</text>
@@ -149,12 +148,12 @@ fn queue(q: &QueueNode, on_select: &Callback<Selection>, selected: Option<Select
         <g class={classes!("queue", q.dead_letter.then_some("dead-letter"), q.deleted.then_some("down"), pick.class)}
            data-testid="queue" data-name={q.name.clone()} data-ready={q.ready.to_string()}
            data-unacked={q.unacked.to_string()} transform={format!("translate({},{})", q.x, q.y)}>
-            <g class="hit" role="button" tabindex="0" aria-label={format!("Queue {}, {heading}, {counts}: inspect", q.name)}
-               onclick={pick.onclick} onkeydown={pick.onkeydown}>
-                <title>{ format!("Queue {} ({heading}): {counts}{}", q.name,
-                                 q.dead_letter_exchange.as_ref().map(|x| format!("; dead-letters to exchange {x}")).unwrap_or_default()) }</title>
-                <rect width={QUEUE_W.to_string()} height={QUEUE_H.to_string()} rx="6" />
-            </g>
+            { pick.button(
+                format!("Queue {}, {heading}, {counts}: inspect", q.name),
+                format!("Queue {} ({heading}): {counts}{}", q.name,
+                        q.dead_letter_exchange.as_ref().map(|x| format!("; dead-letters to exchange {x}")).unwrap_or_default()),
+                html! { <rect width={QUEUE_W.to_string()} height={QUEUE_H.to_string()} rx="6" /> },
+            ) }
             <g class="face" aria-hidden="true">
                 <text class="name" x="10" y="18">{ &q.name }</text>
                 <text class="detail" x="10" y="34">{ heading }</text>
@@ -228,13 +227,12 @@ fn consumer(
         <g class={classes!("consumer", "rabbit-consumer", (!c.running).then_some("down"), pick.class)} data-testid="rabbit-consumer"
            data-name={c.name.clone()} data-status={status} data-acked={c.acked.to_string()}
            data-held={c.window.len().to_string()} transform={format!("translate({},{})", c.x, c.y)}>
-            <g class="hit" role="button" tabindex="0"
-               aria-label={format!("Consumer {shown} on queue {}, {window_words}, {tally}: inspect, crash or restart", c.queue)}
-               onclick={pick.onclick} onkeydown={pick.onkeydown}>
-                <title>{ format!("Consumer {} on queue {} ({status}): {window_words}; {tally}; {} waiting to be handled",
-                                 c.name, c.queue, c.waiting) }</title>
-                <rect width={CONSUMER_W.to_string()} height={CONSUMER_H.to_string()} rx="8" />
-            </g>
+            { pick.button(
+                format!("Consumer {shown} on queue {}, {window_words}, {tally}: inspect, crash or restart", c.queue),
+                format!("Consumer {} on queue {} ({status}): {window_words}; {tally}; {} waiting to be handled",
+                        c.name, c.queue, c.waiting),
+                html! { <rect width={CONSUMER_W.to_string()} height={CONSUMER_H.to_string()} rx="8" /> },
+            ) }
             <g class="face" aria-hidden="true">
                 <text class="name" x="12" y="17">{ fit(&shown, CONSUMER_NAME_CHARS) }</text>
                 { for slots }
