@@ -9,7 +9,7 @@
 
 use crate::inspect::Selection;
 use crate::playback::Playback;
-use mqsim::ids::{BrokerId, GroupId, TopicId, TopicPartition};
+use mqsim::ids::{BrokerId, GroupId};
 use mqsim::scenario::narration::{
     Check, Measured, Narration, Piece, parse_check, parse_counter, parse_partition, pieces,
 };
@@ -124,28 +124,7 @@ fn counter_value(playback: &Playback, counter: &str) -> Option<String> {
     match measured {
         Measured::Group => {
             let g = world.groups.iter().position(|g| g.name == name)?;
-            let group = &world.groups[g];
-            let lag = group
-                .committed
-                .keys()
-                .map(|tp| world.lag(GroupId(g as u32), *tp).unwrap_or_default());
-            // Partitions never committed count from the log start.
-            let uncommitted = world.topics.iter().enumerate().flat_map(|(t, topic)| {
-                let reads = group.topics.contains(&topic.name);
-                topic
-                    .partitions
-                    .iter()
-                    .enumerate()
-                    .filter_map(move |(p, part)| {
-                        let tp = TopicPartition {
-                            topic: TopicId(t as u32),
-                            partition: p as u32,
-                        };
-                        (reads && !group.committed.contains_key(&tp))
-                            .then(|| part.log_end - part.log_start)
-                    })
-            });
-            count(lag.chain(uncommitted).sum())
+            count(world.backlog(GroupId(g as u32)))
         }
         Measured::Member => {
             let consumer = world.consumers.iter().find(|c| c.name == name)?;

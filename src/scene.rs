@@ -963,6 +963,30 @@ mod tests {
         }
     }
 
+    /// A group's backlog (the lesson's `lag` counter) adds up the lag rows,
+    /// and counts a partition it has not committed on yet whole.
+    #[test]
+    fn a_groups_backlog_adds_up_its_lag() {
+        let mut p = Playback::new(mqsim::scenario::presets::default_scenario());
+        p.advance_to(20_000.0);
+        let scene = Scene::build(p.world(), p.clock_ms());
+        let lag: u64 = scene.lag_rows.iter().filter_map(|r| r.lag).sum();
+        assert_eq!(p.world().backlog(GroupId(0)), lag);
+        let fresh = Playback::new(mqsim::scenario::presets::default_scenario());
+        assert_eq!(fresh.world().backlog(GroupId(0)), 0, "nothing written yet");
+        p.seek(1_500.0);
+        let written: u64 = p.world().topics[0]
+            .partitions
+            .iter()
+            .map(|t| t.log_end)
+            .sum();
+        assert_eq!(
+            p.world().backlog(GroupId(0)),
+            written,
+            "nothing committed at 1.5 s"
+        );
+    }
+
     /// The consumer-crash preset: the crashed member is shown down, the
     /// survivor takes both partitions after the session timeout, and the
     /// orders it reads again are counted on screen.

@@ -9,7 +9,7 @@
 //! inbox).
 
 use crate::cluster::world::ClusterWorld;
-use mqsim::ids::{ConsumerId, GroupId, ProducerId, RecordId, TopicPartition};
+use mqsim::ids::{ConsumerId, GroupId, ProducerId, RecordId, TopicId, TopicPartition};
 use mqsim::{Event, EventKind, Scenario, SimTime};
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
@@ -254,6 +254,27 @@ impl World {
     pub fn lag(&self, group: GroupId, tp: TopicPartition) -> Option<u64> {
         let committed = self.groups[group.index()].committed.get(&tp)?;
         Some(self.partition(tp).log_end.saturating_sub(*committed))
+    }
+
+    /// Records `group` has yet to commit, over every partition of its
+    /// topics: the lag where it has committed, and the whole retained log
+    /// where it has not yet.
+    pub fn backlog(&self, group: GroupId) -> u64 {
+        let reads = &self.groups[group.index()].topics;
+        let mut backlog = 0;
+        for (t, topic) in self.topics.iter().enumerate() {
+            if !reads.contains(&topic.name) {
+                continue;
+            }
+            for (p, part) in topic.partitions.iter().enumerate() {
+                let tp = TopicPartition {
+                    topic: TopicId(t as u32),
+                    partition: p as u32,
+                };
+                backlog += self.lag(group, tp).unwrap_or(part.log_end - part.log_start);
+            }
+        }
+        backlog
     }
 
     /// Lands every flight that has arrived by `now`, in arrival order.
