@@ -61,7 +61,7 @@ impl Stage {
     /// Puts a scenario on screen: a fresh playback, its lesson, nothing
     /// selected.
     fn open(&self, scenario: Scenario) {
-        *self.lesson.borrow_mut() = scenario.file().narration.clone().map(Lesson::new);
+        *self.lesson.borrow_mut() = Lesson::of(&scenario);
         *self.playback.borrow_mut() = Playback::new(scenario);
         *self.loads.borrow_mut() += 1;
         self.fetch_narration();
@@ -89,7 +89,7 @@ impl Stage {
             }
             match fetched {
                 Ok(preset) => {
-                    *this.lesson.borrow_mut() = preset.file().narration.clone().map(Lesson::new);
+                    *this.lesson.borrow_mut() = Lesson::of(&preset);
                 }
                 Err(why) => this.notice.set(Some(Notice::Problem(format!(
                     "This scenario's lesson could not be had: {why}. It runs without it."
@@ -145,12 +145,17 @@ impl Stage {
                 if presenter.help {
                     presenter.help = false;
                 } else {
-                    self.playback.borrow_mut().watch(None);
-                    self.selected.set(None);
+                    self.close_inspector();
                 }
             }
         }
         self.redraw.force_update();
+    }
+
+    /// Closes the inspector: nothing selected, nothing followed.
+    fn close_inspector(&self) {
+        self.playback.borrow_mut().watch(None);
+        self.selected.set(None);
     }
 
     /// A callback (for a button, say) that does what a shortcut does.
@@ -180,10 +185,7 @@ pub fn App() -> Html {
     let log_filter = use_state(LogFilter::default);
     let log_cache = use_mut_ref(|| None::<(f64, LogFilter, Vec<mqsim::words::Sentence>)>);
     let redraw = use_force_update();
-    let lesson = use_mut_ref(|| {
-        let narration = playback.borrow().scenario().file().narration.clone();
-        narration.map(Lesson::new)
-    });
+    let lesson = use_mut_ref(|| Lesson::of(playback.borrow().scenario()));
     let stage = Stage {
         playback: playback.clone(),
         presenter: use_mut_ref(Presenter::default),
@@ -271,12 +273,8 @@ pub fn App() -> Html {
         })
     };
     let on_close = {
-        let selected = selected.clone();
-        let playback = playback.clone();
-        Callback::from(move |()| {
-            playback.borrow_mut().watch(None);
-            selected.set(None);
-        })
+        let stage = stage.clone();
+        Callback::from(move |()| stage.close_inspector())
     };
     // An action from the inspector: it happens at the moment shown.
     let on_act = {

@@ -9,6 +9,7 @@
 
 use crate::inspect::Selection;
 use crate::playback::Playback;
+use mqsim::Scenario;
 use mqsim::ids::{BrokerId, GroupId};
 use mqsim::scenario::narration::{
     Check, Measured, Narration, Piece, parse_check, parse_counter, parse_partition, pieces,
@@ -38,6 +39,11 @@ impl Lesson {
             narration: Rc::new(narration),
             done,
         }
+    }
+
+    /// The lesson of `scenario`, if it carries a narration.
+    pub fn of(scenario: &Scenario) -> Option<Lesson> {
+        scenario.file().narration.clone().map(Lesson::new)
     }
 
     /// Whether step `i` is done.

@@ -467,8 +467,8 @@ impl Playback {
     pub fn step_back(&mut self) {
         self.playing = false;
         let now = self.clock_ms;
-        let before = self.log.iter().rev().map(|e| e.at.as_millis() as f64);
-        let target = before.into_iter().find(|&at| at < now).unwrap_or(0.0);
+        let mut before = self.log.iter().rev().map(|e| e.at.as_millis() as f64);
+        let target = before.find(|&at| at < now).unwrap_or(0.0);
         self.seek(target);
     }
 
