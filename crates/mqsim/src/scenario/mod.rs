@@ -86,27 +86,13 @@ impl Scenario {
     /// Every RabbitMQ consumer of the run, numbered: the scenario's, then
     /// those the timeline adds (with the moment they start).
     pub fn rabbit_consumers(&self) -> Vec<(&RabbitConsumerSpec, Option<u64>)> {
-        with_added(
-            &self.0.rabbit.consumers,
-            &self.0.timeline,
-            |action| match action {
-                Intervention::RabbitConsumerAdd { consumer } => Some(consumer),
-                _ => None,
-            },
-        )
+        self.0.rabbit_consumers()
     }
 
     /// Every RabbitMQ queue of the run, numbered: the scenario's, then
     /// those the timeline declares (with the moment they are declared).
     pub fn rabbit_queues(&self) -> Vec<(&QueueSpec, Option<u64>)> {
-        with_added(
-            &self.0.rabbit.queues,
-            &self.0.timeline,
-            |action| match action {
-                Intervention::RabbitQueueDeclare { queue } => Some(queue),
-                _ => None,
-            },
-        )
+        self.0.rabbit_queues()
     }
 
     /// Every RabbitMQ binding of the run, numbered: the scenario's, then
@@ -153,6 +139,28 @@ impl Scenario {
     }
 }
 
+/// The rosters, read from the file itself so that validation can ask them
+/// too (of names that need not exist yet).
+impl ScenarioFile {
+    pub(crate) fn rabbit_consumers(&self) -> Vec<(&RabbitConsumerSpec, Option<u64>)> {
+        with_added(
+            &self.rabbit.consumers,
+            &self.timeline,
+            |action| match action {
+                Intervention::RabbitConsumerAdd { consumer } => Some(consumer),
+                _ => None,
+            },
+        )
+    }
+
+    pub(crate) fn rabbit_queues(&self) -> Vec<(&QueueSpec, Option<u64>)> {
+        with_added(&self.rabbit.queues, &self.timeline, |action| match action {
+            Intervention::RabbitQueueDeclare { queue } => Some(queue),
+            _ => None,
+        })
+    }
+}
+
 /// One consumer of a run, as listed by [`Scenario::consumers`].
 ///
 /// A standalone consumer (no `group.id`) is given a group of its own,
@@ -167,7 +175,7 @@ pub struct Consumer<'a> {
     pub from_start: bool,
 }
 
-fn roster<'a>(file: &'a ScenarioFile) -> Vec<Consumer<'a>> {
+pub(crate) fn roster<'a>(file: &'a ScenarioFile) -> Vec<Consumer<'a>> {
     let mut consumers = Vec::new();
     let mut push = |group: GroupId, spec: Cow<'a, MemberSpec>, from_start| {
         let id = ConsumerId(consumers.len() as u32);
@@ -239,7 +247,7 @@ fn added_groups(file: &ScenarioFile) -> Vec<(&GroupSpec, u64)> {
         .collect()
 }
 
-fn group_id(file: &ScenarioFile, name: &str) -> Option<GroupId> {
+pub(crate) fn group_id(file: &ScenarioFile, name: &str) -> Option<GroupId> {
     let kafka = &file.kafka;
     let g = match kafka.groups.iter().position(|g| g.name == name) {
         Some(g) => g,

@@ -114,20 +114,7 @@ pub(super) fn problems(file: &ScenarioFile) -> Vec<Problem> {
 fn panes(p: &mut Problems, file: &ScenarioFile) {
     let panes = &file.view.panes;
     p.at_most("view.panes", panes.len(), MAX_PANES);
-    let declared = file
-        .timeline
-        .iter()
-        .filter_map(|entry| match &entry.action {
-            Intervention::RabbitQueueDeclare { queue } => Some(&queue.name),
-            _ => None,
-        });
-    let queues: Vec<&String> = file
-        .rabbit
-        .queues
-        .iter()
-        .map(|q| &q.name)
-        .chain(declared)
-        .collect();
+    let queues = file.rabbit_queues();
     for (i, pane) in panes.iter().enumerate() {
         p.name(format!("view.panes[{i}].title"), &pane.title);
         if pane.queues.is_empty() {
@@ -137,7 +124,7 @@ fn panes(p: &mut Problems, file: &ScenarioFile) {
             );
         }
         for (j, queue) in pane.queues.iter().enumerate() {
-            if !queues.contains(&queue) {
+            if !queues.iter().any(|(q, _)| &q.name == queue) {
                 p.add(
                     format!("view.panes[{i}].queues[{j}]"),
                     format!("no queue named {queue:?}"),

@@ -6,7 +6,7 @@ use crate::scenario::limits::MAX_NAME_LEN;
 use crate::scenario::narration::{
     Check, INSPECTABLE, Measured, Piece, parse_check, parse_counter, parse_partition, pieces,
 };
-use crate::scenario::{Intervention, ScenarioFile, TimelineEntry};
+use crate::scenario::{Intervention, ScenarioFile, TimelineEntry, group_id, roster};
 
 /// Lines one narration's lists may have, each.
 const MAX_LINES: usize = 16;
@@ -96,52 +96,30 @@ fn counter_problem(p: &mut Problems, at: &str, file: &ScenarioFile, counter: &st
         return;
     };
     let kafka = &file.kafka;
-    let rabbit = &file.rabbit;
-    let added = || file.timeline.iter().map(|entry| &entry.action);
     let known = match measured {
-        Measured::Group => {
-            kafka.groups.iter().any(|g| g.name == name)
-                || added().any(
-                    |a| matches!(a, Intervention::GroupAdd { group } if group.name == name),
-                )
-        }
-        Measured::Member => {
-            let members = kafka.groups.iter().flat_map(|g| &g.members);
-            members.clone().any(|m| m.name == name)
-                || kafka.standalone_consumers.iter().any(|c| c.name == name)
-                || added().any(|a| match a {
-                    Intervention::ConsumerJoin { member, .. } => member.name == name,
-                    Intervention::GroupAdd { group } => {
-                        group.members.iter().any(|m| m.name == name)
-                    }
-                    _ => false,
-                })
-        }
+        Measured::Group => group_id(file, name).is_some(),
+        Measured::Member => roster(file).iter().any(|c| c.spec.name == name),
         Measured::Topic => kafka.topics.iter().any(|t| t.name == name),
         Measured::Partition => parse_partition(name).is_some_and(|(topic, n)| {
             let base = kafka.topics.iter().find(|t| t.name == topic);
-            let grown = added().filter_map(|a| match a {
-                Intervention::AddPartitions { topic: t, partitions } if t == topic => {
-                    Some(*partitions)
-                }
-                _ => None,
-            });
+            let grown = file
+                .timeline
+                .iter()
+                .filter_map(|entry| match &entry.action {
+                    Intervention::AddPartitions {
+                        topic: t,
+                        partitions,
+                    } if t == topic => Some(*partitions),
+                    _ => None,
+                });
             let count = base.map(|t| t.partitions).into_iter().chain(grown).max();
             count.is_some_and(|count| n < count)
         }),
-        Measured::Queue => {
-            rabbit.queues.iter().any(|q| q.name == name)
-                || added().any(|a| {
-                    matches!(a, Intervention::RabbitQueueDeclare { queue } if queue.name == name)
-                })
+        Measured::Queue => file.rabbit_queues().iter().any(|(q, _)| q.name == name),
+        Measured::RabbitConsumer => file.rabbit_consumers().iter().any(|(c, _)| c.name == name),
+        Measured::Exchange => {
+            name.is_empty() || file.rabbit.exchanges.iter().any(|x| x.name == name)
         }
-        Measured::RabbitConsumer => {
-            rabbit.consumers.iter().any(|c| c.name == name)
-                || added().any(|a| {
-                    matches!(a, Intervention::RabbitConsumerAdd { consumer } if consumer.name == name)
-                })
-        }
-        Measured::Exchange => name.is_empty() || rabbit.exchanges.iter().any(|x| x.name == name),
     };
     if !known {
         p.add(
