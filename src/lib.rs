@@ -38,6 +38,7 @@ pub mod rabbit;
 pub mod scene;
 pub mod share;
 pub mod shortcuts;
+pub mod wire;
 pub mod world;
 
 /// Mounts the app on the page's `<body>`.

@@ -9,9 +9,11 @@
 //! inbox).
 
 use crate::cluster::world::ClusterWorld;
+use crate::wire::OnTheWire;
+use litemap::LiteMap;
 use mqsim::ids::{ConsumerId, GroupId, ProducerId, RecordId, TopicId, TopicPartition};
 use mqsim::{Event, EventKind, Scenario, SimTime};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// How many of a partition's newest records the view remembers.
@@ -48,7 +50,7 @@ pub struct GroupView {
     pub name: String,
     pub generation: u32,
     pub topics: Vec<String>,
-    pub committed: BTreeMap<TopicPartition, u64>,
+    pub committed: LiteMap<TopicPartition, u64>,
     /// A rebalance is in progress: members are rejoining.
     pub rebalancing: bool,
     /// A consumer without a `group.id`, shown as a group of one.
@@ -151,7 +153,7 @@ pub struct World {
     pub known_keys: Vec<String>,
     /// Keys of records sent but not yet appended, so that the log cell can
     /// show the key the producer chose.
-    unappended: BTreeMap<RecordId, Option<Rc<str>>>,
+    unappended: OnTheWire<RecordId, Option<Rc<str>>>,
 }
 
 impl World {
@@ -185,7 +187,7 @@ impl World {
             name: name.to_string(),
             generation: 0,
             topics: topics.to_vec(),
-            committed: BTreeMap::new(),
+            committed: LiteMap::new_vec(),
             rebalancing: false,
             standalone,
         };
@@ -237,7 +239,7 @@ impl World {
             cluster: ClusterWorld::default(),
             next_landing: None,
             known_keys,
-            unappended: BTreeMap::new(),
+            unappended: OnTheWire::default(),
         }
     }
 
@@ -329,7 +331,7 @@ impl World {
             } => {
                 let tp = *tp;
                 self.producers[producer.index()].sent += 1;
-                self.unappended.insert(*record, key.clone());
+                self.unappended.send(*record, key.clone());
                 self.fly(Flight {
                     cargo: Cargo::Record(RecordView {
                         record: *record,
@@ -348,7 +350,7 @@ impl World {
                 record, tp, offset, ..
             } => {
                 let tp = *tp;
-                let key = self.unappended.remove(record).flatten();
+                let key = self.unappended.arrive(*record).flatten();
                 let view = RecordView {
                     record: *record,
                     tp,
@@ -508,7 +510,7 @@ impl World {
             } => {
                 let record = self.give_up(*consumer, *tp, *offset);
                 self.unappended
-                    .insert(*dead_letter_record, record.key.clone());
+                    .send(*dead_letter_record, record.key.clone());
                 self.fly(Flight {
                     cargo: Cargo::Record(RecordView {
                         record: *dead_letter_record,

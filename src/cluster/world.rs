@@ -12,9 +12,9 @@
 //! until it hears otherwise. [`ReplicaView::believes_leader`] keeps what
 //! the broker believes, beside what ZooKeeper says.
 
+use litemap::LiteMap;
 use mqsim::ids::{BrokerId, GroupId, TopicPartition};
 use mqsim::{Event, EventKind, SimTime};
-use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct BrokerView {
@@ -137,7 +137,7 @@ pub struct ClusterWorld {
     /// Per topic, per partition.
     pub partitions: Vec<Vec<PartitionState>>,
     /// Which broker coordinates each group.
-    pub coordinators: BTreeMap<GroupId, BrokerId>,
+    pub coordinators: LiteMap<GroupId, BrokerId>,
     pub flights: Vec<Flight>,
     /// Leader elections so far (not counting the start).
     pub elections: u32,

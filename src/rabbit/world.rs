@@ -13,12 +13,14 @@
 //! path, the hops along bindings (and to a dead-letter exchange) are drawn
 //! as short [`ROUTE_HOP_MS`] flights that change nothing when they land.
 
+use crate::wire::OnTheWire;
+use litemap::LiteMap;
 use mqsim::ids::{MessageId, PublisherId, QueueId, RabbitConsumerId};
 use mqsim::rabbit::queue::{Queue, QueueType};
 use mqsim::rabbit::topology::Destination;
 use mqsim::trace::Settlement;
 use mqsim::{Event, EventKind, Scenario, SimTime};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// How long, in virtual time, a token takes along one binding.
@@ -168,7 +170,7 @@ pub struct RabbitWorld {
     pub known_keys: Vec<String>,
     /// Messages on their way to an exchange (published, or dead-lettered):
     /// the exchange, and when they reach it.
-    in_transit: BTreeMap<MessageId, (MessageView, usize, SimTime)>,
+    in_transit: OnTheWire<MessageId, (MessageView, usize, SimTime)>,
     /// The message just routed; the enqueues that follow are its copies.
     routed: Option<MessageView>,
 }
@@ -304,7 +306,7 @@ impl RabbitWorld {
             consumers,
             flights: Vec::new(),
             known_keys,
-            in_transit: BTreeMap::new(),
+            in_transit: OnTheWire::default(),
             routed: None,
         }
     }
@@ -396,7 +398,7 @@ impl RabbitWorld {
                 p.sent += 1;
                 let exchange = p.exchange;
                 self.in_transit
-                    .insert(*message, (view.clone(), exchange, *arrives_at));
+                    .send(*message, (view.clone(), exchange, *arrives_at));
                 self.fly(
                     Cargo::Message(view),
                     Anchor::Publisher(*publisher),
@@ -411,7 +413,7 @@ impl RabbitWorld {
                 via,
                 ..
             } => {
-                let (view, _, from) = self.in_transit.remove(message).unwrap_or_else(|| {
+                let (view, _, from) = self.in_transit.arrive(*message).unwrap_or_else(|| {
                     let e = self.exchange_index(exchange).unwrap_or(0);
                     (unknown(*message), e, at)
                 });
@@ -419,7 +421,7 @@ impl RabbitWorld {
                     self.exchanges[e].routed += 1;
                 }
                 // Each hop leaves when the one into its exchange arrives.
-                let mut leaves: BTreeMap<&str, SimTime> = BTreeMap::new();
+                let mut leaves: LiteMap<&str, SimTime> = LiteMap::new_vec();
                 leaves.insert(exchange, from.max(at));
                 for hop in via {
                     let Some(source) = self.exchange_index(&hop.exchange) else {
@@ -447,7 +449,7 @@ impl RabbitWorld {
                 self.routed = Some(view);
             }
             EventKind::MessageUnroutable { message, returned } => {
-                if let Some((_, e, _)) = self.in_transit.remove(message) {
+                if let Some((_, e, _)) = self.in_transit.arrive(*message) {
                     let x = &mut self.exchanges[e];
                     if *returned {
                         x.returned += 1;
@@ -553,7 +555,7 @@ impl RabbitWorld {
                     .and_then(|e| self.exchange_index(e));
                 if let Some(dlx) = dlx {
                     let end = SimTime::from_millis(at.as_millis() + ROUTE_HOP_MS);
-                    self.in_transit.insert(*message, (view.clone(), dlx, end));
+                    self.in_transit.send(*message, (view.clone(), dlx, end));
                     self.fly(
                         Cargo::Message(view),
                         Anchor::Queue(*queue),

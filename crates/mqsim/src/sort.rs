@@ -8,12 +8,20 @@
 //! a `dyn` comparison that looks the elements up; then the elements are
 //! moved into that order. The result is exactly the standard stable sort's.
 //!
-//! Collecting into a `BTreeMap` or `BTreeSet` sorts the items first, with
-//! yet another copy; [`btree_map`] and [`btree_set`] insert them one by one
+//! Collecting into a map sorts the items first, with yet another copy;
+//! [`btree_map`], [`lite_map`] and [`lite_set`] insert them one by one
 //! instead, which gives the same collection.
+//!
+//! The maps themselves are generic code too: every `BTreeMap<K, V>` with its
+//! own `K` and `V` carries a B-tree of about 4.5 KB. Maps that stay small
+//! (per topic, partition, member or exchange) or fill in key order are a
+//! [`LiteMap`] instead, a sorted `Vec` with a map's interface, whose code
+//! is a binary search and a `Vec` insert; a set is a `LiteMap<T, ()>`.
+//! Both iterate in key order, as a `BTreeMap` does.
 
+use litemap::LiteMap;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Collects `items` into a map, as `collect()` would (a later duplicate
 /// key wins), without sorting them first.
@@ -23,12 +31,19 @@ pub fn btree_map<K: Ord, V>(items: impl IntoIterator<Item = (K, V)>) -> BTreeMap
     map
 }
 
-/// Collects `items` into a set, as `collect()` would, without sorting them
-/// first.
-pub fn btree_set<T: Ord>(items: impl IntoIterator<Item = T>) -> BTreeSet<T> {
-    let mut set = BTreeSet::new();
-    set.extend(items);
-    set
+/// Collects `items` into a [`LiteMap`], as `collect()` would (a later
+/// duplicate key wins), without sorting them first.
+pub fn lite_map<K: Ord, V>(items: impl IntoIterator<Item = (K, V)>) -> LiteMap<K, V> {
+    let mut map = LiteMap::new_vec();
+    for (key, value) in items {
+        map.insert(key, value);
+    }
+    map
+}
+
+/// Collects `items` into a set: a [`LiteMap`] whose keys are the items.
+pub fn lite_set<T: Ord>(items: impl IntoIterator<Item = T>) -> LiteMap<T, ()> {
+    lite_map(items.into_iter().map(|item| (item, ())))
 }
 
 /// Sorts `items` stably by `compare`, as `<[T]>::sort_by` does.

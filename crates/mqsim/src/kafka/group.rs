@@ -20,7 +20,7 @@ use crate::scenario::{
 };
 use crate::time::SimTime;
 use crate::trace::{CommittedOffset, EventKind};
-use std::collections::BTreeMap;
+use litemap::LiteMap;
 use std::rc::Rc;
 
 /// A consumer group as its coordinator sees it.
@@ -49,10 +49,10 @@ pub struct ConsumerGroup {
     /// The rebalance in progress, if any.
     pub rebalance: Option<Rebalance>,
     /// The committed offset of each partition: the next record the group reads.
-    pub committed: BTreeMap<TopicPartition, u64>,
+    pub committed: LiteMap<TopicPartition, u64>,
     /// Per partition, one past the highest offset any member has processed.
     /// A record below it processed again is a duplicate.
-    pub processed_next: BTreeMap<TopicPartition, u64>,
+    pub processed_next: LiteMap<TopicPartition, u64>,
 }
 
 /// A rebalance waiting for its members to (re)join.
@@ -98,8 +98,8 @@ impl ConsumerGroup {
             members: Vec::new(),
             generation: 0,
             rebalance: None,
-            committed: BTreeMap::new(),
-            processed_next: BTreeMap::new(),
+            committed: LiteMap::new_vec(),
+            processed_next: LiteMap::new_vec(),
         }
     }
 }

@@ -11,7 +11,8 @@
 //! on the shape of the keys, not on how many bindings there are; this trie
 //! does the same.
 
-use std::collections::{BTreeSet, HashMap};
+use litemap::LiteMap;
+use std::collections::HashMap;
 
 /// Splits a routing or binding key into words, as
 /// `rabbit_exchange_type_topic:split_topic_key/1` does.
@@ -94,13 +95,17 @@ impl<B: Clone + Ord> TopicTrie<B> {
         next
     }
 
-    /// Every binding whose key matches `routing_key`, each once.
-    pub fn matches(&self, routing_key: &str) -> BTreeSet<B> {
+    /// Every binding whose key matches `routing_key`, each once, in order.
+    pub fn matches(&self, routing_key: &str) -> Vec<B> {
         let words = words(routing_key);
-        let mut found = BTreeSet::new();
-        let mut visited = BTreeSet::new();
+        let mut found = LiteMap::new_vec();
+        let mut visited = LiteMap::new_vec();
         self.walk(0, &words, 0, &mut visited, &mut found);
         found
+            .into_tuple_vec()
+            .into_iter()
+            .map(|(b, ())| b)
+            .collect()
     }
 
     /// Matches `words[i..]` from `node`. `visited` keeps the walk linear in
@@ -110,10 +115,10 @@ impl<B: Clone + Ord> TopicTrie<B> {
         node: usize,
         words: &[&str],
         i: usize,
-        visited: &mut BTreeSet<(usize, usize)>,
-        found: &mut BTreeSet<B>,
+        visited: &mut LiteMap<(usize, usize), ()>,
+        found: &mut LiteMap<B, ()>,
     ) {
-        if !visited.insert((node, i)) {
+        if visited.insert((node, i), ()).is_some() {
             return;
         }
         let n = &self.nodes[node];
@@ -124,7 +129,9 @@ impl<B: Clone + Ord> TopicTrie<B> {
             }
         }
         if i == words.len() {
-            found.extend(n.bindings.iter().cloned());
+            for b in &n.bindings {
+                found.insert(b.clone(), ());
+            }
             return;
         }
         if let Some(&next) = n.words.get(words[i]) {

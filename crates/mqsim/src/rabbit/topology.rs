@@ -20,9 +20,9 @@
 
 use super::headers::{self, FieldTable, XMatch};
 use super::topic::TopicTrie;
+use litemap::LiteMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// The four exchange types.
@@ -176,17 +176,26 @@ pub struct Hop {
 /// Where a message went.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Route {
-    /// The queues it reached, sorted.
-    pub queues: BTreeSet<String>,
+    /// The queues it reached, sorted, each once.
+    pub queues: Vec<String>,
     /// How it got there, in the order the exchanges were visited.
     pub via: Vec<Hop>,
+}
+
+impl Route {
+    /// Adds `queue` to the queues reached, keeping them sorted and each once.
+    fn reach(&mut self, queue: &str) {
+        if let Err(at) = self.queues.binary_search_by(|q| q.as_str().cmp(queue)) {
+            self.queues.insert(at, queue.to_string());
+        }
+    }
 }
 
 /// How one exchange finds its bindings for a message.
 #[derive(Clone, Debug)]
 enum Index {
     /// Routing key → bindings.
-    Direct(BTreeMap<String, Vec<usize>>),
+    Direct(LiteMap<String, Vec<usize>>),
     Fanout(Vec<usize>),
     Topic(TopicTrie<usize>),
     Headers(Vec<usize>),
@@ -195,8 +204,8 @@ enum Index {
 /// Exchanges, queues and bindings of one virtual host, indexed for routing.
 #[derive(Clone, Debug)]
 pub struct Topology {
-    exchanges: BTreeMap<String, (Exchange, Index)>,
-    queues: BTreeSet<String>,
+    exchanges: LiteMap<String, (Exchange, Index)>,
+    queues: LiteMap<String, ()>,
     bindings: Vec<Binding>,
 }
 
@@ -229,8 +238,8 @@ impl Topology {
         bindings: &[Binding],
     ) -> Result<Topology, TopologyError> {
         let mut topology = Topology {
-            exchanges: BTreeMap::new(),
-            queues: crate::sort::btree_set(queues.iter().cloned()),
+            exchanges: LiteMap::new_vec(),
+            queues: crate::sort::lite_set(queues.iter().cloned()),
             bindings: Vec::new(),
         };
         for exchange in predeclared_exchanges().iter().chain(exchanges) {
@@ -240,7 +249,7 @@ impl Topology {
                 ));
             }
             let index = match exchange.kind {
-                ExchangeType::Direct => Index::Direct(BTreeMap::new()),
+                ExchangeType::Direct => Index::Direct(LiteMap::new_vec()),
                 ExchangeType::Fanout => Index::Fanout(Vec::new()),
                 ExchangeType::Topic => Index::Topic(TopicTrie::default()),
                 ExchangeType::Headers => Index::Headers(Vec::new()),
@@ -265,7 +274,7 @@ impl Topology {
             ));
         }
         match &binding.destination {
-            Destination::Queue(q) if !self.queues.contains(q) => {
+            Destination::Queue(q) if !self.queues.contains_key(q) => {
                 return Err(TopologyError(format!("no queue named {q:?}")));
             }
             Destination::Exchange(x) if !self.exchanges.contains_key(x) => {
@@ -302,7 +311,7 @@ impl Topology {
     }
 
     pub fn has_queue(&self, name: &str) -> bool {
-        self.queues.contains(name)
+        self.queues.contains_key(name)
     }
 
     /// Routes a message published to `exchange` (`""`: the default
@@ -316,8 +325,8 @@ impl Topology {
     ) -> Result<Route, TopologyError> {
         let mut route = Route::default();
         if exchange.is_empty() {
-            if self.queues.contains(routing_key) {
-                route.queues.insert(routing_key.to_string());
+            if self.queues.contains_key(routing_key) {
+                route.reach(routing_key);
                 route.via.push(Hop {
                     exchange: String::new(),
                     routing_key: None,
@@ -339,7 +348,7 @@ impl Topology {
         // `rabbit_exchange:route1/3`: a work list of exchanges (last in,
         // first out) and the set of exchanges already seen.
         let mut work = vec![exchange.to_string()];
-        let mut seen: BTreeSet<String> = BTreeSet::from([exchange.to_string()]);
+        let mut seen = crate::sort::lite_set([exchange.to_string()]);
         while let Some(name) = work.pop() {
             let Some((x, index)) = self.exchanges.get(&name) else {
                 continue;
@@ -370,10 +379,12 @@ impl Topology {
             for hop in hops {
                 match &hop.to {
                     Destination::Queue(q) => {
-                        route.queues.insert(q.clone());
+                        route.reach(q);
                     }
                     Destination::Exchange(next) => {
-                        if !seen.insert(next.clone()) || !self.exchanges.contains_key(next) {
+                        if seen.insert(next.clone(), ()).is_some()
+                            || !self.exchanges.contains_key(next)
+                        {
                             continue;
                         }
                         work.push(next.clone());
@@ -390,7 +401,7 @@ impl Topology {
         match index {
             Index::Direct(by_key) => by_key.get(routing_key).cloned().unwrap_or_default(),
             Index::Fanout(all) => all.clone(),
-            Index::Topic(trie) => trie.matches(routing_key).into_iter().collect(),
+            Index::Topic(trie) => trie.matches(routing_key),
             Index::Headers(all) => all
                 .iter()
                 .copied()

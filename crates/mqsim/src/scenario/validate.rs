@@ -8,7 +8,7 @@ use super::{
     CommitMode, FORMAT_VERSION, GroupSpec, Intervention, MemberSpec, Problem, ProducerSpec,
     ScenarioFile,
 };
-use std::collections::BTreeSet;
+use litemap::LiteMap;
 use std::fmt::Display;
 use std::ops::RangeInclusive;
 
@@ -62,9 +62,9 @@ impl Problems {
 
     /// Reports each name that appeared earlier in the same list.
     pub(super) fn unique<'a>(&mut self, path: &str, names: impl Iterator<Item = &'a str>) {
-        let mut seen = BTreeSet::new();
+        let mut seen = LiteMap::new_vec();
         for (i, name) in names.enumerate() {
-            if !seen.insert(name) {
+            if seen.insert(name, ()).is_some() {
                 self.add(
                     format!("{path}[{i}].name"),
                     format!("{name:?} is used twice"),

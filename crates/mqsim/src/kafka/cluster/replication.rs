@@ -29,7 +29,7 @@ use super::super::{Action, Kafka};
 use crate::agenda::Ctx;
 use crate::ids::{BrokerId, RecordId, TopicId, TopicPartition};
 use crate::trace::{EventKind, IsrChange, ReplicaBatch, Truncation};
-use std::collections::BTreeMap;
+use litemap::LiteMap;
 
 /// Records a leader returns to one follower per partition and fetch.
 const MAX_FETCH_RECORDS: u64 = 1_000;
@@ -72,7 +72,7 @@ impl Kafka {
         if !self.cluster.is_current(broker, incarnation) {
             return;
         }
-        let mut by_leader: BTreeMap<BrokerId, Vec<FetchPosition>> = BTreeMap::new();
+        let mut by_leader: LiteMap<BrokerId, Vec<FetchPosition>> = LiteMap::new_vec();
         for (t, topic) in self.topics.iter().enumerate() {
             for (p, partition) in topic.partitions.iter().enumerate() {
                 let Some(replica) = partition.replica(broker) else {

@@ -19,7 +19,8 @@
 use super::super::{Member, Topic};
 use super::{Claims, partitions_of};
 use crate::ids::{TopicId, TopicPartition};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use litemap::LiteMap;
+use std::collections::VecDeque;
 
 /// Returns each member's partitions and the partitions that change owner
 /// (`partitionsTransferringOwnership`), with their new owner.
@@ -27,10 +28,10 @@ pub(super) fn assign(
     topics: &[Topic<'_>],
     members: &[Member<'_>],
     map_order: &[usize],
-    subscribed: &BTreeSet<TopicId>,
+    subscribed: &LiteMap<TopicId, ()>,
     claims: &Claims,
-) -> (Vec<Vec<TopicPartition>>, BTreeMap<TopicPartition, usize>) {
-    let mut by_name: Vec<TopicId> = subscribed.iter().copied().collect();
+) -> (Vec<Vec<TopicPartition>>, LiteMap<TopicPartition, usize>) {
+    let mut by_name: Vec<TopicId> = subscribed.keys().copied().collect();
     crate::sort::sort_by_key(&mut by_name, |t| topics[t.index()].name);
     let all = partitions_of(topics, &by_name);
 
@@ -41,8 +42,8 @@ pub(super) fn assign(
     let mut over_min = 0;
 
     let mut assignment = vec![Vec::new(); count];
-    let mut kept = BTreeSet::new();
-    let mut revoked = BTreeSet::new();
+    let mut kept = LiteMap::new_vec();
+    let mut revoked = LiteMap::new_vec();
     let mut under_min: Vec<usize> = Vec::new();
     let mut at_min: VecDeque<usize> = VecDeque::new();
 
@@ -51,7 +52,7 @@ pub(super) fn assign(
         let mut owned: Vec<TopicPartition> = claims.owned[m]
             .iter()
             .copied()
-            .filter(|tp| !claims.doubly_claimed.contains(tp))
+            .filter(|tp| !claims.doubly_claimed.contains_key(tp))
             .collect();
         crate::sort::sort_by(&mut owned, |a, b| {
             (a.partition, topics[a.topic.index()].name)
@@ -72,18 +73,22 @@ pub(super) fn assign(
             }
             min_quota
         };
-        kept.extend(owned[..keep].iter().copied());
-        revoked.extend(owned[keep..].iter().copied());
+        for &tp in &owned[..keep] {
+            kept.insert(tp, ());
+        }
+        for &tp in &owned[keep..] {
+            revoked.insert(tp, ());
+        }
         assignment[m].extend_from_slice(&owned[..keep]);
     }
 
     // Step 2: deal the rest round robin.
     crate::sort::sort_by_key(&mut under_min, |&m| members[m].id);
     crate::sort::sort_by_key(at_min.make_contiguous(), |&m| members[m].id);
-    let mut transferring = BTreeMap::new();
+    let mut transferring = LiteMap::new_vec();
     // The position of Java's iterator over `under_min`.
     let mut next = 0;
-    for tp in all.into_iter().filter(|tp| !kept.contains(tp)) {
+    for tp in all.into_iter().filter(|tp| !kept.contains_key(tp)) {
         let (m, from_under_min) = if next < under_min.len() {
             next += 1;
             (under_min[next - 1], true)
@@ -98,7 +103,7 @@ pub(super) fn assign(
             continue;
         };
         assignment[m].push(tp);
-        if revoked.contains(&tp) || claims.doubly_claimed.contains(&tp) {
+        if revoked.contains_key(&tp) || claims.doubly_claimed.contains_key(&tp) {
             transferring.insert(tp, m);
         }
         if assignment[m].len() == min_quota && from_under_min {

@@ -23,18 +23,18 @@ use super::super::{Member, Topic};
 use super::movements::PartitionMovements;
 use super::{Claims, DEFAULT_GENERATION, partitions_of};
 use crate::ids::{TopicId, TopicPartition};
-use std::collections::{BTreeMap, BTreeSet};
+use litemap::LiteMap;
 
 /// Returns each member's partitions.
 pub(super) fn assign(
     topics: &[Topic<'_>],
     members: &[Member<'_>],
     map_order: &[usize],
-    subscribed: &BTreeSet<TopicId>,
+    subscribed: &LiteMap<TopicId, ()>,
     claims: Claims,
 ) -> Vec<Vec<TopicPartition>> {
-    let mut topic_members: BTreeMap<TopicId, Vec<usize>> =
-        crate::sort::btree_map(subscribed.iter().map(|&t| (t, Vec::new())));
+    let mut topic_members: LiteMap<TopicId, Vec<usize>> =
+        crate::sort::lite_map(subscribed.keys().map(|&t| (t, Vec::new())));
     for &m in map_order {
         for topic in members[m].topics {
             if let Some(list) = topic_members.get_mut(topic) {
@@ -42,7 +42,7 @@ pub(super) fn assign(
             }
         }
     }
-    let mut owner = BTreeMap::new();
+    let mut owner = LiteMap::new_vec();
     for (m, owned) in claims.owned.iter().enumerate() {
         for &tp in owned {
             owner.insert(tp, m);
@@ -68,8 +68,8 @@ fn previous_owners(
     members: &[Member<'_>],
     map_order: &[usize],
     max_generation: i32,
-) -> BTreeMap<TopicPartition, (usize, i32)> {
-    let mut previous: BTreeMap<TopicPartition, (usize, i32)> = BTreeMap::new();
+) -> LiteMap<TopicPartition, (usize, i32)> {
+    let mut previous: LiteMap<TopicPartition, (usize, i32)> = LiteMap::new_vec();
     for &m in map_order {
         let generation = match members[m].generation {
             Some(g) if g < max_generation => g,
@@ -92,11 +92,11 @@ struct General<'a> {
     topics: &'a [Topic<'a>],
     members: &'a [Member<'a>],
     /// `topic2AllPotentialConsumers`: the members subscribed to each topic.
-    topic_members: BTreeMap<TopicId, Vec<usize>>,
+    topic_members: LiteMap<TopicId, Vec<usize>>,
     /// `currentAssignment`: each member's partitions so far.
     current: Vec<Vec<TopicPartition>>,
     /// `currentPartitionConsumer`: each partition's member so far.
-    owner: BTreeMap<TopicPartition, usize>,
+    owner: LiteMap<TopicPartition, usize>,
     /// Members not set aside as unable to move (step 3).
     participating: Vec<bool>,
     movements: PartitionMovements,
@@ -106,17 +106,19 @@ impl General<'_> {
     fn build(
         &mut self,
         map_order: &[usize],
-        previous: &BTreeMap<TopicPartition, (usize, i32)>,
+        previous: &LiteMap<TopicPartition, (usize, i32)>,
     ) -> Vec<Vec<TopicPartition>> {
         // Step 1: keep what is owned on topics still subscribed to.
         let mut revocation_required = false;
-        let mut kept = BTreeSet::new();
+        let mut kept = LiteMap::new_vec();
         for &m in map_order {
             let subscribed = self.members[m].topics;
             let before = self.current[m].len();
             self.current[m].retain(|tp| subscribed.contains(&tp.topic));
             revocation_required |= self.current[m].len() < before;
-            kept.extend(self.current[m].iter().copied());
+            for &tp in &self.current[m] {
+                kept.insert(tp, ());
+            }
         }
 
         let mut by_readers: Vec<TopicId> = self.topic_members.keys().copied().collect();
@@ -127,7 +129,7 @@ impl General<'_> {
         let mut unassigned: Vec<TopicPartition> = sorted_partitions
             .iter()
             .copied()
-            .filter(|tp| !kept.contains(tp))
+            .filter(|tp| !kept.contains_key(tp))
             .collect();
 
         // Step 2: each unassigned partition to the least loaded reader.
@@ -238,7 +240,7 @@ impl General<'_> {
     fn perform_reassignments(
         &mut self,
         partitions: &[TopicPartition],
-        previous: &BTreeMap<TopicPartition, (usize, i32)>,
+        previous: &LiteMap<TopicPartition, (usize, i32)>,
     ) -> bool {
         let mut moved_any = false;
         loop {

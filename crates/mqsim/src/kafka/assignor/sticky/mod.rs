@@ -27,7 +27,7 @@ mod movements;
 use super::java_order::hash_map_order;
 use super::{Assignment, Member, Topic};
 use crate::ids::{TopicId, TopicPartition};
-use std::collections::{BTreeMap, BTreeSet};
+use litemap::LiteMap;
 
 /// `AbstractStickyAssignor.DEFAULT_GENERATION`.
 const DEFAULT_GENERATION: i32 = -1;
@@ -48,13 +48,13 @@ pub(super) fn assign(
     // Java visits members in the order it iterates.
     let ids: Vec<&str> = members.iter().map(|m| m.id).collect();
     let map_order = hash_map_order(&ids);
-    let subscribed: BTreeSet<TopicId> =
-        crate::sort::btree_set(members.iter().flat_map(|m| m.topics.iter().copied()));
+    let subscribed: LiteMap<TopicId, ()> =
+        crate::sort::lite_set(members.iter().flat_map(|m| m.topics.iter().copied()));
     let claims = owned_partitions(members, &map_order, &subscribed);
-    let first = crate::sort::btree_set(members[0].topics.iter().copied());
+    let first = crate::sort::lite_set(members[0].topics.iter().copied());
     let all_equal = members
         .iter()
-        .all(|m| crate::sort::btree_set(m.topics.iter().copied()) == first);
+        .all(|m| crate::sort::lite_set(m.topics.iter().copied()) == first);
 
     let transferring = if all_equal {
         let (partitions, transferring) =
@@ -84,7 +84,7 @@ struct Claims {
     owned: Vec<Vec<TopicPartition>>,
     /// Partitions two members of the same generation both claimed: neither
     /// keeps them.
-    doubly_claimed: BTreeSet<TopicPartition>,
+    doubly_claimed: LiteMap<TopicPartition, ()>,
     /// The highest generation any member reports.
     max_generation: i32,
 }
@@ -96,17 +96,17 @@ struct Claims {
 fn owned_partitions(
     members: &[Member<'_>],
     map_order: &[usize],
-    subscribed: &BTreeSet<TopicId>,
+    subscribed: &LiteMap<TopicId, ()>,
 ) -> Claims {
     let generation = |m: usize| members[m].generation.unwrap_or(DEFAULT_GENERATION);
     let mut owned = vec![Vec::new(); members.len()];
-    let mut owner: BTreeMap<TopicPartition, usize> = BTreeMap::new();
-    let mut doubly_claimed = BTreeSet::new();
+    let mut owner: LiteMap<TopicPartition, usize> = LiteMap::new_vec();
+    let mut doubly_claimed = LiteMap::new_vec();
     let mut max_generation = DEFAULT_GENERATION;
     for &m in map_order {
         max_generation = max_generation.max(generation(m));
         for &tp in members[m].owned {
-            if !subscribed.contains(&tp.topic) {
+            if !subscribed.contains_key(&tp.topic) {
                 continue;
             }
             match owner.get(&tp).copied() {
@@ -115,7 +115,7 @@ fn owned_partitions(
                     owner.insert(tp, m);
                 }
                 Some(other) if generation(m) == generation(other) => {
-                    doubly_claimed.insert(tp);
+                    doubly_claimed.insert(tp, ());
                     owned[other].retain(|&p| p != tp);
                     owner.insert(tp, m);
                 }
@@ -141,9 +141,9 @@ fn owned_partitions(
 fn transferring_ownership(
     members: &[Member<'_>],
     partitions: &[Vec<TopicPartition>],
-) -> BTreeMap<TopicPartition, usize> {
-    let mut added = BTreeMap::new();
-    let mut revoked: BTreeSet<TopicPartition> = BTreeSet::new();
+) -> LiteMap<TopicPartition, usize> {
+    let mut added = LiteMap::new_vec();
+    let mut revoked: LiteMap<TopicPartition, ()> = LiteMap::new_vec();
     for (m, assigned) in partitions.iter().enumerate() {
         let owned = members[m].owned;
         for &tp in assigned {
@@ -151,9 +151,11 @@ fn transferring_ownership(
                 added.insert(tp, m);
             }
         }
-        revoked.extend(owned.iter().filter(|tp| !assigned.contains(tp)));
+        for &tp in owned.iter().filter(|tp| !assigned.contains(tp)) {
+            revoked.insert(tp, ());
+        }
     }
-    added.retain(|tp, _| revoked.contains(tp));
+    added.retain(|tp, _| revoked.contains_key(tp));
     added
 }
 

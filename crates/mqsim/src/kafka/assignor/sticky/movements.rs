@@ -13,7 +13,7 @@
 use super::super::Topic;
 use super::super::java_order::{JavaHashSet, topic_partition_hash_code};
 use crate::ids::{TopicId, TopicPartition};
-use std::collections::BTreeMap;
+use litemap::LiteMap;
 
 /// A move from one member (`.0`) to another (`.1`), by member index.
 type Pair = (usize, usize);
@@ -21,9 +21,9 @@ type Pair = (usize, usize);
 #[derive(Default)]
 pub(super) struct PartitionMovements {
     /// Each moved partition's original owner and current owner.
-    moves: BTreeMap<TopicPartition, Pair>,
+    moves: LiteMap<TopicPartition, Pair>,
     /// The moved partitions per topic and per (from, to) pair.
-    by_topic: BTreeMap<TopicId, BTreeMap<Pair, JavaHashSet<TopicPartition>>>,
+    by_topic: LiteMap<TopicId, LiteMap<Pair, JavaHashSet<TopicPartition>>>,
 }
 
 impl PartitionMovements {
