@@ -34,7 +34,7 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
             <text class="column-title" x="200" y="24">{ "Brokers · replicas (filled: leader)" }</text>
             { zookeeper(&s.zookeeper) }
             { for s.brokers.iter().map(|b| broker(b, &props.on_select, props.selected)) }
-            <TokenLayer tokens={Tokens(s.tokens.clone())} />
+            <TokenLayer tokens={Tokens(s.tokens.clone())} width={s.width} height={s.height} />
         </svg>
     }
 }

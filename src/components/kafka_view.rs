@@ -36,7 +36,7 @@ pub fn KafkaView(props: &KafkaViewProps) -> Html {
             { for s.producers.iter().map(|p| producer(p, &props.on_select, props.selected)) }
             { for s.strips.iter().map(|st| strip(st, &props.on_select, props.selected)) }
             { for s.groups.iter().map(|g| group(g, &props.on_select, props.selected)) }
-            <TokenLayer tokens={Tokens(s.tokens.clone())} />
+            <TokenLayer tokens={Tokens(s.tokens.clone())} width={s.width} height={s.height} />
         </svg>
     }
 }

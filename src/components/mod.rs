@@ -6,6 +6,7 @@ pub mod bench_result;
 pub mod charts;
 pub mod cluster_view;
 pub mod controls;
+pub mod crowd;
 pub mod event_log;
 pub mod inspector;
 pub mod kafka_view;

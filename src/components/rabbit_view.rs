@@ -40,7 +40,7 @@ pub fn RabbitView(props: &RabbitViewProps) -> Html {
             { for s.exchanges.iter().map(exchange) }
             { for s.queues.iter().map(|q| queue(q, &props.on_select, props.selected)) }
             { for s.consumers.iter().map(|c| consumer(c, &props.on_select, props.selected)) }
-            <TokenLayer tokens={Tokens(s.tokens.clone())} />
+            <TokenLayer tokens={Tokens(s.tokens.clone())} width={s.width} height={s.height} />
         </svg>
     }
 }

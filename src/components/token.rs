@@ -9,10 +9,11 @@
 //! and a title, created when the token appears, moved by its `transform`
 //! and removed when it lands. A busy run has a thousand tokens moving at
 //! once; a thousand elements moving every frame cost the browser several
-//! frames' time in style, layout and paint. Then the crowd is drawn in
-//! bulk: one `<path>` per colour and shape, each token a dot in it, and the
-//! picture says how many are in flight.
+//! frames' time in style, layout and paint. Then the tokens are a crowd of
+//! dots on a canvas ([`Crowd`]), and the picture says how many are in
+//! flight.
 
+use super::crowd::Crowd;
 use crate::playback::Subject;
 use crate::scene::{DETAILED_TOKENS, Token, TokenShape};
 use std::collections::HashMap;
@@ -36,6 +37,9 @@ impl PartialEq for Tokens {
 #[derive(Properties, PartialEq)]
 pub struct TokenLayerProps {
     pub tokens: Tokens,
+    /// The picture's size in its own units (its viewBox): a crowd covers it.
+    pub width: f64,
+    pub height: f64,
 }
 
 /// A token's element and where it was last put.
@@ -48,9 +52,7 @@ struct Drawn {
 #[derive(Default)]
 struct Layer {
     drawn: HashMap<String, Drawn>,
-    /// In bulk: one path per colour and shape, and the count said aloud.
-    bulk: HashMap<(&'static str, bool), Element>,
-    count: Option<Element>,
+    crowd: Option<Crowd>,
     frame: u64,
 }
 
@@ -61,12 +63,13 @@ pub fn TokenLayer(props: &TokenLayerProps) -> Html {
     {
         let group = group.clone();
         let tokens = props.tokens.clone();
+        let size = (props.width, props.height);
         use_effect(move || {
             if let (Some(group), Some(document)) = (
                 group.cast::<Element>(),
                 web_sys::window().and_then(|w| w.document()),
             ) {
-                layer.borrow_mut().sync(&group, &document, &tokens.0);
+                layer.borrow_mut().sync(&group, &document, &tokens.0, size);
             }
         });
     }
@@ -75,89 +78,26 @@ pub fn TokenLayer(props: &TokenLayerProps) -> Html {
 
 impl Layer {
     /// Makes the group's children match `tokens`.
-    fn sync(&mut self, group: &Element, document: &Document, tokens: &[Token]) {
+    fn sync(
+        &mut self,
+        group: &Element,
+        document: &Document,
+        tokens: &[Token],
+        (width, height): (f64, f64),
+    ) {
         if tokens.len() > DETAILED_TOKENS {
             self.forget_detailed();
-            self.sync_bulk(group, document, tokens);
+            if self.crowd.is_none() {
+                self.crowd = Crowd::new(document, group, width, height);
+            }
+            if let Some(crowd) = &mut self.crowd {
+                crowd.draw(tokens, width, height);
+            }
         } else {
-            self.forget_bulk();
+            if let Some(crowd) = self.crowd.take() {
+                crowd.remove();
+            }
             self.sync_detailed(group, document, tokens);
-        }
-    }
-
-    /// Draws the crowd: a dot per token in its colour's path (records as
-    /// discs, everything else as small squares).
-    fn sync_bulk(&mut self, group: &Element, document: &Document, tokens: &[Token]) {
-        let mut paths: HashMap<(&'static str, bool), String> = HashMap::new();
-        for t in tokens {
-            let record = t.shape == TokenShape::Record;
-            let d = paths.entry((t.colour, record)).or_default();
-            let (x, y) = (t.x, t.y);
-            if record {
-                d.push_str(&format!(
-                    "M{:.1} {:.1}m-8 0a8 8 0 1 0 16 0a8 8 0 1 0-16 0",
-                    x, y
-                ));
-            } else {
-                d.push_str(&format!("M{:.1} {:.1}h8v8h-8z", x - 4.0, y - 4.0));
-            }
-        }
-        for (key, element) in &self.bulk {
-            if !paths.contains_key(key) {
-                set(element, "d", "");
-            }
-        }
-        for ((colour, record), d) in paths {
-            let element = match self.bulk.get(&(colour, record)) {
-                Some(element) => element.clone(),
-                None => {
-                    let Some(element) = child(
-                        document,
-                        group,
-                        "path",
-                        &[("class", "token-crowd"), ("fill", colour)],
-                    ) else {
-                        continue;
-                    };
-                    self.bulk.insert((colour, record), element.clone());
-                    element
-                }
-            };
-            set(&element, "d", &d);
-        }
-        let count = match &self.count {
-            Some(count) => count.clone(),
-            None => {
-                let Some(count) = child(
-                    document,
-                    group,
-                    "text",
-                    &[
-                        ("class", "token-count"),
-                        ("x", "20"),
-                        ("y", "44"),
-                        ("data-testid", "token-count"),
-                    ],
-                ) else {
-                    return;
-                };
-                self.count = Some(count.clone());
-                count
-            }
-        };
-        count.set_text_content(Some(&format!(
-            "{} messages in flight, drawn as dots",
-            tokens.len()
-        )));
-        set(&count, "data-count", &tokens.len().to_string());
-    }
-
-    fn forget_bulk(&mut self) {
-        for (_, element) in self.bulk.drain() {
-            element.remove();
-        }
-        if let Some(count) = self.count.take() {
-            count.remove();
         }
     }
 
@@ -208,13 +148,13 @@ impl Layer {
     }
 }
 
-fn set(element: &Element, name: &str, value: &str) {
+pub(super) fn set(element: &Element, name: &str, value: &str) {
     // Only fails for an invalid attribute name, and these are fixed.
     let _ = element.set_attribute(name, value);
 }
 
 /// One SVG element of `tag` with `attributes`, inside `parent`.
-fn child(
+pub(super) fn child(
     document: &Document,
     parent: &Element,
     tag: &str,

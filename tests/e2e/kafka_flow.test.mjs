@@ -93,6 +93,38 @@ test('the speed control scales virtual time', async () => {
   assert.ok(advanced > 3_000, `×10 for about a second advanced ${advanced} ms of virtual time`);
 });
 
+test('a crowd of a thousand tokens is drawn on a canvas that clicks go through', async () => {
+  const { page, url } = app;
+  await page.goto(`${url}?bench`);
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="token-count"]')?.dataset.count) > 500);
+  assert.equal(await page.$$eval('[data-testid="token"]', (ts) => ts.length), 0, 'no token is its own element');
+  // The canvas has the picture's on-screen size in pixels, and its dots move.
+  const look = () => page.evaluate(() => {
+    const canvas = document.querySelector('.token-crowd canvas');
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    const inked = [];
+    for (let i = 3; i < data.length; i += 4 * 97) inked.push(data[i] > 0 ? 1 : 0);
+    const shown = document.querySelector('.token-crowd').getBoundingClientRect().width;
+    return { width: canvas.width, shown, inked };
+  });
+  const first = await look();
+  await page.waitForTimeout(300);
+  const second = await look();
+  assert.ok(Math.abs(first.width - first.shown * (await page.evaluate(() => devicePixelRatio))) <= 1,
+    `canvas ${first.width} px wide for a picture shown ${first.shown} px wide`);
+  const ink = second.inked.reduce((a, b) => a + b, 0);
+  assert.ok(ink > 50, `dots are drawn (${ink} samples inked)`);
+  assert.ok(first.inked.some((v, i) => v !== second.inked[i]), 'the dots move between frames');
+  // A producer beneath the canvas is still what a click reaches.
+  const reached = await page.evaluate(() => {
+    const producer = document.querySelector('[data-testid="producer"] .hit');
+    const box = producer.getBoundingClientRect();
+    return document.elementFromPoint(box.right - 4, box.top + box.height / 2)?.closest('[data-testid="producer"]')?.dataset.name;
+  });
+  assert.equal(reached, 'shop-1');
+  await screenshot(page, 'kafka-crowd');
+});
+
 test('no errors were logged', () => {
   assert.deepEqual(app.problems, []);
 });
