@@ -4,8 +4,10 @@
 //!
 //! Drawn in SVG, the crowd was a path of a thousand arcs that the browser
 //! parsed, measured and painted again every frame: with 1,400 messages in
-//! flight that made one frame in ten miss its deadline (`?bench`). A canvas
-//! takes the same dots as a few calls each, with no layout at all.
+//! flight that made one frame in ten miss its deadline (`?bench`). On a
+//! canvas there is no layout, and each dot is one stamp of a small picture
+//! of it (a sprite, drawn once per colour and shape): filling a thousand
+//! circles anew every frame still cost most of a frame.
 //!
 //! The canvas sits in a `<foreignObject>` that covers the picture's
 //! viewBox, so it draws in the picture's own units, and lets clicks through
@@ -27,6 +29,7 @@ const XHTML: &str = "http://www.w3.org/1999/xhtml";
 const MEASURE_EVERY: u32 = 30;
 
 pub struct Crowd {
+    document: Document,
     holder: Element,
     canvas: HtmlCanvasElement,
     context: CanvasRenderingContext2d,
@@ -41,12 +44,19 @@ pub struct Crowd {
     batches: Vec<Batch>,
 }
 
-/// The dots of one colour and shape.
+/// The dots of one colour and shape, and the picture of one such dot.
 struct Batch {
     colour: &'static str,
     record: bool,
     dots: Vec<(f64, f64)>,
+    /// One dot drawn at the canvas's scale: stamping a small picture is
+    /// far cheaper for the browser than filling a thousand circles.
+    sprite: Option<HtmlCanvasElement>,
 }
+
+/// A disc's radius, and a square's half side, in picture units.
+const DISC_R: f64 = 8.0;
+const SQUARE_R: f64 = 4.0;
 
 impl Crowd {
     /// The canvas and the count, added to `group` of a picture
@@ -83,6 +93,7 @@ impl Crowd {
             ],
         )?;
         Some(Crowd {
+            document: document.clone(),
             holder,
             canvas,
             context,
@@ -112,34 +123,34 @@ impl Crowd {
                     colour: t.colour,
                     record,
                     dots: vec![(t.x, t.y)],
+                    sprite: None,
                 }),
             }
         }
         let c = &self.context;
-        // Only fails for a non-finite scale, which `fit` never sets.
-        let _ = c.set_transform(self.scale, 0.0, 0.0, self.scale, 0.0, 0.0);
-        c.clear_rect(0.0, 0.0, width, height);
-        for Batch {
-            colour,
-            record,
-            dots,
-        } in &self.batches
-        {
-            if dots.is_empty() {
+        // In canvas pixels from here: dots are stamped on whole pixels.
+        let _ = c.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
+        let (w, h) = (self.canvas.width(), self.canvas.height());
+        c.clear_rect(0.0, 0.0, f64::from(w), f64::from(h));
+        for batch in &mut self.batches {
+            if batch.dots.is_empty() {
                 continue;
             }
-            c.set_fill_style_str(colour);
-            c.begin_path();
-            for &(x, y) in dots {
-                if *record {
-                    c.move_to(x + 8.0, y);
-                    // Only fails for a negative radius.
-                    let _ = c.arc(x, y, 8.0, 0.0, TAU);
-                } else {
-                    c.rect(x - 4.0, y - 4.0, 8.0, 8.0);
-                }
+            if batch.sprite.is_none() {
+                batch.sprite = sprite(&self.document, batch.colour, batch.record, self.scale);
             }
-            c.fill();
+            let Some(sprite) = &batch.sprite else {
+                continue;
+            };
+            let half = f64::from(sprite.width() / 2);
+            for &(x, y) in &batch.dots {
+                let (px, py) = (
+                    (x * self.scale).round() - half,
+                    (y * self.scale).round() - half,
+                );
+                // Only fails for a sprite of no size, which `sprite` never makes.
+                let _ = c.draw_image_with_html_canvas_element(sprite, px, py);
+            }
         }
         self.count.set_text_content(Some(&format!(
             "{} messages in flight, drawn as dots",
@@ -173,6 +184,9 @@ impl Crowd {
         };
         if scale.is_finite() && (scale - self.scale).abs() > 0.01 {
             self.scale = scale;
+            for batch in &mut self.batches {
+                batch.sprite = None;
+            }
             self.canvas.set_width((width * scale).round() as u32);
             self.canvas.set_height((height * scale).round() as u32);
         }
@@ -182,4 +196,35 @@ impl Crowd {
         self.holder.remove();
         self.count.remove();
     }
+}
+
+/// One dot of `colour` (a disc for a record, else a square) drawn at
+/// `scale` canvas pixels per picture unit, centred in its own small canvas.
+fn sprite(
+    document: &Document,
+    colour: &str,
+    record: bool,
+    scale: f64,
+) -> Option<HtmlCanvasElement> {
+    let r = if record { DISC_R } else { SQUARE_R };
+    let side = (2.0 * r * scale).ceil() as u32 + 2;
+    let canvas: HtmlCanvasElement = document.create_element("canvas").ok()?.dyn_into().ok()?;
+    canvas.set_width(side);
+    canvas.set_height(side);
+    let c: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+    let centre = f64::from(side) / 2.0;
+    c.set_fill_style_str(colour);
+    if record {
+        c.begin_path();
+        c.arc(centre, centre, r * scale, 0.0, TAU).ok()?;
+        c.fill();
+    } else {
+        c.fill_rect(
+            centre - r * scale,
+            centre - r * scale,
+            2.0 * r * scale,
+            2.0 * r * scale,
+        );
+    }
+    Some(canvas)
 }
