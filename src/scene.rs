@@ -65,6 +65,17 @@ const CONSUMER_COLOURS: [&str; 6] = [
     "#2b8cbe", "#e34a33", "#2ca25f", "#8856a7", "#dd8800", "#636363",
 ];
 
+/// `text` cut to `max` characters, ending in "…" when cut: a card or a
+/// column shows what fits, and its label and title say the whole.
+pub fn fit(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
 /// The letter drawn on a record token: the key's first letter, or `·`.
 /// (ASCII upper-casing only: the full Unicode case tables would weigh
 /// more than the rest of this module in the page's WebAssembly.)
@@ -740,6 +751,16 @@ fn token(
 mod tests {
     use super::*;
     use crate::playback::Playback;
+
+    #[test]
+    fn fit_cuts_what_does_not_fit_with_an_ellipsis() {
+        assert_eq!(fit("worker-1", 24), "worker-1");
+        assert_eq!(
+            fit("payment-service-2 · cancelled", 24),
+            "payment-service-2 · can…"
+        );
+        assert_eq!(fit("payment-service-2 · cancelled", 24).chars().count(), 24);
+    }
 
     /// A group the timeline starts at 3 s is not drawn before then, and
     /// takes no room; once its members join it is drawn below the first.

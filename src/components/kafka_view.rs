@@ -7,7 +7,7 @@ use super::token::{TokenLayer, Tokens};
 use crate::inspect::Selection;
 use crate::scene::{
     CELLS, CONSUMER_H, CONSUMER_W, CommitMarker, ConsumerNode, GroupNode, Link, NODE_H, NODE_W,
-    ProducerNode, STRIP_H, Scene, Strip,
+    ProducerNode, STRIP_H, Scene, Strip, fit,
 };
 use yew::prelude::*;
 
@@ -160,14 +160,21 @@ fn marker(s: &Strip, m: &CommitMarker) -> Html {
 fn group(g: &GroupNode, on_select: &Callback<Selection>, selected: Option<Selection>) -> Html {
     html! {
         <g class="group" data-testid="group" data-name={g.name.clone()} data-generation={g.generation.to_string()}>
-            <title>{ format!("Consumer group {}, generation {} of its assignment", g.name, g.generation) }</title>
+            // The title is kept to the column's width; the tooltip says it whole.
+            <title>{ if g.standalone {
+                format!("{}: consumers without a group.id read every partition and share nothing", g.name)
+            } else if g.rebalancing {
+                format!("Consumer group {}, generation {}: rebalancing, the members rejoin and the partitions are shared out again", g.name, g.generation)
+            } else {
+                format!("Consumer group {}, generation {} of its assignment", g.name, g.generation)
+            } }</title>
             <text class="group-title" x={g.x.to_string()} y={(g.y + 12.0).to_string()}>
                 { if g.standalone {
-                    format!("{} · no group.id: reads every partition", g.name)
+                    format!("{} · no group.id", fit(&g.name, 12))
                 } else if g.rebalancing {
-                    format!("{} · gen {} · rebalancing…", g.name, g.generation)
+                    format!("{} · rebalancing…", fit(&g.name, 10))
                 } else {
-                    format!("{} · gen {}", g.name, g.generation)
+                    format!("{} · gen {}", fit(&g.name, 14), g.generation)
                 } }
             </text>
             { for g.consumers.iter().map(|c| consumer(c, on_select, selected)) }

@@ -9,8 +9,9 @@ use crate::inspect::Selection;
 use crate::rabbit::scene::{
     BindingLine, CONSUMER_H, CONSUMER_NAME_CHARS, CONSUMER_W, CONSUMER_X, ConsumerNode, EXCHANGE_W,
     EXCHANGE_X, ExchangeNode, NODE_H, PUBLISHER_W, PUBLISHER_X, PublisherNode, QUEUE_H, QUEUE_W,
-    QUEUE_X, QueueNode, RabbitScene, WINDOW_SLOTS, fit,
+    QUEUE_X, QueueNode, RabbitScene, WINDOW_SLOTS,
 };
+use crate::scene::fit;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]

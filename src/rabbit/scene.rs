@@ -389,17 +389,6 @@ impl RabbitScene {
 /// Characters of a name that fit on a consumer's card.
 pub const CONSUMER_NAME_CHARS: usize = 24;
 
-/// `text` cut to `max` characters, ending in "…" when cut: the card shows
-/// what fits, and its label and title say the whole.
-pub fn fit(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
-}
-
 /// The default exchange has no name; it is shown as "(default)".
 fn display_name(name: &str) -> String {
     if name.is_empty() {
@@ -775,12 +764,6 @@ mod tests {
         assert_eq!(routing_key_letter("eu.#"), "E#");
         assert_eq!(routing_key_letter("card"), "C");
         assert_eq!(routing_key_letter("a.b.c"), "AC");
-        assert_eq!(fit("worker-1", 24), "worker-1");
-        assert_eq!(
-            fit("payment-service-2 · cancelled", 24),
-            "payment-service-2 · can…"
-        );
-        assert_eq!(fit("payment-service-2 · cancelled", 24).chars().count(), 24);
         assert_eq!(routing_key_letter(""), "·");
     }
 }
