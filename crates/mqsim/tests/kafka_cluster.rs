@@ -266,6 +266,31 @@ fn unclean_election_trades_lost_records_for_availability() {
 
 /// A restarted broker catches up as a follower and rejoins the ISR; a
 /// preferred leader election then gives it back the leadership.
+/// A follower that fetches everything there is stays in the ISR, even when
+/// records keep arriving between its fetches: it was caught up as of its
+/// previous fetch (`Replica.updateFetchState`, `lastFetchLeaderLogEndOffset`).
+/// Only a follower that has not had the leader's log end within
+/// `replica.lag.time.max.ms` falls behind.
+#[test]
+fn a_follower_that_keeps_fetching_stays_in_the_isr() {
+    let slow_fetches = json!({"replica_fetch_interval_ms": 300, "replica_lag_time_max_ms": 1000});
+    let (sim, trace) = run(&cluster(3, 3, 2, "all", slow_fetches, json!([])), 20_000);
+    let shrinks = trace
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::IsrChanged {
+                    reason: IsrChange::FellBehind,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(shrinks, 0, "no follower fell behind");
+    assert_eq!(sim.kafka().partition(P0).isr.len(), 3);
+}
+
 #[test]
 fn a_restarted_broker_rejoins_the_isr_and_can_lead_again() {
     let first = leader_at_start(&cluster(3, 3, 2, "all", json!({}), json!([])));
@@ -409,7 +434,11 @@ fn an_isolated_leader_confirms_nothing_with_acks_all() {
 /// partition. Kill it: the group's commits fail with
 /// COORDINATOR_NOT_AVAILABLE until the controller elects a new leader for
 /// that partition; then the new coordinator carries on from the committed
-/// offsets, which never go back.
+/// offsets, which never go back. (The dead broker also follows the topic's
+/// partitions: their high watermark waits until the leaders drop it from
+/// the ISR, after `replica.lag.time.max.ms`. That is set below the
+/// ZooKeeper session timeout, so the consumer has records to commit while
+/// the coordinator is still gone.)
 #[test]
 fn the_group_coordinator_moves_and_committed_offsets_survive() {
     let file = |timeline: Value| {
@@ -418,7 +447,7 @@ fn the_group_coordinator_moves_and_committed_offsets_survive() {
             "network": {"latency_ms": 10},
             "kafka": {
                 "cluster": {"brokers": 3, "replica_fetch_interval_ms": 200,
-                            "replica_lag_time_max_ms": 2000, "zookeeper_session_timeout_ms": 3000},
+                            "replica_lag_time_max_ms": 1000, "zookeeper_session_timeout_ms": 3000},
                 "topics": [{"name": "t", "partitions": 2, "replication_factor": 3, "min_insync_replicas": 2}],
                 "producers": [{"name": "p", "topic": "t", "rate_per_sec": 20.0}],
                 "groups": [{"name": "g", "topics": ["t"], "auto_offset_reset": "earliest",

@@ -34,8 +34,12 @@ pub(super) struct FollowerProgress {
     pub broker: BrokerId,
     /// The offset it last asked for: it has everything below.
     pub fetch_offset: u64,
-    /// When it last fetched up to the leader's log end.
+    /// When it last had everything the leader had (`lastCaughtUpTimeMs`).
     pub caught_up_at: SimTime,
+    /// The leader's log end at its previous fetch, and when that was
+    /// (`lastFetchLeaderLogEndOffset`, `lastFetchTimeMs`).
+    pub last_fetch_leader_end: u64,
+    pub last_fetch_at: SimTime,
 }
 
 /// One broker's copy of a partition.
@@ -92,6 +96,7 @@ impl Replica {
 
     /// Starts leading at `now`: nothing is known yet of the followers.
     pub(super) fn become_leader(&mut self, followers: &[BrokerId], now: SimTime) {
+        let log_end = self.log.log_end_offset();
         self.followers = followers
             .iter()
             .filter(|&&b| b != self.broker)
@@ -99,6 +104,8 @@ impl Replica {
                 broker,
                 fetch_offset: 0,
                 caught_up_at: now,
+                last_fetch_leader_end: log_end,
+                last_fetch_at: now,
             })
             .collect();
     }

@@ -8,7 +8,9 @@
 //!    it tells the follower where to truncate;
 //! 2. notes the follower's progress: it has everything below its fetch
 //!    offset. A follower that has reached the leader's log end is caught
-//!    up; one that reaches the high watermark rejoins the ISR;
+//!    up now; one that has reached the log end the leader had at its
+//!    previous fetch was caught up then. One that reaches the high
+//!    watermark rejoins the ISR;
 //! 3. moves the high watermark to the lowest log end in the ISR;
 //! 4. returns the records from the fetch offset on, with the high watermark.
 //!
@@ -203,7 +205,14 @@ impl Kafka {
         progress.fetch_offset = fetch_offset;
         if fetch_offset >= leader_end {
             progress.caught_up_at = now;
+        } else if fetch_offset >= progress.last_fetch_leader_end {
+            // It has everything the leader had at its previous fetch: it was
+            // caught up then (`Replica.updateFetchState`). Records written
+            // since do not count against it until its next fetch.
+            progress.caught_up_at = progress.caught_up_at.max(progress.last_fetch_at);
         }
+        progress.last_fetch_leader_end = leader_end;
+        progress.last_fetch_at = now;
         let state = replica.state.clone();
         if let Some(state) = state
             && !state.isr.contains(&follower)
