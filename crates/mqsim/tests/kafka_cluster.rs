@@ -291,6 +291,38 @@ fn a_follower_that_keeps_fetching_stays_in_the_isr() {
     assert_eq!(sim.kafka().partition(P0).isr.len(), 3);
 }
 
+/// With the ISR down to the leader alone, its log end is the high
+/// watermark, and records keep coming. A restarted follower fetches back to
+/// back while each answer brings records, as Kafka's fetcher does, so it
+/// soon meets the high watermark between two writes and rejoins.
+#[test]
+fn a_restarted_follower_rejoins_an_isr_of_the_leader_alone_while_writes_go_on() {
+    let leader = leader_at_start(&cluster(2, 2, 1, "1", json!({}), json!([])));
+    let follower = BrokerId(1 - leader.0);
+    let timeline = json!([
+        {"at_ms": 2000, "do": "broker_kill", "broker": follower.0},
+        {"at_ms": 8000, "do": "broker_restart", "broker": follower.0}
+    ]);
+    let (_, trace) = run(&cluster(2, 2, 1, "1", json!({}), timeline), 20_000);
+    let isr_alone = trace
+        .iter()
+        .any(|e| matches!(&e.kind, EventKind::IsrChanged { isr, .. } if *isr == [leader]));
+    assert!(isr_alone, "the ISR shrank to the leader");
+    let rejoined_at = trace.iter().find_map(|e| match &e.kind {
+        EventKind::IsrChanged {
+            reason: IsrChange::CaughtUp,
+            isr,
+            ..
+        } if isr.contains(&follower) => Some(e.at),
+        _ => None,
+    });
+    let rejoined_at = rejoined_at.expect("the follower rejoined");
+    assert!(
+        rejoined_at < SimTime::from_millis(10_000),
+        "rejoined at {rejoined_at:?}, two seconds after its restart at most"
+    );
+}
+
 #[test]
 fn a_restarted_broker_rejoins_the_isr_and_can_lead_again() {
     let first = leader_at_start(&cluster(3, 3, 2, "all", json!({}), json!([])));
@@ -331,12 +363,16 @@ fn the_controller_fails_over() {
 }
 
 /// Consumers read only below the high watermark: with a follower that
-/// never fetches, nothing is readable under `acks=all` … until the ISR
-/// shrinks and the high watermark moves.
+/// dies before it has fetched anything, nothing is readable under
+/// `acks=all` … until the ISR shrinks and the high watermark moves.
 #[test]
 fn the_high_watermark_is_the_lowest_log_end_in_the_isr() {
-    let extra = json!({"replica_fetch_interval_ms": 100000, "replica_lag_time_max_ms": 4000});
-    let (sim, trace) = run(&cluster(2, 2, 1, "all", extra, json!([])), 1_500);
+    let leader = leader_at_start(&cluster(2, 2, 1, "all", json!({}), json!([])));
+    let follower = 1 - leader.0;
+    let extra = json!({"replica_lag_time_max_ms": 4000});
+    let timeline = json!([{"at_ms": 1, "do": "broker_kill", "broker": follower}]);
+    let scenario = cluster(2, 2, 1, "all", extra, timeline);
+    let (sim, trace) = run(&scenario, 1_500);
     let partition = sim.kafka().partition(P0);
     assert!(partition.log().log_end_offset() > 10);
     assert_eq!(
@@ -345,8 +381,7 @@ fn the_high_watermark_is_the_lowest_log_end_in_the_isr() {
         "the follower has nothing yet"
     );
     assert!(acknowledged(&trace).is_empty());
-    let extra = json!({"replica_fetch_interval_ms": 100000, "replica_lag_time_max_ms": 4000});
-    let (sim, trace) = run(&cluster(2, 2, 1, "all", extra, json!([])), 8_000);
+    let (sim, trace) = run(&scenario, 8_000);
     let partition = sim.kafka().partition(P0);
     assert_eq!(partition.isr.len(), 1, "the follower fell behind");
     assert_eq!(partition.high_watermark(), partition.log().log_end_offset());

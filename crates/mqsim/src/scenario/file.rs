@@ -178,9 +178,10 @@ pub struct ClusterSpec {
     /// How many brokers, numbered from 0.
     #[serde(default = "defaults::brokers")]
     pub brokers: u32,
-    /// How often a follower fetches from its leader (the playground's
-    /// stand-in for a follower's continuous fetch loop, whose wait
-    /// `replica.fetch.wait.max.ms` bounds).
+    /// How long a follower whose last fetch brought nothing waits before
+    /// fetching again; a fetch that brings records is followed at once (the
+    /// playground's stand-in for the leader holding an empty fetch up to
+    /// `replica.fetch.wait.max.ms`).
     #[serde(default = "defaults::replica_fetch_interval_ms")]
     pub replica_fetch_interval_ms: u64,
     /// `replica.lag.time.max.ms`: a follower that has not caught up with its

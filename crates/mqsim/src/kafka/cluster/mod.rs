@@ -27,6 +27,7 @@ use crate::ids::BrokerId;
 use crate::scenario::ClusterSpec;
 use crate::time::SimTime;
 use coordinator::OffsetsPartition;
+use litemap::LiteMap;
 
 /// The brokers and ZooKeeper.
 #[derive(Clone, Debug)]
@@ -50,6 +51,10 @@ pub struct Broker {
     /// Counts starts; timers carry the incarnation that set them, so a
     /// killed broker's timers die with it.
     incarnation: u32,
+    /// As a follower, the leaders it has a fetch out to, and when each was
+    /// sent: one fetcher per leader (`ReplicaFetcherThread`), one request at
+    /// a time.
+    pub(crate) fetching: LiteMap<BrokerId, SimTime>,
 }
 
 /// What ZooKeeper holds: broker registrations (ephemeral nodes tied to each
@@ -82,6 +87,7 @@ impl Cluster {
                     alive: true,
                     isolated: false,
                     incarnation: 0,
+                    fetching: LiteMap::new_vec(),
                 })
                 .collect(),
             zookeeper: ZooKeeper {

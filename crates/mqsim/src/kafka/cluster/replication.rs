@@ -1,8 +1,12 @@
 //! Followers copying their leaders, and the ISR that tracks who keeps up.
 //!
-//! Every `replica_fetch_interval_ms` a follower sends each leader it follows
-//! one fetch request listing its partitions and, for each, its log end
-//! offset and the leader epoch of its last record. The leader:
+//! A follower has one fetcher per leader it follows, with one fetch request
+//! out at a time, listing its partitions there and, for each, its log end
+//! offset and the leader epoch of its last record. An answer that brings
+//! records is followed at once by the next request; an empty one is
+//! followed at the follower's next round, every `replica_fetch_interval_ms`
+//! (the playground's stand-in for Kafka's leader holding an empty fetch up
+//! to `replica.fetch.wait.max.ms`). The leader:
 //! 1. checks the follower's log agrees with its own up to there: the epoch
 //!    must end no earlier on the leader (KIP-320's diverging epoch). If not,
 //!    it tells the follower where to truncate;
@@ -17,21 +21,18 @@
 //! Every half `replica.lag.time.max.ms` each leader drops from the ISR the
 //! followers that have not been caught up for that long.
 //!
-//! A known gap: a real follower fetches again as soon as an answer is in,
-//! and the leader holds a fetch that finds nothing new, so a follower that
-//! has caught up meets the high watermark at once. Here a follower fetches
-//! every `replica_fetch_interval_ms`; if records keep arriving between its
-//! fetches while the ISR is the leader alone (whose log end is then the high
-//! watermark), the follower can stay just behind and out of the ISR until
-//! the writes pause. A shorter interval narrows the gap; modelling the held
-//! fetch would close it, and would change every replicated trace.
+//! What is simplified: the leader answers an empty fetch at once instead of
+//! holding it until records arrive, so a caught-up follower learns of new
+//! records at its next round rather than one network trip after they are
+//! written. While records keep coming, every answer brings some and the
+//! follower fetches back to back, as Kafka's does: a restarted follower
+//! catches up and meets the high watermark within a few round trips.
 
 use super::super::log::{PartitionLog, StoredRecord};
 use super::super::{Action, Kafka};
 use crate::agenda::Ctx;
 use crate::ids::{BrokerId, RecordId, TopicId, TopicPartition};
 use crate::trace::{EventKind, IsrChange, ReplicaBatch, Truncation};
-use litemap::LiteMap;
 
 /// Records a leader returns to one follower per partition and fetch.
 const MAX_FETCH_RECORDS: u64 = 1_000;
@@ -64,7 +65,10 @@ pub(crate) enum FetchResult {
 }
 
 impl Kafka {
-    /// A follower's fetch loop comes round.
+    /// A follower's fetch loop comes round: it sends a fetch to each leader
+    /// it follows that has none of its fetches in hand. A fetch unanswered
+    /// for `replica.lag.time.max.ms` is given up (the leader died, or the
+    /// network lost it) and sent again.
     pub(crate) fn on_replica_fetch_tick(
         &mut self,
         broker: BrokerId,
@@ -74,16 +78,59 @@ impl Kafka {
         if !self.cluster.is_current(broker, incarnation) {
             return;
         }
-        let mut by_leader: LiteMap<BrokerId, Vec<FetchPosition>> = LiteMap::new_vec();
+        let give_up_ms = self.cluster.settings.replica_lag_time_max_ms;
+        let mut leaders: Vec<BrokerId> = Vec::new();
+        for topic in &self.topics {
+            for partition in &topic.partitions {
+                let following = partition.replica(broker).and_then(|r| r.following());
+                if let Some(leader) = following
+                    && !leaders.contains(&leader)
+                {
+                    leaders.push(leader);
+                }
+            }
+        }
+        crate::sort::sort_by_key(&mut leaders, |b| b.0);
+        for leader in leaders {
+            let waiting = self.cluster.brokers[broker.index()]
+                .fetching
+                .get(&leader)
+                .is_some_and(|&sent| ctx.now.millis_since(sent) < give_up_ms);
+            if !waiting {
+                self.send_replica_fetch(broker, incarnation, leader, ctx);
+            }
+        }
+        ctx.at(
+            ctx.now + self.cluster.settings.replica_fetch_interval_ms,
+            Action::ReplicaFetchTick {
+                broker,
+                incarnation,
+            },
+        );
+    }
+
+    /// `follower` asks `leader` for what follows its log end, for every
+    /// partition it follows there.
+    fn send_replica_fetch(
+        &mut self,
+        follower: BrokerId,
+        incarnation: u32,
+        leader: BrokerId,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let mut positions = Vec::new();
         for (t, topic) in self.topics.iter().enumerate() {
             for (p, partition) in topic.partitions.iter().enumerate() {
-                let Some(replica) = partition.replica(broker) else {
+                let Some(replica) = partition.replica(follower) else {
                     continue;
                 };
-                let (Some(leader), Some(state)) = (replica.following(), &replica.state) else {
+                let Some(state) = &replica.state else {
                     continue;
                 };
-                by_leader.entry(leader).or_default().push(FetchPosition {
+                if replica.following() != Some(leader) {
+                    continue;
+                }
+                positions.push(FetchPosition {
                     tp: TopicPartition {
                         topic: TopicId(t as u32),
                         partition: p as u32,
@@ -94,30 +141,25 @@ impl Kafka {
                 });
             }
         }
-        for (leader, positions) in by_leader {
-            if !self.cluster.linked(broker, leader) {
-                // Cut off: the request never gets through.
-                continue;
-            }
-            let arrives_at = ctx.send(Action::ReplicaFetch {
-                follower: broker,
-                incarnation,
-                leader,
-                positions,
-            });
-            ctx.emit(EventKind::ReplicaFetchSent {
-                follower: broker,
-                leader,
-                arrives_at,
-            });
+        let linked = self.cluster.linked(follower, leader);
+        let fetching = &mut self.cluster.brokers[follower.index()].fetching;
+        if positions.is_empty() || !linked {
+            // Nothing to fetch there, or cut off: the request never goes.
+            fetching.remove(&leader);
+            return;
         }
-        ctx.at(
-            ctx.now + self.cluster.settings.replica_fetch_interval_ms,
-            Action::ReplicaFetchTick {
-                broker,
-                incarnation,
-            },
-        );
+        fetching.insert(leader, ctx.now);
+        let arrives_at = ctx.send(Action::ReplicaFetch {
+            follower,
+            incarnation,
+            leader,
+            positions,
+        });
+        ctx.emit(EventKind::ReplicaFetchSent {
+            follower,
+            leader,
+            arrives_at,
+        });
     }
 
     /// A follower's fetch reaches its leader.
@@ -309,9 +351,17 @@ impl Kafka {
         {
             return;
         }
+        self.cluster.brokers[follower.index()]
+            .fetching
+            .remove(&leader);
+        // A follower that got something asks again at once, as Kafka's
+        // fetcher does; one that got nothing waits for its next round (the
+        // stand-in for the leader holding an empty fetch).
+        let mut got_something = false;
         for result in results {
             match result {
                 FetchResult::Diverging { tp, end_offset } => {
+                    got_something = true;
                     self.truncate_replica(tp, follower, leader, end_offset, ctx);
                 }
                 FetchResult::Records {
@@ -328,12 +378,16 @@ impl Kafka {
                     {
                         continue;
                     }
+                    got_something |= !records.is_empty();
                     for record in records {
                         replica.log.append(record);
                     }
                     replica.high_watermark = high_watermark.min(replica.log.log_end_offset());
                 }
             }
+        }
+        if got_something {
+            self.send_replica_fetch(follower, incarnation, leader, ctx);
         }
     }
 

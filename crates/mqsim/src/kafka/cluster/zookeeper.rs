@@ -17,6 +17,7 @@ use super::super::{Action, Kafka};
 use crate::agenda::Ctx;
 use crate::ids::BrokerId;
 use crate::trace::{EventKind, ProduceError};
+use litemap::LiteMap;
 
 impl Kafka {
     /// The starting actions of the cluster: heartbeats, follower fetches
@@ -52,6 +53,7 @@ impl Kafka {
         }
         b.alive = false;
         b.incarnation += 1;
+        b.fetching = LiteMap::new_vec();
         ctx.emit(EventKind::BrokerKilled { broker });
         // Writes waiting on it lose their connection.
         for tp in self.all_partitions() {
@@ -71,6 +73,7 @@ impl Kafka {
         b.alive = true;
         b.isolated = false;
         b.incarnation += 1;
+        b.fetching = LiteMap::new_vec();
         let incarnation = b.incarnation;
         for tp in self.all_partitions() {
             if let Some(replica) = self.partition_mut(tp).replica_mut(broker) {
