@@ -34,7 +34,7 @@ pub struct Crowd {
     canvas: HtmlCanvasElement,
     context: CanvasRenderingContext2d,
     count: Element,
-    /// The picture's size in its own units, as last drawn.
+    /// The picture's size in its own units, as last drawn (none yet).
     size: (f64, f64),
     /// Canvas pixels per picture unit.
     scale: f64,
@@ -59,20 +59,14 @@ const DISC_R: f64 = 8.0;
 const SQUARE_R: f64 = 4.0;
 
 impl Crowd {
-    /// The canvas and the count, added to `group` of a picture
-    /// `width` × `height` in its own units.
-    pub fn new(document: &Document, group: &Element, width: f64, height: f64) -> Option<Crowd> {
-        let (w, h) = (width.to_string(), height.to_string());
+    /// The canvas and the count, added to `group`; the first
+    /// [`draw`](Crowd::draw) sizes them to the picture.
+    pub fn new(document: &Document, group: &Element) -> Option<Crowd> {
         let holder = child(
             document,
             group,
             "foreignObject",
-            &[
-                ("class", "token-crowd"),
-                ("width", &w),
-                ("height", &h),
-                ("aria-hidden", "true"),
-            ],
+            &[("class", "token-crowd"), ("aria-hidden", "true")],
         )?;
         let canvas: HtmlCanvasElement = document
             .create_element_ns(Some(XHTML), "canvas")
@@ -98,7 +92,7 @@ impl Crowd {
             canvas,
             context,
             count,
-            size: (width, height),
+            size: (0.0, 0.0),
             scale: 0.0,
             frames: 0,
             batches: Vec::new(),

@@ -88,7 +88,7 @@ impl Layer {
         if tokens.len() > DETAILED_TOKENS {
             self.forget_detailed();
             if self.crowd.is_none() {
-                self.crowd = Crowd::new(document, group, width, height);
+                self.crowd = Crowd::new(document, group);
             }
             if let Some(crowd) = &mut self.crowd {
                 crowd.draw(tokens, width, height);

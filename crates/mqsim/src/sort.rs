@@ -14,10 +14,11 @@
 //!
 //! The maps themselves are generic code too: every `BTreeMap<K, V>` with its
 //! own `K` and `V` carries a B-tree of about 4.5 KB. Maps that stay small
-//! (per topic, partition, member or exchange) or fill in key order are a
-//! [`LiteMap`] instead, a sorted `Vec` with a map's interface, whose code
-//! is a binary search and a `Vec` insert; a set is a `LiteMap<T, ()>`.
-//! Both iterate in key order, as a `BTreeMap` does.
+//! (per topic, partition, member or exchange) are a [`LiteMap`] instead, a
+//! sorted `Vec` with a map's interface, whose code is a binary search and a
+//! `Vec` insert; a set is a `LiteMap<T, ()>`. Both iterate in key order, as
+//! a `BTreeMap` does. A map that grows large and empties from the front
+//! stays a `BTreeMap`: a `Vec` would shift all of it on each removal.
 
 use litemap::LiteMap;
 use std::cmp::Ordering;
