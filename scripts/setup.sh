@@ -6,16 +6,20 @@
 #   wasm32 target            rustup
 #   trunk 0.21.14            cargo install (0.22 needs a newer rustc)
 #   wasm-bindgen-cli         cargo install, exactly the wasm-bindgen version in Cargo.lock
-#   wasm-opt (binaryen 132)  npm, into .tools/ (Debian's binaryen is too old)
+#   wasm-opt (binaryen 132)  npm, into .tools/ (Debian's binaryen is too old),
+#                            linked into ~/.cargo/bin where trunk finds it
 #   chromium, chromedriver   apt (never a browser download)
 #   playwright-core, axe-core npm ci in tests/e2e (drive and audit Debian's chromium)
 #
-# Source it (`. scripts/setup.sh`) to also get the PATH and CHROMEDRIVER it sets.
+# Every tool trunk and cargo run lands in ~/.cargo/bin (on PATH in any login
+# shell, where rustup put it), so after one run `trunk serve` and
+# `trunk build --release` work in a fresh shell with nothing sourced.
+# Source it (`. scripts/setup.sh`) to also get the CHROMEDRIVER it sets.
 
 set -euo pipefail
 
 MQ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-export PATH="$HOME/.cargo/bin:$MQ_ROOT/.tools/node_modules/.bin:$PATH"
+export PATH="$HOME/.cargo/bin:$PATH"
 export CHROMEDRIVER=/usr/bin/chromedriver
 
 TRUNK_VERSION=0.21.14
@@ -84,10 +88,20 @@ setup_node() {
 }
 
 setup_wasm_opt() {
-  if [ "$(wasm-opt --version 2>/dev/null)" != "wasm-opt version 132 (version_132)" ]; then
+  local installed="$MQ_ROOT/.tools/node_modules/binaryen/bin/wasm-opt"
+  local link="$HOME/.cargo/bin/wasm-opt"
+  if [ "$("$installed" --version 2>/dev/null)" != "wasm-opt version 132 (version_132)" ]; then
     say "installing wasm-opt from npm binaryen@$BINARYEN_VERSION"
     mkdir -p "$MQ_ROOT/.tools"
     (cd "$MQ_ROOT/.tools" && npm install --no-save --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION")
+  fi
+  # trunk looks for wasm-opt on PATH and downloads binaryen when it finds
+  # none (which fails on this network); a link in ~/.cargo/bin is found in
+  # every shell.
+  if [ "$(readlink "$link")" != "$installed" ]; then
+    say "linking $link to $installed"
+    mkdir -p "$HOME/.cargo/bin"
+    ln -sfn "$installed" "$link"
   fi
 }
 

@@ -25,8 +25,10 @@ step "wasm tests in headless Chromium"
 cargo test -p mqsim --target wasm32-unknown-unknown --locked --test wasm
 cargo test -p mq-playground --target wasm32-unknown-unknown --locked --test browser
 
-step "release build"
-trunk build --release
+step "release build, in a plain shell"
+# As a user types it after set-up: nothing sourced, only HOME and a minimal
+# PATH with ~/.cargo/bin. trunk must find every tool there, never download one.
+env -i HOME="$HOME" PATH="$HOME/.cargo/bin:/usr/bin:/bin" trunk build --release
 wasm=$(ls dist/*.wasm)
 gzipped=$(gzip -9 -c "$wasm" | wc -c)
 printf 'release wasm: %s bytes, %s bytes gzipped\n' "$(wc -c <"$wasm")" "$gzipped"

@@ -42,6 +42,13 @@ enum Notice {
     Info(String),
 }
 
+impl Notice {
+    /// Information (`Ok`) or a problem (`Err`).
+    fn of(said: Result<String, String>) -> Notice {
+        said.map_or_else(Notice::Problem, Notice::Info)
+    }
+}
+
 /// What the page's actions work on: the playback on stage, its lesson,
 /// the selection, the notice and the presenter's settings.
 #[derive(Clone)]
@@ -180,7 +187,7 @@ pub fn App() -> Html {
         let bench = bench.borrow().as_ref().map(|run| run.kind);
         Playback::new(bench.map_or_else(|| opened.scenario(), Bench::scenario))
     });
-    let notice = use_state(|| opened.problem().map(Notice::Problem));
+    let notice = use_state(|| opened.notice().map(Notice::of));
     let selected = use_state(|| None::<Selection>);
     let log_filter = use_state(LogFilter::default);
     let log_cache = use_mut_ref(|| None::<(f64, LogFilter, Vec<mqsim::words::Sentence>)>);
@@ -213,7 +220,7 @@ pub fn App() -> Html {
                 };
                 let history = EventListener::new(&window, "popstate", move |_| {
                     let opened = share::opened();
-                    stage.notice.set(opened.problem().map(Notice::Problem));
+                    stage.notice.set(opened.notice().map(Notice::of));
                     stage.open(opened.scenario());
                 });
                 (keys, history)
@@ -348,8 +355,9 @@ pub fn App() -> Html {
             files::read_chosen(&e, &reading, move |name, text| {
                 match text.and_then(|text| files::parse(&name, &text)) {
                     Ok(scenario) => {
+                        let warned = share::warnings(&scenario).unwrap_or_default();
                         notice.set(Some(Notice::Info(format!(
-                            "Opened {name}: {}.",
+                            "Opened {name}: {}. {warned}",
                             scenario.file().name
                         ))));
                         share::remember(&scenario);
@@ -430,7 +438,7 @@ pub fn App() -> Html {
         Callback::from(move |filter: LogFilter| log_filter.set(filter))
     };
     // Each side is drawn when the scenario has it.
-    let kafka = (!file.kafka.topics.is_empty())
+    let kafka = (!p.world().topics.is_empty())
         .then(|| Frame(Rc::new(Scene::build(p.world(), p.clock_ms()))));
     let rabbit = (!p.rabbit().is_empty())
         .then(|| Frame(Rc::new(RabbitScene::build(p.rabbit(), p.clock_ms()))));
@@ -451,8 +459,9 @@ pub fn App() -> Html {
     };
     // The cluster is drawn when there is one to see: several brokers or
     // replicated topics.
-    let replicated = file.kafka.cluster.brokers > 1
-        || file.kafka.topics.iter().any(|t| t.replication_factor > 1);
+    let topics = p.scenario().topics();
+    let replicated =
+        file.kafka.cluster.brokers > 1 || topics.iter().any(|(t, _)| t.replication_factor > 1);
     let group_names: Vec<String> = p.world().groups.iter().map(|g| g.name.clone()).collect();
     let queue_names: Vec<String> = p.rabbit().queues.iter().map(|q| q.name.clone()).collect();
     let history = p.history().samples();
@@ -468,7 +477,7 @@ pub fn App() -> Html {
         |(_, _, _, groups, queues, replicated)| charts(p.history(), groups, queues, *replicated),
     );
     let cluster = (kafka.is_some() && replicated).then(|| {
-        let topics: Vec<String> = file.kafka.topics.iter().map(|t| t.name.clone()).collect();
+        let topics: Vec<String> = topics.iter().map(|(t, _)| t.name.clone()).collect();
         Frame(Rc::new(ClusterScene::build(
             &p.world().cluster,
             &topics,

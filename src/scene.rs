@@ -794,6 +794,51 @@ mod tests {
         assert!(after.height >= before.height);
     }
 
+    /// A topic the timeline creates at 3 s, to which the group already
+    /// subscribes, has no strips (and takes no room) before; after, its
+    /// partitions are drawn below the first topic's and the group's
+    /// members own them.
+    #[test]
+    fn a_topic_created_later_is_drawn_from_when_it_exists() {
+        let mut file = mqsim::scenario::presets::default_scenario().file().clone();
+        file.kafka.groups[0].topics.push("returns".into());
+        let returns: mqsim::scenario::TopicSpec =
+            serde_json::from_str(r#"{"name": "returns", "partitions": 2}"#).unwrap();
+        file.timeline.push(mqsim::scenario::TimelineEntry {
+            at_ms: 3_000,
+            action: mqsim::scenario::Intervention::TopicCreate { topic: returns },
+        });
+        let mut p = Playback::new(file.validate().expect("valid"));
+        p.advance_to(2_000.0);
+        let before = Scene::build(p.world(), p.clock_ms());
+        let labels = |scene: &Scene| {
+            scene
+                .strips
+                .iter()
+                .map(|s| s.label.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            labels(&before),
+            ["orders · P0", "orders · P1", "orders · P2"]
+        );
+        p.advance_to(8_000.0);
+        let after = Scene::build(p.world(), p.clock_ms());
+        assert_eq!(
+            labels(&after)[3..],
+            ["returns · P0".to_string(), "returns · P1".to_string()]
+        );
+        assert!(after.strips[3].y > after.strips[2].y);
+        let owned: usize = p
+            .world()
+            .consumers
+            .iter()
+            .flat_map(|c| &c.assigned)
+            .filter(|tp| tp.topic.index() == 1)
+            .count();
+        assert_eq!(owned, 2, "the group reads both partitions of returns");
+    }
+
     /// A crowd is dots: past DETAILED_TOKENS in flight, tokens carry no
     /// ids, letters or titles; a quiet run's tokens all do.
     #[test]

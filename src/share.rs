@@ -37,6 +37,25 @@ impl Opened {
             Opened::Default | Opened::Shared(_) => None,
         }
     }
+
+    /// What to tell about the link: why it could not be opened, or the
+    /// warnings of the scenario it holds.
+    pub fn notice(&self) -> Option<Result<String, String>> {
+        match self {
+            Opened::Shared(scenario) => warnings(scenario).map(Ok),
+            Opened::Default | Opened::Broken(_) => self.problem().map(Err),
+        }
+    }
+}
+
+/// A scenario's warnings (it runs, but its author should hear of them), as
+/// one sentence; none when it has none.
+pub fn warnings(scenario: &Scenario) -> Option<String> {
+    let warnings = scenario.warnings();
+    (!warnings.is_empty()).then(|| {
+        let listed: Vec<String> = warnings.iter().map(|w| w.to_string()).collect();
+        format!("Warning: {}.", listed.join("; "))
+    })
 }
 
 /// Reads the scenario from the page's URL fragment.

@@ -161,17 +161,22 @@ impl World {
     pub fn new(scenario: &Scenario) -> World {
         let kafka = &scenario.file().kafka;
         let added_groups = scenario.added_groups();
-        let topics = kafka
-            .topics
+        // A topic the timeline creates has no partitions (and takes no room)
+        // until it is created.
+        let topics = scenario
+            .topics()
             .iter()
-            .map(|t| TopicView {
+            .map(|(t, created_at)| TopicView {
                 name: t.name.clone(),
                 dead_letter: kafka
                     .groups
                     .iter()
                     .chain(added_groups.iter().map(|(g, _)| *g))
                     .any(|g| g.retry.dead_letter_topic.as_ref() == Some(&t.name)),
-                partitions: vec![PartitionView::default(); t.partitions as usize],
+                partitions: match created_at {
+                    None => vec![PartitionView::default(); t.partitions as usize],
+                    Some(_) => Vec::new(),
+                },
             })
             .collect();
         let roster = scenario.producers();
@@ -379,6 +384,10 @@ impl World {
             } => {
                 let logs = &mut self.topics[topic.index()].partitions;
                 logs.resize_with(*partitions as usize, Default::default);
+            }
+            EventKind::TopicCreated { topic, replicas } => {
+                let logs = &mut self.topics[topic.index()].partitions;
+                logs.resize_with(replicas.len(), Default::default);
             }
             EventKind::ConsumerStarted { consumer } => {
                 self.consumers[consumer.index()].status = ConsumerStatus::Joining;
@@ -592,7 +601,6 @@ impl World {
             | EventKind::RabbitConsumerStarted { .. }
             | EventKind::RabbitConsumerSlowed { .. }
             | EventKind::ClusterStarted { .. }
-            | EventKind::TopicCreated { .. }
             | EventKind::MessageConsumed { .. }
             | EventKind::CoordinatorUnavailable { .. } => {}
         }

@@ -198,6 +198,15 @@ impl ClusterWorld {
         });
     }
 
+    /// The brokers registered with ZooKeeper.
+    fn registered(&self) -> Vec<BrokerId> {
+        self.brokers
+            .iter()
+            .filter(|b| b.registered)
+            .map(|b| b.id)
+            .collect()
+    }
+
     /// Applies one event.
     pub fn apply(&mut self, event: &Event) {
         self.land_until(event.at);
@@ -224,6 +233,9 @@ impl ClusterWorld {
                 if self.partitions.len() <= t {
                     self.partitions.resize_with(t + 1, Vec::new);
                 }
+                // Led by the first registered replica, all registered ones
+                // in sync (at start-up, every broker is).
+                let registered = self.registered();
                 self.partitions[t] = replicas
                     .iter()
                     .enumerate()
@@ -232,19 +244,19 @@ impl ClusterWorld {
                             topic: *topic,
                             partition: p as u32,
                         };
-                        PartitionState::new(tp, r, r.first().copied(), r.clone())
+                        let live: Vec<BrokerId> = r
+                            .iter()
+                            .copied()
+                            .filter(|b| registered.contains(b))
+                            .collect();
+                        PartitionState::new(tp, r, live.first().copied(), live)
                     })
                     .collect();
             }
             EventKind::PartitionsAdded {
                 topic, replicas, ..
             } => {
-                let registered: Vec<BrokerId> = self
-                    .brokers
-                    .iter()
-                    .filter(|b| b.registered)
-                    .map(|b| b.id)
-                    .collect();
+                let registered = self.registered();
                 let Some(logs) = self.partitions.get_mut(topic.index()) else {
                     return;
                 };

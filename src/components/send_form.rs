@@ -3,7 +3,7 @@
 //! key, headers), ordinary or poison. What is sent becomes an intervention
 //! at the moment shown, like the inspector's other buttons.
 
-use crate::inspect::{Action, SendForm, parse_headers};
+use crate::inspect::{Action, SendForm, parse_field_table, parse_headers};
 use mqsim::scenario::Intervention;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -71,6 +71,12 @@ pub fn SendFormView(props: &SendFormProps) -> Html {
             },
         )
     };
+    // Kafka header values are bytes (strings here); AMQP's may be tables
+    // and arrays, typed as JSON.
+    let headers_hint = match &props.form {
+        SendForm::Record { .. } => "name=value, name=value",
+        SendForm::Message { .. } => r#"name=value, … or {"geo": {"country": "IN"}}"#,
+    };
     let (fields, what) = match &props.form {
         SendForm::Record {
             partitions, keys, ..
@@ -122,7 +128,7 @@ pub fn SendFormView(props: &SendFormProps) -> Html {
             { fields }
             <label>{ "Headers " }
                 <input value={typed.headers.clone()} oninput={field(|t, v| t.headers = v)}
-                       placeholder="name=value, name=value" data-testid="send-headers" />
+                       placeholder={headers_hint} data-testid="send-headers" />
             </label>
             if let Some(why) = &*problem {
                 <p class="problem" role="alert">{ why }</p>
@@ -141,7 +147,6 @@ pub fn SendFormView(props: &SendFormProps) -> Html {
 
 /// The intervention the typed fields ask for.
 fn intervention(form: &SendForm, typed: &Typed, poison: bool) -> Result<Intervention, String> {
-    let headers = parse_headers(&typed.headers)?;
     let text = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
     Ok(match form {
         SendForm::Record { producer, .. } => Intervention::Produce {
@@ -149,13 +154,13 @@ fn intervention(form: &SendForm, typed: &Typed, poison: bool) -> Result<Interven
             key: text(&typed.key),
             value: text(&typed.value),
             partition: typed.partition.parse().ok(),
-            headers,
+            headers: parse_headers(&typed.headers)?,
             poison,
         },
         SendForm::Message { publisher, .. } => Intervention::RabbitPublish {
             publisher: publisher.clone(),
             routing_key: typed.key.trim().to_string(),
-            headers,
+            headers: parse_field_table(&typed.headers)?,
             poison,
         },
     })

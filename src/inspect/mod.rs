@@ -23,6 +23,7 @@ use mqsim::ids::{
     BrokerId, ConsumerId, MessageId, ProducerId, PublisherId, QueueId, RabbitConsumerId, RecordId,
     TopicPartition,
 };
+use mqsim::rabbit::headers::{FieldTable, FieldValue};
 use mqsim::scenario::Intervention;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -94,6 +95,21 @@ pub enum SendForm {
         /// The routing keys the publisher uses, offered first.
         routing_keys: Vec<String>,
     },
+}
+
+/// Reads a RabbitMQ message's headers: `name=value` pairs (string values),
+/// or a JSON object whose values may be any AMQP field value, tables and
+/// arrays included: `{"geo": {"country": "IN"}, "tiers": [1, 2]}`.
+pub fn parse_field_table(text: &str) -> Result<FieldTable, String> {
+    if text.trim_start().starts_with('{') {
+        return serde_json::from_str(text).map_err(|err| {
+            format!("headers: not a JSON object of header values ({err}); write {{\"geo\": {{\"country\": \"IN\"}}, \"tiers\": [1, 2]}}")
+        });
+    }
+    Ok(parse_headers(text)?
+        .into_iter()
+        .map(|(name, value)| (name, FieldValue::Str(value)))
+        .collect())
 }
 
 /// Reads headers typed as `name=value, name=value`.

@@ -4,7 +4,7 @@
 use super::{Inspection, exchange_name};
 use crate::playback::Playback;
 use mqsim::ids::{MessageId, RecordId};
-use mqsim::rabbit::headers::FieldValue;
+use mqsim::rabbit::headers;
 use mqsim::trace::DeathReason;
 use mqsim::{Event, EventKind};
 
@@ -89,10 +89,14 @@ pub(super) fn message(playback: &Playback, id: MessageId, path: &[Event]) -> Opt
             publisher,
             exchange,
             routing_key,
+            headers,
             ..
         } = &event.kind
         {
             facts.push(("Routing key", routing_key.to_string()));
+            if !headers.is_empty() {
+                facts.push(("Headers", headers::show(headers)));
+            }
             facts.push(("Published to", exchange_name(exchange)));
             facts.push(("Publisher", names.publisher(*publisher).to_string()));
         }
@@ -102,15 +106,6 @@ pub(super) fn message(playback: &Playback, id: MessageId, path: &[Event]) -> Opt
     }
     let copies = playback.held_copies(id);
     if let Some(first) = copies.first() {
-        let headers: Vec<String> = first
-            .message
-            .headers
-            .iter()
-            .map(|(name, value)| format!("{name}: {}", field(value)))
-            .collect();
-        if !headers.is_empty() {
-            facts.push(("Headers", headers.join(", ")));
-        }
         for death in &first.message.deaths {
             facts.push((
                 "x-death",
@@ -175,16 +170,5 @@ fn reason_name(reason: DeathReason) -> &'static str {
         DeathReason::Expired => "expired",
         DeathReason::Maxlen => "maxlen",
         DeathReason::DeliveryLimit => "delivery_limit",
-    }
-}
-
-/// A header value as AMQP tables print it.
-fn field(value: &FieldValue) -> String {
-    match value {
-        FieldValue::Void(()) => "(void)".to_string(),
-        FieldValue::Bool(b) => b.to_string(),
-        FieldValue::Int(i) => i.to_string(),
-        FieldValue::Float(f) => f.to_string(),
-        FieldValue::Str(s) => s.clone(),
     }
 }

@@ -41,13 +41,22 @@ pub fn partition(partitions: u32, keys: Vec<String>, json: bool) -> anyhow::Resu
     })
 }
 
+/// What `assign` prints: the assignment, and notes for standard error.
+pub struct Assigned {
+    pub stdout: String,
+    pub notes: Vec<String>,
+}
+
 /// `kafka assign`: the assignment a Java assignor computes for a new group.
+///
+/// A member may subscribe to a topic given no `--topic`: the cluster does
+/// not have it, and the assignors leave it out, as the Java client does.
 pub fn assign(
     strategy: Strategy,
     topic_args: &[String],
     member_args: &[String],
     json: bool,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<Assigned> {
     let mut topics: Vec<(String, u32)> = Vec::new();
     for arg in topic_args {
         let (name, count) = arg
@@ -61,6 +70,7 @@ pub fn assign(
         }
         topics.push((name.to_string(), count));
     }
+    let mut notes = Vec::new();
     let mut members: Vec<(String, Vec<TopicId>)> = Vec::new();
     for arg in member_args {
         let (id, subscribed) = arg
@@ -71,10 +81,22 @@ pub fn assign(
         }
         let mut ids = BTreeSet::new();
         for name in subscribed.split(',') {
-            let index = topics
-                .iter()
-                .position(|(n, _)| n == name)
-                .with_context(|| format!("--member {arg:?}: no --topic named {name:?}"))?;
+            if name.is_empty() {
+                bail!("--member {arg:?}: topic names must be non-empty");
+            }
+            let index = match topics.iter().position(|(n, _)| n == name) {
+                Some(index) => index,
+                None => {
+                    // Not in the cluster's metadata: a topic with no partitions.
+                    notes.push(format!(
+                        "note: no --topic {name:?}: the cluster does not have it, so no \
+                         member is given its partitions (the Java client skips a topic \
+                         without metadata)"
+                    ));
+                    topics.push((name.to_string(), 0));
+                    topics.len() - 1
+                }
+            };
             ids.insert(TopicId(index as u32));
         }
         members.push((id.to_string(), ids.into_iter().collect()));
@@ -108,7 +130,7 @@ pub fn assign(
         }
         by_topic
     };
-    Ok(if json {
+    let stdout = if json {
         let mut out = Map::new();
         for ((id, _), partitions) in members.iter().zip(&result.partitions) {
             let mut topics_out = Map::new();
@@ -138,5 +160,6 @@ pub fn assign(
                 format!("{id}\t{shown}\n")
             })
             .collect()
-    })
+    };
+    Ok(Assigned { stdout, notes })
 }

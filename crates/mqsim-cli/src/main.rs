@@ -185,8 +185,12 @@ enum Format {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let stdout = std::io::stdout();
+    match run(cli, &mut stdout.lock()) {
         Ok(code) => code,
+        // The reader went away (`mqsim trace … | head`): nobody is left to
+        // tell, so stop quietly, as ripgrep and other filters do.
+        Err(err) if reader_gone(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
@@ -194,7 +198,20 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+/// Whether `err` is standard output's reader having closed the pipe.
+fn reader_gone(err: &anyhow::Error) -> bool {
+    let broken = Some(std::io::ErrorKind::BrokenPipe);
+    err.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().map(|io| io.kind()) == broken
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+                == broken
+    })
+}
+
+/// Runs one command, printing to `out` (standard output).
+fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run {
             scenario,
@@ -215,14 +232,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let kafka = sim.kafka_summary();
             let rabbit = sim.rabbit_summary();
             match format {
-                Format::Text => print!("{}", report::text(&scenario, &kafka, &rabbit)),
-                Format::Json => println!(
+                Format::Text => write!(out, "{}", report::text(&scenario, &kafka, &rabbit))?,
+                Format::Json => writeln!(
+                    out,
                     "{}",
                     serde_json::to_string_pretty(&serde_json::json!({
                         "kafka": kafka,
                         "rabbit": rabbit,
                     }))?
-                ),
+                )?,
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -237,7 +255,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut events = Vec::new();
             sim.run_until(SimTime::from_millis(until), &mut events);
             let names = mqsim::words::Names::new(&scenario);
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let mut out = std::io::BufWriter::new(out);
             for event in &events {
                 if words {
                     let sentence = event.describe(&names);
@@ -255,21 +273,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate { scenario, format } => {
             let checked = read_scenario(&scenario);
             match (format, checked) {
-                (Format::Text, checked) => println!("{}: valid", checked?.file().name),
-                (Format::Json, Ok(scenario)) => println!(
-                    "{}",
-                    serde_json::json!({"valid": true, "name": scenario.file().name})
-                ),
+                (Format::Text, checked) => writeln!(out, "{}: valid", checked?.file().name)?,
+                (Format::Json, Ok(scenario)) => {
+                    let warnings: Vec<String> =
+                        scenario.warnings().iter().map(|w| w.to_string()).collect();
+                    writeln!(
+                        out,
+                        "{}",
+                        serde_json::json!({"valid": true, "name": scenario.file().name, "warnings": warnings})
+                    )?
+                }
                 (Format::Json, Err(err)) => {
                     let problems: Vec<String> = format!("{err:#}")
                         .lines()
                         .skip(1)
                         .map(|line| line.trim().to_string())
                         .collect();
-                    println!(
+                    writeln!(
+                        out,
                         "{}",
                         serde_json::json!({"valid": false, "error": format!("{err:#}").lines().next(), "problems": problems})
-                    );
+                    )?;
                     return Ok(ExitCode::FAILURE);
                 }
             }
@@ -278,14 +302,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Link(LinkCommand::Encode { scenario, base }) => {
             let link = mqsim::scenario::link::encode(&read_scenario(&scenario)?);
             match base {
-                Some(base) => println!("{}#{link}", base.trim_end_matches('#')),
-                None => println!("{link}"),
+                Some(base) => writeln!(out, "{}#{link}", base.trim_end_matches('#'))?,
+                None => writeln!(out, "{link}")?,
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Link(LinkCommand::Decode { link }) => {
             let scenario = mqsim::scenario::link::decode(&link)?;
-            println!("{}", scenario.to_json());
+            writeln!(out, "{}", scenario.to_json())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Presets(PresetsCommand::List { format }) => {
@@ -301,15 +325,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 })
                 .collect();
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+                Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?,
                 Format::Text => {
                     for row in &rows {
-                        println!(
+                        writeln!(
+                            out,
                             "{}\t{}\t{} characters",
                             row["id"].as_str().unwrap_or(""),
                             row["name"].as_str().unwrap_or(""),
                             row["link_chars"]
-                        );
+                        )?;
                     }
                 }
             }
@@ -323,7 +348,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .collect();
                 anyhow::bail!("no preset named {id:?}; the presets are {}", ids.join(", "));
             };
-            print!("{}", preset.json());
+            write!(out, "{}", preset.json())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Kafka(KafkaCommand::Partition {
@@ -331,10 +356,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             keys,
             format,
         }) => {
-            print!(
+            write!(
+                out,
                 "{}",
                 kafka::partition(partitions, keys, format == Format::Json)?
-            );
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Rabbit(RabbitCommand::ImportDefinitions { definitions, name }) => {
@@ -355,13 +381,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             });
             let scenario = Scenario::from_json(&file.to_string())
                 .map_err(|err| anyhow::anyhow!("the imported topology is not valid: {err}"))?;
-            println!("{}", scenario.to_json());
+            writeln!(out, "{}", scenario.to_json())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Rabbit(RabbitCommand::ExportDefinitions { scenario, vhost }) => {
             let scenario = read_scenario(&scenario)?;
             let exported = mqsim::rabbit::definitions::export(&scenario.file().rabbit, &vhost);
-            println!("{}", serde_json::to_string_pretty(&exported)?);
+            writeln!(out, "{}", serde_json::to_string_pretty(&exported)?)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Rabbit(RabbitCommand::Route {
@@ -383,7 +409,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for note in routed.notes {
                 eprintln!("{note}");
             }
-            print!("{}", routed.stdout);
+            write!(out, "{}", routed.stdout)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Kafka(KafkaCommand::Assign {
@@ -392,17 +418,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             members,
             format,
         }) => {
-            print!(
-                "{}",
-                kafka::assign(strategy, &topics, &members, format == Format::Json)?
-            );
+            let assigned = kafka::assign(strategy, &topics, &members, format == Format::Json)?;
+            for note in assigned.notes {
+                eprintln!("{note}");
+            }
+            write!(out, "{}", assigned.stdout)?;
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
-/// Reads and validates a scenario file, naming the file in every error.
+/// Reads and validates a scenario file (naming the file in every error),
+/// and tells its warnings on standard error.
 fn read_scenario(path: &PathBuf) -> anyhow::Result<Scenario> {
+    let scenario = read_valid_scenario(path)?;
+    for warning in scenario.warnings() {
+        eprintln!("warning: {warning}");
+    }
+    Ok(scenario)
+}
+
+fn read_valid_scenario(path: &PathBuf) -> anyhow::Result<Scenario> {
     let text = path.to_string_lossy();
     if text.contains("#s=") || text.starts_with("s=") {
         return mqsim::scenario::link::decode(&text)

@@ -52,7 +52,8 @@ fn headers(pairs: &[String], json: Option<&str>) -> anyhow::Result<FieldTable> {
     let mut table = match json {
         Some(text) => serde_json::from_str::<FieldTable>(text).with_context(|| {
             format!(
-                "--headers {text:?}: expected a JSON object of strings, numbers, booleans or nulls"
+                "--headers {text:?}: expected a JSON object whose values are strings, numbers, \
+                 booleans, nulls, arrays or objects"
             )
         })?,
         None => FieldTable::new(),

@@ -67,6 +67,10 @@ fn kafka_text(summary: &KafkaSummary) -> String {
         cluster.controller_epoch
     );
     for topic in &summary.topics {
+        if topic.partitions.is_empty() {
+            let _ = writeln!(out, "\nTOPIC {}: not created yet", topic.name);
+            continue;
+        }
         let _ = writeln!(out, "\nTOPIC {}", topic.name);
         let _ = writeln!(
             out,

@@ -255,6 +255,58 @@ fn kafka_assign_shows_idle_members_in_text() {
     );
 }
 
+/// A member may subscribe to a topic given no `--topic` (the cluster does
+/// not have it): every strategy leaves it out, as the Java client's
+/// assignors do, and says so on standard error.
+#[test]
+fn kafka_assign_leaves_out_a_topic_the_cluster_does_not_have() {
+    for strategy in ["range", "roundrobin", "sticky", "cooperative-sticky"] {
+        for (members, expected) in [
+            (
+                ["c0:orders,missing", "c1:orders"],
+                if strategy == "range" {
+                    "c0\torders[0,1]\nc1\torders[2]\n"
+                } else {
+                    "c0\torders[0,2]\nc1\torders[1]\n"
+                },
+            ),
+            (
+                ["c0:orders,missing", "c1:missing,orders"],
+                if strategy == "range" {
+                    "c0\torders[0,1]\nc1\torders[2]\n"
+                } else {
+                    "c0\torders[0,2]\nc1\torders[1]\n"
+                },
+            ),
+            (
+                ["c0:missing", "c1:orders"],
+                "c0\t(idle)\nc1\torders[0,1,2]\n",
+            ),
+        ] {
+            let args = [
+                "kafka",
+                "assign",
+                "--strategy",
+                strategy,
+                "--topic",
+                "orders:3",
+                "--member",
+                members[0],
+                "--member",
+                members[1],
+            ];
+            let out = mqsim(&args, "");
+            assert!(out.status.success(), "{args:?}: {out:?}");
+            assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "{args:?}");
+            let note = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                note.contains("no --topic \"missing\": the cluster does not have it"),
+                "{args:?}: {note}"
+            );
+        }
+    }
+}
+
 #[test]
 fn kafka_assign_names_bad_arguments() {
     let cases = [
@@ -265,7 +317,7 @@ fn kafka_assign_names_bad_arguments() {
             1,
             "--topic \"t:0\": the partition count",
         ),
-        ("range", "t:2", "a:u", 1, "no --topic named \"u\""),
+        ("range", "t:2", "a:t,", 1, "topic names must be non-empty"),
         (
             "stiky",
             "t:2",
@@ -360,6 +412,84 @@ fn rabbit_route_headers_are_typed() {
             .starts_with("queues: pdf-reports")
     );
     assert!(route(&["--header", "format=pdf", "--header", "pages=2"]).starts_with("queues: none"));
+}
+
+/// Headers whose values are tables and arrays, nested, as `--headers`
+/// JSON: they match a binding when RabbitMQ's `headers_match` would (the
+/// issue's example, then a number of another type inside the table, then
+/// the same table with its keys in another order).
+#[test]
+fn rabbit_route_matches_nested_headers() {
+    let dir = std::env::temp_dir().join(format!("mqsim-cli-nested-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let definitions = dir.join("nested.json");
+    std::fs::write(
+        &definitions,
+        r#"{"exchanges": [{"name": "events", "vhost": "/", "type": "headers"}],
+            "queues": [{"name": "matched", "vhost": "/"}],
+            "bindings": [{"source": "events", "vhost": "/", "destination": "matched",
+                          "destination_type": "queue", "routing_key": "",
+                          "arguments": {"x-match": "all", "a": {"n": 1, "m": "x"}, "b": [1, 2]}}]}"#,
+    )
+    .expect("write");
+    let route = |headers: &str| {
+        let args = [
+            "rabbit",
+            "route",
+            "--definitions",
+            definitions.to_str().expect("utf-8 path"),
+            "--exchange",
+            "events",
+            "--headers",
+            headers,
+        ];
+        let out = mqsim(&args, "");
+        assert!(out.status.success(), "{headers}: {out:?}");
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    // Definitions store a nested table sorted by key, as RabbitMQ's import does.
+    assert!(route(r#"{"a": {"m": "x", "n": 1}, "b": [1, 2]}"#).starts_with("queues: matched"));
+    assert!(route(r#"{"a": {"m": "x", "n": 1.0}, "b": [1, 2]}"#).starts_with("queues: none"));
+    assert!(route(r#"{"a": {"n": 1, "m": "x"}, "b": [1, 2]}"#).starts_with("queues: none"));
+    assert!(route(r#"{"a": {"m": "x", "n": 1}, "b": [2, 1]}"#).starts_with("queues: none"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `mqsim trace … | head`: when the reader of standard output goes away,
+/// every command stops quietly (no "Broken pipe" error) and exits 0.
+#[test]
+fn a_reader_that_goes_away_ends_the_command_quietly() {
+    let commands: [&[&str]; 4] = [
+        &["trace", PRESET],
+        &["trace", "--words", PRESET],
+        &["run", PRESET],
+        &["kafka", "partition", "--partitions", "3"],
+    ];
+    for args in commands {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mqsim"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("mqsim starts");
+        let mut stdin = child.stdin.take().expect("stdin");
+        let mut stdout = child.stdout.take().expect("stdout");
+        // Read a little, as `head -c 100` would, then go away.
+        if args[0] == "trace" {
+            let mut first = [0u8; 100];
+            std::io::Read::read_exact(&mut stdout, &mut first).expect("some output");
+        }
+        drop(stdout);
+        // `kafka partition` reads keys from standard input: many, to be
+        // printed after the reader has gone.
+        let keys = "key\n".repeat(50_000);
+        stdin.write_all(keys.as_bytes()).ok();
+        drop(stdin);
+        let out = child.wait_with_output().expect("mqsim finishes");
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
+    }
 }
 
 #[test]

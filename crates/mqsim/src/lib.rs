@@ -23,13 +23,17 @@
 //! ```
 //!
 //! ## Layout
-//! - [`scenario`]: the scenario file: parsing, validation, limits, presets.
+//! - [`scenario`]: the scenario file: parsing, validation, limits, presets,
+//!   lessons and share links.
 //! - [`sim`]: the simulation loop and its clock.
-//! - [`kafka`]: topics, partitions, producers, consumer groups, the cluster.
-//! - [`rabbit`]: exchanges, bindings and queues; routing (the broker itself
-//!   is not simulated yet).
-//! - [`trace`]: the events a run reports.
-//! - [`time`], [`rng`], [`ids`]: virtual time, seeded randomness, identifiers.
+//! - [`kafka`]: topics, partitions, producers, consumer groups, and the
+//!   cluster: brokers, replicas, the ISR, acks, ZooKeeper and the controller.
+//! - [`rabbit`]: the RabbitMQ broker: exchanges, bindings and routing,
+//!   queues (TTL, length limits, dead-lettering), publishers, and consumers
+//!   pushed to within their prefetch; definitions files.
+//! - [`trace`]: the events a run reports; [`words`]: each event in words.
+//! - [`time`], [`rng`], [`ids`], [`sort`]: virtual time, seeded randomness,
+//!   identifiers, and the one sort the engine and the app share.
 //!
 //! ## Invariants
 //! - **Deterministic.** The same scenario gives the same trace, byte for byte,

@@ -16,6 +16,7 @@ use crate::ids::{
     RecordId, TopicId, TopicPartition,
 };
 use crate::kafka::log::{Headers, Value, no_headers};
+use crate::rabbit::headers::FieldTable;
 use crate::rabbit::topology::Hop;
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
@@ -334,6 +335,9 @@ pub enum EventKind {
         publisher: PublisherId,
         exchange: Rc<str>,
         routing_key: Rc<str>,
+        /// The message's headers (AMQP field values).
+        #[serde(default, skip_serializing_if = "FieldTable::is_empty")]
+        headers: FieldTable,
         arrives_at: SimTime,
     },
     /// An exchange routed a message (or a dead-lettered one) to queues,
@@ -532,6 +536,8 @@ pub enum RebalanceReason {
     Expired { consumer: ConsumerId },
     /// A subscribed topic gained partitions.
     PartitionsAdded { topic: TopicId },
+    /// A subscribed topic that did not exist was created.
+    TopicCreated { topic: TopicId },
 }
 
 /// The partitions one member owns after a rebalance.

@@ -94,7 +94,11 @@ impl Names {
         );
         groups.extend(scenario.added_groups().iter().map(|(g, _)| g.name.clone()));
         Names {
-            topics: file.kafka.topics.iter().map(|t| t.name.clone()).collect(),
+            topics: scenario
+                .topics()
+                .iter()
+                .map(|(t, _)| t.name.clone())
+                .collect(),
             producers: scenario
                 .producers()
                 .iter()
@@ -444,6 +448,10 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
                 RebalanceReason::PartitionsAdded { topic } => {
                     format!("{} gained partitions", n.topic(*topic))
                 }
+                RebalanceReason::TopicCreated { topic } => format!(
+                    "its leader's metadata now has {}, which the group subscribes to",
+                    n.topic(*topic)
+                ),
             };
             (
                 Groups,
@@ -792,13 +800,19 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
             publisher,
             exchange: to,
             routing_key,
+            headers,
             ..
         } => (
             Rabbit,
             false,
             format!(
-                "{} published with routing key {routing_key} to {}",
+                "{} published with routing key {routing_key}{} to {}",
                 n.publisher(*publisher),
+                if headers.is_empty() {
+                    String::new()
+                } else {
+                    format!(" and headers {{{}}}", crate::rabbit::headers::show(headers))
+                },
                 exchange(to)
             ),
         ),

@@ -6,6 +6,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use mqsim::ids::{MessageId, RecordId, TopicPartition};
+use mqsim::rabbit::headers::FieldTable;
 use mqsim::scenario::presets::Preset;
 use mqsim::scenario::{Intervention, TimelineEntry};
 use mqsim::trace::{DeathReason, PartitionChoice};
@@ -159,13 +160,17 @@ fn a_slowed_consumer_falls_behind() {
 
 /// A poison message published by hand is requeued until the quorum
 /// queue's delivery limit, then dead-lettered; the headers given travel
-/// with it.
+/// with it, a nested table and array among them.
 #[test]
 fn a_poison_message_published_by_hand_is_dead_lettered() {
+    let headers: FieldTable = serde_json::from_str(
+        r#"{"priority": "high", "route": {"region": "eu", "hops": [1, 2.5]}}"#,
+    )
+    .unwrap();
     let poison = Intervention::RabbitPublish {
         publisher: "checkout".into(),
         routing_key: "order.card".into(),
-        headers: BTreeMap::from([("priority".to_string(), "high".to_string())]),
+        headers: headers.clone(),
         poison: true,
     };
     let scenario = with("rabbit-retry-dead-letter", vec![at(5_000, poison)]);
@@ -188,7 +193,19 @@ fn a_poison_message_published_by_hand_is_dead_lettered() {
     assert!(
         parked
             .iter()
-            .all(|c| c.message.headers.contains_key("priority"))
+            .all(|c| c.message.headers.get("route") == headers.get("route"))
+    );
+    let published = trace.iter().find_map(|e| match &e.kind {
+        EventKind::MessagePublished {
+            message, headers, ..
+        } if *message == id => Some(headers),
+        _ => None,
+    });
+    assert_eq!(
+        published
+            .and_then(|h| h.get("route"))
+            .map(|v| v.to_string()),
+        Some(r#"{region: "eu", hops: [1, 2.5]}"#.to_string())
     );
     assert_ne!(id, MessageId(u64::MAX));
 }

@@ -48,6 +48,11 @@ pub struct ConsumerGroup {
     pub generation: u32,
     /// The rebalance in progress, if any.
     pub rebalance: Option<Rebalance>,
+    /// The partition count of each subscribed topic when the last
+    /// assignment was computed (0: the topic did not exist), as the
+    /// leader's `assignmentSnapshot`: metadata that no longer matches it
+    /// makes the group rebalance.
+    pub assigned_metadata: Vec<u32>,
     /// The committed offset of each partition: the next record the group reads.
     pub committed: LiteMap<TopicPartition, u64>,
     /// Per partition, one past the highest offset any member has processed.
@@ -98,6 +103,7 @@ impl ConsumerGroup {
             members: Vec::new(),
             generation: 0,
             rebalance: None,
+            assigned_metadata: Vec::new(),
             committed: LiteMap::new_vec(),
             processed_next: LiteMap::new_vec(),
         }

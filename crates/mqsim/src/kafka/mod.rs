@@ -56,6 +56,8 @@ use std::rc::Rc;
 #[derive(Clone, Debug)]
 pub struct Topic {
     pub name: Rc<str>,
+    /// None until the topic is created: one the timeline creates later has
+    /// none before, and Kafka has no topic without partitions.
     pub partitions: Vec<Partition>,
     pub retention: Retention,
     pub replication_factor: u32,
@@ -165,6 +167,15 @@ pub(crate) enum Action {
         consumer: ConsumerId,
         incarnation: u32,
     },
+    /// A topic the timeline creates comes into being, its partitions on
+    /// these brokers (placed when the run was built, from the seed).
+    CreateTopic {
+        topic: TopicId,
+        placement: Vec<Vec<BrokerId>>,
+    },
+    /// A group's leader refreshes its metadata and finds a topic the group
+    /// subscribes to, created since.
+    TopicNoticed { group: GroupId, topic: TopicId },
     /// A topic grows to `partitions` partitions.
     AddPartitions { topic: TopicId, partitions: u32 },
     /// The retention cleaner runs.
@@ -237,27 +248,48 @@ impl Kafka {
     pub(crate) fn new(scenario: &Scenario) -> (Kafka, Vec<(SimTime, Action)>) {
         let file = scenario.file();
         let spec = &file.kafka;
-        let topic_id = |name: &str| {
-            // Validation guarantees every referenced topic exists.
-            TopicId(spec.topics.iter().position(|t| t.name == name).unwrap_or(0) as u32)
+        let topic_roster = scenario.topics();
+        // Validation guarantees that producers, dead-letter topics and
+        // standalone consumers name topics that exist; a group's
+        // subscription may name one that never does.
+        let known_topic = |name: &str| {
+            let index = topic_roster.iter().position(|(t, _)| t.name == name);
+            index.map(|i| TopicId(i as u32))
         };
+        let topic_id = |name: &str| known_topic(name).unwrap_or(TopicId(0));
         let brokers = spec.cluster.brokers;
-        let topics: Vec<Topic> = spec
-            .topics
+        let mut creations = Vec::new();
+        let topics: Vec<Topic> = topic_roster
             .iter()
             .enumerate()
-            .map(|(i, t)| {
+            .map(|(i, (t, created_at))| {
                 // Kafka picks the placement's start and shift at random.
                 let mut rng = SimRng::new(file.seed, Stream::Topic(i as u32));
-                let (start, shift) = (rng.index(brokers), rng.index(brokers));
-                let placement =
-                    assign_replicas(t.partitions, 0, t.replication_factor, brokers, start, shift);
+                let (first, shift) = (rng.index(brokers), rng.index(brokers));
+                let placement: Vec<Vec<BrokerId>> =
+                    assign_replicas(t.partitions, 0, t.replication_factor, brokers, first, shift)
+                        .iter()
+                        .map(|r| broker_ids(r))
+                        .collect();
+                let partitions = match created_at {
+                    None => placement
+                        .iter()
+                        .map(|r| Partition::new(r, SimTime::ZERO))
+                        .collect(),
+                    Some(at) => {
+                        creations.push((
+                            SimTime::from_millis(*at),
+                            Action::CreateTopic {
+                                topic: TopicId(i as u32),
+                                placement,
+                            },
+                        ));
+                        Vec::new()
+                    }
+                };
                 Topic {
                     name: Rc::from(t.name.as_str()),
-                    partitions: placement
-                        .iter()
-                        .map(|r| Partition::new(&broker_ids(r), SimTime::ZERO))
-                        .collect(),
+                    partitions,
                     retention: Retention {
                         max_age_ms: t.retention_ms,
                         max_records: t.retention_records,
@@ -279,7 +311,9 @@ impl Kafka {
             })
             .collect();
         let group = |g: &GroupSpec| {
-            let topics = g.topics.iter().map(|t| topic_id(t)).collect();
+            // A topic the run never has is left out: every member of the
+            // group subscribes alike, so no assignor's result changes.
+            let topics = g.topics.iter().filter_map(|t| known_topic(t)).collect();
             let dead_letter = g.retry.dead_letter_topic.as_deref().map(topic_id);
             ConsumerGroup::new(g, topics, dead_letter)
         };
@@ -300,6 +334,7 @@ impl Kafka {
         if !topics.is_empty() {
             start.push((SimTime::ZERO, Action::Bootstrap));
         }
+        start.extend(creations);
         for (i, (p, from)) in producers.iter().zip(&producer_roster).enumerate() {
             let producer = ProducerId(i as u32);
             match from.1 {
@@ -331,6 +366,8 @@ impl Kafka {
                     broker: BrokerId(*broker),
                 },
                 Intervention::PreferredLeaderElection => Action::PreferredLeaderElection,
+                // Scheduled with the topics above.
+                Intervention::TopicCreate { .. } => continue,
                 // The RabbitMQ side schedules its own interventions.
                 Intervention::RabbitConsumerCrash { .. }
                 | Intervention::RabbitConsumerRestart { .. }
@@ -417,10 +454,9 @@ impl Kafka {
             };
             start.push((SimTime::from_millis(entry.at_ms), action));
         }
-        if spec
-            .topics
+        if topic_roster
             .iter()
-            .any(|t| t.retention_ms.is_some() || t.retention_records.is_some())
+            .any(|(t, _)| t.retention_ms.is_some() || t.retention_records.is_some())
         {
             start.push((
                 SimTime::from_millis(spec.retention_check_interval_ms),
@@ -545,6 +581,8 @@ impl Kafka {
                 consumer,
                 incarnation,
             } => self.on_session_timeout(consumer, incarnation, ctx),
+            Action::CreateTopic { topic, placement } => self.on_create_topic(topic, placement, ctx),
+            Action::TopicNoticed { group, topic } => self.on_topic_noticed(group, topic, ctx),
             Action::AddPartitions { topic, partitions } => {
                 self.on_add_partitions(topic, partitions, ctx)
             }

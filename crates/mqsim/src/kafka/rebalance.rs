@@ -33,9 +33,14 @@ use super::consumer::Phase;
 use super::group::{JoinRequest, Rebalance};
 use super::{Action, Kafka, assignor};
 use crate::agenda::Ctx;
-use crate::ids::{ConsumerId, GroupId, TopicId, TopicPartition};
+use crate::ids::{BrokerId, ConsumerId, GroupId, TopicId, TopicPartition};
 use crate::scenario::CommitMode;
 use crate::trace::{EventKind, MemberAssignment, RebalanceReason};
+
+/// How long a group's leader takes to see a topic it subscribes to once the
+/// topic is created: `retry.backoff.max.ms`, the Java client's longest wait
+/// between metadata requests while a subscribed topic is unknown.
+const METADATA_REFRESH_MS: u64 = 1_000;
 
 impl Kafka {
     /// A consumer process starts (at the start of the run, from the
@@ -291,6 +296,11 @@ impl Kafka {
             })
             .collect();
         let result = assignor::assign(g.strategy, &topics, &members);
+        g.assigned_metadata = g
+            .topics
+            .iter()
+            .map(|t| topics[t.index()].partitions)
+            .collect();
         g.generation += 1;
         g.rebalance = None;
         let generation = g.generation;
@@ -401,6 +411,61 @@ impl Kafka {
                 );
             }
         }
+    }
+
+    /// A topic the timeline creates comes into being. A group that
+    /// subscribes to it finds out at its leader's next metadata refresh:
+    /// while a subscribed topic is unknown, the Java client keeps asking
+    /// (`Metadata.handleMetadataResponse` requests an update on
+    /// `UNKNOWN_TOPIC_OR_PARTITION`), backing off from `retry.backoff.ms`
+    /// (100 ms) to `retry.backoff.max.ms` (1 s). The engine takes the full
+    /// second.
+    pub(super) fn on_create_topic(
+        &mut self,
+        topic: TopicId,
+        placement: Vec<Vec<BrokerId>>,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        self.create_topic(topic, &placement, ctx.now);
+        ctx.emit(EventKind::TopicCreated {
+            topic,
+            replicas: placement,
+        });
+        for g in 0..self.groups.len() {
+            if self.groups[g].topics.contains(&topic) {
+                ctx.at(
+                    ctx.now + METADATA_REFRESH_MS,
+                    Action::TopicNoticed {
+                        group: GroupId(g as u32),
+                        topic,
+                    },
+                );
+            }
+        }
+    }
+
+    /// The leader's metadata now has `topic`. If its group's assignment was
+    /// made without it, the group rebalances, as
+    /// `ConsumerCoordinator.rejoinNeededOrPending` rejoins when "cached
+    /// metadata has changed". A group with no members, or one whose
+    /// rebalance is under way or was computed with the topic, has nothing
+    /// to do.
+    pub(super) fn on_topic_noticed(
+        &mut self,
+        group: GroupId,
+        topic: TopicId,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let g = &self.groups[group.index()];
+        let now: Vec<u32> = g
+            .topics
+            .iter()
+            .map(|t| self.topics[t.index()].partitions.len() as u32)
+            .collect();
+        if g.members.is_empty() || g.rebalance.is_some() || g.assigned_metadata == now {
+            return;
+        }
+        self.start_rebalance(group, RebalanceReason::TopicCreated { topic }, 0, ctx);
     }
 
     /// A LeaveGroup reaches the coordinator.

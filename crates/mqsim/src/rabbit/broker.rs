@@ -287,11 +287,7 @@ impl Rabbit {
                     .iter()
                     .position(|p| &p.name == publisher)
                     .map(|i| {
-                        let mut headers: FieldTable = crate::sort::btree_map(
-                            headers
-                                .iter()
-                                .map(|(k, v)| (k.clone(), FieldValue::Str(v.clone()))),
-                        );
+                        let mut headers = headers.clone();
                         if *poison {
                             headers.insert(
                                 POISON_HEADER.to_string(),
@@ -558,6 +554,7 @@ impl Rabbit {
             publisher,
             exchange: message.exchange.clone(),
             routing_key: message.routing_key.clone(),
+            headers: message.headers.clone(),
             arrives_at,
         });
     }

@@ -645,7 +645,7 @@ impl ScenarioFile {
 
     /// Checks every value, reporting all problems at once.
     pub fn validate(self) -> Result<Scenario, ScenarioError> {
-        let problems = validate::problems(&self);
+        let (problems, _warnings) = validate::check(&self);
         if problems.is_empty() {
             Ok(Scenario(self))
         } else {

@@ -44,6 +44,9 @@ pub const MAX_RETAINED_RECORDS: u64 = 1_000_000;
 pub const MAX_RETRIES: u32 = 100;
 /// Headers on one producer's records.
 pub const MAX_HEADERS: usize = 32;
+/// Values in one AMQP field table (a message's headers, a queue's or a
+/// binding's arguments), counting those inside nested tables and arrays.
+pub const MAX_FIELD_VALUES: usize = 256;
 /// Interventions in one scenario's timeline.
 pub const MAX_TIMELINE: usize = 1_000;
 /// Records one poll may return (`max.poll.records`).

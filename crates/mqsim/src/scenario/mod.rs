@@ -70,6 +70,19 @@ impl Scenario {
         roster(&self.0)
     }
 
+    /// Every topic of the run, numbered as [`TopicId`](crate::ids::TopicId)s:
+    /// the scenario's, then those the timeline creates (with the moment
+    /// each is created), in timeline order.
+    pub fn topics(&self) -> Vec<(&TopicSpec, Option<u64>)> {
+        self.0.topics()
+    }
+
+    /// Problems that do not stop the run, each named by its path: a group
+    /// subscribed to a topic the run never has.
+    pub fn warnings(&self) -> Vec<Problem> {
+        validate::check(&self.0).1
+    }
+
     /// Every producer of the run, numbered: the scenario's, then those the
     /// timeline adds (with the moment they start), in timeline order.
     pub fn producers(&self) -> Vec<(&ProducerSpec, Option<u64>)> {
@@ -142,6 +155,13 @@ impl Scenario {
 /// The rosters, read from the file itself so that validation can ask them
 /// too (of names that need not exist yet).
 impl ScenarioFile {
+    pub(crate) fn topics(&self) -> Vec<(&TopicSpec, Option<u64>)> {
+        with_added(&self.kafka.topics, &self.timeline, |action| match action {
+            Intervention::TopicCreate { topic } => Some(topic),
+            _ => None,
+        })
+    }
+
     pub(crate) fn rabbit_consumers(&self) -> Vec<(&RabbitConsumerSpec, Option<u64>)> {
         with_added(
             &self.rabbit.consumers,

@@ -11,8 +11,9 @@
 //! variant's reader; it was the largest function in the page's
 //! WebAssembly. Writing still uses the derive.
 
-use super::file::{GroupSpec, MemberSpec, ProducerSpec};
+use super::file::{GroupSpec, MemberSpec, ProducerSpec, TopicSpec};
 use super::rabbit::{QueueSpec, RabbitConsumerSpec};
+use crate::rabbit::headers::{FieldTable, FieldValue};
 use crate::rabbit::topology::Binding;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -96,6 +97,12 @@ pub enum Intervention {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         poison: bool,
     },
+    /// `kafka-topics --create`: a new topic. Its partitions are placed on
+    /// the brokers as at start-up, each led by its first live replica.
+    /// Groups that already subscribe to it (a subscription may name a topic
+    /// that does not exist yet) take its partitions once their leader's
+    /// metadata has it.
+    TopicCreate { topic: TopicSpec },
     /// The topic grows to `partitions` partitions (Kafka never removes
     /// any). Keyed records hash over the new count from then on, so keys
     /// move; groups reading the topic rebalance to take the new partitions.
@@ -145,8 +152,9 @@ pub enum Intervention {
     RabbitPublish {
         publisher: String,
         routing_key: String,
-        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-        headers: BTreeMap<String, String>,
+        /// AMQP field values: strings, numbers, booleans, tables, arrays.
+        #[serde(default, skip_serializing_if = "FieldTable::is_empty")]
+        headers: FieldTable,
         /// A poison message: every consumer's handling fails on it. It
         /// carries the header `poison`.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -180,7 +188,8 @@ struct RawEntry {
     group: Option<Named<GroupSpec>>,
     /// A name, or for `consumer_join` a whole member object.
     member: Option<Named<MemberSpec>>,
-    topic: Option<String>,
+    /// A name, or for `topic_create` a whole topic object.
+    topic: Option<Named<TopicSpec>>,
     partitions: Option<u32>,
     broker: Option<u32>,
     /// A name, or for `rabbit_consumer_add` a whole consumer object.
@@ -192,7 +201,8 @@ struct RawEntry {
     value: Option<String>,
     partition: Option<u32>,
     routing_key: Option<String>,
-    headers: Option<BTreeMap<String, String>>,
+    /// Read as AMQP field values; `produce` takes strings only.
+    headers: Option<FieldTable>,
     poison: Option<bool>,
     processing_ms: Option<u64>,
     /// A name, or for `rabbit_queue_declare` a whole queue object.
@@ -212,6 +222,7 @@ enum Kind {
     ProducerAdd,
     ProducerRemove,
     Produce,
+    TopicCreate,
     AddPartitions,
     BrokerKill,
     BrokerRestart,
@@ -241,6 +252,7 @@ impl Kind {
             Kind::ProducerAdd => "producer_add",
             Kind::ProducerRemove => "producer_remove",
             Kind::Produce => "produce",
+            Kind::TopicCreate => "topic_create",
             Kind::AddPartitions => "add_partitions",
             Kind::BrokerKill => "broker_kill",
             Kind::BrokerRestart => "broker_restart",
@@ -291,6 +303,7 @@ impl Kind {
             Kind::ConsumerSlow => &["group", "member", "processing_ms"],
             Kind::ProducerAdd | Kind::ProducerRemove => &["producer"],
             Kind::Produce => &["producer", "key", "value", "partition", "headers", "poison"],
+            Kind::TopicCreate => &["topic"],
             Kind::AddPartitions => &["topic", "partitions"],
             Kind::BrokerKill
             | Kind::BrokerRestart
@@ -410,11 +423,14 @@ impl RawEntry {
                 key: self.key,
                 value: self.value,
                 partition: self.partition,
-                headers: self.headers.unwrap_or_default(),
+                headers: kafka_headers(self.headers)?,
                 poison: self.poison.unwrap_or_default(),
             },
+            Kind::TopicCreate => Intervention::TopicCreate {
+                topic: kind.spec_of(self.topic, "topic")?,
+            },
             Kind::AddPartitions => Intervention::AddPartitions {
-                topic: need(self.topic, "topic")?,
+                topic: kind.name_of(self.topic, "topic")?,
                 partitions: need_u32(self.partitions, "partitions")?,
             },
             Kind::BrokerKill => Intervention::BrokerKill {
@@ -463,6 +479,22 @@ impl RawEntry {
             action,
         })
     }
+}
+
+/// A record's headers: Kafka header values are bytes, which a scenario
+/// writes as strings.
+fn kafka_headers(headers: Option<FieldTable>) -> Result<BTreeMap<String, String>, String> {
+    headers
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, value)| match value {
+            FieldValue::Str(text) => Ok((name, text)),
+            other => Err(format!(
+                "produce: header {name:?} is {other}; a Kafka header's value is bytes, \
+                 written as a string"
+            )),
+        })
+        .collect()
 }
 
 /// A field that holds a name, or (for the kinds that create something) a
@@ -531,6 +563,8 @@ mod tests {
             r#"{"at_ms":1,"do":"rabbit_queue_delete","queue":"q2"}"#,
             r#"{"at_ms":1,"do":"rabbit_bind","binding":{"source":"x","destination":"q2","destination_type":"queue","routing_key":"a.*"}}"#,
             r#"{"at_ms":1,"do":"rabbit_unbind","binding":{"source":"x","destination":"y","destination_type":"exchange"}}"#,
+            r#"{"at_ms":1,"do":"topic_create","topic":{"name":"t2","partitions":3,"replication_factor":2}}"#,
+            r#"{"at_ms":1,"do":"rabbit_publish","publisher":"p","routing_key":"k","headers":{"geo":{"city":"Pune","n":[1,2.5,null]}}}"#,
         ];
         for json in hand {
             let entry = read(json).unwrap();
@@ -571,5 +605,16 @@ mod tests {
         let field = read(r#"{"at_ms":1,"do":"consumer_join","group":"g","member":{"nam":"m"}}"#)
             .unwrap_err();
         assert!(field.starts_with("unknown field `nam`"), "{field}");
+        let create = read(r#"{"at_ms":1,"do":"topic_create","topic":"t2"}"#).unwrap_err();
+        assert!(
+            create.starts_with("topic_create: `topic` is a whole object"),
+            "{create}"
+        );
+        let header =
+            read(r#"{"at_ms":1,"do":"produce","producer":"p","headers":{"n":1}}"#).unwrap_err();
+        assert!(
+            header.starts_with("produce: header \"n\" is 1; a Kafka header's value is bytes"),
+            "{header}"
+        );
     }
 }

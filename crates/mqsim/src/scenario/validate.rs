@@ -6,18 +6,30 @@ mod rabbit;
 use super::limits::*;
 use super::{
     CommitMode, FORMAT_VERSION, GroupSpec, Intervention, MemberSpec, Problem, ProducerSpec,
-    ScenarioFile,
+    ScenarioFile, TopicSpec,
 };
 use litemap::LiteMap;
 use std::fmt::Display;
 use std::ops::RangeInclusive;
 
-/// Collects problems as validation walks the scenario.
-pub(super) struct Problems(Vec<Problem>);
+/// Collects problems (which stop the run) and warnings (which do not) as
+/// validation walks the scenario.
+pub(super) struct Problems {
+    errors: Vec<Problem>,
+    warnings: Vec<Problem>,
+}
 
 impl Problems {
     pub(super) fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.0.push(Problem {
+        self.errors.push(Problem {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
+    /// Something the run can go on with, but its author should hear of.
+    pub(super) fn warn(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.warnings.push(Problem {
             path: path.into(),
             message: message.into(),
         });
@@ -74,9 +86,13 @@ impl Problems {
     }
 }
 
-/// Every problem with `file`, in document order; empty when it is valid.
-pub(super) fn problems(file: &ScenarioFile) -> Vec<Problem> {
-    let mut p = Problems(Vec::new());
+/// Every problem with `file`, in document order (none when it is valid),
+/// and every warning.
+pub(super) fn check(file: &ScenarioFile) -> (Vec<Problem>, Vec<Problem>) {
+    let mut p = Problems {
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
     if file.version != FORMAT_VERSION {
         p.add(
             "version",
@@ -107,7 +123,7 @@ pub(super) fn problems(file: &ScenarioFile) -> Vec<Problem> {
     standalone(&mut p, file);
     timeline(&mut p, file);
     narration::problems(&mut p, file);
-    p.0
+    (p.errors, p.warnings)
 }
 
 /// Side-by-side panes: a few, each with queues the scenario has.
@@ -150,7 +166,8 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
                 .map(move |m| (g.name.as_str(), m.name.as_str(), 0))
         })
         .collect();
-    // topic → (partition count, since when) after earlier timeline entries.
+    // topic → (partition count, since when) after earlier timeline entries:
+    // the scenario's topics, then those created earlier.
     let mut grown: Vec<(&str, u32, u64)> = file
         .kafka
         .topics
@@ -209,6 +226,19 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
                     continue;
                 }
             },
+            Intervention::TopicCreate { topic } => {
+                if grown.iter().any(|(name, _, _)| *name == topic.name) {
+                    p.add(
+                        format!("{at}.topic.name"),
+                        format!("there is already a topic named {:?} by then", topic.name),
+                    );
+                }
+                let brokers = file.kafka.cluster.brokers.clamp(1, MAX_BROKERS);
+                topic_spec(p, &format!("{at}.topic"), topic, brokers);
+                grown.push((topic.name.as_str(), topic.partitions, entry.at_ms));
+                p.at_most("timeline (topics)", grown.len(), MAX_TOPICS);
+                continue;
+            }
             Intervention::AddPartitions { topic, partitions } => {
                 add_partitions(p, &at, &mut grown, topic, *partitions, entry.at_ms);
                 continue;
@@ -290,7 +320,13 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
                     );
                 }
                 let partitions_of = |topic: &str| partitions_by_then(&grown, topic);
-                group_spec(p, &format!("{at}.group"), group, &partitions_of);
+                group_spec(
+                    p,
+                    &format!("{at}.group"),
+                    group,
+                    &partitions_of,
+                    &created_later(file),
+                );
                 groups.push(&group.name);
                 p.at_most("timeline (groups)", groups.len(), MAX_GROUPS);
                 known.extend(
@@ -447,43 +483,9 @@ fn kafka(p: &mut Problems, file: &ScenarioFile) {
     p.at_most("kafka.topics", kafka.topics.len(), MAX_TOPICS);
     p.unique("kafka.topics", kafka.topics.iter().map(|t| t.name.as_str()));
     for (i, topic) in kafka.topics.iter().enumerate() {
-        topic_name(p, format!("kafka.topics[{i}].name"), &topic.name);
-        p.in_range(
-            format!("kafka.topics[{i}].partitions"),
-            topic.partitions,
-            1..=MAX_PARTITIONS,
-        );
-        if let Some(ms) = topic.retention_ms {
-            p.in_range(
-                format!("kafka.topics[{i}].retention_ms"),
-                ms,
-                1..=MAX_DURATION_MS,
-            );
-        }
-        if topic.replication_factor > brokers || topic.replication_factor == 0 {
-            p.add(
-                format!("kafka.topics[{i}].replication_factor"),
-                format!(
-                    "must be 1..={brokers} (the cluster has {brokers} broker{}), got {}",
-                    if brokers == 1 { "" } else { "s" },
-                    topic.replication_factor
-                ),
-            );
-        } else {
-            p.in_range(
-                format!("kafka.topics[{i}].min_insync_replicas"),
-                topic.min_insync_replicas,
-                1..=topic.replication_factor,
-            );
-        }
-        if let Some(records) = topic.retention_records {
-            p.in_range(
-                format!("kafka.topics[{i}].retention_records"),
-                records,
-                1..=MAX_RETAINED_RECORDS,
-            );
-        }
+        topic_spec(p, &format!("kafka.topics[{i}]"), topic, brokers);
     }
+    let created = created_later(file);
     let partitions_of = |name: &str| {
         kafka
             .topics
@@ -509,17 +511,77 @@ fn kafka(p: &mut Problems, file: &ScenarioFile) {
     p.at_most("kafka.groups", kafka.groups.len(), MAX_GROUPS);
     p.unique("kafka.groups", kafka.groups.iter().map(|g| g.name.as_str()));
     for (i, group) in kafka.groups.iter().enumerate() {
-        group_spec(p, &format!("kafka.groups[{i}]"), group, &partitions_of);
+        group_spec(
+            p,
+            &format!("kafka.groups[{i}]"),
+            group,
+            &partitions_of,
+            &created,
+        );
     }
+}
+
+/// One topic's settings, at `at`: in `kafka.topics` or created by the
+/// timeline, on a cluster of `brokers`.
+fn topic_spec(p: &mut Problems, at: &str, topic: &TopicSpec, brokers: u32) {
+    topic_name(p, format!("{at}.name"), &topic.name);
+    p.in_range(
+        format!("{at}.partitions"),
+        topic.partitions,
+        1..=MAX_PARTITIONS,
+    );
+    if let Some(ms) = topic.retention_ms {
+        p.in_range(format!("{at}.retention_ms"), ms, 1..=MAX_DURATION_MS);
+    }
+    if topic.replication_factor > brokers || topic.replication_factor == 0 {
+        p.add(
+            format!("{at}.replication_factor"),
+            format!(
+                "must be 1..={brokers} (the cluster has {brokers} broker{}), got {}",
+                if brokers == 1 { "" } else { "s" },
+                topic.replication_factor
+            ),
+        );
+    } else {
+        p.in_range(
+            format!("{at}.min_insync_replicas"),
+            topic.min_insync_replicas,
+            1..=topic.replication_factor,
+        );
+    }
+    if let Some(records) = topic.retention_records {
+        p.in_range(
+            format!("{at}.retention_records"),
+            records,
+            1..=MAX_RETAINED_RECORDS,
+        );
+    }
+}
+
+/// The topics the timeline creates.
+fn created_later(file: &ScenarioFile) -> Vec<&str> {
+    file.timeline
+        .iter()
+        .filter_map(|entry| match &entry.action {
+            Intervention::TopicCreate { topic } => Some(topic.name.as_str()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// One group's settings, at `at`: in `kafka.groups` or started by the
 /// timeline.
+///
+/// A group may subscribe to a topic that does not exist, as a Kafka
+/// consumer may: its members read the other topics (the assignors leave a
+/// topic without metadata out) and take the topic's partitions if the
+/// timeline creates it. One the run never has is only warned about.
 fn group_spec(
     p: &mut Problems,
     at: &str,
     group: &GroupSpec,
     partitions_of: &dyn Fn(&str) -> Option<u32>,
+    created_later: &[&str],
 ) {
     p.name(format!("{at}.name"), &group.name);
     if group.topics.is_empty() {
@@ -529,8 +591,15 @@ fn group_spec(
         );
     }
     for (t, topic) in group.topics.iter().enumerate() {
-        if partitions_of(topic).is_none() {
-            p.add(format!("{at}.topics[{t}]"), unknown_topic(topic));
+        if partitions_of(topic).is_none() && !created_later.contains(&topic.as_str()) {
+            p.warn(
+                format!("{at}.topics[{t}]"),
+                format!(
+                    "no topic named {topic:?} in kafka.topics, and the timeline creates none: \
+                     the group reads its other topics, as a Kafka consumer subscribed to a \
+                     topic the cluster does not have does"
+                ),
+            );
         }
     }
     let failures = &group.failures;

@@ -23,6 +23,19 @@
 //!
 //! Java orders topics by name, so the assignors here do too: a
 //! [`TopicPartition`]'s `TopicId` is only an index into [`Topic`] names.
+//!
+//! # Topics that do not exist
+//! A member may subscribe to a topic the cluster does not have (yet). Java's
+//! `AbstractPartitionAssignor.assign(Cluster, GroupSubscription)` leaves a
+//! topic without partitions in the metadata out of `partitionsPerTopic`
+//! ("Skipping assignment for topic … since no metadata is available"), so
+//! no assignor ever hands out a partition of it; the subscriptions
+//! themselves are passed on unchanged. Here such a topic is a [`Topic`]
+//! with no partitions. `range` and `roundrobin` then find nothing to deal
+//! out for it. The sticky pair is the one place the raw subscriptions
+//! matter: `allSubscriptionsEqual` compares them as given, so a missing
+//! topic named by only some members sends them to the general builder,
+//! which (like the constrained one) reads only the topics that exist.
 
 pub(crate) mod java_order;
 mod range;
@@ -102,6 +115,8 @@ impl FromStr for Strategy {
 #[derive(Clone, Copy, Debug)]
 pub struct Topic<'a> {
     pub name: &'a str,
+    /// The partition count in the metadata; 0 for a topic the cluster does
+    /// not have.
     pub partitions: u32,
 }
 

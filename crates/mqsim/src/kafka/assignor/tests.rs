@@ -346,6 +346,75 @@ fn cooperative_sticky_withholds_moves_in_the_general_case() {
     assert_eq!(assigned[0], eager[0]);
 }
 
+/// A subscription may name a topic the cluster does not have (`missing`,
+/// here a topic with no partitions). `AbstractPartitionAssignor.assign`
+/// leaves it out of `partitionsPerTopic`, so every strategy deals out the
+/// partitions of `orders` alone, exactly as if nobody had named `missing`.
+/// Expected results follow each Java class by hand: `RangeAssignor`
+/// (contiguous ranges in member-id order), `RoundRobinAssignor` (cards in
+/// member-id order) and `AbstractStickyAssignor` (equal subscriptions:
+/// `ConstrainedAssignmentBuilder`, quotas 1 and 2, round robin by member
+/// id; unequal, because `allSubscriptionsEqual` compares the raw
+/// subscriptions: `GeneralAssignmentBuilder`, each partition to the least
+/// loaded reader, ties by member id, which here comes out the same).
+#[test]
+fn a_topic_the_cluster_does_not_have_is_left_out_by_every_strategy() {
+    let equal = Case::new(&[("missing", 0), ("orders", 3)])
+        .member("c1", &["orders", "missing"])
+        .member("c0", &["orders", "missing"]);
+    let unequal = Case::new(&[("missing", 0), ("orders", 3)])
+        .member("c0", &["orders", "missing"])
+        .member("c1", &["orders"]);
+    let range_equal = expect(&[("c1", &["ordersp2"]), ("c0", &["ordersp0", "ordersp1"])]);
+    let range_unequal = expect(&[("c0", &["ordersp0", "ordersp1"]), ("c1", &["ordersp2"])]);
+    let dealt_equal = expect(&[("c1", &["ordersp1"]), ("c0", &["ordersp0", "ordersp2"])]);
+    let dealt_unequal = expect(&[("c0", &["ordersp0", "ordersp2"]), ("c1", &["ordersp1"])]);
+    assert_eq!(equal.assigned(Strategy::Range), range_equal);
+    assert_eq!(unequal.assigned(Strategy::Range), range_unequal);
+    for strategy in [
+        Strategy::RoundRobin,
+        Strategy::Sticky,
+        Strategy::CooperativeSticky,
+    ] {
+        assert_eq!(equal.assigned(strategy), dealt_equal, "{strategy}");
+        assert_eq!(unequal.assigned(strategy), dealt_unequal, "{strategy}");
+    }
+    // Nothing changes when the missing topic is not named at all.
+    for strategy in Strategy::ALL {
+        let without = Case::new(&[("missing", 0), ("orders", 3)])
+            .member("c0", &["orders"])
+            .member("c1", &["orders"]);
+        assert_eq!(
+            without.assigned(strategy),
+            unequal.assigned(strategy),
+            "{strategy}"
+        );
+    }
+}
+
+/// Members whose only topics do not exist get nothing, and the others are
+/// not held back: two topics, one missing, read by members with differing
+/// subscriptions.
+#[test]
+fn members_of_missing_topics_only_stay_idle() {
+    let case = Case::new(&[("gone", 0), ("t0", 2), ("t1", 1)])
+        .member("a", &["gone"])
+        .member("b", &["t0", "gone"])
+        .member("c", &["t0", "t1"]);
+    for strategy in Strategy::ALL {
+        let assigned = case.assigned(strategy);
+        assert!(assigned[0].1.is_empty(), "{strategy}: {assigned:?}");
+        let mut all: Vec<String> = assigned.iter().flat_map(|(_, t)| t.clone()).collect();
+        all.sort();
+        assert_eq!(all, ["t0p0", "t0p1", "t1p0"], "{strategy}");
+    }
+    // Range cuts t0 between b and c, and gives t1 to c.
+    assert_eq!(
+        case.assigned(Strategy::Range),
+        expect(&[("a", &[]), ("b", &["t0p0"]), ("c", &["t0p1", "t1p0"])])
+    );
+}
+
 #[test]
 fn strategies_parse_by_their_kafka_names() {
     for strategy in Strategy::ALL {

@@ -237,6 +237,10 @@ impl Kafka {
             controller_epoch: zookeeper.controller_epoch,
         });
         for (t, topic) in self.topics.iter().enumerate() {
+            if topic.partitions.is_empty() {
+                // The timeline creates it later.
+                continue;
+            }
             ctx.emit(EventKind::TopicCreated {
                 topic: TopicId(t as u32),
                 replicas: topic
@@ -248,6 +252,31 @@ impl Kafka {
         }
     }
 
+    /// Creates a topic the timeline adds (`kafka-topics --create`): the
+    /// controller makes each partition online, led by its first registered
+    /// replica with the registered ones in sync (`PartitionStateMachine`,
+    /// `NewPartition` → `OnlinePartition`).
+    pub(crate) fn create_topic(
+        &mut self,
+        topic: TopicId,
+        placement: &[Vec<BrokerId>],
+        now: SimTime,
+    ) {
+        let zookeeper = &self.cluster.zookeeper;
+        let partitions = placement
+            .iter()
+            .map(|replicas| {
+                let live: Vec<BrokerId> = replicas
+                    .iter()
+                    .copied()
+                    .filter(|&b| zookeeper.is_registered(b))
+                    .collect();
+                Partition::new(replicas, now).led_by(live.first().copied(), &live, now)
+            })
+            .collect();
+        self.topics[topic.index()].partitions = partitions;
+    }
+
     /// Grows `topic` to `count` partitions (`kafka-topics --alter`). The
     /// new partitions are placed continuing from partition 0's leader, and
     /// led by their first registered replica. Returns false if the topic
@@ -256,7 +285,7 @@ impl Kafka {
         let brokers = self.cluster.brokers.len() as u32;
         let t = &self.topics[topic.index()];
         let existing = t.partitions.len() as u32;
-        if count <= existing {
+        if count <= existing || existing == 0 {
             return false;
         }
         let start = t.partitions[0].replicas[0].broker.0;

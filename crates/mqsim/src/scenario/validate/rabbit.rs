@@ -1,7 +1,7 @@
 //! Validation of the RabbitMQ part of a scenario.
 
 use super::Problems;
-use crate::rabbit::headers::{FieldTable, FieldValue};
+use crate::rabbit::headers::{self, FieldTable, FieldValue};
 use crate::rabbit::topology::{Binding, Destination, Topology};
 use crate::scenario::limits::*;
 use crate::scenario::{Intervention, RabbitConsumerSpec, RabbitSpec};
@@ -40,6 +40,13 @@ pub(super) fn problems(p: &mut Problems, rabbit: &RabbitSpec) {
         );
     }
     p.at_most("rabbit.bindings", rabbit.bindings.len(), MAX_BINDINGS);
+    for (i, binding) in rabbit.bindings.iter().enumerate() {
+        field_table(
+            p,
+            &format!("rabbit.bindings[{i}].arguments"),
+            &binding.arguments,
+        );
+    }
     let queues: Vec<String> = rabbit.queues.iter().map(|q| q.name.clone()).collect();
     let topology = match Topology::new(&rabbit.exchanges, &queues, &rabbit.bindings) {
         Ok(topology) => Some(topology),
@@ -67,6 +74,7 @@ pub(super) fn problems(p: &mut Problems, rabbit: &RabbitSpec) {
         let at = format!("rabbit.publishers[{i}]");
         p.name(format!("{at}.name"), &publisher.name);
         p.rate(format!("{at}.rate_per_sec"), publisher.rate_per_sec);
+        field_table(p, &format!("{at}.headers"), &publisher.headers);
         p.at_most(
             &format!("{at}.routing_keys"),
             publisher.routing_keys.len(),
@@ -135,8 +143,14 @@ fn consumer_spec(p: &mut Problems, at: &str, consumer: &RabbitConsumerSpec, queu
     }
 }
 
+/// A field table no larger than the limit, nested values included.
+fn field_table(p: &mut Problems, at: &str, table: &FieldTable) {
+    p.at_most(at, headers::size(table), MAX_FIELD_VALUES);
+}
+
 /// A queue's `x-` arguments: known names, types and ranges.
 fn queue_arguments(p: &mut Problems, at: &str, rabbit: &RabbitSpec, arguments: &FieldTable) {
+    field_table(p, at, arguments);
     let quorum = matches!(arguments.get("x-queue-type"), Some(FieldValue::Str(t)) if t == "quorum");
     for (name, value) in arguments {
         let path = format!("{at}.{name}");
@@ -225,13 +239,16 @@ impl<'a> Timeline<'a> {
     /// Checks one RabbitMQ entry of the timeline, at `at`, and applies it.
     pub(super) fn entry(&mut self, p: &mut Problems, at: &str, action: &'a Intervention) {
         match action {
-            Intervention::RabbitPublish { publisher, .. }
-                if !self.spec.publishers.iter().any(|s| &s.name == publisher) =>
-            {
-                p.add(
-                    format!("{at}.publisher"),
-                    format!("no publisher named {publisher:?} in rabbit.publishers"),
-                );
+            Intervention::RabbitPublish {
+                publisher, headers, ..
+            } => {
+                if !self.spec.publishers.iter().any(|s| &s.name == publisher) {
+                    p.add(
+                        format!("{at}.publisher"),
+                        format!("no publisher named {publisher:?} in rabbit.publishers"),
+                    );
+                }
+                field_table(p, &format!("{at}.headers"), headers);
             }
             Intervention::RabbitConsumerAdd { consumer } => {
                 if self.consumer(&consumer.name).is_some() {
@@ -301,6 +318,7 @@ impl<'a> Timeline<'a> {
                     .retain(|b| b.destination != Destination::Queue(queue.clone()));
             }
             Intervention::RabbitBind { binding } => {
+                field_table(p, &format!("{at}.binding.arguments"), &binding.arguments);
                 if self.bindings.contains(&binding) {
                     p.add(format!("{at}.binding"), "that binding exists already");
                     return;

@@ -48,13 +48,32 @@ pub(super) fn assign(
     // Java visits members in the order it iterates.
     let ids: Vec<&str> = members.iter().map(|m| m.id).collect();
     let map_order = hash_map_order(&ids);
-    let subscribed: LiteMap<TopicId, ()> =
-        crate::sort::lite_set(members.iter().flat_map(|m| m.topics.iter().copied()));
-    let claims = owned_partitions(members, &map_order, &subscribed);
+    // `allSubscriptionsEqual` compares the subscriptions as given, topics
+    // the cluster does not have included.
     let first = crate::sort::lite_set(members[0].topics.iter().copied());
     let all_equal = members
         .iter()
         .all(|m| crate::sort::lite_set(m.topics.iter().copied()) == first);
+    // Everything after reads only topics with partitions
+    // (`partitionsPerTopic`, and the general builder's
+    // `partitionsPerTopic.get(topic) != null`).
+    let existing: Vec<Vec<TopicId>> = members
+        .iter()
+        .map(|m| {
+            let mut known = m.topics.to_vec();
+            known.retain(|t| topics[t.index()].partitions > 0);
+            known
+        })
+        .collect();
+    let members: Vec<Member<'_>> = members
+        .iter()
+        .zip(&existing)
+        .map(|(m, topics)| Member { topics, ..*m })
+        .collect();
+    let members = &members[..];
+    let subscribed: LiteMap<TopicId, ()> =
+        crate::sort::lite_set(members.iter().flat_map(|m| m.topics.iter().copied()));
+    let claims = owned_partitions(members, &map_order, &subscribed);
 
     let transferring = if all_equal {
         let (partitions, transferring) =
