@@ -336,6 +336,28 @@ fn listed(world: &World, g: usize) -> bool {
     members.any(|c| c.status != ConsumerStatus::NotStarted)
 }
 
+/// A member's partitions as its card lists them: `owns P0, P1`, or by
+/// topic when it reads several (`orders P0, P1 · returns P0`), cut to fit.
+fn owned(world: &World, assigned: &[TopicPartition]) -> String {
+    let mut topics: Vec<(TopicId, Vec<String>)> = Vec::new();
+    for tp in assigned {
+        let label = format!("P{}", tp.partition);
+        match topics.iter_mut().find(|(t, _)| *t == tp.topic) {
+            Some((_, list)) => list.push(label),
+            None => topics.push((tp.topic, vec![label])),
+        }
+    }
+    let listed = match topics.as_slice() {
+        [(_, list)] => format!("owns {}", list.join(", ")),
+        _ => topics
+            .iter()
+            .map(|(t, list)| format!("{} {}", world.topics[t.index()].name, list.join(", ")))
+            .collect::<Vec<_>>()
+            .join(" · "),
+    };
+    fit(&listed, 28)
+}
+
 /// The first visible offset of a strip whose log ends at `log_end`.
 fn window_start(log_end: u64) -> u64 {
     log_end.saturating_sub(CELLS)
@@ -469,12 +491,7 @@ impl Scene {
                         } else if c.assigned.is_empty() {
                             "idle: no partition".to_string()
                         } else {
-                            let names: Vec<String> = c
-                                .assigned
-                                .iter()
-                                .map(|tp| format!("P{}", tp.partition))
-                                .collect();
-                            format!("owns {}", names.join(", "))
+                            owned(world, &c.assigned)
                         };
                         ConsumerNode {
                             id,
@@ -837,6 +854,15 @@ mod tests {
             .filter(|tp| tp.topic.index() == 1)
             .count();
         assert_eq!(owned, 2, "the group reads both partitions of returns");
+        let cards: Vec<&str> = after.groups[0]
+            .consumers
+            .iter()
+            .map(|c| c.owns.as_str())
+            .collect();
+        assert!(
+            cards.iter().all(|owns| owns.starts_with("orders P")),
+            "a member reading two topics names them: {cards:?}"
+        );
     }
 
     /// A crowd is dots: past DETAILED_TOKENS in flight, tokens carry no

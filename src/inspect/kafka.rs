@@ -114,8 +114,20 @@ pub(super) fn consumer(playback: &Playback, id: ConsumerId) -> Option<Inspection
         .iter()
         .map(|&tp| playback.names().tp(tp))
         .collect();
+    // A subscription may name a topic that does not exist (yet): the
+    // assignors leave it out until it is created.
+    let subscribed: Vec<String> = group
+        .topics
+        .iter()
+        .map(|name| match world.topics.iter().find(|t| &t.name == name) {
+            Some(t) if !t.partitions.is_empty() => name.clone(),
+            Some(_) => format!("{name} (not created yet)"),
+            None => format!("{name} (no such topic)"),
+        })
+        .collect();
     let mut facts = vec![
         ("Status", status.to_string()),
+        ("Subscribes to", subscribed.join(", ")),
         ("Owns", list_or_none(&owns)),
         ("Processing", format!("{} ms per record", c.processing_ms)),
         ("Processed", c.processed.to_string()),

@@ -106,10 +106,12 @@ pub fn parse_field_table(text: &str) -> Result<FieldTable, String> {
             format!("headers: not a JSON object of header values ({err}); write {{\"geo\": {{\"country\": \"IN\"}}, \"tiers\": [1, 2]}}")
         });
     }
-    Ok(parse_headers(text)?
-        .into_iter()
-        .map(|(name, value)| (name, FieldValue::Str(value)))
-        .collect())
+    // Already in name order: no sort needed (`mqsim::sort`).
+    Ok(mqsim::sort::btree_map(
+        parse_headers(text)?
+            .into_iter()
+            .map(|(name, value)| (name, FieldValue::Str(value))),
+    ))
 }
 
 /// Reads headers typed as `name=value, name=value`.

@@ -484,17 +484,19 @@ impl RawEntry {
 /// A record's headers: Kafka header values are bytes, which a scenario
 /// writes as strings.
 fn kafka_headers(headers: Option<FieldTable>) -> Result<BTreeMap<String, String>, String> {
-    headers
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(name, value)| match value {
-            FieldValue::Str(text) => Ok((name, text)),
-            other => Err(format!(
-                "produce: header {name:?} is {other}; a Kafka header's value is bytes, \
-                 written as a string"
-            )),
-        })
-        .collect()
+    let mut strings = BTreeMap::new();
+    for (name, value) in headers.unwrap_or_default() {
+        match value {
+            FieldValue::Str(text) => strings.insert(name, text),
+            other => {
+                return Err(format!(
+                    "produce: header {name:?} is {other}; a Kafka header's value is bytes, \
+                     written as a string"
+                ));
+            }
+        };
+    }
+    Ok(strings)
 }
 
 /// A field that holds a name, or (for the kinds that create something) a

@@ -596,8 +596,8 @@ fn group_spec(
                 format!("{at}.topics[{t}]"),
                 format!(
                     "no topic named {topic:?} in kafka.topics, and the timeline creates none: \
-                     the group reads its other topics, as a Kafka consumer subscribed to a \
-                     topic the cluster does not have does"
+                     the group is given no partitions of it, as Kafka's assignors leave out a \
+                     topic the cluster does not have"
                 ),
             );
         }

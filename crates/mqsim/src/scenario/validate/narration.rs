@@ -95,13 +95,13 @@ fn counter_problem(p: &mut Problems, at: &str, file: &ScenarioFile, counter: &st
         );
         return;
     };
-    let kafka = &file.kafka;
+    let topics = file.topics();
     let known = match measured {
         Measured::Group => group_id(file, name).is_some(),
         Measured::Member => roster(file).iter().any(|c| c.spec.name == name),
-        Measured::Topic => kafka.topics.iter().any(|t| t.name == name),
+        Measured::Topic => topics.iter().any(|(t, _)| t.name == name),
         Measured::Partition => parse_partition(name).is_some_and(|(topic, n)| {
-            let base = kafka.topics.iter().find(|t| t.name == topic);
+            let base = topics.iter().map(|(t, _)| t).find(|t| t.name == topic);
             let grown = file
                 .timeline
                 .iter()
