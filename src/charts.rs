@@ -7,8 +7,8 @@
 //! [`Chart`] is plain data (series of points scaled to a small box), drawn
 //! by the charts component and tested natively.
 
+use crate::kafka::world::World;
 use crate::rabbit::world::RabbitWorld;
-use crate::world::World;
 use mqsim::ids::{GroupId, TopicPartition};
 use std::collections::VecDeque;
 

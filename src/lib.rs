@@ -5,17 +5,25 @@
 //!
 //! Data flows one way:
 //! scenario → [`Simulation`](mqsim::Simulation) steps → events →
-//! [`world::World`] (folded view state) → [`scene::Scene`] (positions at this
-//! instant) → SVG components.
+//! a world per side (folded view state) → a scene per side (positions at
+//! this instant) → SVG components.
 //!
 //! ## Layout
-//! - [`playback`]: the engine paced by animation frames (play, pause, speed).
-//! - [`world`]: the view's state, folded from trace events.
-//! - [`rabbit`]: the same two steps (world, scene) for the RabbitMQ side.
-//! - [`scene`]: pure layout and interpolation; tested natively.
+//! - [`playback`]: the engine paced by animation frames (play, pause, speed),
+//!   its checkpoints, and the worlds it folds.
+//! - [`kafka`], [`rabbit`], [`cluster`]: one room per side, each with the
+//!   same two steps: `world` (the trace folded into what the view knows) and
+//!   `scene` (pure layout and interpolation, tested natively).
+//! - [`picture`]: what every scene shares: tokens, easing, key colours.
+//! - [`wire`]: what a record or message carries until it lands.
+//! - [`inspect`]: what a clicked thing is, described as plain data.
+//! - [`lesson`], [`event_log`], [`charts`]: the narration, the log and the
+//!   charts beside the run.
+//! - [`shortcuts`], [`presenting`]: the keyboard, the projector theme and
+//!   full screen.
+//! - [`share`], [`files`], [`preset_files`]: links, files and presets.
 //! - [`hooks`]: the animation-frame hook.
-//! - [`components`]: the SVG view, the controls and the offsets table.
-//! - [`lesson`]: a scenario's narration, live counters and ticked steps.
+//! - [`components`]: the SVG views, controls, inspector and tables.
 //! - [`app`]: the root component.
 //!
 //! Everything above `components` and `app` is plain Rust with no Yew import,
@@ -30,16 +38,16 @@ pub mod event_log;
 pub mod files;
 pub mod hooks;
 pub mod inspect;
+pub mod kafka;
 pub mod lesson;
+pub mod picture;
 pub mod playback;
 pub mod presenting;
 pub mod preset_files;
 pub mod rabbit;
-pub mod scene;
 pub mod share;
 pub mod shortcuts;
 pub mod wire;
-pub mod world;
 
 /// Mounts the app on the page's `<body>`.
 pub fn start() {
@@ -52,7 +60,7 @@ pub fn start() {
                 .flatten()
         })
         .is_some_and(|query| query.matches());
-    scene::reduce_motion(less_motion);
+    picture::reduce_motion(less_motion);
     yew::Renderer::<app::App>::new().render();
 }
 

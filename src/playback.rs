@@ -20,8 +20,8 @@
 //! gone. The scenario's own scripted timeline stays.
 
 use crate::charts::{History, Sample};
+use crate::kafka::world::World;
 use crate::rabbit::world::RabbitWorld;
-use crate::world::World;
 use mqsim::ids::{MessageId, RecordId};
 use mqsim::rabbit::broker::HeldCopy;
 use mqsim::scenario::{Intervention, TimelineEntry, ViewSpec};
@@ -487,7 +487,7 @@ impl Playback {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::world::ConsumerStatus;
+    use crate::kafka::world::ConsumerStatus;
     use mqsim::scenario::presets::{self, Preset};
 
     #[test]

@@ -4,7 +4,7 @@
 //! inside their card, and the band grows to the fullest card.
 
 use super::world::{Anchor, Cargo, ClusterWorld, Flight};
-use crate::scene::{Token, TokenShape, progress};
+use crate::picture::{Token, TokenShape, progress};
 use mqsim::ids::BrokerId;
 use std::rc::Rc;
 

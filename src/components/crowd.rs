@@ -14,10 +14,10 @@
 //! to the nodes beneath. Its pixels follow the size it is shown at. What it
 //! shows is said in words beside it: how many messages are in flight.
 //!
-//! [`DETAILED_TOKENS`]: crate::scene::DETAILED_TOKENS
+//! [`DETAILED_TOKENS`]: crate::picture::DETAILED_TOKENS
 
 use super::token::{child, set};
-use crate::scene::{Token, TokenShape};
+use crate::picture::{Token, TokenShape};
 use std::f64::consts::TAU;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, Document, Element, HtmlCanvasElement};

@@ -5,10 +5,11 @@
 use super::pick::{pick, pick_carried};
 use super::token::{TokenLayer, Tokens};
 use crate::inspect::Selection;
-use crate::scene::{
+use crate::kafka::scene::{
     CELLS, CONSUMER_H, CONSUMER_W, CommitMarker, ConsumerNode, GroupNode, Link, NODE_H, NODE_W,
-    ProducerNode, STRIP_H, Scene, Strip, fit,
+    ProducerNode, STRIP_H, Scene, Strip,
 };
+use crate::picture::fit;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]

@@ -2,7 +2,7 @@
 //! each group's committed offset and lag. Screen readers read this table;
 //! the end-to-end tests read it too.
 
-use crate::scene::Scene;
+use crate::kafka::scene::Scene;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]

@@ -1,5 +1,5 @@
 //! Yew components. Each takes plain props (usually part of a
-//! [`Scene`](crate::scene::Scene)) and emits callbacks; none holds
+//! [`Scene`](crate::kafka::scene::Scene)) and emits callbacks; none holds
 //! simulation state.
 
 pub mod bench_result;

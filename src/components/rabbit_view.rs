@@ -6,12 +6,12 @@
 use super::pick::{pick, pick_carried};
 use super::token::{TokenLayer, Tokens};
 use crate::inspect::Selection;
+use crate::picture::fit;
 use crate::rabbit::scene::{
     BindingLine, CONSUMER_H, CONSUMER_NAME_CHARS, CONSUMER_W, CONSUMER_X, ConsumerNode, EXCHANGE_W,
     EXCHANGE_X, ExchangeNode, NODE_H, PUBLISHER_W, PUBLISHER_X, PublisherNode, QUEUE_H, QUEUE_W,
     QUEUE_X, QueueNode, RabbitScene, WINDOW_SLOTS,
 };
-use crate::scene::fit;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]

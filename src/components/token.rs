@@ -14,8 +14,8 @@
 //! flight.
 
 use super::crowd::Crowd;
+use crate::picture::{DETAILED_TOKENS, Token, TokenShape};
 use crate::playback::Subject;
-use crate::scene::{DETAILED_TOKENS, Token, TokenShape};
 use std::collections::HashMap;
 use std::rc::Rc;
 use web_sys::{Document, Element};

@@ -1,8 +1,8 @@
 //! Kafka things: brokers, consumers, partitions and producers.
 
 use super::{Action, Inspection, SendForm, list_or_none, next_name, slow_or_normal};
+use crate::kafka::world::{ConsumerStatus, ConsumerView};
 use crate::playback::Playback;
-use crate::world::{ConsumerStatus, ConsumerView};
 use mqsim::ids::{BrokerId, ConsumerId, GroupId, ProducerId, TopicPartition};
 use mqsim::scenario::{Acks, GroupSpec, Intervention, MemberSpec, ProducerSpec};
 

@@ -9,8 +9,8 @@
 //! apart, so that they do not overlap.
 
 use super::world::{Anchor, BindingEnd, Cargo, Flight, MessageView, RabbitWorld};
+use crate::picture::{DETAILED_TOKENS, Palette, Token, TokenShape, progress};
 use crate::playback::Subject;
-use crate::scene::{DETAILED_TOKENS, Palette, Token, TokenShape, progress};
 use mqsim::ids::{MessageId, PublisherId, QueueId, RabbitConsumerId};
 use mqsim::rabbit::queue::QueueType;
 use mqsim::trace::Settlement;
