@@ -42,7 +42,11 @@ fn chart(c: &Chart) -> Html {
             <ul class="legend">
                 { for c.series.iter().map(|s| html! {
                     <li data-series={s.name.clone()} data-last={s.last.clone()}>
-                        <span class="swatch" style={format!("background:{}", s.colour)}></span>
+                        // A presentation attribute, not an inline style: the
+                        // page's Content-Security-Policy allows no inline styles.
+                        <svg class="swatch" viewBox="0 0 10 10" aria-hidden="true">
+                            <rect width="10" height="10" rx="2" fill={s.colour} />
+                        </svg>
                         { format!("{} {}", s.name, s.last) }
                     </li>
                 }) }
