@@ -16,6 +16,7 @@ use crate::components::lesson_panel::LessonPanel;
 use crate::components::queue_table::QueueTable;
 use crate::components::rabbit_view::RabbitView;
 use crate::components::shortcut_help::ShortcutHelp;
+use crate::components::top_bar::TopBar;
 use crate::event_log::{LOG_REFRESH_MS, LogFilter};
 use crate::files;
 use crate::hooks::use_animation_frame;
@@ -182,6 +183,7 @@ impl Stage {
 #[component]
 pub fn App() -> Html {
     let bench = use_mut_ref(|| Bench::requested().map(BenchRun::new));
+    let embedded = *use_memo((), |_| share::embedded());
     let opened = use_memo((), |_| share::opened());
     let playback = use_mut_ref(|| {
         let bench = bench.borrow().as_ref().map(|run| run.kind);
@@ -313,7 +315,7 @@ pub fn App() -> Html {
     let on_share = {
         let playback = playback.clone();
         let notice = notice.clone();
-        Callback::from(move |_: MouseEvent| {
+        Callback::from(move |()| {
             let url = share::publish(&playback.borrow().shared());
             notice.set(Some(Notice::Info(format!(
                 "Link to this scenario ({} characters) copied; it is also in the address bar.",
@@ -321,11 +323,21 @@ pub fn App() -> Html {
             ))));
         })
     };
+    let on_embed = {
+        let playback = playback.clone();
+        let notice = notice.clone();
+        Callback::from(move |()| {
+            let code = share::publish_embed(&playback.borrow().shared());
+            notice.set(Some(Notice::Info(format!(
+                "Embed code copied: paste it into a slide, a course page or a blog. {code}"
+            ))));
+        })
+    };
 
     let on_download = {
         let playback = playback.clone();
         let notice = notice.clone();
-        Callback::from(move |_: MouseEvent| {
+        Callback::from(move |()| {
             if let Err(why) = files::download(playback.borrow().scenario()) {
                 notice.set(Some(Notice::Problem(format!(
                     "The file could not be saved: {why}"
@@ -336,7 +348,7 @@ pub fn App() -> Html {
     let on_export = {
         let playback = playback.clone();
         let notice = notice.clone();
-        Callback::from(move |_: MouseEvent| {
+        Callback::from(move |()| {
             if let Err(why) = files::download_definitions(playback.borrow().scenario()) {
                 notice.set(Some(Notice::Problem(format!(
                     "The file could not be saved: {why}"
@@ -402,10 +414,11 @@ pub fn App() -> Html {
 
     let on_preset = {
         let stage = stage.clone();
-        Callback::from(move |e: Event| {
-            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            stage.open_preset(select.value());
-        })
+        Callback::from(move |id: String| stage.open_preset(id))
+    };
+    let on_dismiss = {
+        let notice = notice.clone();
+        Callback::from(move |_: MouseEvent| notice.set(None))
     };
 
     let presenter = *stage.presenter.borrow();
@@ -485,84 +498,17 @@ pub fn App() -> Html {
             p.clock_ms(),
         )))
     });
-    html! {
-        <main class={classes!("app", presenter.projector.then_some("projector"))}
-              data-loads={stage.loads.borrow().to_string()}>
-            if presenter.help {
-                <ShortcutHelp on_close={stage.on(Shortcut::ToggleHelp)} />
-            }
-            <header>
-                <h1>{ "MQ Playground" }</h1>
-                <p class="scenario-name" data-testid="scenario-name">{ &file.name }</p>
-                <p class="scenario-description">{ &file.description }</p>
-                <div class="scenario-actions">
-                    <label class="preset-picker">
-                        { "Scenario " }
-                        <select data-testid="preset" onchange={on_preset}>
-                            { for PRESETS.iter().map(|preset| html! {
-                                <option value={preset.id} selected={file.preset.as_deref() == Some(preset.id)}>{ preset.title }</option>
-                            }) }
-                            if !PRESETS.iter().any(|preset| file.preset.as_deref() == Some(preset.id)) {
-                                <option value="" selected=true>{ &file.name }</option>
-                            }
-                        </select>
-                    </label>
-                    <button class="share" data-testid="share" onclick={on_share}>{ "Copy link" }</button>
-                    <button data-testid="download" onclick={on_download}>{ "Save file" }</button>
-                    <label class="open-file">
-                        { "Open file " }
-                        <input type="file" accept=".json,application/json" data-testid="open-file" onchange={on_open} />
-                    </label>
-                    <button data-testid="export-definitions" onclick={on_export}>{ "Save RabbitMQ definitions" }</button>
-                    <label class="open-file">
-                        { "Import RabbitMQ definitions " }
-                        <input type="file" accept=".json,application/json" data-testid="import-definitions" onchange={on_import} />
-                    </label>
-                </div>
-                <div class="presenting" role="group" aria-label="Presenting">
-                    <button data-testid="projector" aria-pressed={presenter.projector.to_string()}
-                            title="Large type and high contrast (P)" onclick={stage.on(Shortcut::ToggleProjector)}>
-                        { "Projector" }
-                    </button>
-                    <button data-testid="fullscreen" title="Full screen (F)"
-                            onclick={stage.on(Shortcut::ToggleFullscreen)}>{ "Full screen" }</button>
-                    <button data-testid="shortcuts" title="Keyboard shortcuts (?)" aria-keyshortcuts="?"
-                            onclick={stage.on(Shortcut::ToggleHelp)}>{ "Shortcuts ?" }</button>
-                </div>
-            </header>
-            { match &*notice {
-                Some(Notice::Problem(text)) => html! {
-                    <p class="notice problem" role="alert" data-testid="notice">{ text }</p>
-                },
-                Some(Notice::Info(text)) => html! {
-                    <p class="notice info" role="status" data-testid="notice">{ text }</p>
-                },
-                None => html! {},
-            } }
-            if let Some(result) = bench.borrow().as_ref().and_then(|run| run.result.clone()) {
-                <BenchReport {result} />
-            }
-            <Controls playing={p.playing()} speed={p.speed()} clock_ms={p.clock_ms()} duration_ms={p.duration_ms()}
-                      on_toggle={act(Playback::toggle_playing)} on_step={act(Playback::step)}
-                      on_restart={act(Playback::restart)} {on_speed} {on_seek} />
-            // Below the controls: its counters change as it runs, and the
-            // controls must not move under the pointer.
-            if let Some(lesson) = lesson.borrow().clone() {
-                <LessonPanel counters={lesson::counters(&lesson.narration, &p)} {lesson} />
-            }
-            if let Some(inspection) = inspection {
-                <Inspector inspection={Frame(Rc::new(inspection))} {on_act} on_select={on_select.clone()} {on_close} />
-            }
+    let pictures = html! {
+        <div class="pictures" data-testid="pictures">
             if let Some(scene) = cluster {
                 <ClusterView {scene} on_select={on_select.clone()} selected={*selected} />
             }
-            if let Some(scene) = kafka {
-                <KafkaView scene={scene.clone()} on_select={on_select.clone()} selected={*selected} />
-                <LagTable {scene} />
+            if let Some(scene) = kafka.clone() {
+                <KafkaView {scene} on_select={on_select.clone()} selected={*selected} />
             }
-            if let Some(scene) = rabbit {
+            if let Some(scene) = rabbit.clone() {
                 if panes.is_empty() {
-                    <RabbitView scene={scene.clone()} {on_select} selected={*selected} />
+                    <RabbitView {scene} on_select={on_select.clone()} selected={*selected} />
                 } else {
                     <div class="panes" data-testid="panes">
                         { for panes.into_iter().map(|(title, scene)| html! {
@@ -573,10 +519,95 @@ pub fn App() -> Html {
                         }) }
                     </div>
                 }
-                <QueueTable {scene} />
             }
-            <Charts charts={(*charts).clone()} />
-            <EventLog lines={log_lines} filter={(*log_filter).clone()} {on_filter} />
+        </div>
+    };
+    let controls = html! {
+        <Controls playing={p.playing()} speed={p.speed()} clock_ms={p.clock_ms()} duration_ms={p.duration_ms()}
+                  on_toggle={act(Playback::toggle_playing)} on_step={act(Playback::step)}
+                  on_restart={act(Playback::restart)} {on_speed} {on_seek} />
+    };
+    let notice = match &*notice {
+        Some(notice) => {
+            let (kind, role, text) = match notice {
+                Notice::Problem(text) => ("problem", "alert", text),
+                Notice::Info(text) => ("info", "status", text),
+            };
+            html! {
+                <div class={classes!("notice", kind)}>
+                    <p class={kind} {role} data-testid="notice">{ text }</p>
+                    <button class="dismiss" aria-label="Dismiss" onclick={on_dismiss}>{ "×" }</button>
+                </div>
+            }
+        }
+        None => html! {},
+    };
+    let inspector = inspection.map(|inspection| html! {
+        <Inspector inspection={Frame(Rc::new(inspection))} {on_act} on_select={on_select.clone()} {on_close} />
+    });
+    if embedded {
+        // For an <iframe>: the picture, its controls, and a way out.
+        return html! {
+            <main class="app embed" data-loads={stage.loads.borrow().to_string()}>
+                <section class="stage" aria-label={file.name.clone()}>
+                    { pictures }
+                    { notice }
+                    <div class="embed-bar">
+                        { controls }
+                        <a class="open-full" data-testid="open-full" href={share::full_app_href()}
+                           target="_blank" rel="noopener">{ "Open in MQ Playground ↗" }</a>
+                    </div>
+                </section>
+                { for inspector }
+            </main>
+        };
+    }
+    html! {
+        <main class={classes!("app", presenter.projector.then_some("projector"))}
+              data-loads={stage.loads.borrow().to_string()}>
+            if presenter.help {
+                <ShortcutHelp on_close={stage.on(Shortcut::ToggleHelp)} />
+            }
+            <TopBar preset={file.preset.clone().map(AttrValue::from)} scenario_name={file.name.clone()}
+                    projector={presenter.projector} {on_preset} {on_share} {on_embed} {on_download}
+                    {on_open} {on_export} {on_import}
+                    on_projector={stage.on(Shortcut::ToggleProjector)}
+                    on_fullscreen={stage.on(Shortcut::ToggleFullscreen)}
+                    on_help={stage.on(Shortcut::ToggleHelp)} />
+            <section class="stage" aria-label="Stage">
+                <div class="stage-title">
+                    <h2 class="scenario-name" data-testid="scenario-name">{ &file.name }</h2>
+                    <p class="scenario-description" title={file.description.clone()}>{ &file.description }</p>
+                </div>
+                { controls }
+                // Between the controls and the picture: it never covers
+                // anything, and the controls never move under the pointer.
+                { notice }
+                <div class="stage-body">
+                    { pictures }
+                    // Beside the picture, which makes room for it; on a phone,
+                    // a sheet from the bottom.
+                    { for inspector }
+                    // Beside the picture on a wide screen, below it otherwise;
+                    // folded, it leaves the picture the room.
+                    if let Some(lesson) = lesson.borrow().clone() {
+                        <LessonPanel counters={lesson::counters(&lesson.narration, &p)} {lesson} />
+                    }
+                </div>
+            </section>
+            if let Some(result) = bench.borrow().as_ref().and_then(|run| run.result.clone()) {
+                <BenchReport {result} />
+            }
+            <section class="details" aria-label="Tables, charts and the event log">
+                if let Some(scene) = kafka {
+                    <LagTable {scene} />
+                }
+                if let Some(scene) = rabbit {
+                    <QueueTable {scene} />
+                }
+                <Charts charts={(*charts).clone()} />
+                <EventLog lines={log_lines} filter={(*log_filter).clone()} {on_filter} />
+            </section>
         </main>
     }
 }

@@ -52,3 +52,18 @@ pub fn toggle_fullscreen() {
         let _ = root.request_fullscreen();
     }
 }
+
+/// A setting the page keeps between visits (in `localStorage`), if the
+/// browser allows storage.
+pub fn kept(name: &str) -> Option<String> {
+    let storage = web_sys::window()?.local_storage().ok()??;
+    storage.get_item(&format!("mq-playground.{name}")).ok()?
+}
+
+/// Keeps a setting between visits; where storage is refused, it lasts
+/// until the page is closed.
+pub fn keep(name: &str, value: &str) {
+    if let Some(Ok(Some(storage))) = web_sys::window().map(|w| w.local_storage()) {
+        let _ = storage.set_item(&format!("mq-playground.{name}"), value);
+    }
+}

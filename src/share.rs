@@ -99,3 +99,72 @@ pub fn publish(scenario: &Scenario) -> String {
     }
     url
 }
+
+/// Whether the page was opened to be embedded (`?embed`): only the picture,
+/// the playback controls and a link to the whole playground.
+pub fn embedded() -> bool {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .is_some_and(|search| {
+            search
+                .trim_start_matches('?')
+                .split('&')
+                .any(|pair| pair == "embed" || pair.starts_with("embed="))
+        })
+}
+
+/// The whole playground's address for the page on screen: the same link
+/// without `?embed`.
+pub fn full_app_href() -> String {
+    let Some(location) = web_sys::window().map(|w| w.location()) else {
+        return String::new();
+    };
+    let origin = location.origin().unwrap_or_default();
+    let path = location.pathname().unwrap_or_default();
+    let hash = location.hash().unwrap_or_default();
+    format!("{origin}{path}{hash}")
+}
+
+/// Remembers `scenario` and copies an `<iframe>` showing it (in embed mode)
+/// to the clipboard where the browser allows. Returns the snippet.
+pub fn publish_embed(scenario: &Scenario) -> String {
+    let url = remember(scenario);
+    let (page, fragment) = url.split_once('#').unwrap_or((&url, ""));
+    let page = page.split('?').next().unwrap_or(page);
+    let snippet = embed_code(&format!("{page}?embed#{fragment}"), &scenario.file().name);
+    if let Some(window) = web_sys::window() {
+        let _ = window.navigator().clipboard().write_text(&snippet);
+    }
+    snippet
+}
+
+/// The `<iframe>` snippet for an embed link.
+pub fn embed_code(src: &str, name: &str) -> String {
+    format!(
+        r#"<iframe src="{}" title="MQ Playground: {}" width="960" height="600" style="border:0" allow="fullscreen" loading="lazy"></iframe>"#,
+        attribute(src),
+        attribute(name)
+    )
+}
+
+/// Text made safe inside a double-quoted HTML attribute.
+fn attribute(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embed_code_is_an_iframe_with_a_safe_title() {
+        let code = embed_code("https://x.test/?embed#s=2.abc", r#"Orders & "more" <b>"#);
+        assert_eq!(
+            code,
+            r#"<iframe src="https://x.test/?embed#s=2.abc" title="MQ Playground: Orders &amp; &quot;more&quot; &lt;b&gt;" width="960" height="600" style="border:0" allow="fullscreen" loading="lazy"></iframe>"#
+        );
+    }
+}

@@ -2,6 +2,7 @@
 //! to try, ticked off as the student does them.
 
 use crate::lesson::Lesson;
+use crate::presenting;
 use mqsim::scenario::narration::{Piece, pieces};
 use yew::prelude::*;
 
@@ -12,8 +13,23 @@ pub struct LessonPanelProps {
     pub counters: Vec<(String, String)>,
 }
 
+/// Where the panel's folding is kept between visits.
+const FOLDED: &str = "lesson-folded";
+
 #[component]
 pub fn LessonPanel(props: &LessonPanelProps) -> Html {
+    // Folded or not as the presenter left it, even after a reload.
+    let folded = use_state(|| presenting::kept(FOLDED).as_deref() == Some("true"));
+    let on_toggle = {
+        let folded = folded.clone();
+        Callback::from(move |e: Event| {
+            let open = e
+                .target_unchecked_into::<web_sys::HtmlDetailsElement>()
+                .open();
+            presenting::keep(FOLDED, &(!open).to_string());
+            folded.set(!open);
+        })
+    };
     let narration = &props.lesson.narration;
     let value = |counter: &str| {
         let value = props.counters.iter().find(|(c, _)| c == counter);
@@ -47,7 +63,8 @@ pub fn LessonPanel(props: &LessonPanelProps) -> Html {
     html! {
         // Foldable, so that on a small projector the picture can have the
         // screen; it stays as the presenter leaves it.
-        <details class="lesson" aria-label="Lesson" data-testid="lesson" open=true>
+        <details class="lesson" aria-label="Lesson" data-testid="lesson" open={!*folded}
+                 ontoggle={on_toggle}>
             <summary>{ format!("Lesson · {done} of {} done", narration.try_this.len()) }</summary>
             <div class="lesson-body">
                 if !narration.watch_for.is_empty() {

@@ -18,6 +18,7 @@ pub mod rabbit_view;
 pub mod send_form;
 pub mod shortcut_help;
 pub mod token;
+pub mod top_bar;
 
 use std::ops::Deref;
 use std::rc::Rc;

@@ -7,11 +7,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { openApp, pickPreset, pause, scrubTo } from './harness.mjs';
-
-const require = createRequire(import.meta.url);
-const AXE = require.resolve('axe-core/axe.min.js');
+import { openApp, pickPreset, pause, scrubTo, audit } from './harness.mjs';
 
 let app;
 before(async () => {
@@ -20,15 +16,6 @@ before(async () => {
 after(async () => {
   await app?.close();
 });
-
-/** Runs axe over the page; returns its serious and critical violations. */
-async function audit(page) {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
-}
 
 for (const id of ['order-notifications', 'leader-failover', 'rabbit-retry-dead-letter', 'point-to-point-vs-pub-sub']) {
   test(`preset ${id} has no serious accessibility problem`, async () => {

@@ -4,7 +4,8 @@
 
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -156,9 +157,33 @@ export function leaders(page) {
 export async function pickPreset(page, id) {
   const loads = () => page.getAttribute('main.app', 'data-loads').then(Number);
   const before = await loads();
+  // On a phone the picker is in the menu.
+  if (!(await page.isVisible('[data-testid="preset"]'))) await page.click('[data-testid="menu"]');
   await page.selectOption('[data-testid="preset"]', id);
   await page.waitForFunction(
     (n) => Number(document.querySelector('main.app').dataset.loads) > n,
     before,
   );
+}
+
+/** Opens the File menu (save, open, definitions), if it is closed. */
+export async function openFileMenu(page) {
+  if ((await page.getAttribute('[data-testid="file-menu"]', 'aria-expanded')) !== 'true') {
+    await page.click('[data-testid="file-menu"]');
+  }
+}
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/**
+ * Runs axe-core over the page; returns its serious and critical
+ * violations. (Evaluated, not added as a <script>: the page's
+ * Content-Security-Policy refuses inline script, rightly.)
+ */
+export async function audit(page) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(readFileSync(AXE, 'utf8'));
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openApp, REPO } from './harness.mjs';
+import { openApp, openFileMenu, REPO } from './harness.mjs';
 
 let app;
 let dir;
@@ -52,7 +52,7 @@ test('a broken file is refused by name and the scenario on screen stays', async 
 
 test('saving writes the scenario on screen as JSON', async () => {
   const { page } = app;
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="download"]')]);
+  const [download] = await Promise.all([page.waitForEvent('download'), openFileMenu(page).then(() => page.click('[data-testid="download"]'))]);
   assert.match(download.suggestedFilename(), /^leader-failover.*\.json$/);
   const path = join(dir, download.suggestedFilename());
   await download.saveAs(path);
@@ -73,14 +73,14 @@ test('importing RabbitMQ definitions replaces the topology and lists what is not
   assert.match(notice, /5 exchanges, 8 queues, 10 bindings/);
   assert.match(notice, /Not modelled: .*x-max-priority/);
   assert.equal(await name(page), before, 'the Kafka part and the title stay');
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="download"]')]);
+  const [download] = await Promise.all([page.waitForEvent('download'), openFileMenu(page).then(() => page.click('[data-testid="download"]'))]);
   const path = join(dir, 'with-rabbit.json');
   await download.saveAs(path);
   const saved = JSON.parse(await readFile(path, 'utf8'));
   assert.equal(saved.rabbit.queues.length, 8);
   const [definitions] = await Promise.all([
     page.waitForEvent('download'),
-    page.click('[data-testid="export-definitions"]'),
+    openFileMenu(page).then(() => page.click('[data-testid="export-definitions"]')),
   ]);
   assert.match(definitions.suggestedFilename(), /definitions\.json$/);
   const definitionsPath = join(dir, 'definitions.json');
