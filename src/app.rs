@@ -17,6 +17,7 @@ use crate::components::queue_table::QueueTable;
 use crate::components::rabbit_view::RabbitView;
 use crate::components::shortcut_help::ShortcutHelp;
 use crate::components::top_bar::TopBar;
+use crate::components::zoomable::{self, SharedZoom, Zoomable};
 use crate::event_log::{LOG_REFRESH_MS, LogFilter};
 use crate::files;
 use crate::hooks::use_animation_frame;
@@ -29,6 +30,7 @@ use crate::preset_files;
 use crate::rabbit::scene::RabbitScene;
 use crate::share;
 use crate::shortcuts::Shortcut;
+use crate::zoom::ZoomStep;
 use gloo::events::{EventListener, EventListenerOptions};
 use mqsim::Scenario;
 use mqsim::scenario::presets::PRESETS;
@@ -184,6 +186,8 @@ impl Stage {
 pub fn App() -> Html {
     let bench = use_mut_ref(|| Bench::requested().map(BenchRun::new));
     let embedded = *use_memo((), |_| share::embedded());
+    let zoom = (*use_memo((), |_| SharedZoom::default())).clone();
+    let viewport = use_node_ref();
     let opened = use_memo((), |_| share::opened());
     let playback = use_mut_ref(|| {
         let bench = bench.borrow().as_ref().map(|run| run.kind);
@@ -416,6 +420,14 @@ pub fn App() -> Html {
         let stage = stage.clone();
         Callback::from(move |id: String| stage.open_preset(id))
     };
+    let on_zoom = {
+        let (zoom, viewport) = (zoom.clone(), viewport.clone());
+        Callback::from(move |step: ZoomStep| {
+            let next = zoom.0.borrow().step(step, zoomable::room(&viewport));
+            *zoom.0.borrow_mut() = next;
+            zoomable::apply(&viewport, &next);
+        })
+    };
     let on_dismiss = {
         let notice = notice.clone();
         Callback::from(move |_: MouseEvent| notice.set(None))
@@ -500,6 +512,7 @@ pub fn App() -> Html {
     });
     let pictures = html! {
         <div class="pictures" data-testid="pictures">
+          <Zoomable zoom={zoom.clone()} viewport={viewport.clone()}>
             if let Some(scene) = cluster {
                 <ClusterView {scene} on_select={on_select.clone()} selected={*selected} />
             }
@@ -520,12 +533,13 @@ pub fn App() -> Html {
                     </div>
                 }
             }
+          </Zoomable>
         </div>
     };
     let controls = html! {
         <Controls playing={p.playing()} speed={p.speed()} clock_ms={p.clock_ms()} duration_ms={p.duration_ms()}
                   on_toggle={act(Playback::toggle_playing)} on_step={act(Playback::step)}
-                  on_restart={act(Playback::restart)} {on_speed} {on_seek} />
+                  on_restart={act(Playback::restart)} {on_speed} {on_seek} {on_zoom} />
     };
     let notice = match &*notice {
         Some(notice) => {

@@ -16,6 +16,7 @@
 //!   `scene` (pure layout and interpolation, tested natively).
 //! - [`picture`]: what every scene shares: tokens, easing, key colours.
 //! - [`wire`]: what a record or message carries until it lands.
+//! - [`zoom`]: pinching, dragging and the zoom buttons, as arithmetic.
 //! - [`inspect`]: what a clicked thing is, described as plain data.
 //! - [`lesson`], [`event_log`], [`charts`]: the narration, the log and the
 //!   charts beside the run.
@@ -48,6 +49,7 @@ pub mod rabbit;
 pub mod share;
 pub mod shortcuts;
 pub mod wire;
+pub mod zoom;
 
 /// Mounts the app on the page's `<body>`.
 pub fn start() {

@@ -1,7 +1,8 @@
-//! Play/pause, single step, restart, speed, and the timeline scrubber
-//! that rewinds to any earlier moment.
+//! Play/pause, single step, restart, speed, the timeline scrubber that
+//! rewinds to any earlier moment, and zooming into the picture.
 
 use crate::playback::SPEEDS;
+use crate::zoom::ZoomStep;
 use mqsim::SimTime;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -18,6 +19,7 @@ pub struct ControlsProps {
     pub on_speed: Callback<f64>,
     /// Moves to a moment, in milliseconds: back (replayed) or forward.
     pub on_seek: Callback<f64>,
+    pub on_zoom: Callback<ZoomStep>,
 }
 
 /// "×1/100" for 0.01, "×0.25" for 0.25, "×2" for 2.
@@ -76,6 +78,14 @@ pub fn Controls(props: &ControlsProps) -> Html {
                    aria-label="Time: drag back to rewind" aria-valuetext={clock.to_string()} />
             <span class="clock" data-testid="clock" data-clock-ms={(props.clock_ms as u64).to_string()}>
                 { format!("{clock} / {end}") }
+            </span>
+            <span class="zoom" role="group" aria-label="Zoom">
+                <button data-testid="zoom-out" aria-label="Zoom out" title="Zoom out"
+                        onclick={props.on_zoom.reform(|_: MouseEvent| ZoomStep::Out)}>{ "−" }</button>
+                <button data-testid="zoom-fit" aria-label="Fit the picture" title="The whole picture"
+                        onclick={props.on_zoom.reform(|_: MouseEvent| ZoomStep::Fit)}>{ "Fit" }</button>
+                <button data-testid="zoom-in" aria-label="Zoom in" title="Zoom in (pinch on a touch screen)"
+                        onclick={props.on_zoom.reform(|_: MouseEvent| ZoomStep::In)}>{ "+" }</button>
             </span>
         </div>
     }

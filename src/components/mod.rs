@@ -19,6 +19,7 @@ pub mod send_form;
 pub mod shortcut_help;
 pub mod token;
 pub mod top_bar;
+pub mod zoomable;
 
 use std::ops::Deref;
 use std::rc::Rc;

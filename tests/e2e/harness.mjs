@@ -27,7 +27,7 @@ const CHROMIUM_ARGS = [
 ];
 
 /** Starts the server and the browser; returns { url, page, close }. */
-export async function openApp({ width = 1280, height = 800 } = {}) {
+export async function openApp({ width = 1280, height = 800, touch = false, query = '' } = {}) {
   const server = await serve(join(REPO, 'dist'));
   const userDataDir = await mkdtemp(join(tmpdir(), 'mq-playground-e2e-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -35,6 +35,8 @@ export async function openApp({ width = 1280, height = 800 } = {}) {
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width, height },
+    hasTouch: touch,
+    isMobile: touch,
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const problems = [];
@@ -42,7 +44,7 @@ export async function openApp({ width = 1280, height = 800 } = {}) {
   page.on('console', (msg) => {
     if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
   });
-  await page.goto(server.url);
+  await page.goto(server.url + query);
   await page.waitForSelector('[data-testid="kafka-view"]');
   return {
     url: server.url,
