@@ -17,7 +17,7 @@ use crate::components::queue_table::QueueTable;
 use crate::components::rabbit_view::RabbitView;
 use crate::components::shortcut_help::ShortcutHelp;
 use crate::components::top_bar::TopBar;
-use crate::components::zoomable::{self, SharedZoom, Zoomable};
+use crate::components::zoomable::{self, SharedZoom};
 use crate::event_log::{LOG_REFRESH_MS, LogFilter};
 use crate::files;
 use crate::hooks::use_animation_frame;
@@ -186,8 +186,17 @@ impl Stage {
 pub fn App() -> Html {
     let bench = use_mut_ref(|| Bench::requested().map(BenchRun::new));
     let embedded = *use_memo((), |_| share::embedded());
-    let zoom = (*use_memo((), |_| SharedZoom::default())).clone();
+    let zoom: SharedZoom = use_mut_ref(Default::default);
     let viewport = use_node_ref();
+    let gestures = use_mut_ref(zoomable::Gestures::default);
+    {
+        // Pinch and drag on the picture; the zoom drawn on every frame.
+        let (viewport, zoom) = (viewport.clone(), zoom.clone());
+        use_effect(move || {
+            gestures.borrow_mut().follow(&viewport, &zoom);
+            zoomable::apply(&viewport, &zoom.borrow());
+        });
+    }
     let opened = use_memo((), |_| share::opened());
     let playback = use_mut_ref(|| {
         let bench = bench.borrow().as_ref().map(|run| run.kind);
@@ -423,8 +432,8 @@ pub fn App() -> Html {
     let on_zoom = {
         let (zoom, viewport) = (zoom.clone(), viewport.clone());
         Callback::from(move |step: ZoomStep| {
-            let next = zoom.0.borrow().step(step, zoomable::room(&viewport));
-            *zoom.0.borrow_mut() = next;
+            let next = zoom.borrow().step(step, zoomable::room(&viewport));
+            *zoom.borrow_mut() = next;
             zoomable::apply(&viewport, &next);
         })
     };
@@ -512,7 +521,7 @@ pub fn App() -> Html {
     });
     let pictures = html! {
         <div class="pictures" data-testid="pictures">
-          <Zoomable zoom={zoom.clone()} viewport={viewport.clone()}>
+          { zoomable::viewport(&viewport, html! { <>
             if let Some(scene) = cluster {
                 <ClusterView {scene} on_select={on_select.clone()} selected={*selected} />
             }
@@ -533,7 +542,7 @@ pub fn App() -> Html {
                     </div>
                 }
             }
-          </Zoomable>
+          </> }) }
         </div>
     };
     let controls = html! {

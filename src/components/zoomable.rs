@@ -1,6 +1,6 @@
 //! The picture's viewport: pinch to zoom and drag to move on a touch screen
 //! (or with a mouse, once zoomed in). The arithmetic is [`crate::zoom`]'s;
-//! this component reads the pointers and applies the transform.
+//! this reads the pointers and applies the transform.
 //!
 //! A tap is still a click on the node under the finger; a drag is not, so
 //! moving the picture never selects what the finger started on.
@@ -14,22 +14,7 @@ use web_sys::{Element, HtmlElement, PointerEvent};
 use yew::prelude::*;
 
 /// The zoom the page shares between the viewport and the zoom buttons.
-#[derive(Clone, Default)]
-pub struct SharedZoom(pub Rc<RefCell<Zoom>>);
-
-impl PartialEq for SharedZoom {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-#[derive(Properties, PartialEq)]
-pub struct ZoomableProps {
-    pub zoom: SharedZoom,
-    /// The viewport, for the zoom buttons to measure.
-    pub viewport: NodeRef,
-    pub children: Html,
-}
+pub type SharedZoom = Rc<RefCell<Zoom>>;
 
 /// How far a finger moves before a tap becomes a drag, in pixels.
 const DRAG: f64 = 6.0;
@@ -45,25 +30,13 @@ struct Gesture {
     dragged: bool,
 }
 
-#[component]
-pub fn Zoomable(props: &ZoomableProps) -> Html {
-    {
-        let (viewport, zoom) = (props.viewport.clone(), props.zoom.clone());
-        use_effect_with((), move |_| {
-            let listeners = viewport
-                .cast::<HtmlElement>()
-                .map(|element| listen(element, viewport.clone(), zoom));
-            move || drop(listeners)
-        });
-    }
-    // Drawn anew each frame: keep the zoom on what is drawn.
-    {
-        let (viewport, zoom) = (props.viewport.clone(), props.zoom.clone());
-        use_effect(move || apply(&viewport, &zoom.0.borrow()));
-    }
+/// The viewport around `picture`; [`listen`] makes it zoom. (Plain markup
+/// in the page's own component: a component of its own would cost the
+/// page more WebAssembly than all of its gestures.)
+pub fn viewport(viewport: &NodeRef, picture: Html) -> Html {
     html! {
-        <div class="viewport" ref={props.viewport.clone()} data-testid="viewport">
-            <div class="zoomable">{ props.children.clone() }</div>
+        <div class="viewport" ref={viewport.clone()} data-testid="viewport">
+            <div class="zoomable">{ picture }</div>
         </div>
     }
 }
@@ -121,6 +94,32 @@ pub fn room(viewport: &NodeRef) -> Room {
     }
 }
 
+/// The viewport being followed, and its listeners.
+#[derive(Default)]
+pub struct Gestures(Option<(HtmlElement, Vec<EventListener>)>);
+
+impl Gestures {
+    /// Follows the pointers on the viewport now drawn. The page may draw a
+    /// new viewport element (when the inspector opens beside it, say); the
+    /// old one's listeners then go with it.
+    pub fn follow(&mut self, viewport: &NodeRef, zoom: &SharedZoom) {
+        let Some(element) = viewport.cast::<HtmlElement>() else {
+            return;
+        };
+        if self
+            .0
+            .as_ref()
+            .is_some_and(|(followed, _)| *followed == element)
+        {
+            return;
+        }
+        let listeners = listen(element.clone(), viewport.clone(), zoom.clone());
+        self.0 = Some((element, listeners));
+    }
+}
+
+/// Follows the pointers on `element` (the viewport), zooming `zoom`; the
+/// listeners last as long as the returned handles.
 fn listen(element: HtmlElement, viewport: NodeRef, zoom: SharedZoom) -> Vec<EventListener> {
     let gesture = Rc::new(RefCell::new(Gesture::default()));
     let at = {
@@ -146,7 +145,7 @@ fn listen(element: HtmlElement, viewport: NodeRef, zoom: SharedZoom) -> Vec<Even
             g.pointers.retain(|(id, _)| *id != e.pointer_id());
             g.pointers.push((e.pointer_id(), at(e)));
             let points = g.pointers.iter().map(|(_, p)| *p).collect();
-            g.start = Some((points, *zoom.0.borrow()));
+            g.start = Some((points, *zoom.borrow()));
         }
     };
     let moved = {
@@ -178,7 +177,7 @@ fn listen(element: HtmlElement, viewport: NodeRef, zoom: SharedZoom) -> Vec<Even
             {
                 g.dragged = true;
             }
-            *zoom.0.borrow_mut() = next;
+            *zoom.borrow_mut() = next;
             apply(&viewport, &next);
         }
     };
@@ -192,7 +191,7 @@ fn listen(element: HtmlElement, viewport: NodeRef, zoom: SharedZoom) -> Vec<Even
             g.pointers.retain(|(id, _)| *id != e.pointer_id());
             // The finger left behind starts a drag of its own.
             let points = g.pointers.iter().map(|(_, p)| *p).collect();
-            g.start = Some((points, *zoom.0.borrow()));
+            g.start = Some((points, *zoom.borrow()));
         }
     };
     // A drag ends in a click on whatever the finger started on; swallow it
