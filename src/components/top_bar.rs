@@ -95,7 +95,7 @@ pub fn TopBar(props: &TopBarProps) -> Html {
                 </label>
                 <button class="share" data-testid="share" onclick={item(&props.on_share)}>{ "Copy link" }</button>
                 <button class="embed" data-testid="embed-code" onclick={item(&props.on_embed)}
-                        title="An <iframe> showing this scenario, for slides, a course page or a blog">
+                        title="An <iframe> of this scenario, for slides or a web page">
                     { "Copy embed code" }
                 </button>
                 <div class="file-menu">

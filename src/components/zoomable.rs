@@ -50,15 +50,12 @@ pub fn apply(viewport: &NodeRef, zoom: &Zoom) {
     let _ = element
         .class_list()
         .toggle_with_force("zoomed", zoom.is_zoomed());
-    element
-        .set_attribute("data-scale", &format!("{:.3}", zoom.scale))
-        .ok();
     // The CSS object model, which the page's Content-Security-Policy
     // allows (a style attribute it would refuse).
     let style = element.style();
     if zoom.is_zoomed() {
         let height = room(viewport).view_height(zoom.scale);
-        let _ = style.set_property("height", &format!("{height:.0}px"));
+        let _ = style.set_property("height", &format!("{}px", height.round() as u32));
     } else {
         let _ = style.remove_property("height");
     }

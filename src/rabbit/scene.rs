@@ -207,10 +207,18 @@ impl Layout {
             .map(|p| exchange_y.get(p.exchange).copied())
             .collect();
         let publisher_y = stack(&publisher_wanted, NODE_H + GAP);
-        let bottom = [&queue_y, &exchange_y, &publisher_y, &consumer_y]
+        // Only what is drawn takes room: a queue not declared (yet), or
+        // not in this pane, adds nothing below.
+        let drawn_queues = queue_y
+            .iter()
+            .zip(&world.queues)
+            .filter(|(_, queue)| queue.declared)
+            .map(|(y, _)| y);
+        let bottom = [&exchange_y, &publisher_y, &consumer_y]
             .iter()
             .flat_map(|ys| ys.iter())
-            .fold(y, |a, &b| a.max(b + QUEUE_H));
+            .chain(drawn_queues)
+            .fold(TOP, |a, &b| a.max(b + QUEUE_H));
         Layout {
             queue_y,
             exchange_y,
@@ -765,5 +773,33 @@ mod tests {
         assert_eq!(routing_key_letter("card"), "C");
         assert_eq!(routing_key_letter("a.b.c"), "AC");
         assert_eq!(routing_key_letter(""), "·");
+    }
+
+    /// A pane is as tall as what it draws: the point-to-point pane (one
+    /// queue, three workers) is shorter than the publish/subscribe pane,
+    /// and no shorter than its last worker.
+    #[test]
+    fn a_pane_takes_the_room_of_its_own_queues() {
+        let preset = Preset::find("point-to-point-vs-pub-sub").expect("preset");
+        let mut p = Playback::new(preset.scenario());
+        p.advance_to(1_000.0);
+        let panes = &p.scenario().file().view.panes;
+        let heights: Vec<(f64, f64)> = panes
+            .iter()
+            .map(|pane| {
+                let scene = RabbitScene::build(&p.rabbit().only(&pane.queues), p.clock_ms());
+                let last = scene
+                    .consumers
+                    .iter()
+                    .filter(|c| c.y > 0.0)
+                    .map(|c| c.y + CONSUMER_H)
+                    .fold(0.0, f64::max);
+                (scene.height, last)
+            })
+            .collect();
+        assert!(heights[0].0 < heights[1].0, "{heights:?}");
+        for (height, last) in heights {
+            assert!(last <= height, "{last} > {height}");
+        }
     }
 }

@@ -16,7 +16,9 @@ after(async () => {
   await app?.close();
 });
 
-const scale = (page) => page.getAttribute('[data-testid="viewport"]', 'data-scale').then(Number);
+/** The picture's scale, as its transform draws it. */
+const scale = (page) =>
+  page.$eval('[data-testid="viewport"] .zoomable', (el) => new DOMMatrix(getComputedStyle(el).transform).a);
 
 /** Two fingers from `from` to `to` ([[x, y], [x, y]] in page pixels), in steps. */
 async function pinch(page, from, to, steps = 8) {
