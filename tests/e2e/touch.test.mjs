@@ -51,6 +51,14 @@ test('a tap inspects a node, a pinch zooms, a drag moves the zoomed picture', as
   await pause(page);
   await page.tap('[data-testid="consumer"][data-name="notifier-1"]');
   assert.equal(await page.textContent('[data-testid="inspector-title"]'), 'Consumer notifier-1');
+  // On a phone the inspector is a sheet from the bottom, the width of the screen.
+  const sheet = await page.$eval('[data-testid="inspector"]', (el) => {
+    const r = el.getBoundingClientRect();
+    return { left: r.left, right: r.right, bottom: r.bottom, height: r.height, width: innerWidth, screen: innerHeight };
+  });
+  assert.deepEqual([sheet.left, sheet.right, Math.round(sheet.bottom)], [0, sheet.width, sheet.screen]);
+  assert.ok(sheet.height <= sheet.screen * 0.55 + 1, `the sheet leaves the picture in sight: ${sheet.height} px`);
+  await screenshot(page, 'touch-inspector-sheet');
   await page.click('[data-testid="inspector"] .close');
 
   assert.equal(await scale(page), 1);
