@@ -48,12 +48,9 @@ pub fn App() -> Html {
     let viewport = use_node_ref();
     let gestures = use_mut_ref(zoomable::Gestures::default);
     {
-        // Pinch and drag on the picture; the zoom drawn on every frame.
+        // Pinch and drag on the picture, whose zoom outlives each frame.
         let (viewport, zoom) = (viewport.clone(), zoom.clone());
-        use_effect(move || {
-            gestures.borrow_mut().follow(&viewport, &zoom);
-            zoomable::apply(&viewport, &zoom.borrow());
-        });
+        use_effect(move || gestures.borrow_mut().follow(&viewport, &zoom));
     }
     let opened = use_memo((), |_| share::opened());
     let playback = use_mut_ref(|| {

@@ -59,8 +59,13 @@ pub fn apply(viewport: &NodeRef, zoom: &Zoom) {
     } else {
         let _ = style.remove_property("height");
     }
+    // No transform at all while fitted: a transformed picture is painted
+    // as a layer of its own, which costs every frame on a slow machine.
     if let Some(inner) = picture(&element) {
-        let _ = inner.style().set_property("transform", &zoom.css());
+        let _ = match zoom.is_zoomed() {
+            true => inner.style().set_property("transform", &zoom.css()),
+            false => inner.style().remove_property("transform").map(drop),
+        };
     }
 }
 
@@ -91,27 +96,35 @@ pub fn room(viewport: &NodeRef) -> Room {
     }
 }
 
-/// The viewport being followed, and its listeners.
+/// The viewport being followed, its listeners, and the zoom last drawn on
+/// it.
 #[derive(Default)]
-pub struct Gestures(Option<(HtmlElement, Vec<EventListener>)>);
+pub struct Gestures {
+    followed: Option<(HtmlElement, Vec<EventListener>)>,
+    drawn: Option<Zoom>,
+}
 
 impl Gestures {
-    /// Follows the pointers on the viewport now drawn. The page may draw a
-    /// new viewport element (when the inspector opens beside it, say); the
-    /// old one's listeners then go with it.
+    /// Follows the pointers on the viewport now drawn, and draws the zoom
+    /// on it if it changed: this runs every frame, and restyling the
+    /// picture for nothing would cost every frame a style recalculation of
+    /// all of it. The page may draw a new viewport element (when the
+    /// inspector opens beside it, say); the old one's listeners then go
+    /// with it, and the zoom is drawn on the new one.
     pub fn follow(&mut self, viewport: &NodeRef, zoom: &SharedZoom) {
         let Some(element) = viewport.cast::<HtmlElement>() else {
             return;
         };
-        if self
-            .0
-            .as_ref()
-            .is_some_and(|(followed, _)| *followed == element)
-        {
-            return;
+        if !self.followed.as_ref().is_some_and(|(e, _)| *e == element) {
+            let listeners = listen(element.clone(), viewport.clone(), zoom.clone());
+            self.followed = Some((element, listeners));
+            self.drawn = None;
         }
-        let listeners = listen(element.clone(), viewport.clone(), zoom.clone());
-        self.0 = Some((element, listeners));
+        let now = *zoom.borrow();
+        if self.drawn != Some(now) {
+            apply(viewport, &now);
+            self.drawn = Some(now);
+        }
     }
 }
 
