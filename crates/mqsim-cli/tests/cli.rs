@@ -414,24 +414,31 @@ fn rabbit_route_headers_are_typed() {
     assert!(route(&["--header", "format=pdf", "--header", "pages=2"]).starts_with("queues: none"));
 }
 
+/// A file of `text` in a temporary folder of this test run's own (left
+/// behind: tests running at once share it).
+fn written(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("mqsim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
 /// Headers whose values are tables and arrays, nested, as `--headers`
-/// JSON: they match a binding when RabbitMQ's `headers_match` would (the
-/// issue's example, then a number of another type inside the table, then
-/// the same table with its keys in another order).
+/// JSON: they match a binding when RabbitMQ's `headers_match` would (a
+/// table and an array, then a number of another type inside the table,
+/// then the same table with its keys in another order, then the array in
+/// another order).
 #[test]
 fn rabbit_route_matches_nested_headers() {
-    let dir = std::env::temp_dir().join(format!("mqsim-cli-nested-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let definitions = dir.join("nested.json");
-    std::fs::write(
-        &definitions,
+    let definitions = written(
+        "nested.json",
         r#"{"exchanges": [{"name": "events", "vhost": "/", "type": "headers"}],
             "queues": [{"name": "matched", "vhost": "/"}],
             "bindings": [{"source": "events", "vhost": "/", "destination": "matched",
                           "destination_type": "queue", "routing_key": "",
                           "arguments": {"x-match": "all", "a": {"n": 1, "m": "x"}, "b": [1, 2]}}]}"#,
-    )
-    .expect("write");
+    );
     let route = |headers: &str| {
         let args = [
             "rabbit",
@@ -452,7 +459,6 @@ fn rabbit_route_matches_nested_headers() {
     assert!(route(r#"{"a": {"m": "x", "n": 1.0}, "b": [1, 2]}"#).starts_with("queues: none"));
     assert!(route(r#"{"a": {"n": 1, "m": "x"}, "b": [1, 2]}"#).starts_with("queues: none"));
     assert!(route(r#"{"a": {"m": "x", "n": 1}, "b": [2, 1]}"#).starts_with("queues: none"));
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// `mqsim trace … | head`: when the reader of standard output goes away,
@@ -494,14 +500,10 @@ fn a_reader_that_goes_away_ends_the_command_quietly() {
 
 #[test]
 fn rabbit_route_names_bad_input() {
-    let dir = std::env::temp_dir().join(format!("mqsim-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let bad = dir.join("bad.json");
-    std::fs::write(
-        &bad,
+    let bad = written(
+        "bad.json",
         r#"{"exchanges": [{"name": "x", "type": "x-consistent-hash"}]}"#,
-    )
-    .expect("write");
+    );
     let bad = bad.to_str().expect("utf-8 path");
     let cases: [(&[&str], &str); 3] = [
         (
@@ -522,7 +524,6 @@ fn rabbit_route_names_bad_input() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(message), "{args:?}: {err}");
     }
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// A scenario encoded as a link runs to exactly the same summary as the
