@@ -15,6 +15,7 @@
 //! where Kafka has one (`max.poll.records` 500, auto-commit every 5 s,
 //! `auto.offset.reset` latest).
 
+pub mod edit;
 mod file;
 pub mod limits;
 pub(crate) use file::defaults;
