@@ -32,6 +32,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod builder;
 pub mod charts;
 pub mod cluster;
 pub mod components;

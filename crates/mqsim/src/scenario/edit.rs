@@ -83,7 +83,7 @@ impl Part {
     }
 
     /// The same kind of part, called `name`.
-    fn called(&self, name: &str) -> Part {
+    pub fn with_name(&self, name: &str) -> Part {
         let name = name.to_string();
         match self {
             Part::Topic(_) => Part::Topic(name),
@@ -131,7 +131,8 @@ impl Part {
 }
 
 /// Every place in the scenario's setup and timeline that names `part`: its
-/// own name first, then each reference to it. (Lesson lines are text, read
+/// own name, each reference to it, and a timeline entry that starts a part
+/// of that name. (Lesson lines are text, read
 /// by [`narration`]; see [`rename`].)
 fn sites<'a>(file: &'a mut ScenarioFile, part: &Part) -> Vec<&'a mut String> {
     let name = part.name().to_string();
@@ -206,13 +207,23 @@ fn entry_sites<'a>(entry: &'a mut TimelineEntry, part: &Part) -> Vec<&'a mut Str
     let mut sites: Vec<&mut String> = Vec::new();
     match &mut entry.action {
         I::AddPartitions { topic, .. } if matches!(part, Part::Topic(_)) => sites.push(topic),
-        I::ProducerAdd { producer } if matches!(part, Part::Topic(_)) => {
-            sites.push(&mut producer.topic)
-        }
-        I::GroupAdd { group } if matches!(part, Part::Topic(_)) => {
-            sites.extend(group.topics.iter_mut());
-            sites.extend(group.retry.dead_letter_topic.as_mut());
-        }
+        I::TopicCreate { topic } if matches!(part, Part::Topic(_)) => sites.push(&mut topic.name),
+        I::ProducerAdd { producer } => match part {
+            Part::Topic(_) => sites.push(&mut producer.topic),
+            Part::Producer(_) => sites.push(&mut producer.name),
+            _ => {}
+        },
+        I::GroupAdd { group } => match part {
+            Part::Topic(_) => {
+                sites.extend(group.topics.iter_mut());
+                sites.extend(group.retry.dead_letter_topic.as_mut());
+            }
+            Part::Group(_) => sites.push(&mut group.name),
+            Part::Member { group: of, .. } if group.name == *of => {
+                sites.extend(group.members.iter_mut().map(|m| &mut m.name))
+            }
+            _ => {}
+        },
         I::ProducerRemove { producer } | I::Produce { producer, .. }
             if matches!(part, Part::Producer(_)) =>
         {
@@ -249,15 +260,21 @@ fn entry_sites<'a>(entry: &'a mut TimelineEntry, part: &Part) -> Vec<&'a mut Str
             }
             _ => {}
         },
-        I::RabbitQueueDeclare { queue } if matches!(part, Part::Exchange(_)) => {
-            if let Some(FieldValue::Str(x)) = queue.arguments.get_mut(DEAD_LETTER_EXCHANGE) {
-                sites.push(x);
+        I::RabbitQueueDeclare { queue } => match part {
+            Part::Exchange(_) => {
+                if let Some(FieldValue::Str(x)) = queue.arguments.get_mut(DEAD_LETTER_EXCHANGE) {
+                    sites.push(x);
+                }
             }
-        }
+            Part::Queue(_) => sites.push(&mut queue.name),
+            _ => {}
+        },
         I::RabbitQueueDelete { queue } if matches!(part, Part::Queue(_)) => sites.push(queue),
-        I::RabbitConsumerAdd { consumer } if matches!(part, Part::Queue(_)) => {
-            sites.push(&mut consumer.queue)
-        }
+        I::RabbitConsumerAdd { consumer } => match part {
+            Part::Queue(_) => sites.push(&mut consumer.queue),
+            Part::Consumer(_) => sites.push(&mut consumer.name),
+            _ => {}
+        },
         I::RabbitPublish { publisher, .. } if matches!(part, Part::Publisher(_)) => {
             sites.push(publisher)
         }
@@ -518,7 +535,7 @@ fn remove(file: &mut ScenarioFile, part: &Part, said: &mut Vec<String>) -> Vec<P
 /// A name like `base` that no part of `part`'s kind has yet: `base`
 /// itself, else `base-2`, `base-3`, …
 pub fn fresh_name(file: &ScenarioFile, part: &Part, base: &str) -> String {
-    let taken = |name: &str| !sites(&mut file.clone(), &part.called(name)).is_empty();
+    let taken = |name: &str| !sites(&mut file.clone(), &part.with_name(name)).is_empty();
     std::iter::once(base.to_string())
         .chain((2..).map(|n| format!("{base}-{n}")))
         .find(|name| !taken(name))

@@ -1,0 +1,273 @@
+//! The builder: making and changing a scenario in the page.
+//!
+//! Everything the builder does is an edit of the scenario file, checked by
+//! the engine before it is applied, so the picture on screen is always a
+//! valid scenario. There are two kinds of edit, as there are two kinds of
+//! change to a real system:
+//!
+//! - **changing the setup**: the scenario from time zero is different (a
+//!   queue has a TTL, a topic has more partitions). The run is replayed to
+//!   the moment on screen, which gives the same run as if it had always been
+//!   so, because the engine is deterministic;
+//! - **doing it now**: something happens at the moment on screen (a topic
+//!   is created, a binding added), written into the timeline as an
+//!   intervention, as the inspector's kills and crashes are, so a link
+//!   replays it.
+//!
+//! - [`fields`]: each part's settings, where they sit in the JSON and how
+//!   they are typed; a field edit goes through JSON and back through the
+//!   engine's reader and validation.
+//! - [`palette`]: adding parts, with names and settings that work at once.
+//! - [`history`]: undo and redo.
+//! - [`store`]: the scenario being built survives a reload.
+//!
+//! Renaming, deleting and duplicating are the engine's
+//! ([`mqsim::scenario::edit`]), which knows what names what.
+
+pub mod fields;
+pub mod history;
+pub mod palette;
+pub mod store;
+
+use fields::Field;
+use mqsim::Scenario;
+use mqsim::scenario::edit::{self, Part};
+use mqsim::scenario::{ScenarioError, ScenarioFile};
+
+/// What the builder's form shows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Target {
+    /// Name, seed, duration, network.
+    Scenario,
+    /// The Kafka cluster's brokers and settings.
+    Cluster,
+    /// What to watch for and what to try.
+    Lesson,
+    /// A binding, by its place in `rabbit.bindings`.
+    Binding(usize),
+    /// A named part.
+    Part(Part),
+}
+
+/// Whether an edit changes the setup or happens now.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// The scenario from time zero; the run replays to the moment shown.
+    #[default]
+    Setup,
+    /// An intervention at the moment shown, kept in the timeline.
+    Now,
+}
+
+/// A problem with an edit: the path of what is wrong, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+}
+
+/// Checks `file` as the engine does; the problems are named by path.
+pub fn check(file: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
+    file.validate().map_err(|err| problems(err, ""))
+}
+
+/// An engine error as problems; a syntax error (which the page's reader
+/// names by line and column only) is put at `at`.
+fn problems(err: ScenarioError, at: &str) -> Vec<Problem> {
+    match err {
+        ScenarioError::Invalid(problems) => problems
+            .into_iter()
+            .map(|p| Problem {
+                path: p.path,
+                message: p.message,
+            })
+            .collect(),
+        syntax @ ScenarioError::Syntax { .. } => vec![Problem {
+            path: at.to_string(),
+            message: syntax.to_string(),
+        }],
+    }
+}
+
+/// `file` with `field` of `target` set to `text`, checked.
+pub fn set_field(
+    file: &ScenarioFile,
+    target: &Target,
+    field: &Field,
+    text: &str,
+) -> Result<Scenario, Vec<Problem>> {
+    let at = field.path();
+    if let (fields::Input::Name, Target::Part(part)) = (field.input, target) {
+        let mut renamed = file.clone();
+        edit::rename(&mut renamed, part, text.trim());
+        return check(renamed);
+    }
+    let mut json = fields::json_of(file);
+    fields::write(&mut json, field, text).map_err(|message| {
+        vec![Problem {
+            path: at.clone(),
+            message,
+        }]
+    })?;
+    ScenarioFile::from_json(&json.to_string())
+        .map_err(|err| problems(err, &at))
+        .and_then(check)
+}
+
+/// The JSON view's text read as a scenario; a problem in the text is named
+/// by line and column, one in the values by path.
+pub fn from_text(text: &str) -> Result<Scenario, Vec<Problem>> {
+    ScenarioFile::from_json(text)
+        .map_err(|err| problems(err, ""))
+        .and_then(check)
+}
+
+/// The scenario as the JSON view shows it.
+pub fn to_text(file: &ScenarioFile) -> String {
+    serde_json::to_string_pretty(file).unwrap_or_default()
+}
+
+/// Where the form goes after `target` was renamed to `name`.
+pub fn renamed(target: &Target, name: &str) -> Target {
+    match target {
+        Target::Part(part) => Target::Part(part.with_name(name.trim())),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::builder::palette::{self, Add};
+
+    /// A scenario built with the palette: an exchange, a queue, a binding.
+    fn built() -> ScenarioFile {
+        let mut file = edit::Blank::Both.scenario();
+        for what in [
+            Add::Topic,
+            Add::Group,
+            Add::Exchange,
+            Add::Queue,
+            Add::Binding,
+        ] {
+            file = palette::add(&file, what, &Target::Scenario).unwrap().file;
+        }
+        file
+    }
+
+    fn field(file: &ScenarioFile, target: &Target, label: &str) -> Field {
+        fields::fields(file, target)
+            .into_iter()
+            .find(|f| f.label == label)
+            .unwrap_or_else(|| panic!("no field {label}"))
+    }
+
+    fn set(
+        file: &ScenarioFile,
+        target: &Target,
+        label: &str,
+        text: &str,
+    ) -> Result<ScenarioFile, Vec<Problem>> {
+        let field = field(file, target, label);
+        set_field(file, target, &field, text).map(|s| s.file().clone())
+    }
+
+    #[test]
+    fn a_queue_argument_is_set_read_back_and_left_out_when_emptied() {
+        let file = built();
+        let queue = Target::Part(Part::Queue("queue".into()));
+        let with_ttl = set(&file, &queue, "x-message-ttl", "5000").unwrap();
+        let ttl = field(&with_ttl, &queue, "x-message-ttl");
+        assert_eq!(ttl.path(), "rabbit.queues[0].arguments.x-message-ttl");
+        assert_eq!(fields::read(&fields::json_of(&with_ttl), &ttl), "5000");
+        let without = set(&with_ttl, &queue, "x-message-ttl", "").unwrap();
+        assert_eq!(without, file);
+    }
+
+    #[test]
+    fn a_refused_value_is_named_by_its_fields_path() {
+        let file = built();
+        let topic = Target::Part(Part::Topic("topic".into()));
+        let problems = set(&file, &topic, "partitions", "0").unwrap_err();
+        assert_eq!(problems[0].path, "kafka.topics[0].partitions");
+        assert!(problems[0].message.contains("1..=1024"), "{problems:?}");
+        let problems = set(&file, &topic, "partitions", "many").unwrap_err();
+        assert_eq!(problems[0].path, "kafka.topics[0].partitions");
+        assert_eq!(problems[0].message, "must be a whole number, got \"many\"");
+        let queue = Target::Part(Part::Queue("queue".into()));
+        let problems = set(&file, &queue, "x-message-ttl", "-1").unwrap_err();
+        assert_eq!(problems[0].path, "rabbit.queues[0].arguments.x-message-ttl");
+    }
+
+    #[test]
+    fn renaming_through_the_name_field_carries_references_and_refuses_a_taken_name() {
+        let file = built();
+        let queue = Target::Part(Part::Queue("queue".into()));
+        let renamed = set(&file, &queue, "name", "india-all").unwrap();
+        assert_eq!(renamed.rabbit.bindings[0].destination.name(), "india-all");
+        let exchange = Target::Part(Part::Exchange("exchange".into()));
+        let mut two = palette::add(&file, Add::Exchange, &exchange).unwrap().file;
+        two.rabbit.exchanges[1].name = "orders".into();
+        let problems = set(&two, &exchange, "name", "orders").unwrap_err();
+        assert!(problems[0].message.contains("used twice"), "{problems:?}");
+    }
+
+    #[test]
+    fn a_tagged_setting_writes_the_object_of_its_tag() {
+        let file = built();
+        let group = Target::Part(Part::Group("group".into()));
+        let batch = set(&file, &group, "commit", "after_batch").unwrap();
+        assert_eq!(
+            batch.kafka.groups[0].commit,
+            mqsim::scenario::CommitMode::AfterBatch
+        );
+        let problems = set(&batch, &group, "auto.commit.interval.ms", "1000").unwrap_err();
+        assert!(
+            problems[0].message.contains("does not apply"),
+            "{problems:?}"
+        );
+        let auto = set(&batch, &group, "commit", "auto").unwrap();
+        assert_eq!(auto, file);
+    }
+
+    #[test]
+    fn lists_tables_and_the_lesson_read_as_they_are_written() {
+        let file = built();
+        let binding = Target::Binding(0);
+        let headers = set(
+            &file,
+            &binding,
+            "arguments",
+            r#"{"x-match": "any", "n": [1, {"a": 2}]}"#,
+        );
+        assert!(headers.is_ok(), "{headers:?}");
+        let problems = set(&file, &binding, "arguments", "[1]").unwrap_err();
+        assert_eq!(problems[0].path, "rabbit.bindings[0].arguments");
+        let lesson = set(
+            &file,
+            &Target::Lesson,
+            "watch for",
+            "ready {ready queue}\n\n second",
+        )
+        .unwrap();
+        assert_eq!(
+            lesson.narration.unwrap().watch_for,
+            ["ready {ready queue}", "second"]
+        );
+        let problems = set(&file, &Target::Lesson, "watch for", "{ready nowhere}").unwrap_err();
+        assert_eq!(problems[0].path, "narration.watch_for[0]");
+    }
+
+    #[test]
+    fn the_json_views_problems_name_line_and_column_or_path() {
+        let problems = from_text("{\n  \"version\": 1,\n  \"name\": }").unwrap_err();
+        assert!(
+            problems[0].message.contains("line 3, column 11"),
+            "{problems:?}"
+        );
+        let text = to_text(&built()).replace("\"partitions\": 3", "\"partitions\": 0");
+        let problems = from_text(&text).unwrap_err();
+        assert_eq!(problems[0].path, "kafka.topics[0].partitions");
+        assert_eq!(from_text(&to_text(&built())).unwrap().file(), &built());
+    }
+}
