@@ -46,6 +46,17 @@ impl Lesson {
         scenario.file().narration.clone().map(Lesson::new)
     }
 
+    /// The lesson rewritten as `narration`: a step that is still there, as
+    /// it was, stays done.
+    pub fn revised(&self, narration: Narration) -> Lesson {
+        let mut revised = Lesson::new(narration);
+        for (step, done) in revised.narration.try_this.iter().zip(&mut revised.done) {
+            let before = self.narration.try_this.iter().position(|s| s == step);
+            *done = before.is_some_and(|i| self.done(i));
+        }
+        revised
+    }
+
     /// Whether step `i` is done.
     pub fn done(&self, i: usize) -> bool {
         self.done.get(i).copied().unwrap_or(false)

@@ -170,6 +170,9 @@ pub struct Playback {
     clock_ms: f64,
     playing: bool,
     speed: f64,
+    /// How many times the scenario was changed (by an intervention or a
+    /// setup edit) since it opened: a cheap way to tell that it changed.
+    edits: u32,
 }
 
 impl Playback {
@@ -190,6 +193,7 @@ impl Playback {
             clock_ms: 0.0,
             playing: !view.paused,
             speed: view.speed,
+            edits: 0,
         };
         playback.advance_to(view.at_ms as f64);
         playback
@@ -207,6 +211,11 @@ impl Playback {
 
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
+    }
+
+    /// How many times the scenario has changed since it opened.
+    pub fn edits(&self) -> u32 {
+        self.edits
     }
 
     pub fn world(&self) -> &World {
@@ -296,8 +305,33 @@ impl Playback {
         self.names = Names::new(&scenario);
         self.scenario = scenario;
         self.added = added;
+        self.edits += 1;
         self.replay_to(self.clock_ms);
         Ok(())
+    }
+
+    /// Puts `scenario` in place of the one playing, as a change to its setup:
+    /// the run is replayed from time zero to the moment shown, at the same
+    /// speed. Its timeline becomes the scripted one, so interventions made
+    /// before stay in it.
+    pub fn change_setup(&mut self, scenario: Scenario) {
+        self.scripted = scenario.file().timeline.clone();
+        self.added.clear();
+        self.names = Names::new(&scenario);
+        self.scenario = scenario;
+        self.edits += 1;
+        let at = self.clock_ms.min(self.duration_ms());
+        self.replay_to(at);
+    }
+
+    /// Gives the scenario this narration. The engine never reads a
+    /// narration, so the run stays as it is.
+    pub fn set_narration(&mut self, narration: Option<mqsim::scenario::narration::Narration>) {
+        let mut file = self.scenario.file().clone();
+        file.narration = narration;
+        if let Ok(scenario) = file.validate() {
+            self.scenario = scenario;
+        }
     }
 
     /// The interventions the user made, oldest moment first.

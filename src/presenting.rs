@@ -23,12 +23,18 @@ pub struct Presenter {
 pub fn shortcut_of(event: &web_sys::Event) -> Option<Shortcut> {
     let key: &KeyboardEvent = event.dyn_ref()?;
     // Taken already: Space or Enter on a drawn node selected it.
-    if event.default_prevented() || key.ctrl_key() || key.alt_key() || key.meta_key() {
-        return None;
-    }
     let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
     let tag = target.map(|t| t.tag_name()).unwrap_or_default();
     let name = key.key();
+    let typing = matches!(tag.as_str(), "INPUT" | "TEXTAREA");
+    if (key.ctrl_key() || key.meta_key()) && !key.alt_key() && !typing {
+        let shortcut = Shortcut::for_command(&name, key.shift_key())?;
+        event.prevent_default();
+        return Some(shortcut);
+    }
+    if event.default_prevented() || key.ctrl_key() || key.alt_key() || key.meta_key() {
+        return None;
+    }
     let pressing = tag == "BUTTON" && (name == " " || name == "Enter");
     if matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA") || pressing {
         return None;

@@ -7,6 +7,7 @@
 //! buttons move between the scenarios a user loaded.
 
 use mqsim::Scenario;
+use mqsim::scenario::edit::Blank;
 use mqsim::scenario::{link, presets};
 
 /// What the address bar asks for.
@@ -17,6 +18,9 @@ pub enum Opened {
     Shared(Box<Scenario>),
     /// A link that could not be opened, and why.
     Broken(String),
+    /// `?new=kafka`, `?new=rabbitmq` or `?new=both`: an empty scenario to
+    /// build in.
+    Blank(Blank),
 }
 
 impl Opened {
@@ -24,6 +28,7 @@ impl Opened {
     pub fn scenario(&self) -> Scenario {
         match self {
             Opened::Shared(scenario) => (**scenario).clone(),
+            Opened::Blank(blank) => blank.scenario().validate().expect("a blank is valid"),
             Opened::Default | Opened::Broken(_) => presets::default_scenario(),
         }
     }
@@ -34,7 +39,7 @@ impl Opened {
             Opened::Broken(why) => Some(format!(
                 "This link could not be opened: {why}. Showing the default scenario instead."
             )),
-            Opened::Default | Opened::Shared(_) => None,
+            Opened::Default | Opened::Shared(_) | Opened::Blank(_) => None,
         }
     }
 
@@ -43,7 +48,7 @@ impl Opened {
     pub fn notice(&self) -> Option<Result<String, String>> {
         match self {
             Opened::Shared(scenario) => warnings(scenario).map(Ok),
-            Opened::Default | Opened::Broken(_) => self.problem().map(Err),
+            Opened::Default | Opened::Broken(_) | Opened::Blank(_) => self.problem().map(Err),
         }
     }
 }
@@ -65,7 +70,8 @@ pub fn opened() -> Opened {
         .unwrap_or_default();
     let fragment = hash.trim_start_matches('#');
     if fragment.is_empty() {
-        return Opened::Default;
+        let blank = query("new").and_then(|name| Blank::named(&name));
+        return blank.map_or(Opened::Default, Opened::Blank);
     }
     match link::decode(fragment) {
         Ok(scenario) => Opened::Shared(Box::new(scenario)),
@@ -88,6 +94,18 @@ pub fn remember(scenario: &Scenario) -> String {
     window.location().href().unwrap_or(fragment)
 }
 
+/// Puts the address of an empty scenario (`?new=kafka`) in the address bar
+/// as a new history entry.
+pub fn remember_blank(blank: Blank) {
+    let Some((name, _)) = Blank::ALL.iter().find(|(_, b)| *b == blank) else {
+        return;
+    };
+    if let Some(Ok(history)) = web_sys::window().map(|w| w.history()) {
+        let url = format!("?new={name}");
+        let _ = history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+}
+
 /// Remembers `scenario` and copies its link to the clipboard where the
 /// browser allows. Returns the link.
 pub fn publish(scenario: &Scenario) -> String {
@@ -98,6 +116,32 @@ pub fn publish(scenario: &Scenario) -> String {
         let _ = window.navigator().clipboard().write_text(&url);
     }
     url
+}
+
+/// The value of `name` in the page's query (`?new=kafka`), if it is there.
+fn query(name: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+        .map(str::to_string)
+}
+
+/// Where the page is, without the origin: its draft is kept under this.
+pub fn address() -> String {
+    web_sys::window()
+        .map(|w| {
+            let location = w.location();
+            let part = |p: Result<String, _>| p.unwrap_or_default();
+            format!(
+                "{}{}{}",
+                part(location.pathname()),
+                part(location.search()),
+                part(location.hash())
+            )
+        })
+        .unwrap_or_default()
 }
 
 /// Whether the page was opened to be embedded (`?embed`): only the picture,

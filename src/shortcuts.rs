@@ -4,7 +4,8 @@
 //! Presentation clickers send `.` (or `b`) for "blank" and Page Up / Page
 //! Down for "back" and "next", so those pause and step like Space and the
 //! arrow keys do. Keys typed into a field, or pressed with Ctrl, Alt or ⌘,
-//! are left alone.
+//! are left alone, but for undo and redo (Ctrl or ⌘ with Z), which a field
+//! keeps for its own text.
 
 /// What a key asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,6 +25,10 @@ pub enum Shortcut {
     ToggleFullscreen,
     /// Close the shortcut list, or else the inspector.
     Close,
+    /// Undo the last edit of the scenario (Ctrl or ⌘ with Z).
+    Undo,
+    /// Redo what was undone (Ctrl or ⌘ with Shift and Z, or Ctrl with Y).
+    Redo,
 }
 
 /// Every shortcut, as the help overlay lists them: keys, then what they do.
@@ -36,9 +41,21 @@ pub const HELP: &[(&str, &str)] = &[
     ("F", "Full screen"),
     ("?", "Show or hide these shortcuts"),
     ("Esc", "Close this list, or the inspector"),
+    ("Ctrl+Z  ⌘Z", "Undo the last change to the scenario"),
+    ("Shift+Ctrl+Z  ⇧⌘Z", "Redo"),
 ];
 
 impl Shortcut {
+    /// The shortcut for a key pressed with Ctrl or ⌘, if any.
+    pub fn for_command(key: &str, shift: bool) -> Option<Shortcut> {
+        match key {
+            "z" | "Z" if shift => Some(Shortcut::Redo),
+            "z" | "Z" => Some(Shortcut::Undo),
+            "y" | "Y" => Some(Shortcut::Redo),
+            _ => None,
+        }
+    }
+
     /// The shortcut for a key (as `KeyboardEvent.key` names it), if any.
     pub fn for_key(key: &str) -> Option<Shortcut> {
         Some(match key {

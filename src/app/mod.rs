@@ -3,10 +3,13 @@
 //! do (open a scenario or a preset, a shortcut, a notice) is [`stage`]'s.
 
 use crate::bench::{Bench, BenchRun};
+use crate::builder::fields::Field;
+use crate::builder::{Builder, Mode, Target, store};
 use crate::charts::charts;
 use crate::cluster::scene::ClusterScene;
 use crate::components::Frame;
 use crate::components::bench_result::BenchReport;
+use crate::components::builder_panel::BuilderPanel;
 use crate::components::charts::Charts;
 use crate::components::cluster_view::ClusterView;
 use crate::components::controls::Controls;
@@ -36,6 +39,7 @@ use gloo::events::{EventListener, EventListenerOptions};
 use std::rc::Rc;
 use yew::prelude::*;
 
+mod building;
 mod stage;
 
 use stage::{Notice, Stage};
@@ -53,15 +57,38 @@ pub fn App() -> Html {
         use_effect(move || gestures.borrow_mut().follow(&viewport, &zoom));
     }
     let opened = use_memo((), |_| share::opened());
+    // The scenario being built at this address before a reload, if any.
+    let draft = use_memo((), |_| {
+        let kept = store::kept(&share::address())?;
+        kept.validate().ok()
+    });
+    let builder = use_mut_ref(|| {
+        let mut builder = Builder {
+            open: draft.is_some() || matches!(*opened, share::Opened::Blank(_)),
+            ..Builder::default()
+        };
+        if draft.is_some() {
+            builder.history.restored();
+        }
+        builder
+    });
     let playback = use_mut_ref(|| {
         let bench = bench.borrow().as_ref().map(|run| run.kind);
-        Playback::new(bench.map_or_else(|| opened.scenario(), Bench::scenario))
+        let start = || (*draft).clone().unwrap_or_else(|| opened.scenario());
+        Playback::new(bench.map_or_else(start, Bench::scenario))
     });
-    let notice = use_state(|| opened.notice().map(Notice::of));
+    let notice = use_state(|| match &*draft {
+        Some(draft) => Some(Notice::Info(format!(
+            "Brought back \"{}\", the scenario you were building here. Undo starts from here; File › New starts another.",
+            draft.file().name
+        ))),
+        None => opened.notice().map(Notice::of),
+    });
     let selected = use_state(|| None::<Selection>);
     let log_filter = use_state(LogFilter::default);
     let log_cache = use_mut_ref(|| None::<(f64, LogFilter, Vec<mqsim::words::Sentence>)>);
     let redraw = use_force_update();
+    let scenario_cache = use_mut_ref(|| None::<(u32, u32, Frame<mqsim::scenario::ScenarioFile>)>);
     let lesson = use_mut_ref(|| Lesson::of(playback.borrow().scenario()));
     let stage = Stage {
         playback: playback.clone(),
@@ -70,6 +97,7 @@ pub fn App() -> Html {
         selected: selected.clone(),
         notice: notice.clone(),
         loads: use_mut_ref(|| 0),
+        builder: builder.clone(),
         redraw: redraw.clone(),
     };
     {
@@ -160,10 +188,14 @@ pub fn App() -> Html {
         let redraw = redraw.clone();
         let stage = stage.clone();
         Callback::from(move |(action, target): (Action, String)| {
+            let before = playback.borrow().scenario().file().clone();
             let mut p = playback.borrow_mut();
             let at = mqsim::SimTime::from_millis(p.clock_ms() as u64);
-            match p.intervene_all(action.interventions.clone()) {
+            let done = p.intervene_all(action.interventions.clone());
+            drop(p);
+            match done {
                 Ok(()) => {
+                    stage.intervened(before);
                     for done in &action.interventions {
                         stage.note(Deed::Intervened(done));
                     }
@@ -183,8 +215,20 @@ pub fn App() -> Html {
     let on_share = {
         let playback = playback.clone();
         let notice = notice.clone();
+        let builder = builder.clone();
         Callback::from(move |()| {
-            let url = share::publish(&playback.borrow().shared());
+            let shared = playback.borrow().shared();
+            let chars = mqsim::scenario::link::encode(&shared).len();
+            if chars > mqsim::scenario::link::MAX_LINK_CHARS {
+                notice.set(Some(Notice::Problem(format!(
+                    "This scenario is too large for a link: it would take {chars} characters, and a link may have at most {}. Save it as a file instead (File › Save file).",
+                    mqsim::scenario::link::MAX_LINK_CHARS
+                ))));
+                return;
+            }
+            let url = share::publish(&shared);
+            builder.borrow_mut().history.saved();
+            store::forget();
             notice.set(Some(Notice::Info(format!(
                 "Link to this scenario ({} characters) copied; it is also in the address bar.",
                 url.len()
@@ -205,13 +249,15 @@ pub fn App() -> Html {
     let on_download = {
         let playback = playback.clone();
         let notice = notice.clone();
-        Callback::from(move |()| {
-            if let Err(why) = files::download(playback.borrow().scenario()) {
-                notice.set(Some(Notice::Problem(format!(
+        let builder = builder.clone();
+        Callback::from(
+            move |()| match files::download(playback.borrow().scenario()) {
+                Ok(()) => builder.borrow_mut().history.saved(),
+                Err(why) => notice.set(Some(Notice::Problem(format!(
                     "The file could not be saved: {why}"
-                ))));
-            }
-        })
+                )))),
+            },
+        )
     };
     let on_export = {
         let playback = playback.clone();
@@ -284,6 +330,87 @@ pub fn App() -> Html {
         let stage = stage.clone();
         Callback::from(move |id: String| stage.open_preset(id))
     };
+    let on_build = {
+        let stage = stage.clone();
+        Callback::from(move |()| {
+            let open = !stage.builder.borrow().open;
+            stage.builder.borrow_mut().open = open;
+            stage.redraw.force_update();
+        })
+    };
+    let on_new = {
+        let stage = stage.clone();
+        Callback::from(move |blank: mqsim::scenario::edit::Blank| {
+            share::remember_blank(blank);
+            store::forget();
+            stage.notice.set(None);
+            stage.builder.borrow_mut().open = true;
+            stage.open(blank.scenario().validate().expect("a blank is valid"));
+        })
+    };
+    let builder_panel = builder.borrow().open.then(|| {
+        let b = builder.borrow();
+        let on = |f: fn(&Stage)| {
+            let stage = stage.clone();
+            Callback::from(move |()| f(&stage))
+        };
+        let on_target = {
+            let stage = stage.clone();
+            Callback::from(move |target: Target| {
+                let mut builder = stage.builder.borrow_mut();
+                builder.target = target;
+                builder.problems.clear();
+                builder.typing = None;
+                drop(builder);
+                stage.redraw.force_update();
+            })
+        };
+        let on_field = {
+            let stage = stage.clone();
+            Callback::from(move |(field, text, commit): (Field, String, bool)| {
+                stage.edit_field(&field, &text, commit)
+            })
+        };
+        let on_add = {
+            let stage = stage.clone();
+            Callback::from(move |what| stage.add(what))
+        };
+        let on_undo = {
+            let stage = stage.clone();
+            Callback::from(move |redo| stage.undo(redo))
+        };
+        let on_mode = {
+            let stage = stage.clone();
+            Callback::from(move |mode: Mode| {
+                stage.builder.borrow_mut().mode = mode;
+                stage.redraw.force_update();
+            })
+        };
+        let on_json = {
+            let stage = stage.clone();
+            Callback::from(move |(text, commit): (String, bool)| stage.edit_json(&text, commit))
+        };
+        let file = {
+            // One copy of the scenario per edit, not per frame.
+            let mut cache = scenario_cache.borrow_mut();
+            let p = playback.borrow();
+            if cache.as_ref().is_none_or(|(edits, loads, _)| {
+                *edits != p.edits() || *loads != *stage.loads.borrow()
+            }) {
+                *cache = Some((p.edits(), *stage.loads.borrow(), Frame(Rc::new(p.scenario().file().clone()))));
+            }
+            cache.as_ref().map(|(_, _, file)| file.clone()).expect("just made")
+        };
+        let moment = mqsim::SimTime::from_millis(playback.borrow().clock_ms() as u64 / 1000 * 1000);
+        html! {
+            <BuilderPanel {file} target={b.target.clone()} mode={b.mode} problems={b.problems.clone()} typing={b.typing.clone()}
+                          can_undo={b.history.can_undo()} can_redo={b.history.can_redo()}
+                          unsaved={b.history.unsaved()} moment={moment.to_string()}
+                          {on_target} {on_field} {on_add} on_delete={on(Stage::delete)}
+                          on_duplicate={on(Stage::duplicate)} on_add_step={on(Stage::add_step)}
+                          {on_undo} {on_mode} {on_json} on_close={on_build.clone()} />
+        }
+    });
     let on_zoom = {
         let (zoom, viewport) = (zoom.clone(), viewport.clone());
         Callback::from(move |step: ZoomStep| {
@@ -451,7 +578,8 @@ pub fn App() -> Html {
                     {on_open} {on_export} {on_import}
                     on_projector={stage.on(Shortcut::ToggleProjector)}
                     on_fullscreen={stage.on(Shortcut::ToggleFullscreen)}
-                    on_help={stage.on(Shortcut::ToggleHelp)} />
+                    on_help={stage.on(Shortcut::ToggleHelp)}
+                    building={builder.borrow().open} {on_build} {on_new} />
             <section class="stage" aria-label="Stage">
                 <div class="stage-title">
                     <h2 class="scenario-name" data-testid="scenario-name">{ &file.name }</h2>
@@ -462,6 +590,7 @@ pub fn App() -> Html {
                 // anything, and the controls never move under the pointer.
                 { notice }
                 <div class="stage-body">
+                    { for builder_panel }
                     { pictures }
                     // Beside the picture, which makes room for it; on a phone,
                     // a sheet from the bottom.

@@ -2,6 +2,7 @@
 //! shortcut, or a notice does to the page. The page's component holds the
 //! state (the playback, the lesson, the selection) and hands it here.
 
+use crate::builder::{self, Builder};
 use crate::inspect::Selection;
 use crate::lesson::{Deed, Lesson};
 use crate::playback::Playback;
@@ -41,6 +42,7 @@ pub(super) struct Stage {
     /// Scenarios opened so far, shown as `data-loads` so that tests can
     /// wait for a fetched preset.
     pub(super) loads: Rc<RefCell<u32>>,
+    pub(super) builder: Rc<RefCell<Builder>>,
     pub(super) redraw: UseForceUpdateHandle,
 }
 
@@ -48,6 +50,13 @@ impl Stage {
     /// Puts a scenario on screen: a fresh playback, its lesson, nothing
     /// selected.
     pub(super) fn open(&self, scenario: Scenario) {
+        {
+            // Another scenario: its own undo history, and no draft yet.
+            let mut builder = self.builder.borrow_mut();
+            builder.history = Default::default();
+            builder.problems.clear();
+            builder.target = builder::Target::Scenario;
+        }
         *self.lesson.borrow_mut() = Lesson::of(&scenario);
         *self.playback.borrow_mut() = Playback::new(scenario);
         *self.loads.borrow_mut() += 1;
@@ -77,6 +86,10 @@ impl Stage {
             match fetched {
                 Ok(preset) => {
                     *this.lesson.borrow_mut() = Lesson::of(&preset);
+                    // In the file too, so that the builder can edit it (a
+                    // link to the preset still leaves it out).
+                    let narration = preset.file().narration.clone();
+                    this.playback.borrow_mut().set_narration(narration);
                 }
                 Err(why) => this.notice.set(Some(Notice::Problem(format!(
                     "This scenario's lesson could not be had: {why}. It runs without it."
@@ -84,6 +97,17 @@ impl Stage {
             }
             this.redraw.force_update();
         });
+    }
+
+    /// Shows the lesson of `scenario`, whose narration was edited; steps
+    /// left as they were stay done.
+    pub(super) fn relesson(&self, scenario: &Scenario) {
+        let mut lesson = self.lesson.borrow_mut();
+        *lesson = match (lesson.as_ref(), scenario.file().narration.clone()) {
+            (Some(old), Some(narration)) => Some(old.revised(narration)),
+            (None, narration) => narration.map(Lesson::new),
+            (_, None) => None,
+        };
     }
 
     /// Fetches the preset `id` and opens it; the scenario on screen stays
@@ -127,6 +151,8 @@ impl Stage {
                 presenter.projector = !presenter.projector;
             }
             Shortcut::ToggleFullscreen => presenting::toggle_fullscreen(),
+            Shortcut::Undo => self.undo(false),
+            Shortcut::Redo => self.undo(true),
             Shortcut::Close => {
                 let mut presenter = self.presenter.borrow_mut();
                 if presenter.help {

@@ -57,6 +57,12 @@ impl History {
         self.unsaved != 0
     }
 
+    /// The scenario on screen is a draft brought back after a reload: it
+    /// differs from what its address holds, with nothing to undo.
+    pub fn restored(&mut self) {
+        self.unsaved = 1;
+    }
+
     /// The scenario on screen was saved or shared as it is.
     pub fn saved(&mut self) {
         self.unsaved = 0;

@@ -30,14 +30,32 @@ pub mod palette;
 pub mod store;
 
 use fields::Field;
+use history::History;
 use mqsim::Scenario;
 use mqsim::scenario::edit::{self, Part};
 use mqsim::scenario::{ScenarioError, ScenarioFile};
 
+/// The builder's state in the page.
+#[derive(Default)]
+pub struct Builder {
+    /// Whether its panel is shown.
+    pub open: bool,
+    pub target: Target,
+    pub mode: Mode,
+    /// What is wrong with the last edit, which was not applied.
+    pub problems: Vec<Problem>,
+    /// The text of the field being typed in, by its JSON pointer (`""`
+    /// for the JSON view), until it is applied: the form shows it instead
+    /// of the scenario's value, so a refused value stays beside its reason.
+    pub typing: Option<(String, String)>,
+    pub history: History,
+}
+
 /// What the builder's form shows.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub enum Target {
     /// Name, seed, duration, network.
+    #[default]
     Scenario,
     /// The Kafka cluster's brokers and settings.
     Cluster,
@@ -124,7 +142,7 @@ pub fn from_text(text: &str) -> Result<Scenario, Vec<Problem>> {
 
 /// The scenario as the JSON view shows it.
 pub fn to_text(file: &ScenarioFile) -> String {
-    serde_json::to_string_pretty(file).unwrap_or_default()
+    file.to_json()
 }
 
 /// Where the form goes after `target` was renamed to `name`.

@@ -3,6 +3,7 @@
 //! simulation state.
 
 pub mod bench_result;
+pub mod builder_panel;
 pub mod charts;
 pub mod cluster_view;
 pub mod controls;

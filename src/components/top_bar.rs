@@ -5,6 +5,7 @@
 //! of the file and definitions actions. On a phone the bar is the title and
 //! a Menu button, which opens everything as one list.
 
+use mqsim::scenario::edit::Blank;
 use mqsim::scenario::presets::PRESETS;
 use yew::prelude::*;
 
@@ -27,6 +28,11 @@ pub struct TopBarProps {
     pub on_projector: Callback<()>,
     pub on_fullscreen: Callback<()>,
     pub on_help: Callback<()>,
+    /// Whether the builder is open.
+    pub building: bool,
+    pub on_build: Callback<()>,
+    /// An empty scenario to build in.
+    pub on_new: Callback<Blank>,
 }
 
 #[component]
@@ -93,6 +99,10 @@ pub fn TopBar(props: &TopBarProps) -> Html {
                         }
                     </select>
                 </label>
+                <button class="build" data-testid="build" aria-pressed={props.building.to_string()}
+                        title="Make and change the scenario: add, connect, edit, delete" onclick={item(&props.on_build)}>
+                    { "Build" }
+                </button>
                 <button class="share" data-testid="share" onclick={item(&props.on_share)}>{ "Copy link" }</button>
                 <button class="embed" data-testid="embed-code" onclick={item(&props.on_embed)}
                         title="An <iframe> of this scenario, for slides or a web page">
@@ -103,6 +113,11 @@ pub fn TopBar(props: &TopBarProps) -> Html {
                             aria-controls="file-items" onclick={toggle(&file_open)}>{ "File ▾" }</button>
                     <div id="file-items" class={classes!("file-items", file_open.then_some("open"))}
                          role="group" aria-label="File">
+                        { for [(Blank::Kafka, "New Kafka scenario"), (Blank::Rabbit, "New RabbitMQ scenario"),
+                               (Blank::Both, "New Kafka and RabbitMQ scenario")].into_iter().map(|(blank, label)| {
+                            let on_new = item(&props.on_new.reform(move |()| blank));
+                            html! { <button onclick={on_new}>{ label }</button> }
+                        }) }
                         <button data-testid="download" onclick={item(&props.on_download)}>{ "Save file" }</button>
                         <label class="open-file">
                             { "Open file " }

@@ -26,8 +26,12 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** Starts the server and the browser; returns { url, page, close }. */
-export async function openApp({ width = 1280, height = 800, touch = false, query = '' } = {}) {
+/**
+ * Starts the server and the browser; returns { url, page, close }. The page
+ * is ready once `ready` (a selector) is there: the Kafka picture, unless
+ * the page opens on something else (a blank scenario, say).
+ */
+export async function openApp({ width = 1280, height = 800, touch = false, query = '', ready = '[data-testid="kafka-view"]' } = {}) {
   const server = await serve(join(REPO, 'dist'));
   const userDataDir = await mkdtemp(join(tmpdir(), 'mq-playground-e2e-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -45,7 +49,7 @@ export async function openApp({ width = 1280, height = 800, touch = false, query
     if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
   });
   await page.goto(server.url + query);
-  await page.waitForSelector('[data-testid="kafka-view"]');
+  await page.waitForSelector(ready);
   return {
     url: server.url,
     page,

@@ -141,7 +141,15 @@ impl Scenario {
     /// the scenario's types a second time, for the pretty printer, would
     /// put a second copy of that code in the page's WebAssembly.
     pub fn to_json(&self) -> String {
-        let compact = serde_json::to_string(&self.0).expect("scenario files always serialize");
+        self.0.to_json()
+    }
+}
+
+impl ScenarioFile {
+    /// The file as pretty-printed JSON, written as [`Scenario::to_json`]
+    /// writes it.
+    pub fn to_json(&self) -> String {
+        let compact = serde_json::to_string(self).expect("scenario files always serialize");
         let mut pretty = Vec::with_capacity(compact.len() * 2);
         let mut reader = serde_json::Deserializer::from_str(&compact);
         serde_transcode::transcode(

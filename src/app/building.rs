@@ -1,0 +1,241 @@
+//! What the builder's buttons and fields do to the page: each edit is
+//! checked by the engine first, applied to the playback (a setup change
+//! replays to the moment shown, a change made now joins the timeline),
+//! recorded for undo and kept as the draft.
+
+use super::stage::{Notice, Stage};
+use crate::builder::fields::{Field, Input};
+use crate::builder::palette::{self, Add};
+use crate::builder::{self, Mode, Problem, Target, store};
+use crate::share;
+use mqsim::Scenario;
+use mqsim::scenario::ScenarioFile;
+use mqsim::scenario::edit;
+
+impl Stage {
+    /// The scenario on screen, as a file.
+    fn current(&self) -> ScenarioFile {
+        self.playback.borrow().scenario().file().clone()
+    }
+
+    /// Makes `scenario` the setup, replaying to the moment shown, as one
+    /// edit that can be undone.
+    pub(super) fn change_setup(&self, scenario: Scenario) {
+        let before = self.current();
+        self.put(scenario);
+        let mut builder = self.builder.borrow_mut();
+        builder.history.edited(before);
+        builder.problems.clear();
+        builder.typing = None;
+    }
+
+    /// Puts `scenario` on screen in place of the one there (no history).
+    fn put(&self, scenario: Scenario) {
+        let lesson_changed = scenario.file().narration != self.current().narration;
+        store::keep(&share::address(), scenario.file());
+        if lesson_changed {
+            self.relesson(&scenario);
+        }
+        self.playback.borrow_mut().change_setup(scenario);
+        self.redraw.force_update();
+    }
+
+    /// Records an intervention that was made now (`before` is the scenario
+    /// without it), so that it can be undone.
+    pub(super) fn intervened(&self, before: ScenarioFile) {
+        store::keep(&share::address(), &self.current());
+        self.builder.borrow_mut().history.edited(before);
+    }
+
+    /// A field was typed in (`commit` false: only checked, so that a
+    /// problem shows as it is typed) or changed (`commit`: applied if the
+    /// engine accepts it).
+    pub(super) fn edit_field(&self, field: &Field, text: &str, commit: bool) {
+        let target = self.builder.borrow().target.clone();
+        let mut file = self.current();
+        if matches!(target, Target::Lesson) {
+            // The lesson is the author's now: a link carries it.
+            file.preset = None;
+        }
+        let result = builder::set_field(&file, &target, field, text);
+        self.builder.borrow_mut().typing = Some((field.pointer.clone(), text.to_string()));
+        match result {
+            Ok(scenario) if commit => {
+                if let Input::Name = field.input {
+                    self.builder.borrow_mut().target = builder::renamed(&target, text);
+                }
+                self.change_setup(scenario);
+            }
+            Ok(_) => self.builder.borrow_mut().problems.clear(),
+            Err(problems) => self.builder.borrow_mut().problems = problems,
+        }
+        self.redraw.force_update();
+    }
+
+    /// The palette's button for `what`: added to the setup, or done now.
+    pub(super) fn add(&self, what: Add) {
+        let (target, mode) = {
+            let builder = self.builder.borrow();
+            (builder.target.clone(), builder.mode)
+        };
+        let added = match palette::add(&self.current(), what, &target) {
+            Ok(added) => added,
+            Err(why) => return self.refuse(why),
+        };
+        match (mode, added.now) {
+            (Mode::Setup, _) => match builder::check(added.file) {
+                Ok(scenario) => self.change_setup(scenario),
+                Err(problems) => return self.refuse(said(&problems)),
+            },
+            (Mode::Now, Some(intervention)) => {
+                let before = self.current();
+                let done = self.playback.borrow_mut().intervene(intervention);
+                match done {
+                    Ok(()) => self.intervened(before),
+                    Err(why) => return self.refuse(format!("That cannot be done now: {why}")),
+                }
+            }
+            (Mode::Now, None) => {
+                return self.refuse(format!(
+                    "{} is a change to the setup only: choose \"Change the setup\".",
+                    what.label()
+                ));
+            }
+        }
+        self.builder.borrow_mut().target = added.target;
+        self.redraw.force_update();
+    }
+
+    /// Deletes what the form shows, and what cannot stand without it, once
+    /// the user agrees to lose those too.
+    pub(super) fn delete(&self) {
+        let target = self.builder.borrow().target.clone();
+        let mut file = self.current();
+        let gone = match &target {
+            Target::Part(part) => {
+                let with = edit::delete(&mut file, part);
+                let question = if with.is_empty() {
+                    None
+                } else {
+                    Some(format!(
+                        "Delete {}? With it go: {}.",
+                        part.describe(),
+                        with.join(", ")
+                    ))
+                };
+                if question.is_some_and(|q| !confirmed(&q)) {
+                    return;
+                }
+                part.describe()
+            }
+            Target::Binding(i) if *i < file.rabbit.bindings.len() => {
+                file.rabbit.bindings.remove(*i);
+                "the binding".to_string()
+            }
+            _ => return,
+        };
+        match builder::check(file) {
+            Ok(scenario) => {
+                self.change_setup(scenario);
+                self.builder.borrow_mut().target = Target::Scenario;
+                self.notice.set(Some(Notice::Info(format!(
+                    "Deleted {gone}. Undo brings it back."
+                ))));
+            }
+            Err(problems) => self.refuse(said(&problems)),
+        }
+        self.redraw.force_update();
+    }
+
+    /// Duplicates the part the form shows, and shows the copy.
+    pub(super) fn duplicate(&self) {
+        let Target::Part(part) = self.builder.borrow().target.clone() else {
+            return;
+        };
+        let mut file = self.current();
+        let Some(copy) = edit::duplicate(&mut file, &part) else {
+            return;
+        };
+        match builder::check(file) {
+            Ok(scenario) => {
+                self.change_setup(scenario);
+                self.builder.borrow_mut().target = Target::Part(part.with_name(&copy));
+            }
+            Err(problems) => self.refuse(said(&problems)),
+        }
+        self.redraw.force_update();
+    }
+
+    /// Adds a try-this step to the lesson, for the author to write.
+    pub(super) fn add_step(&self) {
+        let mut file = self.current();
+        file.preset = None;
+        let narration = file.narration.get_or_insert_with(Default::default);
+        narration.try_this.push(mqsim::scenario::narration::Step {
+            text: "What to do".into(),
+            done_when: "rewound".into(),
+        });
+        match builder::check(file) {
+            Ok(scenario) => self.change_setup(scenario),
+            Err(problems) => self.refuse(said(&problems)),
+        }
+    }
+
+    /// The JSON view was typed in (`commit` false: only checked) or left.
+    pub(super) fn edit_json(&self, text: &str, commit: bool) {
+        self.builder.borrow_mut().typing = Some((String::new(), text.to_string()));
+        match builder::from_text(text) {
+            Ok(scenario) if commit => {
+                if scenario.file() == &self.current() {
+                    self.builder.borrow_mut().typing = None;
+                } else {
+                    self.change_setup(scenario);
+                }
+            }
+            Ok(_) => self.builder.borrow_mut().problems.clear(),
+            Err(problems) => self.builder.borrow_mut().problems = problems,
+        }
+        self.redraw.force_update();
+    }
+
+    /// Undo (or, with `redo`, redo) the last edit.
+    pub(super) fn undo(&self, redo: bool) {
+        let current = self.current();
+        let other = {
+            let history = &mut self.builder.borrow_mut().history;
+            if redo {
+                history.redo(current)
+            } else {
+                history.undo(current)
+            }
+        };
+        // Every version kept was valid when it was made.
+        if let Some(Ok(scenario)) = other.map(ScenarioFile::validate) {
+            self.put(scenario);
+            let mut builder = self.builder.borrow_mut();
+            builder.problems.clear();
+            builder.typing = None;
+        }
+        self.redraw.force_update();
+    }
+
+    /// An edit that could not be made: the reason, and nothing changes.
+    fn refuse(&self, why: String) {
+        self.notice.set(Some(Notice::Problem(why)));
+        self.redraw.force_update();
+    }
+}
+
+/// Problems as one sentence.
+fn said(problems: &[Problem]) -> String {
+    let listed: Vec<String> = problems
+        .iter()
+        .map(|p| format!("{}: {}", p.path, p.message))
+        .collect();
+    listed.join("; ")
+}
+
+/// Asks the user; a page that cannot ask (no window) does not delete.
+fn confirmed(question: &str) -> bool {
+    web_sys::window().is_some_and(|w| w.confirm_with_message(question).unwrap_or(false))
+}
