@@ -600,6 +600,7 @@ impl World {
             | EventKind::RabbitConsumerCancelled { .. }
             | EventKind::RabbitConsumerStarted { .. }
             | EventKind::RabbitConsumerSlowed { .. }
+            | EventKind::RabbitConsumerPrefetchSet { .. }
             | EventKind::ClusterStarted { .. }
             | EventKind::MessageConsumed { .. }
             | EventKind::CoordinatorUnavailable { .. } => {}

@@ -585,6 +585,9 @@ impl RabbitWorld {
                 consumer,
                 processing_ms,
             } => self.consumers[consumer.index()].processing_ms = *processing_ms,
+            EventKind::RabbitConsumerPrefetchSet { consumer, prefetch } => {
+                self.consumers[consumer.index()].prefetch = *prefetch
+            }
             _ => {}
         }
     }

@@ -404,6 +404,12 @@ pub enum EventKind {
     RabbitConsumerCrashed { consumer: RabbitConsumerId },
     /// A RabbitMQ consumer started again.
     RabbitConsumerStarted { consumer: RabbitConsumerId },
+    /// A RabbitMQ consumer consumed again with another prefetch
+    /// (`basic.cancel`, `basic.qos`, `basic.consume`).
+    RabbitConsumerPrefetchSet {
+        consumer: RabbitConsumerId,
+        prefetch: u32,
+    },
     /// A RabbitMQ consumer's handling now takes `processing_ms` per message.
     RabbitConsumerSlowed {
         consumer: RabbitConsumerId,

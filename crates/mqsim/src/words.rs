@@ -943,6 +943,14 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
             false,
             format!("{} started consuming", n.rabbit_consumer(*consumer)),
         ),
+        EventKind::RabbitConsumerPrefetchSet { consumer, prefetch } => (
+            Rabbit,
+            false,
+            format!(
+                "{} consumes again with prefetch {prefetch} (basic.cancel, basic.qos, basic.consume: a consumer's prefetch is fixed when it starts); what it holds is still acknowledged",
+                n.rabbit_consumer(*consumer)
+            ),
+        ),
         EventKind::RabbitConsumerSlowed {
             consumer,
             processing_ms,

@@ -520,3 +520,85 @@ proptest! {
         prop_assert!(published.len() - placed.len() <= 1);
     }
 }
+
+/// Deliveries made by the broker before `until_ms` and not yet settled by
+/// then, for the one consumer.
+fn unsettled_at(trace: &[Event], until_ms: u64) -> usize {
+    let mut open = BTreeSet::new();
+    for e in trace.iter().filter(|e| e.at.as_millis() <= until_ms) {
+        match &e.kind {
+            EventKind::MessageDelivered { delivery_tag, .. } => {
+                open.insert(*delivery_tag);
+            }
+            EventKind::MessageSettled { delivery_tag, .. } => {
+                open.remove(delivery_tag);
+            }
+            _ => {}
+        }
+    }
+    open.len()
+}
+
+/// Changing a consumer's prefetch while it runs, as a client must: a
+/// per-consumer `basic.qos` (`global=false`) only sets the prefetch of
+/// consumers started after it (rabbit_channel's `handle_method` for
+/// `basic.qos` stores it as the channel's `consumer_prefetch`, which
+/// `basic.consume` reads), so the client cancels and consumes again. The
+/// old deliveries stay on the channel, handled and acknowledged; the new
+/// consumer's count starts from nothing.
+#[test]
+fn a_prefetch_change_is_a_new_consume_whose_count_starts_afresh() {
+    let rabbit = json!({
+        "queues": [{"name": "work"}],
+        "publishers": [{"name": "p", "exchange": "", "rate_per_sec": 50, "routing_keys": ["work"]}],
+        "consumers": [{"name": "w", "queue": "work", "prefetch": 2, "processing_ms": 1000}]
+    });
+    let mut file = scenario(rabbit, 3).file().clone();
+    file.timeline = serde_json::from_value(json!([
+        {"at_ms": 3000, "do": "rabbit_consumer_prefetch", "consumer": "w", "prefetch": 5}
+    ]))
+    .unwrap();
+    let scenario = file.validate().expect("valid");
+    let (_, trace) = run(&scenario, 6_000);
+    // Before: never more than 2 unacknowledged.
+    for at in (100..3000).step_by(100) {
+        assert!(unsettled_at(&trace, at) <= 2, "at {at} ms");
+    }
+    let set = trace
+        .iter()
+        .find(|e| {
+            matches!(
+                e.kind,
+                EventKind::RabbitConsumerPrefetchSet { prefetch: 5, .. }
+            )
+        })
+        .expect("the prefetch change");
+    assert_eq!(set.at.as_millis(), 3000);
+    // At once: the 2 held from before, and 5 more for the new consumer.
+    assert_eq!(unsettled_at(&trace, 3000), 7);
+    // Then 5 at a time, the old 2 acknowledged meanwhile.
+    assert_eq!(unsettled_at(&trace, 5500), 5);
+}
+
+#[test]
+fn a_prefetch_change_names_a_consumer_that_is_there() {
+    let rabbit = json!({
+        "queues": [{"name": "work"}],
+        "consumers": [{"name": "w", "queue": "work"}]
+    });
+    let mut file = scenario(rabbit, 3).file().clone();
+    file.timeline = serde_json::from_value(json!([
+        {"at_ms": 1, "do": "rabbit_consumer_prefetch", "consumer": "nobody", "prefetch": 5},
+        {"at_ms": 2, "do": "rabbit_consumer_prefetch", "consumer": "w", "prefetch": 70000}
+    ]))
+    .unwrap();
+    let err = file.validate().unwrap_err().to_string();
+    assert!(
+        err.contains("timeline[0].consumer: no consumer named \"nobody\" by then"),
+        "{err}"
+    );
+    assert!(
+        err.contains("timeline[1].prefetch: must be 0..=65535, got 70000"),
+        "{err}"
+    );
+}

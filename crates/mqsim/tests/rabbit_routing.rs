@@ -146,7 +146,7 @@ fn bad_definitions_name_the_entry() {
         ),
         (
             r#"{"queues": [], "bindings": [{"source": "amq.fanout", "destination": "q", "destination_type": "queue"}]}"#,
-            "bindings[0]: no queue named \"q\"",
+            "bindings[0].destination: no queue named \"q\"",
         ),
         (
             r#"{"queues": [{"durable": true}]}"#,

@@ -372,6 +372,7 @@ impl Kafka {
                 Intervention::RabbitConsumerCrash { .. }
                 | Intervention::RabbitConsumerRestart { .. }
                 | Intervention::RabbitConsumerSlow { .. }
+                | Intervention::RabbitConsumerPrefetch { .. }
                 | Intervention::RabbitConsumerAdd { .. }
                 | Intervention::RabbitPublish { .. }
                 | Intervention::RabbitQueueDeclare { .. }

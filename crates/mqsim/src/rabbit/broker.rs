@@ -34,6 +34,11 @@ pub(crate) enum Action {
         routing_key: Rc<str>,
         headers: FieldTable,
     },
+    /// A consumer consumes again with another prefetch.
+    SetPrefetch {
+        consumer: RabbitConsumerId,
+        prefetch: u32,
+    },
     /// A consumer's handling time per message changes.
     SetProcessing {
         consumer: RabbitConsumerId,
@@ -256,6 +261,12 @@ impl Rabbit {
                 Intervention::RabbitConsumerAdd { consumer } => {
                     consumer_id(&consumer.name).map(|consumer| Action::Restart { consumer })
                 }
+                Intervention::RabbitConsumerPrefetch { consumer, prefetch } => {
+                    consumer_id(consumer).map(|consumer| Action::SetPrefetch {
+                        consumer,
+                        prefetch: *prefetch,
+                    })
+                }
                 Intervention::RabbitConsumerSlow {
                     consumer,
                     processing_ms,
@@ -364,6 +375,13 @@ impl Rabbit {
                 let p = &self.publishers[publisher.index()];
                 let message = Rc::new(p.hand_message(id, &routing_key, headers));
                 self.publish(publisher, message, ctx);
+            }
+            Action::SetPrefetch { consumer, prefetch } => {
+                let c = &mut self.consumers[consumer.index()];
+                c.reconsume(prefetch);
+                let queue = c.queue;
+                ctx.emit(EventKind::RabbitConsumerPrefetchSet { consumer, prefetch });
+                self.dispatch(queue, ctx);
             }
             Action::SetProcessing {
                 consumer,
@@ -685,7 +703,10 @@ impl Rabbit {
         for k in 0..count {
             let candidate = consumers[(*next + k) % count];
             let c = &self.consumers[candidate.index()];
-            let in_flight = self.unacked[candidate.index()].len() as u32;
+            // Only what this consumer (since its last basic.consume) holds.
+            let in_flight = self.unacked[candidate.index()]
+                .range(c.counted_from..)
+                .count() as u32;
             if c.running && (c.prefetch == 0 || in_flight < c.prefetch) {
                 *next = (*next + k + 1) % count;
                 return Some(candidate);

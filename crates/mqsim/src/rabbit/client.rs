@@ -97,6 +97,11 @@ pub struct RabbitConsumer {
     /// Counts crashes; deliveries and timers of a dead process are ignored.
     pub(super) incarnation: u32,
     next_tag: u64,
+    /// The first delivery tag of the current `basic.consume`: deliveries
+    /// made before it (to the consumer it replaced, when the prefetch was
+    /// changed) stay unacknowledged on the channel, but do not count
+    /// against the new consumer's prefetch.
+    pub(super) counted_from: u64,
     /// Deliveries received and not yet handled, oldest first.
     pub(super) inbox: VecDeque<(u64, Rc<Message>)>,
     /// Messages handled successfully.
@@ -116,6 +121,7 @@ impl RabbitConsumer {
             running: true,
             incarnation: 0,
             next_tag: 1,
+            counted_from: 1,
             inbox: VecDeque::new(),
             handled: 0,
         }
@@ -134,6 +140,16 @@ impl RabbitConsumer {
     /// process.
     pub(super) fn is_current(&self, incarnation: u32) -> bool {
         self.running && self.incarnation == incarnation
+    }
+
+    /// `basic.cancel`, `basic.qos` with the new prefetch, and `basic.consume`
+    /// again: a per-consumer prefetch (`global=false`) is fixed when the
+    /// consumer starts, so this is how a client changes it. What the old
+    /// consumer holds is still handled and acknowledged; the new one counts
+    /// its deliveries from here.
+    pub(super) fn reconsume(&mut self, prefetch: u32) {
+        self.prefetch = prefetch;
+        self.counted_from = self.next_tag;
     }
 
     /// Delivery tags count up from 1 per channel.

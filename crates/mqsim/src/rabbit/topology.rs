@@ -260,39 +260,46 @@ impl Topology {
         }
         for (i, binding) in bindings.iter().enumerate() {
             topology
-                .bind(binding.clone())
-                .map_err(|TopologyError(why)| TopologyError(format!("bindings[{i}]: {why}")))?;
+                .bind_field(binding.clone())
+                .map_err(|(field, TopologyError(why))| {
+                    TopologyError(format!("bindings[{i}].{field}: {why}"))
+                })?;
         }
         Ok(topology)
     }
 
     /// Adds one binding, which must name an existing source and destination.
     pub(crate) fn bind(&mut self, binding: Binding) -> Result<(), TopologyError> {
+        self.bind_field(binding).map_err(|(_, why)| why)
+    }
+
+    /// [`Topology::bind`], naming the binding's field that is wrong.
+    fn bind_field(&mut self, binding: Binding) -> Result<(), (&'static str, TopologyError)> {
+        let wrong = |field, why: String| Err((field, TopologyError(why)));
         if binding.source.is_empty() {
-            return Err(TopologyError(
+            return wrong(
+                "source",
                 "nothing can be bound to the default exchange".into(),
-            ));
+            );
         }
         match &binding.destination {
             Destination::Queue(q) if !self.queues.contains_key(q) => {
-                return Err(TopologyError(format!("no queue named {q:?}")));
+                return wrong("destination", format!("no queue named {q:?}"));
             }
             Destination::Exchange(x) if !self.exchanges.contains_key(x) => {
-                return Err(TopologyError(format!("no exchange named {x:?}")));
+                return wrong("destination", format!("no exchange named {x:?}"));
             }
             _ => {}
         }
         let id = self.bindings.len();
         let Some((exchange, index)) = self.exchanges.get_mut(&binding.source) else {
-            return Err(TopologyError(format!(
-                "no exchange named {:?}",
-                binding.source
-            )));
+            return wrong("source", format!("no exchange named {:?}", binding.source));
         };
         if exchange.kind == ExchangeType::Headers && XMatch::of(&binding.arguments).is_none() {
-            return Err(TopologyError(
+            return wrong(
+                "arguments",
                 "x-match must be all, any, all-with-x or any-with-x".into(),
-            ));
+            );
         }
         match index {
             Index::Direct(by_key) => by_key

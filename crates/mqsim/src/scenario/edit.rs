@@ -281,6 +281,7 @@ fn entry_sites<'a>(entry: &'a mut TimelineEntry, part: &Part) -> Vec<&'a mut Str
         I::RabbitConsumerCrash { consumer }
         | I::RabbitConsumerRestart { consumer }
         | I::RabbitConsumerSlow { consumer, .. }
+        | I::RabbitConsumerPrefetch { consumer, .. }
             if matches!(part, Part::Consumer(_)) =>
         {
             sites.push(consumer)

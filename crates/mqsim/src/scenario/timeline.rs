@@ -130,6 +130,12 @@ pub enum Intervention {
     RabbitConsumerRestart { consumer: String },
     /// A new RabbitMQ consumer starts consuming from its queue.
     RabbitConsumerAdd { consumer: RabbitConsumerSpec },
+    /// A RabbitMQ consumer changes its prefetch: `basic.cancel`, then
+    /// `basic.qos` with `prefetch` and `basic.consume` again (a
+    /// per-consumer prefetch is fixed when the consumer starts). What it
+    /// holds is still handled and acknowledged; only deliveries from now on
+    /// count against the new prefetch.
+    RabbitConsumerPrefetch { consumer: String, prefetch: u32 },
     /// A RabbitMQ consumer's handling gets slower (or faster): each
     /// message now takes `processing_ms`.
     RabbitConsumerSlow {
@@ -204,6 +210,7 @@ struct RawEntry {
     /// Read as AMQP field values; `produce` takes strings only.
     headers: Option<FieldTable>,
     poison: Option<bool>,
+    prefetch: Option<u32>,
     processing_ms: Option<u64>,
     /// A name, or for `rabbit_queue_declare` a whole queue object.
     queue: Option<Named<QueueSpec>>,
@@ -232,6 +239,7 @@ enum Kind {
     RabbitConsumerCrash,
     RabbitConsumerRestart,
     RabbitConsumerSlow,
+    RabbitConsumerPrefetch,
     RabbitConsumerAdd,
     RabbitPublish,
     RabbitQueueDeclare,
@@ -262,6 +270,7 @@ impl Kind {
             Kind::RabbitConsumerCrash => "rabbit_consumer_crash",
             Kind::RabbitConsumerRestart => "rabbit_consumer_restart",
             Kind::RabbitConsumerSlow => "rabbit_consumer_slow",
+            Kind::RabbitConsumerPrefetch => "rabbit_consumer_prefetch",
             Kind::RabbitConsumerAdd => "rabbit_consumer_add",
             Kind::RabbitPublish => "rabbit_publish",
             Kind::RabbitQueueDeclare => "rabbit_queue_declare",
@@ -314,6 +323,7 @@ impl Kind {
                 &["consumer"]
             }
             Kind::RabbitConsumerSlow => &["consumer", "processing_ms"],
+            Kind::RabbitConsumerPrefetch => &["consumer", "prefetch"],
             Kind::RabbitPublish => &["publisher", "routing_key", "headers", "poison"],
             Kind::RabbitQueueDeclare | Kind::RabbitQueueDelete => &["queue"],
             Kind::RabbitBind | Kind::RabbitUnbind => &["binding"],
@@ -324,7 +334,7 @@ impl Kind {
 impl RawEntry {
     /// The fields present, by name.
     fn present(&self) -> Vec<&'static str> {
-        let fields: [(&'static str, bool); 17] = [
+        let fields: [(&'static str, bool); 18] = [
             ("group", self.group.is_some()),
             ("member", self.member.is_some()),
             ("topic", self.topic.is_some()),
@@ -342,6 +352,7 @@ impl RawEntry {
             ("processing_ms", self.processing_ms.is_some()),
             ("queue", self.queue.is_some()),
             ("binding", self.binding.is_some()),
+            ("prefetch", self.prefetch.is_some()),
         ];
         fields
             .into_iter()
@@ -455,6 +466,10 @@ impl RawEntry {
             Kind::RabbitConsumerSlow => Intervention::RabbitConsumerSlow {
                 consumer: kind.name_of(self.consumer, "consumer")?,
                 processing_ms: processing_ms?,
+            },
+            Kind::RabbitConsumerPrefetch => Intervention::RabbitConsumerPrefetch {
+                consumer: kind.name_of(self.consumer, "consumer")?,
+                prefetch: need_u32(self.prefetch, "prefetch")?,
             },
             Kind::RabbitConsumerAdd => Intervention::RabbitConsumerAdd {
                 consumer: kind.spec_of(self.consumer, "consumer")?,

@@ -339,6 +339,7 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
             }
             Intervention::RabbitPublish { .. }
             | Intervention::RabbitConsumerSlow { .. }
+            | Intervention::RabbitConsumerPrefetch { .. }
             | Intervention::RabbitConsumerAdd { .. }
             | Intervention::RabbitConsumerCrash { .. }
             | Intervention::RabbitConsumerRestart { .. }

@@ -260,6 +260,10 @@ impl<'a> Timeline<'a> {
                 consumer_spec(p, &format!("{at}.consumer"), consumer, &self.queues);
                 self.consumers.push((&consumer.name, &consumer.queue));
             }
+            Intervention::RabbitConsumerPrefetch { consumer, prefetch } => {
+                self.known_consumer(p, at, consumer);
+                p.in_range(format!("{at}.prefetch"), *prefetch, 0..=MAX_PREFETCH);
+            }
             Intervention::RabbitConsumerSlow {
                 consumer,
                 processing_ms,
