@@ -23,6 +23,8 @@
 //! - [`shortcuts`], [`presenting`]: the keyboard, the projector theme and
 //!   full screen.
 //! - [`share`], [`files`], [`preset_files`]: links, files and presets.
+//! - [`builder`]: making and changing a scenario in the page: fields,
+//!   palette, undo, the draft.
 //! - [`hooks`]: the animation-frame hook.
 //! - [`components`]: the SVG views, controls, inspector and tables.
 //! - [`app`]: the root component.

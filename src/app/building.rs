@@ -6,7 +6,7 @@
 use super::stage::{Notice, Stage};
 use crate::builder::fields::{Field, Input};
 use crate::builder::palette::{self, Add};
-use crate::builder::{self, Mode, Problem, Target, store};
+use crate::builder::{self, Mode, Problem, Target, now, store};
 use crate::share;
 use mqsim::Scenario;
 use mqsim::scenario::ScenarioFile;
@@ -44,14 +44,22 @@ impl Stage {
     /// without it), so that it can be undone.
     pub(super) fn intervened(&self, before: ScenarioFile) {
         store::keep(&share::address(), &self.current());
-        self.builder.borrow_mut().history.edited(before);
+        let mut builder = self.builder.borrow_mut();
+        builder.history.edited(before);
+        builder.problems.clear();
     }
 
     /// A field was typed in (`commit` false: only checked, so that a
     /// problem shows as it is typed) or changed (`commit`: applied if the
     /// engine accepts it).
     pub(super) fn edit_field(&self, field: &Field, text: &str, commit: bool) {
-        let target = self.builder.borrow().target.clone();
+        let (target, mode) = {
+            let builder = self.builder.borrow();
+            (builder.target.clone(), builder.mode)
+        };
+        if mode == Mode::Now && commit {
+            return self.change_now(&target, field, text);
+        }
         let mut file = self.current();
         if matches!(target, Target::Lesson) {
             // The lesson is the author's now: a link carries it.
@@ -68,6 +76,32 @@ impl Stage {
             }
             Ok(_) => self.builder.borrow_mut().problems.clear(),
             Err(problems) => self.builder.borrow_mut().problems = problems,
+        }
+        self.redraw.force_update();
+    }
+
+    /// A field changed at the moment on screen: its intervention joins the
+    /// timeline, or the reason it cannot is shown beside the field.
+    fn change_now(&self, target: &Target, field: &Field, text: &str) {
+        let before = self.current();
+        let done = now::intervention(&before, target, field, text)
+            .and_then(|action| self.playback.borrow_mut().intervene(action));
+        let mut builder = self.builder.borrow_mut();
+        match done {
+            Ok(()) => {
+                // The form shows the setup; the field keeps what was done
+                // now until another part is chosen.
+                builder.typing = Some((field.pointer.clone(), text.to_string()));
+                drop(builder);
+                self.intervened(before);
+            }
+            Err(message) => {
+                builder.typing = Some((field.pointer.clone(), text.to_string()));
+                builder.problems = vec![Problem {
+                    path: field.path(),
+                    message,
+                }];
+            }
         }
         self.redraw.force_update();
     }

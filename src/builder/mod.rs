@@ -26,6 +26,7 @@
 
 pub mod fields;
 pub mod history;
+pub mod now;
 pub mod palette;
 pub mod store;
 

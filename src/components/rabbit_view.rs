@@ -227,7 +227,8 @@ fn consumer(
     html! {
         <g class={classes!("consumer", "rabbit-consumer", (!c.running).then_some("down"), pick.class)} data-testid="rabbit-consumer"
            data-name={c.name.clone()} data-status={status} data-acked={c.acked.to_string()}
-           data-held={c.window.len().to_string()} transform={format!("translate({},{})", c.x, c.y)}>
+           data-held={c.window.len().to_string()} data-prefetch={c.prefetch.to_string()}
+           transform={format!("translate({},{})", c.x, c.y)}>
             { pick.button(
                 format!("Consumer {shown} on queue {}, {window_words}, {tally}: inspect, crash or restart", c.queue),
                 format!("Consumer {} on queue {} ({status}): {window_words}; {tally}; {} waiting to be handled",

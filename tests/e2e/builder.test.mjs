@@ -1,11 +1,12 @@
 // The builder, used as a user would, from a blank page: every part added
 // from the palette, named and set in its form, the picture changing as it
 // goes. First the design notes' own RabbitMQ example, built and then
-// published to by hand.
+// published to by hand; then, while it runs, a prefetch changed and a
+// binding added now, undone and redone.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openApp, screenshot, scrubTo, pause, clockMs } from './harness.mjs';
+import { openApp, screenshot, scrubTo, pause, clockMs, add, select, set, builder, field, problemBeside } from './harness.mjs';
 
 let app;
 before(async () => {
@@ -14,31 +15,6 @@ before(async () => {
 after(async () => {
   await app?.close();
 });
-
-/** The builder panel. */
-const builder = (page) => page.getByTestId('builder');
-
-/** Presses a palette button of one side ("Kafka" or "RabbitMQ"). */
-async function add(page, side, label) {
-  await builder(page).getByRole('group', { name: side }).getByRole('button', { name: label, exact: true }).click();
-}
-
-/** Selects a part of the scenario in the builder's list, by its description. */
-async function select(page, description) {
-  await builder(page).getByRole('navigation', { name: 'Parts of the scenario' })
-    .getByRole('button', { name: description, exact: true }).click();
-}
-
-/** Types into a field of the form, by its label, and leaves it (which applies it). */
-async function set(page, label, value) {
-  const field = builder(page).getByLabel(label, { exact: true });
-  if ((await field.evaluate((el) => el.tagName)) === 'SELECT') {
-    await field.selectOption(value);
-  } else {
-    await field.fill(value);
-    await field.press('Tab');
-  }
-}
 
 /** A RabbitMQ consumer's acknowledged count, as drawn. */
 async function acked(page, name) {
@@ -90,5 +66,47 @@ test('the design notes topic exchange, built from nothing, routes india.123 to b
     assert.equal(await acked(page, 'store-123'), store, `${key}: all-123's consumer`);
   }
   await screenshot(page, 'builder-rabbit-routed');
+  assert.deepEqual(app.problems, []);
+});
+
+/** The scenario on screen, as the JSON view shows it. */
+async function scenario(page) {
+  return JSON.parse(await builder(page).getByTestId('builder-json').inputValue());
+}
+
+test('changed now: a prefetch and a binding join the timeline, and undo and redo walk them', async () => {
+  const { page } = app;
+  const store = '[data-testid="rabbit-consumer"][data-name="store-123"]';
+  await builder(page).getByRole('radio', { name: /Do it now/ }).check();
+  const at = await clockMs(page);
+  await select(page, 'consumer "store-123"');
+  await set(page, 'prefetch', '1');
+  assert.equal(await page.getAttribute(store, 'data-prefetch'), '1', 'the consumer now takes one at a time');
+  await select(page, 'queue "all-123"');
+  await add(page, 'RabbitMQ', 'Add binding');
+  // Besides the messages published by hand before.
+  const changes = async () => ((await scenario(page)).timeline ?? []).filter((e) => e.do !== 'rabbit_publish');
+  const timeline = await changes();
+  assert.deepEqual(timeline.map((e) => [e.at_ms, e.do]), [
+    [at, 'rabbit_consumer_prefetch'],
+    [at, 'rabbit_bind'],
+  ]);
+  assert.equal(timeline[0].prefetch, 1);
+  assert.equal((await scenario(page)).rabbit.consumers[1].prefetch, 10, 'the setup is as it was');
+  await screenshot(page, 'builder-changed-now');
+
+  // A setting with no intervention says so beside its field.
+  await select(page, 'consumer "store-123"');
+  await field(page, 'auto_ack').check();
+  assert.match(await problemBeside(page, 'auto_ack'), /only be changed in the setup/);
+
+  const undo = builder(page).getByRole('button', { name: 'Undo', exact: true });
+  await undo.click();
+  await undo.click();
+  assert.deepEqual(await changes(), [], 'both undone');
+  assert.equal(await page.getAttribute(store, 'data-prefetch'), '10');
+  await builder(page).getByRole('button', { name: 'Redo', exact: true }).click();
+  assert.deepEqual((await changes()).map((e) => e.do), ['rabbit_consumer_prefetch']);
+  assert.equal(await page.getAttribute(store, 'data-prefetch'), '1');
   assert.deepEqual(app.problems, []);
 });

@@ -193,3 +193,41 @@ export async function audit(page) {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
 }
+
+/** The builder's panel. */
+export const builder = (page) => page.getByTestId('builder');
+
+/** Presses a palette button of one side ("Kafka" or "RabbitMQ"), by its name. */
+export async function add(page, side, label) {
+  await builder(page).getByRole('group', { name: side }).getByRole('button', { name: label, exact: true }).click();
+}
+
+/** Selects a part of the scenario in the builder's list, by its description (`queue "india-all"`). */
+export async function select(page, description) {
+  await builder(page).getByRole('navigation', { name: 'Parts of the scenario' })
+    .getByRole('button', { name: description, exact: true }).click();
+}
+
+/** A field of the builder's form, by its label (the config name). */
+export const field = (page, label) => builder(page).getByLabel(label, { exact: true });
+
+/** A field's row in the form: its label, its input and its problem. */
+export const fieldRow = (page, label) =>
+  builder(page).locator('.field').filter({ has: page.getByLabel(label, { exact: true }) });
+
+/** Types into a field of the form and leaves it, which applies it; a drop-down is chosen from. */
+export async function set(page, label, value) {
+  const input = field(page, label);
+  if ((await input.evaluate((el) => el.tagName)) === 'SELECT') {
+    await input.selectOption(value);
+  } else {
+    await input.fill(value);
+    await input.press('Tab');
+  }
+}
+
+/** The problem shown beside a field, or null. */
+export async function problemBeside(page, label) {
+  const problem = fieldRow(page, label).getByTestId('field-problem');
+  return (await problem.count()) ? problem.textContent() : null;
+}
