@@ -4,6 +4,7 @@
 //! recorded for undo and kept as the draft.
 
 use super::stage::{Notice, Stage};
+use crate::builder::connect::{self, End};
 use crate::builder::fields::{Field, Input};
 use crate::builder::palette::{self, Add};
 use crate::builder::{self, Mode, Problem, Target, now, store};
@@ -140,6 +141,59 @@ impl Stage {
         self.redraw.force_update();
     }
 
+    /// A drag from one node to another connects them (see
+    /// [`connect`]) and shows what was made; a new binding's routing key is
+    /// typed next. Done now, only a binding can be made: its key is asked
+    /// for first, since it cannot be changed afterwards.
+    pub(super) fn connect(&self, from: &End, to: &End) {
+        let mode = self.builder.borrow().mode;
+        let (file, target) = match connect::connect(&self.current(), from, to) {
+            Ok(made) => made,
+            Err(why) => return self.refuse(why),
+        };
+        if mode == Mode::Now {
+            let Target::Binding(i) = target else {
+                return self.refuse(
+                    "Only a binding can be made now by connecting; anything else is a change to the setup: choose \"Change the setup\".".into(),
+                );
+            };
+            let Some(mut binding) = file.rabbit.bindings.get(i).cloned() else {
+                return;
+            };
+            let question = format!(
+                "Routing key of the binding {} → {}:",
+                binding.source,
+                binding.destination.name()
+            );
+            let Some(key) = asked(&question) else {
+                return;
+            };
+            binding.routing_key = key;
+            let before = self.current();
+            let done = self
+                .playback
+                .borrow_mut()
+                .intervene(mqsim::scenario::Intervention::RabbitBind { binding });
+            match done {
+                Ok(()) => self.intervened(before),
+                Err(why) => return self.refuse(format!("That cannot be done now: {why}")),
+            }
+            self.redraw.force_update();
+            return;
+        }
+        match builder::check(file) {
+            Ok(scenario) => {
+                self.change_setup(scenario);
+                if let Target::Binding(i) = target {
+                    focus_soon(format!("field-rabbit-bindings-{i}-routing_key"));
+                }
+                self.builder.borrow_mut().target = target;
+            }
+            Err(problems) => self.refuse(said(&problems)),
+        }
+        self.redraw.force_update();
+    }
+
     /// Deletes what the form shows, and what cannot stand without it, once
     /// the user agrees to lose those too.
     pub(super) fn delete(&self) {
@@ -267,6 +321,26 @@ fn said(problems: &[Problem]) -> String {
         .map(|p| format!("{}: {}", p.path, p.message))
         .collect();
     listed.join("; ")
+}
+
+/// Asks the user for a line of text; `None` if they cancel.
+fn asked(question: &str) -> Option<String> {
+    web_sys::window()?.prompt_with_message(question).ok()?
+}
+
+/// Moves the keyboard to the element `id` once the page has drawn it.
+fn focus_soon(id: String) {
+    gloo::timers::callback::Timeout::new(0, move || {
+        use wasm_bindgen::JsCast;
+        let element = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(&id))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(element) = element {
+            let _ = element.focus();
+        }
+    })
+    .forget();
 }
 
 /// Asks the user; a page that cannot ask (no window) does not delete.

@@ -3,6 +3,7 @@
 //! do (open a scenario or a preset, a shortcut, a notice) is [`stage`]'s.
 
 use crate::bench::{Bench, BenchRun};
+use crate::builder::connect::End;
 use crate::builder::fields::Field;
 use crate::builder::{Builder, Mode, Target, store};
 use crate::charts::charts;
@@ -88,6 +89,7 @@ pub fn App() -> Html {
     let log_filter = use_state(LogFilter::default);
     let log_cache = use_mut_ref(|| None::<(f64, LogFilter, Vec<mqsim::words::Sentence>)>);
     let redraw = use_force_update();
+    let connecting = use_mut_ref(|| None::<End>);
     let scenario_cache = use_mut_ref(|| None::<(u32, u32, Frame<mqsim::scenario::ScenarioFile>)>);
     let lesson = use_mut_ref(|| Lesson::of(playback.borrow().scenario()));
     let stage = Stage {
@@ -172,6 +174,17 @@ pub fn App() -> Html {
     let on_select = {
         let stage = stage.clone();
         Callback::from(move |selection: Selection| {
+            if stage.builder.borrow().open {
+                let p = stage.playback.borrow();
+                let target = crate::builder::target_of(p.scenario(), p.names(), selection);
+                drop(p);
+                if let Some(target) = target {
+                    let mut builder = stage.builder.borrow_mut();
+                    builder.target = target;
+                    builder.problems.clear();
+                    builder.typing = None;
+                }
+            }
             stage.playback.borrow_mut().watch(selection.subject());
             stage.note(Deed::Inspected(selection));
             stage.selected.set(Some(selection));
@@ -501,8 +514,36 @@ pub fn App() -> Html {
             p.clock_ms(),
         )))
     });
+    // While building, a drag from one node to another connects them.
+    let building = builder.borrow().open;
+    let (on_pointer_down, on_pointer_up) = {
+        let from = connecting.clone();
+        let down = Callback::from(move |e: PointerEvent| {
+            *from.borrow_mut() = end_at(e.target());
+        });
+        let stage = stage.clone();
+        let from = connecting.clone();
+        let up = Callback::from(move |e: PointerEvent| {
+            let Some(from) = from.borrow_mut().take() else {
+                return;
+            };
+            let under = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.element_from_point(e.client_x() as f32, e.client_y() as f32));
+            match end_at(under.map(Into::into)) {
+                Some(to) if to != from => stage.connect(&from, &to),
+                _ => {}
+            }
+        });
+        if building {
+            (Some(down), Some(up))
+        } else {
+            (None, None)
+        }
+    };
     let pictures = html! {
-        <div class="pictures" data-testid="pictures">
+        <div class={classes!("pictures", building.then_some("building"))} data-testid="pictures"
+             onpointerdown={on_pointer_down} onpointerup={on_pointer_up}>
           { zoomable::viewport(&viewport, html! { <>
             if let Some(scene) = cluster {
                 <ClusterView {scene} on_select={on_select.clone()} selected={*selected} />
@@ -617,4 +658,12 @@ pub fn App() -> Html {
             </section>
         </main>
     }
+}
+
+/// The node (with a `data-connect` name) an event target is part of.
+fn end_at(target: Option<web_sys::EventTarget>) -> Option<End> {
+    use wasm_bindgen::JsCast;
+    let element = target?.dyn_into::<web_sys::Element>().ok()?;
+    let node = element.closest("[data-connect]").ok()??;
+    End::parse(&node.get_attribute("data-connect")?)
 }

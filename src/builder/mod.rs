@@ -18,23 +18,27 @@
 //!   they are typed; a field edit goes through JSON and back through the
 //!   engine's reader and validation.
 //! - [`palette`]: adding parts, with names and settings that work at once.
+//! - [`connect`]: dragging from one node to another in the picture.
 //! - [`history`]: undo and redo.
 //! - [`store`]: the scenario being built survives a reload.
 //!
 //! Renaming, deleting and duplicating are the engine's
 //! ([`mqsim::scenario::edit`]), which knows what names what.
 
+pub mod connect;
 pub mod fields;
 pub mod history;
 pub mod now;
 pub mod palette;
 pub mod store;
 
+use crate::inspect::Selection;
 use fields::Field;
 use history::History;
 use mqsim::Scenario;
 use mqsim::scenario::edit::{self, Part};
 use mqsim::scenario::{ScenarioError, ScenarioFile};
+use mqsim::words::Names;
 
 /// The builder's state in the page.
 #[derive(Default)]
@@ -144,6 +148,33 @@ pub fn from_text(text: &str) -> Result<Scenario, Vec<Problem>> {
 /// The scenario as the JSON view shows it.
 pub fn to_text(file: &ScenarioFile) -> String {
     file.to_json()
+}
+
+/// The form for something picked in the picture: its part of the scenario
+/// (a partition's topic, a broker's cluster); none for a record or a
+/// message.
+pub fn target_of(scenario: &Scenario, names: &Names, picked: Selection) -> Option<Target> {
+    let part = match picked {
+        Selection::Broker(_) => return Some(Target::Cluster),
+        Selection::Partition(tp) => Part::Topic(names.topic(tp.topic).to_string()),
+        Selection::Producer(id) => Part::Producer(names.producer(id).to_string()),
+        Selection::Consumer(id) => {
+            let consumer = scenario.consumers().into_iter().find(|c| c.id == id)?;
+            let groups = &scenario.file().kafka.groups;
+            match groups.get(consumer.group.index()) {
+                Some(group) => Part::Member {
+                    group: group.name.clone(),
+                    name: consumer.spec.name.clone(),
+                },
+                None => Part::Standalone(consumer.spec.name.clone()),
+            }
+        }
+        Selection::Publisher(id) => Part::Publisher(names.publisher(id).to_string()),
+        Selection::Queue(id) => Part::Queue(names.queue(id).to_string()),
+        Selection::RabbitConsumer(id) => Part::Consumer(names.rabbit_consumer(id).to_string()),
+        Selection::Record(_) | Selection::Message(_) => return None,
+    };
+    Some(Target::Part(part))
 }
 
 /// Where the form goes after `target` was renamed to `name`.
@@ -288,5 +319,37 @@ mod tests {
         let problems = from_text(&text).unwrap_err();
         assert_eq!(problems[0].path, "kafka.topics[0].partitions");
         assert_eq!(from_text(&to_text(&built())).unwrap().file(), &built());
+    }
+
+    #[test]
+    fn what_is_picked_in_the_picture_opens_its_form() {
+        use mqsim::ids::{BrokerId, ConsumerId, QueueId, TopicId, TopicPartition};
+        let mut file = built();
+        file = palette::add(&file, Add::RabbitConsumer, &Target::Scenario)
+            .unwrap()
+            .file;
+        let scenario = file.validate().unwrap();
+        let names = Names::new(&scenario);
+        let of = |picked| target_of(&scenario, &names, picked);
+        assert_eq!(of(Selection::Broker(BrokerId(0))), Some(Target::Cluster));
+        assert_eq!(
+            of(Selection::Partition(TopicPartition {
+                topic: TopicId(0),
+                partition: 1
+            })),
+            Some(Target::Part(Part::Topic("topic".into())))
+        );
+        assert_eq!(
+            of(Selection::Consumer(ConsumerId(0))),
+            Some(Target::Part(Part::Member {
+                group: "group".into(),
+                name: "group-1".into()
+            }))
+        );
+        assert_eq!(
+            of(Selection::Queue(QueueId(0))),
+            Some(Target::Part(Part::Queue("queue".into())))
+        );
+        assert_eq!(of(Selection::Message(mqsim::ids::MessageId(0))), None);
     }
 }

@@ -57,7 +57,7 @@ fn producer(
     let pick = pick(on_select, selected, Selection::Producer(p.id));
     html! {
         <g class={classes!("producer", (p.status != "sending").then_some("down"), pick.class)} data-testid="producer"
-           data-name={p.name.clone()} data-status={p.status}
+           data-name={p.name.clone()} data-status={p.status} data-connect={format!("producer:{}", p.name)}
            transform={format!("translate({},{})", p.x, p.y)}>
             { pick.button(
                 format!("Producer {}, {}, sent {}: inspect, or send a record by hand", p.name, p.status, p.sent),
@@ -110,7 +110,7 @@ fn strip(s: &Strip, on_select: &Callback<Selection>, selected: Option<Selection>
     let pick = pick(on_select, selected, Selection::Partition(s.tp));
     html! {
         <g class={classes!("partition", s.dead_letter.then_some("dead-letter"))} data-testid="partition"
-           data-partition={s.tp.partition.to_string()}
+           data-partition={s.tp.partition.to_string()} data-connect={format!("topic:{}", s.topic)}
            data-log-end={s.log_end.to_string()}>
             <text class={classes!("strip-label", pick.class)} x={(s.x - 10.0).to_string()} y={(s.y + 20.0).to_string()}
                   data-testid="partition-label" role="button" tabindex="0"
@@ -160,7 +160,7 @@ fn marker(s: &Strip, m: &CommitMarker) -> Html {
 
 fn group(g: &GroupNode, on_select: &Callback<Selection>, selected: Option<Selection>) -> Html {
     html! {
-        <g class="group" data-testid="group" data-name={g.name.clone()} data-generation={g.generation.to_string()}>
+        <g class="group" data-testid="group" data-name={g.name.clone()} data-connect={format!("group:{}", g.name)} data-generation={g.generation.to_string()}>
             // The title is kept to the column's width; the tooltip says it whole.
             <title>{ if g.standalone {
                 format!("{}: consumers without a group.id read every partition and share nothing", g.name)

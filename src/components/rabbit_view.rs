@@ -65,6 +65,7 @@ fn publisher(
     let pick = pick(on_select, selected, Selection::Publisher(p.id));
     html! {
         <g class={classes!("publisher", pick.class)} data-testid="publisher" data-name={p.name.clone()}
+           data-connect={format!("publisher:{}", p.name)}
            transform={format!("translate({},{})", p.x, p.y)}>
             { pick.button(
                 format!("Publisher {}, sent {} to exchange {}: inspect, or publish a message by hand", p.name, p.sent, p.exchange),
@@ -97,7 +98,7 @@ fn exchange(e: &ExchangeNode) -> Html {
     };
     html! {
         <g class={classes!("exchange", e.dead_letter.then_some("dead-letter"))} data-testid="exchange"
-           data-name={e.name.clone()} data-routed={e.routed.to_string()}
+           data-name={e.name.clone()} data-routed={e.routed.to_string()} data-connect={format!("exchange:{}", e.name)}
            transform={format!("translate({},{})", e.x, e.y)}>
             <title>{ format!("{} exchange {}{}: {detail}", e.kind, e.name,
                              if e.dead_letter { " (dead-letter exchange)" } else { "" }) }</title>
@@ -147,7 +148,7 @@ fn queue(q: &QueueNode, on_select: &Callback<Selection>, selected: Option<Select
     let pick = pick(on_select, selected, Selection::Queue(q.id));
     html! {
         <g class={classes!("queue", q.dead_letter.then_some("dead-letter"), q.deleted.then_some("down"), pick.class)}
-           data-testid="queue" data-name={q.name.clone()} data-ready={q.ready.to_string()}
+           data-testid="queue" data-name={q.name.clone()} data-ready={q.ready.to_string()} data-connect={format!("queue:{}", q.name)}
            data-unacked={q.unacked.to_string()} transform={format!("translate({},{})", q.x, q.y)}>
             { pick.button(
                 format!("Queue {}, {heading}, {counts}: inspect", q.name),
@@ -226,7 +227,7 @@ fn consumer(
     let pick = pick(on_select, selected, Selection::RabbitConsumer(c.id));
     html! {
         <g class={classes!("consumer", "rabbit-consumer", (!c.running).then_some("down"), pick.class)} data-testid="rabbit-consumer"
-           data-name={c.name.clone()} data-status={status} data-acked={c.acked.to_string()}
+           data-name={c.name.clone()} data-status={status} data-acked={c.acked.to_string()} data-connect={format!("consumer:{}", c.name)}
            data-held={c.window.len().to_string()} data-prefetch={c.prefetch.to_string()}
            transform={format!("translate({},{})", c.x, c.y)}>
             { pick.button(

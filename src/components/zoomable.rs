@@ -128,6 +128,16 @@ impl Gestures {
     }
 }
 
+/// Whether a pointer went down on a node while the builder is open: its
+/// drag connects the node to another (see `builder::connect`), and does
+/// not move the picture.
+fn connects(e: &PointerEvent) -> bool {
+    e.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|el| el.closest(".building [data-connect]").ok().flatten())
+        .is_some()
+}
+
 /// Follows the pointers on `element` (the viewport), zooming `zoom`; the
 /// listeners last as long as the returned handles.
 fn listen(element: HtmlElement, viewport: NodeRef, zoom: SharedZoom) -> Vec<EventListener> {
@@ -148,6 +158,9 @@ fn listen(element: HtmlElement, viewport: NodeRef, zoom: SharedZoom) -> Vec<Even
             let Some(e) = e.dyn_ref::<PointerEvent>() else {
                 return;
             };
+            if connects(e) {
+                return;
+            }
             let mut g = gesture.borrow_mut();
             if g.pointers.is_empty() {
                 g.dragged = false;

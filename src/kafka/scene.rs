@@ -81,6 +81,8 @@ pub struct ProducerNode {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Strip {
     pub tp: TopicPartition,
+    /// Its topic's name.
+    pub topic: String,
     pub label: String,
     /// A dead-letter topic, drawn apart from the others.
     pub dead_letter: bool,
@@ -333,6 +335,7 @@ impl Scene {
                     .collect();
                 strips.push(Strip {
                     tp,
+                    topic: topic.name.clone(),
                     label: format!("{} · P{}", topic.name, p),
                     dead_letter: topic.dead_letter,
                     x: STRIP_X,

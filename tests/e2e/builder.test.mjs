@@ -110,3 +110,35 @@ test('changed now: a prefetch and a binding join the timeline, and undo and redo
   assert.equal(await page.getAttribute(store, 'data-prefetch'), '1');
   assert.deepEqual(app.problems, []);
 });
+
+/** The centre of a drawn node, on the page. */
+async function centre(page, selector) {
+  const box = await page.locator(selector).first().boundingBox();
+  return [box.x + box.width / 2, box.y + box.height / 2];
+}
+
+test('a node clicked opens its form, and a drag from an exchange to a queue binds them, key typed in place', async () => {
+  const { page } = app;
+  await builder(page).getByRole('radio', { name: /Change the setup/ }).check();
+  await page.click('[data-testid="queue"][data-name="india-all"]');
+  assert.equal(await builder(page).locator('.form h3').textContent(), 'queue "india-all"');
+
+  await add(page, 'RabbitMQ', 'Add queue');
+  await set(page, 'name', 'audit');
+  const [fx, fy] = await centre(page, '[data-testid="exchange"][data-name="orders"]');
+  const [tx, ty] = await centre(page, '[data-testid="queue"][data-name="audit"]');
+  await page.mouse.move(fx, fy);
+  await page.mouse.down();
+  await page.mouse.move((fx + tx) / 2, (fy + ty) / 2, { steps: 4 });
+  await page.mouse.move(tx, ty, { steps: 4 });
+  await page.mouse.up();
+  assert.equal(await builder(page).locator('.form h3').textContent(), 'Binding 3');
+  const key = field(page, 'routing key');
+  await page.waitForFunction(() => document.activeElement?.id === 'field-rabbit-bindings-2-routing_key');
+  await page.keyboard.type('#');
+  await key.press('Tab');
+  const bound = (await scenario(page)).rabbit.bindings.at(-1);
+  assert.deepEqual(bound, { source: 'orders', destination: 'audit', destination_type: 'queue', routing_key: '#' });
+  await screenshot(page, 'builder-dragged-binding');
+  assert.deepEqual(app.problems, []);
+});
