@@ -620,10 +620,13 @@ pub fn App() -> Html {
                     on_projector={stage.on(Shortcut::ToggleProjector)}
                     on_fullscreen={stage.on(Shortcut::ToggleFullscreen)}
                     on_help={stage.on(Shortcut::ToggleHelp)}
-                    building={builder.borrow().open} {on_build} {on_new} />
+                    {on_new} />
             <section class="stage" aria-label="Stage">
                 <div class="stage-title">
                     <h2 class="scenario-name" data-testid="scenario-name">{ &file.name }</h2>
+                    <button class="build" data-testid="build" aria-pressed={building.to_string()}
+                            title="Make and change this scenario: add, connect, edit, delete"
+                            onclick={on_build.reform(|_: MouseEvent| ())}>{ "✎ Build" }</button>
                     <p class="scenario-description" title={file.description.clone()}>{ &file.description }</p>
                 </div>
                 { controls }

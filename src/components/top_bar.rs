@@ -28,9 +28,6 @@ pub struct TopBarProps {
     pub on_projector: Callback<()>,
     pub on_fullscreen: Callback<()>,
     pub on_help: Callback<()>,
-    /// Whether the builder is open.
-    pub building: bool,
-    pub on_build: Callback<()>,
     /// An empty scenario to build in.
     pub on_new: Callback<Blank>,
 }
@@ -99,10 +96,6 @@ pub fn TopBar(props: &TopBarProps) -> Html {
                         }
                     </select>
                 </label>
-                <button class="build" data-testid="build" aria-pressed={props.building.to_string()}
-                        title="Make and change the scenario: add, connect, edit, delete" onclick={item(&props.on_build)}>
-                    { "Build" }
-                </button>
                 <button class="share" data-testid="share" onclick={item(&props.on_share)}>{ "Copy link" }</button>
                 <button class="embed" data-testid="embed-code" onclick={item(&props.on_embed)}
                         title="An <iframe> of this scenario, for slides or a web page">
