@@ -28,6 +28,7 @@ impl Stage {
         builder.history.edited(before);
         builder.problems.clear();
         builder.typing = None;
+        builder.built = true;
     }
 
     /// Puts `scenario` on screen in place of the one there (no history).
@@ -39,6 +40,13 @@ impl Stage {
         }
         self.playback.borrow_mut().change_setup(scenario);
         self.redraw.force_update();
+    }
+
+    /// Records an intervention the builder made now (`before` is the
+    /// scenario without it): one edit that can be undone, and work to keep.
+    fn built(&self, before: ScenarioFile) {
+        self.intervened(before);
+        self.builder.borrow_mut().built = true;
     }
 
     /// Records an intervention that was made now (`before` is the scenario
@@ -94,7 +102,7 @@ impl Stage {
                 // now until another part is chosen.
                 builder.typing = Some((field.pointer.clone(), text.to_string()));
                 drop(builder);
-                self.intervened(before);
+                self.built(before);
             }
             Err(message) => {
                 builder.typing = Some((field.pointer.clone(), text.to_string()));
@@ -126,7 +134,7 @@ impl Stage {
                 let before = self.current();
                 let done = self.playback.borrow_mut().intervene(intervention);
                 match done {
-                    Ok(()) => self.intervened(before),
+                    Ok(()) => self.built(before),
                     Err(why) => return self.refuse(format!("That cannot be done now: {why}")),
                 }
             }
@@ -175,7 +183,7 @@ impl Stage {
                 .borrow_mut()
                 .intervene(mqsim::scenario::Intervention::RabbitBind { binding });
             match done {
-                Ok(()) => self.intervened(before),
+                Ok(()) => self.built(before),
                 Err(why) => return self.refuse(format!("That cannot be done now: {why}")),
             }
             self.redraw.force_update();
@@ -269,6 +277,19 @@ impl Stage {
         }
     }
 
+    /// Removes the lesson's last try-this step.
+    pub(super) fn remove_step(&self) {
+        let mut file = self.current();
+        file.preset = None;
+        if let Some(narration) = &mut file.narration {
+            narration.try_this.pop();
+        }
+        match builder::check(file) {
+            Ok(scenario) => self.change_setup(scenario),
+            Err(problems) => self.refuse(said(&problems)),
+        }
+    }
+
     /// The JSON view was typed in (`commit` false: only checked) or left.
     pub(super) fn edit_json(&self, text: &str, commit: bool) {
         self.builder.borrow_mut().typing = Some((String::new(), text.to_string()));
@@ -305,6 +326,21 @@ impl Stage {
             builder.typing = None;
         }
         self.redraw.force_update();
+    }
+
+    /// Whether the scenario on screen may give way to another: nothing was
+    /// built in it since it was opened or saved (a kill or a crash from the
+    /// inspector is playing, not building), or the user agrees to lose it.
+    pub(super) fn may_leave(&self) -> bool {
+        let builder = self.builder.borrow();
+        if !builder.built || !builder.history.unsaved() {
+            return true;
+        }
+        drop(builder);
+        let name = self.current().name;
+        confirmed(&format!(
+            "\"{name}\" has changes that are not saved. Open another scenario and lose them? (Cancel, then Copy link or File › Save file, to keep them.)"
+        ))
     }
 
     /// An edit that could not be made: the reason, and nothing changes.

@@ -70,6 +70,7 @@ pub fn App() -> Html {
         };
         if draft.is_some() {
             builder.history.restored();
+            builder.built = true;
         }
         builder
     });
@@ -240,7 +241,11 @@ pub fn App() -> Html {
                 return;
             }
             let url = share::publish(&shared);
-            builder.borrow_mut().history.saved();
+            {
+                let mut builder = builder.borrow_mut();
+                builder.history.saved();
+                builder.built = false;
+            }
             store::forget();
             notice.set(Some(Notice::Info(format!(
                 "Link to this scenario ({} characters) copied; it is also in the address bar.",
@@ -265,7 +270,11 @@ pub fn App() -> Html {
         let builder = builder.clone();
         Callback::from(
             move |()| match files::download(playback.borrow().scenario()) {
-                Ok(()) => builder.borrow_mut().history.saved(),
+                Ok(()) => {
+                    let mut builder = builder.borrow_mut();
+                    builder.history.saved();
+                    builder.built = false;
+                }
                 Err(why) => notice.set(Some(Notice::Problem(format!(
                     "The file could not be saved: {why}"
                 )))),
@@ -293,6 +302,7 @@ pub fn App() -> Html {
             let (notice, redraw) = (stage.notice.clone(), stage.redraw.clone());
             files::read_chosen(&e, &reading, move |name, text| {
                 match text.and_then(|text| files::parse(&name, &text)) {
+                    Ok(_) if !stage.may_leave() => {}
                     Ok(scenario) => {
                         let warned = share::warnings(&scenario).unwrap_or_default();
                         notice.set(Some(Notice::Info(format!(
@@ -354,6 +364,9 @@ pub fn App() -> Html {
     let on_new = {
         let stage = stage.clone();
         Callback::from(move |blank: mqsim::scenario::edit::Blank| {
+            if !stage.may_leave() {
+                return;
+            }
             share::remember_blank(blank);
             store::forget();
             stage.notice.set(None);
@@ -421,6 +434,7 @@ pub fn App() -> Html {
                           unsaved={b.history.unsaved()} moment={moment.to_string()}
                           {on_target} {on_field} {on_add} on_delete={on(Stage::delete)}
                           on_duplicate={on(Stage::duplicate)} on_add_step={on(Stage::add_step)}
+                          on_remove_step={on(Stage::remove_step)}
                           {on_undo} {on_mode} {on_json} on_close={on_build.clone()} />
         }
     });

@@ -54,6 +54,7 @@ impl Stage {
             // Another scenario: its own undo history, and no draft yet.
             let mut builder = self.builder.borrow_mut();
             builder.history = Default::default();
+            builder.built = false;
             builder.problems.clear();
             builder.target = builder::Target::Scenario;
         }
@@ -113,6 +114,11 @@ impl Stage {
     /// Fetches the preset `id` and opens it; the scenario on screen stays
     /// if it cannot be had.
     pub(super) fn open_preset(&self, id: String) {
+        if !self.may_leave() {
+            // The picker still shows what was chosen; draw it back.
+            self.redraw.force_update();
+            return;
+        }
         let this = self.clone();
         yew::platform::spawn_local(async move {
             match preset_files::fetch(&id).await {

@@ -47,6 +47,8 @@ pub enum Input {
     Lines,
     /// An object of names and values, written as JSON.
     Table,
+    /// The side-by-side panes, one per line: `title: queue, queue`.
+    Panes,
     /// The name of a part of this kind; empty leaves it out when optional.
     Pick {
         of: Of,
@@ -116,6 +118,12 @@ const SCENARIO: &[Spec] = &[
     ("seed", "seed", Int, ""),
     ("duration_ms", "duration_ms", OptInt, "60000"),
     ("network latency_ms", "network/latency_ms", OptInt, "100"),
+    (
+        "panes",
+        "view/panes",
+        Panes,
+        "one picture; or per line, title: queue, queue",
+    ),
 ];
 
 const CLUSTER: &[Spec] = &[
@@ -555,6 +563,19 @@ pub fn read(json: &Value, field: &Field) -> String {
             .collect::<Vec<_>>()
             .join("\n"),
         (Table, Value::Object(map)) if map.is_empty() => String::new(),
+        (Panes, Value::Array(panes)) => panes
+            .iter()
+            .map(|pane| {
+                let title = pane["title"].as_str().unwrap_or_default();
+                let queues = pane["queues"]
+                    .as_array()
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                let queues: Vec<&str> = queues.iter().filter_map(Value::as_str).collect();
+                format!("{title}: {}", queues.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
         (_, other) => other.to_string(),
     }
 }
@@ -612,6 +633,22 @@ pub fn write(json: &mut Value, field: &Field, text: &str) -> Result<(), String> 
                 .map(|line| Value::String(line.to_string()))
                 .collect();
             (!lines.is_empty()).then_some(Value::Array(lines))
+        }
+        Panes => {
+            let mut panes = Vec::new();
+            for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                let (title, queues) = line
+                    .split_once(':')
+                    .ok_or_else(|| format!("{line:?}: write each pane as title: queue, queue"))?;
+                let queues: Vec<Value> = queues
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|q| !q.is_empty())
+                    .map(|q| Value::String(q.to_string()))
+                    .collect();
+                panes.push(serde_json::json!({"title": title.trim(), "queues": queues}));
+            }
+            (!panes.is_empty()).then_some(Value::Array(panes))
         }
         Table if text.is_empty() => None,
         Table => match serde_json::from_str::<Value>(text) {

@@ -20,6 +20,7 @@
 //! - [`palette`]: adding parts, with names and settings that work at once.
 //! - [`connect`]: dragging from one node to another in the picture.
 //! - [`history`]: undo and redo.
+//! - [`json_at`]: where a problem's path is in the JSON view's text.
 //! - [`store`]: the scenario being built survives a reload.
 //!
 //! Renaming, deleting and duplicating are the engine's
@@ -28,6 +29,7 @@
 pub mod connect;
 pub mod fields;
 pub mod history;
+pub mod json_at;
 pub mod now;
 pub mod palette;
 pub mod store;
@@ -54,6 +56,9 @@ pub struct Builder {
     /// of the scenario's value, so a refused value stays beside its reason.
     pub typing: Option<(String, String)>,
     pub history: History,
+    /// Whether the builder changed the scenario since it was opened, saved
+    /// or shared: work that opening another scenario would lose.
+    pub built: bool,
 }
 
 /// What the builder's form shows.
@@ -140,9 +145,19 @@ pub fn set_field(
 /// The JSON view's text read as a scenario; a problem in the text is named
 /// by line and column, one in the values by path.
 pub fn from_text(text: &str) -> Result<Scenario, Vec<Problem>> {
-    ScenarioFile::from_json(text)
-        .map_err(|err| problems(err, ""))
-        .and_then(check)
+    let file = ScenarioFile::from_json(text).map_err(|err| problems(err, ""))?;
+    check(file).map_err(|problems| {
+        problems
+            .into_iter()
+            .map(|p| match json_at::locate(text, &p.path) {
+                Some((line, column)) => Problem {
+                    message: format!("line {line}, column {column}: {}", p.message),
+                    ..p
+                },
+                None => p,
+            })
+            .collect()
+    })
 }
 
 /// The scenario as the JSON view shows it.
@@ -318,6 +333,15 @@ mod tests {
         let text = to_text(&built()).replace("\"partitions\": 3", "\"partitions\": 0");
         let problems = from_text(&text).unwrap_err();
         assert_eq!(problems[0].path, "kafka.topics[0].partitions");
+        let line = text
+            .lines()
+            .position(|l| l.contains("\"partitions\": 0"))
+            .unwrap()
+            + 1;
+        assert_eq!(
+            problems[0].message,
+            format!("line {line}, column 23: must be 1..=1024, got 0")
+        );
         assert_eq!(from_text(&to_text(&built())).unwrap().file(), &built());
     }
 
@@ -351,5 +375,31 @@ mod tests {
             Some(Target::Part(Part::Queue("queue".into())))
         );
         assert_eq!(of(Selection::Message(mqsim::ids::MessageId(0))), None);
+    }
+
+    #[test]
+    fn panes_are_written_one_per_line_and_name_their_queues() {
+        let mut file = built();
+        file = palette::add(&file, Add::Queue, &Target::Scenario)
+            .unwrap()
+            .file;
+        let panes = set(
+            &file,
+            &Target::Scenario,
+            "panes",
+            "Work: queue\nBoth: queue, queue-2",
+        )
+        .unwrap();
+        assert_eq!(panes.view.panes.len(), 2);
+        assert_eq!(panes.view.panes[1].queues, ["queue", "queue-2"]);
+        let shown = fields::read(
+            &fields::json_of(&panes),
+            &field(&panes, &Target::Scenario, "panes"),
+        );
+        assert_eq!(shown, "Work: queue\nBoth: queue, queue-2");
+        let problems = set(&file, &Target::Scenario, "panes", "Work: nowhere").unwrap_err();
+        assert_eq!(problems[0].path, "view.panes[0].queues[0]");
+        let problems = set(&file, &Target::Scenario, "panes", "no colon").unwrap_err();
+        assert_eq!(problems[0].path, "view.panes");
     }
 }

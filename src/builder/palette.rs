@@ -134,9 +134,28 @@ pub fn add(file: &ScenarioFile, what: Add, near: &Target) -> Result<Added, Strin
         Add::Consumer => {
             let group = match near {
                 Target::Part(Part::Group(g) | Part::Member { group: g, .. }) => Some(g.clone()),
+                // Next to a topic: a consumer of its own, without a group.
+                Target::Part(Part::Topic(_)) => None,
                 _ => first(kafka.groups.iter().map(|g| &g.name).collect()),
-            }
-            .ok_or("Add a consumer group first: its consumers share its partitions")?;
+            };
+            let Some(group) = group else {
+                let topic = selected(|p| matches!(p, Part::Topic(_)))
+                    .or_else(|| first(kafka.topics.iter().map(|t| &t.name).collect()))
+                    .ok_or("Add a topic first: a consumer reads one")?;
+                let name = edit::fresh_name(&file, &Part::Standalone(String::new()), "consumer");
+                let consumer = serde_json::from_str(&format!(
+                    r#"{{"name": "{name}", "topics": ["{topic}"]}}"#
+                ))
+                .expect("a consumer reads");
+                file.kafka.standalone_consumers.push(consumer);
+                // Kafka has no intervention that starts a consumer outside
+                // a group: it is part of the setup.
+                return Ok(Added {
+                    file,
+                    target: Target::Part(Part::Standalone(name)),
+                    now: None,
+                });
+            };
             let base = Part::Member {
                 group: group.clone(),
                 name: String::new(),
@@ -292,7 +311,7 @@ mod tests {
         assert!(
             refused(Add::Consumer)
                 .unwrap()
-                .starts_with("Add a consumer group first")
+                .starts_with("Add a topic first")
         );
         // A publisher needs no exchange of its own: the default one is there.
         assert!(refused(Add::Publisher).is_none());
@@ -319,6 +338,10 @@ mod tests {
             .map(|m| &m.name)
             .collect();
         assert_eq!(members, ["group-1", "group-2"]);
+        // Next to a topic, a consumer without a group.
+        let topic = Target::Part(Part::Topic("topic".into()));
+        let alone = added(&file, Add::Consumer, &topic);
+        assert_eq!(alone.kafka.standalone_consumers[0].topics, ["topic"]);
         // Doing it now joins the group with the same member.
         let now = add(&file, Add::Consumer, &group).unwrap().now;
         assert!(

@@ -40,6 +40,7 @@ pub struct BuilderPanelProps {
     pub on_delete: Callback<()>,
     pub on_duplicate: Callback<()>,
     pub on_add_step: Callback<()>,
+    pub on_remove_step: Callback<()>,
     /// Undo (false) or redo (true).
     pub on_undo: Callback<bool>,
     pub on_mode: Callback<Mode>,
@@ -135,7 +136,12 @@ pub fn BuilderPanel(props: &BuilderPanelProps) -> Html {
                 }
                 { for form_fields.iter().map(|field| input(field, file, &json, props, &props.on_field)) }
                 if props.target == Target::Lesson {
-                    <button type="button" onclick={props.on_add_step.reform(|_: MouseEvent| ())}>{ "Add step" }</button>
+                    <div class="actions">
+                        <button type="button" onclick={props.on_add_step.reform(|_: MouseEvent| ())}>{ "Add step" }</button>
+                        if file.narration.as_ref().is_some_and(|n| !n.try_this.is_empty()) {
+                            <button type="button" onclick={props.on_remove_step.reform(|_: MouseEvent| ())}>{ "Remove last step" }</button>
+                        }
+                    </div>
                 }
             </section>
             if !elsewhere.is_empty() {
@@ -298,7 +304,7 @@ fn input(
                 changed,
             )
         }
-        Input::Lines | Input::Table => html! {
+        Input::Lines | Input::Table | Input::Panes => html! {
             <textarea {id} rows="3" value={value} placeholder={placeholder} aria-invalid={invalid.clone()}
                       oninput={typed} onchange={changed} />
         },

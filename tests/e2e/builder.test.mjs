@@ -140,5 +140,11 @@ test('a node clicked opens its form, and a drag from an exchange to a queue bind
   const bound = (await scenario(page)).rabbit.bindings.at(-1);
   assert.deepEqual(bound, { source: 'orders', destination: 'audit', destination_type: 'queue', routing_key: '#' });
   await screenshot(page, 'builder-dragged-binding');
+
+  // Side by side: one pane per line, each naming its queues.
+  await select(page, 'Scenario');
+  await set(page, 'panes', 'India: india-all\nEverything 123: all-123, audit');
+  const titles = await page.$$eval('[data-testid="panes"] .pane h2', (hs) => hs.map((h) => h.textContent));
+  assert.deepEqual(titles, ['India', 'Everything 123']);
   assert.deepEqual(app.problems, []);
 });

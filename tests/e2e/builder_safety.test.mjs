@@ -57,6 +57,15 @@ test('each refused value is named beside its field and the scenario stays as it 
   await json.press('Tab');
   assert.match(await builder(page).getByTestId('builder-problems').textContent(), /line 4, column \d+: key must be a string/);
   assert.deepEqual(await page.$$eval('[data-testid="queue"]', (qs) => qs.map((q) => q.dataset.name)), ['queue'], 'the picture stays');
+  // A value validation refuses: named by its path, line and column.
+  await json.fill(good.replace('"partitions": 3', '"partitions": 0'));
+  await json.press('Tab');
+  const line = good.split('\n').findIndex((l) => l.includes('"partitions": 3')) + 1;
+  assert.match(await builder(page).getByTestId('builder-problems').textContent(),
+    new RegExp(`kafka\\.topics\\[0\\]\\.partitions: line ${line}, column \\d+: must be 1\\.\\.=1024, got 0`));
+  // (The view keeps the text as typed, beside its problem; the picture
+  // shows the scenario, unchanged: two topics of three partitions.)
+  assert.equal((await page.$$('[data-testid="partition"]')).length, 6);
 
   // Undo still works: the publisher goes, then the binding; redo brings the
   // binding back.
@@ -82,8 +91,15 @@ test('what was being built comes back after a reload, until another scenario is 
   assert.match(await page.textContent('[data-testid="notice"]'), /Brought back/);
   assert.ok(await builder(page).getByTestId('unsaved').isVisible(), 'still unsaved');
 
-  await page.click('[data-testid="file-menu"]');
-  await page.getByRole('button', { name: 'New RabbitMQ scenario', exact: true }).click();
+  // Starting another asks first; cancelled, the work stays.
+  const startAnother = async (answer) => {
+    await page.click('[data-testid="file-menu"]');
+    page.once('dialog', (dialog) => (answer ? dialog.accept() : dialog.dismiss()));
+    await page.getByRole('button', { name: 'New RabbitMQ scenario', exact: true }).click();
+  };
+  await startAnother(false);
+  assert.deepEqual((await scenario(page)).rabbit.queues.map((q) => q.name), ['kept'], 'kept after Cancel');
+  await startAnother(true);
   assert.equal((await scenario(page)).rabbit, undefined, 'a new blank');
   await page.reload();
   await page.waitForSelector('[data-testid="builder"]');
