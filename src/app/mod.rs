@@ -341,6 +341,8 @@ pub fn App() -> Html {
                         notice.set(Some(Notice::Info(text)));
                         share::remember(&scenario);
                         stage.open(scenario);
+                        // A topology to build on.
+                        stage.builder.borrow_mut().open = true;
                     }
                     Err(problem) => notice.set(Some(Notice::Problem(problem))),
                 }
