@@ -126,6 +126,9 @@ impl Stage {
             Err(why) => return self.refuse(why),
         };
         match (mode, added.now) {
+            (Mode::Setup, _) if added.only_now.is_some() => {
+                return self.refuse(added.only_now.unwrap_or_default());
+            }
             (Mode::Setup, _) => match builder::check(added.file) {
                 Ok(scenario) => self.change_setup(scenario),
                 Err(problems) => return self.refuse(said(&problems)),

@@ -14,6 +14,7 @@ use mqsim::scenario::{
     GroupSpec, Intervention, MemberSpec, ProducerSpec, QueueSpec, RabbitConsumerSpec, ScenarioFile,
     TopicSpec,
 };
+use serde_json::json;
 
 /// What the palette can add, each named by its button.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,6 +77,8 @@ pub struct Added {
     pub target: Target,
     /// The same addition as an intervention, for doing it now.
     pub now: Option<Intervention>,
+    /// Why it can only be done now, if it can only be done now.
+    pub only_now: Option<String>,
 }
 
 /// Adds `what` to `file`, next to `near` (what is selected). Refused, with
@@ -95,9 +98,7 @@ pub fn add(file: &ScenarioFile, what: Add, near: &Target) -> Result<Added, Strin
         }
         Add::Topic => {
             let name = edit::fresh_name(&file, &Part::Topic(String::new()), "topic");
-            let topic: TopicSpec =
-                serde_json::from_str(&format!(r#"{{"name": "{name}", "partitions": 3}}"#))
-                    .expect("a topic reads");
+            let topic: TopicSpec = read(json!({"name": name, "partitions": 3}));
             file.kafka.topics.push(topic.clone());
             (
                 Target::Part(Part::Topic(name)),
@@ -121,10 +122,9 @@ pub fn add(file: &ScenarioFile, what: Add, near: &Target) -> Result<Added, Strin
                 .or_else(|| first(kafka.topics.iter().map(|t| &t.name).collect()))
                 .ok_or("Add a topic first: a consumer group reads one")?;
             let name = edit::fresh_name(&file, &Part::Group(String::new()), "group");
-            let group: GroupSpec = serde_json::from_str(&format!(
-                r#"{{"name": "{name}", "topics": ["{topic}"], "members": [{{"name": "{name}-1"}}]}}"#
-            ))
-            .expect("a group reads");
+            let group: GroupSpec = read(json!({
+                "name": name, "topics": [topic], "members": [{"name": format!("{name}-1")}]
+            }));
             file.kafka.groups.push(group.clone());
             (
                 Target::Part(Part::Group(name)),
@@ -143,10 +143,7 @@ pub fn add(file: &ScenarioFile, what: Add, near: &Target) -> Result<Added, Strin
                     .or_else(|| first(kafka.topics.iter().map(|t| &t.name).collect()))
                     .ok_or("Add a topic first: a consumer reads one")?;
                 let name = edit::fresh_name(&file, &Part::Standalone(String::new()), "consumer");
-                let consumer = serde_json::from_str(&format!(
-                    r#"{{"name": "{name}", "topics": ["{topic}"]}}"#
-                ))
-                .expect("a consumer reads");
+                let consumer = read(json!({"name": name, "topics": [topic]}));
                 file.kafka.standalone_consumers.push(consumer);
                 // Kafka has no intervention that starts a consumer outside
                 // a group: it is part of the setup.
@@ -154,6 +151,7 @@ pub fn add(file: &ScenarioFile, what: Add, near: &Target) -> Result<Added, Strin
                     file,
                     target: Target::Part(Part::Standalone(name)),
                     now: None,
+                    only_now: None,
                 });
             };
             let base = Part::Member {
@@ -164,14 +162,25 @@ pub fn add(file: &ScenarioFile, what: Add, near: &Target) -> Result<Added, Strin
                 .map(|n| format!("{group}-{n}"))
                 .find(|n| edit::fresh_name(&file, &base, n) == *n)
                 .expect("a free name");
-            let member: MemberSpec =
-                serde_json::from_str(&format!(r#"{{"name": "{name}"}}"#)).expect("a member reads");
-            let spec = file.kafka.groups.iter_mut().find(|g| g.name == group);
-            spec.expect("the group").members.push(member.clone());
-            (
-                Target::Part(base.with_name(&name)),
-                Some(Intervention::ConsumerJoin { group, member }),
-            )
+            let member: MemberSpec = read(json!({ "name": name }));
+            let target = Target::Part(base.with_name(&name));
+            let now = Some(Intervention::ConsumerJoin {
+                group: group.clone(),
+                member: member.clone(),
+            });
+            let Some(spec) = file.kafka.groups.iter_mut().find(|g| g.name == group) else {
+                // A group the timeline started: it can only be joined now.
+                return Ok(Added {
+                    only_now: Some(format!(
+                        "Consumer group {group:?} starts in the timeline, not in the setup: choose \"Do it now\" to add a consumer to it."
+                    )),
+                    file,
+                    target,
+                    now,
+                });
+            };
+            spec.members.push(member);
+            (target, now)
         }
         Add::Exchange => {
             let name = edit::fresh_name(&file, &Part::Exchange(String::new()), "exchange");
@@ -221,10 +230,7 @@ pub fn add(file: &ScenarioFile, what: Add, near: &Target) -> Result<Added, Strin
                 .or_else(|| first(file.rabbit.exchanges.iter().map(|x| &x.name).collect()))
                 .unwrap_or_default();
             let name = edit::fresh_name(&file, &Part::Publisher(String::new()), "publisher");
-            let publisher = serde_json::from_str(&format!(
-                r#"{{"name": "{name}", "exchange": "{exchange}", "rate_per_sec": 1}}"#
-            ))
-            .expect("a publisher reads");
+            let publisher = read(json!({"name": name, "exchange": exchange, "rate_per_sec": 1}));
             file.rabbit.publishers.push(publisher);
             (Target::Part(Part::Publisher(name)), None)
         }
@@ -241,7 +247,18 @@ pub fn add(file: &ScenarioFile, what: Add, near: &Target) -> Result<Added, Strin
             )
         }
     };
-    Ok(Added { file, target, now })
+    Ok(Added {
+        file,
+        target,
+        now,
+        only_now: None,
+    })
+}
+
+/// A part written as JSON, read as a scenario file reads it (names are
+/// escaped by `json!`, so any name a scenario allows reads back).
+fn read<T: serde::de::DeserializeOwned>(json: serde_json::Value) -> T {
+    serde_json::from_str(&json.to_string()).expect("the palette writes parts that read")
 }
 
 /// What `mode` does with `what`, in words, for its button's title.
@@ -288,6 +305,21 @@ mod tests {
         assert_eq!(r.bindings[1].destination.name(), "queue-2");
         assert_eq!(r.publishers[0].exchange, "exchange");
         assert_eq!(r.consumers[0].queue, "queue-2");
+    }
+
+    #[test]
+    fn names_with_quotes_and_backslashes_are_written_as_they_are() {
+        let mut file = Blank::Both.scenario();
+        file = added(&file, Add::Exchange, &Target::Scenario);
+        file.rabbit.exchanges[0].name = r#"say "hi" \ there"#.into();
+        file = added(&file, Add::Publisher, &Target::Scenario);
+        assert_eq!(file.rabbit.publishers[0].exchange, r#"say "hi" \ there"#);
+        file = added(&file, Add::Topic, &Target::Scenario);
+        file = added(&file, Add::Group, &Target::Scenario);
+        file.kafka.groups[0].name = r#"g"1"#.into();
+        let group = Target::Part(Part::Group(r#"g"1"#.into()));
+        file = added(&file, Add::Consumer, &group);
+        assert_eq!(file.kafka.groups[0].members[1].name, r#"g"1-1"#);
     }
 
     #[test]
@@ -346,6 +378,26 @@ mod tests {
         let now = add(&file, Add::Consumer, &group).unwrap().now;
         assert!(
             matches!(now, Some(Intervention::ConsumerJoin { member, .. }) if member.name == "group-3")
+        );
+    }
+
+    #[test]
+    fn a_group_started_in_the_timeline_is_joined_now_only() {
+        let mut file = Blank::Kafka.scenario();
+        file = added(&file, Add::Topic, &Target::Scenario);
+        let group = add(&file, Add::Group, &Target::Scenario)
+            .unwrap()
+            .now
+            .unwrap();
+        file.timeline.push(mqsim::scenario::TimelineEntry {
+            at_ms: 1_000,
+            action: group,
+        });
+        let started = Target::Part(Part::Group("group".into()));
+        let joined = add(&file, Add::Consumer, &started).unwrap();
+        assert!(joined.only_now.unwrap().contains("starts in the timeline"));
+        assert!(
+            matches!(joined.now, Some(Intervention::ConsumerJoin { member, .. }) if member.name == "group-2")
         );
     }
 }
