@@ -601,6 +601,8 @@ impl World {
             | EventKind::RabbitConsumerStarted { .. }
             | EventKind::RabbitConsumerSlowed { .. }
             | EventKind::RabbitConsumerPrefetchSet { .. }
+            | EventKind::ExchangeDeclared { .. }
+            | EventKind::PublisherStarted { .. }
             | EventKind::ClusterStarted { .. }
             | EventKind::MessageConsumed { .. }
             | EventKind::CoordinatorUnavailable { .. } => {}

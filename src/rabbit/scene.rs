@@ -200,13 +200,17 @@ impl Layout {
                     .then(|| targets.iter().sum::<f64>() / targets.len() as f64 - NODE_H / 2.0)
             })
             .collect();
-        let exchange_y = stack(&wanted, NODE_H + GAP + 12.0);
+        // An exchange or a publisher the timeline adds takes room from
+        // then on.
+        let declared: Vec<bool> = world.exchanges.iter().map(|e| e.declared).collect();
+        let exchange_y = stack_shown(&wanted, &declared, NODE_H + GAP + 12.0);
         let publisher_wanted: Vec<Option<f64>> = world
             .publishers
             .iter()
             .map(|p| exchange_y.get(p.exchange).copied())
             .collect();
-        let publisher_y = stack(&publisher_wanted, NODE_H + GAP);
+        let started: Vec<bool> = world.publishers.iter().map(|p| p.started).collect();
+        let publisher_y = stack_shown(&publisher_wanted, &started, NODE_H + GAP);
         // Only what is drawn takes room: a queue not declared (yet), or
         // not in this pane, adds nothing below.
         let drawn_queues = queue_y
@@ -248,6 +252,18 @@ fn stack(wanted: &[Option<f64>], step: f64) -> Vec<f64> {
     placed
 }
 
+/// [`stack`] for the boxes `shown`; the others are left at the top and take
+/// no room.
+fn stack_shown(wanted: &[Option<f64>], shown: &[bool], step: f64) -> Vec<f64> {
+    let drawn: Vec<usize> = (0..wanted.len()).filter(|&i| shown[i]).collect();
+    let placed = stack(&drawn.iter().map(|&i| wanted[i]).collect::<Vec<_>>(), step);
+    let mut all = vec![TOP; wanted.len()];
+    for (&i, y) in drawn.iter().zip(placed) {
+        all[i] = y;
+    }
+    all
+}
+
 /// The label on a message: the initial of its routing key, or of the
 /// first and last words of a dotted key (`order.card` → `OC`,
 /// `india.123` → `I1`), so that keys sharing a word still differ by more
@@ -277,6 +293,7 @@ impl RabbitScene {
             .publishers
             .iter()
             .enumerate()
+            .filter(|(_, p)| p.started)
             .map(|(i, p)| PublisherNode {
                 id: PublisherId(i as u32),
                 x: PUBLISHER_X,
@@ -290,6 +307,7 @@ impl RabbitScene {
             .exchanges
             .iter()
             .enumerate()
+            .filter(|(_, e)| e.declared)
             .map(|(i, e)| ExchangeNode {
                 x: EXCHANGE_X,
                 y: layout.exchange_y[i],

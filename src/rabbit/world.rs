@@ -49,6 +49,8 @@ pub struct ExchangeView {
     /// Messages that matched no binding and went back to a `mandatory`
     /// publisher.
     pub returned: u64,
+    /// False until the timeline declares it.
+    pub declared: bool,
 }
 
 /// A binding, with its ends as indexes into the world's lists.
@@ -117,6 +119,8 @@ pub struct PublisherView {
     pub name: String,
     pub exchange: usize,
     pub sent: u64,
+    /// False until the timeline adds it.
+    pub started: bool,
 }
 
 /// A place a flight starts or ends.
@@ -178,23 +182,26 @@ pub struct RabbitWorld {
 impl RabbitWorld {
     /// The RabbitMQ side of `scenario` before anything happened.
     pub fn new(scenario: &Scenario) -> RabbitWorld {
-        let spec = &scenario.file().rabbit;
         let queue_roster = scenario.rabbit_queues();
         let binding_roster = scenario.rabbit_bindings();
         let queue_args: Vec<Queue> = queue_roster
             .iter()
             .map(|(q, _)| Queue::new(&q.name, &q.arguments))
             .collect();
-        let mut exchanges: Vec<ExchangeView> = spec
-            .exchanges
+        let publisher_roster = scenario.rabbit_publishers();
+        let mut exchanges: Vec<ExchangeView> = scenario
+            .rabbit_exchanges()
             .iter()
-            .map(|e| exchange(&e.name, e.kind.name(), e.internal))
+            .map(|(e, from)| ExchangeView {
+                // One the timeline declares is drawn from then on.
+                declared: from.is_none(),
+                ..exchange(&e.name, e.kind.name(), e.internal)
+            })
             .collect();
         // Exchanges used but not declared: the default one and `amq.*`.
-        let mentioned = spec
-            .publishers
+        let mentioned = publisher_roster
             .iter()
-            .map(|p| p.exchange.as_str())
+            .map(|(p, _)| p.exchange.as_str())
             .chain(binding_roster.iter().map(|(b, _)| b.source.as_str()))
             .chain(
                 queue_args
@@ -262,16 +269,17 @@ impl RabbitWorld {
         for &e in &dead_letter_exchanges {
             exchanges[e].dead_letter = true;
         }
-        let publishers = spec
-            .publishers
+        let publishers = publisher_roster
             .iter()
-            .map(|p| PublisherView {
+            .map(|(p, from)| PublisherView {
                 name: p.name.clone(),
                 exchange: exchanges
                     .iter()
                     .position(|e| e.name == p.exchange)
                     .unwrap_or(0),
                 sent: 0,
+                // One the timeline adds is drawn once it starts.
+                started: from.is_none(),
             })
             .collect();
         let consumers = scenario
@@ -293,7 +301,7 @@ impl RabbitWorld {
             })
             .collect();
         let mut known_keys: Vec<String> = Vec::new();
-        for key in spec.publishers.iter().flat_map(|p| &p.routing_keys) {
+        for key in publisher_roster.iter().flat_map(|(p, _)| &p.routing_keys) {
             if !known_keys.contains(key) {
                 known_keys.push(key.clone());
             }
@@ -567,6 +575,14 @@ impl RabbitWorld {
             }
             EventKind::QueueDeleted { queue, .. } => self.delete(*queue),
             EventKind::QueueDeclared { queue } => self.queues[queue.index()].declared = true,
+            EventKind::ExchangeDeclared { exchange } => {
+                if let Some(x) = self.exchanges.iter_mut().find(|x| *x.name == **exchange) {
+                    x.declared = true;
+                }
+            }
+            EventKind::PublisherStarted { publisher } => {
+                self.publishers[publisher.index()].started = true;
+            }
             EventKind::BindingAdded { binding } | EventKind::BindingRemoved { binding } => {
                 if let Some(b) = self.bindings.get_mut(*binding as usize) {
                     b.bound = matches!(event.kind, EventKind::BindingAdded { .. });
@@ -668,6 +684,7 @@ fn exchange(name: &str, kind: &'static str, internal: bool) -> ExchangeView {
         routed: 0,
         dropped: 0,
         returned: 0,
+        declared: true,
     }
 }
 

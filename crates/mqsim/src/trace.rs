@@ -404,6 +404,10 @@ pub enum EventKind {
     RabbitConsumerCrashed { consumer: RabbitConsumerId },
     /// A RabbitMQ consumer started again.
     RabbitConsumerStarted { consumer: RabbitConsumerId },
+    /// `exchange.declare`: an exchange exists from now on.
+    ExchangeDeclared { exchange: Rc<str> },
+    /// A RabbitMQ publisher started publishing.
+    PublisherStarted { publisher: PublisherId },
     /// A RabbitMQ consumer consumed again with another prefetch
     /// (`basic.cancel`, `basic.qos`, `basic.consume`).
     RabbitConsumerPrefetchSet {

@@ -110,11 +110,10 @@ impl Names {
                 .map(|c| c.spec.name.clone())
                 .collect(),
             groups,
-            publishers: file
-                .rabbit
-                .publishers
+            publishers: scenario
+                .rabbit_publishers()
                 .iter()
-                .map(|p| p.name.clone())
+                .map(|(p, _)| p.name.clone())
                 .collect(),
             queues: scenario
                 .rabbit_queues()
@@ -910,6 +909,16 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
                     "was"
                 }
             ),
+        ),
+        EventKind::ExchangeDeclared { exchange } => (
+            Rabbit,
+            false,
+            format!("exchange {exchange} was declared (exchange.declare)"),
+        ),
+        EventKind::PublisherStarted { publisher } => (
+            Rabbit,
+            false,
+            format!("publisher {} started publishing", n.publisher(*publisher)),
         ),
         EventKind::QueueDeclared { queue } => (
             Rabbit,

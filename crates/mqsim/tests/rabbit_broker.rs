@@ -602,3 +602,85 @@ fn a_prefetch_change_names_a_consumer_that_is_there() {
         "{err}"
     );
 }
+
+/// `exchange.declare` and a publisher starting, at moments of the run: the
+/// exchange routes from its declaration on (a binding to it made then), and
+/// the publisher's first message leaves when it starts.
+#[test]
+fn an_exchange_declared_and_a_publisher_added_later_take_part_from_then_on() {
+    let rabbit = json!({
+        "queues": [{"name": "q"}],
+        "consumers": [{"name": "c", "queue": "q", "processing_ms": 10}]
+    });
+    let mut file = scenario(rabbit, 5).file().clone();
+    file.timeline = serde_json::from_value(json!([
+        {"at_ms": 1000, "do": "rabbit_exchange_declare", "exchange": {"name": "late", "type": "topic"}},
+        {"at_ms": 1000, "do": "rabbit_bind", "binding": {"source": "late", "destination": "q", "destination_type": "queue", "routing_key": "k.#"}},
+        {"at_ms": 2000, "do": "rabbit_publisher_add", "publisher": {"name": "p", "exchange": "late", "rate_per_sec": 10, "routing_keys": ["k.1"]}},
+        {"at_ms": 2500, "do": "rabbit_publish", "publisher": "p", "routing_key": "other"}
+    ]))
+    .unwrap();
+    let scenario = file.validate().expect("valid");
+    let (_, trace) = run(&scenario, 4_000);
+    let at = |pick: &dyn Fn(&EventKind) -> bool| {
+        trace
+            .iter()
+            .find(|e| pick(&e.kind))
+            .map(|e| e.at.as_millis())
+    };
+    assert_eq!(
+        at(&|k| matches!(k, EventKind::ExchangeDeclared { exchange } if &**exchange == "late")),
+        Some(1000)
+    );
+    assert_eq!(
+        at(&|k| matches!(k, EventKind::PublisherStarted { .. })),
+        Some(2000)
+    );
+    assert_eq!(
+        at(&|k| matches!(k, EventKind::MessagePublished { .. })),
+        Some(2000)
+    );
+    let delivered = delivered_to(&trace)[&RabbitConsumerId(0)];
+    assert!((18..=20).contains(&delivered), "{delivered} delivered");
+    let names = mqsim::words::Names::new(&scenario);
+    let said: Vec<String> = trace
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::ExchangeDeclared { .. } | EventKind::PublisherStarted { .. }
+            )
+        })
+        .map(|e| e.describe(&names).text)
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "exchange late was declared (exchange.declare)",
+            "publisher p started publishing"
+        ]
+    );
+}
+
+#[test]
+fn what_the_timeline_declares_is_there_only_from_then_on() {
+    let rabbit = json!({"queues": [{"name": "q"}], "exchanges": [{"name": "x", "type": "direct"}]});
+    let mut file = scenario(rabbit, 5).file().clone();
+    file.timeline = serde_json::from_value(json!([
+        {"at_ms": 10, "do": "rabbit_bind", "binding": {"source": "late", "destination": "q", "destination_type": "queue"}},
+        {"at_ms": 20, "do": "rabbit_publisher_add", "publisher": {"name": "p", "exchange": "late", "rate_per_sec": 1}},
+        {"at_ms": 30, "do": "rabbit_exchange_declare", "exchange": {"name": "late", "type": "fanout"}},
+        {"at_ms": 40, "do": "rabbit_exchange_declare", "exchange": {"name": "x", "type": "fanout"}},
+        {"at_ms": 50, "do": "rabbit_publish", "publisher": "nobody", "routing_key": ""}
+    ]))
+    .unwrap();
+    let err = file.validate().unwrap_err().to_string();
+    for expected in [
+        "timeline[0].binding: no exchange named \"late\"",
+        "timeline[1].publisher.exchange: no exchange named \"late\" by then",
+        "timeline[3].exchange.name: there is already an exchange named \"x\"",
+        "timeline[4].publisher: no publisher named \"nobody\" by then",
+    ] {
+        assert!(err.contains(expected), "{expected} in {err}");
+    }
+}

@@ -373,6 +373,8 @@ impl Kafka {
                 | Intervention::RabbitConsumerRestart { .. }
                 | Intervention::RabbitConsumerSlow { .. }
                 | Intervention::RabbitConsumerPrefetch { .. }
+                | Intervention::RabbitExchangeDeclare { .. }
+                | Intervention::RabbitPublisherAdd { .. }
                 | Intervention::RabbitConsumerAdd { .. }
                 | Intervention::RabbitPublish { .. }
                 | Intervention::RabbitQueueDeclare { .. }

@@ -34,6 +34,10 @@ pub(crate) enum Action {
         routing_key: Rc<str>,
         headers: FieldTable,
     },
+    /// The timeline declares an exchange (by its place in the roster).
+    DeclareExchange { exchange: usize },
+    /// A publisher the timeline adds starts.
+    StartPublisher { publisher: PublisherId },
     /// A consumer consumes again with another prefetch.
     SetPrefetch {
         consumer: RabbitConsumerId,
@@ -98,7 +102,8 @@ pub struct Rabbit {
     /// Routing as it stands: the declared exchanges, the live queues and
     /// the bindings in force. Rebuilt when a queue or binding comes or goes.
     pub topology: Topology,
-    exchanges: Vec<Exchange>,
+    /// Every exchange of the run, and whether it is declared yet.
+    exchanges: Vec<(Exchange, bool)>,
     /// Every binding of the run ([`Scenario::rabbit_bindings`]), with
     /// whether it is in force now.
     bindings: Vec<(Binding, bool)>,
@@ -188,12 +193,16 @@ impl Rabbit {
                 .position(|n| n == name)
                 .map(|i| QueueId(i as u32))
         };
-        let publishers: Vec<Publisher> = spec
-            .publishers
+        let publisher_roster = scenario.rabbit_publishers();
+        let publishers: Vec<Publisher> = publisher_roster
             .iter()
             .enumerate()
-            .map(|(i, p)| Publisher::new(p, SimRng::new(file.seed, Stream::Publisher(i as u32))))
+            .map(|(i, (p, from))| {
+                Publisher::new(p, SimRng::new(file.seed, Stream::Publisher(i as u32)))
+                    .starting_at(from.unwrap_or(0))
+            })
             .collect();
+        let exchange_roster = scenario.rabbit_exchanges();
         let mut queue_consumers = vec![(Vec::new(), 0); queues.len()];
         let roster = scenario.rabbit_consumers();
         let consumers: Vec<RabbitConsumer> = roster
@@ -216,14 +225,17 @@ impl Rabbit {
             .collect();
         let mut start: Vec<(SimTime, Action)> = publishers
             .iter()
+            .zip(&publisher_roster)
             .enumerate()
-            .map(|(i, p)| {
-                (
-                    p.send_time(0),
-                    Action::Publish {
-                        publisher: PublisherId(i as u32),
-                    },
-                )
+            .map(|(i, (p, (_, from)))| {
+                let publisher = PublisherId(i as u32);
+                match from {
+                    None => (p.send_time(0), Action::Publish { publisher }),
+                    Some(at) => (
+                        SimTime::from_millis(*at),
+                        Action::StartPublisher { publisher },
+                    ),
+                }
             })
             .collect();
         for (q, queue) in queues.iter().enumerate() {
@@ -277,6 +289,10 @@ impl Rabbit {
                 Intervention::RabbitQueueDeclare { queue } => {
                     queue_id(&queue.name).map(|queue| Action::DeclareQueue { queue })
                 }
+                Intervention::RabbitExchangeDeclare { exchange } => exchange_roster
+                    .iter()
+                    .position(|(x, _)| x.name == exchange.name)
+                    .map(|exchange| Action::DeclareExchange { exchange }),
                 Intervention::RabbitQueueDelete { queue } => {
                     queue_id(queue).map(|queue| Action::DeleteQueue { queue })
                 }
@@ -293,10 +309,9 @@ impl Rabbit {
                     routing_key,
                     headers,
                     poison,
-                } => spec
-                    .publishers
+                } => publisher_roster
                     .iter()
-                    .position(|p| &p.name == publisher)
+                    .position(|(p, _)| &p.name == publisher)
                     .map(|i| {
                         let mut headers = headers.clone();
                         if *poison {
@@ -319,7 +334,10 @@ impl Rabbit {
         }
         let mut rabbit = Rabbit {
             topology: Topology::new(&[], &[], &[]).expect("an empty topology"),
-            exchanges: spec.exchanges.clone(),
+            exchanges: exchange_roster
+                .iter()
+                .map(|(x, from)| ((*x).clone(), from.is_none()))
+                .collect(),
             bindings: binding_roster
                 .into_iter()
                 .map(|(b, from)| (b.clone(), from.is_none()))
@@ -375,6 +393,17 @@ impl Rabbit {
                 let p = &self.publishers[publisher.index()];
                 let message = Rc::new(p.hand_message(id, &routing_key, headers));
                 self.publish(publisher, message, ctx);
+            }
+            Action::DeclareExchange { exchange } => {
+                let (x, declared) = &mut self.exchanges[exchange];
+                *declared = true;
+                let name = Rc::from(x.name.as_str());
+                self.rebuild_topology();
+                ctx.emit(EventKind::ExchangeDeclared { exchange: name });
+            }
+            Action::StartPublisher { publisher } => {
+                ctx.emit(EventKind::PublisherStarted { publisher });
+                self.on_publish(publisher, ctx);
             }
             Action::SetPrefetch { consumer, prefetch } => {
                 let c = &mut self.consumers[consumer.index()];
@@ -547,7 +576,13 @@ impl Rabbit {
             .filter(|(_, bound)| *bound)
             .map(|(b, _)| b.clone())
             .collect();
-        if let Ok(topology) = Topology::new(&self.exchanges, &queues, &bindings) {
+        let exchanges: Vec<Exchange> = self
+            .exchanges
+            .iter()
+            .filter(|(_, declared)| *declared)
+            .map(|(x, _)| x.clone())
+            .collect();
+        if let Ok(topology) = Topology::new(&exchanges, &queues, &bindings) {
             self.topology = topology;
         }
     }

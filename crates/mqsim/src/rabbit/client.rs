@@ -21,6 +21,8 @@ pub struct Publisher {
     headers: FieldTable,
     pub mandatory: bool,
     rng: SimRng,
+    /// When it starts publishing: 0, or when the timeline adds it.
+    started_ms: u64,
     /// Messages published so far.
     pub sent: u64,
 }
@@ -39,13 +41,20 @@ impl Publisher {
             headers: spec.headers.clone(),
             mandatory: spec.mandatory,
             rng,
+            started_ms: 0,
             sent: 0,
         }
     }
 
+    /// The same publisher, starting at `started_ms`.
+    pub fn starting_at(self, started_ms: u64) -> Publisher {
+        Publisher { started_ms, ..self }
+    }
+
     /// When message number `n` (from 0) is published.
     pub fn send_time(&self, n: u64) -> SimTime {
-        SimTime::from_millis((n as f64 * 1000.0 / self.rate_per_sec).floor() as u64)
+        let after = (n as f64 * 1000.0 / self.rate_per_sec).floor() as u64;
+        SimTime::from_millis(self.started_ms + after)
     }
 
     /// A message typed in by the user, published to this publisher's

@@ -278,6 +278,15 @@ fn entry_sites<'a>(entry: &'a mut TimelineEntry, part: &Part) -> Vec<&'a mut Str
         I::RabbitPublish { publisher, .. } if matches!(part, Part::Publisher(_)) => {
             sites.push(publisher)
         }
+        I::RabbitExchangeDeclare { exchange } if matches!(part, Part::Exchange(_)) => {
+            sites.push(&mut exchange.name);
+            sites.extend(exchange.alternate_exchange.as_mut());
+        }
+        I::RabbitPublisherAdd { publisher } => match part {
+            Part::Exchange(_) => sites.push(&mut publisher.exchange),
+            Part::Publisher(_) => sites.push(&mut publisher.name),
+            _ => {}
+        },
         I::RabbitConsumerCrash { consumer }
         | I::RabbitConsumerRestart { consumer }
         | I::RabbitConsumerSlow { consumer, .. }
@@ -419,7 +428,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 /// The parts a timeline entry starts: a group, a member, a producer, a
-/// topic, a RabbitMQ consumer or queue.
+/// topic, a RabbitMQ consumer, queue, exchange or publisher.
 fn started(entry: &TimelineEntry) -> Vec<Part> {
     use Intervention as I;
     match &entry.action {
@@ -437,6 +446,8 @@ fn started(entry: &TimelineEntry) -> Vec<Part> {
         I::TopicCreate { topic } => vec![Part::Topic(topic.name.clone())],
         I::RabbitConsumerAdd { consumer } => vec![Part::Consumer(consumer.name.clone())],
         I::RabbitQueueDeclare { queue } => vec![Part::Queue(queue.name.clone())],
+        I::RabbitExchangeDeclare { exchange } => vec![Part::Exchange(exchange.name.clone())],
+        I::RabbitPublisherAdd { publisher } => vec![Part::Publisher(publisher.name.clone())],
         _ => Vec::new(),
     }
 }

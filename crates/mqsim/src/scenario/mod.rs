@@ -34,7 +34,7 @@ pub use rabbit::{PublisherSpec, QueueSpec, RabbitConsumerSpec, RabbitFailures, R
 pub use timeline::{Intervention, POISON_HEADER, TimelineEntry};
 
 use crate::ids::{ConsumerId, GroupId};
-use crate::rabbit::topology::Binding;
+use crate::rabbit::topology::{Binding, Exchange};
 use std::borrow::Cow;
 
 use std::fmt;
@@ -107,6 +107,33 @@ impl Scenario {
     /// those the timeline declares (with the moment they are declared).
     pub fn rabbit_queues(&self) -> Vec<(&QueueSpec, Option<u64>)> {
         self.0.rabbit_queues()
+    }
+
+    /// Every RabbitMQ exchange of the run: the scenario's, then those the
+    /// timeline declares (with the moment they are declared).
+    pub fn rabbit_exchanges(&self) -> Vec<(&Exchange, Option<u64>)> {
+        with_added(
+            &self.0.rabbit.exchanges,
+            &self.0.timeline,
+            |action| match action {
+                Intervention::RabbitExchangeDeclare { exchange } => Some(exchange),
+                _ => None,
+            },
+        )
+    }
+
+    /// Every RabbitMQ publisher of the run, numbered as
+    /// [`PublisherId`](crate::ids::PublisherId)s: the scenario's, then
+    /// those the timeline adds (with the moment they start).
+    pub fn rabbit_publishers(&self) -> Vec<(&PublisherSpec, Option<u64>)> {
+        with_added(
+            &self.0.rabbit.publishers,
+            &self.0.timeline,
+            |action| match action {
+                Intervention::RabbitPublisherAdd { publisher } => Some(publisher),
+                _ => None,
+            },
+        )
     }
 
     /// Every RabbitMQ binding of the run, numbered: the scenario's, then

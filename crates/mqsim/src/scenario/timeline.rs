@@ -12,9 +12,9 @@
 //! WebAssembly. Writing still uses the derive.
 
 use super::file::{GroupSpec, MemberSpec, ProducerSpec, TopicSpec};
-use super::rabbit::{QueueSpec, RabbitConsumerSpec};
+use super::rabbit::{PublisherSpec, QueueSpec, RabbitConsumerSpec};
 use crate::rabbit::headers::{FieldTable, FieldValue};
-use crate::rabbit::topology::Binding;
+use crate::rabbit::topology::{Binding, Exchange};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -142,6 +142,11 @@ pub enum Intervention {
         consumer: String,
         processing_ms: u64,
     },
+    /// `exchange.declare`: a new exchange. Nothing reaches it until a
+    /// publisher publishes to it or another exchange is bound to it.
+    RabbitExchangeDeclare { exchange: Exchange },
+    /// A new publisher starts publishing to its exchange at its rate.
+    RabbitPublisherAdd { publisher: PublisherSpec },
     /// `queue.declare`: a new queue. Nothing reaches it until it is bound
     /// (apart from the default exchange, which reaches every queue by name).
     RabbitQueueDeclare { queue: QueueSpec },
@@ -202,7 +207,9 @@ struct RawEntry {
     consumer: Option<Named<RabbitConsumerSpec>>,
     /// A name, or for `producer_add` a whole producer object.
     producer: Option<Named<ProducerSpec>>,
-    publisher: Option<String>,
+    /// A name, or for `rabbit_publisher_add` a whole publisher object.
+    publisher: Option<Named<PublisherSpec>>,
+    exchange: Option<Exchange>,
     key: Option<String>,
     value: Option<String>,
     partition: Option<u32>,
@@ -242,6 +249,8 @@ enum Kind {
     RabbitConsumerPrefetch,
     RabbitConsumerAdd,
     RabbitPublish,
+    RabbitExchangeDeclare,
+    RabbitPublisherAdd,
     RabbitQueueDeclare,
     RabbitQueueDelete,
     RabbitBind,
@@ -273,6 +282,8 @@ impl Kind {
             Kind::RabbitConsumerPrefetch => "rabbit_consumer_prefetch",
             Kind::RabbitConsumerAdd => "rabbit_consumer_add",
             Kind::RabbitPublish => "rabbit_publish",
+            Kind::RabbitExchangeDeclare => "rabbit_exchange_declare",
+            Kind::RabbitPublisherAdd => "rabbit_publisher_add",
             Kind::RabbitQueueDeclare => "rabbit_queue_declare",
             Kind::RabbitQueueDelete => "rabbit_queue_delete",
             Kind::RabbitBind => "rabbit_bind",
@@ -325,6 +336,8 @@ impl Kind {
             Kind::RabbitConsumerSlow => &["consumer", "processing_ms"],
             Kind::RabbitConsumerPrefetch => &["consumer", "prefetch"],
             Kind::RabbitPublish => &["publisher", "routing_key", "headers", "poison"],
+            Kind::RabbitExchangeDeclare => &["exchange"],
+            Kind::RabbitPublisherAdd => &["publisher"],
             Kind::RabbitQueueDeclare | Kind::RabbitQueueDelete => &["queue"],
             Kind::RabbitBind | Kind::RabbitUnbind => &["binding"],
         }
@@ -334,7 +347,7 @@ impl Kind {
 impl RawEntry {
     /// The fields present, by name.
     fn present(&self) -> Vec<&'static str> {
-        let fields: [(&'static str, bool); 18] = [
+        let fields: [(&'static str, bool); 19] = [
             ("group", self.group.is_some()),
             ("member", self.member.is_some()),
             ("topic", self.topic.is_some()),
@@ -343,6 +356,7 @@ impl RawEntry {
             ("consumer", self.consumer.is_some()),
             ("producer", self.producer.is_some()),
             ("publisher", self.publisher.is_some()),
+            ("exchange", self.exchange.is_some()),
             ("key", self.key.is_some()),
             ("value", self.value.is_some()),
             ("partition", self.partition.is_some()),
@@ -475,10 +489,18 @@ impl RawEntry {
                 consumer: kind.spec_of(self.consumer, "consumer")?,
             },
             Kind::RabbitPublish => Intervention::RabbitPublish {
-                publisher: need(self.publisher, "publisher")?,
+                publisher: kind.name_of(self.publisher, "publisher")?,
                 routing_key: need(self.routing_key, "routing_key")?,
                 headers: self.headers.unwrap_or_default(),
                 poison: self.poison.unwrap_or_default(),
+            },
+            Kind::RabbitExchangeDeclare => Intervention::RabbitExchangeDeclare {
+                exchange: self
+                    .exchange
+                    .ok_or_else(|| format!("{} needs `exchange`", kind.name()))?,
+            },
+            Kind::RabbitPublisherAdd => Intervention::RabbitPublisherAdd {
+                publisher: kind.spec_of(self.publisher, "publisher")?,
             },
             Kind::RabbitQueueDeclare => Intervention::RabbitQueueDeclare {
                 queue: kind.spec_of(self.queue, "queue")?,

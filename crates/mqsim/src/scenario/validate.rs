@@ -340,6 +340,8 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
             Intervention::RabbitPublish { .. }
             | Intervention::RabbitConsumerSlow { .. }
             | Intervention::RabbitConsumerPrefetch { .. }
+            | Intervention::RabbitExchangeDeclare { .. }
+            | Intervention::RabbitPublisherAdd { .. }
             | Intervention::RabbitConsumerAdd { .. }
             | Intervention::RabbitConsumerCrash { .. }
             | Intervention::RabbitConsumerRestart { .. }

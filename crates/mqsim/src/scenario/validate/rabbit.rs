@@ -2,7 +2,7 @@
 
 use super::Problems;
 use crate::rabbit::headers::{self, FieldTable, FieldValue};
-use crate::rabbit::topology::{Binding, Destination, Topology};
+use crate::rabbit::topology::{Binding, Destination, Exchange, Topology};
 use crate::scenario::limits::*;
 use crate::scenario::{Intervention, RabbitConsumerSpec, RabbitSpec};
 
@@ -217,6 +217,10 @@ pub(super) struct Timeline<'a> {
     bound: usize,
     /// Consumers so far, with their queue.
     consumers: Vec<(&'a str, &'a str)>,
+    /// Exchanges declared so far.
+    exchanges: Vec<Exchange>,
+    /// Publishers so far.
+    publishers: Vec<&'a str>,
 }
 
 impl<'a> Timeline<'a> {
@@ -233,6 +237,8 @@ impl<'a> Timeline<'a> {
                 .iter()
                 .map(|c| (c.name.as_str(), c.queue.as_str()))
                 .collect(),
+            exchanges: spec.exchanges.clone(),
+            publishers: spec.publishers.iter().map(|p| p.name.as_str()).collect(),
         }
     }
 
@@ -242,13 +248,71 @@ impl<'a> Timeline<'a> {
             Intervention::RabbitPublish {
                 publisher, headers, ..
             } => {
-                if !self.spec.publishers.iter().any(|s| &s.name == publisher) {
+                if !self.publishers.contains(&publisher.as_str()) {
                     p.add(
                         format!("{at}.publisher"),
-                        format!("no publisher named {publisher:?} in rabbit.publishers"),
+                        format!("no publisher named {publisher:?} by then"),
                     );
                 }
                 field_table(p, &format!("{at}.headers"), headers);
+            }
+            Intervention::RabbitExchangeDeclare { exchange } => {
+                let at = format!("{at}.exchange");
+                p.name(format!("{at}.name"), &exchange.name);
+                if exchange.name.starts_with("amq.") {
+                    p.add(
+                        format!("{at}.name"),
+                        "names starting with \"amq.\" are reserved for the predeclared exchanges",
+                    );
+                } else if self.exchanges.iter().any(|x| x.name == exchange.name) {
+                    p.add(
+                        format!("{at}.name"),
+                        format!("there is already an exchange named {:?}", exchange.name),
+                    );
+                } else {
+                    self.exchanges.push(exchange.clone());
+                }
+                p.at_most(
+                    "timeline (exchanges)",
+                    self.exchanges.len(),
+                    MAX_RABBIT_ENTITIES,
+                );
+            }
+            Intervention::RabbitPublisherAdd { publisher } => {
+                let at = format!("{at}.publisher");
+                p.name(format!("{at}.name"), &publisher.name);
+                if self.publishers.contains(&publisher.name.as_str()) {
+                    p.add(
+                        format!("{at}.name"),
+                        format!("there is already a publisher named {:?}", publisher.name),
+                    );
+                }
+                p.rate(format!("{at}.rate_per_sec"), publisher.rate_per_sec);
+                field_table(p, &format!("{at}.headers"), &publisher.headers);
+                p.at_most(
+                    &format!("{at}.routing_keys"),
+                    publisher.routing_keys.len(),
+                    MAX_KEYS,
+                );
+                let exchange = &publisher.exchange;
+                let declared = self.exchanges.iter().find(|x| &x.name == exchange);
+                match declared {
+                    Some(x) if x.internal => p.add(
+                        format!("{at}.exchange"),
+                        format!("exchange {exchange:?} is internal: clients cannot publish to it"),
+                    ),
+                    None if !exchange.is_empty() && !exchange.starts_with("amq.") => p.add(
+                        format!("{at}.exchange"),
+                        format!("no exchange named {exchange:?} by then"),
+                    ),
+                    _ => {}
+                }
+                self.publishers.push(&publisher.name);
+                p.at_most(
+                    "timeline (publishers)",
+                    self.publishers.len(),
+                    MAX_RABBIT_ENTITIES,
+                );
             }
             Intervention::RabbitConsumerAdd { consumer } => {
                 if self.consumer(&consumer.name).is_some() {
@@ -331,7 +395,7 @@ impl<'a> Timeline<'a> {
                 // whose own topology is broken is reported elsewhere).
                 let bindings: Vec<Binding> = self.bindings.iter().map(|&b| b.clone()).collect();
                 let queues: Vec<String> = self.queues.iter().map(|q| q.to_string()).collect();
-                if let Ok(mut topology) = Topology::new(&self.spec.exchanges, &queues, &bindings)
+                if let Ok(mut topology) = Topology::new(&self.exchanges, &queues, &bindings)
                     && let Err(err) = topology.bind(binding.clone())
                 {
                     p.add(format!("{at}.binding"), err.0);
