@@ -3,16 +3,17 @@
 //! where that makes sense (a binding from the selected exchange, a
 //! consumer of the selected queue).
 //!
-//! Each addition changes the setup; most can also be done now, as the
-//! intervention Kafka or RabbitMQ has for it (`kafka-topics --create`,
-//! `queue.declare`, `queue.bind`, a consumer starting).
+//! Each addition changes the setup; all but a broker can also be done
+//! now, as the intervention Kafka or RabbitMQ has for it
+//! (`kafka-topics --create`, `exchange.declare`, `queue.declare`,
+//! `queue.bind`, a client starting).
 
 use super::{Mode, Target};
 use mqsim::rabbit::topology::{Binding, Destination, Exchange, ExchangeType};
 use mqsim::scenario::edit::{self, Part};
 use mqsim::scenario::{
-    GroupSpec, Intervention, MemberSpec, ProducerSpec, QueueSpec, RabbitConsumerSpec, ScenarioFile,
-    TopicSpec,
+    GroupSpec, Intervention, MemberSpec, ProducerSpec, PublisherSpec, QueueSpec,
+    RabbitConsumerSpec, ScenarioFile, TopicSpec,
 };
 use serde_json::json;
 
@@ -66,7 +67,7 @@ impl Add {
 
     /// Whether it can be done now, as an intervention.
     pub fn now(self) -> bool {
-        !matches!(self, Add::Broker | Add::Exchange | Add::Publisher)
+        !matches!(self, Add::Broker)
     }
 }
 
@@ -184,13 +185,17 @@ pub fn add(file: &ScenarioFile, what: Add, near: &Target) -> Result<Added, Strin
         }
         Add::Exchange => {
             let name = edit::fresh_name(&file, &Part::Exchange(String::new()), "exchange");
-            file.rabbit.exchanges.push(Exchange {
+            let exchange = Exchange {
                 name: name.clone(),
                 kind: ExchangeType::Direct,
                 internal: false,
                 alternate_exchange: None,
-            });
-            (Target::Part(Part::Exchange(name)), None)
+            };
+            file.rabbit.exchanges.push(exchange.clone());
+            (
+                Target::Part(Part::Exchange(name)),
+                Some(Intervention::RabbitExchangeDeclare { exchange }),
+            )
         }
         Add::Queue => {
             let name = edit::fresh_name(&file, &Part::Queue(String::new()), "queue");
@@ -230,9 +235,13 @@ pub fn add(file: &ScenarioFile, what: Add, near: &Target) -> Result<Added, Strin
                 .or_else(|| first(file.rabbit.exchanges.iter().map(|x| &x.name).collect()))
                 .unwrap_or_default();
             let name = edit::fresh_name(&file, &Part::Publisher(String::new()), "publisher");
-            let publisher = read(json!({"name": name, "exchange": exchange, "rate_per_sec": 1}));
-            file.rabbit.publishers.push(publisher);
-            (Target::Part(Part::Publisher(name)), None)
+            let publisher: PublisherSpec =
+                read(json!({"name": name, "exchange": exchange, "rate_per_sec": 1}));
+            file.rabbit.publishers.push(publisher.clone());
+            (
+                Target::Part(Part::Publisher(name)),
+                Some(Intervention::RabbitPublisherAdd { publisher }),
+            )
         }
         Add::RabbitConsumer => {
             let queue = selected(|p| matches!(p, Part::Queue(_)))

@@ -115,7 +115,7 @@ pub fn BuilderPanel(props: &BuilderPanelProps) -> Html {
                 { mode(Mode::Setup, "Change the setup (replays from the start)".into()) }
                 { mode(Mode::Now, format!("Do it now, at {}", props.moment)) }
                 if props.mode == Mode::Now {
-                    <p class="hint">{ "The form shows the setup from time zero; what you change now is kept in the timeline at this moment. A consumer's prefetch and processing time and a topic's partitions can change now." }</p>
+                    <p class="hint">{ "The form shows the setup from time zero; what you change now is kept in the timeline at this moment. Anything but a broker can be added now; a consumer's prefetch and processing time and a topic's partitions can change now." }</p>
                 }
             </fieldset>
             { palette("Kafka", Add::KAFKA) }

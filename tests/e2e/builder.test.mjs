@@ -148,3 +148,25 @@ test('a node clicked opens its form, and a drag from an exchange to a queue bind
   assert.deepEqual(titles, ['India', 'Everything 123']);
   assert.deepEqual(app.problems, []);
 });
+
+test('an exchange declared now and a publisher added now are drawn from that moment on', async () => {
+  const { page } = app;
+  await builder(page).getByRole('radio', { name: /Do it now/ }).check();
+  await scrubTo(page, 20_000);
+  await add(page, 'RabbitMQ', 'Add exchange');
+  await add(page, 'RabbitMQ', 'Add publisher');
+  const timeline = (await scenario(page)).timeline.slice(-2);
+  assert.deepEqual(timeline.map((e) => [e.at_ms, e.do]), [[20_000, 'rabbit_exchange_declare'], [20_000, 'rabbit_publisher_add']]);
+  assert.equal(timeline[1].publisher.exchange, 'exchange', 'the new publisher publishes to the new exchange');
+  const drawn = async () => ({
+    exchange: Boolean(await page.$('[data-testid="exchange"][data-name="exchange"]')),
+    publisher: Boolean(await page.$('[data-testid="publisher"][data-name="publisher"]')),
+  });
+  assert.deepEqual(await drawn(), { exchange: true, publisher: true });
+  await scrubTo(page, 19_000);
+  assert.deepEqual(await drawn(), { exchange: false, publisher: false }, 'not there before');
+  await scrubTo(page, 23_000);
+  assert.deepEqual(await drawn(), { exchange: true, publisher: true });
+  await screenshot(page, 'builder-declared-now');
+  assert.deepEqual(app.problems, []);
+});
