@@ -4,7 +4,7 @@ use super::Problems;
 use crate::rabbit::headers::{self, FieldTable, FieldValue};
 use crate::rabbit::topology::{Binding, Destination, Exchange, Topology};
 use crate::scenario::limits::*;
-use crate::scenario::{Intervention, RabbitConsumerSpec, RabbitSpec};
+use crate::scenario::{Intervention, PublisherSpec, RabbitConsumerSpec, RabbitSpec};
 
 pub(super) fn problems(p: &mut Problems, rabbit: &RabbitSpec) {
     p.at_most(
@@ -72,14 +72,7 @@ pub(super) fn problems(p: &mut Problems, rabbit: &RabbitSpec) {
     );
     for (i, publisher) in rabbit.publishers.iter().enumerate() {
         let at = format!("rabbit.publishers[{i}]");
-        p.name(format!("{at}.name"), &publisher.name);
-        p.rate(format!("{at}.rate_per_sec"), publisher.rate_per_sec);
-        field_table(p, &format!("{at}.headers"), &publisher.headers);
-        p.at_most(
-            &format!("{at}.routing_keys"),
-            publisher.routing_keys.len(),
-            MAX_KEYS,
-        );
+        publisher_spec(p, &at, publisher);
         if let Some(topology) = &topology
             && !publisher.exchange.is_empty()
         {
@@ -112,6 +105,19 @@ pub(super) fn problems(p: &mut Problems, rabbit: &RabbitSpec) {
     for (i, consumer) in rabbit.consumers.iter().enumerate() {
         consumer_spec(p, &format!("rabbit.consumers[{i}]"), consumer, &queues);
     }
+}
+
+/// One publisher's own settings, at `at`: in `rabbit.publishers` or added
+/// by the timeline (its exchange is checked against what exists there).
+fn publisher_spec(p: &mut Problems, at: &str, publisher: &PublisherSpec) {
+    p.name(format!("{at}.name"), &publisher.name);
+    p.rate(format!("{at}.rate_per_sec"), publisher.rate_per_sec);
+    field_table(p, &format!("{at}.headers"), &publisher.headers);
+    p.at_most(
+        &format!("{at}.routing_keys"),
+        publisher.routing_keys.len(),
+        MAX_KEYS,
+    );
 }
 
 /// One consumer's settings, at `at`: in `rabbit.consumers` or added by the
@@ -280,20 +286,13 @@ impl<'a> Timeline<'a> {
             }
             Intervention::RabbitPublisherAdd { publisher } => {
                 let at = format!("{at}.publisher");
-                p.name(format!("{at}.name"), &publisher.name);
+                publisher_spec(p, &at, publisher);
                 if self.publishers.contains(&publisher.name.as_str()) {
                     p.add(
                         format!("{at}.name"),
                         format!("there is already a publisher named {:?}", publisher.name),
                     );
                 }
-                p.rate(format!("{at}.rate_per_sec"), publisher.rate_per_sec);
-                field_table(p, &format!("{at}.headers"), &publisher.headers);
-                p.at_most(
-                    &format!("{at}.routing_keys"),
-                    publisher.routing_keys.len(),
-                    MAX_KEYS,
-                );
                 let exchange = &publisher.exchange;
                 let declared = self.exchanges.iter().find(|x| &x.name == exchange);
                 match declared {
