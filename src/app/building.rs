@@ -280,6 +280,20 @@ impl Stage {
         }
     }
 
+    /// Deletes timeline entry `i`; refused, with the reason, where later
+    /// entries need it (a binding to a queue it declared, say).
+    pub(super) fn unschedule(&self, i: usize) {
+        let file = builder::timeline::without(&self.current(), i);
+        match builder::check(file) {
+            Ok(scenario) => self.change_setup(scenario),
+            Err(problems) => self.refuse(format!(
+                "That entry cannot go while later ones need it: {}",
+                said(&problems)
+            )),
+        }
+        self.redraw.force_update();
+    }
+
     /// Removes the lesson's last try-this step.
     pub(super) fn remove_step(&self) {
         let mut file = self.current();

@@ -418,6 +418,10 @@ pub fn App() -> Html {
             let stage = stage.clone();
             Callback::from(move |(text, commit): (String, bool)| stage.edit_json(&text, commit))
         };
+        let on_unschedule = {
+            let stage = stage.clone();
+            Callback::from(move |i: usize| stage.unschedule(i))
+        };
         let file = {
             // One copy of the scenario per edit, not per frame.
             let mut cache = scenario_cache.borrow_mut();
@@ -437,7 +441,8 @@ pub fn App() -> Html {
                           {on_target} {on_field} {on_add} on_delete={on(Stage::delete)}
                           on_duplicate={on(Stage::duplicate)} on_add_step={on(Stage::add_step)}
                           on_remove_step={on(Stage::remove_step)}
-                          {on_undo} {on_mode} {on_json} on_close={on_build.clone()} />
+                          {on_undo} {on_mode} {on_json} {on_unschedule} on_seek={on_seek.clone()}
+                          on_close={on_build.clone()} />
         }
     });
     let on_zoom = {

@@ -22,6 +22,7 @@
 //! - [`history`]: undo and redo.
 //! - [`json_at`]: where a problem's path is in the JSON view's text.
 //! - [`store`]: the scenario being built survives a reload.
+//! - [`timeline`]: the interventions listed, to jump to or delete.
 //!
 //! Renaming, deleting and duplicating are the engine's
 //! ([`mqsim::scenario::edit`]), which knows what names what.
@@ -33,6 +34,7 @@ pub mod json_at;
 pub mod now;
 pub mod palette;
 pub mod store;
+pub mod timeline;
 
 use crate::inspect::Selection;
 use fields::Field;

@@ -10,7 +10,7 @@
 use super::Frame;
 use crate::builder::fields::{self, Field, Input, Of};
 use crate::builder::palette::{self, Add};
-use crate::builder::{self, Mode, Problem, Target};
+use crate::builder::{self, Mode, Problem, Target, timeline};
 use mqsim::scenario::ScenarioFile;
 use mqsim::scenario::edit;
 use serde_json::Value;
@@ -44,6 +44,10 @@ pub struct BuilderPanelProps {
     /// Undo (false) or redo (true).
     pub on_undo: Callback<bool>,
     pub on_mode: Callback<Mode>,
+    /// Go to this moment (a timeline entry's).
+    pub on_seek: Callback<f64>,
+    /// Delete timeline entry `i`.
+    pub on_unschedule: Callback<usize>,
     /// The JSON view's text, and whether it was committed.
     pub on_json: Callback<(String, bool)>,
     pub on_close: Callback<()>,
@@ -148,6 +152,27 @@ pub fn BuilderPanel(props: &BuilderPanelProps) -> Html {
                 <ul class="problems" role="alert" data-testid="builder-problems">
                     { for elsewhere.iter().map(|p| html! { <li>{ said(p) }</li> }) }
                 </ul>
+            }
+            if !file.timeline.is_empty() {
+                <details class="timeline">
+                    <summary>{ format!("Timeline ({})", file.timeline.len()) }</summary>
+                    <ol>
+                        { for file.timeline.iter().enumerate().map(|(i, entry)| {
+                            let at = entry.at_ms as f64;
+                            let go = props.on_seek.reform(move |_: MouseEvent| at);
+                            let gone = props.on_unschedule.reform(move |_: MouseEvent| i);
+                            html! {
+                                <li>
+                                    <button type="button" class="go" title="Go to this moment" onclick={go}>
+                                        { timeline::describe(entry) }
+                                    </button>
+                                    <button type="button" aria-label={format!("Delete timeline entry {}", i + 1)}
+                                            onclick={gone}>{ "×" }</button>
+                                </li>
+                            }
+                        }) }
+                    </ol>
+                </details>
             }
             <details class="json">
                 <summary>{ "JSON" }</summary>

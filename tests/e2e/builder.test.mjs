@@ -168,5 +168,18 @@ test('an exchange declared now and a publisher added now are drawn from that mom
   await scrubTo(page, 23_000);
   assert.deepEqual(await drawn(), { exchange: true, publisher: true });
   await screenshot(page, 'builder-declared-now');
+
+  // The timeline, listed: an entry later ones need cannot go; the last can.
+  await builder(page).getByText(/^Timeline \(\d+\)$/).click();
+  const entries = builder(page).locator('.timeline li');
+  const count = await entries.count();
+  assert.match(await entries.nth(count - 2).textContent(), /^20\.000s rabbit_exchange_declare exchange=exchange/);
+  await builder(page).getByRole('button', { name: `Delete timeline entry ${count - 1}`, exact: true }).click();
+  assert.match(await page.textContent('[data-testid="notice"]'), /cannot go while later ones need it: timeline\[\d+\]\.publisher\.exchange: no exchange named "exchange" by then/);
+  await builder(page).getByRole('button', { name: `Delete timeline entry ${count}`, exact: true }).click();
+  assert.deepEqual(await drawn(), { exchange: true, publisher: false }, 'the publisher is gone, the exchange stays');
+  // An entry's moment is a button that goes there.
+  await entries.nth(count - 2).getByRole('button', { name: /rabbit_exchange_declare/ }).click();
+  assert.equal(await clockMs(page), 20_000);
   assert.deepEqual(app.problems, []);
 });
