@@ -106,6 +106,17 @@ pub fn remember_blank(blank: Blank) {
     }
 }
 
+/// Why `scenario` cannot be shared as a link of at most `limit`
+/// characters (the most a link may have when it is opened), if it cannot.
+pub fn too_large(scenario: &Scenario, limit: usize) -> Option<String> {
+    let chars = link::encode(scenario).len();
+    (chars > limit).then(|| {
+        format!(
+            "This scenario is too large for a link: it would take {chars} characters, and a link may have at most {limit}. Save it as a file instead (File › Save file)."
+        )
+    })
+}
+
 /// Remembers `scenario` and copies its link to the clipboard where the
 /// browser allows. Returns the link.
 pub fn publish(scenario: &Scenario) -> String {
@@ -202,6 +213,25 @@ fn attribute(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scenario_too_large_for_a_link_says_so_and_offers_the_file() {
+        let scenario = presets::default_scenario();
+        let chars = link::encode(&scenario).len();
+        assert_eq!(too_large(&scenario, chars), None);
+        let why = too_large(&scenario, chars - 1).expect("too large");
+        assert_eq!(
+            why,
+            format!(
+                "This scenario is too large for a link: it would take {chars} characters, and a link may have at most {}. Save it as a file instead (File › Save file).",
+                chars - 1
+            )
+        );
+        // Every preset fits the real limit with room to spare.
+        for preset in presets::PRESETS {
+            assert_eq!(too_large(&preset.scenario(), link::MAX_LINK_CHARS), None);
+        }
+    }
 
     #[test]
     fn the_embed_code_is_an_iframe_with_a_safe_title() {

@@ -232,12 +232,8 @@ pub fn App() -> Html {
         let builder = builder.clone();
         Callback::from(move |()| {
             let shared = playback.borrow().shared();
-            let chars = mqsim::scenario::link::encode(&shared).len();
-            if chars > mqsim::scenario::link::MAX_LINK_CHARS {
-                notice.set(Some(Notice::Problem(format!(
-                    "This scenario is too large for a link: it would take {chars} characters, and a link may have at most {}. Save it as a file instead (File › Save file).",
-                    mqsim::scenario::link::MAX_LINK_CHARS
-                ))));
+            if let Some(why) = share::too_large(&shared, mqsim::scenario::link::MAX_LINK_CHARS) {
+                notice.set(Some(Notice::Problem(why)));
                 return;
             }
             let url = share::publish(&shared);

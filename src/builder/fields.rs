@@ -338,7 +338,7 @@ const QUEUE: &[Spec] = &[
         "x-overflow",
         "arguments/x-overflow",
         Choice {
-            options: &["drop-head", "reject-publish", "reject-publish-dlx"],
+            options: &["drop-head", "reject-publish"],
             optional: true,
         },
         "drop-head",

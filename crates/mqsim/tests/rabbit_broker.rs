@@ -684,3 +684,26 @@ fn what_the_timeline_declares_is_there_only_from_then_on() {
         assert!(err.contains(expected), "{expected} in {err}");
     }
 }
+
+/// A queue declared from the timeline may dead-letter to an exchange the
+/// timeline declared before it.
+#[test]
+fn a_queue_declared_later_dead_letters_to_an_exchange_declared_before_it() {
+    let rabbit = json!({"queues": [{"name": "q"}]});
+    let mut file = scenario(rabbit, 5).file().clone();
+    file.timeline = serde_json::from_value(json!([
+        {"at_ms": 10, "do": "rabbit_exchange_declare", "exchange": {"name": "dlx", "type": "fanout"}},
+        {"at_ms": 20, "do": "rabbit_queue_declare", "queue": {"name": "work", "arguments": {"x-dead-letter-exchange": "dlx"}}},
+        {"at_ms": 5, "do": "rabbit_queue_declare", "queue": {"name": "early", "arguments": {"x-dead-letter-exchange": "dlx"}}}
+    ]))
+    .unwrap();
+    file.timeline.sort_by_key(|e| e.at_ms);
+    let err = file.validate().unwrap_err().to_string();
+    assert!(
+        err.contains(
+            "timeline[0].queue.arguments.x-dead-letter-exchange: no exchange named \"dlx\""
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("timeline[2]"), "{err}");
+}

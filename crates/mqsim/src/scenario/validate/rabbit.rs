@@ -35,7 +35,7 @@ pub(super) fn problems(p: &mut Problems, rabbit: &RabbitSpec) {
         queue_arguments(
             p,
             &format!("rabbit.queues[{i}].arguments"),
-            rabbit,
+            &rabbit.exchanges,
             &q.arguments,
         );
     }
@@ -155,7 +155,8 @@ fn field_table(p: &mut Problems, at: &str, table: &FieldTable) {
 }
 
 /// A queue's `x-` arguments: known names, types and ranges.
-fn queue_arguments(p: &mut Problems, at: &str, rabbit: &RabbitSpec, arguments: &FieldTable) {
+/// A queue's arguments, with `exchanges` the exchanges there are by then.
+fn queue_arguments(p: &mut Problems, at: &str, exchanges: &[Exchange], arguments: &FieldTable) {
     field_table(p, at, arguments);
     let quorum = matches!(arguments.get("x-queue-type"), Some(FieldValue::Str(t)) if t == "quorum");
     for (name, value) in arguments {
@@ -179,8 +180,7 @@ fn queue_arguments(p: &mut Problems, at: &str, rabbit: &RabbitSpec, arguments: &
             }
             "x-dead-letter-exchange" => match text(value) {
                 Some("") => {}
-                Some(x)
-                    if x.starts_with("amq.") || rabbit.exchanges.iter().any(|e| e.name == x) => {}
+                Some(x) if x.starts_with("amq.") || exchanges.iter().any(|e| e.name == x) => {}
                 Some(x) => p.add(path, format!("no exchange named {x:?}")),
                 None => p.add(path, "must be an exchange name"),
             },
@@ -212,7 +212,6 @@ fn queue_arguments(p: &mut Problems, at: &str, rabbit: &RabbitSpec, arguments: &
 /// The RabbitMQ side as the timeline changes it, entry by entry: which
 /// queues, bindings and consumers exist by then.
 pub(super) struct Timeline<'a> {
-    spec: &'a RabbitSpec,
     /// Queues declared and not deleted.
     queues: Vec<&'a str>,
     /// Every queue name used so far, deleted ones too: a name is not
@@ -233,7 +232,6 @@ impl<'a> Timeline<'a> {
     pub(super) fn new(spec: &'a RabbitSpec) -> Timeline<'a> {
         let queues: Vec<&str> = spec.queues.iter().map(|q| q.name.as_str()).collect();
         Timeline {
-            spec,
             named: queues.clone(),
             queues,
             bindings: spec.bindings.iter().collect(),
@@ -364,7 +362,7 @@ impl<'a> Timeline<'a> {
                 queue_arguments(
                     p,
                     &format!("{at}.queue.arguments"),
-                    self.spec,
+                    &self.exchanges,
                     &queue.arguments,
                 );
                 self.named.push(&queue.name);
