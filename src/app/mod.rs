@@ -90,7 +90,8 @@ pub fn App() -> Html {
     let log_filter = use_state(LogFilter::default);
     let log_cache = use_mut_ref(|| None::<(f64, LogFilter, Vec<mqsim::words::Sentence>)>);
     let redraw = use_force_update();
-    let connecting = use_mut_ref(|| None::<End>);
+    let connecting = use_mut_ref(|| None::<Drag>);
+    let pictures_ref = use_node_ref();
     let scenario_cache = use_mut_ref(|| None::<(u32, u32, Frame<mqsim::scenario::ScenarioFile>)>);
     let lesson = use_mut_ref(|| Lesson::of(playback.borrow().scenario()));
     let stage = Stage {
@@ -533,17 +534,33 @@ pub fn App() -> Html {
     });
     // While building, a drag from one node to another connects them.
     let building = builder.borrow().open;
-    let (on_pointer_down, on_pointer_up) = {
-        let from = connecting.clone();
+    // (The drag is drawn as a line from where it started to the pointer.)
+    let (on_pointer_down, on_pointer_move, on_pointer_up) = {
+        let (from, area) = (connecting.clone(), pictures_ref.clone());
         let down = Callback::from(move |e: PointerEvent| {
-            *from.borrow_mut() = end_at(e.target());
+            *from.borrow_mut() = end_at(e.target()).map(|end| {
+                let at = within(&area, &e);
+                Drag {
+                    end,
+                    from: at,
+                    to: at,
+                }
+            });
+        });
+        let (from, redraw, area) = (connecting.clone(), redraw.clone(), pictures_ref.clone());
+        let moved = Callback::from(move |e: PointerEvent| {
+            if let Some(drag) = from.borrow_mut().as_mut() {
+                drag.to = within(&area, &e);
+                redraw.force_update();
+            }
         });
         let stage = stage.clone();
         let from = connecting.clone();
         let up = Callback::from(move |e: PointerEvent| {
-            let Some(from) = from.borrow_mut().take() else {
+            let Some(Drag { end: from, .. }) = from.borrow_mut().take() else {
                 return;
             };
+            stage.redraw.force_update();
             let under = web_sys::window()
                 .and_then(|w| w.document())
                 .and_then(|d| d.element_from_point(e.client_x() as f32, e.client_y() as f32));
@@ -553,14 +570,23 @@ pub fn App() -> Html {
             }
         });
         if building {
-            (Some(down), Some(up))
+            (Some(down), Some(moved), Some(up))
         } else {
-            (None, None)
+            (None, None, None)
         }
     };
+    let drag_line = connecting.borrow().as_ref().map(|drag| {
+        let ((x1, y1), (x2, y2)) = (drag.from, drag.to);
+        html! {
+            <svg class="connect-line" aria-hidden="true">
+                <line x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} />
+            </svg>
+        }
+    });
     let pictures = html! {
-        <div class={classes!("pictures", building.then_some("building"))} data-testid="pictures"
-             onpointerdown={on_pointer_down} onpointerup={on_pointer_up}>
+        <div class={classes!("pictures", building.then_some("building"))} data-testid="pictures" ref={pictures_ref.clone()}
+             onpointerdown={on_pointer_down} onpointermove={on_pointer_move} onpointerup={on_pointer_up}>
+          { for drag_line }
           { zoomable::viewport(&viewport, html! { <>
             if let Some(scene) = cluster {
                 <ClusterView {scene} on_select={on_select.clone()} selected={*selected} />
@@ -686,4 +712,24 @@ fn end_at(target: Option<web_sys::EventTarget>) -> Option<End> {
     let element = target?.dyn_into::<web_sys::Element>().ok()?;
     let node = element.closest("[data-connect]").ok()??;
     End::parse(&node.get_attribute("data-connect")?)
+}
+
+/// A drag from a node, while building: the node, and where the drag
+/// started and is now, within the pictures.
+struct Drag {
+    end: End,
+    from: (f64, f64),
+    to: (f64, f64),
+}
+
+/// Where a pointer is, within the element `area`.
+fn within(area: &NodeRef, e: &PointerEvent) -> (f64, f64) {
+    let origin = area
+        .cast::<web_sys::Element>()
+        .map(|el| el.get_bounding_client_rect())
+        .map_or((0.0, 0.0), |r| (r.left(), r.top()));
+    (
+        f64::from(e.client_x()) - origin.0,
+        f64::from(e.client_y()) - origin.1,
+    )
 }

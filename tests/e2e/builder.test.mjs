@@ -130,8 +130,11 @@ test('a node clicked opens its form, and a drag from an exchange to a queue bind
   await page.mouse.move(fx, fy);
   await page.mouse.down();
   await page.mouse.move((fx + tx) / 2, (fy + ty) / 2, { steps: 4 });
+  assert.ok(await page.$('.connect-line line'), 'the drag is drawn as a line');
+  await screenshot(page, 'builder-dragging');
   await page.mouse.move(tx, ty, { steps: 4 });
   await page.mouse.up();
+  assert.equal(await page.$('.connect-line'), null, 'and the line goes when it ends');
   assert.equal(await builder(page).locator('.form h3').textContent(), 'Binding 3');
   const key = field(page, 'routing key');
   await page.waitForFunction(() => document.activeElement?.id === 'field-rabbit-bindings-2-routing_key');
