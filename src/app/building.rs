@@ -205,6 +205,16 @@ impl Stage {
         self.redraw.force_update();
     }
 
+    /// Shows the form of `target`.
+    pub(super) fn pick(&self, target: Target) {
+        let mut builder = self.builder.borrow_mut();
+        builder.target = target;
+        builder.problems.clear();
+        builder.typing = None;
+        drop(builder);
+        self.redraw.force_update();
+    }
+
     /// Deletes what the form shows, and what cannot stand without it, once
     /// the user agrees to lose those too.
     pub(super) fn delete(&self) {

@@ -181,10 +181,7 @@ pub fn App() -> Html {
                 let target = crate::builder::target_of(p.scenario(), p.names(), selection);
                 drop(p);
                 if let Some(target) = target {
-                    let mut builder = stage.builder.borrow_mut();
-                    builder.target = target;
-                    builder.problems.clear();
-                    builder.typing = None;
+                    stage.pick(target);
                 }
             }
             stage.playback.borrow_mut().watch(selection.subject());
@@ -381,14 +378,7 @@ pub fn App() -> Html {
         };
         let on_target = {
             let stage = stage.clone();
-            Callback::from(move |target: Target| {
-                let mut builder = stage.builder.borrow_mut();
-                builder.target = target;
-                builder.problems.clear();
-                builder.typing = None;
-                drop(builder);
-                stage.redraw.force_update();
-            })
+            Callback::from(move |target: Target| stage.pick(target))
         };
         let on_field = {
             let stage = stage.clone();
@@ -566,7 +556,8 @@ pub fn App() -> Html {
                 .and_then(|d| d.element_from_point(e.client_x() as f32, e.client_y() as f32));
             match end_at(under.map(Into::into)) {
                 Some(to) if to != from => stage.connect(&from, &to),
-                _ => {}
+                Some(_) => stage.pick(Target::Part(from.part())),
+                None => {}
             }
         });
         if building {

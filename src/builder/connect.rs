@@ -2,7 +2,9 @@
 //! a producer to the topic it sends to, a consumer group to a topic it
 //! reads, a publisher to its exchange, an exchange to a queue or another
 //! exchange (a new binding, whose key is typed next), a queue to the
-//! consumer that consumes from it. Either direction works.
+//! consumer that consumes from it. Either direction works. A press that
+//! ends on the node it started on is a click: it opens the node's form
+//! (an exchange, say, which the inspector does not describe).
 
 use super::Target;
 use mqsim::rabbit::topology::{Binding, Destination};
@@ -37,6 +39,19 @@ impl End {
             "consumer" => End::Consumer(name),
             _ => return None,
         })
+    }
+
+    /// The part of the scenario it is.
+    pub fn part(&self) -> Part {
+        match self.clone() {
+            End::Producer(n) => Part::Producer(n),
+            End::Topic(n) => Part::Topic(n),
+            End::Group(n) => Part::Group(n),
+            End::Publisher(n) => Part::Publisher(n),
+            End::Exchange(n) => Part::Exchange(n),
+            End::Queue(n) => Part::Queue(n),
+            End::Consumer(n) => Part::Consumer(n),
+        }
     }
 
     /// The attribute that names it.
@@ -226,5 +241,6 @@ mod tests {
             Some(End::Topic("t".into()))
         );
         assert_eq!(End::parse("broker:1"), None);
+        assert_eq!(End::Exchange("x".into()).part(), Part::Exchange("x".into()));
     }
 }

@@ -122,6 +122,9 @@ test('a node clicked opens its form, and a drag from an exchange to a queue bind
   await builder(page).getByRole('radio', { name: /Change the setup/ }).check();
   await page.click('[data-testid="queue"][data-name="india-all"]');
   assert.equal(await builder(page).locator('.form h3').textContent(), 'queue "india-all"');
+  // An exchange too, which the inspector does not describe.
+  await page.click('[data-testid="exchange"][data-name="orders"]');
+  assert.equal(await builder(page).locator('.form h3').textContent(), 'exchange "orders"');
 
   await add(page, 'RabbitMQ', 'Add queue');
   await set(page, 'name', 'audit');
