@@ -281,23 +281,17 @@ fn input(
             html! { <input {id} type="checkbox" checked={value == "true"} onchange={toggled} /> }
         }
         Input::Choice { options, optional } => {
-            let options: Vec<(String, String)> = options
-                .iter()
-                .map(|o| (o.to_string(), o.to_string()))
-                .collect();
+            let names = options.iter().map(|o| o.to_string()).collect();
             select(
                 &id,
                 &value,
-                options,
+                shown_as_is(names),
                 optional.then_some(placeholder),
                 changed,
             )
         }
         Input::Tagged(options) => {
-            let options = options
-                .iter()
-                .map(|(o, _)| (o.to_string(), o.to_string()))
-                .collect();
+            let options = shown_as_is(options.iter().map(|(o, _)| o.to_string()).collect());
             let value = if value.is_empty() {
                 placeholder.to_string()
             } else {
@@ -316,8 +310,7 @@ fn input(
                     .map(|x| x.name.clone())
                     .collect(),
             };
-            let mut options: Vec<(String, String)> =
-                names.into_iter().map(|n| (n.clone(), n)).collect();
+            let mut options = shown_as_is(names);
             if of == Of::Exchange && !optional {
                 options.insert(0, (String::new(), "(default exchange)".into()));
             }
@@ -347,6 +340,11 @@ fn input(
             }
         </div>
     }
+}
+
+/// Options shown as their values.
+fn shown_as_is(values: Vec<String>) -> Vec<(String, String)> {
+    values.into_iter().map(|v| (v.clone(), v)).collect()
 }
 
 /// A drop-down of `(value, shown)` options, with an empty first option
