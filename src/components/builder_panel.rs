@@ -229,6 +229,17 @@ fn parts(file: &ScenarioFile, target: &Target, on_target: &Callback<Target>) -> 
         let label = part.describe();
         items.push(item(Target::Part(part), label));
     }
+    // Parts the timeline starts, with their moment.
+    for entry in &file.timeline {
+        for part in edit::started_by(entry) {
+            let label = format!(
+                "{} (from {})",
+                part.describe(),
+                mqsim::SimTime::from_millis(entry.at_ms)
+            );
+            items.push(item(Target::Part(part), label));
+        }
+    }
     for (i, b) in file.rabbit.bindings.iter().enumerate() {
         let key = if b.routing_key.is_empty() {
             String::new()

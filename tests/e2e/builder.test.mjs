@@ -164,6 +164,9 @@ test('an exchange declared now and a publisher added now are drawn from that mom
   const timeline = (await scenario(page)).timeline.slice(-2);
   assert.deepEqual(timeline.map((e) => [e.at_ms, e.do]), [[20_000, 'rabbit_exchange_declare'], [20_000, 'rabbit_publisher_add']]);
   assert.equal(timeline[1].publisher.exchange, 'exchange', 'the new publisher publishes to the new exchange');
+  // Listed among the parts with their moment; their form says where they are.
+  await select(page, 'exchange "exchange" (from 20.000s)');
+  assert.match(await builder(page).locator('.form').textContent(), /made in the timeline/);
   const drawn = async () => ({
     exchange: Boolean(await page.$('[data-testid="exchange"][data-name="exchange"]')),
     publisher: Boolean(await page.$('[data-testid="publisher"][data-name="publisher"]')),

@@ -400,7 +400,7 @@ pub fn delete(file: &mut ScenarioFile, part: &Part) -> Vec<String> {
         if dropped.is_empty() {
             break;
         }
-        gone.extend(dropped.iter().flat_map(started));
+        gone.extend(dropped.iter().flat_map(started_by));
     }
     let mut lines = 0;
     if let Some(narration) = &mut file.narration {
@@ -429,7 +429,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// The parts a timeline entry starts: a group, a member, a producer, a
 /// topic, a RabbitMQ consumer, queue, exchange or publisher.
-fn started(entry: &TimelineEntry) -> Vec<Part> {
+pub fn started_by(entry: &TimelineEntry) -> Vec<Part> {
     use Intervention as I;
     match &entry.action {
         I::GroupAdd { group } => std::iter::once(Part::Group(group.name.clone()))
