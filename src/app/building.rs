@@ -26,20 +26,35 @@ impl Stage {
         self.put(scenario);
         let mut builder = self.builder.borrow_mut();
         builder.history.edited(before);
-        builder.problems.clear();
-        builder.typing = None;
+        builder.settle();
         builder.built = true;
     }
 
     /// Puts `scenario` on screen in place of the one there (no history).
     fn put(&self, scenario: Scenario) {
-        let lesson_changed = scenario.file().narration != self.current().narration;
+        let lesson_changed =
+            scenario.file().narration != self.playback.borrow().scenario().file().narration;
         store::keep(&share::address(), scenario.file());
         if lesson_changed {
             self.relesson(&scenario);
         }
         self.playback.borrow_mut().change_setup(scenario);
         self.redraw.force_update();
+    }
+
+    /// Makes `intervention` happen at the moment shown, as a builder edit;
+    /// whether it could be (if not, the reason is shown).
+    fn do_now(&self, intervention: mqsim::scenario::Intervention) -> bool {
+        let before = self.current();
+        let done = self.playback.borrow_mut().intervene(intervention);
+        match done {
+            Ok(()) => self.built(before),
+            Err(why) => {
+                self.refuse(format!("That cannot be done now: {why}"));
+                return false;
+            }
+        }
+        true
     }
 
     /// Records an intervention the builder made now (`before` is the
@@ -95,17 +110,16 @@ impl Stage {
         let before = self.current();
         let done = now::intervention(&before, target, field, text)
             .and_then(|action| self.playback.borrow_mut().intervene(action));
+        // Done, the field keeps what was done now (the form shows the
+        // setup) until another part is chosen; refused, what was typed.
         let mut builder = self.builder.borrow_mut();
+        builder.typing = Some((field.pointer.clone(), text.to_string()));
         match done {
             Ok(()) => {
-                // The form shows the setup; the field keeps what was done
-                // now until another part is chosen.
-                builder.typing = Some((field.pointer.clone(), text.to_string()));
                 drop(builder);
                 self.built(before);
             }
             Err(message) => {
-                builder.typing = Some((field.pointer.clone(), text.to_string()));
                 builder.problems = vec![Problem {
                     path: field.path(),
                     message,
@@ -134,11 +148,8 @@ impl Stage {
                 Err(problems) => return self.refuse(said(&problems)),
             },
             (Mode::Now, Some(intervention)) => {
-                let before = self.current();
-                let done = self.playback.borrow_mut().intervene(intervention);
-                match done {
-                    Ok(()) => self.built(before),
-                    Err(why) => return self.refuse(format!("That cannot be done now: {why}")),
+                if !self.do_now(intervention) {
+                    return;
                 }
             }
             (Mode::Now, None) => {
@@ -180,16 +191,9 @@ impl Stage {
                 return;
             };
             binding.routing_key = key;
-            let before = self.current();
-            let done = self
-                .playback
-                .borrow_mut()
-                .intervene(mqsim::scenario::Intervention::RabbitBind { binding });
-            match done {
-                Ok(()) => self.built(before),
-                Err(why) => return self.refuse(format!("That cannot be done now: {why}")),
+            if self.do_now(mqsim::scenario::Intervention::RabbitBind { binding }) {
+                self.redraw.force_update();
             }
-            self.redraw.force_update();
             return;
         }
         match builder::check(file) {
@@ -209,8 +213,7 @@ impl Stage {
     pub(super) fn pick(&self, target: Target) {
         let mut builder = self.builder.borrow_mut();
         builder.target = target;
-        builder.problems.clear();
-        builder.typing = None;
+        builder.settle();
         drop(builder);
         self.redraw.force_update();
     }
@@ -322,7 +325,8 @@ impl Stage {
         self.builder.borrow_mut().typing = Some((String::new(), text.to_string()));
         match builder::from_text(text) {
             Ok(scenario) if commit => {
-                if scenario.file() == &self.current() {
+                let unchanged = scenario.file() == self.playback.borrow().scenario().file();
+                if unchanged {
                     self.builder.borrow_mut().typing = None;
                 } else {
                     self.change_setup(scenario);
@@ -348,9 +352,7 @@ impl Stage {
         // Every version kept was valid when it was made.
         if let Some(Ok(scenario)) = other.map(ScenarioFile::validate) {
             self.put(scenario);
-            let mut builder = self.builder.borrow_mut();
-            builder.problems.clear();
-            builder.typing = None;
+            self.builder.borrow_mut().settle();
         }
         self.redraw.force_update();
     }

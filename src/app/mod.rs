@@ -69,8 +69,7 @@ pub fn App() -> Html {
             ..Builder::default()
         };
         if draft.is_some() {
-            builder.history.restored();
-            builder.built = true;
+            builder.restored();
         }
         builder
     });
@@ -235,11 +234,7 @@ pub fn App() -> Html {
                 return;
             }
             let url = share::publish(&shared);
-            {
-                let mut builder = builder.borrow_mut();
-                builder.history.saved();
-                builder.built = false;
-            }
+            builder.borrow_mut().saved();
             store::forget();
             notice.set(Some(Notice::Info(format!(
                 "Link to this scenario ({} characters) copied; it is also in the address bar.",
@@ -264,11 +259,7 @@ pub fn App() -> Html {
         let builder = builder.clone();
         Callback::from(
             move |()| match files::download(playback.borrow().scenario()) {
-                Ok(()) => {
-                    let mut builder = builder.borrow_mut();
-                    builder.history.saved();
-                    builder.built = false;
-                }
+                Ok(()) => builder.borrow_mut().saved(),
                 Err(why) => notice.set(Some(Notice::Problem(format!(
                     "The file could not be saved: {why}"
                 )))),

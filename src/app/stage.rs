@@ -2,7 +2,7 @@
 //! shortcut, or a notice does to the page. The page's component holds the
 //! state (the playback, the lesson, the selection) and hands it here.
 
-use crate::builder::{self, Builder};
+use crate::builder::Builder;
 use crate::inspect::Selection;
 use crate::lesson::{Deed, Lesson};
 use crate::playback::Playback;
@@ -50,14 +50,7 @@ impl Stage {
     /// Puts a scenario on screen: a fresh playback, its lesson, nothing
     /// selected.
     pub(super) fn open(&self, scenario: Scenario) {
-        {
-            // Another scenario: its own undo history, and no draft yet.
-            let mut builder = self.builder.borrow_mut();
-            builder.history = Default::default();
-            builder.built = false;
-            builder.problems.clear();
-            builder.target = builder::Target::Scenario;
-        }
+        self.builder.borrow_mut().start_over();
         *self.lesson.borrow_mut() = Lesson::of(&scenario);
         *self.playback.borrow_mut() = Playback::new(scenario);
         *self.loads.borrow_mut() += 1;

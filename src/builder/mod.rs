@@ -63,6 +63,37 @@ pub struct Builder {
     pub built: bool,
 }
 
+impl Builder {
+    /// Nothing typed and refused is pending: an edit was applied, undone,
+    /// or another form chosen.
+    pub fn settle(&mut self) {
+        self.problems.clear();
+        self.typing = None;
+    }
+
+    /// The scenario on screen was saved or shared as it is.
+    pub fn saved(&mut self) {
+        self.history.saved();
+        self.built = false;
+    }
+
+    /// Another scenario is on screen: its own undo history, nothing built
+    /// in it yet, its form the scenario's. The panel stays as it was.
+    pub fn start_over(&mut self) {
+        self.history = History::default();
+        self.built = false;
+        self.target = Target::Scenario;
+        self.settle();
+    }
+
+    /// The scenario on screen is a draft brought back after a reload: work
+    /// that differs from what its address holds.
+    pub fn restored(&mut self) {
+        self.history.restored();
+        self.built = true;
+    }
+}
+
 /// What the builder's form shows.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub enum Target {

@@ -547,7 +547,8 @@ fn remove(file: &mut ScenarioFile, part: &Part, said: &mut Vec<String>) -> Vec<P
 /// A name like `base` that no part of `part`'s kind has yet: `base`
 /// itself, else `base-2`, `base-3`, …
 pub fn fresh_name(file: &ScenarioFile, part: &Part, base: &str) -> String {
-    let taken = |name: &str| !sites(&mut file.clone(), &part.with_name(name)).is_empty();
+    let mut probe = file.clone();
+    let mut taken = |name: &str| !sites(&mut probe, &part.with_name(name)).is_empty();
     std::iter::once(base.to_string())
         .chain((2..).map(|n| format!("{base}-{n}")))
         .find(|name| !taken(name))
