@@ -331,6 +331,7 @@ impl Playback {
         file.narration = narration;
         if let Ok(scenario) = file.validate() {
             self.scenario = scenario;
+            self.edits += 1;
         }
     }
 
