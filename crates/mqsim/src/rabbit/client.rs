@@ -155,7 +155,9 @@ impl RabbitConsumer {
     /// again: a per-consumer prefetch (`global=false`) is fixed when the
     /// consumer starts, so this is how a client changes it. What the old
     /// consumer holds is still handled and acknowledged; the new one counts
-    /// its deliveries from here.
+    /// its deliveries from here. (rabbitmq-server, `rabbit_channel.erl`:
+    /// `handle_method` for `basic.qos` with `global = false` only stores
+    /// the channel's `consumer_prefetch`, which `basic.consume` reads.)
     pub(super) fn reconsume(&mut self, prefetch: u32) {
         self.prefetch = prefetch;
         self.counted_from = self.next_tag;
