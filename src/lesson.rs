@@ -15,7 +15,6 @@ use mqsim::scenario::narration::{
     Check, Measured, Narration, Piece, parse_check, parse_counter, parse_partition, pieces,
 };
 use mqsim::scenario::{Intervention, TimelineEntry};
-use serde_json::Value;
 use std::rc::Rc;
 
 /// Something the student did that may tick off a step.
@@ -80,25 +79,13 @@ impl Lesson {
 fn satisfies(check: &Check, deed: &Deed) -> bool {
     match (check, deed) {
         (Check::Did { kind, with }, Deed::Intervened(action)) => {
-            // The intervention as its timeline entry, fields by name.
             let entry = TimelineEntry {
                 at_ms: 0,
                 action: (*action).clone(),
             };
-            let Some(entry) = serde_json::to_string(&entry)
-                .ok()
-                .and_then(|json| serde_json::from_str::<Value>(&json).ok())
-            else {
-                return false;
-            };
-            entry["do"] == *kind
-                && with.iter().all(|(field, want)| match &entry[*field] {
-                    Value::String(have) => have == want,
-                    Value::Object(object) => object.get("name").is_some_and(|name| name == want),
-                    Value::Number(have) => have.to_string() == *want,
-                    Value::Bool(have) => have.to_string() == *want,
-                    _ => false,
-                })
+            let said = entry.said();
+            let has = |field: &str, want: &str| said.iter().any(|(f, v)| f == field && v == want);
+            has("do", kind) && with.iter().all(|(field, want)| has(field, want))
         }
         (Check::Inspected(what), Deed::Inspected(selection)) => *what == kind_of(*selection),
         (Check::Rewound, Deed::Rewound) => true,

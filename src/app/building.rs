@@ -4,14 +4,14 @@
 //! recorded for undo and kept as the draft.
 
 use super::stage::{Notice, Stage};
-use crate::builder::connect::{self, End};
+use crate::builder::connect;
 use crate::builder::fields::{Field, Input};
 use crate::builder::palette::{self, Add};
 use crate::builder::{self, Mode, Problem, Target, now, store};
 use crate::share;
 use mqsim::Scenario;
 use mqsim::scenario::ScenarioFile;
-use mqsim::scenario::edit;
+use mqsim::scenario::edit::{self, Part};
 
 impl Stage {
     /// The scenario on screen, as a file.
@@ -167,7 +167,7 @@ impl Stage {
     /// [`connect`]) and shows what was made; a new binding's routing key is
     /// typed next. Done now, only a binding can be made: its key is asked
     /// for first, since it cannot be changed afterwards.
-    pub(super) fn connect(&self, from: &End, to: &End) {
+    pub(super) fn connect(&self, from: &Part, to: &Part) {
         let mode = self.builder.borrow().mode;
         let (file, target) = match connect::connect(&self.current(), from, to) {
             Ok(made) => made,

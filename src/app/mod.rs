@@ -3,7 +3,6 @@
 //! do (open a scenario or a preset, a shortcut, a notice) is [`stage`]'s.
 
 use crate::bench::{Bench, BenchRun};
-use crate::builder::connect::End;
 use crate::builder::fields::Field;
 use crate::builder::{Builder, Mode, Target, store};
 use crate::charts::charts;
@@ -37,6 +36,7 @@ use crate::share;
 use crate::shortcuts::Shortcut;
 use crate::zoom::ZoomStep;
 use gloo::events::{EventListener, EventListenerOptions};
+use mqsim::scenario::edit::Part;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -547,7 +547,7 @@ pub fn App() -> Html {
                 .and_then(|d| d.element_from_point(e.client_x() as f32, e.client_y() as f32));
             match end_at(under.map(Into::into)) {
                 Some(to) if to != from => stage.connect(&from, &to),
-                Some(_) => stage.pick(Target::Part(from.part())),
+                Some(_) => stage.pick(Target::Part(from)),
                 None => {}
             }
         });
@@ -689,17 +689,17 @@ pub fn App() -> Html {
 }
 
 /// The node (with a `data-connect` name) an event target is part of.
-fn end_at(target: Option<web_sys::EventTarget>) -> Option<End> {
+fn end_at(target: Option<web_sys::EventTarget>) -> Option<Part> {
     use wasm_bindgen::JsCast;
     let element = target?.dyn_into::<web_sys::Element>().ok()?;
     let node = element.closest("[data-connect]").ok()??;
-    End::parse(&node.get_attribute("data-connect")?)
+    crate::builder::connect::parse(&node.get_attribute("data-connect")?)
 }
 
 /// A drag from a node, while building: the node, and where the drag
 /// started and is now, within the pictures.
 struct Drag {
-    end: End,
+    end: Part,
     from: (f64, f64),
     to: (f64, f64),
 }

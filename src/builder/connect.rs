@@ -5,68 +5,31 @@
 //! consumer that consumes from it. Either direction works. A press that
 //! ends on the node it started on is a click: it opens the node's form
 //! (an exchange, say, which the inspector does not describe).
+//!
+//! A part the timeline starts is connected where it is written, in its
+//! timeline entry, as its form edits it there.
 
-use super::Target;
+use super::{Target, fields};
 use mqsim::rabbit::topology::{Binding, Destination};
 use mqsim::scenario::ScenarioFile;
 use mqsim::scenario::edit::Part;
+use serde_json::Value;
 
-/// One end of a connection: a drawn node, as its `data-connect` attribute
-/// names it (`queue:india-all`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum End {
-    Producer(String),
-    Topic(String),
-    Group(String),
-    Publisher(String),
-    Exchange(String),
-    Queue(String),
-    Consumer(String),
-}
-
-impl End {
-    /// Reads a `data-connect` attribute.
-    pub fn parse(attribute: &str) -> Option<End> {
-        let (kind, name) = attribute.split_once(':')?;
-        let name = name.to_string();
-        Some(match kind {
-            "producer" => End::Producer(name),
-            "topic" => End::Topic(name),
-            "group" => End::Group(name),
-            "publisher" => End::Publisher(name),
-            "exchange" => End::Exchange(name),
-            "queue" => End::Queue(name),
-            "consumer" => End::Consumer(name),
-            _ => return None,
-        })
-    }
-
-    /// The part of the scenario it is.
-    pub fn part(&self) -> Part {
-        match self.clone() {
-            End::Producer(n) => Part::Producer(n),
-            End::Topic(n) => Part::Topic(n),
-            End::Group(n) => Part::Group(n),
-            End::Publisher(n) => Part::Publisher(n),
-            End::Exchange(n) => Part::Exchange(n),
-            End::Queue(n) => Part::Queue(n),
-            End::Consumer(n) => Part::Consumer(n),
-        }
-    }
-
-    /// The attribute that names it.
-    pub fn attribute(&self) -> String {
-        let (kind, name) = match self {
-            End::Producer(n) => ("producer", n),
-            End::Topic(n) => ("topic", n),
-            End::Group(n) => ("group", n),
-            End::Publisher(n) => ("publisher", n),
-            End::Exchange(n) => ("exchange", n),
-            End::Queue(n) => ("queue", n),
-            End::Consumer(n) => ("consumer", n),
-        };
-        format!("{kind}:{name}")
-    }
+/// The part a drawn node is, read from its `data-connect` attribute
+/// (`queue:india-all`).
+pub fn parse(attribute: &str) -> Option<Part> {
+    let (kind, name) = attribute.split_once(':')?;
+    let name = name.to_string();
+    Some(match kind {
+        "producer" => Part::Producer(name),
+        "topic" => Part::Topic(name),
+        "group" => Part::Group(name),
+        "publisher" => Part::Publisher(name),
+        "exchange" => Part::Exchange(name),
+        "queue" => Part::Queue(name),
+        "consumer" => Part::Consumer(name),
+        _ => return None,
+    })
 }
 
 /// What connecting `from` to `to` makes of `file`, and the form to show
@@ -74,66 +37,72 @@ impl End {
 /// what connects to what, for a pair that means nothing.
 pub fn connect(
     file: &ScenarioFile,
-    from: &End,
-    to: &End,
+    from: &Part,
+    to: &Part,
 ) -> Result<(ScenarioFile, Target), String> {
-    use End::*;
-    let mut file = file.clone();
-    let target = match (from, to) {
-        (Producer(p), Topic(t)) | (Topic(t), Producer(p)) => {
-            let producer = file.kafka.producers.iter_mut().find(|x| x.name == *p);
-            producer.ok_or_else(|| not_in_setup("producer", p))?.topic = t.clone();
-            Target::Part(Part::Producer(p.clone()))
-        }
-        (Group(g), Topic(t)) | (Topic(t), Group(g)) => {
-            let group = file.kafka.groups.iter_mut().find(|x| x.name == *g);
-            let group = group.ok_or_else(|| not_in_setup("consumer group", g))?;
-            if group.topics.contains(t) {
-                return Err(format!("Group {g:?} already reads {t:?}."));
-            }
-            group.topics.push(t.clone());
-            Target::Part(Part::Group(g.clone()))
-        }
-        (Publisher(p), Exchange(x)) | (Exchange(x), Publisher(p)) => {
-            let publisher = file.rabbit.publishers.iter_mut().find(|y| y.name == *p);
-            publisher
-                .ok_or_else(|| not_in_setup("publisher", p))?
-                .exchange = x.clone();
-            Target::Part(Part::Publisher(p.clone()))
-        }
+    use Part::*;
+    // The part that names the other, the field it names it in, the name.
+    let (holder, key, name) = match (from, to) {
+        (p @ Producer(_), Topic(t)) | (Topic(t), p @ Producer(_)) => (p, "topic", t),
+        (g @ Group(_), Topic(t)) | (Topic(t), g @ Group(_)) => (g, "topics", t),
+        (p @ Publisher(_), Exchange(x)) | (Exchange(x), p @ Publisher(_)) => (p, "exchange", x),
+        (c @ Consumer(_), Queue(q)) | (Queue(q), c @ Consumer(_)) => (c, "queue", q),
         (Exchange(x), Queue(q)) | (Queue(q), Exchange(x)) => {
-            bind(&mut file, x, Destination::Queue(q.clone()))
+            return Ok(bind(file, x, Destination::Queue(q.clone())));
         }
         (Exchange(a), Exchange(b)) if a != b => {
-            bind(&mut file, a, Destination::Exchange(b.clone()))
-        }
-        (Queue(q), Consumer(c)) | (Consumer(c), Queue(q)) => {
-            let consumer = file.rabbit.consumers.iter_mut().find(|y| y.name == *c);
-            consumer.ok_or_else(|| not_in_setup("consumer", c))?.queue = q.clone();
-            Target::Part(Part::Consumer(c.clone()))
+            return Ok(bind(file, a, Destination::Exchange(b.clone())));
         }
         _ => {
             return Err("Drag a producer to a topic, a consumer group to a topic, a publisher to an exchange, an exchange to a queue or another exchange, or a queue to a consumer.".into());
         }
     };
-    Ok((file, target))
+    Ok((
+        refer(file, holder, key, name)?,
+        Target::Part(holder.clone()),
+    ))
 }
 
-/// Adds a binding from `source` with an empty key; its form comes next.
-fn bind(file: &mut ScenarioFile, source: &str, destination: Destination) -> Target {
+/// `file` with `holder`'s field `key` naming `name` (added to it, for a
+/// list), wherever `holder` is written: the setup or a timeline entry.
+fn refer(
+    file: &ScenarioFile,
+    holder: &Part,
+    key: &str,
+    name: &str,
+) -> Result<ScenarioFile, String> {
+    let missing = || format!("There is no {} to connect.", holder.describe());
+    let at = fields::pointer_of(file, &Target::Part(holder.clone())).ok_or_else(missing)?;
+    let mut json = fields::json_of(file);
+    let Some(Value::Object(written)) = json.pointer_mut(&at) else {
+        return Err(missing());
+    };
+    match written.get_mut(key) {
+        Some(Value::Array(names)) => {
+            if names.iter().any(|n| n == name) {
+                return Err(format!("The {} already reads {name:?}.", holder.describe()));
+            }
+            names.push(name.into());
+        }
+        _ => {
+            written.insert(key.to_string(), name.into());
+        }
+    }
+    ScenarioFile::from_json(&json.to_string()).map_err(|err| err.to_string())
+}
+
+/// `file` with a binding from `source` with an empty key, and its form,
+/// where the key is typed next.
+fn bind(file: &ScenarioFile, source: &str, destination: Destination) -> (ScenarioFile, Target) {
+    let mut file = file.clone();
     file.rabbit.bindings.push(Binding {
         source: source.to_string(),
         destination,
         routing_key: String::new(),
         arguments: Default::default(),
     });
-    Target::Binding(file.rabbit.bindings.len() - 1)
-}
-
-fn not_in_setup(noun: &str, name: &str) -> String {
-    format!(
-        "The {noun} {name:?} was made in the timeline, not the setup: connect it there, in the JSON view."
-    )
+    let i = file.rabbit.bindings.len() - 1;
+    (file, Target::Binding(i))
 }
 
 #[cfg(test)]
@@ -165,20 +134,26 @@ mod tests {
         let file = built();
         let cases = [
             (
-                End::Producer("producer".into()),
-                End::Topic("topic-2".into()),
+                Part::Producer("producer".into()),
+                Part::Topic("topic-2".into()),
             ),
-            (End::Topic("topic-2".into()), End::Group("group".into())),
+            (Part::Topic("topic-2".into()), Part::Group("group".into())),
             (
-                End::Exchange("exchange-2".into()),
-                End::Publisher("publisher".into()),
+                Part::Exchange("exchange-2".into()),
+                Part::Publisher("publisher".into()),
             ),
-            (End::Queue("queue".into()), End::Exchange("exchange".into())),
             (
-                End::Exchange("exchange".into()),
-                End::Exchange("exchange-2".into()),
+                Part::Queue("queue".into()),
+                Part::Exchange("exchange".into()),
             ),
-            (End::Consumer("consumer".into()), End::Queue("queue".into())),
+            (
+                Part::Exchange("exchange".into()),
+                Part::Exchange("exchange-2".into()),
+            ),
+            (
+                Part::Consumer("consumer".into()),
+                Part::Queue("queue".into()),
+            ),
         ];
         for (from, to) in cases {
             let (made, _) =
@@ -188,8 +163,8 @@ mod tests {
         }
         let (made, target) = connect(
             &file,
-            &End::Exchange("exchange".into()),
-            &End::Queue("queue".into()),
+            &Part::Exchange("exchange".into()),
+            &Part::Queue("queue".into()),
         )
         .unwrap();
         assert_eq!(target, Target::Binding(0));
@@ -199,15 +174,15 @@ mod tests {
         );
         let (made, _) = connect(
             &file,
-            &End::Producer("producer".into()),
-            &End::Topic("topic-2".into()),
+            &Part::Producer("producer".into()),
+            &Part::Topic("topic-2".into()),
         )
         .unwrap();
         assert_eq!(made.kafka.producers[0].topic, "topic-2");
         let (made, _) = connect(
             &file,
-            &End::Group("group".into()),
-            &End::Topic("topic-2".into()),
+            &Part::Group("group".into()),
+            &Part::Topic("topic-2".into()),
         )
         .unwrap();
         assert_eq!(made.kafka.groups[0].topics, ["topic", "topic-2"]);
@@ -218,8 +193,8 @@ mod tests {
         let file = built();
         let refused = connect(
             &file,
-            &End::Producer("producer".into()),
-            &End::Queue("queue".into()),
+            &Part::Producer("producer".into()),
+            &Part::Queue("queue".into()),
         );
         assert!(
             refused
@@ -228,19 +203,41 @@ mod tests {
         );
         let again = connect(
             &file,
-            &End::Group("group".into()),
-            &End::Topic("topic".into()),
+            &Part::Group("group".into()),
+            &Part::Topic("topic".into()),
         );
         assert_eq!(
             again.unwrap_err(),
-            "Group \"group\" already reads \"topic\"."
+            "The consumer group \"group\" already reads \"topic\"."
         );
-        assert_eq!(End::parse("queue:a:b"), Some(End::Queue("a:b".into())));
+        assert_eq!(parse("queue:a:b"), Some(Part::Queue("a:b".into())));
+        assert_eq!(parse("group:g"), Some(Part::Group("g".into())));
+        assert_eq!(parse("broker:1"), None);
+    }
+
+    #[test]
+    fn a_part_the_timeline_starts_is_connected_in_its_entry() {
+        let mut file = built();
+        let later: mqsim::scenario::TimelineEntry = serde_json::from_str(
+            r#"{"at_ms": 2000, "do": "rabbit_consumer_add", "consumer": {"name": "late", "queue": "queue"}}"#,
+        )
+        .unwrap();
+        file.timeline.push(later);
+        file = palette::add(&file, Add::Queue, &Target::Scenario)
+            .unwrap()
+            .file;
+        let (made, target) = connect(
+            &file,
+            &Part::Queue("queue-2".into()),
+            &Part::Consumer("late".into()),
+        )
+        .unwrap();
+        assert_eq!(target, Target::Part(Part::Consumer("late".into())));
+        let json = fields::json_of(&made);
         assert_eq!(
-            End::parse(&End::Topic("t".into()).attribute()),
-            Some(End::Topic("t".into()))
+            json.pointer("/timeline/0/consumer/queue"),
+            Some(&"queue-2".into())
         );
-        assert_eq!(End::parse("broker:1"), None);
-        assert_eq!(End::Exchange("x".into()).part(), Part::Exchange("x".into()));
+        made.validate().unwrap();
     }
 }

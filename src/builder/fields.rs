@@ -10,8 +10,8 @@
 //! the field's path, so each problem is shown beside its field.
 
 use super::Target;
-use mqsim::scenario::ScenarioFile;
-use mqsim::scenario::edit::Part;
+use mqsim::scenario::edit::{self, Part};
+use mqsim::scenario::{Intervention, ScenarioFile};
 use serde_json::Value;
 
 /// How a field is typed.
@@ -489,50 +489,72 @@ pub fn fields(file: &ScenarioFile, target: &Target) -> Vec<Field> {
 
 /// Where `target` is in the scenario's JSON; `None` if it is not there.
 pub fn pointer_of(file: &ScenarioFile, target: &Target) -> Option<String> {
-    let (k, r) = (&file.kafka, &file.rabbit);
-    let at = |list: &str, i: Option<usize>| i.map(|i| format!("/{list}/{i}"));
+    let bindings = file.rabbit.bindings.len();
     match target {
         Target::Scenario => Some(String::new()),
         Target::Cluster => Some("/kafka".into()),
         Target::Lesson => Some("/narration".into()),
-        Target::Binding(i) => (*i < r.bindings.len()).then(|| format!("/rabbit/bindings/{i}")),
-        Target::Part(part) => {
-            let name = part.name();
-            match part {
-                Part::Topic(_) => at("kafka/topics", k.topics.iter().position(|t| t.name == name)),
-                Part::Producer(_) => at(
-                    "kafka/producers",
-                    k.producers.iter().position(|p| p.name == name),
-                ),
-                Part::Group(_) => at("kafka/groups", k.groups.iter().position(|g| g.name == name)),
-                Part::Member { group, .. } => {
-                    let g = k.groups.iter().position(|g| g.name == *group)?;
-                    let m = k.groups[g].members.iter().position(|m| m.name == name)?;
-                    Some(format!("/kafka/groups/{g}/members/{m}"))
-                }
-                Part::Standalone(_) => at(
-                    "kafka/standalone_consumers",
-                    k.standalone_consumers.iter().position(|c| c.name == name),
-                ),
-                Part::Exchange(_) => at(
-                    "rabbit/exchanges",
-                    r.exchanges.iter().position(|x| x.name == name),
-                ),
-                Part::Queue(_) => at(
-                    "rabbit/queues",
-                    r.queues.iter().position(|q| q.name == name),
-                ),
-                Part::Publisher(_) => at(
-                    "rabbit/publishers",
-                    r.publishers.iter().position(|p| p.name == name),
-                ),
-                Part::Consumer(_) => at(
-                    "rabbit/consumers",
-                    r.consumers.iter().position(|c| c.name == name),
-                ),
-            }
-        }
+        Target::Binding(i) => (*i < bindings).then(|| format!("/rabbit/bindings/{i}")),
+        Target::Part(part) => in_setup(file, part).or_else(|| in_timeline(file, part)),
     }
+}
+
+/// Where `part` is in the scenario's setup.
+fn in_setup(file: &ScenarioFile, part: &Part) -> Option<String> {
+    let (k, r) = (&file.kafka, &file.rabbit);
+    let at = |list: &str, i: Option<usize>| i.map(|i| format!("/{list}/{i}"));
+    let name = part.name();
+    match part {
+        Part::Topic(_) => at("kafka/topics", k.topics.iter().position(|t| t.name == name)),
+        Part::Producer(_) => at(
+            "kafka/producers",
+            k.producers.iter().position(|p| p.name == name),
+        ),
+        Part::Group(_) => at("kafka/groups", k.groups.iter().position(|g| g.name == name)),
+        Part::Member { group, .. } => {
+            let g = k.groups.iter().position(|g| g.name == *group)?;
+            let m = k.groups[g].members.iter().position(|m| m.name == name)?;
+            Some(format!("/kafka/groups/{g}/members/{m}"))
+        }
+        Part::Standalone(_) => at(
+            "kafka/standalone_consumers",
+            k.standalone_consumers.iter().position(|c| c.name == name),
+        ),
+        Part::Exchange(_) => at(
+            "rabbit/exchanges",
+            r.exchanges.iter().position(|x| x.name == name),
+        ),
+        Part::Queue(_) => at(
+            "rabbit/queues",
+            r.queues.iter().position(|q| q.name == name),
+        ),
+        Part::Publisher(_) => at(
+            "rabbit/publishers",
+            r.publishers.iter().position(|p| p.name == name),
+        ),
+        Part::Consumer(_) => at(
+            "rabbit/consumers",
+            r.consumers.iter().position(|c| c.name == name),
+        ),
+    }
+}
+
+/// Where `part` is written in the timeline entry that starts it:
+/// `/timeline/3/queue`, or `/timeline/5/group/members/1` for a member of a
+/// group added then. (An entry's field is named for what it starts.)
+fn in_timeline(file: &ScenarioFile, part: &Part) -> Option<String> {
+    let i = file
+        .timeline
+        .iter()
+        .position(|entry| edit::started_by(entry).contains(part))?;
+    let key = match (part, &file.timeline[i].action) {
+        (Part::Member { .. }, Intervention::GroupAdd { group }) => {
+            let m = group.members.iter().position(|m| m.name == part.name())?;
+            format!("group/members/{m}")
+        }
+        _ => part.kind().to_string(),
+    };
+    Some(format!("/timeline/{i}/{key}"))
 }
 
 /// The scenario as JSON.

@@ -208,13 +208,19 @@ pub fn target_of(scenario: &Scenario, names: &Names, picked: Selection) -> Optio
         Selection::Producer(id) => Part::Producer(names.producer(id).to_string()),
         Selection::Consumer(id) => {
             let consumer = scenario.consumers().into_iter().find(|c| c.id == id)?;
-            let groups = &scenario.file().kafka.groups;
-            match groups.get(consumer.group.index()) {
-                Some(group) => Part::Member {
-                    group: group.name.clone(),
-                    name: consumer.spec.name.clone(),
-                },
-                None => Part::Standalone(consumer.spec.name.clone()),
+            let name = consumer.spec.name.clone();
+            // Group ids number the scenario's groups, then its standalone
+            // consumers, then the groups the timeline adds.
+            let kafka = &scenario.file().kafka;
+            let groups = kafka.groups.len();
+            let standalone = groups..groups + kafka.standalone_consumers.len();
+            if standalone.contains(&consumer.group.index()) {
+                Part::Standalone(name)
+            } else {
+                Part::Member {
+                    group: names.group(consumer.group).to_string(),
+                    name,
+                }
             }
         }
         Selection::Publisher(id) => Part::Publisher(names.publisher(id).to_string()),
@@ -376,6 +382,47 @@ mod tests {
             format!("line {line}, column 23: must be 1..=1024, got 0")
         );
         assert_eq!(from_text(&to_text(&built())).unwrap().file(), &built());
+    }
+
+    #[test]
+    fn a_part_the_timeline_starts_is_edited_in_its_entry() {
+        let mut file = built();
+        let later: Vec<mqsim::scenario::TimelineEntry> = serde_json::from_str(
+            r#"[
+              {"at_ms": 2000, "do": "rabbit_queue_declare", "queue": {"name": "audit"}},
+              {"at_ms": 3000, "do": "group_add", "group": {"name": "late", "topics": ["topic"], "members": [{"name": "a"}, {"name": "b"}]}}
+            ]"#,
+        )
+        .unwrap();
+        file.timeline.extend(later);
+        let audit = Target::Part(Part::Queue("audit".into()));
+        let ttl = field(&file, &audit, "x-message-ttl");
+        assert_eq!(ttl.path(), "timeline[0].queue.arguments.x-message-ttl");
+        let with_ttl = set(&file, &audit, "x-message-ttl", "5000").unwrap();
+        assert_eq!(fields::read(&fields::json_of(&with_ttl), &ttl), "5000");
+        let problems = set(&file, &audit, "x-message-ttl", "-1").unwrap_err();
+        assert_eq!(problems[0].path, ttl.path());
+        let b = Target::Part(Part::Member {
+            group: "late".into(),
+            name: "b".into(),
+        });
+        let records = field(&file, &b, "max.poll.records");
+        assert_eq!(
+            records.path(),
+            "timeline[1].group.members[1].max_poll_records"
+        );
+        let scenario = file.clone().validate().unwrap();
+        let picked = Selection::Consumer(mqsim::ids::ConsumerId(2));
+        let names = Names::new(&scenario);
+        assert_eq!(target_of(&scenario, &names, picked), Some(b.clone()));
+        let renamed = set(&file, &b, "name", "c").unwrap();
+        assert_eq!(renamed.timeline[1].action, {
+            let mut json = fields::json_of(&file);
+            json["timeline"][1]["group"]["members"][1]["name"] = "c".into();
+            ScenarioFile::from_json(&json.to_string()).unwrap().timeline[1]
+                .action
+                .clone()
+        });
     }
 
     #[test]

@@ -4,33 +4,15 @@
 
 use mqsim::SimTime;
 use mqsim::scenario::{ScenarioFile, TimelineEntry};
-use serde_json::Value;
 
 /// One entry, in words: its moment, its kind and its fields.
 pub fn describe(entry: &TimelineEntry) -> String {
-    let at = SimTime::from_millis(entry.at_ms);
-    let json = serde_json::to_string(entry)
-        .ok()
-        .and_then(|text| serde_json::from_str::<Value>(&text).ok());
-    let Some(Value::Object(fields)) = json else {
-        return at.to_string();
-    };
-    let kind = fields.get("do").and_then(Value::as_str).unwrap_or_default();
-    let mut said = format!("{at} {kind}");
-    for (name, value) in fields
-        .iter()
-        .filter(|(n, _)| !matches!(n.as_str(), "at_ms" | "do"))
-    {
-        let shown = match value {
-            Value::String(text) => text.clone(),
-            // A whole object (a queue declared, a consumer added): its name.
-            Value::Object(object) => match object.get("name").and_then(Value::as_str) {
-                Some(name) => name.to_string(),
-                None => value.to_string(),
-            },
-            other => other.to_string(),
-        };
-        said.push_str(&format!(" {name}={shown}"));
+    let mut said = SimTime::from_millis(entry.at_ms).to_string();
+    for (name, value) in entry.said() {
+        match name.as_str() {
+            "do" => said.push_str(&format!(" {value}")),
+            _ => said.push_str(&format!(" {name}={value}")),
+        }
     }
     said
 }

@@ -135,8 +135,8 @@ pub fn BuilderPanel(props: &BuilderPanelProps) -> Html {
                         <button type="button" class="danger" onclick={props.on_delete.reform(|_: MouseEvent| ())}>{ "Delete" }</button>
                     }
                 </div>
-                if form_fields.is_empty() {
-                    <p class="hint">{ "It is not in the setup: it was made in the timeline. Its entry is in the JSON below." }</p>
+                if let Some(at) = started_at(file, &form_fields) {
+                    <p class="hint" data-testid="started-at">{ format!("It starts at {at}, in the timeline: its settings are that entry's.") }</p>
                 }
                 { for form_fields.iter().map(|field| input(field, file, &json, props, &props.on_field)) }
                 if props.target == Target::Lesson {
@@ -181,6 +181,13 @@ pub fn BuilderPanel(props: &BuilderPanelProps) -> Html {
             </details>
         </aside>
     }
+}
+
+/// When the part a form shows starts, if the timeline starts it.
+fn started_at(file: &ScenarioFile, fields: &[Field]) -> Option<mqsim::SimTime> {
+    let entry = fields.first()?.pointer.strip_prefix("/timeline/")?;
+    let i: usize = entry.split('/').next()?.parse().ok()?;
+    Some(mqsim::SimTime::from_millis(file.timeline.get(i)?.at_ms))
 }
 
 /// Whether problem `p` is about `field` (or something inside it).

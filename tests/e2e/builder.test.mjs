@@ -166,7 +166,8 @@ test('an exchange declared now and a publisher added now are drawn from that mom
   assert.equal(timeline[1].publisher.exchange, 'exchange', 'the new publisher publishes to the new exchange');
   // Listed among the parts with their moment; their form says where they are.
   await select(page, 'exchange "exchange" (from 20.000s)');
-  assert.match(await builder(page).locator('.form').textContent(), /made in the timeline/);
+  assert.equal(await builder(page).getByTestId('started-at').textContent(),
+    'It starts at 20.000s, in the timeline: its settings are that entry\'s.');
   const drawn = async () => ({
     exchange: Boolean(await page.$('[data-testid="exchange"][data-name="exchange"]')),
     publisher: Boolean(await page.$('[data-testid="publisher"][data-name="publisher"]')),
@@ -177,6 +178,18 @@ test('an exchange declared now and a publisher added now are drawn from that mom
   await scrubTo(page, 23_000);
   assert.deepEqual(await drawn(), { exchange: true, publisher: true });
   await screenshot(page, 'builder-declared-now');
+
+  // Their forms edit their timeline entries, in the setup, with the same checks.
+  await builder(page).getByRole('radio', { name: /Change the setup/ }).check();
+  await set(page, 'type', 'fanout');
+  await select(page, 'publisher "publisher" (from 20.000s)');
+  await set(page, 'messages per second', '-3');
+  assert.match(await problemBeside(page, 'messages per second'), /must be/);
+  await set(page, 'messages per second', '7');
+  assert.equal(await problemBeside(page, 'messages per second'), null);
+  const edited = (await scenario(page)).timeline.slice(-2);
+  assert.deepEqual([edited[0].exchange.type, edited[1].publisher.rate_per_sec], ['fanout', 7]);
+  assert.equal(await clockMs(page), 23_000, 'replayed to the moment shown');
 
   // The timeline, listed: an entry later ones need cannot go; the last can.
   await builder(page).getByText(/^Timeline \(\d+\)$/).click();
@@ -190,5 +203,10 @@ test('an exchange declared now and a publisher added now are drawn from that mom
   // An entry's moment is a button that goes there.
   await entries.nth(count - 2).getByRole('button', { name: /rabbit_exchange_declare/ }).click();
   assert.equal(await clockMs(page), 20_000);
+  // Duplicated, it is declared again at the same moment, under a new name.
+  await select(page, 'exchange "exchange" (from 20.000s)');
+  await builder(page).getByRole('button', { name: 'Duplicate', exact: true }).click();
+  await select(page, 'exchange "exchange-copy" (from 20.000s)');
+  assert.equal(await field(page, 'type').inputValue(), 'fanout');
   assert.deepEqual(app.problems, []);
 });

@@ -249,20 +249,27 @@ fn every_blank_is_valid_and_empty() {
     assert_eq!(Blank::named("kafka4"), None);
 }
 
-/// Every part of every preset, renamed and back: the scenario stays valid
+/// Every named part: the setup's, then those the timeline starts.
+fn everything(file: &ScenarioFile) -> Vec<Part> {
+    let started = file.timeline.iter().flat_map(edit::started_by);
+    edit::parts(file).into_iter().chain(started).collect()
+}
+
+/// Every part of every preset (the timeline's too), renamed and back: the
+/// scenario stays valid
 /// on the way and comes back as it was.
 #[test]
 fn every_part_of_every_preset_renames_and_back() {
     for preset in PRESETS {
         let original = preset.scenario().file().clone();
-        for part in edit::parts(&original) {
+        for part in everything(&original) {
             let mut file = original.clone();
             let new_name = edit::fresh_name(&file, &part, "renamed");
             edit::rename(&mut file, &part, &new_name);
             if let Err(err) = file.clone().validate() {
                 panic!("{} renaming {}: {err}", preset.id, part.describe());
             }
-            let renamed = edit::parts(&file)
+            let renamed = everything(&file)
                 .into_iter()
                 .find(|p| p.name() == new_name)
                 .expect("the renamed part");
@@ -272,19 +279,79 @@ fn every_part_of_every_preset_renames_and_back() {
     }
 }
 
-/// Every part of every preset deleted: what is left is valid, and the
-/// part is gone.
+/// Every part of every preset (the timeline's too) deleted: what is left
+/// is valid, and the part is gone.
 #[test]
 fn every_part_of_every_preset_deletes_to_a_valid_scenario() {
     for preset in PRESETS {
         let original = preset.scenario().file().clone();
-        for part in edit::parts(&original) {
+        for part in everything(&original) {
             let mut file = original.clone();
             edit::delete(&mut file, &part);
-            assert!(!edit::parts(&file).contains(&part));
+            assert!(!everything(&file).contains(&part));
             if let Err(err) = file.validate() {
                 panic!("{} deleting {}: {err}", preset.id, part.describe());
             }
         }
     }
+}
+
+/// Every part of every preset, the setup's and those its timeline starts,
+/// duplicated: the copy is there under its new name and the scenario is
+/// valid.
+#[test]
+fn every_part_of_every_preset_duplicates_to_a_valid_scenario() {
+    let mut from_timeline = 0;
+    for preset in PRESETS {
+        let original = preset.scenario().file().clone();
+        from_timeline += everything(&original).len() - edit::parts(&original).len();
+        for part in everything(&original) {
+            let mut file = original.clone();
+            let copy = edit::duplicate(&mut file, &part)
+                .unwrap_or_else(|| panic!("{} {}", preset.id, part.describe()));
+            let twin = part.with_name(&copy);
+            assert!(everything(&file).contains(&twin), "{} {copy}", preset.id);
+            if let Err(err) = file.validate() {
+                panic!("{} duplicating {}: {err}", preset.id, part.describe());
+            }
+        }
+    }
+    assert!(from_timeline > 0, "some preset's timeline starts a part");
+}
+
+#[test]
+fn a_part_the_timeline_starts_is_copied_at_the_same_moment() {
+    let mut file = shop();
+    let later: Vec<mqsim::scenario::TimelineEntry> = serde_json::from_str(
+        r#"[
+          {"at_ms": 4000, "do": "rabbit_queue_declare", "queue": {"name": "audit"}},
+          {"at_ms": 5000, "do": "rabbit_consumer_add", "consumer": {"name": "auditor", "queue": "audit"}}
+        ]"#,
+    )
+    .expect("reads");
+    file.timeline.extend(later);
+    let copy = edit::duplicate(&mut file, &Part::Queue("audit".into()));
+    assert_eq!(copy.as_deref(), Some("audit-copy"));
+    let copy = edit::duplicate(&mut file, &Part::Consumer("auditor".into()));
+    assert_eq!(copy.as_deref(), Some("auditor-copy"));
+    let said: Vec<(u64, String)> = file
+        .timeline
+        .iter()
+        .skip(3)
+        .flat_map(|e| {
+            edit::started_by(e)
+                .into_iter()
+                .map(|p| (e.at_ms, p.describe()))
+        })
+        .collect();
+    assert_eq!(
+        said,
+        [
+            (4000, "queue \"audit\"".to_string()),
+            (4000, "queue \"audit-copy\"".to_string()),
+            (5000, "consumer \"auditor\"".to_string()),
+            (5000, "consumer \"auditor-copy\"".to_string()),
+        ]
+    );
+    file.validate().expect("still valid");
 }

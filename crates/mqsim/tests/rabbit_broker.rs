@@ -671,7 +671,11 @@ fn what_the_timeline_declares_is_there_only_from_then_on() {
         {"at_ms": 20, "do": "rabbit_publisher_add", "publisher": {"name": "p", "exchange": "late", "rate_per_sec": 1}},
         {"at_ms": 30, "do": "rabbit_exchange_declare", "exchange": {"name": "late", "type": "fanout"}},
         {"at_ms": 40, "do": "rabbit_exchange_declare", "exchange": {"name": "x", "type": "fanout"}},
-        {"at_ms": 50, "do": "rabbit_publish", "publisher": "nobody", "routing_key": ""}
+        {"at_ms": 50, "do": "rabbit_publish", "publisher": "nobody", "routing_key": ""},
+        {"at_ms": 60, "do": "rabbit_publisher_add", "publisher": {"name": "amq", "exchange": "amq.topic", "rate_per_sec": 1}},
+        {"at_ms": 70, "do": "rabbit_publisher_add", "publisher": {"name": "bogus", "exchange": "amq.bogus", "rate_per_sec": 1}},
+        {"at_ms": 80, "do": "rabbit_exchange_declare", "exchange": {"name": "amq.mine", "type": "fanout"}},
+        {"at_ms": 90, "do": "rabbit_queue_declare", "queue": {"name": "w", "arguments": {"x-dead-letter-exchange": "amq.bogus"}}}
     ]))
     .unwrap();
     let err = file.validate().unwrap_err().to_string();
@@ -680,9 +684,14 @@ fn what_the_timeline_declares_is_there_only_from_then_on() {
         "timeline[1].publisher.exchange: no exchange named \"late\" by then",
         "timeline[3].exchange.name: there is already an exchange named \"x\"",
         "timeline[4].publisher: no publisher named \"nobody\" by then",
+        // Only the predeclared amq.* exchanges exist; no other amq. name can.
+        "timeline[6].publisher.exchange: no exchange named \"amq.bogus\" by then",
+        "timeline[7].exchange.name: names starting with \"amq.\" are reserved",
+        "timeline[8].queue.arguments.x-dead-letter-exchange: no exchange named \"amq.bogus\"",
     ] {
         assert!(err.contains(expected), "{expected} in {err}");
     }
+    assert!(!err.contains("timeline[5]"), "amq.topic is there: {err}");
 }
 
 /// A queue declared from the timeline may dead-letter to an exchange the

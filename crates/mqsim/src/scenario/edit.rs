@@ -67,6 +67,23 @@ impl Part {
         }
     }
 
+    /// Its kind, as the format names the field that holds one: `topic`,
+    /// `member`, `queue` (a timeline entry that starts a queue has it in
+    /// `queue`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Part::Topic(_) => "topic",
+            Part::Producer(_) => "producer",
+            Part::Group(_) => "group",
+            Part::Member { .. } => "member",
+            Part::Standalone(_) => "standalone",
+            Part::Exchange(_) => "exchange",
+            Part::Queue(_) => "queue",
+            Part::Publisher(_) => "publisher",
+            Part::Consumer(_) => "consumer",
+        }
+    }
+
     /// What it is and its name, in words: `queue "india-all"`.
     pub fn describe(&self) -> String {
         let noun = match self {
@@ -557,7 +574,8 @@ pub fn fresh_name(file: &ScenarioFile, part: &Part, base: &str) -> String {
 
 /// Duplicates `part` under a fresh name, placed after it, and returns the
 /// new name; a queue's copy gets the queue's bindings too, so that it
-/// receives what the queue receives. `None` if there is no such part.
+/// receives what the queue receives. A part the timeline starts is copied
+/// by a second entry at the same moment. `None` if there is no such part.
 pub fn duplicate(file: &mut ScenarioFile, part: &Part) -> Option<String> {
     let name = part.name();
     let copy = fresh_name(file, part, &format!("{name}-copy"));
@@ -621,7 +639,26 @@ pub fn duplicate(file: &mut ScenarioFile, part: &Part) -> Option<String> {
             |c| c.name = new(),
         ),
     };
-    found.then_some(copy)
+    if found {
+        return Some(copy);
+    }
+    // A part the timeline starts: a copy of its entry, at the same moment
+    // (or, for a member of a group added then, a copy in that group).
+    let i = file
+        .timeline
+        .iter()
+        .position(|e| started_by(e).contains(part))?;
+    if let (Part::Member { .. }, Intervention::GroupAdd { group }) =
+        (part, &mut file.timeline[i].action)
+    {
+        let copied = after(&mut group.members, |m| m.name == name, |m| m.name = new());
+        return copied.then_some(copy);
+    }
+    let mut alone = file.clone();
+    alone.timeline = vec![file.timeline[i].clone()];
+    rename(&mut alone, part, &copy);
+    file.timeline.insert(i + 1, alone.timeline.pop()?);
+    Some(copy)
 }
 
 /// Every named part of the scenario's setup, Kafka's then RabbitMQ's, each

@@ -182,6 +182,35 @@ impl TimelineEntry {
             name.into_deserializer();
         Kind::deserialize(name).ok().map(Kind::fields)
     }
+
+    /// The entry's fields in words, by name, as written (`do` first, then
+    /// the rest; `at_ms` left out): a name or a number as it is, a whole
+    /// object (a queue declared, a consumer added) by its `name`. A
+    /// lesson's `did … field=value` check compares with these, and the
+    /// builder lists entries by them.
+    pub fn said(&self) -> Vec<(String, String)> {
+        use serde_json::Value;
+        let json = serde_json::to_string(self)
+            .ok()
+            .and_then(|text| serde_json::from_str::<Value>(&text).ok());
+        let Some(Value::Object(fields)) = json else {
+            return Vec::new();
+        };
+        let word = |value: &Value| match value {
+            Value::String(text) => text.clone(),
+            Value::Object(object) => match object.get("name") {
+                Some(Value::String(name)) => name.clone(),
+                _ => value.to_string(),
+            },
+            other => other.to_string(),
+        };
+        let kind = fields.get("do").map(|v| ("do".to_string(), word(v)));
+        let rest = fields
+            .iter()
+            .filter(|(name, _)| !matches!(name.as_str(), "at_ms" | "do"))
+            .map(|(name, value)| (name.clone(), word(value)));
+        kind.into_iter().chain(rest).collect()
+    }
 }
 
 /// The header that marks a message sent by hand as poison: no consumer can

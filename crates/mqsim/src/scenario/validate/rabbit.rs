@@ -2,7 +2,7 @@
 
 use super::Problems;
 use crate::rabbit::headers::{self, FieldTable, FieldValue};
-use crate::rabbit::topology::{Binding, Destination, Exchange, Topology};
+use crate::rabbit::topology::{Binding, Destination, Exchange, Topology, predeclared_exchanges};
 use crate::scenario::limits::*;
 use crate::scenario::{Intervention, PublisherSpec, RabbitConsumerSpec, RabbitSpec};
 
@@ -17,13 +17,7 @@ pub(super) fn problems(p: &mut Problems, rabbit: &RabbitSpec) {
         rabbit.exchanges.iter().map(|x| x.name.as_str()),
     );
     for (i, x) in rabbit.exchanges.iter().enumerate() {
-        p.name(format!("rabbit.exchanges[{i}].name"), &x.name);
-        if x.name.starts_with("amq.") {
-            p.add(
-                format!("rabbit.exchanges[{i}].name"),
-                "names starting with \"amq.\" are reserved for the predeclared exchanges",
-            );
-        }
+        exchange_name(p, &format!("rabbit.exchanges[{i}].name"), &x.name);
     }
     p.at_most("rabbit.queues", rabbit.queues.len(), MAX_RABBIT_ENTITIES);
     p.unique(
@@ -107,6 +101,26 @@ pub(super) fn problems(p: &mut Problems, rabbit: &RabbitSpec) {
     }
 }
 
+/// Checks a declared exchange's name at `at`: a name, and not one of the
+/// `amq.` names RabbitMQ keeps for its predeclared exchanges (declaring one
+/// is refused with `403 ACCESS_REFUSED`).
+fn exchange_name(p: &mut Problems, at: &str, name: &str) {
+    p.name(at.to_string(), name);
+    if name.starts_with("amq.") {
+        p.add(
+            at,
+            "names starting with \"amq.\" are reserved for the predeclared exchanges",
+        );
+    }
+}
+
+/// The exchange called `name`: one of `declared`, or a predeclared
+/// `amq.*` exchange.
+fn exchange_named(declared: &[Exchange], name: &str) -> Option<Exchange> {
+    let every = declared.iter().cloned().chain(predeclared_exchanges());
+    every.into_iter().find(|x| x.name == name)
+}
+
 /// One publisher's own settings, at `at`: in `rabbit.publishers` or added
 /// by the timeline (its exchange is checked against what exists there).
 fn publisher_spec(p: &mut Problems, at: &str, publisher: &PublisherSpec) {
@@ -180,7 +194,7 @@ fn queue_arguments(p: &mut Problems, at: &str, exchanges: &[Exchange], arguments
             }
             "x-dead-letter-exchange" => match text(value) {
                 Some("") => {}
-                Some(x) if x.starts_with("amq.") || exchanges.iter().any(|e| e.name == x) => {}
+                Some(x) if exchange_named(exchanges, x).is_some() => {}
                 Some(x) => p.add(path, format!("no exchange named {x:?}")),
                 None => p.add(path, "must be an exchange name"),
             },
@@ -261,16 +275,11 @@ impl<'a> Timeline<'a> {
                 field_table(p, &format!("{at}.headers"), headers);
             }
             Intervention::RabbitExchangeDeclare { exchange } => {
-                let at = format!("{at}.exchange");
-                p.name(format!("{at}.name"), &exchange.name);
-                if exchange.name.starts_with("amq.") {
+                let at = format!("{at}.exchange.name");
+                exchange_name(p, &at, &exchange.name);
+                if self.exchanges.iter().any(|x| x.name == exchange.name) {
                     p.add(
-                        format!("{at}.name"),
-                        "names starting with \"amq.\" are reserved for the predeclared exchanges",
-                    );
-                } else if self.exchanges.iter().any(|x| x.name == exchange.name) {
-                    p.add(
-                        format!("{at}.name"),
+                        at,
                         format!("there is already an exchange named {:?}", exchange.name),
                     );
                 } else {
@@ -292,13 +301,12 @@ impl<'a> Timeline<'a> {
                     );
                 }
                 let exchange = &publisher.exchange;
-                let declared = self.exchanges.iter().find(|x| &x.name == exchange);
-                match declared {
+                match exchange_named(&self.exchanges, exchange) {
                     Some(x) if x.internal => p.add(
                         format!("{at}.exchange"),
                         format!("exchange {exchange:?} is internal: clients cannot publish to it"),
                     ),
-                    None if !exchange.is_empty() && !exchange.starts_with("amq.") => p.add(
+                    None if !exchange.is_empty() => p.add(
                         format!("{at}.exchange"),
                         format!("no exchange named {exchange:?} by then"),
                     ),
