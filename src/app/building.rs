@@ -5,7 +5,7 @@
 
 use super::stage::{Notice, Stage};
 use crate::builder::connect;
-use crate::builder::fields::{Field, Input};
+use crate::builder::fields::{self, Field};
 use crate::builder::palette::{self, Add};
 use crate::builder::{self, Mode, Problem, Target, now, store};
 use crate::share;
@@ -81,7 +81,8 @@ impl Stage {
             let builder = self.builder.borrow();
             (builder.target.clone(), builder.mode)
         };
-        if mode == Mode::Now && commit {
+        // An entry's fields are the timeline's plan, changed as the setup.
+        if mode == Mode::Now && commit && !matches!(target, Target::Entry(_)) {
             return self.change_now(&target, field, text);
         }
         let mut file = self.current();
@@ -93,9 +94,8 @@ impl Stage {
         self.builder.borrow_mut().typing = Some((field.pointer.clone(), text.to_string()));
         match result {
             Ok(scenario) if commit => {
-                if let Input::Name = field.input {
-                    self.builder.borrow_mut().target = builder::renamed(&target, text);
-                }
+                let next = builder::followed(&target, field, text, &file);
+                self.builder.borrow_mut().target = next;
                 self.change_setup(scenario);
             }
             Ok(_) => self.builder.borrow_mut().problems.clear(),
@@ -240,6 +240,7 @@ impl Stage {
                 }
                 part.describe()
             }
+            Target::Entry(i) => return self.unschedule(*i),
             Target::Binding(i) if *i < file.rabbit.bindings.len() => {
                 file.rabbit.bindings.remove(*i);
                 "the binding".to_string()
@@ -298,7 +299,18 @@ impl Stage {
     pub(super) fn unschedule(&self, i: usize) {
         let file = builder::timeline::without(&self.current(), i);
         match builder::check(file) {
-            Ok(scenario) => self.change_setup(scenario),
+            Ok(scenario) => {
+                // An entry's form, or a form of what it started, is gone.
+                let mut builder = self.builder.borrow_mut();
+                let target = &builder.target;
+                if matches!(target, Target::Entry(_))
+                    || fields::pointer_of(scenario.file(), target).is_none()
+                {
+                    builder.target = Target::Scenario;
+                }
+                drop(builder);
+                self.change_setup(scenario);
+            }
             Err(problems) => self.refuse(format!(
                 "That entry cannot go while later ones need it: {}",
                 said(&problems)

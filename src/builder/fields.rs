@@ -10,8 +10,9 @@
 //! the field's path, so each problem is shown beside its field.
 
 use super::Target;
+use mqsim::rabbit::topology::predeclared_exchanges;
 use mqsim::scenario::edit::{self, Part};
-use mqsim::scenario::{Intervention, ScenarioFile};
+use mqsim::scenario::{Intervention, ScenarioFile, TimelineEntry};
 use serde_json::Value;
 
 /// How a field is typed.
@@ -49,6 +50,10 @@ pub enum Input {
     Table,
     /// The side-by-side panes, one per line: `title: queue, queue`.
     Panes,
+    /// A timeline entry's own value, written as JSON writes it (`1`,
+    /// `true`, `{"tier": "gold"}`) or as the text of a name; text stays
+    /// text where the entry had text. Empty leaves it out.
+    Scalar,
     /// The name of a part of this kind; empty leaves it out when optional.
     Pick {
         of: Of,
@@ -62,6 +67,25 @@ pub enum Of {
     Topic,
     Exchange,
     Queue,
+}
+
+/// The names an [`Input::Pick`] of `of` offers: the setup's parts of that
+/// kind, those the timeline starts, and for exchanges the predeclared
+/// `amq.*` ones.
+pub fn choices(file: &ScenarioFile, of: Of) -> Vec<String> {
+    let kind = match of {
+        Of::Topic => "topic",
+        Of::Exchange => "exchange",
+        Of::Queue => "queue",
+    };
+    let parts = edit::all_parts(file)
+        .into_iter()
+        .filter(|p| p.kind() == kind);
+    let mut names: Vec<String> = parts.map(|p| p.name().to_string()).collect();
+    if of == Of::Exchange {
+        names.extend(predeclared_exchanges().into_iter().map(|x| x.name));
+    }
+    names
 }
 
 /// One field of a form.
@@ -445,6 +469,7 @@ pub fn fields(file: &ScenarioFile, target: &Target) -> Vec<Field> {
         return Vec::new();
     };
     let spec: &[Spec] = match target {
+        Target::Entry(i) => return entry_fields(file, *i, &base),
         Target::Scenario => SCENARIO,
         Target::Cluster => CLUSTER,
         Target::Lesson => LESSON,
@@ -461,15 +486,7 @@ pub fn fields(file: &ScenarioFile, target: &Target) -> Vec<Field> {
             Part::Consumer(_) => CONSUMER,
         },
     };
-    let mut fields: Vec<Field> = spec
-        .iter()
-        .map(|&(label, key, input, default)| Field {
-            label,
-            pointer: format!("{base}/{key}"),
-            input,
-            default,
-        })
-        .collect();
+    let mut fields = at(&base, spec);
     if let Target::Lesson = target {
         // Each step: what to do, and the check that ticks it off.
         let steps = file.narration.as_ref().map_or(0, |n| n.try_this.len());
@@ -487,10 +504,44 @@ pub fn fields(file: &ScenarioFile, target: &Target) -> Vec<Field> {
     fields
 }
 
+/// The fields of `spec`, for the part at `base`.
+fn at(base: &str, spec: &[Spec]) -> Vec<Field> {
+    spec.iter()
+        .map(|&(label, key, input, default)| Field {
+            label,
+            pointer: format!("{base}/{key}"),
+            input,
+            default,
+        })
+        .collect()
+}
+
+/// Timeline entry `i`'s fields: its moment, then each field its kind
+/// takes, by the format's own names (a binding's as a binding's form has
+/// them). A part the entry starts has its own form and is left out.
+fn entry_fields(file: &ScenarioFile, i: usize, base: &str) -> Vec<Field> {
+    let Some(entry) = file.timeline.get(i) else {
+        return Vec::new();
+    };
+    let kind = entry.said().into_iter().next().map(|(_, kind)| kind);
+    let names = kind.and_then(|kind| TimelineEntry::fields_of(&kind));
+    let started = edit::started_by(entry);
+    let mut fields = at(base, &[("at_ms", "at_ms", Int, "")]);
+    for &name in names.unwrap_or_default() {
+        if name == "binding" {
+            fields.extend(at(&format!("{base}/binding"), BINDING));
+        } else if !started.iter().any(|part| part.kind() == name) {
+            fields.extend(at(base, &[(name, name, Scalar, "")]));
+        }
+    }
+    fields
+}
+
 /// Where `target` is in the scenario's JSON; `None` if it is not there.
 pub fn pointer_of(file: &ScenarioFile, target: &Target) -> Option<String> {
     let bindings = file.rabbit.bindings.len();
     match target {
+        Target::Entry(i) => (*i < file.timeline.len()).then(|| format!("/timeline/{i}")),
         Target::Scenario => Some(String::new()),
         Target::Cluster => Some("/kafka".into()),
         Target::Lesson => Some("/narration".into()),
@@ -672,6 +723,11 @@ pub fn write(json: &mut Value, field: &Field, text: &str) -> Result<(), String> 
             }
             (!panes.is_empty()).then_some(Value::Array(panes))
         }
+        Scalar if text.is_empty() => None,
+        Scalar => match (json.pointer(&field.pointer), serde_json::from_str(text)) {
+            (Some(Value::String(_)), _) | (_, Err(_)) => Some(Value::String(text.to_string())),
+            (_, Ok(value)) => Some(value),
+        },
         Table if text.is_empty() => None,
         Table => match serde_json::from_str::<Value>(text) {
             Ok(object @ Value::Object(_)) => Some(object),

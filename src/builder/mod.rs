@@ -108,6 +108,8 @@ pub enum Target {
     Binding(usize),
     /// A named part.
     Part(Part),
+    /// A timeline entry, by its place in `timeline`.
+    Entry(usize),
 }
 
 /// Whether an edit changes the setup or happens now.
@@ -170,9 +172,13 @@ pub fn set_field(
             message,
         }]
     })?;
-    ScenarioFile::from_json(&json.to_string())
-        .map_err(|err| problems(err, &at))
-        .and_then(check)
+    let mut edited =
+        ScenarioFile::from_json(&json.to_string()).map_err(|err| problems(err, &at))?;
+    if let Target::Entry(_) = target {
+        // An entry moved to another moment takes its place in time order.
+        mqsim::sort::sort_by_key(&mut edited.timeline, |entry| entry.at_ms);
+    }
+    check(edited)
 }
 
 /// The JSON view's text read as a scenario; a problem in the text is named
@@ -231,10 +237,25 @@ pub fn target_of(scenario: &Scenario, names: &Names, picked: Selection) -> Optio
     Some(Target::Part(part))
 }
 
-/// Where the form goes after `target` was renamed to `name`.
-pub fn renamed(target: &Target, name: &str) -> Target {
+/// Where the form goes after `field` of `target` in `file` was set to
+/// `text`: a renamed part's form under its new name, an entry moved in
+/// time where it now is (in time order, after those already at that
+/// moment, as the timeline is sorted: stably).
+pub fn followed(target: &Target, field: &Field, text: &str, file: &ScenarioFile) -> Target {
     match target {
-        Target::Part(part) => Target::Part(part.with_name(name.trim())),
+        Target::Part(part) if field.input == fields::Input::Name => {
+            Target::Part(part.with_name(text.trim()))
+        }
+        Target::Entry(i) if field.label == "at_ms" => {
+            let Ok(at) = text.trim().parse::<u64>() else {
+                return target.clone();
+            };
+            let before = |(j, entry): &(usize, &mqsim::scenario::TimelineEntry)| {
+                entry.at_ms < at || (entry.at_ms == at && j < i)
+            };
+            let others = file.timeline.iter().enumerate().filter(|(j, _)| j != i);
+            Target::Entry(others.filter(before).count())
+        }
         other => other.clone(),
     }
 }
@@ -423,6 +444,68 @@ mod tests {
                 .action
                 .clone()
         });
+    }
+
+    #[test]
+    fn a_timeline_entry_has_its_moment_and_its_fields_as_the_format_names_them() {
+        let mut file = built();
+        file.kafka.cluster.brokers = 3;
+        let later: Vec<mqsim::scenario::TimelineEntry> = serde_json::from_str(
+            r#"[
+              {"at_ms": 1000, "do": "rabbit_queue_declare", "queue": {"name": "audit"}},
+              {"at_ms": 2000, "do": "rabbit_bind", "binding": {"source": "exchange", "destination": "audit", "destination_type": "queue", "routing_key": "a.*"}},
+              {"at_ms": 3000, "do": "broker_kill", "broker": 1}
+            ]"#,
+        )
+        .unwrap();
+        file.timeline.extend(later);
+        let labels = |i| -> Vec<&str> {
+            let fields = fields::fields(&file, &Target::Entry(i));
+            fields.iter().map(|f| f.label).collect()
+        };
+        assert_eq!(labels(0), ["at_ms"], "the queue has its own form");
+        assert_eq!(
+            labels(1),
+            [
+                "at_ms",
+                "source",
+                "destination_type",
+                "destination",
+                "routing key",
+                "arguments"
+            ]
+        );
+        assert_eq!(labels(2), ["at_ms", "broker"]);
+        assert!(fields::fields(&file, &Target::Entry(3)).is_empty());
+
+        let bind = Target::Entry(1);
+        let keyed = set(&file, &bind, "routing key", "b.#").unwrap();
+        assert_eq!(
+            fields::read(
+                &fields::json_of(&keyed),
+                &field(&file, &bind, "routing key")
+            ),
+            "b.#"
+        );
+        let kill = Target::Entry(2);
+        let problems = set(&file, &kill, "broker", "7").unwrap_err();
+        assert_eq!(problems[0].path, "timeline[2].broker");
+        let second = set(&file, &kill, "broker", "2").unwrap();
+        assert_eq!(
+            second.timeline[2].action,
+            mqsim::scenario::Intervention::BrokerKill { broker: 2 }
+        );
+        // Moved before the others, it is first in time order, and its form
+        // follows it there.
+        let at = field(&file, &kill, "at_ms");
+        let moved = set_field(&file, &kill, &at, "500").unwrap();
+        assert_eq!(moved.file().timeline[0].at_ms, 500);
+        assert_eq!(followed(&kill, &at, "500", &file), Target::Entry(0));
+        let problems = set(&file, &Target::Entry(1), "at_ms", "500").unwrap_err();
+        assert!(
+            problems[0].message.contains("no queue named \"audit\""),
+            "bound before the queue is declared: {problems:?}"
+        );
     }
 
     #[test]

@@ -125,17 +125,20 @@ pub fn BuilderPanel(props: &BuilderPanelProps) -> Html {
             { palette("Kafka", Add::KAFKA) }
             { palette("RabbitMQ", Add::RABBIT) }
             { parts(file, &props.target, &props.on_target) }
-            <section class="form" aria-label={heading(&props.target)}>
+            <section class="form" aria-label={heading(file, &props.target)}>
                 <div class="form-head">
-                    <h3>{ heading(&props.target) }</h3>
-                    if matches!(props.target, Target::Part(_) | Target::Binding(_)) {
+                    <h3>{ heading(file, &props.target) }</h3>
+                    if matches!(props.target, Target::Part(_) | Target::Binding(_) | Target::Entry(_)) {
                         if matches!(props.target, Target::Part(_)) {
                             <button type="button" onclick={props.on_duplicate.reform(|_: MouseEvent| ())}>{ "Duplicate" }</button>
                         }
                         <button type="button" class="danger" onclick={props.on_delete.reform(|_: MouseEvent| ())}>{ "Delete" }</button>
                     }
                 </div>
-                if let Some(at) = started_at(file, &form_fields) {
+                if let Target::Entry(i) = props.target {
+                    { started_parts(file, i, &props.on_target) }
+                }
+                if let (Target::Part(_), Some(at)) = (&props.target, started_at(file, &form_fields)) {
                     <p class="hint" data-testid="started-at">{ format!("It starts at {at}, in the timeline: its settings are that entry's.") }</p>
                 }
                 { for form_fields.iter().map(|field| input(field, file, &json, props, &props.on_field)) }
@@ -159,11 +162,17 @@ pub fn BuilderPanel(props: &BuilderPanelProps) -> Html {
                     <ol>
                         { for file.timeline.iter().enumerate().map(|(i, entry)| {
                             let at = entry.at_ms as f64;
-                            let go = props.on_seek.reform(move |_: MouseEvent| at);
+                            let (seek, pick) = (props.on_seek.clone(), props.on_target.clone());
+                            let go = Callback::from(move |_: MouseEvent| {
+                                seek.emit(at);
+                                pick.emit(Target::Entry(i));
+                            });
                             let gone = props.on_unschedule.reform(move |_: MouseEvent| i);
+                            let pressed = props.target == Target::Entry(i);
                             html! {
                                 <li>
-                                    <button type="button" class="go" title="Go to this moment" onclick={go}>
+                                    <button type="button" class="go" title="Go to this moment and show the entry"
+                                            aria-pressed={pressed.to_string()} onclick={go}>
                                         { timeline::describe(entry) }
                                     </button>
                                     <button type="button" aria-label={format!("Delete timeline entry {}", i + 1)}
@@ -181,6 +190,21 @@ pub fn BuilderPanel(props: &BuilderPanelProps) -> Html {
             </details>
         </aside>
     }
+}
+
+/// Buttons to the forms of the parts timeline entry `i` starts.
+fn started_parts(file: &ScenarioFile, i: usize, on_target: &Callback<Target>) -> Html {
+    let parts = file
+        .timeline
+        .get(i)
+        .map(edit::started_by)
+        .unwrap_or_default();
+    let buttons = parts.into_iter().map(|part| {
+        let label = format!("Settings of {}", part.describe());
+        let pick = on_target.reform(move |_: MouseEvent| Target::Part(part.clone()));
+        html! { <button type="button" class="link" onclick={pick}>{ label }</button> }
+    });
+    html! { <div class="actions">{ for buttons }</div> }
 }
 
 /// When the part a form shows starts, if the timeline starts it.
@@ -207,8 +231,12 @@ fn said(p: &Problem) -> String {
 }
 
 /// The form's title.
-fn heading(target: &Target) -> String {
+fn heading(file: &ScenarioFile, target: &Target) -> String {
     match target {
+        Target::Entry(i) => match file.timeline.get(*i) {
+            Some(entry) => format!("Timeline entry {}: {}", i + 1, timeline::describe(entry)),
+            None => format!("Timeline entry {}", i + 1),
+        },
         Target::Scenario => "Scenario".into(),
         Target::Cluster => "Kafka cluster".into(),
         Target::Lesson => "Lesson".into(),
@@ -318,17 +346,7 @@ fn input(
             select(&id, &value, options, None, changed)
         }
         Input::Pick { of, optional } => {
-            let names: Vec<String> = match of {
-                Of::Topic => file.kafka.topics.iter().map(|t| t.name.clone()).collect(),
-                Of::Queue => file.rabbit.queues.iter().map(|q| q.name.clone()).collect(),
-                Of::Exchange => file
-                    .rabbit
-                    .exchanges
-                    .iter()
-                    .map(|x| x.name.clone())
-                    .collect(),
-            };
-            let mut options = shown_as_is(names);
+            let mut options = shown_as_is(fields::choices(file, of));
             if of == Of::Exchange && !optional {
                 options.insert(0, (String::new(), "(default exchange)".into()));
             }

@@ -210,3 +210,39 @@ test('an exchange declared now and a publisher added now are drawn from that mom
   assert.equal(await field(page, 'type').inputValue(), 'fanout');
   assert.deepEqual(app.problems, []);
 });
+
+test('a timeline entry, picked in the list, has its own form: its moment and its fields', async () => {
+  const { page } = app;
+  await builder(page).getByRole('radio', { name: /Change the setup/ }).check();
+  const list = builder(page).locator('details.timeline');
+  if (!(await list.evaluate((d) => d.open))) await list.locator('summary').click();
+  await list.getByRole('button', { name: /rabbit_consumer_prefetch/ }).click();
+  const heading = builder(page).locator('.form h3');
+  assert.match(await heading.textContent(), /^Timeline entry \d+: \d+\.\d{3}s rabbit_consumer_prefetch consumer=store-123 prefetch=1$/);
+  assert.equal(await builder(page).getByTestId('started-at').count(), 0, 'an entry is not a part');
+  const prefetchEntry = async () => (await scenario(page)).timeline.find((e) => e.do === 'rabbit_consumer_prefetch');
+  await set(page, 'prefetch', '3');
+  assert.equal((await prefetchEntry()).prefetch, 3);
+  // Refused as a file would be, beside its field; the entry stays as it was.
+  await set(page, 'prefetch', 'many');
+  assert.match(await problemBeside(page, 'prefetch'), /invalid type: string "many"/);
+  assert.equal((await prefetchEntry()).prefetch, 3);
+  await set(page, 'prefetch', '3');
+  // Moved in time, it takes its place in time order, its form with it.
+  await set(page, 'at_ms', '25000');
+  assert.equal((await prefetchEntry()).at_ms, 25_000);
+  assert.match(await heading.textContent(), /^Timeline entry \d+: 25\.000s rabbit_consumer_prefetch/);
+  const pressed = list.locator('button[aria-pressed="true"]');
+  assert.match(await pressed.textContent(), /^25\.000s rabbit_consumer_prefetch/);
+  await screenshot(page, 'builder-timeline-entry');
+  // The entry that declares an exchange leads to the exchange's form.
+  await list.getByRole('button', { name: /^20\.000s rabbit_exchange_declare exchange=exchange$/ }).click();
+  await builder(page).getByRole('button', { name: 'Settings of exchange "exchange"' }).click();
+  assert.equal(await heading.textContent(), 'exchange "exchange"');
+  // Deleted from its form, it goes from the timeline.
+  await list.getByRole('button', { name: /rabbit_consumer_prefetch/ }).click();
+  await builder(page).getByRole('button', { name: 'Delete', exact: true }).click();
+  assert.equal(await prefetchEntry(), undefined);
+  assert.equal(await heading.textContent(), 'Scenario');
+  assert.deepEqual(app.problems, []);
+});

@@ -249,12 +249,6 @@ fn every_blank_is_valid_and_empty() {
     assert_eq!(Blank::named("kafka4"), None);
 }
 
-/// Every named part: the setup's, then those the timeline starts.
-fn everything(file: &ScenarioFile) -> Vec<Part> {
-    let started = file.timeline.iter().flat_map(edit::started_by);
-    edit::parts(file).into_iter().chain(started).collect()
-}
-
 /// Every part of every preset (the timeline's too), renamed and back: the
 /// scenario stays valid
 /// on the way and comes back as it was.
@@ -262,14 +256,14 @@ fn everything(file: &ScenarioFile) -> Vec<Part> {
 fn every_part_of_every_preset_renames_and_back() {
     for preset in PRESETS {
         let original = preset.scenario().file().clone();
-        for part in everything(&original) {
+        for part in edit::all_parts(&original) {
             let mut file = original.clone();
             let new_name = edit::fresh_name(&file, &part, "renamed");
             edit::rename(&mut file, &part, &new_name);
             if let Err(err) = file.clone().validate() {
                 panic!("{} renaming {}: {err}", preset.id, part.describe());
             }
-            let renamed = everything(&file)
+            let renamed = edit::all_parts(&file)
                 .into_iter()
                 .find(|p| p.name() == new_name)
                 .expect("the renamed part");
@@ -285,10 +279,10 @@ fn every_part_of_every_preset_renames_and_back() {
 fn every_part_of_every_preset_deletes_to_a_valid_scenario() {
     for preset in PRESETS {
         let original = preset.scenario().file().clone();
-        for part in everything(&original) {
+        for part in edit::all_parts(&original) {
             let mut file = original.clone();
             edit::delete(&mut file, &part);
-            assert!(!everything(&file).contains(&part));
+            assert!(!edit::all_parts(&file).contains(&part));
             if let Err(err) = file.validate() {
                 panic!("{} deleting {}: {err}", preset.id, part.describe());
             }
@@ -304,13 +298,17 @@ fn every_part_of_every_preset_duplicates_to_a_valid_scenario() {
     let mut from_timeline = 0;
     for preset in PRESETS {
         let original = preset.scenario().file().clone();
-        from_timeline += everything(&original).len() - edit::parts(&original).len();
-        for part in everything(&original) {
+        from_timeline += edit::all_parts(&original).len() - edit::parts(&original).len();
+        for part in edit::all_parts(&original) {
             let mut file = original.clone();
             let copy = edit::duplicate(&mut file, &part)
                 .unwrap_or_else(|| panic!("{} {}", preset.id, part.describe()));
             let twin = part.with_name(&copy);
-            assert!(everything(&file).contains(&twin), "{} {copy}", preset.id);
+            assert!(
+                edit::all_parts(&file).contains(&twin),
+                "{} {copy}",
+                preset.id
+            );
             if let Err(err) = file.validate() {
                 panic!("{} duplicating {}: {err}", preset.id, part.describe());
             }

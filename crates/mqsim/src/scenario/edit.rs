@@ -704,6 +704,13 @@ pub fn parts(file: &ScenarioFile) -> Vec<Part> {
     parts
 }
 
+/// Every named part of the run: the setup's ([`parts`]), then those the
+/// timeline starts, in timeline order.
+pub fn all_parts(file: &ScenarioFile) -> Vec<Part> {
+    let started = file.timeline.iter().flat_map(started_by);
+    parts(file).into_iter().chain(started).collect()
+}
+
 /// What a new, empty scenario has in it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Blank {
