@@ -230,7 +230,7 @@ pub fn App() -> Html {
         Callback::from(move |()| {
             let shared = playback.borrow().shared();
             if let Some(why) = share::too_large(&shared, mqsim::scenario::link::MAX_LINK_CHARS) {
-                notice.set(Some(Notice::Problem(why)));
+                notice.set(Some(Notice::SaveInstead(why)));
                 return;
             }
             let url = share::publish(&shared);
@@ -601,12 +601,16 @@ pub fn App() -> Html {
     let notice = match &*notice {
         Some(notice) => {
             let (kind, role, text) = match notice {
-                Notice::Problem(text) => ("problem", "alert", text),
+                Notice::Problem(text) | Notice::SaveInstead(text) => ("problem", "alert", text),
                 Notice::Info(text) => ("info", "status", text),
             };
+            let save = on_download.reform(|_: MouseEvent| ());
             html! {
                 <div class={classes!("notice", kind)}>
                     <p class={kind} {role} data-testid="notice">{ text }</p>
+                    if let Notice::SaveInstead(_) = notice {
+                        <button type="button" class="offer" data-testid="save-instead" onclick={save}>{ "Save file" }</button>
+                    }
                     <button class="dismiss" aria-label="Dismiss" onclick={on_dismiss}>{ "×" }</button>
                 </div>
             }

@@ -21,6 +21,9 @@ use yew::prelude::*;
 pub(super) enum Notice {
     Problem(String),
     Info(String),
+    /// A problem the scenario's file gets round (too large for a link):
+    /// shown with a button that saves the file.
+    SaveInstead(String),
 }
 
 impl Notice {

@@ -5,6 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { openApp, screenshot, pause, add, set, select, field, builder, problemBeside } from './harness.mjs';
 
 let app;
@@ -105,5 +106,38 @@ test('what was being built comes back after a reload, until another scenario is 
   await page.waitForSelector('[data-testid="builder"]');
   assert.equal((await scenario(page)).name, 'New RabbitMQ scenario');
   assert.equal((await scenario(page)).rabbit, undefined, 'the old draft stays gone');
+  assert.deepEqual(app.problems, []);
+});
+
+test('a scenario too large for a link says so, names the limit, and saves as a file instead', async () => {
+  const { page } = app;
+  // Three producers of a thousand random keys each: ~370 kB of JSON that
+  // does not compress, past the 262 144 characters a link may have.
+  const keys = () => Array.from({ length: 1000 }, () => randomBytes(90).toString('base64'));
+  const huge = {
+    version: 1, name: 'Too large to share', seed: 1,
+    kafka: {
+      topics: [{ name: 'orders', partitions: 1 }],
+      producers: [1, 2, 3].map((n) => ({ name: `p${n}`, topic: 'orders', rate_per_sec: 1, keys: keys() })),
+    },
+  };
+  await builder(page).getByText('JSON', { exact: true }).click();
+  const json = builder(page).getByTestId('builder-json');
+  if (!(await json.isVisible())) await builder(page).getByText('JSON', { exact: true }).click();
+  // Pasted (Playwright's fill types this much text too slowly).
+  await json.evaluate((el, text) => {
+    el.value = text;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  }, JSON.stringify(huge, null, 2));
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="producer"]').length === 3);
+  const address = page.url();
+  await page.click('[data-testid="share"]');
+  assert.match(await page.textContent('[data-testid="notice"]'),
+    /^This scenario is too large for a link: it would take \d+ characters, and a link may have at most 262144\. Save it as a file instead/);
+  assert.equal(page.url(), address, 'no link was made');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="save-instead"]')]);
+  assert.equal(download.suggestedFilename(), 'too-large-to-share.json');
+  await screenshot(page, 'builder-too-large');
   assert.deepEqual(app.problems, []);
 });
