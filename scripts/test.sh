@@ -4,7 +4,7 @@
 #   2. native tests: engine unit + property + integration, CLI, app logic
 #   3. wasm tests in headless Chromium: the engine's trace equals the native
 #      golden trace; the app mounts, plays and pauses
-#   4. the release build, held to its size budget (410.1 KB gzipped)
+#   4. the release build, held to its size budget (below, in bytes gzipped)
 #   5. end-to-end: the release build served on 127.0.0.1, driven in headless
 #      Chromium; screenshots under target/e2e/
 set -euo pipefail
@@ -36,8 +36,8 @@ printf 'release wasm: %s bytes, %s bytes gzipped\n' "$(wc -c <"$wasm")" "$gzippe
 # protects the first animated frame on a slow network (the browser bench:
 # 10 Mbit/s, 40 ms round trip, no cache), which must stay at or under 1.0 s;
 # a feature that needs more raises it by what it measured.
-if ((gzipped > 480400)); then
-  echo "the release wasm is over its budget of 480400 bytes gzipped" >&2
+if ((gzipped > 484700)); then
+  echo "the release wasm is over its budget of 484700 bytes gzipped" >&2
   exit 1
 fi
 
