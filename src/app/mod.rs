@@ -568,6 +568,9 @@ pub fn App() -> Html {
     let pictures = html! {
         <div class={classes!("pictures", building.then_some("building"))} data-testid="pictures" ref={pictures_ref.clone()}
              onpointerdown={on_pointer_down} onpointermove={on_pointer_move} onpointerup={on_pointer_up}>
+          if kafka.is_none() && rabbit.is_none() {
+              <p class="empty-picture" data-testid="empty-picture">{ empty_picture(building) }</p>
+          }
           { for drag_line }
           { zoomable::viewport(&viewport, html! { <>
             if let Some(scene) = cluster {
@@ -689,6 +692,16 @@ pub fn App() -> Html {
                 <EventLog lines={log_lines} filter={(*log_filter).clone()} {on_filter} />
             </section>
         </main>
+    }
+}
+
+/// What the picture says while there is nothing to draw (a blank
+/// scenario, or one whose parts all start later).
+fn empty_picture(building: bool) -> &'static str {
+    if building {
+        "Nothing to draw yet: add a topic, or an exchange and a queue, from the palette."
+    } else {
+        "Nothing to draw yet: ✎ Build adds a topic, or an exchange and a queue; or pick a scenario."
     }
 }
 

@@ -319,9 +319,12 @@ impl RabbitWorld {
         }
     }
 
-    /// Whether the scenario has a RabbitMQ side to draw.
+    /// Whether the scenario has a RabbitMQ side to draw: a queue, a
+    /// publisher or an exchange declared by now.
     pub fn is_empty(&self) -> bool {
-        self.queues.is_empty() && self.publishers.is_empty()
+        self.queues.is_empty()
+            && self.publishers.is_empty()
+            && !self.exchanges.iter().any(|e| e.declared)
     }
 
     /// The part of the picture one side-by-side pane shows: only the

@@ -24,7 +24,10 @@ async function acked(page, name) {
 test('the design notes topic exchange, built from nothing, routes india.123 to both queues', async () => {
   const { page } = app;
   await pause(page);
+  assert.equal(await page.textContent('[data-testid="empty-picture"]'),
+    'Nothing to draw yet: add a topic, or an exchange and a queue, from the palette.');
   await add(page, 'RabbitMQ', 'Add exchange');
+  assert.equal(await page.$('[data-testid="empty-picture"]'), null, 'the exchange is drawn instead');
   await set(page, 'name', 'orders');
   await set(page, 'type', 'topic');
   await add(page, 'RabbitMQ', 'Add queue');
