@@ -30,6 +30,8 @@ pub enum Stream {
     Publisher(u32),
     /// The RabbitMQ consumer with this index: whether handling fails.
     RabbitConsumer(u32),
+    /// The KRaft node with this id: its randomised election timeouts.
+    Controller(u32),
 }
 
 impl Stream {
@@ -42,6 +44,7 @@ impl Stream {
             Stream::OffsetsTopic => 4u128 << 64,
             Stream::Publisher(index) => (5u128 << 64) | u128::from(index),
             Stream::RabbitConsumer(index) => (6u128 << 64) | u128::from(index),
+            Stream::Controller(index) => (7u128 << 64) | u128::from(index),
         }
     }
 }

@@ -7,6 +7,7 @@
 //!
 //! # Layout
 //! - [`cluster`]: brokers, replicas, the ISR, acks, ZooKeeper and the controller.
+//! - [`kraft`]: Kafka 4's metadata quorum, which replaces ZooKeeper.
 //! - [`partitioner`]: which partition a record goes to (murmur2, round robin).
 //! - [`log`]: a partition's log of records and offsets.
 //! - [`producer`]: sending records at a rate.
@@ -27,6 +28,7 @@ pub mod cluster;
 pub mod consumer;
 pub mod dead_letter;
 pub mod group;
+pub mod kraft;
 pub mod log;
 pub mod partitioner;
 pub mod producer;
