@@ -11,6 +11,12 @@
 //!   check-quorum. It says what to send and when to wake; the engine (or a
 //!   test) delivers.
 //! - [`record`]: the metadata records.
+//! - [`image`]: the cluster as the records applied so far describe it.
+//! - [`controller`]: the active controller's decisions, as records:
+//!   registering, unfencing and fencing brokers, electing partition
+//!   leaders, creating topics.
 
+pub mod controller;
+pub mod image;
 pub mod quorum;
 pub mod record;
