@@ -41,7 +41,7 @@ fn cluster(brokers: u32, replicas: &[u32]) -> MetadataImage {
     let mut image = MetadataImage::default();
     for id in 0..brokers {
         let offset = image.offset;
-        apply(&mut image, &controller::register(b(id), offset));
+        decide(&mut image, |i| controller::register(i, b(id), 1, offset));
         let unfence = controller::heartbeat(&image, b(id), image.offset, false, false);
         apply(&mut image, &unfence);
     }
@@ -117,7 +117,7 @@ fn the_last_in_sync_replica_fenced_leaves_the_partition_leaderless_until_it_retu
     assert_eq!((p.leader, p.isr.clone()), (None, vec![b(0)]));
     // Broker 1 comes back first: it is not in the ISR, so it may not lead.
     let offset = image.offset;
-    apply(&mut image, &controller::register(b(1), offset));
+    decide(&mut image, |i| controller::register(i, b(1), 2, offset));
     decide(&mut image, |i| {
         controller::heartbeat(i, b(1), i.offset, false, false)
     });
@@ -125,7 +125,7 @@ fn the_last_in_sync_replica_fenced_leaves_the_partition_leaderless_until_it_retu
     // Broker 0 re-registers; not caught up past its registration, it stays
     // fenced; caught up, it is unfenced and leads again.
     let offset = image.offset;
-    apply(&mut image, &controller::register(b(0), offset));
+    decide(&mut image, |i| controller::register(i, b(0), 2, offset));
     assert!(controller::heartbeat(&image, b(0), offset, false, false).is_empty());
     let records = controller::heartbeat(&image, b(0), offset + 1, false, false);
     assert_eq!(records[1], change(Some(Some(0)), None));
@@ -138,7 +138,7 @@ fn unclean_election_lets_an_out_of_sync_replica_lead() {
     let mut image = cluster(2, &[0, 1]);
     decide(&mut image, |i| controller::fence(i, b(1), false));
     let offset = image.offset;
-    apply(&mut image, &controller::register(b(1), offset));
+    decide(&mut image, |i| controller::register(i, b(1), 2, offset));
     decide(&mut image, |i| {
         controller::heartbeat(i, b(1), i.offset, false, false)
     });

@@ -202,7 +202,7 @@ impl Net {
             Event::Write => {
                 for n in 0..self.nodes.len() {
                     if self.up[n]
-                        && let Some(out) = self.nodes[n].append(MetadataRecord::NoOp)
+                        && let Some(out) = self.nodes[n].append(vec![MetadataRecord::NoOp])
                     {
                         self.route(n as NodeId, out);
                     }

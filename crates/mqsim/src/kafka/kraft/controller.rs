@@ -37,10 +37,23 @@ pub const BROKER_SESSION_TIMEOUT_MS: u64 = 9_000;
 pub const METADATA_MAX_IDLE_INTERVAL_MS: u64 = 500;
 
 /// A broker registers as a new incarnation; its record will sit at
-/// `offset`, which becomes its broker epoch.
-pub fn register(broker: BrokerId, offset: u64) -> Vec<MetadataRecord> {
+/// `offset`, which becomes its broker epoch. The same incarnation asking
+/// again (its request or the reply was lost) is already registered.
+pub fn register(
+    image: &MetadataImage,
+    broker: BrokerId,
+    incarnation: u32,
+    offset: u64,
+) -> Vec<MetadataRecord> {
+    if image
+        .broker(broker)
+        .is_some_and(|b| b.incarnation == incarnation)
+    {
+        return Vec::new();
+    }
     vec![MetadataRecord::RegisterBroker {
         broker,
+        incarnation,
         epoch: offset,
     }]
 }

@@ -13,6 +13,8 @@ use std::rc::Rc;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BrokerRegistration {
     pub id: BrokerId,
+    /// Which start of the process registered.
+    pub incarnation: u32,
     /// Its incarnation's broker epoch.
     pub epoch: u64,
     /// A fenced broker leads nothing and is in no new ISR.
@@ -47,9 +49,14 @@ impl MetadataImage {
         self.offset += 1;
         match record {
             MetadataRecord::LeaderChange { .. } | MetadataRecord::NoOp => {}
-            MetadataRecord::RegisterBroker { broker, epoch } => {
+            MetadataRecord::RegisterBroker {
+                broker,
+                incarnation,
+                epoch,
+            } => {
                 let registration = BrokerRegistration {
                     id: *broker,
+                    incarnation: *incarnation,
                     epoch: *epoch,
                     fenced: true,
                     in_controlled_shutdown: false,

@@ -15,8 +15,12 @@
 //! - [`controller`]: the active controller's decisions, as records:
 //!   registering, unfencing and fencing brokers, electing partition
 //!   leaders, creating topics.
+//! - [`node`]: one process, controller or broker or both: the Raft core,
+//!   its image, and as a broker its registration and heartbeats, as the
+//!   active controller its sessions and decisions.
 
 pub mod controller;
 pub mod image;
+pub mod node;
 pub mod quorum;
 pub mod record;

@@ -300,13 +300,16 @@ impl Node {
         out
     }
 
-    /// Appends `record` if it leads; `None` if it does not.
-    pub fn append(&mut self, record: MetadataRecord) -> Option<Vec<Out>> {
+    /// Appends `records` as one batch (a controller's decision is written
+    /// whole or not at all) if it leads; `None` if it does not.
+    pub fn append(&mut self, records: Vec<MetadataRecord>) -> Option<Vec<Out>> {
         if !matches!(self.role, Role::Leader(_)) {
             return None;
         }
         let mut out = Vec::new();
-        self.push(record);
+        for record in records {
+            self.push(record);
+        }
         self.advance_high_watermark();
         self.answer_held(&mut out);
         Some(out)

@@ -18,9 +18,14 @@ pub enum MetadataRecord {
     /// tell that the quorum is alive.
     NoOp,
     /// `RegisterBrokerRecord`: a broker process registered, as a new
-    /// incarnation with this broker epoch (the record's own offset). It
-    /// starts fenced: no leadership until it has caught up.
-    RegisterBroker { broker: BrokerId, epoch: u64 },
+    /// incarnation (one per process start) with this broker epoch (the
+    /// record's own offset). It starts fenced: no leadership until it has
+    /// caught up.
+    RegisterBroker {
+        broker: BrokerId,
+        incarnation: u32,
+        epoch: u64,
+    },
     /// `BrokerRegistrationChangeRecord`: fenced or unfenced, or in
     /// controlled shutdown (`None`: unchanged).
     BrokerRegistrationChange {
