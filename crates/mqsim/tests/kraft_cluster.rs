@@ -9,6 +9,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use mqsim::ids::{BrokerId, TopicId, TopicPartition};
+use mqsim::kafka::kraft::controller;
 use mqsim::kafka::kraft::node::{Node, Out, Settings, Wake, Wire};
 use mqsim::kafka::kraft::quorum::NodeId;
 use mqsim::time::SimTime;
@@ -70,6 +71,24 @@ impl Net {
         for id in 0..count as NodeId {
             let out = net.nodes[id as usize].start(SimTime::ZERO);
             net.route(id, out);
+        }
+        net
+    }
+
+    /// A cluster already running at time zero, as a scenario's is:
+    /// controller 0 leads, the brokers are registered and unfenced, and
+    /// the topic is there, led by broker 0.
+    fn running(seed: u64) -> Net {
+        let mut net = Net::new(seed);
+        net.queue.clear();
+        let brokers: Vec<BrokerId> = (0..BROKERS).map(BrokerId).collect();
+        let topics = [("orders".into(), vec![brokers.clone()])];
+        let records = controller::bootstrap(&brokers, &topics).unwrap();
+        for id in 0..net.nodes.len() {
+            let node = net.nodes[id].clone();
+            let (node, out) = node.running(0, &records, SimTime::ZERO);
+            net.nodes[id] = node;
+            net.route(id as NodeId, out);
         }
         net
     }
@@ -290,4 +309,34 @@ fn without_a_majority_of_controllers_nothing_changes_until_one_returns() {
     net.restart(others[0]);
     let moved = |net: &Net| (1..BROKERS).all(|b| net.leader_seen_by(b) == Some(BrokerId(1)));
     assert!(net.run_until(net.now + 30_000, moved));
+}
+
+#[test]
+fn a_cluster_running_at_time_zero_stays_as_it_is_until_something_fails() {
+    let mut net = Net::running(9);
+    assert_eq!(net.active(), Some(0));
+    for b in 0..BROKERS {
+        assert_eq!(
+            net.leader_seen_by(b),
+            Some(BrokerId(0)),
+            "broker {b} sees the topic at once"
+        );
+        assert!(net.nodes[node_of(b) as usize].registered);
+    }
+    net.run_until(60_000, |_| false);
+    assert_eq!(net.active(), Some(0), "no election");
+    assert!(net.nodes.iter().all(|n| n.raft.epoch == 1));
+    let image = &net.nodes[0].image;
+    assert!(
+        (0..BROKERS).all(|b| image.is_active(BrokerId(b))),
+        "no broker fenced"
+    );
+    assert!(
+        image.offset > 100,
+        "NoOpRecords every 500 ms: {}",
+        image.offset
+    );
+    net.kill(node_of(0));
+    let moved = |net: &Net| (1..BROKERS).all(|b| net.leader_seen_by(b) == Some(BrokerId(1)));
+    assert!(net.run_until(net.now + 10_000, moved));
 }

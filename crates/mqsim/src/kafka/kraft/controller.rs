@@ -228,3 +228,36 @@ pub fn create_topic(
     }
     Ok(records)
 }
+
+/// The records of a cluster already running when the run starts, after the
+/// leader's `LeaderChangeMessage` at offset 0: each broker registered (its
+/// first incarnation) and unfenced, then each topic created with its
+/// placement.
+pub fn bootstrap(
+    brokers: &[BrokerId],
+    topics: &[(Rc<str>, Vec<Vec<BrokerId>>)],
+) -> Result<Vec<MetadataRecord>, String> {
+    let mut image = MetadataImage {
+        offset: 1,
+        ..MetadataImage::default()
+    };
+    let mut records = Vec::new();
+    let mut write = |image: &mut MetadataImage, new: Vec<MetadataRecord>| {
+        for record in &new {
+            image.apply(record);
+        }
+        records.extend(new);
+    };
+    for &broker in brokers {
+        let offset = image.offset;
+        let registration = register(&image, broker, 1, offset);
+        write(&mut image, registration);
+        let unfenced = unfence(&image, broker);
+        write(&mut image, unfenced);
+    }
+    for (topic, (name, placement)) in topics.iter().enumerate() {
+        let created = create_topic(&image, name.clone(), topic as u32, placement)?;
+        write(&mut image, created);
+    }
+    Ok(records)
+}

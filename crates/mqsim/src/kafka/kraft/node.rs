@@ -134,6 +134,28 @@ impl Node {
         }
     }
 
+    /// A process of a cluster already running when the run starts: the
+    /// quorum led by `leader` (see [`quorum::Node::running`]) with
+    /// `records` committed (see [`controller::bootstrap`]).
+    pub fn running(
+        mut self,
+        leader: NodeId,
+        records: &[MetadataRecord],
+        now: SimTime,
+    ) -> (Node, Vec<Out>) {
+        let (raft, raft_out) = self.raft.running(leader, records, now);
+        self.raft = raft;
+        self.incarnation = 1;
+        let mut out = self.settle(raft_out, now);
+        if self.broker.is_some() {
+            out.push(Out::Wake {
+                at: now,
+                wake: Wake::Heartbeat,
+            });
+        }
+        (self, out)
+    }
+
     /// Starts the process, or starts it again after a crash: what it had
     /// in memory (its image, its leadership) is gone; its log is on disk.
     pub fn start(&mut self, now: SimTime) -> Vec<Out> {

@@ -258,6 +258,49 @@ impl Node {
         }
     }
 
+    /// A node of a quorum already running when the run starts, as a
+    /// scenario's cluster is: `leader` was elected in epoch 1 and wrote
+    /// `records` after its `LeaderChangeMessage`, all committed; the others
+    /// follow it.
+    pub fn running(
+        mut self,
+        leader: NodeId,
+        records: &[MetadataRecord],
+        now: SimTime,
+    ) -> (Node, Vec<Out>) {
+        let mut out = Vec::new();
+        self.epoch = 1;
+        self.voted_for = self.is_voter().then_some(leader);
+        self.log = std::iter::once(MetadataRecord::LeaderChange { leader })
+            .chain(records.iter().cloned())
+            .map(|record| Entry { epoch: 1, record })
+            .collect();
+        self.high_watermark = self.log.len() as u64;
+        if self.id == leader {
+            let end = self.log.len() as u64;
+            self.role = Role::Leader(Box::new(Leadership {
+                epoch_start: 0,
+                ends: self.voters.iter().map(|v| (*v, end)).collect(),
+                observers: Vec::new(),
+                heard: Vec::new(),
+                last_fetch: Vec::new(),
+                held: Vec::new(),
+            }));
+            if self.majority() > 1 {
+                self.set_timer(now, self.check_quorum_ms(), &mut out);
+            }
+            self.beat(now, &mut out);
+        } else {
+            self.role = Role::Follower {
+                leader,
+                fetched: true,
+            };
+            self.set_timer(now, self.timing.fetch_timeout_ms, &mut out);
+            self.send_fetch(leader, &mut out);
+        }
+        (self, out)
+    }
+
     /// Whether it votes.
     pub fn is_voter(&self) -> bool {
         self.voters.contains(&self.id)
