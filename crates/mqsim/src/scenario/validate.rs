@@ -5,8 +5,8 @@ mod rabbit;
 
 use super::limits::*;
 use super::{
-    CommitMode, FORMAT_VERSION, GroupSpec, Intervention, MemberSpec, Problem, ProducerSpec,
-    ScenarioFile, TopicSpec,
+    CommitMode, FORMAT_VERSION, GroupSpec, Intervention, KraftSpec, MemberSpec, MetadataSpec,
+    Problem, ProcessRoles, ProducerSpec, ScenarioFile, TopicSpec,
 };
 use litemap::LiteMap;
 use std::fmt::Display;
@@ -466,6 +466,42 @@ fn cluster(p: &mut Problems, file: &ScenarioFile) {
         "kafka.cluster.zookeeper_session_timeout_ms".into(),
         cluster.zookeeper_session_timeout_ms,
         3..=MAX_INTERVAL_MS,
+    );
+    if let MetadataSpec::Kraft(kraft) = &cluster.metadata {
+        quorum(p, kraft, cluster.brokers);
+    }
+}
+
+/// A KRaft quorum: an odd number of voters, which combined with brokers
+/// must be brokers too, and timings a run can keep.
+fn quorum(p: &mut Problems, kraft: &KraftSpec, brokers: u32) {
+    let at = "kafka.cluster.metadata";
+    if ![1, 3, 5].contains(&kraft.controllers) {
+        p.add(
+            format!("{at}.controllers"),
+            format!("must be 1, 3 or 5, got {}", kraft.controllers),
+        );
+    }
+    if kraft.process_roles == ProcessRoles::BrokerController && kraft.controllers > brokers {
+        p.add(
+            format!("{at}.controllers"),
+            format!(
+                "with process_roles \"broker,controller\" the controllers are brokers: at most {brokers}, got {}",
+                kraft.controllers
+            ),
+        );
+    }
+    for (field, value) in [
+        ("broker_heartbeat_interval_ms", kraft.broker_heartbeat_interval_ms),
+        ("election_timeout_ms", kraft.election_timeout_ms),
+        ("fetch_timeout_ms", kraft.fetch_timeout_ms),
+    ] {
+        p.in_range(format!("{at}.{field}"), value, 1..=MAX_INTERVAL_MS);
+    }
+    p.in_range(
+        format!("{at}.broker_session_timeout_ms"),
+        kraft.broker_session_timeout_ms,
+        kraft.broker_heartbeat_interval_ms.saturating_add(1)..=MAX_INTERVAL_MS,
     );
 }
 
