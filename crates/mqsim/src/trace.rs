@@ -236,6 +236,13 @@ pub enum EventKind {
         controller: Option<BrokerId>,
         controller_epoch: u32,
     },
+    /// At time zero, in KRaft mode: the controller quorum of `voters`, led
+    /// by `leader` (the active controller) in `epoch`.
+    QuorumStarted {
+        voters: Vec<u32>,
+        leader: u32,
+        epoch: u32,
+    },
     /// At time zero: a topic exists, each partition's replicas listed
     /// preferred leader first. Every partition starts led by its preferred
     /// leader at leader epoch 0, with every replica in the ISR.

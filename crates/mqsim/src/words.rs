@@ -639,9 +639,22 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
         } => (
             Cluster,
             false,
+            match controller {
+                Some(b) => {
+                    format!("{brokers} broker(s) registered with ZooKeeper; controller: broker {b}")
+                }
+                None => format!("{brokers} broker(s) started"),
+            },
+        ),
+        EventKind::QuorumStarted {
+            voters,
+            leader,
+            epoch,
+        } => (
+            Cluster,
+            false,
             format!(
-                "{brokers} broker(s) registered with ZooKeeper; controller: {}",
-                controller.map_or("none".to_string(), |b| format!("broker {b}"))
+                "KRaft controller quorum {voters:?}: node {leader} is the active controller (epoch {epoch}); every broker registered and unfenced"
             ),
         ),
         EventKind::TopicCreated { topic, replicas } => (

@@ -334,7 +334,9 @@ fn a_kraft_quorum_is_refused_with_each_problem_named() {
         ]
     );
     // Kafka's defaults, dedicated controllers: valid, and read back as written.
-    let text = edited(|v| v["kafka"]["cluster"] = serde_json::json!({"brokers": 3, "metadata": {"mode": "kraft"}}));
+    let text = edited(|v| {
+        v["kafka"]["cluster"] = serde_json::json!({"brokers": 3, "metadata": {"mode": "kraft"}})
+    });
     let scenario = Scenario::from_json(&text).expect("valid");
     let metadata = &scenario.file().kafka.cluster.metadata;
     assert_eq!(
@@ -344,6 +346,11 @@ fn a_kraft_quorum_is_refused_with_each_problem_named() {
             "broker_session_timeout_ms": 9000, "election_timeout_ms": 1000, "fetch_timeout_ms": 2000
         })
     );
-    let unknown = edited(|v| v["kafka"]["cluster"] = serde_json::json!({"metadata": {"mode": "kraft", "voters": 3}}));
-    assert!(matches!(Scenario::from_json(&unknown), Err(ScenarioError::Syntax { .. })));
+    let unknown = edited(|v| {
+        v["kafka"]["cluster"] = serde_json::json!({"metadata": {"mode": "kraft", "voters": 3}})
+    });
+    assert!(matches!(
+        Scenario::from_json(&unknown),
+        Err(ScenarioError::Syntax { .. })
+    ));
 }

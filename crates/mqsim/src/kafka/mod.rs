@@ -196,6 +196,18 @@ pub(crate) enum Action {
         broker: BrokerId,
         state: LeaderAndIsr,
     },
+    /// In KRaft mode: what one process sends another reaches it.
+    KraftWire {
+        from: u32,
+        to: u32,
+        wire: kraft::node::Wire,
+    },
+    /// In KRaft mode: a process wakes as it asked.
+    KraftWake {
+        node: u32,
+        incarnation: u32,
+        wake: kraft::node::Wake,
+    },
     /// A broker's timer to heartbeat to ZooKeeper.
     ZookeeperHeartbeatTick { broker: BrokerId, incarnation: u32 },
     /// A heartbeat reaches ZooKeeper.
@@ -599,6 +611,12 @@ impl Kafka {
             Action::LeaderAndIsr { tp, broker, state } => {
                 self.on_leader_and_isr(tp, broker, state, ctx)
             }
+            Action::KraftWire { from, to, wire } => self.on_kraft_wire(from, to, wire, ctx),
+            Action::KraftWake {
+                node,
+                incarnation,
+                wake,
+            } => self.on_kraft_wake(node, incarnation, wake, ctx),
             Action::ZookeeperHeartbeatTick {
                 broker,
                 incarnation,

@@ -492,7 +492,10 @@ fn quorum(p: &mut Problems, kraft: &KraftSpec, brokers: u32) {
         );
     }
     for (field, value) in [
-        ("broker_heartbeat_interval_ms", kraft.broker_heartbeat_interval_ms),
+        (
+            "broker_heartbeat_interval_ms",
+            kraft.broker_heartbeat_interval_ms,
+        ),
         ("election_timeout_ms", kraft.election_timeout_ms),
         ("fetch_timeout_ms", kraft.fetch_timeout_ms),
     ] {
