@@ -318,9 +318,14 @@ impl ClusterWorld {
                     b.isolated = false;
                 }
             }
-            EventKind::BrokerRegistered { broker } => {
+            EventKind::BrokerRegistered { broker } | EventKind::BrokerUnfenced { broker } => {
                 if let Some(b) = self.broker_mut(*broker) {
                     b.registered = true;
+                }
+            }
+            EventKind::BrokerFenced { broker } => {
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.registered = false;
                 }
             }
             EventKind::ZookeeperSessionExpired { broker } => {

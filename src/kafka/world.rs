@@ -573,6 +573,11 @@ impl World {
             | EventKind::BrokerReconnected { .. }
             | EventKind::ZookeeperHeartbeat { .. }
             | EventKind::BrokerRegistered { .. }
+            | EventKind::BrokerRegisteredWithController { .. }
+            | EventKind::BrokerFenced { .. }
+            | EventKind::BrokerUnfenced { .. }
+            | EventKind::ActiveControllerElected { .. }
+            | EventKind::QuorumStarted { .. }
             | EventKind::ZookeeperSessionExpired { .. }
             | EventKind::ControllerElected { .. }
             | EventKind::LeaderElected { .. }

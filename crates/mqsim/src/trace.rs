@@ -266,6 +266,21 @@ pub enum EventKind {
     },
     /// ZooKeeper registered a broker: it is alive as far as the cluster knows.
     BrokerRegistered { broker: BrokerId },
+    /// KRaft: the active controller recorded a broker's registration
+    /// (`RegisterBrokerRecord`), fenced until it catches up.
+    BrokerRegisteredWithController {
+        broker: BrokerId,
+        incarnation: u32,
+        broker_epoch: u64,
+    },
+    /// KRaft: a broker was fenced: its session expired, or it shut down.
+    /// It leads nothing and is in no new ISR.
+    BrokerFenced { broker: BrokerId },
+    /// KRaft: a broker caught up past its registration and was unfenced.
+    BrokerUnfenced { broker: BrokerId },
+    /// KRaft: a controller won an election and is the active controller of
+    /// `epoch`.
+    ActiveControllerElected { controller: u32, epoch: u32 },
     /// ZooKeeper heard nothing from a broker for the session timeout and
     /// deleted its registration: the controller now treats it as dead.
     ZookeeperSessionExpired { broker: BrokerId },

@@ -686,6 +686,34 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
             false,
             format!("ZooKeeper registered broker {broker}"),
         ),
+        EventKind::BrokerRegisteredWithController {
+            broker,
+            incarnation,
+            broker_epoch,
+        } => (
+            Cluster,
+            false,
+            format!(
+                "the active controller registered broker {broker} (incarnation {incarnation}, broker epoch {broker_epoch}), fenced until it catches up"
+            ),
+        ),
+        EventKind::BrokerFenced { broker } => (
+            Cluster,
+            false,
+            format!("broker {broker} was fenced: it leads nothing and leaves every ISR"),
+        ),
+        EventKind::BrokerUnfenced { broker } => (
+            Cluster,
+            false,
+            format!("broker {broker} caught up and was unfenced"),
+        ),
+        EventKind::ActiveControllerElected { controller, epoch } => (
+            Cluster,
+            false,
+            format!(
+                "controller {controller} won the election: the active controller of epoch {epoch}"
+            ),
+        ),
         EventKind::ZookeeperSessionExpired { broker } => (
             Cluster,
             false,

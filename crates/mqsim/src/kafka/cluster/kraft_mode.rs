@@ -9,7 +9,7 @@
 //! `process.roles=broker,controller` the first brokers are the controllers.
 
 use super::super::kraft::controller;
-use super::super::kraft::image::{MetadataImage, PartitionRegistration};
+use super::super::kraft::image::{BrokerRegistration, MetadataImage, PartitionRegistration};
 use super::super::kraft::node::{Node, Out, Settings, Wake, Wire};
 use super::super::kraft::quorum::{NodeId, Timing};
 use super::super::{Action, Kafka};
@@ -38,6 +38,10 @@ pub struct KRaftCluster {
     /// How far the partitions' recorded state ([`super::partition::Partition`])
     /// follows the committed metadata log.
     mirrored: u64,
+    /// The brokers as the committed log said when last mirrored.
+    registrations: Vec<BrokerRegistration>,
+    /// The active controller last announced, and its epoch.
+    announced: Option<(NodeId, u32)>,
     /// The voters.
     pub voters: Vec<NodeId>,
 }
@@ -75,6 +79,8 @@ impl KRaftCluster {
             controller_isolated: vec![false; count],
             incarnation: vec![0; count],
             mirrored: 0,
+            registrations: Vec::new(),
+            announced: None,
             voters,
         }
     }
@@ -141,6 +147,8 @@ impl Kafka {
             kraft.nodes[i] = node;
         }
         kraft.mirrored = records.len() as u64 + 1;
+        kraft.registrations = kraft.nodes[0].image.brokers.clone();
+        kraft.announced = Some((leader, 1));
         ctx.emit(EventKind::QuorumStarted {
             voters: kraft.voters.clone(),
             leader,
@@ -270,8 +278,48 @@ impl Kafka {
                 }
             }
         }
-        if newer && let Some(kraft) = &mut self.cluster.kraft {
+        if newer {
+            self.kraft_brokers(&image, ctx);
+        }
+        let Some(kraft) = &mut self.cluster.kraft else {
+            return;
+        };
+        if newer {
             kraft.mirrored = image.offset;
+            kraft.registrations = image.brokers.clone();
+        }
+        let node = &kraft.nodes[i];
+        let leading = node
+            .active
+            .is_some()
+            .then_some((node.raft.id, node.raft.epoch));
+        if leading.is_some() && leading != kraft.announced {
+            kraft.announced = leading;
+            let (controller, epoch) = leading.unwrap_or_default();
+            ctx.emit(EventKind::ActiveControllerElected { controller, epoch });
+        }
+    }
+
+    /// What the committed log newly says of the brokers.
+    fn kraft_brokers(&mut self, image: &MetadataImage, ctx: &mut Ctx<'_, Action>) {
+        let Some(kraft) = &self.cluster.kraft else {
+            return;
+        };
+        for now in &image.brokers {
+            let before = kraft.registrations.iter().find(|b| b.id == now.id);
+            if before.is_none_or(|b| b.incarnation != now.incarnation) {
+                ctx.emit(EventKind::BrokerRegisteredWithController {
+                    broker: now.id,
+                    incarnation: now.incarnation,
+                    broker_epoch: now.epoch,
+                });
+            }
+            let was_fenced = before.is_none_or(|b| b.fenced);
+            if now.fenced && !was_fenced {
+                ctx.emit(EventKind::BrokerFenced { broker: now.id });
+            } else if !now.fenced && was_fenced {
+                ctx.emit(EventKind::BrokerUnfenced { broker: now.id });
+            }
         }
     }
 
