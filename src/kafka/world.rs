@@ -577,6 +577,10 @@ impl World {
             | EventKind::BrokerFenced { .. }
             | EventKind::BrokerUnfenced { .. }
             | EventKind::ActiveControllerElected { .. }
+            | EventKind::ControllerKilled { .. }
+            | EventKind::ControllerStarted { .. }
+            | EventKind::ControllerIsolated { .. }
+            | EventKind::ControllerReconnected { .. }
             | EventKind::QuorumStarted { .. }
             | EventKind::ZookeeperSessionExpired { .. }
             | EventKind::ControllerElected { .. }

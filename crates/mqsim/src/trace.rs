@@ -278,6 +278,14 @@ pub enum EventKind {
     BrokerFenced { broker: BrokerId },
     /// KRaft: a broker caught up past its registration and was unfenced.
     BrokerUnfenced { broker: BrokerId },
+    /// KRaft: a dedicated controller process died.
+    ControllerKilled { controller: u32 },
+    /// KRaft: a dead controller started again.
+    ControllerStarted { controller: u32 },
+    /// KRaft: a controller lost its network links.
+    ControllerIsolated { controller: u32 },
+    /// KRaft: an isolated controller's links came back.
+    ControllerReconnected { controller: u32 },
     /// KRaft: a controller won an election and is the active controller of
     /// `epoch`.
     ActiveControllerElected { controller: u32, epoch: u32 },

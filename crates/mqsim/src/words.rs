@@ -707,6 +707,22 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
             false,
             format!("broker {broker} caught up and was unfenced"),
         ),
+        EventKind::ControllerKilled { controller } => {
+            (Cluster, false, format!("controller {controller} died"))
+        }
+        EventKind::ControllerStarted { controller } => {
+            (Cluster, false, format!("controller {controller} started"))
+        }
+        EventKind::ControllerIsolated { controller } => (
+            Cluster,
+            false,
+            format!("controller {controller} lost its network links"),
+        ),
+        EventKind::ControllerReconnected { controller } => (
+            Cluster,
+            false,
+            format!("controller {controller}'s links came back"),
+        ),
         EventKind::ActiveControllerElected { controller, epoch } => (
             Cluster,
             false,

@@ -105,3 +105,85 @@ fn a_kraft_run_is_the_same_every_time() {
     let s = scenario(json!({"mode": "kraft", "controllers": 5}), kill);
     assert_eq!(trace(&s), trace(&s));
 }
+
+/// When the first event `is` happened at or after `from`.
+fn first(trace: &[Event], from: u64, is: impl Fn(&EventKind) -> bool) -> Option<u64> {
+    trace
+        .iter()
+        .filter(|e| at_ms(e) >= from && is(&e.kind))
+        .map(at_ms)
+        .next()
+}
+
+#[test]
+fn the_active_controller_dies_and_a_broker_failure_meanwhile_waits_for_the_next() {
+    let timeline = json!([
+        {"at_ms": 10000, "do": "controller_kill", "controller": 100},
+        {"at_ms": 10500, "do": "broker_kill", "broker": 0}
+    ]);
+    let trace = trace(&scenario(json!({"mode": "kraft"}), timeline));
+    let elected = first(&trace, 10_000, |k| {
+        matches!(k, EventKind::ActiveControllerElected { controller, epoch } if *controller != 100 && *epoch > 1)
+    })
+    .expect("another active controller");
+    // The others notice after controller.quorum.fetch.timeout.ms (2 s),
+    // then pre-vote and vote within an election timeout or two.
+    assert!(
+        (12_000..16_000).contains(&elected),
+        "elected at {elected} ms"
+    );
+    // It gives every broker a fresh session: broker 0 is fenced a session
+    // timeout after the new controller took over, not after it died.
+    let moved = new_leader_at(&trace, BrokerId(0)).expect("a new leader");
+    assert!(
+        (elected + 9_000..=elected + 9_200).contains(&moved),
+        "elected {elected}, moved {moved}"
+    );
+}
+
+#[test]
+fn without_a_majority_of_controllers_a_dead_leader_stays_until_one_returns() {
+    let timeline = json!([
+        {"at_ms": 10000, "do": "controller_kill", "controller": 101},
+        {"at_ms": 10000, "do": "controller_kill", "controller": 102},
+        {"at_ms": 11000, "do": "broker_kill", "broker": 0},
+        {"at_ms": 40000, "do": "controller_restart", "controller": 101}
+    ]);
+    let trace = trace(&scenario(json!({"mode": "kraft"}), timeline));
+    let moved = new_leader_at(&trace, BrokerId(0)).expect("a new leader, in the end");
+    assert!(
+        moved > 40_000,
+        "nothing could change before a majority returned: {moved}"
+    );
+}
+
+#[test]
+fn controller_faults_need_a_kraft_cluster_and_a_controller_that_exists() {
+    let bad = |metadata: Value, controller: u32| {
+        let entry = json!([{"at_ms": 1000, "do": "controller_kill", "controller": controller}]);
+        let file = json!({
+            "version": 1, "name": "x", "seed": 1,
+            "kafka": {"cluster": {"brokers": 3, "metadata": metadata}},
+            "timeline": entry
+        });
+        match Scenario::from_json(&file.to_string()) {
+            Err(mqsim::ScenarioError::Invalid(problems)) => problems[0].to_string(),
+            other => panic!("refused, not {other:?}"),
+        }
+    };
+    assert_eq!(
+        bad(json!({"mode": "zookeeper"}), 100),
+        "timeline[0].controller: only a KRaft cluster has controllers (kafka.cluster.metadata)"
+    );
+    assert_eq!(
+        bad(json!({"mode": "kraft"}), 103),
+        "timeline[0].controller: no controller 103: the controllers are 100..=102"
+    );
+    assert!(
+        bad(
+            json!({"mode": "kraft", "process_roles": "broker,controller"}),
+            0
+        )
+        .contains("the controllers are brokers 0..=2")
+    );
+}

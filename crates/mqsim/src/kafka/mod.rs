@@ -43,6 +43,7 @@ use crate::scenario::{GroupSpec, Intervention, Scenario, find_consumer};
 use crate::time::SimTime;
 use crate::trace::{CommittedOffset, EventKind, FetchedBatch, ProduceError};
 use cluster::Cluster;
+use cluster::kraft_mode::Fault;
 use cluster::partition::{LeaderAndIsr, Partition};
 use cluster::placement::assign_replicas;
 use cluster::replication::{FetchPosition, FetchResult};
@@ -196,6 +197,8 @@ pub(crate) enum Action {
         broker: BrokerId,
         state: LeaderAndIsr,
     },
+    /// In KRaft mode: something happens to a dedicated controller process.
+    ControllerFault { controller: u32, fault: Fault },
     /// In KRaft mode: what one process sends another reaches it.
     KraftWire {
         from: u32,
@@ -378,6 +381,22 @@ impl Kafka {
                 },
                 Intervention::BrokerReconnect { broker } => Action::BrokerReconnect {
                     broker: BrokerId(*broker),
+                },
+                Intervention::ControllerKill { controller } => Action::ControllerFault {
+                    controller: *controller,
+                    fault: Fault::Kill,
+                },
+                Intervention::ControllerRestart { controller } => Action::ControllerFault {
+                    controller: *controller,
+                    fault: Fault::Restart,
+                },
+                Intervention::ControllerIsolate { controller } => Action::ControllerFault {
+                    controller: *controller,
+                    fault: Fault::Isolate,
+                },
+                Intervention::ControllerReconnect { controller } => Action::ControllerFault {
+                    controller: *controller,
+                    fault: Fault::Reconnect,
                 },
                 Intervention::PreferredLeaderElection => Action::PreferredLeaderElection,
                 // Scheduled with the topics above.
@@ -612,6 +631,9 @@ impl Kafka {
                 self.on_leader_and_isr(tp, broker, state, ctx)
             }
             Action::KraftWire { from, to, wire } => self.on_kraft_wire(from, to, wire, ctx),
+            Action::ControllerFault { controller, fault } => {
+                self.on_controller_fault(controller, fault, ctx)
+            }
             Action::KraftWake {
                 node,
                 incarnation,

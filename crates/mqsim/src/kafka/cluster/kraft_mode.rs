@@ -387,6 +387,9 @@ impl Kafka {
             && let Some(i) = kraft.index(broker.0)
         {
             kraft.incarnation[i] += 1;
+            // Whatever it held in memory, an active controller's state
+            // included, is gone.
+            kraft.nodes[i].active = None;
         }
     }
 
@@ -420,6 +423,59 @@ impl Kafka {
             isr,
         };
         self.kraft_route(leader.0, vec![Out::Send { to: active, wire }], ctx);
+    }
+}
+
+/// What can happen to a dedicated controller's process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    Kill,
+    Restart,
+    Isolate,
+    Reconnect,
+}
+
+impl Kafka {
+    /// A dedicated controller dies, starts again, or loses or regains its
+    /// links.
+    pub(crate) fn on_controller_fault(
+        &mut self,
+        controller: NodeId,
+        fault: Fault,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let Some(kraft) = &mut self.cluster.kraft else {
+            return;
+        };
+        let Some(i) = kraft.index(controller) else {
+            return;
+        };
+        let up = kraft.controller_up[i];
+        match fault {
+            Fault::Kill if up => {
+                kraft.controller_up[i] = false;
+                kraft.incarnation[i] += 1;
+                kraft.nodes[i].active = None;
+                ctx.emit(EventKind::ControllerKilled { controller });
+            }
+            Fault::Restart if !up => {
+                kraft.controller_up[i] = true;
+                kraft.controller_isolated[i] = false;
+                kraft.incarnation[i] += 1;
+                let out = kraft.nodes[i].start(ctx.now);
+                ctx.emit(EventKind::ControllerStarted { controller });
+                self.kraft_route(controller, out, ctx);
+            }
+            Fault::Isolate if up => {
+                kraft.controller_isolated[i] = true;
+                ctx.emit(EventKind::ControllerIsolated { controller });
+            }
+            Fault::Reconnect if kraft.controller_isolated[i] => {
+                kraft.controller_isolated[i] = false;
+                ctx.emit(EventKind::ControllerReconnected { controller });
+            }
+            _ => {}
+        }
     }
 }
 
