@@ -16,6 +16,7 @@ use super::super::{Action, Kafka};
 use super::partition::LeaderAndIsr;
 use crate::agenda::Ctx;
 use crate::ids::{BrokerId, TopicPartition};
+use crate::kafka::summary::QuorumSummary;
 use crate::scenario::{KraftSpec, ProcessRoles};
 use crate::trace::{EventKind, IsrChange};
 use std::rc::Rc;
@@ -423,6 +424,50 @@ impl Kafka {
             isr,
         };
         self.kraft_route(leader.0, vec![Out::Send { to: active, wire }], ctx);
+    }
+}
+
+impl Kafka {
+    /// The quorum as `kafka-metadata-quorum.sh describe --status` would
+    /// show it, from the live processes.
+    pub(crate) fn quorum_summary(&self, kraft: &KRaftCluster) -> QuorumSummary {
+        let live: Vec<&Node> = kraft
+            .nodes
+            .iter()
+            .filter(|n| self.kraft_reachable(n.raft.id) || self.kraft_alive(n))
+            .collect();
+        let leader = live.iter().find(|n| n.active.is_some());
+        let high_watermark = leader.map_or(0, |n| n.raft.high_watermark);
+        let end = leader.map_or(0, |n| n.raft.log.len() as u64);
+        let voters = live.iter().filter(|n| kraft.voters.contains(&n.raft.id));
+        QuorumSummary {
+            leader_id: leader.map(|n| n.raft.id),
+            leader_epoch: live.iter().map(|n| n.raft.epoch).max().unwrap_or(0),
+            high_watermark,
+            max_follower_lag: voters
+                .map(|n| end.saturating_sub(n.raft.log.len() as u64))
+                .max()
+                .unwrap_or(0),
+            current_voters: kraft.voters.clone(),
+            current_observers: kraft
+                .nodes
+                .iter()
+                .map(|n| n.raft.id)
+                .filter(|id| !kraft.voters.contains(id))
+                .collect(),
+        }
+    }
+
+    /// Whether a process is running (cut off or not).
+    fn kraft_alive(&self, node: &Node) -> bool {
+        match node.broker {
+            Some(b) => self.cluster.is_alive(b),
+            None => self
+                .cluster
+                .kraft
+                .as_ref()
+                .is_some_and(|k| k.index(node.raft.id).is_some_and(|i| k.controller_up[i])),
+        }
     }
 }
 
