@@ -187,3 +187,31 @@ fn controller_faults_need_a_kraft_cluster_and_a_controller_that_exists() {
         .contains("the controllers are brokers 0..=2")
     );
 }
+
+#[test]
+fn a_group_coordinator_on_a_fenced_broker_moves() {
+    let file = json!({
+        "version": 1, "name": "kraft", "seed": 3, "duration_ms": 40000,
+        "kafka": {
+            "cluster": {"brokers": 3, "metadata": {"mode": "kraft"}},
+            "topics": [{"name": "t", "partitions": 3, "replication_factor": 3}],
+            "producers": [{"name": "p", "topic": "t", "rate_per_sec": 10.0}],
+            "groups": [{"name": "g", "topics": ["t"], "members": [{"name": "c"}]}]
+        }
+    });
+    let scenario = Scenario::from_json(&file.to_string()).expect("valid");
+    let (sim, _) = Simulation::run_traced(&scenario, SimTime::from_millis(1));
+    let coordinator = sim
+        .kafka()
+        .coordinator(mqsim::ids::GroupId(0))
+        .expect("one");
+    let mut file = file;
+    file["timeline"] = json!([{"at_ms": 10000, "do": "broker_kill", "broker": coordinator.0}]);
+    let scenario = Scenario::from_json(&file.to_string()).expect("valid");
+    let trace = trace(&scenario);
+    let moved = first(&trace, 10_000, |k| {
+        matches!(k, EventKind::GroupCoordinatorMoved { coordinator: Some(c), .. } if *c != coordinator)
+    })
+    .expect("the coordinator moved");
+    assert!((17_000..=19_100).contains(&moved), "moved at {moved}");
+}

@@ -90,6 +90,14 @@ impl KRaftCluster {
         self.nodes.iter().position(|n| n.raft.id == id)
     }
 
+    /// Whether `broker` is unfenced and not shutting down, as the
+    /// committed log says.
+    pub fn is_active(&self, broker: BrokerId) -> bool {
+        self.registrations
+            .iter()
+            .any(|b| b.id == broker && !b.fenced && !b.in_controlled_shutdown)
+    }
+
     /// The active controller, if one leads.
     pub fn active(&self) -> Option<NodeId> {
         self.nodes
@@ -279,9 +287,7 @@ impl Kafka {
                 }
             }
         }
-        if newer {
-            self.kraft_brokers(&image, ctx);
-        }
+        let fencing = newer && self.kraft_brokers(&image, ctx);
         let Some(kraft) = &mut self.cluster.kraft else {
             return;
         };
@@ -289,6 +295,13 @@ impl Kafka {
             kraft.mirrored = image.offset;
             kraft.registrations = image.brokers.clone();
         }
+        if fencing {
+            // Group coordinators move off fenced brokers, and back.
+            self.elect_coordinators(None, false, ctx);
+        }
+        let Some(kraft) = &mut self.cluster.kraft else {
+            return;
+        };
         let node = &kraft.nodes[i];
         let leading = node
             .active
@@ -301,11 +314,13 @@ impl Kafka {
         }
     }
 
-    /// What the committed log newly says of the brokers.
-    fn kraft_brokers(&mut self, image: &MetadataImage, ctx: &mut Ctx<'_, Action>) {
+    /// What the committed log newly says of the brokers; whether any was
+    /// fenced or unfenced.
+    fn kraft_brokers(&mut self, image: &MetadataImage, ctx: &mut Ctx<'_, Action>) -> bool {
         let Some(kraft) = &self.cluster.kraft else {
-            return;
+            return false;
         };
+        let mut changed = false;
         for now in &image.brokers {
             let before = kraft.registrations.iter().find(|b| b.id == now.id);
             if before.is_none_or(|b| b.incarnation != now.incarnation) {
@@ -318,10 +333,13 @@ impl Kafka {
             let was_fenced = before.is_none_or(|b| b.fenced);
             if now.fenced && !was_fenced {
                 ctx.emit(EventKind::BrokerFenced { broker: now.id });
+                changed = true;
             } else if !now.fenced && was_fenced {
                 ctx.emit(EventKind::BrokerUnfenced { broker: now.id });
+                changed = true;
             }
         }
+        changed
     }
 
     /// The partitions' recorded state follows the committed log, and says
