@@ -3,7 +3,7 @@
 //! it hosts. Cards share the width, so 1 to 9 brokers fit; chips wrap
 //! inside their card, and the band grows to the fullest card.
 
-use super::world::{Anchor, Cargo, ClusterWorld, Flight};
+use super::world::{Anchor, Cargo, ClusterWorld, Flight, QuorumView, VoterStatus};
 use crate::picture::{Token, TokenShape, progress};
 use mqsim::ids::BrokerId;
 use std::rc::Rc;
@@ -27,6 +27,8 @@ pub struct ClusterScene {
     pub width: f64,
     pub height: f64,
     pub zookeeper: ZooKeeperNode,
+    /// In KRaft mode, drawn where ZooKeeper would be.
+    pub quorum: Option<QuorumNode>,
     pub brokers: Vec<BrokerCard>,
     pub tokens: Rc<[Token]>,
 }
@@ -40,6 +42,21 @@ pub struct ZooKeeperNode {
     /// Brokers with a live session.
     pub registered: usize,
     pub elections: u32,
+}
+
+/// A KRaft controller quorum, in ZooKeeper's place.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuorumNode {
+    pub x: f64,
+    pub y: f64,
+    /// Each voter's node id, and "active", "voter", "dead" or "cut off".
+    pub voters: Vec<(u32, &'static str)>,
+    pub active: Option<u32>,
+    pub epoch: u32,
+    pub elections: u32,
+    /// Brokers unfenced, of all.
+    pub unfenced: usize,
+    pub brokers: usize,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -204,9 +221,12 @@ impl ClusterScene {
                         }
                     })
                     .collect();
+                let kraft = world.quorum.is_some();
                 let (status, down) = match (b.alive, b.isolated, b.registered) {
                     (false, _, _) => ("✕ dead", true),
+                    (true, true, _) if kraft => ("cut off from the controllers", false),
                     (true, true, _) => ("cut off from ZooKeeper", false),
+                    (true, false, false) if kraft => ("fenced", false),
                     (true, false, false) => ("starting: not registered", false),
                     (true, false, true) => ("running", false),
                 };
@@ -247,9 +267,53 @@ impl ClusterScene {
                 registered: world.brokers.iter().filter(|b| b.registered).count(),
                 elections: world.elections,
             },
+            quorum: world.quorum.as_ref().map(|q| quorum(world, q)),
             brokers,
             tokens,
         }
+    }
+}
+
+/// The quorum's panel: each voter as it is. A voter numbered below 100
+/// is a broker too (`process.roles=broker,controller`), alive as its
+/// broker is.
+fn quorum(world: &ClusterWorld, q: &QuorumView) -> QuorumNode {
+    let voters: Vec<(u32, &'static str)> = q
+        .voters
+        .iter()
+        .map(|&(id, status)| {
+            let broker = world.brokers.iter().find(|b| b.id.0 == id);
+            let status = match broker {
+                Some(b) if !b.alive => VoterStatus::Dead,
+                Some(b) if b.isolated => VoterStatus::CutOff,
+                Some(_) => VoterStatus::Running,
+                None => status,
+            };
+            let word = match status {
+                VoterStatus::Dead => "dead",
+                VoterStatus::CutOff => "cut off",
+                VoterStatus::Running if q.active == Some(id) => "active",
+                VoterStatus::Running => "voter",
+            };
+            (id, word)
+        })
+        .collect();
+    let active = q
+        .active
+        .filter(|a| voters.iter().any(|(id, w)| id == a && *w == "active"));
+    QuorumNode {
+        x: ZK_X,
+        y: TOP,
+        voters,
+        active,
+        epoch: q.epoch,
+        elections: q.elections,
+        unfenced: world
+            .brokers
+            .iter()
+            .filter(|b| b.registered && b.alive)
+            .count(),
+        brokers: world.brokers.len(),
     }
 }
 

@@ -141,6 +141,40 @@ pub struct ClusterWorld {
     pub flights: Vec<Flight>,
     /// Leader elections so far (not counting the start).
     pub elections: u32,
+    /// In KRaft mode, the controller quorum (there is no ZooKeeper).
+    pub quorum: Option<QuorumView>,
+}
+
+/// A KRaft controller quorum as the events have told it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct QuorumView {
+    /// Each voter's node id and how it is.
+    pub voters: Vec<(u32, VoterStatus)>,
+    /// The active controller, while one is known.
+    pub active: Option<u32>,
+    pub epoch: u32,
+    /// Elections of an active controller after the start.
+    pub elections: u32,
+}
+
+/// A controller process.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum VoterStatus {
+    #[default]
+    Running,
+    Dead,
+    CutOff,
+}
+
+impl QuorumView {
+    fn set(&mut self, controller: u32, status: VoterStatus) {
+        if let Some(v) = self.voters.iter_mut().find(|(id, _)| *id == controller) {
+            v.1 = status;
+        }
+        if status != VoterStatus::Running && self.active == Some(controller) {
+            self.active = None;
+        }
+    }
 }
 
 impl ClusterWorld {
@@ -318,9 +352,46 @@ impl ClusterWorld {
                     b.isolated = false;
                 }
             }
-            EventKind::BrokerRegistered { broker } => {
+            EventKind::BrokerRegistered { broker } | EventKind::BrokerUnfenced { broker } => {
                 if let Some(b) = self.broker_mut(*broker) {
                     b.registered = true;
+                }
+            }
+            EventKind::QuorumStarted {
+                voters,
+                leader,
+                epoch,
+            } => {
+                self.quorum = Some(QuorumView {
+                    voters: voters.iter().map(|v| (*v, VoterStatus::Running)).collect(),
+                    active: Some(*leader),
+                    epoch: *epoch,
+                    elections: 0,
+                });
+            }
+            EventKind::ActiveControllerElected { controller, epoch } => {
+                if let Some(q) = &mut self.quorum {
+                    q.active = Some(*controller);
+                    q.epoch = *epoch;
+                    q.elections += 1;
+                }
+            }
+            EventKind::ControllerKilled { controller }
+            | EventKind::ControllerStarted { controller }
+            | EventKind::ControllerIsolated { controller }
+            | EventKind::ControllerReconnected { controller } => {
+                let status = match &event.kind {
+                    EventKind::ControllerKilled { .. } => VoterStatus::Dead,
+                    EventKind::ControllerIsolated { .. } => VoterStatus::CutOff,
+                    _ => VoterStatus::Running,
+                };
+                if let Some(q) = &mut self.quorum {
+                    q.set(*controller, status);
+                }
+            }
+            EventKind::BrokerFenced { broker } => {
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.registered = false;
                 }
             }
             EventKind::ZookeeperSessionExpired { broker } => {

@@ -8,7 +8,7 @@
 use super::pick::pick;
 use super::token::{TokenLayer, Tokens};
 use crate::cluster::scene::{
-    BrokerCard, CHIP_H, ClusterScene, ReplicaChip, Role, ZK_H, ZK_W, ZooKeeperNode,
+    BrokerCard, CHIP_H, ClusterScene, QuorumNode, ReplicaChip, Role, ZK_H, ZK_W, ZooKeeperNode,
 };
 use crate::inspect::Selection;
 use yew::prelude::*;
@@ -30,9 +30,13 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
             <title id="cluster-view-title">
                 { "Kafka cluster: ZooKeeper, the controller, and each broker's partition replicas" }
             </title>
-            <text class="column-title" x="20" y="24">{ "ZooKeeper" }</text>
+            <text class="column-title" x="20" y="24">{ if s.quorum.is_some() { "KRaft quorum" } else { "ZooKeeper" } }</text>
             <text class="column-title" x="200" y="24">{ "Brokers · replicas (filled: leader)" }</text>
-            { zookeeper(&s.zookeeper) }
+            if let Some(q) = &s.quorum {
+                { quorum(q) }
+            } else {
+                { zookeeper(&s.zookeeper) }
+            }
             { for s.brokers.iter().map(|b| broker(b, &props.on_select, props.selected)) }
             <TokenLayer tokens={Tokens(s.tokens.clone())} width={s.width} height={s.height} />
         </svg>
@@ -54,6 +58,50 @@ fn zookeeper(z: &ZooKeeperNode) -> Html {
             <text class="detail" x="12" y="52">{ format!("{} registered · epoch {}", z.registered, z.controller_epoch) }</text>
             <text class="detail" x="12" y="66">
                 { if z.elections == 1 { "1 leader election".to_string() } else { format!("{} leader elections", z.elections) } }
+            </text>
+        </g>
+    }
+}
+
+/// The controller quorum: the active controller (★), its epoch, and each
+/// voter as it is.
+fn quorum(q: &QuorumNode) -> Html {
+    let (active, head) = match q.active {
+        Some(a) => (
+            format!("controller {a} active"),
+            format!("★ {a} · epoch {}", q.epoch),
+        ),
+        None => (
+            "no active controller".to_string(),
+            format!("no leader · epoch {}", q.epoch),
+        ),
+    };
+    let voters: Vec<String> = q
+        .voters
+        .iter()
+        .map(|(id, word)| match *word {
+            "active" => format!("{id}★"),
+            "dead" => format!("{id}✕"),
+            "cut off" => format!("{id}⌁"),
+            _ => id.to_string(),
+        })
+        .collect();
+    let said: Vec<String> = q
+        .voters
+        .iter()
+        .map(|(id, word)| format!("{id} {word}"))
+        .collect();
+    html! {
+        <g class="quorum" data-testid="quorum" data-active={q.active.map(|a| a.to_string()).unwrap_or_default()}
+           data-epoch={q.epoch.to_string()} transform={format!("translate({},{})", q.x, q.y)}>
+            <title>{ format!("KRaft controller quorum: {active} (epoch {}); voters {}; {} of {} brokers unfenced; {} elections",
+                             q.epoch, said.join(", "), q.unfenced, q.brokers, q.elections) }</title>
+            <rect width={ZK_W.to_string()} height={ZK_H.to_string()} rx="10" />
+            <text class="name" x="12" y="20">{ head }</text>
+            <text class="detail" x="12" y="38">{ format!("voters {}", voters.join(" ")) }</text>
+            <text class="detail" x="12" y="52">{ format!("{} of {} brokers unfenced", q.unfenced, q.brokers) }</text>
+            <text class="detail" x="12" y="66">
+                { if q.elections == 1 { "1 election".to_string() } else { format!("{} elections", q.elections) } }
             </text>
         </g>
     }

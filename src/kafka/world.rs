@@ -573,6 +573,15 @@ impl World {
             | EventKind::BrokerReconnected { .. }
             | EventKind::ZookeeperHeartbeat { .. }
             | EventKind::BrokerRegistered { .. }
+            | EventKind::BrokerRegisteredWithController { .. }
+            | EventKind::BrokerFenced { .. }
+            | EventKind::BrokerUnfenced { .. }
+            | EventKind::ActiveControllerElected { .. }
+            | EventKind::ControllerKilled { .. }
+            | EventKind::ControllerStarted { .. }
+            | EventKind::ControllerIsolated { .. }
+            | EventKind::ControllerReconnected { .. }
+            | EventKind::QuorumStarted { .. }
             | EventKind::ZookeeperSessionExpired { .. }
             | EventKind::ControllerElected { .. }
             | EventKind::LeaderElected { .. }

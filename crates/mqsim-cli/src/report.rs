@@ -60,12 +60,27 @@ fn kafka_text(summary: &KafkaSummary) -> String {
     if !cluster.isolated_brokers.is_empty() {
         let _ = write!(out, " (cut off: {})", ids(&cluster.isolated_brokers));
     }
-    let _ = writeln!(
-        out,
-        "  CONTROLLER {} (epoch {})",
-        or_none(cluster.controller),
-        cluster.controller_epoch
-    );
+    match &cluster.quorum {
+        None => {
+            let _ = writeln!(
+                out,
+                "  CONTROLLER {} (epoch {})",
+                or_none(cluster.controller),
+                cluster.controller_epoch
+            );
+        }
+        // As `kafka-metadata-quorum.sh describe --status` prints it.
+        Some(q) => {
+            let list = |nodes: &[u32]| format!("[{}]", ids(nodes));
+            let _ = writeln!(out, "\nMETADATA QUORUM (KRaft)");
+            let _ = writeln!(out, "LeaderId:              {}", or_none(q.leader_id));
+            let _ = writeln!(out, "LeaderEpoch:           {}", q.leader_epoch);
+            let _ = writeln!(out, "HighWatermark:         {}", q.high_watermark);
+            let _ = writeln!(out, "MaxFollowerLag:        {}", q.max_follower_lag);
+            let _ = writeln!(out, "CurrentVoters:         {}", list(&q.current_voters));
+            let _ = writeln!(out, "CurrentObservers:      {}", list(&q.current_observers));
+        }
+    }
     for topic in &summary.topics {
         if topic.partitions.is_empty() {
             let _ = writeln!(out, "\nTOPIC {}: not created yet", topic.name);

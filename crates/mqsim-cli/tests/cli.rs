@@ -654,3 +654,40 @@ fn validate_lists_problems_as_json() {
         ])
     );
 }
+
+/// In KRaft mode `run` prints the metadata quorum as
+/// `kafka-metadata-quorum.sh describe --status` does.
+#[test]
+fn run_prints_a_kraft_quorum_as_kafka_metadata_quorum_describes_it() {
+    let scenario = r#"{
+      "version": 1, "name": "kraft", "seed": 3, "duration_ms": 20000,
+      "kafka": {
+        "cluster": {"brokers": 3, "metadata": {"mode": "kraft"}},
+        "topics": [{"name": "t", "partitions": 1, "replication_factor": 3}]
+      },
+      "timeline": [{"at_ms": 5000, "do": "controller_kill", "controller": 100}]
+    }"#;
+    let out = mqsim(&["run", "-"], scenario);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let quorum: Vec<&str> = text
+        .lines()
+        .skip_while(|l| *l != "METADATA QUORUM (KRaft)")
+        .take(7)
+        .collect();
+    assert_eq!(quorum.len(), 7, "{text}");
+    assert!(
+        quorum[1] == "LeaderId:              101" || quorum[1] == "LeaderId:              102",
+        "another controller leads: {text}"
+    );
+    assert_eq!(quorum[5], "CurrentVoters:         [100,101,102]");
+    assert_eq!(quorum[6], "CurrentObservers:      [0,1,2]");
+    assert!(
+        !text.contains("CONTROLLER"),
+        "no ZooKeeper controller: {text}"
+    );
+}

@@ -236,6 +236,13 @@ pub enum EventKind {
         controller: Option<BrokerId>,
         controller_epoch: u32,
     },
+    /// At time zero, in KRaft mode: the controller quorum of `voters`, led
+    /// by `leader` (the active controller) in `epoch`.
+    QuorumStarted {
+        voters: Vec<u32>,
+        leader: u32,
+        epoch: u32,
+    },
     /// At time zero: a topic exists, each partition's replicas listed
     /// preferred leader first. Every partition starts led by its preferred
     /// leader at leader epoch 0, with every replica in the ISR.
@@ -259,6 +266,29 @@ pub enum EventKind {
     },
     /// ZooKeeper registered a broker: it is alive as far as the cluster knows.
     BrokerRegistered { broker: BrokerId },
+    /// KRaft: the active controller recorded a broker's registration
+    /// (`RegisterBrokerRecord`), fenced until it catches up.
+    BrokerRegisteredWithController {
+        broker: BrokerId,
+        incarnation: u32,
+        broker_epoch: u64,
+    },
+    /// KRaft: a broker was fenced: its session expired, or it shut down.
+    /// It leads nothing and is in no new ISR.
+    BrokerFenced { broker: BrokerId },
+    /// KRaft: a broker caught up past its registration and was unfenced.
+    BrokerUnfenced { broker: BrokerId },
+    /// KRaft: a dedicated controller process died.
+    ControllerKilled { controller: u32 },
+    /// KRaft: a dead controller started again.
+    ControllerStarted { controller: u32 },
+    /// KRaft: a controller lost its network links.
+    ControllerIsolated { controller: u32 },
+    /// KRaft: an isolated controller's links came back.
+    ControllerReconnected { controller: u32 },
+    /// KRaft: a controller won an election and is the active controller of
+    /// `epoch`.
+    ActiveControllerElected { controller: u32, epoch: u32 },
     /// ZooKeeper heard nothing from a broker for the session timeout and
     /// deleted its registration: the controller now treats it as dead.
     ZookeeperSessionExpired { broker: BrokerId },

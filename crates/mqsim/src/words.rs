@@ -639,9 +639,22 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
         } => (
             Cluster,
             false,
+            match controller {
+                Some(b) => {
+                    format!("{brokers} broker(s) registered with ZooKeeper; controller: broker {b}")
+                }
+                None => format!("{brokers} broker(s) started"),
+            },
+        ),
+        EventKind::QuorumStarted {
+            voters,
+            leader,
+            epoch,
+        } => (
+            Cluster,
+            false,
             format!(
-                "{brokers} broker(s) registered with ZooKeeper; controller: {}",
-                controller.map_or("none".to_string(), |b| format!("broker {b}"))
+                "KRaft controller quorum {voters:?}: node {leader} is the active controller (epoch {epoch}); every broker registered and unfenced"
             ),
         ),
         EventKind::TopicCreated { topic, replicas } => (
@@ -672,6 +685,50 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
             Cluster,
             false,
             format!("ZooKeeper registered broker {broker}"),
+        ),
+        EventKind::BrokerRegisteredWithController {
+            broker,
+            incarnation,
+            broker_epoch,
+        } => (
+            Cluster,
+            false,
+            format!(
+                "the active controller registered broker {broker} (incarnation {incarnation}, broker epoch {broker_epoch}), fenced until it catches up"
+            ),
+        ),
+        EventKind::BrokerFenced { broker } => (
+            Cluster,
+            false,
+            format!("broker {broker} was fenced: it leads nothing and leaves every ISR"),
+        ),
+        EventKind::BrokerUnfenced { broker } => (
+            Cluster,
+            false,
+            format!("broker {broker} caught up and was unfenced"),
+        ),
+        EventKind::ControllerKilled { controller } => {
+            (Cluster, false, format!("controller {controller} died"))
+        }
+        EventKind::ControllerStarted { controller } => {
+            (Cluster, false, format!("controller {controller} started"))
+        }
+        EventKind::ControllerIsolated { controller } => (
+            Cluster,
+            false,
+            format!("controller {controller} lost its network links"),
+        ),
+        EventKind::ControllerReconnected { controller } => (
+            Cluster,
+            false,
+            format!("controller {controller}'s links came back"),
+        ),
+        EventKind::ActiveControllerElected { controller, epoch } => (
+            Cluster,
+            false,
+            format!(
+                "controller {controller} won the election: the active controller of epoch {epoch}"
+            ),
         ),
         EventKind::ZookeeperSessionExpired { broker } => (
             Cluster,

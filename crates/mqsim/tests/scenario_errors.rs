@@ -308,3 +308,49 @@ fn a_check_must_be_one_of_three_forms_and_a_pane_needs_real_queues() {
         ]
     );
 }
+
+#[test]
+fn a_kraft_quorum_is_refused_with_each_problem_named() {
+    let text = edited(|v| {
+        v["kafka"]["cluster"] = serde_json::json!({
+            "brokers": 2,
+            "metadata": {
+                "mode": "kraft",
+                "controllers": 4,
+                "process_roles": "broker,controller",
+                "broker_heartbeat_interval_ms": 2000,
+                "broker_session_timeout_ms": 2000,
+                "fetch_timeout_ms": 0
+            }
+        });
+    });
+    assert_eq!(
+        problems(&text),
+        [
+            "kafka.cluster.metadata.controllers: must be 1, 3 or 5, got 4",
+            "kafka.cluster.metadata.controllers: with process_roles \"broker,controller\" the controllers are brokers: at most 2, got 4",
+            "kafka.cluster.metadata.fetch_timeout_ms: must be 1..=600000, got 0",
+            "kafka.cluster.metadata.broker_session_timeout_ms: must be 2001..=600000, got 2000",
+        ]
+    );
+    // Kafka's defaults, dedicated controllers: valid, and read back as written.
+    let text = edited(|v| {
+        v["kafka"]["cluster"] = serde_json::json!({"brokers": 3, "metadata": {"mode": "kraft"}})
+    });
+    let scenario = Scenario::from_json(&text).expect("valid");
+    let metadata = &scenario.file().kafka.cluster.metadata;
+    assert_eq!(
+        serde_json::to_value(metadata).unwrap(),
+        serde_json::json!({
+            "mode": "kraft", "controllers": 3, "broker_heartbeat_interval_ms": 2000,
+            "broker_session_timeout_ms": 9000, "election_timeout_ms": 1000, "fetch_timeout_ms": 2000
+        })
+    );
+    let unknown = edited(|v| {
+        v["kafka"]["cluster"] = serde_json::json!({"metadata": {"mode": "kraft", "voters": 3}})
+    });
+    assert!(matches!(
+        Scenario::from_json(&unknown),
+        Err(ScenarioError::Syntax { .. })
+    ));
+}

@@ -43,6 +43,7 @@ use crate::scenario::{GroupSpec, Intervention, Scenario, find_consumer};
 use crate::time::SimTime;
 use crate::trace::{CommittedOffset, EventKind, FetchedBatch, ProduceError};
 use cluster::Cluster;
+use cluster::kraft_mode::Fault;
 use cluster::partition::{LeaderAndIsr, Partition};
 use cluster::placement::assign_replicas;
 use cluster::replication::{FetchPosition, FetchResult};
@@ -195,6 +196,20 @@ pub(crate) enum Action {
         tp: TopicPartition,
         broker: BrokerId,
         state: LeaderAndIsr,
+    },
+    /// In KRaft mode: something happens to a dedicated controller process.
+    ControllerFault { controller: u32, fault: Fault },
+    /// In KRaft mode: what one process sends another reaches it.
+    KraftWire {
+        from: u32,
+        to: u32,
+        wire: kraft::node::Wire,
+    },
+    /// In KRaft mode: a process wakes as it asked.
+    KraftWake {
+        node: u32,
+        incarnation: u32,
+        wake: kraft::node::Wake,
     },
     /// A broker's timer to heartbeat to ZooKeeper.
     ZookeeperHeartbeatTick { broker: BrokerId, incarnation: u32 },
@@ -366,6 +381,22 @@ impl Kafka {
                 },
                 Intervention::BrokerReconnect { broker } => Action::BrokerReconnect {
                     broker: BrokerId(*broker),
+                },
+                Intervention::ControllerKill { controller } => Action::ControllerFault {
+                    controller: *controller,
+                    fault: Fault::Kill,
+                },
+                Intervention::ControllerRestart { controller } => Action::ControllerFault {
+                    controller: *controller,
+                    fault: Fault::Restart,
+                },
+                Intervention::ControllerIsolate { controller } => Action::ControllerFault {
+                    controller: *controller,
+                    fault: Fault::Isolate,
+                },
+                Intervention::ControllerReconnect { controller } => Action::ControllerFault {
+                    controller: *controller,
+                    fault: Fault::Reconnect,
                 },
                 Intervention::PreferredLeaderElection => Action::PreferredLeaderElection,
                 // Scheduled with the topics above.
@@ -599,6 +630,15 @@ impl Kafka {
             Action::LeaderAndIsr { tp, broker, state } => {
                 self.on_leader_and_isr(tp, broker, state, ctx)
             }
+            Action::KraftWire { from, to, wire } => self.on_kraft_wire(from, to, wire, ctx),
+            Action::ControllerFault { controller, fault } => {
+                self.on_controller_fault(controller, fault, ctx)
+            }
+            Action::KraftWake {
+                node,
+                incarnation,
+                wake,
+            } => self.on_kraft_wake(node, incarnation, wake, ctx),
             Action::ZookeeperHeartbeatTick {
                 broker,
                 incarnation,

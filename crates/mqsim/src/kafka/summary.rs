@@ -33,6 +33,26 @@ pub struct ClusterSummary {
     pub isolated_brokers: Vec<u32>,
     pub controller: Option<u32>,
     pub controller_epoch: u32,
+    /// In KRaft mode, the metadata quorum.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quorum: Option<QuorumSummary>,
+}
+
+/// The metadata quorum as `kafka-metadata-quorum.sh describe --status`
+/// shows it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct QuorumSummary {
+    /// The active controller's node id, if a controller leads.
+    pub leader_id: Option<u32>,
+    /// The highest epoch any live controller is in.
+    pub leader_epoch: u32,
+    /// How far the quorum has committed the metadata log.
+    pub high_watermark: u64,
+    /// How many records the furthest-behind live voter lacks.
+    pub max_follower_lag: u64,
+    pub current_voters: Vec<u32>,
+    /// The brokers that only read the log.
+    pub current_observers: Vec<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -220,6 +240,11 @@ impl Kafka {
                 isolated_brokers: live.iter().filter(|b| b.isolated).map(|b| b.id.0).collect(),
                 controller: zookeeper.controller.map(|b| b.0),
                 controller_epoch: zookeeper.controller_epoch,
+                quorum: self
+                    .cluster
+                    .kraft
+                    .as_ref()
+                    .map(|kraft| self.quorum_summary(kraft)),
             },
             topics,
             groups,

@@ -197,6 +197,59 @@ pub struct ClusterSpec {
     /// leave the partition offline.
     #[serde(default, skip_serializing_if = "skip::is_default")]
     pub unclean_leader_election: bool,
+    /// Where the cluster keeps its metadata: with ZooKeeper (the default)
+    /// or in a KRaft controller quorum.
+    #[serde(default, skip_serializing_if = "skip::is_default")]
+    pub metadata: MetadataSpec,
+}
+
+/// Where a Kafka cluster keeps its metadata.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum MetadataSpec {
+    /// In ZooKeeper, with one broker as the controller: Kafka before 4.0,
+    /// as the design notes teach it.
+    #[default]
+    Zookeeper,
+    /// In `__cluster_metadata`, replicated by a quorum of controllers
+    /// (KIP-500): Kafka 4's only mode.
+    Kraft(KraftSpec),
+}
+
+/// A KRaft controller quorum and its timings (Kafka's defaults).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KraftSpec {
+    /// How many controllers vote: 1, 3 or 5 (a majority must live).
+    #[serde(default = "defaults::controllers")]
+    pub controllers: u32,
+    /// The controllers' `process.roles`.
+    #[serde(default, skip_serializing_if = "skip::is_default")]
+    pub process_roles: ProcessRoles,
+    /// `broker.heartbeat.interval.ms`.
+    #[serde(default = "defaults::broker_heartbeat_interval_ms")]
+    pub broker_heartbeat_interval_ms: u64,
+    /// `broker.session.timeout.ms`: a broker silent this long is fenced.
+    #[serde(default = "defaults::broker_session_timeout_ms")]
+    pub broker_session_timeout_ms: u64,
+    /// `controller.quorum.election.timeout.ms`.
+    #[serde(default = "defaults::election_timeout_ms")]
+    pub election_timeout_ms: u64,
+    /// `controller.quorum.fetch.timeout.ms`.
+    #[serde(default = "defaults::fetch_timeout_ms")]
+    pub fetch_timeout_ms: u64,
+}
+
+/// `process.roles` of the controllers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum ProcessRoles {
+    /// Dedicated controller nodes, as production clusters run.
+    #[default]
+    #[serde(rename = "controller")]
+    Controller,
+    /// The first brokers are controllers too, as small clusters run.
+    #[serde(rename = "broker,controller")]
+    BrokerController,
 }
 
 impl ClusterSpec {
@@ -213,6 +266,7 @@ impl Default for ClusterSpec {
             replica_lag_time_max_ms: defaults::replica_lag_time_max_ms(),
             zookeeper_session_timeout_ms: defaults::zookeeper_session_timeout_ms(),
             unclean_leader_election: false,
+            metadata: MetadataSpec::default(),
         }
     }
 }
@@ -564,6 +618,21 @@ pub(crate) mod defaults {
     }
     pub fn zookeeper_session_timeout_ms() -> u64 {
         18_000
+    }
+    pub fn controllers() -> u32 {
+        3
+    }
+    pub fn broker_heartbeat_interval_ms() -> u64 {
+        2_000
+    }
+    pub fn broker_session_timeout_ms() -> u64 {
+        9_000
+    }
+    pub fn election_timeout_ms() -> u64 {
+        1_000
+    }
+    pub fn fetch_timeout_ms() -> u64 {
+        2_000
     }
     pub fn prefetch() -> u32 {
         10

@@ -120,6 +120,16 @@ pub enum Intervention {
     /// An isolated broker's links come back; it learns it no longer leads
     /// and throws away what it took in meanwhile.
     BrokerReconnect { broker: u32 },
+    /// KRaft: a dedicated controller process (`controller`, its node id)
+    /// dies. If it was the active controller, the others elect another.
+    ControllerKill { controller: u32 },
+    /// KRaft: a dead controller starts again with its log and its vote, and
+    /// follows whichever controller now leads.
+    ControllerRestart { controller: u32 },
+    /// KRaft: a controller loses its network links.
+    ControllerIsolate { controller: u32 },
+    /// KRaft: an isolated controller's links come back.
+    ControllerReconnect { controller: u32 },
     /// The controller moves leadership back to each partition's preferred
     /// replica (its first), where that replica is alive and in the ISR.
     PreferredLeaderElection,
@@ -232,6 +242,7 @@ struct RawEntry {
     topic: Option<Named<TopicSpec>>,
     partitions: Option<u32>,
     broker: Option<u32>,
+    controller: Option<u32>,
     /// A name, or for `rabbit_consumer_add` a whole consumer object.
     consumer: Option<Named<RabbitConsumerSpec>>,
     /// A name, or for `producer_add` a whole producer object.
@@ -271,6 +282,10 @@ enum Kind {
     BrokerRestart,
     BrokerIsolate,
     BrokerReconnect,
+    ControllerKill,
+    ControllerRestart,
+    ControllerIsolate,
+    ControllerReconnect,
     PreferredLeaderElection,
     RabbitConsumerCrash,
     RabbitConsumerRestart,
@@ -304,6 +319,10 @@ impl Kind {
             Kind::BrokerRestart => "broker_restart",
             Kind::BrokerIsolate => "broker_isolate",
             Kind::BrokerReconnect => "broker_reconnect",
+            Kind::ControllerKill => "controller_kill",
+            Kind::ControllerRestart => "controller_restart",
+            Kind::ControllerIsolate => "controller_isolate",
+            Kind::ControllerReconnect => "controller_reconnect",
             Kind::PreferredLeaderElection => "preferred_leader_election",
             Kind::RabbitConsumerCrash => "rabbit_consumer_crash",
             Kind::RabbitConsumerRestart => "rabbit_consumer_restart",
@@ -358,6 +377,10 @@ impl Kind {
             | Kind::BrokerRestart
             | Kind::BrokerIsolate
             | Kind::BrokerReconnect => &["broker"],
+            Kind::ControllerKill
+            | Kind::ControllerRestart
+            | Kind::ControllerIsolate
+            | Kind::ControllerReconnect => &["controller"],
             Kind::PreferredLeaderElection => &[],
             Kind::RabbitConsumerCrash | Kind::RabbitConsumerRestart | Kind::RabbitConsumerAdd => {
                 &["consumer"]
@@ -376,12 +399,13 @@ impl Kind {
 impl RawEntry {
     /// The fields present, by name.
     fn present(&self) -> Vec<&'static str> {
-        let fields: [(&'static str, bool); 19] = [
+        let fields: [(&'static str, bool); 20] = [
             ("group", self.group.is_some()),
             ("member", self.member.is_some()),
             ("topic", self.topic.is_some()),
             ("partitions", self.partitions.is_some()),
             ("broker", self.broker.is_some()),
+            ("controller", self.controller.is_some()),
             ("consumer", self.consumer.is_some()),
             ("producer", self.producer.is_some()),
             ("publisher", self.publisher.is_some()),
@@ -498,6 +522,18 @@ impl RawEntry {
             },
             Kind::BrokerReconnect => Intervention::BrokerReconnect {
                 broker: need_u32(self.broker, "broker")?,
+            },
+            Kind::ControllerKill => Intervention::ControllerKill {
+                controller: need_u32(self.controller, "controller")?,
+            },
+            Kind::ControllerRestart => Intervention::ControllerRestart {
+                controller: need_u32(self.controller, "controller")?,
+            },
+            Kind::ControllerIsolate => Intervention::ControllerIsolate {
+                controller: need_u32(self.controller, "controller")?,
+            },
+            Kind::ControllerReconnect => Intervention::ControllerReconnect {
+                controller: need_u32(self.controller, "controller")?,
             },
             Kind::PreferredLeaderElection => Intervention::PreferredLeaderElection,
             Kind::RabbitConsumerCrash => Intervention::RabbitConsumerCrash {

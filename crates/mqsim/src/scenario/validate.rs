@@ -5,8 +5,8 @@ mod rabbit;
 
 use super::limits::*;
 use super::{
-    CommitMode, FORMAT_VERSION, GroupSpec, Intervention, MemberSpec, Problem, ProducerSpec,
-    ScenarioFile, TopicSpec,
+    ClusterSpec, CommitMode, FORMAT_VERSION, GroupSpec, Intervention, KraftSpec, MemberSpec,
+    MetadataSpec, Problem, ProcessRoles, ProducerSpec, ScenarioFile, TopicSpec,
 };
 use litemap::LiteMap;
 use std::fmt::Display;
@@ -259,6 +259,18 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
                 }
                 continue;
             }
+            Intervention::ControllerKill { controller }
+            | Intervention::ControllerRestart { controller }
+            | Intervention::ControllerIsolate { controller }
+            | Intervention::ControllerReconnect { controller } => {
+                controller_named(
+                    p,
+                    &format!("{at}.controller"),
+                    *controller,
+                    &file.kafka.cluster,
+                );
+                continue;
+            }
             Intervention::PreferredLeaderElection => continue,
             Intervention::ProducerAdd { producer } => {
                 if producers.iter().any(|(name, _)| *name == producer.name) {
@@ -466,6 +478,66 @@ fn cluster(p: &mut Problems, file: &ScenarioFile) {
         "kafka.cluster.zookeeper_session_timeout_ms".into(),
         cluster.zookeeper_session_timeout_ms,
         3..=MAX_INTERVAL_MS,
+    );
+    if let MetadataSpec::Kraft(kraft) = &cluster.metadata {
+        quorum(p, kraft, cluster.brokers);
+    }
+}
+
+/// A timeline entry's `controller`: a dedicated controller of a KRaft
+/// cluster (node ids from 100); combined controllers are brokers.
+fn controller_named(p: &mut Problems, at: &str, controller: u32, cluster: &ClusterSpec) {
+    let why = match &cluster.metadata {
+        MetadataSpec::Zookeeper => {
+            "only a KRaft cluster has controllers (kafka.cluster.metadata)".to_string()
+        }
+        MetadataSpec::Kraft(k) if k.process_roles == ProcessRoles::BrokerController => format!(
+            "the controllers are brokers 0..={} (process_roles \"broker,controller\"): kill or isolate the broker",
+            k.controllers.saturating_sub(1)
+        ),
+        MetadataSpec::Kraft(k) if !(100..100 + k.controllers).contains(&controller) => format!(
+            "no controller {controller}: the controllers are {}..={}",
+            100,
+            100 + k.controllers.saturating_sub(1)
+        ),
+        MetadataSpec::Kraft(_) => return,
+    };
+    p.add(at.to_string(), why);
+}
+
+/// A KRaft quorum: an odd number of voters, which combined with brokers
+/// must be brokers too, and timings a run can keep.
+fn quorum(p: &mut Problems, kraft: &KraftSpec, brokers: u32) {
+    let at = "kafka.cluster.metadata";
+    if ![1, 3, 5].contains(&kraft.controllers) {
+        p.add(
+            format!("{at}.controllers"),
+            format!("must be 1, 3 or 5, got {}", kraft.controllers),
+        );
+    }
+    if kraft.process_roles == ProcessRoles::BrokerController && kraft.controllers > brokers {
+        p.add(
+            format!("{at}.controllers"),
+            format!(
+                "with process_roles \"broker,controller\" the controllers are brokers: at most {brokers}, got {}",
+                kraft.controllers
+            ),
+        );
+    }
+    for (field, value) in [
+        (
+            "broker_heartbeat_interval_ms",
+            kraft.broker_heartbeat_interval_ms,
+        ),
+        ("election_timeout_ms", kraft.election_timeout_ms),
+        ("fetch_timeout_ms", kraft.fetch_timeout_ms),
+    ] {
+        p.in_range(format!("{at}.{field}"), value, 1..=MAX_INTERVAL_MS);
+    }
+    p.in_range(
+        format!("{at}.broker_session_timeout_ms"),
+        kraft.broker_session_timeout_ms,
+        kraft.broker_heartbeat_interval_ms.saturating_add(1)..=MAX_INTERVAL_MS,
     );
 }
 

@@ -95,6 +95,20 @@ impl Kafka {
         if !self.cluster.reaches_zookeeper(broker) {
             return;
         }
+        self.apply_leader_and_isr(tp, broker, state, ctx);
+    }
+
+    /// `broker` acts on leadership of `tp` as it now knows it: from a
+    /// `LeaderAndIsr` request, or in KRaft mode from the records it applied.
+    /// A state of an older leader epoch than it knows is ignored; a new
+    /// leader starts leading, an old one fails the writes it held.
+    pub(crate) fn apply_leader_and_isr(
+        &mut self,
+        tp: TopicPartition,
+        broker: BrokerId,
+        state: LeaderAndIsr,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
         let now = ctx.now;
         let replicas: Vec<BrokerId> = self
             .partition(tp)
@@ -231,11 +245,15 @@ impl Kafka {
     /// sync, at leader epoch 0.
     pub(crate) fn on_bootstrap(&mut self, ctx: &mut Ctx<'_, Action>) {
         let zookeeper = &self.cluster.zookeeper;
+        let kraft = self.cluster.kraft.is_some();
         ctx.emit(EventKind::ClusterStarted {
             brokers: self.cluster.brokers.len() as u32,
-            controller: zookeeper.controller,
-            controller_epoch: zookeeper.controller_epoch,
+            controller: zookeeper.controller.filter(|_| !kraft),
+            controller_epoch: if kraft { 0 } else { zookeeper.controller_epoch },
         });
+        if kraft {
+            self.kraft_bootstrap(ctx);
+        }
         for (t, topic) in self.topics.iter().enumerate() {
             if topic.partitions.is_empty() {
                 // The timeline creates it later.

@@ -103,18 +103,22 @@ impl Kafka {
     }
 
     /// The controller gives each `__consumer_offsets` partition whose leader
-    /// lost its registration a new one: the first registered replica. With
+    /// lost its registration (in KRaft mode: was fenced) a new one: the
+    /// first registered replica. With
     /// `preferred`, every partition goes back to its first replica where that
     /// one is registered. (The internal topic's followers have nothing to
     /// fetch, so every registered replica counts as in sync.)
-    pub(super) fn elect_coordinators(
+    pub(crate) fn elect_coordinators(
         &mut self,
         bounced: Option<BrokerId>,
         preferred: bool,
         ctx: &mut Ctx<'_, Action>,
     ) {
-        let zookeeper = &self.cluster.zookeeper;
-        let live = |b: BrokerId| zookeeper.is_registered(b) && Some(b) != bounced;
+        // Registered with ZooKeeper, or in KRaft mode unfenced.
+        let (zookeeper, kraft) = (&self.cluster.zookeeper, self.cluster.kraft.as_ref());
+        let member =
+            |b: BrokerId| kraft.map_or_else(|| zookeeper.is_registered(b), |k| k.is_active(b));
+        let live = |b: BrokerId| member(b) && Some(b) != bounced;
         let mut moved = Vec::new();
         for (p, partition) in self.cluster.offsets.iter_mut().enumerate() {
             let first = partition.replicas[0];

@@ -17,6 +17,7 @@
 
 mod controller;
 pub mod coordinator;
+pub mod kraft_mode;
 pub mod partition;
 pub mod placement;
 pub(crate) mod replication;
@@ -24,7 +25,7 @@ pub(crate) mod writes;
 mod zookeeper;
 
 use crate::ids::BrokerId;
-use crate::scenario::ClusterSpec;
+use crate::scenario::{ClusterSpec, MetadataSpec};
 use crate::time::SimTime;
 use coordinator::OffsetsPartition;
 use litemap::LiteMap;
@@ -34,6 +35,8 @@ use litemap::LiteMap;
 pub struct Cluster {
     pub brokers: Vec<Broker>,
     pub zookeeper: ZooKeeper,
+    /// In KRaft mode, the processes that keep the metadata instead.
+    pub kraft: Option<kraft_mode::KRaftCluster>,
     /// The partitions of `__consumer_offsets`, whose leaders coordinate the
     /// consumer groups.
     pub offsets: Vec<OffsetsPartition>,
@@ -94,6 +97,15 @@ impl Cluster {
                 sessions: vec![Some(SimTime::ZERO); spec.brokers as usize],
                 controller: Some(BrokerId(0)),
                 controller_epoch: 1,
+            },
+            kraft: match &spec.metadata {
+                MetadataSpec::Zookeeper => None,
+                MetadataSpec::Kraft(kraft) => Some(kraft_mode::KRaftCluster::new(
+                    kraft,
+                    spec.brokers,
+                    spec.unclean_leader_election,
+                    seed,
+                )),
             },
             settings: spec.clone(),
         }

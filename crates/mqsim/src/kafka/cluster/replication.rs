@@ -299,6 +299,12 @@ impl Kafka {
         if !(reaches_zookeeper && current) {
             return;
         }
+        if self.cluster.kraft.is_some() {
+            // The active controller records it, and the leader acts on it
+            // once it has applied the record.
+            return self.kraft_alter_partition(tp, leader, isr, ctx);
+        }
+        let partition = self.partition_mut(tp);
         partition.isr = isr.clone();
         if let Some(state) = partition.replica_mut(leader).and_then(|r| r.state.as_mut()) {
             state.isr = isr.clone();

@@ -24,12 +24,15 @@ impl Kafka {
     /// and ISR checks.
     pub(crate) fn cluster_start(&self) -> Vec<Action> {
         let replicated = self.cluster.brokers.len() > 1;
+        let zookeeper = self.cluster.kraft.is_none();
         let mut actions = Vec::new();
         for b in &self.cluster.brokers {
-            actions.push(Action::ZookeeperHeartbeatTick {
-                broker: b.id,
-                incarnation: b.incarnation,
-            });
+            if zookeeper {
+                actions.push(Action::ZookeeperHeartbeatTick {
+                    broker: b.id,
+                    incarnation: b.incarnation,
+                });
+            }
             if replicated {
                 actions.push(Action::ReplicaFetchTick {
                     broker: b.id,
@@ -55,6 +58,7 @@ impl Kafka {
         b.incarnation += 1;
         b.fetching = LiteMap::new_vec();
         ctx.emit(EventKind::BrokerKilled { broker });
+        self.kraft_broker_killed(broker);
         // Writes waiting on it lose their connection.
         for tp in self.all_partitions() {
             self.fail_pending_acks(tp, broker, ProduceError::NetworkException, ctx);
@@ -81,18 +85,25 @@ impl Kafka {
             }
         }
         ctx.emit(EventKind::BrokerStarted { broker });
-        ctx.send(Action::ZookeeperRegister { broker });
+        if self.cluster.kraft.is_some() {
+            // It registers with the active controller, as a new incarnation.
+            self.kraft_broker_restarted(broker, ctx);
+        } else {
+            ctx.send(Action::ZookeeperRegister { broker });
+        }
         self.start_broker_timers(broker, incarnation, ctx);
     }
 
     fn start_broker_timers(&self, broker: BrokerId, incarnation: u32, ctx: &mut Ctx<'_, Action>) {
-        ctx.at(
-            ctx.now,
-            Action::ZookeeperHeartbeatTick {
-                broker,
-                incarnation,
-            },
-        );
+        if self.cluster.kraft.is_none() {
+            ctx.at(
+                ctx.now,
+                Action::ZookeeperHeartbeatTick {
+                    broker,
+                    incarnation,
+                },
+            );
+        }
         if self.cluster.brokers.len() > 1 {
             ctx.at(
                 ctx.now,
@@ -128,7 +139,9 @@ impl Kafka {
         }
         b.isolated = false;
         ctx.emit(EventKind::BrokerReconnected { broker });
-        if !self.cluster.zookeeper.is_registered(broker) {
+        // In KRaft mode its heartbeats carry on, and unfence it once it
+        // has caught up.
+        if self.cluster.kraft.is_none() && !self.cluster.zookeeper.is_registered(broker) {
             ctx.send(Action::ZookeeperRegister { broker });
         }
     }

@@ -173,6 +173,31 @@ fn change(
     })
 }
 
+/// A partition's leader asks for a new ISR (`AlterPartition`): granted
+/// if it still leads in that leader epoch and every replica it adds is
+/// active (`ReplicationControlManager.alterPartition`).
+pub fn alter_partition(
+    image: &MetadataImage,
+    tp: TopicPartition,
+    leader: BrokerId,
+    leader_epoch: u32,
+    isr: Vec<BrokerId>,
+) -> Vec<MetadataRecord> {
+    let Some(p) = image.partition(tp) else {
+        return Vec::new();
+    };
+    let current = p.leader == Some(leader) && p.leader_epoch == leader_epoch;
+    let eligible = isr.iter().all(|b| p.isr.contains(b) || image.is_active(*b));
+    if !current || !eligible || isr == p.isr || isr.is_empty() {
+        return Vec::new();
+    }
+    vec![MetadataRecord::PartitionChange {
+        tp,
+        leader: None,
+        isr: Some(isr),
+    }]
+}
+
 /// Unfences `broker`, and gives it the partitions that have no leader and
 /// whose ISR still names it.
 pub fn unfence(image: &MetadataImage, broker: BrokerId) -> Vec<MetadataRecord> {

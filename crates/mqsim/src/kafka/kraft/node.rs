@@ -34,6 +34,14 @@ pub enum Wire {
         broker: BrokerId,
         incarnation: u32,
     },
+    /// `AlterPartitionRequest`: a partition's leader, in its leader epoch,
+    /// asks for a new ISR.
+    AlterPartition {
+        tp: crate::ids::TopicPartition,
+        leader: BrokerId,
+        leader_epoch: u32,
+        isr: Vec<BrokerId>,
+    },
     /// `BrokerHeartbeatRequest`: the broker's image is at `metadata_offset`.
     Heartbeat {
         broker: BrokerId,
@@ -185,6 +193,14 @@ impl Node {
                 incarnation,
             } => self.decide(now, |image, offset| {
                 controller::register(image, broker, incarnation, offset)
+            }),
+            Wire::AlterPartition {
+                tp,
+                leader,
+                leader_epoch,
+                isr,
+            } => self.decide(now, |image, _| {
+                controller::alter_partition(image, tp, leader, leader_epoch, isr)
             }),
             Wire::Heartbeat {
                 broker,

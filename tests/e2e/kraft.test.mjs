@@ -1,0 +1,66 @@
+// A Kafka cluster in KRaft mode, opened as a scenario file: the picture
+// draws the controller quorum where ZooKeeper would be, with its active
+// controller and epoch; when the active controller dies another is
+// elected, and a broker that dies is fenced and loses its leaderships.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openApp, screenshot, scrubTo, pause, leaders } from './harness.mjs';
+
+let app;
+before(async () => {
+  app = await openApp();
+});
+after(async () => {
+  await app?.close();
+});
+
+const SCENARIO = {
+  version: 1,
+  name: 'KRaft failover',
+  seed: 5,
+  duration_ms: 40000,
+  kafka: {
+    cluster: { brokers: 3, metadata: { mode: 'kraft' } },
+    topics: [{ name: 'orders', partitions: 3, replication_factor: 3 }],
+    producers: [{ name: 'checkout', topic: 'orders', rate_per_sec: 5, keys: ['a', 'b', 'c'] }],
+  },
+  timeline: [
+    { at_ms: 5000, do: 'controller_kill', controller: 100 },
+    { at_ms: 6000, do: 'broker_kill', broker: 0 },
+  ],
+};
+
+test('the quorum is drawn in ZooKeeper\'s place, elects a new active controller, and fences a dead broker', async () => {
+  const { page } = app;
+  const file = join(mkdtempSync(join(tmpdir(), 'kraft-')), 'kraft-failover.json');
+  writeFileSync(file, JSON.stringify(SCENARIO));
+  await page.setInputFiles('[data-testid="open-file"]', file);
+  await page.waitForFunction(() => document.querySelector('[data-testid="scenario-name"]').textContent === 'KRaft failover');
+  await pause(page);
+  await scrubTo(page, 1000);
+  const quorum = page.locator('[data-testid="quorum"]');
+  assert.equal(await quorum.getAttribute('data-active'), '100');
+  assert.equal(await quorum.getAttribute('data-epoch'), '1');
+  assert.equal(await page.locator('[data-testid="zookeeper"]').count(), 0, 'no ZooKeeper');
+  const before = await leaders(page);
+
+  // The active controller dies at 5 s: another is elected within seconds.
+  await scrubTo(page, 12000);
+  const active = await quorum.getAttribute('data-active');
+  assert.ok(['101', '102'].includes(active), `active controller ${active}`);
+  assert.ok(Number(await quorum.getAttribute('data-epoch')) > 1);
+  // Broker 0 died at 6 s; the new controller fences it a session (9 s)
+  // after it took over. By 30 s, nothing is led by broker 0.
+  await scrubTo(page, 30000);
+  const after = await leaders(page);
+  assert.ok(Object.values(before).includes(0), `broker 0 led something: ${JSON.stringify(before)}`);
+  assert.ok(!Object.values(after).includes(0), `leaders now ${JSON.stringify(after)}`);
+  assert.equal(await page.getAttribute('[data-testid="broker"][data-broker="0"]', 'data-status'), '✕ dead');
+  assert.match(await quorum.locator('title').textContent(), /2 of 3 brokers unfenced/);
+  await screenshot(page, 'kraft-failover');
+  assert.deepEqual(app.problems, []);
+});
