@@ -177,6 +177,49 @@ const CLUSTER: &[Spec] = &[
         "false",
     ),
     (
+        "metadata",
+        "cluster/metadata/mode",
+        Tagged(&[
+            ("zookeeper", r#"{"mode": "zookeeper"}"#),
+            ("kraft", r#"{"mode": "kraft"}"#),
+        ]),
+        "zookeeper",
+    ),
+    ("controllers", "cluster/metadata/controllers", OptInt, "3"),
+    (
+        "process.roles",
+        "cluster/metadata/process_roles",
+        Choice {
+            options: &["controller", "broker,controller"],
+            optional: true,
+        },
+        "controller",
+    ),
+    (
+        "broker.heartbeat.interval.ms",
+        "cluster/metadata/broker_heartbeat_interval_ms",
+        OptInt,
+        "2000",
+    ),
+    (
+        "broker.session.timeout.ms",
+        "cluster/metadata/broker_session_timeout_ms",
+        OptInt,
+        "9000",
+    ),
+    (
+        "controller.quorum.election.timeout.ms",
+        "cluster/metadata/election_timeout_ms",
+        OptInt,
+        "1000",
+    ),
+    (
+        "controller.quorum.fetch.timeout.ms",
+        "cluster/metadata/fetch_timeout_ms",
+        OptInt,
+        "2000",
+    ),
+    (
         "group.initial.rebalance.delay.ms",
         "group_initial_rebalance_delay_ms",
         OptInt,

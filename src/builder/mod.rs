@@ -509,6 +509,36 @@ mod tests {
     }
 
     #[test]
+    fn the_cluster_form_sets_the_metadata_mode_and_the_quorum() {
+        use mqsim::scenario::{MetadataSpec, ProcessRoles};
+        let file = built();
+        let cluster = Target::Cluster;
+        let zookeeper = set(&file, &cluster, "metadata", "zookeeper").unwrap();
+        assert_eq!(zookeeper.kafka.cluster.metadata, MetadataSpec::Zookeeper);
+        let problems = set(&zookeeper, &cluster, "controllers", "3").unwrap_err();
+        assert_eq!(problems[0].path, "kafka.cluster.metadata.controllers");
+        assert!(
+            problems[0]
+                .message
+                .contains("does not apply to mode zookeeper"),
+            "{problems:?}"
+        );
+        let kraft = set(&zookeeper, &cluster, "metadata", "kraft").unwrap();
+        let five = set(&kraft, &cluster, "controllers", "5").unwrap();
+        let combined = set(&five, &cluster, "brokers", "5").unwrap();
+        let combined = set(&combined, &cluster, "process.roles", "broker,controller").unwrap();
+        let MetadataSpec::Kraft(spec) = &combined.kafka.cluster.metadata else {
+            panic!("KRaft");
+        };
+        assert_eq!(
+            (spec.controllers, spec.process_roles),
+            (5, ProcessRoles::BrokerController)
+        );
+        let problems = set(&kraft, &cluster, "controllers", "4").unwrap_err();
+        assert_eq!(problems[0].message, "must be 1, 3 or 5, got 4");
+    }
+
+    #[test]
     fn what_is_picked_in_the_picture_opens_its_form() {
         use mqsim::ids::{BrokerId, ConsumerId, QueueId, TopicId, TopicPartition};
         let mut file = built();

@@ -47,8 +47,12 @@ test('three brokers, a replicated topic, a keyed producer and a group of two, bu
   }
   await screenshot(page, 'builder-kafka-built');
 
-  // Kill the leader of orders-0: after ZooKeeper's session timeout,
-  // another in-sync replica leads it.
+  // Made in the page, the cluster keeps its metadata in KRaft, as Kafka 4
+  // does: the controller quorum is drawn, not ZooKeeper.
+  assert.equal(await page.getAttribute('[data-testid="quorum"]', 'data-active'), '100');
+  assert.equal(await page.locator('[data-testid="zookeeper"]').count(), 0);
+  // Kill the leader of orders-0: once the active controller fences it
+  // (broker.session.timeout.ms), another in-sync replica leads it.
   const before = await leaders(page);
   const killed = before['orders·P0'];
   await page.click(`[data-testid="broker"][data-broker="${killed}"]`);

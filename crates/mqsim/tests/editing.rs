@@ -4,9 +4,9 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
-use mqsim::scenario::ScenarioFile;
 use mqsim::scenario::edit::{self, Blank, Part};
 use mqsim::scenario::presets::PRESETS;
+use mqsim::scenario::{MetadataSpec, ScenarioFile};
 
 /// The design notes' topic-exchange example, with a dead-letter exchange,
 /// a pane, a timeline and a lesson that name its parts.
@@ -244,6 +244,10 @@ fn every_blank_is_valid_and_empty() {
         assert_eq!(Blank::named(name), Some(blank));
         let file = blank.scenario();
         assert!(edit::parts(&file).is_empty(), "{name}");
+        // A Kafka cluster made in the page keeps its metadata in KRaft, as
+        // Kafka 4 does.
+        let kraft = matches!(file.kafka.cluster.metadata, MetadataSpec::Kraft(_));
+        assert_eq!(kraft, blank != Blank::Rabbit, "{name}");
         file.validate().expect(name);
     }
     assert_eq!(Blank::named("kafka4"), None);

@@ -353,4 +353,14 @@ fn a_kraft_quorum_is_refused_with_each_problem_named() {
         Scenario::from_json(&unknown),
         Err(ScenarioError::Syntax { .. })
     ));
+    // A KRaft setting in ZooKeeper mode is named, not dropped.
+    let stray = edited(|v| {
+        v["kafka"]["cluster"] =
+            serde_json::json!({"metadata": {"mode": "zookeeper", "controllers": 3}})
+    });
+    let err = Scenario::from_json(&stray).unwrap_err().to_string();
+    assert!(
+        err.contains("`controllers` does not apply to mode zookeeper"),
+        "{err}"
+    );
 }

@@ -735,16 +735,23 @@ impl Blank {
         Blank::ALL.iter().find(|(n, _)| *n == name).map(|(_, b)| *b)
     }
 
-    /// The empty scenario: every setting at its default. (Kafka's side and
-    /// RabbitMQ's differ only in the title until something is added.)
+    /// The empty scenario: every setting at its default, but a Kafka
+    /// cluster keeps its metadata in KRaft, as Kafka 4 does. (Kafka's side
+    /// and RabbitMQ's differ only in that and the title until something is
+    /// added.)
     pub fn scenario(self) -> ScenarioFile {
-        let name = match self {
-            Blank::Kafka => "New Kafka scenario",
-            Blank::Rabbit => "New RabbitMQ scenario",
-            Blank::Both => "New scenario: Kafka and RabbitMQ",
+        let (name, kafka) = match self {
+            Blank::Kafka => ("New Kafka scenario", true),
+            Blank::Rabbit => ("New RabbitMQ scenario", false),
+            Blank::Both => ("New scenario: Kafka and RabbitMQ", true),
+        };
+        let kraft = if kafka {
+            r#", "kafka": {"cluster": {"metadata": {"mode": "kraft"}}}"#
+        } else {
+            ""
         };
         let text = format!(
-            r#"{{"version": {}, "name": "{name}", "seed": 1}}"#,
+            r#"{{"version": {}, "name": "{name}", "seed": 1{kraft}}}"#,
             super::FORMAT_VERSION
         );
         ScenarioFile::from_json(&text).expect("the blank scenario reads")

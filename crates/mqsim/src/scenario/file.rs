@@ -204,7 +204,7 @@ pub struct ClusterSpec {
 }
 
 /// Where a Kafka cluster keeps its metadata.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
 #[serde(tag = "mode", rename_all = "snake_case")]
 pub enum MetadataSpec {
     /// In ZooKeeper, with one broker as the controller: Kafka before 4.0,
@@ -217,7 +217,7 @@ pub enum MetadataSpec {
 }
 
 /// A KRaft controller quorum and its timings (Kafka's defaults).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KraftSpec {
     /// How many controllers vote: 1, 3 or 5 (a majority must live).
@@ -238,6 +238,73 @@ pub struct KraftSpec {
     /// `controller.quorum.fetch.timeout.ms`.
     #[serde(default = "defaults::fetch_timeout_ms")]
     pub fetch_timeout_ms: u64,
+}
+
+/// Read as one flat struct, then checked, as [`CommitMode`] is: a KRaft
+/// setting in ZooKeeper mode is named, not silently dropped.
+impl<'de> Deserialize<'de> for MetadataSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Raw {
+            /// ZooKeeper when left out, as when `metadata` is.
+            #[serde(default)]
+            mode: Mode,
+            controllers: Option<u32>,
+            process_roles: Option<ProcessRoles>,
+            broker_heartbeat_interval_ms: Option<u64>,
+            broker_session_timeout_ms: Option<u64>,
+            election_timeout_ms: Option<u64>,
+            fetch_timeout_ms: Option<u64>,
+        }
+        #[derive(Default, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum Mode {
+            #[default]
+            Zookeeper,
+            Kraft,
+        }
+        let raw = Raw::deserialize(deserializer)?;
+        if let Mode::Kraft = raw.mode {
+            return Ok(MetadataSpec::Kraft(KraftSpec {
+                controllers: raw.controllers.unwrap_or_else(defaults::controllers),
+                process_roles: raw.process_roles.unwrap_or_default(),
+                broker_heartbeat_interval_ms: raw
+                    .broker_heartbeat_interval_ms
+                    .unwrap_or_else(defaults::broker_heartbeat_interval_ms),
+                broker_session_timeout_ms: raw
+                    .broker_session_timeout_ms
+                    .unwrap_or_else(defaults::broker_session_timeout_ms),
+                election_timeout_ms: raw
+                    .election_timeout_ms
+                    .unwrap_or_else(defaults::election_timeout_ms),
+                fetch_timeout_ms: raw
+                    .fetch_timeout_ms
+                    .unwrap_or_else(defaults::fetch_timeout_ms),
+            }));
+        }
+        let kraft_only = [
+            ("controllers", raw.controllers.is_some()),
+            ("process_roles", raw.process_roles.is_some()),
+            (
+                "broker_heartbeat_interval_ms",
+                raw.broker_heartbeat_interval_ms.is_some(),
+            ),
+            (
+                "broker_session_timeout_ms",
+                raw.broker_session_timeout_ms.is_some(),
+            ),
+            ("election_timeout_ms", raw.election_timeout_ms.is_some()),
+            ("fetch_timeout_ms", raw.fetch_timeout_ms.is_some()),
+        ];
+        match kraft_only.iter().find(|(_, present)| *present) {
+            Some((field, _)) => Err(D::Error::custom(format!(
+                "`{field}` does not apply to mode zookeeper (only to kraft)"
+            ))),
+            None => Ok(MetadataSpec::Zookeeper),
+        }
+    }
 }
 
 /// `process.roles` of the controllers.
