@@ -6,7 +6,7 @@
 //! read by one group of 8 members, once with 1 partition and once with 1 000:
 //! the per-record cost should barely depend on the partition count. Then
 //! the same load on 3 brokers with replication factor 1 and 3, for the cost
-//! of replication. A last benchmark runs the one-second slice that
+//! of replication, and with 3 in KRaft mode, for the cost of the quorum. A last benchmark runs the one-second slice that
 //! `wasm_kafka_flow.rs` runs in headless Chromium, for the wasm/native ratio.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -46,6 +46,17 @@ fn produce_consume_commit(c: &mut Criterion) {
             |b, scenario| b.iter(|| black_box(run(scenario, SIMULATED_MS))),
         );
     }
+    // The same with replication factor 3 in KRaft mode: the controller
+    // quorum's own traffic (fetches, NoOpRecords, heartbeats) on top.
+    let mut kraft = replicated(12, 3, 3, SIMULATED_MS).file().clone();
+    kraft.kafka.cluster.metadata =
+        serde_json::from_str(r#"{"mode": "kraft"}"#).expect("KRaft metadata");
+    let kraft = kraft.validate().expect("a valid KRaft scenario");
+    replication.bench_with_input(
+        BenchmarkId::new("replication_factor_3", "kraft"),
+        &kraft,
+        |b, scenario| b.iter(|| black_box(run(scenario, SIMULATED_MS))),
+    );
     replication.finish();
 
     // The same one-second slice the wasm benchmark runs (wasm_kafka_flow.rs).
