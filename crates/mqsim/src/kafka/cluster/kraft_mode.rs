@@ -113,16 +113,23 @@ impl Kafka {
         let Some(kraft) = &self.cluster.kraft else {
             return false;
         };
-        match kraft
-            .nodes
-            .iter()
-            .find(|n| n.raft.id == id)
-            .and_then(|n| n.broker)
-        {
+        let Some(i) = kraft.index(id) else {
+            return false;
+        };
+        match kraft.nodes[i].broker {
             Some(broker) => self.cluster.reaches_zookeeper(broker),
-            None => kraft
-                .index(id)
-                .is_some_and(|i| kraft.controller_up[i] && !kraft.controller_isolated[i]),
+            None => kraft.controller_up[i] && !kraft.controller_isolated[i],
+        }
+    }
+
+    /// Whether process `i` is running, cut off or not.
+    fn kraft_alive(&self, i: usize) -> bool {
+        let Some(kraft) = &self.cluster.kraft else {
+            return false;
+        };
+        match kraft.nodes[i].broker {
+            Some(broker) => self.cluster.is_alive(broker),
+            None => kraft.controller_up[i],
         }
     }
 
@@ -213,9 +220,10 @@ impl Kafka {
         let Some(i) = kraft.index(to) else {
             return;
         };
+        let applied = kraft.nodes[i].image.offset;
         let out = kraft.nodes[i].on_wire(from, wire, ctx.now);
         self.kraft_route(to, out, ctx);
-        self.kraft_sync(i, ctx);
+        self.kraft_sync(i, applied, ctx);
     }
 
     /// A node wakes.
@@ -226,42 +234,34 @@ impl Kafka {
         wake: Wake,
         ctx: &mut Ctx<'_, Action>,
     ) {
-        let alive = match self.cluster.kraft.as_ref().and_then(|k| {
+        let current = self.cluster.kraft.as_ref().and_then(|k| {
             let i = k.index(node)?;
-            Some((i, k.incarnation[i], k.nodes[i].broker))
-        }) {
-            Some((i, current, broker)) if current == incarnation => {
-                let up = match broker {
-                    Some(b) => self.cluster.is_alive(b),
-                    None => self
-                        .cluster
-                        .kraft
-                        .as_ref()
-                        .is_some_and(|k| k.controller_up[i]),
-                };
-                up.then_some(i)
-            }
-            _ => None,
-        };
-        let Some(i) = alive else {
+            (k.incarnation[i] == incarnation).then_some(i)
+        });
+        let Some(i) = current.filter(|i| self.kraft_alive(*i)) else {
             return;
         };
         let Some(kraft) = &mut self.cluster.kraft else {
             return;
         };
+        let applied = kraft.nodes[i].image.offset;
         let out = kraft.nodes[i].on_wake(wake, ctx.now);
         self.kraft_route(node, out, ctx);
-        self.kraft_sync(i, ctx);
+        self.kraft_sync(i, applied, ctx);
     }
 
-    /// After node `i` moved: a broker acts on the partitions as its image
-    /// now says, and the partitions' recorded state follows the committed
-    /// log.
-    fn kraft_sync(&mut self, i: usize, ctx: &mut Ctx<'_, Action>) {
+    /// After node `i` moved (its image was at offset `applied` before): if
+    /// it applied records, a broker acts on the partitions as its image now
+    /// says, and the partitions' recorded state follows the committed log;
+    /// a newly active controller is announced.
+    fn kraft_sync(&mut self, i: usize, applied: u64, ctx: &mut Ctx<'_, Action>) {
         let Some(kraft) = &self.cluster.kraft else {
             return;
         };
         let node = &kraft.nodes[i];
+        if node.image.offset == applied {
+            return self.kraft_announce(i, ctx);
+        }
         let image = node.image.clone();
         let broker = node.broker;
         let newer = image.offset > kraft.mirrored;
@@ -277,12 +277,11 @@ impl Kafka {
             }
             if let Some(broker) = broker {
                 let state = leader_and_isr(registration);
-                let hosted = self.partition(tp).replica(broker).is_some();
                 let stale = self
                     .partition(tp)
                     .replica(broker)
                     .is_some_and(|r| r.state.as_ref() != Some(&state));
-                if hosted && stale {
+                if stale {
                     self.apply_leader_and_isr(tp, broker, state, ctx);
                 }
             }
@@ -299,6 +298,11 @@ impl Kafka {
             // Group coordinators move off fenced brokers, and back.
             self.elect_coordinators(None, false, ctx);
         }
+        self.kraft_announce(i, ctx);
+    }
+
+    /// Announces node `i` if it has just become the active controller.
+    fn kraft_announce(&mut self, i: usize, ctx: &mut Ctx<'_, Action>) {
         let Some(kraft) = &mut self.cluster.kraft else {
             return;
         };
@@ -452,7 +456,9 @@ impl Kafka {
         let live: Vec<&Node> = kraft
             .nodes
             .iter()
-            .filter(|n| self.kraft_reachable(n.raft.id) || self.kraft_alive(n))
+            .enumerate()
+            .filter(|(i, _)| self.kraft_alive(*i))
+            .map(|(_, n)| n)
             .collect();
         let leader = live.iter().find(|n| n.active.is_some());
         let high_watermark = leader.map_or(0, |n| n.raft.high_watermark);
@@ -473,18 +479,6 @@ impl Kafka {
                 .map(|n| n.raft.id)
                 .filter(|id| !kraft.voters.contains(id))
                 .collect(),
-        }
-    }
-
-    /// Whether a process is running (cut off or not).
-    fn kraft_alive(&self, node: &Node) -> bool {
-        match node.broker {
-            Some(b) => self.cluster.is_alive(b),
-            None => self
-                .cluster
-                .kraft
-                .as_ref()
-                .is_some_and(|k| k.index(node.raft.id).is_some_and(|i| k.controller_up[i])),
         }
     }
 }
