@@ -846,20 +846,25 @@ impl Node {
         let fresh =
             (held.offset as usize) < self.log.len() || held.high_watermark < self.high_watermark;
         if fresh {
-            let entries = self.log[held.offset as usize..].to_vec();
-            let reply = self.reply(
-                held.id,
-                Fetched::Records {
-                    entries,
-                    high_watermark: self.high_watermark,
-                },
-            );
-            out.push(Out::Send {
-                to: held.from,
-                message: reply,
-            });
+            self.send_records(held, out);
         }
         fresh
+    }
+
+    /// Answers a fetch with the records from its offset on (perhaps none)
+    /// and the high watermark.
+    fn send_records(&self, held: Held, out: &mut Vec<Out>) {
+        let reply = self.reply(
+            held.id,
+            Fetched::Records {
+                entries: self.log[held.offset as usize..].to_vec(),
+                high_watermark: self.high_watermark,
+            },
+        );
+        out.push(Out::Send {
+            to: held.from,
+            message: reply,
+        });
     }
 
     /// Answers every held fetch that now has something new.
@@ -887,17 +892,7 @@ impl Node {
             return;
         };
         let held = leading.held.remove(i);
-        let reply = self.reply(
-            id,
-            Fetched::Records {
-                entries: self.log[held.offset as usize..].to_vec(),
-                high_watermark: self.high_watermark,
-            },
-        );
-        out.push(Out::Send {
-            to: from,
-            message: reply,
-        });
+        self.send_records(held, out);
     }
 
     #[allow(clippy::too_many_arguments)]
