@@ -97,6 +97,7 @@ fn satisfies(check: &Check, deed: &Deed) -> bool {
 fn kind_of(selection: Selection) -> &'static str {
     match selection {
         Selection::Broker(_) => "broker",
+        Selection::Controller(_) => "controller",
         Selection::Partition(_) => "partition",
         Selection::Record(_) => "record",
         Selection::Consumer(_) => "consumer",
@@ -147,9 +148,26 @@ fn counter_value(playback: &Playback, counter: &str) -> Option<String> {
             let state = world.cluster.partitions.get(t)?.get(partition as usize)?;
             Some(match measure {
                 "isr" => format!("{} of {}", state.isr.len(), state.replicas.len()),
+                "failover" => match (state.leader_lost_at, state.last_failover_ms) {
+                    (Some(lost), _) => format!(
+                        "no leader for {} so far",
+                        seconds(playback.clock_ms() - lost.as_millis() as f64)
+                    ),
+                    (None, Some(took)) => seconds(took as f64),
+                    (None, None) => "no failover yet".to_string(),
+                },
                 _ => state
                     .leader
                     .map_or("none".into(), |BrokerId(b)| format!("broker {b}")),
+            })
+        }
+        Measured::Quorum => {
+            let quorum = world.cluster.quorum.as_ref()?;
+            Some(match name {
+                "epoch" => quorum.epoch.to_string(),
+                _ => quorum
+                    .active
+                    .map_or("none".into(), |c| format!("controller {c}")),
             })
         }
         Measured::Queue => {
@@ -178,6 +196,11 @@ fn counter_value(playback: &Playback, counter: &str) -> Option<String> {
             })
         }
     }
+}
+
+/// A duration for a counter: "7.2 s".
+fn seconds(ms: f64) -> String {
+    format!("{:.1} s", ms.max(0.0) / 1000.0)
 }
 
 #[cfg(test)]
@@ -237,5 +260,37 @@ mod tests {
         assert!(!lesson.note(&Deed::Intervened(&produce)), "not poison");
         let poison = entry(r#"{"at_ms":0,"do":"produce","producer":"p","poison":true}"#);
         assert!(lesson.note(&Deed::Intervened(&poison)));
+    }
+
+    /// The failover counter runs while a partition has no usable leader and
+    /// then says how long it took; the quorum counters name the active
+    /// controller and its epoch.
+    #[test]
+    fn failover_and_quorum_counters_follow_the_run() {
+        use mqsim::scenario::presets::Preset;
+        let scenario = Preset::find("kraft-controller-failover")
+            .unwrap()
+            .scenario();
+        let narration = scenario.file().narration.clone().unwrap();
+        let mut p = Playback::new(scenario);
+        let value = |p: &Playback, name: &str| {
+            counters(&narration, p)
+                .into_iter()
+                .find(|(c, _)| c == name)
+                .map(|(_, v)| v)
+                .unwrap()
+        };
+        p.advance_to(9_000.0);
+        assert_eq!(value(&p, "failover orders-0"), "no failover yet");
+        assert_eq!(value(&p, "controller active"), "controller 100");
+        assert_eq!(value(&p, "controller epoch"), "1");
+        p.advance_to(16_000.0);
+        assert_eq!(value(&p, "failover orders-0"), "no leader for 5.0 s so far");
+        assert_eq!(value(&p, "controller active"), "controller 101");
+        p.advance_to(30_000.0);
+        // Broker 1 died at 11 s; fenced 9 s after controller 101 took over
+        // at 15.2 s, its partition got a leader at 24.4 s.
+        assert_eq!(value(&p, "failover orders-0"), "13.4 s");
+        assert_eq!(value(&p, "leader orders-0"), "broker 2");
     }
 }

@@ -209,7 +209,7 @@ pub fn to_text(file: &ScenarioFile) -> String {
 /// message.
 pub fn target_of(scenario: &Scenario, names: &Names, picked: Selection) -> Option<Target> {
     let part = match picked {
-        Selection::Broker(_) => return Some(Target::Cluster),
+        Selection::Broker(_) | Selection::Controller(_) => return Some(Target::Cluster),
         Selection::Partition(tp) => Part::Topic(names.topic(tp.topic).to_string()),
         Selection::Producer(id) => Part::Producer(names.producer(id).to_string()),
         Selection::Consumer(id) => {

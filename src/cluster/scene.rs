@@ -6,11 +6,12 @@
 use super::world::{Anchor, Cargo, ClusterWorld, Flight, QuorumView, VoterStatus};
 use crate::picture::{Token, TokenShape, progress};
 use mqsim::ids::BrokerId;
+use mqsim::kafka::kraft::record::MetadataRecord;
 use std::rc::Rc;
 
 pub const WIDTH: f64 = 1000.0;
 pub const ZK_X: f64 = 20.0;
-pub const ZK_W: f64 = 150.0;
+pub const ZK_W: f64 = 166.0;
 pub const ZK_H: f64 = 76.0;
 const TOP: f64 = 44.0;
 const CARDS_X: f64 = 200.0;
@@ -44,19 +45,48 @@ pub struct ZooKeeperNode {
     pub elections: u32,
 }
 
-/// A KRaft controller quorum, in ZooKeeper's place.
+/// A KRaft controller quorum, in ZooKeeper's place: a head line, then a
+/// row per voter with its copy of the metadata log, then the brokers.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QuorumNode {
     pub x: f64,
     pub y: f64,
-    /// Each voter's node id, and "active", "voter", "dead" or "cut off".
-    pub voters: Vec<(u32, &'static str)>,
+    pub h: f64,
+    pub voters: Vec<VoterRow>,
     pub active: Option<u32>,
     pub epoch: u32,
     pub elections: u32,
-    /// Brokers unfenced, of all.
+    /// Brokers unfenced in the committed metadata log, of all.
     pub unfenced: usize,
     pub brokers: usize,
+}
+
+/// One voter's row in the quorum panel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VoterRow {
+    pub id: u32,
+    /// Its row's top.
+    pub y: f64,
+    /// "active", "voter", "dead" or "cut off".
+    pub word: &'static str,
+    /// Its copy of `__cluster_metadata`: where it ends, and the high
+    /// watermark it knows.
+    pub log_end: u64,
+    pub high_watermark: u64,
+    /// Also a broker (`process.roles=broker,controller`).
+    pub broker: bool,
+}
+
+/// The quorum panel's head, above its voters' rows.
+pub const QUORUM_HEAD: f64 = 30.0;
+/// One voter's row.
+pub const VOTER_ROW: f64 = 17.0;
+/// Below the rows: the brokers and the elections.
+const QUORUM_FOOT: f64 = 34.0;
+
+/// How tall the quorum panel of `voters` voters is.
+fn quorum_h(voters: usize) -> f64 {
+    QUORUM_HEAD + voters as f64 * VOTER_ROW + QUORUM_FOOT
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -68,6 +98,8 @@ pub struct BrokerCard {
     pub h: f64,
     /// "running", "✕ dead", "cut off", …
     pub status: &'static str,
+    /// In KRaft mode, how far it has read the metadata log.
+    pub metadata_offset: Option<u64>,
     pub down: bool,
     pub controller: bool,
     /// Groups it coordinates.
@@ -111,6 +143,8 @@ pub struct ReplicaChip {
 }
 
 struct Layout {
+    /// The quorum's voters, top to bottom, in KRaft mode.
+    voters: Vec<u32>,
     card_w: f64,
     card_h: f64,
     chip_w: f64,
@@ -129,9 +163,20 @@ impl Layout {
             .max()
             .unwrap_or(0);
         let rows = most.div_ceil(per_row).max(1) as f64;
+        let voters: Vec<u32> = world
+            .quorum
+            .iter()
+            .flat_map(|q| q.voters.iter().map(|v| v.id))
+            .collect();
+        let side_h = if voters.is_empty() {
+            ZK_H
+        } else {
+            quorum_h(voters.len())
+        };
         Layout {
+            voters,
             card_w,
-            card_h: (CARD_HEAD + rows * (CHIP_H + CHIP_GAP) + PAD).max(ZK_H),
+            card_h: (CARD_HEAD + rows * (CHIP_H + CHIP_GAP) + PAD).max(side_h),
             chip_w,
             per_row,
         }
@@ -145,7 +190,14 @@ impl Layout {
         match anchor {
             Anchor::ZooKeeper => (ZK_X + ZK_W, TOP + ZK_H / 2.0),
             Anchor::Broker(b) => (self.card_x(b) + self.card_w / 2.0, TOP + CARD_HEAD / 2.0),
+            Anchor::Voter(id) => (ZK_X + ZK_W, self.voter_y(id) + VOTER_ROW / 2.0),
         }
+    }
+
+    /// The top of voter `id`'s row.
+    fn voter_y(&self, id: u32) -> f64 {
+        let row = self.voters.iter().position(|v| *v == id).unwrap_or(0);
+        TOP + QUORUM_HEAD + row as f64 * VOTER_ROW
     }
 }
 
@@ -237,6 +289,7 @@ impl ClusterScene {
                     w: layout.card_w,
                     h: layout.card_h,
                     status,
+                    metadata_offset: kraft.then_some(b.metadata_offset),
                     down,
                     controller: world.controller == Some(b.id),
                     coordinates: world
@@ -267,7 +320,7 @@ impl ClusterScene {
                 registered: world.brokers.iter().filter(|b| b.registered).count(),
                 elections: world.elections,
             },
-            quorum: world.quorum.as_ref().map(|q| quorum(world, q)),
+            quorum: world.quorum.as_ref().map(|q| quorum(world, q, &layout)),
             brokers,
             tokens,
         }
@@ -277,43 +330,62 @@ impl ClusterScene {
 /// The quorum's panel: each voter as it is. A voter numbered below 100
 /// is a broker too (`process.roles=broker,controller`), alive as its
 /// broker is.
-fn quorum(world: &ClusterWorld, q: &QuorumView) -> QuorumNode {
-    let voters: Vec<(u32, &'static str)> = q
+fn quorum(world: &ClusterWorld, q: &QuorumView, layout: &Layout) -> QuorumNode {
+    let voters: Vec<VoterRow> = q
         .voters
         .iter()
-        .map(|&(id, status)| {
-            let broker = world.brokers.iter().find(|b| b.id.0 == id);
+        .map(|v| {
+            let broker = world.brokers.iter().find(|b| b.id.0 == v.id);
             let status = match broker {
                 Some(b) if !b.alive => VoterStatus::Dead,
                 Some(b) if b.isolated => VoterStatus::CutOff,
                 Some(_) => VoterStatus::Running,
-                None => status,
+                None => v.status,
             };
             let word = match status {
                 VoterStatus::Dead => "dead",
                 VoterStatus::CutOff => "cut off",
-                VoterStatus::Running if q.active == Some(id) => "active",
+                VoterStatus::Running if q.active == Some(v.id) => "active",
                 VoterStatus::Running => "voter",
             };
-            (id, word)
+            VoterRow {
+                id: v.id,
+                y: layout.voter_y(v.id),
+                word,
+                log_end: v.log_end,
+                high_watermark: v.high_watermark,
+                broker: broker.is_some(),
+            }
         })
         .collect();
     let active = q
         .active
-        .filter(|a| voters.iter().any(|(id, w)| id == a && *w == "active"));
+        .filter(|a| voters.iter().any(|v| v.id == *a && v.word == "active"));
     QuorumNode {
         x: ZK_X,
         y: TOP,
+        h: quorum_h(voters.len()),
         voters,
         active,
         epoch: q.epoch,
         elections: q.elections,
-        unfenced: world
-            .brokers
-            .iter()
-            .filter(|b| b.registered && b.alive)
-            .count(),
+        // As the committed log says: a dead broker stays unfenced until an
+        // active controller fences it.
+        unfenced: world.brokers.iter().filter(|b| b.registered).count(),
         brokers: world.brokers.len(),
+    }
+}
+
+/// A metadata record's name in Kafka.
+pub fn kafka_name(record: &MetadataRecord) -> &'static str {
+    match record {
+        MetadataRecord::LeaderChange { .. } => "LeaderChangeMessage",
+        MetadataRecord::NoOp => "NoOpRecord",
+        MetadataRecord::RegisterBroker { .. } => "RegisterBrokerRecord",
+        MetadataRecord::BrokerRegistrationChange { .. } => "BrokerRegistrationChangeRecord",
+        MetadataRecord::Topic { .. } => "TopicRecord",
+        MetadataRecord::Partition { .. } => "PartitionRecord",
+        MetadataRecord::PartitionChange { .. } => "PartitionChangeRecord",
     }
 }
 
@@ -335,6 +407,7 @@ fn token(layout: &Layout, flight: &Flight, index: usize, clock_ms: f64) -> Optio
     let broker = |a: Anchor| match a {
         Anchor::Broker(b) => format!("broker {}", b.0),
         Anchor::ZooKeeper => "ZooKeeper".to_string(),
+        Anchor::Voter(id) => format!("controller {id}"),
     };
     let (shape, colour, letter, title) = match &flight.cargo {
         Cargo::Heartbeat => (
@@ -368,6 +441,31 @@ fn token(layout: &Layout, flight: &Flight, index: usize, clock_ms: f64) -> Optio
                 broker(flight.to)
             ),
         ),
+        Cargo::Metadata { records, .. } if records.is_empty() => return None,
+        Cargo::Metadata {
+            records,
+            log_end,
+            high_watermark,
+            ..
+        } => {
+            let idle = records.iter().all(|r| *r == MetadataRecord::NoOp);
+            let kinds: Vec<&str> = records.iter().map(kafka_name).collect();
+            (
+                if idle {
+                    TokenShape::Heartbeat
+                } else {
+                    TokenShape::LeaderAndIsr
+                },
+                if idle { "#9e9ac8" } else { "#54278f" },
+                if idle { String::new() } else { "M".to_string() },
+                format!(
+                    "{} sends {} the metadata log's {}: its log will end at {log_end}, committed below {high_watermark}",
+                    broker(flight.from),
+                    broker(flight.to),
+                    kinds.join(", ")
+                ),
+            )
+        }
         Cargo::LeaderAndIsr { tp, leader, epoch } => (
             TokenShape::LeaderAndIsr,
             "#7b3294",
@@ -474,5 +572,52 @@ mod tests {
             .filter(|c| c.role == Role::Leader)
             .count();
         assert_eq!(leaders, 3, "ZooKeeper records one leader per partition");
+    }
+
+    /// In KRaft mode the quorum panel has a row per voter with its copy of
+    /// the metadata log, inside the panel and inside the band; brokers show
+    /// how far they have read it; metadata flies from the active controller.
+    #[test]
+    fn the_quorum_shows_each_voters_log_and_the_brokers_metadata_offsets() {
+        let scenario = Preset::find("kraft-controller-failover")
+            .expect("preset")
+            .scenario();
+        let mut p = Playback::new(scenario);
+        let mut saw_metadata = false;
+        for at in (1_000..30_000).step_by(50) {
+            p.advance_to(at as f64);
+            let s = ClusterScene::build(&p.world().cluster, &["orders".into()], &[], p.clock_ms());
+            saw_metadata |= s.tokens.iter().any(|t| t.title.contains("metadata log"));
+        }
+        assert!(saw_metadata, "metadata records drawn on their way");
+        let s = ClusterScene::build(&p.world().cluster, &["orders".into()], &[], p.clock_ms());
+        let q = s.quorum.as_ref().expect("KRaft draws the quorum");
+        let ids: Vec<u32> = q.voters.iter().map(|v| v.id).collect();
+        assert_eq!(ids, [100, 101, 102]);
+        assert_eq!(q.voters[0].word, "dead");
+        assert_eq!(q.active, Some(101));
+        for v in &q.voters {
+            assert!(v.y >= q.y && v.y + VOTER_ROW <= q.y + q.h);
+            assert!(v.high_watermark <= v.log_end);
+        }
+        assert!(q.y + q.h <= s.height);
+        let leader = &q.voters[1];
+        assert!(
+            leader.log_end > 60,
+            "two NoOps a second: {}",
+            leader.log_end
+        );
+        // The follower and the live brokers have read almost all of it;
+        // the dead voter's copy stopped when it died.
+        assert!(q.voters[2].log_end + 3 >= leader.log_end);
+        assert!(q.voters[0].log_end < leader.log_end);
+        for b in &s.brokers {
+            let read = b.metadata_offset.expect("KRaft brokers read the log");
+            if b.down {
+                assert!(read + 20 < leader.high_watermark, "broker {}", b.id.0);
+            } else {
+                assert!(read + 3 >= leader.high_watermark, "broker {}", b.id.0);
+            }
+        }
     }
 }

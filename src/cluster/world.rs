@@ -14,7 +14,9 @@
 
 use litemap::LiteMap;
 use mqsim::ids::{BrokerId, GroupId, TopicPartition};
+use mqsim::kafka::kraft::record::MetadataRecord;
 use mqsim::{Event, EventKind, SimTime};
+use std::rc::Rc;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct BrokerView {
@@ -22,8 +24,11 @@ pub struct BrokerView {
     pub alive: bool,
     /// Cut off from ZooKeeper and the other brokers.
     pub isolated: bool,
-    /// Its ZooKeeper session is live.
+    /// Its ZooKeeper session is live (in KRaft mode: it is unfenced).
     pub registered: bool,
+    /// In KRaft mode, how far it has read the metadata log: it acts on
+    /// the records before this offset, and knows nothing of later ones.
+    pub metadata_offset: u64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -47,6 +52,12 @@ pub struct PartitionState {
     pub isr: Vec<BrokerId>,
     /// The last election was unclean: an out-of-sync replica took over.
     pub unclean: bool,
+    /// Since when its leader has been dead or cut off, until a new one is
+    /// elected.
+    pub leader_lost_at: Option<SimTime>,
+    /// How long its last failover took: from losing its leader to the
+    /// election of the next, in milliseconds.
+    pub last_failover_ms: Option<u64>,
 }
 
 impl PartitionState {
@@ -71,6 +82,8 @@ impl PartitionState {
             leader_epoch: 0,
             isr,
             unclean: false,
+            leader_lost_at: None,
+            last_failover_ms: None,
         }
     }
 
@@ -93,6 +106,8 @@ impl PartitionState {
 pub enum Anchor {
     Broker(BrokerId),
     ZooKeeper,
+    /// A voter of the KRaft quorum, by node id.
+    Voter(u32),
 }
 
 /// What travels between brokers and ZooKeeper.
@@ -116,6 +131,15 @@ pub enum Cargo {
         tp: TopicPartition,
         leader: Option<BrokerId>,
         epoch: u32,
+    },
+    /// KRaft: the active controller's answer to a metadata fetch from node
+    /// `node`: the records it lacked (perhaps none). Once it arrives the
+    /// node's log ends at `log_end`, and it knows the high watermark.
+    Metadata {
+        node: u32,
+        records: Rc<[MetadataRecord]>,
+        log_end: u64,
+        high_watermark: u64,
     },
 }
 
@@ -148,13 +172,24 @@ pub struct ClusterWorld {
 /// A KRaft controller quorum as the events have told it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QuorumView {
-    /// Each voter's node id and how it is.
-    pub voters: Vec<(u32, VoterStatus)>,
+    pub voters: Vec<VoterView>,
     /// The active controller, while one is known.
     pub active: Option<u32>,
     pub epoch: u32,
     /// Elections of an active controller after the start.
     pub elections: u32,
+}
+
+/// One voter: a controller process and its copy of the metadata log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VoterView {
+    /// Its node id.
+    pub id: u32,
+    pub status: VoterStatus,
+    /// Where its copy of `__cluster_metadata` ends.
+    pub log_end: u64,
+    /// The high watermark as it knows it: records below it are committed.
+    pub high_watermark: u64,
 }
 
 /// A controller process.
@@ -167,9 +202,17 @@ pub enum VoterStatus {
 }
 
 impl QuorumView {
+    pub fn voter(&self, id: u32) -> Option<&VoterView> {
+        self.voters.iter().find(|v| v.id == id)
+    }
+
+    fn voter_mut(&mut self, id: u32) -> Option<&mut VoterView> {
+        self.voters.iter_mut().find(|v| v.id == id)
+    }
+
     fn set(&mut self, controller: u32, status: VoterStatus) {
-        if let Some(v) = self.voters.iter_mut().find(|(id, _)| *id == controller) {
-            v.1 = status;
+        if let Some(v) = self.voter_mut(controller) {
+            v.status = status;
         }
         if status != VoterStatus::Running && self.active == Some(controller) {
             self.active = None;
@@ -205,6 +248,18 @@ impl ClusterWorld {
             .partition(|f| f.end <= now);
         self.flights = flying;
         for flight in landed {
+            if let Cargo::Metadata {
+                node,
+                log_end,
+                high_watermark,
+                ..
+            } = flight.cargo
+            {
+                if self.reachable(node) {
+                    self.read_metadata(node, log_end, high_watermark);
+                }
+                continue;
+            }
             if let (
                 Cargo::Replicated {
                     tp,
@@ -219,6 +274,51 @@ impl ClusterWorld {
                 r.log_end = r.log_end.max(to_offset);
                 r.high_watermark = high_watermark;
             }
+        }
+    }
+
+    /// Node `node`'s metadata log now ends at `log_end`, committed below
+    /// `high_watermark`: a voter's copy grows, and a broker applies what is
+    /// committed (a combined node is both).
+    fn read_metadata(&mut self, node: u32, log_end: u64, high_watermark: u64) {
+        if let Some(v) = self.quorum.as_mut().and_then(|q| q.voter_mut(node)) {
+            v.log_end = log_end;
+            v.high_watermark = high_watermark;
+        }
+        if let Some(b) = self.broker_mut(BrokerId(node)) {
+            b.metadata_offset = b.metadata_offset.max(log_end.min(high_watermark));
+        }
+    }
+
+    /// Broker `broker` died or was cut off at `at`: the partitions it
+    /// led are without a usable leader from then on.
+    fn leader_lost(&mut self, broker: BrokerId, at: SimTime) {
+        for p in self.partitions.iter_mut().flatten() {
+            if p.leader == Some(broker) && p.leader_lost_at.is_none() {
+                p.leader_lost_at = Some(at);
+            }
+        }
+    }
+
+    /// Whether node `node` is up and on the network: what it is sent
+    /// reaches it.
+    fn reachable(&self, node: u32) -> bool {
+        match self.brokers.get(node as usize) {
+            Some(b) => b.alive && !b.isolated,
+            None => self
+                .quorum
+                .as_ref()
+                .and_then(|q| q.voter(node))
+                .is_some_and(|v| v.status == VoterStatus::Running),
+        }
+    }
+
+    /// Where node `node` is drawn: in the quorum if it votes, else as a
+    /// broker.
+    fn node_anchor(&self, node: u32) -> Anchor {
+        match self.quorum.as_ref().and_then(|q| q.voter(node)) {
+            Some(_) => Anchor::Voter(node),
+            None => Anchor::Broker(BrokerId(node)),
         }
     }
 
@@ -257,6 +357,7 @@ impl ClusterWorld {
                         alive: true,
                         isolated: false,
                         registered: true,
+                        metadata_offset: 0,
                     })
                     .collect();
                 self.controller = *controller;
@@ -338,14 +439,16 @@ impl ClusterWorld {
                 if let Some(b) = self.broker_mut(*broker) {
                     b.alive = false;
                 }
-                self.flights.retain(|f| {
-                    f.from != Anchor::Broker(*broker) && f.to != Anchor::Broker(*broker)
-                });
+                self.leader_lost(*broker, at);
+                let gone = [Anchor::Broker(*broker), Anchor::Voter(broker.0)];
+                self.flights
+                    .retain(|f| !gone.contains(&f.from) && !gone.contains(&f.to));
             }
             EventKind::BrokerIsolated { broker } => {
                 if let Some(b) = self.broker_mut(*broker) {
                     b.isolated = true;
                 }
+                self.leader_lost(*broker, at);
             }
             EventKind::BrokerReconnected { broker } => {
                 if let Some(b) = self.broker_mut(*broker) {
@@ -363,7 +466,15 @@ impl ClusterWorld {
                 epoch,
             } => {
                 self.quorum = Some(QuorumView {
-                    voters: voters.iter().map(|v| (*v, VoterStatus::Running)).collect(),
+                    voters: voters
+                        .iter()
+                        .map(|&id| VoterView {
+                            id,
+                            status: VoterStatus::Running,
+                            log_end: 0,
+                            high_watermark: 0,
+                        })
+                        .collect(),
                     active: Some(*leader),
                     epoch: *epoch,
                     elections: 0,
@@ -388,11 +499,42 @@ impl ClusterWorld {
                 if let Some(q) = &mut self.quorum {
                     q.set(*controller, status);
                 }
+                if status == VoterStatus::Dead {
+                    let gone = Anchor::Voter(*controller);
+                    self.flights.retain(|f| f.from != gone && f.to != gone);
+                }
             }
             EventKind::BrokerFenced { broker } => {
                 if let Some(b) = self.broker_mut(*broker) {
                     b.registered = false;
                 }
+            }
+            EventKind::MetadataFetched {
+                controller,
+                node,
+                records,
+                log_end,
+                high_watermark,
+                arrives_at,
+            } => {
+                // The active controller's own log is where it sends from.
+                if let Some(v) = self.quorum.as_mut().and_then(|q| q.voter_mut(*controller)) {
+                    v.log_end = *log_end;
+                    v.high_watermark = *high_watermark;
+                }
+                let (from, to) = (self.node_anchor(*controller), self.node_anchor(*node));
+                self.fly(
+                    Cargo::Metadata {
+                        node: *node,
+                        records: records.as_slice().into(),
+                        log_end: *log_end,
+                        high_watermark: *high_watermark,
+                    },
+                    from,
+                    to,
+                    at,
+                    *arrives_at,
+                );
             }
             EventKind::ZookeeperSessionExpired { broker } => {
                 if let Some(b) = self.broker_mut(*broker) {
@@ -429,6 +571,11 @@ impl ClusterWorld {
                 let Some(p) = self.partition_mut(*tp) else {
                     return;
                 };
+                if leader.is_some()
+                    && let Some(lost) = p.leader_lost_at.take()
+                {
+                    p.last_failover_ms = Some(at.as_millis() - lost.as_millis());
+                }
                 p.leader = *leader;
                 p.leader_epoch = *leader_epoch;
                 p.isr = isr.clone();

@@ -4,11 +4,18 @@
 //! dashed and faded; a broker still leading after ZooKeeper moved on is
 //! marked a zombie. Heartbeats, replica fetches, copied records and the
 //! controller's `LeaderAndIsr` requests fly between them.
+//!
+//! In KRaft mode the controller quorum stands where ZooKeeper would: each
+//! voter a row with its copy of `__cluster_metadata` (log end, and the high
+//! watermark it knows), clickable; each broker card says how far it has
+//! read the log (`md`); the active controller's answers to metadata fetches
+//! fly to the voters and the brokers (faint for `NoOpRecord`s alone).
 
 use super::pick::pick;
 use super::token::{TokenLayer, Tokens};
 use crate::cluster::scene::{
-    BrokerCard, CHIP_H, ClusterScene, QuorumNode, ReplicaChip, Role, ZK_H, ZK_W, ZooKeeperNode,
+    BrokerCard, CHIP_H, ClusterScene, QuorumNode, ReplicaChip, Role, VOTER_ROW, VoterRow, ZK_H,
+    ZK_W, ZooKeeperNode,
 };
 use crate::inspect::Selection;
 use yew::prelude::*;
@@ -33,7 +40,7 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
             <text class="column-title" x="20" y="24">{ if s.quorum.is_some() { "KRaft quorum" } else { "ZooKeeper" } }</text>
             <text class="column-title" x="200" y="24">{ "Brokers · replicas (filled: leader)" }</text>
             if let Some(q) = &s.quorum {
-                { quorum(q) }
+                { quorum(q, &props.on_select, props.selected) }
             } else {
                 { zookeeper(&s.zookeeper) }
             }
@@ -63,9 +70,11 @@ fn zookeeper(z: &ZooKeeperNode) -> Html {
     }
 }
 
-/// The controller quorum: the active controller (★), its epoch, and each
-/// voter as it is.
-fn quorum(q: &QuorumNode) -> Html {
+/// The controller quorum: the active controller (★) and its epoch, then
+/// each voter with its copy of the metadata log (where it ends, and the
+/// high watermark it knows: committed below), each a button to inspect
+/// it; then how many brokers are unfenced.
+fn quorum(q: &QuorumNode, on_select: &Callback<Selection>, selected: Option<Selection>) -> Html {
     let (active, head) = match q.active {
         Some(a) => (
             format!("controller {a} active"),
@@ -76,33 +85,65 @@ fn quorum(q: &QuorumNode) -> Html {
             format!("no leader · epoch {}", q.epoch),
         ),
     };
-    let voters: Vec<String> = q
-        .voters
-        .iter()
-        .map(|(id, word)| match *word {
-            "active" => format!("{id}★"),
-            "dead" => format!("{id}✕"),
-            "cut off" => format!("{id}⌁"),
-            _ => id.to_string(),
-        })
-        .collect();
     let said: Vec<String> = q
         .voters
         .iter()
-        .map(|(id, word)| format!("{id} {word}"))
+        .map(|v| format!("{} {}", v.id, v.word))
         .collect();
+    let foot = q.y + q.h - 22.0;
     html! {
         <g class="quorum" data-testid="quorum" data-active={q.active.map(|a| a.to_string()).unwrap_or_default()}
-           data-epoch={q.epoch.to_string()} transform={format!("translate({},{})", q.x, q.y)}>
+           data-epoch={q.epoch.to_string()}>
             <title>{ format!("KRaft controller quorum: {active} (epoch {}); voters {}; {} of {} brokers unfenced; {} elections",
                              q.epoch, said.join(", "), q.unfenced, q.brokers, q.elections) }</title>
-            <rect width={ZK_W.to_string()} height={ZK_H.to_string()} rx="10" />
-            <text class="name" x="12" y="20">{ head }</text>
-            <text class="detail" x="12" y="38">{ format!("voters {}", voters.join(" ")) }</text>
-            <text class="detail" x="12" y="52">{ format!("{} of {} brokers unfenced", q.unfenced, q.brokers) }</text>
-            <text class="detail" x="12" y="66">
+            <rect x={q.x.to_string()} y={q.y.to_string()} width={ZK_W.to_string()} height={q.h.to_string()} rx="10" />
+            <text class="name" x={(q.x + 12.0).to_string()} y={(q.y + 20.0).to_string()}>{ head }</text>
+            { for q.voters.iter().map(|v| voter(q.x, v, on_select, selected)) }
+            <text class="detail" x={(q.x + 12.0).to_string()} y={foot.to_string()}>
+                { format!("{} of {} brokers unfenced", q.unfenced, q.brokers) }
+            </text>
+            <text class="detail" x={(q.x + 12.0).to_string()} y={(foot + 14.0).to_string()}>
                 { if q.elections == 1 { "1 election".to_string() } else { format!("{} elections", q.elections) } }
             </text>
+        </g>
+    }
+}
+
+/// A voter's row: its id and state, and its copy of `__cluster_metadata`.
+fn voter(
+    x: f64,
+    v: &VoterRow,
+    on_select: &Callback<Selection>,
+    selected: Option<Selection>,
+) -> Html {
+    let mark = match v.word {
+        "active" => "★",
+        "dead" => "✕",
+        "cut off" => "⌁",
+        _ => "",
+    };
+    let also = if v.broker { " (also a broker)" } else { "" };
+    let pick = pick(on_select, selected, Selection::Controller(v.id));
+    html! {
+        <g class={classes!("voter", v.word.replace(' ', "-"), pick.class)} data-testid="voter"
+           data-controller={v.id.to_string()} data-status={v.word} data-log-end={v.log_end.to_string()}
+           data-high-watermark={v.high_watermark.to_string()}>
+            { pick.button(
+                format!("Controller {}{also}, {}; metadata log end {}, high watermark {}: inspect, kill, restart or isolate",
+                        v.id, v.word, v.log_end, v.high_watermark),
+                format!("Controller {}{also}: {}; its metadata log ends at {}, committed below {}",
+                        v.id, v.word, v.log_end, v.high_watermark),
+                html! { <rect class="row" x={(x + 6.0).to_string()} y={v.y.to_string()} width={(ZK_W - 12.0).to_string()}
+                              height={(VOTER_ROW - 2.0).to_string()} rx="4" /> },
+            ) }
+            <g class="face" aria-hidden="true">
+                <text class="detail" x={(x + 12.0).to_string()} y={(v.y + 12.0).to_string()}>
+                    { format!("{}{mark}", v.id) }
+                </text>
+                <text class="detail log" x={(x + ZK_W - 12.0).to_string()} y={(v.y + 12.0).to_string()}>
+                    { format!("end {} · hw {}", v.log_end, v.high_watermark) }
+                </text>
+            </g>
         </g>
     }
 }
@@ -114,14 +155,19 @@ fn broker(b: &BrokerCard, on_select: &Callback<Selection>, selected: Option<Sele
     }
     roles.extend(b.coordinates.iter().map(|g| format!("coordinator of {g}")));
     let pick = pick(on_select, selected, Selection::Broker(b.id));
+    let metadata = b
+        .metadata_offset
+        .map(|o| format!(", metadata log read to offset {o}"))
+        .unwrap_or_default();
     html! {
         <g class={classes!("broker", b.down.then_some("down"), b.controller.then_some("controller"), pick.class)}
-           data-testid="broker" data-broker={b.id.0.to_string()} data-status={b.status}>
+           data-testid="broker" data-broker={b.id.0.to_string()} data-status={b.status}
+           data-metadata-offset={b.metadata_offset.map(|o| o.to_string())}>
             { pick.button(
-                format!("Broker {}, {}{}; {}: inspect, kill or restart", b.id.0, b.status,
+                format!("Broker {}, {}{metadata}{}; {}: inspect, kill or restart", b.id.0, b.status,
                         roles.iter().map(|r| format!(", {}", r.trim_start_matches("★ "))).collect::<String>(),
                         b.chips.iter().map(|c| c.title.as_str()).collect::<Vec<_>>().join("; ")),
-                format!("Broker {}: {}{}", b.id.0, b.status,
+                format!("Broker {}: {}{metadata}{}", b.id.0, b.status,
                         if roles.is_empty() { String::new() } else { format!("; {}", roles.join(", ")) }),
                 html! { <rect class="card" x={b.x.to_string()} y={b.y.to_string()} width={b.w.to_string()} height={b.h.to_string()} rx="8" /> },
             ) }
@@ -132,6 +178,11 @@ fn broker(b: &BrokerCard, on_select: &Callback<Selection>, selected: Option<Sele
                 <text class="detail" x={(b.x + 8.0).to_string()} y={(b.y + 33.0).to_string()}>
                     { if roles.is_empty() { b.status.to_string() } else { roles.join(" · ") } }
                 </text>
+                if let Some(offset) = b.metadata_offset {
+                    <text class="detail metadata-offset" x={(b.x + b.w - 8.0).to_string()} y={(b.y + 17.0).to_string()}>
+                        { format!("md {offset}") }
+                    </text>
+                }
                 { for b.chips.iter().map(chip) }
             </g>
         </g>

@@ -10,14 +10,17 @@ pub(super) fn broker(playback: &Playback, id: BrokerId) -> Option<Inspection> {
     let world = playback.world();
     let cluster = &world.cluster;
     let b = cluster.brokers.get(id.index())?;
-    let status = if !b.alive {
-        "dead"
-    } else if b.isolated {
-        "cut off from ZooKeeper and the other brokers"
-    } else if b.registered {
-        "running, registered with ZooKeeper"
-    } else {
-        "running, not registered yet"
+    let kraft = cluster.quorum.as_ref();
+    let status = match (b.alive, b.isolated, b.registered, kraft.is_some()) {
+        (false, ..) => "dead",
+        (true, true, _, false) => "cut off from ZooKeeper and the other brokers",
+        (true, true, _, true) => "cut off from the controllers and the other brokers",
+        (true, false, true, false) => "running, registered with ZooKeeper",
+        (true, false, false, false) => "running, not registered yet",
+        (true, false, true, true) => "running, unfenced",
+        (true, false, false, true) => {
+            "fenced: the active controller does not let it lead (its heartbeats stopped, or it has not caught up)"
+        }
     };
     let mut leads = Vec::new();
     let mut follows = Vec::new();
@@ -47,6 +50,32 @@ pub(super) fn broker(playback: &Playback, id: BrokerId) -> Option<Inspection> {
             format!("yes, epoch {}", cluster.controller_epoch),
         ));
     }
+    if let Some(quorum) = kraft {
+        facts.push((
+            "Registration",
+            if b.registered {
+                "unfenced in the metadata log: it may lead partitions and be in ISRs"
+            } else {
+                "fenced in the metadata log: it leads nothing and is in no ISR"
+            }
+            .to_string(),
+        ));
+        facts.push((
+            "Metadata log",
+            format!(
+                "read to offset {}: it acts on the committed records before it",
+                b.metadata_offset
+            ),
+        ));
+        if quorum.voter(id.0).is_some() {
+            let active = if quorum.active == Some(id.0) {
+                format!(", the active controller of epoch {}", quorum.epoch)
+            } else {
+                String::new()
+            };
+            facts.push(("Controller", format!("a voter of the quorum{active}")));
+        }
+    }
     facts.push(("Leads", list_or_none(&leads)));
     facts.push(("Follows", list_or_none(&follows)));
     if !coordinates.is_empty() {
@@ -57,7 +86,11 @@ pub(super) fn broker(playback: &Playback, id: BrokerId) -> Option<Inspection> {
     if b.alive {
         actions.push(Action {
             label: "Kill".into(),
-            explain: "The process dies. ZooKeeper notices when its session times out; the controller then elects new leaders from the ISR.",
+            explain: if kraft.is_some() {
+                "The process dies. Its heartbeats stop; after broker.session.timeout.ms the active controller fences it and records new leaders from the ISR."
+            } else {
+                "The process dies. ZooKeeper notices when its session times out; the controller then elects new leaders from the ISR."
+            },
             interventions: vec![Intervention::BrokerKill { broker }],
         });
         if b.isolated {
@@ -69,7 +102,11 @@ pub(super) fn broker(playback: &Playback, id: BrokerId) -> Option<Inspection> {
         } else {
             actions.push(Action {
                 label: "Isolate".into(),
-                explain: "It loses its links to ZooKeeper and the other brokers while clients still reach it: a zombie leader.",
+                explain: if kraft.is_some() {
+                    "It loses its links to the controllers and the other brokers while clients still reach it: it goes on leading until it is fenced."
+                } else {
+                    "It loses its links to ZooKeeper and the other brokers while clients still reach it: a zombie leader."
+                },
                 interventions: vec![Intervention::BrokerIsolate { broker }],
             });
         }

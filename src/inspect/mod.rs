@@ -14,6 +14,7 @@
 //! the broker holds now, as `rabbitmqctl` or the management UI would show.
 
 mod kafka;
+mod kraft;
 mod path;
 mod rabbit;
 
@@ -32,6 +33,8 @@ use std::collections::BTreeMap;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Selection {
     Broker(BrokerId),
+    /// A voter of the KRaft controller quorum, by node id.
+    Controller(u32),
     /// A Kafka consumer: a group member, or a standalone consumer.
     Consumer(ConsumerId),
     Partition(TopicPartition),
@@ -151,6 +154,7 @@ impl Inspection {
     pub fn of(playback: &Playback, selection: Selection) -> Option<Inspection> {
         match selection {
             Selection::Broker(id) => kafka::broker(playback, id),
+            Selection::Controller(id) => kraft::controller(playback, id),
             Selection::Consumer(id) => kafka::consumer(playback, id),
             Selection::Partition(tp) => kafka::partition(playback, tp),
             Selection::RabbitConsumer(id) => rabbit::consumer(playback, id),

@@ -43,6 +43,13 @@ fn everything(p: &Playback) -> Vec<Selection> {
     let mut all: Vec<Selection> = (0..world.cluster.brokers.len())
         .map(|b| Selection::Broker(BrokerId(b as u32)))
         .collect();
+    all.extend(
+        world
+            .cluster
+            .quorum
+            .iter()
+            .flat_map(|q| q.voters.iter().map(|v| Selection::Controller(v.id))),
+    );
     all.extend((0..world.consumers.len()).map(|c| Selection::Consumer(ConsumerId(c as u32))));
     for (t, topic) in world.topics.iter().enumerate() {
         all.extend((0..topic.partitions.len()).map(|partition| {
@@ -511,4 +518,36 @@ fn a_twin_queue_is_fed_until_unbound_and_then_deleted() {
             .actions
             .is_empty()
     );
+}
+
+/// A KRaft voter says what it is to the quorum and offers what its state
+/// allows: the dead one a restart, the active one a kill or an isolation.
+#[test]
+fn a_controller_says_its_role_and_its_copy_of_the_log() {
+    let p = playback("kraft-controller-failover", 20_000.0);
+    let dead = Inspection::of(&p, Selection::Controller(100)).expect("a voter");
+    assert!(fact(&dead, "Role").starts_with("dead"), "{dead:?}");
+    assert_eq!(labels(&dead), ["Restart"]);
+    let active = p.world().cluster.quorum.as_ref().unwrap().active.unwrap();
+    let leader = Inspection::of(&p, Selection::Controller(active)).expect("a voter");
+    assert!(
+        fact(&leader, "Role").contains("active controller"),
+        "{leader:?}"
+    );
+    assert!(fact(&leader, "Metadata log").starts_with("ends at offset"));
+    assert!(fact(&leader, "Quorum").contains("with 2 of them"));
+    assert_eq!(labels(&leader), ["Kill", "Isolate"]);
+    assert_eq!(
+        action(&leader, "Kill").interventions,
+        [Intervention::ControllerKill { controller: active }]
+    );
+    // Broker 1 died at 11 s and is not fenced yet: the new active
+    // controller gives it a whole session first.
+    let broker = Inspection::of(&p, Selection::Broker(BrokerId(1))).expect("a broker");
+    assert_eq!(fact(&broker, "Status"), "dead");
+    assert!(fact(&broker, "Registration").starts_with("unfenced"));
+    let live = Inspection::of(&p, Selection::Broker(BrokerId(0))).expect("a broker");
+    assert_eq!(fact(&live, "Status"), "running, unfenced");
+    assert!(fact(&live, "Metadata log").starts_with("read to offset"));
+    assert!(Inspection::of(&p, Selection::Controller(7)).is_none());
 }

@@ -577,6 +577,7 @@ impl World {
             | EventKind::BrokerFenced { .. }
             | EventKind::BrokerUnfenced { .. }
             | EventKind::ActiveControllerElected { .. }
+            | EventKind::MetadataFetched { .. }
             | EventKind::ControllerKilled { .. }
             | EventKind::ControllerStarted { .. }
             | EventKind::ControllerIsolated { .. }

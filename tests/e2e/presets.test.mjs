@@ -24,6 +24,7 @@ const producer = (name) => `[data-testid="producer"][data-name="${name}"]`;
 const publisher = (name) => `[data-testid="publisher"][data-name="${name}"]`;
 const queue = (name) => `[data-testid="queue"][data-name="${name}"]`;
 const broker = (id) => `[data-testid="broker"][data-broker="${id}"]`;
+const voter = (id) => `[data-testid="voter"][data-controller="${id}"]`;
 
 /** Clicks something, then one of the inspector's buttons. */
 const press = (target, label) => async (page) => {
@@ -99,6 +100,14 @@ const LESSONS = {
   'leader-failover': {
     at: 40_000,
     steps: [inspect(broker(0)), press(broker(2), 'Kill'), rewind],
+  },
+  'kraft-controller-failover': {
+    at: 20_000,
+    steps: [inspect(voter(102)), press(voter(101), 'Kill'), rewind],
+  },
+  'kraft-quorum-loss': {
+    at: 20_000,
+    steps: [inspect(voter(102)), press(voter(100), 'Restart'), inspect(broker(1))],
   },
   'acks-min-isr': {
     at: 25_000,

@@ -15,6 +15,7 @@ use crate::ids::{
     BrokerId, ConsumerId, GroupId, MessageId, ProducerId, PublisherId, QueueId, RabbitConsumerId,
     RecordId, TopicId, TopicPartition,
 };
+use crate::kafka::kraft::record::MetadataRecord;
 use crate::kafka::log::{Headers, Value, no_headers};
 use crate::rabbit::headers::FieldTable;
 use crate::rabbit::topology::Hop;
@@ -289,6 +290,18 @@ pub enum EventKind {
     /// KRaft: a controller won an election and is the active controller of
     /// `epoch`.
     ActiveControllerElected { controller: u32, epoch: u32 },
+    /// KRaft: the active controller answered a fetch of the metadata log
+    /// (`__cluster_metadata`) from `node`, a voter or a broker, with the
+    /// `records` it lacked (perhaps none) and the high watermark. When the
+    /// answer arrives at `arrives_at`, the node's log ends at `log_end`.
+    MetadataFetched {
+        controller: u32,
+        node: u32,
+        records: Vec<MetadataRecord>,
+        log_end: u64,
+        high_watermark: u64,
+        arrives_at: SimTime,
+    },
     /// ZooKeeper heard nothing from a broker for the session timeout and
     /// deleted its registration: the controller now treats it as dead.
     ZookeeperSessionExpired { broker: BrokerId },

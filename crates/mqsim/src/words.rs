@@ -14,6 +14,7 @@ use crate::ids::{
     BrokerId, ConsumerId, GroupId, MessageId, ProducerId, PublisherId, QueueId, RabbitConsumerId,
     RecordId, TopicId, TopicPartition,
 };
+use crate::kafka::kraft::record::MetadataRecord;
 use crate::rabbit::topology::{Binding, Destination};
 use crate::scenario::Scenario;
 use crate::time::SimTime;
@@ -197,6 +198,51 @@ fn binding(b: &Binding) -> String {
 
 fn name(names: &[String], index: usize) -> &str {
     names.get(index).map_or("?", String::as_str)
+}
+
+/// A metadata record in words, under its Kafka name.
+pub fn metadata_record(record: &MetadataRecord, n: &Names) -> String {
+    match record {
+        MetadataRecord::LeaderChange { leader } => {
+            format!("LeaderChangeMessage (controller {leader} leads)")
+        }
+        MetadataRecord::NoOp => "NoOpRecord (the quorum is alive)".to_string(),
+        MetadataRecord::RegisterBroker { broker, epoch, .. } => {
+            format!("RegisterBrokerRecord (broker {broker}, broker epoch {epoch}, fenced)")
+        }
+        MetadataRecord::BrokerRegistrationChange {
+            broker,
+            fenced,
+            in_controlled_shutdown,
+        } => {
+            let change = match (fenced, in_controlled_shutdown) {
+                (Some(true), _) => "fenced",
+                (Some(false), _) => "unfenced",
+                (None, Some(true)) => "shutting down",
+                _ => "changed",
+            };
+            format!("BrokerRegistrationChangeRecord (broker {broker} {change})")
+        }
+        MetadataRecord::Topic { name } => format!("TopicRecord ({name})"),
+        MetadataRecord::Partition { tp, leader, .. } => format!(
+            "PartitionRecord ({}, leader {})",
+            n.tp(*tp),
+            leader.map_or("none".to_string(), |b| b.to_string())
+        ),
+        MetadataRecord::PartitionChange { tp, leader, isr } => {
+            let mut said = Vec::new();
+            if let Some(leader) = leader {
+                said.push(format!(
+                    "leader {}",
+                    leader.map_or("none".to_string(), |b| b.to_string())
+                ));
+            }
+            if let Some(isr) = isr {
+                said.push(format!("ISR {}", brokers(isr)));
+            }
+            format!("PartitionChangeRecord ({}: {})", n.tp(*tp), said.join(", "))
+        }
+    }
 }
 
 fn brokers(ids: &[BrokerId]) -> String {
@@ -730,6 +776,32 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
                 "controller {controller} won the election: the active controller of epoch {epoch}"
             ),
         ),
+        EventKind::MetadataFetched {
+            controller,
+            node,
+            records,
+            high_watermark,
+            ..
+        } => {
+            let what = match records.as_slice() {
+                [] => "nothing new".to_string(),
+                [one] => metadata_record(one, n),
+                [first, rest @ ..] => {
+                    format!(
+                        "{} and {} more records",
+                        metadata_record(first, n),
+                        rest.len()
+                    )
+                }
+            };
+            (
+                Cluster,
+                true,
+                format!(
+                    "controller {controller} sends node {node} {what} from the metadata log (high watermark {high_watermark})"
+                ),
+            )
+        }
         EventKind::ZookeeperSessionExpired { broker } => (
             Cluster,
             false,

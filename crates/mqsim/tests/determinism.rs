@@ -5,8 +5,8 @@
 mod common;
 
 use common::{
-    FAILOVER_GOLDEN, GOLDEN_TRACE, RABBIT_GOLDEN, default_preset_trace, failover_outcome,
-    rabbit_outcome, trace_json_lines,
+    FAILOVER_GOLDEN, GOLDEN_TRACE, KRAFT_GOLDENS, RABBIT_GOLDEN, default_preset_trace,
+    failover_outcome, preset_outcome, rabbit_outcome, trace_json_lines,
 };
 use mqsim::scenario::presets;
 
@@ -46,6 +46,13 @@ fn check_golden_outcome(outcome: &str, golden: &str, file: &str) {
 #[test]
 fn the_leader_failover_preset_matches_its_golden_outcome() {
     check_golden_outcome(&failover_outcome(), FAILOVER_GOLDEN, "leader-failover.json");
+}
+
+#[test]
+fn the_kraft_presets_match_their_golden_outcomes() {
+    for (id, golden) in KRAFT_GOLDENS {
+        check_golden_outcome(&preset_outcome(id), golden, &format!("{id}.json"));
+    }
 }
 
 #[test]

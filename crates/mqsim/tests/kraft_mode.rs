@@ -215,3 +215,52 @@ fn a_group_coordinator_on_a_fenced_broker_moves() {
     .expect("the coordinator moved");
     assert!((17_000..=19_100).contains(&moved), "moved at {moved}");
 }
+
+/// Every answer to a metadata fetch says how far the receiver's log now
+/// reaches and what is committed: the high watermark never runs past the
+/// log end, each node's log end only moves forward while it lives, and the
+/// `PartitionChangeRecord` that moves a dead broker's partitions reaches
+/// every live broker.
+#[test]
+fn metadata_fetches_carry_the_log_to_every_node_in_order() {
+    let kill = json!([{"at_ms": 10000, "do": "broker_kill", "broker": 0}]);
+    let trace = trace(&scenario(json!({"mode": "kraft"}), kill));
+    let mut ends: std::collections::BTreeMap<u32, u64> = Default::default();
+    let mut moved_to = std::collections::BTreeSet::new();
+    for e in &trace {
+        if let EventKind::MetadataFetched {
+            controller,
+            node,
+            records,
+            log_end,
+            high_watermark,
+            arrives_at,
+        } = &e.kind
+        {
+            assert!(high_watermark <= log_end, "{e:?}");
+            assert!(*arrives_at > e.at);
+            assert_ne!(controller, node);
+            if *node != 0 {
+                let before = ends.insert(*node, *log_end).unwrap_or(0);
+                assert!(before <= *log_end, "node {node}: {before} then {log_end}");
+            }
+            let change = records.iter().any(|r| {
+                matches!(
+                    r,
+                    mqsim::kafka::kraft::record::MetadataRecord::PartitionChange {
+                        leader: Some(_),
+                        ..
+                    }
+                )
+            });
+            if change && e.at.as_millis() > 10_000 {
+                moved_to.insert(*node);
+            }
+        }
+    }
+    // Brokers 1 and 2 and the two controllers that follow: 100 leads.
+    assert_eq!(
+        moved_to.into_iter().collect::<Vec<_>>(),
+        vec![1, 2, 101, 102]
+    );
+}

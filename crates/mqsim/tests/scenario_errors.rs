@@ -272,7 +272,7 @@ fn commit_modes_and_keyless_strategies_name_their_fields() {
 fn a_narration_must_name_what_the_scenario_has() {
     let text = edited(|v| {
         v["narration"]["watch_for"][0] = "lag {lag shipping}, then {speed notifier-1}".into();
-        v["narration"]["watch_for"][1] = "leader {leader orders-7}".into();
+        v["narration"]["watch_for"][1] = "leader {leader orders-7}, {controller active}".into();
         v["narration"]["try_this"][0]["done_when"] = "did broker_explode".into();
         v["narration"]["try_this"][1]["done_when"] = "did consumer_crash brokr=1".into();
         v["narration"]["try_this"][2]["done_when"] = "inspected zookeeper".into();
@@ -283,9 +283,10 @@ fn a_narration_must_name_what_the_scenario_has() {
             "narration.watch_for[0]: {lag shipping}: the scenario has no consumer group named \"shipping\"",
             "narration.watch_for[0]: {speed notifier-1} is not `{MEASURE NAME}` with a known measure",
             "narration.watch_for[1]: {leader orders-7}: the scenario has no partition named \"orders-7\"",
+            "narration.watch_for[1]: {controller active}: only a KRaft cluster has a controller quorum (kafka.cluster.metadata)",
             "narration.try_this[0].done_when: \"broker_explode\" is not a timeline `do`",
             "narration.try_this[1].done_when: consumer_crash has no field \"brokr\"",
-            "narration.try_this[2].done_when: the inspector opens on broker, partition, record, consumer, producer, queue, message, rabbit_consumer, publisher, not \"zookeeper\"",
+            "narration.try_this[2].done_when: the inspector opens on broker, controller, partition, record, consumer, producer, queue, message, rabbit_consumer, publisher, not \"zookeeper\"",
         ]
     );
 }

@@ -7,8 +7,8 @@
 mod common;
 
 use common::{
-    FAILOVER_GOLDEN, GOLDEN_TRACE, RABBIT_GOLDEN, default_preset_trace, failover_outcome,
-    rabbit_outcome,
+    FAILOVER_GOLDEN, GOLDEN_TRACE, KRAFT_GOLDENS, RABBIT_GOLDEN, default_preset_trace,
+    failover_outcome, preset_outcome, rabbit_outcome,
 };
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -32,6 +32,18 @@ fn the_browser_cluster_ends_as_the_native_one() {
         failover_outcome() == FAILOVER_GOLDEN,
         "the wasm cluster run differs from the native golden outcome"
     );
+}
+
+/// The KRaft presets (the controller quorum's elections, the metadata log,
+/// fencing) end the same in the browser as natively.
+#[wasm_bindgen_test]
+fn the_browser_kraft_presets_end_as_the_native_ones() {
+    for (id, golden) in KRAFT_GOLDENS {
+        assert!(
+            preset_outcome(id) == *golden,
+            "the wasm run of {id} differs from the native golden outcome"
+        );
+    }
 }
 
 /// The RabbitMQ broker (routing, requeues, dead-lettering, TTL) ends the

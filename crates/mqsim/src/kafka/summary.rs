@@ -31,6 +31,7 @@ pub struct ClusterSummary {
     pub dead_brokers: Vec<u32>,
     /// Live brokers cut off from ZooKeeper and the other brokers.
     pub isolated_brokers: Vec<u32>,
+    /// In ZooKeeper mode, the broker that is the controller, and its epoch.
     pub controller: Option<u32>,
     pub controller_epoch: u32,
     /// In KRaft mode, the metadata quorum.
@@ -238,8 +239,17 @@ impl Kafka {
                 live_brokers: live.iter().map(|b| b.id.0).collect(),
                 dead_brokers: dead.iter().map(|b| b.id.0).collect(),
                 isolated_brokers: live.iter().filter(|b| b.isolated).map(|b| b.id.0).collect(),
-                controller: zookeeper.controller.map(|b| b.0),
-                controller_epoch: zookeeper.controller_epoch,
+                // In KRaft mode no broker is the controller: the quorum's
+                // active controller is.
+                controller: zookeeper
+                    .controller
+                    .filter(|_| self.cluster.kraft.is_none())
+                    .map(|b| b.0),
+                controller_epoch: if self.cluster.kraft.is_none() {
+                    zookeeper.controller_epoch
+                } else {
+                    0
+                },
                 quorum: self
                     .cluster
                     .kraft

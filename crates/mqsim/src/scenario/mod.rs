@@ -192,6 +192,11 @@ impl ScenarioFile {
 /// The rosters, read from the file itself so that validation can ask them
 /// too (of names that need not exist yet).
 impl ScenarioFile {
+    /// Where the Kafka cluster keeps its metadata.
+    pub(crate) fn kafka_modes(&self) -> impl Iterator<Item = &MetadataSpec> {
+        std::iter::once(&self.kafka.cluster.metadata)
+    }
+
     pub(crate) fn topics(&self) -> Vec<(&TopicSpec, Option<u64>)> {
         with_added(&self.kafka.topics, &self.timeline, |action| match action {
             Intervention::TopicCreate { topic } => Some(topic),

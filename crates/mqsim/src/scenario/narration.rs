@@ -29,6 +29,10 @@ pub struct Narration {
     /// - `records TOPIC`: records written to the topic (its log-end offsets);
     /// - `isr TOPIC-N`, `leader TOPIC-N`: partition N's in-sync replicas and
     ///   leader;
+    /// - `failover TOPIC-N`: how long partition N last went without a
+    ///   leader after its leader died or was cut off (or how long so far);
+    /// - `controller active`, `controller epoch`: in KRaft mode, the active
+    ///   controller and its epoch;
     /// - `ready QUEUE`, `unacked QUEUE`, `discarded QUEUE`: a queue's counts;
     /// - `acked CONSUMER`, `requeued CONSUMER`: a RabbitMQ consumer's counts;
     /// - `routed EXCHANGE`, `dropped EXCHANGE`: messages the exchange routed
@@ -51,9 +55,9 @@ pub struct Step {
     ///   `do`) made in the page, with those fields, as in its timeline
     ///   entry (`did broker_kill broker=1`). Where the entry holds a whole
     ///   object (a new consumer, a queue), the value matches its `name`;
-    /// - `inspected WHAT`: the inspector opened on a `broker`, `partition`,
-    ///   `record`, `consumer`, `producer`, `queue`, `message`,
-    ///   `rabbit_consumer` or `publisher`;
+    /// - `inspected WHAT`: the inspector opened on a `broker`, `controller`
+    ///   (a KRaft voter), `partition`, `record`, `consumer`, `producer`,
+    ///   `queue`, `message`, `rabbit_consumer` or `publisher`;
     /// - `rewound`: the timeline scrubbed back to an earlier moment.
     pub done_when: String,
 }
@@ -73,6 +77,7 @@ pub enum Check<'a> {
 /// What the inspector can be opened on, as a check names it.
 pub const INSPECTABLE: &[&str] = &[
     "broker",
+    "controller",
     "partition",
     "record",
     "consumer",
@@ -142,6 +147,8 @@ pub const MEASURES: &[(&str, Measured)] = &[
     ("records", Measured::Topic),
     ("isr", Measured::Partition),
     ("leader", Measured::Partition),
+    ("failover", Measured::Partition),
+    ("controller", Measured::Quorum),
     ("ready", Measured::Queue),
     ("unacked", Measured::Queue),
     ("discarded", Measured::Queue),
@@ -159,6 +166,8 @@ pub enum Measured {
     Topic,
     /// `TOPIC-N`, as Kafka's tools write a partition.
     Partition,
+    /// A KRaft quorum's `active` controller or its `epoch`.
+    Quorum,
     Queue,
     RabbitConsumer,
     Exchange,
@@ -172,6 +181,7 @@ impl Measured {
             Measured::Member => "Kafka consumer",
             Measured::Topic => "topic",
             Measured::Partition => "partition",
+            Measured::Quorum => "KRaft quorum fact (active or epoch)",
             Measured::Queue => "queue",
             Measured::RabbitConsumer => "RabbitMQ consumer",
             Measured::Exchange => "exchange",

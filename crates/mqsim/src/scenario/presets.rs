@@ -58,6 +58,14 @@ pub const PRESETS: &[Preset] = &[
         title: "Leader failover: ZooKeeper, the controller and the ISR",
     },
     Preset {
+        id: "kraft-controller-failover",
+        title: "KRaft: the active controller fails over",
+    },
+    Preset {
+        id: "kraft-quorum-loss",
+        title: "KRaft: losing the majority of controllers",
+    },
+    Preset {
         id: "acks-min-isr",
         title: "acks and min.insync.replicas",
     },
@@ -108,6 +116,10 @@ impl Preset {
             "two-groups" => include_str!("../../presets/two-groups.json"),
             "consumer-crash" => include_str!("../../presets/consumer-crash.json"),
             "leader-failover" => include_str!("../../presets/leader-failover.json"),
+            "kraft-controller-failover" => {
+                include_str!("../../presets/kraft-controller-failover.json")
+            }
+            "kraft-quorum-loss" => include_str!("../../presets/kraft-quorum-loss.json"),
             "acks-min-isr" => include_str!("../../presets/acks-min-isr.json"),
             "unclean-election" => include_str!("../../presets/unclean-election.json"),
             "retry-dead-letter" => include_str!("../../presets/retry-dead-letter.json"),

@@ -21,6 +21,19 @@ pub const FAILOVER_GOLDEN: &str = include_str!("../golden/leader-failover.json")
 /// in the same form: the broker's queues, requeues and dead-lettering.
 pub const RABBIT_GOLDEN: &str = include_str!("../golden/rabbit-retry-dead-letter.json");
 
+/// The checked-in outcomes of the KRaft presets, by id: the controller
+/// quorum's elections, the metadata log and fencing on both platforms.
+pub const KRAFT_GOLDENS: &[(&str, &str)] = &[
+    (
+        "kraft-controller-failover",
+        include_str!("../golden/kraft-controller-failover.json"),
+    ),
+    (
+        "kraft-quorum-loss",
+        include_str!("../golden/kraft-quorum-loss.json"),
+    ),
+];
+
 /// The `leader-failover` preset's outcome, in [`FAILOVER_GOLDEN`]'s form.
 pub fn failover_outcome() -> String {
     preset_outcome("leader-failover")
@@ -32,7 +45,7 @@ pub fn rabbit_outcome() -> String {
 }
 
 /// A whole preset's event count and final summary, as pretty JSON.
-fn preset_outcome(id: &str) -> String {
+pub fn preset_outcome(id: &str) -> String {
     let scenario = presets::Preset::find(id)
         .expect("the preset exists")
         .scenario();

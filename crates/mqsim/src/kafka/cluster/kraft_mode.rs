@@ -11,7 +11,8 @@
 use super::super::kraft::controller;
 use super::super::kraft::image::{BrokerRegistration, MetadataImage, PartitionRegistration};
 use super::super::kraft::node::{Node, Out, Settings, Wake, Wire};
-use super::super::kraft::quorum::{NodeId, Timing};
+use super::super::kraft::quorum::{Fetched, Message, NodeId, Timing};
+use super::super::kraft::record::MetadataRecord;
 use super::super::{Action, Kafka};
 use super::partition::LeaderAndIsr;
 use crate::agenda::Ctx;
@@ -188,7 +189,18 @@ impl Kafka {
             match o {
                 Out::Send { to, wire } => {
                     if self.kraft_reachable(from) && self.kraft_reachable(to) {
-                        ctx.send(Action::KraftWire { from, to, wire });
+                        let fetched = metadata_fetched(&wire);
+                        let arrives_at = ctx.send(Action::KraftWire { from, to, wire });
+                        if let Some((records, high_watermark)) = fetched {
+                            ctx.emit(EventKind::MetadataFetched {
+                                controller: from,
+                                node: to,
+                                records,
+                                log_end: kraft.nodes[i].raft.log.len() as u64,
+                                high_watermark,
+                                arrives_at,
+                            });
+                        }
                     }
                 }
                 Out::Wake { at, wake } => ctx.at(
@@ -533,6 +545,24 @@ impl Kafka {
             }
             _ => {}
         }
+    }
+}
+
+/// The records and high watermark a fetch reply carries, if it is one.
+fn metadata_fetched(wire: &Wire) -> Option<(Vec<MetadataRecord>, u64)> {
+    match wire {
+        Wire::Raft(Message::FetchReply {
+            fetched:
+                Fetched::Records {
+                    entries,
+                    high_watermark,
+                },
+            ..
+        }) => Some((
+            entries.iter().map(|e| e.record.clone()).collect(),
+            *high_watermark,
+        )),
+        _ => None,
     }
 }
 

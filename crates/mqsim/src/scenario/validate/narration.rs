@@ -6,7 +6,7 @@ use crate::scenario::limits::MAX_NAME_LEN;
 use crate::scenario::narration::{
     Check, INSPECTABLE, Measured, Piece, parse_check, parse_counter, parse_partition, pieces,
 };
-use crate::scenario::{Intervention, ScenarioFile, TimelineEntry, group_id, roster};
+use crate::scenario::{Intervention, MetadataSpec, ScenarioFile, TimelineEntry, group_id, roster};
 
 /// Lines one narration's lists may have, each.
 const MAX_LINES: usize = 16;
@@ -119,6 +119,19 @@ fn counter_problem(p: &mut Problems, at: &str, file: &ScenarioFile, counter: &st
         Measured::RabbitConsumer => file.rabbit_consumers().iter().any(|(c, _)| c.name == name),
         Measured::Exchange => {
             name.is_empty() || file.rabbit.exchanges.iter().any(|x| x.name == name)
+        }
+        Measured::Quorum => {
+            if !file
+                .kafka_modes()
+                .any(|m| matches!(m, MetadataSpec::Kraft(_)))
+            {
+                p.add(
+                    at,
+                    format!("{{{counter}}}: only a KRaft cluster has a controller quorum (kafka.cluster.metadata)"),
+                );
+                return;
+            }
+            ["active", "epoch"].contains(&name)
         }
     };
     if !known {
