@@ -8,6 +8,7 @@
 //! even after a rewind, as a teacher's checklist would.
 
 use crate::inspect::Selection;
+use crate::kafka::world::World;
 use crate::playback::Playback;
 use mqsim::Scenario;
 use mqsim::ids::{BrokerId, GroupId};
@@ -109,21 +110,49 @@ fn kind_of(selection: Selection) -> &'static str {
     }
 }
 
-/// Every counter the watch lines name, with its value now.
+/// Every counter the watch lines name, with its value now. With Kafka
+/// panes a Kafka counter has a value per pane, each after its title:
+/// "ZooKeeper: 14.2 s · KRaft: 7.4 s".
 pub fn counters(narration: &Narration, playback: &Playback) -> Vec<(String, String)> {
+    let lanes: Vec<(&str, &World)> = playback.lanes().collect();
     let lines = narration.watch_for.iter().flat_map(|line| pieces(line));
-    let counters = lines.filter_map(|piece| match piece {
-        Piece::Counter(counter) => Some((counter.to_string(), counter_value(playback, counter)?)),
-        Piece::Text(_) => None,
+    let counters = lines.filter_map(|piece| {
+        let Piece::Counter(counter) = piece else {
+            return None;
+        };
+        let value = |world| counter_value(world, playback, counter);
+        let value = match lanes.as_slice() {
+            [(_, world)] => value(world)?,
+            _ if is_rabbit(counter) => value(playback.world())?,
+            _ => {
+                let each: Vec<String> = lanes
+                    .iter()
+                    .filter_map(|(title, world)| Some(format!("{title}: {}", value(world)?)))
+                    .collect();
+                (!each.is_empty()).then(|| each.join(" · "))?
+            }
+        };
+        Some((counter.to_string(), value))
     });
     counters.collect()
 }
 
-/// The value of a counter now, in words ("12", "broker 2",
-/// "3 of 3"); none when what it counts is not there yet.
-fn counter_value(playback: &Playback, counter: &str) -> Option<String> {
+/// Whether a counter counts on the RabbitMQ side, which Kafka panes share.
+fn is_rabbit(counter: &str) -> bool {
+    matches!(
+        parse_counter(counter),
+        Some((
+            Measured::Queue | Measured::RabbitConsumer | Measured::Exchange,
+            ..
+        ))
+    )
+}
+
+/// The value of a counter now in `world` (a lane's Kafka side), in words
+/// ("12", "broker 2", "3 of 3"); none when what it counts is not there
+/// yet.
+fn counter_value(world: &World, playback: &Playback, counter: &str) -> Option<String> {
     let (measured, measure, name) = parse_counter(counter)?;
-    let world = playback.world();
     let rabbit = playback.rabbit();
     let count = |n: u64| Some(n.to_string());
     match measured {

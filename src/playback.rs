@@ -12,6 +12,13 @@
 //! the newest [`CHECKPOINTS`] copies are kept, so memory stays bounded;
 //! further back, replay starts from time zero.
 //!
+//! A scenario with Kafka panes (`view.kafka_panes`) is several runs on one
+//! clock, one *lane* per pane, each with its own engine and Kafka world:
+//! every frame, every seek and every intervention moves them all. The
+//! lane the user last clicked in is *focused*: [`Playback::world`], the
+//! log and the inspector's paths are its. The RabbitMQ side and the
+//! charts are the first lane's.
+//!
 //! Changing the run — killing a broker, crashing a consumer — is an
 //! [`Intervention`] written into the scenario's timeline at the moment shown,
 //! so a shared link replays it. The run is then replayed from the start with
@@ -48,47 +55,68 @@ const MAX_FRAME_MS: f64 = 250.0;
 /// on gives the same run.
 #[derive(Clone)]
 struct State {
-    sim: Simulation,
-    world: World,
+    /// One per run: the scenario's, or each Kafka pane's.
+    lanes: Vec<Lane>,
     rabbit: RabbitWorld,
     history: History,
 }
 
+/// One run: its engine and its Kafka world.
+#[derive(Clone)]
+struct Lane {
+    sim: Simulation,
+    world: World,
+}
+
 impl State {
-    fn new(scenario: &Scenario) -> State {
+    fn new(runs: &[Scenario]) -> State {
         State {
-            sim: Simulation::new(scenario),
-            world: World::new(scenario),
-            rabbit: RabbitWorld::new(scenario),
+            lanes: runs
+                .iter()
+                .map(|run| Lane {
+                    sim: Simulation::new(run),
+                    world: World::new(run),
+                })
+                .collect(),
+            rabbit: RabbitWorld::new(&runs[0]),
             history: History::default(),
         }
     }
 
-    /// Runs the engine to `until` and folds what happened, stopping on
+    /// Runs every lane to `until` and folds what happened, stopping on
     /// each sample time on the way to take the charts' sample exactly
-    /// there; the events are left in `events`.
-    fn run_until(&mut self, until: SimTime, events: &mut Vec<Event>) {
-        events.clear();
+    /// there; each lane's events are left in `events`.
+    fn run_until(&mut self, until: SimTime, events: &mut [Vec<Event>]) {
+        events.iter_mut().for_each(Vec::clear);
         loop {
             let due = self.history.next_due();
             let stop = SimTime::from_millis(due.min(until.as_millis()));
-            let from = events.len();
-            self.sim.run_until(stop, events);
-            for event in &events[from..] {
-                self.world.apply(event);
-                self.rabbit.apply(event);
+            for (i, (lane, events)) in self.lanes.iter_mut().zip(events.iter_mut()).enumerate() {
+                let from = events.len();
+                lane.sim.run_until(stop, events);
+                for event in &events[from..] {
+                    lane.world.apply(event);
+                    if i == 0 {
+                        self.rabbit.apply(event);
+                    }
+                }
+                lane.world.land_until(stop);
             }
-            self.world.land_until(stop);
             self.rabbit.land_until(stop);
             if stop.as_millis() == due {
                 self.history
-                    .push(Sample::take(due, &self.world, &self.rabbit));
+                    .push(Sample::take(due, &self.lanes[0].world, &self.rabbit));
             }
             if stop >= until {
                 break;
             }
         }
     }
+}
+
+/// The scenario's runs, one per lane.
+fn runs(scenario: &Scenario) -> Vec<Scenario> {
+    scenario.runs().into_iter().map(|(_, run)| run).collect()
 }
 
 /// A Kafka record or a RabbitMQ message to follow.
@@ -152,6 +180,10 @@ impl Watch {
 /// A scenario being played.
 pub struct Playback {
     scenario: Scenario,
+    /// The runs it is: the scenario, or one per Kafka pane.
+    runs: Vec<Scenario>,
+    /// The lane shown by [`Playback::world`], the log and the inspector.
+    focus: usize,
     /// The timeline the scenario was opened with.
     scripted: Vec<TimelineEntry>,
     /// Interventions the user made since, in the order made.
@@ -159,12 +191,12 @@ pub struct Playback {
     state: State,
     /// Copies of the state at multiples of [`CHECKPOINT_MS`], oldest first.
     checkpoints: Vec<(u64, State)>,
-    /// The newest events, oldest first: the event log's window.
-    log: VecDeque<Event>,
+    /// Per lane, the newest events, oldest first: the event log's window.
+    logs: Vec<VecDeque<Event>>,
     /// The message being inspected, and every event about it so far.
     watch: Option<Watch>,
-    /// Reused for each run's events.
-    events: Vec<Event>,
+    /// Reused for each lane's events.
+    events: Vec<Vec<Event>>,
     names: Names,
     /// Virtual time shown, in fractional milliseconds for smooth motion.
     clock_ms: f64,
@@ -180,13 +212,16 @@ impl Playback {
     /// runs there at once), speed and paused or playing.
     pub fn new(scenario: Scenario) -> Playback {
         let view = scenario.file().view.clone();
+        let runs = runs(&scenario);
         let mut playback = Playback {
-            state: State::new(&scenario),
+            state: State::new(&runs),
+            logs: vec![VecDeque::new(); runs.len()],
+            events: vec![Vec::new(); runs.len()],
+            runs,
+            focus: 0,
             scripted: scenario.file().timeline.clone(),
             added: Vec::new(),
-            log: VecDeque::new(),
             watch: None,
-            events: Vec::new(),
             names: Names::new(&scenario),
             checkpoints: Vec::new(),
             scenario,
@@ -218,8 +253,38 @@ impl Playback {
         self.edits
     }
 
+    /// The focused lane's Kafka world.
     pub fn world(&self) -> &World {
-        &self.state.world
+        &self.state.lanes[self.focus].world
+    }
+
+    /// Each lane's Kafka world, with its pane's title (empty without
+    /// Kafka panes).
+    pub fn lanes(&self) -> impl Iterator<Item = (&str, &World)> {
+        let titles = self.scenario.file().view.kafka_panes.iter();
+        let titles = titles
+            .map(|p| p.title.as_str())
+            .chain(std::iter::repeat(""));
+        titles.zip(self.state.lanes.iter().map(|l| &l.world))
+    }
+
+    /// Lane `i`'s scenario: the scenario, or its Kafka pane's run.
+    pub fn lane_scenario(&self, i: usize) -> Option<&Scenario> {
+        self.runs.get(i)
+    }
+
+    /// The focused lane.
+    pub fn focus(&self) -> usize {
+        self.focus
+    }
+
+    /// Shows lane `lane` in the inspector and the log; what was followed
+    /// in the other lane is let go.
+    pub fn set_focus(&mut self, lane: usize) {
+        if lane < self.state.lanes.len() && lane != self.focus {
+            self.focus = lane;
+            self.watch = None;
+        }
     }
 
     /// The RabbitMQ side, as the view knows it.
@@ -299,11 +364,12 @@ impl Playback {
         // The moment and pace are playback's now; the panes stay.
         file.view = ViewSpec {
             panes: std::mem::take(&mut file.view.panes),
+            kafka_panes: std::mem::take(&mut file.view.kafka_panes),
             ..ViewSpec::default()
         };
         let scenario = file.validate().map_err(|e| e.to_string())?;
         self.names = Names::new(&scenario);
-        self.scenario = scenario;
+        self.set_scenario(scenario);
         self.added = added;
         self.edits += 1;
         self.replay_to(self.clock_ms);
@@ -318,7 +384,7 @@ impl Playback {
         self.scripted = scenario.file().timeline.clone();
         self.added.clear();
         self.names = Names::new(&scenario);
-        self.scenario = scenario;
+        self.set_scenario(scenario);
         self.edits += 1;
         let at = self.clock_ms.min(self.duration_ms());
         self.replay_to(at);
@@ -333,6 +399,19 @@ impl Playback {
             self.scenario = scenario;
             self.edits += 1;
         }
+    }
+
+    /// Puts `scenario` in place, with its runs: one lane each, a log each,
+    /// and the focus on the first if there are fewer lanes now.
+    fn set_scenario(&mut self, scenario: Scenario) {
+        self.runs = runs(&scenario);
+        self.logs.resize_with(self.runs.len(), VecDeque::new);
+        self.events.resize_with(self.runs.len(), Vec::new);
+        if self.focus >= self.runs.len() {
+            self.focus = 0;
+            self.watch = None;
+        }
+        self.scenario = scenario;
     }
 
     /// The interventions the user made, oldest moment first.
@@ -368,26 +447,29 @@ impl Playback {
 
     /// Back to time zero, before anything happened.
     fn start_over(&mut self) {
-        self.state = State::new(&self.scenario);
+        self.state = State::new(&self.runs);
         self.clock_ms = 0.0;
-        self.log.clear();
+        self.logs.iter_mut().for_each(VecDeque::clear);
         if let Some(watch) = &mut self.watch {
             watch.forget_after(None);
         }
     }
 
-    /// Runs the engine to `until`; its events go to the log and the watch.
+    /// Runs the engine to `until`; the events go to their lane's log, and
+    /// the focused lane's to the watch.
     fn run(&mut self, until: SimTime) {
         let mut events = std::mem::take(&mut self.events);
         self.state.run_until(until, &mut events);
         if let Some(watch) = &mut self.watch {
-            for event in &events {
+            for event in &events[self.focus] {
                 watch.see(event);
             }
         }
-        self.log.extend(events.drain(..));
-        if self.log.len() > LOG_EVENTS {
-            self.log.drain(..self.log.len() - LOG_EVENTS);
+        for (log, events) in self.logs.iter_mut().zip(events.iter_mut()) {
+            log.extend(events.drain(..));
+            if log.len() > LOG_EVENTS {
+                log.drain(..log.len() - LOG_EVENTS);
+            }
         }
         self.events = events;
     }
@@ -401,7 +483,7 @@ impl Playback {
         }
         self.watch = subject.map(|subject| {
             let mut watch = Watch::new(subject);
-            let mut sim = Simulation::new(&self.scenario);
+            let mut sim = Simulation::new(&self.runs[self.focus]);
             let mut events = Vec::new();
             let now = self.clock_ms.floor() as u64;
             // In slices, so a long run's whole trace is never held at once.
@@ -430,7 +512,11 @@ impl Playback {
     /// deliveries, each drawn as a token.
     pub fn in_flight(&self) -> usize {
         let state = &self.state;
-        state.world.flights.len() + state.world.cluster.flights.len() + state.rabbit.flights.len()
+        let kafka = state
+            .lanes
+            .iter()
+            .map(|l| l.world.flights.len() + l.world.cluster.flights.len());
+        kafka.sum::<usize>() + state.rabbit.flights.len()
     }
 
     /// The charts' samples so far.
@@ -440,7 +526,7 @@ impl Playback {
 
     /// The newest events, oldest first.
     pub fn log(&self) -> &VecDeque<Event> {
-        &self.log
+        &self.logs[self.focus]
     }
 
     /// The scenario's names for the engine's ids.
@@ -450,7 +536,7 @@ impl Playback {
 
     /// The copies of a RabbitMQ message the broker holds now.
     pub fn held_copies(&self, id: MessageId) -> Vec<HeldCopy<'_>> {
-        self.state.sim.rabbit().held_copies(id)
+        self.state.lanes[0].sim.rabbit().held_copies(id)
     }
 
     /// Moves virtual time forward to `clock_ms` (never past the end),
@@ -486,7 +572,9 @@ impl Playback {
                     let at = SimTime::from_millis(*t);
                     self.state = state.clone();
                     self.clock_ms = *t as f64;
-                    self.log.retain(|e| e.at <= at);
+                    for log in &mut self.logs {
+                        log.retain(|e| e.at <= at);
+                    }
                     if let Some(watch) = &mut self.watch {
                         watch.forget_after(Some(at));
                     }
@@ -502,7 +590,7 @@ impl Playback {
     pub fn step_back(&mut self) {
         self.playing = false;
         let now = self.clock_ms;
-        let mut before = self.log.iter().rev().map(|e| e.at.as_millis() as f64);
+        let mut before = self.log().iter().rev().map(|e| e.at.as_millis() as f64);
         let target = before.find(|&at| at < now).unwrap_or(0.0);
         self.seek(target);
     }
@@ -512,8 +600,10 @@ impl Playback {
         self.playing = false;
         let next = self
             .state
-            .sim
-            .next_due()
+            .lanes
+            .iter()
+            .filter_map(|l| l.sim.next_due())
+            .min()
             .map_or(self.duration_ms(), |t| t.as_millis() as f64);
         self.advance_to(next.max(self.clock_ms.floor() + 1.0));
     }
@@ -523,6 +613,7 @@ impl Playback {
 mod tests {
     use super::*;
     use crate::kafka::world::ConsumerStatus;
+    use mqsim::ids::BrokerId;
     use mqsim::scenario::presets::{self, Preset};
 
     #[test]
@@ -597,7 +688,7 @@ mod tests {
         for _ in 0..200 {
             p.tick(100.0);
         }
-        let summary = p.state.sim.kafka_summary();
+        let summary = p.state.lanes[0].sim.kafka_summary();
         for (t, topic) in summary.topics.iter().enumerate() {
             for part in &topic.partitions {
                 let view = &p.world().topics[t].partitions[part.partition as usize];
@@ -634,8 +725,9 @@ mod tests {
             rewound.advance_to(57_000.0);
             rewound.seek(23_456.0);
             assert_eq!(rewound.clock_ms(), 23_456.0);
+            let lanes = |p: &Playback| p.lanes().map(|(_, w)| w.clone()).collect::<Vec<_>>();
             assert!(
-                rewound.world() == forward.world() && rewound.rabbit() == forward.rabbit(),
+                lanes(&rewound) == lanes(&forward) && rewound.rabbit() == forward.rabbit(),
                 "{}",
                 preset.id
             );
@@ -828,5 +920,50 @@ mod tests {
         p.toggle_playing();
         assert_eq!(p.clock_ms(), 0.0);
         assert!(p.playing());
+    }
+
+    /// Kafka panes are lanes on one clock: each runs its own metadata
+    /// mode, an intervention happens in every lane, and the focus decides
+    /// which lane the inspector and the log speak of.
+    #[test]
+    fn kafka_panes_run_side_by_side_on_one_clock() {
+        let scenario = Preset::find("zookeeper-vs-kraft").unwrap().scenario();
+        let mut p = Playback::new(scenario);
+        p.advance_to(20_000.0);
+        let leader = |w: &World| w.cluster.partitions[0][0].leader;
+        let leaders: Vec<_> = p.lanes().map(|(_, w)| leader(w)).collect();
+        // Broker 1 died at 10 s: fenced by 20 s in KRaft (9 s sessions),
+        // still leading for ZooKeeper (18 s).
+        assert_eq!(leaders, [Some(BrokerId(1)), Some(BrokerId(0))]);
+        assert!(p.world().cluster.quorum.is_none(), "lane 0 is ZooKeeper");
+        assert!(
+            p.log()
+                .iter()
+                .all(|e| !matches!(e.kind, EventKind::MetadataFetched { .. }))
+        );
+        p.set_focus(1);
+        assert!(p.world().cluster.quorum.is_some());
+        assert!(
+            p.log()
+                .iter()
+                .any(|e| matches!(e.kind, EventKind::BrokerFenced { .. }))
+        );
+        // Killing broker 2 now kills it in both.
+        p.intervene(Intervention::BrokerKill { broker: 2 }).unwrap();
+        p.advance_to(21_000.0);
+        for (_, world) in p.lanes() {
+            assert!(!world.cluster.brokers[2].alive);
+        }
+        assert_eq!(p.focus(), 1, "the focus stays on the lane");
+        let counters = crate::lesson::counters(p.scenario().file().narration.as_ref().unwrap(), &p);
+        let failover = &counters
+            .iter()
+            .find(|(c, _)| c == "failover orders-0")
+            .unwrap()
+            .1;
+        assert_eq!(
+            failover,
+            "ZooKeeper (Kafka 3): no leader for 11.0 s so far · KRaft (Kafka 4): 7.4 s"
+        );
     }
 }

@@ -6,7 +6,7 @@ use crate::bench::{Bench, BenchRun};
 use crate::builder::fields::Field;
 use crate::builder::{Builder, Mode, Target, store};
 use crate::charts::charts;
-use crate::cluster::scene::ClusterScene;
+use crate::cluster::scene::{ClusterScene, failover_settings};
 use crate::components::Frame;
 use crate::components::bench_result::BenchReport;
 use crate::components::builder_panel::BuilderPanel;
@@ -466,7 +466,8 @@ pub fn App() -> Html {
         Callback::from(move |filter: LogFilter| log_filter.set(filter))
     };
     // Each side is drawn when the scenario has it.
-    let kafka = (!p.world().topics.is_empty())
+    let kafka_panes = p.lanes().count() > 1;
+    let kafka = (!p.world().topics.is_empty() && !kafka_panes)
         .then(|| Frame(Rc::new(Scene::build(p.world(), p.clock_ms()))));
     let rabbit = (!p.rabbit().is_empty())
         .then(|| Frame(Rc::new(RabbitScene::build(p.rabbit(), p.clock_ms()))));
@@ -504,15 +505,54 @@ pub fn App() -> Html {
         ),
         |(_, _, _, groups, queues, replicated)| charts(p.history(), groups, queues, *replicated),
     );
+    let topic_names: Vec<String> = topics.iter().map(|(t, _)| t.name.clone()).collect();
     let cluster = (kafka.is_some() && replicated).then(|| {
-        let topics: Vec<String> = topics.iter().map(|(t, _)| t.name.clone()).collect();
         Frame(Rc::new(ClusterScene::build(
             &p.world().cluster,
-            &topics,
+            &topic_names,
             &group_names,
             p.clock_ms(),
         )))
     });
+    // Kafka panes: each lane's cluster and topics, on the one clock; a
+    // click in a pane focuses its lane, so the inspector speaks of it.
+    let kafka_panes: Vec<Html> = if kafka_panes {
+        p.lanes()
+            .enumerate()
+            .map(|(i, (title, world))| {
+                let on_select = {
+                    let (stage, on_select) = (stage.clone(), on_select.clone());
+                    Callback::from(move |selection: Selection| {
+                        stage.playback.borrow_mut().set_focus(i);
+                        on_select.emit(selection);
+                    })
+                };
+                let selected = (p.focus() == i).then_some(*selected).flatten();
+                let why = p
+                    .lane_scenario(i)
+                    .map(|run| failover_settings(&run.file().kafka.cluster))
+                    .unwrap_or_default();
+                let cluster = Frame(Rc::new(ClusterScene::build(
+                    &world.cluster,
+                    &topic_names,
+                    &group_names,
+                    p.clock_ms(),
+                )));
+                let scene = Frame(Rc::new(Scene::build(world, p.clock_ms())));
+                html! {
+                    <section class={classes!("pane", "kafka-pane", (p.focus() == i).then_some("focused"))}
+                             aria-label={title.to_string()} data-testid="kafka-pane" data-pane={i.to_string()}>
+                        <h2>{ title }</h2>
+                        <p class="why" data-testid="pane-why">{ why }</p>
+                        <ClusterView scene={cluster} on_select={on_select.clone()} {selected} />
+                        <KafkaView {scene} {on_select} {selected} />
+                    </section>
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     // While building, a drag from one node to another connects them.
     let building = builder.borrow().open;
     // (The drag is drawn as a line from where it started to the pointer.)
@@ -568,7 +608,7 @@ pub fn App() -> Html {
     let pictures = html! {
         <div class={classes!("pictures", building.then_some("building"))} data-testid="pictures" ref={pictures_ref.clone()}
              onpointerdown={on_pointer_down} onpointermove={on_pointer_move} onpointerup={on_pointer_up}>
-          if kafka.is_none() && rabbit.is_none() {
+          if kafka.is_none() && rabbit.is_none() && kafka_panes.is_empty() {
               <p class="empty-picture" data-testid="empty-picture">{ empty_picture(building) }</p>
           }
           { for drag_line }
@@ -578,6 +618,9 @@ pub fn App() -> Html {
             }
             if let Some(scene) = kafka.clone() {
                 <KafkaView {scene} on_select={on_select.clone()} selected={*selected} />
+            }
+            if !kafka_panes.is_empty() {
+                <div class="panes kafka-panes" data-testid="kafka-panes">{ for kafka_panes }</div>
             }
             if let Some(scene) = rabbit.clone() {
                 if panes.is_empty() {

@@ -7,6 +7,7 @@ use super::world::{Anchor, Cargo, ClusterWorld, Flight, QuorumView, VoterStatus}
 use crate::picture::{Token, TokenShape, progress};
 use mqsim::ids::BrokerId;
 use mqsim::kafka::kraft::record::MetadataRecord;
+use mqsim::scenario::{ClusterSpec, MetadataSpec};
 use std::rc::Rc;
 
 pub const WIDTH: f64 = 1000.0;
@@ -373,6 +374,22 @@ fn quorum(world: &ClusterWorld, q: &QuorumView, layout: &Layout) -> QuorumNode {
         // active controller fences it.
         unfenced: world.brokers.iter().filter(|b| b.registered).count(),
         brokers: world.brokers.len(),
+    }
+}
+
+/// Why a cluster takes as long as it does to replace a dead broker's
+/// leaderships: the settings that decide it, under Kafka's names.
+pub fn failover_settings(cluster: &ClusterSpec) -> String {
+    match &cluster.metadata {
+        MetadataSpec::Zookeeper => format!(
+            "zookeeper.session.timeout.ms {} ms (heartbeats every {} ms): a dead broker is noticed when its session expires",
+            cluster.zookeeper_session_timeout_ms,
+            (cluster.zookeeper_session_timeout_ms / 3).max(1)
+        ),
+        MetadataSpec::Kraft(k) => format!(
+            "broker.session.timeout.ms {} ms (heartbeats every {} ms) · {} controllers: a dead broker is fenced when its session expires",
+            k.broker_session_timeout_ms, k.broker_heartbeat_interval_ms, k.controllers
+        ),
     }
 }
 

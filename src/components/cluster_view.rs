@@ -33,9 +33,13 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
     let s = &props.scene;
     html! {
         <svg class="cluster-view" data-testid="cluster-view" viewBox={format!("0 0 {} {}", s.width, s.height)}
-             role="group" aria-labelledby="cluster-view-title">
-            <title id="cluster-view-title">
-                { "Kafka cluster: ZooKeeper, the controller, and each broker's partition replicas" }
+             role="group">
+            <title>
+                { if s.quorum.is_some() {
+                    "Kafka cluster: the KRaft controller quorum with its metadata log, and each broker's partition replicas"
+                } else {
+                    "Kafka cluster: ZooKeeper, the controller, and each broker's partition replicas"
+                } }
             </title>
             <text class="column-title" x="20" y="24">{ if s.quorum.is_some() { "KRaft quorum" } else { "ZooKeeper" } }</text>
             <text class="column-title" x="200" y="24">{ "Brokers · replicas (filled: leader)" }</text>

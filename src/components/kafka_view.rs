@@ -26,8 +26,8 @@ pub fn KafkaView(props: &KafkaViewProps) -> Html {
     let (onclick, onkeydown) = pick_carried(&props.on_select);
     html! {
         <svg class="kafka-view" data-testid="kafka-view" viewBox={format!("0 0 {} {}", s.width, s.height)}
-             role="group" aria-labelledby="kafka-view-title" {onclick} {onkeydown}>
-            <title id="kafka-view-title">
+             role="group" {onclick} {onkeydown}>
+            <title>
                 { "Kafka: producers write to partitions; consumer groups pull from them" }
             </title>
             <text class="column-title" x="20" y="24">{ "Producers" }</text>

@@ -28,8 +28,8 @@ pub fn RabbitView(props: &RabbitViewProps) -> Html {
     let (onclick, onkeydown) = pick_carried(&props.on_select);
     html! {
         <svg class="rabbit-view" data-testid="rabbit-view" viewBox={format!("0 0 {} {}", s.width, s.height)}
-             role="group" aria-labelledby="rabbit-view-title" {onclick} {onkeydown}>
-            <title id="rabbit-view-title">
+             role="group" {onclick} {onkeydown}>
+            <title>
                 { "RabbitMQ: publishers send to exchanges, bindings route to queues, the broker pushes to consumers" }
             </title>
             <text class="column-title" x={PUBLISHER_X.to_string()} y="24">{ "Publishers" }</text>

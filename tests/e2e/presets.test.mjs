@@ -105,6 +105,14 @@ const LESSONS = {
     at: 20_000,
     steps: [inspect(voter(102)), press(voter(101), 'Kill'), rewind],
   },
+  'zookeeper-vs-kraft': {
+    at: 30_000,
+    steps: [
+      inspect(broker(0)),
+      press(`[data-testid="kafka-pane"][data-pane="1"] ${broker(2)}`, 'Kill'),
+      rewind,
+    ],
+  },
   'kraft-quorum-loss': {
     at: 20_000,
     steps: [inspect(voter(102)), press(voter(100), 'Restart'), inspect(broker(1))],

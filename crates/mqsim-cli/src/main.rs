@@ -56,6 +56,10 @@ enum Command {
         /// does (routine heartbeats and fetches left out).
         #[arg(long)]
         words: bool,
+        /// With Kafka panes (`view.kafka_panes`), the pane whose run to
+        /// print, counted from 1 (default: the first).
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        pane: usize,
     },
     /// Check a scenario (file, `-` or link) and print every problem.
     Validate {
@@ -226,21 +230,36 @@ fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<ExitCode> {
             } else {
                 scenario.file().duration_ms
             });
-            let mut sim = Simulation::new(&scenario);
-            let mut trace = mqsim::trace::CountingSink::default();
-            sim.run_until(SimTime::from_millis(until), &mut trace);
-            let kafka = sim.kafka_summary();
-            let rabbit = sim.rabbit_summary();
-            match format {
-                Format::Text => write!(out, "{}", report::text(&scenario, &kafka, &rabbit))?,
-                Format::Json => writeln!(
-                    out,
-                    "{}",
-                    serde_json::to_string_pretty(&serde_json::json!({
-                        "kafka": kafka,
-                        "rabbit": rabbit,
-                    }))?
-                )?,
+            // With Kafka panes, each pane's run in turn, titled.
+            let mut panes = Vec::new();
+            for (title, run) in scenario.runs() {
+                let mut sim = Simulation::new(&run);
+                let mut trace = mqsim::trace::CountingSink::default();
+                sim.run_until(SimTime::from_millis(until), &mut trace);
+                let (kafka, rabbit) = (sim.kafka_summary(), sim.rabbit_summary());
+                match format {
+                    Format::Text if title.is_empty() => {
+                        write!(out, "{}", report::text(&scenario, &kafka, &rabbit))?
+                    }
+                    Format::Text => write!(
+                        out,
+                        "== {title} ==\n{}\n",
+                        report::text(&scenario, &kafka, &rabbit)
+                    )?,
+                    Format::Json => panes.push(
+                        serde_json::json!({"title": title, "kafka": kafka, "rabbit": rabbit}),
+                    ),
+                }
+            }
+            if let Format::Json = format {
+                let json = match <[_; 1]>::try_from(panes) {
+                    Ok([mut only]) => {
+                        only.as_object_mut().map(|o| o.remove("title"));
+                        only
+                    }
+                    Err(panes) => serde_json::json!({ "panes": panes }),
+                };
+                writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -248,10 +267,18 @@ fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<ExitCode> {
             scenario,
             until_ms,
             words,
+            pane,
         } => {
             let scenario = read_scenario(&scenario)?;
             let until = until_ms.unwrap_or(scenario.file().duration_ms);
-            let mut sim = Simulation::new(&scenario);
+            let runs = scenario.runs();
+            let Some((_, run)) = pane.checked_sub(1).and_then(|i| runs.get(i)) else {
+                anyhow::bail!(
+                    "--pane {pane}: the scenario has {} pane(s), counted from 1",
+                    runs.len()
+                );
+            };
+            let mut sim = Simulation::new(run);
             let mut events = Vec::new();
             sim.run_until(SimTime::from_millis(until), &mut events);
             let names = mqsim::words::Names::new(&scenario);

@@ -691,3 +691,40 @@ fn run_prints_a_kraft_quorum_as_kafka_metadata_quorum_describes_it() {
         "no ZooKeeper controller: {text}"
     );
 }
+
+/// With Kafka panes, `run` reports each pane's cluster under its title
+/// (text and JSON), and `trace --pane N` traces pane N's run.
+#[test]
+fn kafka_panes_are_reported_and_traced_pane_by_pane() {
+    let preset = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../mqsim/presets/zookeeper-vs-kraft.json"
+    );
+    let out = mqsim(&["run", preset], "");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let zk = text.find("== ZooKeeper (Kafka 3) ==").expect(&text);
+    let kraft = text.find("== KRaft (Kafka 4) ==").expect(&text);
+    assert!(zk < kraft);
+    assert!(text[zk..kraft].contains("CONTROLLER 0"), "{text}");
+    assert!(text[kraft..].contains("METADATA QUORUM (KRaft)"), "{text}");
+    let out = mqsim(&["run", preset, "--format", "json", "--until-ms", "5000"], "");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["panes"][1]["title"], "KRaft (Kafka 4)");
+    assert!(json["panes"][1]["kafka"]["cluster"]["quorum"].is_object());
+    assert!(json["panes"][0]["kafka"]["cluster"]["quorum"].is_null());
+    let fenced = |pane: &str| {
+        let out = mqsim(&["trace", preset, "--pane", pane, "--words"], "");
+        assert!(out.status.success());
+        String::from_utf8(out.stdout)
+            .expect("utf-8")
+            .contains("broker 1 was fenced")
+    };
+    assert!(!fenced("1") && fenced("2"));
+    let out = mqsim(&["trace", preset, "--pane", "3"], "");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--pane 3: the scenario has 2 pane(s)"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -45,8 +45,14 @@ pub struct Simulation {
 }
 
 impl Simulation {
-    /// A new run of `scenario`, at time zero.
+    /// A new run of `scenario`, at time zero. A scenario with Kafka panes
+    /// is a run per pane ([`Scenario::runs`]): this is the first.
     pub fn new(scenario: &Scenario) -> Simulation {
+        if !scenario.file().view.kafka_panes.is_empty()
+            && let Some((_, first)) = scenario.runs().into_iter().next()
+        {
+            return Simulation::new(&first);
+        }
         let (kafka, start) = Kafka::new(scenario);
         let (rabbit, rabbit_start) = Rabbit::new(scenario);
         let mut agenda = Agenda::default();

@@ -264,3 +264,37 @@ fn metadata_fetches_carry_the_log_to_every_node_in_order() {
         vec![1, 2, 101, 102]
     );
 }
+
+/// Kafka panes: one scenario, a run per pane, each with its own metadata
+/// on the same workload and timeline. In `zookeeper-vs-kraft` broker 1
+/// dies at 10 s in both; at Kafka's defaults the ZooKeeper cluster moves
+/// its partitions when the 18 s session expires, the KRaft cluster when
+/// the 9 s broker session does.
+#[test]
+fn each_kafka_pane_is_a_run_with_its_own_metadata() {
+    let scenario = mqsim::scenario::presets::Preset::find("zookeeper-vs-kraft")
+        .expect("preset")
+        .scenario();
+    let runs = scenario.runs();
+    let titles: Vec<&str> = runs.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(titles, ["ZooKeeper (Kafka 3)", "KRaft (Kafka 4)"]);
+    let moved: Vec<u64> = runs
+        .iter()
+        .map(|(_, run)| {
+            assert!(run.file().view.kafka_panes.is_empty());
+            new_leader_at(&trace(run), BrokerId(1)).expect("a new leader")
+        })
+        .collect();
+    // The last heartbeat came at most an interval before the death (a
+    // third of the session to ZooKeeper, 2 s to the active controller),
+    // then the session runs out.
+    assert!(
+        (22_000..=28_200).contains(&moved[0]),
+        "ZooKeeper: {}",
+        moved[0]
+    );
+    assert!((17_000..=19_100).contains(&moved[1]), "KRaft: {}", moved[1]);
+    // The engine started on the scenario itself runs the first pane.
+    let first = trace(&scenario);
+    assert_eq!(new_leader_at(&first, BrokerId(1)), Some(moved[0]));
+}

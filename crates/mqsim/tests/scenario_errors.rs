@@ -365,3 +365,53 @@ fn a_kraft_quorum_is_refused_with_each_problem_named() {
         "{err}"
     );
 }
+
+/// Kafka panes: each pane's run is checked; a problem only some panes have
+/// names them, a pane's metadata is named by its own path, and the
+/// cluster's own metadata must be left to the panes.
+#[test]
+fn kafka_panes_are_checked_run_by_run() {
+    let preset = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut value: serde_json::Value =
+            serde_json::from_str(presets::Preset::find("zookeeper-vs-kraft").unwrap().json())
+                .unwrap();
+        edit(&mut value);
+        value.to_string()
+    };
+    let text = preset(&|v| {
+        v["view"]["kafka_panes"][1]["metadata"]["controllers"] = 4.into();
+        v["view"]["kafka_panes"][0]["title"] = "".into();
+        v["kafka"]["cluster"]["metadata"] = serde_json::json!({"mode": "kraft"});
+        v["timeline"][0]["broker"] = 7.into();
+    });
+    assert_eq!(
+        problems(&text),
+        [
+            "timeline[0].broker: no broker 7: the cluster has brokers 0..=2",
+            "view.kafka_panes[1].metadata.controllers: must be 1, 3 or 5, got 4",
+            "view.kafka_panes[0].title: must not be empty",
+            "kafka.cluster.metadata: with Kafka panes each pane sets its own metadata (view.kafka_panes[].metadata): leave this out",
+        ]
+    );
+    // A controller fault is for the KRaft panes: the ZooKeeper one ignores
+    // it; a controller the KRaft pane lacks is named with its pane.
+    let kill = |controller: u32| {
+        preset(&move |v| {
+            v["timeline"][1] = serde_json::json!({"at_ms": 20000, "do": "controller_kill", "controller": controller});
+        })
+    };
+    assert!(Scenario::from_json(&kill(101)).is_ok());
+    assert_eq!(
+        problems(&kill(107)),
+        [
+            "timeline[1].controller: no controller 107: the controllers are 100..=102 (in pane \"KRaft (Kafka 4)\")"
+        ]
+    );
+    let one = preset(&|v| {
+        v["view"]["kafka_panes"].as_array_mut().unwrap().truncate(1);
+    });
+    assert_eq!(
+        problems(&one),
+        ["view.kafka_panes: must have 2..=4 panes, got 1"]
+    );
+}

@@ -431,6 +431,11 @@ pub fn delete(file: &mut ScenarioFile, part: &Part) -> Vec<String> {
         lines = watch + steps - narration.watch_for.len() - narration.try_this.len();
     }
     let entries = before - file.timeline.len();
+    // Kafka panes show the Kafka side: without topics, there is none.
+    if file.topics().is_empty() && !file.view.kafka_panes.is_empty() {
+        file.view.kafka_panes.clear();
+        said.push("the Kafka panes".to_string());
+    }
     described
         .into_iter()
         .chain(said)

@@ -86,6 +86,24 @@ pub struct ViewSpec {
     /// through two models at once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub panes: Vec<Pane>,
+    /// Show the Kafka side as panes side by side, each a run of the same
+    /// scenario with its own cluster metadata (ZooKeeper or KRaft), on one
+    /// clock: the same producers, consumers and timeline, so each cluster
+    /// meets the same failure at the same moment. `kafka.cluster.metadata`
+    /// is then left out: each pane sets its own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kafka_panes: Vec<KafkaPane>,
+}
+
+/// One Kafka pane: a run of the scenario with this cluster metadata.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KafkaPane {
+    /// Shown above the pane.
+    pub title: String,
+    /// Where this pane's cluster keeps its metadata.
+    #[serde(default)]
+    pub metadata: MetadataSpec,
 }
 
 /// One pane of a side-by-side view.
@@ -111,6 +129,7 @@ impl Default for ViewSpec {
             speed: defaults::speed(),
             paused: false,
             panes: Vec::new(),
+            kafka_panes: Vec::new(),
         }
     }
 }

@@ -27,9 +27,9 @@ mod timeline;
 mod validate;
 
 pub use file::{
-    Acks, ClusterSpec, CommitMode, Failures, GroupSpec, KafkaSpec, KraftSpec, MemberSpec,
-    MetadataSpec, Network, OffsetReset, Pane, ProcessRoles, ProducerSpec, Retry, ScenarioFile,
-    StandaloneSpec, TopicSpec, ViewSpec,
+    Acks, ClusterSpec, CommitMode, Failures, GroupSpec, KafkaPane, KafkaSpec, KraftSpec,
+    MemberSpec, MetadataSpec, Network, OffsetReset, Pane, ProcessRoles, ProducerSpec, Retry,
+    ScenarioFile, StandaloneSpec, TopicSpec, ViewSpec,
 };
 pub use rabbit::{PublisherSpec, QueueSpec, RabbitConsumerSpec, RabbitFailures, RabbitSpec};
 pub use timeline::{Intervention, POISON_HEADER, TimelineEntry};
@@ -63,6 +63,21 @@ impl Scenario {
     /// The validated contents.
     pub fn file(&self) -> &ScenarioFile {
         &self.0
+    }
+
+    /// The runs the scenario is: itself, or with Kafka panes
+    /// (`view.kafka_panes`) one run per pane, with its title, each the
+    /// scenario with that pane's cluster metadata. Validation checked each.
+    pub fn runs(&self) -> Vec<(String, Scenario)> {
+        if self.0.view.kafka_panes.is_empty() {
+            return vec![(String::new(), self.clone())];
+        }
+        (0..self.0.view.kafka_panes.len())
+            .map(|i| {
+                let title = self.0.view.kafka_panes[i].title.clone();
+                (title, Scenario(self.0.pane_run(i)))
+            })
+            .collect()
     }
 
     /// Every consumer of the run, numbered as [`ConsumerId`]s: first the
@@ -192,9 +207,24 @@ impl ScenarioFile {
 /// The rosters, read from the file itself so that validation can ask them
 /// too (of names that need not exist yet).
 impl ScenarioFile {
-    /// Where the Kafka cluster keeps its metadata.
-    pub(crate) fn kafka_modes(&self) -> impl Iterator<Item = &MetadataSpec> {
-        std::iter::once(&self.kafka.cluster.metadata)
+    /// Where the Kafka cluster keeps its metadata: in each Kafka pane, or
+    /// as the cluster says.
+    pub(crate) fn kafka_modes(&self) -> Vec<&MetadataSpec> {
+        if self.view.kafka_panes.is_empty() {
+            vec![&self.kafka.cluster.metadata]
+        } else {
+            self.view.kafka_panes.iter().map(|p| &p.metadata).collect()
+        }
+    }
+
+    /// Kafka pane `i`'s run: this scenario with the pane's metadata, and
+    /// no panes.
+    pub(crate) fn pane_run(&self, i: usize) -> ScenarioFile {
+        let mut run = self.clone();
+        let pane = run.view.kafka_panes.swap_remove(i);
+        run.view.kafka_panes.clear();
+        run.kafka.cluster.metadata = pane.metadata;
+        run
     }
 
     pub(crate) fn topics(&self) -> Vec<(&TopicSpec, Option<u64>)> {

@@ -62,6 +62,10 @@ pub const PRESETS: &[Preset] = &[
         title: "KRaft: the active controller fails over",
     },
     Preset {
+        id: "zookeeper-vs-kraft",
+        title: "ZooKeeper and KRaft side by side: the same broker dies",
+    },
+    Preset {
         id: "kraft-quorum-loss",
         title: "KRaft: losing the majority of controllers",
     },
@@ -120,6 +124,7 @@ impl Preset {
                 include_str!("../../presets/kraft-controller-failover.json")
             }
             "kraft-quorum-loss" => include_str!("../../presets/kraft-quorum-loss.json"),
+            "zookeeper-vs-kraft" => include_str!("../../presets/zookeeper-vs-kraft.json"),
             "acks-min-isr" => include_str!("../../presets/acks-min-isr.json"),
             "unclean-election" => include_str!("../../presets/unclean-election.json"),
             "retry-dead-letter" => include_str!("../../presets/retry-dead-letter.json"),

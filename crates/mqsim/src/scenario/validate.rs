@@ -17,6 +17,9 @@ use std::ops::RangeInclusive;
 pub(super) struct Problems {
     errors: Vec<Problem>,
     warnings: Vec<Problem>,
+    /// Checking one Kafka pane's run: a controller fault is for the KRaft
+    /// panes, and a ZooKeeper pane's run ignores it.
+    in_pane: bool,
 }
 
 impl Problems {
@@ -87,11 +90,110 @@ impl Problems {
 }
 
 /// Every problem with `file`, in document order (none when it is valid),
-/// and every warning.
+/// and every warning. With Kafka panes, each pane's run is checked; a
+/// problem some runs have and others not says in which pane.
 pub(super) fn check(file: &ScenarioFile) -> (Vec<Problem>, Vec<Problem>) {
+    if file.view.kafka_panes.is_empty() {
+        return check_run(file, false);
+    }
     let mut p = Problems {
         errors: Vec::new(),
         warnings: Vec::new(),
+        in_pane: false,
+    };
+    kafka_panes(&mut p, file);
+    narration::problems(&mut p, file);
+    let panes = &file.view.kafka_panes;
+    let runs: Vec<(Vec<Problem>, Vec<Problem>)> = (0..panes.len())
+        .map(|i| {
+            let (errors, warnings) = check_run(&file.pane_run(i), true);
+            let at = |problems: Vec<Problem>| in_pane(problems, i);
+            (at(errors), at(warnings))
+        })
+        .collect();
+    let errors = merged(runs.iter().map(|r| &r.0).collect(), file);
+    let warnings = merged(runs.iter().map(|r| &r.1).collect(), file);
+    p.errors.splice(0..0, errors);
+    p.warnings.splice(0..0, warnings);
+    (p.errors, p.warnings)
+}
+
+/// A pane's run's problems, its metadata's where the pane says it.
+fn in_pane(problems: Vec<Problem>, i: usize) -> Vec<Problem> {
+    problems
+        .into_iter()
+        .map(
+            |problem| match problem.path.strip_prefix("kafka.cluster.metadata") {
+                Some(rest) => Problem {
+                    path: format!("view.kafka_panes[{i}].metadata{rest}"),
+                    message: problem.message,
+                },
+                None => problem,
+            },
+        )
+        .collect()
+}
+
+/// The problems of every pane's run, each once, in the first pane's order;
+/// one that not every run has names the panes that have it.
+fn merged(runs: Vec<&Vec<Problem>>, file: &ScenarioFile) -> Vec<Problem> {
+    let mut all: Vec<Problem> = Vec::new();
+    for run in &runs {
+        for problem in run.iter() {
+            if all.contains(problem) {
+                continue;
+            }
+            let panes: Vec<String> = runs
+                .iter()
+                .zip(&file.view.kafka_panes)
+                .filter(|(r, _)| r.contains(problem))
+                .map(|(_, pane)| format!("{:?}", pane.title))
+                .collect();
+            all.push(problem.clone());
+            if panes.len() < runs.len() && !problem.path.starts_with("view.kafka_panes") {
+                let last = all.len() - 1;
+                all[last].message = format!("{} (in pane {})", problem.message, panes.join(", "));
+            }
+        }
+    }
+    all
+}
+
+/// Kafka panes: a few, titled, over a Kafka side, each with its own
+/// metadata.
+fn kafka_panes(p: &mut Problems, file: &ScenarioFile) {
+    let panes = &file.view.kafka_panes;
+    if !(2..=MAX_PANES).contains(&panes.len()) {
+        p.add(
+            "view.kafka_panes",
+            format!("must have 2..={MAX_PANES} panes, got {}", panes.len()),
+        );
+    }
+    for (i, pane) in panes.iter().enumerate() {
+        p.name(format!("view.kafka_panes[{i}].title"), &pane.title);
+    }
+    if file.topics().is_empty() {
+        p.add(
+            "view.kafka_panes",
+            "Kafka panes show the Kafka side: the scenario has no topics",
+        );
+    }
+    if file.kafka.cluster.metadata != MetadataSpec::default() {
+        p.add(
+            "kafka.cluster.metadata",
+            "with Kafka panes each pane sets its own metadata (view.kafka_panes[].metadata): leave this out",
+        );
+    }
+}
+
+/// Every problem with one run of the scenario: the whole scenario, or one
+/// Kafka pane's run (`in_pane`), whose narration is checked once over all
+/// panes instead.
+fn check_run(file: &ScenarioFile, in_pane: bool) -> (Vec<Problem>, Vec<Problem>) {
+    let mut p = Problems {
+        errors: Vec::new(),
+        warnings: Vec::new(),
+        in_pane,
     };
     if file.version != FORMAT_VERSION {
         p.add(
@@ -122,7 +224,9 @@ pub(super) fn check(file: &ScenarioFile) -> (Vec<Problem>, Vec<Problem>) {
     panes(&mut p, file);
     standalone(&mut p, file);
     timeline(&mut p, file);
-    narration::problems(&mut p, file);
+    if !in_pane {
+        narration::problems(&mut p, file);
+    }
     (p.errors, p.warnings)
 }
 
@@ -488,6 +592,7 @@ fn cluster(p: &mut Problems, file: &ScenarioFile) {
 /// cluster (node ids from 100); combined controllers are brokers.
 fn controller_named(p: &mut Problems, at: &str, controller: u32, cluster: &ClusterSpec) {
     let why = match &cluster.metadata {
+        MetadataSpec::Zookeeper if p.in_pane => return,
         MetadataSpec::Zookeeper => {
             "only a KRaft cluster has controllers (kafka.cluster.metadata)".to_string()
         }

@@ -22,7 +22,8 @@ pub const FAILOVER_GOLDEN: &str = include_str!("../golden/leader-failover.json")
 pub const RABBIT_GOLDEN: &str = include_str!("../golden/rabbit-retry-dead-letter.json");
 
 /// The checked-in outcomes of the KRaft presets, by id: the controller
-/// quorum's elections, the metadata log and fencing on both platforms.
+/// quorum's elections, the metadata log and fencing on both platforms, and
+/// with Kafka panes each pane's run.
 pub const KRAFT_GOLDENS: &[(&str, &str)] = &[
     (
         "kraft-controller-failover",
@@ -31,6 +32,10 @@ pub const KRAFT_GOLDENS: &[(&str, &str)] = &[
     (
         "kraft-quorum-loss",
         include_str!("../golden/kraft-quorum-loss.json"),
+    ),
+    (
+        "zookeeper-vs-kraft",
+        include_str!("../golden/zookeeper-vs-kraft.json"),
     ),
 ];
 
@@ -50,11 +55,26 @@ pub fn preset_outcome(id: &str) -> String {
         .expect("the preset exists")
         .scenario();
     let until = SimTime::from_millis(scenario.file().duration_ms);
-    let (sim, trace) = Simulation::run_traced(&scenario, until);
-    let outcome = if scenario.file().rabbit.is_empty() {
-        serde_json::json!({"events": trace.len(), "summary": sim.kafka_summary()})
-    } else {
-        serde_json::json!({"events": trace.len(), "rabbit": sim.rabbit_summary()})
+    let mut runs: Vec<serde_json::Value> = scenario
+        .runs()
+        .into_iter()
+        .map(|(title, run)| {
+            let (sim, trace) = Simulation::run_traced(&run, until);
+            let mut outcome = if run.file().rabbit.is_empty() {
+                serde_json::json!({"events": trace.len(), "summary": sim.kafka_summary()})
+            } else {
+                serde_json::json!({"events": trace.len(), "rabbit": sim.rabbit_summary()})
+            };
+            if !title.is_empty() {
+                outcome["title"] = title.into();
+            }
+            outcome
+        })
+        .collect();
+    // Kafka panes: each pane's run.
+    let outcome = match runs.len() {
+        1 => runs.remove(0),
+        _ => serde_json::json!({ "panes": runs }),
     };
     format!(
         "{}\n",

@@ -123,6 +123,7 @@ fn counter_problem(p: &mut Problems, at: &str, file: &ScenarioFile, counter: &st
         Measured::Quorum => {
             if !file
                 .kafka_modes()
+                .iter()
                 .any(|m| matches!(m, MetadataSpec::Kraft(_)))
             {
                 p.add(
