@@ -12,7 +12,7 @@
 use super::Target;
 use mqsim::rabbit::topology::predeclared_exchanges;
 use mqsim::scenario::edit::{self, Part};
-use mqsim::scenario::{Intervention, ScenarioFile, TimelineEntry};
+use mqsim::scenario::{Intervention, MetadataSpec, ScenarioFile, TimelineEntry};
 use serde_json::Value;
 
 /// How a field is typed.
@@ -530,6 +530,15 @@ pub fn fields(file: &ScenarioFile, target: &Target) -> Vec<Field> {
         },
     };
     let mut fields = at(&base, spec);
+    if let Target::Cluster = target {
+        // Only the settings of the metadata mode the cluster is in.
+        let kraft = matches!(file.kafka.cluster.metadata, MetadataSpec::Kraft(_));
+        fields.retain(|f| {
+            let quorum = f.pointer.contains("/metadata/") && !f.pointer.ends_with("/mode");
+            let zookeeper = f.pointer.ends_with("/zookeeper_session_timeout_ms");
+            if kraft { !zookeeper } else { !quorum }
+        });
+    }
     if let Target::Lesson = target {
         // Each step: what to do, and the check that ticks it off.
         let steps = file.narration.as_ref().map_or(0, |n| n.try_this.len());

@@ -446,6 +446,33 @@ mod tests {
         });
     }
 
+    /// The cluster's form shows the settings of its metadata mode only:
+    /// ZooKeeper's session timeout, or the quorum's and the brokers'.
+    #[test]
+    fn the_cluster_form_shows_the_settings_of_its_metadata_mode() {
+        let file = built();
+        let labels = |file: &ScenarioFile| -> Vec<&str> {
+            let fields = fields::fields(file, &Target::Cluster);
+            fields.iter().map(|f| f.label).collect()
+        };
+        let zookeeper = set(&file, &Target::Cluster, "metadata", "zookeeper").unwrap();
+        let zookeeper = labels(&zookeeper);
+        assert!(zookeeper.contains(&"zookeeper.session.timeout.ms"));
+        assert!(zookeeper.contains(&"metadata"));
+        assert!(!zookeeper.contains(&"broker.session.timeout.ms"));
+        assert!(!zookeeper.contains(&"controllers"));
+        let kraft = labels(&file);
+        assert!(!kraft.contains(&"zookeeper.session.timeout.ms"));
+        for label in [
+            "metadata",
+            "controllers",
+            "process.roles",
+            "broker.session.timeout.ms",
+        ] {
+            assert!(kraft.contains(&label), "{label}");
+        }
+    }
+
     #[test]
     fn a_timeline_entry_has_its_moment_and_its_fields_as_the_format_names_them() {
         let mut file = built();
@@ -515,14 +542,6 @@ mod tests {
         let cluster = Target::Cluster;
         let zookeeper = set(&file, &cluster, "metadata", "zookeeper").unwrap();
         assert_eq!(zookeeper.kafka.cluster.metadata, MetadataSpec::Zookeeper);
-        let problems = set(&zookeeper, &cluster, "controllers", "3").unwrap_err();
-        assert_eq!(problems[0].path, "kafka.cluster.metadata.controllers");
-        assert!(
-            problems[0]
-                .message
-                .contains("does not apply to mode zookeeper"),
-            "{problems:?}"
-        );
         let kraft = set(&zookeeper, &cluster, "metadata", "kraft").unwrap();
         let five = set(&kraft, &cluster, "controllers", "5").unwrap();
         let combined = set(&five, &cluster, "brokers", "5").unwrap();

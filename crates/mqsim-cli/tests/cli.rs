@@ -707,7 +707,10 @@ fn kafka_panes_are_reported_and_traced_pane_by_pane() {
     assert!(zk < kraft);
     assert!(text[zk..kraft].contains("CONTROLLER 0"), "{text}");
     assert!(text[kraft..].contains("METADATA QUORUM (KRaft)"), "{text}");
-    let out = mqsim(&["run", preset, "--format", "json", "--until-ms", "5000"], "");
+    let out = mqsim(
+        &["run", preset, "--format", "json", "--until-ms", "5000"],
+        "",
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(json["panes"][1]["title"], "KRaft (Kafka 4)");
     assert!(json["panes"][1]["kafka"]["cluster"]["quorum"].is_object());
