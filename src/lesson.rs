@@ -99,6 +99,7 @@ fn kind_of(selection: Selection) -> &'static str {
     match selection {
         Selection::Broker(_) => "broker",
         Selection::Controller(_) => "controller",
+        Selection::MetadataRecord(_) => "metadata_record",
         Selection::Partition(_) => "partition",
         Selection::Record(_) => "record",
         Selection::Consumer(_) => "consumer",

@@ -232,7 +232,7 @@ pub fn target_of(scenario: &Scenario, names: &Names, picked: Selection) -> Optio
         Selection::Publisher(id) => Part::Publisher(names.publisher(id).to_string()),
         Selection::Queue(id) => Part::Queue(names.queue(id).to_string()),
         Selection::RabbitConsumer(id) => Part::Consumer(names.rabbit_consumer(id).to_string()),
-        Selection::Record(_) | Selection::Message(_) => return None,
+        Selection::Record(_) | Selection::Message(_) | Selection::MetadataRecord(_) => return None,
     };
     Some(Target::Part(part))
 }

@@ -31,6 +31,8 @@ pub struct ClusterScene {
     pub zookeeper: ZooKeeperNode,
     /// In KRaft mode, drawn where ZooKeeper would be.
     pub quorum: Option<QuorumNode>,
+    /// In KRaft mode, the metadata log below the brokers.
+    pub metadata: Option<MetadataStrip>,
     pub brokers: Vec<BrokerCard>,
     pub tokens: Rc<[Token]>,
 }
@@ -61,6 +63,53 @@ pub struct QuorumNode {
     pub unfenced: usize,
     pub brokers: usize,
 }
+
+/// `__cluster_metadata` drawn like a partition: its newest records,
+/// committed left of the high watermark; above it where each voter's copy
+/// ends, below it how far each broker has read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetadataStrip {
+    /// The top of the strip's band.
+    pub y: f64,
+    pub cells: Vec<MetadataCell>,
+    /// The high watermark, and where it is drawn.
+    pub high_watermark: u64,
+    pub high_watermark_x: f64,
+    /// Where voters' copies end: voters ending at one offset share a mark.
+    pub voters: Vec<Mark>,
+    /// How far brokers have read, likewise.
+    pub brokers: Vec<Mark>,
+}
+
+/// One record of the metadata log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetadataCell {
+    pub offset: u64,
+    pub x: f64,
+    /// A letter for its kind: `·` a `NoOpRecord`, `C` a
+    /// `PartitionChangeRecord`, …
+    pub letter: &'static str,
+    /// Its kind, as a CSS class.
+    pub kind: &'static str,
+    /// Its Kafka name.
+    pub name: &'static str,
+    /// Below the high watermark.
+    pub committed: bool,
+}
+
+/// A mark on the metadata strip: at offset `offset`, drawn at `x`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mark {
+    pub offset: u64,
+    pub x: f64,
+    pub label: String,
+}
+
+/// A metadata cell's width and the gap after it.
+pub const METADATA_CELL: f64 = 22.0;
+const METADATA_STEP: f64 = 24.0;
+/// The strip's band: voters' marks, the cells, brokers' marks.
+const METADATA_BAND: f64 = 78.0;
 
 /// One voter's row in the quorum panel.
 #[derive(Clone, Debug, PartialEq)]
@@ -312,7 +361,14 @@ impl ClusterScene {
             .into();
         ClusterScene {
             width: WIDTH,
-            height: TOP + layout.card_h + 16.0,
+            height: TOP
+                + layout.card_h
+                + 16.0
+                + if world.quorum.is_some() {
+                    METADATA_BAND
+                } else {
+                    0.0
+                },
             zookeeper: ZooKeeperNode {
                 x: ZK_X,
                 y: TOP,
@@ -322,6 +378,10 @@ impl ClusterScene {
                 elections: world.elections,
             },
             quorum: world.quorum.as_ref().map(|q| quorum(world, q, &layout)),
+            metadata: world
+                .quorum
+                .as_ref()
+                .map(|q| metadata_strip(world, q, TOP + layout.card_h + 16.0)),
             brokers,
             tokens,
         }
@@ -390,6 +450,88 @@ pub fn failover_settings(cluster: &ClusterSpec) -> String {
             "broker.session.timeout.ms {} ms (heartbeats every {} ms) · {} controllers: a dead broker is fenced when its session expires",
             k.broker_session_timeout_ms, k.broker_heartbeat_interval_ms, k.controllers
         ),
+    }
+}
+
+/// The metadata log's strip, its band starting at `y`.
+fn metadata_strip(world: &ClusterWorld, q: &QuorumView, y: f64) -> MetadataStrip {
+    let first = q.log.first().map_or(0, |(o, _)| *o);
+    let end = q.log.last().map_or(0, |(o, _)| o + 1);
+    // Where offset `o`'s cell starts: before the first cell kept, at the
+    // strip's left edge.
+    let x_of = |o: u64| CARDS_X + o.clamp(first, end).saturating_sub(first) as f64 * METADATA_STEP;
+    let leader = q.active.and_then(|a| q.voter(a));
+    let high_watermark = leader
+        .or_else(|| q.voters.iter().max_by_key(|v| v.high_watermark))
+        .map_or(0, |v| v.high_watermark);
+    let cells = q
+        .log
+        .iter()
+        .map(|(offset, record)| {
+            let (letter, kind) = letter(record);
+            MetadataCell {
+                offset: *offset,
+                x: x_of(*offset),
+                letter,
+                kind,
+                name: kafka_name(record),
+                committed: *offset < high_watermark,
+            }
+        })
+        .collect();
+    let marks = |ends: Vec<(u64, String)>| {
+        let mut marks: Vec<Mark> = Vec::new();
+        for (offset, label) in ends {
+            match marks.iter_mut().find(|m| m.offset == offset) {
+                Some(mark) => mark.label = format!("{} {label}", mark.label),
+                None => marks.push(Mark {
+                    offset,
+                    x: x_of(offset),
+                    label,
+                }),
+            }
+        }
+        marks
+    };
+    MetadataStrip {
+        y,
+        cells,
+        high_watermark,
+        high_watermark_x: x_of(high_watermark),
+        voters: marks(
+            q.voters
+                .iter()
+                .map(|v| (v.log_end, v.id.to_string()))
+                .collect(),
+        ),
+        brokers: marks(
+            world
+                .brokers
+                .iter()
+                .filter(|b| b.alive)
+                .map(|b| (b.metadata_offset, format!("b{}", b.id.0)))
+                .collect(),
+        ),
+    }
+}
+
+/// A metadata record's letter and kind (a CSS class).
+fn letter(record: &MetadataRecord) -> (&'static str, &'static str) {
+    match record {
+        MetadataRecord::LeaderChange { .. } => ("L", "leader-change"),
+        MetadataRecord::NoOp => ("·", "no-op"),
+        MetadataRecord::RegisterBroker { .. } => ("R", "broker"),
+        MetadataRecord::BrokerRegistrationChange {
+            fenced: Some(true), ..
+        } => ("F", "broker"),
+        MetadataRecord::BrokerRegistrationChange {
+            fenced: Some(false),
+            ..
+        } => ("U", "broker"),
+        MetadataRecord::BrokerRegistrationChange { .. } => ("S", "broker"),
+        MetadataRecord::Topic { .. } => ("T", "topic"),
+        MetadataRecord::Partition { .. } => ("P", "partition"),
+        MetadataRecord::PartitionChange { .. } => ("C", "partition"),
     }
 }
 
@@ -628,6 +770,24 @@ mod tests {
         // the dead voter's copy stopped when it died.
         assert!(q.voters[2].log_end + 3 >= leader.log_end);
         assert!(q.voters[0].log_end < leader.log_end);
+        // The metadata log: its newest records in a row, consecutive,
+        // committed left of the high watermark, inside the picture.
+        let m = s.metadata.as_ref().expect("KRaft draws the metadata log");
+        assert!(!m.cells.is_empty() && m.cells.len() <= crate::cluster::world::METADATA_TAIL);
+        for pair in m.cells.windows(2) {
+            assert_eq!(pair[1].offset, pair[0].offset + 1);
+            assert!(pair[0].x + METADATA_CELL < pair[1].x);
+        }
+        let last = m.cells.last().unwrap();
+        assert_eq!(last.offset + 1, leader.log_end);
+        assert!(last.x + METADATA_CELL <= WIDTH && m.y + METADATA_BAND <= s.height);
+        assert_eq!(m.high_watermark, leader.high_watermark);
+        for c in &m.cells {
+            assert_eq!(c.committed, c.offset < m.high_watermark);
+        }
+        let ends: Vec<&str> = m.voters.iter().map(|v| v.label.as_str()).collect();
+        assert!(ends.iter().any(|l| l.contains("101")), "{ends:?}");
+        assert!(m.cells.iter().any(|c| c.name == "NoOpRecord"));
         for b in &s.brokers {
             let read = b.metadata_offset.expect("KRaft brokers read the log");
             if b.down {

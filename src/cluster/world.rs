@@ -169,10 +169,17 @@ pub struct ClusterWorld {
     pub quorum: Option<QuorumView>,
 }
 
+/// How many of the metadata log's newest records the view keeps.
+pub const METADATA_TAIL: usize = 32;
+
 /// A KRaft controller quorum as the events have told it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QuorumView {
     pub voters: Vec<VoterView>,
+    /// The newest records of the active controller's log
+    /// (`__cluster_metadata`), oldest first, by offset: at most
+    /// [`METADATA_TAIL`].
+    pub log: Vec<(u64, MetadataRecord)>,
     /// The active controller, while one is known.
     pub active: Option<u32>,
     pub epoch: u32,
@@ -202,6 +209,24 @@ pub enum VoterStatus {
 }
 
 impl QuorumView {
+    /// The active controller sent `records`, the end of its log at
+    /// `log_end`: what it no longer has goes (a new leader's log may end
+    /// before the old one's uncommitted records), what it sent is written
+    /// at its offsets.
+    fn leader_log(&mut self, records: &[MetadataRecord], log_end: u64) {
+        self.log.retain(|(offset, _)| *offset < log_end);
+        let first = log_end - records.len() as u64;
+        self.log.retain(|(offset, _)| *offset < first);
+        self.log.extend((first..).zip(records.iter().cloned()));
+        let extra = self.log.len().saturating_sub(METADATA_TAIL);
+        self.log.drain(..extra);
+    }
+
+    /// The record at `offset`, if the view still has it.
+    pub fn record(&self, offset: u64) -> Option<&MetadataRecord> {
+        self.log.iter().find(|(o, _)| *o == offset).map(|(_, r)| r)
+    }
+
     pub fn voter(&self, id: u32) -> Option<&VoterView> {
         self.voters.iter().find(|v| v.id == id)
     }
@@ -466,6 +491,7 @@ impl ClusterWorld {
                 epoch,
             } => {
                 self.quorum = Some(QuorumView {
+                    log: Vec::new(),
                     voters: voters
                         .iter()
                         .map(|&id| VoterView {
@@ -518,9 +544,12 @@ impl ClusterWorld {
                 arrives_at,
             } => {
                 // The active controller's own log is where it sends from.
-                if let Some(v) = self.quorum.as_mut().and_then(|q| q.voter_mut(*controller)) {
-                    v.log_end = *log_end;
-                    v.high_watermark = *high_watermark;
+                if let Some(q) = self.quorum.as_mut() {
+                    q.leader_log(records, *log_end);
+                    if let Some(v) = q.voter_mut(*controller) {
+                        v.log_end = *log_end;
+                        v.high_watermark = *high_watermark;
+                    }
                 }
                 let (from, to) = (self.node_anchor(*controller), self.node_anchor(*node));
                 self.fly(

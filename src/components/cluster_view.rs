@@ -14,8 +14,8 @@
 use super::pick::pick;
 use super::token::{TokenLayer, Tokens};
 use crate::cluster::scene::{
-    BrokerCard, CHIP_H, ClusterScene, QuorumNode, ReplicaChip, Role, VOTER_ROW, VoterRow, ZK_H,
-    ZK_W, ZooKeeperNode,
+    BrokerCard, CHIP_H, ClusterScene, METADATA_CELL, MetadataCell, MetadataStrip, QuorumNode,
+    ReplicaChip, Role, VOTER_ROW, VoterRow, ZK_H, ZK_W, ZK_X, ZooKeeperNode,
 };
 use crate::inspect::Selection;
 use yew::prelude::*;
@@ -49,6 +49,9 @@ pub fn ClusterView(props: &ClusterViewProps) -> Html {
                 { zookeeper(&s.zookeeper) }
             }
             { for s.brokers.iter().map(|b| broker(b, &props.on_select, props.selected)) }
+            if let Some(m) = &s.metadata {
+                { metadata_log(m, &props.on_select, props.selected) }
+            }
             <TokenLayer tokens={Tokens(s.tokens.clone())} width={s.width} height={s.height} />
         </svg>
     }
@@ -148,6 +151,66 @@ fn voter(
                     { format!("end {} · hw {}", v.log_end, v.high_watermark) }
                 </text>
             </g>
+        </g>
+    }
+}
+
+/// `__cluster_metadata` as a strip of records like a partition's: each
+/// record a button to inspect it; ▼ where each voter's copy ends, the high
+/// watermark's dashed line, ▲ how far each broker has read.
+fn metadata_log(
+    m: &MetadataStrip,
+    on_select: &Callback<Selection>,
+    selected: Option<Selection>,
+) -> Html {
+    let (top, cells, bottom) = (m.y + 14.0, m.y + 22.0, m.y + 42.0);
+    html! {
+        <g class="metadata-log" data-testid="metadata-log" data-high-watermark={m.high_watermark.to_string()}>
+            <text class="column-title" x={ZK_X.to_string()} y={(m.y + 12.0).to_string()}>{ "__cluster_metadata" }</text>
+            <text class="detail" x={ZK_X.to_string()} y={(m.y + 30.0).to_string()}>
+                { format!("committed below {}", m.high_watermark) }
+            </text>
+            <text class="detail" x={ZK_X.to_string()} y={(m.y + 44.0).to_string()}>{ "▼ where voters' logs end" }</text>
+            <text class="detail" x={ZK_X.to_string()} y={(m.y + 58.0).to_string()}>{ "▲ how far brokers read" }</text>
+            { for m.voters.iter().map(|mark| html! {
+                <g class="mark voter-end" data-testid="voter-end" data-offset={mark.offset.to_string()}>
+                    <line x1={mark.x.to_string()} y1={(top + 2.0).to_string()} x2={mark.x.to_string()} y2={bottom.to_string()} />
+                    <text x={(mark.x + 4.0).to_string()} y={top.to_string()}>{ format!("{}▼", mark.label) }</text>
+                </g>
+            }) }
+            { for m.cells.iter().map(|c| metadata_cell(c, cells, on_select, selected)) }
+            <line class="hw" x1={m.high_watermark_x.to_string()} y1={(cells - 4.0).to_string()}
+                  x2={m.high_watermark_x.to_string()} y2={(bottom + 4.0).to_string()} />
+            { for m.brokers.iter().map(|mark| html! {
+                <g class="mark broker-read" data-testid="broker-read" data-offset={mark.offset.to_string()}>
+                    <text x={(mark.x + 4.0).to_string()} y={(bottom + 14.0).to_string()}>{ format!("{}▲", mark.label) }</text>
+                </g>
+            }) }
+        </g>
+    }
+}
+
+fn metadata_cell(
+    c: &MetadataCell,
+    y: f64,
+    on_select: &Callback<Selection>,
+    selected: Option<Selection>,
+) -> Html {
+    let pick = pick(on_select, selected, Selection::MetadataRecord(c.offset));
+    let committed = if c.committed {
+        "committed"
+    } else {
+        "not committed yet"
+    };
+    html! {
+        <g class={classes!("metadata-record", c.kind, (!c.committed).then_some("uncommitted"), pick.class)}
+           data-testid="metadata-record" data-offset={c.offset.to_string()} data-name={c.name}>
+            { pick.button(
+                format!("Metadata record {}: {}, {committed}: inspect", c.offset, c.name),
+                format!("{} at offset {}, {committed}", c.name, c.offset),
+                html! { <rect x={c.x.to_string()} y={y.to_string()} width={METADATA_CELL.to_string()} height="20" rx="3" /> },
+            ) }
+            <text class="face" aria-hidden="true" x={(c.x + METADATA_CELL / 2.0).to_string()} y={(y + 14.0).to_string()}>{ c.letter }</text>
         </g>
     }
 }

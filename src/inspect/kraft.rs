@@ -1,4 +1,5 @@
-//! KRaft things: the voters of the controller quorum.
+//! KRaft things: the voters of the controller quorum, and the records of
+//! the metadata log they keep.
 //!
 //! A voter keeps a copy of the metadata log, `__cluster_metadata`. The
 //! active controller (the Raft leader) appends every decision to it; the
@@ -6,9 +7,12 @@
 //! it: the high watermark. Brokers only act on committed records.
 
 use super::{Action, Inspection};
+use crate::cluster::scene::kafka_name;
 use crate::cluster::world::VoterStatus;
 use crate::playback::Playback;
+use mqsim::kafka::kraft::record::MetadataRecord;
 use mqsim::scenario::Intervention;
+use mqsim::words::metadata_record as metadata_words;
 
 pub(super) fn controller(playback: &Playback, id: u32) -> Option<Inspection> {
     let cluster = &playback.world().cluster;
@@ -136,4 +140,83 @@ fn broker_actions(broker: u32, alive: bool, isolated: bool) -> Vec<Action> {
         },
         link,
     ]
+}
+
+/// A record of the metadata log: what it says, what it means, whether it
+/// is committed, and who has it.
+pub(super) fn metadata_record(playback: &Playback, offset: u64) -> Option<Inspection> {
+    let cluster = &playback.world().cluster;
+    let quorum = cluster.quorum.as_ref()?;
+    let record = quorum.record(offset)?;
+    let committed_below = quorum
+        .active
+        .and_then(|a| quorum.voter(a))
+        .or_else(|| quorum.voters.iter().max_by_key(|v| v.high_watermark))
+        .map_or(0, |v| v.high_watermark);
+    let committed = if offset < committed_below {
+        "yes: a majority of the voters hold it, and brokers act on it"
+    } else {
+        "not yet: until a majority of the voters hold it, no broker acts on it"
+    };
+    let held: Vec<String> = quorum
+        .voters
+        .iter()
+        .filter(|v| v.log_end > offset)
+        .map(|v| format!("controller {}", v.id))
+        .collect();
+    let applied: Vec<String> = cluster
+        .brokers
+        .iter()
+        .filter(|b| b.metadata_offset > offset)
+        .map(|b| format!("broker {}", b.id.0))
+        .collect();
+    Some(Inspection {
+        title: format!("Metadata record {offset}"),
+        kind: format!("{} in __cluster_metadata", kafka_name(record)),
+        facts: vec![
+            ("Record", metadata_words(record, playback.names())),
+            ("Means", meaning(record).to_string()),
+            ("Committed", committed.to_string()),
+            ("Held by", super::list_or_none(&held)),
+            ("Applied by", super::list_or_none(&applied)),
+        ],
+        actions: Vec::new(),
+        path: Vec::new(),
+        messages: Vec::new(),
+        form: None,
+    })
+}
+
+/// What a kind of record is for, as KIP-631 and Kafka's controller use it.
+fn meaning(record: &MetadataRecord) -> &'static str {
+    match record {
+        MetadataRecord::LeaderChange { .. } => {
+            "A new active controller writes it first in its epoch. Raft commits a leader's records only once one of its own epoch commits, and this is that record."
+        }
+        MetadataRecord::NoOp => {
+            "Written every metadata.max.idle.interval.ms (500 ms) when nothing else is: the high watermark keeps moving, so every broker can tell its metadata is current."
+        }
+        MetadataRecord::RegisterBroker { .. } => {
+            "A broker process registered (BrokerRegistrationRequest). It starts fenced: it leads nothing and joins no ISR until it has caught up with the log."
+        }
+        MetadataRecord::BrokerRegistrationChange {
+            fenced: Some(true), ..
+        } => {
+            "The active controller fenced the broker: its heartbeats stopped for broker.session.timeout.ms, or it shut down. Its leaderships and ISR places were recorded away first."
+        }
+        MetadataRecord::BrokerRegistrationChange {
+            fenced: Some(false),
+            ..
+        } => "The broker caught up past its registration and heartbeated: it may lead again.",
+        MetadataRecord::BrokerRegistrationChange { .. } => {
+            "The broker asked to shut down: its leaderships move to other replicas before it is let go."
+        }
+        MetadataRecord::Topic { .. } => "A topic was created (CreateTopics).",
+        MetadataRecord::Partition { .. } => {
+            "One partition of a new topic: its replicas, its ISR and its first leader."
+        }
+        MetadataRecord::PartitionChange { .. } => {
+            "A partition's leader or ISR changed: an election by the active controller, or an AlterPartition from the partition's leader. Each broker acts on it when it reads it."
+        }
+    }
 }

@@ -35,6 +35,8 @@ pub enum Selection {
     Broker(BrokerId),
     /// A voter of the KRaft controller quorum, by node id.
     Controller(u32),
+    /// A record of the KRaft metadata log, by offset.
+    MetadataRecord(u64),
     /// A Kafka consumer: a group member, or a standalone consumer.
     Consumer(ConsumerId),
     Partition(TopicPartition),
@@ -155,6 +157,7 @@ impl Inspection {
         match selection {
             Selection::Broker(id) => kafka::broker(playback, id),
             Selection::Controller(id) => kraft::controller(playback, id),
+            Selection::MetadataRecord(offset) => kraft::metadata_record(playback, offset),
             Selection::Consumer(id) => kafka::consumer(playback, id),
             Selection::Partition(tp) => kafka::partition(playback, tp),
             Selection::RabbitConsumer(id) => rabbit::consumer(playback, id),

@@ -551,3 +551,34 @@ fn a_controller_says_its_role_and_its_copy_of_the_log() {
     assert!(fact(&live, "Metadata log").starts_with("read to offset"));
     assert!(Inspection::of(&p, Selection::Controller(7)).is_none());
 }
+
+/// A record of the metadata log says what it is, what it means, whether
+/// it is committed and who has it: the PartitionChangeRecord that moved
+/// broker 1's partition away, held by the live voters and applied by the
+/// live brokers.
+#[test]
+fn a_metadata_record_explains_itself() {
+    let p = playback("kraft-controller-failover", 25_000.0);
+    let quorum = p.world().cluster.quorum.as_ref().unwrap();
+    let (offset, _) = quorum
+        .log
+        .iter()
+        .find(|(_, r)| {
+            matches!(
+                r,
+                mqsim::kafka::kraft::record::MetadataRecord::PartitionChange { .. }
+            )
+        })
+        .expect("the failover's record is among the newest");
+    let i = Inspection::of(&p, Selection::MetadataRecord(*offset)).expect("a record");
+    assert_eq!(i.kind, "PartitionChangeRecord in __cluster_metadata");
+    assert!(fact(&i, "Record").contains("orders-0"), "{i:?}");
+    assert!(fact(&i, "Committed").starts_with("yes"));
+    assert_eq!(fact(&i, "Held by"), "controller 101, controller 102");
+    assert_eq!(fact(&i, "Applied by"), "broker 0, broker 2");
+    assert!(i.actions.is_empty());
+    assert!(
+        Inspection::of(&p, Selection::MetadataRecord(0)).is_none(),
+        "long gone from the view"
+    );
+}

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openApp, screenshot, scrubTo, pause, leaders, act } from './harness.mjs';
+import { openApp, screenshot, scrubTo, pause, leaders, act, fact } from './harness.mjs';
 
 let app;
 before(async () => {
@@ -82,6 +82,19 @@ test('the quorum is drawn in ZooKeeper\'s place, elects a new active controller,
     const read = Number(await page.getAttribute(`[data-testid="broker"][data-broker="${id}"]`, 'data-metadata-offset'));
     assert.ok(read + 3 >= leader.hw && read <= leader.hw, `broker ${id} read to ${read}, committed ${leader.hw}`);
   }
+
+  // The metadata log is drawn like a partition: its newest records, the
+  // committed ones left of the high watermark; a record explains itself.
+  const records = page.locator('[data-testid="metadata-record"]');
+  assert.ok((await records.count()) > 10);
+  const hw = Number(await page.getAttribute('[data-testid="metadata-log"]', 'data-high-watermark'));
+  assert.equal(hw, leader.hw);
+  const last = Number(await records.last().getAttribute('data-offset'));
+  assert.equal(last + 1, leader.end);
+  await records.last().click();
+  assert.equal(await page.textContent('[data-testid="inspector-title"]'), `Metadata record ${last}`);
+  assert.match(await fact(page, 'Means'), /./);
+  assert.match(await fact(page, 'Held by'), /controller/);
 
   // The inspector explains a voter and acts on it: restart the dead one.
   await page.click('[data-testid="voter"][data-controller="100"]');

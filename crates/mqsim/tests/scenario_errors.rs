@@ -286,7 +286,7 @@ fn a_narration_must_name_what_the_scenario_has() {
             "narration.watch_for[1]: {controller active}: only a KRaft cluster has a controller quorum (kafka.cluster.metadata)",
             "narration.try_this[0].done_when: \"broker_explode\" is not a timeline `do`",
             "narration.try_this[1].done_when: consumer_crash has no field \"brokr\"",
-            "narration.try_this[2].done_when: the inspector opens on broker, controller, partition, record, consumer, producer, queue, message, rabbit_consumer, publisher, not \"zookeeper\"",
+            "narration.try_this[2].done_when: the inspector opens on broker, controller, metadata_record, partition, record, consumer, producer, queue, message, rabbit_consumer, publisher, not \"zookeeper\"",
         ]
     );
 }

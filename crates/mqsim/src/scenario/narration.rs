@@ -56,8 +56,9 @@ pub struct Step {
     ///   entry (`did broker_kill broker=1`). Where the entry holds a whole
     ///   object (a new consumer, a queue), the value matches its `name`;
     /// - `inspected WHAT`: the inspector opened on a `broker`, `controller`
-    ///   (a KRaft voter), `partition`, `record`, `consumer`, `producer`,
-    ///   `queue`, `message`, `rabbit_consumer` or `publisher`;
+    ///   (a KRaft voter), `metadata_record` (a record of the KRaft metadata
+    ///   log), `partition`, `record`, `consumer`, `producer`, `queue`,
+    ///   `message`, `rabbit_consumer` or `publisher`;
     /// - `rewound`: the timeline scrubbed back to an earlier moment.
     pub done_when: String,
 }
@@ -78,6 +79,7 @@ pub enum Check<'a> {
 pub const INSPECTABLE: &[&str] = &[
     "broker",
     "controller",
+    "metadata_record",
     "partition",
     "record",
     "consumer",
