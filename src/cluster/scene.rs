@@ -325,7 +325,9 @@ impl ClusterScene {
                     .collect();
                 let kraft = world.quorum.is_some();
                 let (status, down) = match (b.alive, b.isolated, b.registered) {
+                    (false, _, _) if b.stopped => ("✕ stopped", true),
                     (false, _, _) => ("✕ dead", true),
+                    (true, false, _) if b.shutting_down => ("shutting down", false),
                     (true, true, _) if kraft => ("cut off from the controllers", false),
                     (true, true, _) => ("cut off from ZooKeeper", false),
                     (true, false, false) if kraft => ("fenced", false),

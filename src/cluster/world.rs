@@ -24,6 +24,10 @@ pub struct BrokerView {
     pub alive: bool,
     /// Cut off from ZooKeeper and the other brokers.
     pub isolated: bool,
+    /// In a controlled shutdown, not stopped yet.
+    pub shutting_down: bool,
+    /// Down after a controlled shutdown, not killed.
+    pub stopped: bool,
     /// Its ZooKeeper session is live (in KRaft mode: it is unfenced).
     pub registered: bool,
     /// In KRaft mode, how far it has read the metadata log: it acts on
@@ -381,6 +385,8 @@ impl ClusterWorld {
                         id: BrokerId(b),
                         alive: true,
                         isolated: false,
+                        shutting_down: false,
+                        stopped: false,
                         registered: true,
                         metadata_offset: 0,
                     })
@@ -458,7 +464,28 @@ impl ClusterWorld {
                 if let Some(b) = self.broker_mut(*broker) {
                     b.alive = true;
                     b.isolated = false;
+                    b.shutting_down = false;
+                    b.stopped = false;
                 }
+            }
+            EventKind::BrokerShutdownBegan { broker } => {
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.shutting_down = true;
+                }
+            }
+            EventKind::BrokerStopped { broker } => {
+                let zookeeper = self.quorum.is_none();
+                if let Some(b) = self.broker_mut(*broker) {
+                    b.alive = false;
+                    b.shutting_down = false;
+                    b.stopped = true;
+                    // Its ZooKeeper session closed with it; in KRaft mode it
+                    // was fenced first.
+                    b.registered &= !zookeeper;
+                }
+                let gone = [Anchor::Broker(*broker), Anchor::Voter(broker.0)];
+                self.flights
+                    .retain(|f| !gone.contains(&f.from) && !gone.contains(&f.to));
             }
             EventKind::BrokerKilled { broker } => {
                 if let Some(b) = self.broker_mut(*broker) {

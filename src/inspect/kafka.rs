@@ -12,7 +12,11 @@ pub(super) fn broker(playback: &Playback, id: BrokerId) -> Option<Inspection> {
     let b = cluster.brokers.get(id.index())?;
     let kraft = cluster.quorum.as_ref();
     let status = match (b.alive, b.isolated, b.registered, kraft.is_some()) {
+        (false, ..) if b.stopped => "stopped after a controlled shutdown",
         (false, ..) => "dead",
+        (true, false, ..) if b.shutting_down => {
+            "shutting down: its leaderships move to other replicas before it stops"
+        }
         (true, true, _, false) => "cut off from ZooKeeper and the other brokers",
         (true, true, _, true) => "cut off from the controllers and the other brokers",
         (true, false, true, false) => "running, registered with ZooKeeper",
@@ -93,6 +97,17 @@ pub(super) fn broker(playback: &Playback, id: BrokerId) -> Option<Inspection> {
             },
             interventions: vec![Intervention::BrokerKill { broker }],
         });
+        if !b.shutting_down {
+            actions.push(Action {
+                label: "Shut down".into(),
+                explain: if kraft.is_some() {
+                    "A controlled shutdown: its heartbeats ask for it, the active controller moves its leaderships and fences it, then it stops. No session has to expire."
+                } else {
+                    "A controlled shutdown: it asks the controller, which moves its leaderships to other in-sync replicas; then it stops and its ZooKeeper session closes. No session has to expire."
+                },
+                interventions: vec![Intervention::BrokerShutdown { broker }],
+            });
+        }
         if b.isolated {
             actions.push(Action {
                 label: "Reconnect".into(),

@@ -102,7 +102,7 @@ fn a_broker_offers_kill_then_restart() {
     let alive = Inspection::of(&p, Selection::Broker(BrokerId(1))).unwrap();
     assert_eq!(
         labels(&alive),
-        ["Kill", "Isolate", "Preferred leader election"]
+        ["Kill", "Shut down", "Isolate", "Preferred leader election"]
     );
     assert!(fact(&alive, "Leads").contains("orders-"), "{alive:?}");
     p.intervene_all(alive.actions[0].interventions.clone())
@@ -112,6 +112,32 @@ fn a_broker_offers_kill_then_restart() {
     assert_eq!(fact(&dead, "Status"), "dead");
     assert_eq!(fact(&dead, "Leads"), "none");
     assert_eq!(labels(&dead), ["Restart", "Preferred leader election"]);
+}
+
+/// Shut down from the inspector, a broker says it is shutting down, then
+/// that it stopped (not died), leading nothing, and can be restarted.
+#[test]
+fn a_broker_shuts_down_from_the_inspector() {
+    let mut p = playback("kraft-controller-failover", 3_000.0);
+    let alive = Inspection::of(&p, Selection::Broker(BrokerId(2))).unwrap();
+    p.intervene_all(action(&alive, "Shut down").interventions.clone())
+        .unwrap();
+    p.advance_to(3_001.0);
+    let going = Inspection::of(&p, Selection::Broker(BrokerId(2))).unwrap();
+    assert!(
+        fact(&going, "Status").starts_with("shutting down"),
+        "{going:?}"
+    );
+    assert!(!labels(&going).contains(&"Shut down"));
+    p.advance_to(8_000.0);
+    let stopped = Inspection::of(&p, Selection::Broker(BrokerId(2))).unwrap();
+    assert_eq!(
+        fact(&stopped, "Status"),
+        "stopped after a controlled shutdown"
+    );
+    assert_eq!(fact(&stopped, "Leads"), "none");
+    assert!(fact(&stopped, "Registration").starts_with("fenced"));
+    assert_eq!(labels(&stopped), ["Restart"]);
 }
 
 #[test]

@@ -578,6 +578,8 @@ impl World {
             | EventKind::BrokerUnfenced { .. }
             | EventKind::ActiveControllerElected { .. }
             | EventKind::MetadataFetched { .. }
+            | EventKind::BrokerShutdownBegan { .. }
+            | EventKind::BrokerStopped { .. }
             | EventKind::ControllerKilled { .. }
             | EventKind::ControllerStarted { .. }
             | EventKind::ControllerIsolated { .. }

@@ -106,6 +106,17 @@ test('the quorum is drawn in ZooKeeper\'s place, elects a new active controller,
     await page.getAttribute('[data-testid="voter"][data-controller="100"]', 'data-status'),
     'dead',
   );
+  // A controlled shutdown from the inspector: broker 2's leaderships move
+  // first, then it stops (not dies), leading nothing.
+  await scrubTo(page, 36000);
+  const led = await leaders(page);
+  assert.ok(Object.values(led).includes(2), `broker 2 leads something: ${JSON.stringify(led)}`);
+  await page.click('[data-testid="broker"][data-broker="2"]');
+  await act(page, 'Shut down');
+  await scrubTo(page, 38000);
+  assert.equal(await page.getAttribute('[data-testid="broker"][data-broker="2"]', 'data-status'), '✕ stopped');
+  assert.ok(!Object.values(await leaders(page)).includes(2), 'its leaderships moved');
+  assert.equal(await fact(page, 'Status'), 'stopped after a controlled shutdown');
   await screenshot(page, 'kraft-failover');
   assert.deepEqual(app.problems, []);
 });

@@ -255,6 +255,12 @@ pub enum EventKind {
     BrokerStarted { broker: BrokerId },
     /// A broker process died on the spot.
     BrokerKilled { broker: BrokerId },
+    /// A broker began a controlled shutdown: the controller moves its
+    /// leaderships before it stops.
+    BrokerShutdownBegan { broker: BrokerId },
+    /// A broker in controlled shutdown stopped, its leaderships moved and
+    /// its registration gone.
+    BrokerStopped { broker: BrokerId },
     /// A broker lost its links to ZooKeeper and the other brokers; clients
     /// still reach it.
     BrokerIsolated { broker: BrokerId },

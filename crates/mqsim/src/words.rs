@@ -714,6 +714,18 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
         ),
         EventKind::BrokerStarted { broker } => (Cluster, false, format!("broker {broker} started")),
         EventKind::BrokerKilled { broker } => (Cluster, false, format!("broker {broker} died")),
+        EventKind::BrokerShutdownBegan { broker } => (
+            Cluster,
+            false,
+            format!(
+                "broker {broker} began a controlled shutdown: the controller moves its leaderships first"
+            ),
+        ),
+        EventKind::BrokerStopped { broker } => (
+            Cluster,
+            false,
+            format!("broker {broker} stopped cleanly, leading nothing"),
+        ),
         EventKind::BrokerIsolated { broker } => (
             Cluster,
             false,

@@ -298,3 +298,55 @@ fn each_kafka_pane_is_a_run_with_its_own_metadata() {
     let first = trace(&scenario);
     assert_eq!(new_leader_at(&first, BrokerId(1)), Some(moved[0]));
 }
+
+/// A controlled shutdown hands leaderships over before the broker stops,
+/// in both modes, so nothing waits for a session to expire: the partitions
+/// broker 0 led have new leaders before it stops, well within a heartbeat
+/// interval, no partition goes offline, and every record sent is
+/// confirmed (a producer that still sends to the stopped broker retries
+/// on the new leader, as the Java client does after a disconnect).
+#[test]
+fn a_controlled_shutdown_moves_leaderships_before_the_broker_stops() {
+    let stop = json!([{"at_ms": 10000, "do": "broker_shutdown", "broker": 0}]);
+    for metadata in [json!({"mode": "zookeeper"}), json!({"mode": "kraft"})] {
+        let trace = trace(&scenario(metadata.clone(), stop.clone()));
+        let at = |is: &dyn Fn(&EventKind) -> bool| trace.iter().find(|e| is(&e.kind)).map(at_ms);
+        let began = at(&|k| matches!(k, EventKind::BrokerShutdownBegan { .. })).expect("began");
+        let moved = new_leader_at(&trace, BrokerId(0)).expect("leaderships moved");
+        let stopped = at(&|k| matches!(k, EventKind::BrokerStopped { .. })).expect("stopped");
+        assert_eq!(began, 10_000);
+        assert!(
+            began < moved && moved <= stopped,
+            "{metadata}: {began} {moved} {stopped}"
+        );
+        assert!(stopped - began < 2_000, "{metadata}: stopped at {stopped}");
+        assert!(
+            !trace
+                .iter()
+                .any(|e| matches!(e.kind, EventKind::BrokerKilled { .. })),
+            "{metadata}: stopped, not killed"
+        );
+        let offline = trace
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::LeaderElected { leader: None, .. }));
+        assert!(!offline, "{metadata}");
+        let sent: Vec<_> = trace
+            .iter()
+            .filter_map(|e| match e.kind {
+                EventKind::RecordSent { record, .. } if at_ms(e) < 15_000 => Some(record),
+                _ => None,
+            })
+            .collect();
+        let confirmed: std::collections::BTreeSet<_> = trace
+            .iter()
+            .filter_map(|e| match e.kind {
+                EventKind::RecordAcknowledged { record, .. } => Some(record),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            sent.iter().all(|r| confirmed.contains(r)),
+            "{metadata}: every record confirmed"
+        );
+    }
+}

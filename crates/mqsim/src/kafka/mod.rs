@@ -185,6 +185,14 @@ pub(crate) enum Action {
     RetentionCheck,
     /// A broker process dies.
     BrokerKill { broker: BrokerId },
+    /// A broker begins a controlled shutdown.
+    BrokerShutdown { broker: BrokerId },
+    /// ZooKeeper mode: a broker's `ControlledShutdownRequest` reaches the
+    /// controller.
+    ControlledShutdown { broker: BrokerId },
+    /// A broker in controlled shutdown hears it may stop (its process
+    /// `incarnation`).
+    BrokerStop { broker: BrokerId, incarnation: u32 },
     /// A dead broker process starts again.
     BrokerRestart { broker: BrokerId },
     /// A broker is cut off from ZooKeeper and the other brokers.
@@ -371,6 +379,9 @@ impl Kafka {
                     partitions: *partitions,
                 },
                 Intervention::BrokerKill { broker } => Action::BrokerKill {
+                    broker: BrokerId(*broker),
+                },
+                Intervention::BrokerShutdown { broker } => Action::BrokerShutdown {
                     broker: BrokerId(*broker),
                 },
                 Intervention::BrokerRestart { broker } => Action::BrokerRestart {
@@ -624,6 +635,12 @@ impl Kafka {
             }
             Action::RetentionCheck => self.on_retention_check(ctx),
             Action::BrokerKill { broker } => self.on_broker_kill(broker, ctx),
+            Action::BrokerShutdown { broker } => self.on_broker_shutdown(broker, ctx),
+            Action::ControlledShutdown { broker } => self.on_controlled_shutdown(broker, ctx),
+            Action::BrokerStop {
+                broker,
+                incarnation,
+            } => self.on_broker_stop(broker, incarnation, ctx),
             Action::BrokerRestart { broker } => self.on_broker_restart(broker, ctx),
             Action::BrokerIsolate { broker } => self.on_broker_isolate(broker, ctx),
             Action::BrokerReconnect { broker } => self.on_broker_reconnect(broker, ctx),

@@ -110,6 +110,11 @@ pub enum Intervention {
     /// A broker process dies on the spot. ZooKeeper notices when its session
     /// times out, and the controller moves leadership away from it.
     BrokerKill { broker: u32 },
+    /// A broker shuts down cleanly (`kafka-server-stop.sh`, a controlled
+    /// shutdown): the controller first moves its leaderships to other
+    /// in-sync replicas, then it stops. Nothing waits for a session to
+    /// expire.
+    BrokerShutdown { broker: u32 },
     /// A dead broker starts again: it registers, truncates what its leaders
     /// never confirmed, catches up as a follower and rejoins the ISR.
     BrokerRestart { broker: u32 },
@@ -279,6 +284,7 @@ enum Kind {
     TopicCreate,
     AddPartitions,
     BrokerKill,
+    BrokerShutdown,
     BrokerRestart,
     BrokerIsolate,
     BrokerReconnect,
@@ -316,6 +322,7 @@ impl Kind {
             Kind::TopicCreate => "topic_create",
             Kind::AddPartitions => "add_partitions",
             Kind::BrokerKill => "broker_kill",
+            Kind::BrokerShutdown => "broker_shutdown",
             Kind::BrokerRestart => "broker_restart",
             Kind::BrokerIsolate => "broker_isolate",
             Kind::BrokerReconnect => "broker_reconnect",
@@ -374,6 +381,7 @@ impl Kind {
             Kind::TopicCreate => &["topic"],
             Kind::AddPartitions => &["topic", "partitions"],
             Kind::BrokerKill
+            | Kind::BrokerShutdown
             | Kind::BrokerRestart
             | Kind::BrokerIsolate
             | Kind::BrokerReconnect => &["broker"],
@@ -512,6 +520,9 @@ impl RawEntry {
                 partitions: need_u32(self.partitions, "partitions")?,
             },
             Kind::BrokerKill => Intervention::BrokerKill {
+                broker: need_u32(self.broker, "broker")?,
+            },
+            Kind::BrokerShutdown => Intervention::BrokerShutdown {
                 broker: need_u32(self.broker, "broker")?,
             },
             Kind::BrokerRestart => Intervention::BrokerRestart {

@@ -348,6 +348,7 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
                 continue;
             }
             Intervention::BrokerKill { broker }
+            | Intervention::BrokerShutdown { broker }
             | Intervention::BrokerRestart { broker }
             | Intervention::BrokerIsolate { broker }
             | Intervention::BrokerReconnect { broker } => {

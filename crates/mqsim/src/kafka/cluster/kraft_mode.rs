@@ -311,6 +311,15 @@ impl Kafka {
             self.elect_coordinators(None, false, ctx);
         }
         self.kraft_announce(i, ctx);
+        // A broker in controlled shutdown that has read its own fencing
+        // stops.
+        if let Some(kraft) = &self.cluster.kraft
+            && kraft.nodes[i].may_stop()
+            && let Some(broker) = broker
+        {
+            let incarnation = self.cluster.brokers[broker.index()].incarnation;
+            self.on_broker_stop(broker, incarnation, ctx);
+        }
     }
 
     /// Announces node `i` if it has just become the active controller.
@@ -414,6 +423,24 @@ impl Kafka {
         kraft.incarnation[i] += 1;
         let out = kraft.nodes[i].start(ctx.now);
         self.kraft_route(broker.0, out, ctx);
+    }
+
+    /// A broker begins a controlled shutdown: its node's heartbeats ask
+    /// for it. A broker already fenced stops at once.
+    pub(crate) fn kraft_broker_shutdown(&mut self, broker: BrokerId, ctx: &mut Ctx<'_, Action>) {
+        let Some(kraft) = &mut self.cluster.kraft else {
+            return;
+        };
+        let Some(i) = kraft.index(broker.0) else {
+            return;
+        };
+        let out = kraft.nodes[i].begin_shutdown(ctx.now);
+        let stop = kraft.nodes[i].may_stop();
+        self.kraft_route(broker.0, out, ctx);
+        if stop {
+            let incarnation = self.cluster.brokers[broker.index()].incarnation;
+            self.on_broker_stop(broker, incarnation, ctx);
+        }
     }
 
     /// A broker process died: what its node scheduled dies with it.

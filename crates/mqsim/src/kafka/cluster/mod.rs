@@ -21,6 +21,7 @@ pub mod kraft_mode;
 pub mod partition;
 pub mod placement;
 pub(crate) mod replication;
+mod shutdown;
 pub(crate) mod writes;
 mod zookeeper;
 

@@ -48,16 +48,21 @@ impl Kafka {
 
     /// A broker process dies: it answers nothing from now on.
     pub(crate) fn on_broker_kill(&mut self, broker: BrokerId, ctx: &mut Ctx<'_, Action>) {
+        if self.cluster.is_alive(broker) {
+            ctx.emit(EventKind::BrokerKilled { broker });
+            self.stop_process(broker, ctx);
+        }
+    }
+
+    /// A broker process ends (killed, or stopped after a controlled
+    /// shutdown): what it held in memory is gone.
+    pub(crate) fn stop_process(&mut self, broker: BrokerId, ctx: &mut Ctx<'_, Action>) {
         let Some(b) = self.cluster.brokers.get_mut(broker.index()) else {
             return;
         };
-        if !b.alive {
-            return;
-        }
         b.alive = false;
         b.incarnation += 1;
         b.fetching = LiteMap::new_vec();
-        ctx.emit(EventKind::BrokerKilled { broker });
         self.kraft_broker_killed(broker);
         // Writes waiting on it lose their connection.
         for tp in self.all_partitions() {

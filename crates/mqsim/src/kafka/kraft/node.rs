@@ -120,6 +120,9 @@ pub struct Node {
     pub registered: bool,
     /// Counts process starts.
     pub incarnation: u32,
+    /// As a broker: in a controlled shutdown, its heartbeats asking to
+    /// shut down (`wantShutDown`).
+    pub shutting_down: bool,
     settings: Settings,
 }
 
@@ -138,6 +141,7 @@ impl Node {
             active: None,
             registered: false,
             incarnation: 0,
+            shutting_down: false,
             settings,
         }
     }
@@ -170,6 +174,7 @@ impl Node {
         self.image = MetadataImage::default();
         self.active = None;
         self.registered = false;
+        self.shutting_down = false;
         self.incarnation += 1;
         let raft = self.raft.start(now);
         let mut out = self.settle(raft, now);
@@ -250,6 +255,20 @@ impl Node {
         Ok(self.decide(now, |_, _| records))
     }
 
+    /// As a broker: begins a controlled shutdown, with a heartbeat that
+    /// asks for it at once (as `BrokerLifecycleManager` sends one).
+    pub fn begin_shutdown(&mut self, now: SimTime) -> Vec<Out> {
+        self.shutting_down = true;
+        self.heartbeat_request(now)
+    }
+
+    /// As a broker in controlled shutdown: whether the committed log has
+    /// fenced it, so that it may stop.
+    pub fn may_stop(&self) -> bool {
+        let fenced = |b| self.image.broker(b).is_some_and(|r| r.fenced);
+        self.shutting_down && self.registered && self.broker.is_some_and(fenced)
+    }
+
     /// As a broker: register (until its registration is applied), then
     /// heartbeat, to the leader it knows; every interval.
     fn heartbeat(&mut self, now: SimTime) -> Vec<Out> {
@@ -257,6 +276,13 @@ impl Node {
             at: SimTime::from_millis(now.as_millis() + self.settings.heartbeat_interval_ms),
             wake: Wake::Heartbeat,
         }];
+        out.extend(self.heartbeat_request(now));
+        out
+    }
+
+    /// A broker's registration or heartbeat, sent now.
+    fn heartbeat_request(&mut self, now: SimTime) -> Vec<Out> {
+        let mut out = Vec::new();
         let (Some(broker), Some(leader)) = (self.broker, self.raft.leader()) else {
             return out;
         };
@@ -264,7 +290,7 @@ impl Node {
             Wire::Heartbeat {
                 broker,
                 metadata_offset: self.image.offset,
-                want_shutdown: false,
+                want_shutdown: self.shutting_down,
             }
         } else {
             Wire::Register {
