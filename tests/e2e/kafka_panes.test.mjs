@@ -83,3 +83,31 @@ test('a ZooKeeper and a KRaft cluster side by side lose the same broker and fail
   assert.deepEqual(await audit(page), []);
   assert.deepEqual(app.problems, []);
 });
+
+// On a projector the panes stand side by side; on a phone they stack, in
+// the same order, and nothing scrolls sideways.
+for (const [width, height, sideBySide] of [
+  [1920, 1080, true],
+  [390, 844, false],
+]) {
+  test(`Kafka panes at ${width}×${height}`, async () => {
+    const sized = await openApp({ width, height, touch: width < 500 });
+    try {
+      const { page } = sized;
+      await pickPreset(page, 'zookeeper-vs-kraft');
+      await pause(page);
+      await scrubTo(page, 20_000);
+      const [a, b] = await Promise.all([0, 1].map((i) => page.locator(pane(i)).boundingBox()));
+      if (sideBySide) {
+        assert.ok(Math.abs(a.y - b.y) < 2 && a.x + a.width <= b.x, 'side by side');
+      } else {
+        assert.ok(b.y >= a.y + a.height, 'stacked');
+      }
+      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), width, 'no sideways scrolling');
+      await screenshot(page, `kafka-panes-${width}x${height}`);
+      assert.deepEqual(sized.problems, []);
+    } finally {
+      await sized.close();
+    }
+  });
+}
