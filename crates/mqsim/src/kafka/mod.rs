@@ -26,6 +26,7 @@
 pub mod assignor;
 pub mod cluster;
 pub mod consumer;
+pub mod consumer_protocol;
 pub mod dead_letter;
 pub mod group;
 pub mod kraft;

@@ -43,12 +43,24 @@ fn bucket(hash: i32, capacity: usize) -> usize {
 
 /// The order a `HashMap` filled by inserting `keys` in order iterates them,
 /// as indices into `keys`.
-pub(super) fn hash_map_order(keys: &[&str]) -> Vec<usize> {
+pub(crate) fn hash_map_order(keys: &[&str]) -> Vec<usize> {
     let capacity = capacity_for(keys.len(), 16);
     let mut order: Vec<usize> = (0..keys.len()).collect();
     crate::sort::sort_by_key(&mut order, |&i| {
         (bucket(string_hash_code(keys[i]), capacity), i)
     });
+    order
+}
+
+/// The order a `HashMap` or `HashSet` built for `hashes.len()` elements
+/// (`new HashSet<>(collection)`, `AssignorHelpers.newHashMap(n)`: a table
+/// of the next power of two at or above `max(n / 0.75 + 1, 16)`) iterates
+/// elements with these hash codes, inserted in order, as indices.
+pub(crate) fn presized_order(hashes: &[i32]) -> Vec<usize> {
+    let wanted = ((hashes.len() as f64 / 0.75) as usize + 1).max(16);
+    let capacity = wanted.next_power_of_two();
+    let mut order: Vec<usize> = (0..hashes.len()).collect();
+    crate::sort::sort_by_key(&mut order, |&i| (bucket(hashes[i], capacity), i));
     order
 }
 

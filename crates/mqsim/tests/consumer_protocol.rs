@@ -1,0 +1,389 @@
+//! KIP-848's server-side assignors on tables: cases from the unit tests of
+//! Apache Kafka 4's `group-coordinator` module
+//! (`UniformHomogeneousAssignmentBuilderTest`, `RangeAssignorTest`), with
+//! their topic ids, and examples worked through the same code (each
+//! named). Members are `A`, `B`, `C`, `D`, as in those tests.
+
+use mqsim::kafka::consumer_protocol::uuid::Uuid;
+use mqsim::kafka::consumer_protocol::{MemberSpec, ServerAssignor, TopicMeta, assign};
+
+/// The unit tests' topics: topic1, topic2 and topic3 with their ids.
+fn topics(partitions: [u32; 3]) -> Vec<TopicMeta> {
+    let ids = [
+        "T1-A4s3VTwiI5CTbEp6POw",
+        "T2-B4s3VTwiI5YHbPp6YUe",
+        "T3-CU8fVTLCz5YMkLoDQsa",
+    ];
+    (0..3)
+        .map(|i| TopicMeta {
+            id: Uuid::parse(ids[i]).expect("a uuid"),
+            name: format!("topic{}", i + 1),
+            partitions: partitions[i],
+        })
+        .collect()
+}
+
+/// `"t1:0,1 t3:0"` as (topic index, partitions) pairs.
+fn parts(text: &str) -> Vec<(usize, Vec<u32>)> {
+    text.split_whitespace()
+        .map(|topic| {
+            let (t, ps) = topic.split_once(':').expect("t:p,p");
+            let t: usize = t.trim_start_matches('t').parse::<usize>().expect("topic") - 1;
+            (
+                t,
+                ps.split(',')
+                    .map(|p| p.parse().expect("partition"))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// A member: its id, the topics it subscribes to (`"t1 t2"`) and its
+/// previous target (`"t1:0,1"`).
+fn member(id: &str, subscribed: &str, target: &str) -> MemberSpec {
+    MemberSpec {
+        id: id.to_string(),
+        instance_id: None,
+        topics: subscribed
+            .split_whitespace()
+            .map(|t| t.trim_start_matches('t').parse::<usize>().expect("topic") - 1)
+            .collect(),
+        target: parts(target),
+    }
+}
+
+/// The assignment in the tables' notation, one string per member.
+fn run(assignor: ServerAssignor, members: &[MemberSpec], counts: [u32; 3]) -> Vec<String> {
+    let assigned = assign(assignor, members, &topics(counts)).expect("assigned");
+    assigned
+        .iter()
+        .map(|tps| {
+            let mut said: Vec<String> = Vec::new();
+            for t in 0..3 {
+                let ps: Vec<String> = tps
+                    .iter()
+                    .filter(|(tt, _)| *tt == t)
+                    .map(|(_, p)| p.to_string())
+                    .collect();
+                if !ps.is_empty() {
+                    said.push(format!("t{}:{}", t + 1, ps.join(",")));
+                }
+            }
+            said.join(" ")
+        })
+        .collect()
+}
+
+#[test]
+fn uniform_spreads_evenly_and_keeps_what_members_had() {
+    use ServerAssignor::Uniform;
+    // (case, members, partitions of topic1..3, expected per member)
+    let cases: Vec<(&str, Vec<MemberSpec>, [u32; 3], Vec<&str>)> = vec![
+        (
+            "testFirstAssignmentTwoMembersTwoTopicsNoMemberRacks",
+            vec![member("A", "t1 t3", ""), member("B", "t1 t3", "")],
+            [3, 0, 2],
+            vec!["t3:0,1", "t1:0,1,2"],
+        ),
+        (
+            "testFirstAssignmentNumMembersGreaterThanTotalNumPartitions",
+            vec![
+                member("A", "t3", ""),
+                member("B", "t3", ""),
+                member("C", "t3", ""),
+            ],
+            [0, 0, 2],
+            vec!["", "t3:0", "t3:1"],
+        ),
+        (
+            // The unit test builds the previous target as a LinkedHashMap
+            // (topic1 first) and expects A = t1:0,1 t2:0. The coordinator
+            // keeps it in a HashMap, which visits topic2 first, so A keeps
+            // all of topic2 and gives up t1:1: as balanced, and what a
+            // broker does.
+            "testReassignmentForTwoMembersTwoTopicsGivenUnbalancedPrevAssignment, in the coordinator's map order",
+            vec![
+                member("A", "t1 t2", "t1:0,1 t2:0,1"),
+                member("B", "t1 t2", "t1:2 t2:2"),
+            ],
+            [3, 3, 0],
+            vec!["t1:0 t2:0,1", "t1:1,2 t2:2"],
+        ),
+        (
+            "testReassignmentWhenPartitionsAreAddedForTwoMembersTwoTopics",
+            vec![
+                member("A", "t1 t2", "t1:0,2 t2:0"),
+                member("B", "t1 t2", "t1:1 t2:1,2"),
+            ],
+            [6, 5, 0],
+            vec!["t1:0,2 t2:0,3,4", "t1:1,3,4,5 t2:1,2"],
+        ),
+        (
+            "testReassignmentWhenOneMemberRemovedAfterInitialAssignmentWithThreeMembersTwoTopics",
+            vec![
+                member("A", "t1 t2", "t1:0 t2:0"),
+                member("B", "t1 t2", "t1:1 t2:1"),
+            ],
+            [3, 3, 0],
+            vec!["t1:0 t2:0,2", "t1:1,2 t2:1"],
+        ),
+        (
+            "first assignment: topic2 is visited before topic1 (their ids' hash codes)",
+            vec![
+                member("A", "t1 t2", ""),
+                member("B", "t1 t2", ""),
+                member("C", "t1 t2", ""),
+            ],
+            [3, 3, 0],
+            vec!["t2:0,1", "t1:0 t2:2", "t1:1,2"],
+        ),
+        (
+            "D joins: only C gives up a partition",
+            vec![
+                member("A", "t1 t2", "t2:0,1"),
+                member("B", "t1 t2", "t1:0 t2:2"),
+                member("C", "t1 t2", "t1:1,2"),
+                member("D", "t1 t2", ""),
+            ],
+            [3, 3, 0],
+            vec!["t2:0,1", "t1:0 t2:2", "t1:1", "t1:2"],
+        ),
+        (
+            "B leaves: its partitions go to the members short of their quota",
+            vec![
+                member("A", "t1 t2", "t2:0,1"),
+                member("C", "t1 t2", "t1:1,2"),
+            ],
+            [3, 3, 0],
+            vec!["t2:0,1,2", "t1:0,1,2"],
+        ),
+        (
+            "seven partitions over three: the member already holding three keeps them (KAFKA-18688)",
+            vec![
+                member("A", "t1", "t1:0,1"),
+                member("B", "t1", "t1:2,3"),
+                member("C", "t1", "t1:4,5,6"),
+            ],
+            [7, 0, 0],
+            vec!["t1:0,1", "t1:2,3", "t1:4,5,6"],
+        ),
+        (
+            "then C leaves: the spare slot goes to the last member",
+            vec![member("A", "t1", "t1:0,1"), member("B", "t1", "t1:2,3")],
+            [7, 0, 0],
+            vec!["t1:0,1,4", "t1:2,3,5,6"],
+        ),
+    ];
+    for (case, members, counts, expected) in cases {
+        assert_eq!(run(Uniform, &members, counts), expected, "{case}");
+    }
+}
+
+#[test]
+fn range_gives_each_subscriber_a_contiguous_range() {
+    use ServerAssignor::Range;
+    let cases: Vec<(&str, Vec<MemberSpec>, [u32; 3], Vec<&str>)> = vec![
+        (
+            "testFirstAssignmentTwoMembersTwoTopicsSameSubscriptions",
+            vec![member("A", "t1 t3", ""), member("B", "t1 t3", "")],
+            [3, 0, 2],
+            vec!["t1:0,1 t3:0", "t1:2 t3:1"],
+        ),
+        (
+            "testFirstAssignmentThreeMembersThreeTopicsDifferentSubscriptions",
+            vec![
+                member("A", "t1 t2", ""),
+                member("B", "t3", ""),
+                member("C", "t2 t3", ""),
+            ],
+            [3, 3, 2],
+            vec!["t1:0,1,2 t2:0,1", "t3:0", "t2:2 t3:1"],
+        ),
+        (
+            "testFirstAssignmentNumMembersGreaterThanNumPartitions",
+            vec![
+                member("A", "t1 t3", ""),
+                member("B", "t1 t3", ""),
+                member("C", "t1 t3", ""),
+            ],
+            [3, 0, 2],
+            vec!["t1:0 t3:0", "t1:1 t3:1", "t1:2"],
+        ),
+        (
+            "testReassignmentWhenOneMemberAddedAndOnePartitionAfterInitialAssignmentWithTwoMembersTwoTopics",
+            vec![
+                member("A", "t1 t2", "t1:0,1 t2:0,1"),
+                member("B", "t1 t2", "t1:2,3 t2:2"),
+                member("C", "t1", ""),
+            ],
+            [4, 3, 0],
+            vec!["t1:0,1 t2:0,1", "t1:2 t2:2", "t1:3"],
+        ),
+        (
+            "heterogeneous: totals are not balanced across members",
+            vec![
+                member("A", "t1", ""),
+                member("B", "t1 t2", ""),
+                member("C", "t2", ""),
+            ],
+            [3, 3, 0],
+            vec!["t1:0,1", "t1:2 t2:0,1", "t2:2"],
+        ),
+        (
+            "members given in any order are sorted by member id",
+            vec![
+                member("C", "t1 t2", ""),
+                member("A", "t1 t2", ""),
+                member("B", "t1 t2", ""),
+            ],
+            [5, 3, 0],
+            vec!["t1:4 t2:2", "t1:0,1 t2:0", "t1:2,3 t2:1"],
+        ),
+    ];
+    for (case, members, counts, expected) in cases {
+        assert_eq!(run(Range, &members, counts), expected, "{case}");
+    }
+}
+
+/// `testStaticMembership`: a static member that comes back under a new
+/// member id keeps its partitions, since members sort by instance id.
+#[test]
+fn range_sorts_static_members_by_instance_id() {
+    let mut members = vec![member("Z", "t1", ""), member("Y", "t1", "")];
+    members[0].instance_id = Some("instance-a".into());
+    members[1].instance_id = Some("instance-b".into());
+    assert_eq!(
+        run(ServerAssignor::Range, &members, [4, 0, 0]),
+        ["t1:0,1", "t1:2,3"]
+    );
+}
+
+mod reconciliation {
+    //! `CurrentAssignmentBuilderTest`'s cases: a member at epoch 10 owning
+    //! partitions 1–3 of topic1 and 4–6 of topic2 (here topics 0 and 1).
+    use MemberState::*;
+    use mqsim::kafka::consumer_protocol::reconcile::{Current, MemberState, Tp, reconcile};
+
+    fn tps(t1: &[u32], t2: &[u32]) -> Vec<Tp> {
+        t1.iter()
+            .map(|&p| (0, p))
+            .chain(t2.iter().map(|&p| (1, p)))
+            .collect()
+    }
+
+    fn stable() -> Current {
+        Current {
+            epoch: 10,
+            state: Stable,
+            assigned: tps(&[1, 2, 3], &[4, 5, 6]),
+            pending_revocation: Vec::new(),
+        }
+    }
+
+    fn unrevoked() -> Current {
+        Current {
+            epoch: 10,
+            state: UnrevokedPartitions,
+            assigned: tps(&[2, 3], &[5, 6]),
+            pending_revocation: tps(&[1], &[4]),
+        }
+    }
+
+    /// Partitions owned by some member at epoch 10.
+    fn owned_by_others(held: Vec<Tp>) -> impl Fn(Tp) -> Option<u32> {
+        move |tp| held.contains(&tp).then_some(10)
+    }
+
+    #[test]
+    fn stable_to_stable() {
+        let mine = tps(&[1, 2, 3], &[4, 5, 6]);
+        let next = reconcile(&stable(), 11, &mine, owned_by_others(mine.clone()), None);
+        assert_eq!((next.state, next.epoch, next.assigned), (Stable, 11, mine));
+    }
+
+    #[test]
+    fn stable_to_stable_with_new_partitions() {
+        let target = tps(&[1, 2, 3, 4], &[4, 5, 6, 7]);
+        let next = reconcile(&stable(), 11, &target, |_| None, None);
+        assert_eq!(
+            (next.state, next.epoch, next.assigned),
+            (Stable, 11, target)
+        );
+    }
+
+    #[test]
+    fn stable_to_unrevoked_partitions() {
+        let target = tps(&[2, 3, 4], &[5, 6, 7]);
+        let next = reconcile(&stable(), 11, &target, |_| None, None);
+        assert_eq!(
+            next,
+            unrevoked(),
+            "nothing new while a revocation is pending"
+        );
+    }
+
+    #[test]
+    fn stable_to_unreleased_partitions() {
+        let target = tps(&[1, 2, 3, 4], &[4, 5, 6, 7]);
+        let others = owned_by_others(tps(&[4], &[7]));
+        let next = reconcile(&stable(), 11, &target, others, None);
+        assert_eq!(
+            (next.state, next.epoch, next.assigned),
+            (UnreleasedPartitions, 11, tps(&[1, 2, 3], &[4, 5, 6]))
+        );
+    }
+
+    /// Partitions the member says it no longer owns count as revoked.
+    #[test]
+    fn stable_to_unreleased_when_the_revoked_ones_are_not_owned() {
+        let target = tps(&[1, 2, 3], &[4, 5, 7]);
+        let others = owned_by_others(tps(&[], &[7]));
+        let next = reconcile(&stable(), 11, &target, others, Some(&[]));
+        assert_eq!(
+            (next.state, next.epoch, next.assigned),
+            (UnreleasedPartitions, 11, tps(&[1, 2, 3], &[4, 5]))
+        );
+    }
+
+    #[test]
+    fn unrevoked_partitions_to_stable() {
+        let target = tps(&[2, 3], &[5, 6]);
+        let owned = tps(&[2, 3], &[5, 6]);
+        let next = reconcile(&unrevoked(), 11, &target, |_| None, Some(&owned));
+        assert_eq!(
+            (next.state, next.epoch, next.assigned),
+            (Stable, 11, target)
+        );
+        assert!(next.pending_revocation.is_empty());
+    }
+
+    #[test]
+    fn remains_in_unrevoked_partitions_until_they_are_given_up() {
+        let target = tps(&[3], &[6]);
+        let member = unrevoked();
+        assert_eq!(reconcile(&member, 12, &target, |_| None, None), member);
+        let still = tps(&[1, 2, 3], &[5, 6]);
+        assert_eq!(
+            reconcile(&member, 12, &target, |_| None, Some(&still)),
+            member
+        );
+    }
+
+    /// Once the partition's owner has released it, the waiting member gets
+    /// it on its next heartbeat.
+    #[test]
+    fn unreleased_partitions_to_stable() {
+        let member = Current {
+            epoch: 11,
+            state: UnreleasedPartitions,
+            assigned: tps(&[1, 2, 3], &[4, 5, 6]),
+            pending_revocation: Vec::new(),
+        };
+        let target = tps(&[1, 2, 3, 4], &[4, 5, 6]);
+        let waiting = reconcile(&member, 11, &target, owned_by_others(tps(&[4], &[])), None);
+        assert_eq!(waiting.state, UnreleasedPartitions);
+        let released = reconcile(&member, 11, &target, |_| None, None);
+        assert_eq!((released.state, released.assigned), (Stable, target));
+    }
+}
