@@ -4,7 +4,9 @@
 use anyhow::{Context, bail};
 use mqsim::ids::TopicId;
 use mqsim::kafka::assignor::{self, Member, Strategy, Topic};
-use mqsim::kafka::partitioner::partition_for_key;
+use mqsim::kafka::consumer_protocol::uuid::Uuid;
+use mqsim::kafka::consumer_protocol::{self, MemberSpec, ServerAssignor, TopicMeta};
+use mqsim::kafka::partitioner::{murmur2, partition_for_key};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 use std::io::BufRead;
@@ -162,4 +164,133 @@ pub fn assign(
             .collect()
     };
     Ok(Assigned { stdout, notes })
+}
+
+/// `kafka assign --protocol consumer`: the assignment the group
+/// coordinator's `uniform` or `range` assignor computes for a new group
+/// (KIP-848), with the order it visited members and topics in: `uniform`
+/// follows Java's hash maps, by member id and by topic id.
+pub fn assign_consumer(
+    assignor: ServerAssignor,
+    topic_args: &[String],
+    member_args: &[String],
+    json: bool,
+) -> anyhow::Result<Assigned> {
+    let mut topics: Vec<TopicMeta> = Vec::new();
+    for arg in topic_args {
+        let mut fields = arg.split(':');
+        let (Some(name), Some(count)) = (fields.next(), fields.next()) else {
+            bail!("--topic {arg:?}: expected NAME:PARTITIONS[:ID]");
+        };
+        let partitions: u32 = count.parse().ok().filter(|&n| n >= 1).with_context(|| {
+            format!("--topic {arg:?}: the partition count must be a whole number of at least 1")
+        })?;
+        let id = match fields.next() {
+            Some(id) => Uuid::parse(id).with_context(|| {
+                format!(
+                    "--topic {arg:?}: {id:?} is not a topic id (22 characters of URL-safe base64)"
+                )
+            })?,
+            None => made_up_id(name),
+        };
+        if fields.next().is_some() || name.is_empty() || topics.iter().any(|t| t.name == name) {
+            bail!("--topic {arg:?}: expected NAME:PARTITIONS[:ID], each topic once");
+        }
+        topics.push(TopicMeta {
+            id,
+            name: name.to_string(),
+            partitions,
+        });
+    }
+    let mut members: Vec<MemberSpec> = Vec::new();
+    for arg in member_args {
+        let (id, subscribed) = arg
+            .split_once(':')
+            .with_context(|| format!("--member {arg:?}: expected ID:TOPIC[,TOPIC...]"))?;
+        if id.is_empty() || members.iter().any(|m| m.id == id) {
+            bail!("--member {arg:?}: member ids must be non-empty and given once");
+        }
+        let mut indices = Vec::new();
+        for name in subscribed.split(',') {
+            // The coordinator refuses a subscription to a topic it lacks.
+            let index = topics.iter().position(|t| t.name == name).with_context(|| {
+                format!("--member {arg:?}: no --topic {name:?} (the coordinator's assignors refuse a topic the cluster lacks)")
+            })?;
+            if !indices.contains(&index) {
+                indices.push(index);
+            }
+        }
+        members.push(MemberSpec {
+            id: id.to_string(),
+            instance_id: None,
+            topics: indices,
+            target: Vec::new(),
+        });
+    }
+    let result = consumer_protocol::assign(assignor, &members, &topics)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", assignor.name()))?;
+    let mut notes = Vec::new();
+    if assignor == ServerAssignor::Uniform {
+        let order: Vec<&str> = consumer_protocol::uniform::member_order(&members)
+            .into_iter()
+            .map(|i| members[i].id.as_str())
+            .collect();
+        notes.push(format!(
+            "note: uniform visits members in Java HashMap order of their ids ({}) and topics by their ids' hash codes; a cluster gives topics random ids, so give NAME:PARTITIONS:ID to reproduce one",
+            order.join(", ")
+        ));
+    }
+    let per_topic = |assigned: &[(usize, u32)]| {
+        let mut by_topic: Vec<(&str, Vec<u32>)> = Vec::new();
+        for &(t, p) in assigned {
+            let name = topics[t].name.as_str();
+            match by_topic.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, list)) => list.push(p),
+                None => by_topic.push((name, vec![p])),
+            }
+        }
+        by_topic
+    };
+    let stdout = if json {
+        let mut out = Map::new();
+        for (member, assigned) in members.iter().zip(&result) {
+            let mut topics_out = Map::new();
+            for (name, list) in per_topic(assigned) {
+                topics_out.insert(name.to_string(), json!(list));
+            }
+            out.insert(member.id.clone(), Value::Object(topics_out));
+        }
+        format!("{}\n", Value::Object(out))
+    } else {
+        members
+            .iter()
+            .zip(&result)
+            .map(|(member, assigned)| {
+                let listed: Vec<String> = per_topic(assigned)
+                    .into_iter()
+                    .map(|(name, list)| {
+                        let numbers: Vec<String> = list.iter().map(u32::to_string).collect();
+                        format!("{name}[{}]", numbers.join(","))
+                    })
+                    .collect();
+                let shown = if listed.is_empty() {
+                    "(idle)".to_string()
+                } else {
+                    listed.join(" ")
+                };
+                format!("{}\t{shown}\n", member.id)
+            })
+            .collect()
+    };
+    Ok(Assigned { stdout, notes })
+}
+
+/// A topic id made from the topic's name (murmur2 of the name with four
+/// suffixes), standing in for the random one a cluster would give it.
+fn made_up_id(name: &str) -> Uuid {
+    let word = |i: u8| murmur2(format!("{name}/{i}").as_bytes()) as u32 as u64;
+    Uuid {
+        msb: word(0) << 32 | word(1),
+        lsb: word(2) << 32 | word(3),
+    }
 }

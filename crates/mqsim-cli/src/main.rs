@@ -10,6 +10,7 @@ mod report;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use mqsim::kafka::assignor::Strategy;
+use mqsim::kafka::consumer_protocol::ServerAssignor;
 use mqsim::{Scenario, SimTime, Simulation};
 use std::io::Write;
 use std::path::PathBuf;
@@ -165,13 +166,24 @@ enum KafkaCommand {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-    /// Print the assignment a Java assignor computes for a new group.
+    /// Print the assignment a Java assignor (classic protocol) or the group
+    /// coordinator's assignor (consumer protocol, KIP-848) computes for a
+    /// new group.
     Assign {
-        /// range, roundrobin, sticky or cooperative-sticky.
+        /// classic (the client's assignors) or consumer (KIP-848: the
+        /// coordinator's).
+        #[arg(long, value_enum, default_value_t = Protocol::Classic)]
+        protocol: Protocol,
+        /// Classic protocol: range, roundrobin, sticky or cooperative-sticky.
         #[arg(long)]
-        strategy: Strategy,
-        /// A topic and its partition count, e.g. orders:6. Repeatable.
-        #[arg(long = "topic", value_name = "NAME:PARTITIONS", required = true)]
+        strategy: Option<Strategy>,
+        /// Consumer protocol: uniform (the default) or range.
+        #[arg(long, value_enum)]
+        assignor: Option<Assignor>,
+        /// A topic and its partition count, e.g. orders:6; with the consumer
+        /// protocol also its topic id, orders:6:ID (22 characters, as
+        /// kafka-topics --describe prints it). Repeatable.
+        #[arg(long = "topic", value_name = "NAME:PARTITIONS[:ID]", required = true)]
         topics: Vec<String>,
         /// A member and the topics it subscribes to, e.g. c1:orders,payments. Repeatable.
         #[arg(long = "member", value_name = "ID:TOPIC[,TOPIC...]", required = true)]
@@ -179,6 +191,20 @@ enum KafkaCommand {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+}
+
+/// `group.protocol`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Protocol {
+    Classic,
+    Consumer,
+}
+
+/// `group.consumer.assignors`' built-in assignors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Assignor {
+    Uniform,
+    Range,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -440,12 +466,35 @@ fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Kafka(KafkaCommand::Assign {
+            protocol,
             strategy,
+            assignor,
             topics,
             members,
             format,
         }) => {
-            let assigned = kafka::assign(strategy, &topics, &members, format == Format::Json)?;
+            let json = format == Format::Json;
+            let assigned = match (protocol, strategy, assignor) {
+                (Protocol::Classic, Some(strategy), None) => {
+                    kafka::assign(strategy, &topics, &members, json)?
+                }
+                (Protocol::Classic, None, _) => anyhow::bail!(
+                    "--protocol classic needs --strategy (range, roundrobin, sticky or cooperative-sticky)"
+                ),
+                (Protocol::Classic, Some(_), Some(_)) => anyhow::bail!(
+                    "--assignor names a consumer-protocol assignor: use it with --protocol consumer"
+                ),
+                (Protocol::Consumer, Some(_), _) => anyhow::bail!(
+                    "with --protocol consumer the group coordinator assigns: choose --assignor uniform or range, not --strategy"
+                ),
+                (Protocol::Consumer, None, assignor) => {
+                    let assignor = match assignor {
+                        Some(Assignor::Range) => ServerAssignor::Range,
+                        _ => ServerAssignor::Uniform,
+                    };
+                    kafka::assign_consumer(assignor, &topics, &members, json)?
+                }
+            };
             for note in assigned.notes {
                 eprintln!("{note}");
             }

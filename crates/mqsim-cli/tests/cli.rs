@@ -731,3 +731,90 @@ fn kafka_panes_are_reported_and_traced_pane_by_pane() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `kafka assign --protocol consumer` computes the group coordinator's
+/// assignment (KIP-848): `uniform` by default, in Java's hash-map order of
+/// member and topic ids (the group-coordinator's first assignment of A, B
+/// and C over topic1 and topic2), or `range`; and says which option goes
+/// with which protocol.
+#[test]
+fn kafka_assign_explains_the_consumer_protocols_assignors() {
+    let ok = |args: &[&str]| {
+        let out = mqsim(args, "");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (
+            String::from_utf8(out.stdout).expect("utf-8"),
+            String::from_utf8(out.stderr).expect("utf-8"),
+        )
+    };
+    let (stdout, stderr) = ok(&[
+        "kafka",
+        "assign",
+        "--protocol",
+        "consumer",
+        "--topic",
+        "topic1:3:T1-A4s3VTwiI5CTbEp6POw",
+        "--topic",
+        "topic2:3:T2-B4s3VTwiI5YHbPp6YUe",
+        "--member",
+        "A:topic1,topic2",
+        "--member",
+        "B:topic1,topic2",
+        "--member",
+        "C:topic1,topic2",
+    ]);
+    assert_eq!(
+        stdout,
+        "A\ttopic2[0,1]\nB\ttopic1[0] topic2[2]\nC\ttopic1[1,2]\n"
+    );
+    assert!(
+        stderr.contains("HashMap order of their ids (A, B, C)"),
+        "{stderr}"
+    );
+    let (stdout, _) = ok(&[
+        "kafka",
+        "assign",
+        "--protocol",
+        "consumer",
+        "--assignor",
+        "range",
+        "--format",
+        "json",
+        "--topic",
+        "orders:5",
+        "--member",
+        "c2:orders",
+        "--member",
+        "c1:orders",
+    ]);
+    assert_eq!(
+        stdout,
+        "{\"c1\":{\"orders\":[0,1,2]},\"c2\":{\"orders\":[3,4]}}\n"
+    );
+    for (args, says) in [
+        (
+            vec!["--protocol", "consumer", "--strategy", "range"],
+            "not --strategy",
+        ),
+        (vec!["--assignor", "uniform"], "needs --strategy"),
+        (
+            vec!["--protocol", "consumer", "--topic", "t:2:nope"],
+            "is not a topic id",
+        ),
+    ] {
+        let mut all = vec!["kafka", "assign"];
+        all.extend(args);
+        if !all.contains(&"--topic") {
+            all.extend(["--topic", "t:2"]);
+        }
+        all.extend(["--member", "m:t"]);
+        let out = mqsim(&all, "");
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{all:?}: {err}");
+    }
+}

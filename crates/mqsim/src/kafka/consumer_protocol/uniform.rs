@@ -32,8 +32,7 @@ pub fn assign(members: &[MemberSpec], topics: &[TopicMeta]) -> Result<Assigned, 
             "uniform with members subscribed to different topics is not modelled yet".to_string(),
         );
     }
-    let ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
-    let order = hash_map_order(&ids);
+    let order = member_order(members);
     // The first member's subscription, as a `HashSet<Uuid>`.
     let first = &members[order[0]];
     let hashes: Vec<i32> = first
@@ -118,6 +117,13 @@ pub fn assign(members: &[MemberSpec], topics: &[TopicMeta]) -> Result<Assigned, 
         return Err("partitions were left unassigned".to_string());
     }
     Ok(assigned)
+}
+
+/// The order the coordinator visits members in: its `HashMap` of member
+/// ids, by `String.hashCode()`.
+pub fn member_order(members: &[MemberSpec]) -> Vec<usize> {
+    let ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
+    hash_map_order(&ids)
 }
 
 /// A previous target as the coordinator iterates it: topics as a
