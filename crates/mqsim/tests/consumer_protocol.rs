@@ -53,6 +53,10 @@ fn member(id: &str, subscribed: &str, target: &str) -> MemberSpec {
     }
 }
 
+/// A table row: the case, the members, the partitions of topic1..3, and
+/// each member's expected assignment.
+type Case = (&'static str, Vec<MemberSpec>, [u32; 3], Vec<&'static str>);
+
 /// The assignment in the tables' notation, one string per member.
 fn run(assignor: ServerAssignor, members: &[MemberSpec], counts: [u32; 3]) -> Vec<String> {
     let assigned = assign(assignor, members, &topics(counts)).expect("assigned");
@@ -79,7 +83,7 @@ fn run(assignor: ServerAssignor, members: &[MemberSpec], counts: [u32; 3]) -> Ve
 fn uniform_spreads_evenly_and_keeps_what_members_had() {
     use ServerAssignor::Uniform;
     // (case, members, partitions of topic1..3, expected per member)
-    let cases: Vec<(&str, Vec<MemberSpec>, [u32; 3], Vec<&str>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "testFirstAssignmentTwoMembersTwoTopicsNoMemberRacks",
             vec![member("A", "t1 t3", ""), member("B", "t1 t3", "")],
@@ -183,7 +187,7 @@ fn uniform_spreads_evenly_and_keeps_what_members_had() {
 #[test]
 fn range_gives_each_subscriber_a_contiguous_range() {
     use ServerAssignor::Range;
-    let cases: Vec<(&str, Vec<MemberSpec>, [u32; 3], Vec<&str>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "testFirstAssignmentTwoMembersTwoTopicsSameSubscriptions",
             vec![member("A", "t1 t3", ""), member("B", "t1 t3", "")],
