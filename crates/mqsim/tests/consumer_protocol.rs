@@ -7,14 +7,16 @@
 use mqsim::kafka::consumer_protocol::uuid::Uuid;
 use mqsim::kafka::consumer_protocol::{MemberSpec, ServerAssignor, TopicMeta, assign};
 
-/// The unit tests' topics: topic1, topic2 and topic3 with their ids.
-fn topics(partitions: [u32; 3]) -> Vec<TopicMeta> {
+/// The unit tests' topics: topic1 to topic4 with their ids, as many as
+/// partition counts are given.
+fn topics(partitions: &[u32]) -> Vec<TopicMeta> {
     let ids = [
         "T1-A4s3VTwiI5CTbEp6POw",
         "T2-B4s3VTwiI5YHbPp6YUe",
         "T3-CU8fVTLCz5YMkLoDQsa",
+        "T4-Tw9fVTLCz5HbPp6YQsa",
     ];
-    (0..3)
+    (0..partitions.len())
         .map(|i| TopicMeta {
             id: Uuid::parse(ids[i]).expect("a uuid"),
             name: format!("topic{}", i + 1),
@@ -58,13 +60,13 @@ fn member(id: &str, subscribed: &str, target: &str) -> MemberSpec {
 type Case = (&'static str, Vec<MemberSpec>, [u32; 3], Vec<&'static str>);
 
 /// The assignment in the tables' notation, one string per member.
-fn run(assignor: ServerAssignor, members: &[MemberSpec], counts: [u32; 3]) -> Vec<String> {
+fn run(assignor: ServerAssignor, members: &[MemberSpec], counts: &[u32]) -> Vec<String> {
     let assigned = assign(assignor, members, &topics(counts)).expect("assigned");
     assigned
         .iter()
         .map(|tps| {
             let mut said: Vec<String> = Vec::new();
-            for t in 0..3 {
+            for t in 0..counts.len() {
                 let ps: Vec<String> = tps
                     .iter()
                     .filter(|(tt, _)| *tt == t)
@@ -180,7 +182,104 @@ fn uniform_spreads_evenly_and_keeps_what_members_had() {
         ),
     ];
     for (case, members, counts, expected) in cases {
-        assert_eq!(run(Uniform, &members, counts), expected, "{case}");
+        assert_eq!(run(Uniform, &members, &counts), expected, "{case}");
+    }
+}
+
+/// `UniformHeterogeneousAssignmentBuilderTest`'s cases, whose members
+/// subscribe to different topics (its members sit in a `TreeMap`, A before
+/// B before C, as the coordinator's `HashMap` of ids `A`, `B`, `C` orders
+/// them too).
+#[test]
+fn uniform_balances_members_with_different_subscriptions() {
+    type Row = (&'static str, Vec<MemberSpec>, Vec<u32>, Vec<&'static str>);
+    let cases: Vec<Row> = vec![
+        (
+            "testFirstAssignmentTwoMembersTwoTopics",
+            vec![member("A", "t1 t3", ""), member("B", "t3", "")],
+            vec![3, 0, 6],
+            vec!["t1:0,1,2 t3:4", "t3:0,1,2,3,5"],
+        ),
+        (
+            "testFirstAssignmentNumMembersGreaterThanTotalNumPartitions",
+            vec![
+                member("A", "t3", ""),
+                member("B", "t3", ""),
+                member("C", "t1", ""),
+            ],
+            vec![2, 0, 1],
+            vec!["t3:0", "", "t1:0,1"],
+        ),
+        (
+            "testReassignmentForTwoMembersThreeTopicsGivenUnbalancedPrevAssignment",
+            vec![
+                member("A", "t1", "t1:0,1,2"),
+                member("B", "t1 t2", "t1:3 t2:0"),
+                member("C", "t1 t2 t3", "t1:4,5 t2:1,2,3 t3:0,1,2,3"),
+            ],
+            vec![6, 4, 4],
+            vec!["t1:0,1,2,5", "t1:3 t2:0,1,2,3", "t1:4 t3:0,1,2,3"],
+        ),
+        (
+            "testReassignmentWhenPartitionsAreAddedForTwoMembers",
+            vec![
+                member("A", "t1 t3", "t1:0,1,2,3 t3:0,1"),
+                member("B", "t1 t2 t3 t4", "t2:0,1,2 t4:0,1,2"),
+            ],
+            vec![6, 5, 3, 3],
+            vec!["t1:0,1,2,3,4,5 t3:0,1,2", "t2:0,1,2,3,4 t4:0,1,2"],
+        ),
+        (
+            "testReassignmentWhenOneMemberAddedAndPartitionsAddedTwoMembersTwoTopics",
+            vec![
+                member("A", "t1", "t1:0,2 t2:0"),
+                member("B", "t1 t2", "t1:1 t2:1,2"),
+                member("C", "t1 t2", ""),
+            ],
+            vec![6, 7],
+            vec!["t1:0,2,3,4,5", "t1:1 t2:1,2,6", "t2:0,3,4,5"],
+        ),
+        (
+            "testReassignmentWhenOneMemberRemovedAfterInitialAssignmentWithThreeMembersThreeTopics",
+            vec![
+                member("A", "t1 t3", "t1:0,1,2 t3:0,1"),
+                member("B", "t2", "t2:3,4,5,6"),
+            ],
+            vec![3, 8, 3],
+            vec!["t1:0,1,2 t3:0,1,2", "t2:0,1,2,3,4,5,6,7"],
+        ),
+        (
+            "testReassignmentWhenOneSubscriptionRemovedAfterInitialAssignmentWithTwoMembersTwoTopics",
+            vec![
+                member("A", "t1", "t1:0,2 t2:1,3"),
+                member("B", "t1 t2", "t1:1 t2:0,2,4"),
+            ],
+            vec![3, 5],
+            vec!["t1:0,1,2", "t2:0,1,2,3,4"],
+        ),
+        (
+            "testFirstAssignmentWithTwoMembersIncludingOneWithoutSubscriptions",
+            vec![member("A", "t1", ""), member("B", "", "")],
+            vec![3],
+            vec!["t1:0,1,2", ""],
+        ),
+        (
+            "H1, worked through the code: topic1 (2 per subscriber) first",
+            vec![
+                member("A", "t1", ""),
+                member("B", "t1 t2", ""),
+                member("C", "t2", ""),
+            ],
+            vec![4, 2],
+            vec!["t1:0,2", "t1:1,3", "t2:0,1"],
+        ),
+    ];
+    for (case, members, counts, expected) in cases {
+        assert_eq!(
+            run(ServerAssignor::Uniform, &members, &counts),
+            expected,
+            "{case}"
+        );
     }
 }
 
@@ -246,7 +345,7 @@ fn range_gives_each_subscriber_a_contiguous_range() {
         ),
     ];
     for (case, members, counts, expected) in cases {
-        assert_eq!(run(Range, &members, counts), expected, "{case}");
+        assert_eq!(run(Range, &members, &counts), expected, "{case}");
     }
 }
 
@@ -258,7 +357,7 @@ fn range_sorts_static_members_by_instance_id() {
     members[0].instance_id = Some("instance-a".into());
     members[1].instance_id = Some("instance-b".into());
     assert_eq!(
-        run(ServerAssignor::Range, &members, [4, 0, 0]),
+        run(ServerAssignor::Range, &members, &[4, 0, 0]),
         ["t1:0,1", "t1:2,3"]
     );
 }
@@ -389,5 +488,115 @@ mod reconciliation {
         assert_eq!(waiting.state, UnreleasedPartitions);
         let released = reconcile(&member, 11, &target, |_| None, None);
         assert_eq!((released.state, released.assigned), (Stable, target));
+    }
+}
+
+mod properties {
+    //! Over random groups: every partition of a topic someone subscribes
+    //! to goes to exactly one of its subscribers, and nothing else is
+    //! given out; with every member on the same topics, `uniform` leaves
+    //! no two members more than one partition apart, and `range` gives
+    //! each topic's subscribers counts at most one apart.
+    use super::topics;
+    use mqsim::kafka::consumer_protocol::{MemberSpec, ServerAssignor, assign};
+    use proptest::prelude::*;
+
+    /// Up to 6 members over up to 4 topics; each member's previous target
+    /// is a slice of a valid earlier assignment (or nothing).
+    fn group() -> impl Strategy<Value = (Vec<u32>, Vec<MemberSpec>, bool)> {
+        (
+            prop::collection::vec(1u32..9, 1..=4),
+            1usize..=6,
+            any::<bool>(),
+            any::<u64>(),
+        )
+            .prop_map(|(counts, n, same, seed)| {
+                let mut bits = seed;
+                let mut next = |m: u64| {
+                    bits = bits.rotate_left(7) ^ 0x9E37_79B9_7F4A_7C15;
+                    bits % m
+                };
+                let all: Vec<usize> = (0..counts.len()).collect();
+                let members: Vec<MemberSpec> = (0..n)
+                    .map(|i| MemberSpec {
+                        id: format!("member-{i}"),
+                        instance_id: None,
+                        topics: if same {
+                            all.clone()
+                        } else {
+                            all.iter().copied().filter(|_| next(3) > 0).collect()
+                        },
+                        target: Vec::new(),
+                    })
+                    .collect();
+                (counts, members, same)
+            })
+    }
+
+    fn check(assignor: ServerAssignor, counts: &[u32], members: &[MemberSpec], same: bool) {
+        let topics = topics(counts);
+        let assigned = assign(assignor, members, &topics).expect("assigned");
+        for (t, topic) in topics.iter().enumerate() {
+            let readers = members.iter().any(|m| m.topics.contains(&t));
+            for p in 0..topic.partitions {
+                let owners: Vec<usize> = (0..members.len())
+                    .filter(|&m| assigned[m].contains(&(t, p)))
+                    .collect();
+                if readers {
+                    assert_eq!(owners.len(), 1, "{t}:{p} owned by {owners:?}");
+                    assert!(members[owners[0]].topics.contains(&t), "not a subscriber");
+                } else {
+                    assert!(owners.is_empty());
+                }
+            }
+        }
+        if same && assignor == ServerAssignor::Uniform {
+            let sizes: Vec<usize> = assigned.iter().map(Vec::len).collect();
+            let (min, max) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+            assert!(max - min <= 1, "{sizes:?}");
+        }
+        if assignor == ServerAssignor::Range {
+            for t in 0..topics.len() {
+                let counts: Vec<usize> = (0..members.len())
+                    .filter(|&m| members[m].topics.contains(&t))
+                    .map(|m| assigned[m].iter().filter(|(tt, _)| *tt == t).count())
+                    .collect();
+                if let (Some(min), Some(max)) = (counts.iter().min(), counts.iter().max()) {
+                    assert!(max - min <= 1, "topic {t}: {counts:?}");
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        /// A first assignment, then another after the first's targets are
+        /// kept and one member leaves: both valid.
+        #[test]
+        fn assignments_are_valid_and_balanced((counts, members, same) in group()) {
+            for assignor in [ServerAssignor::Uniform, ServerAssignor::Range] {
+                check(assignor, &counts, &members, same);
+                let first = assign(assignor, &members, &topics(&counts)).expect("assigned");
+                let mut next: Vec<MemberSpec> = members
+                    .iter()
+                    .zip(&first)
+                    .map(|(m, tps)| {
+                        let mut m = m.clone();
+                        for &(t, p) in tps {
+                            match m.target.iter_mut().find(|(tt, _)| *tt == t) {
+                                Some((_, ps)) => ps.push(p),
+                                None => m.target.push((t, vec![p])),
+                            }
+                        }
+                        m
+                    })
+                    .collect();
+                next.pop();
+                if !next.is_empty() {
+                    check(assignor, &counts, &next, same);
+                }
+            }
+        }
     }
 }
