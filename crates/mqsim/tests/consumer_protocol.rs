@@ -3,6 +3,11 @@
 //! (`UniformHomogeneousAssignmentBuilderTest`, `RangeAssignorTest`), with
 //! their topic ids, and examples worked through the same code (each
 //! named). Members are `A`, `B`, `C`, `D`, as in those tests.
+//!
+//! Deliberate mutations of reconciliation, each caught: new partitions
+//! handed out while a revocation is pending; partitions another member
+//! still owns handed out at once; an unknown owned list counted as
+//! revoked; a member waiting to revoke moving on anyway.
 
 use mqsim::kafka::consumer_protocol::uuid::Uuid;
 use mqsim::kafka::consumer_protocol::{MemberSpec, ServerAssignor, TopicMeta, assign};
@@ -595,6 +600,245 @@ mod properties {
                 next.pop();
                 if !next.is_empty() {
                     check(assignor, &counts, &next, same);
+                }
+            }
+        }
+    }
+}
+
+mod coordinator {
+    //! The coordinator driven heartbeat by heartbeat: member D joining a
+    //! stable group of A, B and C over topic1 and topic2 (3 partitions
+    //! each, `uniform`), step by step as `consumerGroupHeartbeat` takes
+    //! it, and random
+    //! heartbeat orders that never let two members own one partition.
+    use super::topics;
+    use mqsim::kafka::consumer_protocol::ServerAssignor;
+    use mqsim::kafka::consumer_protocol::coordinator::{Group, Heartbeat, HeartbeatError};
+    use mqsim::kafka::consumer_protocol::reconcile::{MemberState, Tp};
+    use mqsim::time::SimTime;
+    use proptest::prelude::*;
+
+    fn at(ms: u64) -> SimTime {
+        SimTime::from_millis(ms)
+    }
+
+    /// A member's heartbeat at its current epoch, saying what it owns.
+    fn beat(group: &Group, id: &str) -> Heartbeat {
+        let member = group.members.iter().find(|m| m.id == id).expect("a member");
+        Heartbeat {
+            member: id.to_string(),
+            epoch: i64::from(member.current.epoch),
+            topics: None,
+            owned: Some(member.current.assigned.clone()),
+        }
+    }
+
+    fn join(id: &str) -> Heartbeat {
+        Heartbeat {
+            member: id.to_string(),
+            epoch: 0,
+            topics: Some(vec![0, 1]),
+            owned: Some(Vec::new()),
+        }
+    }
+
+    fn state(group: &Group, id: &str) -> (MemberState, u32, Vec<Tp>) {
+        let m = group.members.iter().find(|m| m.id == id).expect("a member");
+        (m.current.state, m.current.epoch, m.current.assigned.clone())
+    }
+
+    /// No partition is owned (assigned or still to revoke) by two members.
+    fn exclusive(group: &Group) {
+        let mut seen: Vec<Tp> = Vec::new();
+        for m in &group.members {
+            for tp in m
+                .current
+                .assigned
+                .iter()
+                .chain(&m.current.pending_revocation)
+            {
+                assert!(!seen.contains(tp), "{tp:?} owned twice: {group:?}");
+                seen.push(*tp);
+            }
+        }
+    }
+
+    #[test]
+    fn d_joins_a_stable_group_one_heartbeat_at_a_time() {
+        let topics = topics(&[3, 3]);
+        let mut g = Group::new(ServerAssignor::Uniform);
+        // A, B and C join one after another and heartbeat until stable,
+        // at epoch 3. uniform is sticky: A alone had all six; with B, A
+        // kept topic2 (visited first) and B took topic1; with C, each gave
+        // up its last partition of a topic and C took them.
+        for (i, id) in ["A", "B", "C"].iter().enumerate() {
+            g.heartbeat(&join(id), &topics, at(i as u64));
+        }
+        for round in 0..4 {
+            for id in ["A", "B", "C"] {
+                let hb = beat(&g, id);
+                g.heartbeat(&hb, &topics, at(100 + round));
+                exclusive(&g);
+            }
+        }
+        let (t1, t2) = (0, 1);
+        assert_eq!((g.epoch, g.assignment_epoch), (3, 3));
+        assert_eq!(
+            state(&g, "A"),
+            (MemberState::Stable, 3, vec![(t2, 0), (t2, 1)])
+        );
+        assert_eq!(
+            state(&g, "B"),
+            (MemberState::Stable, 3, vec![(t1, 0), (t1, 1)])
+        );
+        assert_eq!(
+            state(&g, "C"),
+            (MemberState::Stable, 3, vec![(t1, 2), (t2, 2)])
+        );
+
+        // 1. D joins: epoch 4; C keeps t2:2 and gives up t1:2, which is
+        // D's target, so D waits for it.
+        let r = g.heartbeat(&join("D"), &topics, at(1_000));
+        assert_eq!((r.epoch, r.assignment), (4, Some(vec![])));
+        assert_eq!(
+            state(&g, "D"),
+            (MemberState::UnreleasedPartitions, 4, vec![])
+        );
+        // 2. C, not saying what it owns: it must revoke t1:2 first and
+        // stays at epoch 3; its assignment comes without it.
+        let hb = Heartbeat {
+            owned: None,
+            ..beat(&g, "C")
+        };
+        let r = g.heartbeat(&hb, &topics, at(1_100));
+        assert_eq!((r.epoch, r.assignment), (3, Some(vec![(t2, 2)])));
+        assert_eq!(g.members[2].current.state, MemberState::UnrevokedPartitions);
+        exclusive(&g);
+        // 3. C, having revoked it: epoch 4; t1:2 is free.
+        let r = g.heartbeat(&beat(&g, "C"), &topics, at(1_200));
+        assert_eq!((r.epoch, r.assignment), (4, None));
+        assert_eq!(g.owner_epoch((t1, 2)), None);
+        // 4, 5. A and B move to epoch 4 unchanged.
+        for id in ["A", "B"] {
+            let r = g.heartbeat(&beat(&g, id), &topics, at(1_300));
+            assert_eq!((r.epoch, r.assignment), (4, None));
+        }
+        // 6. D's next heartbeat: t1:2 is its own.
+        let r = g.heartbeat(&beat(&g, "D"), &topics, at(6_000));
+        assert_eq!((r.epoch, r.assignment), (4, Some(vec![(t1, 2)])));
+        assert_eq!(state(&g, "D"), (MemberState::Stable, 4, vec![(t1, 2)]));
+        exclusive(&g);
+    }
+
+    #[test]
+    fn a_silent_member_is_fenced_and_a_stale_epoch_refused() {
+        let topics = topics(&[3, 3]);
+        let mut g = Group::new(ServerAssignor::Uniform);
+        g.heartbeat(&join("A"), &topics, at(0));
+        g.heartbeat(&join("B"), &topics, at(0));
+        for _ in 0..3 {
+            for id in ["A", "B"] {
+                let hb = beat(&g, id);
+                g.heartbeat(&hb, &topics, at(4_000));
+            }
+        }
+        let epoch = g.epoch;
+        // B stops heartbeating; 45 s after its last, it is fenced.
+        let hb = beat(&g, "A");
+        g.heartbeat(&hb, &topics, at(40_000));
+        assert!(g.expire(at(48_999)).is_empty());
+        assert_eq!(g.expire(at(49_000)), ["B"]);
+        assert_eq!(g.epoch, epoch + 1);
+        // Its heartbeat is refused: it must rejoin.
+        let stale = Heartbeat {
+            member: "B".into(),
+            epoch: i64::from(epoch),
+            topics: None,
+            owned: None,
+        };
+        let r = g.heartbeat(&stale, &topics, at(49_100));
+        assert_eq!(r.error, Some(HeartbeatError::UnknownMemberId));
+        // A takes everything on its next heartbeat.
+        let hb = beat(&g, "A");
+        g.heartbeat(&hb, &topics, at(49_200));
+        assert_eq!(g.members[0].current.assigned.len(), 6);
+        let ahead = Heartbeat {
+            epoch: 99,
+            ..beat(&g, "A")
+        };
+        let r = g.heartbeat(&ahead, &topics, at(49_300));
+        assert_eq!(r.error, Some(HeartbeatError::FencedMemberEpoch));
+    }
+
+    #[derive(Clone, Debug)]
+    enum Step {
+        Join(usize),
+        Beat(usize, bool),
+        Leave(usize),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            (0usize..5).prop_map(Step::Join),
+            ((0usize..5), any::<bool>()).prop_map(|(m, say)| Step::Beat(m, say)),
+            (0usize..5).prop_map(Step::Leave),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        /// Whatever order members join, heartbeat (saying what they own or
+        /// not) and leave in: no partition is ever owned by two members, a
+        /// partition is only given to a member once nobody else owns it,
+        /// and a member's epoch never passes the group's.
+        #[test]
+        fn no_partition_is_ever_owned_twice(steps in prop::collection::vec(step(), 1..80),
+                                            counts in (1u32..6, 1u32..6),
+                                            range in any::<bool>()) {
+            let topics = topics(&[counts.0, counts.1]);
+            let assignor = if range { ServerAssignor::Range } else { ServerAssignor::Uniform };
+            let mut g = Group::new(assignor);
+            for (i, step) in steps.iter().enumerate() {
+                let now = at(i as u64 * 100);
+                let before = g.clone();
+                match step {
+                    Step::Join(m) => {
+                        let id = format!("m{m}");
+                        if g.members.iter().all(|x| x.id != id) {
+                            g.heartbeat(&join(&id), &topics, now);
+                        }
+                    }
+                    Step::Beat(m, say) => {
+                        let id = format!("m{m}");
+                        if g.members.iter().any(|x| x.id == id) {
+                            let mut hb = beat(&g, &id);
+                            if !say {
+                                hb.owned = None;
+                            }
+                            g.heartbeat(&hb, &topics, now);
+                        }
+                    }
+                    Step::Leave(m) => {
+                        g.fence(&format!("m{m}"));
+                    }
+                }
+                exclusive(&g);
+                for m in &g.members {
+                    prop_assert!(m.current.epoch <= g.epoch);
+                    let had = before.members.iter().find(|b| b.id == m.id);
+                    for tp in &m.current.assigned {
+                        let new = had.is_none_or(|b| !b.current.assigned.contains(tp));
+                        if new {
+                            let elsewhere = before.members.iter().any(|b| {
+                                b.id != m.id
+                                    && (b.current.assigned.contains(tp)
+                                        || b.current.pending_revocation.contains(tp))
+                            });
+                            prop_assert!(!elsewhere, "{tp:?} given to {} while another owned it", m.id);
+                        }
+                    }
                 }
             }
         }

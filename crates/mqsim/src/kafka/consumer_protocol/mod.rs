@@ -15,11 +15,14 @@
 //! - [`range`]: `range`, the coordinator's `RangeAssignor`.
 //! - [`reconcile`]: how a member moves to its target, revoking before it
 //!   is given anything another member still owns.
+//! - [`coordinator`]: the group at its coordinator: epochs, the target
+//!   assignment, heartbeats, fencing and timeouts.
 //!
 //! Each follows the `group-coordinator` module of Apache Kafka 4 (the
 //! classes named in its docs); the tests are tables from that module's
 //! unit tests and examples worked through its code.
 
+pub mod coordinator;
 pub mod range;
 pub mod reconcile;
 pub mod uniform;
