@@ -35,6 +35,7 @@ pub mod partitioner;
 pub mod producer;
 pub mod rebalance;
 pub mod retention;
+pub mod share;
 pub mod summary;
 
 use crate::agenda::Ctx;
