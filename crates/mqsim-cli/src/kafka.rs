@@ -132,38 +132,52 @@ pub fn assign(
         }
         by_topic
     };
-    let stdout = if json {
+    let by_member: Vec<MemberPartitions> = members
+        .iter()
+        .zip(&result.partitions)
+        .map(|((id, _), partitions)| (id.as_str(), per_topic(partitions)))
+        .collect();
+    Ok(Assigned {
+        stdout: said(&by_member, json),
+        notes,
+    })
+}
+
+/// A member's id and its partitions, by topic.
+type MemberPartitions<'a> = (&'a str, Vec<(&'a str, Vec<u32>)>);
+
+/// An assignment as `kafka assign` prints it: each member's partitions by
+/// topic, a line per member (`(idle)` for none), or one JSON object.
+fn said(by_member: &[MemberPartitions], json: bool) -> String {
+    if json {
         let mut out = Map::new();
-        for ((id, _), partitions) in members.iter().zip(&result.partitions) {
+        for (id, topics) in by_member {
             let mut topics_out = Map::new();
-            for (name, list) in per_topic(partitions) {
+            for (name, list) in topics {
                 topics_out.insert(name.to_string(), json!(list));
             }
-            out.insert(id.clone(), Value::Object(topics_out));
+            out.insert(id.to_string(), Value::Object(topics_out));
         }
-        format!("{}\n", Value::Object(out))
-    } else {
-        members
-            .iter()
-            .zip(&result.partitions)
-            .map(|((id, _), partitions)| {
-                let listed: Vec<String> = per_topic(partitions)
-                    .into_iter()
-                    .map(|(name, list)| {
-                        let numbers: Vec<String> = list.iter().map(u32::to_string).collect();
-                        format!("{name}[{}]", numbers.join(","))
-                    })
-                    .collect();
-                let shown = if listed.is_empty() {
-                    "(idle)".to_string()
-                } else {
-                    listed.join(" ")
-                };
-                format!("{id}\t{shown}\n")
-            })
-            .collect()
-    };
-    Ok(Assigned { stdout, notes })
+        return format!("{}\n", Value::Object(out));
+    }
+    by_member
+        .iter()
+        .map(|(id, topics)| {
+            let listed: Vec<String> = topics
+                .iter()
+                .map(|(name, list)| {
+                    let numbers: Vec<String> = list.iter().map(u32::to_string).collect();
+                    format!("{name}[{}]", numbers.join(","))
+                })
+                .collect();
+            let shown = if listed.is_empty() {
+                "(idle)".to_string()
+            } else {
+                listed.join(" ")
+            };
+            format!("{id}\t{shown}\n")
+        })
+        .collect()
 }
 
 /// `kafka assign --protocol consumer`: the assignment the group
@@ -251,38 +265,15 @@ pub fn assign_consumer(
         }
         by_topic
     };
-    let stdout = if json {
-        let mut out = Map::new();
-        for (member, assigned) in members.iter().zip(&result) {
-            let mut topics_out = Map::new();
-            for (name, list) in per_topic(assigned) {
-                topics_out.insert(name.to_string(), json!(list));
-            }
-            out.insert(member.id.clone(), Value::Object(topics_out));
-        }
-        format!("{}\n", Value::Object(out))
-    } else {
-        members
-            .iter()
-            .zip(&result)
-            .map(|(member, assigned)| {
-                let listed: Vec<String> = per_topic(assigned)
-                    .into_iter()
-                    .map(|(name, list)| {
-                        let numbers: Vec<String> = list.iter().map(u32::to_string).collect();
-                        format!("{name}[{}]", numbers.join(","))
-                    })
-                    .collect();
-                let shown = if listed.is_empty() {
-                    "(idle)".to_string()
-                } else {
-                    listed.join(" ")
-                };
-                format!("{}\t{shown}\n", member.id)
-            })
-            .collect()
-    };
-    Ok(Assigned { stdout, notes })
+    let by_member: Vec<MemberPartitions> = members
+        .iter()
+        .zip(&result)
+        .map(|(member, assigned)| (member.id.as_str(), per_topic(assigned)))
+        .collect();
+    Ok(Assigned {
+        stdout: said(&by_member, json),
+        notes,
+    })
 }
 
 /// A topic id made from the topic's name (murmur2 of the name with four
