@@ -1,4 +1,6 @@
-//! A share-partition (KIP-932) on cases from Kafka 4.2's
+//! Share groups (KIP-932): the `simple` assignor (in `mod assignor`, on
+//! examples worked through Kafka's code and over random groups), and a
+//! share-partition on cases from Kafka 4.2's
 //! `SharePartitionTest` (named), and over random schedules of fetches,
 //! acknowledgements, lock expiries and members leaving: a record is
 //! acquired by at most one member at a time, everything below the SPSO is
@@ -262,6 +264,165 @@ proptest! {
             }
             prop_assert!(sp.records.front().is_none_or(|r| !r.state.is_terminal()));
             prop_assert!(sp.records.len() as u64 <= 8);
+        }
+    }
+}
+
+mod assignor {
+    //! `simple`, worked through Kafka 4.3's `SimpleHomogeneousAssignmentBuilder`
+    //! (members A, B, C… numbered in that order; topic1's id as in the
+    //! coordinator's tests), and over random groups: every partition
+    //! someone subscribes to has a member, members share a partition only
+    //! when there are more of them than partitions, and every subscriber
+    //! has work when there are at least as many partitions as members.
+    use mqsim::kafka::consumer_protocol::uuid::Uuid;
+    use mqsim::kafka::consumer_protocol::{MemberSpec, TopicMeta};
+    use mqsim::kafka::share::assignor::assign;
+    use proptest::prelude::*;
+
+    fn topics(counts: &[u32]) -> Vec<TopicMeta> {
+        let ids = [
+            "T1-A4s3VTwiI5CTbEp6POw",
+            "T2-B4s3VTwiI5YHbPp6YUe",
+            "T3-CU8fVTLCz5YMkLoDQsa",
+        ];
+        counts
+            .iter()
+            .enumerate()
+            .map(|(i, &partitions)| TopicMeta {
+                id: Uuid::parse(ids[i]).expect("a uuid"),
+                name: format!("topic{}", i + 1),
+                partitions,
+            })
+            .collect()
+    }
+
+    fn member(id: &str, topics: &[usize], target: &[u32]) -> MemberSpec {
+        MemberSpec {
+            id: id.into(),
+            instance_id: None,
+            topics: topics.to_vec(),
+            target: if target.is_empty() {
+                Vec::new()
+            } else {
+                vec![(0, target.to_vec())]
+            },
+        }
+    }
+
+    fn partitions(assigned: &[Vec<(usize, u32)>]) -> Vec<Vec<u32>> {
+        assigned
+            .iter()
+            .map(|tps| tps.iter().map(|&(_, p)| p).collect())
+            .collect()
+    }
+
+    #[test]
+    fn simple_shares_only_when_members_outnumber_partitions() {
+        let t = topics(&[2]);
+        // S1: three members, two partitions: each partition shared by two.
+        let s1 = [
+            member("A", &[0], &[]),
+            member("B", &[0], &[]),
+            member("C", &[0], &[]),
+        ];
+        assert_eq!(partitions(&assign(&s1, &t)), [vec![0, 1], vec![0], vec![1]]);
+        let t = topics(&[4]);
+        // S2: two members, four partitions: no sharing.
+        let s2 = [member("A", &[0], &[]), member("B", &[0], &[])];
+        assert_eq!(partitions(&assign(&s2, &t)), [vec![0, 2], vec![1, 3]]);
+        // S3: C joins; B gives up one partition (its set's first in
+        // Java's hash order) and C takes it.
+        let s3 = [
+            member("A", &[0], &[0, 2]),
+            member("B", &[0], &[1, 3]),
+            member("C", &[0], &[]),
+        ];
+        assert_eq!(partitions(&assign(&s3, &t)), [vec![0, 2], vec![1], vec![3]]);
+        let s3b = [
+            member("A", &[0], &[0, 1]),
+            member("B", &[0], &[2, 3]),
+            member("C", &[0], &[]),
+        ];
+        assert_eq!(
+            partitions(&assign(&s3b, &t)),
+            [vec![0, 1], vec![3], vec![2]]
+        );
+        // S4: six members over four partitions: each partition shared by two.
+        let s4 = [
+            member("A", &[0], &[0, 2]),
+            member("B", &[0], &[1, 3]),
+            member("C", &[0], &[]),
+            member("D", &[0], &[]),
+            member("E", &[0], &[]),
+            member("F", &[0], &[]),
+        ];
+        assert_eq!(
+            partitions(&assign(&s4, &t)),
+            [vec![0, 2], vec![1], vec![0], vec![1, 3], vec![2], vec![3]]
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        #[test]
+        fn every_partition_is_read_and_nobody_idles_needlessly(
+            counts in prop::collection::vec(1u32..7, 1..=3),
+            n in 1usize..9,
+            same in any::<bool>(),
+            seed in any::<u64>(),
+        ) {
+            let t = topics(&counts);
+            let mut bits = seed;
+            let mut coin = || { bits = bits.rotate_left(5) ^ 0x9E37_79B9_7F4A_7C15; bits % 3 > 0 };
+            let all: Vec<usize> = (0..counts.len()).collect();
+            let members: Vec<MemberSpec> = (0..n)
+                .map(|i| MemberSpec {
+                    id: format!("member-{i}"),
+                    instance_id: None,
+                    topics: if same { all.clone() } else { all.iter().copied().filter(|_| coin()).collect() },
+                    target: Vec::new(),
+                })
+                .collect();
+            let first = assign(&members, &t);
+            // Again, from the first assignment as the previous target.
+            let again: Vec<MemberSpec> = members
+                .iter()
+                .zip(&first)
+                .map(|(m, tps)| {
+                    let mut m = m.clone();
+                    for &(topic, p) in tps {
+                        match m.target.iter_mut().find(|(tt, _)| *tt == topic) {
+                            Some((_, ps)) => ps.push(p),
+                            None => m.target.push((topic, vec![p])),
+                        }
+                    }
+                    m
+                })
+                .collect();
+            for assigned in [first.clone(), assign(&again, &t)] {
+                for (topic, &count) in counts.iter().enumerate() {
+                    let subscribers: Vec<usize> = (0..n).filter(|&m| members[m].topics.contains(&topic)).collect();
+                    for p in 0..count {
+                        let readers = subscribers.iter().filter(|&&m| assigned[m].contains(&(topic, p))).count();
+                        if !subscribers.is_empty() {
+                            prop_assert!(readers >= 1, "topic {} partition {} unread", topic, p);
+                            prop_assert!(readers <= subscribers.len().div_ceil(count as usize));
+                        }
+                    }
+                    for (member, tps) in members.iter().zip(&assigned) {
+                        if !member.topics.contains(&topic) {
+                            prop_assert!(tps.iter().all(|&(tt, _)| tt != topic));
+                        }
+                    }
+                }
+                if same {
+                    for (m, tps) in assigned.iter().enumerate() {
+                        prop_assert!(!tps.is_empty(), "member {} idle", m);
+                    }
+                }
+            }
         }
     }
 }

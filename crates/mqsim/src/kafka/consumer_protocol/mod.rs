@@ -91,7 +91,7 @@ pub fn assign(
 
 /// Whether every member subscribes to the same topics
 /// (`SubscriptionType.HOMOGENEOUS`).
-fn homogeneous(members: &[MemberSpec]) -> bool {
+pub(crate) fn homogeneous(members: &[MemberSpec]) -> bool {
     let sorted = |m: &MemberSpec| {
         let mut topics = m.topics.clone();
         crate::sort::sort_by_key(&mut topics, |&t| t);

@@ -11,5 +11,8 @@
 //! - [`partition`]: a share-partition (`SharePartition`): the in-flight
 //!   records between the share-partition start offset (SPSO) and end, each
 //!   available, acquired, acknowledged or archived, with its delivery count.
+//! - [`assignor`]: `simple`, which spreads members over partitions, and
+//!   has them share one only when they outnumber the partitions.
 
+pub mod assignor;
 pub mod partition;
