@@ -580,6 +580,9 @@ impl World {
             | EventKind::MetadataFetched { .. }
             | EventKind::BrokerShutdownBegan { .. }
             | EventKind::BrokerStopped { .. }
+            | EventKind::ConsumerGroupHeartbeatSent { .. }
+            | EventKind::ConsumerGroupHeartbeatAnswered { .. }
+            | EventKind::MemberFenced { .. }
             | EventKind::ControllerKilled { .. }
             | EventKind::ControllerStarted { .. }
             | EventKind::ControllerIsolated { .. }

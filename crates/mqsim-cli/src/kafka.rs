@@ -6,7 +6,7 @@ use mqsim::ids::TopicId;
 use mqsim::kafka::assignor::{self, Member, Strategy, Topic};
 use mqsim::kafka::consumer_protocol::uuid::Uuid;
 use mqsim::kafka::consumer_protocol::{self, MemberSpec, ServerAssignor, TopicMeta};
-use mqsim::kafka::partitioner::{murmur2, partition_for_key};
+use mqsim::kafka::partitioner::partition_for_key;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 use std::io::BufRead;
@@ -205,7 +205,7 @@ pub fn assign_consumer(
                     "--topic {arg:?}: {id:?} is not a topic id (22 characters of URL-safe base64)"
                 )
             })?,
-            None => made_up_id(name),
+            None => Uuid::from_name(name),
         };
         if fields.next().is_some() || name.is_empty() || topics.iter().any(|t| t.name == name) {
             bail!("--topic {arg:?}: expected NAME:PARTITIONS[:ID], each topic once");
@@ -274,14 +274,4 @@ pub fn assign_consumer(
         stdout: said(&by_member, json),
         notes,
     })
-}
-
-/// A topic id made from the topic's name (murmur2 of the name with four
-/// suffixes), standing in for the random one a cluster would give it.
-fn made_up_id(name: &str) -> Uuid {
-    let word = |i: u8| murmur2(format!("{name}/{i}").as_bytes()) as u32 as u64;
-    Uuid {
-        msb: word(0) << 32 | word(1),
-        lsb: word(2) << 32 | word(3),
-    }
 }

@@ -65,6 +65,8 @@ pub fn replicated(
                 commit: CommitMode::AfterBatch,
                 auto_offset_reset: OffsetReset::Earliest,
                 assignment_strategy: Strategy::Range,
+                protocol: Default::default(),
+                remote_assignor: Default::default(),
                 failures: Default::default(),
                 retry: Default::default(),
                 session_timeout_ms: 45_000,

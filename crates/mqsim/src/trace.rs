@@ -114,6 +114,24 @@ pub enum EventKind {
     ConsumerCrashed { consumer: ConsumerId },
     /// A consumer committed, gave up its partitions and left its group.
     ConsumerLeft { consumer: ConsumerId },
+    /// KIP-848: a member's `ConsumerGroupHeartbeat`, at `member_epoch` (0
+    /// to join, -1 to leave).
+    ConsumerGroupHeartbeatSent {
+        consumer: ConsumerId,
+        member_epoch: i64,
+        arrives_at: SimTime,
+    },
+    /// KIP-848: the coordinator answered: the group's epoch, the member's,
+    /// and its assignment when it changed.
+    ConsumerGroupHeartbeatAnswered {
+        consumer: ConsumerId,
+        group_epoch: u32,
+        member_epoch: i64,
+        assignment: Option<Vec<TopicPartition>>,
+        arrives_at: SimTime,
+    },
+    /// KIP-848: the coordinator fenced a member whose session ran out.
+    MemberFenced { consumer: ConsumerId },
     /// A consumer's processing now takes `processing_ms` per record.
     ConsumerSlowed {
         consumer: ConsumerId,

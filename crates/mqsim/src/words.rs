@@ -459,6 +459,54 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
                 n.consumer(*consumer)
             ),
         ),
+        EventKind::ConsumerGroupHeartbeatSent {
+            consumer,
+            member_epoch,
+            ..
+        } => (
+            Groups,
+            *member_epoch > 0,
+            match member_epoch {
+                0 => format!(
+                    "{} heartbeats to join its group (ConsumerGroupHeartbeat, epoch 0)",
+                    n.consumer(*consumer)
+                ),
+                -1 => format!(
+                    "{} heartbeats to leave its group (epoch -1)",
+                    n.consumer(*consumer)
+                ),
+                e => format!("{} heartbeats at member epoch {e}", n.consumer(*consumer)),
+            },
+        ),
+        EventKind::ConsumerGroupHeartbeatAnswered {
+            consumer,
+            group_epoch,
+            member_epoch,
+            assignment,
+            ..
+        } => (
+            Groups,
+            assignment.is_none(),
+            match assignment {
+                Some(tps) => format!(
+                    "the coordinator (group epoch {group_epoch}) gives {} member epoch {member_epoch} and {}",
+                    n.consumer(*consumer),
+                    n.tps(tps)
+                ),
+                None => format!(
+                    "the coordinator (group epoch {group_epoch}) answers {}: member epoch {member_epoch}",
+                    n.consumer(*consumer)
+                ),
+            },
+        ),
+        EventKind::MemberFenced { consumer } => (
+            Groups,
+            false,
+            format!(
+                "the coordinator fenced {}: no heartbeat for the session timeout; its partitions are free",
+                n.consumer(*consumer)
+            ),
+        ),
         EventKind::ConsumerLeft { consumer } => (
             Groups,
             false,

@@ -89,6 +89,8 @@ fn scenario(flow: &Flow) -> Scenario {
                 commit,
                 auto_offset_reset: OffsetReset::Earliest,
                 assignment_strategy: strategy,
+                protocol: Default::default(),
+                remote_assignor: Default::default(),
                 failures: Default::default(),
                 retry: Default::default(),
                 session_timeout_ms: 3_000,

@@ -415,3 +415,31 @@ fn kafka_panes_are_checked_run_by_run() {
         ["view.kafka_panes: must have 2..=4 panes, got 1"]
     );
 }
+
+/// Each group protocol's settings are refused by name under the other.
+#[test]
+fn a_group_protocol_refuses_the_other_protocols_settings() {
+    let text = edited(|v| {
+        let group = &mut v["kafka"]["groups"][0];
+        group["protocol"] = "consumer".into();
+        group["assignment_strategy"] = "sticky".into();
+    });
+    assert_eq!(
+        problems(&text),
+        [
+            "kafka.groups[0].assignment_strategy: applies to the classic protocol; with protocol consumer the coordinator assigns (remote_assignor)"
+        ]
+    );
+    let text = edited(|v| v["kafka"]["groups"][0]["remote_assignor"] = "range".into());
+    assert_eq!(
+        problems(&text),
+        [
+            "kafka.groups[0].remote_assignor: applies to protocol consumer; the classic protocol uses assignment_strategy"
+        ]
+    );
+    let text = edited(|v| {
+        v["kafka"]["groups"][0]["protocol"] = "consumer".into();
+        v["kafka"]["groups"][0]["remote_assignor"] = "range".into();
+    });
+    assert!(Scenario::from_json(&text).is_ok());
+}

@@ -63,6 +63,10 @@ pub struct Consumer {
     /// An assignment (generation, partitions) that arrived and is applied
     /// at the next poll.
     pub(super) received_assignment: Option<(u32, Vec<TopicPartition>)>,
+    /// KIP-848: its member epoch (0 until it has joined).
+    pub(super) member_epoch: i64,
+    /// KIP-848: counts scheduled heartbeats; only the latest one runs.
+    pub(super) heartbeat_seq: u32,
     /// Must rejoin at its next poll (after a cooperative revocation).
     pub(super) rejoin_requested: bool,
     /// Will leave the group at its next poll.
@@ -154,6 +158,8 @@ impl Consumer {
             join_pending: false,
             received_assignment: None,
             rejoin_requested: false,
+            member_epoch: 0,
+            heartbeat_seq: 0,
             leave_requested: false,
             last_poll_at: SimTime::ZERO,
             last_commit_at: SimTime::ZERO,

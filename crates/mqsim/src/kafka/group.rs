@@ -12,11 +12,14 @@
 //! *generation* of the group.
 
 use super::assignor::Strategy;
+use super::consumer_protocol::ServerAssignor;
+use super::consumer_protocol::coordinator::Group as ModernGroup;
 use super::{Action, Kafka};
 use crate::agenda::Ctx;
 use crate::ids::{ConsumerId, GroupId, TopicId, TopicPartition};
 use crate::scenario::{
-    CommitMode, Failures, GroupSpec, OffsetReset, Retry, StandaloneSpec, defaults,
+    CommitMode, Failures, GroupProtocol, GroupSpec, OffsetReset, RemoteAssignor, Retry,
+    StandaloneSpec, defaults,
 };
 use crate::time::SimTime;
 use crate::trace::{CommittedOffset, EventKind};
@@ -53,6 +56,9 @@ pub struct ConsumerGroup {
     /// leader's `assignmentSnapshot`: metadata that no longer matches it
     /// makes the group rebalance.
     pub assigned_metadata: Vec<u32>,
+    /// With the consumer protocol (KIP-848), the group as its coordinator
+    /// keeps it: epochs, the target assignment, each member's state.
+    pub modern: Option<ModernGroup>,
     /// The committed offset of each partition: the next record the group reads.
     pub committed: LiteMap<TopicPartition, u64>,
     /// Per partition, one past the highest offset any member has processed.
@@ -104,6 +110,12 @@ impl ConsumerGroup {
             generation: 0,
             rebalance: None,
             assigned_metadata: Vec::new(),
+            modern: (spec.protocol == GroupProtocol::Consumer).then(|| {
+                ModernGroup::new(match spec.remote_assignor {
+                    RemoteAssignor::Uniform => ServerAssignor::Uniform,
+                    RemoteAssignor::Range => ServerAssignor::Range,
+                })
+            }),
             committed: LiteMap::new_vec(),
             processed_next: LiteMap::new_vec(),
         }
@@ -119,6 +131,8 @@ impl ConsumerGroup {
             commit: CommitMode::AfterBatch,
             auto_offset_reset: spec.auto_offset_reset,
             assignment_strategy: Strategy::default(),
+            protocol: GroupProtocol::Classic,
+            remote_assignor: RemoteAssignor::default(),
             failures: Failures::default(),
             retry: Retry::default(),
             session_timeout_ms: defaults::session_timeout_ms(),

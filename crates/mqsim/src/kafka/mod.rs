@@ -29,6 +29,7 @@ pub mod consumer;
 pub mod consumer_protocol;
 pub mod dead_letter;
 pub mod group;
+mod heartbeat;
 pub mod kraft;
 pub mod log;
 pub mod partitioner;
@@ -167,6 +168,25 @@ pub(crate) enum Action {
     },
     /// A LeaveGroup request reaches the coordinator.
     LeaveGroup { consumer: ConsumerId },
+    /// KIP-848: a member's heartbeat timer (only its latest, `seq`).
+    MemberHeartbeat {
+        consumer: ConsumerId,
+        incarnation: u32,
+        seq: u32,
+    },
+    /// KIP-848: a `ConsumerGroupHeartbeat` reaches the coordinator.
+    ConsumerGroupHeartbeat {
+        consumer: ConsumerId,
+        request: consumer_protocol::coordinator::Heartbeat,
+    },
+    /// KIP-848: the coordinator's answer reaches the member.
+    ConsumerGroupHeartbeatReply {
+        consumer: ConsumerId,
+        incarnation: u32,
+        reply: consumer_protocol::coordinator::Response,
+    },
+    /// KIP-848: the coordinator looks for members whose session ran out.
+    ConsumerGroupExpiry { group: GroupId },
     /// A crashed member's session runs out.
     SessionTimeout {
         consumer: ConsumerId,
@@ -626,6 +646,20 @@ impl Kafka {
                 partitions,
             } => self.on_sync_group(consumer, incarnation, generation, partitions, ctx),
             Action::LeaveGroup { consumer } => self.on_leave_group(consumer, ctx),
+            Action::MemberHeartbeat {
+                consumer,
+                incarnation,
+                seq,
+            } => self.on_member_heartbeat(consumer, incarnation, seq, ctx),
+            Action::ConsumerGroupHeartbeat { consumer, request } => {
+                self.on_consumer_group_heartbeat(consumer, request, ctx)
+            }
+            Action::ConsumerGroupHeartbeatReply {
+                consumer,
+                incarnation,
+                reply,
+            } => self.on_heartbeat_reply(consumer, incarnation, reply, ctx),
+            Action::ConsumerGroupExpiry { group } => self.on_consumer_group_expiry(group, ctx),
             Action::SessionTimeout {
                 consumer,
                 incarnation,

@@ -78,6 +78,14 @@ impl Kafka {
             self.schedule_poll(consumer, ctx.now, ctx);
             return;
         }
+        if group.modern.is_some() {
+            // KIP-848: join with a heartbeat; the poll loop runs meanwhile,
+            // idle until partitions come.
+            self.consumers[consumer.index()].member_epoch = 0;
+            self.send_heartbeat(consumer, 0, ctx);
+            self.schedule_poll(consumer, ctx.now, ctx);
+            return;
+        }
         self.send_join(consumer, Vec::new(), ctx);
     }
 
@@ -128,7 +136,10 @@ impl Kafka {
         c.join_pending = false;
         c.received_assignment = None;
         c.drop_partitions(|_| false);
-        if !self.groups[c.group.index()].standalone {
+        let group = &self.groups[c.group.index()];
+        if group.modern.is_some() {
+            self.send_heartbeat(consumer, -1, ctx);
+        } else if !group.standalone {
             ctx.send(Action::LeaveGroup { consumer });
         }
         ctx.emit(EventKind::ConsumerLeft { consumer });
@@ -149,7 +160,11 @@ impl Kafka {
 
     /// `onJoinPrepare`: with auto-commit on, commit the positions reached
     /// before giving anything up.
-    fn commit_before_revoking(&mut self, consumer: ConsumerId, ctx: &mut Ctx<'_, Action>) {
+    pub(super) fn commit_before_revoking(
+        &mut self,
+        consumer: ConsumerId,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
         let c = &mut self.consumers[consumer.index()];
         if matches!(self.groups[c.group.index()].commit, CommitMode::Auto { .. }) {
             c.last_commit_at = ctx.now;
@@ -159,7 +174,7 @@ impl Kafka {
     }
 
     /// Gives up the owned partitions that `which` selects.
-    fn revoke(
+    pub(super) fn revoke(
         &mut self,
         consumer: ConsumerId,
         which: impl Fn(&TopicPartition) -> bool,
@@ -398,7 +413,15 @@ impl Kafka {
             replicas,
         });
         for g in 0..self.groups.len() {
-            let group = &self.groups[g];
+            let group = &mut self.groups[g];
+            if let Some(modern) = group.modern.as_mut() {
+                // The coordinator sees the new metadata: the group epoch
+                // goes up at the next heartbeat.
+                if group.topics.contains(&topic) {
+                    modern.metadata_changed();
+                }
+                continue;
+            }
             if group.topics.contains(&topic)
                 && !group.members.is_empty()
                 && group.rebalance.is_none()
@@ -456,6 +479,10 @@ impl Kafka {
         topic: TopicId,
         ctx: &mut Ctx<'_, Action>,
     ) {
+        if let Some(modern) = self.groups[group.index()].modern.as_mut() {
+            modern.metadata_changed();
+            return;
+        }
         let g = &self.groups[group.index()];
         let now: Vec<u32> = g
             .topics

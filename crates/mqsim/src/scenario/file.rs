@@ -466,9 +466,18 @@ pub struct GroupSpec {
     #[serde(default, skip_serializing_if = "skip::is_default")]
     pub auto_offset_reset: OffsetReset,
     /// `partition.assignment.strategy`: `range` (default), `roundrobin`,
-    /// `sticky` or `cooperative-sticky`.
+    /// `sticky` or `cooperative-sticky`. The classic protocol only.
     #[serde(default, skip_serializing_if = "skip::is_default")]
     pub assignment_strategy: Strategy,
+    /// `group.protocol`: `classic` (JoinGroup and SyncGroup: a rebalance
+    /// stops the whole group) or `consumer` (KIP-848: the coordinator
+    /// assigns, and members move one at a time through their heartbeats).
+    #[serde(default, skip_serializing_if = "skip::is_default")]
+    pub protocol: GroupProtocol,
+    /// With the consumer protocol, `group.remote.assignor`: `uniform`
+    /// (the coordinator's default) or `range`.
+    #[serde(default, skip_serializing_if = "skip::is_default")]
+    pub remote_assignor: RemoteAssignor,
     /// When processing a record fails.
     #[serde(default, skip_serializing_if = "Failures::is_none")]
     pub failures: Failures,
@@ -484,6 +493,24 @@ pub struct GroupSpec {
     pub session_timeout_ms: u64,
     /// The members present from the start, in the order they join.
     pub members: Vec<MemberSpec>,
+}
+
+/// `group.protocol`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupProtocol {
+    #[default]
+    Classic,
+    Consumer,
+}
+
+/// `group.remote.assignor`: the coordinator's assignors.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RemoteAssignor {
+    #[default]
+    Uniform,
+    Range,
 }
 
 /// When processing a record fails.

@@ -27,9 +27,9 @@ mod timeline;
 mod validate;
 
 pub use file::{
-    Acks, ClusterSpec, CommitMode, Failures, GroupSpec, KafkaPane, KafkaSpec, KraftSpec,
-    MemberSpec, MetadataSpec, Network, OffsetReset, Pane, ProcessRoles, ProducerSpec, Retry,
-    ScenarioFile, StandaloneSpec, TopicSpec, ViewSpec,
+    Acks, ClusterSpec, CommitMode, Failures, GroupProtocol, GroupSpec, KafkaPane, KafkaSpec,
+    KraftSpec, MemberSpec, MetadataSpec, Network, OffsetReset, Pane, ProcessRoles, ProducerSpec,
+    RemoteAssignor, Retry, ScenarioFile, StandaloneSpec, TopicSpec, ViewSpec,
 };
 pub use rabbit::{PublisherSpec, QueueSpec, RabbitConsumerSpec, RabbitFailures, RabbitSpec};
 pub use timeline::{Intervention, POISON_HEADER, TimelineEntry};

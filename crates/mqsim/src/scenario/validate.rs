@@ -5,9 +5,11 @@ mod rabbit;
 
 use super::limits::*;
 use super::{
-    ClusterSpec, CommitMode, FORMAT_VERSION, GroupSpec, Intervention, KraftSpec, MemberSpec,
-    MetadataSpec, Problem, ProcessRoles, ProducerSpec, ScenarioFile, TopicSpec,
+    ClusterSpec, CommitMode, FORMAT_VERSION, GroupProtocol, GroupSpec, Intervention, KraftSpec,
+    MemberSpec, MetadataSpec, Problem, ProcessRoles, ProducerSpec, RemoteAssignor, ScenarioFile,
+    TopicSpec, defaults,
 };
+use crate::kafka::assignor::Strategy;
 use litemap::LiteMap;
 use std::fmt::Display;
 use std::ops::RangeInclusive;
@@ -829,6 +831,22 @@ fn group_spec(
         group.session_timeout_ms,
         1..=MAX_INTERVAL_MS,
     );
+    // Each protocol's own settings, refused by name under the other.
+    match group.protocol {
+        GroupProtocol::Consumer if group.assignment_strategy != Strategy::default() => p.add(
+            format!("{at}.assignment_strategy"),
+            "applies to the classic protocol; with protocol consumer the coordinator assigns (remote_assignor)",
+        ),
+        GroupProtocol::Consumer if group.session_timeout_ms != defaults::session_timeout_ms() => p.add(
+            format!("{at}.session_timeout_ms"),
+            "applies to the classic protocol; with protocol consumer the coordinator's group.consumer.session.timeout.ms (45 s) holds",
+        ),
+        GroupProtocol::Classic if group.remote_assignor != RemoteAssignor::default() => p.add(
+            format!("{at}.remote_assignor"),
+            "applies to protocol consumer; the classic protocol uses assignment_strategy",
+        ),
+        _ => {}
+    }
     p.at_most(&format!("{at}.members"), group.members.len(), MAX_MEMBERS);
     p.unique(
         &format!("{at}.members"),

@@ -32,6 +32,18 @@ impl Uuid {
         })
     }
 
+    /// An id made from a topic's name (murmur2 of the name with four
+    /// suffixes), standing in for the random one a cluster gives it.
+    pub fn from_name(name: &str) -> Uuid {
+        let word = |i: u8| {
+            crate::kafka::partitioner::murmur2(format!("{name}/{i}").as_bytes()) as u32 as u64
+        };
+        Uuid {
+            msb: word(0) << 32 | word(1),
+            lsb: word(2) << 32 | word(3),
+        }
+    }
+
     /// `Uuid.hashCode()`: the two halves folded together.
     pub fn hash_code(self) -> i32 {
         let x = self.msb ^ self.lsb;
