@@ -166,6 +166,8 @@ fn group(g: &GroupNode, on_select: &Callback<Selection>, selected: Option<Select
                 format!("{}: consumers without a group.id read every partition and share nothing", g.name)
             } else if g.rebalancing {
                 format!("Consumer group {}, generation {}: rebalancing, the members rejoin and the partitions are shared out again", g.name, g.generation)
+            } else if let Some(epoch) = g.epoch {
+                format!("Consumer group {} on the consumer protocol (KIP-848), group epoch {epoch}: members move one at a time through their heartbeats", g.name)
             } else {
                 format!("Consumer group {}, generation {} of its assignment", g.name, g.generation)
             } }</title>
@@ -174,6 +176,8 @@ fn group(g: &GroupNode, on_select: &Callback<Selection>, selected: Option<Select
                     format!("{} · no group.id", fit(&g.name, 12))
                 } else if g.rebalancing {
                     format!("{} · rebalancing…", fit(&g.name, 10))
+                } else if let Some(epoch) = g.epoch {
+                    format!("{} · epoch {epoch}", fit(&g.name, 14))
                 } else {
                     format!("{} · gen {}", fit(&g.name, 14), g.generation)
                 } }

@@ -124,6 +124,8 @@ pub struct CommitMarker {
 pub struct GroupNode {
     pub name: String,
     pub generation: u32,
+    /// On the consumer protocol: its group epoch.
+    pub epoch: Option<u32>,
     pub rebalancing: bool,
     pub standalone: bool,
     pub x: f64,
@@ -424,6 +426,7 @@ impl Scene {
                 GroupNode {
                     name: group.name.clone(),
                     generation: group.generation,
+                    epoch: group.epoch,
                     rebalancing: group.rebalancing,
                     standalone: group.standalone,
                     x: CONSUMER_X,

@@ -55,6 +55,9 @@ pub struct GroupView {
     pub rebalancing: bool,
     /// A consumer without a `group.id`, shown as a group of one.
     pub standalone: bool,
+    /// On the consumer protocol (KIP-848): the group epoch its coordinator
+    /// last gave.
+    pub epoch: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -195,6 +198,7 @@ impl World {
             committed: LiteMap::new_vec(),
             rebalancing: false,
             standalone,
+            epoch: None,
         };
         let groups = kafka
             .groups
@@ -420,6 +424,16 @@ impl World {
                 consumer,
                 processing_ms,
             } => self.consumers[consumer.index()].processing_ms = *processing_ms,
+            EventKind::ConsumerGroupHeartbeatAnswered {
+                consumer,
+                group_epoch,
+                ..
+            } => {
+                if let Some(c) = self.consumers.get(consumer.index()) {
+                    let group = c.group;
+                    self.groups[group.index()].epoch = Some(*group_epoch);
+                }
+            }
             EventKind::GroupRebalanced {
                 group, generation, ..
             } => {
@@ -581,7 +595,6 @@ impl World {
             | EventKind::BrokerShutdownBegan { .. }
             | EventKind::BrokerStopped { .. }
             | EventKind::ConsumerGroupHeartbeatSent { .. }
-            | EventKind::ConsumerGroupHeartbeatAnswered { .. }
             | EventKind::MemberFenced { .. }
             | EventKind::ControllerKilled { .. }
             | EventKind::ControllerStarted { .. }
