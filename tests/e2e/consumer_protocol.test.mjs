@@ -5,10 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openApp, screenshot, scrubTo, pause } from './harness.mjs';
+import { openApp, openScenario, screenshot, scrubTo, pause } from './harness.mjs';
 
 let app;
 before(async () => {
@@ -46,10 +43,7 @@ const owned = (page) =>
 
 test('a consumer-protocol group assigns through heartbeats and moves one partition when a member joins', async () => {
   const { page } = app;
-  const file = join(mkdtempSync(join(tmpdir(), 'kip848-')), 'consumer-protocol.json');
-  writeFileSync(file, JSON.stringify(SCENARIO));
-  await page.setInputFiles('[data-testid="open-file"]', file);
-  await page.waitForFunction(() => document.querySelector('[data-testid="scenario-name"]').textContent === 'Consumer protocol');
+  await openScenario(page, SCENARIO, 'consumer-protocol.json');
   await pause(page);
   await scrubTo(page, 15000);
   const before = await owned(page);

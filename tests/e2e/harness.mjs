@@ -6,7 +6,7 @@ import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -157,6 +157,20 @@ export function leaders(page) {
     }
     return led;
   });
+}
+
+/**
+ * Opens `scenario` (a scenario object) as a user would a file, through the
+ * page's file input, and waits until its name is shown.
+ */
+export async function openScenario(page, scenario, fileName = 'scenario.json') {
+  const path = join(await mkdtemp(join(tmpdir(), 'mq-playground-scenario-')), fileName);
+  await writeFile(path, JSON.stringify(scenario));
+  await page.setInputFiles('[data-testid="open-file"]', path);
+  await page.waitForFunction(
+    (name) => document.querySelector('[data-testid="scenario-name"]')?.textContent === name,
+    scenario.name,
+  );
 }
 
 /** Picks a preset from the menu and waits until its file is fetched and open. */

@@ -5,10 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openApp, screenshot, scrubTo, pause, leaders, act, fact } from './harness.mjs';
+import { openApp, openScenario, screenshot, scrubTo, pause, leaders, act, fact } from './harness.mjs';
 
 let app;
 before(async () => {
@@ -36,10 +33,7 @@ const SCENARIO = {
 
 test('the quorum is drawn in ZooKeeper\'s place, elects a new active controller, and fences a dead broker', async () => {
   const { page } = app;
-  const file = join(mkdtempSync(join(tmpdir(), 'kraft-')), 'kraft-failover.json');
-  writeFileSync(file, JSON.stringify(SCENARIO));
-  await page.setInputFiles('[data-testid="open-file"]', file);
-  await page.waitForFunction(() => document.querySelector('[data-testid="scenario-name"]').textContent === 'KRaft failover');
+  await openScenario(page, SCENARIO, 'kraft-failover.json');
   await pause(page);
   await scrubTo(page, 1000);
   const quorum = page.locator('[data-testid="quorum"]');
