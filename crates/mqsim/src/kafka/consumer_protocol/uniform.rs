@@ -128,7 +128,10 @@ pub fn member_order(members: &[MemberSpec]) -> Vec<usize> {
 
 /// A previous target as the coordinator iterates it: topics as a
 /// `HashMap<Uuid, …>` does, each topic's partitions as a `HashSet<Integer>`.
-fn in_java_order(target: &[(usize, Vec<u32>)], topics: &[TopicMeta]) -> Vec<(usize, Vec<u32>)> {
+pub(crate) fn in_java_order(
+    target: &[(usize, Vec<u32>)],
+    topics: &[TopicMeta],
+) -> Vec<(usize, Vec<u32>)> {
     let hashes: Vec<i32> = target
         .iter()
         .map(|(t, _)| topics[*t].id.hash_code())

@@ -19,7 +19,7 @@
 //! partition`).
 
 use crate::kafka::assignor::java_order::presized_order;
-use crate::kafka::consumer_protocol::uniform::member_order;
+use crate::kafka::consumer_protocol::uniform::{in_java_order, member_order};
 use crate::kafka::consumer_protocol::{Assigned, MemberSpec, TopicMeta};
 
 /// The simple assignment of `topics` to `members`; per member, in the
@@ -231,7 +231,7 @@ fn homogeneous(members: &[&MemberSpec], topics: &[TopicMeta]) -> Vec<Vec<(usize,
     let mut unfilled = Vec::new();
     // `revokeUnassignablePartitions`: keep what is still subscribed.
     for (i, member) in members.iter().enumerate() {
-        for (t, partitions) in in_map_order(&member.target, topics) {
+        for (t, partitions) in in_java_order(&member.target, topics) {
             if !subscribed.contains(&t) {
                 continue;
             }
@@ -325,24 +325,6 @@ fn holder_set<P: Copy + PartialEq>(
         }
     };
     &mut holders[i].1
-}
-
-/// A previous target as the coordinator iterates it: topics by their ids'
-/// hash codes, partitions as a `HashSet<Integer>`.
-fn in_map_order(target: &[(usize, Vec<u32>)], topics: &[TopicMeta]) -> Vec<(usize, Vec<u32>)> {
-    let hashes: Vec<i32> = target
-        .iter()
-        .map(|(t, _)| topics[*t].id.hash_code())
-        .collect();
-    presized_order(&hashes)
-        .into_iter()
-        .map(|i| {
-            let (t, partitions) = &target[i];
-            let hashes: Vec<i32> = partitions.iter().map(|&p| p as i32).collect();
-            let ordered = presized_order(&hashes).into_iter().map(|j| partitions[j]);
-            (*t, ordered.collect())
-        })
-        .collect()
 }
 
 /// `SimpleHeterogeneousAssignmentBuilder`: the same, topic by topic, among
