@@ -38,6 +38,11 @@ pub enum Input {
         options: &'static [&'static str],
         optional: bool,
     },
+    /// One of these values (the first is the default), each with the
+    /// sibling settings it does not take: choosing it removes them, and
+    /// the form hides them (a group's `protocol` and the settings of the
+    /// other protocol).
+    Switch(&'static [(&'static str, &'static [&'static str])]),
     /// A setting written as an object tagged by this field (`{"mode":
     /// "auto", "interval_ms": 5000}`): choosing a tag writes the object
     /// that goes with it, whose other fields have their own inputs.
@@ -294,6 +299,24 @@ const GROUP: &[Spec] = &[
     ("group.id", "name", Name, ""),
     ("topics", "topics", List, ""),
     (
+        "group.protocol",
+        "protocol",
+        Switch(&[
+            ("classic", &["remote_assignor"]),
+            ("consumer", &["assignment_strategy", "session_timeout_ms"]),
+        ]),
+        "classic",
+    ),
+    (
+        "group.remote.assignor",
+        "remote_assignor",
+        Choice {
+            options: &["uniform", "range"],
+            optional: true,
+        },
+        "uniform",
+    ),
+    (
         "commit",
         "commit/mode",
         Tagged(&[
@@ -530,6 +553,26 @@ pub fn fields(file: &ScenarioFile, target: &Target) -> Vec<Field> {
         },
     };
     let mut fields = at(&base, spec);
+    // A switch hides the settings its choice does not take.
+    let switches: Vec<Field> = (fields.iter())
+        .filter(|f| matches!(f.input, Switch(_)))
+        .cloned()
+        .collect();
+    let json = (!switches.is_empty()).then(|| json_of(file));
+    for (switch, json) in switches.iter().zip(json.iter().cycle()) {
+        if let Switch(options) = switch.input {
+            let chosen = read(json, switch);
+            let (_, others) = options
+                .iter()
+                .find(|(option, _)| *option == chosen)
+                .unwrap_or(&options[0]);
+            fields.retain(|f| {
+                !others
+                    .iter()
+                    .any(|key| f.pointer == format!("{base}/{key}"))
+            });
+        }
+    }
     if let Target::Cluster = target {
         // Only the settings of the metadata mode the cluster is in.
         let kraft = matches!(file.kafka.cluster.metadata, MetadataSpec::Kraft(_));
@@ -717,6 +760,17 @@ pub fn write(json: &mut Value, field: &Field, text: &str) -> Result<(), String> 
             None
         }
         OptText | Pick { .. } | Choice { .. } => Some(Value::String(text.to_string())),
+        Switch(options) => {
+            let (_, others) = options
+                .iter()
+                .find(|(option, _)| *option == text)
+                .ok_or_else(|| format!("must be one of {options:?}"))?;
+            let parent = field.pointer.rsplit_once('/').map_or("", |(p, _)| p);
+            for key in *others {
+                put(json, &format!("{parent}/{key}"), None)?;
+            }
+            Some(Value::String(text.to_string()))
+        }
         OptInt | OptNumber if text.is_empty() => None,
         Int | OptInt => {
             Some(Value::from(text.parse::<i64>().map_err(|_| {

@@ -557,6 +557,43 @@ mod tests {
         assert_eq!(problems[0].message, "must be 1, 3 or 5, got 4");
     }
 
+    /// A group's form shows the settings of its protocol; switching to
+    /// the consumer protocol drops the classic protocol's own settings
+    /// (which it would refuse) and offers the coordinator's assignors.
+    #[test]
+    fn the_group_form_shows_the_settings_of_its_protocol() {
+        use mqsim::scenario::{GroupProtocol, RemoteAssignor};
+        let file = built();
+        let group = Target::Part(Part::Group("group".into()));
+        let labels = |file: &ScenarioFile| -> Vec<&str> {
+            fields::fields(file, &group)
+                .iter()
+                .map(|f| f.label)
+                .collect()
+        };
+        let classic = set(&file, &group, "partition.assignment.strategy", "sticky").unwrap();
+        let classic = set(&classic, &group, "session.timeout.ms", "10000").unwrap();
+        assert!(labels(&classic).contains(&"partition.assignment.strategy"));
+        assert!(!labels(&classic).contains(&"group.remote.assignor"));
+        let consumer = set(&classic, &group, "group.protocol", "consumer").unwrap();
+        let g = &consumer.kafka.groups[0];
+        assert_eq!(g.protocol, GroupProtocol::Consumer);
+        assert_eq!(
+            g.assignment_strategy,
+            file.kafka.groups[0].assignment_strategy
+        );
+        assert!(labels(&consumer).contains(&"group.remote.assignor"));
+        assert!(!labels(&consumer).contains(&"partition.assignment.strategy"));
+        assert!(!labels(&consumer).contains(&"session.timeout.ms"));
+        let range = set(&consumer, &group, "group.remote.assignor", "range").unwrap();
+        assert_eq!(range.kafka.groups[0].remote_assignor, RemoteAssignor::Range);
+        let back = set(&range, &group, "group.protocol", "classic").unwrap();
+        assert_eq!(
+            back.kafka.groups[0].remote_assignor,
+            RemoteAssignor::default()
+        );
+    }
+
     #[test]
     fn what_is_picked_in_the_picture_opens_its_form() {
         use mqsim::ids::{BrokerId, ConsumerId, QueueId, TopicId, TopicPartition};

@@ -44,7 +44,7 @@ pub fn KafkaView(props: &KafkaViewProps) -> Html {
 
 fn link(l: &Link) -> Html {
     html! {
-        <line class="assignment" x1={l.from.0.to_string()} y1={l.from.1.to_string()}
+        <line class={classes!("assignment", l.state.class())} x1={l.from.0.to_string()} y1={l.from.1.to_string()}
               x2={l.to.0.to_string()} y2={l.to.1.to_string()} stroke={l.colour} />
     }
 }
@@ -214,8 +214,8 @@ fn consumer(
            data-status={c.status} data-processed={c.processed.to_string()} data-duplicates={c.duplicates.to_string()}
            transform={format!("translate({},{})", c.x, c.y)}>
             { pick.button(
-                format!("Consumer {}, {}, {}, {}, {waiting} waiting: inspect, crash or restart", c.name, c.status, c.owns, progress_line(c)),
-                format!("Consumer {} ({}): {}; processed {}; {} waiting", c.name, c.status, c.owns, c.processed, waiting),
+                format!("Consumer {}, {}{}, {}, {}, {waiting} waiting: inspect, crash or restart", c.name, c.status, epoch_said(c), c.owns_said, progress_line(c)),
+                format!("Consumer {} ({}{}): {}; processed {}; {} waiting", c.name, c.status, epoch_said(c), c.owns_said, c.processed, waiting),
                 html! {
                     <>
                         <rect width={CONSUMER_W.to_string()} height={CONSUMER_H.to_string()} rx="8" />
@@ -225,12 +225,22 @@ fn consumer(
             ) }
             <g class="face" aria-hidden="true">
                 <text class="name" x="14" y="18">{ &c.name }</text>
+                if let Some(epoch) = c.epoch {
+                    <text class="member-epoch" x={(CONSUMER_W - 8.0).to_string()} y="18">{ format!("epoch {epoch}") }</text>
+                }
                 <text class="detail" x="14" y="34">{ &c.owns }</text>
                 <text class="detail" x="14" y="47">{ progress_line(c) }</text>
                 { for inbox }
             </g>
         </g>
     }
+}
+
+/// ", member epoch 4" for a consumer-protocol member.
+fn epoch_said(c: &ConsumerNode) -> String {
+    c.epoch
+        .map(|e| format!(", member epoch {e}"))
+        .unwrap_or_default()
 }
 
 /// "processed 12 · 2 again · 1 given up", or the retry in progress.

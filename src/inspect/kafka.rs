@@ -201,8 +201,36 @@ pub(super) fn consumer(playback: &Playback, id: ConsumerId) -> Option<Inspection
     if c.given_up > 0 {
         facts.push(("Given up on", c.given_up.to_string()));
     }
+    // A group on the consumer protocol (KIP-848) has epochs, not
+    // generations, and no group-wide rebalance.
+    let modern = group.epoch.is_some();
     let (kind, group_name) = if group.standalone {
         ("standalone consumer (no group.id)".to_string(), None)
+    } else if let Some(epoch) = group.epoch {
+        let names = |tps: Vec<TopicPartition>| {
+            let tps: Vec<String> = tps.into_iter().map(|tp| playback.names().tp(tp)).collect();
+            list_or_none(&tps)
+        };
+        let member_epoch = c
+            .member
+            .as_ref()
+            .map_or("none: not a member".into(), |m| m.epoch.to_string());
+        facts.splice(
+            0..0,
+            [
+                ("Group epoch", epoch.to_string()),
+                ("Member epoch", member_epoch),
+                ("Giving up", names(c.revoking().collect())),
+                ("Waiting for", names(c.awaiting().collect())),
+            ],
+        );
+        (
+            format!(
+                "member of group {} on the consumer protocol (KIP-848)",
+                group.name
+            ),
+            Some(group.name.clone()),
+        )
     } else {
         facts.insert(0, ("Generation", group.generation.to_string()));
         (
@@ -216,7 +244,11 @@ pub(super) fn consumer(playback: &Playback, id: ConsumerId) -> Option<Inspection
         ConsumerStatus::Joining | ConsumerStatus::Running => {
             actions.push(Action {
                 label: "Crash".into(),
-                explain: "It dies without committing. The coordinator notices only when the session times out; then the group rebalances and the new owner re-reads from the last commit.",
+                explain: if modern {
+                    "It dies without committing. The coordinator notices only when its session (45 s) runs out; then it fences it, and the others take its partitions on their next heartbeats and re-read from the last commit."
+                } else {
+                    "It dies without committing. The coordinator notices only when the session times out; then the group rebalances and the new owner re-reads from the last commit."
+                },
                 interventions: vec![Intervention::ConsumerCrash {
                     group: group_name.clone(),
                     member: member.clone(),
@@ -224,7 +256,11 @@ pub(super) fn consumer(playback: &Playback, id: ConsumerId) -> Option<Inspection
             });
             actions.push(Action {
                 label: "Leave".into(),
-                explain: "It finishes its batch, commits and leaves (consumer.close()): the group rebalances at once.",
+                explain: if modern {
+                    "It finishes its batch, commits and leaves (a heartbeat at epoch -1): the others take its partitions on their next heartbeats; nobody else stops."
+                } else {
+                    "It finishes its batch, commits and leaves (consumer.close()): the group rebalances at once."
+                },
                 interventions: vec![Intervention::ConsumerLeave {
                     group: group_name.clone(),
                     member: member.clone(),
@@ -242,7 +278,11 @@ pub(super) fn consumer(playback: &Playback, id: ConsumerId) -> Option<Inspection
         }
         ConsumerStatus::Crashed | ConsumerStatus::Left => actions.push(Action {
             label: "Restart".into(),
-            explain: "It starts again and rejoins its group, which rebalances.",
+            explain: if modern {
+                "It starts again and joins its group with a heartbeat at epoch 0."
+            } else {
+                "It starts again and rejoins its group, which rebalances."
+            },
             interventions: vec![Intervention::ConsumerRestart {
                 group: group_name,
                 member,
@@ -256,7 +296,11 @@ pub(super) fn consumer(playback: &Playback, id: ConsumerId) -> Option<Inspection
     {
         actions.push(Action {
             label: "Add a consumer".into(),
-            explain: "Another member, set up like this one, joins the group: the group rebalances and the partitions are shared out again.",
+            explain: if modern {
+                "Another member, set up like this one, joins the group: the coordinator computes a new target, and partitions move to it one at a time, each once its owner has given it up."
+            } else {
+                "Another member, set up like this one, joins the group: the group rebalances and the partitions are shared out again."
+            },
             interventions: vec![Intervention::ConsumerJoin {
                 group: group.name.clone(),
                 member: spec,

@@ -141,6 +141,10 @@ pub struct ConsumerNode {
     pub x: f64,
     pub y: f64,
     pub owns: String,
+    /// `owns` in words, for a screen reader.
+    pub owns_said: String,
+    /// On the consumer protocol: its member epoch.
+    pub epoch: Option<i64>,
     /// "running", "joining…", "crashed", … (also said in words, not only shown).
     pub status: &'static str,
     /// Crashed, left, or not started: drawn faded.
@@ -155,12 +159,34 @@ pub struct ConsumerNode {
     pub inbox: Vec<(&'static str, String)>,
 }
 
-/// An assignment: a consumer owns a partition.
+/// An assignment: a consumer owns a partition, or (on the consumer
+/// protocol) is giving it up or waiting for it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Link {
     pub from: (f64, f64),
     pub to: (f64, f64),
     pub colour: &'static str,
+    pub state: LinkState,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkState {
+    Owned,
+    /// Still owned, but the coordinator told the member to give it up.
+    Revoking,
+    /// In the member's target; another member (or its own revocation)
+    /// has to release it first.
+    Awaiting,
+}
+
+impl LinkState {
+    pub fn class(self) -> &'static str {
+        match self {
+            LinkState::Owned => "owned",
+            LinkState::Revoking => "revoking",
+            LinkState::Awaiting => "awaiting",
+        }
+    }
 }
 
 /// Where rows and nodes go for a world of this size.
@@ -240,25 +266,54 @@ fn listed(world: &World, g: usize) -> bool {
 }
 
 /// A member's partitions as its card lists them: `owns P0, P1`, or by
-/// topic when it reads several (`orders P0, P1 · returns P0`), cut to fit.
-fn owned(world: &World, assigned: &[TopicPartition]) -> String {
+/// topic when it reads several (`orders P0, P1 · returns P0`), cut to fit;
+/// and the same in words. A consumer-protocol member on the move also
+/// says what it gives up (`gives up P2`) and what it waits for
+/// (`awaits P1`).
+fn owned(
+    world: &World,
+    assigned: &[TopicPartition],
+    revoking: &[TopicPartition],
+    awaiting: &[TopicPartition],
+) -> (String, String) {
+    let kept = assigned.iter().filter(|tp| !revoking.contains(tp));
+    let mut shown = if assigned.len() > revoking.len() {
+        format!("owns {}", by_topic(world, kept))
+    } else {
+        "owns nothing".to_string()
+    };
+    let mut said = shown.clone();
+    if !revoking.is_empty() {
+        let tps = by_topic(world, revoking.iter());
+        shown += &format!(" · gives up {tps}");
+        said += &format!(", giving up {tps}");
+    }
+    if !awaiting.is_empty() {
+        let tps = by_topic(world, awaiting.iter());
+        shown += &format!(" · awaits {tps}");
+        said += &format!(", waiting for {tps} to be released");
+    }
+    (fit(&shown, 28), said)
+}
+
+/// `P0, P1`, or by topic when there are several (`orders P0 · returns P1`).
+fn by_topic<'a>(world: &World, tps: impl Iterator<Item = &'a TopicPartition>) -> String {
     let mut topics: Vec<(TopicId, Vec<String>)> = Vec::new();
-    for tp in assigned {
+    for tp in tps {
         let label = format!("P{}", tp.partition);
         match topics.iter_mut().find(|(t, _)| *t == tp.topic) {
             Some((_, list)) => list.push(label),
             None => topics.push((tp.topic, vec![label])),
         }
     }
-    let listed = match topics.as_slice() {
-        [(_, list)] => format!("owns {}", list.join(", ")),
+    match topics.as_slice() {
+        [(_, list)] => list.join(", "),
         _ => topics
             .iter()
             .map(|(t, list)| format!("{} {}", world.topics[t.index()].name, list.join(", ")))
             .collect::<Vec<_>>()
             .join(" · "),
-    };
-    fit(&listed, 28)
+    }
 }
 
 /// The first visible offset of a strip whose log ends at `log_end`.
@@ -374,11 +429,26 @@ impl Scene {
                     .map(|(i, c)| {
                         let id = ConsumerId(i as u32);
                         let (x, y) = layout.consumer_pos(world, id);
-                        for &tp in &c.assigned {
+                        let revoking: Vec<TopicPartition> = c.revoking().collect();
+                        let awaiting: Vec<TopicPartition> = c.awaiting().collect();
+                        let states = c.assigned.iter().map(|&tp| {
+                            let revoked = revoking.contains(&tp);
+                            (
+                                tp,
+                                if revoked {
+                                    LinkState::Revoking
+                                } else {
+                                    LinkState::Owned
+                                },
+                            )
+                        });
+                        let waits = awaiting.iter().map(|&tp| (tp, LinkState::Awaiting));
+                        for (tp, state) in states.chain(waits) {
                             links.push(Link {
                                 from: (LINK_X, layout.row_y(tp) + STRIP_H / 2.0),
                                 to: (x, y + CONSUMER_H / 2.0),
                                 colour: consumer_colour(id),
+                                state,
                             });
                         }
                         let (status, down) = match c.status {
@@ -388,14 +458,17 @@ impl Scene {
                             ConsumerStatus::Crashed => ("✕ crashed", true),
                             ConsumerStatus::Left => ("left the group", true),
                         };
-                        let owns = if down {
-                            status.to_string()
-                        } else if c.status == ConsumerStatus::Joining && c.assigned.is_empty() {
-                            "waiting for an assignment".to_string()
-                        } else if c.assigned.is_empty() {
-                            "idle: no partition".to_string()
+                        let (owns, owns_said) = if down {
+                            (status.to_string(), status.to_string())
+                        } else if c.assigned.is_empty() && awaiting.is_empty() {
+                            let line = if c.status == ConsumerStatus::Joining {
+                                "waiting for an assignment"
+                            } else {
+                                "idle: no partition"
+                            };
+                            (line.to_string(), line.to_string())
                         } else {
-                            owned(world, &c.assigned)
+                            owned(world, &c.assigned, &revoking, &awaiting)
                         };
                         ConsumerNode {
                             id,
@@ -404,6 +477,8 @@ impl Scene {
                             x,
                             y,
                             owns,
+                            owns_said,
+                            epoch: c.member.as_ref().filter(|_| !down).map(|m| m.epoch),
                             status,
                             down,
                             processed: c.processed,
@@ -676,6 +751,61 @@ mod tests {
         assert_eq!(names(&after), ["notifications", "audit"]);
         assert!(after.groups[1].y > after.groups[0].consumers.last().unwrap().y);
         assert!(after.height >= before.height);
+    }
+
+    /// A consumer-protocol member joining a group waits for its partition
+    /// (a faint link) until its owner has given it up (a dotted link); at
+    /// no moment do two members' links own the same partition, and the
+    /// cards show each member's epoch.
+    #[test]
+    fn a_consumer_protocol_member_waits_for_its_partition_to_be_released() {
+        let file: mqsim::scenario::ScenarioFile = serde_json::from_str(
+            r#"{"version": 1, "name": "moving", "seed": 5, "duration_ms": 40000,
+                "network": {"latency_ms": 10},
+                "kafka": {"group_initial_rebalance_delay_ms": 0,
+                  "topics": [{"name": "t", "partitions": 4}],
+                  "producers": [{"name": "p", "topic": "t", "rate_per_sec": 20}],
+                  "groups": [{"name": "g", "topics": ["t"], "protocol": "consumer",
+                              "members": [{"name": "a"}, {"name": "b"}]}]},
+                "timeline": [{"at_ms": 20000, "do": "consumer_join", "group": "g",
+                              "member": {"name": "c"}}]}"#,
+        )
+        .unwrap();
+        let mut p = Playback::new(file.validate().expect("valid"));
+        let mut seen = Vec::new();
+        for ms in (20_000..32_000).step_by(2) {
+            p.advance_to(ms as f64);
+            let scene = Scene::build(p.world(), p.clock_ms());
+            for strip in 0..4 {
+                let y = scene.strips[strip].y + STRIP_H / 2.0;
+                let owners = scene
+                    .links
+                    .iter()
+                    .filter(|l| l.from.1 == y && l.state != LinkState::Awaiting);
+                assert!(owners.count() <= 1, "P{strip} owned twice at {ms} ms");
+            }
+            for l in &scene.links {
+                if !seen.contains(&l.state) {
+                    seen.push(l.state);
+                }
+            }
+        }
+        assert!(seen.contains(&LinkState::Awaiting), "{seen:?}");
+        assert!(seen.contains(&LinkState::Revoking), "{seen:?}");
+        let scene = Scene::build(p.world(), p.clock_ms());
+        let cards: Vec<_> = scene.groups[0]
+            .consumers
+            .iter()
+            .map(|c| (c.name.as_str(), c.epoch, c.owns.as_str()))
+            .collect();
+        assert_eq!(
+            cards,
+            [
+                ("a", Some(3), "owns P0, P1"),
+                ("b", Some(3), "owns P2"),
+                ("c", Some(3), "owns P3")
+            ]
+        );
     }
 
     /// A topic the timeline creates at 3 s, to which the group already

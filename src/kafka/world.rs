@@ -79,6 +79,34 @@ pub struct ConsumerView {
     pub processing_ms: u64,
     /// How long one record took as the scenario set it up.
     pub usual_processing_ms: u64,
+    /// On the consumer protocol: where the coordinator last said this
+    /// member stands.
+    pub member: Option<MemberView>,
+}
+
+/// A consumer-protocol member as its coordinator last answered it
+/// (KIP-848): its epoch, and how far it is from its target assignment.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MemberView {
+    pub epoch: i64,
+    /// Partitions it was told to give up and has not yet revoked.
+    pub revoking: Vec<TopicPartition>,
+    /// Partitions of its target it does not own yet.
+    pub awaiting: Vec<TopicPartition>,
+}
+
+impl ConsumerView {
+    /// Partitions it still owns but must give up.
+    pub fn revoking(&self) -> impl Iterator<Item = TopicPartition> + '_ {
+        let pending = self.member.iter().flat_map(|m| &m.revoking);
+        pending.copied().filter(|tp| self.assigned.contains(tp))
+    }
+
+    /// Partitions coming to it that it does not own yet.
+    pub fn awaiting(&self) -> impl Iterator<Item = TopicPartition> + '_ {
+        let pending = self.member.iter().flat_map(|m| &m.awaiting);
+        pending.copied().filter(|tp| !self.assigned.contains(tp))
+    }
 }
 
 /// Where a consumer process is in its life.
@@ -231,6 +259,7 @@ impl World {
                 status: ConsumerStatus::NotStarted,
                 processing_ms: c.spec.processing_ms,
                 usual_processing_ms: c.spec.processing_ms,
+                member: None,
             })
             .collect();
         let mut known_keys: Vec<String> = Vec::new();
@@ -399,12 +428,14 @@ impl World {
             EventKind::ConsumerCrashed { consumer } => {
                 let c = &mut self.consumers[consumer.index()];
                 c.status = ConsumerStatus::Crashed;
+                c.member = None;
                 c.assigned.clear();
                 c.inbox.clear();
             }
             EventKind::ConsumerLeft { consumer } => {
                 let c = &mut self.consumers[consumer.index()];
                 c.status = ConsumerStatus::Left;
+                c.member = None;
                 c.inbox.clear();
             }
             EventKind::JoinGroupSent { consumer, .. } => {
@@ -427,9 +458,17 @@ impl World {
             EventKind::ConsumerGroupHeartbeatAnswered {
                 consumer,
                 group_epoch,
+                member_epoch,
+                revoking,
+                awaiting,
                 ..
             } => {
-                if let Some(c) = self.consumers.get(consumer.index()) {
+                if let Some(c) = self.consumers.get_mut(consumer.index()) {
+                    c.member = Some(MemberView {
+                        epoch: *member_epoch,
+                        revoking: revoking.clone(),
+                        awaiting: awaiting.clone(),
+                    });
                     let group = c.group;
                     self.groups[group.index()].epoch = Some(*group_epoch);
                 }

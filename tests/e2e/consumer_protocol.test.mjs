@@ -49,6 +49,17 @@ test('a consumer-protocol group assigns through heartbeats and moves one partiti
   const before = await owned(page);
   assert.match(before.a, /P0, P1/, JSON.stringify(before));
   assert.match(before.b, /P2, P3/, JSON.stringify(before));
+  // c joined at 20 s; b gave P3 up at once, but c only takes it on its
+  // own next heartbeat: until then it waits, drawn as a faint link.
+  await scrubTo(page, 22000);
+  const waiting = await owned(page);
+  assert.match(waiting.c, /owns nothing · awaits P3/, JSON.stringify(waiting));
+  assert.match(waiting.b, /^owns P2$/, JSON.stringify(waiting));
+  assert.equal(await page.locator('line.assignment.awaiting').count(), 1);
+  const c = page.locator('[data-testid="consumer"][data-name="c"]');
+  assert.equal(await c.locator('.member-epoch').textContent(), 'epoch 3');
+  assert.match(await c.locator('.hit').getAttribute('aria-label'), /member epoch 3, owns nothing, waiting for P3 to be released/);
+  await screenshot(page, 'consumer-protocol-waiting');
   await scrubTo(page, 30000);
   const after = await owned(page);
   assert.match(after.a, /P0, P1/, 'a keeps what it had');

@@ -122,12 +122,17 @@ pub enum EventKind {
         arrives_at: SimTime,
     },
     /// KIP-848: the coordinator answered: the group's epoch, the member's,
-    /// and its assignment when it changed.
+    /// and its assignment when it changed. The coordinator's record of the
+    /// member comes with it: the partitions it must still give up
+    /// (`revoking`), and those of its target it waits for (`awaiting`),
+    /// because it is revoking first or another member still owns them.
     ConsumerGroupHeartbeatAnswered {
         consumer: ConsumerId,
         group_epoch: u32,
         member_epoch: i64,
         assignment: Option<Vec<TopicPartition>>,
+        revoking: Vec<TopicPartition>,
+        awaiting: Vec<TopicPartition>,
         arrives_at: SimTime,
     },
     /// KIP-848: the coordinator fenced a member whose session ran out.

@@ -483,11 +483,11 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
             group_epoch,
             member_epoch,
             assignment,
+            revoking,
+            awaiting,
             ..
-        } => (
-            Groups,
-            assignment.is_none(),
-            match assignment {
+        } => {
+            let mut line = match assignment {
                 Some(tps) => format!(
                     "the coordinator (group epoch {group_epoch}) gives {} member epoch {member_epoch} and {}",
                     n.consumer(*consumer),
@@ -497,8 +497,19 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
                     "the coordinator (group epoch {group_epoch}) answers {}: member epoch {member_epoch}",
                     n.consumer(*consumer)
                 ),
-            },
-        ),
+            };
+            if !revoking.is_empty() {
+                line += &format!("; it must first give up {}", n.tps(revoking));
+            }
+            if !awaiting.is_empty() {
+                line += &format!("; {} to come once released", n.tps(awaiting));
+            }
+            (
+                Groups,
+                assignment.is_none() && revoking.is_empty() && awaiting.is_empty(),
+                line,
+            )
+        }
         EventKind::MemberFenced { consumer } => (
             Groups,
             false,

@@ -129,6 +129,23 @@ impl Kafka {
         if request.epoch == -1 {
             return;
         }
+        let (revoking, awaiting) = match modern.members.iter().find(|m| m.id == request.member) {
+            Some(m) => (
+                m.current
+                    .pending_revocation
+                    .iter()
+                    .copied()
+                    .map(tp_of)
+                    .collect(),
+                m.target
+                    .iter()
+                    .filter(|tp| !m.current.assigned.contains(tp))
+                    .copied()
+                    .map(tp_of)
+                    .collect(),
+            ),
+            None => (Vec::new(), Vec::new()),
+        };
         ctx.at(
             ctx.now + SESSION_TIMEOUT_MS,
             Action::ConsumerGroupExpiry { group },
@@ -148,6 +165,8 @@ impl Kafka {
             group_epoch,
             member_epoch: reply.epoch,
             assignment,
+            revoking,
+            awaiting,
             arrives_at,
         });
     }
