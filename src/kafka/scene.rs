@@ -276,11 +276,14 @@ fn owned(
     revoking: &[TopicPartition],
     awaiting: &[TopicPartition],
 ) -> (String, String) {
-    let kept = assigned.iter().filter(|tp| !revoking.contains(tp));
-    let mut shown = if assigned.len() > revoking.len() {
-        format!("owns {}", by_topic(world, kept))
-    } else {
-        "owns nothing".to_string()
+    let kept: Vec<&TopicPartition> = (assigned.iter())
+        .filter(|tp| !revoking.contains(tp))
+        .collect();
+    let one_topic = kept.iter().all(|tp| tp.topic == kept[0].topic);
+    let mut shown = match kept.as_slice() {
+        [] => "owns nothing".to_string(),
+        _ if one_topic => format!("owns {}", by_topic(world, kept.into_iter())),
+        _ => by_topic(world, kept.into_iter()),
     };
     let mut said = shown.clone();
     if !revoking.is_empty() {

@@ -8,10 +8,12 @@
 //! time; landing may change the world (fetched records enter the consumer's
 //! inbox).
 
+use super::share::Shares;
 use crate::cluster::world::ClusterWorld;
 use crate::wire::OnTheWire;
 use litemap::LiteMap;
 use mqsim::ids::{ConsumerId, GroupId, ProducerId, RecordId, TopicId, TopicPartition};
+use mqsim::scenario::GroupKind;
 use mqsim::{Event, EventKind, Scenario, SimTime};
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -55,6 +57,10 @@ pub struct GroupView {
     pub rebalancing: bool,
     /// A consumer without a `group.id`, shown as a group of one.
     pub standalone: bool,
+    /// A share group (KIP-932).
+    pub share: bool,
+    /// A share group's share-partitions, as far as it has read them.
+    pub shares: Shares,
     /// On the consumer protocol (KIP-848): the group epoch its coordinator
     /// last gave.
     pub epoch: Option<u32>,
@@ -219,30 +225,19 @@ impl World {
                 running: from.is_none(),
             })
             .collect();
-        let group = |name: &str, topics: &[String], standalone| GroupView {
+        let group = |name: &str, topics: &[String], kind| GroupView {
             name: name.to_string(),
             generation: 0,
             topics: topics.to_vec(),
             committed: LiteMap::new_vec(),
             rebalancing: false,
-            standalone,
+            standalone: kind == GroupKind::Standalone,
+            share: kind == GroupKind::Share,
+            shares: Shares::new_vec(),
             epoch: None,
         };
-        let groups = kafka
-            .groups
-            .iter()
-            .map(|g| group(&g.name, &g.topics, false))
-            .chain(
-                kafka
-                    .standalone_consumers
-                    .iter()
-                    .map(|c| group(&c.name, &c.topics, true)),
-            )
-            .chain(
-                added_groups
-                    .iter()
-                    .map(|(g, _)| group(&g.name, &g.topics, false)),
-            )
+        let groups = (scenario.groups().iter())
+            .map(|g| group(g.name, g.topics, g.kind))
             .collect();
         let consumers = scenario
             .consumers()
@@ -345,7 +340,7 @@ impl World {
     }
 
     /// Puts a message on the wire.
-    fn fly(&mut self, flight: Flight) {
+    pub(super) fn fly(&mut self, flight: Flight) {
         self.next_landing = Some(
             self.next_landing
                 .map_or(flight.end, |first| first.min(flight.end)),
@@ -555,11 +550,33 @@ impl World {
             }
             EventKind::RecordFailed {
                 consumer,
+                tp,
+                offset,
                 attempt,
                 retry_at,
+                acknowledged,
                 ..
             } => {
-                self.consumers[consumer.index()].retrying = retry_at.map(|_| *attempt);
+                let c = &mut self.consumers[consumer.index()];
+                c.retrying = retry_at.map(|_| *attempt);
+                if acknowledged.is_some() {
+                    // A share consumer does not retry: it acknowledges.
+                    c.inbox.retain(|r| !(r.tp == *tp && r.offset == *offset));
+                }
+            }
+            EventKind::ShareGroupHeartbeatAnswered {
+                consumer,
+                group_epoch,
+                ..
+            } => {
+                let group = self.consumers[consumer.index()].group;
+                self.groups[group.index()].epoch = Some(*group_epoch);
+            }
+            EventKind::ShareRecordsAcquired { .. }
+            | EventKind::ShareRecordsAcknowledged { .. }
+            | EventKind::ShareLocksExpired { .. }
+            | EventKind::ShareSessionClosed { .. } => {
+                self.apply_share(event);
             }
             EventKind::RecordDeadLettered {
                 consumer,
@@ -635,6 +652,10 @@ impl World {
             | EventKind::BrokerStopped { .. }
             | EventKind::ConsumerGroupHeartbeatSent { .. }
             | EventKind::MemberFenced { .. }
+            | EventKind::ShareGroupHeartbeatSent { .. }
+            | EventKind::SharePartitionsInitialized { .. }
+            | EventKind::ShareAcknowledgeChosen { .. }
+            | EventKind::ShareFetchSent { .. }
             | EventKind::ControllerKilled { .. }
             | EventKind::ControllerStarted { .. }
             | EventKind::ControllerIsolated { .. }
@@ -689,7 +710,7 @@ impl World {
 
     /// The record at `offset` of `tp`. A record older than the view
     /// remembers is drawn without its key.
-    fn record_at(&self, tp: TopicPartition, offset: u64) -> RecordView {
+    pub(super) fn record_at(&self, tp: TopicPartition, offset: u64) -> RecordView {
         self.partition(tp)
             .recent
             .iter()

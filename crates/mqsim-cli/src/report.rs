@@ -4,7 +4,7 @@
 
 use mqsim::Scenario;
 use mqsim::SimTime;
-use mqsim::kafka::summary::KafkaSummary;
+use mqsim::kafka::summary::{GroupSummary, KafkaSummary, ShareGroupSummary};
 use mqsim::rabbit::summary::RabbitSummary;
 use std::fmt::Write;
 
@@ -132,6 +132,10 @@ fn kafka_text(summary: &KafkaSummary) -> String {
         }
     }
     for group in &summary.groups {
+        if let Some(share) = &group.share {
+            share_group(&mut out, group, share);
+            continue;
+        }
         if group.standalone {
             let _ = writeln!(
                 out,
@@ -194,4 +198,59 @@ fn kafka_text(summary: &KafkaSummary) -> String {
         }
     }
     out
+}
+
+/// A share group, as `kafka-share-groups.sh --describe` shows it, with
+/// each share-partition's in-flight records by state.
+fn share_group(out: &mut String, group: &GroupSummary, share: &ShareGroupSummary) {
+    let _ = writeln!(
+        out,
+        "\nSHARE GROUP {} (group epoch {}, coordinator {})",
+        group.name,
+        share.group_epoch,
+        group
+            .coordinator
+            .map_or("none".to_string(), |b| b.to_string())
+    );
+    let _ = writeln!(
+        out,
+        "{:<16} {:<10} {:>12} {:>10} {:>9} {:>8} {:>8} {:>6}",
+        "TOPIC",
+        "PARTITION",
+        "START-OFFSET",
+        "END-OFFSET",
+        "AVAILABLE",
+        "ACQUIRED",
+        "ARCHIVED",
+        "LAG"
+    );
+    for p in &share.partitions {
+        let _ = writeln!(
+            out,
+            "{:<16} {:<10} {:>12} {:>10} {:>9} {:>8} {:>8} {:>6}",
+            p.topic,
+            p.partition,
+            p.start_offset,
+            p.end_offset,
+            p.available,
+            p.acquired,
+            p.archived,
+            p.lag
+        );
+    }
+    for m in &group.members {
+        let state = if m.running { "" } else { " (not running)" };
+        let again = match m.duplicates {
+            0 => String::new(),
+            k => format!(", {k} of them again"),
+        };
+        let _ = writeln!(
+            out,
+            "  {}{state} processed {} records{again}",
+            m.name, m.processed
+        );
+        if m.failures > 0 {
+            let _ = writeln!(out, "    {} failed deliveries", m.failures);
+        }
+    }
 }

@@ -17,6 +17,7 @@ use crate::ids::{
 };
 use crate::kafka::kraft::record::MetadataRecord;
 use crate::kafka::log::{Headers, Value, no_headers};
+pub use crate::kafka::share::partition::AckType;
 use crate::rabbit::headers::FieldTable;
 use crate::rabbit::topology::Hop;
 use crate::time::SimTime;
@@ -137,6 +138,85 @@ pub enum EventKind {
     },
     /// KIP-848: the coordinator fenced a member whose session ran out.
     MemberFenced { consumer: ConsumerId },
+    /// KIP-932: a share consumer's `ShareGroupHeartbeat`, at
+    /// `member_epoch` (0 to join, -1 to leave).
+    ShareGroupHeartbeatSent {
+        consumer: ConsumerId,
+        member_epoch: i64,
+        arrives_at: SimTime,
+    },
+    /// KIP-932: the coordinator answered: the group's epoch, the
+    /// member's, and its partitions when they changed.
+    ShareGroupHeartbeatAnswered {
+        consumer: ConsumerId,
+        group_epoch: u32,
+        member_epoch: i64,
+        assignment: Option<Vec<TopicPartition>>,
+        arrives_at: SimTime,
+    },
+    /// KIP-932: the share coordinator has the group's state for these
+    /// partitions; they can be assigned. Each starts where
+    /// `share.auto.offset.reset` says when it is first read.
+    SharePartitionsInitialized {
+        group: GroupId,
+        partitions: Vec<TopicPartition>,
+    },
+    /// KIP-932: the timeline has a share consumer acknowledge the record
+    /// in hand (or its next) this way, whatever processing says.
+    ShareAcknowledgeChosen { consumer: ConsumerId, ack: AckType },
+    /// KIP-932: a share consumer's `ShareFetch`, carrying the
+    /// acknowledgements of the records its previous poll returned.
+    ShareFetchSent {
+        consumer: ConsumerId,
+        acknowledgements: u32,
+        arrives_at: SimTime,
+    },
+    /// KIP-932: the leader of `tp` handed these records to the member,
+    /// locked for it until `locked_until`.
+    ShareRecordsAcquired {
+        consumer: ConsumerId,
+        #[serde(flatten)]
+        tp: TopicPartition,
+        records: Vec<AcquiredRecord>,
+        locked_until: SimTime,
+        arrives_at: SimTime,
+    },
+    /// KIP-932: the member's acknowledgements of `offsets` reached the
+    /// leader. Those in `refused` were not applied: no longer its own
+    /// (its lock had run out: `INVALID_RECORD_STATE`), or done already. Released records delivered as
+    /// often as the limit allows are `archived`. `start` is the
+    /// share-partition start offset (SPSO) after.
+    ShareRecordsAcknowledged {
+        consumer: ConsumerId,
+        #[serde(flatten)]
+        tp: TopicPartition,
+        ack: AckType,
+        offsets: Vec<u64>,
+        refused: Vec<u64>,
+        archived: Vec<u64>,
+        start: u64,
+    },
+    /// KIP-932: locks ran out before the member acknowledged: the records
+    /// are available again, or `archived` at the delivery count limit.
+    ShareLocksExpired {
+        group: GroupId,
+        #[serde(flatten)]
+        tp: TopicPartition,
+        offsets: Vec<u64>,
+        archived: Vec<u64>,
+        start: u64,
+    },
+    /// KIP-932: a member's share session closed (it left, or it crashed
+    /// and its connection dropped): the records it held are available
+    /// again, or `archived` at the delivery count limit.
+    ShareSessionClosed {
+        consumer: ConsumerId,
+        #[serde(flatten)]
+        tp: TopicPartition,
+        offsets: Vec<u64>,
+        archived: Vec<u64>,
+        start: u64,
+    },
     /// A consumer's processing now takes `processing_ms` per record.
     ConsumerSlowed {
         consumer: ConsumerId,
@@ -215,6 +295,10 @@ pub enum EventKind {
         attempt: u32,
         error: Rc<str>,
         retry_at: Option<SimTime>,
+        /// In a share group, which does not retry: how the member
+        /// acknowledges it instead (`attempt` is its delivery count).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        acknowledged: Option<AckType>,
     },
     /// A record that failed every retry was produced to the dead-letter
     /// topic, with headers naming where it came from and why it failed.
@@ -686,4 +770,13 @@ pub fn to_json_lines(events: &[Event]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// A record a share consumer acquired, and how many times it has been
+/// delivered, this time included.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcquiredRecord {
+    pub offset: u64,
+    pub record: RecordId,
+    pub delivery_count: u32,
 }

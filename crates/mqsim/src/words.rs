@@ -19,8 +19,8 @@ use crate::rabbit::topology::{Binding, Destination};
 use crate::scenario::Scenario;
 use crate::time::SimTime;
 use crate::trace::{
-    DeathReason, Event, EventKind, IsrChange, PartitionChoice, ProduceError, RebalanceReason,
-    Settlement,
+    AckType, DeathReason, Event, EventKind, IsrChange, PartitionChoice, ProduceError,
+    RebalanceReason, Settlement,
 };
 use serde::Serialize;
 
@@ -85,15 +85,7 @@ pub struct Names {
 
 impl Names {
     pub fn new(scenario: &Scenario) -> Names {
-        let file = scenario.file();
-        let mut groups: Vec<String> = file.kafka.groups.iter().map(|g| g.name.clone()).collect();
-        groups.extend(
-            file.kafka
-                .standalone_consumers
-                .iter()
-                .map(|c| c.name.clone()),
-        );
-        groups.extend(scenario.added_groups().iter().map(|(g, _)| g.name.clone()));
+        let groups: Vec<String> = scenario.groups().iter().map(|g| g.name.into()).collect();
         Names {
             topics: scenario
                 .topics()
@@ -510,6 +502,180 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
                 line,
             )
         }
+        EventKind::ShareGroupHeartbeatSent {
+            consumer,
+            member_epoch,
+            ..
+        } => (
+            Groups,
+            *member_epoch > 0,
+            match member_epoch {
+                0 => format!(
+                    "{} heartbeats to join its share group (ShareGroupHeartbeat, epoch 0)",
+                    n.consumer(*consumer)
+                ),
+                -1 => format!(
+                    "{} heartbeats to leave its share group (epoch -1)",
+                    n.consumer(*consumer)
+                ),
+                e => format!("{} heartbeats at member epoch {e}", n.consumer(*consumer)),
+            },
+        ),
+        EventKind::ShareGroupHeartbeatAnswered {
+            consumer,
+            group_epoch,
+            member_epoch,
+            assignment,
+            ..
+        } => (
+            Groups,
+            assignment.is_none(),
+            match assignment {
+                Some(tps) if tps.is_empty() => format!(
+                    "the coordinator (group epoch {group_epoch}) gives {} member epoch {member_epoch} and no partitions yet",
+                    n.consumer(*consumer)
+                ),
+                Some(tps) => format!(
+                    "the coordinator (group epoch {group_epoch}) gives {} member epoch {member_epoch} and {}, shared with the group's other members",
+                    n.consumer(*consumer),
+                    n.tps(tps)
+                ),
+                None => format!(
+                    "the coordinator (group epoch {group_epoch}) answers {}: member epoch {member_epoch}",
+                    n.consumer(*consumer)
+                ),
+            },
+        ),
+        EventKind::SharePartitionsInitialized { group, partitions } => (
+            Groups,
+            false,
+            format!(
+                "the share coordinator initialized share group {}'s state for {}: they can be assigned",
+                n.group(*group),
+                n.tps(partitions)
+            ),
+        ),
+        EventKind::ShareAcknowledgeChosen { consumer, ack } => (
+            Consuming,
+            false,
+            format!(
+                "{} will {} the record in hand",
+                n.consumer(*consumer),
+                ack_verb(*ack)
+            ),
+        ),
+        EventKind::ShareFetchSent {
+            consumer,
+            acknowledgements,
+            ..
+        } => (
+            Consuming,
+            true,
+            match acknowledgements {
+                0 => format!("{} sends ShareFetch", n.consumer(*consumer)),
+                k => format!(
+                    "{} sends ShareFetch with {k} acknowledgement{}",
+                    n.consumer(*consumer),
+                    if *k == 1 { "" } else { "s" }
+                ),
+            },
+        ),
+        EventKind::ShareRecordsAcquired {
+            consumer,
+            tp,
+            records,
+            locked_until,
+            ..
+        } => {
+            let offsets = offsets_said(records.iter().map(|r| r.offset));
+            let again = records.iter().filter(|r| r.delivery_count > 1).count();
+            let again = match again {
+                0 => String::new(),
+                k => format!(" ({k} delivered before)"),
+            };
+            (
+                Consuming,
+                true,
+                format!(
+                    "{} acquires {} offset{} {offsets}{again}, locked until {locked_until}",
+                    n.consumer(*consumer),
+                    n.tp(*tp),
+                    if records.len() == 1 { "" } else { "s" }
+                ),
+            )
+        }
+        EventKind::ShareRecordsAcknowledged {
+            consumer,
+            tp,
+            ack,
+            offsets,
+            refused,
+            archived,
+            start,
+        } => {
+            let mut line = format!(
+                "{} {}s {} offset{} {}",
+                n.consumer(*consumer),
+                ack_verb(*ack),
+                n.tp(*tp),
+                if offsets.len() == 1 { "" } else { "s" },
+                offsets_said(offsets.iter().copied())
+            );
+            if !refused.is_empty() {
+                line += &format!(
+                    "; not applied to {} (its lock ran out: another member may have it, or it is done)",
+                    offsets_said(refused.iter().copied())
+                );
+            }
+            if !archived.is_empty() {
+                line += &format!(
+                    "; {} reached the delivery count limit: archived",
+                    offsets_said(archived.iter().copied())
+                );
+            }
+            line += &format!("; start offset {start}");
+            (
+                Consuming,
+                refused.is_empty() && archived.is_empty() && *ack == AckType::Accept,
+                line,
+            )
+        }
+        EventKind::ShareLocksExpired {
+            group,
+            tp,
+            offsets,
+            archived,
+            ..
+        } => (
+            Consuming,
+            false,
+            format!(
+                "{}'s locks on {} offset{} {} ran out: available again{}",
+                n.group(*group),
+                n.tp(*tp),
+                if offsets.len() == 1 { "" } else { "s" },
+                offsets_said(offsets.iter().copied()),
+                archived_said(archived)
+            ),
+        ),
+        EventKind::ShareSessionClosed {
+            consumer,
+            tp,
+            offsets,
+            archived,
+            ..
+        } => (
+            Consuming,
+            false,
+            format!(
+                "{}'s share session closed: its {} offset{} {} are available again{}",
+                n.consumer(*consumer),
+                n.tp(*tp),
+                if offsets.len() == 1 { "" } else { "s" },
+                offsets_said(offsets.iter().copied()),
+                archived_said(archived)
+            ),
+        ),
         EventKind::MemberFenced { consumer } => (
             Groups,
             false,
@@ -670,11 +836,15 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
             attempt,
             error,
             retry_at,
+            acknowledged,
             ..
         } => {
-            let next = retry_at.map_or("no retries left".to_string(), |t| {
-                format!("retrying at {t}")
-            });
+            let next = match (retry_at, acknowledged) {
+                (_, Some(AckType::Release)) => "it releases it, to be delivered again".into(),
+                (_, Some(_)) => "it rejects it: archived, never delivered again".into(),
+                (Some(t), None) => format!("retrying at {t}"),
+                (None, None) => "no retries left".into(),
+            };
             (
                 Consuming,
                 false,
@@ -1206,6 +1376,42 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
                 format!("queue {}: {why}, {fate}", n.queue(*queue)),
             )
         }
+    }
+}
+
+/// "accept", "release" or "reject".
+fn ack_verb(ack: AckType) -> &'static str {
+    match ack {
+        AckType::Accept => "accept",
+        AckType::Release => "release",
+        AckType::Reject => "reject",
+    }
+}
+
+/// Offsets as runs: `3-7, 9`.
+fn offsets_said(offsets: impl Iterator<Item = u64>) -> String {
+    let mut runs: Vec<(u64, u64)> = Vec::new();
+    for o in offsets {
+        match runs.last_mut() {
+            Some((_, last)) if *last + 1 == o => *last = o,
+            _ => runs.push((o, o)),
+        }
+    }
+    let run = |&(first, last): &(u64, u64)| match first == last {
+        true => first.to_string(),
+        false => format!("{first}-{last}"),
+    };
+    runs.iter().map(run).collect::<Vec<_>>().join(", ")
+}
+
+/// ", except … archived at the delivery count limit", when some were.
+fn archived_said(archived: &[u64]) -> String {
+    match archived {
+        [] => String::new(),
+        _ => format!(
+            ", except {} (archived: delivered as often as the limit allows)",
+            offsets_said(archived.iter().copied())
+        ),
     }
 }
 

@@ -104,6 +104,7 @@ fn scenario(flow: &Flow) -> Scenario {
                     .collect(),
             }],
             standalone_consumers: Vec::new(),
+            share_groups: Vec::new(),
             group_initial_rebalance_delay_ms: 0,
             retention_check_interval_ms: 300_000,
             cluster: Default::default(),

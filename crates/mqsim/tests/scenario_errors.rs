@@ -443,3 +443,46 @@ fn a_group_protocol_refuses_the_other_protocols_settings() {
     });
     assert!(Scenario::from_json(&text).is_ok());
 }
+
+/// A share group's settings outside Kafka's ranges, a name a consumer
+/// group has, an unknown topic, and `share_acknowledge` aimed at a
+/// consumer group are each named.
+#[test]
+fn a_share_groups_bad_settings_are_named() {
+    let text = edited(|v| {
+        let name = v["kafka"]["groups"][0]["name"].clone();
+        v["kafka"]["share_groups"] = serde_json::json!([{
+            "name": name, "topics": ["nowhere"],
+            "record_lock_duration_ms": 500, "delivery_count_limit": 11,
+            "partition_max_record_locks": 50,
+            "members": [{"name": "w"}]
+        }]);
+        v["timeline"] = serde_json::json!([{
+            "at_ms": 1000, "do": "share_acknowledge", "group": name,
+            "member": "m", "ack": "reject"
+        }]);
+    });
+    let problems = problems(&text);
+    let expected = [
+        "is a consumer group's group.id too; a group has one type",
+        "kafka.share_groups[0].topics[0]: no topic named \"nowhere\" in kafka.topics",
+        "kafka.share_groups[0].record_lock_duration_ms: must be 1000..=3600000, got 500",
+        "kafka.share_groups[0].delivery_count_limit: must be 2..=10, got 11",
+        "kafka.share_groups[0].partition_max_record_locks: must be 100..=10000, got 50",
+        "is a consumer group; only share consumers acknowledge records",
+    ];
+    for e in expected {
+        assert!(
+            problems.iter().any(|p| p.contains(e)),
+            "{e} in {problems:#?}"
+        );
+    }
+    let text = edited(|v| {
+        v["timeline"] = serde_json::json!([{"at_ms": 1000, "do": "share_acknowledge",
+            "group": "g", "member": "m", "ack": "accept"}]);
+    });
+    assert!(
+        Scenario::from_json(&text).is_err(),
+        "accept is not a choice"
+    );
+}

@@ -28,7 +28,7 @@ use crate::ids::{ConsumerId, GroupId, RecordId, TopicPartition};
 use crate::rng::{SimRng, Stream};
 use crate::scenario::{CommitMode, MemberSpec};
 use crate::time::SimTime;
-use crate::trace::{CommittedOffset, EventKind, FetchedBatch};
+use crate::trace::{AckType, CommittedOffset, EventKind, FetchedBatch};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
@@ -37,9 +37,9 @@ use std::rc::Rc;
 pub struct Consumer {
     pub name: Rc<str>,
     pub group: GroupId,
-    poll_interval_ms: u64,
-    max_poll_records: u32,
-    processing_ms: u64,
+    pub(super) poll_interval_ms: u64,
+    pub(super) max_poll_records: u32,
+    pub(super) processing_ms: u64,
     /// Whether the process is up.
     pub running: bool,
     /// Counts starts and stops. Scheduled actions carry the incarnation they
@@ -71,11 +71,11 @@ pub struct Consumer {
     pub(super) rejoin_requested: bool,
     /// Will leave the group at its next poll.
     pub(super) leave_requested: bool,
-    last_poll_at: SimTime,
+    pub(super) last_poll_at: SimTime,
     pub(super) last_commit_at: SimTime,
     /// Which owned partition the next fetch starts with, so that a small
     /// `max.poll.records` does not starve the later partitions.
-    next_partition: usize,
+    pub(super) next_partition: usize,
     /// Decides which processing attempts fail (when failures are random).
     pub(super) rng: SimRng,
     /// Failed attempts so far at the oldest pending record.
@@ -90,6 +90,11 @@ pub struct Consumer {
     pub dead_lettered: u64,
     /// Records given up on without a dead-letter topic.
     pub skipped: u64,
+    /// In a share group: its acknowledgements, sent with its next fetch.
+    pub(super) share_acks: Vec<(TopicPartition, u64, AckType)>,
+    /// In a share group: how the timeline has it acknowledge the record in
+    /// hand, in place of what processing would decide.
+    pub(super) ack_override: Option<AckType>,
 }
 
 /// Where a consumer is in its poll loop.
@@ -137,6 +142,9 @@ pub struct FetchedRecord {
     pub key: Option<Rc<str>>,
     pub value: Value,
     pub headers: Headers,
+    /// In a share group, how many times it has been delivered, this time
+    /// included; 0 for a consumer group's fetch, which does not count.
+    pub delivery_count: u32,
 }
 
 impl Consumer {
@@ -171,6 +179,8 @@ impl Consumer {
             failures: 0,
             dead_lettered: 0,
             skipped: 0,
+            share_acks: Vec::new(),
+            ack_override: None,
         }
     }
 
@@ -255,7 +265,7 @@ impl Consumer {
 
     /// When the next poll may start: one poll interval after the last one,
     /// but never in the past.
-    fn next_poll_at(&self, now: SimTime) -> SimTime {
+    pub(super) fn next_poll_at(&self, now: SimTime) -> SimTime {
         (self.last_poll_at + self.poll_interval_ms).max(now)
     }
 
@@ -305,6 +315,9 @@ impl Kafka {
         if c.leave_requested {
             self.leave_group(consumer, ctx);
             return;
+        }
+        if self.groups[c.group.index()].share.is_some() {
+            return self.share_poll(consumer, ctx);
         }
         self.apply_assignment(consumer, ctx);
         let c = &self.consumers[consumer.index()];
@@ -406,6 +419,7 @@ impl Kafka {
                     key: r.key.clone(),
                     value: r.value.clone(),
                     headers: r.headers.clone(),
+                    delivery_count: 0,
                 })
             }));
             // A partition with nothing new, whose position did not move,
@@ -492,8 +506,13 @@ impl Kafka {
         if !c.running || c.incarnation != incarnation {
             return;
         }
+        let share = self.groups[c.group.index()].share.is_some();
         while let Some(done) = self.consumers[consumer.index()].pending.pop_front() {
-            if let Some(error) = self.processing_error(consumer, &done) {
+            if share {
+                // No retries: the record is acknowledged, and a released
+                // one is delivered again, perhaps to another member.
+                self.share_processed(consumer, &done, ctx);
+            } else if let Some(error) = self.processing_error(consumer, &done) {
                 if self.retry_or_give_up(consumer, incarnation, &done, error, ctx) {
                     // Tried again later: it stays first in line.
                     self.consumers[consumer.index()].pending.push_front(done);
@@ -520,7 +539,7 @@ impl Kafka {
         }
         let c = &mut self.consumers[consumer.index()];
         let next_poll = c.next_poll_at(ctx.now);
-        if self.groups[c.group.index()].commit == CommitMode::AfterBatch {
+        if self.groups[c.group.index()].commit == CommitMode::AfterBatch && !share {
             c.last_commit_at = ctx.now;
             let offsets = c.positions_to_commit();
             self.send_commit(consumer, offsets, ctx);

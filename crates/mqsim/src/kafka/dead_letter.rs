@@ -85,6 +85,7 @@ impl Kafka {
             attempt: c.attempt,
             error: error.clone(),
             retry_at,
+            acknowledged: None,
         });
         if let Some(retry_at) = retry_at {
             ctx.at(

@@ -14,12 +14,13 @@
 use super::assignor::Strategy;
 use super::consumer_protocol::ServerAssignor;
 use super::consumer_protocol::coordinator::Group as ModernGroup;
+use super::share::ShareState;
 use super::{Action, Kafka};
 use crate::agenda::Ctx;
 use crate::ids::{ConsumerId, GroupId, TopicId, TopicPartition};
 use crate::scenario::{
     CommitMode, Failures, GroupProtocol, GroupSpec, OffsetReset, RemoteAssignor, Retry,
-    StandaloneSpec, defaults,
+    ShareGroupSpec, StandaloneSpec, defaults,
 };
 use crate::time::SimTime;
 use crate::trace::{CommittedOffset, EventKind};
@@ -59,6 +60,9 @@ pub struct ConsumerGroup {
     /// With the consumer protocol (KIP-848), the group as its coordinator
     /// keeps it: epochs, the target assignment, each member's state.
     pub modern: Option<ModernGroup>,
+    /// A share group (KIP-932): its coordinator's state and its
+    /// share-partitions. It commits no offsets.
+    pub share: Option<Box<ShareState>>,
     /// The committed offset of each partition: the next record the group reads.
     pub committed: LiteMap<TopicPartition, u64>,
     /// Per partition, one past the highest offset any member has processed.
@@ -116,6 +120,7 @@ impl ConsumerGroup {
                     RemoteAssignor::Range => ServerAssignor::Range,
                 })
             }),
+            share: None,
             committed: LiteMap::new_vec(),
             processed_next: LiteMap::new_vec(),
         }
@@ -140,6 +145,27 @@ impl ConsumerGroup {
         };
         ConsumerGroup {
             standalone: true,
+            ..ConsumerGroup::new(&as_group, topics, None)
+        }
+    }
+
+    /// A share group: members that share partitions record by record.
+    pub fn share(spec: &ShareGroupSpec, topics: Vec<TopicId>) -> ConsumerGroup {
+        let as_group = GroupSpec {
+            name: spec.name.clone(),
+            topics: Vec::new(),
+            commit: CommitMode::AfterBatch,
+            auto_offset_reset: spec.auto_offset_reset,
+            assignment_strategy: Strategy::default(),
+            protocol: GroupProtocol::Classic,
+            remote_assignor: RemoteAssignor::default(),
+            failures: spec.failures.clone(),
+            retry: Retry::default(),
+            session_timeout_ms: defaults::session_timeout_ms(),
+            members: Vec::new(),
+        };
+        ConsumerGroup {
+            share: Some(Box::new(ShareState::new(spec))),
             ..ConsumerGroup::new(&as_group, topics, None)
         }
     }

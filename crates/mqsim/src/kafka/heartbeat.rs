@@ -32,7 +32,7 @@ fn tp_of((t, p): Tp) -> TopicPartition {
 impl Kafka {
     /// The topics as the coordinator's assignors see them; a topic not
     /// created yet is left out.
-    fn topic_metas(&self) -> Vec<TopicMeta> {
+    pub(super) fn topic_metas(&self) -> Vec<TopicMeta> {
         self.topics
             .iter()
             .map(|t| TopicMeta {
@@ -52,6 +52,9 @@ impl Kafka {
         ctx: &mut Ctx<'_, Action>,
     ) {
         let c = &self.consumers[consumer.index()];
+        if self.groups[c.group.index()].share.is_some() {
+            return self.send_share_heartbeat(consumer, epoch, ctx);
+        }
         let topics = self.groups[c.group.index()].topics.iter();
         let request = Heartbeat {
             member: c.name.to_string(),
@@ -72,7 +75,7 @@ impl Kafka {
     }
 
     /// The member's next heartbeat, in `after_ms`.
-    fn schedule_heartbeat(
+    pub(super) fn schedule_heartbeat(
         &mut self,
         consumer: ConsumerId,
         after_ms: u64,

@@ -42,9 +42,9 @@ pub mod summary;
 use crate::agenda::Ctx;
 use crate::ids::{BrokerId, ConsumerId, GroupId, ProducerId, TopicId, TopicPartition};
 use crate::rng::{SimRng, Stream};
-use crate::scenario::{GroupSpec, Intervention, Scenario, find_consumer};
+use crate::scenario::{FailedAck, GroupSpec, Intervention, Scenario, find_consumer};
 use crate::time::SimTime;
-use crate::trace::{CommittedOffset, EventKind, FetchedBatch, ProduceError};
+use crate::trace::{AckType, CommittedOffset, EventKind, FetchedBatch, ProduceError};
 use cluster::Cluster;
 use cluster::kraft_mode::Fault;
 use cluster::partition::{LeaderAndIsr, Partition};
@@ -187,6 +187,44 @@ pub(crate) enum Action {
     },
     /// KIP-848: the coordinator looks for members whose session ran out.
     ConsumerGroupExpiry { group: GroupId },
+    /// KIP-932: a `ShareGroupHeartbeat` reaches the coordinator.
+    ShareGroupHeartbeat {
+        consumer: ConsumerId,
+        request: share::coordinator::Heartbeat,
+    },
+    /// KIP-932: the coordinator's answer reaches the member.
+    ShareGroupHeartbeatReply {
+        consumer: ConsumerId,
+        incarnation: u32,
+        reply: share::coordinator::Response,
+    },
+    /// KIP-932: the share coordinator has initialized the group's state
+    /// for the first `partitions` partitions of `topic`.
+    ShareStateInitialized {
+        group: GroupId,
+        topic: TopicId,
+        partitions: u32,
+    },
+    /// KIP-932: the coordinator looks for members whose session ran out.
+    ShareGroupExpiry { group: GroupId },
+    /// KIP-932: a `ShareFetch` reaches the leaders, with acknowledgements.
+    ShareFetch {
+        consumer: ConsumerId,
+        incarnation: u32,
+        acks: Vec<(TopicPartition, u64, AckType)>,
+        partitions: Vec<TopicPartition>,
+    },
+    /// KIP-932: the acquired records reach the member.
+    ShareFetchResponse {
+        consumer: ConsumerId,
+        incarnation: u32,
+        records: Vec<FetchedRecord>,
+    },
+    /// KIP-932: record locks on `tp` may have run out.
+    ShareLockExpiry { group: GroupId, tp: TopicPartition },
+    /// KIP-932: the timeline has a member acknowledge its record in hand
+    /// this way.
+    ShareAcknowledge { consumer: ConsumerId, ack: AckType },
     /// A crashed member's session runs out.
     SessionTimeout {
         consumer: ConsumerId,
@@ -369,6 +407,10 @@ impl Kafka {
             let topics = standalone.topics.iter().map(|t| topic_id(t)).collect();
             groups.push(ConsumerGroup::standalone(standalone, topics));
         }
+        for share in &spec.share_groups {
+            let topics = share.topics.iter().filter_map(|t| known_topic(t)).collect();
+            groups.push(ConsumerGroup::share(share, topics));
+        }
         // Groups the timeline starts come last, as `Scenario::group_id` numbers them.
         groups.extend(scenario.added_groups().into_iter().map(|(g, _)| group(g)));
         let roster = scenario.consumers();
@@ -501,6 +543,16 @@ impl Kafka {
                         continue;
                     };
                     Action::Start { consumer }
+                }
+                Intervention::ShareAcknowledge { group, member, ack } => {
+                    let Some(consumer) = find_consumer(&roster, file, Some(group), member) else {
+                        continue;
+                    };
+                    let ack = match ack {
+                        FailedAck::Release => AckType::Release,
+                        FailedAck::Reject => AckType::Reject,
+                    };
+                    Action::ShareAcknowledge { consumer, ack }
                 }
                 Intervention::ConsumerLeave { group, member }
                 | Intervention::ConsumerCrash { group, member }
@@ -660,6 +712,35 @@ impl Kafka {
                 reply,
             } => self.on_heartbeat_reply(consumer, incarnation, reply, ctx),
             Action::ConsumerGroupExpiry { group } => self.on_consumer_group_expiry(group, ctx),
+            Action::ShareGroupHeartbeat { consumer, request } => {
+                self.on_share_group_heartbeat(consumer, request, ctx)
+            }
+            Action::ShareGroupHeartbeatReply {
+                consumer,
+                incarnation,
+                reply,
+            } => self.on_share_heartbeat_reply(consumer, incarnation, reply, ctx),
+            Action::ShareStateInitialized {
+                group,
+                topic,
+                partitions,
+            } => self.on_share_state_initialized(group, topic, partitions, ctx),
+            Action::ShareGroupExpiry { group } => self.on_share_group_expiry(group, ctx),
+            Action::ShareFetch {
+                consumer,
+                incarnation,
+                acks,
+                partitions,
+            } => self.on_share_fetch(consumer, incarnation, acks, partitions, ctx),
+            Action::ShareFetchResponse {
+                consumer,
+                incarnation,
+                records,
+            } => self.on_share_fetch_response(consumer, incarnation, records, ctx),
+            Action::ShareLockExpiry { group, tp } => self.on_share_lock_expiry(group, tp, ctx),
+            Action::ShareAcknowledge { consumer, ack } => {
+                self.on_share_ack_override(consumer, ack, ctx)
+            }
             Action::SessionTimeout {
                 consumer,
                 incarnation,

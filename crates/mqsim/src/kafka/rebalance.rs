@@ -78,9 +78,9 @@ impl Kafka {
             self.schedule_poll(consumer, ctx.now, ctx);
             return;
         }
-        if group.modern.is_some() {
-            // KIP-848: join with a heartbeat; the poll loop runs meanwhile,
-            // idle until partitions come.
+        if group.modern.is_some() || group.share.is_some() {
+            // KIP-848 and KIP-932: join with a heartbeat; the poll loop
+            // runs meanwhile, idle until partitions come.
             self.consumers[consumer.index()].member_epoch = 0;
             self.send_heartbeat(consumer, 0, ctx);
             self.schedule_poll(consumer, ctx.now, ctx);
@@ -101,6 +101,12 @@ impl Kafka {
         c.received_assignment = None;
         c.phase = Phase::Idle;
         c.drop_partitions(|_| false);
+        c.share_acks.clear();
+        c.ack_override = None;
+        // Its connection drops: a share group's leaders release what it
+        // held at once.
+        self.close_share_session(consumer, ctx);
+        let c = &self.consumers[consumer.index()];
         // The coordinator notices only when the session runs out. A
         // standalone consumer has no coordinator, so nobody is waiting.
         let group = &self.groups[c.group.index()];
@@ -128,6 +134,12 @@ impl Kafka {
 
     /// `consumer.close()`: commit (with auto-commit), revoke, say goodbye.
     pub(super) fn leave_group(&mut self, consumer: ConsumerId, ctx: &mut Ctx<'_, Action>) {
+        if self.groups[self.consumers[consumer.index()].group.index()]
+            .share
+            .is_some()
+        {
+            return self.leave_share_group(consumer, ctx);
+        }
         self.commit_before_revoking(consumer, ctx);
         self.revoke(consumer, |_| true, ctx);
         let c = &mut self.consumers[consumer.index()];
@@ -414,6 +426,12 @@ impl Kafka {
         });
         for g in 0..self.groups.len() {
             let group = &mut self.groups[g];
+            if let Some(share) = group.share.as_mut() {
+                if group.topics.contains(&topic) {
+                    share.coordinator.metadata_changed();
+                }
+                continue;
+            }
             if let Some(modern) = group.modern.as_mut() {
                 // The coordinator sees the new metadata: the group epoch
                 // goes up at the next heartbeat.
@@ -479,6 +497,10 @@ impl Kafka {
         topic: TopicId,
         ctx: &mut Ctx<'_, Action>,
     ) {
+        if let Some(share) = self.groups[group.index()].share.as_mut() {
+            share.coordinator.metadata_changed();
+            return;
+        }
         if let Some(modern) = self.groups[group.index()].modern.as_mut() {
             modern.metadata_changed();
             return;

@@ -10,6 +10,8 @@
 //! and the controller.
 
 use super::Kafka;
+use super::share::ShareState;
+use super::share::partition::RecordState;
 use crate::ids::{GroupId, TopicPartition};
 use crate::time::SimTime;
 use serde::Serialize;
@@ -104,6 +106,35 @@ pub struct GroupSummary {
     pub members: Vec<MemberSummary>,
     /// Records processed more than once by the group (at-least-once delivery).
     pub duplicates: u64,
+    /// A share group's state (`kafka-share-groups.sh --describe`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share: Option<ShareGroupSummary>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ShareGroupSummary {
+    pub group_epoch: u32,
+    pub partitions: Vec<SharePartitionSummary>,
+}
+
+/// One share-partition: its window of in-flight records and their states.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SharePartitionSummary {
+    pub topic: String,
+    pub partition: u32,
+    /// The share-partition start offset (SPSO): everything below is done.
+    pub start_offset: u64,
+    /// One past the last record acquired so far.
+    pub end_offset: u64,
+    pub available: u64,
+    pub acquired: u64,
+    /// Done, but above a record that is not, so inside the window.
+    pub done_in_window: u64,
+    /// Records archived so far (rejected, or at the delivery count limit).
+    pub archived: u64,
+    /// Records not yet done: the high watermark less the start offset and
+    /// the done records in the window.
+    pub lag: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -228,6 +259,7 @@ impl Kafka {
                     partitions,
                     duplicates: members.iter().map(|m| m.duplicates).sum(),
                     members,
+                    share: g.share.as_ref().map(|share| self.share_summary(share)),
                 }
             })
             .collect();
@@ -258,6 +290,35 @@ impl Kafka {
             },
             topics,
             groups,
+        }
+    }
+}
+
+impl Kafka {
+    fn share_summary(&self, share: &ShareState) -> ShareGroupSummary {
+        let partitions = share
+            .partitions
+            .iter()
+            .map(|(&tp, sp)| {
+                let count = |state| sp.records.iter().filter(|r| r.state == state).count() as u64;
+                let done = count(RecordState::Acknowledged) + count(RecordState::Archived);
+                let high_watermark = self.partition(tp).high_watermark();
+                SharePartitionSummary {
+                    topic: self.topics[tp.topic.index()].name.to_string(),
+                    partition: tp.partition,
+                    start_offset: sp.start,
+                    end_offset: sp.end(),
+                    available: count(RecordState::Available),
+                    acquired: count(RecordState::Acquired),
+                    done_in_window: done,
+                    archived: sp.archived,
+                    lag: high_watermark.saturating_sub(sp.start).saturating_sub(done),
+                }
+            })
+            .collect();
+        ShareGroupSummary {
+            group_epoch: share.coordinator.epoch,
+            partitions,
         }
     }
 }

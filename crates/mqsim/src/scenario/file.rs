@@ -61,6 +61,7 @@ impl Default for KafkaSpec {
             producers: Vec::new(),
             groups: Vec::new(),
             standalone_consumers: Vec::new(),
+            share_groups: Vec::new(),
             group_initial_rebalance_delay_ms: defaults::initial_rebalance_delay_ms(),
             retention_check_interval_ms: defaults::retention_check_interval_ms(),
             cluster: ClusterSpec::default(),
@@ -170,6 +171,11 @@ pub struct KafkaSpec {
     /// topics on its own (`consumer.assign()`), and can commit nothing.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub standalone_consumers: Vec<StandaloneSpec>,
+    /// Share groups (KIP-932, Kafka 4.2): members share partitions, and
+    /// each record is acquired by one member at a time and acknowledged
+    /// one by one — point-to-point on a Kafka log.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub share_groups: Vec<ShareGroupSpec>,
     /// `group.initial.rebalance.delay.ms`: how long a group's coordinator
     /// waits for more members before the first rebalance of an empty group.
     #[serde(
@@ -660,6 +666,65 @@ impl StandaloneSpec {
     }
 }
 
+/// A share group (KIP-932): `KafkaShareConsumer`s with one `group.id`.
+/// Its settings are the broker's `group.share.*` configs, with Kafka 4.2's
+/// defaults and ranges.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShareGroupSpec {
+    /// The `group.id`.
+    pub name: String,
+    /// The topics the group subscribes to.
+    pub topics: Vec<String>,
+    /// `share.auto.offset.reset`: where a share-partition starts when the
+    /// group first reads it, `latest` (the default) or `earliest`.
+    #[serde(default, skip_serializing_if = "skip::is_default")]
+    pub auto_offset_reset: OffsetReset,
+    /// `group.share.record.lock.duration.ms`: how long a member holds a
+    /// record it acquired before it is available to others again.
+    #[serde(
+        default = "defaults::record_lock_duration_ms",
+        skip_serializing_if = "skip::record_lock_duration_ms"
+    )]
+    pub record_lock_duration_ms: u64,
+    /// `group.share.delivery.count.limit`: a record delivered this often
+    /// and released (or timed out) again is archived.
+    #[serde(
+        default = "defaults::delivery_count_limit",
+        skip_serializing_if = "skip::delivery_count_limit"
+    )]
+    pub delivery_count_limit: u32,
+    /// `group.share.partition.max.record.locks`: at most this many
+    /// records in flight per share-partition.
+    #[serde(
+        default = "defaults::partition_max_record_locks",
+        skip_serializing_if = "skip::partition_max_record_locks"
+    )]
+    pub partition_max_record_locks: u32,
+    /// When processing a record fails.
+    #[serde(default, skip_serializing_if = "Failures::is_none")]
+    pub failures: Failures,
+    /// How a member acknowledges a record it failed to process:
+    /// `release` (the default: delivered again, to any member) or
+    /// `reject` (archived at once).
+    #[serde(default, skip_serializing_if = "skip::is_default")]
+    pub on_failure: FailedAck,
+    pub members: Vec<MemberSpec>,
+}
+
+/// The acknowledgement a share consumer gives a record it could not
+/// process (`AcknowledgeType`, with `share.acknowledgement.mode=explicit`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FailedAck {
+    /// Available again: delivered again, to any member, until the
+    /// delivery count limit archives it.
+    #[default]
+    Release,
+    /// Archived: never delivered again.
+    Reject,
+}
+
 /// One member (consumer) of a group.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -750,6 +815,15 @@ pub(crate) mod defaults {
     pub fn prefetch() -> u32 {
         10
     }
+    pub fn record_lock_duration_ms() -> u64 {
+        30_000
+    }
+    pub fn delivery_count_limit() -> u32 {
+        5
+    }
+    pub fn partition_max_record_locks() -> u32 {
+        2_000
+    }
     pub fn speed() -> f64 {
         1.0
     }
@@ -778,6 +852,18 @@ mod skip {
 
     pub fn session_timeout_ms(value: &u64) -> bool {
         *value == defaults::session_timeout_ms()
+    }
+
+    pub fn record_lock_duration_ms(value: &u64) -> bool {
+        *value == defaults::record_lock_duration_ms()
+    }
+
+    pub fn delivery_count_limit(value: &u32) -> bool {
+        *value == defaults::delivery_count_limit()
+    }
+
+    pub fn partition_max_record_locks(value: &u32) -> bool {
+        *value == defaults::partition_max_record_locks()
     }
 
     pub fn retries(value: &u32) -> bool {

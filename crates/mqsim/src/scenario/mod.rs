@@ -27,9 +27,10 @@ mod timeline;
 mod validate;
 
 pub use file::{
-    Acks, ClusterSpec, CommitMode, Failures, GroupProtocol, GroupSpec, KafkaPane, KafkaSpec,
-    KraftSpec, MemberSpec, MetadataSpec, Network, OffsetReset, Pane, ProcessRoles, ProducerSpec,
-    RemoteAssignor, Retry, ScenarioFile, StandaloneSpec, TopicSpec, ViewSpec,
+    Acks, ClusterSpec, CommitMode, FailedAck, Failures, GroupProtocol, GroupSpec, KafkaPane,
+    KafkaSpec, KraftSpec, MemberSpec, MetadataSpec, Network, OffsetReset, Pane, ProcessRoles,
+    ProducerSpec, RemoteAssignor, Retry, ScenarioFile, ShareGroupSpec, StandaloneSpec, TopicSpec,
+    ViewSpec,
 };
 pub use rabbit::{PublisherSpec, QueueSpec, RabbitConsumerSpec, RabbitFailures, RabbitSpec};
 pub use timeline::{Intervention, POISON_HEADER, TimelineEntry};
@@ -172,6 +173,37 @@ impl Scenario {
         added_groups(&self.0)
     }
 
+    /// Every group of the run, numbered as the engine numbers them (see
+    /// [`group_id`]): a consumer without a `group.id` has a group of one.
+    pub fn groups(&self) -> Vec<GroupEntry<'_>> {
+        let kafka = &self.0.kafka;
+        fn entry<'a>(name: &'a str, topics: &'a [String], kind: GroupKind) -> GroupEntry<'a> {
+            GroupEntry { name, topics, kind }
+        }
+        let mut groups: Vec<GroupEntry<'_>> = Vec::new();
+        groups.extend(
+            kafka
+                .groups
+                .iter()
+                .map(|g| entry(&g.name, &g.topics, GroupKind::Consumer)),
+        );
+        groups.extend(
+            (kafka.standalone_consumers.iter())
+                .map(|c| entry(&c.name, &c.topics, GroupKind::Standalone)),
+        );
+        groups.extend(
+            kafka
+                .share_groups
+                .iter()
+                .map(|g| entry(&g.name, &g.topics, GroupKind::Share)),
+        );
+        groups.extend(
+            (self.added_groups().into_iter())
+                .map(|(g, _)| entry(&g.name, &g.topics, GroupKind::Consumer)),
+        );
+        groups
+    }
+
     /// The group named `name`: one of the scenario's or one the timeline
     /// starts.
     pub fn group_id(&self, name: &str) -> Option<GroupId> {
@@ -253,6 +285,25 @@ impl ScenarioFile {
     }
 }
 
+/// One group of a run, as listed by [`Scenario::groups`].
+#[derive(Clone, Copy, Debug)]
+pub struct GroupEntry<'a> {
+    pub name: &'a str,
+    pub topics: &'a [String],
+    pub kind: GroupKind,
+}
+
+/// What kind of group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupKind {
+    /// A consumer group: each partition read by one member.
+    Consumer,
+    /// A consumer without a `group.id`, as a group of one.
+    Standalone,
+    /// A share group (KIP-932): members share partitions record by record.
+    Share,
+}
+
 /// One consumer of a run, as listed by [`Scenario::consumers`].
 ///
 /// A standalone consumer (no `group.id`) is given a group of its own,
@@ -290,6 +341,16 @@ pub(crate) fn roster<'a>(file: &'a ScenarioFile) -> Vec<Consumer<'a>> {
             Cow::Owned(standalone.member()),
             true,
         );
+    }
+    let before_share = groups + file.kafka.standalone_consumers.len();
+    for (s, share) in file.kafka.share_groups.iter().enumerate() {
+        for member in &share.members {
+            push(
+                GroupId((before_share + s) as u32),
+                Cow::Borrowed(member),
+                true,
+            );
+        }
     }
     for entry in &file.timeline {
         match &entry.action {
@@ -339,17 +400,20 @@ fn added_groups(file: &ScenarioFile) -> Vec<(&GroupSpec, u64)> {
         .collect()
 }
 
+/// The group named `name`. The engine numbers groups: the scenario's
+/// consumer groups, the standalone consumers' groups of one, the share
+/// groups, then the groups the timeline adds.
 pub(crate) fn group_id(file: &ScenarioFile, name: &str) -> Option<GroupId> {
     let kafka = &file.kafka;
-    let g = match kafka.groups.iter().position(|g| g.name == name) {
-        Some(g) => g,
-        None => {
-            let added = added_groups(file)
-                .iter()
-                .position(|(g, _)| g.name == name)?;
-            kafka.groups.len() + kafka.standalone_consumers.len() + added
-        }
+    let before_share = kafka.groups.len() + kafka.standalone_consumers.len();
+    let share = || kafka.share_groups.iter().position(|g| g.name == name);
+    let added = || {
+        let added = added_groups(file).iter().position(|(g, _)| g.name == name);
+        added.map(|a| before_share + kafka.share_groups.len() + a)
     };
+    let g = (kafka.groups.iter().position(|g| g.name == name))
+        .or_else(|| share().map(|s| before_share + s))
+        .or_else(added)?;
     Some(GroupId(g as u32))
 }
 

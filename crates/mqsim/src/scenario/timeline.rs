@@ -11,7 +11,7 @@
 //! variant's reader; it was the largest function in the page's
 //! WebAssembly. Writing still uses the derive.
 
-use super::file::{GroupSpec, MemberSpec, ProducerSpec, TopicSpec};
+use super::file::{FailedAck, GroupSpec, MemberSpec, ProducerSpec, TopicSpec};
 use super::rabbit::{PublisherSpec, QueueSpec, RabbitConsumerSpec};
 use crate::rabbit::headers::{FieldTable, FieldValue};
 use crate::rabbit::topology::{Binding, Exchange};
@@ -71,6 +71,14 @@ pub enum Intervention {
         group: Option<String>,
         member: String,
         processing_ms: u64,
+    },
+    /// A share consumer acknowledges the record in hand (or, between
+    /// records, its next) with `ack`, whatever processing would say:
+    /// `release` gives it back to be delivered again, `reject` archives it.
+    ShareAcknowledge {
+        group: String,
+        member: String,
+        ack: FailedAck,
     },
     /// A new producer starts sending.
     ProducerAdd { producer: ProducerSpec },
@@ -264,6 +272,7 @@ struct RawEntry {
     poison: Option<bool>,
     prefetch: Option<u32>,
     processing_ms: Option<u64>,
+    ack: Option<FailedAck>,
     /// A name, or for `rabbit_queue_declare` a whole queue object.
     queue: Option<Named<QueueSpec>>,
     binding: Option<Binding>,
@@ -278,6 +287,7 @@ enum Kind {
     ConsumerCrash,
     ConsumerRestart,
     ConsumerSlow,
+    ShareAcknowledge,
     ProducerAdd,
     ProducerRemove,
     Produce,
@@ -316,6 +326,7 @@ impl Kind {
             Kind::ConsumerCrash => "consumer_crash",
             Kind::ConsumerRestart => "consumer_restart",
             Kind::ConsumerSlow => "consumer_slow",
+            Kind::ShareAcknowledge => "share_acknowledge",
             Kind::ProducerAdd => "producer_add",
             Kind::ProducerRemove => "producer_remove",
             Kind::Produce => "produce",
@@ -376,6 +387,7 @@ impl Kind {
                 &["group", "member"]
             }
             Kind::ConsumerSlow => &["group", "member", "processing_ms"],
+            Kind::ShareAcknowledge => &["group", "member", "ack"],
             Kind::ProducerAdd | Kind::ProducerRemove => &["producer"],
             Kind::Produce => &["producer", "key", "value", "partition", "headers", "poison"],
             Kind::TopicCreate => &["topic"],
@@ -407,7 +419,7 @@ impl Kind {
 impl RawEntry {
     /// The fields present, by name.
     fn present(&self) -> Vec<&'static str> {
-        let fields: [(&'static str, bool); 20] = [
+        let fields: [(&'static str, bool); 21] = [
             ("group", self.group.is_some()),
             ("member", self.member.is_some()),
             ("topic", self.topic.is_some()),
@@ -428,6 +440,7 @@ impl RawEntry {
             ("queue", self.queue.is_some()),
             ("binding", self.binding.is_some()),
             ("prefetch", self.prefetch.is_some()),
+            ("ack", self.ack.is_some()),
         ];
         fields
             .into_iter()
@@ -497,6 +510,11 @@ impl RawEntry {
                 group: group_name(self.group)?,
                 member: member_name(self.member)?,
                 processing_ms: processing_ms?,
+            },
+            Kind::ShareAcknowledge => Intervention::ShareAcknowledge {
+                group: kind.name_of(self.group, "group")?,
+                member: member_name(self.member)?,
+                ack: (self.ack).ok_or_else(|| format!("{} needs `ack`", kind.name()))?,
             },
             Kind::ProducerAdd => Intervention::ProducerAdd {
                 producer: kind.spec_of(self.producer, "producer")?,

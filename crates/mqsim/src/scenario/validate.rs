@@ -262,14 +262,14 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
     p.at_most("timeline", file.timeline.len(), MAX_TIMELINE);
     // (group, member, since): members present from the start are known from
     // 0 ms, members that join later from their join time.
-    let mut known: Vec<(&str, &str, u64)> = file
-        .kafka
-        .groups
-        .iter()
-        .flat_map(|g| {
-            g.members
+    let kafka = &file.kafka;
+    let mut known: Vec<(&str, &str, u64)> = (kafka.groups.iter())
+        .map(|g| (&g.name, &g.members))
+        .chain(kafka.share_groups.iter().map(|g| (&g.name, &g.members)))
+        .flat_map(|(g, members)| {
+            members
                 .iter()
-                .map(move |m| (g.name.as_str(), m.name.as_str(), 0))
+                .map(move |m| (g.as_str(), m.name.as_str(), 0))
         })
         .collect();
     // topic → (partition count, since when) after earlier timeline entries:
@@ -282,7 +282,9 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
         .collect();
     let mut rabbit = rabbit::Timeline::new(&file.rabbit);
     // Group names known so far: the scenario's, then those started earlier.
-    let mut groups: Vec<&str> = file.kafka.groups.iter().map(|g| g.name.as_str()).collect();
+    let mut groups: Vec<&str> = (kafka.groups.iter().map(|g| g.name.as_str()))
+        .chain(kafka.share_groups.iter().map(|g| g.name.as_str()))
+        .collect();
     // Producers known so far: the scenario's, then those added earlier.
     let mut producers: Vec<(&str, &ProducerSpec)> = file
         .kafka
@@ -303,6 +305,16 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
         }
         let (group, member) = match &entry.action {
             Intervention::ConsumerJoin { group, member } => (group, &member.name),
+            Intervention::ShareAcknowledge { group, member, .. } => {
+                if kafka.groups.iter().any(|g| &g.name == group) {
+                    p.add(
+                        format!("{at}.group"),
+                        format!("{group:?} is a consumer group; only share consumers acknowledge records"),
+                    );
+                    continue;
+                }
+                (group, member)
+            }
             Intervention::ConsumerSlow { processing_ms, .. }
                 if *processing_ms > MAX_INTERVAL_MS =>
             {
@@ -701,6 +713,83 @@ fn kafka(p: &mut Problems, file: &ScenarioFile) {
             &partitions_of,
             &created,
         );
+    }
+    share_groups(p, file, &partitions_of, &created);
+}
+
+/// Share groups: names no other group has, known topics, members, and
+/// Kafka's ranges for the `group.share.*` settings.
+fn share_groups(
+    p: &mut Problems,
+    file: &ScenarioFile,
+    partitions_of: &dyn Fn(&str) -> Option<u32>,
+    created: &[&str],
+) {
+    let kafka = &file.kafka;
+    p.at_most("kafka.share_groups", kafka.share_groups.len(), MAX_GROUPS);
+    p.unique(
+        "kafka.share_groups",
+        kafka.share_groups.iter().map(|g| g.name.as_str()),
+    );
+    for (i, group) in kafka.share_groups.iter().enumerate() {
+        let at = format!("kafka.share_groups[{i}]");
+        p.name(format!("{at}.name"), &group.name);
+        if kafka.groups.iter().any(|g| g.name == group.name) {
+            p.add(
+                format!("{at}.name"),
+                format!(
+                    "{:?} is a consumer group's group.id too; a group has one type",
+                    group.name
+                ),
+            );
+        }
+        if group.topics.is_empty() {
+            p.add(
+                format!("{at}.topics"),
+                "a group must subscribe to at least one topic",
+            );
+        }
+        for (t, topic) in group.topics.iter().enumerate() {
+            if partitions_of(topic).is_none() && !created.contains(&topic.as_str()) {
+                p.add(format!("{at}.topics[{t}]"), unknown_topic(topic));
+            }
+        }
+        // `GroupCoordinatorConfig`'s ranges.
+        p.in_range(
+            format!("{at}.record_lock_duration_ms"),
+            group.record_lock_duration_ms,
+            1_000..=3_600_000,
+        );
+        p.in_range(
+            format!("{at}.delivery_count_limit"),
+            group.delivery_count_limit,
+            2..=10,
+        );
+        p.in_range(
+            format!("{at}.partition_max_record_locks"),
+            group.partition_max_record_locks,
+            100..=10_000,
+        );
+        let failures = &group.failures;
+        if !(0.0..=1.0).contains(&failures.probability) {
+            p.add(
+                format!("{at}.failures.probability"),
+                format!("must be 0..=1, got {}", failures.probability),
+            );
+        }
+        p.at_most(
+            &format!("{at}.failures.poison_keys"),
+            failures.poison_keys.len(),
+            MAX_KEYS,
+        );
+        p.at_most(&format!("{at}.members"), group.members.len(), MAX_MEMBERS);
+        p.unique(
+            &format!("{at}.members"),
+            group.members.iter().map(|m| m.name.as_str()),
+        );
+        for (m, member) in group.members.iter().enumerate() {
+            member_spec(p, &format!("{at}.members[{m}]"), member);
+        }
     }
 }
 

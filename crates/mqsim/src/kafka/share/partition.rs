@@ -46,7 +46,8 @@ impl RecordState {
 }
 
 /// `AcknowledgeType`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum AckType {
     Accept,
     Release,
@@ -101,6 +102,9 @@ pub struct SharePartition {
     /// `start + i`. One past the last is the next new record to acquire.
     pub records: VecDeque<InFlight>,
     pub settings: Settings,
+    /// Records archived so far: rejected, or delivered as often as the
+    /// limit allows.
+    pub archived: u64,
 }
 
 impl SharePartition {
@@ -112,6 +116,7 @@ impl SharePartition {
             start,
             records: VecDeque::new(),
             settings,
+            archived: 0,
         }
     }
 
@@ -204,7 +209,7 @@ impl SharePartition {
             AckType::Reject => RecordState::Archived,
             AckType::Release => available_or_archived(record.delivery_count, limit),
         };
-        unlock(record, state);
+        self.archived += u64::from(unlock(record, state));
         self.advance();
         Ok(())
     }
@@ -216,7 +221,8 @@ impl SharePartition {
         for (i, record) in self.records.iter_mut().enumerate() {
             if record.state == RecordState::Acquired && record.lock_until.is_some_and(|t| t <= now)
             {
-                unlock(record, available_or_archived(record.delivery_count, limit));
+                let state = available_or_archived(record.delivery_count, limit);
+                self.archived += u64::from(unlock(record, state));
                 expired.push(self.start + i as u64);
             }
         }
@@ -232,7 +238,8 @@ impl SharePartition {
         let mut released = Vec::new();
         for (i, record) in self.records.iter_mut().enumerate() {
             if record.state == RecordState::Acquired && record.member == Some(member) {
-                unlock(record, available_or_archived(record.delivery_count, limit));
+                let state = available_or_archived(record.delivery_count, limit);
+                self.archived += u64::from(unlock(record, state));
                 released.push(self.start + i as u64);
             }
         }
@@ -263,8 +270,10 @@ fn available_or_archived(delivery_count: u32, limit: u32) -> RecordState {
     }
 }
 
-fn unlock(record: &mut InFlight, state: RecordState) {
+/// Ends the record's lock in `state`; true when that archives it.
+fn unlock(record: &mut InFlight, state: RecordState) -> bool {
     record.state = state;
     record.member = None;
     record.lock_until = None;
+    state == RecordState::Archived
 }
