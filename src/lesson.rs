@@ -159,7 +159,11 @@ fn counter_value(world: &World, playback: &Playback, counter: &str) -> Option<St
     match measured {
         Measured::Group => {
             let g = world.groups.iter().position(|g| g.name == name)?;
-            count(world.backlog(GroupId(g as u32)))
+            count(match measure {
+                // A share group's records archived so far.
+                "archived" => world.groups[g].shares.iter().map(|(_, v)| v.archived).sum(),
+                _ => world.backlog(GroupId(g as u32)),
+            })
         }
         Measured::Member => {
             let consumer = world.consumers.iter().find(|c| c.name == name)?;

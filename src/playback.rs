@@ -29,7 +29,7 @@
 use crate::charts::{History, Sample};
 use crate::kafka::world::World;
 use crate::rabbit::world::RabbitWorld;
-use mqsim::ids::{MessageId, RecordId};
+use mqsim::ids::{MessageId, RecordId, TopicPartition};
 use mqsim::rabbit::broker::HeldCopy;
 use mqsim::scenario::{Intervention, TimelineEntry, ViewSpec};
 use mqsim::words::Names;
@@ -132,6 +132,9 @@ struct Watch {
     /// Records it became: a Kafka record sent to a dead-letter topic is
     /// a new record there, and the path follows it.
     records: Vec<RecordId>,
+    /// Where those records are stored: a share group's events name a
+    /// record by its partition and offset.
+    places: Vec<(TopicPartition, u64)>,
     events: Vec<Event>,
 }
 
@@ -140,6 +143,7 @@ impl Watch {
         let mut watch = Watch {
             subject,
             records: Vec::new(),
+            places: Vec::new(),
             events: Vec::new(),
         };
         watch.forget_after(None);
@@ -148,10 +152,16 @@ impl Watch {
 
     fn see(&mut self, event: &Event) {
         let about = match self.subject {
-            Subject::Record(_) => event.record().is_some_and(|r| self.records.contains(&r)),
+            Subject::Record(_) => {
+                event.record().is_some_and(|r| self.records.contains(&r))
+                    || self.is_share_event_about(event)
+            }
             Subject::Message(id) => event.message() == Some(id),
         };
         if about {
+            if let EventKind::RecordAppended { tp, offset, .. } = event.kind {
+                self.places.push((tp, offset));
+            }
             if let EventKind::RecordDeadLettered {
                 dead_letter_record, ..
             } = event.kind
@@ -162,10 +172,28 @@ impl Watch {
         }
     }
 
+    /// A share group's event about a followed record: acquired,
+    /// acknowledged, released or timed out, named by partition and offset.
+    fn is_share_event_about(&self, event: &Event) -> bool {
+        let at = |tp: &TopicPartition, offset: u64| self.places.contains(&(*tp, offset));
+        match &event.kind {
+            EventKind::ShareRecordsAcquired { tp, records, .. } => {
+                records.iter().any(|r| at(tp, r.offset))
+            }
+            EventKind::ShareRecordsAcknowledged { tp, offsets, .. }
+            | EventKind::ShareLocksExpired { tp, offsets, .. }
+            | EventKind::ShareSessionClosed { tp, offsets, .. } => {
+                offsets.iter().any(|&o| at(tp, o))
+            }
+            _ => false,
+        }
+    }
+
     /// Forgets what happened after `at` (everything, for none): the run
     /// goes back there and replays.
     fn forget_after(&mut self, at: Option<SimTime>) {
         self.events.retain(|e| at.is_some_and(|at| e.at <= at));
+        self.places.clear();
         let seen = std::mem::take(&mut self.events);
         self.records = match self.subject {
             Subject::Record(id) => vec![id],

@@ -1,6 +1,6 @@
 //! Connecting two parts by dragging from one to the other in the picture:
-//! a producer to the topic it sends to, a consumer group to a topic it
-//! reads, a publisher to its exchange, an exchange to a queue or another
+//! a producer to the topic it sends to, a consumer group or a share group
+//! to a topic it reads, a publisher to its exchange, an exchange to a queue or another
 //! exchange (a new binding, whose key is typed next), a queue to the
 //! consumer that consumes from it. Either direction works. A press that
 //! ends on the node it started on is a click: it opens the node's form
@@ -24,6 +24,7 @@ pub fn parse(attribute: &str) -> Option<Part> {
         "producer" => Part::Producer(name),
         "topic" => Part::Topic(name),
         "group" => Part::Group(name),
+        "share_group" => Part::ShareGroup(name),
         "publisher" => Part::Publisher(name),
         "exchange" => Part::Exchange(name),
         "queue" => Part::Queue(name),
@@ -44,7 +45,9 @@ pub fn connect(
     // The part that names the other, the field it names it in, the name.
     let (holder, key, name) = match (from, to) {
         (p @ Producer(_), Topic(t)) | (Topic(t), p @ Producer(_)) => (p, "topic", t),
-        (g @ Group(_), Topic(t)) | (Topic(t), g @ Group(_)) => (g, "topics", t),
+        (g @ (Group(_) | ShareGroup(_)), Topic(t)) | (Topic(t), g @ (Group(_) | ShareGroup(_))) => {
+            (g, "topics", t)
+        }
         (p @ Publisher(_), Exchange(x)) | (Exchange(x), p @ Publisher(_)) => (p, "exchange", x),
         (c @ Consumer(_), Queue(q)) | (Queue(q), c @ Consumer(_)) => (c, "queue", q),
         (Exchange(x), Queue(q)) | (Queue(q), Exchange(x)) => {
@@ -54,7 +57,7 @@ pub fn connect(
             return Ok(bind(file, a, Destination::Exchange(b.clone())));
         }
         _ => {
-            return Err("Drag a producer to a topic, a consumer group to a topic, a publisher to an exchange, an exchange to a queue or another exchange, or a queue to a consumer.".into());
+            return Err("Drag a producer to a topic, a consumer or share group to a topic, a publisher to an exchange, an exchange to a queue or another exchange, or a queue to a consumer.".into());
         }
     };
     Ok((
@@ -118,6 +121,7 @@ mod tests {
             Add::Topic,
             Add::Producer,
             Add::Group,
+            Add::ShareGroup,
             Add::Exchange,
             Add::Exchange,
             Add::Queue,
@@ -138,6 +142,10 @@ mod tests {
                 Part::Topic("topic-2".into()),
             ),
             (Part::Topic("topic-2".into()), Part::Group("group".into())),
+            (
+                Part::ShareGroup("share-group".into()),
+                Part::Topic("topic-2".into()),
+            ),
             (
                 Part::Exchange("exchange-2".into()),
                 Part::Publisher("publisher".into()),
@@ -212,6 +220,7 @@ mod tests {
         );
         assert_eq!(parse("queue:a:b"), Some(Part::Queue("a:b".into())));
         assert_eq!(parse("group:g"), Some(Part::Group("g".into())));
+        assert_eq!(parse("share_group:w"), Some(Part::ShareGroup("w".into())));
         assert_eq!(parse("broker:1"), None);
     }
 

@@ -12,7 +12,7 @@
 use super::Target;
 use mqsim::rabbit::topology::predeclared_exchanges;
 use mqsim::scenario::edit::{self, Part};
-use mqsim::scenario::{Intervention, MetadataSpec, ScenarioFile, TimelineEntry};
+use mqsim::scenario::{Intervention, MemberSpec, MetadataSpec, ScenarioFile, TimelineEntry};
 use serde_json::Value;
 
 /// How a field is typed.
@@ -367,6 +367,51 @@ const GROUP: &[Spec] = &[
     ),
 ];
 
+const SHARE_GROUP: &[Spec] = &[
+    ("group.id", "name", Name, ""),
+    ("topics", "topics", List, ""),
+    (
+        "share.auto.offset.reset",
+        "auto_offset_reset",
+        OFFSET_RESET,
+        "latest",
+    ),
+    (
+        "group.share.record.lock.duration.ms",
+        "record_lock_duration_ms",
+        OptInt,
+        "30000",
+    ),
+    (
+        "group.share.delivery.count.limit",
+        "delivery_count_limit",
+        OptInt,
+        "5",
+    ),
+    (
+        "group.share.partition.max.record.locks",
+        "partition_max_record_locks",
+        OptInt,
+        "2000",
+    ),
+    ("poison keys", "failures/poison_keys", List, "none"),
+    (
+        "failure probability",
+        "failures/probability",
+        OptNumber,
+        "0",
+    ),
+    (
+        "on failure",
+        "on_failure",
+        Choice {
+            options: &["release", "reject"],
+            optional: true,
+        },
+        "release",
+    ),
+];
+
 const MEMBER: &[Spec] = &[
     ("name", "name", Name, ""),
     ("poll interval (ms)", "poll_interval_ms", OptInt, "500"),
@@ -544,6 +589,7 @@ pub fn fields(file: &ScenarioFile, target: &Target) -> Vec<Field> {
             Part::Topic(_) => TOPIC,
             Part::Producer(_) => PRODUCER,
             Part::Group(_) => GROUP,
+            Part::ShareGroup(_) => SHARE_GROUP,
             Part::Member { .. } => MEMBER,
             Part::Standalone(_) => STANDALONE,
             Part::Exchange(_) => EXCHANGE,
@@ -657,10 +703,19 @@ fn in_setup(file: &ScenarioFile, part: &Part) -> Option<String> {
             k.producers.iter().position(|p| p.name == name),
         ),
         Part::Group(_) => at("kafka/groups", k.groups.iter().position(|g| g.name == name)),
+        Part::ShareGroup(_) => at(
+            "kafka/share_groups",
+            k.share_groups.iter().position(|g| g.name == name),
+        ),
         Part::Member { group, .. } => {
-            let g = k.groups.iter().position(|g| g.name == *group)?;
-            let m = k.groups[g].members.iter().position(|m| m.name == name)?;
-            Some(format!("/kafka/groups/{g}/members/{m}"))
+            let member = |members: &[MemberSpec]| members.iter().position(|m| m.name == name);
+            if let Some(g) = k.groups.iter().position(|g| g.name == *group) {
+                let m = member(&k.groups[g].members)?;
+                return Some(format!("/kafka/groups/{g}/members/{m}"));
+            }
+            let g = k.share_groups.iter().position(|g| g.name == *group)?;
+            let m = member(&k.share_groups[g].members)?;
+            Some(format!("/kafka/share_groups/{g}/members/{m}"))
         }
         Part::Standalone(_) => at(
             "kafka/standalone_consumers",

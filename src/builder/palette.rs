@@ -13,7 +13,7 @@ use mqsim::rabbit::topology::{Binding, Destination, Exchange, ExchangeType};
 use mqsim::scenario::edit::{self, Part};
 use mqsim::scenario::{
     GroupSpec, Intervention, MemberSpec, ProducerSpec, PublisherSpec, QueueSpec,
-    RabbitConsumerSpec, ScenarioFile, TopicSpec,
+    RabbitConsumerSpec, ScenarioFile, ShareGroupSpec, TopicSpec,
 };
 use serde_json::json;
 
@@ -24,7 +24,9 @@ pub enum Add {
     Topic,
     Producer,
     Group,
-    /// A member of a consumer group.
+    /// A share group (KIP-932).
+    ShareGroup,
+    /// A member of a consumer group or a share group.
     Consumer,
     Exchange,
     Queue,
@@ -35,11 +37,12 @@ pub enum Add {
 }
 
 impl Add {
-    pub const KAFKA: [Add; 5] = [
+    pub const KAFKA: [Add; 6] = [
         Add::Broker,
         Add::Topic,
         Add::Producer,
         Add::Group,
+        Add::ShareGroup,
         Add::Consumer,
     ];
     pub const RABBIT: [Add; 5] = [
@@ -57,6 +60,7 @@ impl Add {
             Add::Topic => "Add topic",
             Add::Producer => "Add producer",
             Add::Group => "Add consumer group",
+            Add::ShareGroup => "Add share group",
             Add::Consumer | Add::RabbitConsumer => "Add consumer",
             Add::Exchange => "Add exchange",
             Add::Queue => "Add queue",
@@ -65,9 +69,10 @@ impl Add {
         }
     }
 
-    /// Whether it can be done now, as an intervention.
+    /// Whether it can be done now, as an intervention. (Kafka has no
+    /// "create group"; a share group is set up before the run here.)
     pub fn now(self) -> bool {
-        !matches!(self, Add::Broker)
+        !matches!(self, Add::Broker | Add::ShareGroup)
     }
 }
 
@@ -132,9 +137,27 @@ pub fn add(file: &ScenarioFile, what: Add, near: &Target) -> Result<Added, Strin
                 Some(Intervention::GroupAdd { group }),
             )
         }
+        Add::ShareGroup => {
+            let topic = selected(|p| matches!(p, Part::Topic(_)))
+                .or_else(|| first(kafka.topics.iter().map(|t| &t.name).collect()))
+                .ok_or("Add a topic first: a share group reads one")?;
+            let name = edit::fresh_name(&file, &Part::ShareGroup(String::new()), "share-group");
+            let group: ShareGroupSpec = read(json!({
+                "name": name, "topics": [topic], "members": [{"name": format!("{name}-1")}]
+            }));
+            file.kafka.share_groups.push(group);
+            return Ok(Added {
+                file,
+                target: Target::Part(Part::ShareGroup(name)),
+                now: None,
+                only_now: None,
+            });
+        }
         Add::Consumer => {
             let group = match near {
-                Target::Part(Part::Group(g) | Part::Member { group: g, .. }) => Some(g.clone()),
+                Target::Part(
+                    Part::Group(g) | Part::ShareGroup(g) | Part::Member { group: g, .. },
+                ) => Some(g.clone()),
                 // Next to a topic: a consumer of its own, without a group.
                 Target::Part(Part::Topic(_)) => None,
                 _ => first(kafka.groups.iter().map(|g| &g.name).collect()),
@@ -169,7 +192,14 @@ pub fn add(file: &ScenarioFile, what: Add, near: &Target) -> Result<Added, Strin
                 group: group.clone(),
                 member: member.clone(),
             });
-            let Some(spec) = file.kafka.groups.iter_mut().find(|g| g.name == group) else {
+            let kafka = &mut file.kafka;
+            let members = (kafka.groups.iter_mut().find(|g| g.name == group))
+                .map(|g| &mut g.members)
+                .or_else(|| {
+                    (kafka.share_groups.iter_mut().find(|g| g.name == group))
+                        .map(|g| &mut g.members)
+                });
+            let Some(members) = members else {
                 // A group the timeline started: it can only be joined now.
                 return Ok(Added {
                     only_now: Some(format!(
@@ -180,7 +210,7 @@ pub fn add(file: &ScenarioFile, what: Add, near: &Target) -> Result<Added, Strin
                     now,
                 });
             };
-            spec.members.push(member);
+            members.push(member);
             (target, now)
         }
         Add::Exchange => {
@@ -388,6 +418,44 @@ mod tests {
         assert!(
             matches!(now, Some(Intervention::ConsumerJoin { member, .. }) if member.name == "group-3")
         );
+    }
+
+    /// A share group is added to the setup reading the selected topic;
+    /// a consumer added next to it joins it; its form has the share
+    /// group's settings, and the scenario runs.
+    #[test]
+    fn a_share_group_builds_with_its_members_and_settings() {
+        let mut file = Blank::Kafka.scenario();
+        for what in [Add::Topic, Add::Producer, Add::ShareGroup] {
+            file = added(&file, what, &Target::Scenario);
+        }
+        assert!(!Add::ShareGroup.now(), "set up before the run");
+        let share = Target::Part(Part::ShareGroup("share-group".into()));
+        file = added(&file, Add::Consumer, &share);
+        let group = &file.kafka.share_groups[0];
+        assert_eq!(group.topics, ["topic"]);
+        let members: Vec<_> = group.members.iter().map(|m| &m.name).collect();
+        assert_eq!(members, ["share-group-1", "share-group-2"]);
+        let labels: Vec<&str> = crate::builder::fields::fields(&file, &share)
+            .iter()
+            .map(|f| f.label)
+            .collect();
+        for label in [
+            "group.share.record.lock.duration.ms",
+            "group.share.delivery.count.limit",
+            "on failure",
+        ] {
+            assert!(labels.contains(&label), "{label} in {labels:?}");
+        }
+        let member = Target::Part(Part::Member {
+            group: "share-group".into(),
+            name: "share-group-2".into(),
+        });
+        assert_eq!(
+            crate::builder::fields::pointer_of(&file, &member).as_deref(),
+            Some("/kafka/share_groups/0/members/1")
+        );
+        file.validate().expect("valid");
     }
 
     #[test]

@@ -70,11 +70,11 @@ pub fn BuilderPanel(props: &BuilderPanelProps) -> Html {
             </label>
         }
     };
-    let palette = |title: &'static str, adds: [Add; 5]| {
+    let palette = |title: &'static str, adds: &[Add]| {
         html! {
             <div class="palette" role="group" aria-label={title}>
                 <span class="palette-title">{ title }</span>
-                { for adds.into_iter().map(|what| {
+                { for adds.iter().map(|&what| {
                     let on_add = props.on_add.reform(move |_: MouseEvent| what);
                     let unavailable = props.mode == Mode::Now && !what.now();
                     html! {
@@ -122,8 +122,8 @@ pub fn BuilderPanel(props: &BuilderPanelProps) -> Html {
                     <p class="hint">{ "The form shows the setup from time zero; what you change now is kept in the timeline at this moment. Anything but a broker can be added now; a consumer's prefetch and processing time and a topic's partitions can change now." }</p>
                 }
             </fieldset>
-            { palette("Kafka", Add::KAFKA) }
-            { palette("RabbitMQ", Add::RABBIT) }
+            { palette("Kafka", &Add::KAFKA) }
+            { palette("RabbitMQ", &Add::RABBIT) }
             { parts(file, &props.target, &props.on_target) }
             <section class="form" aria-label={heading(file, &props.target)}>
                 <div class="form-head">

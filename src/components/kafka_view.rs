@@ -6,8 +6,8 @@ use super::pick::{pick, pick_carried};
 use super::token::{TokenLayer, Tokens};
 use crate::inspect::Selection;
 use crate::kafka::scene::{
-    CELLS, CONSUMER_H, CONSUMER_W, CommitMarker, ConsumerNode, GroupNode, Link, NODE_H, NODE_W,
-    ProducerNode, STRIP_H, Scene, Strip,
+    CELLS, CONSUMER_H, CONSUMER_W, CellShare, CommitMarker, ConsumerNode, GroupNode, Link, NODE_H,
+    NODE_W, ProducerNode, STRIP_H, Scene, ShareWindow, Strip,
 };
 use crate::picture::fit;
 use yew::prelude::*;
@@ -91,17 +91,32 @@ fn strip(s: &Strip, on_select: &Callback<Selection>, selected: Option<Selection>
         // a busy run: they carry their record's id, and one pair of
         // handlers on the picture picks whichever is clicked.
         let chosen = (selected == Some(Selection::Record(c.record))).then_some("selected");
+        let share = c.share.as_ref();
+        let title = match share {
+            Some(sh) => format!("{title}; {}", share_said(sh)),
+            None => title,
+        };
         html! {
-            <g class={classes!("cell", chosen)} data-testid="record" data-offset={c.offset.to_string()}
-               data-record={c.record.0.to_string()}>
+            <g class={classes!("cell", chosen, share.map(|sh| format!("share-{}", sh.state)))} data-testid="record"
+               data-offset={c.offset.to_string()} data-record={c.record.0.to_string()}
+               data-share={share.map(|sh| sh.state)} data-deliveries={share.map(|sh| sh.deliveries.to_string())}>
                 <g class="hit" role="button" tabindex="0" aria-label={format!("Record in {tp_label}, {title}: inspect")}>
                     <title>{ title }</title>
                     <rect x={(c.x + 2.0).to_string()} y={(s.y + 2.0).to_string()} width={(s.cell_w - 4.0).to_string()}
                           height={(STRIP_H - 4.0).to_string()} rx="4" fill={c.colour} />
                 </g>
                 <g class="face" aria-hidden="true">
+                    if let Some(holder) = share.and_then(|sh| sh.holder) {
+                        <rect class="holder" x={(c.x + 1.0).to_string()} y={(s.y + 1.0).to_string()} width={(s.cell_w - 2.0).to_string()}
+                              height={(STRIP_H - 2.0).to_string()} rx="5" stroke={holder} />
+                    }
                     <text class="letter" x={(c.x + s.cell_w / 2.0).to_string()} y={(s.y + 20.0).to_string()}>{ &c.letter }</text>
                     <text class="offset" x={(c.x + s.cell_w / 2.0).to_string()} y={(s.y - 4.0).to_string()}>{ c.offset }</text>
+                    if let Some(sh) = share.filter(|sh| sh.deliveries > 1 || sh.state == "archived") {
+                        <text class="deliveries" x={(c.x + s.cell_w - 4.0).to_string()} y={(s.y + STRIP_H - 4.0).to_string()}>
+                            { if sh.state == "archived" { "✕".to_string() } else { format!("×{}", sh.deliveries) } }
+                        </text>
+                    }
                 </g>
             </g>
         }
@@ -138,6 +153,68 @@ fn strip(s: &Strip, on_select: &Callback<Selection>, selected: Option<Selection>
                 </text>
             }
             { for s.markers.iter().map(|m| marker(s, m)) }
+            { for s.share.iter().map(|w| share_window(s, w)) }
+        </g>
+    }
+}
+
+/// A cell's share state in words.
+fn share_said(sh: &CellShare) -> String {
+    let times = |n: u32| {
+        if n == 1 {
+            "once".to_string()
+        } else {
+            format!("{n} times")
+        }
+    };
+    match sh.state {
+        "done" => "done for the share group".to_string(),
+        "available" if sh.deliveries == 0 => "available to the share group".to_string(),
+        "available" => format!("available again, delivered {}", times(sh.deliveries)),
+        "acquired" => format!(
+            "acquired (delivery {}), locked for one member",
+            sh.deliveries
+        ),
+        "acknowledged" => "acknowledged: done".to_string(),
+        _ => format!(
+            "archived after {} deliveries: never delivered again",
+            sh.deliveries
+        ),
+    }
+}
+
+/// A share group's window under the strip: the start offset (SPSO) and
+/// the in-flight records up to the last acquired.
+fn share_window(s: &Strip, w: &ShareWindow) -> Html {
+    // Below the commit markers of the consumer groups that read it too.
+    let y = s.y + STRIP_H + 2.0 + if s.markers.is_empty() { 0.0 } else { 13.0 };
+    let arrow = if w.off_strip { "◀ " } else { "" };
+    let label = format!(
+        "{arrow}{}: start {} · {} held · {} archived",
+        fit(&w.group, 12),
+        w.start,
+        w.acquired,
+        w.archived
+    );
+    // The words go where the strip has room: after the marker, or before
+    // it when it is in the strip's right half.
+    let right_half = w.start_x > s.x + CELLS as f64 * s.cell_w / 2.0;
+    let (text_x, anchor) = if right_half {
+        (w.start_x - 9.0, "end")
+    } else {
+        (w.start_x + 9.0, "start")
+    };
+    html! {
+        <g class="share-window" data-start={w.start.to_string()} data-end={w.end.to_string()}
+           data-archived={w.archived.to_string()}>
+            <title>{ format!(
+                "Share group {}: records below offset {} (the share-partition start offset) are done; {} to {} are in flight",
+                w.group, w.start, w.start, w.end.saturating_sub(1)
+            ) }</title>
+            <line class="window" x1={w.start_x.to_string()} x2={w.end_x.max(w.start_x).to_string()}
+                  y1={(y + 3.0).to_string()} y2={(y + 3.0).to_string()} />
+            <polygon points={format!("{},{} {},{} {},{}", w.start_x, y, w.start_x - 6.0, y + 9.0, w.start_x + 6.0, y + 9.0)} />
+            <text x={text_x.to_string()} y={(y + 10.0).to_string()} text-anchor={anchor}>{ label }</text>
         </g>
     }
 }
@@ -160,10 +237,12 @@ fn marker(s: &Strip, m: &CommitMarker) -> Html {
 
 fn group(g: &GroupNode, on_select: &Callback<Selection>, selected: Option<Selection>) -> Html {
     html! {
-        <g class="group" data-testid="group" data-name={g.name.clone()} data-connect={format!("group:{}", g.name)} data-generation={g.generation.to_string()}>
+        <g class={classes!("group", g.share.then_some("share"))} data-testid="group" data-name={g.name.clone()} data-connect={format!("{}:{}", if g.share { "share_group" } else { "group" }, g.name)} data-generation={g.generation.to_string()}>
             // The title is kept to the column's width; the tooltip says it whole.
             <title>{ if g.standalone {
                 format!("{}: consumers without a group.id read every partition and share nothing", g.name)
+            } else if g.share {
+                format!("Share group {} (KIP-932): its members share the partitions, each record acquired by one member at a time", g.name)
             } else if g.rebalancing {
                 format!("Consumer group {}, generation {}: rebalancing, the members rejoin and the partitions are shared out again", g.name, g.generation)
             } else if let Some(epoch) = g.epoch {
@@ -174,6 +253,8 @@ fn group(g: &GroupNode, on_select: &Callback<Selection>, selected: Option<Select
             <text class="group-title" x={g.x.to_string()} y={(g.y + 12.0).to_string()}>
                 { if g.standalone {
                     format!("{} · no group.id", fit(&g.name, 12))
+                } else if g.share {
+                    format!("{} · share group", fit(&g.name, 12))
                 } else if g.rebalancing {
                     format!("{} · rebalancing…", fit(&g.name, 10))
                 } else if let Some(epoch) = g.epoch {

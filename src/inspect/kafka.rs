@@ -154,6 +154,9 @@ pub(super) fn consumer(playback: &Playback, id: ConsumerId) -> Option<Inspection
     let world = playback.world();
     let c = world.consumers.get(id.index())?;
     let group = world.groups.get(c.group.index())?;
+    if group.share {
+        return super::share::member(playback, id);
+    }
     let status = match c.status {
         ConsumerStatus::NotStarted => "not started yet",
         ConsumerStatus::Joining => "joining the group, waiting for an assignment",
@@ -489,7 +492,7 @@ fn new_producer(playback: &Playback, topic: &str) -> ProducerSpec {
 
 /// A member set up like `like` (its scenario settings), named after it
 /// with the next free number: `notifier-3`.
-fn new_member(playback: &Playback, like: &ConsumerView) -> Option<MemberSpec> {
+pub(super) fn new_member(playback: &Playback, like: &ConsumerView) -> Option<MemberSpec> {
     let roster = playback.scenario().consumers();
     let mut spec = roster
         .iter()

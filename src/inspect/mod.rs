@@ -17,6 +17,7 @@ mod kafka;
 mod kraft;
 mod path;
 mod rabbit;
+mod share;
 
 use crate::playback::{Playback, Subject};
 use mqsim::SimTime;

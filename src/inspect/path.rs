@@ -5,7 +5,7 @@ use super::{Inspection, exchange_name};
 use crate::playback::Playback;
 use mqsim::ids::{MessageId, RecordId};
 use mqsim::rabbit::headers;
-use mqsim::trace::DeathReason;
+use mqsim::trace::{AckType, DeathReason};
 use mqsim::{Event, EventKind};
 
 pub(super) fn record(playback: &Playback, id: RecordId, path: &[Event]) -> Option<Inspection> {
@@ -13,6 +13,9 @@ pub(super) fn record(playback: &Playback, id: RecordId, path: &[Event]) -> Optio
     let mut facts = Vec::new();
     let mut title = format!("Record {}", id.0);
     let mut status = "sent, not yet stored";
+    // To a share group: who it was delivered to, and how often.
+    let mut deliveries = Vec::new();
+    let mut delivered = 0;
     for event in path {
         match &event.kind {
             EventKind::RecordSent {
@@ -63,8 +66,54 @@ pub(super) fn record(playback: &Playback, id: RecordId, path: &[Event]) -> Optio
             }
             EventKind::RecordDeadLettered { .. } => status = "given up on: dead-lettered",
             EventKind::RecordSkipped { .. } => status = "given up on: skipped",
+            // A share group's deliveries, each to one member.
+            EventKind::ShareRecordsAcquired {
+                consumer, records, ..
+            } => {
+                let count = records
+                    .iter()
+                    .find(|r| r.record == id)
+                    .map(|r| r.delivery_count);
+                deliveries.push(format!("{} at {}", names.consumer(*consumer), event.at));
+                status = "acquired by a share consumer (locked for it)";
+                if let Some(n) = count {
+                    delivered = n;
+                }
+            }
+            EventKind::ShareRecordsAcknowledged {
+                ack,
+                offsets,
+                refused,
+                archived,
+                ..
+            } => {
+                let applied = offsets.len() > refused.len();
+                status = match ack {
+                    _ if !applied => status,
+                    AckType::Accept => "acknowledged by the share group: done",
+                    AckType::Reject => "rejected: archived, never delivered again",
+                    AckType::Release if !archived.is_empty() => {
+                        "archived: delivered as often as group.share.delivery.count.limit allows (Kafka 4.2 has no dead-letter queue for share groups; KIP-1191 adds one in 4.4)"
+                    }
+                    AckType::Release => "released: available to be delivered again",
+                };
+            }
+            EventKind::ShareLocksExpired { archived, .. }
+            | EventKind::ShareSessionClosed { archived, .. } => {
+                status = if archived.is_empty() {
+                    "available again: its lock ran out or its holder went"
+                } else {
+                    "archived: delivered as often as group.share.delivery.count.limit allows"
+                };
+            }
             _ => {}
         }
+    }
+    if !deliveries.is_empty() {
+        facts.push((
+            "Deliveries",
+            format!("{delivered}: {}", deliveries.join(", ")),
+        ));
     }
     if path.is_empty() {
         return None;

@@ -6,6 +6,7 @@
 //! through its flight it is. The SVG components only draw what it returns,
 //! and the tests check it without a browser.
 
+use super::share::{SharePartitionView, ShareState};
 use super::world::{Anchor, Cargo, ConsumerStatus, Flight, World};
 use crate::picture::{
     DETAILED_TOKENS, Palette, Token, TokenShape, UNKEYED_COLOUR, fit, key_letter, progress,
@@ -18,6 +19,8 @@ use std::rc::Rc;
 pub const CELLS: u64 = 14;
 const CELL_W: f64 = 30.0;
 const ROW_H: f64 = 64.0;
+/// A share group's window takes a line of its own under the strips.
+const SHARE_LINE_H: f64 = 14.0;
 const TOP: f64 = 56.0;
 const WIDTH: f64 = 1000.0;
 const PRODUCER_X: f64 = 20.0;
@@ -97,6 +100,35 @@ pub struct Strip {
     pub high_watermark: Option<(u64, f64)>,
     pub cells: Vec<Cell>,
     pub markers: Vec<CommitMarker>,
+    /// A share group's window on this partition, if one reads it.
+    pub share: Option<ShareWindow>,
+}
+
+/// A share group's in-flight window on a partition (KIP-932): from the
+/// share-partition start offset (SPSO) to the last record acquired.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShareWindow {
+    pub group: String,
+    pub start: u64,
+    pub end: u64,
+    pub start_x: f64,
+    pub end_x: f64,
+    /// The start is older than the visible cells.
+    pub off_strip: bool,
+    pub acquired: u64,
+    pub available: u64,
+    pub archived: u64,
+}
+
+/// A record's place in a share group's window.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CellShare {
+    /// `available`, `acquired`, `acknowledged` or `archived` (a class).
+    pub state: &'static str,
+    /// Who holds it, by colour, while acquired.
+    pub holder: Option<&'static str>,
+    /// Deliveries so far.
+    pub deliveries: u32,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -107,6 +139,8 @@ pub struct Cell {
     pub colour: &'static str,
     pub letter: String,
     pub key: Option<Rc<str>>,
+    /// Where it stands with a share group reading the partition.
+    pub share: Option<CellShare>,
 }
 
 /// A group's committed offset on a partition, and its lag there.
@@ -128,6 +162,8 @@ pub struct GroupNode {
     pub epoch: Option<u32>,
     pub rebalancing: bool,
     pub standalone: bool,
+    /// A share group (KIP-932).
+    pub share: bool,
     pub x: f64,
     pub y: f64,
     pub consumers: Vec<ConsumerNode>,
@@ -194,6 +230,8 @@ struct Layout {
     /// First row of each topic's partitions.
     topic_rows: Vec<usize>,
     rows: usize,
+    /// Taller when share groups draw their windows under the strips.
+    row_h: f64,
     producer_count: usize,
     /// Consumer → (group position, position within the group).
     group_starts: Vec<f64>,
@@ -223,10 +261,13 @@ impl Layout {
             y += GROUP_GAP + members as f64 * (CONSUMER_H + 12.0);
         }
         let producers_h = TOP + world.producers.len() as f64 * (NODE_H + 24.0);
-        let rows_h = TOP + rows as f64 * ROW_H + 24.0;
+        let shares = world.groups.iter().any(|g| g.share);
+        let row_h = ROW_H + if shares { SHARE_LINE_H } else { 0.0 };
+        let rows_h = TOP + rows as f64 * row_h + 24.0;
         Layout {
             topic_rows,
             rows,
+            row_h,
             producer_count: world.producers.len(),
             group_starts,
             height: rows_h.max(y).max(producers_h) + 16.0,
@@ -234,11 +275,11 @@ impl Layout {
     }
 
     fn row_y(&self, tp: TopicPartition) -> f64 {
-        TOP + (self.topic_rows[tp.topic.index()] + tp.partition as usize) as f64 * ROW_H
+        TOP + (self.topic_rows[tp.topic.index()] + tp.partition as usize) as f64 * self.row_h
     }
 
     fn producer_pos(&self, p: ProducerId) -> (f64, f64) {
-        let area = self.rows as f64 * ROW_H;
+        let area = self.rows as f64 * self.row_h;
         let used = self.producer_count as f64 * (NODE_H + 24.0);
         let top = TOP + ((area - used) / 2.0).max(0.0);
         (PRODUCER_X, top + p.index() as f64 * (NODE_H + 24.0))
@@ -319,6 +360,35 @@ fn by_topic<'a>(world: &World, tps: impl Iterator<Item = &'a TopicPartition>) ->
     }
 }
 
+/// Where the record at `offset` stands with a share group: done below the
+/// start (from where the group began), its state within the window,
+/// nothing beyond.
+fn cell_share(view: &SharePartitionView, offset: u64) -> Option<CellShare> {
+    if offset < view.first {
+        return None;
+    }
+    if offset < view.start {
+        let archived = view.archived_offsets.contains(&offset);
+        return Some(CellShare {
+            state: if archived { "archived" } else { "done" },
+            holder: None,
+            deliveries: 0,
+        });
+    }
+    let record = view.record(offset)?;
+    let (state, holder) = match record.state {
+        ShareState::Available => ("available", None),
+        ShareState::Acquired(c) => ("acquired", Some(consumer_colour(c))),
+        ShareState::Acknowledged => ("acknowledged", None),
+        ShareState::Archived => ("archived", None),
+    };
+    Some(CellShare {
+        state,
+        holder,
+        deliveries: record.deliveries,
+    })
+}
+
 /// The first visible offset of a strip whose log ends at `log_end`.
 fn window_start(log_end: u64) -> u64 {
     log_end.saturating_sub(CELLS)
@@ -364,6 +434,9 @@ impl Scene {
                     partition: p as u32,
                 };
                 let start = window_start(part.log_end);
+                // One share group's window is drawn: the first that reads it.
+                let shared =
+                    (world.groups.iter()).find_map(|g| g.shares.get(&tp).map(|view| (g, view)));
                 let cells = part
                     .recent
                     .iter()
@@ -375,8 +448,25 @@ impl Scene {
                         colour: palette.colour(r.key.as_deref()),
                         letter: key_letter(r.key.as_deref()),
                         key: r.key.clone(),
+                        share: shared.and_then(|(_, view)| cell_share(view, r.offset)),
                     })
                     .collect();
+                let share = shared.map(|(g, view)| {
+                    let count = |state: fn(&ShareState) -> bool| {
+                        view.records.iter().filter(|r| state(&r.state)).count() as u64
+                    };
+                    ShareWindow {
+                        group: g.name.clone(),
+                        start: view.start,
+                        end: view.end(),
+                        start_x: boundary_x(view.start, part.log_end),
+                        end_x: boundary_x(view.end(), part.log_end),
+                        off_strip: view.start < start,
+                        acquired: count(|s| matches!(s, ShareState::Acquired(_))),
+                        available: count(|s| *s == ShareState::Available),
+                        archived: view.archived,
+                    }
+                });
                 let markers = world
                     .groups
                     .iter()
@@ -413,6 +503,7 @@ impl Scene {
                         }),
                     cells,
                     markers,
+                    share,
                 });
             }
         }
@@ -470,6 +561,12 @@ impl Scene {
                                 "idle: no partition"
                             };
                             (line.to_string(), line.to_string())
+                        } else if group.share {
+                            // A share group's members share partitions:
+                            // nobody owns one.
+                            let (shown, said) = owned(world, &c.assigned, &[], &[]);
+                            let shares = |line: String| line.replacen("owns", "shares", 1);
+                            (shares(shown), shares(said))
                         } else {
                             owned(world, &c.assigned, &revoking, &awaiting)
                         };
@@ -507,6 +604,7 @@ impl Scene {
                     epoch: group.epoch,
                     rebalancing: group.rebalancing,
                     standalone: group.standalone,
+                    share: group.share,
                     x: CONSUMER_X,
                     y: layout.group_starts[g],
                     consumers,

@@ -14,6 +14,10 @@ use mqsim::trace::AckType;
 use mqsim::{Event, EventKind};
 use std::collections::VecDeque;
 
+/// How many archived offsets a share-partition's view remembers: more
+/// than a strip shows.
+const KEPT_ARCHIVED: usize = 64;
+
 /// Where one in-flight record is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShareState {
@@ -38,18 +42,30 @@ pub struct ShareRecord {
 /// One share-partition as the view knows it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SharePartitionView {
+    /// Where the group started reading (`share.auto.offset.reset`).
+    pub first: u64,
     /// The SPSO: every record below it is done.
     pub start: u64,
     /// From `start` on, each record's state.
     pub records: VecDeque<ShareRecord>,
     /// Records archived so far.
     pub archived: u64,
+    /// The offsets of the newest of them, to draw once the start has
+    /// passed them.
+    pub archived_offsets: VecDeque<u64>,
 }
 
 impl SharePartitionView {
     /// One past the last record acquired so far (the end of the window).
     pub fn end(&self) -> u64 {
         self.start + self.records.len() as u64
+    }
+
+    /// Records done (acknowledged or archived) inside the window.
+    pub fn done_in_window(&self) -> u64 {
+        let done =
+            |r: &&ShareRecord| matches!(r.state, ShareState::Acknowledged | ShareState::Archived);
+        self.records.iter().filter(done).count() as u64
     }
 
     /// The record at `offset`, if in the window.
@@ -75,7 +91,13 @@ impl SharePartitionView {
             let state = state(offset);
             if let Some(r) = self.record_mut(offset) {
                 r.state = state;
-                self.archived += u64::from(state == ShareState::Archived);
+            }
+            if state == ShareState::Archived {
+                self.archived += 1;
+                if self.archived_offsets.len() == KEPT_ARCHIVED {
+                    self.archived_offsets.pop_front();
+                }
+                self.archived_offsets.push_back(offset);
             }
         }
     }
@@ -183,8 +205,10 @@ impl World {
     ) -> &mut SharePartitionView {
         let group = self.consumers[consumer.index()].group;
         let shares = &mut self.groups[group.index()].shares;
+        let first = first.unwrap_or(0);
         shares.entry(tp).or_insert_with(|| SharePartitionView {
-            start: first.unwrap_or(0),
+            first,
+            start: first,
             ..SharePartitionView::default()
         })
     }

@@ -286,9 +286,21 @@ impl World {
 
     /// Lag of `group` on `tp`: log end minus committed offset, none before
     /// the first commit (as `kafka-consumer-groups.sh` shows it).
+    /// A share group's lag is what it has not finished: the records from
+    /// its start offset on, less those done in its window.
     pub fn lag(&self, group: GroupId, tp: TopicPartition) -> Option<u64> {
-        let committed = self.groups[group.index()].committed.get(&tp)?;
-        Some(self.partition(tp).log_end.saturating_sub(*committed))
+        let g = &self.groups[group.index()];
+        let log_end = self.partition(tp).log_end;
+        if let Some(view) = g.shares.get(&tp) {
+            return Some(
+                log_end.saturating_sub(view.start)
+                    - view
+                        .done_in_window()
+                        .min(log_end.saturating_sub(view.start)),
+            );
+        }
+        let committed = g.committed.get(&tp)?;
+        Some(log_end.saturating_sub(*committed))
     }
 
     /// Records `group` has yet to commit, over every partition of its

@@ -117,6 +117,10 @@ const LESSONS = {
     at: 20_000,
     steps: [inspect(voter(102)), press(voter(100), 'Restart'), inspect(broker(1))],
   },
+  'share-group': {
+    at: 20_000,
+    steps: [press(consumer('w2'), 'Crash'), press(consumer('w3'), 'Slow down'), inspect('[data-share="acquired"]')],
+  },
   'acks-min-isr': {
     at: 25_000,
     steps: [inspect(broker(1)), inspect(producer('acks-all')), press(broker(0), 'Restart')],

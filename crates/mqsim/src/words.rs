@@ -16,7 +16,7 @@ use crate::ids::{
 };
 use crate::kafka::kraft::record::MetadataRecord;
 use crate::rabbit::topology::{Binding, Destination};
-use crate::scenario::Scenario;
+use crate::scenario::{GroupKind, Scenario};
 use crate::time::SimTime;
 use crate::trace::{
     AckType, DeathReason, Event, EventKind, IsrChange, PartitionChoice, ProduceError,
@@ -76,6 +76,8 @@ pub struct Names {
     topics: Vec<String>,
     producers: Vec<String>,
     consumers: Vec<String>,
+    /// Per consumer: whether it is a share group's member.
+    sharing: Vec<bool>,
     groups: Vec<String>,
     publishers: Vec<String>,
     queues: Vec<String>,
@@ -85,8 +87,16 @@ pub struct Names {
 
 impl Names {
     pub fn new(scenario: &Scenario) -> Names {
-        let groups: Vec<String> = scenario.groups().iter().map(|g| g.name.into()).collect();
+        let entries = scenario.groups();
+        let groups: Vec<String> = entries.iter().map(|g| g.name.into()).collect();
+        let roster = scenario.consumers();
+        let share = |c: &crate::scenario::Consumer<'_>| {
+            entries
+                .get(c.group.index())
+                .is_some_and(|g| g.kind == GroupKind::Share)
+        };
         Names {
+            sharing: roster.iter().map(share).collect(),
             topics: scenario
                 .topics()
                 .iter()
@@ -446,10 +456,17 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
         EventKind::ConsumerCrashed { consumer } => (
             Groups,
             false,
-            format!(
-                "{} crashed without committing; its group only notices when the session times out",
-                n.consumer(*consumer)
-            ),
+            if n.sharing.get(consumer.index()).copied().unwrap_or(false) {
+                format!(
+                    "{} crashed: its connection drops, and the leaders release what it held; its share group only notices when the session times out",
+                    n.consumer(*consumer)
+                )
+            } else {
+                format!(
+                    "{} crashed without committing; its group only notices when the session times out",
+                    n.consumer(*consumer)
+                )
+            },
         ),
         EventKind::ConsumerGroupHeartbeatSent {
             consumer,
@@ -668,11 +685,12 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
             Consuming,
             false,
             format!(
-                "{}'s share session closed: its {} offset{} {} are available again{}",
+                "{}'s share session closed: its {} offset{} {} {} available again{}",
                 n.consumer(*consumer),
                 n.tp(*tp),
                 if offsets.len() == 1 { "" } else { "s" },
                 offsets_said(offsets.iter().copied()),
+                if offsets.len() == 1 { "is" } else { "are" },
                 archived_said(archived)
             ),
         ),

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{
-    FAILOVER_GOLDEN, GOLDEN_TRACE, KRAFT_GOLDENS, RABBIT_GOLDEN, default_preset_trace,
+    FAILOVER_GOLDEN, GOLDEN_TRACE, KAFKA4_GOLDENS, RABBIT_GOLDEN, default_preset_trace,
     failover_outcome, preset_outcome, rabbit_outcome, trace_json_lines,
 };
 use mqsim::scenario::presets;
@@ -49,8 +49,8 @@ fn the_leader_failover_preset_matches_its_golden_outcome() {
 }
 
 #[test]
-fn the_kraft_presets_match_their_golden_outcomes() {
-    for (id, golden) in KRAFT_GOLDENS {
+fn the_kafka_4_presets_match_their_golden_outcomes() {
+    for (id, golden) in KAFKA4_GOLDENS {
         check_golden_outcome(&preset_outcome(id), golden, &format!("{id}.json"));
     }
 }

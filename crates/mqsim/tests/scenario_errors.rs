@@ -280,7 +280,7 @@ fn a_narration_must_name_what_the_scenario_has() {
     assert_eq!(
         problems(&text),
         [
-            "narration.watch_for[0]: {lag shipping}: the scenario has no consumer group named \"shipping\"",
+            "narration.watch_for[0]: {lag shipping}: the scenario has no consumer or share group named \"shipping\"",
             "narration.watch_for[0]: {speed notifier-1} is not `{MEASURE NAME}` with a known measure",
             "narration.watch_for[1]: {leader orders-7}: the scenario has no partition named \"orders-7\"",
             "narration.watch_for[1]: {controller active}: only a KRaft cluster has a controller quorum (kafka.cluster.metadata)",

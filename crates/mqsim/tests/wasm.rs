@@ -7,7 +7,7 @@
 mod common;
 
 use common::{
-    FAILOVER_GOLDEN, GOLDEN_TRACE, KRAFT_GOLDENS, RABBIT_GOLDEN, default_preset_trace,
+    FAILOVER_GOLDEN, GOLDEN_TRACE, KAFKA4_GOLDENS, RABBIT_GOLDEN, default_preset_trace,
     failover_outcome, preset_outcome, rabbit_outcome,
 };
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -34,11 +34,12 @@ fn the_browser_cluster_ends_as_the_native_one() {
     );
 }
 
-/// The KRaft presets (the controller quorum's elections, the metadata log,
-/// fencing) end the same in the browser as natively.
+/// The Kafka 4 presets (the KRaft controller quorum's elections, the
+/// metadata log, fencing; share groups' deliveries) end the same in the
+/// browser as natively.
 #[wasm_bindgen_test]
-fn the_browser_kraft_presets_end_as_the_native_ones() {
-    for (id, golden) in KRAFT_GOLDENS {
+fn the_browser_kafka_4_presets_end_as_the_native_ones() {
+    for (id, golden) in KAFKA4_GOLDENS {
         assert!(
             preset_outcome(id) == *golden,
             "the wasm run of {id} differs from the native golden outcome"

@@ -23,7 +23,7 @@
 //! ask before it deletes.
 
 use super::narration::{self, Measured, Piece};
-use super::{Intervention, ScenarioFile, TimelineEntry};
+use super::{Intervention, MemberSpec, ScenarioFile, TimelineEntry};
 use crate::rabbit::headers::FieldValue;
 use crate::rabbit::topology::Destination;
 
@@ -34,7 +34,10 @@ pub enum Part {
     Producer(String),
     /// A consumer group, by `group.id`.
     Group(String),
-    /// A member of a group.
+    /// A share group (KIP-932), by `group.id`.
+    ShareGroup(String),
+    /// A member of a group or of a share group (group ids are unique
+    /// across both).
     Member {
         group: String,
         name: String,
@@ -58,6 +61,7 @@ impl Part {
             Part::Topic(n)
             | Part::Producer(n)
             | Part::Group(n)
+            | Part::ShareGroup(n)
             | Part::Standalone(n)
             | Part::Exchange(n)
             | Part::Queue(n)
@@ -75,6 +79,7 @@ impl Part {
             Part::Topic(_) => "topic",
             Part::Producer(_) => "producer",
             Part::Group(_) => "group",
+            Part::ShareGroup(_) => "share_group",
             Part::Member { .. } => "member",
             Part::Standalone(_) => "standalone",
             Part::Exchange(_) => "exchange",
@@ -90,6 +95,7 @@ impl Part {
             Part::Topic(_) => "topic",
             Part::Producer(_) => "producer",
             Part::Group(_) => "consumer group",
+            Part::ShareGroup(_) => "share group",
             Part::Member { .. } | Part::Standalone(_) => "consumer",
             Part::Exchange(_) => "exchange",
             Part::Queue(_) => "queue",
@@ -106,6 +112,7 @@ impl Part {
             Part::Topic(_) => Part::Topic(name),
             Part::Producer(_) => Part::Producer(name),
             Part::Group(_) => Part::Group(name),
+            Part::ShareGroup(_) => Part::ShareGroup(name),
             Part::Member { group, .. } => Part::Member {
                 group: group.clone(),
                 name,
@@ -123,7 +130,7 @@ impl Part {
         matches!(
             (self, measured),
             (Part::Topic(_), Measured::Topic | Measured::Partition)
-                | (Part::Group(_), Measured::Group)
+                | (Part::Group(_) | Part::ShareGroup(_), Measured::Group)
                 | (Part::Member { .. } | Part::Standalone(_), Measured::Member)
                 | (Part::Exchange(_), Measured::Exchange)
                 | (Part::Queue(_), Measured::Queue)
@@ -137,7 +144,7 @@ impl Part {
         match self {
             Part::Topic(_) => Some("topic"),
             Part::Producer(_) => Some("producer"),
-            Part::Group(_) => Some("group"),
+            Part::Group(_) | Part::ShareGroup(_) => Some("group"),
             Part::Member { .. } | Part::Standalone(_) => Some("member"),
             Part::Queue(_) => Some("queue"),
             Part::Publisher(_) => Some("publisher"),
@@ -167,11 +174,18 @@ fn sites<'a>(file: &'a mut ScenarioFile, part: &Part) -> Vec<&'a mut String> {
             for consumer in &mut kafka.standalone_consumers {
                 sites.extend(consumer.topics.iter_mut());
             }
+            for group in &mut kafka.share_groups {
+                sites.extend(group.topics.iter_mut());
+            }
         }
         Part::Producer(_) => sites.extend(kafka.producers.iter_mut().map(|p| &mut p.name)),
         Part::Group(_) => sites.extend(kafka.groups.iter_mut().map(|g| &mut g.name)),
+        Part::ShareGroup(_) => sites.extend(kafka.share_groups.iter_mut().map(|g| &mut g.name)),
         Part::Member { group, .. } => {
             for g in kafka.groups.iter_mut().filter(|g| g.name == *group) {
+                sites.extend(g.members.iter_mut().map(|m| &mut m.name));
+            }
+            for g in kafka.share_groups.iter_mut().filter(|g| g.name == *group) {
                 sites.extend(g.members.iter_mut().map(|m| &mut m.name));
             }
         }
@@ -247,7 +261,7 @@ fn entry_sites<'a>(entry: &'a mut TimelineEntry, part: &Part) -> Vec<&'a mut Str
             sites.push(producer)
         }
         I::ConsumerJoin { group, member } => match part {
-            Part::Group(_) => sites.push(group),
+            Part::Group(_) | Part::ShareGroup(_) => sites.push(group),
             Part::Member { group: of, .. } if *group == *of => sites.push(&mut member.name),
             _ => {}
         },
@@ -259,10 +273,15 @@ fn entry_sites<'a>(entry: &'a mut TimelineEntry, part: &Part) -> Vec<&'a mut Str
             match part {
                 Part::Member { group: of, .. } if of_group(of) => sites.push(member),
                 Part::Standalone(_) if group.is_none() => sites.push(member),
-                Part::Group(_) => sites.extend(group.as_mut()),
+                Part::Group(_) | Part::ShareGroup(_) => sites.extend(group.as_mut()),
                 _ => {}
             }
         }
+        I::ShareAcknowledge { group, member, .. } => match part {
+            Part::Member { group: of, .. } if *group == *of => sites.push(member),
+            Part::ShareGroup(_) => sites.push(group),
+            _ => {}
+        },
         I::RabbitBind { binding } | I::RabbitUnbind { binding } => match part {
             Part::Exchange(_) => {
                 sites.push(&mut binding.source);
@@ -503,6 +522,12 @@ fn remove(file: &mut ScenarioFile, part: &Part, said: &mut Vec<String>) -> Vec<P
                     dependents.push(Part::Standalone(consumer.name.clone()));
                 }
             }
+            for group in &mut kafka.share_groups {
+                group.topics.retain(|t| t != name);
+                if group.topics.is_empty() {
+                    dependents.push(Part::ShareGroup(group.name.clone()));
+                }
+            }
         }
         Part::Producer(_) => kafka.producers.retain(|p| p.name != name),
         Part::Group(_) => {
@@ -514,8 +539,20 @@ fn remove(file: &mut ScenarioFile, part: &Part, said: &mut Vec<String>) -> Vec<P
             }
             kafka.groups.retain(|g| g.name != name);
         }
+        Part::ShareGroup(_) => {
+            if let Some(group) = kafka.share_groups.iter().find(|g| g.name == name) {
+                dependents.extend(group.members.iter().map(|m| Part::Member {
+                    group: name.to_string(),
+                    name: m.name.clone(),
+                }));
+            }
+            kafka.share_groups.retain(|g| g.name != name);
+        }
         Part::Member { group, .. } => {
             for g in kafka.groups.iter_mut().filter(|g| g.name == *group) {
+                g.members.retain(|m| m.name != name);
+            }
+            for g in kafka.share_groups.iter_mut().filter(|g| g.name == *group) {
                 g.members.retain(|m| m.name != name);
             }
         }
@@ -604,11 +641,23 @@ pub fn duplicate(file: &mut ScenarioFile, part: &Part) -> Option<String> {
         Part::Topic(_) => after(&mut kafka.topics, |t| t.name == name, |t| t.name = new()),
         Part::Producer(_) => after(&mut kafka.producers, |p| p.name == name, |p| p.name = new()),
         Part::Group(_) => after(&mut kafka.groups, |g| g.name == name, |g| g.name = new()),
-        Part::Member { group, .. } => kafka
-            .groups
-            .iter_mut()
-            .find(|g| g.name == *group)
-            .is_some_and(|g| after(&mut g.members, |m| m.name == name, |m| m.name = new())),
+        Part::ShareGroup(_) => after(
+            &mut kafka.share_groups,
+            |g| g.name == name,
+            |g| g.name = new(),
+        ),
+        Part::Member { group, .. } => {
+            let of_group = |members: &mut Vec<_>| {
+                after(members, |m: &MemberSpec| m.name == name, |m| m.name = new())
+            };
+            (kafka.groups.iter_mut().find(|g| g.name == *group))
+                .map(|g| &mut g.members)
+                .or_else(|| {
+                    (kafka.share_groups.iter_mut().find(|g| g.name == *group))
+                        .map(|g| &mut g.members)
+                })
+                .is_some_and(of_group)
+        }
         Part::Standalone(_) => after(
             &mut kafka.standalone_consumers,
             |c| c.name == name,
@@ -690,6 +739,13 @@ pub fn parts(file: &ScenarioFile) -> Vec<Part> {
         Part::Standalone,
         kafka.standalone_consumers.iter().map(|c| &c.name).collect(),
     ));
+    for group in &kafka.share_groups {
+        parts.push(Part::ShareGroup(group.name.clone()));
+        parts.extend(group.members.iter().map(|m| Part::Member {
+            group: group.name.clone(),
+            name: m.name.clone(),
+        }));
+    }
     parts.extend(named(
         Part::Exchange,
         rabbit.exchanges.iter().map(|x| &x.name).collect(),

@@ -144,6 +144,7 @@ pub fn pieces(line: &str) -> Vec<Piece<'_>> {
 /// The measures a counter may use, with what each measures.
 pub const MEASURES: &[(&str, Measured)] = &[
     ("lag", Measured::Group),
+    ("archived", Measured::Group),
     ("processed", Measured::Member),
     ("duplicates", Measured::Member),
     ("records", Measured::Topic),
@@ -179,7 +180,7 @@ impl Measured {
     /// What it is, in words.
     pub fn noun(self) -> &'static str {
         match self {
-            Measured::Group => "consumer group",
+            Measured::Group => "consumer or share group",
             Measured::Member => "Kafka consumer",
             Measured::Topic => "topic",
             Measured::Partition => "partition",

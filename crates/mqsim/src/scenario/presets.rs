@@ -70,6 +70,10 @@ pub const PRESETS: &[Preset] = &[
         title: "KRaft: losing the majority of controllers",
     },
     Preset {
+        id: "share-group",
+        title: "Share groups: five workers on two partitions, and a poison record",
+    },
+    Preset {
         id: "acks-min-isr",
         title: "acks and min.insync.replicas",
     },
@@ -125,6 +129,7 @@ impl Preset {
             }
             "kraft-quorum-loss" => include_str!("../../presets/kraft-quorum-loss.json"),
             "zookeeper-vs-kraft" => include_str!("../../presets/zookeeper-vs-kraft.json"),
+            "share-group" => include_str!("../../presets/share-group.json"),
             "acks-min-isr" => include_str!("../../presets/acks-min-isr.json"),
             "unclean-election" => include_str!("../../presets/unclean-election.json"),
             "retry-dead-letter" => include_str!("../../presets/retry-dead-letter.json"),

@@ -21,10 +21,11 @@ pub const FAILOVER_GOLDEN: &str = include_str!("../golden/leader-failover.json")
 /// in the same form: the broker's queues, requeues and dead-lettering.
 pub const RABBIT_GOLDEN: &str = include_str!("../golden/rabbit-retry-dead-letter.json");
 
-/// The checked-in outcomes of the KRaft presets, by id: the controller
-/// quorum's elections, the metadata log and fencing on both platforms, and
-/// with Kafka panes each pane's run.
-pub const KRAFT_GOLDENS: &[(&str, &str)] = &[
+/// The checked-in outcomes of the Kafka 4 presets, by id: the KRaft
+/// controller quorum's elections, the metadata log and fencing (with Kafka
+/// panes, each pane's run), and share groups' deliveries, on both
+/// platforms.
+pub const KAFKA4_GOLDENS: &[(&str, &str)] = &[
     (
         "kraft-controller-failover",
         include_str!("../golden/kraft-controller-failover.json"),
@@ -37,6 +38,7 @@ pub const KRAFT_GOLDENS: &[(&str, &str)] = &[
         "zookeeper-vs-kraft",
         include_str!("../golden/zookeeper-vs-kraft.json"),
     ),
+    ("share-group", include_str!("../golden/share-group.json")),
 ];
 
 /// The `leader-failover` preset's outcome, in [`FAILOVER_GOLDEN`]'s form.
