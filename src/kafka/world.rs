@@ -507,6 +507,11 @@ impl World {
             EventKind::FetchSent {
                 consumer,
                 arrives_at,
+            }
+            | EventKind::ShareFetchSent {
+                consumer,
+                arrives_at,
+                ..
             } => {
                 let c = &self.consumers[consumer.index()];
                 if let Some(&tp) = c.assigned.first() {
@@ -667,7 +672,6 @@ impl World {
             | EventKind::ShareGroupHeartbeatSent { .. }
             | EventKind::SharePartitionsInitialized { .. }
             | EventKind::ShareAcknowledgeChosen { .. }
-            | EventKind::ShareFetchSent { .. }
             | EventKind::ControllerKilled { .. }
             | EventKind::ControllerStarted { .. }
             | EventKind::ControllerIsolated { .. }
