@@ -10,12 +10,12 @@
 use crate::inspect::Selection;
 use crate::kafka::world::World;
 use crate::playback::Playback;
-use mqsim::Scenario;
 use mqsim::ids::{BrokerId, GroupId};
 use mqsim::scenario::narration::{
     Check, Measured, Narration, Piece, parse_check, parse_counter, parse_partition, pieces,
 };
 use mqsim::scenario::{Intervention, TimelineEntry};
+use mqsim::{Scenario, SimTime};
 use std::rc::Rc;
 
 /// Something the student did that may tick off a step.
@@ -159,11 +159,21 @@ fn counter_value(world: &World, playback: &Playback, counter: &str) -> Option<St
     match measured {
         Measured::Group => {
             let g = world.groups.iter().position(|g| g.name == name)?;
-            count(match measure {
+            let group = GroupId(g as u32);
+            match measure {
                 // A share group's records archived so far.
-                "archived" => world.groups[g].shares.iter().map(|(_, v)| v.archived).sum(),
-                _ => world.backlog(GroupId(g as u32)),
-            })
+                "archived" => count(world.groups[g].shares.iter().map(|(_, v)| v.archived).sum()),
+                // Partition-seconds without an owner (rebalances, crashes).
+                "paused" | "stopped" => {
+                    let now = SimTime::from_millis(playback.clock_ms() as u64);
+                    let ms = match measure {
+                        "paused" => world.pauses.paused_ms(group, now),
+                        _ => world.pauses.stopped_ms(group, now),
+                    };
+                    Some(seconds(ms as f64))
+                }
+                _ => count(world.backlog(group)),
+            }
         }
         Measured::Member => {
             let consumer = world.consumers.iter().find(|c| c.name == name)?;

@@ -152,11 +152,14 @@ fn strip(s: &Strip, on_select: &Callback<Selection>, selected: Option<Selection>
                     { format!("kept from {}", s.log_start) }
                 </text>
             }
-            { for s.markers.iter().map(|m| marker(s, m)) }
+            { for s.markers.iter().enumerate().map(|(i, m)| marker(s, m, i)) }
             { for s.share.iter().map(|w| share_window(s, w)) }
         </g>
     }
 }
+
+/// The height of one line of markers under a strip.
+const MARKER_LINE_H: f64 = 13.0;
 
 /// A cell's share state in words.
 fn share_said(sh: &CellShare) -> String {
@@ -187,7 +190,7 @@ fn share_said(sh: &CellShare) -> String {
 /// the in-flight records up to the last acquired.
 fn share_window(s: &Strip, w: &ShareWindow) -> Html {
     // Below the commit markers of the consumer groups that read it too.
-    let y = s.y + STRIP_H + 2.0 + if s.markers.is_empty() { 0.0 } else { 13.0 };
+    let y = s.y + STRIP_H + 2.0 + MARKER_LINE_H * s.markers.len() as f64;
     let arrow = if w.off_strip { "◀ " } else { "" };
     let label = format!(
         "{arrow}{}: start {} · {} held · {} archived",
@@ -219,13 +222,18 @@ fn share_window(s: &Strip, w: &ShareWindow) -> Html {
     }
 }
 
-fn marker(s: &Strip, m: &CommitMarker) -> Html {
-    let y = s.y + STRIP_H + 2.0;
-    let label = if m.off_strip {
-        format!("◀ committed {} · lag {}", m.offset, m.lag)
+/// A group's committed offset under the strip, each group on a line of
+/// its own (the `line`-th).
+fn marker(s: &Strip, m: &CommitMarker, line: usize) -> Html {
+    let y = s.y + STRIP_H + 2.0 + MARKER_LINE_H * line as f64;
+    let arrow = if m.off_strip { "◀ " } else { "" };
+    // With several groups on the strip, each line says whose it is.
+    let group = if s.markers.len() > 1 || s.share.is_some() {
+        format!("{}: ", fit(&m.group, 12))
     } else {
-        format!("committed {} · lag {}", m.offset, m.lag)
+        String::new()
     };
+    let label = format!("{arrow}{group}committed {} · lag {}", m.offset, m.lag);
     html! {
         <g class="commit-marker" data-committed={m.offset.to_string()}>
             <title>{ format!("group {}: committed offset {}, lag {}", m.group, m.offset, m.lag) }</title>

@@ -19,8 +19,9 @@ use std::rc::Rc;
 pub const CELLS: u64 = 14;
 const CELL_W: f64 = 30.0;
 const ROW_H: f64 = 64.0;
-/// A share group's window takes a line of its own under the strips.
-const SHARE_LINE_H: f64 = 14.0;
+/// Each group after the first draws its marker (a committed offset, or a
+/// share group's window) on a line of its own under the strips.
+const MARKER_LINE_H: f64 = 13.0;
 const TOP: f64 = 56.0;
 const WIDTH: f64 = 1000.0;
 const PRODUCER_X: f64 = 20.0;
@@ -230,7 +231,7 @@ struct Layout {
     /// First row of each topic's partitions.
     topic_rows: Vec<usize>,
     rows: usize,
-    /// Taller when share groups draw their windows under the strips.
+    /// Taller when several groups draw their markers under the strips.
     row_h: f64,
     producer_count: usize,
     /// Consumer → (group position, position within the group).
@@ -261,8 +262,8 @@ impl Layout {
             y += GROUP_GAP + members as f64 * (CONSUMER_H + 12.0);
         }
         let producers_h = TOP + world.producers.len() as f64 * (NODE_H + 24.0);
-        let shares = world.groups.iter().any(|g| g.share);
-        let row_h = ROW_H + if shares { SHARE_LINE_H } else { 0.0 };
+        let marking = world.groups.iter().filter(|g| !g.standalone).count();
+        let row_h = ROW_H + MARKER_LINE_H * marking.saturating_sub(1) as f64;
         let rows_h = TOP + rows as f64 * row_h + 24.0;
         Layout {
             topic_rows,

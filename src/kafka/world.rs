@@ -13,6 +13,7 @@ use crate::cluster::world::ClusterWorld;
 use crate::wire::OnTheWire;
 use litemap::LiteMap;
 use mqsim::ids::{ConsumerId, GroupId, ProducerId, RecordId, TopicId, TopicPartition};
+use mqsim::kafka::pauses::Pauses;
 use mqsim::scenario::GroupKind;
 use mqsim::{Event, EventKind, Scenario, SimTime};
 use std::collections::VecDeque;
@@ -191,6 +192,8 @@ pub struct World {
     /// Keys of records sent but not yet appended, so that the log cell can
     /// show the key the producer chose.
     unappended: OnTheWire<RecordId, Option<Rc<str>>>,
+    /// How long each group's partitions have gone without an owner.
+    pub pauses: Pauses,
 }
 
 impl World {
@@ -273,6 +276,7 @@ impl World {
             next_landing: None,
             known_keys,
             unappended: OnTheWire::default(),
+            pauses: Pauses::new(scenario),
         }
     }
 
@@ -363,6 +367,7 @@ impl World {
     /// Applies one event: state changes now, messages start flying.
     pub fn apply(&mut self, event: &Event) {
         self.cluster.apply(event);
+        self.pauses.apply(event);
         self.land_until(event.at);
         let at = event.at;
         match &event.kind {

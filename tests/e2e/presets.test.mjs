@@ -117,9 +117,23 @@ const LESSONS = {
     at: 20_000,
     steps: [inspect(voter(102)), press(voter(100), 'Restart'), inspect(broker(1))],
   },
+  'consumer-protocol': {
+    at: 20_000,
+    steps: [inspect(consumer('i1')), press(consumer('i2'), 'Add a consumer'), press(consumer('e1'), 'Crash')],
+    constant: { 'stopped incremental': 'the consumer protocol never stops the whole group' },
+  },
   'share-group': {
     at: 20_000,
     steps: [press(consumer('w2'), 'Crash'), press(consumer('w3'), 'Slow down'), inspect('[data-share="acquired"]')],
+  },
+  'point-to-point-three-ways': {
+    at: 25_000,
+    steps: [
+      inspect('[data-share="acquired"], [data-share="available"]'),
+      press(rabbitConsumer('worker-3'), 'Crash'),
+      press(consumer('p3'), 'Crash'),
+    ],
+    constant: { 'ready orders': 'RabbitMQ pushes each message on at once: the workers keep up, nothing waits' },
   },
   'acks-min-isr': {
     at: 25_000,

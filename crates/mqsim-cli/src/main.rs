@@ -11,6 +11,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use mqsim::kafka::assignor::Strategy;
 use mqsim::kafka::consumer_protocol::ServerAssignor;
+use mqsim::kafka::pauses::{CountingPauses, Pauses};
 use mqsim::{Scenario, SimTime, Simulation};
 use std::io::Write;
 use std::path::PathBuf;
@@ -260,17 +261,21 @@ fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<ExitCode> {
             let mut panes = Vec::new();
             for (title, run) in scenario.runs() {
                 let mut sim = Simulation::new(&run);
-                let mut trace = mqsim::trace::CountingSink::default();
+                let mut pauses = Pauses::new(&run);
+                let mut trace = CountingPauses {
+                    pauses: &mut pauses,
+                    inner: &mut mqsim::trace::CountingSink::default(),
+                };
                 sim.run_until(SimTime::from_millis(until), &mut trace);
                 let (kafka, rabbit) = (sim.kafka_summary(), sim.rabbit_summary());
                 match format {
                     Format::Text if title.is_empty() => {
-                        write!(out, "{}", report::text(&scenario, &kafka, &rabbit))?
+                        write!(out, "{}", report::text(&scenario, &kafka, &rabbit, &pauses))?
                     }
                     Format::Text => write!(
                         out,
                         "== {title} ==\n{}\n",
-                        report::text(&scenario, &kafka, &rabbit)
+                        report::text(&scenario, &kafka, &rabbit, &pauses)
                     )?,
                     Format::Json => panes.push(
                         serde_json::json!({"title": title, "kafka": kafka, "rabbit": rabbit}),

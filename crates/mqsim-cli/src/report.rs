@@ -4,16 +4,23 @@
 
 use mqsim::Scenario;
 use mqsim::SimTime;
+use mqsim::ids::GroupId;
+use mqsim::kafka::pauses::Pauses;
 use mqsim::kafka::summary::{GroupSummary, KafkaSummary, ShareGroupSummary};
 use mqsim::rabbit::summary::RabbitSummary;
 use std::fmt::Write;
 
 /// The report for a run of `scenario`.
-pub fn text(scenario: &Scenario, kafka: &KafkaSummary, rabbit: &RabbitSummary) -> String {
+pub fn text(
+    scenario: &Scenario,
+    kafka: &KafkaSummary,
+    rabbit: &RabbitSummary,
+    pauses: &Pauses,
+) -> String {
     let at = SimTime::from_millis(kafka.at_ms);
     let mut out = format!("{} at {at}\n", scenario.file().name);
     if !kafka.topics.is_empty() {
-        out.push_str(&kafka_text(kafka));
+        out.push_str(&kafka_text(kafka, pauses));
     }
     if !rabbit.queues.is_empty() {
         out.push_str(&rabbit_text(rabbit));
@@ -45,7 +52,8 @@ fn rabbit_text(summary: &RabbitSummary) -> String {
     out
 }
 
-fn kafka_text(summary: &KafkaSummary) -> String {
+fn kafka_text(summary: &KafkaSummary, pauses: &Pauses) -> String {
+    let at = SimTime::from_millis(summary.at_ms);
     let mut out = String::new();
     let cluster = &summary.cluster;
     let ids = |ids: &[u32]| {
@@ -131,7 +139,7 @@ fn kafka_text(summary: &KafkaSummary) -> String {
             }
         }
     }
-    for group in &summary.groups {
+    for (g, group) in summary.groups.iter().enumerate() {
         if let Some(share) = &group.share {
             share_group(&mut out, group, share);
             continue;
@@ -143,11 +151,14 @@ fn kafka_text(summary: &KafkaSummary) -> String {
                 group.name
             );
         } else {
+            let era = match group.epoch {
+                Some(epoch) => format!("consumer protocol, group epoch {epoch}"),
+                None => format!("generation {}", group.generation),
+            };
             let _ = writeln!(
                 out,
-                "\nGROUP {} (generation {}, coordinator {})",
+                "\nGROUP {} ({era}, coordinator {})",
                 group.name,
-                group.generation,
                 or_none(group.coordinator)
             );
         }
@@ -194,6 +205,18 @@ fn kafka_text(summary: &KafkaSummary) -> String {
                 out,
                 "  {} records were processed twice: a member stopped before committing them",
                 group.duplicates
+            );
+        }
+        let (paused, stopped) = (
+            pauses.paused_ms(GroupId(g as u32), at),
+            pauses.stopped_ms(GroupId(g as u32), at),
+        );
+        if paused > 0 {
+            let _ = writeln!(
+                out,
+                "  its partitions went without an owner for {:.1} s in all (partition-seconds: rebalances and crashes); the whole group stopped for {:.1} s",
+                paused as f64 / 1000.0,
+                stopped as f64 / 1000.0
             );
         }
     }

@@ -33,6 +33,7 @@ mod heartbeat;
 pub mod kraft;
 pub mod log;
 pub mod partitioner;
+pub mod pauses;
 pub mod producer;
 pub mod rebalance;
 pub mod retention;

@@ -99,6 +99,10 @@ pub struct GroupSummary {
     /// A consumer without a `group.id`: it owns every partition and commits nothing.
     pub standalone: bool,
     pub generation: u32,
+    /// On the consumer protocol (KIP-848): its group epoch, in place of a
+    /// generation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<u32>,
     /// The broker coordinating the group; none for a standalone consumer or
     /// while its `__consumer_offsets` partition has no live leader.
     pub coordinator: Option<u32>,
@@ -222,11 +226,11 @@ impl Kafka {
                         GroupPartitionSummary {
                             topic: self.topics[tp.topic.index()].name.to_string(),
                             partition: tp.partition,
-                            owner: g
-                                .members
-                                .iter()
-                                .find(|m| self.consumers[m.index()].owns(&tp))
-                                .map(|m| self.consumers[m.index()].name.to_string()),
+                            // A share group's partitions are shared, not owned.
+                            owner: (self.consumers.iter())
+                                .filter(|_| g.share.is_none())
+                                .find(|c| c.group.index() == gi && c.running && c.owns(&tp))
+                                .map(|c| c.name.to_string()),
                             committed_offset,
                             log_end_offset,
                             lag: committed_offset.map(|c| log_end_offset.saturating_sub(c)),
@@ -251,6 +255,7 @@ impl Kafka {
                     name: g.name.to_string(),
                     standalone: g.standalone,
                     generation: g.generation,
+                    epoch: g.modern.as_ref().map(|m| m.epoch),
                     coordinator: if g.standalone {
                         None
                     } else {

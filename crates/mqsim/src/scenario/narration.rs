@@ -145,6 +145,8 @@ pub fn pieces(line: &str) -> Vec<Piece<'_>> {
 pub const MEASURES: &[(&str, Measured)] = &[
     ("lag", Measured::Group),
     ("archived", Measured::Group),
+    ("paused", Measured::Group),
+    ("stopped", Measured::Group),
     ("processed", Measured::Member),
     ("duplicates", Measured::Member),
     ("records", Measured::Topic),

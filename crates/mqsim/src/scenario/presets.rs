@@ -70,8 +70,16 @@ pub const PRESETS: &[Preset] = &[
         title: "KRaft: losing the majority of controllers",
     },
     Preset {
+        id: "consumer-protocol",
+        title: "Kafka 4's consumer protocol: rebalancing without stopping the group",
+    },
+    Preset {
         id: "share-group",
         title: "Share groups: five workers on two partitions, and a poison record",
+    },
+    Preset {
+        id: "point-to-point-three-ways",
+        title: "Point-to-point three ways: a RabbitMQ queue, a Kafka consumer group, a Kafka share group",
     },
     Preset {
         id: "acks-min-isr",
@@ -129,7 +137,11 @@ impl Preset {
             }
             "kraft-quorum-loss" => include_str!("../../presets/kraft-quorum-loss.json"),
             "zookeeper-vs-kraft" => include_str!("../../presets/zookeeper-vs-kraft.json"),
+            "consumer-protocol" => include_str!("../../presets/consumer-protocol.json"),
             "share-group" => include_str!("../../presets/share-group.json"),
+            "point-to-point-three-ways" => {
+                include_str!("../../presets/point-to-point-three-ways.json")
+            }
             "acks-min-isr" => include_str!("../../presets/acks-min-isr.json"),
             "unclean-election" => include_str!("../../presets/unclean-election.json"),
             "retry-dead-letter" => include_str!("../../presets/retry-dead-letter.json"),

@@ -23,8 +23,8 @@ pub const RABBIT_GOLDEN: &str = include_str!("../golden/rabbit-retry-dead-letter
 
 /// The checked-in outcomes of the Kafka 4 presets, by id: the KRaft
 /// controller quorum's elections, the metadata log and fencing (with Kafka
-/// panes, each pane's run), and share groups' deliveries, on both
-/// platforms.
+/// panes, each pane's run), consumer-protocol groups' epochs and share
+/// groups' deliveries, on both platforms.
 pub const KAFKA4_GOLDENS: &[(&str, &str)] = &[
     (
         "kraft-controller-failover",
@@ -38,7 +38,15 @@ pub const KAFKA4_GOLDENS: &[(&str, &str)] = &[
         "zookeeper-vs-kraft",
         include_str!("../golden/zookeeper-vs-kraft.json"),
     ),
+    (
+        "consumer-protocol",
+        include_str!("../golden/consumer-protocol.json"),
+    ),
     ("share-group", include_str!("../golden/share-group.json")),
+    (
+        "point-to-point-three-ways",
+        include_str!("../golden/point-to-point-three-ways.json"),
+    ),
 ];
 
 /// The `leader-failover` preset's outcome, in [`FAILOVER_GOLDEN`]'s form.
@@ -62,11 +70,14 @@ pub fn preset_outcome(id: &str) -> String {
         .into_iter()
         .map(|(title, run)| {
             let (sim, trace) = Simulation::run_traced(&run, until);
-            let mut outcome = if run.file().rabbit.is_empty() {
-                serde_json::json!({"events": trace.len(), "summary": sim.kafka_summary()})
-            } else {
-                serde_json::json!({"events": trace.len(), "rabbit": sim.rabbit_summary()})
-            };
+            // Each side the run has: Kafka's summary, RabbitMQ's, or both.
+            let mut outcome = serde_json::json!({"events": trace.len()});
+            if !run.topics().is_empty() {
+                outcome["summary"] = serde_json::json!(sim.kafka_summary());
+            }
+            if !run.file().rabbit.is_empty() {
+                outcome["rabbit"] = serde_json::json!(sim.rabbit_summary());
+            }
             if !title.is_empty() {
                 outcome["title"] = title.into();
             }

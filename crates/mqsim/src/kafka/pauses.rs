@@ -1,0 +1,182 @@
+//! How long a rebalance stops a group: the time its partitions spend with
+//! no member reading them, folded from the trace.
+//!
+//! In a consumer group each partition is read by one member. While a
+//! partition has no owner, nobody in the group processes its records: they
+//! wait. That is the cost of a rebalance, and the protocols differ in it:
+//! - **classic, eager** (`range`, `roundrobin`, `sticky`): every member
+//!   gives up every partition when the rebalance starts and gets its new
+//!   ones when it ends: all partitions wait for the whole rebalance;
+//! - **classic, `cooperative-sticky`** (KIP-429): only the partitions that
+//!   move are given up, and they wait for a second rebalance;
+//! - **consumer protocol** (KIP-848): only a partition that moves waits,
+//!   from its old owner's revocation to its new owner's next heartbeat.
+//!
+//! [`Pauses`] counts, per group, partition-milliseconds without an owner
+//! from each partition's first owner on (before that the group had not
+//! started on it), and the time the whole group *stopped*: no partition
+//! owned at all. An eager rebalance stops the whole group; a cooperative
+//! or consumer-protocol one never does, though a moved partition may wait
+//! longer: on the consumer protocol its new owner takes it at its next
+//! heartbeat, up to `group.consumer.heartbeat.interval.ms` (5 s) later. A member that crashed stops processing at once, so its
+//! partitions count from the crash, although its group learns of it only
+//! when its session times out. A share group's partitions are shared, not
+//! owned, and are not counted.
+
+use crate::ids::{ConsumerId, GroupId, TopicPartition};
+use crate::scenario::{GroupKind, Scenario};
+use crate::time::SimTime;
+use crate::trace::{Event, EventKind, TraceSink};
+use litemap::LiteMap;
+
+/// Per group, the partition-milliseconds without an owner so far.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Pauses {
+    /// Each consumer's group.
+    group_of: Vec<GroupId>,
+    /// What each consumer owns now.
+    owned: Vec<Vec<TopicPartition>>,
+    groups: Vec<GroupPauses>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+struct GroupPauses {
+    /// Shared, not owned: not counted.
+    share: bool,
+    /// Partitions some member has owned, and since when each is without
+    /// an owner (none while owned).
+    partitions: LiteMap<TopicPartition, Option<SimTime>>,
+    /// Finished stretches without an owner, in partition-milliseconds.
+    done_ms: u64,
+    /// Since when no partition has an owner, while that lasts.
+    stopped_since: Option<SimTime>,
+    /// Finished stretches with no partition owned.
+    stopped_ms: u64,
+}
+
+impl Pauses {
+    /// Counting for `scenario`'s groups.
+    pub fn new(scenario: &Scenario) -> Pauses {
+        let consumers = scenario.consumers();
+        Pauses {
+            group_of: consumers.iter().map(|c| c.group).collect(),
+            owned: vec![Vec::new(); consumers.len()],
+            groups: (scenario.groups().iter())
+                .map(|g| GroupPauses {
+                    share: g.kind == GroupKind::Share,
+                    ..GroupPauses::default()
+                })
+                .collect(),
+        }
+    }
+
+    /// Follows one event.
+    pub fn apply(&mut self, event: &Event) {
+        let consumer = match &event.kind {
+            EventKind::PartitionsAssigned {
+                consumer,
+                partitions,
+                ..
+            } => {
+                self.set(*consumer, partitions.clone());
+                *consumer
+            }
+            EventKind::PartitionsRevoked {
+                consumer,
+                partitions,
+            } => {
+                let kept = (self.owned.get(consumer.index()).into_iter().flatten())
+                    .filter(|tp| !partitions.contains(tp))
+                    .copied()
+                    .collect();
+                self.set(*consumer, kept);
+                *consumer
+            }
+            EventKind::ConsumerCrashed { consumer } | EventKind::ConsumerLeft { consumer } => {
+                self.set(*consumer, Vec::new());
+                *consumer
+            }
+            _ => return,
+        };
+        self.update(consumer, event.at);
+    }
+
+    fn set(&mut self, consumer: ConsumerId, partitions: Vec<TopicPartition>) {
+        if let Some(owned) = self.owned.get_mut(consumer.index()) {
+            *owned = partitions;
+        }
+    }
+
+    /// Starts or ends stretches without an owner in `consumer`'s group.
+    fn update(&mut self, consumer: ConsumerId, at: SimTime) {
+        let Some(&group) = self.group_of.get(consumer.index()) else {
+            return;
+        };
+        let members = (self.group_of.iter().zip(&self.owned)).filter(|(g, _)| **g == group);
+        let owned: Vec<TopicPartition> = members.flat_map(|(_, tps)| tps.iter().copied()).collect();
+        let Some(g) = self.groups.get_mut(group.index()) else {
+            return;
+        };
+        if g.share {
+            return;
+        }
+        for &tp in &owned {
+            if g.partitions.get(&tp).is_none() {
+                g.partitions.insert(tp, None);
+            }
+        }
+        for (tp, since) in g.partitions.iter_mut() {
+            match (owned.contains(tp), *since) {
+                (true, Some(from)) => {
+                    g.done_ms += at.millis_since(from);
+                    *since = None;
+                }
+                (false, None) => *since = Some(at),
+                _ => {}
+            }
+        }
+        let stopped = g.partitions.iter().all(|(_, since)| since.is_some());
+        match (stopped && !g.partitions.is_empty(), g.stopped_since) {
+            (true, None) => g.stopped_since = Some(at),
+            (false, Some(from)) => {
+                g.stopped_ms += at.millis_since(from);
+                g.stopped_since = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// How long, up to `now`, `group` had no partition owned at all (once
+    /// it had started): the whole group stopped.
+    pub fn stopped_ms(&self, group: GroupId, now: SimTime) -> u64 {
+        self.groups.get(group.index()).map_or(0, |g| {
+            g.stopped_ms + g.stopped_since.map_or(0, |from| now.millis_since(from))
+        })
+    }
+
+    /// `group`'s partition-milliseconds without an owner up to `now`.
+    pub fn paused_ms(&self, group: GroupId, now: SimTime) -> u64 {
+        self.groups.get(group.index()).map_or(0, |g| {
+            let open = g.partitions.iter().filter_map(|(_, since)| *since);
+            g.done_ms + open.map(|from| now.millis_since(from)).sum::<u64>()
+        })
+    }
+
+    /// How many groups it counts for.
+    pub fn groups(&self) -> usize {
+        self.groups.len()
+    }
+}
+
+/// Counting while a run traces, and passing each event on to `inner`.
+pub struct CountingPauses<'a, S: TraceSink> {
+    pub pauses: &'a mut Pauses,
+    pub inner: &'a mut S,
+}
+
+impl<S: TraceSink> TraceSink for CountingPauses<'_, S> {
+    fn record(&mut self, event: Event) {
+        self.pauses.apply(&event);
+        self.inner.record(event);
+    }
+}
