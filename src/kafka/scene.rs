@@ -910,6 +910,60 @@ mod tests {
         );
     }
 
+    /// A share group's window under each partition it reads: its start
+    /// offset, the records in flight by state, the poison record's
+    /// deliveries counted on its cell, then archived (and still drawn so
+    /// once the start offset has passed it).
+    #[test]
+    fn a_share_groups_window_shows_each_records_state() {
+        let preset = mqsim::scenario::presets::Preset::find("share-group").unwrap();
+        let mut p = Playback::new(preset.scenario());
+        p.advance_to(16_500.0);
+        let scene = Scene::build(p.world(), p.clock_ms());
+        let windows: Vec<&ShareWindow> = scene
+            .strips
+            .iter()
+            .filter_map(|s| s.share.as_ref())
+            .collect();
+        assert_eq!(windows.len(), 2);
+        assert!(
+            windows
+                .iter()
+                .all(|w| w.group == "workers" && w.start <= w.end)
+        );
+        let cells: Vec<&CellShare> = scene
+            .strips
+            .iter()
+            .flat_map(|s| &s.cells)
+            .filter_map(|c| c.share.as_ref())
+            .collect();
+        assert!(cells.iter().any(|c| c.state == "done"));
+        let redelivered = cells
+            .iter()
+            .find(|c| c.deliveries >= 2)
+            .expect("the poison record, again");
+        assert!(matches!(redelivered.state, "acquired" | "available"));
+        assert!(
+            cells
+                .iter()
+                .filter(|c| c.state == "acquired")
+                .all(|c| c.holder.is_some())
+        );
+        p.advance_to(22_000.0);
+        let scene = Scene::build(p.world(), p.clock_ms());
+        let p0 = &scene.strips[0];
+        let archived: Vec<u64> = (p0.cells.iter())
+            .filter(|c| c.share.as_ref().is_some_and(|s| s.state == "archived"))
+            .map(|c| c.offset)
+            .collect();
+        assert_eq!(archived, [14]);
+        assert!(
+            p0.share.as_ref().unwrap().start > 14,
+            "the start has passed it"
+        );
+        assert_eq!(p0.share.as_ref().unwrap().archived, 1);
+    }
+
     /// A topic the timeline creates at 3 s, to which the group already
     /// subscribes, has no strips (and takes no room) before; after, its
     /// partitions are drawn below the first topic's and the group's

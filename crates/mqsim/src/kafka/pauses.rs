@@ -180,3 +180,101 @@ impl<S: TraceSink> TraceSink for CountingPauses<'_, S> {
         self.inner.record(event);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Simulation;
+    use serde_json::json;
+
+    fn scenario(strategy: &str, protocol: &str) -> Scenario {
+        let member =
+            |name: &str| json!({"name": name, "max_poll_records": 5, "processing_ms": 100});
+        let file = json!({
+            "version": 1, "name": "pauses", "seed": 3, "duration_ms": 40000,
+            "network": {"latency_ms": 50},
+            "kafka": {
+                "group_initial_rebalance_delay_ms": 300,
+                "topics": [{"name": "t", "partitions": 4}],
+                "producers": [{"name": "p", "topic": "t", "rate_per_sec": 10.0}],
+                "groups": [{"name": "g", "topics": ["t"], "assignment_strategy": strategy,
+                            "protocol": protocol, "members": [member("a"), member("b")]}]
+            },
+            "timeline": [{"at_ms": 15000, "do": "consumer_join", "group": "g", "member": member("c")}]
+        });
+        let mut text = file.to_string();
+        if protocol == "consumer" {
+            text = text.replace(&format!(r#""assignment_strategy":"{strategy}","#), "");
+        }
+        Scenario::from_json(&text).expect("valid")
+    }
+
+    fn pauses_of(s: &Scenario) -> (u64, u64) {
+        let mut pauses = Pauses::new(s);
+        let mut sink = CountingPauses {
+            pauses: &mut pauses,
+            inner: &mut Vec::new(),
+        };
+        let until = SimTime::from_millis(40_000);
+        Simulation::new(s).run_until(until, &mut sink);
+        (
+            pauses.paused_ms(GroupId(0), until),
+            pauses.stopped_ms(GroupId(0), until),
+        )
+    }
+
+    /// An eager rebalance stops the whole group and every partition; a
+    /// cooperative one and the consumer protocol never stop the whole
+    /// group, only the partitions that move wait.
+    #[test]
+    fn an_eager_rebalance_stops_the_group_an_incremental_one_does_not() {
+        let (eager_paused, eager_stopped) = pauses_of(&scenario("range", "classic"));
+        let (coop_paused, coop_stopped) = pauses_of(&scenario("cooperative-sticky", "classic"));
+        let (kip848_paused, kip848_stopped) = pauses_of(&scenario("range", "consumer"));
+        assert!(eager_stopped > 0, "eager stops the group");
+        assert!(
+            eager_paused >= 4 * eager_stopped,
+            "all 4 partitions wait while stopped"
+        );
+        assert_eq!((coop_stopped, kip848_stopped), (0, 0));
+        assert!(
+            coop_paused > 0 && kip848_paused > 0,
+            "the moved partitions wait"
+        );
+    }
+
+    /// A crashed member's partitions wait from the crash; a share group is
+    /// not counted.
+    #[test]
+    fn a_crash_counts_from_the_crash_and_share_groups_are_not_counted() {
+        let s = Scenario::from_json(
+            &json!({
+                "version": 1, "name": "crash", "seed": 3, "duration_ms": 30000,
+                "kafka": {
+                    "topics": [{"name": "t", "partitions": 2}],
+                    "producers": [{"name": "p", "topic": "t", "rate_per_sec": 4.0}],
+                    "groups": [{"name": "g", "topics": ["t"], "session_timeout_ms": 10000,
+                                "members": [{"name": "a"}, {"name": "b"}]}],
+                    "share_groups": [{"name": "s", "topics": ["t"],
+                                      "members": [{"name": "x"}, {"name": "y"}]}]
+                },
+                "timeline": [{"at_ms": 10000, "do": "consumer_crash", "group": "g", "member": "b"}]
+            })
+            .to_string(),
+        )
+        .unwrap();
+        let mut pauses = Pauses::new(&s);
+        assert_eq!(pauses.groups(), 2);
+        let mut sink = CountingPauses {
+            pauses: &mut pauses,
+            inner: &mut Vec::new(),
+        };
+        let until = SimTime::from_millis(30_000);
+        Simulation::new(&s).run_until(until, &mut sink);
+        // b's partition waits from 10 s until the session expires (10 s
+        // later) and the group has rebalanced.
+        let paused = pauses.paused_ms(GroupId(0), until);
+        assert!((10_000..13_000).contains(&paused), "{paused}");
+        assert_eq!(pauses.paused_ms(GroupId(1), until), 0);
+    }
+}
