@@ -66,6 +66,17 @@ pub enum Input {
     },
 }
 
+impl Input {
+    /// A [`Input::Switch`]'s or [`Input::Tagged`]'s choices, in order.
+    pub fn tags(self) -> Vec<&'static str> {
+        match self {
+            Switch(options) => options.iter().map(|(tag, _)| *tag).collect(),
+            Tagged(options) => options.iter().map(|(tag, _)| *tag).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// What an [`Input::Pick`] lists.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Of {

@@ -336,17 +336,8 @@ fn input(
                 changed,
             )
         }
-        Input::Switch(options) => {
-            let options = shown_as_is(options.iter().map(|(o, _)| o.to_string()).collect());
-            let value = if value.is_empty() {
-                placeholder.to_string()
-            } else {
-                value
-            };
-            select(&id, &value, options, None, changed)
-        }
-        Input::Tagged(options) => {
-            let options = shown_as_is(options.iter().map(|(o, _)| o.to_string()).collect());
+        Input::Switch(_) | Input::Tagged(_) => {
+            let options = shown_as_is(field.input.tags().into_iter().map(str::to_string).collect());
             let value = if value.is_empty() {
                 placeholder.to_string()
             } else {

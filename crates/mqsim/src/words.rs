@@ -472,21 +472,27 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
             consumer,
             member_epoch,
             ..
-        } => (
-            Groups,
-            *member_epoch > 0,
-            match member_epoch {
-                0 => format!(
-                    "{} heartbeats to join its group (ConsumerGroupHeartbeat, epoch 0)",
-                    n.consumer(*consumer)
-                ),
-                -1 => format!(
-                    "{} heartbeats to leave its group (epoch -1)",
-                    n.consumer(*consumer)
-                ),
-                e => format!("{} heartbeats at member epoch {e}", n.consumer(*consumer)),
-            },
-        ),
+        }
+        | EventKind::ShareGroupHeartbeatSent {
+            consumer,
+            member_epoch,
+            ..
+        } => {
+            let (group, request) = match kind {
+                EventKind::ShareGroupHeartbeatSent { .. } => ("share group", "ShareGroupHeartbeat"),
+                _ => ("group", "ConsumerGroupHeartbeat"),
+            };
+            let who = n.consumer(*consumer);
+            (
+                Groups,
+                *member_epoch > 0,
+                match member_epoch {
+                    0 => format!("{who} heartbeats to join its {group} ({request}, epoch 0)"),
+                    -1 => format!("{who} heartbeats to leave its {group} (epoch -1)"),
+                    e => format!("{who} heartbeats at member epoch {e}"),
+                },
+            )
+        }
         EventKind::ConsumerGroupHeartbeatAnswered {
             consumer,
             group_epoch,
@@ -519,25 +525,6 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
                 line,
             )
         }
-        EventKind::ShareGroupHeartbeatSent {
-            consumer,
-            member_epoch,
-            ..
-        } => (
-            Groups,
-            *member_epoch > 0,
-            match member_epoch {
-                0 => format!(
-                    "{} heartbeats to join its share group (ShareGroupHeartbeat, epoch 0)",
-                    n.consumer(*consumer)
-                ),
-                -1 => format!(
-                    "{} heartbeats to leave its share group (epoch -1)",
-                    n.consumer(*consumer)
-                ),
-                e => format!("{} heartbeats at member epoch {e}", n.consumer(*consumer)),
-            },
-        ),
         EventKind::ShareGroupHeartbeatAnswered {
             consumer,
             group_epoch,
@@ -604,7 +591,7 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
             locked_until,
             ..
         } => {
-            let offsets = offsets_said(records.iter().map(|r| r.offset));
+            let offsets: Vec<u64> = records.iter().map(|r| r.offset).collect();
             let again = records.iter().filter(|r| r.delivery_count > 1).count();
             let again = match again {
                 0 => String::new(),
@@ -614,10 +601,9 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
                 Consuming,
                 true,
                 format!(
-                    "{} acquires {} offset{} {offsets}{again}, locked until {locked_until}",
+                    "{} acquires {}{again}, locked until {locked_until}",
                     n.consumer(*consumer),
-                    n.tp(*tp),
-                    if records.len() == 1 { "" } else { "s" }
+                    records_said(n, *tp, &offsets)
                 ),
             )
         }
@@ -631,12 +617,10 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
             start,
         } => {
             let mut line = format!(
-                "{} {}s {} offset{} {}",
+                "{} {}s {}",
                 n.consumer(*consumer),
                 ack_verb(*ack),
-                n.tp(*tp),
-                if offsets.len() == 1 { "" } else { "s" },
-                offsets_said(offsets.iter().copied())
+                records_said(n, *tp, offsets)
             );
             if !refused.is_empty() {
                 line += &format!(
@@ -663,17 +647,13 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
             offsets,
             archived,
             ..
-        } => (
-            Consuming,
-            false,
+        } => available_again(
             format!(
-                "{}'s locks on {} offset{} {} ran out: available again{}",
+                "{}'s locks on {} ran out:",
                 n.group(*group),
-                n.tp(*tp),
-                if offsets.len() == 1 { "" } else { "s" },
-                offsets_said(offsets.iter().copied()),
-                archived_said(archived)
+                records_said(n, *tp, offsets)
             ),
+            archived,
         ),
         EventKind::ShareSessionClosed {
             consumer,
@@ -681,18 +661,14 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
             offsets,
             archived,
             ..
-        } => (
-            Consuming,
-            false,
+        } => available_again(
             format!(
-                "{}'s share session closed: its {} offset{} {} {} available again{}",
+                "{}'s share session closed: its {} {}",
                 n.consumer(*consumer),
-                n.tp(*tp),
-                if offsets.len() == 1 { "" } else { "s" },
-                offsets_said(offsets.iter().copied()),
-                if offsets.len() == 1 { "is" } else { "are" },
-                archived_said(archived)
+                records_said(n, *tp, offsets),
+                if offsets.len() == 1 { "is" } else { "are" }
             ),
+            archived,
         ),
         EventKind::MemberFenced { consumer } => (
             Groups,
@@ -1406,6 +1382,16 @@ fn ack_verb(ack: AckType) -> &'static str {
     }
 }
 
+/// Records of a partition by offset: `orders-0 offsets 3-7, 9`.
+fn records_said(n: &Names, tp: TopicPartition, offsets: &[u64]) -> String {
+    format!(
+        "{} offset{} {}",
+        n.tp(tp),
+        if offsets.len() == 1 { "" } else { "s" },
+        offsets_said(offsets.iter().copied())
+    )
+}
+
 /// Offsets as runs: `3-7, 9`.
 fn offsets_said(offsets: impl Iterator<Item = u64>) -> String {
     let mut runs: Vec<(u64, u64)> = Vec::new();
@@ -1420,6 +1406,13 @@ fn offsets_said(offsets: impl Iterator<Item = u64>) -> String {
         false => format!("{first}-{last}"),
     };
     runs.iter().map(run).collect::<Vec<_>>().join(", ")
+}
+
+/// Records released by a share group's leader: `why`, then "available
+/// again", and which were archived instead.
+fn available_again(why: String, archived: &[u64]) -> (About, bool, String) {
+    let line = format!("{why} available again{}", archived_said(archived));
+    (About::Consuming, false, line)
 }
 
 /// ", except … archived at the delivery count limit", when some were.

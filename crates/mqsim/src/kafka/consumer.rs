@@ -474,11 +474,19 @@ impl Kafka {
                 .into_iter()
                 .filter(|r| kept.binary_search(&r.tp).is_ok()),
         );
+        self.start_processing(consumer, ctx);
+    }
+
+    /// Fetched records in hand: the consumer starts on the first, or, with
+    /// none, polls again after its interval.
+    pub(super) fn start_processing(&mut self, consumer: ConsumerId, ctx: &mut Ctx<'_, Action>) {
+        let c = &mut self.consumers[consumer.index()];
         if c.pending.is_empty() {
             let next = c.next_poll_at(ctx.now);
             self.schedule_poll(consumer, next, ctx);
         } else {
             c.phase = Phase::Processing;
+            let incarnation = c.incarnation;
             ctx.at(
                 ctx.now + c.processing_ms,
                 Action::Processed {
@@ -519,7 +527,8 @@ impl Kafka {
                     return;
                 }
             } else {
-                self.record_processed(consumer, &done, ctx);
+                let duplicate = self.processed_before(consumer, &done);
+                self.record_processed(consumer, &done, duplicate, ctx);
             }
             let c = &mut self.consumers[consumer.index()];
             c.attempt = 0;
@@ -547,19 +556,26 @@ impl Kafka {
         self.schedule_poll(consumer, next_poll, ctx);
     }
 
-    /// A record was processed successfully; it is a duplicate when the group
-    /// had processed its offset before (at-least-once delivery).
-    fn record_processed(
+    /// Whether the group had processed `done`'s offset before: records
+    /// are read in offset order, so one past the highest processed tells.
+    fn processed_before(&mut self, consumer: ConsumerId, done: &FetchedRecord) -> bool {
+        let group = &mut self.groups[self.consumers[consumer.index()].group.index()];
+        let next = group.processed_next.entry(done.tp).or_insert(0);
+        let before = done.offset < *next;
+        *next = (*next).max(done.offset + 1);
+        before
+    }
+
+    /// A record was processed successfully; a `duplicate` when the group
+    /// had processed it before (at-least-once delivery).
+    pub(super) fn record_processed(
         &mut self,
         consumer: ConsumerId,
         done: &FetchedRecord,
+        duplicate: bool,
         ctx: &mut Ctx<'_, Action>,
     ) {
         let c = &mut self.consumers[consumer.index()];
-        let group = &mut self.groups[c.group.index()];
-        let next = group.processed_next.entry(done.tp).or_insert(0);
-        let duplicate = done.offset < *next;
-        *next = (*next).max(done.offset + 1);
         c.processed += 1;
         c.duplicates += u64::from(duplicate);
         ctx.emit(EventKind::RecordProcessed {

@@ -130,19 +130,7 @@ impl ConsumerGroup {
 impl ConsumerGroup {
     /// The stand-in group of a consumer without a `group.id`.
     pub fn standalone(spec: &StandaloneSpec, topics: Vec<TopicId>) -> ConsumerGroup {
-        let as_group = GroupSpec {
-            name: spec.name.clone(),
-            topics: Vec::new(),
-            commit: CommitMode::AfterBatch,
-            auto_offset_reset: spec.auto_offset_reset,
-            assignment_strategy: Strategy::default(),
-            protocol: GroupProtocol::Classic,
-            remote_assignor: RemoteAssignor::default(),
-            failures: Failures::default(),
-            retry: Retry::default(),
-            session_timeout_ms: defaults::session_timeout_ms(),
-            members: Vec::new(),
-        };
+        let as_group = plain_group(&spec.name, spec.auto_offset_reset, Failures::default());
         ConsumerGroup {
             standalone: true,
             ..ConsumerGroup::new(&as_group, topics, None)
@@ -151,23 +139,30 @@ impl ConsumerGroup {
 
     /// A share group: members that share partitions record by record.
     pub fn share(spec: &ShareGroupSpec, topics: Vec<TopicId>) -> ConsumerGroup {
-        let as_group = GroupSpec {
-            name: spec.name.clone(),
-            topics: Vec::new(),
-            commit: CommitMode::AfterBatch,
-            auto_offset_reset: spec.auto_offset_reset,
-            assignment_strategy: Strategy::default(),
-            protocol: GroupProtocol::Classic,
-            remote_assignor: RemoteAssignor::default(),
-            failures: spec.failures.clone(),
-            retry: Retry::default(),
-            session_timeout_ms: defaults::session_timeout_ms(),
-            members: Vec::new(),
-        };
+        let as_group = plain_group(&spec.name, spec.auto_offset_reset, spec.failures.clone());
         ConsumerGroup {
             share: Some(Box::new(ShareState::new(spec))),
             ..ConsumerGroup::new(&as_group, topics, None)
         }
+    }
+}
+
+/// A group's settings with the classic protocol's defaults, for the
+/// groups that are not consumer groups (a standalone consumer's group of
+/// one, a share group): they commit nothing and never rebalance.
+fn plain_group(name: &str, auto_offset_reset: OffsetReset, failures: Failures) -> GroupSpec {
+    GroupSpec {
+        name: name.to_string(),
+        topics: Vec::new(),
+        commit: CommitMode::AfterBatch,
+        auto_offset_reset,
+        assignment_strategy: Strategy::default(),
+        protocol: GroupProtocol::Classic,
+        remote_assignor: RemoteAssignor::default(),
+        failures,
+        retry: Retry::default(),
+        session_timeout_ms: defaults::session_timeout_ms(),
+        members: Vec::new(),
     }
 }
 

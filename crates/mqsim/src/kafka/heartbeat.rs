@@ -179,10 +179,16 @@ impl Kafka {
         let Some(modern) = self.groups[group.index()].modern.as_mut() else {
             return;
         };
-        for name in modern.expire(ctx.now) {
-            if let Some(consumer) = self.consumers.iter().position(|c| *c.name == *name) {
+        let fenced = modern.expire(ctx.now);
+        self.say_fenced(group, &fenced, ctx);
+    }
+
+    /// Says that the coordinator fenced these members of `group`, by name.
+    pub(super) fn say_fenced(&self, group: GroupId, names: &[String], ctx: &mut Ctx<'_, Action>) {
+        for (i, c) in self.consumers.iter().enumerate() {
+            if c.group == group && names.iter().any(|n| **n == *c.name) {
                 ctx.emit(EventKind::MemberFenced {
-                    consumer: ConsumerId(consumer as u32),
+                    consumer: ConsumerId(i as u32),
                 });
             }
         }

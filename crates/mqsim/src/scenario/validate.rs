@@ -10,6 +10,7 @@ use super::{
     TopicSpec, defaults,
 };
 use crate::kafka::assignor::Strategy;
+use crate::scenario::Failures;
 use litemap::LiteMap;
 use std::fmt::Display;
 use std::ops::RangeInclusive;
@@ -743,17 +744,7 @@ fn share_groups(
                 ),
             );
         }
-        if group.topics.is_empty() {
-            p.add(
-                format!("{at}.topics"),
-                "a group must subscribe to at least one topic",
-            );
-        }
-        for (t, topic) in group.topics.iter().enumerate() {
-            if partitions_of(topic).is_none() && !created.contains(&topic.as_str()) {
-                p.add(format!("{at}.topics[{t}]"), unknown_topic(topic));
-            }
-        }
+        subscription(p, &at, &group.topics, partitions_of, created);
         // `GroupCoordinatorConfig`'s ranges.
         p.in_range(
             format!("{at}.record_lock_duration_ms"),
@@ -770,26 +761,8 @@ fn share_groups(
             group.partition_max_record_locks,
             100..=10_000,
         );
-        let failures = &group.failures;
-        if !(0.0..=1.0).contains(&failures.probability) {
-            p.add(
-                format!("{at}.failures.probability"),
-                format!("must be 0..=1, got {}", failures.probability),
-            );
-        }
-        p.at_most(
-            &format!("{at}.failures.poison_keys"),
-            failures.poison_keys.len(),
-            MAX_KEYS,
-        );
-        p.at_most(&format!("{at}.members"), group.members.len(), MAX_MEMBERS);
-        p.unique(
-            &format!("{at}.members"),
-            group.members.iter().map(|m| m.name.as_str()),
-        );
-        for (m, member) in group.members.iter().enumerate() {
-            member_spec(p, &format!("{at}.members[{m}]"), member);
-        }
+        failures_spec(p, &at, &group.failures);
+        members(p, &at, &group.members);
     }
 }
 
@@ -856,36 +829,8 @@ fn group_spec(
     created_later: &[&str],
 ) {
     p.name(format!("{at}.name"), &group.name);
-    if group.topics.is_empty() {
-        p.add(
-            format!("{at}.topics"),
-            "a group must subscribe to at least one topic",
-        );
-    }
-    for (t, topic) in group.topics.iter().enumerate() {
-        if partitions_of(topic).is_none() && !created_later.contains(&topic.as_str()) {
-            p.warn(
-                format!("{at}.topics[{t}]"),
-                format!(
-                    "no topic named {topic:?} in kafka.topics, and the timeline creates none: \
-                     the group is given no partitions of it, as Kafka's assignors leave out a \
-                     topic the cluster does not have"
-                ),
-            );
-        }
-    }
-    let failures = &group.failures;
-    if !(0.0..=1.0).contains(&failures.probability) {
-        p.add(
-            format!("{at}.failures.probability"),
-            format!("must be 0..=1, got {}", failures.probability),
-        );
-    }
-    p.at_most(
-        &format!("{at}.failures.poison_keys"),
-        failures.poison_keys.len(),
-        MAX_KEYS,
-    );
+    subscription(p, at, &group.topics, partitions_of, created_later);
+    failures_spec(p, at, &group.failures);
     p.in_range(
         format!("{at}.retry.retries"),
         group.retry.retries,
@@ -936,12 +881,60 @@ fn group_spec(
         ),
         _ => {}
     }
-    p.at_most(&format!("{at}.members"), group.members.len(), MAX_MEMBERS);
+    members(p, at, &group.members);
+}
+
+/// A group's topics: at least one; one the run never has is a warning.
+fn subscription(
+    p: &mut Problems,
+    at: &str,
+    topics: &[String],
+    partitions_of: &dyn Fn(&str) -> Option<u32>,
+    created_later: &[&str],
+) {
+    if topics.is_empty() {
+        p.add(
+            format!("{at}.topics"),
+            "a group must subscribe to at least one topic",
+        );
+    }
+    for (t, topic) in topics.iter().enumerate() {
+        if partitions_of(topic).is_none() && !created_later.contains(&topic.as_str()) {
+            p.warn(
+                format!("{at}.topics[{t}]"),
+                format!(
+                    "no topic named {topic:?} in kafka.topics, and the timeline creates none: \
+                     the group is given no partitions of it, as Kafka's assignors leave out a \
+                     topic the cluster does not have"
+                ),
+            );
+        }
+    }
+}
+
+/// Processing failures: a probability and a few poison keys.
+fn failures_spec(p: &mut Problems, at: &str, failures: &Failures) {
+    if !(0.0..=1.0).contains(&failures.probability) {
+        p.add(
+            format!("{at}.failures.probability"),
+            format!("must be 0..=1, got {}", failures.probability),
+        );
+    }
+    p.at_most(
+        &format!("{at}.failures.poison_keys"),
+        failures.poison_keys.len(),
+        MAX_KEYS,
+    );
+}
+
+/// A group's members: a few, named apart, with sane poll settings.
+fn members(p: &mut Problems, at: &str, members: &[MemberSpec]) {
+    p.at_most(&format!("{at}.members"), members.len(), MAX_MEMBERS);
     p.unique(
         &format!("{at}.members"),
-        group.members.iter().map(|m| m.name.as_str()),
+        members.iter().map(|m| m.name.as_str()),
     );
-    for (m, member) in group.members.iter().enumerate() {
+    for (m, member) in members.iter().enumerate() {
         member_spec(p, &format!("{at}.members[{m}]"), member);
     }
 }

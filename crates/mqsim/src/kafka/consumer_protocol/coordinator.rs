@@ -166,15 +166,7 @@ impl Group {
         // A new or changed subscription bumps the group epoch, as does a
         // change in the subscribed topics' metadata.
         let mut bump = std::mem::take(&mut self.metadata_changed);
-        if let Some(topics) = &hb.topics {
-            let mut sorted = topics.clone();
-            crate::sort::sort_by_key(&mut sorted, |&t| t);
-            sorted.dedup();
-            if sorted != self.members[index].topics {
-                self.members[index].topics = sorted;
-                bump = true;
-            }
-        }
+        bump |= resubscribed(&mut self.members[index].topics, hb.topics.as_deref());
         if bump {
             self.epoch += 1;
         }
@@ -196,21 +188,7 @@ impl Group {
         let specs: Vec<MemberSpec> = self
             .members
             .iter()
-            .map(|m| {
-                let mut target: Vec<(usize, Vec<u32>)> = Vec::new();
-                for &(t, p) in &m.target {
-                    match target.iter_mut().find(|(tt, _)| *tt == t) {
-                        Some((_, ps)) => ps.push(p),
-                        None => target.push((t, vec![p])),
-                    }
-                }
-                MemberSpec {
-                    id: m.id.clone(),
-                    instance_id: None,
-                    topics: m.topics.clone(),
-                    target,
-                }
-            })
+            .map(|m| MemberSpec::of(&m.id, &m.topics, &m.target))
             .collect();
         // A topic the cluster lacks is left out, as the coordinator's
         // `TopicIds` view skips it.
@@ -271,4 +249,19 @@ impl Group {
         }
         expired
     }
+}
+
+/// Takes a heartbeat's subscription (`None`: unchanged) into `topics`
+/// (sorted); true when it changed, which bumps the group epoch
+/// (`hasMemberSubscriptionChanged`).
+pub fn resubscribed(topics: &mut Vec<usize>, subscribed: Option<&[usize]>) -> bool {
+    let Some(subscribed) = subscribed else {
+        return false;
+    };
+    let mut sorted = subscribed.to_vec();
+    crate::sort::sort_by_key(&mut sorted, |&t| t);
+    sorted.dedup();
+    let changed = sorted != *topics;
+    *topics = sorted;
+    changed
 }

@@ -69,6 +69,27 @@ pub struct MemberSpec {
     pub target: Vec<(usize, Vec<u32>)>,
 }
 
+impl MemberSpec {
+    /// A dynamic member `id` subscribed to `topics`, whose previous target
+    /// was `target` ((topic index, partition) pairs), as the coordinator
+    /// hands it to its assignor.
+    pub fn of(id: &str, topics: &[usize], target: &[(usize, u32)]) -> MemberSpec {
+        let mut by_topic: Vec<(usize, Vec<u32>)> = Vec::new();
+        for &(t, p) in target {
+            match by_topic.iter_mut().find(|(tt, _)| *tt == t) {
+                Some((_, ps)) => ps.push(p),
+                None => by_topic.push((t, vec![p])),
+            }
+        }
+        MemberSpec {
+            id: id.to_string(),
+            instance_id: None,
+            topics: topics.to_vec(),
+            target: by_topic,
+        }
+    }
+}
+
 /// An assignment: per member, in the order given, (topic index,
 /// partition) pairs sorted.
 pub type Assigned = Vec<Vec<(usize, u32)>>;

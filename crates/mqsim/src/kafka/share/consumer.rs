@@ -168,13 +168,8 @@ impl Kafka {
         group: GroupId,
         ctx: &mut Ctx<'_, Action>,
     ) {
-        for name in self.share_state(group).coordinator.expire(ctx.now) {
-            let member = self.consumers.iter().position(|c| *c.name == *name);
-            if let Some(consumer) = member {
-                let consumer = ConsumerId(consumer as u32);
-                ctx.emit(EventKind::MemberFenced { consumer });
-            }
-        }
+        let fenced = self.share_state(group).coordinator.expire(ctx.now);
+        self.say_fenced(group, &fenced, ctx);
     }
 
     /// The coordinator's answer reaches the member: it reads its new
@@ -392,19 +387,7 @@ impl Kafka {
             return;
         }
         c.pending.extend(records);
-        if c.pending.is_empty() {
-            let next = c.next_poll_at(ctx.now);
-            self.schedule_poll(consumer, next, ctx);
-        } else {
-            c.phase = Phase::Processing;
-            ctx.at(
-                ctx.now + c.processing_ms,
-                Action::Processed {
-                    consumer,
-                    incarnation,
-                },
-            );
-        }
+        self.start_processing(consumer, ctx);
     }
 
     /// The member is done with `done`: accepted when processed, else
@@ -441,17 +424,11 @@ impl Kafka {
                 acknowledged: Some(ack),
             });
         } else {
+            // Records come in any order: the group remembers each.
             let duplicate = !share.processed.insert((done.tp, done.offset));
-            c.processed += 1;
-            c.duplicates += u64::from(duplicate);
-            ctx.emit(EventKind::RecordProcessed {
-                consumer,
-                record: done.record,
-                tp: done.tp,
-                offset: done.offset,
-                duplicate,
-            });
+            self.record_processed(consumer, done, duplicate, ctx);
         }
+        let c = &mut self.consumers[consumer.index()];
         c.share_acks.push((done.tp, done.offset, ack));
     }
 

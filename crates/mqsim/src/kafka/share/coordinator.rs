@@ -25,6 +25,8 @@
 //! connection closes, see [`super::partition::SharePartition::release_member`]).
 
 use super::assignor::assign;
+pub use crate::kafka::consumer_protocol::coordinator::HeartbeatError;
+use crate::kafka::consumer_protocol::coordinator::resubscribed;
 use crate::kafka::consumer_protocol::reconcile::Tp;
 use crate::kafka::consumer_protocol::{MemberSpec, TopicMeta};
 use crate::time::SimTime;
@@ -43,15 +45,6 @@ pub struct Heartbeat {
     /// Its subscribed topics (indices), when they changed (always on
     /// joining).
     pub topics: Option<Vec<usize>>,
-}
-
-/// Why a heartbeat was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HeartbeatError {
-    /// `UNKNOWN_MEMBER_ID`: fenced or never joined; rejoin with epoch 0.
-    UnknownMemberId,
-    /// `FENCED_MEMBER_EPOCH`: the epoch is not the member's; rejoin.
-    FencedMemberEpoch,
 }
 
 /// The response, and what the coordinator asks of the share coordinator.
@@ -166,15 +159,7 @@ impl ShareGroup {
         self.members[index].last_heartbeat = now;
         let before = self.members[index].assigned.clone();
         let mut bump = std::mem::take(&mut self.bump_pending);
-        if let Some(subscribed) = &hb.topics {
-            let mut sorted = subscribed.clone();
-            crate::sort::sort_by_key(&mut sorted, |&t| t);
-            sorted.dedup();
-            if sorted != self.members[index].topics {
-                self.members[index].topics = sorted;
-                bump = true;
-            }
-        }
+        bump |= resubscribed(&mut self.members[index].topics, hb.topics.as_deref());
         if bump {
             self.epoch += 1;
         }
@@ -233,21 +218,7 @@ impl ShareGroup {
         let specs: Vec<MemberSpec> = self
             .members
             .iter()
-            .map(|m| {
-                let mut target: Vec<(usize, Vec<u32>)> = Vec::new();
-                for &(t, p) in &m.target {
-                    match target.iter_mut().find(|(tt, _)| *tt == t) {
-                        Some((_, ps)) => ps.push(p),
-                        None => target.push((t, vec![p])),
-                    }
-                }
-                MemberSpec {
-                    id: m.id.clone(),
-                    instance_id: None,
-                    topics: m.topics.clone(),
-                    target,
-                }
-            })
+            .map(|m| MemberSpec::of(&m.id, &m.topics, &m.target))
             .collect();
         let assigned = assign(&specs, &assignable);
         for (member, target) in self.members.iter_mut().zip(assigned) {
