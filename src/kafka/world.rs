@@ -674,6 +674,7 @@ impl World {
             | EventKind::BrokerStopped { .. }
             | EventKind::ConsumerGroupHeartbeatSent { .. }
             | EventKind::MemberFenced { .. }
+            | EventKind::RebalanceNoticed { .. }
             | EventKind::ShareGroupHeartbeatSent { .. }
             | EventKind::SharePartitionsInitialized { .. }
             | EventKind::ShareAcknowledgeChosen { .. }

@@ -138,6 +138,9 @@ pub enum EventKind {
     },
     /// KIP-848: the coordinator fenced a member whose session ran out.
     MemberFenced { consumer: ConsumerId },
+    /// The classic protocol: a member's heartbeat was answered
+    /// `REBALANCE_IN_PROGRESS`; it rejoins at its next poll.
+    RebalanceNoticed { consumer: ConsumerId },
     /// KIP-932: a share consumer's `ShareGroupHeartbeat`, at
     /// `member_epoch` (0 to join, -1 to leave).
     ShareGroupHeartbeatSent {

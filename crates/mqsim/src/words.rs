@@ -670,6 +670,14 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
             ),
             archived,
         ),
+        EventKind::RebalanceNoticed { consumer } => (
+            Groups,
+            false,
+            format!(
+                "{}'s heartbeat is answered REBALANCE_IN_PROGRESS: it rejoins at its next poll",
+                n.consumer(*consumer)
+            ),
+        ),
         EventKind::MemberFenced { consumer } => (
             Groups,
             false,

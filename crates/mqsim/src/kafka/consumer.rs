@@ -321,8 +321,9 @@ impl Kafka {
         }
         self.apply_assignment(consumer, ctx);
         let c = &self.consumers[consumer.index()];
-        let rebalancing = self.groups[c.group.index()].rebalance.is_some();
-        if c.rejoin_requested || (rebalancing && !c.join_pending) {
+        // A member learns of a rebalance from its heartbeat's answer, and
+        // acts on it here, inside poll.
+        if c.rejoin_requested && !c.join_pending {
             self.rejoin(consumer, ctx);
         }
         self.maybe_auto_commit(consumer, ctx);

@@ -52,8 +52,17 @@ impl Kafka {
         ctx: &mut Ctx<'_, Action>,
     ) {
         let c = &self.consumers[consumer.index()];
-        if self.groups[c.group.index()].share.is_some() {
+        let group = &self.groups[c.group.index()];
+        if group.share.is_some() {
             return self.send_share_heartbeat(consumer, epoch, ctx);
+        }
+        if group.modern.is_none() {
+            let incarnation = c.incarnation;
+            ctx.send(Action::Heartbeat {
+                consumer,
+                incarnation,
+            });
+            return;
         }
         let topics = self.groups[c.group.index()].topics.iter();
         let request = Heartbeat {

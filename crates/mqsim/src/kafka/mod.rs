@@ -169,6 +169,19 @@ pub(crate) enum Action {
     },
     /// A LeaveGroup request reaches the coordinator.
     LeaveGroup { consumer: ConsumerId },
+    /// The classic protocol: a member's `Heartbeat` reaches the
+    /// coordinator.
+    Heartbeat {
+        consumer: ConsumerId,
+        incarnation: u32,
+    },
+    /// The classic protocol: the coordinator's answer reaches the member;
+    /// `rebalancing` is `REBALANCE_IN_PROGRESS`.
+    HeartbeatReply {
+        consumer: ConsumerId,
+        incarnation: u32,
+        rebalancing: bool,
+    },
     /// KIP-848: a member's heartbeat timer (only its latest, `seq`).
     MemberHeartbeat {
         consumer: ConsumerId,
@@ -699,6 +712,15 @@ impl Kafka {
                 partitions,
             } => self.on_sync_group(consumer, incarnation, generation, partitions, ctx),
             Action::LeaveGroup { consumer } => self.on_leave_group(consumer, ctx),
+            Action::Heartbeat {
+                consumer,
+                incarnation,
+            } => self.on_classic_heartbeat(consumer, incarnation, ctx),
+            Action::HeartbeatReply {
+                consumer,
+                incarnation,
+                rebalancing,
+            } => self.on_classic_heartbeat_reply(consumer, incarnation, rebalancing, ctx),
             Action::MemberHeartbeat {
                 consumer,
                 incarnation,
@@ -817,6 +839,7 @@ impl Kafka {
             Action::JoinGroup { consumer, .. } | Action::LeaveGroup { consumer } => {
                 Some((group_of(consumer), true))
             }
+            Action::Heartbeat { consumer, .. } => Some((group_of(consumer), false)),
             Action::SessionTimeout { consumer, .. } => Some((group_of(consumer), false)),
             Action::CompleteRebalance { group } => Some((*group, false)),
             _ => None,

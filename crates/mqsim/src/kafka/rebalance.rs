@@ -8,10 +8,12 @@
 //! 1. **Trigger.** A JoinGroup from a new member, a LeaveGroup, or a session
 //!    expiry (no heartbeat for `session.timeout.ms`: a crash is noticed only
 //!    then, and until then the group waits for the dead member).
-//! 2. **Rejoin.** Each member notices the rebalance at its next poll (members
-//!    learn of it through their heartbeats, but act on it inside `poll()`),
-//!    auto-commits if auto-commit is on, and sends JoinGroup with what it
-//!    owns. An *eager* member (range, roundrobin, sticky) first revokes all
+//! 2. **Rejoin.** Each member learns of the rebalance from its next
+//!    heartbeat (every `heartbeat.interval.ms`, 3 s, answered
+//!    `REBALANCE_IN_PROGRESS`) and acts on it inside its next `poll()`:
+//!    it auto-commits if auto-commit is on, and sends JoinGroup with what it
+//!    owns. Until then it goes on reading, so the members stop at
+//!    different moments. An *eager* member (range, roundrobin, sticky) first revokes all
 //!    its partitions and stops consuming; a *cooperative* member keeps them.
 //! 3. **Assign.** When every known member has joined, the coordinator runs
 //!    the group's assignor and sends each member its part. (Kafka sends the
@@ -41,6 +43,9 @@ use crate::trace::{EventKind, MemberAssignment, RebalanceReason};
 /// topic is created: `retry.backoff.max.ms`, the Java client's longest wait
 /// between metadata requests while a subscribed topic is unknown.
 const METADATA_REFRESH_MS: u64 = 1_000;
+
+/// `heartbeat.interval.ms`, the Java client's default.
+const HEARTBEAT_INTERVAL_MS: u64 = 3_000;
 
 impl Kafka {
     /// A consumer process starts (at the start of the run, from the
@@ -399,6 +404,60 @@ impl Kafka {
             generation,
             partitions,
         });
+        // A member of a stable group heartbeats to its coordinator.
+        let interval = self.classic_heartbeat_interval_ms(consumer);
+        self.schedule_heartbeat(consumer, interval, ctx);
+    }
+
+    /// `heartbeat.interval.ms`: 3 s, Kafka's default, or a third of the
+    /// group's session timeout when that is shorter (Kafka's advice).
+    fn classic_heartbeat_interval_ms(&self, consumer: ConsumerId) -> u64 {
+        let group = &self.groups[self.consumers[consumer.index()].group.index()];
+        HEARTBEAT_INTERVAL_MS
+            .min(group.session_timeout_ms / 3)
+            .max(1)
+    }
+
+    /// A classic member's `Heartbeat` reaches the coordinator, which
+    /// answers `REBALANCE_IN_PROGRESS` while a rebalance waits for it.
+    pub(super) fn on_classic_heartbeat(
+        &mut self,
+        consumer: ConsumerId,
+        incarnation: u32,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let group = &self.groups[self.consumers[consumer.index()].group.index()];
+        let rebalancing = group
+            .rebalance
+            .as_ref()
+            .is_some_and(|r| !r.joined.iter().any(|j| j.consumer == consumer));
+        ctx.send(Action::HeartbeatReply {
+            consumer,
+            incarnation,
+            rebalancing,
+        });
+    }
+
+    /// The coordinator's answer reaches the member: it heartbeats again in
+    /// an interval, or, told a rebalance is on, rejoins at its next poll.
+    pub(super) fn on_classic_heartbeat_reply(
+        &mut self,
+        consumer: ConsumerId,
+        incarnation: u32,
+        rebalancing: bool,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let c = &mut self.consumers[consumer.index()];
+        if !c.running || c.incarnation != incarnation || c.join_pending {
+            return;
+        }
+        if rebalancing {
+            c.rejoin_requested = true;
+            ctx.emit(EventKind::RebalanceNoticed { consumer });
+        } else {
+            let interval = self.classic_heartbeat_interval_ms(consumer);
+            self.schedule_heartbeat(consumer, interval, ctx);
+        }
     }
 
     /// A topic grows. Its new partitions start empty; every group reading it
