@@ -675,6 +675,7 @@ impl World {
             | EventKind::ConsumerGroupHeartbeatSent { .. }
             | EventKind::MemberFenced { .. }
             | EventKind::RebalanceNoticed { .. }
+            | EventKind::ConsumerSubscribed { .. }
             | EventKind::ShareGroupHeartbeatSent { .. }
             | EventKind::SharePartitionsInitialized { .. }
             | EventKind::ShareAcknowledgeChosen { .. }

@@ -138,6 +138,12 @@ pub enum EventKind {
     },
     /// KIP-848: the coordinator fenced a member whose session ran out.
     MemberFenced { consumer: ConsumerId },
+    /// `consumer.subscribe(topics)`: a member's subscription is now these
+    /// topics.
+    ConsumerSubscribed {
+        consumer: ConsumerId,
+        topics: Vec<TopicId>,
+    },
     /// The classic protocol: a member's heartbeat was answered
     /// `REBALANCE_IN_PROGRESS`; it rejoins at its next poll.
     RebalanceNoticed { consumer: ConsumerId },

@@ -670,6 +670,22 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
             ),
             archived,
         ),
+        EventKind::ConsumerSubscribed { consumer, topics } => (
+            Groups,
+            false,
+            format!(
+                "{} subscribes to {} (consumer.subscribe): its next heartbeat says so",
+                n.consumer(*consumer),
+                match topics.as_slice() {
+                    [] => "nothing the cluster has".to_string(),
+                    _ => topics
+                        .iter()
+                        .map(|&t| n.topic(t))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                }
+            ),
+        ),
         EventKind::RebalanceNoticed { consumer } => (
             Groups,
             false,

@@ -152,3 +152,62 @@ fn the_classic_protocol_stays_as_it_was() {
             .any(|e| matches!(e.kind, EventKind::ConsumerGroupHeartbeatSent { .. }))
     );
 }
+
+/// KIP-848's subscription-change trigger: a member subscribes to a second
+/// topic; its heartbeat says so at once, the group epoch goes up, and it
+/// is given partitions of the new topic while the other keeps its own.
+#[test]
+fn a_member_that_subscribes_to_more_topics_is_given_their_partitions() {
+    let file = json!({
+        "version": 1, "name": "subscribe", "seed": 5, "duration_ms": 40000,
+        "network": {"latency_ms": 10},
+        "kafka": {
+            "topics": [{"name": "t", "partitions": 2}, {"name": "u", "partitions": 2}],
+            "producers": [{"name": "p", "topic": "t", "rate_per_sec": 5.0}],
+            "groups": [{
+                "name": "g", "topics": ["t"], "protocol": "consumer",
+                "members": [{"name": "a"}, {"name": "b"}]
+            }]
+        },
+        "timeline": [{"at_ms": 12000, "do": "consumer_subscribe", "group": "g",
+                      "member": "a", "topics": ["t", "u"]}]
+    });
+    let s = Scenario::from_json(&file.to_string()).expect("valid");
+    let trace = Simulation::run_traced(&s, SimTime::from_millis(40_000)).1;
+    owners_ok(&trace);
+    let epochs: Vec<(u64, u32)> = trace
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::ConsumerGroupHeartbeatAnswered { group_epoch, .. } => {
+                Some((e.at.as_millis(), group_epoch))
+            }
+            _ => None,
+        })
+        .collect();
+    // Two members joined: epoch 2; a's new subscription: 3, at once.
+    let bumped = epochs.iter().find(|(_, epoch)| *epoch == 3);
+    assert_eq!(bumped.map(|(at, _)| *at), Some(12_010), "{epochs:?}");
+    assert!(epochs.iter().all(|(_, epoch)| *epoch <= 3));
+    let u = |tp: &TopicPartition| tp.topic.index() == 1;
+    let last = |c: u32| {
+        trace
+            .iter()
+            .rev()
+            .find_map(|e| match &e.kind {
+                EventKind::PartitionsAssigned {
+                    consumer,
+                    partitions,
+                    ..
+                } if consumer.0 == c => Some(partitions.clone()),
+                _ => None,
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(last(0).iter().filter(|tp| u(tp)).count(), 2, "a reads u");
+    assert!(!last(1).iter().any(u), "b does not subscribe to u");
+    assert!(
+        trace
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::ConsumerSubscribed { .. }))
+    );
+}

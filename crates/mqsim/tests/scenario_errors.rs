@@ -486,3 +486,21 @@ fn a_share_groups_bad_settings_are_named() {
         "accept is not a choice"
     );
 }
+
+/// `consumer_subscribe` is for groups whose members subscribe one by one:
+/// the consumer protocol's and share groups; a classic group here has one
+/// subscription, so it is refused by name.
+#[test]
+fn consumer_subscribe_refuses_a_classic_group() {
+    let text = edited(|v| {
+        let group = v["kafka"]["groups"][0]["name"].clone();
+        let member = v["kafka"]["groups"][0]["members"][0]["name"].clone();
+        v["timeline"] = serde_json::json!([{"at_ms": 1000, "do": "consumer_subscribe",
+            "group": group, "member": member, "topics": []}]);
+    });
+    let problems = problems(&text);
+    assert!(
+        problems[0].contains("is on the classic protocol, where a group here has one subscription"),
+        "{problems:?}"
+    );
+}

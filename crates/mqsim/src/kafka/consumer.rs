@@ -24,7 +24,7 @@
 use super::log::{Headers, Value};
 use super::{Action, Kafka};
 use crate::agenda::Ctx;
-use crate::ids::{ConsumerId, GroupId, RecordId, TopicPartition};
+use crate::ids::{ConsumerId, GroupId, RecordId, TopicId, TopicPartition};
 use crate::rng::{SimRng, Stream};
 use crate::scenario::{CommitMode, MemberSpec};
 use crate::time::SimTime;
@@ -67,6 +67,11 @@ pub struct Consumer {
     pub(super) member_epoch: i64,
     /// KIP-848: counts scheduled heartbeats; only the latest one runs.
     pub(super) heartbeat_seq: u32,
+    /// Its own subscription, once `consumer.subscribe()` changed it (else
+    /// its group's topics).
+    pub(super) subscription: Option<Vec<TopicId>>,
+    /// The subscription changed since its last heartbeat, which must say so.
+    pub(super) resubscribed: bool,
     /// Must rejoin at its next poll (after a cooperative revocation).
     pub(super) rejoin_requested: bool,
     /// Will leave the group at its next poll.
@@ -168,6 +173,8 @@ impl Consumer {
             rejoin_requested: false,
             member_epoch: 0,
             heartbeat_seq: 0,
+            subscription: None,
+            resubscribed: false,
             leave_requested: false,
             last_poll_at: SimTime::ZERO,
             last_commit_at: SimTime::ZERO,

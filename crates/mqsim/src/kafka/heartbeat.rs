@@ -64,16 +64,13 @@ impl Kafka {
             });
             return;
         }
-        let topics = self.groups[c.group.index()].topics.iter();
+        let owned = c.assigned().map(|tp| (tp.topic.index(), tp.partition));
+        let (member, owned) = (c.name.to_string(), Some(owned.collect()));
         let request = Heartbeat {
-            member: c.name.to_string(),
+            member,
             epoch,
-            topics: (epoch == 0).then(|| topics.map(|t| t.index()).collect()),
-            owned: Some(
-                c.assigned()
-                    .map(|tp| (tp.topic.index(), tp.partition))
-                    .collect(),
-            ),
+            topics: self.subscription_to_send(consumer, epoch),
+            owned,
         };
         let arrives_at = ctx.send(Action::ConsumerGroupHeartbeat { consumer, request });
         ctx.emit(EventKind::ConsumerGroupHeartbeatSent {
@@ -81,6 +78,44 @@ impl Kafka {
             member_epoch: epoch,
             arrives_at,
         });
+    }
+
+    /// The subscription a heartbeat at `epoch` carries: on joining, and
+    /// after `consumer.subscribe()` changed it; none otherwise (unchanged).
+    pub(super) fn subscription_to_send(
+        &mut self,
+        consumer: ConsumerId,
+        epoch: i64,
+    ) -> Option<Vec<usize>> {
+        let c = &mut self.consumers[consumer.index()];
+        if epoch != 0 && !std::mem::take(&mut c.resubscribed) {
+            return None;
+        }
+        let group = &self.groups[c.group.index()].topics;
+        let topics = c.subscription.as_ref().unwrap_or(group);
+        Some(topics.iter().map(|t| t.index()).collect())
+    }
+
+    /// `consumer.subscribe(topics)` on a running member: its next
+    /// heartbeat, at once, carries the new list.
+    pub(super) fn on_subscribe(
+        &mut self,
+        consumer: ConsumerId,
+        topics: Vec<TopicId>,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let c = &mut self.consumers[consumer.index()];
+        ctx.emit(EventKind::ConsumerSubscribed {
+            consumer,
+            topics: topics.clone(),
+        });
+        c.subscription = Some(topics);
+        if !c.running {
+            return;
+        }
+        c.resubscribed = true;
+        let epoch = c.member_epoch;
+        self.send_heartbeat(consumer, epoch, ctx);
     }
 
     /// The member's next heartbeat, in `after_ms`.

@@ -115,6 +115,11 @@ pub(crate) enum Action {
     Crash { consumer: ConsumerId },
     /// A consumer is asked to leave its group.
     Leave { consumer: ConsumerId },
+    /// `consumer.subscribe(topics)`.
+    Subscribe {
+        consumer: ConsumerId,
+        topics: Vec<TopicId>,
+    },
     /// A consumer's poll loop comes round; only the latest scheduled poll runs.
     Poll {
         consumer: ConsumerId,
@@ -558,6 +563,19 @@ impl Kafka {
                     };
                     Action::Start { consumer }
                 }
+                Intervention::ConsumerSubscribe {
+                    group,
+                    member,
+                    topics,
+                } => {
+                    let Some(consumer) = find_consumer(&roster, file, Some(group), member) else {
+                        continue;
+                    };
+                    // A topic the run never has is left out, as the
+                    // coordinator's `TopicIds` view skips it.
+                    let topics = topics.iter().filter_map(|t| known_topic(t)).collect();
+                    Action::Subscribe { consumer, topics }
+                }
                 Intervention::ShareAcknowledge { group, member, ack } => {
                     let Some(consumer) = find_consumer(&roster, file, Some(group), member) else {
                         continue;
@@ -658,6 +676,7 @@ impl Kafka {
             Action::Start { consumer } => self.on_start(consumer, ctx),
             Action::Crash { consumer } => self.on_crash(consumer, ctx),
             Action::Leave { consumer } => self.on_leave_requested(consumer),
+            Action::Subscribe { consumer, topics } => self.on_subscribe(consumer, topics, ctx),
             Action::Poll {
                 consumer,
                 incarnation,

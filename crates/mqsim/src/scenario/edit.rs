@@ -277,6 +277,16 @@ fn entry_sites<'a>(entry: &'a mut TimelineEntry, part: &Part) -> Vec<&'a mut Str
                 _ => {}
             }
         }
+        I::ConsumerSubscribe {
+            group,
+            member,
+            topics,
+        } => match part {
+            Part::Topic(_) => sites.extend(topics.iter_mut()),
+            Part::Group(_) | Part::ShareGroup(_) => sites.push(group),
+            Part::Member { group: of, .. } if *group == *of => sites.push(member),
+            _ => {}
+        },
         I::ShareAcknowledge { group, member, .. } => match part {
             Part::Member { group: of, .. } if *group == *of => sites.push(member),
             Part::ShareGroup(_) => sites.push(group),

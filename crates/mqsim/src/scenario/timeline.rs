@@ -72,6 +72,15 @@ pub enum Intervention {
         member: String,
         processing_ms: u64,
     },
+    /// `consumer.subscribe(topics)`: a member of a consumer-protocol or
+    /// share group changes what it reads. Its next heartbeat, sent at once,
+    /// carries the new list; the group epoch goes up and the coordinator
+    /// computes a new target (KIP-848's subscription-change trigger).
+    ConsumerSubscribe {
+        group: String,
+        member: String,
+        topics: Vec<String>,
+    },
     /// A share consumer acknowledges the record in hand (or, between
     /// records, its next) with `ack`, whatever processing would say:
     /// `release` gives it back to be delivered again, `reject` archives it.
@@ -253,6 +262,8 @@ struct RawEntry {
     member: Option<Named<MemberSpec>>,
     /// A name, or for `topic_create` a whole topic object.
     topic: Option<Named<TopicSpec>>,
+    /// A member's new subscription.
+    topics: Option<Vec<String>>,
     partitions: Option<u32>,
     broker: Option<u32>,
     controller: Option<u32>,
@@ -287,6 +298,7 @@ enum Kind {
     ConsumerCrash,
     ConsumerRestart,
     ConsumerSlow,
+    ConsumerSubscribe,
     ShareAcknowledge,
     ProducerAdd,
     ProducerRemove,
@@ -326,6 +338,7 @@ impl Kind {
             Kind::ConsumerCrash => "consumer_crash",
             Kind::ConsumerRestart => "consumer_restart",
             Kind::ConsumerSlow => "consumer_slow",
+            Kind::ConsumerSubscribe => "consumer_subscribe",
             Kind::ShareAcknowledge => "share_acknowledge",
             Kind::ProducerAdd => "producer_add",
             Kind::ProducerRemove => "producer_remove",
@@ -387,6 +400,7 @@ impl Kind {
                 &["group", "member"]
             }
             Kind::ConsumerSlow => &["group", "member", "processing_ms"],
+            Kind::ConsumerSubscribe => &["group", "member", "topics"],
             Kind::ShareAcknowledge => &["group", "member", "ack"],
             Kind::ProducerAdd | Kind::ProducerRemove => &["producer"],
             Kind::Produce => &["producer", "key", "value", "partition", "headers", "poison"],
@@ -419,7 +433,7 @@ impl Kind {
 impl RawEntry {
     /// The fields present, by name.
     fn present(&self) -> Vec<&'static str> {
-        let fields: [(&'static str, bool); 21] = [
+        let fields: [(&'static str, bool); 22] = [
             ("group", self.group.is_some()),
             ("member", self.member.is_some()),
             ("topic", self.topic.is_some()),
@@ -441,6 +455,7 @@ impl RawEntry {
             ("binding", self.binding.is_some()),
             ("prefetch", self.prefetch.is_some()),
             ("ack", self.ack.is_some()),
+            ("topics", self.topics.is_some()),
         ];
         fields
             .into_iter()
@@ -510,6 +525,11 @@ impl RawEntry {
                 group: group_name(self.group)?,
                 member: member_name(self.member)?,
                 processing_ms: processing_ms?,
+            },
+            Kind::ConsumerSubscribe => Intervention::ConsumerSubscribe {
+                group: kind.name_of(self.group, "group")?,
+                member: member_name(self.member)?,
+                topics: (self.topics).ok_or_else(|| format!("{} needs `topics`", kind.name()))?,
             },
             Kind::ShareAcknowledge => Intervention::ShareAcknowledge {
                 group: kind.name_of(self.group, "group")?,

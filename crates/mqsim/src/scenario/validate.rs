@@ -306,6 +306,29 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
         }
         let (group, member) = match &entry.action {
             Intervention::ConsumerJoin { group, member } => (group, &member.name),
+            Intervention::ConsumerSubscribe {
+                group,
+                member,
+                topics,
+            } => {
+                let classic = (kafka.groups.iter())
+                    .any(|g| &g.name == group && g.protocol == GroupProtocol::Classic);
+                if classic {
+                    p.add(
+                        format!("{at}.group"),
+                        format!("{group:?} is on the classic protocol, where a group here has one subscription; consumer_subscribe is for protocol consumer and share groups"),
+                    );
+                    continue;
+                }
+                subscription(
+                    p,
+                    &at,
+                    topics,
+                    &|t| partitions_by_then(&grown, t),
+                    &created_later(file),
+                );
+                (group, member)
+            }
             Intervention::ShareAcknowledge { group, member, .. } => {
                 if kafka.groups.iter().any(|g| &g.name == group) {
                     p.add(

@@ -62,12 +62,11 @@ impl Kafka {
         epoch: i64,
         ctx: &mut Ctx<'_, Action>,
     ) {
-        let c = &self.consumers[consumer.index()];
-        let topics = self.groups[c.group.index()].topics.iter();
+        let topics = self.subscription_to_send(consumer, epoch);
         let request = Heartbeat {
-            member: c.name.to_string(),
+            member: self.consumers[consumer.index()].name.to_string(),
             epoch,
-            topics: (epoch == 0).then(|| topics.map(|t| t.index()).collect()),
+            topics,
         };
         let arrives_at = ctx.send(Action::ShareGroupHeartbeat { consumer, request });
         ctx.emit(EventKind::ShareGroupHeartbeatSent {
