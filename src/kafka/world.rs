@@ -296,12 +296,8 @@ impl World {
         let g = &self.groups[group.index()];
         let log_end = self.partition(tp).log_end;
         if let Some(view) = g.shares.get(&tp) {
-            return Some(
-                log_end.saturating_sub(view.start)
-                    - view
-                        .done_in_window()
-                        .min(log_end.saturating_sub(view.start)),
-            );
+            let from_start = log_end.saturating_sub(view.start);
+            return Some(from_start.saturating_sub(view.done_in_window()));
         }
         let committed = g.committed.get(&tp)?;
         Some(log_end.saturating_sub(*committed))
