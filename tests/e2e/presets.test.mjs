@@ -119,7 +119,12 @@ const LESSONS = {
   },
   'consumer-protocol': {
     at: 20_000,
-    steps: [inspect(consumer('i1')), press(consumer('i2'), 'Add a consumer'), press(consumer('e1'), 'Crash')],
+    steps: [
+      inspect(consumer('i1')),
+      press(consumer('i2'), 'Add a consumer'),
+      press(consumer('e1'), 'Slow down'),
+      press(consumer('e1'), 'Crash'),
+    ],
     constant: { 'stopped incremental': 'the consumer protocol never stops the whole group' },
   },
   'share-group': {
