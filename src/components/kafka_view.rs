@@ -6,8 +6,8 @@ use super::pick::{pick, pick_carried};
 use super::token::{TokenLayer, Tokens};
 use crate::inspect::Selection;
 use crate::kafka::scene::{
-    CELLS, CONSUMER_H, CONSUMER_W, CellShare, CommitMarker, ConsumerNode, GroupNode, Link, NODE_H,
-    NODE_W, ProducerNode, STRIP_H, Scene, ShareWindow, Strip,
+    CELLS, CONSUMER_W, CellShare, CommitMarker, ConsumerNode, GroupNode, Link, NODE_H, NODE_W,
+    ProducerNode, STRIP_H, Scene, ShareWindow, Strip, card_height,
 };
 use crate::picture::fit;
 use yew::prelude::*;
@@ -153,7 +153,7 @@ fn strip(s: &Strip, on_select: &Callback<Selection>, selected: Option<Selection>
                 </text>
             }
             { for s.markers.iter().enumerate().map(|(i, m)| marker(s, m, i)) }
-            { for s.share.iter().map(|w| share_window(s, w)) }
+            { for s.shares.iter().enumerate().map(|(i, w)| share_window(s, w, i)) }
         </g>
     }
 }
@@ -187,10 +187,11 @@ fn share_said(sh: &CellShare) -> String {
 }
 
 /// A share group's window under the strip: the start offset (SPSO) and
-/// the in-flight records up to the last acquired.
-fn share_window(s: &Strip, w: &ShareWindow) -> Html {
+/// the in-flight records up to the last acquired; the `i`-th share group
+/// on the strip.
+fn share_window(s: &Strip, w: &ShareWindow, i: usize) -> Html {
     // Below the commit markers of the consumer groups that read it too.
-    let y = s.y + STRIP_H + 2.0 + MARKER_LINE_H * s.markers.len() as f64;
+    let y = s.y + STRIP_H + 2.0 + MARKER_LINE_H * (s.markers.len() + i) as f64;
     let arrow = if w.off_strip { "◀ " } else { "" };
     let label = format!(
         "{arrow}{}: start {} · {} held · {} archived",
@@ -199,14 +200,7 @@ fn share_window(s: &Strip, w: &ShareWindow) -> Html {
         w.acquired,
         w.archived
     );
-    // The words go where the strip has room: after the marker, or before
-    // it when it is in the strip's right half.
-    let right_half = w.start_x > s.x + CELLS as f64 * s.cell_w / 2.0;
-    let (text_x, anchor) = if right_half {
-        (w.start_x - 9.0, "end")
-    } else {
-        (w.start_x + 9.0, "start")
-    };
+    let (text_x, anchor) = beside(s, w.start_x);
     html! {
         <g class="share-window" data-start={w.start.to_string()} data-end={w.end.to_string()}
            data-archived={w.archived.to_string()}>
@@ -215,10 +209,20 @@ fn share_window(s: &Strip, w: &ShareWindow) -> Html {
                 w.group, w.start, w.start, w.end.saturating_sub(1)
             ) }</title>
             <line class="window" x1={w.start_x.to_string()} x2={w.end_x.max(w.start_x).to_string()}
-                  y1={(y + 3.0).to_string()} y2={(y + 3.0).to_string()} />
+                  y1={(y - 0.5).to_string()} y2={(y - 0.5).to_string()} />
             <polygon points={format!("{},{} {},{} {},{}", w.start_x, y, w.start_x - 6.0, y + 9.0, w.start_x + 6.0, y + 9.0)} />
             <text x={text_x.to_string()} y={(y + 10.0).to_string()} text-anchor={anchor}>{ label }</text>
         </g>
+    }
+}
+
+/// Where a marker's words go: where the strip has room, after the marker,
+/// or before it when it is in the strip's right half.
+fn beside(s: &Strip, x: f64) -> (f64, &'static str) {
+    if x > s.x + CELLS as f64 * s.cell_w / 2.0 {
+        (x - 9.0, "end")
+    } else {
+        (x + 9.0, "start")
     }
 }
 
@@ -228,17 +232,18 @@ fn marker(s: &Strip, m: &CommitMarker, line: usize) -> Html {
     let y = s.y + STRIP_H + 2.0 + MARKER_LINE_H * line as f64;
     let arrow = if m.off_strip { "◀ " } else { "" };
     // With several groups on the strip, each line says whose it is.
-    let group = if s.markers.len() > 1 || s.share.is_some() {
+    let group = if s.markers.len() + s.shares.len() > 1 {
         format!("{}: ", fit(&m.group, 12))
     } else {
         String::new()
     };
     let label = format!("{arrow}{group}committed {} · lag {}", m.offset, m.lag);
+    let (text_x, anchor) = beside(s, m.x);
     html! {
         <g class="commit-marker" data-committed={m.offset.to_string()}>
             <title>{ format!("group {}: committed offset {}, lag {}", m.group, m.offset, m.lag) }</title>
             <polygon points={format!("{},{} {},{} {},{}", m.x, y, m.x - 6.0, y + 9.0, m.x + 6.0, y + 9.0)} />
-            <text x={(m.x + 9.0).to_string()} y={(y + 10.0).to_string()}>{ label }</text>
+            <text x={text_x.to_string()} y={(y + 10.0).to_string()} text-anchor={anchor}>{ label }</text>
         </g>
     }
 }
@@ -281,18 +286,26 @@ fn consumer(
     on_select: &Callback<Selection>,
     selected: Option<Selection>,
 ) -> Html {
+    let height = card_height(c.compact);
+    // A compact card holds only the record in hand, on its left edge where
+    // the records come in.
+    let (shown, first_x, cy) = if c.compact {
+        (1, 0.0, height / 2.0)
+    } else {
+        (8, 16.0, 58.0)
+    };
     let inbox = c
         .inbox
         .iter()
-        .take(8)
+        .take(shown)
         .enumerate()
         .map(|(i, (colour, letter))| {
-            let x = 16.0 + i as f64 * 18.0;
+            let x = first_x + i as f64 * 18.0;
             let class = if i == 0 { "inbox processing" } else { "inbox" };
             html! {
                 <g class={class}>
-                    <circle cx={x.to_string()} cy="58" r="7" fill={*colour} />
-                    <text x={x.to_string()} y="61">{ letter }</text>
+                    <circle cx={x.to_string()} cy={cy.to_string()} r="7" fill={*colour} />
+                    <text x={x.to_string()} y={(cy + 3.0).to_string()}>{ letter }</text>
                 </g>
             }
         });
@@ -307,18 +320,22 @@ fn consumer(
                 format!("Consumer {} ({}{}): {}; processed {}; {} waiting", c.name, c.status, epoch_said(c), c.owns_said, c.processed, waiting),
                 html! {
                     <>
-                        <rect width={CONSUMER_W.to_string()} height={CONSUMER_H.to_string()} rx="8" />
-                        <rect class="colour-bar" width="6" height={CONSUMER_H.to_string()} rx="3" fill={c.colour} />
+                        <rect width={CONSUMER_W.to_string()} height={height.to_string()} rx="8" />
+                        <rect class="colour-bar" width="6" height={height.to_string()} rx="3" fill={c.colour} />
                     </>
                 },
             ) }
             <g class="face" aria-hidden="true">
-                <text class="name" x="14" y="18">{ &c.name }</text>
+                <text class="name" x="14" y="15">{ &c.name }</text>
                 if let Some(epoch) = c.epoch {
-                    <text class="member-epoch" x={(CONSUMER_W - 8.0).to_string()} y="18">{ format!("epoch {epoch}") }</text>
+                    <text class="member-epoch" x={(CONSUMER_W - 8.0).to_string()} y="15">{ format!("epoch {epoch}") }</text>
+                } else if c.compact {
+                    <text class="member-epoch" x={(CONSUMER_W - 8.0).to_string()} y="15">{ tally(c) }</text>
                 }
-                <text class="detail" x="14" y="34">{ &c.owns }</text>
-                <text class="detail" x="14" y="47">{ progress_line(c) }</text>
+                <text class="detail" x="14" y="29">{ &c.owns }</text>
+                if !c.compact {
+                    <text class="detail" x="14" y="43">{ progress_line(c) }</text>
+                }
                 { for inbox }
             </g>
         </g>
@@ -330,6 +347,14 @@ fn epoch_said(c: &ConsumerNode) -> String {
     c.epoch
         .map(|e| format!(", member epoch {e}"))
         .unwrap_or_default()
+}
+
+/// A compact card's count: "12 done", or the retry in progress.
+fn tally(c: &ConsumerNode) -> String {
+    match c.retrying {
+        Some(failed) => format!("⟳ {failed}×"),
+        None => format!("{} done", c.processed),
+    }
 }
 
 /// "processed 12 · 2 again · 1 given up", or the retry in progress.

@@ -32,6 +32,11 @@ pub const STRIP_H: f64 = 30.0;
 const CONSUMER_X: f64 = 810.0;
 pub const CONSUMER_W: f64 = 170.0;
 pub const CONSUMER_H: f64 = 72.0;
+/// A member's card when the groups have more members than
+/// [`FULL_CARDS_UP_TO`]: two lines, so that a class sees every member of a
+/// big group (a share group of ten, say) without scrolling.
+pub const COMPACT_H: f64 = 36.0;
+const FULL_CARDS_UP_TO: usize = 6;
 const GROUP_GAP: f64 = 28.0;
 /// Where assignment links leave a strip: after its "log end" label.
 const LINK_X: f64 = STRIP_X + CELLS as f64 * CELL_W + 82.0;
@@ -101,8 +106,9 @@ pub struct Strip {
     pub high_watermark: Option<(u64, f64)>,
     pub cells: Vec<Cell>,
     pub markers: Vec<CommitMarker>,
-    /// A share group's window on this partition, if one reads it.
-    pub share: Option<ShareWindow>,
+    /// Each share group's window on this partition, for those that read
+    /// it; the cells show the first one's record states.
+    pub shares: Vec<ShareWindow>,
 }
 
 /// A share group's in-flight window on a partition (KIP-932): from the
@@ -177,6 +183,8 @@ pub struct ConsumerNode {
     pub colour: &'static str,
     pub x: f64,
     pub y: f64,
+    /// Drawn on a compact card ([`COMPACT_H`]).
+    pub compact: bool,
     pub owns: String,
     /// `owns` in words, for a screen reader.
     pub owns_said: String,
@@ -236,6 +244,8 @@ struct Layout {
     producer_count: usize,
     /// Consumer → (group position, position within the group).
     group_starts: Vec<f64>,
+    /// Whether members are drawn on compact cards.
+    compact: bool,
     height: f64,
 }
 
@@ -247,19 +257,19 @@ impl Layout {
             topic_rows.push(rows);
             rows += t.partitions.len();
         }
+        let members = |g: usize| world.consumers.iter().filter(move |c| c.group.index() == g);
+        let listed_members = (0..world.groups.len())
+            .filter(|&g| listed(world, g))
+            .map(|g| members(g).count())
+            .sum::<usize>();
+        let compact = listed_members > FULL_CARDS_UP_TO;
         let mut group_starts = Vec::new();
         let mut y = TOP;
-        for (g, _) in world.groups.iter().enumerate() {
+        for g in 0..world.groups.len() {
             group_starts.push(y);
-            if !listed(world, g) {
-                continue;
+            if listed(world, g) {
+                y += GROUP_GAP + members(g).count() as f64 * member_pitch(compact);
             }
-            let members = world
-                .consumers
-                .iter()
-                .filter(|c| c.group.index() == g)
-                .count();
-            y += GROUP_GAP + members as f64 * (CONSUMER_H + 12.0);
         }
         let producers_h = TOP + world.producers.len() as f64 * (NODE_H + 24.0);
         let marking = world.groups.iter().filter(|g| !g.standalone).count();
@@ -271,6 +281,7 @@ impl Layout {
             row_h,
             producer_count: world.producers.len(),
             group_starts,
+            compact,
             height: rows_h.max(y).max(producers_h) + 16.0,
         }
     }
@@ -294,9 +305,26 @@ impl Layout {
             .count();
         (
             CONSUMER_X,
-            self.group_starts[group.index()] + 22.0 + within as f64 * (CONSUMER_H + 12.0),
+            self.group_starts[group.index()] + 22.0 + within as f64 * member_pitch(self.compact),
         )
     }
+
+    /// Where links and tokens meet a member's card: the middle of its left
+    /// edge.
+    fn consumer_anchor(&self, world: &World, c: ConsumerId) -> (f64, f64) {
+        let (x, y) = self.consumer_pos(world, c);
+        (x, y + card_height(self.compact) / 2.0)
+    }
+}
+
+/// A member card's height.
+pub fn card_height(compact: bool) -> f64 {
+    if compact { COMPACT_H } else { CONSUMER_H }
+}
+
+/// From one member card's top to the next one's.
+fn member_pitch(compact: bool) -> f64 {
+    card_height(compact) + if compact { 4.0 } else { 12.0 }
 }
 
 /// Whether group `g` is drawn: once a member has started, as Kafka lists a
@@ -435,9 +463,9 @@ impl Scene {
                     partition: p as u32,
                 };
                 let start = window_start(part.log_end);
-                // One share group's window is drawn: the first that reads it.
-                let shared =
-                    (world.groups.iter()).find_map(|g| g.shares.get(&tp).map(|view| (g, view)));
+                let shared: Vec<_> = (world.groups.iter())
+                    .filter_map(|g| g.shares.get(&tp).map(|view| (g, view)))
+                    .collect();
                 let cells = part
                     .recent
                     .iter()
@@ -449,10 +477,10 @@ impl Scene {
                         colour: palette.colour(r.key.as_deref()),
                         letter: key_letter(r.key.as_deref()),
                         key: r.key.clone(),
-                        share: shared.and_then(|(_, view)| cell_share(view, r.offset)),
+                        share: (shared.first()).and_then(|(_, view)| cell_share(view, r.offset)),
                     })
                     .collect();
-                let share = shared.map(|(g, view)| {
+                let shares = (shared.into_iter()).map(|(g, view)| {
                     let count = |state: fn(&ShareState) -> bool| {
                         view.records.iter().filter(|r| state(&r.state)).count() as u64
                     };
@@ -504,7 +532,7 @@ impl Scene {
                         }),
                     cells,
                     markers,
-                    share,
+                    shares: shares.collect(),
                 });
             }
         }
@@ -524,6 +552,7 @@ impl Scene {
                     .map(|(i, c)| {
                         let id = ConsumerId(i as u32);
                         let (x, y) = layout.consumer_pos(world, id);
+                        let anchor = layout.consumer_anchor(world, id);
                         let revoking: Vec<TopicPartition> = c.revoking().collect();
                         let awaiting: Vec<TopicPartition> = c.awaiting().collect();
                         let states = c.assigned.iter().map(|&tp| {
@@ -541,7 +570,7 @@ impl Scene {
                         for (tp, state) in states.chain(waits) {
                             links.push(Link {
                                 from: (LINK_X, layout.row_y(tp) + STRIP_H / 2.0),
-                                to: (x, y + CONSUMER_H / 2.0),
+                                to: anchor,
                                 colour: consumer_colour(id),
                                 state,
                             });
@@ -577,6 +606,7 @@ impl Scene {
                             colour: consumer_colour(id),
                             x,
                             y,
+                            compact: layout.compact,
                             owns,
                             owns_said,
                             epoch: c.member.as_ref().filter(|_| !down).map(|m| m.epoch),
@@ -710,10 +740,7 @@ fn anchor_pos(world: &World, layout: &Layout, anchor: Anchor) -> (f64, f64) {
                 layout.row_y(tp) + STRIP_H + 8.0,
             )
         }
-        Anchor::Consumer(c) => {
-            let (x, y) = layout.consumer_pos(world, c);
-            (x, y + CONSUMER_H / 2.0)
-        }
+        Anchor::Consumer(c) => layout.consumer_anchor(world, c),
     }
 }
 
@@ -920,11 +947,7 @@ mod tests {
         let mut p = Playback::new(preset.scenario());
         p.advance_to(16_500.0);
         let scene = Scene::build(p.world(), p.clock_ms());
-        let windows: Vec<&ShareWindow> = scene
-            .strips
-            .iter()
-            .filter_map(|s| s.share.as_ref())
-            .collect();
+        let windows: Vec<&ShareWindow> = scene.strips.iter().flat_map(|s| &s.shares).collect();
         assert_eq!(windows.len(), 2);
         assert!(
             windows
@@ -957,11 +980,28 @@ mod tests {
             .map(|c| c.offset)
             .collect();
         assert_eq!(archived, [14]);
-        assert!(
-            p0.share.as_ref().unwrap().start > 14,
-            "the start has passed it"
-        );
-        assert_eq!(p0.share.as_ref().unwrap().archived, 1);
+        assert!(p0.shares[0].start > 14, "the start has passed it");
+        assert_eq!(p0.shares[0].archived, 1);
+    }
+
+    /// Two share groups reading the same partitions: each has its window
+    /// under the strip, in its own line.
+    #[test]
+    fn each_share_group_reading_a_partition_has_its_window() {
+        let preset = mqsim::scenario::presets::Preset::find("share-group").unwrap();
+        let mut file = preset.scenario().file().clone();
+        let mut audit = file.kafka.share_groups[0].clone();
+        audit.name = "audit".into();
+        audit.members.truncate(1);
+        audit.members[0].name = "a1".into();
+        file.kafka.share_groups.push(audit);
+        let mut p = Playback::new(file.validate().expect("valid"));
+        p.advance_to(20_000.0);
+        let scene = Scene::build(p.world(), p.clock_ms());
+        for strip in &scene.strips {
+            let groups: Vec<&str> = strip.shares.iter().map(|w| w.group.as_str()).collect();
+            assert_eq!(groups, ["workers", "audit"]);
+        }
     }
 
     /// A topic the timeline creates at 3 s, to which the group already
@@ -1116,6 +1156,37 @@ mod tests {
         assert_eq!(members, ["notifier-1", "notifier-2"]);
         assert_eq!(scene.links.len(), 3, "each partition linked to its owner");
         assert_eq!(scene.groups[0].consumers[0].owns, "owns P0, P1");
+    }
+
+    #[test]
+    fn members_of_big_groups_are_drawn_on_compact_cards_that_stay_on_screen() {
+        let (_, small) = scene_after(5_000.0);
+        assert!(small.groups[0].consumers.iter().all(|c| !c.compact));
+        let preset = mqsim::scenario::presets::Preset::find("share-group").unwrap();
+        let mut p = Playback::new(preset.scenario());
+        p.advance_to(5_000.0);
+        let scene = Scene::build(p.world(), p.clock_ms());
+        let members: Vec<&ConsumerNode> = scene.groups.iter().flat_map(|g| &g.consumers).collect();
+        assert_eq!(members.len(), 10);
+        assert!(members.iter().all(|c| c.compact));
+        // Ten cards one under the other, none overlapping, in a picture
+        // short enough for a 1080p projector (at most 700 units high for
+        // its 1000 wide).
+        for pair in members.windows(2) {
+            assert!(
+                pair[1].y >= pair[0].y + COMPACT_H,
+                "{} overlaps {}",
+                pair[1].name,
+                pair[0].name
+            );
+        }
+        assert!(scene.height <= 700.0, "picture height {}", scene.height);
+        // Links meet the middle of a compact card's left edge.
+        assert!(!scene.links.is_empty());
+        for link in &scene.links {
+            let meets = |c: &ConsumerNode| (c.x, c.y + COMPACT_H / 2.0) == link.to;
+            assert!(members.iter().any(|c| meets(c)), "{link:?}");
+        }
     }
 
     #[test]
