@@ -22,7 +22,8 @@ use crate::agenda::Ctx;
 use crate::ids::{ConsumerId, GroupId, TopicId, TopicPartition};
 use crate::trace::EventKind;
 
-fn tp_of((t, p): Tp) -> TopicPartition {
+/// A partition as the coordinator's assignors name it, as the engine does.
+pub(in crate::kafka) fn tp_of((t, p): Tp) -> TopicPartition {
     TopicPartition {
         topic: TopicId(t as u32),
         partition: p,

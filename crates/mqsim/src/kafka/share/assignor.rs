@@ -211,120 +211,30 @@ fn assign_remaining<P: Copy + PartialEq>(
 /// `SimpleHomogeneousAssignmentBuilder`; per member number.
 fn homogeneous(members: &[&MemberSpec], topics: &[TopicMeta]) -> Vec<Vec<(usize, u32)>> {
     let m = members.len();
-    let mut held: Vec<Vec<(usize, u32)>> = vec![Vec::new(); m];
     let subscribed = &members[0].topics;
     let targets: Vec<(usize, u32)> = subscribed
         .iter()
         .flat_map(|&t| (0..topics[t].partitions).map(move |p| (t, p)))
         .collect();
     if subscribed.is_empty() || m == 0 {
-        return held;
+        return vec![Vec::new(); m];
     }
     let sharing = sharing(m, targets.len());
     let desired = desired_counts(sharing, targets.len(), m);
     let hash = |tp| tp_hash(topics, tp);
-    // `finalAssignmentByPartition` and, per member, its partitions.
-    let mut by_partition: JavaKeys<(usize, u32)> = JavaKeys::new(Some(targets.len()));
-    let mut holders: Vec<((usize, u32), JavaKeys<usize>)> = Vec::new();
-    let mut mine: Vec<JavaKeys<(usize, u32)>> = (0..m).map(|_| JavaKeys::new(None)).collect();
-    let mut overfilled = Vec::new();
-    let mut unfilled = Vec::new();
+    let mut holdings = Holdings::new(m, targets.len());
     // `revokeUnassignablePartitions`: keep what is still subscribed.
     for (i, member) in members.iter().enumerate() {
         for (t, partitions) in in_java_order(&member.target, topics) {
-            if !subscribed.contains(&t) {
-                continue;
-            }
-            for p in partitions {
-                by_partition.insert((t, p), hash((t, p)));
-                holder_set(&mut holders, (t, p)).insert(i, i as i32);
-                mine[i].insert((t, p), hash((t, p)));
-            }
-        }
-        let count = mine[i].len();
-        if count < desired[i] {
-            unfilled.push(i);
-        } else if count > desired[i] {
-            overfilled.push(i);
-        }
-    }
-    // `revokeOverfilledMembers`: down to the desired count.
-    for &i in &overfilled {
-        for tp in mine[i].ordered() {
-            if mine[i].len() <= desired[i] {
-                break;
-            }
-            mine[i].remove(tp);
-            holder_set(&mut holders, tp).remove(i);
-        }
-    }
-    // `revokeOversharedPartitions`: no partition beyond its sharing.
-    for tp in by_partition.ordered() {
-        let members_of = holder_set(&mut holders, tp).ordered();
-        let mut count = members_of.len();
-        if count <= sharing {
-            continue;
-        }
-        for i in members_of {
-            if mine[i].contains(tp) {
-                mine[i].remove(tp);
-                holder_set(&mut holders, tp).remove(i);
-                count -= 1;
-                if !unfilled.contains(&i) {
-                    unfilled.push(i);
+            if subscribed.contains(&t) {
+                for p in partitions {
+                    holdings.keep(i, (t, p), hash((t, p)));
                 }
             }
-            if count <= sharing {
-                break;
-            }
         }
     }
-    for &tp in &targets {
-        by_partition.insert(tp, hash(tp));
-    }
-    for i in 0..m {
-        held[i] = mine[i].ordered();
-    }
-    unfilled.sort_unstable();
-    let mut unfilled = Unfilled {
-        members: unfilled,
-        cursor: 0,
-    };
-    let before: Vec<((usize, u32), Vec<usize>)> = holders
-        .iter()
-        .map(|(tp, set)| (*tp, set.ordered()))
-        .collect();
-    let holders_of = |tp: (usize, u32)| {
-        before
-            .iter()
-            .find(|(t, _)| *t == tp)
-            .map(|(_, m)| m.clone())
-            .unwrap_or_default()
-    };
-    assign_remaining(
-        &by_partition.ordered(),
-        &holders_of,
-        sharing,
-        &desired,
-        &mut unfilled,
-        &mut held,
-    );
-    held
-}
-
-/// The set of members holding `tp`, made on first use.
-fn holder_set<P: Copy + PartialEq>(
-    holders: &mut Vec<(P, JavaKeys<usize>)>,
-    tp: P,
-) -> &mut JavaKeys<usize> {
-    let i = match holders.iter().position(|(t, _)| *t == tp) {
-        Some(i) => i,
-        None => {
-            holders.push((tp, JavaKeys::new(None)));
-            holders.len() - 1
-        }
-    };
-    &mut holders[i].1
+    let all = targets.iter().map(|&tp| (tp, hash(tp)));
+    holdings.finish(all, sharing, &desired, 0..m)
 }
 
 /// `SimpleHeterogeneousAssignmentBuilder`: the same, topic by topic, among
@@ -351,84 +261,129 @@ fn heterogeneous(members: &[&MemberSpec], topics: &[TopicMeta]) -> Vec<Vec<(usiz
             desired[subscribers[k]] = count;
         }
         // Keys are partition numbers: `Integer` hashes to itself.
-        let mut by_partition: JavaKeys<u32> = JavaKeys::new(Some(partitions));
-        let mut holders: Vec<(u32, JavaKeys<usize>)> = Vec::new();
-        let mut mine: Vec<JavaKeys<u32>> = (0..m).map(|_| JavaKeys::new(None)).collect();
-        let mut had: Vec<bool> = vec![false; m];
-        for i in 0..m {
-            let Some((_, kept)) = members[i].target.iter().find(|(tt, _)| *tt == t) else {
-                continue;
-            };
-            had[i] = true;
-            let hashes: Vec<i32> = kept.iter().map(|&p| p as i32).collect();
-            for j in presized_order(&hashes) {
-                let p = kept[j];
-                by_partition.insert(p, p as i32);
-                holder_set(&mut holders, p).insert(i, i as i32);
-                mine[i].insert(p, p as i32);
+        let mut holdings = Holdings::new(m, partitions);
+        for (i, member) in members.iter().enumerate() {
+            if let Some((_, kept)) = member.target.iter().find(|(tt, _)| *tt == t) {
+                let hashes: Vec<i32> = kept.iter().map(|&p| p as i32).collect();
+                for j in presized_order(&hashes) {
+                    holdings.keep(i, kept[j], kept[j] as i32);
+                }
             }
         }
-        // `revokeOverfilledMembers`, members in ascending number.
-        for i in (0..m).filter(|&i| had[i]) {
-            for p in mine[i].ordered() {
-                if mine[i].len() <= desired[i] {
+        let all = (0..partitions as u32).map(|p| (p, p as i32));
+        let topic_held = holdings.finish(all, sharing, &desired, subscribers);
+        for (i, ps) in topic_held.into_iter().enumerate() {
+            held[i].extend(ps.into_iter().map(|p| (t, p)));
+        }
+    }
+    held
+}
+
+/// Who holds what while a builder works: the partitions it has seen
+/// (`finalAssignmentByPartition`'s keys), each partition's members and each
+/// member's partitions.
+struct Holdings<P> {
+    by_partition: JavaKeys<P>,
+    holders: Vec<(P, JavaKeys<usize>)>,
+    mine: Vec<JavaKeys<P>>,
+}
+
+impl<P: Copy + PartialEq> Holdings<P> {
+    /// For `members` members over `partitions` partitions.
+    fn new(members: usize, partitions: usize) -> Holdings<P> {
+        Holdings {
+            by_partition: JavaKeys::new(Some(partitions)),
+            holders: Vec::new(),
+            mine: (0..members).map(|_| JavaKeys::new(None)).collect(),
+        }
+    }
+
+    /// Member `i` keeps `p` (hashing to `hash`) from its last assignment.
+    fn keep(&mut self, i: usize, p: P, hash: i32) {
+        self.by_partition.insert(p, hash);
+        self.holder_set(p).insert(i, i as i32);
+        self.mine[i].insert(p, hash);
+    }
+
+    fn revoke(&mut self, i: usize, p: P) {
+        self.mine[i].remove(p);
+        self.holder_set(p).remove(i);
+    }
+
+    /// The set of members holding `p`, made on first use.
+    fn holder_set(&mut self, p: P) -> &mut JavaKeys<usize> {
+        let i = match self.holders.iter().position(|(q, _)| *q == p) {
+            Some(i) => i,
+            None => {
+                self.holders.push((p, JavaKeys::new(None)));
+                self.holders.len() - 1
+            }
+        };
+        &mut self.holders[i].1
+    }
+
+    /// The revocations, then the partitions `all` (with their hashes) that
+    /// are short of their `sharing` round-robin to the `subscribers` (in
+    /// ascending number) short of their `desired` count. Per member, what
+    /// it holds in the end.
+    fn finish(
+        mut self,
+        all: impl Iterator<Item = (P, i32)>,
+        sharing: usize,
+        desired: &[usize],
+        subscribers: impl IntoIterator<Item = usize>,
+    ) -> Vec<Vec<P>> {
+        // `revokeOverfilledMembers`: down to the desired count.
+        for (i, &want) in desired.iter().enumerate() {
+            for p in self.mine[i].ordered() {
+                if self.mine[i].len() <= want {
                     break;
                 }
-                mine[i].remove(p);
-                holder_set(&mut holders, p).remove(i);
+                self.revoke(i, p);
             }
         }
-        // `revokeOversharedPartitions`.
-        for p in by_partition.ordered() {
-            let members_of = holder_set(&mut holders, p).ordered();
+        // `revokeOversharedPartitions`: no partition beyond its sharing.
+        for p in self.by_partition.ordered() {
+            let members_of = self.holder_set(p).ordered();
             let mut count = members_of.len();
-            if count <= sharing {
-                continue;
-            }
             for i in members_of {
-                if mine[i].contains(p) {
-                    mine[i].remove(p);
-                    holder_set(&mut holders, p).remove(i);
-                    count -= 1;
-                }
                 if count <= sharing {
                     break;
                 }
+                if self.mine[i].contains(p) {
+                    self.revoke(i, p);
+                    count -= 1;
+                }
             }
         }
-        for p in 0..partitions as u32 {
-            by_partition.insert(p, p as i32);
+        for (p, hash) in all {
+            self.by_partition.insert(p, hash);
         }
-        let mut topic_held: Vec<Vec<u32>> = (0..m).map(|i| mine[i].ordered()).collect();
-        let unfilled_members: Vec<usize> = subscribers
-            .iter()
-            .copied()
-            .filter(|&i| topic_held[i].len() < desired[i])
-            .collect();
+        let mut held: Vec<Vec<P>> = self.mine.iter().map(JavaKeys::ordered).collect();
+        // Those short of their count after the revocations.
+        let unfilled = subscribers
+            .into_iter()
+            .filter(|&i| held[i].len() < desired[i]);
         let mut unfilled = Unfilled {
-            members: unfilled_members,
+            members: unfilled.collect(),
             cursor: 0,
         };
-        let before: Vec<(u32, Vec<usize>)> =
-            holders.iter().map(|(p, set)| (*p, set.ordered())).collect();
-        let holders_of = |p: u32| {
-            before
-                .iter()
-                .find(|(q, _)| *q == p)
+        let before: Vec<(P, Vec<usize>)> = (self.holders.iter())
+            .map(|(p, set)| (*p, set.ordered()))
+            .collect();
+        let holders_of = |p: P| {
+            (before.iter().find(|(q, _)| *q == p))
                 .map(|(_, m)| m.clone())
                 .unwrap_or_default()
         };
         assign_remaining(
-            &by_partition.ordered(),
+            &self.by_partition.ordered(),
             &holders_of,
             sharing,
-            &desired,
+            desired,
             &mut unfilled,
-            &mut topic_held,
+            &mut held,
         );
-        for i in 0..m {
-            held[i].extend(topic_held[i].iter().map(|&p| (t, p)));
-        }
+        held
     }
-    held
 }

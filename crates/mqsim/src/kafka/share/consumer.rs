@@ -31,6 +31,7 @@ use super::partition::{RecordState, SharePartition};
 use crate::agenda::Ctx;
 use crate::ids::{ConsumerId, GroupId, TopicId, TopicPartition};
 use crate::kafka::consumer::{FetchedRecord, Phase};
+use crate::kafka::heartbeat::tp_of;
 use crate::kafka::{Action, Kafka};
 use crate::scenario::OffsetReset;
 use crate::trace::{AckType, AcquiredRecord, EventKind};
@@ -116,14 +117,10 @@ impl Kafka {
             Action::ShareGroupExpiry { group },
         );
         let incarnation = self.consumers[consumer.index()].incarnation;
-        let assignment = reply.assignment.as_ref().map(|tps| {
-            tps.iter()
-                .map(|&(t, partition)| TopicPartition {
-                    topic: TopicId(t as u32),
-                    partition,
-                })
-                .collect()
-        });
+        let assignment = reply
+            .assignment
+            .as_ref()
+            .map(|tps| tps.iter().copied().map(tp_of).collect());
         let member_epoch = reply.epoch;
         let arrives_at = ctx.send(Action::ShareGroupHeartbeatReply {
             consumer,
@@ -191,12 +188,7 @@ impl Kafka {
         }
         c.member_epoch = reply.epoch;
         if let Some(assignment) = reply.assignment {
-            let partitions: Vec<TopicPartition> = (assignment.into_iter())
-                .map(|(t, partition)| TopicPartition {
-                    topic: TopicId(t as u32),
-                    partition,
-                })
-                .collect();
+            let partitions: Vec<TopicPartition> = assignment.into_iter().map(tp_of).collect();
             if !c.assigned().eq(partitions.iter().copied()) {
                 c.set_assigned(&partitions);
                 ctx.emit(EventKind::PartitionsAssigned {
@@ -402,8 +394,15 @@ impl Kafka {
             Some(_) => Some(Rc::from("acknowledged by hand, not processed")),
             None => self.processing_error(consumer, done),
         };
+        let group = self.consumers[consumer.index()].group;
+        let held = (self.consumers.iter())
+            .filter(|o| o.group == group)
+            .flat_map(|o| o.pending.iter().filter(|r| r.tp == done.tp))
+            .map(|r| r.offset)
+            .min()
+            .unwrap_or(u64::MAX);
         let c = &mut self.consumers[consumer.index()];
-        let share = self.groups[c.group.index()].share.as_mut();
+        let share = self.groups[group.index()].share.as_mut();
         let share = share.expect("a share consumer's group is a share group");
         let ack = match (told, &error) {
             (Some(ack), _) => ack,
@@ -424,7 +423,7 @@ impl Kafka {
             });
         } else {
             // Records come in any order: the group remembers each.
-            let duplicate = !share.processed.insert((done.tp, done.offset));
+            let duplicate = share.processed_before(done.tp, done.offset, held);
             self.record_processed(consumer, done, duplicate, ctx);
         }
         let c = &mut self.consumers[consumer.index()];

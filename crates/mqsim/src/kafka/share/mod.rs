@@ -40,8 +40,10 @@ pub struct ShareState {
     pub settings: partition::Settings,
     /// How members acknowledge a record they failed to process.
     pub on_failure: AckType,
-    /// Records some member processed, to count those processed again.
-    pub processed: BTreeSet<(TopicPartition, u64)>,
+    /// Records some member processed, to count those processed again;
+    /// only those a member may still process (see
+    /// [`ShareState::processed_before`]).
+    processed: BTreeSet<(TopicPartition, u64)>,
 }
 
 impl ShareState {
@@ -60,5 +62,50 @@ impl ShareState {
             },
             processed: BTreeSet::new(),
         }
+    }
+
+    /// Whether some member already processed `tp`'s record at `offset`;
+    /// from now on one has. A record can be processed again only while it
+    /// is in flight (at or past the share-partition start offset) or held
+    /// by a member (`held`: the lowest offset on `tp` a member of the group
+    /// holds). The others are forgotten, so that the set stays as small as
+    /// the records in flight however long the run.
+    pub fn processed_before(&mut self, tp: TopicPartition, offset: u64, held: u64) -> bool {
+        let start = self.partitions.get(&tp).map_or(0, |p| p.start);
+        let keep_from = start.min(held).min(offset);
+        let forgotten: Vec<_> = (self.processed.range((tp, 0)..(tp, keep_from)).copied()).collect();
+        for old in forgotten {
+            self.processed.remove(&old);
+        }
+        !self.processed.insert((tp, offset))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::TopicId;
+
+    #[test]
+    fn a_processed_record_is_forgotten_once_nobody_can_process_it_again() {
+        let spec = serde_json::json!({ "name": "workers", "topics": ["jobs"], "members": [] });
+        let mut state = ShareState::new(&serde_json::from_value(spec).unwrap());
+        let tp = TopicPartition {
+            topic: TopicId(0),
+            partition: 0,
+        };
+        state
+            .partitions
+            .insert(tp, SharePartition::new(0, state.settings));
+        for offset in 0..4 {
+            assert!(!state.processed_before(tp, offset, u64::MAX));
+        }
+        assert!(state.processed_before(tp, 2, u64::MAX), "processed again");
+        // The start offset moves past 0..3 while a member still holds 1.
+        state.partitions.get_mut(&tp).unwrap().start = 3;
+        assert!(state.processed_before(tp, 1, 1), "still remembered");
+        assert_eq!(state.processed.len(), 3, "0 forgotten; 1, 2 and 3 kept");
+        assert!(state.processed_before(tp, 3, u64::MAX));
+        assert_eq!(state.processed.len(), 1, "only 3 is still in flight");
     }
 }
