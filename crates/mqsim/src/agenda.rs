@@ -5,6 +5,13 @@
 //! Actions scheduled for the same millisecond run in the order they were
 //! scheduled: the key is `(time, sequence number)`, and the sequence number
 //! breaks ties, so the order never depends on anything but the scenario.
+//!
+//! The timeline's entries come first in their millisecond, in timeline
+//! order ([`Agenda::schedule_entry`]), except at time zero, where the
+//! scenario's own start (its brokers, producers and members) comes first.
+//! So an entry made while the run goes on (live mode: a client's request,
+//! stamped after the last millisecond run) does exactly what it does when
+//! the run is replayed with the entry in its scenario from the start.
 
 use crate::sim::Scheduled;
 use crate::time::SimTime;
@@ -18,7 +25,8 @@ use std::collections::BinaryHeap;
 /// themselves wait in a slab, so sifting the heap never moves them.
 #[derive(Clone, Debug)]
 pub(crate) struct Agenda<A> {
-    queue: BinaryHeap<Reverse<(SimTime, u64, u32)>>,
+    /// `(time, 0 for a timeline entry else 1, sequence, slot)`.
+    queue: BinaryHeap<Reverse<(SimTime, u8, u64, u32)>>,
     slots: Vec<Option<A>>,
     free: Vec<u32>,
     next_seq: u64,
@@ -37,6 +45,17 @@ impl<A> Default for Agenda<A> {
 
 impl<A> Agenda<A> {
     pub fn schedule(&mut self, at: SimTime, action: A) {
+        self.push(at, 1, action);
+    }
+
+    /// Schedules a timeline entry's action: before everything else due in
+    /// its millisecond (after the start at time zero), after the entries
+    /// scheduled before it.
+    pub fn schedule_entry(&mut self, at: SimTime, action: A) {
+        self.push(at, u8::from(at == SimTime::ZERO), action);
+    }
+
+    fn push(&mut self, at: SimTime, class: u8, action: A) {
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.slots[slot as usize] = Some(action);
@@ -47,13 +66,13 @@ impl<A> Agenda<A> {
                 (self.slots.len() - 1) as u32
             }
         };
-        self.queue.push(Reverse((at, self.next_seq, slot)));
+        self.queue.push(Reverse((at, class, self.next_seq, slot)));
         self.next_seq += 1;
     }
 
     /// When the earliest action is due, if any is scheduled.
     pub fn next_due(&self) -> Option<SimTime> {
-        self.queue.peek().map(|Reverse((at, _, _))| *at)
+        self.queue.peek().map(|Reverse((at, _, _, _))| *at)
     }
 
     /// Removes and returns the earliest action if it is due at or before `until`.
@@ -61,7 +80,7 @@ impl<A> Agenda<A> {
         if self.next_due()? > until {
             return None;
         }
-        let Reverse((at, _, slot)) = self.queue.pop()?;
+        let Reverse((at, _, _, slot)) = self.queue.pop()?;
         self.free.push(slot);
         self.slots[slot as usize].take().map(|action| (at, action))
     }

@@ -58,6 +58,6 @@ pub mod trace;
 pub mod words;
 
 pub use scenario::{Scenario, ScenarioError};
-pub use sim::Simulation;
+pub use sim::{InjectError, Simulation};
 pub use time::SimTime;
 pub use trace::{Event, EventKind, TraceSink};

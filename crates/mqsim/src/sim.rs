@@ -10,7 +10,7 @@ use crate::agenda::{Agenda, Ctx};
 use crate::kafka::summary::KafkaSummary;
 use crate::kafka::{self, Kafka};
 use crate::rabbit::broker::{self as rabbit, Rabbit};
-use crate::scenario::Scenario;
+use crate::scenario::{Intervention, Scenario};
 use crate::time::SimTime;
 use crate::trace::{Event, TraceSink};
 
@@ -30,6 +30,38 @@ impl From<kafka::Action> for Scheduled {
 impl From<rabbit::Action> for Scheduled {
     fn from(action: rabbit::Action) -> Scheduled {
         Scheduled::Rabbit(action)
+    }
+}
+
+/// The actions of a scenario's timeline entries for one side of the
+/// engine, each with its entry's index in the timeline.
+pub(crate) type Entries<A> = Vec<(usize, A)>;
+
+/// Why a run cannot take a timeline entry while it goes on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InjectError {
+    /// The scenario's timeline has no entry of that number.
+    NoSuchEntry,
+    /// The run is already past the entry's moment.
+    Past { at: SimTime, now: SimTime },
+    /// The entry brings something new into the run: start over.
+    AddsToRun,
+}
+
+impl std::fmt::Display for InjectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InjectError::NoSuchEntry => write!(f, "the timeline has no such entry"),
+            InjectError::Past { at, now } => {
+                write!(f, "the entry is for {at}, and the run is already at {now}")
+            }
+            InjectError::AddsToRun => {
+                write!(
+                    f,
+                    "the entry brings something new into the run, which must start over"
+                )
+            }
+        }
     }
 }
 
@@ -53,14 +85,28 @@ impl Simulation {
         {
             return Simulation::new(&first);
         }
-        let (kafka, start) = Kafka::new(scenario);
-        let (rabbit, rabbit_start) = Rabbit::new(scenario);
+        let (kafka, start, kafka_entries) = Kafka::new(scenario);
+        let (rabbit, rabbit_start, rabbit_entries) = Rabbit::new(scenario);
         let mut agenda = Agenda::default();
         for (at, action) in start {
             agenda.schedule(at, Scheduled::Kafka(action));
         }
         for (at, action) in rabbit_start {
             agenda.schedule(at, Scheduled::Rabbit(action));
+        }
+        // The timeline's entries in timeline order, whichever side each is for.
+        let timeline = &scenario.file().timeline;
+        let mut by_entry: Vec<Vec<Scheduled>> = timeline.iter().map(|_| Vec::new()).collect();
+        for (i, action) in kafka_entries {
+            by_entry[i].push(Scheduled::Kafka(action));
+        }
+        for (i, action) in rabbit_entries {
+            by_entry[i].push(Scheduled::Rabbit(action));
+        }
+        for (entry, actions) in timeline.iter().zip(by_entry) {
+            for action in actions {
+                agenda.schedule_entry(SimTime::from_millis(entry.at_ms), action);
+            }
         }
         Simulation {
             now: SimTime::ZERO,
@@ -69,6 +115,36 @@ impl Simulation {
             kafka,
             rabbit,
         }
+    }
+
+    /// Live mode: `scenario`'s timeline entry number `index`, made while
+    /// the run goes on, joins the run: scheduled exactly as the run's start
+    /// schedules an entry of its scenario, first in its millisecond, so the
+    /// run goes on as a replay of `scenario` from the start would. The run
+    /// must have been started from `scenario` without this entry and the
+    /// later ones, and must not have reached the entry's moment yet; an
+    /// entry that brings something new into the run cannot join it
+    /// ([`Intervention::adds_to_run`]): the run starts over instead.
+    pub fn inject(&mut self, scenario: &Scenario, index: usize) -> Result<(), InjectError> {
+        let timeline = &scenario.file().timeline;
+        let entry = timeline.get(index).ok_or(InjectError::NoSuchEntry)?;
+        let at = SimTime::from_millis(entry.at_ms);
+        if at <= self.now {
+            return Err(InjectError::Past { at, now: self.now });
+        }
+        if entry.action.adds_to_run() {
+            return Err(InjectError::AddsToRun);
+        }
+        for (_, action) in Kafka::entry_actions(scenario, index) {
+            self.agenda.schedule_entry(at, Scheduled::Kafka(action));
+        }
+        let binds_before = (timeline[..index].iter())
+            .filter(|e| matches!(e.action, Intervention::RabbitBind { .. }))
+            .count();
+        if let Some(action) = Rabbit::entry_action(scenario, index, binds_before) {
+            self.agenda.schedule_entry(at, Scheduled::Rabbit(action));
+        }
+        Ok(())
     }
 
     /// Runs `scenario` from the start to `until`, keeping every event: the

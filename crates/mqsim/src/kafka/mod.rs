@@ -39,11 +39,13 @@ pub mod rebalance;
 pub mod retention;
 pub mod share;
 pub mod summary;
+mod timeline;
 
 use crate::agenda::Ctx;
 use crate::ids::{BrokerId, ConsumerId, GroupId, ProducerId, TopicId, TopicPartition};
 use crate::rng::{SimRng, Stream};
-use crate::scenario::{FailedAck, GroupSpec, Intervention, Scenario, find_consumer};
+use crate::scenario::{GroupSpec, Scenario};
+use crate::sim::Entries;
 use crate::time::SimTime;
 use crate::trace::{AckType, CommittedOffset, EventKind, FetchedBatch, ProduceError};
 use cluster::Cluster;
@@ -348,8 +350,9 @@ pub struct Kafka {
 }
 
 impl Kafka {
-    /// Builds the Kafka side of `scenario` and the actions that start it.
-    pub(crate) fn new(scenario: &Scenario) -> (Kafka, Vec<(SimTime, Action)>) {
+    /// Builds the Kafka side of `scenario`, the actions that start it and
+    /// those of the timeline's entries (each with the entry's index).
+    pub(crate) fn new(scenario: &Scenario) -> (Kafka, Vec<(SimTime, Action)>, Entries<Action>) {
         let file = scenario.file();
         let spec = &file.kafka;
         let topic_roster = scenario.topics();
@@ -455,157 +458,10 @@ impl Kafka {
         for c in roster.iter().filter(|c| c.from_start) {
             start.push((SimTime::ZERO, Action::Start { consumer: c.id }));
         }
-        for entry in &file.timeline {
-            let action = match &entry.action {
-                Intervention::AddPartitions { topic, partitions } => Action::AddPartitions {
-                    topic: topic_id(topic),
-                    partitions: *partitions,
-                },
-                Intervention::BrokerKill { broker } => Action::BrokerKill {
-                    broker: BrokerId(*broker),
-                },
-                Intervention::BrokerShutdown { broker } => Action::BrokerShutdown {
-                    broker: BrokerId(*broker),
-                },
-                Intervention::BrokerRestart { broker } => Action::BrokerRestart {
-                    broker: BrokerId(*broker),
-                },
-                Intervention::BrokerIsolate { broker } => Action::BrokerIsolate {
-                    broker: BrokerId(*broker),
-                },
-                Intervention::BrokerReconnect { broker } => Action::BrokerReconnect {
-                    broker: BrokerId(*broker),
-                },
-                Intervention::ControllerKill { controller } => Action::ControllerFault {
-                    controller: *controller,
-                    fault: Fault::Kill,
-                },
-                Intervention::ControllerRestart { controller } => Action::ControllerFault {
-                    controller: *controller,
-                    fault: Fault::Restart,
-                },
-                Intervention::ControllerIsolate { controller } => Action::ControllerFault {
-                    controller: *controller,
-                    fault: Fault::Isolate,
-                },
-                Intervention::ControllerReconnect { controller } => Action::ControllerFault {
-                    controller: *controller,
-                    fault: Fault::Reconnect,
-                },
-                Intervention::PreferredLeaderElection => Action::PreferredLeaderElection,
-                // Scheduled with the topics above.
-                Intervention::TopicCreate { .. } => continue,
-                // The RabbitMQ side schedules its own interventions.
-                Intervention::RabbitConsumerCrash { .. }
-                | Intervention::RabbitConsumerRestart { .. }
-                | Intervention::RabbitConsumerSlow { .. }
-                | Intervention::RabbitConsumerPrefetch { .. }
-                | Intervention::RabbitExchangeDeclare { .. }
-                | Intervention::RabbitPublisherAdd { .. }
-                | Intervention::RabbitConsumerAdd { .. }
-                | Intervention::RabbitPublish { .. }
-                | Intervention::RabbitQueueDeclare { .. }
-                | Intervention::RabbitQueueDelete { .. }
-                | Intervention::RabbitBind { .. }
-                | Intervention::RabbitUnbind { .. } => continue,
-                Intervention::GroupAdd { group } => {
-                    // Every member joins at once.
-                    for member in &group.members {
-                        if let Some(consumer) =
-                            find_consumer(&roster, file, Some(&group.name), &member.name)
-                        {
-                            start.push((
-                                SimTime::from_millis(entry.at_ms),
-                                Action::Start { consumer },
-                            ));
-                        }
-                    }
-                    continue;
-                }
-                // Scheduled with the producers above.
-                Intervention::ProducerAdd { .. } => continue,
-                Intervention::ProducerRemove { producer } => {
-                    let Some(i) = producer_roster
-                        .iter()
-                        .position(|(p, _)| &p.name == producer)
-                    else {
-                        continue;
-                    };
-                    Action::ProducerStop {
-                        producer: ProducerId(i as u32),
-                    }
-                }
-                Intervention::Produce {
-                    producer,
-                    key,
-                    value,
-                    partition,
-                    headers,
-                    poison,
-                } => {
-                    // Validation guarantees the producer exists.
-                    let Some(i) = producer_roster
-                        .iter()
-                        .position(|(p, _)| &p.name == producer)
-                    else {
-                        continue;
-                    };
-                    Action::ProduceByHand {
-                        producer: ProducerId(i as u32),
-                        record: Box::new(HandRecord::new(key, value, *partition, headers, *poison)),
-                    }
-                }
-                Intervention::ConsumerJoin { group, member } => {
-                    // Validation guarantees the member exists.
-                    let Some(consumer) = find_consumer(&roster, file, Some(group), &member.name)
-                    else {
-                        continue;
-                    };
-                    Action::Start { consumer }
-                }
-                Intervention::ConsumerSubscribe {
-                    group,
-                    member,
-                    topics,
-                } => {
-                    let Some(consumer) = find_consumer(&roster, file, Some(group), member) else {
-                        continue;
-                    };
-                    // A topic the run never has is left out, as the
-                    // coordinator's `TopicIds` view skips it.
-                    let topics = topics.iter().filter_map(|t| known_topic(t)).collect();
-                    Action::Subscribe { consumer, topics }
-                }
-                Intervention::ShareAcknowledge { group, member, ack } => {
-                    let Some(consumer) = find_consumer(&roster, file, Some(group), member) else {
-                        continue;
-                    };
-                    let ack = match ack {
-                        FailedAck::Release => AckType::Release,
-                        FailedAck::Reject => AckType::Reject,
-                    };
-                    Action::ShareAcknowledge { consumer, ack }
-                }
-                Intervention::ConsumerLeave { group, member }
-                | Intervention::ConsumerCrash { group, member }
-                | Intervention::ConsumerRestart { group, member }
-                | Intervention::ConsumerSlow { group, member, .. } => {
-                    let Some(consumer) = find_consumer(&roster, file, group.as_deref(), member)
-                    else {
-                        continue;
-                    };
-                    match entry.action {
-                        Intervention::ConsumerLeave { .. } => Action::Leave { consumer },
-                        Intervention::ConsumerCrash { .. } => Action::Crash { consumer },
-                        Intervention::ConsumerSlow { processing_ms, .. } => Action::SetProcessing {
-                            consumer,
-                            processing_ms,
-                        },
-                        _ => Action::Start { consumer },
-                    }
-                }
-            };
-            start.push((SimTime::from_millis(entry.at_ms), action));
+        let entry_actions = timeline::EntryActions::new(scenario);
+        let mut entries = Vec::new();
+        for index in 0..file.timeline.len() {
+            entry_actions.of(index, &mut entries);
         }
         if topic_roster
             .iter()
@@ -632,7 +488,14 @@ impl Kafka {
                 .into_iter()
                 .map(|a| (SimTime::ZERO, a)),
         );
-        (kafka, start)
+        (kafka, start, entries)
+    }
+
+    /// The actions of `scenario`'s timeline entry number `index`.
+    pub(crate) fn entry_actions(scenario: &Scenario, index: usize) -> Entries<Action> {
+        let mut actions = Vec::new();
+        timeline::EntryActions::new(scenario).of(index, &mut actions);
+        actions
     }
 
     /// Carries out one scheduled action.

@@ -10,14 +10,16 @@
 //! `auto_ack` the broker forgets the message as soon as it sends it.
 
 use super::client::{Publisher, RabbitConsumer};
-use super::headers::{FieldTable, FieldValue};
+use super::headers::FieldTable;
 use super::message::Message;
 use super::queue::{Overflow, Queue, QueueType, Queued};
+use super::timeline;
 use super::topology::{Binding, Destination, Exchange, Topology};
 use crate::agenda::Ctx;
 use crate::ids::{MessageId, PublisherId, QueueId, RabbitConsumerId};
 use crate::rng::{SimRng, Stream};
-use crate::scenario::{Intervention, POISON_HEADER, Scenario};
+use crate::scenario::{Intervention, Scenario};
+use crate::sim::Entries;
 use crate::time::SimTime;
 use crate::trace::{DeathReason, EventKind, Settlement};
 use std::collections::BTreeMap;
@@ -171,10 +173,10 @@ impl Rabbit {
         copies
     }
 
-    /// The RabbitMQ side of `scenario` and the actions that start it.
-    pub(crate) fn new(scenario: &Scenario) -> (Rabbit, Vec<(SimTime, Action)>) {
+    /// The RabbitMQ side of `scenario`, the actions that start it and those
+    /// of the timeline's entries (each with the entry's index).
+    pub(crate) fn new(scenario: &Scenario) -> (Rabbit, Vec<(SimTime, Action)>, Entries<Action>) {
         let file = scenario.file();
-        let spec = &file.rabbit;
         let queue_roster = scenario.rabbit_queues();
         let names: Vec<String> = queue_roster.iter().map(|(q, _)| q.name.clone()).collect();
         let queues: Vec<Queue> = queue_roster
@@ -254,83 +256,12 @@ impl Rabbit {
                 ));
             }
         }
-        let consumer_id = |name: &str| {
-            roster
-                .iter()
-                .position(|(c, _)| c.name == name)
-                .map(|i| RabbitConsumerId(i as u32))
-        };
-        // Bindings the timeline makes follow the scenario's, in timeline order.
-        let mut next_binding = spec.bindings.len() as u32;
-        for entry in &file.timeline {
-            let action = match &entry.action {
-                Intervention::RabbitConsumerCrash { consumer } => {
-                    consumer_id(consumer).map(|consumer| Action::Crash { consumer })
-                }
-                Intervention::RabbitConsumerRestart { consumer } => {
-                    consumer_id(consumer).map(|consumer| Action::Restart { consumer })
-                }
-                Intervention::RabbitConsumerAdd { consumer } => {
-                    consumer_id(&consumer.name).map(|consumer| Action::Restart { consumer })
-                }
-                Intervention::RabbitConsumerPrefetch { consumer, prefetch } => {
-                    consumer_id(consumer).map(|consumer| Action::SetPrefetch {
-                        consumer,
-                        prefetch: *prefetch,
-                    })
-                }
-                Intervention::RabbitConsumerSlow {
-                    consumer,
-                    processing_ms,
-                } => consumer_id(consumer).map(|consumer| Action::SetProcessing {
-                    consumer,
-                    processing_ms: *processing_ms,
-                }),
-                Intervention::RabbitQueueDeclare { queue } => {
-                    queue_id(&queue.name).map(|queue| Action::DeclareQueue { queue })
-                }
-                Intervention::RabbitExchangeDeclare { exchange } => exchange_roster
-                    .iter()
-                    .position(|(x, _)| x.name == exchange.name)
-                    .map(|exchange| Action::DeclareExchange { exchange }),
-                Intervention::RabbitQueueDelete { queue } => {
-                    queue_id(queue).map(|queue| Action::DeleteQueue { queue })
-                }
-                Intervention::RabbitBind { .. } => {
-                    let binding = next_binding;
-                    next_binding += 1;
-                    Some(Action::Bind { binding })
-                }
-                Intervention::RabbitUnbind { binding } => Some(Action::Unbind {
-                    binding: Rc::new(binding.clone()),
-                }),
-                Intervention::RabbitPublish {
-                    publisher,
-                    routing_key,
-                    headers,
-                    poison,
-                } => publisher_roster
-                    .iter()
-                    .position(|(p, _)| &p.name == publisher)
-                    .map(|i| {
-                        let mut headers = headers.clone();
-                        if *poison {
-                            headers.insert(
-                                POISON_HEADER.to_string(),
-                                FieldValue::Str("cannot be handled".to_string()),
-                            );
-                        }
-                        Action::PublishByHand {
-                            publisher: PublisherId(i as u32),
-                            routing_key: Rc::from(routing_key.as_str()),
-                            headers,
-                        }
-                    }),
-                _ => None,
-            };
-            if let Some(action) = action {
-                start.push((SimTime::from_millis(entry.at_ms), action));
-            }
+        let entry_action = timeline::EntryAction::new(scenario);
+        let mut binds = 0;
+        let mut entries = Vec::new();
+        for (index, entry) in file.timeline.iter().enumerate() {
+            entries.extend(entry_action.of(index, binds).map(|a| (index, a)));
+            binds += usize::from(matches!(entry.action, Intervention::RabbitBind { .. }));
         }
         let mut rabbit = Rabbit {
             topology: Topology::new(&[], &[], &[]).expect("an empty topology"),
@@ -350,7 +281,17 @@ impl Rabbit {
             next_message: 0,
         };
         rabbit.rebuild_topology();
-        (rabbit, start)
+        (rabbit, start, entries)
+    }
+
+    /// The action of `scenario`'s timeline entry number `index`, after
+    /// `binds_before` `rabbit_bind` entries.
+    pub(crate) fn entry_action(
+        scenario: &Scenario,
+        index: usize,
+        binds_before: usize,
+    ) -> Option<Action> {
+        timeline::EntryAction::new(scenario).of(index, binds_before)
     }
 
     /// Carries out one scheduled action.

@@ -27,5 +27,6 @@ pub mod headers;
 pub mod message;
 pub mod queue;
 pub mod summary;
+mod timeline;
 pub mod topic;
 pub mod topology;

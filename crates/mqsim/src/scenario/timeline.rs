@@ -205,6 +205,29 @@ pub enum Intervention {
     },
 }
 
+impl Intervention {
+    /// Whether the entry brings something new into the run (a topic, a
+    /// producer, a group or member, an exchange, a queue, a binding, a
+    /// publisher, a consumer). The run numbers what it has from the whole
+    /// scenario at its start, so a run can only take such an entry by
+    /// starting over; any other entry it can take while it goes on
+    /// ([`crate::Simulation::inject`]).
+    pub fn adds_to_run(&self) -> bool {
+        matches!(
+            self,
+            Intervention::GroupAdd { .. }
+                | Intervention::ConsumerJoin { .. }
+                | Intervention::ProducerAdd { .. }
+                | Intervention::TopicCreate { .. }
+                | Intervention::RabbitExchangeDeclare { .. }
+                | Intervention::RabbitPublisherAdd { .. }
+                | Intervention::RabbitConsumerAdd { .. }
+                | Intervention::RabbitQueueDeclare { .. }
+                | Intervention::RabbitBind { .. }
+        )
+    }
+}
+
 impl TimelineEntry {
     /// The fields an entry of kind `name` (as written after `"do"`) takes
     /// besides `at_ms` and `do`; `None` if there is no such kind.

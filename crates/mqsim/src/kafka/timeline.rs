@@ -1,0 +1,196 @@
+//! What each timeline entry does on the Kafka side: the action it
+//! schedules at its moment. The run's start schedules every entry of its
+//! scenario this way, and live mode each entry a client makes, so that an
+//! entry does the same whether it was in the scenario from the start or
+//! made while the run goes on.
+
+use super::Action;
+use super::producer::HandRecord;
+use crate::ids::{BrokerId, ProducerId, TopicId};
+use crate::kafka::cluster::kraft_mode::Fault;
+use crate::scenario::{
+    Consumer as ScenarioConsumer, FailedAck, Intervention, ProducerSpec, Scenario, ScenarioFile,
+    TopicSpec, find_consumer,
+};
+use crate::sim::Entries;
+use crate::trace::AckType;
+
+/// `scenario`'s rosters, numbered as the run numbers them, to find what
+/// each entry names.
+pub(super) struct EntryActions<'a> {
+    file: &'a ScenarioFile,
+    topics: Vec<(&'a TopicSpec, Option<u64>)>,
+    producers: Vec<(&'a ProducerSpec, Option<u64>)>,
+    consumers: Vec<ScenarioConsumer<'a>>,
+}
+
+impl<'a> EntryActions<'a> {
+    pub(super) fn new(scenario: &'a Scenario) -> EntryActions<'a> {
+        EntryActions {
+            file: scenario.file(),
+            topics: scenario.topics(),
+            producers: scenario.producers(),
+            consumers: scenario.consumers(),
+        }
+    }
+
+    /// Adds to `out` the actions of the timeline entry number `index`, each
+    /// with that number: none for an entry of the RabbitMQ side or one
+    /// scheduled with the thing it adds (a producer, a topic).
+    pub(super) fn of(&self, index: usize, out: &mut Entries<Action>) {
+        let file = self.file;
+        let entry = &file.timeline[index];
+        let known_topic = |name: &str| {
+            let index = self.topics.iter().position(|(t, _)| t.name == name);
+            index.map(|i| TopicId(i as u32))
+        };
+        let topic_id = |name: &str| known_topic(name).unwrap_or(TopicId(0));
+        let producer_roster = &self.producers;
+        let roster = &self.consumers;
+        let action = match &entry.action {
+            Intervention::AddPartitions { topic, partitions } => Action::AddPartitions {
+                topic: topic_id(topic),
+                partitions: *partitions,
+            },
+            Intervention::BrokerKill { broker } => Action::BrokerKill {
+                broker: BrokerId(*broker),
+            },
+            Intervention::BrokerShutdown { broker } => Action::BrokerShutdown {
+                broker: BrokerId(*broker),
+            },
+            Intervention::BrokerRestart { broker } => Action::BrokerRestart {
+                broker: BrokerId(*broker),
+            },
+            Intervention::BrokerIsolate { broker } => Action::BrokerIsolate {
+                broker: BrokerId(*broker),
+            },
+            Intervention::BrokerReconnect { broker } => Action::BrokerReconnect {
+                broker: BrokerId(*broker),
+            },
+            Intervention::ControllerKill { controller } => Action::ControllerFault {
+                controller: *controller,
+                fault: Fault::Kill,
+            },
+            Intervention::ControllerRestart { controller } => Action::ControllerFault {
+                controller: *controller,
+                fault: Fault::Restart,
+            },
+            Intervention::ControllerIsolate { controller } => Action::ControllerFault {
+                controller: *controller,
+                fault: Fault::Isolate,
+            },
+            Intervention::ControllerReconnect { controller } => Action::ControllerFault {
+                controller: *controller,
+                fault: Fault::Reconnect,
+            },
+            Intervention::PreferredLeaderElection => Action::PreferredLeaderElection,
+            // Scheduled with the topics above.
+            Intervention::TopicCreate { .. } => return,
+            // The RabbitMQ side schedules its own interventions.
+            Intervention::RabbitConsumerCrash { .. }
+            | Intervention::RabbitConsumerRestart { .. }
+            | Intervention::RabbitConsumerSlow { .. }
+            | Intervention::RabbitConsumerPrefetch { .. }
+            | Intervention::RabbitExchangeDeclare { .. }
+            | Intervention::RabbitPublisherAdd { .. }
+            | Intervention::RabbitConsumerAdd { .. }
+            | Intervention::RabbitPublish { .. }
+            | Intervention::RabbitQueueDeclare { .. }
+            | Intervention::RabbitQueueDelete { .. }
+            | Intervention::RabbitBind { .. }
+            | Intervention::RabbitUnbind { .. } => return,
+            Intervention::GroupAdd { group } => {
+                // Every member joins at once.
+                for member in &group.members {
+                    if let Some(consumer) =
+                        find_consumer(roster, file, Some(&group.name), &member.name)
+                    {
+                        out.push((index, Action::Start { consumer }));
+                    }
+                }
+                return;
+            }
+            // Scheduled with the producers above.
+            Intervention::ProducerAdd { .. } => return,
+            Intervention::ProducerRemove { producer } => {
+                let Some(i) = producer_roster
+                    .iter()
+                    .position(|(p, _)| &p.name == producer)
+                else {
+                    return;
+                };
+                Action::ProducerStop {
+                    producer: ProducerId(i as u32),
+                }
+            }
+            Intervention::Produce {
+                producer,
+                key,
+                value,
+                partition,
+                headers,
+                poison,
+            } => {
+                // Validation guarantees the producer exists.
+                let Some(i) = producer_roster
+                    .iter()
+                    .position(|(p, _)| &p.name == producer)
+                else {
+                    return;
+                };
+                Action::ProduceByHand {
+                    producer: ProducerId(i as u32),
+                    record: Box::new(HandRecord::new(key, value, *partition, headers, *poison)),
+                }
+            }
+            Intervention::ConsumerJoin { group, member } => {
+                // Validation guarantees the member exists.
+                let Some(consumer) = find_consumer(roster, file, Some(group), &member.name) else {
+                    return;
+                };
+                Action::Start { consumer }
+            }
+            Intervention::ConsumerSubscribe {
+                group,
+                member,
+                topics,
+            } => {
+                let Some(consumer) = find_consumer(roster, file, Some(group), member) else {
+                    return;
+                };
+                // A topic the run never has is left out, as the
+                // coordinator's `TopicIds` view skips it.
+                let topics = topics.iter().filter_map(|t| known_topic(t)).collect();
+                Action::Subscribe { consumer, topics }
+            }
+            Intervention::ShareAcknowledge { group, member, ack } => {
+                let Some(consumer) = find_consumer(roster, file, Some(group), member) else {
+                    return;
+                };
+                let ack = match ack {
+                    FailedAck::Release => AckType::Release,
+                    FailedAck::Reject => AckType::Reject,
+                };
+                Action::ShareAcknowledge { consumer, ack }
+            }
+            Intervention::ConsumerLeave { group, member }
+            | Intervention::ConsumerCrash { group, member }
+            | Intervention::ConsumerRestart { group, member }
+            | Intervention::ConsumerSlow { group, member, .. } => {
+                let Some(consumer) = find_consumer(roster, file, group.as_deref(), member) else {
+                    return;
+                };
+                match entry.action {
+                    Intervention::ConsumerLeave { .. } => Action::Leave { consumer },
+                    Intervention::ConsumerCrash { .. } => Action::Crash { consumer },
+                    Intervention::ConsumerSlow { processing_ms, .. } => Action::SetProcessing {
+                        consumer,
+                        processing_ms,
+                    },
+                    _ => Action::Start { consumer },
+                }
+            }
+        };
+        out.push((index, action));
+    }
+}
