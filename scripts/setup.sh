@@ -10,6 +10,8 @@
 #                            linked into ~/.cargo/bin where trunk finds it
 #   chromium, chromedriver   apt (never a browser download)
 #   playwright-core, axe-core npm ci in tests/e2e (drive and audit Debian's chromium)
+#   pika                     pip, into .tools/venv (tests/live/requirements.txt):
+#                            the real clients the live-mode tests drive
 #
 # Every tool trunk and cargo run lands in ~/.cargo/bin (on PATH in any login
 # shell, where rustup put it), so after one run `trunk serve` and
@@ -118,11 +120,28 @@ setup_playwright() {
   done
 }
 
+# The real clients live mode's tests drive, in a virtual environment of the
+# project's own, at the versions tests/live/requirements.txt pins.
+setup_python_clients() {
+  local venv="$MQ_ROOT/.tools/venv" want="$MQ_ROOT/tests/live/requirements.txt"
+  if ! command -v python3 >/dev/null || ! python3 -c 'import ensurepip' 2>/dev/null; then
+    say "installing python3 and python3-venv"
+    apt_install python3 python3-venv
+  fi
+  if [ ! -x "$venv/bin/python" ] || ! cmp -s "$want" "$venv/requirements.txt"; then
+    say "installing the live tests' clients: $(tr '\n' ' ' <"$want")"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$want"
+    cp "$want" "$venv/requirements.txt"
+  fi
+}
+
 setup_rust_target
 setup_node
 setup_browser
 setup_wasm_opt
 setup_playwright
+setup_python_clients
 setup_wasm_bindgen
 setup_trunk
 say "all tools present"

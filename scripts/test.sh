@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up what is missing, then runs every check and every test level:
 #   1. formatting and clippy (native and wasm32)
-#   2. native tests: engine unit + property + integration, CLI, app logic
+#   2. native tests: engine unit + property + integration, CLI, app logic,
+#      live mode's protocol front ends; then real clients (tests/live: pika)
+#      against `mqsim serve`
 #   3. wasm tests in headless Chromium: the engine's trace equals the native
 #      golden trace; the app mounts, plays and pauses
 #   4. the release build, held to its size budget (below, in bytes gzipped)
@@ -20,6 +22,11 @@ cargo clippy -p mqsim -p mq-playground --target wasm32-unknown-unknown --locked 
 
 step "native tests"
 cargo test --workspace --locked
+
+step "live mode with real clients"
+# The clients set-up installed (tests/live/requirements.txt) against the
+# mqsim binary cargo test just built.
+(cd tests/live && "$MQ_ROOT/.tools/venv/bin/python" -m unittest -v)
 
 step "wasm tests in headless Chromium"
 cargo test -p mqsim --target wasm32-unknown-unknown --locked --test wasm

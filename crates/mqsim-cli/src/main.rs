@@ -6,6 +6,7 @@
 mod kafka;
 mod rabbit;
 mod report;
+mod serve;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -81,6 +82,10 @@ enum Command {
     /// RabbitMQ explainers: what the broker would do.
     #[command(subcommand)]
     Rabbit(RabbitCommand),
+    /// Live mode: listen for real clients (pika, amqplib, the Java
+    /// client…). So far the AMQP 0-9-1 negotiation, channels and
+    /// heartbeats; the broker's methods come next.
+    Serve(serve::Args),
 }
 
 #[derive(Debug, Subcommand)]
@@ -326,6 +331,10 @@ fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<ExitCode> {
                 }
             }
             std::io::Write::flush(&mut out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve(args) => {
+            serve::serve(args)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Validate { scenario, format } => {

@@ -1,0 +1,122 @@
+//! AMQP 0-9-1, RabbitMQ's protocol, served to real clients (pika, amqplib,
+//! the Java client…).
+//!
+//! [`AmqpServer`] accepts connections and serves each in a task of its own
+//! ([`connection`]): the negotiation, channels, heartbeats, and closes with
+//! RabbitMQ's reply codes ([`reply`]). Frames are read and written with
+//! amq-protocol's codec ([`frames`]).
+
+pub mod connection;
+pub mod frames;
+pub mod reply;
+
+use amq_protocol::protocol::AMQPSoftError;
+use amq_protocol::types::{LongString, ShortString};
+use reply::Reply;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Who may log in: one user, `guest`/`guest` unless told otherwise (as a
+/// fresh RabbitMQ, which lets `guest` in from this machine only).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub user: String,
+    pub password: String,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            user: "guest".into(),
+            password: "guest".into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Checks `connection.start-ok`'s credentials. SASL PLAIN's response is
+    /// `authzid NUL user NUL password`.
+    pub fn authenticate(
+        &self,
+        mechanism: &ShortString,
+        response: &LongString,
+    ) -> Result<(), Reply> {
+        if mechanism.as_str() != "PLAIN" {
+            return Err(Reply::soft(
+                AMQPSoftError::ACCESSREFUSED,
+                format!(
+                    "unsupported authentication mechanism '{mechanism}'; this server offers PLAIN"
+                ),
+            ));
+        }
+        let mut parts = response.as_bytes().split(|b| *b == 0).skip(1);
+        let (user, password) = (parts.next(), parts.next());
+        if user == Some(self.user.as_bytes()) && password == Some(self.password.as_bytes()) {
+            Ok(())
+        } else {
+            Err(Reply::soft(
+                AMQPSoftError::ACCESSREFUSED,
+                "Login was refused using authentication mechanism PLAIN. For details see the broker logfile.",
+            ))
+        }
+    }
+}
+
+/// A listening AMQP port.
+pub struct AmqpServer {
+    listener: TcpListener,
+    settings: Arc<Settings>,
+}
+
+impl AmqpServer {
+    /// Listens on `addr` (port 0: any free port).
+    pub async fn bind(addr: SocketAddr, settings: Settings) -> io::Result<AmqpServer> {
+        Ok(AmqpServer {
+            listener: TcpListener::bind(addr).await?,
+            settings: Arc::new(settings),
+        })
+    }
+
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves connections until the task is dropped; each connection in a
+    /// task of its own, so that one client's trouble is its own.
+    pub async fn run(self) -> io::Result<()> {
+        loop {
+            let (stream, _) = self.listener.accept().await?;
+            let _ = stream.set_nodelay(true);
+            let settings = Arc::clone(&self.settings);
+            tokio::spawn(async move {
+                connection::serve(stream, &settings).await;
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_credentials_are_checked() {
+        let settings = Settings::default();
+        let plain = ShortString::from("PLAIN");
+        assert_eq!(
+            settings.authenticate(&plain, &LongString::from("\0guest\0guest")),
+            Ok(())
+        );
+        let refused = settings.authenticate(&plain, &LongString::from("\0guest\0wrong"));
+        assert_eq!(refused.map_err(|r| r.code), Err(403));
+        let other = settings.authenticate(&ShortString::from("EXTERNAL"), &LongString::from(""));
+        assert!(
+            other
+                .unwrap_err()
+                .text
+                .contains("unsupported authentication mechanism 'EXTERNAL'")
+        );
+    }
+}

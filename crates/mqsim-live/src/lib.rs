@@ -1,0 +1,36 @@
+//! Live mode: the native build as a broker that real clients talk to.
+//!
+//! A student points pika or kafka-python at `mqsim serve` and watches their
+//! own messages in the page. The clients speak the real wire protocols;
+//! this crate is the front end that speaks them back:
+//! - [`amqp`]: AMQP 0-9-1, RabbitMQ's protocol. A connection opens with a
+//!   protocol header and a negotiation (`connection.start`, `start-ok` with
+//!   the credentials, `tune`, `tune-ok`, `open`), then carries numbered
+//!   channels, each a conversation of its own. Errors close a channel or
+//!   the whole connection with RabbitMQ's reply codes and texts.
+//!
+//! Servers bind 127.0.0.1 unless told otherwise: a playground is not a
+//! broker for a network.
+
+pub mod amqp;
+
+use std::net::SocketAddr;
+
+/// Whether `addr` is reachable only from this machine. `mqsim serve`
+/// warns before it listens anywhere else.
+pub fn is_loopback(addr: &SocketAddr) -> bool {
+    addr.ip().is_loopback()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_addresses_count_as_loopback() {
+        assert!(is_loopback(&"127.0.0.1:5672".parse().unwrap()));
+        assert!(is_loopback(&"[::1]:5672".parse().unwrap()));
+        assert!(!is_loopback(&"0.0.0.0:5672".parse().unwrap()));
+        assert!(!is_loopback(&"192.168.1.20:5672".parse().unwrap()));
+    }
+}

@@ -1,0 +1,359 @@
+//! An AMQP connection's life against a real socket, byte for byte as a
+//! client sends it: the negotiation, channels, and every way the server
+//! closes a connection, with RabbitMQ's reply codes. After each bad client
+//! the server still serves the next one.
+
+use amq_protocol::frame::{AMQPFrame, parse_frame};
+use amq_protocol::protocol::{AMQPClass, channel, connection, queue};
+use mqsim_live::amqp::frames::{PROTOCOL_HEADER, encode};
+use mqsim_live::amqp::{AmqpServer, Settings};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+
+async fn server() -> SocketAddr {
+    let server = AmqpServer::bind("127.0.0.1:0".parse().unwrap(), Settings::default())
+        .await
+        .unwrap();
+    let addr = server.local_addr().unwrap();
+    tokio::spawn(server.run());
+    addr
+}
+
+/// A client that speaks raw frames.
+struct Client {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Client {
+    async fn connect(addr: SocketAddr) -> Client {
+        Client {
+            stream: TcpStream::connect(addr).await.unwrap(),
+            buf: Vec::new(),
+        }
+    }
+
+    async fn send_bytes(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).await.unwrap();
+    }
+
+    async fn send(&mut self, frame: AMQPFrame) {
+        let bytes = encode(&frame).unwrap();
+        self.send_bytes(&bytes).await;
+    }
+
+    /// The next frame from the server, or none once it closed the socket.
+    async fn next(&mut self) -> Option<AMQPFrame> {
+        loop {
+            if !self.buf.is_empty() {
+                match parse_frame(self.buf.as_slice()) {
+                    Ok((rest, frame)) => {
+                        let used = self.buf.len() - rest.len();
+                        self.buf.drain(..used);
+                        return Some(frame);
+                    }
+                    Err(e) if e.is_incomplete() => {}
+                    Err(e) => panic!("the server sent a malformed frame: {e}"),
+                }
+            }
+            let mut chunk = [0; 4096];
+            let n = timeout(Duration::from_secs(5), self.stream.read(&mut chunk))
+                .await
+                .expect("the server answers within 5 s")
+                .unwrap_or(0);
+            if n == 0 {
+                return None;
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    async fn expect_connection(&mut self) -> connection::AMQPMethod {
+        match self.next().await {
+            Some(AMQPFrame::Method(0, AMQPClass::Connection(method))) => method,
+            other => panic!("expected a connection method, got {other:?}"),
+        }
+    }
+
+    /// The negotiation up to `open-ok`, logging in with `password`.
+    async fn open(addr: SocketAddr) -> Client {
+        let mut client = Client::start(addr, "guest").await;
+        let tune = client.expect_connection().await;
+        assert!(
+            matches!(tune, connection::AMQPMethod::Tune(t) if t.frame_max == 131_072 && t.channel_max == 2047 && t.heartbeat == 60)
+        );
+        client
+            .send(connection_frame(connection::AMQPMethod::TuneOk(
+                connection::TuneOk {
+                    channel_max: 2047,
+                    frame_max: 131_072,
+                    heartbeat: 0,
+                },
+            )))
+            .await;
+        client
+            .send(connection_frame(connection::AMQPMethod::Open(
+                connection::Open {
+                    virtual_host: "/".into(),
+                },
+            )))
+            .await;
+        assert!(matches!(
+            client.expect_connection().await,
+            connection::AMQPMethod::OpenOk(_)
+        ));
+        client
+    }
+
+    /// The protocol header, `start`, and `start-ok` with `password`.
+    async fn start(addr: SocketAddr, password: &str) -> Client {
+        let mut client = Client::connect(addr).await;
+        client.send_bytes(&PROTOCOL_HEADER).await;
+        let start = client.expect_connection().await;
+        let connection::AMQPMethod::Start(start) = start else {
+            panic!("expected connection.start, got {start:?}");
+        };
+        assert_eq!(start.mechanisms.to_string(), "PLAIN");
+        client
+            .send(connection_frame(connection::AMQPMethod::StartOk(
+                connection::StartOk {
+                    mechanism: "PLAIN".into(),
+                    response: format!("\0guest\0{password}").into(),
+                    locale: "en_US".into(),
+                    ..Default::default()
+                },
+            )))
+            .await;
+        client
+    }
+
+    /// The server closes the connection with `code`: its close, our
+    /// close-ok, then the socket closes. Returns the reply text.
+    async fn expect_close(&mut self, code: u16) -> String {
+        let close = self.expect_connection().await;
+        let connection::AMQPMethod::Close(close) = close else {
+            panic!("expected connection.close, got {close:?}");
+        };
+        assert_eq!(close.reply_code, code, "{}", close.reply_text);
+        self.send(connection_frame(connection::AMQPMethod::CloseOk(
+            connection::CloseOk {},
+        )))
+        .await;
+        assert_eq!(self.next().await, None, "the socket closes");
+        close.reply_text.to_string()
+    }
+}
+
+fn connection_frame(method: connection::AMQPMethod) -> AMQPFrame {
+    AMQPFrame::Method(0, AMQPClass::Connection(method))
+}
+
+fn channel_frame(channel: u16, method: channel::AMQPMethod) -> AMQPFrame {
+    AMQPFrame::Method(channel, AMQPClass::Channel(method))
+}
+
+/// The server still serves a well-behaved client.
+async fn still_serves(addr: SocketAddr) {
+    let mut client = Client::open(addr).await;
+    client
+        .send(connection_frame(connection::AMQPMethod::Close(
+            connection::Close::default(),
+        )))
+        .await;
+    assert!(matches!(
+        client.expect_connection().await,
+        connection::AMQPMethod::CloseOk(_)
+    ));
+}
+
+#[tokio::test]
+async fn a_client_negotiates_opens_and_closes_channels_and_closes() {
+    let addr = server().await;
+    let mut client = Client::open(addr).await;
+    for ch in [1, 2] {
+        client
+            .send(channel_frame(
+                ch,
+                channel::AMQPMethod::Open(channel::Open {}),
+            ))
+            .await;
+        assert_eq!(
+            client.next().await,
+            Some(channel_frame(
+                ch,
+                channel::AMQPMethod::OpenOk(channel::OpenOk {})
+            ))
+        );
+    }
+    client
+        .send(channel_frame(
+            1,
+            channel::AMQPMethod::Flow(channel::Flow { active: false }),
+        ))
+        .await;
+    assert_eq!(
+        client.next().await,
+        Some(channel_frame(
+            1,
+            channel::AMQPMethod::FlowOk(channel::FlowOk { active: false })
+        ))
+    );
+    client
+        .send(channel_frame(
+            1,
+            channel::AMQPMethod::Close(channel::Close::default()),
+        ))
+        .await;
+    assert_eq!(
+        client.next().await,
+        Some(channel_frame(
+            1,
+            channel::AMQPMethod::CloseOk(channel::CloseOk {})
+        ))
+    );
+    // Channel 1 may open again once closed.
+    client
+        .send(channel_frame(
+            1,
+            channel::AMQPMethod::Open(channel::Open {}),
+        ))
+        .await;
+    assert_eq!(
+        client.next().await,
+        Some(channel_frame(
+            1,
+            channel::AMQPMethod::OpenOk(channel::OpenOk {})
+        ))
+    );
+    client.send(AMQPFrame::Heartbeat).await;
+    client
+        .send(connection_frame(connection::AMQPMethod::Close(
+            connection::Close::default(),
+        )))
+        .await;
+    assert!(matches!(
+        client.expect_connection().await,
+        connection::AMQPMethod::CloseOk(_)
+    ));
+}
+
+#[tokio::test]
+async fn another_protocol_is_answered_with_ours_and_the_socket_closes() {
+    let addr = server().await;
+    let mut client = Client::connect(addr).await;
+    client.send_bytes(b"AMQP\x01\x01\x00\x0a").await;
+    let mut answer = Vec::new();
+    timeout(
+        Duration::from_secs(5),
+        client.stream.read_to_end(&mut answer),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(answer, PROTOCOL_HEADER);
+    still_serves(addr).await;
+}
+
+#[tokio::test]
+async fn wrong_credentials_are_refused_with_access_refused() {
+    let addr = server().await;
+    let mut client = Client::start(addr, "not-the-password").await;
+    let text = client.expect_close(403).await;
+    assert!(
+        text.starts_with("ACCESS_REFUSED - Login was refused"),
+        "{text}"
+    );
+    still_serves(addr).await;
+}
+
+#[tokio::test]
+async fn an_unknown_virtual_host_is_not_allowed() {
+    let addr = server().await;
+    let mut client = Client::start(addr, "guest").await;
+    client.expect_connection().await;
+    client
+        .send(connection_frame(connection::AMQPMethod::TuneOk(
+            connection::TuneOk {
+                channel_max: 0,
+                frame_max: 0,
+                heartbeat: 0,
+            },
+        )))
+        .await;
+    client
+        .send(connection_frame(connection::AMQPMethod::Open(
+            connection::Open {
+                virtual_host: "staging".into(),
+            },
+        )))
+        .await;
+    assert_eq!(
+        client.expect_close(530).await,
+        "NOT_ALLOWED - vhost staging not found"
+    );
+}
+
+#[tokio::test]
+async fn a_frame_larger_than_frame_max_is_a_frame_error() {
+    let addr = server().await;
+    let mut client = Client::open(addr).await;
+    // A method frame on channel 1 that says its payload is 1 MB.
+    client.send_bytes(&[1, 0, 1, 0, 0x10, 0, 0]).await;
+    let text = client.expect_close(501).await;
+    assert!(text.starts_with("FRAME_ERROR"), "{text}");
+    still_serves(addr).await;
+}
+
+#[tokio::test]
+async fn garbage_after_the_header_is_a_frame_error() {
+    let addr = server().await;
+    let mut client = Client::open(addr).await;
+    client.send_bytes(&[9, 0, 0, 0, 0, 0, 0, 206]).await;
+    client.expect_close(501).await;
+    still_serves(addr).await;
+}
+
+#[tokio::test]
+async fn channel_misuse_is_a_channel_error() {
+    let addr = server().await;
+    // A method on a channel never opened.
+    let mut client = Client::open(addr).await;
+    client
+        .send(AMQPFrame::Method(
+            3,
+            AMQPClass::Queue(queue::AMQPMethod::Declare(queue::Declare::default())),
+        ))
+        .await;
+    assert_eq!(
+        client.expect_close(504).await,
+        "CHANNEL_ERROR - expected 'channel.open'"
+    );
+    // A second channel.open on an open channel.
+    let mut client = Client::open(addr).await;
+    for _ in 0..2 {
+        client
+            .send(channel_frame(
+                1,
+                channel::AMQPMethod::Open(channel::Open {}),
+            ))
+            .await;
+    }
+    client.next().await;
+    assert_eq!(
+        client.expect_close(504).await,
+        "CHANNEL_ERROR - second 'channel.open' seen"
+    );
+    still_serves(addr).await;
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_the_negotiation_does_not_stop_others() {
+    let addr = server().await;
+    // Half a protocol header, then silence.
+    let mut stalled = Client::connect(addr).await;
+    stalled.send_bytes(b"AMQ").await;
+    still_serves(addr).await;
+}

@@ -1,0 +1,46 @@
+"""Starts and stops `mqsim serve` for a test: on 127.0.0.1, on a free port,
+from the binary `cargo test` built (or MQSIM, if set)."""
+
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+MQSIM = os.environ.get("MQSIM", str(REPO / "target" / "debug" / "mqsim"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Serve:
+    """`mqsim serve` with the given extra arguments, listening for AMQP."""
+
+    def __init__(self, *args):
+        self.amqp_port = free_port()
+        self.process = subprocess.Popen(
+            [MQSIM, "serve", "--amqp", f"127.0.0.1:{self.amqp_port}", *args],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.amqp_port), timeout=1).close()
+                return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"mqsim serve did not start: {self.log}")
+                time.sleep(0.05)
+
+    def stop(self):
+        """Stops the server; its log (standard error) is kept in `log`."""
+        if self.process.poll() is None:
+            self.process.terminate()
+        _, self.log = self.process.communicate(timeout=10)
+        return self.log
