@@ -5,6 +5,7 @@
 
 use amq_protocol::frame::{AMQPFrame, parse_frame};
 use amq_protocol::protocol::{AMQPClass, channel, connection, queue};
+use amq_protocol::types::{AMQPValue, FieldTable};
 use mqsim_live::amqp::frames::{PROTOCOL_HEADER, encode};
 use mqsim_live::amqp::{AmqpServer, Settings};
 use std::net::SocketAddr;
@@ -78,22 +79,19 @@ impl Client {
         }
     }
 
-    /// The negotiation up to `open-ok`, logging in with `password`.
+    /// The negotiation up to `open-ok`.
     async fn open(addr: SocketAddr) -> Client {
-        let mut client = Client::start(addr, "guest").await;
+        Client::open_with(addr, 2047).await
+    }
+
+    /// The negotiation up to `open-ok`, asking for `channel_max`.
+    async fn open_with(addr: SocketAddr, channel_max: u16) -> Client {
+        let mut client = Client::start(addr, "PLAIN", "guest", true).await;
         let tune = client.expect_connection().await;
         assert!(
             matches!(tune, connection::AMQPMethod::Tune(t) if t.frame_max == 131_072 && t.channel_max == 2047 && t.heartbeat == 60)
         );
-        client
-            .send(connection_frame(connection::AMQPMethod::TuneOk(
-                connection::TuneOk {
-                    channel_max: 2047,
-                    frame_max: 131_072,
-                    heartbeat: 0,
-                },
-            )))
-            .await;
+        client.send(tune_ok(channel_max, 131_072)).await;
         client
             .send(connection_frame(connection::AMQPMethod::Open(
                 connection::Open {
@@ -108,8 +106,14 @@ impl Client {
         client
     }
 
-    /// The protocol header, `start`, and `start-ok` with `password`.
-    async fn start(addr: SocketAddr, password: &str) -> Client {
+    /// The protocol header, `start`, and `start-ok` with `mechanism` and
+    /// `password`, saying whether the client takes a refused login's close.
+    async fn start(
+        addr: SocketAddr,
+        mechanism: &str,
+        password: &str,
+        closes_on_failure: bool,
+    ) -> Client {
         let mut client = Client::connect(addr).await;
         client.send_bytes(&PROTOCOL_HEADER).await;
         let start = client.expect_connection().await;
@@ -120,14 +124,25 @@ impl Client {
         client
             .send(connection_frame(connection::AMQPMethod::StartOk(
                 connection::StartOk {
-                    mechanism: "PLAIN".into(),
+                    client_properties: capabilities(closes_on_failure),
+                    mechanism: mechanism.into(),
                     response: format!("\0guest\0{password}").into(),
                     locale: "en_US".into(),
-                    ..Default::default()
                 },
             )))
             .await;
         client
+    }
+
+    /// The server drops the connection without a word, after RabbitMQ's
+    /// 3 s.
+    async fn expect_silence(&mut self) {
+        let started = std::time::Instant::now();
+        assert_eq!(self.next().await, None, "no frame, the socket closes");
+        assert!(
+            started.elapsed() >= Duration::from_millis(2_900),
+            "after 3 s"
+        );
     }
 
     /// The server closes the connection with `code`: its close, our
@@ -145,6 +160,26 @@ impl Client {
         assert_eq!(self.next().await, None, "the socket closes");
         close.reply_text.to_string()
     }
+}
+
+/// The client's properties: its capabilities.
+fn capabilities(closes_on_failure: bool) -> FieldTable {
+    let mut capabilities = FieldTable::default();
+    capabilities.insert(
+        "authentication_failure_close".into(),
+        AMQPValue::Boolean(closes_on_failure),
+    );
+    let mut properties = FieldTable::default();
+    properties.insert("capabilities".into(), AMQPValue::FieldTable(capabilities));
+    properties
+}
+
+fn tune_ok(channel_max: u16, frame_max: u32) -> AMQPFrame {
+    connection_frame(connection::AMQPMethod::TuneOk(connection::TuneOk {
+        channel_max,
+        frame_max,
+        heartbeat: 0,
+    }))
 }
 
 fn connection_frame(method: connection::AMQPMethod) -> AMQPFrame {
@@ -260,29 +295,42 @@ async fn another_protocol_is_answered_with_ours_and_the_socket_closes() {
 #[tokio::test]
 async fn wrong_credentials_are_refused_with_access_refused() {
     let addr = server().await;
-    let mut client = Client::start(addr, "not-the-password").await;
+    let mut client = Client::start(addr, "PLAIN", "not-the-password", true).await;
     let text = client.expect_close(403).await;
-    assert!(
-        text.starts_with("ACCESS_REFUSED - Login was refused"),
-        "{text}"
+    assert_eq!(
+        text,
+        "ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details see the broker logfile."
     );
+    still_serves(addr).await;
+}
+
+#[tokio::test]
+async fn refusals_during_the_negotiation_are_silent_as_rabbitmqs() {
+    let addr = server().await;
+    // A client that does not say it takes a refused login's close.
+    Client::start(addr, "PLAIN", "not-the-password", false)
+        .await
+        .expect_silence()
+        .await;
+    // A mechanism this server does not offer.
+    Client::start(addr, "AMQPLAIN", "guest", true)
+        .await
+        .expect_silence()
+        .await;
+    // A frame_max of 0 ("no limit") is more than the server offered.
+    let mut client = Client::start(addr, "PLAIN", "guest", true).await;
+    client.expect_connection().await;
+    client.send(tune_ok(2047, 0)).await;
+    client.expect_silence().await;
     still_serves(addr).await;
 }
 
 #[tokio::test]
 async fn an_unknown_virtual_host_is_not_allowed() {
     let addr = server().await;
-    let mut client = Client::start(addr, "guest").await;
+    let mut client = Client::start(addr, "PLAIN", "guest", true).await;
     client.expect_connection().await;
-    client
-        .send(connection_frame(connection::AMQPMethod::TuneOk(
-            connection::TuneOk {
-                channel_max: 0,
-                frame_max: 0,
-                heartbeat: 0,
-            },
-        )))
-        .await;
+    client.send(tune_ok(2047, 131_072)).await;
     client
         .send(connection_frame(connection::AMQPMethod::Open(
             connection::Open {
@@ -303,7 +351,10 @@ async fn a_frame_larger_than_frame_max_is_a_frame_error() {
     // A method frame on channel 1 that says its payload is 1 MB.
     client.send_bytes(&[1, 0, 1, 0, 0x10, 0, 0]).await;
     let text = client.expect_close(501).await;
-    assert!(text.starts_with("FRAME_ERROR"), "{text}");
+    assert_eq!(
+        text,
+        "FRAME_ERROR - type 1, all octets = <<>>: {frame_too_large,1048576,131064}"
+    );
     still_serves(addr).await;
 }
 
@@ -311,8 +362,14 @@ async fn a_frame_larger_than_frame_max_is_a_frame_error() {
 async fn garbage_after_the_header_is_a_frame_error() {
     let addr = server().await;
     let mut client = Client::open(addr).await;
-    client.send_bytes(&[9, 0, 0, 0, 0, 0, 0, 206]).await;
-    client.expect_close(501).await;
+    client
+        .send_bytes(&[9, 0, 0, 0, 0, 0, 2, b'h', b'i', 206])
+        .await;
+    let text = client.expect_close(501).await;
+    assert_eq!(
+        text,
+        "FRAME_ERROR - type 9, all octets = <<\"hi\">>: unknown_frame"
+    );
     still_serves(addr).await;
 }
 
@@ -345,6 +402,45 @@ async fn channel_misuse_is_a_channel_error() {
     assert_eq!(
         client.expect_close(504).await,
         "CHANNEL_ERROR - second 'channel.open' seen"
+    );
+    // A channel's method on channel 0.
+    let mut client = Client::open(addr).await;
+    client
+        .send(channel_frame(
+            0,
+            channel::AMQPMethod::Open(channel::Open {}),
+        ))
+        .await;
+    let text = client.expect_close(504).await;
+    assert_eq!(
+        text,
+        "CHANNEL_ERROR - unexpected method in connection state running"
+    );
+    // More channels than the negotiated channel_max.
+    let mut client = Client::open_with(addr, 1).await;
+    client
+        .send(channel_frame(
+            7,
+            channel::AMQPMethod::Open(channel::Open {}),
+        ))
+        .await;
+    assert_eq!(
+        client.next().await,
+        Some(channel_frame(
+            7,
+            channel::AMQPMethod::OpenOk(channel::OpenOk {})
+        ))
+    );
+    client
+        .send(channel_frame(
+            8,
+            channel::AMQPMethod::Open(channel::Open {}),
+        ))
+        .await;
+    let text = client.expect_close(530).await;
+    assert_eq!(
+        text,
+        "NOT_ALLOWED - number of channels opened (1) has reached the negotiated channel_max (1)"
     );
     still_serves(addr).await;
 }

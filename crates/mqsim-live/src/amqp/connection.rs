@@ -15,13 +15,23 @@
 //! Then channels open and close on it (`channel.open`, `channel.close`),
 //! each numbered by the client. Heartbeats keep it alive: each side sends
 //! one when it has sent nothing else for half the interval, and the server
-//! gives up on a client it has heard nothing from for two intervals. A
-//! hard error closes the connection: `connection.close` with the reply,
-//! then the socket once the client answers `close-ok` (or after a second).
+//! gives up on a client it has heard nothing from for two intervals.
+//!
+//! Refusals follow RabbitMQ 4's reader (`rabbit_reader.erl`): during the
+//! negotiation a client is mostly dropped without a word after 3 s (the
+//! reason goes to the log), except a refused login when the client says it
+//! can take one (`authentication_failure_close`, 403 ACCESS_REFUSED) and an
+//! unknown virtual host (530 NOT_ALLOWED). Once open, a hard error closes
+//! the connection: `connection.close` with the reply, then the socket once
+//! the client answers `close-ok`; after a frame it cannot read past (too
+//! large, or not ended by 206) the server sends the close, waits 3 s and
+//! drops the socket. RabbitMQ 4 answers a header it does not take with
+//! AMQP 1.0's, which it also speaks; this server speaks only 0-9-1 and
+//! answers with that, as the 0-9-1 specification says.
 
-use super::Settings;
 use super::frames::{FrameReader, PROTOCOL_HEADER, ReadError, encode};
-use super::reply::{Reply, method_name};
+use super::reply::{Reply, erlang_binary, method_name, octets};
+use super::{LoginError, Settings};
 use amq_protocol::frame::AMQPFrame;
 use amq_protocol::protocol::{AMQPClass, AMQPHardError, channel, connection};
 use amq_protocol::types::{AMQPValue, FieldTable, LongString};
@@ -32,22 +42,26 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::time::{Instant, sleep_until, timeout};
+use tokio::time::{Instant, sleep, sleep_until, timeout};
 
-/// The most channels a connection may open (RabbitMQ's `channel_max`).
+/// The most channels a connection may have open (RabbitMQ's
+/// `channel_max`).
 pub const CHANNEL_MAX: u16 = 2047;
-/// The largest frame, overhead included (RabbitMQ's `frame_max`).
+/// The largest frame payload (RabbitMQ's `frame_max`).
 pub const FRAME_MAX: u32 = 131_072;
-/// The smallest `frame_max` a client may choose (the spec's
-/// `frame-min-size`).
-pub const FRAME_MIN: u32 = 4096;
+/// The smallest `frame_max` a client may choose, and the limit before it
+/// has chosen (RabbitMQ 4.1's `FRAME_MIN_SIZE`).
+pub const FRAME_MIN: u32 = 8192;
 /// The heartbeat interval offered, in seconds (RabbitMQ's `heartbeat`).
 pub const HEARTBEAT_S: u16 = 60;
 /// How long a client has to finish the negotiation (RabbitMQ's
 /// `handshake_timeout`).
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long the server waits for `close-ok` after its `connection.close`.
-const CLOSE_OK_WAIT: Duration = Duration::from_secs(1);
+/// How long RabbitMQ waits before it drops a connection it refuses during
+/// the negotiation, or after a frame it cannot read past.
+const REFUSAL_WAIT: Duration = Duration::from_secs(3);
+/// The 0-9 header, which RabbitMQ takes as 0-9-1.
+const AMQP_0_9: [u8; 8] = *b"AMQP\x01\x01\x00\x09";
 
 /// How a connection ended.
 #[derive(Debug)]
@@ -60,6 +74,9 @@ pub enum End {
     WrongProtocol([u8; 8]),
     /// The server closed it with a reply.
     Refused(Reply),
+    /// The server dropped it during the negotiation without a word, as
+    /// RabbitMQ does (the reason goes only to the log).
+    RefusedSilently(String),
     /// Nothing from the client for two heartbeat intervals.
     HeartbeatMissed,
     /// The negotiation took too long.
@@ -80,6 +97,7 @@ impl fmt::Display for End {
                 )
             }
             End::Refused(reply) => write!(f, "closed: {} {}", reply.code, reply.text),
+            End::RefusedSilently(reason) => write!(f, "refused during the negotiation: {reason}"),
             End::HeartbeatMissed => write!(f, "missed heartbeats from the client"),
             End::HandshakeTimeout => write!(f, "the negotiation took too long"),
             End::Io(e) => write!(f, "{e}"),
@@ -96,8 +114,10 @@ pub(super) async fn serve(stream: TcpStream, settings: &Settings) -> End {
         write,
         reader: FrameReader::new(FRAME_MIN),
         settings,
+        state: State::Starting,
         channel_max: CHANNEL_MAX,
         heartbeat: Duration::ZERO,
+        closing_wait: REFUSAL_WAIT,
         open: BTreeSet::new(),
         closing: BTreeSet::new(),
         last_sent: Instant::now(),
@@ -117,14 +137,39 @@ fn log(peer: Option<SocketAddr>, end: &End) {
     eprintln!("amqp: connection from {peer} ended: {end}");
 }
 
+/// Where the negotiation is, named as RabbitMQ names it in its texts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Starting,
+    Tuning,
+    Opening,
+    Running,
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            State::Starting => "starting",
+            State::Tuning => "tuning",
+            State::Opening => "opening",
+            State::Running => "running",
+        })
+    }
+}
+
 struct Connection<'a> {
     read: OwnedReadHalf,
     write: OwnedWriteHalf,
     reader: FrameReader,
     settings: &'a Settings,
+    state: State,
     channel_max: u16,
     /// Zero: no heartbeats.
     heartbeat: Duration,
+    /// How long the server waits for `close-ok` after its
+    /// `connection.close`: 3 s until tuned, then the heartbeat interval,
+    /// at most 30 s (RabbitMQ's `close_connection`).
+    closing_wait: Duration,
     /// Channels open.
     open: BTreeSet<u16>,
     /// Channels the server closed, awaiting the client's `close-ok`.
@@ -158,25 +203,70 @@ impl Connection<'_> {
         }
     }
 
+    /// A frame that could not be read, answered as RabbitMQ's reader does.
     async fn read_failed(&mut self, error: ReadError) -> End {
-        match error {
-            ReadError::Closed => End::Dropped,
-            ReadError::Io(e) => End::Io(e),
-            ReadError::Malformed(what) => {
+        let (reply, fatal) = match error {
+            ReadError::Closed => return End::Dropped,
+            ReadError::Io(e) => return End::Io(e),
+            ReadError::TooLarge {
+                frame_type,
+                payload,
+                limit,
+            } => (
+                Reply::hard(
+                    AMQPHardError::FRAMEERROR,
+                    format!(
+                        "type {frame_type}, all octets = <<>>: {{frame_too_large,{payload},{limit}}}"
+                    ),
+                ),
+                true,
+            ),
+            ReadError::BadFrameEnd {
+                frame_type,
+                payload,
+                end,
+            } => (
+                Reply::hard(
+                    AMQPHardError::FRAMEERROR,
+                    format!(
+                        "type {frame_type}, {}: {{invalid_frame_end_marker,{end}}}",
+                        octets(&payload)
+                    ),
+                ),
+                true,
+            ),
+            ReadError::UnknownFrame {
+                frame_type,
+                payload,
+            } => (
+                Reply::hard(
+                    AMQPHardError::FRAMEERROR,
+                    format!("type {frame_type}, {}: unknown_frame", octets(&payload)),
+                ),
+                false,
+            ),
+            ReadError::Undecodable { channel: 0, .. } => (Reply::internal_error(), false),
+            ReadError::Undecodable { payload, .. } => {
+                let id = |i: usize| u16::from_be_bytes([payload[i], payload[i + 1]]);
                 let reply = Reply::hard(
                     AMQPHardError::FRAMEERROR,
-                    format!("malformed frame: {what}"),
+                    format!("cannot decode {}", erlang_binary(&payload[4..], false)),
                 );
-                self.close(reply).await
+                (reply.caused_by_ids(id(0), id(2)), false)
             }
-            ReadError::TooLarge { size, frame_max } => {
-                let reply = Reply::hard(
-                    AMQPHardError::FRAMEERROR,
-                    format!("type 1, all octets = <<>>: {{frame_too_large,{size},{frame_max}}}"),
-                );
-                self.close(reply).await
-            }
+        };
+        if matches!(self.state, State::Starting | State::Tuning) {
+            return self.refuse_silently(reply.text).await;
         }
+        if fatal {
+            // Nothing more can be read: the close, a wait, and the socket.
+            if let Err(end) = self.send_close(&reply).await {
+                return end;
+            }
+            sleep(REFUSAL_WAIT).await;
+            return End::Refused(reply);
+        }
+        self.close(reply).await
     }
 
     /// The negotiation, up to `connection.open-ok`.
@@ -185,7 +275,7 @@ impl Connection<'_> {
             Ok(header) => header,
             Err(e) => return Err(self.read_failed(e).await),
         };
-        if header != PROTOCOL_HEADER {
+        if header != PROTOCOL_HEADER && header != AMQP_0_9 {
             // The spec's answer: the header this server speaks, then close.
             self.write
                 .write_all(&PROTOCOL_HEADER)
@@ -197,14 +287,20 @@ impl Connection<'_> {
             .await?;
         let start_ok = match self.next().await? {
             AMQPFrame::Method(0, AMQPClass::Connection(connection::AMQPMethod::StartOk(ok))) => ok,
-            other => return Err(self.unexpected(other, "connection.start_ok").await),
+            other => return Err(self.unexpected(other).await),
         };
-        if let Err(reply) = self
+        match self
             .settings
             .authenticate(&start_ok.mechanism, &start_ok.response)
         {
-            return Err(self.close(reply).await);
+            Ok(()) => {}
+            // Only a client that says it can take it is told why.
+            Err(LoginError::Refused(reply)) if closes_on_failure(&start_ok.client_properties) => {
+                return Err(self.close(reply).await);
+            }
+            Err(refused) => return Err(self.refuse_silently(refused.to_string()).await),
         }
+        self.state = State::Tuning;
         self.send_connection(connection::AMQPMethod::Tune(connection::Tune {
             channel_max: CHANNEL_MAX,
             frame_max: FRAME_MAX,
@@ -213,54 +309,63 @@ impl Connection<'_> {
         .await?;
         let tune_ok = match self.next().await? {
             AMQPFrame::Method(0, AMQPClass::Connection(connection::AMQPMethod::TuneOk(ok))) => ok,
-            other => return Err(self.unexpected(other, "connection.tune_ok").await),
+            other => return Err(self.unexpected(other).await),
         };
-        self.tune(&tune_ok).await?;
+        if let Err(reason) = self.tune(&tune_ok) {
+            return Err(self.refuse_silently(reason).await);
+        }
+        self.state = State::Opening;
         let open = match self.next().await? {
             AMQPFrame::Method(0, AMQPClass::Connection(connection::AMQPMethod::Open(open))) => open,
-            other => return Err(self.unexpected(other, "connection.open").await),
+            other => return Err(self.unexpected(other).await),
         };
         if open.virtual_host.as_str() != "/" {
+            let cause = AMQPClass::Connection(connection::AMQPMethod::Open(open.clone()));
             let reply = Reply::hard(
                 AMQPHardError::NOTALLOWED,
                 format!("vhost {} not found", open.virtual_host),
             );
-            return Err(self.close(reply).await);
+            return Err(self.close(reply.caused_by(&cause)).await);
         }
         self.send_connection(connection::AMQPMethod::OpenOk(connection::OpenOk {}))
-            .await
+            .await?;
+        self.state = State::Running;
+        Ok(())
     }
 
-    /// Takes the client's `tune-ok`: zero means "no limit of my own", so the
-    /// server's applies; more than the server offered is refused.
-    async fn tune(&mut self, ok: &connection::TuneOk) -> Result<(), End> {
-        let frame_max = if ok.frame_max == 0 {
-            FRAME_MAX
-        } else {
-            ok.frame_max
-        };
-        if !(FRAME_MIN..=FRAME_MAX).contains(&frame_max) {
-            let reply = Reply::hard(
-                AMQPHardError::NOTALLOWED,
-                format!("frame_max={frame_max} outside {FRAME_MIN}..{FRAME_MAX}"),
-            );
-            return Err(self.close(reply).await);
+    /// Takes the client's `tune-ok`, which must stay within what the
+    /// server offered (zero, "no limit", does not).
+    fn tune(&mut self, ok: &connection::TuneOk) -> Result<(), String> {
+        if ok.frame_max < FRAME_MIN {
+            return Err(format!(
+                "negotiated frame_max = {} is lower than the minimum allowed value ({FRAME_MIN})",
+                ok.frame_max
+            ));
         }
-        let channel_max = if ok.channel_max == 0 {
-            CHANNEL_MAX
-        } else {
-            ok.channel_max
-        };
-        if channel_max > CHANNEL_MAX {
-            let reply = Reply::hard(
-                AMQPHardError::NOTALLOWED,
-                format!("channel_max={channel_max} > {CHANNEL_MAX} max"),
-            );
-            return Err(self.close(reply).await);
+        if ok.frame_max > FRAME_MAX {
+            return Err(format!(
+                "negotiated frame_max = {} is higher than the maximum allowed value ({FRAME_MAX})",
+                ok.frame_max
+            ));
         }
-        self.reader.frame_max = frame_max;
-        self.channel_max = channel_max;
+        if ok.channel_max == 0 || ok.channel_max > CHANNEL_MAX {
+            let none = if ok.channel_max == 0 {
+                " (no limit)"
+            } else {
+                ""
+            };
+            return Err(format!(
+                "negotiated channel_max = {}{none} is higher than the maximum allowed value ({CHANNEL_MAX})",
+                ok.channel_max
+            ));
+        }
+        self.reader.frame_max = ok.frame_max;
+        self.channel_max = ok.channel_max;
         self.heartbeat = Duration::from_secs(u64::from(ok.heartbeat));
+        self.closing_wait = match ok.heartbeat {
+            1..30 => self.heartbeat,
+            _ => Duration::from_secs(30),
+        };
         Ok(())
     }
 
@@ -305,20 +410,21 @@ impl Connection<'_> {
                     .await?;
                 Err(End::Closed)
             }
-            AMQPFrame::Method(channel, AMQPClass::Channel(method)) if channel != 0 => {
+            AMQPFrame::Method(0, method) => {
+                Err(self.unexpected(AMQPFrame::Method(0, method)).await)
+            }
+            AMQPFrame::Method(channel, AMQPClass::Channel(method)) => {
                 self.on_channel(channel, method).await
             }
             // A channel the server closed drops what comes before the
             // client's close-ok.
-            AMQPFrame::Method(channel, _) if channel != 0 && self.closing.contains(&channel) => {
-                Ok(())
-            }
-            AMQPFrame::Method(channel, method) if channel != 0 && !self.open.contains(&channel) => {
+            AMQPFrame::Method(channel, _) if self.closing.contains(&channel) => Ok(()),
+            AMQPFrame::Method(channel, method) if !self.open.contains(&channel) => {
                 let reply = Reply::hard(AMQPHardError::CHANNELERROR, "expected 'channel.open'")
                     .caused_by(&method);
                 Err(self.close(reply).await)
             }
-            AMQPFrame::Method(channel, method) if channel != 0 => {
+            AMQPFrame::Method(_, method) => {
                 let reply = Reply::hard(
                     AMQPHardError::NOTIMPLEMENTED,
                     format!(
@@ -329,60 +435,55 @@ impl Connection<'_> {
                 .caused_by(&method);
                 Err(self.close(reply).await)
             }
-            AMQPFrame::Method(_, method) => {
-                let reply = Reply::hard(
-                    AMQPHardError::COMMANDINVALID,
-                    format!(
-                        "'{}' on channel 0, which carries only the connection's methods",
-                        method_name(&method)
-                    ),
-                )
-                .caused_by(&method);
-                Err(self.close(reply).await)
-            }
-            AMQPFrame::Header(channel, _) | AMQPFrame::Body(channel, _) => {
+            AMQPFrame::Header(..) | AMQPFrame::Body(..) => {
                 let reply = Reply::hard(
                     AMQPHardError::UNEXPECTEDFRAME,
-                    format!("content on channel {channel} with no basic.publish before it"),
+                    "expected method frame, got non method frame instead",
                 );
                 Err(self.close(reply).await)
             }
-            AMQPFrame::InvalidHeartbeat(channel) => {
-                let reply = Reply::hard(
-                    AMQPHardError::FRAMEERROR,
-                    format!("heartbeat frame on channel {channel}: heartbeats belong on channel 0"),
-                );
+            AMQPFrame::InvalidHeartbeat(_) => {
+                let reply =
+                    Reply::hard(AMQPHardError::UNEXPECTEDFRAME, "type 8, all octets = <<>>");
                 Err(self.close(reply).await)
             }
-            AMQPFrame::ProtocolHeader(_) => {
-                let reply = Reply::hard(
-                    AMQPHardError::FRAMEERROR,
-                    "a protocol header on an open connection",
-                );
-                Err(self.close(reply).await)
-            }
+            // The reader takes a frame that starts with `A` (65) as a frame
+            // of unknown type 65, never as a protocol header.
+            AMQPFrame::ProtocolHeader(_) => Err(self.close(Reply::internal_error()).await),
         }
     }
 
     async fn on_channel(&mut self, channel: u16, method: channel::AMQPMethod) -> Result<(), End> {
         let cause = AMQPClass::Channel(method.clone());
+        if self.closing.contains(&channel) {
+            // Closing: only the close handshake counts.
+            return match method {
+                channel::AMQPMethod::CloseOk(_) => {
+                    self.closing.remove(&channel);
+                    Ok(())
+                }
+                channel::AMQPMethod::Close(_) => {
+                    self.send_channel(channel, channel::AMQPMethod::CloseOk(channel::CloseOk {}))
+                        .await
+                }
+                _ => Ok(()),
+            };
+        }
         match method {
-            channel::AMQPMethod::Open(_) if channel > self.channel_max => {
-                let reply = Reply::hard(
-                    AMQPHardError::CHANNELERROR,
-                    format!(
-                        "channel {channel} is above channel_max {}",
-                        self.channel_max
-                    ),
-                )
-                .caused_by(&cause);
-                Err(self.close(reply).await)
-            }
-            channel::AMQPMethod::Open(_)
-                if self.open.contains(&channel) || self.closing.contains(&channel) =>
-            {
+            channel::AMQPMethod::Open(_) if self.open.contains(&channel) => {
                 let reply = Reply::hard(AMQPHardError::CHANNELERROR, "second 'channel.open' seen")
                     .caused_by(&cause);
+                Err(self.close(reply).await)
+            }
+            channel::AMQPMethod::Open(_) if self.open.len() >= usize::from(self.channel_max) => {
+                let reply = Reply::hard(
+                    AMQPHardError::NOTALLOWED,
+                    format!(
+                        "number of channels opened ({}) has reached the negotiated channel_max ({})",
+                        self.open.len(),
+                        self.channel_max
+                    ),
+                );
                 Err(self.close(reply).await)
             }
             channel::AMQPMethod::Open(_) => {
@@ -390,8 +491,6 @@ impl Connection<'_> {
                 self.send_channel(channel, channel::AMQPMethod::OpenOk(channel::OpenOk {}))
                     .await
             }
-            channel::AMQPMethod::CloseOk(_) if self.closing.remove(&channel) => Ok(()),
-            _ if self.closing.contains(&channel) => Ok(()),
             _ if !self.open.contains(&channel) => {
                 let reply = Reply::hard(AMQPHardError::CHANNELERROR, "expected 'channel.open'")
                     .caused_by(&cause);
@@ -410,8 +509,7 @@ impl Connection<'_> {
                 )
                 .await
             }
-            other => {
-                let cause = AMQPClass::Channel(other);
+            _ => {
                 let reply = Reply::hard(
                     AMQPHardError::COMMANDINVALID,
                     format!("'{}' is the server's to send", method_name(&cause)),
@@ -422,52 +520,80 @@ impl Connection<'_> {
         }
     }
 
-    /// A frame that is not the one the negotiation waits for.
-    async fn unexpected(&mut self, frame: AMQPFrame, expected: &str) -> End {
+    /// A frame the connection does not expect in its state: dropped in
+    /// silence during the negotiation, a channel error once opening.
+    async fn unexpected(&mut self, frame: AMQPFrame) -> End {
         let reply = Reply::hard(
-            AMQPHardError::COMMANDINVALID,
-            format!("expected '{expected}'"),
+            AMQPHardError::CHANNELERROR,
+            format!("unexpected method in connection state {}", self.state),
         );
         let reply = match &frame {
             AMQPFrame::Method(_, method) => reply.caused_by(method),
             _ => reply,
         };
-        self.close(reply).await
+        match self.state {
+            State::Starting | State::Tuning => self.refuse_silently(reply.text).await,
+            State::Opening | State::Running => self.close(reply).await,
+        }
     }
 
-    /// Closes the connection with `reply`: `connection.close`, then the
-    /// client's `close-ok` (whatever else it sends meanwhile is dropped),
-    /// or a second's wait.
-    async fn close(&mut self, reply: Reply) -> End {
+    /// Drops the connection without a word after RabbitMQ's wait.
+    async fn refuse_silently(&mut self, reason: String) -> End {
+        sleep(REFUSAL_WAIT).await;
+        End::RefusedSilently(reason)
+    }
+
+    async fn send_close(&mut self, reply: &Reply) -> Result<(), End> {
         let close = connection::Close {
             reply_code: reply.code,
             reply_text: reply.short_text(),
             class_id: reply.class_id,
             method_id: reply.method_id,
         };
-        if let Err(end) = self
-            .send_connection(connection::AMQPMethod::Close(close))
+        self.send_connection(connection::AMQPMethod::Close(close))
             .await
-        {
+    }
+
+    /// Closes the connection with `reply`: `connection.close`, then the
+    /// client's `close-ok` (whatever else it sends meanwhile is dropped;
+    /// its own `connection.close` is answered), or the closing wait.
+    async fn close(&mut self, reply: Reply) -> End {
+        if let Err(end) = self.send_close(&reply).await {
             return end;
         }
-        let _ = timeout(CLOSE_OK_WAIT, async {
+        let _ = timeout(self.closing_wait, async {
             loop {
                 match self.reader.next(&mut self.read).await {
                     Ok(AMQPFrame::Method(
                         0,
                         AMQPClass::Connection(connection::AMQPMethod::CloseOk(_)),
-                    ))
-                    | Err(_) => {
-                        return;
+                    )) => return,
+                    Ok(AMQPFrame::Method(
+                        0,
+                        AMQPClass::Connection(connection::AMQPMethod::Close(_)),
+                    )) => {
+                        let ok = connection::AMQPMethod::CloseOk(connection::CloseOk {});
+                        let _ = self.send_connection(ok).await;
                     }
-                    Ok(_) => {}
+                    Ok(_) | Err(ReadError::UnknownFrame { .. } | ReadError::Undecodable { .. }) => {
+                    }
+                    Err(_) => return,
                 }
             }
         })
         .await;
         End::Refused(reply)
     }
+}
+
+/// Whether the client said it takes a refused login's close
+/// (`authentication_failure_close` among its capabilities).
+fn closes_on_failure(client_properties: &FieldTable) -> bool {
+    let capabilities = match client_properties.inner().get("capabilities") {
+        Some(AMQPValue::FieldTable(capabilities)) => capabilities,
+        _ => return false,
+    };
+    capabilities.inner().get("authentication_failure_close") == Some(&AMQPValue::Boolean(true))
 }
 
 /// `connection.start`: who the server is, what it can do, how to log in.

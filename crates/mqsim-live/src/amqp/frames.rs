@@ -1,10 +1,11 @@
 //! Frames on the wire. Every AMQP 0-9-1 frame is a type octet, a channel
-//! number, a payload size, the payload and a frame-end octet (206). The
-//! codec is amq-protocol's: [`FrameReader`] cuts a connection's bytes into
-//! frames with its parser, and refuses a frame larger than the connection's
-//! `frame_max` as soon as its size is read, before the payload arrives, so
-//! that a connection never holds more than one frame's worth of bytes;
-//! [`encode`] writes a frame with its generator.
+//! number, a payload size, the payload and a frame-end octet (206).
+//! [`FrameReader`] cuts a connection's bytes into frames itself, checking
+//! what RabbitMQ's reader checks in the order it does (the size as soon as
+//! it is read, before the payload arrives, so that a connection never
+//! holds more than one frame's worth of bytes; then the frame-end octet;
+//! then the type), and hands each whole frame to amq-protocol's parser for
+//! its contents. [`encode`] writes a frame with amq-protocol's generator.
 
 use amq_protocol::frame::{AMQPFrame, WriteContext, gen_frame, parse_frame};
 use std::io;
@@ -14,7 +15,10 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 pub const PROTOCOL_HEADER: [u8; 8] = *b"AMQP\x00\x00\x09\x01";
 
 /// A frame's bytes besides its payload: type, channel, size and frame end.
-pub const FRAME_OVERHEAD: u32 = 8;
+pub const FRAME_OVERHEAD: usize = 8;
+
+/// The frame-end octet.
+const FRAME_END: u8 = 206;
 
 /// Why no frame could be read.
 #[derive(Debug)]
@@ -22,12 +26,29 @@ pub enum ReadError {
     /// The client closed its side of the connection.
     Closed,
     Io(io::Error),
-    /// Bytes the parser cannot read as a frame.
-    Malformed(String),
-    /// A frame larger than the connection's `frame_max`.
+    /// A payload larger than the connection allows: RabbitMQ stops reading.
     TooLarge {
-        size: u64,
-        frame_max: u32,
+        frame_type: u8,
+        payload: u32,
+        limit: u32,
+    },
+    /// A frame not ended by 206: RabbitMQ stops reading.
+    BadFrameEnd {
+        frame_type: u8,
+        payload: Vec<u8>,
+        end: u8,
+    },
+    /// A frame of a type AMQP 0-9-1 does not have (or too short for its
+    /// type); the frame itself is skipped.
+    UnknownFrame {
+        frame_type: u8,
+        payload: Vec<u8>,
+    },
+    /// A frame whose contents cannot be decoded (a method with unknown ids
+    /// or arguments that do not parse); the frame itself is skipped.
+    Undecodable {
+        channel: u16,
+        payload: Vec<u8>,
     },
 }
 
@@ -36,7 +57,8 @@ pub struct FrameReader {
     buf: Vec<u8>,
     /// Where the unread bytes start in `buf`.
     start: usize,
-    /// The largest frame accepted, overhead included.
+    /// The connection's `frame_max`: the largest payload accepted (RabbitMQ
+    /// tolerates the frame's 8 bytes of overhead on top).
     pub frame_max: u32,
 }
 
@@ -83,24 +105,55 @@ impl FrameReader {
     /// A whole frame from the front of the buffer, if one is there.
     fn parse(&mut self) -> Result<Option<AMQPFrame>, ReadError> {
         let unread = self.unread();
-        if unread.len() >= 7 {
-            let size = u32::from_be_bytes([unread[3], unread[4], unread[5], unread[6]]);
-            let whole = u64::from(size) + u64::from(FRAME_OVERHEAD);
-            if whole > u64::from(self.frame_max) {
-                return Err(ReadError::TooLarge {
-                    size: whole,
-                    frame_max: self.frame_max,
-                });
-            }
+        if unread.len() < 7 {
+            return Ok(None);
         }
-        match parse_frame(unread) {
-            Ok((rest, frame)) => {
-                self.start += unread.len() - rest.len();
-                Ok(Some(frame))
-            }
-            Err(e) if e.is_incomplete() => Ok(None),
-            Err(e) => Err(ReadError::Malformed(e.to_string())),
+        let frame_type = unread[0];
+        let channel = u16::from_be_bytes([unread[1], unread[2]]);
+        let size = u32::from_be_bytes([unread[3], unread[4], unread[5], unread[6]]);
+        // RabbitMQ allows the payload the frame's 8 bytes of overhead too.
+        if size > self.frame_max {
+            return Err(ReadError::TooLarge {
+                frame_type,
+                payload: size,
+                limit: self.frame_max - FRAME_OVERHEAD as u32,
+            });
         }
+        let whole = size as usize + FRAME_OVERHEAD;
+        if unread.len() < whole {
+            return Ok(None);
+        }
+        let frame = &unread[..whole];
+        let payload = &frame[7..whole - 1];
+        let end = frame[whole - 1];
+        let known = match frame_type {
+            1 => payload.len() >= 4,
+            2 => payload.len() >= 14,
+            3 => true,
+            8 => payload.is_empty(),
+            _ => false,
+        };
+        let read = if end != FRAME_END {
+            Err(ReadError::BadFrameEnd {
+                frame_type,
+                payload: payload.to_vec(),
+                end,
+            })
+        } else if !known {
+            Err(ReadError::UnknownFrame {
+                frame_type,
+                payload: payload.to_vec(),
+            })
+        } else {
+            parse_frame(frame)
+                .map(|(_, frame)| Some(frame))
+                .map_err(|_| ReadError::Undecodable {
+                    channel,
+                    payload: payload.to_vec(),
+                })
+        };
+        self.start += whole;
+        read
     }
 
     /// Reads what the stream has into the buffer, first dropping what was
@@ -168,22 +221,44 @@ mod tests {
         let mut reader = FrameReader::new(131_072);
         let mut stream = &bytes[..];
         match reader.next(&mut stream).await {
-            Err(ReadError::TooLarge { size, frame_max }) => {
-                assert_eq!((size, frame_max), (0x4000_0000 + 8, 131_072));
+            Err(ReadError::TooLarge { payload, limit, .. }) => {
+                assert_eq!((payload, limit), (0x4000_0000, 131_064));
             }
             other => panic!("expected TooLarge, got {other:?}"),
         }
     }
 
     #[tokio::test]
-    async fn bytes_that_are_no_frame_are_malformed() {
-        // A frame of type 9, which AMQP 0-9-1 does not have.
-        let bytes = [9u8, 0, 0, 0, 0, 0, 0, 206];
+    async fn frames_that_cannot_be_read_are_told_apart() {
         let mut reader = FrameReader::new(4096);
-        let mut stream = &bytes[..];
+        // A frame of type 9, which AMQP 0-9-1 does not have: skipped, and
+        // the heartbeat after it is read.
+        let mut stream: &[u8] = &[
+            9, 0, 0, 0, 0, 0, 2, b'h', b'i', 206, 8, 0, 0, 0, 0, 0, 0, 206,
+        ];
+        let unknown = reader.next(&mut stream).await;
+        assert!(
+            matches!(unknown, Err(ReadError::UnknownFrame { frame_type: 9, payload }) if payload == b"hi")
+        );
+        assert_eq!(
+            reader.next(&mut stream).await.unwrap(),
+            AMQPFrame::Heartbeat
+        );
+        // A method of class 999.
+        let mut stream: &[u8] = &[1, 0, 1, 0, 0, 0, 4, 3, 231, 0, 10, 206];
         assert!(matches!(
             reader.next(&mut stream).await,
-            Err(ReadError::Malformed(_))
+            Err(ReadError::Undecodable { channel: 1, .. })
+        ));
+        // A frame ended by 0 instead of 206.
+        let mut stream: &[u8] = &[8, 0, 0, 0, 0, 0, 0, 0];
+        assert!(matches!(
+            reader.next(&mut stream).await,
+            Err(ReadError::BadFrameEnd {
+                frame_type: 8,
+                end: 0,
+                ..
+            })
         ));
     }
 }

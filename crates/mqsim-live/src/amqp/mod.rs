@@ -42,24 +42,47 @@ impl Settings {
         &self,
         mechanism: &ShortString,
         response: &LongString,
-    ) -> Result<(), Reply> {
+    ) -> Result<(), LoginError> {
         if mechanism.as_str() != "PLAIN" {
-            return Err(Reply::soft(
-                AMQPSoftError::ACCESSREFUSED,
-                format!(
-                    "unsupported authentication mechanism '{mechanism}'; this server offers PLAIN"
-                ),
-            ));
+            return Err(LoginError::Mechanism(mechanism.to_string()));
         }
-        let mut parts = response.as_bytes().split(|b| *b == 0).skip(1);
-        let (user, password) = (parts.next(), parts.next());
-        if user == Some(self.user.as_bytes()) && password == Some(self.password.as_bytes()) {
+        let mut parts = response.as_bytes().split(|b| *b == 0);
+        let (Some(_), Some(user), Some(password), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(LoginError::Malformed);
+        };
+        if user == self.user.as_bytes() && password == self.password.as_bytes() {
             Ok(())
         } else {
-            Err(Reply::soft(
+            Err(LoginError::Refused(Reply::soft(
                 AMQPSoftError::ACCESSREFUSED,
                 "Login was refused using authentication mechanism PLAIN. For details see the broker logfile.",
-            ))
+            )))
+        }
+    }
+}
+
+/// Why a login failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoginError {
+    /// A SASL mechanism this server does not offer.
+    Mechanism(String),
+    /// A PLAIN response that is not `authzid NUL user NUL password`.
+    Malformed,
+    /// Wrong user or password: what a client that can take it is told.
+    Refused(Reply),
+}
+
+impl std::fmt::Display for LoginError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoginError::Mechanism(name) => write!(f, "unknown authentication mechanism '{name}'"),
+            LoginError::Malformed => write!(
+                f,
+                "a PLAIN response that is not authzid NUL user NUL password"
+            ),
+            LoginError::Refused(reply) => write!(f, "{}", reply.text),
         }
     }
 }
@@ -105,18 +128,11 @@ mod tests {
     fn plain_credentials_are_checked() {
         let settings = Settings::default();
         let plain = ShortString::from("PLAIN");
-        assert_eq!(
-            settings.authenticate(&plain, &LongString::from("\0guest\0guest")),
-            Ok(())
-        );
-        let refused = settings.authenticate(&plain, &LongString::from("\0guest\0wrong"));
-        assert_eq!(refused.map_err(|r| r.code), Err(403));
+        let login = |response: &str| settings.authenticate(&plain, &LongString::from(response));
+        assert_eq!(login("\0guest\0guest"), Ok(()));
+        assert!(matches!(login("\0guest\0wrong"), Err(LoginError::Refused(r)) if r.code == 403));
+        assert_eq!(login("guest"), Err(LoginError::Malformed));
         let other = settings.authenticate(&ShortString::from("EXTERNAL"), &LongString::from(""));
-        assert!(
-            other
-                .unwrap_err()
-                .text
-                .contains("unsupported authentication mechanism 'EXTERNAL'")
-        );
+        assert_eq!(other, Err(LoginError::Mechanism("EXTERNAL".into())));
     }
 }

@@ -40,6 +40,27 @@ impl Reply {
         }
     }
 
+    /// 541 with nothing more: what RabbitMQ says when something it did not
+    /// foresee went wrong.
+    pub fn internal_error() -> Reply {
+        Reply {
+            code: 541,
+            text: "INTERNAL_ERROR".into(),
+            class_id: 0,
+            method_id: 0,
+        }
+    }
+
+    /// The same reply, naming the method of class `class_id` and method
+    /// `method_id` as its cause.
+    pub fn caused_by_ids(self, class_id: u16, method_id: u16) -> Reply {
+        Reply {
+            class_id,
+            method_id,
+            ..self
+        }
+    }
+
     /// The same reply, naming `method` as its cause.
     pub fn caused_by(self, method: &AMQPClass) -> Reply {
         Reply {
@@ -56,6 +77,38 @@ impl Reply {
             end -= 1;
         }
         ShortString::from(&self.text[..end])
+    }
+}
+
+/// A frame's payload as RabbitMQ's frame errors print it, with Erlang's
+/// `~tp`: `all octets = <<"hello">>` (or `<<1,2,3>>` when some byte is not
+/// printable), the first 16 only of a longer one.
+pub fn octets(payload: &[u8]) -> String {
+    let (which, shown) = if payload.len() > 16 {
+        ("first 16 octets", &payload[..16])
+    } else {
+        ("all octets", payload)
+    };
+    format!("{which} = {}", erlang_binary(shown, true))
+}
+
+/// A binary as Erlang prints it: `<<"text">>` when `as_text` and every
+/// byte is printable, else its bytes in decimal, `<<1,2,3>>` (`~w` always
+/// prints the bytes).
+pub fn erlang_binary(bytes: &[u8], as_text: bool) -> String {
+    let printable = |b: u8| (32..=126).contains(&b) || b >= 160;
+    if as_text && !bytes.is_empty() && bytes.iter().all(|&b| printable(b)) {
+        let text: String = bytes
+            .iter()
+            .flat_map(|&b| match b {
+                b'"' | b'\\' => vec!['\\', char::from(b)],
+                _ => vec![char::from(b)],
+            })
+            .collect();
+        format!("<<\"{text}\">>")
+    } else {
+        let numbers: Vec<String> = bytes.iter().map(u8::to_string).collect();
+        format!("<<{}>>", numbers.join(","))
     }
 }
 
@@ -110,6 +163,18 @@ mod tests {
     fn a_long_text_is_cut_to_a_short_string() {
         let reply = Reply::soft(AMQPSoftError::NOTFOUND, "é".repeat(300));
         assert!(reply.short_text().as_str().len() <= 255);
+    }
+
+    #[test]
+    fn payloads_are_printed_as_erlang_prints_binaries() {
+        assert_eq!(octets(b"hello"), "all octets = <<\"hello\">>");
+        assert_eq!(octets(&[0, 10, 0, 40]), "all octets = <<0,10,0,40>>");
+        assert_eq!(octets(&[]), "all octets = <<>>");
+        assert_eq!(
+            octets(&[b'a'; 20]),
+            format!("first 16 octets = <<\"{}\">>", "a".repeat(16))
+        );
+        assert_eq!(erlang_binary(b"ok", false), "<<111,107>>");
     }
 
     #[test]
