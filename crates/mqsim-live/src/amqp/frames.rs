@@ -91,7 +91,7 @@ impl FrameReader {
         stream: &mut R,
     ) -> Result<AMQPFrame, ReadError> {
         loop {
-            if let Some(frame) = self.parse()? {
+            if let Some(frame) = self.frame()? {
                 return Ok(frame);
             }
             self.fill(stream).await?;
@@ -102,8 +102,23 @@ impl FrameReader {
         &self.buf[self.start..]
     }
 
-    /// A whole frame from the front of the buffer, if one is there.
-    fn parse(&mut self) -> Result<Option<AMQPFrame>, ReadError> {
+    /// How many bytes wait to be read: never a whole frame's more than
+    /// `frame_max` allows.
+    pub fn buffered(&self) -> usize {
+        self.unread().len()
+    }
+
+    /// Adds bytes as they came from the connection.
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.buf.drain(..self.start);
+        self.start = 0;
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// The decoder's entry point: the next whole frame from the bytes
+    /// pushed so far, if one is there. A frame that cannot be read is
+    /// consumed with its error, except one too large, which is not read.
+    pub fn frame(&mut self) -> Result<Option<AMQPFrame>, ReadError> {
         let unread = self.unread();
         if unread.len() < 7 {
             return Ok(None);
@@ -156,17 +171,14 @@ impl FrameReader {
         read
     }
 
-    /// Reads what the stream has into the buffer, first dropping what was
-    /// read before.
+    /// Reads what the stream has into the buffer.
     async fn fill<R: AsyncRead + Unpin>(&mut self, stream: &mut R) -> Result<(), ReadError> {
-        self.buf.drain(..self.start);
-        self.start = 0;
         let mut chunk = [0; 16 * 1024];
         let n = stream.read(&mut chunk).await.map_err(ReadError::Io)?;
         if n == 0 {
             return Err(ReadError::Closed);
         }
-        self.buf.extend_from_slice(&chunk[..n]);
+        self.push(&chunk[..n]);
         Ok(())
     }
 }
