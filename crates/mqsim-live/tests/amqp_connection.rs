@@ -453,3 +453,54 @@ async fn a_client_that_never_finishes_the_negotiation_does_not_stop_others() {
     stalled.send_bytes(b"AMQ").await;
     still_serves(addr).await;
 }
+
+/// 200 clients at once, each negotiating, opening a channel and closing:
+/// all are served, within a bound. (The server serves every connection in
+/// a task of its own on one thread.)
+#[tokio::test]
+async fn two_hundred_concurrent_connections_are_all_served() {
+    let addr = server().await;
+    let started = std::time::Instant::now();
+    let clients: Vec<_> = (0..200)
+        .map(|_| {
+            tokio::spawn(async move {
+                let mut client = Client::open(addr).await;
+                client
+                    .send(channel_frame(
+                        1,
+                        channel::AMQPMethod::Open(channel::Open {}),
+                    ))
+                    .await;
+                assert_eq!(
+                    client.next().await,
+                    Some(channel_frame(
+                        1,
+                        channel::AMQPMethod::OpenOk(channel::OpenOk {})
+                    ))
+                );
+                client
+            })
+        })
+        .collect();
+    let mut open = Vec::new();
+    for client in clients {
+        open.push(client.await.expect("a client is served"));
+    }
+    // All 200 are open at once; then each closes.
+    for mut client in open {
+        client
+            .send(connection_frame(connection::AMQPMethod::Close(
+                connection::Close::default(),
+            )))
+            .await;
+        assert!(matches!(
+            client.expect_connection().await,
+            connection::AMQPMethod::CloseOk(_)
+        ));
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+}
