@@ -9,10 +9,15 @@
 //!   channels, each a conversation of its own. Errors close a channel or
 //!   the whole connection with RabbitMQ's reply codes and texts.
 //!
+//! - [`live`]: the engine on the wall clock, taking what clients do as
+//!   timeline entries at "now" and keeping them as a recording that
+//!   replays the live run exactly.
+//!
 //! Servers bind 127.0.0.1 unless told otherwise: a playground is not a
 //! broker for a network.
 
 pub mod amqp;
+pub mod live;
 
 use std::net::SocketAddr;
 

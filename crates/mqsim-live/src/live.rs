@@ -1,0 +1,101 @@
+//! A live run: the engine on the wall clock, taking what clients do as it
+//! happens, and keeping it as a recording.
+//!
+//! Everything a client does (declares a queue, publishes, acknowledges)
+//! becomes a timeline entry at "now", the milliseconds since the run
+//! started, or just after the last millisecond the engine ran if the clock
+//! has not moved on. The entries are the recording: the starting scenario
+//! with them in its timeline is a scenario file, or a share link, whose
+//! replay is the live run, event for event. No broker behaviour lives here;
+//! the engine does it all, as in the browser and the CLI.
+//!
+//! An entry that changes nothing the run numbered at its start (a publish,
+//! a crash) joins the running engine ([`Simulation::inject`]). One that
+//! brings something new (a queue, a consumer) cannot: the engine starts
+//! over from the recording and runs to the entry's moment, which is the
+//! same run up to there, and goes on with the new thing in it.
+//!
+//! Each entry is checked by validating the whole recording: simple, and
+//! quick for a class's worth of clients; a run of many thousand publishes
+//! will want an entry checked on its own.
+
+use mqsim::scenario::{Intervention, ScenarioFile, TimelineEntry};
+use mqsim::trace::CountingSink;
+use mqsim::{Scenario, SimTime, Simulation, TraceSink};
+
+/// The engine of a live run and its recording.
+pub struct LiveRun {
+    recording: ScenarioFile,
+    /// The recording as the engine took it last (validated).
+    scenario: Scenario,
+    sim: Simulation,
+}
+
+impl LiveRun {
+    /// A live run of `start` from its beginning. Its own timeline stays:
+    /// what the scenario scripts happens as it would in a replay.
+    pub fn new(start: Scenario) -> LiveRun {
+        LiveRun {
+            recording: start.file().clone(),
+            sim: Simulation::new(&start),
+            scenario: start,
+        }
+    }
+
+    /// The recording so far: the starting scenario and every entry made.
+    pub fn recording(&self) -> &ScenarioFile {
+        &self.recording
+    }
+
+    /// The engine, to read the brokers' state.
+    pub fn simulation(&self) -> &Simulation {
+        &self.sim
+    }
+
+    /// Runs the engine up to `now_ms`, reporting what happens to `sink`.
+    pub fn advance(&mut self, now_ms: u64, sink: &mut dyn TraceSink) {
+        self.sim.run_until(SimTime::from_millis(now_ms), sink);
+    }
+
+    /// Makes `action` happen at `now_ms`, or just after the last
+    /// millisecond run if that is later, and records it. What led up to
+    /// that moment is reported to `sink` first. Returns the entry's moment,
+    /// or, for an action the scenario cannot take, why (and nothing
+    /// changes).
+    pub fn apply(
+        &mut self,
+        now_ms: u64,
+        action: Intervention,
+        sink: &mut dyn TraceSink,
+    ) -> Result<u64, String> {
+        let at = now_ms.max(self.sim.now().as_millis() + 1);
+        self.advance(at - 1, sink);
+        let adds = action.adds_to_run();
+        let mut recording = self.recording.clone();
+        // After what the timeline already has for this moment, before what
+        // the scenario scripts for later.
+        let index = recording.timeline.partition_point(|e| e.at_ms <= at);
+        recording
+            .timeline
+            .insert(index, TimelineEntry { at_ms: at, action });
+        let scenario = recording.clone().validate().map_err(|e| e.to_string())?;
+        if adds {
+            // The same run up to here, with the new thing in its roster.
+            let mut sim = Simulation::new(&scenario);
+            sim.run_until(SimTime::from_millis(at - 1), &mut CountingSink::default());
+            self.sim = sim;
+        } else {
+            self.sim
+                .inject(&scenario, index)
+                .map_err(|e| e.to_string())?;
+        }
+        self.recording = recording;
+        self.scenario = scenario;
+        Ok(at)
+    }
+
+    /// The recording as a scenario.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+}

@@ -1,0 +1,156 @@
+//! A live run's recording replays it: over random presets and random
+//! client actions at random moments (publishes, records sent by hand,
+//! crashes and restarts, broker faults, and new publishers, producers and
+//! consumers, which make the engine start over), the events the live run
+//! reported are exactly those of the replay of its recording. A mutation
+//! caught: starting over runs through the new entry's own millisecond
+//! unreported (`run_until(at)` instead of `at - 1`).
+
+use mqsim::scenario::TimelineEntry;
+use mqsim::scenario::presets::Preset;
+use mqsim::{Event, Scenario, SimTime, Simulation};
+use mqsim_live::live::LiveRun;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+const PRESETS: [&str; 4] = [
+    "order-notifications",
+    "leader-failover",
+    "exchange-routing",
+    "point-to-point-three-ways",
+];
+
+const END_MS: u64 = 30_000;
+
+/// What a client does, as numbers the live run's rosters turn into an
+/// action.
+#[derive(Clone, Debug)]
+struct Raw {
+    after_ms: u64,
+    kind: u8,
+    pick: usize,
+}
+
+fn raw() -> impl Strategy<Value = Raw> {
+    (0u64..3_000, 0u8..8, any::<usize>()).prop_map(|(after_ms, kind, pick)| Raw {
+        after_ms,
+        kind,
+        pick,
+    })
+}
+
+/// The action `raw` makes in `scenario` as it stands, if it has something
+/// of that kind; `n` numbers the names of new things.
+fn action(scenario: &Scenario, raw: &Raw, n: usize) -> Option<Value> {
+    let file = scenario.file();
+    let publishers: Vec<String> = scenario
+        .rabbit_publishers()
+        .iter()
+        .map(|(p, _)| p.name.clone())
+        .collect();
+    let producers: Vec<String> = scenario
+        .producers()
+        .iter()
+        .map(|(p, _)| p.name.clone())
+        .collect();
+    let consumers: Vec<String> = scenario
+        .rabbit_consumers()
+        .iter()
+        .map(|(c, _)| c.name.clone())
+        .collect();
+    let pick =
+        |names: &[String]| (!names.is_empty()).then(|| names[raw.pick % names.len()].clone());
+    Some(match raw.kind {
+        0 | 1 => {
+            let publisher = pick(&publishers)?;
+            json!({"do": "rabbit_publish", "publisher": publisher, "routing_key": format!("eu.k{}", raw.pick % 3)})
+        }
+        2 => {
+            json!({"do": "produce", "producer": pick(&producers)?, "key": format!("k{}", raw.pick % 5)})
+        }
+        3 => {
+            let does = if raw.pick.is_multiple_of(2) {
+                "rabbit_consumer_crash"
+            } else {
+                "rabbit_consumer_restart"
+            };
+            json!({"do": does, "consumer": pick(&consumers)?})
+        }
+        4 if !file.kafka.topics.is_empty() => {
+            let does = if raw.pick.is_multiple_of(2) {
+                "broker_kill"
+            } else {
+                "broker_restart"
+            };
+            json!({"do": does, "broker": raw.pick % file.kafka.cluster.brokers as usize})
+        }
+        // New things: the engine starts over.
+        5 => {
+            let mut publisher =
+                serde_json::to_value(scenario.rabbit_publishers().first()?.0).ok()?;
+            publisher["name"] = json!(format!("client-{n}"));
+            publisher["rate_per_sec"] = json!(1.0);
+            json!({"do": "rabbit_publisher_add", "publisher": publisher})
+        }
+        6 => {
+            let mut consumer = serde_json::to_value(scenario.rabbit_consumers().first()?.0).ok()?;
+            consumer["name"] = json!(format!("client-{n}"));
+            json!({"do": "rabbit_consumer_add", "consumer": consumer})
+        }
+        _ => {
+            let mut producer = serde_json::to_value(scenario.producers().first()?.0).ok()?;
+            producer["name"] = json!(format!("client-{n}"));
+            json!({"do": "producer_add", "producer": producer})
+        }
+    })
+}
+
+fn intervention(mut action: Value) -> mqsim::scenario::Intervention {
+    action["at_ms"] = json!(0);
+    let entry: TimelineEntry = serde_json::from_value(action).expect("an entry");
+    entry.action
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_live_runs_recording_replays_it_event_for_event(
+        preset in 0..PRESETS.len(),
+        raws in prop::collection::vec(raw(), 1..10),
+    ) {
+        let start = Preset::find(PRESETS[preset]).expect("a preset").scenario();
+        let mut live = LiveRun::new(start);
+        let mut reported: Vec<Event> = Vec::new();
+        let mut now = 0;
+        for (n, raw) in raws.iter().enumerate() {
+            now += raw.after_ms;
+            let Some(action) = action(live.scenario(), raw, n) else { continue };
+            // A client's action the scenario cannot take is refused and
+            // changes nothing; the others are recorded.
+            let _ = live.apply(now, intervention(action), &mut reported);
+        }
+        live.advance(END_MS.max(now + 1), &mut reported);
+        let until = SimTime::from_millis(END_MS.max(now + 1));
+        let (_, replayed) = Simulation::run_traced(live.scenario(), until);
+        prop_assert_eq!(reported.len(), replayed.len(), "as many events");
+        if let Some(i) = (0..reported.len()).find(|&i| reported[i] != replayed[i]) {
+            prop_assert!(false, "event {} differs: live {:?}, replayed {:?}", i, reported[i], replayed[i]);
+        }
+    }
+}
+
+/// An action the scenario cannot take is refused with the validator's
+/// words, and the recording is as it was.
+#[test]
+fn a_refused_action_changes_nothing() {
+    let start = Preset::find("exchange-routing")
+        .expect("a preset")
+        .scenario();
+    let mut live = LiveRun::new(start);
+    let before = live.recording().clone();
+    let unknown = json!({"do": "rabbit_publish", "publisher": "nobody", "routing_key": "k"});
+    let refused = live.apply(1_000, intervention(unknown), &mut Vec::new());
+    assert!(refused.unwrap_err().contains("nobody"));
+    assert_eq!(live.recording(), &before);
+}
