@@ -1,13 +1,18 @@
 """pika, the Python client most RabbitMQ tutorials use, against `mqsim serve`:
 it negotiates a connection (credentials, tuning, heartbeats), opens and closes
-channels, and hears RabbitMQ's reply codes when it is refused."""
+channels, declares exchanges, queues and bindings, and hears RabbitMQ's reply
+codes when it is refused; the recording replays what it declared."""
 
+import json
+import subprocess
+import tempfile
 import unittest
+from pathlib import Path
 
 import pika
 import pika.exceptions
 
-from server import Serve
+from server import MQSIM, Serve
 
 
 class PikaConnects(unittest.TestCase):
@@ -65,3 +70,82 @@ class OtherCredentials(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class PikaDeclares(unittest.TestCase):
+    """Exchanges, queues and bindings declared with pika are the engine's,
+    with RabbitMQ's answers, and the recording replays them."""
+
+    def setUp(self):
+        self.recording = Path(tempfile.mkdtemp()) / "live.json"
+        self.server = Serve("--record", str(self.recording))
+        self.addCleanup(self.server.stop)
+        self.connection = pika.BlockingConnection(
+            pika.ConnectionParameters(host="127.0.0.1", port=self.server.amqp_port)
+        )
+        self.addCleanup(lambda: self.connection.is_open and self.connection.close())
+
+    def refused(self, code, declare):
+        """Runs `declare` on a fresh channel, which the broker closes with `code`."""
+        channel = self.connection.channel()
+        with self.assertRaises(pika.exceptions.ChannelClosedByBroker) as closed:
+            declare(channel)
+        self.assertEqual(closed.exception.reply_code, code, closed.exception.reply_text)
+        return closed.exception.reply_text
+
+    def test_topology_is_declared_again_as_it_is_and_refused_when_it_differs(self):
+        channel = self.connection.channel()
+        channel.exchange_declare("orders", "topic")
+        declared = channel.queue_declare("billing", arguments={"x-message-ttl": 30000})
+        self.assertEqual(declared.method.queue, "billing")
+        self.assertEqual(declared.method.message_count, 0)
+        channel.queue_bind("billing", "orders", routing_key="eu.#")
+        # Declaring what exists, as it is, is fine and changes nothing.
+        channel.exchange_declare("orders", "topic")
+        channel.queue_declare("billing", arguments={"x-message-ttl": 30000})
+        channel.queue_bind("billing", "orders", routing_key="eu.#")
+        channel.exchange_declare("orders", passive=True)
+        named = channel.queue_declare("", exclusive=True)
+        self.assertTrue(named.method.queue.startswith("amq.gen-"), named.method.queue)
+
+        self.assertEqual(
+            self.refused(406, lambda c: c.exchange_declare("orders", "fanout")),
+            "PRECONDITION_FAILED - inequivalent arg 'type' for exchange 'orders' in vhost '/':"
+            " received 'fanout' but current is 'topic'",
+        )
+        self.assertEqual(
+            self.refused(406, lambda c: c.queue_declare("billing", arguments={"x-message-ttl": 60000})),
+            "PRECONDITION_FAILED - inequivalent arg 'x-message-ttl' for queue 'billing' in vhost '/':"
+            " received '60000' but current is '30000'",
+        )
+        self.assertEqual(
+            self.refused(404, lambda c: c.queue_declare("nope", passive=True)),
+            "NOT_FOUND - no queue 'nope' in vhost '/'",
+        )
+        self.assertEqual(
+            self.refused(404, lambda c: c.queue_bind("billing", "nowhere", routing_key="k")),
+            "NOT_FOUND - no exchange 'nowhere' in vhost '/'",
+        )
+        self.assertEqual(
+            self.refused(403, lambda c: c.queue_declare("amq.mine")),
+            "ACCESS_REFUSED - queue name 'amq.mine' contains reserved prefix 'amq.*'",
+        )
+        # A channel error leaves the connection and the other channel open.
+        self.assertTrue(channel.is_open)
+        channel.queue_declare("billing", passive=True)
+
+    def test_the_recording_replays_what_the_clients_declared(self):
+        channel = self.connection.channel()
+        channel.exchange_declare("orders", "topic")
+        channel.queue_declare("billing", arguments={"x-message-ttl": 30000})
+        channel.queue_bind("billing", "orders", routing_key="eu.#")
+        recording = json.loads(self.recording.read_text())
+        done = [entry["do"] for entry in recording["timeline"]]
+        self.assertEqual(done, ["rabbit_exchange_declare", "rabbit_queue_declare", "rabbit_bind"])
+        self.assertEqual(recording["timeline"][1]["queue"]["arguments"], {"x-message-ttl": 30000})
+        times = [entry["at_ms"] for entry in recording["timeline"]]
+        self.assertEqual(times, sorted(times))
+        # The recording is a scenario: the replay has the queue.
+        replay = subprocess.run([MQSIM, "run", str(self.recording)], capture_output=True, text=True)
+        self.assertEqual(replay.returncode, 0, replay.stderr)
+        self.assertRegex(replay.stdout, r"billing\s+classic")

@@ -83,8 +83,9 @@ enum Command {
     #[command(subcommand)]
     Rabbit(RabbitCommand),
     /// Live mode: listen for real clients (pika, amqplib, the Java
-    /// client…). So far the AMQP 0-9-1 negotiation, channels and
-    /// heartbeats; the broker's methods come next.
+    /// client…). So far AMQP 0-9-1 connections, channels, heartbeats and
+    /// exchange.declare, queue.declare and queue.bind, carried out by the
+    /// engine and recorded; publishing and consuming come next.
     Serve(serve::Args),
 }
 
@@ -520,7 +521,7 @@ fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<ExitCode> {
 
 /// Reads and validates a scenario file (naming the file in every error),
 /// and tells its warnings on standard error.
-fn read_scenario(path: &PathBuf) -> anyhow::Result<Scenario> {
+pub(crate) fn read_scenario(path: &PathBuf) -> anyhow::Result<Scenario> {
     let scenario = read_valid_scenario(path)?;
     for warning in scenario.warnings() {
         eprintln!("warning: {warning}");

@@ -2,10 +2,21 @@
 //! talk to (see the `mqsim-live` crate).
 
 use mqsim_live::amqp::{AmqpServer, Settings};
+use mqsim_live::broker::{Broker, Shared, blank};
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// The scenario the live run starts from (a file, `-` or a share link);
+    /// by default an empty one, which the clients fill.
+    #[arg(long, value_name = "FILE|LINK")]
+    scenario: Option<PathBuf>,
+    /// Write the recording (the scenario and every client action since,
+    /// which replays the live run) to this file after each action.
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
     /// Where AMQP 0-9-1 clients connect. Loopback unless told otherwise.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:5672")]
     amqp: SocketAddr,
@@ -17,6 +28,10 @@ pub struct Args {
     password: String,
 }
 
+/// How often the engine catches up with the wall clock between clients'
+/// actions.
+const TICK: Duration = Duration::from_millis(20);
+
 /// Listens until interrupted.
 pub fn serve(args: Args) -> anyhow::Result<()> {
     if !mqsim_live::is_loopback(&args.amqp) {
@@ -25,18 +40,33 @@ pub fn serve(args: Args) -> anyhow::Result<()> {
             args.amqp
         );
     }
+    let start = match &args.scenario {
+        Some(path) => crate::read_scenario(path)?,
+        None => blank(),
+    };
+    let broker = Shared::new(Broker::new(start, args.record));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async {
+    // The engine is single-threaded: so is the server, every connection a
+    // task on this thread.
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&runtime, async {
         let settings = Settings {
             user: args.user,
             password: args.password,
         };
-        let server = AmqpServer::bind(args.amqp, settings)
+        let server = AmqpServer::bind(args.amqp, settings, broker.clone())
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen for AMQP on {}: {e}", args.amqp))?;
         eprintln!("mqsim serve: AMQP 0-9-1 on {}", server.local_addr()?);
+        tokio::task::spawn_local(async move {
+            let mut tick = tokio::time::interval(TICK);
+            loop {
+                tick.tick().await;
+                broker.borrow().tick();
+            }
+        });
         server.run().await?;
         Ok(())
     })

@@ -9,6 +9,8 @@
 //!   channels, each a conversation of its own. Errors close a channel or
 //!   the whole connection with RabbitMQ's reply codes and texts.
 //!
+//! - [`broker`]: the one live run every client shares, and its recording
+//!   written to a file as it grows;
 //! - [`live`]: the engine on the wall clock, taking what clients do as
 //!   timeline entries at "now" and keeping them as a recording that
 //!   replays the live run exactly.
@@ -17,6 +19,7 @@
 //! broker for a network.
 
 pub mod amqp;
+pub mod broker;
 pub mod live;
 
 use std::net::SocketAddr;

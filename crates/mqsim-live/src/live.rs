@@ -58,10 +58,12 @@ impl LiveRun {
     }
 
     /// Makes `action` happen at `now_ms`, or just after the last
-    /// millisecond run if that is later, and records it. What led up to
-    /// that moment is reported to `sink` first. Returns the entry's moment,
-    /// or, for an action the scenario cannot take, why (and nothing
-    /// changes).
+    /// millisecond run if that is later, and records it. The engine runs
+    /// through that millisecond, so that what the action did is there for
+    /// the client's answer (a queue declared is a queue that exists); what
+    /// happens on the way is reported to `sink`. Returns the entry's
+    /// moment, or, for an action the scenario cannot take, why (and
+    /// nothing changes).
     pub fn apply(
         &mut self,
         now_ms: u64,
@@ -91,6 +93,7 @@ impl LiveRun {
         }
         self.recording = recording;
         self.scenario = scenario;
+        self.advance(at, sink);
         Ok(at)
     }
 

@@ -8,19 +8,29 @@ use amq_protocol::protocol::{AMQPClass, channel, connection, queue};
 use amq_protocol::types::{AMQPValue, FieldTable};
 use mqsim_live::amqp::frames::{PROTOCOL_HEADER, encode};
 use mqsim_live::amqp::{AmqpServer, Settings};
+use mqsim_live::broker::{Broker, Shared, blank};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
+/// A server on a free port, serving a blank live run; its tasks run on
+/// the test's thread, inside [`local`].
 async fn server() -> SocketAddr {
-    let server = AmqpServer::bind("127.0.0.1:0".parse().unwrap(), Settings::default())
+    let broker = Shared::new(Broker::new(blank(), None));
+    let server = AmqpServer::bind("127.0.0.1:0".parse().unwrap(), Settings::default(), broker)
         .await
         .unwrap();
     let addr = server.local_addr().unwrap();
-    tokio::spawn(server.run());
+    tokio::task::spawn_local(server.run());
     addr
+}
+
+/// Runs a test's body where the server's tasks can run: on one thread, as
+/// `mqsim serve` does.
+async fn local<F: std::future::Future>(body: F) -> F::Output {
+    tokio::task::LocalSet::new().run_until(body).await
 }
 
 /// A client that speaks raw frames.
@@ -206,288 +216,65 @@ async fn still_serves(addr: SocketAddr) {
 
 #[tokio::test]
 async fn a_client_negotiates_opens_and_closes_channels_and_closes() {
-    let addr = server().await;
-    let mut client = Client::open(addr).await;
-    for ch in [1, 2] {
+    local(async {
+        let addr = server().await;
+        let mut client = Client::open(addr).await;
+        for ch in [1, 2] {
+            client
+                .send(channel_frame(
+                    ch,
+                    channel::AMQPMethod::Open(channel::Open {}),
+                ))
+                .await;
+            assert_eq!(
+                client.next().await,
+                Some(channel_frame(
+                    ch,
+                    channel::AMQPMethod::OpenOk(channel::OpenOk {})
+                ))
+            );
+        }
         client
             .send(channel_frame(
-                ch,
-                channel::AMQPMethod::Open(channel::Open {}),
+                1,
+                channel::AMQPMethod::Flow(channel::Flow { active: false }),
             ))
             .await;
         assert_eq!(
             client.next().await,
             Some(channel_frame(
-                ch,
-                channel::AMQPMethod::OpenOk(channel::OpenOk {})
+                1,
+                channel::AMQPMethod::FlowOk(channel::FlowOk { active: false })
             ))
         );
-    }
-    client
-        .send(channel_frame(
-            1,
-            channel::AMQPMethod::Flow(channel::Flow { active: false }),
-        ))
-        .await;
-    assert_eq!(
-        client.next().await,
-        Some(channel_frame(
-            1,
-            channel::AMQPMethod::FlowOk(channel::FlowOk { active: false })
-        ))
-    );
-    client
-        .send(channel_frame(
-            1,
-            channel::AMQPMethod::Close(channel::Close::default()),
-        ))
-        .await;
-    assert_eq!(
-        client.next().await,
-        Some(channel_frame(
-            1,
-            channel::AMQPMethod::CloseOk(channel::CloseOk {})
-        ))
-    );
-    // Channel 1 may open again once closed.
-    client
-        .send(channel_frame(
-            1,
-            channel::AMQPMethod::Open(channel::Open {}),
-        ))
-        .await;
-    assert_eq!(
-        client.next().await,
-        Some(channel_frame(
-            1,
-            channel::AMQPMethod::OpenOk(channel::OpenOk {})
-        ))
-    );
-    client.send(AMQPFrame::Heartbeat).await;
-    client
-        .send(connection_frame(connection::AMQPMethod::Close(
-            connection::Close::default(),
-        )))
-        .await;
-    assert!(matches!(
-        client.expect_connection().await,
-        connection::AMQPMethod::CloseOk(_)
-    ));
-}
-
-#[tokio::test]
-async fn another_protocol_is_answered_with_ours_and_the_socket_closes() {
-    let addr = server().await;
-    let mut client = Client::connect(addr).await;
-    client.send_bytes(b"AMQP\x01\x01\x00\x0a").await;
-    let mut answer = Vec::new();
-    timeout(
-        Duration::from_secs(5),
-        client.stream.read_to_end(&mut answer),
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    assert_eq!(answer, PROTOCOL_HEADER);
-    still_serves(addr).await;
-}
-
-#[tokio::test]
-async fn wrong_credentials_are_refused_with_access_refused() {
-    let addr = server().await;
-    let mut client = Client::start(addr, "PLAIN", "not-the-password", true).await;
-    let text = client.expect_close(403).await;
-    assert_eq!(
-        text,
-        "ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details see the broker logfile."
-    );
-    still_serves(addr).await;
-}
-
-#[tokio::test]
-async fn refusals_during_the_negotiation_are_silent_as_rabbitmqs() {
-    let addr = server().await;
-    // A client that does not say it takes a refused login's close.
-    Client::start(addr, "PLAIN", "not-the-password", false)
-        .await
-        .expect_silence()
-        .await;
-    // A mechanism this server does not offer.
-    Client::start(addr, "AMQPLAIN", "guest", true)
-        .await
-        .expect_silence()
-        .await;
-    // A frame_max of 0 ("no limit") is more than the server offered.
-    let mut client = Client::start(addr, "PLAIN", "guest", true).await;
-    client.expect_connection().await;
-    client.send(tune_ok(2047, 0)).await;
-    client.expect_silence().await;
-    still_serves(addr).await;
-}
-
-#[tokio::test]
-async fn an_unknown_virtual_host_is_not_allowed() {
-    let addr = server().await;
-    let mut client = Client::start(addr, "PLAIN", "guest", true).await;
-    client.expect_connection().await;
-    client.send(tune_ok(2047, 131_072)).await;
-    client
-        .send(connection_frame(connection::AMQPMethod::Open(
-            connection::Open {
-                virtual_host: "staging".into(),
-            },
-        )))
-        .await;
-    assert_eq!(
-        client.expect_close(530).await,
-        "NOT_ALLOWED - vhost staging not found"
-    );
-}
-
-#[tokio::test]
-async fn a_frame_larger_than_frame_max_is_a_frame_error() {
-    let addr = server().await;
-    let mut client = Client::open(addr).await;
-    // A method frame on channel 1 that says its payload is 1 MB.
-    client.send_bytes(&[1, 0, 1, 0, 0x10, 0, 0]).await;
-    let text = client.expect_close(501).await;
-    assert_eq!(
-        text,
-        "FRAME_ERROR - type 1, all octets = <<>>: {frame_too_large,1048576,131064}"
-    );
-    still_serves(addr).await;
-}
-
-#[tokio::test]
-async fn garbage_after_the_header_is_a_frame_error() {
-    let addr = server().await;
-    let mut client = Client::open(addr).await;
-    client
-        .send_bytes(&[9, 0, 0, 0, 0, 0, 2, b'h', b'i', 206])
-        .await;
-    let text = client.expect_close(501).await;
-    assert_eq!(
-        text,
-        "FRAME_ERROR - type 9, all octets = <<\"hi\">>: unknown_frame"
-    );
-    still_serves(addr).await;
-}
-
-#[tokio::test]
-async fn channel_misuse_is_a_channel_error() {
-    let addr = server().await;
-    // A method on a channel never opened.
-    let mut client = Client::open(addr).await;
-    client
-        .send(AMQPFrame::Method(
-            3,
-            AMQPClass::Queue(queue::AMQPMethod::Declare(queue::Declare::default())),
-        ))
-        .await;
-    assert_eq!(
-        client.expect_close(504).await,
-        "CHANNEL_ERROR - expected 'channel.open'"
-    );
-    // A second channel.open on an open channel.
-    let mut client = Client::open(addr).await;
-    for _ in 0..2 {
+        client
+            .send(channel_frame(
+                1,
+                channel::AMQPMethod::Close(channel::Close::default()),
+            ))
+            .await;
+        assert_eq!(
+            client.next().await,
+            Some(channel_frame(
+                1,
+                channel::AMQPMethod::CloseOk(channel::CloseOk {})
+            ))
+        );
+        // Channel 1 may open again once closed.
         client
             .send(channel_frame(
                 1,
                 channel::AMQPMethod::Open(channel::Open {}),
             ))
             .await;
-    }
-    client.next().await;
-    assert_eq!(
-        client.expect_close(504).await,
-        "CHANNEL_ERROR - second 'channel.open' seen"
-    );
-    // A channel's method on channel 0.
-    let mut client = Client::open(addr).await;
-    client
-        .send(channel_frame(
-            0,
-            channel::AMQPMethod::Open(channel::Open {}),
-        ))
-        .await;
-    let text = client.expect_close(504).await;
-    assert_eq!(
-        text,
-        "CHANNEL_ERROR - unexpected method in connection state running"
-    );
-    // More channels than the negotiated channel_max.
-    let mut client = Client::open_with(addr, 1).await;
-    client
-        .send(channel_frame(
-            7,
-            channel::AMQPMethod::Open(channel::Open {}),
-        ))
-        .await;
-    assert_eq!(
-        client.next().await,
-        Some(channel_frame(
-            7,
-            channel::AMQPMethod::OpenOk(channel::OpenOk {})
-        ))
-    );
-    client
-        .send(channel_frame(
-            8,
-            channel::AMQPMethod::Open(channel::Open {}),
-        ))
-        .await;
-    let text = client.expect_close(530).await;
-    assert_eq!(
-        text,
-        "NOT_ALLOWED - number of channels opened (1) has reached the negotiated channel_max (1)"
-    );
-    still_serves(addr).await;
-}
-
-#[tokio::test]
-async fn a_client_that_never_finishes_the_negotiation_does_not_stop_others() {
-    let addr = server().await;
-    // Half a protocol header, then silence.
-    let mut stalled = Client::connect(addr).await;
-    stalled.send_bytes(b"AMQ").await;
-    still_serves(addr).await;
-}
-
-/// 200 clients at once, each negotiating, opening a channel and closing:
-/// all are served, within a bound. (The server serves every connection in
-/// a task of its own on one thread.)
-#[tokio::test]
-async fn two_hundred_concurrent_connections_are_all_served() {
-    let addr = server().await;
-    let started = std::time::Instant::now();
-    let clients: Vec<_> = (0..200)
-        .map(|_| {
-            tokio::spawn(async move {
-                let mut client = Client::open(addr).await;
-                client
-                    .send(channel_frame(
-                        1,
-                        channel::AMQPMethod::Open(channel::Open {}),
-                    ))
-                    .await;
-                assert_eq!(
-                    client.next().await,
-                    Some(channel_frame(
-                        1,
-                        channel::AMQPMethod::OpenOk(channel::OpenOk {})
-                    ))
-                );
-                client
-            })
-        })
-        .collect();
-    let mut open = Vec::new();
-    for client in clients {
-        open.push(client.await.expect("a client is served"));
-    }
-    // All 200 are open at once; then each closes.
-    for mut client in open {
+        assert_eq!(
+            client.next().await,
+            Some(channel_frame(
+                1,
+                channel::AMQPMethod::OpenOk(channel::OpenOk {})
+            ))
+        );
+        client.send(AMQPFrame::Heartbeat).await;
         client
             .send(connection_frame(connection::AMQPMethod::Close(
                 connection::Close::default(),
@@ -497,10 +284,263 @@ async fn two_hundred_concurrent_connections_are_all_served() {
             client.expect_connection().await,
             connection::AMQPMethod::CloseOk(_)
         ));
-    }
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "took {:?}",
-        started.elapsed()
-    );
+    })
+    .await
+}
+
+#[tokio::test]
+async fn another_protocol_is_answered_with_ours_and_the_socket_closes() {
+    local(async {
+        let addr = server().await;
+        let mut client = Client::connect(addr).await;
+        client.send_bytes(b"AMQP\x01\x01\x00\x0a").await;
+        let mut answer = Vec::new();
+        timeout(
+            Duration::from_secs(5),
+            client.stream.read_to_end(&mut answer),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(answer, PROTOCOL_HEADER);
+        still_serves(addr).await;
+    })
+    .await
+}
+
+#[tokio::test]
+async fn wrong_credentials_are_refused_with_access_refused() {
+    local(async {
+        let addr = server().await;
+        let mut client = Client::start(addr, "PLAIN", "not-the-password", true).await;
+        let text = client.expect_close(403).await;
+        assert_eq!(
+            text,
+            "ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details see the broker logfile."
+        );
+        still_serves(addr).await;
+    })
+    .await
+}
+
+#[tokio::test]
+async fn refusals_during_the_negotiation_are_silent_as_rabbitmqs() {
+    local(async {
+        let addr = server().await;
+        // A client that does not say it takes a refused login's close.
+        Client::start(addr, "PLAIN", "not-the-password", false)
+            .await
+            .expect_silence()
+            .await;
+        // A mechanism this server does not offer.
+        Client::start(addr, "AMQPLAIN", "guest", true)
+            .await
+            .expect_silence()
+            .await;
+        // A frame_max of 0 ("no limit") is more than the server offered.
+        let mut client = Client::start(addr, "PLAIN", "guest", true).await;
+        client.expect_connection().await;
+        client.send(tune_ok(2047, 0)).await;
+        client.expect_silence().await;
+        still_serves(addr).await;
+    })
+    .await
+}
+
+#[tokio::test]
+async fn an_unknown_virtual_host_is_not_allowed() {
+    local(async {
+        let addr = server().await;
+        let mut client = Client::start(addr, "PLAIN", "guest", true).await;
+        client.expect_connection().await;
+        client.send(tune_ok(2047, 131_072)).await;
+        client
+            .send(connection_frame(connection::AMQPMethod::Open(
+                connection::Open {
+                    virtual_host: "staging".into(),
+                },
+            )))
+            .await;
+        assert_eq!(
+            client.expect_close(530).await,
+            "NOT_ALLOWED - vhost staging not found"
+        );
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_frame_larger_than_frame_max_is_a_frame_error() {
+    local(async {
+        let addr = server().await;
+        let mut client = Client::open(addr).await;
+        // A method frame on channel 1 that says its payload is 1 MB.
+        client.send_bytes(&[1, 0, 1, 0, 0x10, 0, 0]).await;
+        let text = client.expect_close(501).await;
+        assert_eq!(
+            text,
+            "FRAME_ERROR - type 1, all octets = <<>>: {frame_too_large,1048576,131064}"
+        );
+        still_serves(addr).await;
+    })
+    .await
+}
+
+#[tokio::test]
+async fn garbage_after_the_header_is_a_frame_error() {
+    local(async {
+        let addr = server().await;
+        let mut client = Client::open(addr).await;
+        client
+            .send_bytes(&[9, 0, 0, 0, 0, 0, 2, b'h', b'i', 206])
+            .await;
+        let text = client.expect_close(501).await;
+        assert_eq!(
+            text,
+            "FRAME_ERROR - type 9, all octets = <<\"hi\">>: unknown_frame"
+        );
+        still_serves(addr).await;
+    })
+    .await
+}
+
+#[tokio::test]
+async fn channel_misuse_is_a_channel_error() {
+    local(async {
+        let addr = server().await;
+        // A method on a channel never opened.
+        let mut client = Client::open(addr).await;
+        client
+            .send(AMQPFrame::Method(
+                3,
+                AMQPClass::Queue(queue::AMQPMethod::Declare(queue::Declare::default())),
+            ))
+            .await;
+        assert_eq!(
+            client.expect_close(504).await,
+            "CHANNEL_ERROR - expected 'channel.open'"
+        );
+        // A second channel.open on an open channel.
+        let mut client = Client::open(addr).await;
+        for _ in 0..2 {
+            client
+                .send(channel_frame(
+                    1,
+                    channel::AMQPMethod::Open(channel::Open {}),
+                ))
+                .await;
+        }
+        client.next().await;
+        assert_eq!(
+            client.expect_close(504).await,
+            "CHANNEL_ERROR - second 'channel.open' seen"
+        );
+        // A channel's method on channel 0.
+        let mut client = Client::open(addr).await;
+        client
+            .send(channel_frame(
+                0,
+                channel::AMQPMethod::Open(channel::Open {}),
+            ))
+            .await;
+        let text = client.expect_close(504).await;
+        assert_eq!(
+            text,
+            "CHANNEL_ERROR - unexpected method in connection state running"
+        );
+        // More channels than the negotiated channel_max.
+        let mut client = Client::open_with(addr, 1).await;
+        client
+            .send(channel_frame(
+                7,
+                channel::AMQPMethod::Open(channel::Open {}),
+            ))
+            .await;
+        assert_eq!(
+            client.next().await,
+            Some(channel_frame(
+                7,
+                channel::AMQPMethod::OpenOk(channel::OpenOk {})
+            ))
+        );
+        client
+            .send(channel_frame(
+                8,
+                channel::AMQPMethod::Open(channel::Open {}),
+            ))
+            .await;
+        let text = client.expect_close(530).await;
+        assert_eq!(
+            text,
+            "NOT_ALLOWED - number of channels opened (1) has reached the negotiated channel_max (1)"
+        );
+        still_serves(addr).await;
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_the_negotiation_does_not_stop_others() {
+    local(async {
+        let addr = server().await;
+        // Half a protocol header, then silence.
+        let mut stalled = Client::connect(addr).await;
+        stalled.send_bytes(b"AMQ").await;
+        still_serves(addr).await;
+    })
+    .await
+}
+
+/// 200 clients at once, each negotiating, opening a channel and closing:
+/// all are served, within a bound. (The server serves every connection in
+/// a task of its own on one thread.)
+#[tokio::test]
+async fn two_hundred_concurrent_connections_are_all_served() {
+    local(async {
+        let addr = server().await;
+        let started = std::time::Instant::now();
+        let clients: Vec<_> = (0..200)
+            .map(|_| {
+                tokio::spawn(async move {
+                    let mut client = Client::open(addr).await;
+                    client
+                        .send(channel_frame(
+                            1,
+                            channel::AMQPMethod::Open(channel::Open {}),
+                        ))
+                        .await;
+                    assert_eq!(
+                        client.next().await,
+                        Some(channel_frame(
+                            1,
+                            channel::AMQPMethod::OpenOk(channel::OpenOk {})
+                        ))
+                    );
+                    client
+                })
+            })
+            .collect();
+        let mut open = Vec::new();
+        for client in clients {
+            open.push(client.await.expect("a client is served"));
+        }
+        // All 200 are open at once; then each closes.
+        for mut client in open {
+            client
+                .send(connection_frame(connection::AMQPMethod::Close(
+                    connection::Close::default(),
+                )))
+                .await;
+            assert!(matches!(
+                client.expect_connection().await,
+                connection::AMQPMethod::CloseOk(_)
+            ));
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "took {:?}",
+            started.elapsed()
+        );
+    })
+    .await
 }

@@ -30,12 +30,14 @@
 //! answers with that, as the 0-9-1 specification says.
 
 use super::frames::{FrameReader, PROTOCOL_HEADER, ReadError, encode};
+use super::methods::{self, ChannelState};
 use super::reply::{Reply, erlang_binary, method_name, octets};
 use super::{LoginError, Settings};
+use crate::broker::Shared;
 use amq_protocol::frame::AMQPFrame;
-use amq_protocol::protocol::{AMQPClass, AMQPHardError, channel, connection};
+use amq_protocol::protocol::{AMQPClass, AMQPHardError, channel, connection, exchange, queue};
 use amq_protocol::types::{AMQPValue, FieldTable, LongString};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -106,7 +108,7 @@ impl fmt::Display for End {
 }
 
 /// Serves one client until its connection ends, and says how it did.
-pub(super) async fn serve(stream: TcpStream, settings: &Settings) -> End {
+pub(super) async fn serve(stream: TcpStream, settings: &Settings, broker: Shared) -> End {
     let peer = stream.peer_addr().ok();
     let (read, write) = stream.into_split();
     let mut connection = Connection {
@@ -114,11 +116,12 @@ pub(super) async fn serve(stream: TcpStream, settings: &Settings) -> End {
         write,
         reader: FrameReader::new(FRAME_MIN),
         settings,
+        broker,
         state: State::Starting,
         channel_max: CHANNEL_MAX,
         heartbeat: Duration::ZERO,
         closing_wait: REFUSAL_WAIT,
-        open: BTreeSet::new(),
+        open: BTreeMap::new(),
         closing: BTreeSet::new(),
         last_sent: Instant::now(),
     };
@@ -162,6 +165,7 @@ struct Connection<'a> {
     write: OwnedWriteHalf,
     reader: FrameReader,
     settings: &'a Settings,
+    broker: Shared,
     state: State,
     channel_max: u16,
     /// Zero: no heartbeats.
@@ -170,8 +174,8 @@ struct Connection<'a> {
     /// `connection.close`: 3 s until tuned, then the heartbeat interval,
     /// at most 30 s (RabbitMQ's `close_connection`).
     closing_wait: Duration,
-    /// Channels open.
-    open: BTreeSet<u16>,
+    /// Channels open, and what each remembers.
+    open: BTreeMap<u16, ChannelState>,
     /// Channels the server closed, awaiting the client's `close-ok`.
     closing: BTreeSet<u16>,
     last_sent: Instant,
@@ -419,22 +423,12 @@ impl Connection<'_> {
             // A channel the server closed drops what comes before the
             // client's close-ok.
             AMQPFrame::Method(channel, _) if self.closing.contains(&channel) => Ok(()),
-            AMQPFrame::Method(channel, method) if !self.open.contains(&channel) => {
+            AMQPFrame::Method(channel, method) if !self.open.contains_key(&channel) => {
                 let reply = Reply::hard(AMQPHardError::CHANNELERROR, "expected 'channel.open'")
                     .caused_by(&method);
                 Err(self.close(reply).await)
             }
-            AMQPFrame::Method(_, method) => {
-                let reply = Reply::hard(
-                    AMQPHardError::NOTIMPLEMENTED,
-                    format!(
-                        "'{}' is not implemented yet by mqsim serve",
-                        method_name(&method)
-                    ),
-                )
-                .caused_by(&method);
-                Err(self.close(reply).await)
-            }
+            AMQPFrame::Method(channel, method) => self.on_method(channel, method).await,
             AMQPFrame::Header(..) | AMQPFrame::Body(..) => {
                 let reply = Reply::hard(
                     AMQPHardError::UNEXPECTEDFRAME,
@@ -470,7 +464,7 @@ impl Connection<'_> {
             };
         }
         match method {
-            channel::AMQPMethod::Open(_) if self.open.contains(&channel) => {
+            channel::AMQPMethod::Open(_) if self.open.contains_key(&channel) => {
                 let reply = Reply::hard(AMQPHardError::CHANNELERROR, "second 'channel.open' seen")
                     .caused_by(&cause);
                 Err(self.close(reply).await)
@@ -487,11 +481,11 @@ impl Connection<'_> {
                 Err(self.close(reply).await)
             }
             channel::AMQPMethod::Open(_) => {
-                self.open.insert(channel);
+                self.open.insert(channel, ChannelState::default());
                 self.send_channel(channel, channel::AMQPMethod::OpenOk(channel::OpenOk {}))
                     .await
             }
-            _ if !self.open.contains(&channel) => {
+            _ if !self.open.contains_key(&channel) => {
                 let reply = Reply::hard(AMQPHardError::CHANNELERROR, "expected 'channel.open'")
                     .caused_by(&cause);
                 Err(self.close(reply).await)
@@ -518,6 +512,61 @@ impl Connection<'_> {
                 Err(self.close(reply).await)
             }
         }
+    }
+
+    /// A broker method on an open channel, carried out by the engine. A
+    /// soft refusal closes the channel, a hard one the connection.
+    async fn on_method(&mut self, channel: u16, method: AMQPClass) -> Result<(), End> {
+        let answer = {
+            let mut broker = self.broker.borrow();
+            let Some(state) = self.open.get_mut(&channel) else {
+                return Ok(());
+            };
+            match &method {
+                AMQPClass::Exchange(exchange::AMQPMethod::Declare(d)) => {
+                    Some(methods::exchange_declare(&mut broker, d))
+                }
+                AMQPClass::Queue(queue::AMQPMethod::Declare(d)) => {
+                    Some(methods::queue_declare(&mut broker, state, d))
+                }
+                AMQPClass::Queue(queue::AMQPMethod::Bind(b)) => {
+                    Some(methods::queue_bind(&mut broker, state, b))
+                }
+                _ => None,
+            }
+        };
+        match answer {
+            Some(Ok(Some(reply))) => self.send(AMQPFrame::Method(channel, reply)).await,
+            Some(Ok(None)) => Ok(()),
+            Some(Err(reply)) if reply.is_soft() => self.close_channel(channel, reply).await,
+            Some(Err(reply)) => Err(self.close(reply).await),
+            None => {
+                let reply = Reply::hard(
+                    AMQPHardError::NOTIMPLEMENTED,
+                    format!(
+                        "'{}' is not implemented yet by mqsim serve",
+                        method_name(&method)
+                    ),
+                )
+                .caused_by(&method);
+                Err(self.close(reply).await)
+            }
+        }
+    }
+
+    /// Closes `channel` with `reply`; it drops what comes until the
+    /// client's `close-ok`.
+    async fn close_channel(&mut self, channel: u16, reply: Reply) -> Result<(), End> {
+        self.open.remove(&channel);
+        self.closing.insert(channel);
+        let close = channel::Close {
+            reply_code: reply.code,
+            reply_text: reply.short_text(),
+            class_id: reply.class_id,
+            method_id: reply.method_id,
+        };
+        self.send_channel(channel, channel::AMQPMethod::Close(close))
+            .await
     }
 
     /// A frame the connection does not expect in its state: dropped in

@@ -3,13 +3,16 @@
 //!
 //! [`AmqpServer`] accepts connections and serves each in a task of its own
 //! ([`connection`]): the negotiation, channels, heartbeats, and closes with
-//! RabbitMQ's reply codes ([`reply`]). Frames are read and written with
-//! amq-protocol's codec ([`frames`]).
+//! RabbitMQ's reply codes ([`reply`]). The broker's methods are carried out
+//! by the engine through the shared live run ([`methods`]). Frames are read
+//! and written with amq-protocol's codec ([`frames`]).
 
 pub mod connection;
 pub mod frames;
+pub mod methods;
 pub mod reply;
 
+use crate::broker::Shared;
 use amq_protocol::protocol::AMQPSoftError;
 use amq_protocol::types::{LongString, ShortString};
 use reply::Reply;
@@ -91,14 +94,20 @@ impl std::fmt::Display for LoginError {
 pub struct AmqpServer {
     listener: TcpListener,
     settings: Arc<Settings>,
+    broker: Shared,
 }
 
 impl AmqpServer {
-    /// Listens on `addr` (port 0: any free port).
-    pub async fn bind(addr: SocketAddr, settings: Settings) -> io::Result<AmqpServer> {
+    /// Listens on `addr` (port 0: any free port) for clients of `broker`.
+    pub async fn bind(
+        addr: SocketAddr,
+        settings: Settings,
+        broker: Shared,
+    ) -> io::Result<AmqpServer> {
         Ok(AmqpServer {
             listener: TcpListener::bind(addr).await?,
             settings: Arc::new(settings),
+            broker,
         })
     }
 
@@ -107,14 +116,16 @@ impl AmqpServer {
     }
 
     /// Serves connections until the task is dropped; each connection in a
-    /// task of its own, so that one client's trouble is its own.
+    /// task of its own, so that one client's trouble is its own. The tasks
+    /// share the engine's thread: run this in a `tokio::task::LocalSet`.
     pub async fn run(self) -> io::Result<()> {
         loop {
             let (stream, _) = self.listener.accept().await?;
             let _ = stream.set_nodelay(true);
             let settings = Arc::clone(&self.settings);
-            tokio::spawn(async move {
-                connection::serve(stream, &settings).await;
+            let broker = self.broker.clone();
+            tokio::task::spawn_local(async move {
+                connection::serve(stream, &settings, broker).await;
             });
         }
     }

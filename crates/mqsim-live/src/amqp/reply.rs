@@ -70,6 +70,11 @@ impl Reply {
         }
     }
 
+    /// Whether it ends only the channel (311 to 313, 403 to 406).
+    pub fn is_soft(&self) -> bool {
+        AMQPSoftError::from_id(self.code).is_some()
+    }
+
     /// The text as a short string: at most 255 bytes, cut at a character.
     pub fn short_text(&self) -> ShortString {
         let mut end = self.text.len().min(255);

@@ -22,6 +22,7 @@
 
 pub mod broker;
 pub mod client;
+pub mod declare;
 pub mod definitions;
 pub mod headers;
 pub mod message;

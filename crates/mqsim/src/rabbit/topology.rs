@@ -321,6 +321,12 @@ impl Topology {
         self.queues.contains_key(name)
     }
 
+    /// Whether `binding` is in force: bindings are a set, so binding again
+    /// what is bound changes nothing.
+    pub fn has_binding(&self, binding: &Binding) -> bool {
+        self.bindings.contains(binding)
+    }
+
     /// Routes a message published to `exchange` (`""`: the default
     /// exchange) with `routing_key` and `headers`. Fails for an unknown or
     /// internal exchange, as a publish would.

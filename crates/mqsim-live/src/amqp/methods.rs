@@ -1,0 +1,279 @@
+//! The broker's methods on a channel, carried out by the engine through
+//! the live run: `exchange.declare`, `queue.declare` and `queue.bind`. A
+//! method either answers (`declare-ok`, `bind-ok`; nothing with `nowait`)
+//! or is refused with RabbitMQ's reply: a soft one (403, 404, 406) closes
+//! the channel, as RabbitMQ's channel does.
+//!
+//! What a declaration creates becomes a timeline entry; declaring what
+//! exists, as it is, changes nothing (the engine's equivalence checks,
+//! `mqsim::rabbit::declare`). The properties the engine does not model
+//! (`durable`, `auto_delete`, `exclusive`) are taken and not kept.
+
+use super::reply::Reply;
+use crate::broker::Broker;
+use amq_protocol::protocol::{AMQPClass, AMQPSoftError, exchange, queue};
+use amq_protocol::types::{AMQPValue, FieldTable as AmqpTable};
+use base64::Engine;
+use mqsim::rabbit::declare;
+use mqsim::rabbit::headers::{FieldTable, FieldValue, Table};
+use mqsim::rabbit::topology::{Binding, Destination, Exchange, ExchangeType};
+use mqsim::scenario::{Intervention, QueueSpec};
+use rand::{Rng, SeedableRng};
+
+/// What a channel remembers between methods.
+#[derive(Debug, Default)]
+pub struct ChannelState {
+    /// The queue it declared last: what an empty queue name means.
+    last_queue: Option<String>,
+}
+
+/// A method's answer: one to send, none (`nowait`), or a refusal.
+pub type Answer = Result<Option<AMQPClass>, Reply>;
+
+/// `exchange.declare`.
+pub fn exchange_declare(broker: &mut Broker, d: &exchange::Declare) -> Answer {
+    let cause = AMQPClass::Exchange(exchange::AMQPMethod::Declare(d.clone()));
+    let refuse = |error, detail: String| Err(Reply::soft(error, detail).caused_by(&cause));
+    let name = d.exchange.as_str();
+    if name.is_empty() {
+        return refuse(
+            AMQPSoftError::ACCESSREFUSED,
+            "operation not permitted on the default exchange".into(),
+        );
+    }
+    // The type is checked first, whether or not the exchange exists.
+    let Some(kind) = ExchangeType::parse(d.kind.as_str()) else {
+        return refuse(
+            AMQPSoftError::PRECONDITIONFAILED,
+            format!("unknown exchange type '{}'", d.kind),
+        );
+    };
+    let arguments = table(&d.arguments);
+    let requested = Exchange {
+        name: name.to_string(),
+        kind,
+        internal: d.internal,
+        alternate_exchange: match arguments.get("alternate-exchange") {
+            Some(FieldValue::Str(ae)) => Some(ae.clone()),
+            _ => None,
+        },
+    };
+    let current = broker
+        .run()
+        .simulation()
+        .rabbit()
+        .topology
+        .exchange(name)
+        .cloned();
+    match current {
+        Some(current) if !d.passive => {
+            if let Err(differs) = declare::exchange(&current, &requested) {
+                return refuse(AMQPSoftError::PRECONDITIONFAILED, differs.to_string());
+            }
+        }
+        Some(_) => {}
+        None if d.passive => {
+            return refuse(
+                AMQPSoftError::NOTFOUND,
+                format!("no exchange '{name}' in vhost '/'"),
+            );
+        }
+        None if name.starts_with("amq.") => {
+            return refuse(
+                AMQPSoftError::ACCESSREFUSED,
+                format!("exchange name '{name}' contains reserved prefix 'amq.*'"),
+            );
+        }
+        None => {
+            let declared = broker.apply(Intervention::RabbitExchangeDeclare {
+                exchange: requested,
+            });
+            if let Err(why) = declared {
+                return refuse(AMQPSoftError::PRECONDITIONFAILED, why);
+            }
+        }
+    }
+    Ok(
+        (!d.nowait).then_some(AMQPClass::Exchange(exchange::AMQPMethod::DeclareOk(
+            exchange::DeclareOk {},
+        ))),
+    )
+}
+
+/// `queue.declare`; an empty name asks the server for one.
+pub fn queue_declare(
+    broker: &mut Broker,
+    channel: &mut ChannelState,
+    d: &queue::Declare,
+) -> Answer {
+    let cause = AMQPClass::Queue(queue::AMQPMethod::Declare(d.clone()));
+    let refuse = |error, detail: String| Err(Reply::soft(error, detail).caused_by(&cause));
+    let name = match d.queue.as_str() {
+        "" if d.passive => match &channel.last_queue {
+            Some(last) => last.clone(),
+            None => {
+                return refuse(
+                    AMQPSoftError::NOTFOUND,
+                    "no previously declared queue".into(),
+                );
+            }
+        },
+        "" => server_named(broker),
+        name if name.starts_with("amq.") && !d.passive => {
+            return refuse(
+                AMQPSoftError::ACCESSREFUSED,
+                format!("queue name '{name}' contains reserved prefix 'amq.*'"),
+            );
+        }
+        name => name.to_string(),
+    };
+    let exists = broker.run().simulation().rabbit().topology.has_queue(&name);
+    let arguments = table(&d.arguments);
+    match (exists, d.passive) {
+        (false, true) => {
+            return refuse(
+                AMQPSoftError::NOTFOUND,
+                format!("no queue '{name}' in vhost '/'"),
+            );
+        }
+        (true, true) => {}
+        (true, false) => {
+            let scenario = broker.run().scenario();
+            let queues = scenario.rabbit_queues();
+            let current = queues.iter().rev().find(|(q, _)| q.name == name);
+            let current = current
+                .map(|(q, _)| q.arguments.clone())
+                .unwrap_or_default();
+            if let Err(differs) = declare::queue(&name, &current, &arguments) {
+                return refuse(AMQPSoftError::PRECONDITIONFAILED, differs.to_string());
+            }
+        }
+        (false, false) => {
+            let queue = QueueSpec {
+                name: name.clone(),
+                arguments,
+            };
+            if let Err(why) = broker.apply(Intervention::RabbitQueueDeclare { queue }) {
+                return refuse(AMQPSoftError::PRECONDITIONFAILED, why);
+            }
+        }
+    }
+    channel.last_queue = Some(name.clone());
+    let summary = broker.run().simulation().rabbit_summary();
+    let counts = summary.queues.iter().find(|q| q.name == name);
+    let (messages, consumers) = counts.map_or((0, 0), |q| (q.messages_ready, q.consumers));
+    Ok((!d.nowait).then(|| {
+        AMQPClass::Queue(queue::AMQPMethod::DeclareOk(queue::DeclareOk {
+            queue: name.as_str().into(),
+            message_count: messages as u32,
+            consumer_count: consumers as u32,
+        }))
+    }))
+}
+
+/// `queue.bind`; an empty queue name is the channel's last declared.
+pub fn queue_bind(broker: &mut Broker, channel: &ChannelState, b: &queue::Bind) -> Answer {
+    let cause = AMQPClass::Queue(queue::AMQPMethod::Bind(b.clone()));
+    let refuse = |error, detail: String| Err(Reply::soft(error, detail).caused_by(&cause));
+    let queue = match (b.queue.as_str(), &channel.last_queue) {
+        ("", Some(last)) => last.clone(),
+        ("", None) => {
+            return refuse(
+                AMQPSoftError::NOTFOUND,
+                "no previously declared queue".into(),
+            );
+        }
+        (name, _) => name.to_string(),
+    };
+    let source = b.exchange.as_str();
+    if source.is_empty() {
+        return refuse(
+            AMQPSoftError::ACCESSREFUSED,
+            "operation not permitted on the default exchange".into(),
+        );
+    }
+    let topology = &broker.run().simulation().rabbit().topology;
+    // The source is reported first when both are missing.
+    if topology.exchange(source).is_none() {
+        return refuse(
+            AMQPSoftError::NOTFOUND,
+            format!("no exchange '{source}' in vhost '/'"),
+        );
+    }
+    if !topology.has_queue(&queue) {
+        return refuse(
+            AMQPSoftError::NOTFOUND,
+            format!("no queue '{queue}' in vhost '/'"),
+        );
+    }
+    let binding = Binding {
+        source: source.to_string(),
+        destination: Destination::Queue(queue),
+        routing_key: b.routing_key.to_string(),
+        arguments: table(&b.arguments),
+    };
+    if !topology.has_binding(&binding)
+        && let Err(why) = broker.apply(Intervention::RabbitBind { binding })
+    {
+        return refuse(AMQPSoftError::PRECONDITIONFAILED, why);
+    }
+    Ok(
+        (!b.nowait).then_some(AMQPClass::Queue(queue::AMQPMethod::BindOk(
+            queue::BindOk {},
+        ))),
+    )
+}
+
+/// A name for a queue declared without one, as RabbitMQ makes them:
+/// `amq.gen-` and 16 random bytes in base64url, drawn from the run's seed.
+fn server_named(broker: &Broker) -> String {
+    let recording = broker.run().recording();
+    let seed = recording.seed ^ recording.timeline.len() as u64;
+    let bytes: [u8; 16] = rand_pcg::Pcg64::seed_from_u64(seed).random();
+    format!(
+        "amq.gen-{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
+/// An AMQP field table as the engine's.
+pub fn table(amqp: &AmqpTable) -> FieldTable {
+    amqp.inner()
+        .iter()
+        .map(|(k, v)| (k.to_string(), value(v)))
+        .collect()
+}
+
+fn value(v: &AMQPValue) -> FieldValue {
+    match v {
+        AMQPValue::Boolean(b) => FieldValue::Bool(*b),
+        AMQPValue::ShortShortInt(n) => FieldValue::Int(i64::from(*n)),
+        AMQPValue::ShortShortUInt(n) => FieldValue::Int(i64::from(*n)),
+        AMQPValue::ShortInt(n) => FieldValue::Int(i64::from(*n)),
+        AMQPValue::ShortUInt(n) => FieldValue::Int(i64::from(*n)),
+        AMQPValue::LongInt(n) => FieldValue::Int(i64::from(*n)),
+        AMQPValue::LongUInt(n) => FieldValue::Int(i64::from(*n)),
+        AMQPValue::LongLongInt(n) => FieldValue::Int(*n),
+        AMQPValue::Timestamp(n) => FieldValue::Int(*n as i64),
+        AMQPValue::Float(x) => FieldValue::Float(f64::from(*x)),
+        AMQPValue::Double(x) => FieldValue::Float(*x),
+        AMQPValue::DecimalValue(d) => {
+            FieldValue::Float(f64::from(d.value) / 10f64.powi(i32::from(d.scale)))
+        }
+        AMQPValue::ShortString(s) => FieldValue::Str(s.to_string()),
+        AMQPValue::LongString(s) => {
+            FieldValue::Str(String::from_utf8_lossy(s.as_bytes()).into_owned())
+        }
+        AMQPValue::ByteArray(b) => {
+            FieldValue::Str(String::from_utf8_lossy(b.as_slice()).into_owned())
+        }
+        AMQPValue::FieldArray(a) => FieldValue::Array(a.as_slice().iter().map(value).collect()),
+        AMQPValue::FieldTable(t) => FieldValue::Table(Table(
+            t.inner()
+                .iter()
+                .map(|(k, v)| (k.to_string(), value(v)))
+                .collect(),
+        )),
+        AMQPValue::Void => FieldValue::Void(()),
+    }
+}
