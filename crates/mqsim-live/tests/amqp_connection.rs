@@ -155,6 +155,17 @@ impl Client {
         );
     }
 
+    /// Opens channel `channel`, which the server opens.
+    async fn open_channel(&mut self, channel: u16) {
+        self.send(channel_frame(
+            channel,
+            channel::AMQPMethod::Open(channel::Open {}),
+        ))
+        .await;
+        let open_ok = channel_frame(channel, channel::AMQPMethod::OpenOk(channel::OpenOk {}));
+        assert_eq!(self.next().await, Some(open_ok));
+    }
+
     /// The server closes the connection with `code`: its close, our
     /// close-ok, then the socket closes. Returns the reply text.
     async fn expect_close(&mut self, code: u16) -> String {
@@ -220,19 +231,7 @@ async fn a_client_negotiates_opens_and_closes_channels_and_closes() {
         let addr = server().await;
         let mut client = Client::open(addr).await;
         for ch in [1, 2] {
-            client
-                .send(channel_frame(
-                    ch,
-                    channel::AMQPMethod::Open(channel::Open {}),
-                ))
-                .await;
-            assert_eq!(
-                client.next().await,
-                Some(channel_frame(
-                    ch,
-                    channel::AMQPMethod::OpenOk(channel::OpenOk {})
-                ))
-            );
+            client.open_channel(ch).await;
         }
         client
             .send(channel_frame(
@@ -261,19 +260,7 @@ async fn a_client_negotiates_opens_and_closes_channels_and_closes() {
             ))
         );
         // Channel 1 may open again once closed.
-        client
-            .send(channel_frame(
-                1,
-                channel::AMQPMethod::Open(channel::Open {}),
-            ))
-            .await;
-        assert_eq!(
-            client.next().await,
-            Some(channel_frame(
-                1,
-                channel::AMQPMethod::OpenOk(channel::OpenOk {})
-            ))
-        );
+        client.open_channel(1).await;
         client.send(AMQPFrame::Heartbeat).await;
         client
             .send(connection_frame(connection::AMQPMethod::Close(
@@ -450,19 +437,7 @@ async fn channel_misuse_is_a_channel_error() {
         );
         // More channels than the negotiated channel_max.
         let mut client = Client::open_with(addr, 1).await;
-        client
-            .send(channel_frame(
-                7,
-                channel::AMQPMethod::Open(channel::Open {}),
-            ))
-            .await;
-        assert_eq!(
-            client.next().await,
-            Some(channel_frame(
-                7,
-                channel::AMQPMethod::OpenOk(channel::OpenOk {})
-            ))
-        );
+        client.open_channel(7).await;
         client
             .send(channel_frame(
                 8,
@@ -503,19 +478,7 @@ async fn two_hundred_concurrent_connections_are_all_served() {
             .map(|_| {
                 tokio::spawn(async move {
                     let mut client = Client::open(addr).await;
-                    client
-                        .send(channel_frame(
-                            1,
-                            channel::AMQPMethod::Open(channel::Open {}),
-                        ))
-                        .await;
-                    assert_eq!(
-                        client.next().await,
-                        Some(channel_frame(
-                            1,
-                            channel::AMQPMethod::OpenOk(channel::OpenOk {})
-                        ))
-                    );
+                    client.open_channel(1).await;
                     client
                 })
             })

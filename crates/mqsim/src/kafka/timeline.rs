@@ -84,7 +84,7 @@ impl<'a> EntryActions<'a> {
                 fault: Fault::Reconnect,
             },
             Intervention::PreferredLeaderElection => Action::PreferredLeaderElection,
-            // Scheduled with the topics above.
+            // Scheduled with the topics when the run starts (`Kafka::new`).
             Intervention::TopicCreate { .. } => return,
             // The RabbitMQ side schedules its own interventions.
             Intervention::RabbitConsumerCrash { .. }
@@ -110,7 +110,7 @@ impl<'a> EntryActions<'a> {
                 }
                 return;
             }
-            // Scheduled with the producers above.
+            // Scheduled with the producers when the run starts (`Kafka::new`).
             Intervention::ProducerAdd { .. } => return,
             Intervention::ProducerRemove { producer } => {
                 let Some(i) = producer_roster
