@@ -39,7 +39,10 @@ class PikaConnects(unittest.TestCase):
         connection.sleep(11)
         self.assertTrue(connection.is_open)
         connection.close()
-        self.assertIn("closed by the client", self.server.stop())
+        self.assertTrue(connection.is_closed)
+        log = self.server.stop()
+        self.assertNotIn("missed heartbeats", log)
+        self.assertNotIn("closed:", log)
 
     def test_wrong_credentials_are_refused_with_access_refused(self):
         credentials = pika.PlainCredentials("guest", "not-the-password")
@@ -133,6 +136,28 @@ class PikaDeclares(unittest.TestCase):
         # A channel error leaves the connection and the other channel open.
         self.assertTrue(channel.is_open)
         channel.queue_declare("billing", passive=True)
+
+    def test_bindings_and_queues_go_again(self):
+        channel = self.connection.channel()
+        channel.exchange_declare("orders", "topic")
+        channel.queue_declare("billing")
+        channel.queue_bind("billing", "orders", routing_key="eu.#")
+        channel.queue_unbind("billing", "orders", routing_key="eu.#")
+        # Unbinding what is not bound changes nothing.
+        channel.queue_unbind("billing", "orders", routing_key="eu.#")
+        deleted = channel.queue_delete("billing", if_unused=True, if_empty=True)
+        self.assertEqual(deleted.method.message_count, 0)
+        self.assertEqual(
+            self.refused(404, lambda c: c.queue_declare("billing", passive=True)),
+            "NOT_FOUND - no queue 'billing' in vhost '/'",
+        )
+        # Deleting a queue that is not there is fine.
+        self.assertEqual(channel.queue_delete("billing").method.message_count, 0)
+        done = [entry["do"] for entry in json.loads(self.recording.read_text())["timeline"]]
+        self.assertEqual(
+            done,
+            ["rabbit_exchange_declare", "rabbit_queue_declare", "rabbit_bind", "rabbit_unbind", "rabbit_queue_delete"],
+        )
 
     def test_the_recording_replays_what_the_clients_declared(self):
         channel = self.connection.channel()

@@ -84,8 +84,9 @@ enum Command {
     Rabbit(RabbitCommand),
     /// Live mode: listen for real clients (pika, amqplib, the Java
     /// client…). So far AMQP 0-9-1 connections, channels, heartbeats and
-    /// exchange.declare, queue.declare and queue.bind, carried out by the
-    /// engine and recorded; publishing and consuming come next.
+    /// exchange.declare, queue.declare, queue.bind, queue.unbind and
+    /// queue.delete, carried out by the engine and recorded; publishing
+    /// and consuming come next.
     Serve(serve::Args),
 }
 

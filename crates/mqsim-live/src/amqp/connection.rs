@@ -532,6 +532,12 @@ impl Connection<'_> {
                 AMQPClass::Queue(queue::AMQPMethod::Bind(b)) => {
                     Some(methods::queue_bind(&mut broker, state, b))
                 }
+                AMQPClass::Queue(queue::AMQPMethod::Unbind(u)) => {
+                    Some(methods::queue_unbind(&mut broker, state, u))
+                }
+                AMQPClass::Queue(queue::AMQPMethod::Delete(d)) => {
+                    Some(methods::queue_delete(&mut broker, state, d))
+                }
                 _ => None,
             }
         };

@@ -1,5 +1,6 @@
 //! The broker's methods on a channel, carried out by the engine through
-//! the live run: `exchange.declare`, `queue.declare` and `queue.bind`. A
+//! the live run: `exchange.declare`, `queue.declare`, `queue.bind`,
+//! `queue.unbind` and `queue.delete`. A
 //! method either answers (`declare-ok`, `bind-ok`; nothing with `nowait`)
 //! or is refused with RabbitMQ's reply: a soft one (403, 404, 406) closes
 //! the channel, as RabbitMQ's channel does.
@@ -11,7 +12,7 @@
 
 use super::reply::Reply;
 use crate::broker::Broker;
-use amq_protocol::protocol::{AMQPClass, AMQPSoftError, exchange, queue};
+use amq_protocol::protocol::{AMQPClass, AMQPHardError, AMQPSoftError, exchange, queue};
 use amq_protocol::types::{AMQPValue, FieldTable as AmqpTable};
 use base64::Engine;
 use mqsim::rabbit::declare;
@@ -222,6 +223,107 @@ pub fn queue_bind(broker: &mut Broker, channel: &ChannelState, b: &queue::Bind) 
             queue::BindOk {},
         ))),
     )
+}
+
+/// `queue.unbind`: unbinding what is not bound changes nothing.
+pub fn queue_unbind(broker: &mut Broker, channel: &ChannelState, u: &queue::Unbind) -> Answer {
+    let cause = AMQPClass::Queue(queue::AMQPMethod::Unbind(u.clone()));
+    let refuse = |error, detail: String| Err(Reply::soft(error, detail).caused_by(&cause));
+    let queue = match (u.queue.as_str(), &channel.last_queue) {
+        ("", Some(last)) => last.clone(),
+        ("", None) => {
+            return refuse(
+                AMQPSoftError::NOTFOUND,
+                "no previously declared queue".into(),
+            );
+        }
+        (name, _) => name.to_string(),
+    };
+    let source = u.exchange.as_str();
+    if source.is_empty() {
+        return refuse(
+            AMQPSoftError::ACCESSREFUSED,
+            "operation not permitted on the default exchange".into(),
+        );
+    }
+    let topology = &broker.run().simulation().rabbit().topology;
+    if topology.exchange(source).is_none() {
+        return refuse(
+            AMQPSoftError::NOTFOUND,
+            format!("no exchange '{source}' in vhost '/'"),
+        );
+    }
+    if !topology.has_queue(&queue) {
+        return refuse(
+            AMQPSoftError::NOTFOUND,
+            format!("no queue '{queue}' in vhost '/'"),
+        );
+    }
+    let binding = Binding {
+        source: source.to_string(),
+        destination: Destination::Queue(queue),
+        routing_key: u.routing_key.to_string(),
+        arguments: table(&u.arguments),
+    };
+    if topology.has_binding(&binding)
+        && let Err(why) = broker.apply(Intervention::RabbitUnbind { binding })
+    {
+        return refuse(AMQPSoftError::PRECONDITIONFAILED, why);
+    }
+    Ok(Some(AMQPClass::Queue(queue::AMQPMethod::UnbindOk(
+        queue::UnbindOk {},
+    ))))
+}
+
+/// `queue.delete`: the queue goes with its messages and bindings, unless
+/// told to keep one that is in use (`if_unused`) or not empty
+/// (`if_empty`). Deleting a queue that is not there is fine.
+pub fn queue_delete(broker: &mut Broker, channel: &ChannelState, d: &queue::Delete) -> Answer {
+    let cause = AMQPClass::Queue(queue::AMQPMethod::Delete(d.clone()));
+    let name = match (d.queue.as_str(), &channel.last_queue) {
+        ("", Some(last)) => last.clone(),
+        ("", None) => {
+            let reply = Reply::soft(AMQPSoftError::NOTFOUND, "no previously declared queue");
+            return Err(reply.caused_by(&cause));
+        }
+        (name, _) => name.to_string(),
+    };
+    let deleted = |count: u64| {
+        let ok = queue::DeleteOk {
+            message_count: count as u32,
+        };
+        Ok((!d.nowait).then_some(AMQPClass::Queue(queue::AMQPMethod::DeleteOk(ok))))
+    };
+    if !broker.run().simulation().rabbit().topology.has_queue(&name) {
+        return deleted(0);
+    }
+    let summary = broker.run().simulation().rabbit_summary();
+    let Some(queue) = summary.queues.iter().find(|q| q.name == name) else {
+        return deleted(0);
+    };
+    let whose = format!("queue '{name}' in vhost '/'");
+    if queue.kind == "quorum" && (d.if_unused || d.if_empty) {
+        let flag = if d.if_unused { "if-unused" } else { "if-empty" };
+        let detail = format!(
+            "cannot delete {whose}. queue.delete operations with {flag} flag set are not supported by quorum queues"
+        );
+        return Err(Reply::hard(AMQPHardError::NOTIMPLEMENTED, detail).caused_by(&cause));
+    }
+    let refuse = |detail: String| {
+        Err(Reply::soft(AMQPSoftError::PRECONDITIONFAILED, detail).caused_by(&cause))
+    };
+    // When both fail, "not empty" is what RabbitMQ says.
+    if d.if_empty && queue.messages_ready + queue.messages_unacknowledged > 0 {
+        return refuse(format!("{whose} not empty"));
+    }
+    if d.if_unused && queue.consumers > 0 {
+        return refuse(format!("{whose} in use"));
+    }
+    let count = queue.messages_ready;
+    if let Err(why) = broker.apply(Intervention::RabbitQueueDelete { queue: name }) {
+        return refuse(why);
+    }
+    deleted(count)
 }
 
 /// A name for a queue declared without one, as RabbitMQ makes them:
