@@ -130,8 +130,10 @@ pub(super) async fn serve(stream: TcpStream, settings: &Settings, broker: Shared
         Ok(Err(end)) => end,
         Err(_) => End::HandshakeTimeout,
     };
-    let _ = connection.write.shutdown().await;
+    // Said before the socket's last wait, so that a server stopped just
+    // after its last client still says how that client left.
     log(peer, &end);
+    let _ = connection.write.shutdown().await;
     end
 }
 
