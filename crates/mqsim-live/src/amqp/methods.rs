@@ -13,7 +13,7 @@
 use super::reply::Reply;
 use crate::broker::Broker;
 use amq_protocol::protocol::{AMQPClass, AMQPHardError, AMQPSoftError, exchange, queue};
-use amq_protocol::types::{AMQPValue, FieldTable as AmqpTable};
+use amq_protocol::types::{AMQPValue, FieldTable as AmqpTable, ShortString};
 use base64::Engine;
 use mqsim::rabbit::declare;
 use mqsim::rabbit::headers::{FieldTable, FieldValue, Table};
@@ -26,6 +26,21 @@ use rand::{Rng, SeedableRng};
 pub struct ChannelState {
     /// The queue it declared last: what an empty queue name means.
     last_queue: Option<String>,
+}
+
+impl ChannelState {
+    /// The queue `name` names: itself, or, empty, the channel's last
+    /// declared (RabbitMQ's `expand_queue_name_shortcut`).
+    fn queue_named(&self, name: &str) -> Result<String, Reply> {
+        match (name, &self.last_queue) {
+            ("", Some(last)) => Ok(last.clone()),
+            ("", None) => Err(Reply::soft(
+                AMQPSoftError::NOTFOUND,
+                "no previously declared queue",
+            )),
+            (name, _) => Ok(name.to_string()),
+        }
+    }
 }
 
 /// A method's answer: one to send, none (`nowait`), or a refusal.
@@ -110,15 +125,7 @@ pub fn queue_declare(
     let cause = AMQPClass::Queue(queue::AMQPMethod::Declare(d.clone()));
     let refuse = |error, detail: String| Err(Reply::soft(error, detail).caused_by(&cause));
     let name = match d.queue.as_str() {
-        "" if d.passive => match &channel.last_queue {
-            Some(last) => last.clone(),
-            None => {
-                return refuse(
-                    AMQPSoftError::NOTFOUND,
-                    "no previously declared queue".into(),
-                );
-            }
-        },
+        "" if d.passive => (channel.queue_named("")).map_err(|reply| reply.caused_by(&cause))?,
         "" => server_named(broker),
         name if name.starts_with("amq.") && !d.passive => {
             return refuse(
@@ -175,48 +182,24 @@ pub fn queue_declare(
 /// `queue.bind`; an empty queue name is the channel's last declared.
 pub fn queue_bind(broker: &mut Broker, channel: &ChannelState, b: &queue::Bind) -> Answer {
     let cause = AMQPClass::Queue(queue::AMQPMethod::Bind(b.clone()));
-    let refuse = |error, detail: String| Err(Reply::soft(error, detail).caused_by(&cause));
-    let queue = match (b.queue.as_str(), &channel.last_queue) {
-        ("", Some(last)) => last.clone(),
-        ("", None) => {
-            return refuse(
-                AMQPSoftError::NOTFOUND,
-                "no previously declared queue".into(),
-            );
-        }
-        (name, _) => name.to_string(),
-    };
-    let source = b.exchange.as_str();
-    if source.is_empty() {
-        return refuse(
-            AMQPSoftError::ACCESSREFUSED,
-            "operation not permitted on the default exchange".into(),
-        );
-    }
-    let topology = &broker.run().simulation().rabbit().topology;
-    // The source is reported first when both are missing.
-    if topology.exchange(source).is_none() {
-        return refuse(
-            AMQPSoftError::NOTFOUND,
-            format!("no exchange '{source}' in vhost '/'"),
-        );
-    }
-    if !topology.has_queue(&queue) {
-        return refuse(
-            AMQPSoftError::NOTFOUND,
-            format!("no queue '{queue}' in vhost '/'"),
-        );
-    }
-    let binding = Binding {
-        source: source.to_string(),
-        destination: Destination::Queue(queue),
-        routing_key: b.routing_key.to_string(),
-        arguments: table(&b.arguments),
-    };
-    if !topology.has_binding(&binding)
+    let binding = binding(
+        broker,
+        channel,
+        &b.queue,
+        &b.exchange,
+        &b.routing_key,
+        &b.arguments,
+    )
+    .map_err(|reply| reply.caused_by(&cause))?;
+    if !broker
+        .run()
+        .simulation()
+        .rabbit()
+        .topology
+        .has_binding(&binding)
         && let Err(why) = broker.apply(Intervention::RabbitBind { binding })
     {
-        return refuse(AMQPSoftError::PRECONDITIONFAILED, why);
+        return Err(Reply::soft(AMQPSoftError::PRECONDITIONFAILED, why).caused_by(&cause));
     }
     Ok(
         (!b.nowait).then_some(AMQPClass::Queue(queue::AMQPMethod::BindOk(
@@ -228,51 +211,63 @@ pub fn queue_bind(broker: &mut Broker, channel: &ChannelState, b: &queue::Bind) 
 /// `queue.unbind`: unbinding what is not bound changes nothing.
 pub fn queue_unbind(broker: &mut Broker, channel: &ChannelState, u: &queue::Unbind) -> Answer {
     let cause = AMQPClass::Queue(queue::AMQPMethod::Unbind(u.clone()));
-    let refuse = |error, detail: String| Err(Reply::soft(error, detail).caused_by(&cause));
-    let queue = match (u.queue.as_str(), &channel.last_queue) {
-        ("", Some(last)) => last.clone(),
-        ("", None) => {
-            return refuse(
-                AMQPSoftError::NOTFOUND,
-                "no previously declared queue".into(),
-            );
-        }
-        (name, _) => name.to_string(),
-    };
-    let source = u.exchange.as_str();
-    if source.is_empty() {
-        return refuse(
-            AMQPSoftError::ACCESSREFUSED,
-            "operation not permitted on the default exchange".into(),
-        );
-    }
-    let topology = &broker.run().simulation().rabbit().topology;
-    if topology.exchange(source).is_none() {
-        return refuse(
-            AMQPSoftError::NOTFOUND,
-            format!("no exchange '{source}' in vhost '/'"),
-        );
-    }
-    if !topology.has_queue(&queue) {
-        return refuse(
-            AMQPSoftError::NOTFOUND,
-            format!("no queue '{queue}' in vhost '/'"),
-        );
-    }
-    let binding = Binding {
-        source: source.to_string(),
-        destination: Destination::Queue(queue),
-        routing_key: u.routing_key.to_string(),
-        arguments: table(&u.arguments),
-    };
-    if topology.has_binding(&binding)
+    let binding = binding(
+        broker,
+        channel,
+        &u.queue,
+        &u.exchange,
+        &u.routing_key,
+        &u.arguments,
+    )
+    .map_err(|reply| reply.caused_by(&cause))?;
+    if broker
+        .run()
+        .simulation()
+        .rabbit()
+        .topology
+        .has_binding(&binding)
         && let Err(why) = broker.apply(Intervention::RabbitUnbind { binding })
     {
-        return refuse(AMQPSoftError::PRECONDITIONFAILED, why);
+        return Err(Reply::soft(AMQPSoftError::PRECONDITIONFAILED, why).caused_by(&cause));
     }
     Ok(Some(AMQPClass::Queue(queue::AMQPMethod::UnbindOk(
         queue::UnbindOk {},
     ))))
+}
+
+/// The binding `queue.bind` and `queue.unbind` name, once both its ends
+/// are known to exist (the source is reported first when both are
+/// missing, as RabbitMQ does); an empty queue name is the channel's last
+/// declared.
+fn binding(
+    broker: &Broker,
+    channel: &ChannelState,
+    queue: &ShortString,
+    source: &ShortString,
+    routing_key: &ShortString,
+    arguments: &AmqpTable,
+) -> Result<Binding, Reply> {
+    let queue = channel.queue_named(queue.as_str())?;
+    let source = source.as_str();
+    if source.is_empty() {
+        let detail = "operation not permitted on the default exchange";
+        return Err(Reply::soft(AMQPSoftError::ACCESSREFUSED, detail));
+    }
+    let topology = &broker.run().simulation().rabbit().topology;
+    if topology.exchange(source).is_none() {
+        let detail = format!("no exchange '{source}' in vhost '/'");
+        return Err(Reply::soft(AMQPSoftError::NOTFOUND, detail));
+    }
+    if !topology.has_queue(&queue) {
+        let detail = format!("no queue '{queue}' in vhost '/'");
+        return Err(Reply::soft(AMQPSoftError::NOTFOUND, detail));
+    }
+    Ok(Binding {
+        source: source.to_string(),
+        destination: Destination::Queue(queue),
+        routing_key: routing_key.to_string(),
+        arguments: table(arguments),
+    })
 }
 
 /// `queue.delete`: the queue goes with its messages and bindings, unless
@@ -280,14 +275,7 @@ pub fn queue_unbind(broker: &mut Broker, channel: &ChannelState, u: &queue::Unbi
 /// (`if_empty`). Deleting a queue that is not there is fine.
 pub fn queue_delete(broker: &mut Broker, channel: &ChannelState, d: &queue::Delete) -> Answer {
     let cause = AMQPClass::Queue(queue::AMQPMethod::Delete(d.clone()));
-    let name = match (d.queue.as_str(), &channel.last_queue) {
-        ("", Some(last)) => last.clone(),
-        ("", None) => {
-            let reply = Reply::soft(AMQPSoftError::NOTFOUND, "no previously declared queue");
-            return Err(reply.caused_by(&cause));
-        }
-        (name, _) => name.to_string(),
-    };
+    let name = (channel.queue_named(d.queue.as_str())).map_err(|reply| reply.caused_by(&cause))?;
     let deleted = |count: u64| {
         let ok = queue::DeleteOk {
             message_count: count as u32,
