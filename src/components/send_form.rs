@@ -159,9 +159,14 @@ fn intervention(form: &SendForm, typed: &Typed, poison: bool) -> Result<Interven
         },
         SendForm::Message { publisher, .. } => Intervention::RabbitPublish {
             publisher: publisher.clone(),
+            exchange: None,
             routing_key: typed.key.trim().to_string(),
             headers: parse_field_table(&typed.headers)?,
             poison,
+            mandatory: false,
+            body: None,
+            body_base64: None,
+            properties: Default::default(),
         },
     })
 }

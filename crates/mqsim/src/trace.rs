@@ -19,6 +19,7 @@ use crate::kafka::kraft::record::MetadataRecord;
 use crate::kafka::log::{Headers, Value, no_headers};
 pub use crate::kafka::share::partition::AckType;
 use crate::rabbit::headers::FieldTable;
+use crate::rabbit::message::Message;
 use crate::rabbit::topology::Hop;
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
@@ -532,6 +533,11 @@ pub enum EventKind {
         delivery_tag: u64,
         redelivered: bool,
         arrives_at: SimTime,
+        /// The message as delivered (its headers with any `x-death`
+        /// history, properties and body), for a live client's
+        /// `basic.deliver`. The trace names the message by id instead.
+        #[serde(skip)]
+        copy: Option<Rc<Message>>,
     },
     /// A consumer acknowledged (`ack`) or rejected (`nack`) a delivery.
     MessageSettled {

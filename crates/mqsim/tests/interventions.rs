@@ -169,9 +169,14 @@ fn a_poison_message_published_by_hand_is_dead_lettered() {
     .unwrap();
     let poison = Intervention::RabbitPublish {
         publisher: "checkout".into(),
+        exchange: None,
         routing_key: "order.card".into(),
         headers: headers.clone(),
         poison: true,
+        mandatory: false,
+        body: None,
+        body_base64: None,
+        properties: Default::default(),
     };
     let scenario = with("rabbit-retry-dead-letter", vec![at(5_000, poison)]);
     let (sim, trace) = Simulation::run_traced(&scenario, SimTime::from_millis(30_000));
@@ -234,9 +239,14 @@ fn hand_interventions_name_what_does_not_exist() {
             1_000,
             Intervention::RabbitPublish {
                 publisher: "ghost".into(),
+                exchange: None,
                 routing_key: "x".into(),
                 headers: BTreeMap::new(),
                 poison: false,
+                mandatory: false,
+                body: None,
+                body_base64: None,
+                properties: Default::default(),
             },
         ),
     ];

@@ -98,7 +98,10 @@ impl<'a> EntryActions<'a> {
             | Intervention::RabbitQueueDeclare { .. }
             | Intervention::RabbitQueueDelete { .. }
             | Intervention::RabbitBind { .. }
-            | Intervention::RabbitUnbind { .. } => return,
+            | Intervention::RabbitUnbind { .. }
+            | Intervention::RabbitAck { .. }
+            | Intervention::RabbitConsumerCancel { .. }
+            | Intervention::RabbitNack { .. } => return,
             Intervention::GroupAdd { group } => {
                 // Every member joins at once.
                 for member in &group.members {

@@ -10,7 +10,6 @@
 //! `auto_ack` the broker forgets the message as soon as it sends it.
 
 use super::client::{Publisher, RabbitConsumer};
-use super::headers::FieldTable;
 use super::message::Message;
 use super::queue::{Overflow, Queue, QueueType, Queued};
 use super::timeline;
@@ -30,11 +29,12 @@ use std::rc::Rc;
 pub(crate) enum Action {
     /// A publisher's next message is due.
     Publish { publisher: PublisherId },
-    /// A message published by hand.
+    /// A message published by hand, as the entry wrote it (numbered when
+    /// it is published).
     PublishByHand {
         publisher: PublisherId,
-        routing_key: Rc<str>,
-        headers: FieldTable,
+        message: Rc<Message>,
+        mandatory: bool,
     },
     /// The timeline declares an exchange (by its place in the roster).
     DeclareExchange { exchange: usize },
@@ -67,6 +67,13 @@ pub(crate) enum Action {
         consumer: RabbitConsumerId,
         incarnation: u32,
     },
+    /// A consumer that acknowledges by hand sends an `ack` or `nack`.
+    SettleByHand {
+        consumer: RabbitConsumerId,
+        delivery_tag: u64,
+        multiple: bool,
+        outcome: Settlement,
+    },
     /// A consumer's `ack` or `nack` reaches the broker.
     Settle {
         consumer: RabbitConsumerId,
@@ -77,8 +84,10 @@ pub(crate) enum Action {
     Expire { queue: QueueId },
     /// An unused queue with `x-expires` may be due for deletion.
     QueueUnused { queue: QueueId },
-    /// A consumer process dies.
+    /// A consumer process dies, or its channel closes.
     Crash { consumer: RabbitConsumerId },
+    /// `basic.cancel` from a consumer acknowledging by hand.
+    Cancel { consumer: RabbitConsumerId },
     /// A crashed consumer starts again.
     Restart { consumer: RabbitConsumerId },
     /// `queue.declare` from the timeline.
@@ -229,14 +238,14 @@ impl Rabbit {
             .iter()
             .zip(&publisher_roster)
             .enumerate()
-            .map(|(i, (p, (_, from)))| {
+            .filter_map(|(i, (p, (_, from)))| {
                 let publisher = PublisherId(i as u32);
                 match from {
-                    None => (p.send_time(0), Action::Publish { publisher }),
-                    Some(at) => (
+                    None => Some((p.send_time(0)?, Action::Publish { publisher })),
+                    Some(at) => Some((
                         SimTime::from_millis(*at),
                         Action::StartPublisher { publisher },
-                    ),
+                    )),
                 }
             })
             .collect();
@@ -305,7 +314,11 @@ impl Rabbit {
                 delivery_tag,
                 message,
             } => {
-                if self.consumers[consumer.index()].is_current(incarnation) {
+                let c = &self.consumers[consumer.index()];
+                // One acknowledging by hand gets what was sent before it
+                // cancelled, as a client gets what preceded its cancel-ok.
+                let cancelled = c.by_hand && c.incarnation == incarnation;
+                if c.is_current(incarnation) || cancelled {
                     self.on_deliver(consumer, delivery_tag, message, ctx);
                 }
             }
@@ -324,17 +337,36 @@ impl Rabbit {
             } => self.on_settle(consumer, delivery_tag, outcome, ctx),
             Action::Expire { queue } => self.expire(queue, ctx),
             Action::Crash { consumer } => self.on_crash(consumer, ctx),
+            Action::Cancel { consumer } => {
+                let c = &mut self.consumers[consumer.index()];
+                if c.running {
+                    // What it holds it keeps: deliveries on their way still
+                    // reach it (see `Deliver`), and it may settle them.
+                    c.running = false;
+                    let queue = c.queue;
+                    ctx.emit(EventKind::RabbitConsumerCancelled { consumer });
+                    self.note_unused(queue, ctx);
+                }
+            }
             Action::PublishByHand {
                 publisher,
-                routing_key,
-                headers,
+                message,
+                mandatory,
             } => {
                 let id = MessageId(self.next_message);
                 self.next_message += 1;
-                let p = &self.publishers[publisher.index()];
-                let message = Rc::new(p.hand_message(id, &routing_key, headers));
-                self.publish(publisher, message, ctx);
+                let message = Rc::new(Message {
+                    id,
+                    ..Message::clone(&message)
+                });
+                self.publish(publisher, message, mandatory, ctx);
             }
+            Action::SettleByHand {
+                consumer,
+                delivery_tag,
+                multiple,
+                outcome,
+            } => self.settle_by_hand(consumer, delivery_tag, multiple, outcome, ctx),
             Action::DeclareExchange { exchange } => {
                 let (x, declared) = &mut self.exchanges[exchange];
                 *declared = true;
@@ -344,7 +376,10 @@ impl Rabbit {
             }
             Action::StartPublisher { publisher } => {
                 ctx.emit(EventKind::PublisherStarted { publisher });
-                self.on_publish(publisher, ctx);
+                // At rate 0 it publishes only by hand.
+                if self.publishers[publisher.index()].send_time(0).is_some() {
+                    self.on_publish(publisher, ctx);
+                }
             }
             Action::SetPrefetch { consumer, prefetch } => {
                 let c = &mut self.consumers[consumer.index()];
@@ -413,7 +448,8 @@ impl Rabbit {
     /// received but not handled dies with it.
     fn on_crash(&mut self, consumer: RabbitConsumerId, ctx: &mut Ctx<'_, Action>) {
         let c = &mut self.consumers[consumer.index()];
-        if !c.running {
+        // One that cancelled still holds its unacknowledged deliveries.
+        if !c.running && self.unacked[consumer.index()].is_empty() {
             return;
         }
         c.stop();
@@ -533,15 +569,24 @@ impl Rabbit {
         self.next_message += 1;
         let p = &mut self.publishers[publisher.index()];
         let message = Rc::new(p.next_message(id));
-        ctx.at(p.send_time(p.sent), Action::Publish { publisher });
-        self.publish(publisher, message, ctx);
+        if let Some(next) = p.send_time(p.sent) {
+            ctx.at(next, Action::Publish { publisher });
+        }
+        let mandatory = p.mandatory;
+        self.publish(publisher, message, mandatory, ctx);
     }
 
     /// Sends `message` from `publisher` to its exchange.
-    fn publish(&mut self, publisher: PublisherId, message: Rc<Message>, ctx: &mut Ctx<'_, Action>) {
+    fn publish(
+        &mut self,
+        publisher: PublisherId,
+        message: Rc<Message>,
+        mandatory: bool,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
         let arrives_at = ctx.send(Action::Route {
             message: message.clone(),
-            mandatory: self.publishers[publisher.index()].mandatory,
+            mandatory,
         });
         ctx.emit(EventKind::MessagePublished {
             message: message.id,
@@ -667,6 +712,7 @@ impl Rabbit {
                 delivery_tag,
                 redelivered,
                 arrives_at,
+                copy: Some(message),
             });
             self.schedule_expiry(queue, ctx);
         }
@@ -699,6 +745,20 @@ impl Rabbit {
         ctx: &mut Ctx<'_, Action>,
     ) {
         let c = &mut self.consumers[consumer.index()];
+        if c.by_hand {
+            // It waits for the timeline's ack or nack; with auto_ack there
+            // is nothing to wait for.
+            if c.auto_ack {
+                c.handled += 1;
+                ctx.emit(EventKind::MessageConsumed {
+                    message: message.id,
+                    consumer,
+                });
+            } else {
+                c.inbox.push_back((delivery_tag, message));
+            }
+            return;
+        }
         let idle = c.inbox.is_empty();
         c.inbox.push_back((delivery_tag, message));
         if idle {
@@ -747,6 +807,44 @@ impl Rabbit {
             outcome,
             arrives_at,
         });
+    }
+
+    /// A consumer acknowledging by hand settles what it holds: the
+    /// delivery `delivery_tag`, or with `multiple` every one up to it (all
+    /// of them for tag 0, as AMQP has it). A tag it does not hold (not yet
+    /// arrived, settled already, never given) settles nothing; a live
+    /// client's is refused before it gets here, as RabbitMQ refuses it.
+    fn settle_by_hand(
+        &mut self,
+        consumer: RabbitConsumerId,
+        delivery_tag: u64,
+        multiple: bool,
+        outcome: Settlement,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let inbox = &mut self.consumers[consumer.index()].inbox;
+        let settled: Vec<(u64, Rc<Message>)> = if multiple {
+            let upto = |tag: u64| delivery_tag == 0 || tag <= delivery_tag;
+            let count = inbox.iter().take_while(|(tag, _)| upto(*tag)).count();
+            inbox.drain(..count).collect()
+        } else {
+            let at = inbox.iter().position(|(tag, _)| *tag == delivery_tag);
+            at.and_then(|i| inbox.remove(i)).into_iter().collect()
+        };
+        for (delivery_tag, message) in settled {
+            let arrives_at = ctx.send(Action::Settle {
+                consumer,
+                delivery_tag,
+                outcome,
+            });
+            ctx.emit(EventKind::MessageSettled {
+                message: message.id,
+                consumer,
+                delivery_tag,
+                outcome,
+                arrives_at,
+            });
+        }
     }
 
     fn on_settle(

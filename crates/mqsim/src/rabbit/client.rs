@@ -1,4 +1,9 @@
 //! RabbitMQ's clients: publishers and push consumers.
+//!
+//! A consumer here handles its deliveries itself, taking `processing_ms`
+//! for each and settling it, unless it acknowledges `by_hand`: then it
+//! only receives, and each `ack` or `nack` is a timeline entry (a live
+//! client's, or one written into the scenario).
 
 use super::headers::FieldTable;
 use super::message::Message;
@@ -51,25 +56,11 @@ impl Publisher {
         Publisher { started_ms, ..self }
     }
 
-    /// When message number `n` (from 0) is published.
-    pub fn send_time(&self, n: u64) -> SimTime {
+    /// When message number `n` (from 0) is published; never, at rate 0
+    /// (it publishes only by hand).
+    pub fn send_time(&self, n: u64) -> Option<SimTime> {
         let after = (n as f64 * 1000.0 / self.rate_per_sec).floor() as u64;
-        SimTime::from_millis(self.started_ms + after)
-    }
-
-    /// A message typed in by the user, published to this publisher's
-    /// exchange with its own headers plus the ones given.
-    pub fn hand_message(&self, id: MessageId, routing_key: &str, headers: FieldTable) -> Message {
-        let mut all = self.headers.clone();
-        all.extend(headers);
-        Message {
-            id,
-            exchange: self.exchange.clone(),
-            routing_key: Rc::from(routing_key),
-            headers: all,
-            deaths: Vec::new(),
-            first_death: None,
-        }
+        (self.rate_per_sec > 0.0).then(|| SimTime::from_millis(self.started_ms + after))
     }
 
     pub fn next_message(&mut self, id: MessageId) -> Message {
@@ -87,6 +78,7 @@ impl Publisher {
             headers: self.headers.clone(),
             deaths: Vec::new(),
             first_death: None,
+            content: None,
         }
     }
 }
@@ -100,6 +92,8 @@ pub struct RabbitConsumer {
     pub prefetch: u32,
     pub processing_ms: u64,
     pub auto_ack: bool,
+    /// Its acks and nacks come from the timeline.
+    pub by_hand: bool,
     failures: RabbitFailures,
     rng: SimRng,
     pub running: bool,
@@ -111,7 +105,8 @@ pub struct RabbitConsumer {
     /// changed) stay unacknowledged on the channel, but do not count
     /// against the new consumer's prefetch.
     pub(super) counted_from: u64,
-    /// Deliveries received and not yet handled, oldest first.
+    /// Deliveries received and not yet handled (by hand: not yet
+    /// settled), oldest first.
     pub(super) inbox: VecDeque<(u64, Rc<Message>)>,
     /// Messages handled successfully.
     pub handled: u64,
@@ -125,6 +120,7 @@ impl RabbitConsumer {
             prefetch: spec.prefetch,
             processing_ms: spec.processing_ms,
             auto_ack: spec.auto_ack,
+            by_hand: spec.by_hand,
             failures: spec.failures.clone(),
             rng,
             running: true,

@@ -5,8 +5,11 @@
 //! message's `x-death` header: one entry per (queue, reason), most recent
 //! first, with a count of how often it happened, the exchange and routing
 //! keys the message had, and when. The first death is also kept apart
-//! (`x-first-death-queue`, `-reason`, `-exchange`).
+//! (`x-first-death-queue`, `-reason`, `-exchange`). A message with its own
+//! `expiration` loses it on dying; the entry keeps it as
+//! `original-expiration`.
 
+use super::content::Content;
 use super::headers::FieldTable;
 use crate::ids::MessageId;
 use crate::time::SimTime;
@@ -26,6 +29,10 @@ pub struct Message {
     pub deaths: Vec<Death>,
     /// `x-first-death-queue`, `-reason` and `-exchange`.
     pub first_death: Option<(Rc<str>, DeathReason, Rc<str>)>,
+    /// Its properties and body, if it has any (a publisher that publishes
+    /// at a rate sends empty ones).
+    #[serde(skip)]
+    pub content: Option<Rc<Content>>,
 }
 
 /// One `x-death` entry.
@@ -38,6 +45,12 @@ pub struct Death {
     #[serde(rename = "routing-keys")]
     pub routing_keys: Vec<Rc<str>>,
     pub time: SimTime,
+    /// The message's `expiration` when it died, which it no longer has.
+    #[serde(
+        rename = "original-expiration",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub original_expiration: Option<String>,
 }
 
 impl Message {
@@ -71,6 +84,7 @@ impl Message {
                 exchange: self.exchange.clone(),
                 routing_keys: vec![self.routing_key.clone()],
                 time: now,
+                original_expiration: self.expiration(),
             },
         };
         deaths.insert(0, entry);
@@ -86,7 +100,23 @@ impl Message {
                 .first_death
                 .clone()
                 .or_else(|| Some((queue.clone(), reason, self.exchange.clone()))),
+            content: match &self.content {
+                Some(content) if self.expiration().is_some() => {
+                    Some(Rc::new(content.without_expiration()))
+                }
+                other => other.clone(),
+            },
         }
+    }
+
+    /// The message's own `expiration` property, if set.
+    pub fn expiration(&self) -> Option<String> {
+        self.content.as_ref()?.expiration().map(str::to_string)
+    }
+
+    /// The message's own time to live, if it has one.
+    pub fn ttl_ms(&self) -> Option<u64> {
+        self.content.as_ref()?.ttl_ms()
     }
 
     /// RabbitMQ's cycle check: a message dead-lettered back into `queue`,
@@ -115,6 +145,7 @@ mod tests {
             headers: FieldTable::new(),
             deaths: Vec::new(),
             first_death: None,
+            content: None,
         }
     }
 

@@ -16,12 +16,14 @@
 //! - [`queue`]: ready and unacknowledged messages, requeue positions, TTL
 //!   and length limits.
 //! - [`message`]: messages and their `x-death` history.
+//! - [`content`]: the properties and body a message carries.
 //! - [`client`]: publishers and push consumers.
 //! - [`broker`]: publishing, routing, pushing, settling, dead-lettering.
 //! - [`summary`]: queue depths and consumers, as `rabbitmqctl` lists them.
 
 pub mod broker;
 pub mod client;
+pub mod content;
 pub mod declare;
 pub mod definitions;
 pub mod headers;

@@ -16,9 +16,10 @@
 //!   corrected it: returns are served first.)
 //!
 //! `x-expires` deletes the queue itself, messages and all, once it has had
-//! no consumer for that long. `x-message-ttl` expires messages only when
-//! they reach the head of the queue; `x-max-length` counts ready messages, and a full queue either
-//! drops its oldest (`drop-head`, dead-lettered as `maxlen`) or refuses the
+//! no consumer for that long. `x-message-ttl`, and a message's own
+//! `expiration` (the earlier of the two counts), expire messages only when
+//! they reach the head of the queue. `x-max-length` counts ready messages,
+//! and a full queue either drops its oldest (`drop-head`, dead-lettered as `maxlen`) or refuses the
 //! newest (`reject-publish`).
 
 use super::headers::{FieldTable, FieldValue};
@@ -173,10 +174,15 @@ impl Queue {
         self.ready.insert(at, queued);
     }
 
-    /// When the message at the head expires, if the queue has a TTL.
+    /// When the message at the head expires, if the queue has a TTL or
+    /// the message its own (`expiration`): the earlier of the two.
     pub fn head_expires_at(&self) -> Option<SimTime> {
-        let ttl = self.message_ttl_ms?;
-        self.ready.front().map(|q| q.enqueued_at + ttl)
+        let head = self.ready.front()?;
+        let ttl = match (self.message_ttl_ms, head.message.ttl_ms()) {
+            (Some(queue), Some(own)) => queue.min(own),
+            (ttl, None) | (None, ttl) => ttl?,
+        };
+        Some(head.enqueued_at + ttl)
     }
 }
 
@@ -193,6 +199,7 @@ mod tests {
             headers: FieldTable::new(),
             deaths: Vec::new(),
             first_death: None,
+            content: None,
         })
     }
 

@@ -3,13 +3,16 @@
 //! from the start or made while the run goes on (live mode).
 
 use super::broker::Action;
+use super::content::Content;
 use super::headers::FieldValue;
+use super::message::Message;
 use super::topology::Exchange;
-use crate::ids::{PublisherId, QueueId, RabbitConsumerId};
+use crate::ids::{MessageId, PublisherId, QueueId, RabbitConsumerId};
 use crate::scenario::{
     Intervention, POISON_HEADER, PublisherSpec, QueueSpec, RabbitConsumerSpec, Scenario,
     ScenarioFile,
 };
+use crate::trace::Settlement;
 use std::rc::Rc;
 
 /// `scenario`'s rosters, numbered as the run numbers them, to find what
@@ -54,6 +57,9 @@ impl<'a> EntryAction<'a> {
             Intervention::RabbitConsumerCrash { consumer } => {
                 consumer_id(consumer).map(|consumer| Action::Crash { consumer })
             }
+            Intervention::RabbitConsumerCancel { consumer } => {
+                consumer_id(consumer).map(|consumer| Action::Cancel { consumer })
+            }
             Intervention::RabbitConsumerRestart { consumer } => {
                 consumer_id(consumer).map(|consumer| Action::Restart { consumer })
             }
@@ -90,26 +96,74 @@ impl<'a> EntryAction<'a> {
             }),
             Intervention::RabbitPublish {
                 publisher,
+                exchange,
                 routing_key,
                 headers,
                 poison,
-            } => publisher_roster
-                .iter()
-                .position(|(p, _)| &p.name == publisher)
-                .map(|i| {
-                    let mut headers = headers.clone();
-                    if *poison {
-                        headers.insert(
-                            POISON_HEADER.to_string(),
-                            FieldValue::Str("cannot be handled".to_string()),
-                        );
-                    }
-                    Action::PublishByHand {
-                        publisher: PublisherId(i as u32),
-                        routing_key: Rc::from(routing_key.as_str()),
-                        headers,
-                    }
-                }),
+                mandatory,
+                body,
+                body_base64,
+                properties,
+            } => {
+                let i = publisher_roster
+                    .iter()
+                    .position(|(p, _)| &p.name == publisher)?;
+                let spec = publisher_roster[i].0;
+                // The publisher's own headers, then the entry's.
+                let mut all = spec.headers.clone();
+                all.extend(headers.clone());
+                if *poison {
+                    all.insert(
+                        POISON_HEADER.to_string(),
+                        FieldValue::Str("cannot be handled".to_string()),
+                    );
+                }
+                let message = Message {
+                    id: MessageId(0),
+                    exchange: Rc::from(exchange.as_deref().unwrap_or(&spec.exchange)),
+                    routing_key: Rc::from(routing_key.as_str()),
+                    headers: all,
+                    deaths: Vec::new(),
+                    first_death: None,
+                    content: Some(Content {
+                        body: body.clone(),
+                        body_base64: body_base64.clone(),
+                        properties: properties.clone(),
+                    })
+                    .filter(|c| !c.is_empty())
+                    .map(Rc::new),
+                };
+                Some(Action::PublishByHand {
+                    publisher: PublisherId(i as u32),
+                    message: Rc::new(message),
+                    mandatory: *mandatory || spec.mandatory,
+                })
+            }
+            Intervention::RabbitAck {
+                consumer,
+                delivery_tag,
+                multiple,
+            } => consumer_id(consumer).map(|consumer| Action::SettleByHand {
+                consumer,
+                delivery_tag: *delivery_tag,
+                multiple: *multiple,
+                outcome: Settlement::Ack,
+            }),
+            Intervention::RabbitNack {
+                consumer,
+                delivery_tag,
+                multiple,
+                requeue,
+            } => consumer_id(consumer).map(|consumer| Action::SettleByHand {
+                consumer,
+                delivery_tag: *delivery_tag,
+                multiple: *multiple,
+                outcome: if *requeue {
+                    Settlement::Requeue
+                } else {
+                    Settlement::Reject
+                },
+            }),
             _ => None,
         }
     }

@@ -321,9 +321,15 @@ fn entry_sites<'a>(entry: &'a mut TimelineEntry, part: &Part) -> Vec<&'a mut Str
             Part::Consumer(_) => sites.push(&mut consumer.name),
             _ => {}
         },
-        I::RabbitPublish { publisher, .. } if matches!(part, Part::Publisher(_)) => {
-            sites.push(publisher)
-        }
+        I::RabbitPublish {
+            publisher,
+            exchange,
+            ..
+        } => match part {
+            Part::Publisher(_) => sites.push(publisher),
+            Part::Exchange(_) => sites.extend(exchange.as_mut()),
+            _ => {}
+        },
         I::RabbitExchangeDeclare { exchange } if matches!(part, Part::Exchange(_)) => {
             sites.push(&mut exchange.name);
             sites.extend(exchange.alternate_exchange.as_mut());
@@ -337,6 +343,9 @@ fn entry_sites<'a>(entry: &'a mut TimelineEntry, part: &Part) -> Vec<&'a mut Str
         | I::RabbitConsumerRestart { consumer }
         | I::RabbitConsumerSlow { consumer, .. }
         | I::RabbitConsumerPrefetch { consumer, .. }
+        | I::RabbitConsumerCancel { consumer }
+        | I::RabbitAck { consumer, .. }
+        | I::RabbitNack { consumer, .. }
             if matches!(part, Part::Consumer(_)) =>
         {
             sites.push(consumer)

@@ -47,6 +47,10 @@ pub const MAX_HEADERS: usize = 32;
 /// Values in one AMQP field table (a message's headers, a queue's or a
 /// binding's arguments), counting those inside nested tables and arrays.
 pub const MAX_FIELD_VALUES: usize = 256;
+/// Bytes in one message body published by hand or by a live client
+/// (RabbitMQ's own limit, `max_message_size`, is 16 MiB; a playground's
+/// messages travel in share links).
+pub const MAX_BODY_BYTES: usize = 65_536;
 /// Interventions in one scenario's timeline.
 pub const MAX_TIMELINE: usize = 1_000;
 /// Records one poll may return (`max.poll.records`).

@@ -41,14 +41,15 @@ pub struct QueueSpec {
     pub arguments: FieldTable,
 }
 
-/// A client publishing to one exchange at a steady rate.
+/// A client publishing to one exchange at a steady rate, or only by hand
+/// (`rabbit_publish` entries) at rate 0.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublisherSpec {
     pub name: String,
     /// The exchange it publishes to; `""` is the default exchange.
     pub exchange: String,
-    /// Messages per second.
+    /// Messages per second; 0 publishes nothing on its own.
     pub rate_per_sec: f64,
     /// Routing keys to choose from, uniformly at random (none: `""`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -80,6 +81,11 @@ pub struct RabbitConsumerSpec {
     /// When handling a message fails.
     #[serde(default, skip_serializing_if = "RabbitFailures::is_none")]
     pub failures: RabbitFailures,
+    /// Its acknowledgements come from the timeline (`rabbit_ack`,
+    /// `rabbit_nack`): a live client's, or a teacher's. It handles nothing
+    /// on its own, so `processing_ms` and `failures` do not apply.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_hand: bool,
 }
 
 impl RabbitConsumerSpec {
@@ -93,6 +99,7 @@ impl RabbitConsumerSpec {
             processing_ms: defaults::processing_ms(),
             auto_ack: false,
             failures: RabbitFailures::default(),
+            by_hand: false,
         }
     }
 }

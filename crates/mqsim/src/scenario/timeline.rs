@@ -13,6 +13,7 @@
 
 use super::file::{FailedAck, GroupSpec, MemberSpec, ProducerSpec, TopicSpec};
 use super::rabbit::{PublisherSpec, QueueSpec, RabbitConsumerSpec};
+use crate::rabbit::content::Properties;
 use crate::rabbit::headers::{FieldTable, FieldValue};
 use crate::rabbit::topology::{Binding, Exchange};
 use schemars::JsonSchema;
@@ -191,9 +192,14 @@ pub enum Intervention {
     /// `queue.unbind` (or `exchange.unbind`): the binding with these
     /// source, destination, key and arguments goes.
     RabbitUnbind { binding: Binding },
-    /// One message published by hand through `publisher`, to its exchange.
+    /// One message published by hand through `publisher`, to its exchange
+    /// or the one named.
     RabbitPublish {
         publisher: String,
+        /// The exchange, if not the publisher's own (a live client names
+        /// one with each `basic.publish`); `""` is the default exchange.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exchange: Option<String>,
         routing_key: String,
         /// AMQP field values: strings, numbers, booleans, tables, arrays.
         #[serde(default, skip_serializing_if = "FieldTable::is_empty")]
@@ -202,6 +208,44 @@ pub enum Intervention {
         /// carries the header `poison`.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         poison: bool,
+        /// Return the message to the publisher if no queue takes it
+        /// (`basic.return`), as its publisher's `mandatory` does for all.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        mandatory: bool,
+        /// The body as text.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        body: Option<String>,
+        /// The body as standard base64, for bytes that are not UTF-8 text.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        body_base64: Option<String>,
+        /// The `basic` properties other than `headers`
+        /// ([`Properties`]).
+        #[serde(default, skip_serializing_if = "FieldTable::is_empty")]
+        properties: Properties,
+    },
+    /// `basic.cancel` from a consumer acknowledging `by_hand`: nothing more
+    /// is pushed to it, and what it holds stays unacknowledged until it
+    /// settles it, or its channel closes (`rabbit_consumer_crash`).
+    RabbitConsumerCancel { consumer: String },
+    /// `basic.ack` from a consumer whose acknowledgements come from the
+    /// timeline (`by_hand`): the delivery `delivery_tag` is done with, and
+    /// with `multiple` every earlier one it holds too.
+    RabbitAck {
+        consumer: String,
+        delivery_tag: u64,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        multiple: bool,
+    },
+    /// `basic.nack` (or `basic.reject`, which is one delivery without
+    /// `multiple`) from a `by_hand` consumer: back into the queue with
+    /// `requeue`, else dead-lettered or dropped.
+    RabbitNack {
+        consumer: String,
+        delivery_tag: u64,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        multiple: bool,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        requeue: bool,
     },
 }
 
@@ -296,7 +340,8 @@ struct RawEntry {
     producer: Option<Named<ProducerSpec>>,
     /// A name, or for `rabbit_publisher_add` a whole publisher object.
     publisher: Option<Named<PublisherSpec>>,
-    exchange: Option<Exchange>,
+    /// A name, or for `rabbit_exchange_declare` a whole exchange object.
+    exchange: Option<Named<Exchange>>,
     key: Option<String>,
     value: Option<String>,
     partition: Option<u32>,
@@ -304,6 +349,13 @@ struct RawEntry {
     /// Read as AMQP field values; `produce` takes strings only.
     headers: Option<FieldTable>,
     poison: Option<bool>,
+    mandatory: Option<bool>,
+    body: Option<String>,
+    body_base64: Option<String>,
+    properties: Option<FieldTable>,
+    delivery_tag: Option<u64>,
+    multiple: Option<bool>,
+    requeue: Option<bool>,
     prefetch: Option<u32>,
     processing_ms: Option<u64>,
     ack: Option<FailedAck>,
@@ -350,6 +402,9 @@ enum Kind {
     RabbitQueueDelete,
     RabbitBind,
     RabbitUnbind,
+    RabbitConsumerCancel,
+    RabbitAck,
+    RabbitNack,
 }
 
 impl Kind {
@@ -390,6 +445,9 @@ impl Kind {
             Kind::RabbitQueueDelete => "rabbit_queue_delete",
             Kind::RabbitBind => "rabbit_bind",
             Kind::RabbitUnbind => "rabbit_unbind",
+            Kind::RabbitConsumerCancel => "rabbit_consumer_cancel",
+            Kind::RabbitAck => "rabbit_ack",
+            Kind::RabbitNack => "rabbit_nack",
         }
     }
 
@@ -439,12 +497,25 @@ impl Kind {
             | Kind::ControllerIsolate
             | Kind::ControllerReconnect => &["controller"],
             Kind::PreferredLeaderElection => &[],
-            Kind::RabbitConsumerCrash | Kind::RabbitConsumerRestart | Kind::RabbitConsumerAdd => {
-                &["consumer"]
-            }
+            Kind::RabbitConsumerCrash
+            | Kind::RabbitConsumerRestart
+            | Kind::RabbitConsumerAdd
+            | Kind::RabbitConsumerCancel => &["consumer"],
             Kind::RabbitConsumerSlow => &["consumer", "processing_ms"],
             Kind::RabbitConsumerPrefetch => &["consumer", "prefetch"],
-            Kind::RabbitPublish => &["publisher", "routing_key", "headers", "poison"],
+            Kind::RabbitPublish => &[
+                "publisher",
+                "exchange",
+                "routing_key",
+                "headers",
+                "poison",
+                "mandatory",
+                "body",
+                "body_base64",
+                "properties",
+            ],
+            Kind::RabbitAck => &["consumer", "delivery_tag", "multiple"],
+            Kind::RabbitNack => &["consumer", "delivery_tag", "multiple", "requeue"],
             Kind::RabbitExchangeDeclare => &["exchange"],
             Kind::RabbitPublisherAdd => &["publisher"],
             Kind::RabbitQueueDeclare | Kind::RabbitQueueDelete => &["queue"],
@@ -456,7 +527,7 @@ impl Kind {
 impl RawEntry {
     /// The fields present, by name.
     fn present(&self) -> Vec<&'static str> {
-        let fields: [(&'static str, bool); 22] = [
+        let fields: [(&'static str, bool); 29] = [
             ("group", self.group.is_some()),
             ("member", self.member.is_some()),
             ("topic", self.topic.is_some()),
@@ -473,6 +544,13 @@ impl RawEntry {
             ("routing_key", self.routing_key.is_some()),
             ("headers", self.headers.is_some()),
             ("poison", self.poison.is_some()),
+            ("mandatory", self.mandatory.is_some()),
+            ("body", self.body.is_some()),
+            ("body_base64", self.body_base64.is_some()),
+            ("properties", self.properties.is_some()),
+            ("delivery_tag", self.delivery_tag.is_some()),
+            ("multiple", self.multiple.is_some()),
+            ("requeue", self.requeue.is_some()),
             ("processing_ms", self.processing_ms.is_some()),
             ("queue", self.queue.is_some()),
             ("binding", self.binding.is_some()),
@@ -518,6 +596,9 @@ impl RawEntry {
             .binding
             .ok_or_else(|| format!("{} needs `binding`", kind.name()));
         let need_u32 = |field: Option<u32>, name: &str| {
+            field.ok_or_else(|| format!("{} needs `{name}`", kind.name()))
+        };
+        let need_u64 = |field: Option<u64>, name: &str| {
             field.ok_or_else(|| format!("{} needs `{name}`", kind.name()))
         };
         let member_name = |member: Option<Named<MemberSpec>>| kind.name_of(member, "member");
@@ -627,14 +708,34 @@ impl RawEntry {
             },
             Kind::RabbitPublish => Intervention::RabbitPublish {
                 publisher: kind.name_of(self.publisher, "publisher")?,
+                exchange: match self.exchange {
+                    None => None,
+                    named => Some(kind.name_of(named, "exchange")?),
+                },
                 routing_key: need(self.routing_key, "routing_key")?,
                 headers: self.headers.unwrap_or_default(),
                 poison: self.poison.unwrap_or_default(),
+                mandatory: self.mandatory.unwrap_or_default(),
+                body: self.body,
+                body_base64: self.body_base64,
+                properties: self.properties.unwrap_or_default(),
+            },
+            Kind::RabbitConsumerCancel => Intervention::RabbitConsumerCancel {
+                consumer: kind.name_of(self.consumer, "consumer")?,
+            },
+            Kind::RabbitAck => Intervention::RabbitAck {
+                consumer: kind.name_of(self.consumer, "consumer")?,
+                delivery_tag: need_u64(self.delivery_tag, "delivery_tag")?,
+                multiple: self.multiple.unwrap_or_default(),
+            },
+            Kind::RabbitNack => Intervention::RabbitNack {
+                consumer: kind.name_of(self.consumer, "consumer")?,
+                delivery_tag: need_u64(self.delivery_tag, "delivery_tag")?,
+                multiple: self.multiple.unwrap_or_default(),
+                requeue: self.requeue.unwrap_or_default(),
             },
             Kind::RabbitExchangeDeclare => Intervention::RabbitExchangeDeclare {
-                exchange: self
-                    .exchange
-                    .ok_or_else(|| format!("{} needs `exchange`", kind.name()))?,
+                exchange: kind.spec_of(self.exchange, "exchange")?,
             },
             Kind::RabbitPublisherAdd => Intervention::RabbitPublisherAdd {
                 publisher: kind.spec_of(self.publisher, "publisher")?,

@@ -503,7 +503,10 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
             | Intervention::RabbitQueueDeclare { .. }
             | Intervention::RabbitQueueDelete { .. }
             | Intervention::RabbitBind { .. }
-            | Intervention::RabbitUnbind { .. } => {
+            | Intervention::RabbitUnbind { .. }
+            | Intervention::RabbitAck { .. }
+            | Intervention::RabbitConsumerCancel { .. }
+            | Intervention::RabbitNack { .. } => {
                 rabbit.entry(p, &at, &entry.action);
                 continue;
             }

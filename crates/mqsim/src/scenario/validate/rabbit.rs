@@ -1,6 +1,7 @@
 //! Validation of the RabbitMQ part of a scenario.
 
 use super::Problems;
+use crate::rabbit::content::{Content, PROPERTIES};
 use crate::rabbit::headers::{self, FieldTable, FieldValue};
 use crate::rabbit::topology::{Binding, Destination, Exchange, Topology, predeclared_exchanges};
 use crate::scenario::limits::*;
@@ -125,7 +126,10 @@ fn exchange_named(declared: &[Exchange], name: &str) -> Option<Exchange> {
 /// by the timeline (its exchange is checked against what exists there).
 fn publisher_spec(p: &mut Problems, at: &str, publisher: &PublisherSpec) {
     p.name(format!("{at}.name"), &publisher.name);
-    p.rate(format!("{at}.rate_per_sec"), publisher.rate_per_sec);
+    // Rate 0: it publishes only what the timeline says.
+    if publisher.rate_per_sec != 0.0 {
+        p.rate(format!("{at}.rate_per_sec"), publisher.rate_per_sec);
+    }
     field_table(p, &format!("{at}.headers"), &publisher.headers);
     p.at_most(
         &format!("{at}.routing_keys"),
@@ -154,6 +158,12 @@ fn consumer_spec(p: &mut Problems, at: &str, consumer: &RabbitConsumerSpec, queu
         consumer.processing_ms,
         0..=MAX_INTERVAL_MS,
     );
+    if consumer.by_hand && !consumer.failures.is_none() {
+        p.add(
+            format!("{at}.failures"),
+            "a consumer acknowledging by hand fails only when the timeline says (rabbit_nack)",
+        );
+    }
     let probability = consumer.failures.probability;
     if !(0.0..=1.0).contains(&probability) {
         p.add(
@@ -234,8 +244,9 @@ pub(super) struct Timeline<'a> {
     bindings: Vec<&'a Binding>,
     /// Every binding made so far, for the limit.
     bound: usize,
-    /// Consumers so far, with their queue.
-    consumers: Vec<(&'a str, &'a str)>,
+    /// Consumers so far, with their queue and whether they acknowledge
+    /// by hand.
+    consumers: Vec<(&'a str, &'a str, bool)>,
     /// Exchanges declared so far.
     exchanges: Vec<Exchange>,
     /// Publishers so far.
@@ -253,7 +264,7 @@ impl<'a> Timeline<'a> {
             consumers: spec
                 .consumers
                 .iter()
-                .map(|c| (c.name.as_str(), c.queue.as_str()))
+                .map(|c| (c.name.as_str(), c.queue.as_str(), c.by_hand))
                 .collect(),
             exchanges: spec.exchanges.clone(),
             publishers: spec.publishers.iter().map(|p| p.name.as_str()).collect(),
@@ -264,7 +275,13 @@ impl<'a> Timeline<'a> {
     pub(super) fn entry(&mut self, p: &mut Problems, at: &str, action: &'a Intervention) {
         match action {
             Intervention::RabbitPublish {
-                publisher, headers, ..
+                publisher,
+                exchange,
+                headers,
+                body,
+                body_base64,
+                properties,
+                ..
             } => {
                 if !self.publishers.contains(&publisher.as_str()) {
                     p.add(
@@ -272,7 +289,26 @@ impl<'a> Timeline<'a> {
                         format!("no publisher named {publisher:?} by then"),
                     );
                 }
+                if let Some(exchange) = exchange {
+                    self.publishable(p, &format!("{at}.exchange"), exchange);
+                }
                 field_table(p, &format!("{at}.headers"), headers);
+                let content = Content {
+                    body: body.clone(),
+                    body_base64: body_base64.clone(),
+                    properties: properties.clone(),
+                };
+                self::content(p, at, &content);
+            }
+            Intervention::RabbitAck { consumer, .. }
+            | Intervention::RabbitNack { consumer, .. }
+            | Intervention::RabbitConsumerCancel { consumer }
+                if self.known_consumer(p, at, consumer).is_some() && !self.by_hand(consumer) =>
+            {
+                p.add(
+                    format!("{at}.consumer"),
+                    format!("{consumer:?} acknowledges on its own; only a consumer with by_hand takes rabbit_ack, rabbit_nack and rabbit_consumer_cancel"),
+                );
             }
             Intervention::RabbitExchangeDeclare { exchange } => {
                 let at = format!("{at}.exchange.name");
@@ -300,18 +336,7 @@ impl<'a> Timeline<'a> {
                         format!("there is already a publisher named {:?}", publisher.name),
                     );
                 }
-                let exchange = &publisher.exchange;
-                match exchange_named(&self.exchanges, exchange) {
-                    Some(x) if x.internal => p.add(
-                        format!("{at}.exchange"),
-                        format!("exchange {exchange:?} is internal: clients cannot publish to it"),
-                    ),
-                    None if !exchange.is_empty() => p.add(
-                        format!("{at}.exchange"),
-                        format!("no exchange named {exchange:?} by then"),
-                    ),
-                    _ => {}
-                }
+                self.publishable(p, &format!("{at}.exchange"), &publisher.exchange);
                 self.publishers.push(&publisher.name);
                 p.at_most(
                     "timeline (publishers)",
@@ -327,7 +352,8 @@ impl<'a> Timeline<'a> {
                     );
                 }
                 consumer_spec(p, &format!("{at}.consumer"), consumer, &self.queues);
-                self.consumers.push((&consumer.name, &consumer.queue));
+                self.consumers
+                    .push((&consumer.name, &consumer.queue, consumer.by_hand));
             }
             Intervention::RabbitConsumerPrefetch { consumer, prefetch } => {
                 self.known_consumer(p, at, consumer);
@@ -422,12 +448,32 @@ impl<'a> Timeline<'a> {
         }
     }
 
+    /// Checks that clients can publish to `exchange` by then: the default
+    /// exchange, or one that exists and is not internal.
+    fn publishable(&self, p: &mut Problems, at: &str, exchange: &str) {
+        match exchange_named(&self.exchanges, exchange) {
+            Some(x) if x.internal => p.add(
+                at,
+                format!("exchange {exchange:?} is internal: clients cannot publish to it"),
+            ),
+            None if !exchange.is_empty() => {
+                p.add(at, format!("no exchange named {exchange:?} by then"))
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether consumer `name` acknowledges by hand.
+    fn by_hand(&self, name: &str) -> bool {
+        (self.consumers.iter()).any(|&(c, _, by_hand)| c == name && by_hand)
+    }
+
     /// The queue of consumer `name`, if there is one by then.
     fn consumer(&self, name: &str) -> Option<&'a str> {
         self.consumers
             .iter()
-            .find(|(c, _)| *c == name)
-            .map(|&(_, queue)| queue)
+            .find(|(c, _, _)| *c == name)
+            .map(|&(_, queue, _)| queue)
     }
 
     fn known_consumer(&self, p: &mut Problems, at: &str, name: &str) -> Option<&'a str> {
@@ -439,6 +485,56 @@ impl<'a> Timeline<'a> {
             );
         }
         queue
+    }
+}
+
+/// A published message's body and properties, in the entry at `at`: one
+/// body at most, base64 that decodes, no more than the limit, and an
+/// `expiration` that is a number of milliseconds.
+fn content(p: &mut Problems, at: &str, content: &Content) {
+    if content.body.is_some() && content.body_base64.is_some() {
+        p.add(
+            format!("{at}.body_base64"),
+            "a message has one body: `body` (text) or `body_base64`, not both",
+        );
+    }
+    match content.body_bytes() {
+        None => p.add(format!("{at}.body_base64"), "is not valid base64"),
+        Some(bytes) => p.at_most(&format!("{at}.body (bytes)"), bytes.len(), MAX_BODY_BYTES),
+    }
+    for (name, value) in &content.properties {
+        let path = format!("{at}.properties.{name}");
+        let Some(&(_, number)) = PROPERTIES.iter().find(|(known, _)| known == name) else {
+            p.add(
+                path,
+                "not a basic property (a message's own fields go in `headers`)",
+            );
+            continue;
+        };
+        match (value, number) {
+            (FieldValue::Int(n), true) => {
+                let most = if name == "timestamp" { i64::MAX } else { 255 };
+                if !(0..=most).contains(n) {
+                    p.add(path, format!("must be 0..={most}, got {n}"));
+                }
+            }
+            // AMQP short strings.
+            (FieldValue::Str(text), false) => {
+                p.at_most(&format!("{path} (bytes)"), text.len(), 255)
+            }
+            (_, true) => p.add(path, "must be a whole number"),
+            (_, false) => p.add(path, "must be a string"),
+        }
+    }
+    if let Some(expiration) = content.expiration()
+        && content.ttl_ms().is_none()
+    {
+        p.add(
+            format!("{at}.properties.expiration"),
+            format!(
+                "must be a whole number of milliseconds, written as a string, got {expiration:?}"
+            ),
+        );
     }
 }
 
