@@ -2,10 +2,9 @@
 //! talk to (see the `mqsim-live` crate).
 
 use mqsim_live::amqp::{AmqpServer, Settings};
-use mqsim_live::broker::{Broker, Shared, blank};
+use mqsim_live::broker::{Broker, Shared, blank, keep_time};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -27,10 +26,6 @@ pub struct Args {
     #[arg(long, default_value = "guest")]
     password: String,
 }
-
-/// How often the engine catches up with the wall clock between clients'
-/// actions.
-const TICK: Duration = Duration::from_millis(20);
 
 /// Listens until interrupted.
 pub fn serve(args: Args) -> anyhow::Result<()> {
@@ -60,13 +55,7 @@ pub fn serve(args: Args) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen for AMQP on {}: {e}", args.amqp))?;
         eprintln!("mqsim serve: AMQP 0-9-1 on {}", server.local_addr()?);
-        tokio::task::spawn_local(async move {
-            let mut tick = tokio::time::interval(TICK);
-            loop {
-                tick.tick().await;
-                broker.borrow().tick();
-            }
-        });
+        tokio::task::spawn_local(keep_time(broker));
         server.run().await?;
         Ok(())
     })

@@ -4,14 +4,18 @@
 //! task on one thread, and each borrows the broker for the moment an action
 //! needs, never across a wait.
 
+use crate::amqp::clients::{Awaited, Clients};
 use crate::live::LiveRun;
-use mqsim::Scenario;
+use mqsim::ids::{PublisherId, RabbitConsumerId};
 use mqsim::scenario::Intervention;
-use mqsim::trace::CountingSink;
+use mqsim::{Event, EventKind, Scenario};
 use std::cell::{RefCell, RefMut};
 use std::path::PathBuf;
 use std::rc::Rc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// The longest the engine waits before catching up with the wall clock.
+const TICK: Duration = Duration::from_millis(20);
 
 /// The scenario a live run starts from when given none: nothing yet, the
 /// clients bring it all.
@@ -41,12 +45,33 @@ impl Shared {
     }
 }
 
+/// Keeps the run on the wall clock: the engine catches up at least every
+/// 20 ms, and when a delivery is due. Runs until its task is dropped.
+pub async fn keep_time(broker: Shared) {
+    loop {
+        let wait = {
+            let broker = broker.borrow();
+            let now = broker.now_ms();
+            let due = broker.clients.next_due().map(|at| at.as_millis());
+            due.map_or(TICK, |at| {
+                Duration::from_millis(at.saturating_sub(now)).min(TICK)
+            })
+        };
+        tokio::time::sleep(wait).await;
+        broker.borrow().tick();
+    }
+}
+
 /// A live run on the wall clock.
 pub struct Broker {
     run: LiveRun,
     started: Instant,
+    /// The wall clock's time at the start, in milliseconds since 1970.
+    epoch_ms: u64,
     /// Where the recording is written after each entry.
     record: Option<PathBuf>,
+    /// The AMQP clients, and what the run has for them.
+    pub clients: Clients,
 }
 
 impl Broker {
@@ -55,8 +80,18 @@ impl Broker {
         Broker {
             run: LiveRun::new(start),
             started: Instant::now(),
+            epoch_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64),
             record,
+            clients: Clients::default(),
         }
+    }
+
+    /// When the run started, in milliseconds since 1970: what a client's
+    /// timestamps (an `x-death` entry's `time`) count from.
+    pub fn epoch_ms(&self) -> u64 {
+        self.epoch_ms
     }
 
     /// Milliseconds since the run started.
@@ -64,17 +99,78 @@ impl Broker {
         self.started.elapsed().as_millis() as u64
     }
 
-    /// The engine catches up with the wall clock.
+    /// The engine catches up with the wall clock, and the clients get
+    /// what is theirs by now.
     pub fn tick(&mut self) {
         let now = self.now_ms();
-        self.run.advance(now, &mut CountingSink::default());
+        let mut events = Vec::new();
+        self.run.advance(now, &mut events);
+        self.dispatch(&events);
     }
 
     /// A client's action, now. Refused with the scenario's reason if the
     /// run cannot take it.
     pub fn apply(&mut self, action: Intervention) -> Result<(), String> {
+        self.act(action, |_, _| {})
+    }
+
+    /// A client's action, now, and `then` with what happened on the way,
+    /// before the clients are sent their part of it (a consumer just added
+    /// is known as the client's before its first delivery is handed out).
+    pub fn act(
+        &mut self,
+        action: Intervention,
+        then: impl FnOnce(&mut Broker, &[Event]),
+    ) -> Result<(), String> {
+        let events = self.step(action)?;
+        then(self, &events);
+        self.dispatch(&events);
+        Ok(())
+    }
+
+    /// A client's `rabbit_publish`, now, through `publisher`; `awaited`
+    /// says who waits for the message's confirm or return.
+    pub fn publish(
+        &mut self,
+        action: Intervention,
+        publisher: PublisherId,
+        awaited: Awaited,
+    ) -> Result<(), String> {
+        self.act(action, |broker, events| {
+            let published = events.iter().find_map(|e| match e.kind {
+                EventKind::MessagePublished {
+                    message,
+                    publisher: p,
+                    ..
+                } if p == publisher => Some(message),
+                _ => None,
+            });
+            if let Some(message) = published {
+                broker.clients.awaiting(message, awaited);
+            }
+        })
+    }
+
+    /// The publisher called `name`, if the run has it.
+    pub fn publisher(&self, name: &str) -> Option<PublisherId> {
+        let publishers = &self.run.simulation().rabbit().publishers;
+        let at = publishers.iter().position(|p| &*p.name == name)?;
+        Some(PublisherId(at as u32))
+    }
+
+    /// The consumer called `name`, if the run has it.
+    pub fn consumer(&self, name: &str) -> Option<RabbitConsumerId> {
+        let consumers = &self.run.simulation().rabbit().consumers;
+        let at = consumers.iter().position(|c| &*c.name == name)?;
+        Some(RabbitConsumerId(at as u32))
+    }
+
+    /// Makes `action` an entry of the run now, records it, and returns
+    /// what happened on the way.
+    fn step(&mut self, action: Intervention) -> Result<Vec<Event>, String> {
         let now = self.now_ms();
-        self.run.apply(now, action, &mut CountingSink::default())?;
+        let mut events = Vec::new();
+        self.run.apply(now, action, &mut events)?;
         if let Some(path) = &self.record
             && let Err(e) = self.write_recording(path)
         {
@@ -83,7 +179,13 @@ impl Broker {
                 path.display()
             );
         }
-        Ok(())
+        Ok(events)
+    }
+
+    /// The clients get what `events` has for them, and what is due.
+    fn dispatch(&mut self, events: &[Event]) {
+        self.clients.on_events(events);
+        self.clients.flush(self.run.simulation().now());
     }
 
     /// The run so far, as the engine has it.

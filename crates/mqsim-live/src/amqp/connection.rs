@@ -29,13 +29,18 @@
 //! AMQP 1.0's, which it also speaks; this server speaks only 0-9-1 and
 //! answers with that, as the 0-9-1 specification says.
 
+use super::basic::{self, Client};
+use super::clients::Push;
+use super::content::{self, Incoming, Taken, properties_out};
 use super::frames::{FrameReader, PROTOCOL_HEADER, ReadError, encode};
 use super::methods::{self, ChannelState};
 use super::reply::{Reply, erlang_binary, method_name, octets};
 use super::{LoginError, Settings};
 use crate::broker::Shared;
 use amq_protocol::frame::AMQPFrame;
-use amq_protocol::protocol::{AMQPClass, AMQPHardError, channel, connection, exchange, queue};
+use amq_protocol::protocol::{
+    AMQPClass, AMQPHardError, basic as wire, channel, confirm, connection, exchange, queue,
+};
 use amq_protocol::types::{AMQPValue, FieldTable, LongString};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -44,6 +49,7 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::{Instant, sleep, sleep_until, timeout};
 
 /// The most channels a connection may have open (RabbitMQ's
@@ -123,13 +129,16 @@ pub(super) async fn serve(stream: TcpStream, settings: &Settings, broker: Shared
         closing_wait: REFUSAL_WAIT,
         open: BTreeMap::new(),
         closing: BTreeSet::new(),
+        incoming: BTreeMap::new(),
         last_sent: Instant::now(),
+        client: None,
     };
     let end = match timeout(HANDSHAKE_TIMEOUT, connection.negotiate()).await {
-        Ok(Ok(())) => connection.run().await,
+        Ok(Ok(pushes)) => connection.run(pushes).await,
         Ok(Err(end)) => end,
         Err(_) => End::HandshakeTimeout,
     };
+    connection.leave();
     // Said before the socket's last wait, so that a server stopped just
     // after its last client still says how that client left.
     log(peer, &end);
@@ -180,7 +189,11 @@ struct Connection<'a> {
     open: BTreeMap<u16, ChannelState>,
     /// Channels the server closed, awaiting the client's `close-ok`.
     closing: BTreeSet<u16>,
+    /// Publishes waiting for the rest of their content, by channel.
+    incoming: BTreeMap<u16, Incoming>,
     last_sent: Instant,
+    /// Who the client is to the run, once the connection is open.
+    client: Option<Client>,
 }
 
 impl Connection<'_> {
@@ -275,8 +288,10 @@ impl Connection<'_> {
         self.close(reply).await
     }
 
-    /// The negotiation, up to `connection.open-ok`.
-    async fn negotiate(&mut self) -> Result<(), End> {
+    /// The negotiation, up to `connection.open-ok`; then the connection is
+    /// one of the run's clients, and what the run has for it arrives on
+    /// the receiver returned.
+    async fn negotiate(&mut self) -> Result<UnboundedReceiver<Push>, End> {
         let header = match self.reader.header(&mut self.read).await {
             Ok(header) => header,
             Err(e) => return Err(self.read_failed(e).await),
@@ -336,7 +351,31 @@ impl Connection<'_> {
         self.send_connection(connection::AMQPMethod::OpenOk(connection::OpenOk {}))
             .await?;
         self.state = State::Running;
-        Ok(())
+        let (id, pushes) = self.broker.borrow().clients.connect();
+        let named = match start_ok.client_properties.inner().get("connection_name") {
+            Some(AMQPValue::LongString(name)) => String::from_utf8_lossy(name.as_bytes()).into(),
+            Some(AMQPValue::ShortString(name)) => name.to_string(),
+            _ => "amqp".to_string(),
+        };
+        self.client = Some(Client {
+            id,
+            name: format!("{named}-{id}"),
+            user: login_user(&start_ok.response),
+        });
+        Ok(pushes)
+    }
+
+    /// The connection is over: its channels close, and the run forgets
+    /// the client.
+    fn leave(&mut self) {
+        let Some(client) = self.client.take() else {
+            return;
+        };
+        let mut broker = self.broker.borrow();
+        for (channel, state) in std::mem::take(&mut self.open) {
+            basic::closed(&mut broker, &client, channel, &state);
+        }
+        broker.clients.disconnect(client.id);
     }
 
     /// Takes the client's `tune-ok`, which must stay within what the
@@ -375,26 +414,38 @@ impl Connection<'_> {
         Ok(())
     }
 
-    /// The open connection: frames in, answers out, heartbeats both ways.
-    async fn run(&mut self) -> End {
+    /// The open connection: frames in, answers out, what the run has for
+    /// the client out, heartbeats both ways.
+    async fn run(&mut self, mut pushes: UnboundedReceiver<Push>) -> End {
         let mut last_heard = Instant::now();
         loop {
-            let frame = if self.heartbeat.is_zero() {
-                self.reader.next(&mut self.read).await
+            // Without heartbeats, a wait that never ends.
+            let beat = self.last_sent + self.heartbeat / 2;
+            let give_up = last_heard + self.heartbeat * 2;
+            let wake = if self.heartbeat.is_zero() {
+                Instant::now() + Duration::from_secs(86_400)
             } else {
-                let beat = self.last_sent + self.heartbeat / 2;
-                let give_up = last_heard + self.heartbeat * 2;
-                tokio::select! {
-                    frame = self.reader.next(&mut self.read) => frame,
-                    _ = sleep_until(beat.min(give_up)) => {
-                        if Instant::now() >= give_up {
-                            return End::HeartbeatMissed;
-                        }
-                        if let Err(end) = self.send(AMQPFrame::Heartbeat).await {
-                            return end;
-                        }
+                beat.min(give_up)
+            };
+            let frame = tokio::select! {
+                frame = self.reader.next(&mut self.read) => frame,
+                Some(push) = pushes.recv() => {
+                    if let Err(end) = self.on_push(push).await {
+                        return end;
+                    }
+                    continue;
+                }
+                _ = sleep_until(wake) => {
+                    if self.heartbeat.is_zero() {
                         continue;
                     }
+                    if Instant::now() >= give_up {
+                        return End::HeartbeatMissed;
+                    }
+                    if let Err(end) = self.send(AMQPFrame::Heartbeat).await {
+                        return end;
+                    }
+                    continue;
                 }
             };
             last_heard = Instant::now();
@@ -419,6 +470,15 @@ impl Connection<'_> {
             AMQPFrame::Method(0, method) => {
                 Err(self.unexpected(AMQPFrame::Method(0, method)).await)
             }
+            // A publish waiting for content takes the next frame, whatever
+            // it is.
+            frame @ (AMQPFrame::Method(channel, _)
+            | AMQPFrame::Header(channel, ..)
+            | AMQPFrame::Body(channel, _))
+                if self.incoming.contains_key(&channel) =>
+            {
+                self.on_content(channel, frame).await
+            }
             AMQPFrame::Method(channel, AMQPClass::Channel(method)) => {
                 self.on_channel(channel, method).await
             }
@@ -431,6 +491,12 @@ impl Connection<'_> {
                 Err(self.close(reply).await)
             }
             AMQPFrame::Method(channel, method) => self.on_method(channel, method).await,
+            // Content for a channel the server closed is dropped.
+            AMQPFrame::Header(channel, ..) | AMQPFrame::Body(channel, _)
+                if self.closing.contains(&channel) =>
+            {
+                Ok(())
+            }
             AMQPFrame::Header(..) | AMQPFrame::Body(..) => {
                 let reply = Reply::hard(
                     AMQPHardError::UNEXPECTEDFRAME,
@@ -493,7 +559,7 @@ impl Connection<'_> {
                 Err(self.close(reply).await)
             }
             channel::AMQPMethod::Close(_) => {
-                self.open.remove(&channel);
+                self.channel_gone(channel);
                 self.send_channel(channel, channel::AMQPMethod::CloseOk(channel::CloseOk {}))
                     .await
             }
@@ -519,9 +585,22 @@ impl Connection<'_> {
     /// A broker method on an open channel, carried out by the engine. A
     /// soft refusal closes the channel, a hard one the connection.
     async fn on_method(&mut self, channel: u16, method: AMQPClass) -> Result<(), End> {
+        if let AMQPClass::Basic(wire::AMQPMethod::Publish(publish)) = &method {
+            if publish.immediate {
+                let reply =
+                    Reply::hard(AMQPHardError::NOTIMPLEMENTED, "immediate=true").caused_by(&method);
+                return Err(self.close(reply).await);
+            }
+            self.incoming
+                .insert(channel, Incoming::new(publish.clone()));
+            return Ok(());
+        }
         let answer = {
             let mut broker = self.broker.borrow();
             let Some(state) = self.open.get_mut(&channel) else {
+                return Ok(());
+            };
+            let Some(client) = &self.client else {
                 return Ok(());
             };
             match &method {
@@ -539,6 +618,49 @@ impl Connection<'_> {
                 }
                 AMQPClass::Queue(queue::AMQPMethod::Delete(d)) => {
                     Some(methods::queue_delete(&mut broker, state, d))
+                }
+                AMQPClass::Basic(wire::AMQPMethod::Qos(q)) => Some(basic::qos(state, q)),
+                AMQPClass::Basic(wire::AMQPMethod::Consume(c)) => {
+                    Some(basic::consume(&mut broker, client, channel, state, c))
+                }
+                AMQPClass::Basic(wire::AMQPMethod::Cancel(c)) => {
+                    Some(basic::cancel(&mut broker, state, c))
+                }
+                AMQPClass::Basic(wire::AMQPMethod::Ack(a)) => Some(
+                    basic::settle(
+                        &mut broker,
+                        state,
+                        a.delivery_tag,
+                        a.multiple,
+                        None,
+                        &method,
+                    )
+                    .map(|()| None),
+                ),
+                AMQPClass::Basic(wire::AMQPMethod::Nack(n)) => Some(
+                    basic::settle(
+                        &mut broker,
+                        state,
+                        n.delivery_tag,
+                        n.multiple,
+                        Some(n.requeue),
+                        &method,
+                    )
+                    .map(|()| None),
+                ),
+                AMQPClass::Basic(wire::AMQPMethod::Reject(r)) => Some(
+                    basic::settle(
+                        &mut broker,
+                        state,
+                        r.delivery_tag,
+                        false,
+                        Some(r.requeue),
+                        &method,
+                    )
+                    .map(|()| None),
+                ),
+                AMQPClass::Confirm(confirm::AMQPMethod::Select(s)) => {
+                    Some(basic::confirm_select(state, s))
                 }
                 _ => None,
             }
@@ -562,10 +684,138 @@ impl Connection<'_> {
         }
     }
 
+    /// A frame for a publish waiting for its content: the whole message
+    /// goes to the run.
+    async fn on_content(&mut self, channel: u16, frame: AMQPFrame) -> Result<(), End> {
+        let Some(incoming) = self.incoming.remove(&channel) else {
+            return Ok(());
+        };
+        let published = match incoming.take(frame) {
+            Ok(Taken::More(incoming)) => {
+                self.incoming.insert(channel, incoming);
+                return Ok(());
+            }
+            Ok(Taken::Whole(published)) => published,
+            Err(reply) => return Err(self.close(reply).await),
+        };
+        let outcome = {
+            let mut broker = self.broker.borrow();
+            match (self.open.get_mut(&channel), &self.client) {
+                (Some(state), Some(client)) => {
+                    basic::publish(&mut broker, client, channel, state, published)
+                }
+                _ => Ok(()),
+            }
+        };
+        match outcome {
+            Ok(()) => Ok(()),
+            Err(reply) => self.close_channel(channel, reply).await,
+        }
+    }
+
+    /// What the run has for the client, sent.
+    async fn on_push(&mut self, push: Push) -> Result<(), End> {
+        let frame_max = self.reader.frame_max;
+        let epoch_ms = self.broker.borrow().epoch_ms();
+        let frames = match push {
+            Push::Deliver {
+                channel,
+                consumer_tag,
+                consumer,
+                engine_tag,
+                redelivered,
+                message,
+            } => {
+                let Some(state) = self.open.get_mut(&channel) else {
+                    return Ok(());
+                };
+                let Some(delivery_tag) = state.basic.deliver(consumer, engine_tag) else {
+                    return Ok(());
+                };
+                let deliver = wire::AMQPMethod::Deliver(wire::Deliver {
+                    consumer_tag: consumer_tag.as_str().into(),
+                    delivery_tag,
+                    redelivered,
+                    exchange: message.exchange.as_ref().into(),
+                    routing_key: message.routing_key.as_ref().into(),
+                });
+                let body = message
+                    .content
+                    .as_ref()
+                    .and_then(|c| c.body_bytes())
+                    .unwrap_or_default();
+                let properties = properties_out(&message, epoch_ms);
+                content::frames(channel, deliver, properties, &body, frame_max)
+            }
+            Push::Confirm { channel, seq, ack } => {
+                let method = if ack {
+                    wire::AMQPMethod::Ack(wire::Ack {
+                        delivery_tag: seq,
+                        multiple: false,
+                    })
+                } else {
+                    wire::AMQPMethod::Nack(wire::Nack {
+                        delivery_tag: seq,
+                        multiple: false,
+                        requeue: false,
+                    })
+                };
+                vec![AMQPFrame::Method(channel, AMQPClass::Basic(method))]
+            }
+            Push::Return { channel, returned } => {
+                let method = wire::AMQPMethod::Return(wire::Return {
+                    reply_code: 312,
+                    reply_text: "NO_ROUTE".into(),
+                    exchange: returned.exchange.as_str().into(),
+                    routing_key: returned.routing_key.as_str().into(),
+                });
+                let properties = returned.properties.clone();
+                content::frames(channel, method, properties, &returned.body, frame_max)
+            }
+            Push::Cancel {
+                channel,
+                consumer_tag,
+            } => {
+                let Some(state) = self.open.get_mut(&channel) else {
+                    return Ok(());
+                };
+                state.basic.forget(&consumer_tag);
+                let cancel = wire::AMQPMethod::Cancel(wire::Cancel {
+                    consumer_tag: consumer_tag.as_str().into(),
+                    nowait: true,
+                });
+                vec![AMQPFrame::Method(channel, AMQPClass::Basic(cancel))]
+            }
+        };
+        for frame in frames {
+            let channel = match &frame {
+                AMQPFrame::Method(c, _) | AMQPFrame::Header(c, ..) | AMQPFrame::Body(c, _) => *c,
+                _ => 0,
+            };
+            if !self.open.contains_key(&channel) {
+                return Ok(());
+            }
+            self.send(frame).await?;
+        }
+        Ok(())
+    }
+
+    /// A channel is gone (closed by the client or the server): its
+    /// consumers stop and their deliveries go back to their queues.
+    fn channel_gone(&mut self, channel: u16) {
+        self.incoming.remove(&channel);
+        let Some(state) = self.open.remove(&channel) else {
+            return;
+        };
+        if let Some(client) = &self.client {
+            basic::closed(&mut self.broker.borrow(), client, channel, &state);
+        }
+    }
+
     /// Closes `channel` with `reply`; it drops what comes until the
     /// client's `close-ok`.
     async fn close_channel(&mut self, channel: u16, reply: Reply) -> Result<(), End> {
-        self.open.remove(&channel);
+        self.channel_gone(channel);
         self.closing.insert(channel);
         let close = channel::Close {
             reply_code: reply.code,
@@ -641,6 +891,14 @@ impl Connection<'_> {
         .await;
         End::Refused(reply)
     }
+}
+
+/// The user a PLAIN response (`\0user\0password`) names.
+fn login_user(response: &LongString) -> String {
+    let bytes = response.as_bytes();
+    let mut parts = bytes.split(|b| *b == 0);
+    let user = parts.nth(1).unwrap_or_default();
+    String::from_utf8_lossy(user).into_owned()
 }
 
 /// Whether the client said it takes a refused login's close

@@ -10,13 +10,14 @@
 //! `mqsim::rabbit::declare`). The properties the engine does not model
 //! (`durable`, `auto_delete`, `exclusive`) are taken and not kept.
 
+use super::content::table;
 use super::reply::Reply;
 use crate::broker::Broker;
 use amq_protocol::protocol::{AMQPClass, AMQPHardError, AMQPSoftError, exchange, queue};
-use amq_protocol::types::{AMQPValue, FieldTable as AmqpTable, ShortString};
+use amq_protocol::types::{FieldTable as AmqpTable, ShortString};
 use base64::Engine;
 use mqsim::rabbit::declare;
-use mqsim::rabbit::headers::{FieldTable, FieldValue, Table};
+use mqsim::rabbit::headers::FieldValue;
 use mqsim::rabbit::topology::{Binding, Destination, Exchange, ExchangeType};
 use mqsim::scenario::{Intervention, QueueSpec};
 use rand::{Rng, SeedableRng};
@@ -26,12 +27,14 @@ use rand::{Rng, SeedableRng};
 pub struct ChannelState {
     /// The queue it declared last: what an empty queue name means.
     last_queue: Option<String>,
+    /// The `basic` class's side: consumers, deliveries, confirms.
+    pub basic: super::basic::BasicState,
 }
 
 impl ChannelState {
     /// The queue `name` names: itself, or, empty, the channel's last
     /// declared (RabbitMQ's `expand_queue_name_shortcut`).
-    fn queue_named(&self, name: &str) -> Result<String, Reply> {
+    pub(super) fn queue_named(&self, name: &str) -> Result<String, Reply> {
         match (name, &self.last_queue) {
             ("", Some(last)) => Ok(last.clone()),
             ("", None) => Err(Reply::soft(
@@ -126,7 +129,7 @@ pub fn queue_declare(
     let refuse = |error, detail: String| Err(Reply::soft(error, detail).caused_by(&cause));
     let name = match d.queue.as_str() {
         "" if d.passive => (channel.queue_named("")).map_err(|reply| reply.caused_by(&cause))?,
-        "" => server_named(broker),
+        "" => server_named(broker, "amq.gen"),
         name if name.starts_with("amq.") && !d.passive => {
             return refuse(
                 AMQPSoftError::ACCESSREFUSED,
@@ -314,56 +317,15 @@ pub fn queue_delete(broker: &mut Broker, channel: &ChannelState, d: &queue::Dele
     deleted(count)
 }
 
-/// A name for a queue declared without one, as RabbitMQ makes them:
-/// `amq.gen-` and 16 random bytes in base64url, drawn from the run's seed.
-fn server_named(broker: &Broker) -> String {
+/// A name the server makes up, as RabbitMQ makes them: `kind` (`amq.gen`
+/// for a queue, `amq.ctag` for a consumer tag), a dash and 16 random
+/// bytes in base64url, drawn from the run's seed.
+pub(super) fn server_named(broker: &Broker, kind: &str) -> String {
     let recording = broker.run().recording();
     let seed = recording.seed ^ recording.timeline.len() as u64;
     let bytes: [u8; 16] = rand_pcg::Pcg64::seed_from_u64(seed).random();
     format!(
-        "amq.gen-{}",
+        "{kind}-{}",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
     )
-}
-
-/// An AMQP field table as the engine's.
-pub fn table(amqp: &AmqpTable) -> FieldTable {
-    amqp.inner()
-        .iter()
-        .map(|(k, v)| (k.to_string(), value(v)))
-        .collect()
-}
-
-fn value(v: &AMQPValue) -> FieldValue {
-    match v {
-        AMQPValue::Boolean(b) => FieldValue::Bool(*b),
-        AMQPValue::ShortShortInt(n) => FieldValue::Int(i64::from(*n)),
-        AMQPValue::ShortShortUInt(n) => FieldValue::Int(i64::from(*n)),
-        AMQPValue::ShortInt(n) => FieldValue::Int(i64::from(*n)),
-        AMQPValue::ShortUInt(n) => FieldValue::Int(i64::from(*n)),
-        AMQPValue::LongInt(n) => FieldValue::Int(i64::from(*n)),
-        AMQPValue::LongUInt(n) => FieldValue::Int(i64::from(*n)),
-        AMQPValue::LongLongInt(n) => FieldValue::Int(*n),
-        AMQPValue::Timestamp(n) => FieldValue::Int(*n as i64),
-        AMQPValue::Float(x) => FieldValue::Float(f64::from(*x)),
-        AMQPValue::Double(x) => FieldValue::Float(*x),
-        AMQPValue::DecimalValue(d) => {
-            FieldValue::Float(f64::from(d.value) / 10f64.powi(i32::from(d.scale)))
-        }
-        AMQPValue::ShortString(s) => FieldValue::Str(s.to_string()),
-        AMQPValue::LongString(s) => {
-            FieldValue::Str(String::from_utf8_lossy(s.as_bytes()).into_owned())
-        }
-        AMQPValue::ByteArray(b) => {
-            FieldValue::Str(String::from_utf8_lossy(b.as_slice()).into_owned())
-        }
-        AMQPValue::FieldArray(a) => FieldValue::Array(a.as_slice().iter().map(value).collect()),
-        AMQPValue::FieldTable(t) => FieldValue::Table(Table(
-            t.inner()
-                .iter()
-                .map(|(k, v)| (k.to_string(), value(v)))
-                .collect(),
-        )),
-        AMQPValue::Void => FieldValue::Void(()),
-    }
 }

@@ -4,10 +4,17 @@
 //! [`AmqpServer`] accepts connections and serves each in a task of its own
 //! ([`connection`]): the negotiation, channels, heartbeats, and closes with
 //! RabbitMQ's reply codes ([`reply`]). The broker's methods are carried out
-//! by the engine through the shared live run ([`methods`]). Frames are read
-//! and written with amq-protocol's codec ([`frames`]).
+//! by the engine through the shared live run: declarations and bindings
+//! ([`methods`]), publishing, consuming and acknowledging ([`basic`]).
+//! [`clients`] knows which of the run's publishers and consumers are live
+//! clients, and turns the run's events into what each is sent. Frames are
+//! read and written with amq-protocol's codec ([`frames`]); messages on the
+//! wire are assembled and converted in [`content`].
 
+pub mod basic;
+pub mod clients;
 pub mod connection;
+pub mod content;
 pub mod frames;
 pub mod methods;
 pub mod reply;

@@ -1,0 +1,441 @@
+//! The `basic` class: publishing, consuming and acknowledging, carried out
+//! by the engine.
+//!
+//! - `basic.publish` (its content assembled in [`super::content`]) is a
+//!   `rabbit_publish` entry through the connection's own publisher, which
+//!   the run gains with the connection's first publish.
+//! - `basic.consume` is a consumer acknowledging by hand
+//!   (`rabbit_consumer_add` with `by_hand`), `basic.cancel` a
+//!   `rabbit_consumer_cancel`.
+//! - `basic.ack`, `basic.nack` and `basic.reject` name the channel's
+//!   delivery tags, counted per channel from 1; the engine counts per
+//!   consumer. The channel translates, and refuses a tag it does not hold
+//!   with `406 PRECONDITION_FAILED - unknown delivery tag N`, as RabbitMQ
+//!   does, before anything reaches the run.
+//! - `basic.qos` sets the prefetch of the channel's next consumers (a
+//!   per-consumer limit, RabbitMQ 4's default).
+//! - `confirm.select` puts the channel in confirm mode: each publish is
+//!   numbered, and confirmed once routed ([`super::clients`]).
+//!
+//! When a channel closes, its consumers' unacknowledged deliveries go
+//! back to their queues (`rabbit_consumer_crash`), as when RabbitMQ's
+//! channel process ends.
+
+use super::clients::{Awaited, ConnectionId, Returned};
+use super::content::{Published, properties_in};
+use super::methods::{ChannelState, server_named};
+use super::reply::Reply;
+use crate::broker::Broker;
+use amq_protocol::protocol::{AMQPClass, AMQPHardError, AMQPSoftError, basic, confirm};
+use mqsim::ids::RabbitConsumerId;
+use mqsim::rabbit::content::Content;
+use mqsim::scenario::limits::MAX_BODY_BYTES;
+use mqsim::scenario::{Intervention, PublisherSpec, RabbitConsumerSpec};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// Who a connection is, to the run and to RabbitMQ's checks.
+#[derive(Debug)]
+pub struct Client {
+    pub id: ConnectionId,
+    /// Its name in the run: the client's `connection_name`, or `amqp`,
+    /// and its number.
+    pub name: String,
+    /// The user it logged in as (`user_id` must name it).
+    pub user: String,
+}
+
+impl Client {
+    /// The run's publisher for this connection.
+    fn publisher(&self) -> String {
+        self.name.clone()
+    }
+
+    /// The run's consumer for `tag` on `channel`.
+    fn consumer(&self, channel: u16, tag: &str) -> String {
+        format!("{}/{channel} {tag}", self.name)
+    }
+}
+
+/// A channel's side of the `basic` class.
+#[derive(Debug, Default)]
+pub struct BasicState {
+    /// `basic.qos`: the prefetch of the channel's next consumers.
+    prefetch: u32,
+    /// In confirm mode: the number the next publish gets.
+    next_confirm: Option<u64>,
+    /// Consumers by tag: the run's consumer, and whether it takes
+    /// deliveries without acknowledging (`no_ack`).
+    consumers: BTreeMap<String, (RabbitConsumerId, bool)>,
+    /// Consumers that cancelled but may still hold deliveries.
+    cancelled: Vec<RabbitConsumerId>,
+    /// The last delivery tag given.
+    last_tag: u64,
+    /// Deliveries held unacknowledged: the channel's tag, and the run's
+    /// consumer and tag.
+    unacked: BTreeMap<u64, (RabbitConsumerId, u64)>,
+}
+
+impl BasicState {
+    /// The channel's tag for a delivery the run made to `consumer` with
+    /// `engine_tag`; it is remembered until settled, unless the consumer
+    /// takes deliveries without acknowledging. `None` if the channel no
+    /// longer has that consumer.
+    pub fn deliver(&mut self, consumer: RabbitConsumerId, engine_tag: u64) -> Option<u64> {
+        let live = self.consumers.values().find(|(c, _)| *c == consumer);
+        let no_ack = match live {
+            Some((_, no_ack)) => *no_ack,
+            None if self.cancelled.contains(&consumer) => false,
+            None => return None,
+        };
+        self.last_tag += 1;
+        if !no_ack {
+            self.unacked.insert(self.last_tag, (consumer, engine_tag));
+        }
+        Some(self.last_tag)
+    }
+
+    /// The broker cancelled the consumer `tag`.
+    pub fn forget(&mut self, tag: &str) {
+        if let Some((consumer, _)) = self.consumers.remove(tag) {
+            self.cancelled.push(consumer);
+        }
+    }
+}
+
+/// A method's answer: one to send, none (`nowait`), or a refusal.
+pub type Answer = Result<Option<AMQPClass>, Reply>;
+
+/// `basic.qos`: the prefetch count of consumers the channel starts from
+/// now on.
+pub fn qos(channel: &mut ChannelState, q: &basic::Qos) -> Answer {
+    channel.basic.prefetch = u32::from(q.prefetch_count);
+    Ok(Some(AMQPClass::Basic(basic::AMQPMethod::QosOk(
+        basic::QosOk {},
+    ))))
+}
+
+/// `confirm.select`.
+pub fn confirm_select(channel: &mut ChannelState, s: &confirm::Select) -> Answer {
+    channel.basic.next_confirm.get_or_insert(1);
+    Ok(
+        (!s.nowait).then_some(AMQPClass::Confirm(confirm::AMQPMethod::SelectOk(
+            confirm::SelectOk {},
+        ))),
+    )
+}
+
+/// A whole `basic.publish`, checked in RabbitMQ's order (`rabbit_channel`,
+/// `handle_method(#'basic.publish'{…})`): the size, the exchange, that it
+/// is not internal, `user_id`, `expiration`. Then the run takes it.
+pub fn publish(
+    broker: &mut Broker,
+    client: &Client,
+    channel_id: u16,
+    channel: &mut ChannelState,
+    published: Published,
+) -> Result<(), Reply> {
+    let Published {
+        publish,
+        properties,
+        body,
+        size,
+    } = published;
+    let cause = AMQPClass::Basic(basic::AMQPMethod::Publish(publish.clone()));
+    let refuse = |error, detail: String| Err(Reply::soft(error, detail).caused_by(&cause));
+    if size > MAX_BODY_BYTES as u64 {
+        return refuse(
+            AMQPSoftError::PRECONDITIONFAILED,
+            format!("message size {size} is larger than configured max size {MAX_BODY_BYTES}"),
+        );
+    }
+    let exchange = publish.exchange.as_str();
+    if !exchange.is_empty() {
+        let topology = &broker.run().simulation().rabbit().topology;
+        match topology.exchange(exchange) {
+            None => {
+                return refuse(
+                    AMQPSoftError::NOTFOUND,
+                    format!("no exchange '{exchange}' in vhost '/'"),
+                );
+            }
+            Some(x) if x.internal => {
+                return refuse(
+                    AMQPSoftError::ACCESSREFUSED,
+                    format!("cannot publish to internal exchange '{exchange}' in vhost '/'"),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(user_id) = properties.user_id()
+        && user_id.as_str() != client.user
+    {
+        return refuse(
+            AMQPSoftError::PRECONDITIONFAILED,
+            format!(
+                "user_id property set to '{user_id}' but authenticated user was '{}'",
+                client.user
+            ),
+        );
+    }
+    if let Some(expiration) = properties.expiration() {
+        let why = match expiration.as_str().parse::<i64>() {
+            Ok(n) if n < 0 => Some(format!("{{value_negative,{n}}}")),
+            Ok(_) => None,
+            Err(_) => Some("no_integer".to_string()),
+        };
+        if let Some(why) = why {
+            return refuse(
+                AMQPSoftError::PRECONDITIONFAILED,
+                format!("invalid expiration '{expiration}': {why}"),
+            );
+        }
+    }
+    let publisher = match broker.publisher(&client.publisher()) {
+        Some(publisher) => publisher,
+        None => {
+            let spec = PublisherSpec {
+                name: client.publisher(),
+                exchange: String::new(),
+                rate_per_sec: 0.0,
+                routing_keys: Vec::new(),
+                headers: Default::default(),
+                mandatory: false,
+            };
+            let added = broker.apply(Intervention::RabbitPublisherAdd { publisher: spec });
+            added.map_err(|why| {
+                Reply::soft(AMQPSoftError::PRECONDITIONFAILED, why).caused_by(&cause)
+            })?;
+            broker
+                .publisher(&client.publisher())
+                .ok_or_else(Reply::internal_error)?
+        }
+    };
+    let (headers, named) = properties_in(&properties);
+    let content = Content {
+        body: None,
+        body_base64: None,
+        properties: named,
+    }
+    .with_body(body.clone());
+    let action = Intervention::RabbitPublish {
+        publisher: client.publisher(),
+        exchange: Some(exchange.to_string()),
+        routing_key: publish.routing_key.to_string(),
+        headers,
+        poison: false,
+        mandatory: publish.mandatory,
+        body: content.body,
+        body_base64: content.body_base64,
+        properties: content.properties,
+    };
+    let seq = channel.basic.next_confirm;
+    if let Some(next) = &mut channel.basic.next_confirm {
+        *next += 1;
+    }
+    let awaited = Awaited {
+        connection: client.id,
+        channel: channel_id,
+        seq,
+        returned: publish.mandatory.then(|| {
+            Rc::new(Returned {
+                exchange: exchange.to_string(),
+                routing_key: publish.routing_key.to_string(),
+                properties: properties.clone(),
+                body,
+            })
+        }),
+    };
+    broker
+        .publish(action, publisher, awaited)
+        .map_err(|why| Reply::soft(AMQPSoftError::PRECONDITIONFAILED, why).caused_by(&cause))
+}
+
+/// `basic.consume`: a consumer of the run, acknowledging by hand.
+pub fn consume(
+    broker: &mut Broker,
+    client: &Client,
+    channel_id: u16,
+    channel: &mut ChannelState,
+    c: &basic::Consume,
+) -> Answer {
+    let cause = AMQPClass::Basic(basic::AMQPMethod::Consume(c.clone()));
+    let queue = channel
+        .queue_named(c.queue.as_str())
+        .map_err(|reply| reply.caused_by(&cause))?;
+    if !broker
+        .run()
+        .simulation()
+        .rabbit()
+        .topology
+        .has_queue(&queue)
+    {
+        return Err(Reply::soft(
+            AMQPSoftError::NOTFOUND,
+            format!("no queue '{queue}' in vhost '/'"),
+        )
+        .caused_by(&cause));
+    }
+    let tag = match c.consumer_tag.as_str() {
+        "" => server_named(broker, "amq.ctag"),
+        tag => tag.to_string(),
+    };
+    if channel.basic.consumers.contains_key(&tag) {
+        return Err(Reply::hard(
+            AMQPHardError::NOTALLOWED,
+            format!("attempt to reuse consumer tag '{tag}'"),
+        )
+        .caused_by(&cause));
+    }
+    let summary = broker.run().simulation().rabbit_summary();
+    let in_use = summary
+        .queues
+        .iter()
+        .any(|q| q.name == queue && q.consumers > 0);
+    if c.exclusive && in_use {
+        return Err(Reply::soft(
+            AMQPSoftError::ACCESSREFUSED,
+            format!("queue '{queue}' in vhost '/' in exclusive use"),
+        )
+        .caused_by(&cause));
+    }
+    let name = client.consumer(channel_id, &tag);
+    let spec = RabbitConsumerSpec {
+        prefetch: channel.basic.prefetch,
+        auto_ack: c.no_ack,
+        by_hand: true,
+        ..RabbitConsumerSpec::new(&name, &queue)
+    };
+    let mut added = None;
+    broker
+        .act(
+            Intervention::RabbitConsumerAdd { consumer: spec },
+            |broker, _| {
+                added = broker.consumer(&name);
+                if let Some(consumer) = added {
+                    broker
+                        .clients
+                        .consuming(consumer, client.id, channel_id, &tag);
+                }
+            },
+        )
+        .map_err(|why| Reply::soft(AMQPSoftError::PRECONDITIONFAILED, why).caused_by(&cause))?;
+    let consumer = added.ok_or_else(Reply::internal_error)?;
+    channel
+        .basic
+        .consumers
+        .insert(tag.clone(), (consumer, c.no_ack));
+    Ok((!c.nowait).then(|| {
+        AMQPClass::Basic(basic::AMQPMethod::ConsumeOk(basic::ConsumeOk {
+            consumer_tag: tag.as_str().into(),
+        }))
+    }))
+}
+
+/// `basic.cancel`: nothing more is pushed to the consumer; what it holds
+/// it may still acknowledge. A tag the channel does not have is fine.
+pub fn cancel(broker: &mut Broker, channel: &mut ChannelState, c: &basic::Cancel) -> Answer {
+    let tag = c.consumer_tag.as_str();
+    if let Some((consumer, _)) = channel.basic.consumers.remove(tag) {
+        let name = broker.run().simulation().rabbit().consumers[consumer.index()]
+            .name
+            .to_string();
+        broker.clients.cancelled(consumer);
+        channel.basic.cancelled.push(consumer);
+        broker
+            .apply(Intervention::RabbitConsumerCancel { consumer: name })
+            .map_err(|_| Reply::internal_error())?;
+    }
+    Ok((!c.nowait).then(|| {
+        AMQPClass::Basic(basic::AMQPMethod::CancelOk(basic::CancelOk {
+            consumer_tag: c.consumer_tag.clone(),
+        }))
+    }))
+}
+
+/// `basic.ack`, `basic.nack` (`requeue` given) and `basic.reject` (one
+/// tag): the run's consumers settle what the channel's tags name.
+pub fn settle(
+    broker: &mut Broker,
+    channel: &mut ChannelState,
+    tag: u64,
+    multiple: bool,
+    requeue: Option<bool>,
+    cause: &AMQPClass,
+) -> Result<(), Reply> {
+    let unacked = &mut channel.basic.unacked;
+    let unknown = || {
+        Reply::soft(
+            AMQPSoftError::PRECONDITIONFAILED,
+            format!("unknown delivery tag {tag}"),
+        )
+        .caused_by(cause)
+    };
+    // Tag 0 with `multiple`: everything outstanding.
+    let everything = multiple && tag == 0;
+    if !everything && !unacked.contains_key(&tag) {
+        return Err(unknown());
+    }
+    let settled: Vec<(u64, (RabbitConsumerId, u64))> = if multiple {
+        let upto = if tag == 0 { u64::MAX } else { tag };
+        let tags: Vec<u64> = unacked.range(..=upto).map(|(t, _)| *t).collect();
+        tags.iter()
+            .filter_map(|t| unacked.remove(t).map(|d| (*t, d)))
+            .collect()
+    } else {
+        unacked.remove(&tag).map(|d| (tag, d)).into_iter().collect()
+    };
+    // Per consumer of the run: its highest tag, all at once with
+    // `multiple`, or each one.
+    let mut by_consumer: BTreeMap<RabbitConsumerId, Vec<u64>> = BTreeMap::new();
+    for (_, (consumer, engine_tag)) in settled {
+        by_consumer.entry(consumer).or_default().push(engine_tag);
+    }
+    for (consumer, tags) in by_consumer {
+        let name = broker.run().simulation().rabbit().consumers[consumer.index()]
+            .name
+            .to_string();
+        let entries: Vec<(u64, bool)> = match (multiple, tags.iter().max()) {
+            (true, Some(&highest)) => vec![(highest, true)],
+            _ => tags.iter().map(|&t| (t, false)).collect(),
+        };
+        for (delivery_tag, multiple) in entries {
+            let action = match requeue {
+                None => Intervention::RabbitAck {
+                    consumer: name.clone(),
+                    delivery_tag,
+                    multiple,
+                },
+                Some(requeue) => Intervention::RabbitNack {
+                    consumer: name.clone(),
+                    delivery_tag,
+                    multiple,
+                    requeue,
+                },
+            };
+            broker.apply(action).map_err(|_| Reply::internal_error())?;
+        }
+    }
+    Ok(())
+}
+
+/// The channel closed (or its connection ended): its consumers stop, and
+/// what they held unacknowledged goes back to its queues.
+pub fn closed(broker: &mut Broker, client: &Client, channel_id: u16, channel: &ChannelState) {
+    let basic = &channel.basic;
+    let mut done: Vec<RabbitConsumerId> = basic.consumers.values().map(|(c, _)| *c).collect();
+    done.extend(
+        basic
+            .cancelled
+            .iter()
+            .filter(|c| basic.unacked.values().any(|(held, _)| held == *c)),
+    );
+    for consumer in done {
+        let name = broker.run().simulation().rabbit().consumers[consumer.index()]
+            .name
+            .to_string();
+        let _ = broker.apply(Intervention::RabbitConsumerCrash { consumer: name });
+    }
+    broker.clients.channel_closed(client.id, channel_id);
+}
