@@ -23,6 +23,10 @@ use mqsim::scenario::{Intervention, ScenarioFile, TimelineEntry};
 use mqsim::trace::CountingSink;
 use mqsim::{Scenario, SimTime, Simulation, TraceSink};
 
+/// How much longer a live run's recording gets when a client acts past
+/// its end.
+const HOUR_MS: u64 = 3_600_000;
+
 /// The engine of a live run and its recording.
 pub struct LiveRun {
     recording: ScenarioFile,
@@ -74,6 +78,11 @@ impl LiveRun {
         self.advance(at - 1, sink);
         let adds = action.adds_to_run();
         let mut recording = self.recording.clone();
+        // A run lasts as long as its clients: an hour more at a time. The
+        // engine does not read the duration; a replay stops there.
+        if at > recording.duration_ms {
+            recording.duration_ms = at.div_ceil(HOUR_MS) * HOUR_MS;
+        }
         // After what the timeline already has for this moment, before what
         // the scenario scripts for later.
         let index = recording.timeline.partition_point(|e| e.at_ms <= at);

@@ -154,3 +154,28 @@ fn a_refused_action_changes_nothing() {
     assert!(refused.unwrap_err().contains("nobody"));
     assert_eq!(live.recording(), &before);
 }
+
+/// A run lasts as long as its clients: an action past the scenario's end
+/// makes the recording an hour longer (or as many as it takes), and the
+/// replay reaches it.
+#[test]
+fn a_live_run_outlasts_its_scenario() {
+    let start = Preset::find("exchange-routing")
+        .expect("a preset")
+        .scenario();
+    let end = start.file().duration_ms;
+    let mut live = LiveRun::new(start);
+    let publisher = live.scenario().rabbit_publishers()[0].0.name.clone();
+    let publish = json!({"do": "rabbit_publish", "publisher": publisher, "routing_key": "k"});
+    let at = live
+        .apply(end + 5_000, intervention(publish), &mut Vec::new())
+        .expect("taken");
+    assert_eq!(at, end + 5_000);
+    assert_eq!(live.recording().duration_ms, 3_600_000);
+    let replay = live
+        .recording()
+        .clone()
+        .validate()
+        .expect("a valid scenario");
+    assert_eq!(replay.file().timeline.last().map(|e| e.at_ms), Some(at));
+}
