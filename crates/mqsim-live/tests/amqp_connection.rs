@@ -3,26 +3,28 @@
 //! closes a connection, with RabbitMQ's reply codes. After each bad client
 //! the server still serves the next one.
 
-use amq_protocol::frame::{AMQPFrame, parse_frame};
-use amq_protocol::protocol::{AMQPClass, channel, connection, queue};
+use amq_protocol::frame::{AMQPContentHeader, AMQPFrame, parse_frame};
+use amq_protocol::protocol::{AMQPClass, BasicProperties, basic, channel, connection, queue};
 use amq_protocol::types::{AMQPValue, FieldTable};
 use mqsim_live::amqp::frames::{PROTOCOL_HEADER, encode};
 use mqsim_live::amqp::{AmqpServer, Settings};
-use mqsim_live::broker::{Broker, Shared, blank};
+use mqsim_live::broker::{Broker, Shared, blank, keep_time};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
-/// A server on a free port, serving a blank live run; its tasks run on
-/// the test's thread, inside [`local`].
+/// A server on a free port, serving a blank live run on the wall clock;
+/// its tasks run on the test's thread, inside [`local`].
 async fn server() -> SocketAddr {
     let broker = Shared::new(Broker::new(blank(), None));
+    let broker_clock = broker.clone();
     let server = AmqpServer::bind("127.0.0.1:0".parse().unwrap(), Settings::default(), broker)
         .await
         .unwrap();
     let addr = server.local_addr().unwrap();
+    tokio::task::spawn_local(keep_time(broker_clock));
     tokio::task::spawn_local(server.run());
     addr
 }
@@ -504,6 +506,163 @@ async fn two_hundred_concurrent_connections_are_all_served() {
             "took {:?}",
             started.elapsed()
         );
+    })
+    .await
+}
+
+fn publish_frame(channel: u16, routing_key: &str, immediate: bool) -> AMQPFrame {
+    AMQPFrame::Method(
+        channel,
+        AMQPClass::Basic(basic::AMQPMethod::Publish(basic::Publish {
+            exchange: "".into(),
+            routing_key: routing_key.into(),
+            mandatory: false,
+            immediate,
+        })),
+    )
+}
+
+fn header_frame(channel: u16, body_size: u64) -> AMQPFrame {
+    AMQPFrame::Header(
+        channel,
+        AMQPContentHeader {
+            class_id: 60,
+            body_size,
+            properties: BasicProperties::default().with_content_type("text/plain".into()),
+        },
+    )
+}
+
+/// `rabbit_command_assembler.erl`: content where a method belongs, a
+/// method where content belongs, a body beyond the size announced, each
+/// closes the connection; `immediate` is not implemented (RabbitMQ 3 and
+/// later).
+#[tokio::test]
+async fn a_publish_whose_content_is_out_of_order_closes_the_connection() {
+    local(async {
+        let addr = server().await;
+        let cases: [(Vec<AMQPFrame>, u16, &str); 4] = [
+            (
+                vec![header_frame(1, 1)],
+                505,
+                "UNEXPECTED_FRAME - expected method frame, got non method frame instead",
+            ),
+            (
+                vec![
+                    publish_frame(1, "q", false),
+                    AMQPFrame::Body(1, b"x".to_vec()),
+                ],
+                505,
+                "UNEXPECTED_FRAME - expected content header for class 60, got non content header frame instead",
+            ),
+            (
+                vec![
+                    publish_frame(1, "q", false),
+                    header_frame(1, 1),
+                    AMQPFrame::Body(1, b"xy".to_vec()),
+                ],
+                501,
+                "FRAME_ERROR - content body frame exceeds remaining content size",
+            ),
+            (
+                vec![publish_frame(1, "q", true)],
+                540,
+                "NOT_IMPLEMENTED - immediate=true",
+            ),
+        ];
+        for (frames, code, text) in cases {
+            let mut client = Client::open(addr).await;
+            client.open_channel(1).await;
+            for frame in frames {
+                client.send(frame).await;
+            }
+            assert_eq!(client.expect_close(code).await, text);
+        }
+        still_serves(addr).await;
+    })
+    .await
+}
+
+/// A message published in three frames (method, header, body) reaches a
+/// consumer as three frames, with its properties, once the run hands it
+/// over; an acknowledgement of a tag the channel never gave closes the
+/// channel with 406.
+#[tokio::test]
+async fn a_message_goes_from_a_publish_to_a_delivery() {
+    local(async {
+        let addr = server().await;
+        let mut client = Client::open(addr).await;
+        client.open_channel(1).await;
+        client
+            .send(AMQPFrame::Method(
+                1,
+                AMQPClass::Queue(queue::AMQPMethod::Declare(queue::Declare {
+                    queue: "q".into(),
+                    ..Default::default()
+                })),
+            ))
+            .await;
+        assert!(matches!(
+            client.next().await,
+            Some(AMQPFrame::Method(1, AMQPClass::Queue(queue::AMQPMethod::DeclareOk(_))))
+        ));
+        client.send(publish_frame(1, "q", false)).await;
+        client.send(header_frame(1, 5)).await;
+        client.send(AMQPFrame::Body(1, b"he".to_vec())).await;
+        client.send(AMQPFrame::Body(1, b"llo".to_vec())).await;
+        client
+            .send(AMQPFrame::Method(
+                1,
+                AMQPClass::Basic(basic::AMQPMethod::Consume(basic::Consume {
+                    queue: "q".into(),
+                    consumer_tag: "c".into(),
+                    no_ack: false,
+                    ..Default::default()
+                })),
+            ))
+            .await;
+        assert!(matches!(
+            client.next().await,
+            Some(AMQPFrame::Method(1, AMQPClass::Basic(basic::AMQPMethod::ConsumeOk(ok)))) if ok.consumer_tag.as_str() == "c"
+        ));
+        let Some(AMQPFrame::Method(1, AMQPClass::Basic(basic::AMQPMethod::Deliver(deliver)))) =
+            client.next().await
+        else {
+            panic!("expected basic.deliver");
+        };
+        assert_eq!(
+            (deliver.delivery_tag, deliver.routing_key.as_str()),
+            (1, "q")
+        );
+        let Some(AMQPFrame::Header(1, header)) = client.next().await else {
+            panic!("expected the content header");
+        };
+        assert_eq!(header.body_size, 5);
+        assert_eq!(
+            header.properties.content_type().as_ref().map(|t| t.as_str()),
+            Some("text/plain")
+        );
+        assert_eq!(client.next().await, Some(AMQPFrame::Body(1, b"hello".to_vec())));
+        client
+            .send(AMQPFrame::Method(
+                1,
+                AMQPClass::Basic(basic::AMQPMethod::Ack(basic::Ack {
+                    delivery_tag: 2,
+                    multiple: false,
+                })),
+            ))
+            .await;
+        let Some(AMQPFrame::Method(1, AMQPClass::Channel(channel::AMQPMethod::Close(close)))) =
+            client.next().await
+        else {
+            panic!("expected channel.close");
+        };
+        assert_eq!(close.reply_code, 406);
+        assert_eq!(
+            close.reply_text.as_str(),
+            "PRECONDITION_FAILED - unknown delivery tag 2"
+        );
+        assert_eq!((close.class_id, close.method_id), (60, 80));
     })
     .await
 }
