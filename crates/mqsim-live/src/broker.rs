@@ -7,6 +7,7 @@
 use crate::amqp::clients::{Awaited, Clients};
 use crate::live::LiveRun;
 use mqsim::ids::{PublisherId, RabbitConsumerId};
+use mqsim::rabbit::broker::Rabbit;
 use mqsim::scenario::Intervention;
 use mqsim::{Event, EventKind, Scenario};
 use std::cell::{RefCell, RefMut};
@@ -151,16 +152,26 @@ impl Broker {
         })
     }
 
+    /// The run's RabbitMQ side as it stands.
+    pub fn rabbit(&self) -> &Rabbit {
+        self.run.simulation().rabbit()
+    }
+
+    /// The name of the run's consumer `consumer`.
+    pub fn consumer_name(&self, consumer: RabbitConsumerId) -> String {
+        self.rabbit().consumers[consumer.index()].name.to_string()
+    }
+
     /// The publisher called `name`, if the run has it.
     pub fn publisher(&self, name: &str) -> Option<PublisherId> {
-        let publishers = &self.run.simulation().rabbit().publishers;
+        let publishers = &self.rabbit().publishers;
         let at = publishers.iter().position(|p| &*p.name == name)?;
         Some(PublisherId(at as u32))
     }
 
     /// The consumer called `name`, if the run has it.
     pub fn consumer(&self, name: &str) -> Option<RabbitConsumerId> {
-        let consumers = &self.run.simulation().rabbit().consumers;
+        let consumers = &self.rabbit().consumers;
         let at = consumers.iter().position(|c| &*c.name == name)?;
         Some(RabbitConsumerId(at as u32))
     }

@@ -151,7 +151,7 @@ pub fn publish(
     }
     let exchange = publish.exchange.as_str();
     if !exchange.is_empty() {
-        let topology = &broker.run().simulation().rabbit().topology;
+        let topology = &broker.rabbit().topology;
         match topology.exchange(exchange) {
             None => {
                 return refuse(
@@ -264,13 +264,7 @@ pub fn consume(
     let queue = channel
         .queue_named(c.queue.as_str())
         .map_err(|reply| reply.caused_by(&cause))?;
-    if !broker
-        .run()
-        .simulation()
-        .rabbit()
-        .topology
-        .has_queue(&queue)
-    {
+    if !broker.rabbit().topology.has_queue(&queue) {
         return Err(Reply::soft(
             AMQPSoftError::NOTFOUND,
             format!("no queue '{queue}' in vhost '/'"),
@@ -338,9 +332,7 @@ pub fn consume(
 pub fn cancel(broker: &mut Broker, channel: &mut ChannelState, c: &basic::Cancel) -> Answer {
     let tag = c.consumer_tag.as_str();
     if let Some((consumer, _)) = channel.basic.consumers.remove(tag) {
-        let name = broker.run().simulation().rabbit().consumers[consumer.index()]
-            .name
-            .to_string();
+        let name = broker.consumer_name(consumer);
         broker.clients.cancelled(consumer);
         channel.basic.cancelled.push(consumer);
         broker
@@ -393,9 +385,7 @@ pub fn settle(
         by_consumer.entry(consumer).or_default().push(engine_tag);
     }
     for (consumer, tags) in by_consumer {
-        let name = broker.run().simulation().rabbit().consumers[consumer.index()]
-            .name
-            .to_string();
+        let name = broker.consumer_name(consumer);
         let entries: Vec<(u64, bool)> = match (multiple, tags.iter().max()) {
             (true, Some(&highest)) => vec![(highest, true)],
             _ => tags.iter().map(|&t| (t, false)).collect(),
@@ -432,9 +422,7 @@ pub fn closed(broker: &mut Broker, client: &Client, channel_id: u16, channel: &C
             .filter(|c| basic.unacked.values().any(|(held, _)| held == *c)),
     );
     for consumer in done {
-        let name = broker.run().simulation().rabbit().consumers[consumer.index()]
-            .name
-            .to_string();
+        let name = broker.consumer_name(consumer);
         let _ = broker.apply(Intervention::RabbitConsumerCrash { consumer: name });
     }
     broker.clients.channel_closed(client.id, channel_id);

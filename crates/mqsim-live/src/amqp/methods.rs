@@ -77,13 +77,7 @@ pub fn exchange_declare(broker: &mut Broker, d: &exchange::Declare) -> Answer {
             _ => None,
         },
     };
-    let current = broker
-        .run()
-        .simulation()
-        .rabbit()
-        .topology
-        .exchange(name)
-        .cloned();
+    let current = broker.rabbit().topology.exchange(name).cloned();
     match current {
         Some(current) if !d.passive => {
             if let Err(differs) = declare::exchange(&current, &requested) {
@@ -138,7 +132,7 @@ pub fn queue_declare(
         }
         name => name.to_string(),
     };
-    let exists = broker.run().simulation().rabbit().topology.has_queue(&name);
+    let exists = broker.rabbit().topology.has_queue(&name);
     let arguments = table(&d.arguments);
     match (exists, d.passive) {
         (false, true) => {
@@ -194,12 +188,7 @@ pub fn queue_bind(broker: &mut Broker, channel: &ChannelState, b: &queue::Bind) 
         &b.arguments,
     )
     .map_err(|reply| reply.caused_by(&cause))?;
-    if !broker
-        .run()
-        .simulation()
-        .rabbit()
-        .topology
-        .has_binding(&binding)
+    if !broker.rabbit().topology.has_binding(&binding)
         && let Err(why) = broker.apply(Intervention::RabbitBind { binding })
     {
         return Err(Reply::soft(AMQPSoftError::PRECONDITIONFAILED, why).caused_by(&cause));
@@ -223,12 +212,7 @@ pub fn queue_unbind(broker: &mut Broker, channel: &ChannelState, u: &queue::Unbi
         &u.arguments,
     )
     .map_err(|reply| reply.caused_by(&cause))?;
-    if broker
-        .run()
-        .simulation()
-        .rabbit()
-        .topology
-        .has_binding(&binding)
+    if broker.rabbit().topology.has_binding(&binding)
         && let Err(why) = broker.apply(Intervention::RabbitUnbind { binding })
     {
         return Err(Reply::soft(AMQPSoftError::PRECONDITIONFAILED, why).caused_by(&cause));
@@ -256,7 +240,7 @@ fn binding(
         let detail = "operation not permitted on the default exchange";
         return Err(Reply::soft(AMQPSoftError::ACCESSREFUSED, detail));
     }
-    let topology = &broker.run().simulation().rabbit().topology;
+    let topology = &broker.rabbit().topology;
     if topology.exchange(source).is_none() {
         let detail = format!("no exchange '{source}' in vhost '/'");
         return Err(Reply::soft(AMQPSoftError::NOTFOUND, detail));
@@ -285,7 +269,7 @@ pub fn queue_delete(broker: &mut Broker, channel: &ChannelState, d: &queue::Dele
         };
         Ok((!d.nowait).then_some(AMQPClass::Queue(queue::AMQPMethod::DeleteOk(ok))))
     };
-    if !broker.run().simulation().rabbit().topology.has_queue(&name) {
+    if !broker.rabbit().topology.has_queue(&name) {
         return deleted(0);
     }
     let summary = broker.run().simulation().rabbit_summary();

@@ -795,18 +795,7 @@ impl Rabbit {
             });
             return;
         }
-        let arrives_at = ctx.send(Action::Settle {
-            consumer,
-            delivery_tag,
-            outcome,
-        });
-        ctx.emit(EventKind::MessageSettled {
-            message: message.id,
-            consumer,
-            delivery_tag,
-            outcome,
-            arrives_at,
-        });
+        send_settlement(consumer, delivery_tag, message.id, outcome, ctx);
     }
 
     /// A consumer acknowledging by hand settles what it holds: the
@@ -832,18 +821,7 @@ impl Rabbit {
             at.and_then(|i| inbox.remove(i)).into_iter().collect()
         };
         for (delivery_tag, message) in settled {
-            let arrives_at = ctx.send(Action::Settle {
-                consumer,
-                delivery_tag,
-                outcome,
-            });
-            ctx.emit(EventKind::MessageSettled {
-                message: message.id,
-                consumer,
-                delivery_tag,
-                outcome,
-                arrives_at,
-            });
+            send_settlement(consumer, delivery_tag, message.id, outcome, ctx);
         }
     }
 
@@ -958,4 +936,27 @@ impl Rabbit {
         q.expiry_timer = Some(at);
         ctx.at(at, Action::Expire { queue });
     }
+}
+
+/// A consumer sends its `ack` or `nack` for `delivery_tag` (message
+/// `message`) to the broker.
+fn send_settlement(
+    consumer: RabbitConsumerId,
+    delivery_tag: u64,
+    message: MessageId,
+    outcome: Settlement,
+    ctx: &mut Ctx<'_, Action>,
+) {
+    let arrives_at = ctx.send(Action::Settle {
+        consumer,
+        delivery_tag,
+        outcome,
+    });
+    ctx.emit(EventKind::MessageSettled {
+        message,
+        consumer,
+        delivery_tag,
+        outcome,
+        arrives_at,
+    });
 }
