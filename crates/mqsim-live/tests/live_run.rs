@@ -1,6 +1,7 @@
 //! A live run's recording replays it: over random presets and random
-//! client actions at random moments (publishes, records sent by hand,
-//! crashes and restarts, broker faults, and new publishers, producers and
+//! client actions at random moments (publishes with bodies and their own
+//! TTLs, records sent by hand, crashes and restarts, broker faults,
+//! acknowledgements by hand and cancels, and new publishers, producers and
 //! consumers, which make the engine start over), the events the live run
 //! reported are exactly those of the replay of its recording. A mutation
 //! caught: starting over runs through the new entry's own millisecond
@@ -32,7 +33,7 @@ struct Raw {
 }
 
 fn raw() -> impl Strategy<Value = Raw> {
-    (0u64..3_000, 0u8..8, any::<usize>()).prop_map(|(after_ms, kind, pick)| Raw {
+    (0u64..3_000, 0u8..11, any::<usize>()).prop_map(|(after_ms, kind, pick)| Raw {
         after_ms,
         kind,
         pick,
@@ -63,7 +64,8 @@ fn action(scenario: &Scenario, raw: &Raw, n: usize) -> Option<Value> {
     Some(match raw.kind {
         0 | 1 => {
             let publisher = pick(&publishers)?;
-            json!({"do": "rabbit_publish", "publisher": publisher, "routing_key": format!("eu.k{}", raw.pick % 3)})
+            json!({"do": "rabbit_publish", "publisher": publisher, "routing_key": format!("eu.k{}", raw.pick % 3),
+                   "body": format!("message {n}"), "properties": {"expiration": format!("{}", raw.pick % 5_000)}})
         }
         2 => {
             json!({"do": "produce", "producer": pick(&producers)?, "key": format!("k{}", raw.pick % 5)})
@@ -96,6 +98,31 @@ fn action(scenario: &Scenario, raw: &Raw, n: usize) -> Option<Value> {
             let mut consumer = serde_json::to_value(scenario.rabbit_consumers().first()?.0).ok()?;
             consumer["name"] = json!(format!("client-{n}"));
             json!({"do": "rabbit_consumer_add", "consumer": consumer})
+        }
+        // A live AMQP client's consumer (the first one when there is none
+        // to settle yet), and what it settles by hand.
+        7..=9 => {
+            let by_hand: Vec<String> = (scenario.rabbit_consumers().iter())
+                .filter(|(c, _)| c.by_hand)
+                .map(|(c, _)| c.name.clone())
+                .collect();
+            if raw.kind == 7 || by_hand.is_empty() {
+                let queue = &scenario.rabbit_consumers().first()?.0.queue;
+                return Some(json!({"do": "rabbit_consumer_add", "consumer": {
+                    "name": format!("client-{n}"), "queue": queue, "prefetch": raw.pick % 4,
+                    "by_hand": true}}));
+            }
+            let consumer = pick(&by_hand)?;
+            let (tag, multiple) = (raw.pick % 6, raw.pick.is_multiple_of(3));
+            match (raw.kind, raw.pick % 4) {
+                (8, _) => {
+                    json!({"do": "rabbit_ack", "consumer": consumer, "delivery_tag": tag, "multiple": multiple})
+                }
+                (_, 0) => json!({"do": "rabbit_consumer_cancel", "consumer": consumer}),
+                (_, requeue) => {
+                    json!({"do": "rabbit_nack", "consumer": consumer, "delivery_tag": tag, "multiple": multiple, "requeue": requeue % 2 == 1})
+                }
+            }
         }
         _ => {
             let mut producer = serde_json::to_value(scenario.producers().first()?.0).ok()?;
