@@ -294,8 +294,9 @@ impl RabbitWorld {
                 acked: 0,
                 requeued: 0,
                 rejected: 0,
-                // One the timeline adds starts when it says.
-                running: from.is_none(),
+                // One the timeline adds starts when it says; one that only
+                // gets (basic.get) never consumes.
+                running: from.is_none() && !c.get_only,
                 processing_ms: c.processing_ms,
                 usual_processing_ms: c.processing_ms,
             })

@@ -1,6 +1,6 @@
 """pika publishes and consumes through `mqsim serve`: publisher confirms,
-mandatory returns, consumers with prefetch, ack, nack with and without
-requeue, dead-lettering (rejected, a quorum queue's delivery limit, TTL
+mandatory returns, consumers with prefetch, `basic.get`, `basic.recover`,
+ack, nack with and without requeue, dead-lettering (rejected, a quorum queue's delivery limit, TTL
 expiry), channel errors with RabbitMQ's codes, and a closed channel's
 deliveries requeued. The recording replays to the same queue depths."""
 
@@ -188,6 +188,40 @@ class PikaMessages(unittest.TestCase):
         got = self.receive(other, "work", 2)
         self.assertEqual([body for _, _, body in got], [b"one", b"two"])
         self.assertTrue(all(method.redelivered for method, _, _ in got))
+
+    def test_basic_get_takes_one_message_at_a_time(self):
+        ch = self.channel
+        ch.queue_declare("inbox")
+        ch.confirm_delivery()
+        ch.basic_publish("", "inbox", b"first")
+        ch.basic_publish("", "inbox", b"second", pika.BasicProperties(message_id="m-2"))
+        method, _, body = ch.basic_get("inbox")
+        self.assertEqual((body, method.delivery_tag, method.message_count), (b"first", 1, 1))
+        self.assertFalse(method.redelivered)
+        ch.basic_ack(method.delivery_tag)
+        method, properties, body = ch.basic_get("inbox", auto_ack=True)
+        self.assertEqual((body, method.message_count), (b"second", 0))
+        self.assertEqual(properties.message_id, "m-2")
+        self.assertEqual(ch.basic_get("inbox"), (None, None, None), "get-empty")
+        self.assertEqual(ch.queue_declare("inbox", passive=True).method.message_count, 0)
+
+    def test_recover_redelivers_what_the_channel_holds(self):
+        ch = self.channel
+        ch.queue_declare("work")
+        ch.confirm_delivery()
+        ch.basic_publish("", "work", b"one")
+        method, _, _ = ch.basic_get("work")
+        ch.basic_recover(requeue=True)
+        again, _, body = ch.basic_get("work")
+        self.assertEqual(body, b"one")
+        self.assertTrue(again.redelivered)
+        self.assertNotEqual(again.delivery_tag, method.delivery_tag)
+        with self.assertRaises(pika.exceptions.ConnectionClosedByBroker) as closed:
+            ch.basic_recover(requeue=False)
+        self.assertEqual(
+            (closed.exception.reply_code, closed.exception.reply_text),
+            (540, "NOT_IMPLEMENTED - requeue=false"),
+        )
 
     def test_channel_errors_carry_rabbitmqs_codes(self):
         def refused(action):

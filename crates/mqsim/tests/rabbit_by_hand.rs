@@ -385,3 +385,49 @@ fn a_cancelled_consumer_keeps_what_it_holds_until_its_channel_closes() {
     });
     assert_eq!(ready, Some(1), "the one published after the cancel waits");
 }
+
+/// `basic.get`: the next ready message goes to the consumer that asked,
+/// which nothing is pushed to (`get_only`); it holds it until it settles
+/// it, unless it asked without acknowledgements. An empty queue gives
+/// nothing. When its channel closes, what it holds goes back.
+#[test]
+fn a_get_takes_the_next_ready_message_or_nothing() {
+    let mut rabbit = by_hand_rabbit();
+    rabbit["consumers"] = json!([
+        {"name": "getter", "queue": "work", "by_hand": true, "get_only": true}
+    ]);
+    let publish = |at: u64| {
+        json!({"at_ms": at, "do": "rabbit_publish", "publisher": "client", "exchange": "orders",
+               "routing_key": "order.new"})
+    };
+    let get = |at: u64, auto_ack: bool| json!({"at_ms": at, "do": "rabbit_get", "consumer": "getter", "queue": "work", "auto_ack": auto_ack});
+    let timeline = json!([
+        publish(100), publish(110),
+        get(300, false), get(400, true), get(500, false),
+        {"at_ms": 700, "do": "rabbit_consumer_crash", "consumer": "getter"}
+    ]);
+    let trace = run(&scenario(rabbit, timeline), 1_000);
+    let got: Vec<(u64, u64)> = deliveries(&trace).iter().map(|d| (d.0, d.1)).collect();
+    assert_eq!(
+        got,
+        [(300, 1), (400, 2)],
+        "two messages, nothing for the third get"
+    );
+    let consumed = trace
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::MessageConsumed { .. }))
+        .count();
+    assert_eq!(consumed, 1, "the one got without acknowledgements");
+    let requeued: Vec<u64> = trace
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::MessageRequeued { .. } => Some(e.at.as_millis()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(requeued, [700], "the one held, when the channel closed");
+    let started = trace
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::RabbitConsumerStarted { .. }));
+    assert!(!started, "a consumer that only gets never consumes");
+}

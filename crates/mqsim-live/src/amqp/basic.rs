@@ -12,6 +12,9 @@
 //!   consumer. The channel translates, and refuses a tag it does not hold
 //!   with `406 PRECONDITION_FAILED - unknown delivery tag N`, as RabbitMQ
 //!   does, before anything reaches the run.
+//! - `basic.get` takes one message through the channel's getter, a
+//!   consumer of the run that only gets (`get_only`); `basic.recover`
+//!   requeues what the channel holds.
 //! - `basic.qos` sets the prefetch of the channel's next consumers (a
 //!   per-consumer limit, RabbitMQ 4's default).
 //! - `confirm.select` puts the channel in confirm mode: each publish is
@@ -21,7 +24,7 @@
 //! back to their queues (`rabbit_consumer_crash`), as when RabbitMQ's
 //! channel process ends.
 
-use super::clients::{Awaited, ConnectionId, Returned};
+use super::clients::{Awaited, ConnectionId, Push, Returned};
 use super::content::{Published, properties_in};
 use super::methods::{ChannelState, server_named};
 use super::reply::Reply;
@@ -31,6 +34,7 @@ use mqsim::ids::RabbitConsumerId;
 use mqsim::rabbit::content::Content;
 use mqsim::scenario::limits::MAX_BODY_BYTES;
 use mqsim::scenario::{Intervention, PublisherSpec, RabbitConsumerSpec};
+use mqsim::{EventKind, SimTime};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -69,6 +73,12 @@ pub struct BasicState {
     consumers: BTreeMap<String, (RabbitConsumerId, bool)>,
     /// Consumers that cancelled but may still hold deliveries.
     cancelled: Vec<RabbitConsumerId>,
+    /// The run's consumer for the channel's `basic.get`s, once it has
+    /// got.
+    getter: Option<RabbitConsumerId>,
+    /// A `basic.get` whose message is on its way: whether it was asked
+    /// for without acknowledgements, and the queue's count after it.
+    pending_get: Option<(bool, u32)>,
     /// The last delivery tag given.
     last_tag: u64,
     /// Deliveries held unacknowledged: the channel's tag, and the run's
@@ -85,6 +95,7 @@ impl BasicState {
         let live = self.consumers.values().find(|(c, _)| *c == consumer);
         let no_ack = match live {
             Some((_, no_ack)) => *no_ack,
+            None if self.getter == Some(consumer) => self.pending_get?.0,
             None if self.cancelled.contains(&consumer) => false,
             None => return None,
         };
@@ -93,6 +104,11 @@ impl BasicState {
             self.unacked.insert(self.last_tag, (consumer, engine_tag));
         }
         Some(self.last_tag)
+    }
+
+    /// The message count of the `basic.get` answered now.
+    pub fn got(&mut self) -> u32 {
+        self.pending_get.take().map_or(0, |(_, count)| count)
     }
 
     /// The broker cancelled the consumer `tag`.
@@ -310,7 +326,7 @@ pub fn consume(
                 if let Some(consumer) = added {
                     broker
                         .clients
-                        .consuming(consumer, client.id, channel_id, &tag);
+                        .consuming(consumer, client.id, channel_id, Some(&tag));
                 }
             },
         )
@@ -325,6 +341,103 @@ pub fn consume(
             consumer_tag: tag.as_str().into(),
         }))
     }))
+}
+
+/// `basic.get`: the queue's next ready message goes to the channel's
+/// getter, a consumer of the run that only gets (added with the channel's
+/// first `basic.get`). The answer is `get-empty` at once, or `get-ok` with
+/// the message when it reaches the client in the run.
+pub fn get(
+    broker: &mut Broker,
+    client: &Client,
+    channel_id: u16,
+    channel: &mut ChannelState,
+    g: &basic::Get,
+) -> Answer {
+    let cause = AMQPClass::Basic(basic::AMQPMethod::Get(g.clone()));
+    let refuse =
+        |why: String| Reply::soft(AMQPSoftError::PRECONDITIONFAILED, why).caused_by(&cause);
+    let queue = channel
+        .queue_named(g.queue.as_str())
+        .map_err(|reply| reply.caused_by(&cause))?;
+    if !broker.rabbit().topology.has_queue(&queue) {
+        return Err(Reply::soft(
+            AMQPSoftError::NOTFOUND,
+            format!("no queue '{queue}' in vhost '/'"),
+        )
+        .caused_by(&cause));
+    }
+    let name = client.consumer(channel_id, "basic.get");
+    if channel.basic.getter.is_none() {
+        let spec = RabbitConsumerSpec {
+            by_hand: true,
+            get_only: true,
+            ..RabbitConsumerSpec::new(&name, &queue)
+        };
+        broker
+            .act(
+                Intervention::RabbitConsumerAdd { consumer: spec },
+                |broker, _| {
+                    channel.basic.getter = broker.consumer(&name);
+                    if let Some(getter) = channel.basic.getter {
+                        broker
+                            .clients
+                            .consuming(getter, client.id, channel_id, None);
+                    }
+                },
+            )
+            .map_err(refuse)?;
+    }
+    let getter = channel.basic.getter.ok_or_else(Reply::internal_error)?;
+    let mut got = false;
+    let action = Intervention::RabbitGet {
+        consumer: name,
+        queue: queue.clone(),
+        auto_ack: g.no_ack,
+    };
+    broker
+        .act(action, |broker, events| {
+            got = events.iter().any(|e| {
+                matches!(e.kind, EventKind::MessageDelivered { consumer, .. } if consumer == getter)
+            });
+            let summary = broker.run().simulation().rabbit_summary();
+            let left = summary.queues.iter().find(|q| q.name == queue);
+            let count = left.map_or(0, |q| q.messages_ready as u32);
+            channel.basic.pending_get = got.then_some((g.no_ack, count));
+        })
+        .map_err(refuse)?;
+    Ok(
+        (!got).then_some(AMQPClass::Basic(basic::AMQPMethod::GetEmpty(
+            basic::GetEmpty {},
+        ))),
+    )
+}
+
+/// `basic.recover` (and `recover-async`): everything the channel holds
+/// unacknowledged goes back to its queues, to be delivered again; the
+/// answer (`recover-ok`, unless `asynchronous`) comes once it is back.
+/// RabbitMQ does not implement it without `requeue`.
+pub fn recover(
+    broker: &mut Broker,
+    client: &Client,
+    channel_id: u16,
+    channel: &mut ChannelState,
+    requeue: bool,
+    asynchronous: bool,
+    cause: &AMQPClass,
+) -> Result<(), Reply> {
+    if !requeue {
+        return Err(Reply::hard(AMQPHardError::NOTIMPLEMENTED, "requeue=false").caused_by(cause));
+    }
+    let back = settle(broker, channel, 0, true, Some(true), cause)?;
+    if !asynchronous {
+        let at = back.unwrap_or_else(|| broker.run().simulation().now());
+        let ok = Push::RecoverOk {
+            channel: channel_id,
+        };
+        broker.clients.later(at, client.id, ok);
+    }
+    Ok(())
 }
 
 /// `basic.cancel`: nothing more is pushed to the consumer; what it holds
@@ -347,7 +460,9 @@ pub fn cancel(broker: &mut Broker, channel: &mut ChannelState, c: &basic::Cancel
 }
 
 /// `basic.ack`, `basic.nack` (`requeue` given) and `basic.reject` (one
-/// tag): the run's consumers settle what the channel's tags name.
+/// tag): the run's consumers settle what the channel's tags name. Returns
+/// when the last settlement reaches the broker in the run, if one was
+/// sent.
 pub fn settle(
     broker: &mut Broker,
     channel: &mut ChannelState,
@@ -355,7 +470,7 @@ pub fn settle(
     multiple: bool,
     requeue: Option<bool>,
     cause: &AMQPClass,
-) -> Result<(), Reply> {
+) -> Result<Option<SimTime>, Reply> {
     let unacked = &mut channel.basic.unacked;
     let unknown = || {
         Reply::soft(
@@ -378,6 +493,7 @@ pub fn settle(
     } else {
         unacked.remove(&tag).map(|d| (tag, d)).into_iter().collect()
     };
+    let mut last = None;
     // Per consumer of the run: its highest tag, all at once with
     // `multiple`, or each one.
     let mut by_consumer: BTreeMap<RabbitConsumerId, Vec<u64>> = BTreeMap::new();
@@ -404,10 +520,18 @@ pub fn settle(
                     requeue,
                 },
             };
-            broker.apply(action).map_err(|_| Reply::internal_error())?;
+            broker
+                .act(action, |_, events| {
+                    for event in events {
+                        if let EventKind::MessageSettled { arrives_at, .. } = event.kind {
+                            last = last.max(Some(arrives_at));
+                        }
+                    }
+                })
+                .map_err(|_| Reply::internal_error())?;
         }
     }
-    Ok(())
+    Ok(last)
 }
 
 /// The channel closed (or its connection ended): its consumers stop, and
@@ -416,9 +540,7 @@ pub fn closed(broker: &mut Broker, client: &Client, channel_id: u16, channel: &C
     let basic = &channel.basic;
     let mut done: Vec<RabbitConsumerId> = basic.consumers.values().map(|(c, _)| *c).collect();
     done.extend(
-        basic
-            .cancelled
-            .iter()
+        (basic.cancelled.iter().chain(&basic.getter))
             .filter(|c| basic.unacked.values().any(|(held, _)| held == *c)),
     );
     for consumer in done {

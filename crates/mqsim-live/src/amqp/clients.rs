@@ -31,11 +31,12 @@ pub type ConnectionId = u64;
 /// What the engine has for a connection to send.
 #[derive(Debug)]
 pub enum Push {
-    /// `basic.deliver` to `consumer_tag` on `channel`; the connection gives
-    /// it the channel's next delivery tag and remembers the engine's.
+    /// `basic.deliver` to `consumer_tag` on `channel`, or without one the
+    /// answer to a `basic.get` (`get-ok`); the connection gives it the
+    /// channel's next delivery tag and remembers the engine's.
     Deliver {
         channel: u16,
-        consumer_tag: String,
+        consumer_tag: Option<String>,
         consumer: RabbitConsumerId,
         engine_tag: u64,
         redelivered: bool,
@@ -50,6 +51,9 @@ pub enum Push {
     },
     /// The broker cancelled the consumer `consumer_tag` (its queue went).
     Cancel { channel: u16, consumer_tag: String },
+    /// `basic.recover-ok`, once what the channel held is back in its
+    /// queues.
+    RecoverOk { channel: u16 },
 }
 
 /// A mandatory message as it was published, to give it back.
@@ -77,7 +81,8 @@ pub struct Awaited {
 struct LiveConsumer {
     connection: ConnectionId,
     channel: u16,
-    tag: String,
+    /// Its consumer tag; none for the channel's `basic.get`s.
+    tag: Option<String>,
     /// The client cancelled it: the broker's own cancel needs no notice.
     cancelled: bool,
 }
@@ -113,18 +118,18 @@ impl Clients {
     }
 
     /// Consumer `consumer` of the run is `tag` on `channel` of
-    /// `connection`.
+    /// `connection`, or without a tag the channel's `basic.get`s.
     pub fn consuming(
         &mut self,
         consumer: RabbitConsumerId,
         connection: ConnectionId,
         channel: u16,
-        tag: &str,
+        tag: Option<&str>,
     ) {
         let live = LiveConsumer {
             connection,
             channel,
-            tag: tag.to_string(),
+            tag: tag.map(str::to_string),
             cancelled: false,
         };
         self.consumers.insert(consumer, live);
@@ -192,18 +197,17 @@ impl Clients {
                         redelivered: *redelivered,
                         message: message.clone(),
                     };
-                    self.scheduled += 1;
-                    let key = (*arrives_at, self.scheduled);
-                    self.due.insert(key, (live.connection, push));
+                    self.later(*arrives_at, live.connection, push);
                 }
                 EventKind::RabbitConsumerCancelled { consumer } => {
                     if let Some(live) = self.consumers.get_mut(consumer)
                         && !live.cancelled
+                        && let Some(consumer_tag) = live.tag.clone()
                     {
                         live.cancelled = true;
                         let push = Push::Cancel {
                             channel: live.channel,
-                            consumer_tag: live.tag.clone(),
+                            consumer_tag,
                         };
                         let connection = live.connection;
                         self.send(connection, push);
@@ -224,6 +228,12 @@ impl Clients {
                 self.send(awaited.connection, push);
             }
         }
+    }
+
+    /// `push` for `connection`, sent at `at` in the run.
+    pub fn later(&mut self, at: SimTime, connection: ConnectionId, push: Push) {
+        self.scheduled += 1;
+        self.due.insert((at, self.scheduled), (connection, push));
     }
 
     /// Sends what is due by `now`.
@@ -269,6 +279,7 @@ fn channel_of(push: &Push) -> u16 {
         Push::Deliver { channel, .. }
         | Push::Confirm { channel, .. }
         | Push::Return { channel, .. }
-        | Push::Cancel { channel, .. } => *channel,
+        | Push::Cancel { channel, .. }
+        | Push::RecoverOk { channel } => *channel,
     }
 }

@@ -635,7 +635,7 @@ impl Connection<'_> {
                         None,
                         &method,
                     )
-                    .map(|()| None),
+                    .map(|_| None),
                 ),
                 AMQPClass::Basic(wire::AMQPMethod::Nack(n)) => Some(
                     basic::settle(
@@ -646,7 +646,7 @@ impl Connection<'_> {
                         Some(n.requeue),
                         &method,
                     )
-                    .map(|()| None),
+                    .map(|_| None),
                 ),
                 AMQPClass::Basic(wire::AMQPMethod::Reject(r)) => Some(
                     basic::settle(
@@ -655,6 +655,33 @@ impl Connection<'_> {
                         r.delivery_tag,
                         false,
                         Some(r.requeue),
+                        &method,
+                    )
+                    .map(|_| None),
+                ),
+                AMQPClass::Basic(wire::AMQPMethod::Get(g)) => {
+                    Some(basic::get(&mut broker, client, channel, state, g))
+                }
+                AMQPClass::Basic(wire::AMQPMethod::Recover(r)) => Some(
+                    basic::recover(
+                        &mut broker,
+                        client,
+                        channel,
+                        state,
+                        r.requeue,
+                        false,
+                        &method,
+                    )
+                    .map(|()| None),
+                ),
+                AMQPClass::Basic(wire::AMQPMethod::RecoverAsync(r)) => Some(
+                    basic::recover(
+                        &mut broker,
+                        client,
+                        channel,
+                        state,
+                        r.requeue,
+                        true,
                         &method,
                     )
                     .map(|()| None),
@@ -732,13 +759,24 @@ impl Connection<'_> {
                 let Some(delivery_tag) = state.basic.deliver(consumer, engine_tag) else {
                     return Ok(());
                 };
-                let deliver = wire::AMQPMethod::Deliver(wire::Deliver {
-                    consumer_tag: consumer_tag.as_str().into(),
-                    delivery_tag,
-                    redelivered,
-                    exchange: message.exchange.as_ref().into(),
-                    routing_key: message.routing_key.as_ref().into(),
-                });
+                let exchange = message.exchange.as_ref().into();
+                let routing_key = message.routing_key.as_ref().into();
+                let deliver = match consumer_tag {
+                    Some(tag) => wire::AMQPMethod::Deliver(wire::Deliver {
+                        consumer_tag: tag.as_str().into(),
+                        delivery_tag,
+                        redelivered,
+                        exchange,
+                        routing_key,
+                    }),
+                    None => wire::AMQPMethod::GetOk(wire::GetOk {
+                        delivery_tag,
+                        redelivered,
+                        exchange,
+                        routing_key,
+                        message_count: state.basic.got(),
+                    }),
+                };
                 let body = message
                     .content
                     .as_ref()
@@ -771,6 +809,10 @@ impl Connection<'_> {
                 });
                 let properties = returned.properties.clone();
                 content::frames(channel, method, properties, &returned.body, frame_max)
+            }
+            Push::RecoverOk { channel } => {
+                let ok = wire::AMQPMethod::RecoverOk(wire::RecoverOk {});
+                vec![AMQPFrame::Method(channel, AMQPClass::Basic(ok))]
             }
             Push::Cancel {
                 channel,

@@ -101,6 +101,7 @@ impl<'a> EntryActions<'a> {
             | Intervention::RabbitUnbind { .. }
             | Intervention::RabbitAck { .. }
             | Intervention::RabbitConsumerCancel { .. }
+            | Intervention::RabbitGet { .. }
             | Intervention::RabbitNack { .. } => return,
             Intervention::GroupAdd { group } => {
                 // Every member joins at once.

@@ -88,6 +88,12 @@ pub(crate) enum Action {
     Crash { consumer: RabbitConsumerId },
     /// `basic.cancel` from a consumer acknowledging by hand.
     Cancel { consumer: RabbitConsumerId },
+    /// `basic.get` by a consumer acknowledging by hand.
+    Get {
+        consumer: RabbitConsumerId,
+        queue: QueueId,
+        auto_ack: bool,
+    },
     /// A crashed consumer starts again.
     Restart { consumer: RabbitConsumerId },
     /// `queue.declare` from the timeline.
@@ -229,8 +235,9 @@ impl Rabbit {
                     queue,
                     SimRng::new(file.seed, Stream::RabbitConsumer(i as u32)),
                 );
-                // One the timeline adds starts when it says.
-                consumer.running = from.is_none();
+                // One the timeline adds starts when it says; one that only
+                // gets never does.
+                consumer.running = from.is_none() && !c.get_only;
                 consumer
             })
             .collect();
@@ -337,6 +344,11 @@ impl Rabbit {
             } => self.on_settle(consumer, delivery_tag, outcome, ctx),
             Action::Expire { queue } => self.expire(queue, ctx),
             Action::Crash { consumer } => self.on_crash(consumer, ctx),
+            Action::Get {
+                consumer,
+                queue,
+                auto_ack,
+            } => self.get(consumer, queue, auto_ack, ctx),
             Action::Cancel { consumer } => {
                 let c = &mut self.consumers[consumer.index()];
                 if c.running {
@@ -688,34 +700,65 @@ impl Rabbit {
             let Some(queued) = self.queues[queue.index()].take_next() else {
                 return;
             };
-            let c = &mut self.consumers[consumer.index()];
-            let delivery_tag = c.take_tag();
-            let message = queued.message.clone();
-            let redelivered = queued.redelivered;
-            if c.auto_ack {
-                // Settled on sending: the broker keeps nothing.
-            } else {
-                self.queues[queue.index()].unacked += 1;
-                self.unacked[consumer.index()].insert(delivery_tag, Unacked { queue, queued });
-            }
-            let incarnation = c.incarnation;
-            let arrives_at = ctx.send(Action::Deliver {
-                consumer,
-                incarnation,
-                delivery_tag,
-                message: message.clone(),
-            });
-            ctx.emit(EventKind::MessageDelivered {
-                message: message.id,
-                queue,
-                consumer,
-                delivery_tag,
-                redelivered,
-                arrives_at,
-                copy: Some(message),
-            });
-            self.schedule_expiry(queue, ctx);
+            let auto_ack = self.consumers[consumer.index()].auto_ack;
+            self.deliver(queue, queued, consumer, auto_ack, ctx);
         }
+    }
+
+    /// `basic.get`: the next ready message of `queue`, if it has one, goes
+    /// to `consumer` (acknowledged on sending with `auto_ack`).
+    fn get(
+        &mut self,
+        consumer: RabbitConsumerId,
+        queue: QueueId,
+        auto_ack: bool,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        if !self.queues[queue.index()].is_live() {
+            return;
+        }
+        self.drop_expired_head(queue, ctx);
+        if let Some(queued) = self.queues[queue.index()].take_next() {
+            self.deliver(queue, queued, consumer, auto_ack, ctx);
+        }
+    }
+
+    /// Sends `queued`, taken from `queue`, to `consumer`. Unless it is
+    /// acknowledged on sending (`auto_ack`), the broker keeps it until the
+    /// consumer settles it.
+    fn deliver(
+        &mut self,
+        queue: QueueId,
+        queued: Queued,
+        consumer: RabbitConsumerId,
+        auto_ack: bool,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        let c = &mut self.consumers[consumer.index()];
+        let delivery_tag = c.take_tag();
+        let incarnation = c.incarnation;
+        let message = queued.message.clone();
+        let redelivered = queued.redelivered;
+        if !auto_ack {
+            self.queues[queue.index()].unacked += 1;
+            self.unacked[consumer.index()].insert(delivery_tag, Unacked { queue, queued });
+        }
+        let arrives_at = ctx.send(Action::Deliver {
+            consumer,
+            incarnation,
+            delivery_tag,
+            message: message.clone(),
+        });
+        ctx.emit(EventKind::MessageDelivered {
+            message: message.id,
+            queue,
+            consumer,
+            delivery_tag,
+            redelivered,
+            arrives_at,
+            copy: Some(message),
+        });
+        self.schedule_expiry(queue, ctx);
     }
 
     /// The next consumer of `queue`, in turn, with room under its prefetch.
@@ -746,16 +789,17 @@ impl Rabbit {
     ) {
         let c = &mut self.consumers[consumer.index()];
         if c.by_hand {
-            // It waits for the timeline's ack or nack; with auto_ack there
-            // is nothing to wait for.
-            if c.auto_ack {
+            // It waits for the timeline's ack or nack for what the broker
+            // keeps; what it acknowledged on sending (auto_ack, or a
+            // basic.get without acks) is consumed.
+            if self.unacked[consumer.index()].contains_key(&delivery_tag) {
+                c.inbox.push_back((delivery_tag, message));
+            } else {
                 c.handled += 1;
                 ctx.emit(EventKind::MessageConsumed {
                     message: message.id,
                     consumer,
                 });
-            } else {
-                c.inbox.push_back((delivery_tag, message));
             }
             return;
         }

@@ -63,9 +63,20 @@ impl<'a> EntryAction<'a> {
             Intervention::RabbitConsumerRestart { consumer } => {
                 consumer_id(consumer).map(|consumer| Action::Restart { consumer })
             }
+            // One that only gets is never started: nothing is pushed to it.
+            Intervention::RabbitConsumerAdd { consumer } if consumer.get_only => None,
             Intervention::RabbitConsumerAdd { consumer } => {
                 consumer_id(&consumer.name).map(|consumer| Action::Restart { consumer })
             }
+            Intervention::RabbitGet {
+                consumer,
+                queue,
+                auto_ack,
+            } => Some(Action::Get {
+                consumer: consumer_id(consumer)?,
+                queue: queue_id(queue)?,
+                auto_ack: *auto_ack,
+            }),
             Intervention::RabbitConsumerPrefetch { consumer, prefetch } => consumer_id(consumer)
                 .map(|consumer| Action::SetPrefetch {
                     consumer,

@@ -316,6 +316,13 @@ fn entry_sites<'a>(entry: &'a mut TimelineEntry, part: &Part) -> Vec<&'a mut Str
             _ => {}
         },
         I::RabbitQueueDelete { queue } if matches!(part, Part::Queue(_)) => sites.push(queue),
+        I::RabbitGet {
+            consumer, queue, ..
+        } => match part {
+            Part::Queue(_) => sites.push(queue),
+            Part::Consumer(_) => sites.push(consumer),
+            _ => {}
+        },
         I::RabbitConsumerAdd { consumer } => match part {
             Part::Queue(_) => sites.push(&mut consumer.queue),
             Part::Consumer(_) => sites.push(&mut consumer.name),

@@ -86,6 +86,10 @@ pub struct RabbitConsumerSpec {
     /// on its own, so `processing_ms` and `failures` do not apply.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub by_hand: bool,
+    /// With `by_hand`: it takes messages only with `rabbit_get`
+    /// (`basic.get`), from any queue; nothing is pushed to it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub get_only: bool,
 }
 
 impl RabbitConsumerSpec {
@@ -100,6 +104,7 @@ impl RabbitConsumerSpec {
             auto_ack: false,
             failures: RabbitFailures::default(),
             by_hand: false,
+            get_only: false,
         }
     }
 }

@@ -227,6 +227,16 @@ pub enum Intervention {
     /// is pushed to it, and what it holds stays unacknowledged until it
     /// settles it, or its channel closes (`rabbit_consumer_crash`).
     RabbitConsumerCancel { consumer: String },
+    /// `basic.get` by a consumer acknowledging `by_hand`: the next ready
+    /// message of `queue` goes to it, kept unacknowledged until it settles
+    /// it, or with `auto_ack` forgotten on sending. An empty queue gives
+    /// nothing.
+    RabbitGet {
+        consumer: String,
+        queue: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        auto_ack: bool,
+    },
     /// `basic.ack` from a consumer whose acknowledgements come from the
     /// timeline (`by_hand`): the delivery `delivery_tag` is done with, and
     /// with `multiple` every earlier one it holds too.
@@ -354,6 +364,7 @@ struct RawEntry {
     body_base64: Option<String>,
     properties: Option<FieldTable>,
     delivery_tag: Option<u64>,
+    auto_ack: Option<bool>,
     multiple: Option<bool>,
     requeue: Option<bool>,
     prefetch: Option<u32>,
@@ -403,6 +414,7 @@ enum Kind {
     RabbitBind,
     RabbitUnbind,
     RabbitConsumerCancel,
+    RabbitGet,
     RabbitAck,
     RabbitNack,
 }
@@ -446,6 +458,7 @@ impl Kind {
             Kind::RabbitBind => "rabbit_bind",
             Kind::RabbitUnbind => "rabbit_unbind",
             Kind::RabbitConsumerCancel => "rabbit_consumer_cancel",
+            Kind::RabbitGet => "rabbit_get",
             Kind::RabbitAck => "rabbit_ack",
             Kind::RabbitNack => "rabbit_nack",
         }
@@ -514,6 +527,7 @@ impl Kind {
                 "body_base64",
                 "properties",
             ],
+            Kind::RabbitGet => &["consumer", "queue", "auto_ack"],
             Kind::RabbitAck => &["consumer", "delivery_tag", "multiple"],
             Kind::RabbitNack => &["consumer", "delivery_tag", "multiple", "requeue"],
             Kind::RabbitExchangeDeclare => &["exchange"],
@@ -527,7 +541,7 @@ impl Kind {
 impl RawEntry {
     /// The fields present, by name.
     fn present(&self) -> Vec<&'static str> {
-        let fields: [(&'static str, bool); 29] = [
+        let fields: [(&'static str, bool); 30] = [
             ("group", self.group.is_some()),
             ("member", self.member.is_some()),
             ("topic", self.topic.is_some()),
@@ -549,6 +563,7 @@ impl RawEntry {
             ("body_base64", self.body_base64.is_some()),
             ("properties", self.properties.is_some()),
             ("delivery_tag", self.delivery_tag.is_some()),
+            ("auto_ack", self.auto_ack.is_some()),
             ("multiple", self.multiple.is_some()),
             ("requeue", self.requeue.is_some()),
             ("processing_ms", self.processing_ms.is_some()),
@@ -719,6 +734,11 @@ impl RawEntry {
                 body: self.body,
                 body_base64: self.body_base64,
                 properties: self.properties.unwrap_or_default(),
+            },
+            Kind::RabbitGet => Intervention::RabbitGet {
+                consumer: kind.name_of(self.consumer, "consumer")?,
+                queue: kind.name_of(self.queue, "queue")?,
+                auto_ack: self.auto_ack.unwrap_or_default(),
             },
             Kind::RabbitConsumerCancel => Intervention::RabbitConsumerCancel {
                 consumer: kind.name_of(self.consumer, "consumer")?,

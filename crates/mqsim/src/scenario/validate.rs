@@ -506,6 +506,7 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
             | Intervention::RabbitUnbind { .. }
             | Intervention::RabbitAck { .. }
             | Intervention::RabbitConsumerCancel { .. }
+            | Intervention::RabbitGet { .. }
             | Intervention::RabbitNack { .. } => {
                 rabbit.entry(p, &at, &entry.action);
                 continue;

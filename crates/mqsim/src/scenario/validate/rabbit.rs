@@ -158,6 +158,12 @@ fn consumer_spec(p: &mut Problems, at: &str, consumer: &RabbitConsumerSpec, queu
         consumer.processing_ms,
         0..=MAX_INTERVAL_MS,
     );
+    if consumer.get_only && !consumer.by_hand {
+        p.add(
+            format!("{at}.get_only"),
+            "a consumer that only gets (basic.get) acknowledges by hand: set by_hand",
+        );
+    }
     if consumer.by_hand && !consumer.failures.is_none() {
         p.add(
             format!("{at}.failures"),
@@ -300,14 +306,21 @@ impl<'a> Timeline<'a> {
                 };
                 self::content(p, at, &content);
             }
+            Intervention::RabbitGet { queue, .. } if !self.queues.contains(&queue.as_str()) => {
+                p.add(
+                    format!("{at}.queue"),
+                    format!("no queue named {queue:?} by then"),
+                );
+            }
             Intervention::RabbitAck { consumer, .. }
             | Intervention::RabbitNack { consumer, .. }
             | Intervention::RabbitConsumerCancel { consumer }
+            | Intervention::RabbitGet { consumer, .. }
                 if self.known_consumer(p, at, consumer).is_some() && !self.by_hand(consumer) =>
             {
                 p.add(
                     format!("{at}.consumer"),
-                    format!("{consumer:?} acknowledges on its own; only a consumer with by_hand takes rabbit_ack, rabbit_nack and rabbit_consumer_cancel"),
+                    format!("{consumer:?} acknowledges on its own; only a consumer with by_hand takes rabbit_ack, rabbit_nack, rabbit_get and rabbit_consumer_cancel"),
                 );
             }
             Intervention::RabbitExchangeDeclare { exchange } => {
