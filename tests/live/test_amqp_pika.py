@@ -159,6 +159,29 @@ class PikaDeclares(unittest.TestCase):
             ["rabbit_exchange_declare", "rabbit_queue_declare", "rabbit_bind", "rabbit_unbind", "rabbit_queue_delete"],
         )
 
+    def test_exchanges_bind_to_exchanges_and_unbind(self):
+        channel = self.connection.channel()
+        channel.exchange_declare("orders", "topic")
+        channel.exchange_declare("audit", "fanout")
+        channel.queue_declare("log")
+        channel.queue_bind("log", "audit")
+        channel.exchange_bind(destination="audit", source="orders", routing_key="eu.#")
+        channel.confirm_delivery()
+        channel.basic_publish("orders", "eu.paid", b"via audit", mandatory=True)
+        method, _, body = channel.basic_get("log", auto_ack=True)
+        self.assertEqual((body, method.exchange), (b"via audit", "orders"))
+        channel.exchange_unbind(destination="audit", source="orders", routing_key="eu.#")
+        with self.assertRaises(pika.exceptions.UnroutableError):
+            channel.basic_publish("orders", "eu.paid", b"nowhere now", mandatory=True)
+        self.assertEqual(
+            self.refused(404, lambda c: c.exchange_bind(destination="audit", source="nope")),
+            "NOT_FOUND - no exchange 'nope' in vhost '/'",
+        )
+        self.assertEqual(
+            self.refused(403, lambda c: c.exchange_bind(destination="", source="orders")),
+            "ACCESS_REFUSED - operation not permitted on the default exchange",
+        )
+
     def test_the_recording_replays_what_the_clients_declared(self):
         channel = self.connection.channel()
         channel.exchange_declare("orders", "topic")

@@ -607,6 +607,12 @@ impl Connection<'_> {
                 AMQPClass::Exchange(exchange::AMQPMethod::Declare(d)) => {
                     Some(methods::exchange_declare(&mut broker, d))
                 }
+                AMQPClass::Exchange(exchange::AMQPMethod::Bind(b)) => {
+                    Some(methods::exchange_bind(&mut broker, state, b))
+                }
+                AMQPClass::Exchange(exchange::AMQPMethod::Unbind(u)) => {
+                    Some(methods::exchange_unbind(&mut broker, state, u))
+                }
                 AMQPClass::Queue(queue::AMQPMethod::Declare(d)) => {
                     Some(methods::queue_declare(&mut broker, state, d))
                 }

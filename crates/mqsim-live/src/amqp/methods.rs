@@ -1,6 +1,6 @@
 //! The broker's methods on a channel, carried out by the engine through
-//! the live run: `exchange.declare`, `queue.declare`, `queue.bind`,
-//! `queue.unbind` and `queue.delete`. A
+//! the live run: `exchange.declare`, `exchange.bind`, `exchange.unbind`,
+//! `queue.declare`, `queue.bind`, `queue.unbind` and `queue.delete`. A
 //! method either answers (`declare-ok`, `bind-ok`; nothing with `nowait`)
 //! or is refused with RabbitMQ's reply: a soft one (403, 404, 406) closes
 //! the channel, as RabbitMQ's channel does.
@@ -179,20 +179,16 @@ pub fn queue_declare(
 /// `queue.bind`; an empty queue name is the channel's last declared.
 pub fn queue_bind(broker: &mut Broker, channel: &ChannelState, b: &queue::Bind) -> Answer {
     let cause = AMQPClass::Queue(queue::AMQPMethod::Bind(b.clone()));
+    let to = To::Queue(&b.queue);
     let binding = binding(
         broker,
         channel,
-        &b.queue,
+        to,
         &b.exchange,
         &b.routing_key,
         &b.arguments,
-    )
-    .map_err(|reply| reply.caused_by(&cause))?;
-    if !broker.rabbit().topology.has_binding(&binding)
-        && let Err(why) = broker.apply(Intervention::RabbitBind { binding })
-    {
-        return Err(Reply::soft(AMQPSoftError::PRECONDITIONFAILED, why).caused_by(&cause));
-    }
+    );
+    bind(broker, binding, &cause)?;
     Ok(
         (!b.nowait).then_some(AMQPClass::Queue(queue::AMQPMethod::BindOk(
             queue::BindOk {},
@@ -200,58 +196,131 @@ pub fn queue_bind(broker: &mut Broker, channel: &ChannelState, b: &queue::Bind) 
     )
 }
 
-/// `queue.unbind`: unbinding what is not bound changes nothing.
-pub fn queue_unbind(broker: &mut Broker, channel: &ChannelState, u: &queue::Unbind) -> Answer {
-    let cause = AMQPClass::Queue(queue::AMQPMethod::Unbind(u.clone()));
-    let binding = binding(
-        broker,
-        channel,
-        &u.queue,
-        &u.exchange,
-        &u.routing_key,
-        &u.arguments,
+/// `exchange.bind`: `destination` gets what `source` routes with the key.
+pub fn exchange_bind(broker: &mut Broker, channel: &ChannelState, b: &exchange::Bind) -> Answer {
+    let cause = AMQPClass::Exchange(exchange::AMQPMethod::Bind(b.clone()));
+    let to = To::Exchange(&b.destination);
+    let binding = binding(broker, channel, to, &b.source, &b.routing_key, &b.arguments);
+    bind(broker, binding, &cause)?;
+    Ok(
+        (!b.nowait).then_some(AMQPClass::Exchange(exchange::AMQPMethod::BindOk(
+            exchange::BindOk {},
+        ))),
     )
-    .map_err(|reply| reply.caused_by(&cause))?;
+}
+
+/// `exchange.unbind`: unbinding what is not bound changes nothing.
+pub fn exchange_unbind(
+    broker: &mut Broker,
+    channel: &ChannelState,
+    u: &exchange::Unbind,
+) -> Answer {
+    let cause = AMQPClass::Exchange(exchange::AMQPMethod::Unbind(u.clone()));
+    let to = To::Exchange(&u.destination);
+    let binding = binding(broker, channel, to, &u.source, &u.routing_key, &u.arguments);
+    unbind(broker, binding, &cause)?;
+    Ok(
+        (!u.nowait).then_some(AMQPClass::Exchange(exchange::AMQPMethod::UnbindOk(
+            exchange::UnbindOk {},
+        ))),
+    )
+}
+
+/// Makes `binding` unless it is there already.
+fn bind(
+    broker: &mut Broker,
+    binding: Result<Binding, Reply>,
+    cause: &AMQPClass,
+) -> Result<(), Reply> {
+    let binding = binding.map_err(|reply| reply.caused_by(cause))?;
+    if !broker.rabbit().topology.has_binding(&binding)
+        && let Err(why) = broker.apply(Intervention::RabbitBind { binding })
+    {
+        return Err(Reply::soft(AMQPSoftError::PRECONDITIONFAILED, why).caused_by(cause));
+    }
+    Ok(())
+}
+
+/// Removes `binding` if it is there.
+fn unbind(
+    broker: &mut Broker,
+    binding: Result<Binding, Reply>,
+    cause: &AMQPClass,
+) -> Result<(), Reply> {
+    let binding = binding.map_err(|reply| reply.caused_by(cause))?;
     if broker.rabbit().topology.has_binding(&binding)
         && let Err(why) = broker.apply(Intervention::RabbitUnbind { binding })
     {
-        return Err(Reply::soft(AMQPSoftError::PRECONDITIONFAILED, why).caused_by(&cause));
+        return Err(Reply::soft(AMQPSoftError::PRECONDITIONFAILED, why).caused_by(cause));
     }
+    Ok(())
+}
+
+/// `queue.unbind`: unbinding what is not bound changes nothing.
+pub fn queue_unbind(broker: &mut Broker, channel: &ChannelState, u: &queue::Unbind) -> Answer {
+    let cause = AMQPClass::Queue(queue::AMQPMethod::Unbind(u.clone()));
+    let to = To::Queue(&u.queue);
+    let binding = binding(
+        broker,
+        channel,
+        to,
+        &u.exchange,
+        &u.routing_key,
+        &u.arguments,
+    );
+    unbind(broker, binding, &cause)?;
     Ok(Some(AMQPClass::Queue(queue::AMQPMethod::UnbindOk(
         queue::UnbindOk {},
     ))))
 }
 
-/// The binding `queue.bind` and `queue.unbind` name, once both its ends
-/// are known to exist (the source is reported first when both are
-/// missing, as RabbitMQ does); an empty queue name is the channel's last
-/// declared.
+/// What a binding leads to, as a method names it.
+enum To<'a> {
+    /// A queue; an empty name is the channel's last declared.
+    Queue(&'a ShortString),
+    Exchange(&'a ShortString),
+}
+
+/// The binding a bind or unbind names, checked in the order of RabbitMQ's
+/// `binding_action`: an empty queue name is the channel's last declared;
+/// neither end may be the default exchange (the destination is looked at
+/// first); both ends must exist (the source is reported first when both
+/// are missing).
 fn binding(
     broker: &Broker,
     channel: &ChannelState,
-    queue: &ShortString,
+    to: To<'_>,
     source: &ShortString,
     routing_key: &ShortString,
     arguments: &AmqpTable,
 ) -> Result<Binding, Reply> {
-    let queue = channel.queue_named(queue.as_str())?;
+    let destination = match to {
+        To::Queue(name) => Destination::Queue(channel.queue_named(name.as_str())?),
+        To::Exchange(name) => Destination::Exchange(name.to_string()),
+    };
     let source = source.as_str();
-    if source.is_empty() {
+    if source.is_empty() || destination == Destination::Exchange(String::new()) {
         let detail = "operation not permitted on the default exchange";
         return Err(Reply::soft(AMQPSoftError::ACCESSREFUSED, detail));
     }
     let topology = &broker.rabbit().topology;
+    let missing = |what: &str, name: &str| {
+        let detail = format!("no {what} '{name}' in vhost '/'");
+        Err(Reply::soft(AMQPSoftError::NOTFOUND, detail))
+    };
     if topology.exchange(source).is_none() {
-        let detail = format!("no exchange '{source}' in vhost '/'");
-        return Err(Reply::soft(AMQPSoftError::NOTFOUND, detail));
+        return missing("exchange", source);
     }
-    if !topology.has_queue(&queue) {
-        let detail = format!("no queue '{queue}' in vhost '/'");
-        return Err(Reply::soft(AMQPSoftError::NOTFOUND, detail));
+    match &destination {
+        Destination::Queue(queue) if !topology.has_queue(queue) => return missing("queue", queue),
+        Destination::Exchange(x) if topology.exchange(x).is_none() => {
+            return missing("exchange", x);
+        }
+        _ => {}
     }
     Ok(Binding {
         source: source.to_string(),
-        destination: Destination::Queue(queue),
+        destination,
         routing_key: routing_key.to_string(),
         arguments: table(arguments),
     })
