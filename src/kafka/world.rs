@@ -701,6 +701,8 @@ impl World {
             | EventKind::MessageDiscarded { .. }
             | EventKind::RabbitConsumerCrashed { .. }
             | EventKind::QueueDeleted { .. }
+            | EventKind::QueuePurged { .. }
+            | EventKind::ExchangeDeleted { .. }
             | EventKind::QueueDeclared { .. }
             | EventKind::BindingAdded { .. }
             | EventKind::BindingRemoved { .. }

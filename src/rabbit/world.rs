@@ -579,6 +579,12 @@ impl RabbitWorld {
             }
             EventKind::QueueDeleted { queue, .. } => self.delete(*queue),
             EventKind::QueueDeclared { queue } => self.queues[queue.index()].declared = true,
+            EventKind::QueuePurged { queue, .. } => self.queues[queue.index()].ready.clear(),
+            EventKind::ExchangeDeleted { exchange } => {
+                if let Some(x) = self.exchanges.iter_mut().find(|x| *x.name == **exchange) {
+                    x.declared = false;
+                }
+            }
             EventKind::ExchangeDeclared { exchange } => {
                 if let Some(x) = self.exchanges.iter_mut().find(|x| *x.name == **exchange) {
                     x.declared = true;

@@ -182,6 +182,35 @@ class PikaDeclares(unittest.TestCase):
             "ACCESS_REFUSED - operation not permitted on the default exchange",
         )
 
+    def test_a_queue_is_purged_and_an_exchange_deleted(self):
+        channel = self.connection.channel()
+        channel.exchange_declare("orders", "topic")
+        channel.queue_declare("work")
+        channel.queue_bind("work", "orders", "#")
+        channel.confirm_delivery()
+        for n in range(3):
+            channel.basic_publish("orders", "k", f"job {n}".encode())
+        self.assertEqual(channel.queue_purge("work").method.message_count, 3)
+        self.assertEqual(channel.queue_declare("work", passive=True).method.message_count, 0)
+        self.assertEqual(
+            self.refused(406, lambda c: c.exchange_delete("orders", if_unused=True)),
+            "PRECONDITION_FAILED - exchange 'orders' in vhost '/' in use",
+        )
+        channel.exchange_delete("orders")
+        channel.exchange_delete("orders")  # not there: fine
+        self.assertEqual(
+            self.refused(404, lambda c: c.exchange_declare("orders", passive=True)),
+            "NOT_FOUND - no exchange 'orders' in vhost '/'",
+        )
+        self.assertEqual(
+            self.refused(403, lambda c: c.exchange_delete("amq.topic")),
+            "ACCESS_REFUSED - deletion of system exchange 'amq.topic' in vhost '/' not allowed",
+        )
+        self.assertEqual(
+            self.refused(404, lambda c: c.queue_purge("missing")),
+            "NOT_FOUND - no queue 'missing' in vhost '/'",
+        )
+
     def test_the_recording_replays_what_the_clients_declared(self):
         channel = self.connection.channel()
         channel.exchange_declare("orders", "topic")

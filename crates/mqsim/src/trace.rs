@@ -577,6 +577,12 @@ pub enum EventKind {
     RabbitConsumerStarted { consumer: RabbitConsumerId },
     /// `exchange.declare`: an exchange exists from now on.
     ExchangeDeclared { exchange: Rc<str> },
+    /// `exchange.delete`: the exchange is gone, and the bindings from and
+    /// to it (each reported as removed first).
+    ExchangeDeleted { exchange: Rc<str> },
+    /// `queue.purge`: the queue's ready messages are gone (not
+    /// dead-lettered); those delivered and unacknowledged stay.
+    QueuePurged { queue: QueueId, purged: u64 },
     /// A RabbitMQ publisher started publishing.
     PublisherStarted { publisher: PublisherId },
     /// A RabbitMQ consumer consumed again with another prefetch

@@ -1303,6 +1303,19 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
             false,
             format!("exchange {exchange} was declared (exchange.declare)"),
         ),
+        EventKind::ExchangeDeleted { exchange } => (
+            Rabbit,
+            false,
+            format!("exchange {exchange} was deleted with its bindings (exchange.delete)"),
+        ),
+        EventKind::QueuePurged { queue, purged } => (
+            Rabbit,
+            false,
+            format!(
+                "queue {} was purged of {purged} ready message(s) (queue.purge)",
+                n.queue(*queue)
+            ),
+        ),
         EventKind::PublisherStarted { publisher } => (
             Rabbit,
             false,

@@ -431,3 +431,64 @@ fn a_get_takes_the_next_ready_message_or_nothing() {
         .any(|e| matches!(e.kind, EventKind::RabbitConsumerStarted { .. }));
     assert!(!started, "a consumer that only gets never consumes");
 }
+
+/// `queue.purge` drops the ready messages without dead-lettering them and
+/// leaves those delivered and unacknowledged; `exchange.delete` takes the
+/// exchange and every binding from or to it. Publishing to it is refused
+/// from then on (RabbitMQ's 404), and its name is not used again in the
+/// run.
+#[test]
+fn a_purge_empties_the_queue_and_a_deleted_exchange_routes_nothing() {
+    let publish = |at: u64| {
+        json!({"at_ms": at, "do": "rabbit_publish", "publisher": "client", "exchange": "orders",
+               "routing_key": "order.new"})
+    };
+    let mut rabbit = by_hand_rabbit();
+    rabbit["consumers"][0]["prefetch"] = json!(1);
+    let timeline = json!([
+        publish(100), publish(110), publish(120),
+        {"at_ms": 300, "do": "rabbit_queue_purge", "queue": "work"},
+        {"at_ms": 400, "do": "rabbit_exchange_delete", "exchange": "orders"}
+    ]);
+    let trace = run(&scenario(rabbit, timeline), 1_000);
+    let purged = trace.iter().find_map(|e| match e.kind {
+        EventKind::QueuePurged { purged, .. } => Some((e.at.as_millis(), purged)),
+        _ => None,
+    });
+    assert_eq!(purged, Some((300, 2)), "two ready; the one delivered stays");
+    assert!(
+        !trace
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::MessageDiscarded { .. })),
+        "purged messages are not dead-lettered"
+    );
+    let removed = trace
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::BindingRemoved { .. }))
+        .count();
+    assert_eq!(removed, 1, "orders -> work");
+    let deleted = trace.iter().any(
+        |e| matches!(&e.kind, EventKind::ExchangeDeleted { exchange } if &**exchange == "orders"),
+    );
+    assert!(deleted);
+    let again = json!({"version": 1, "name": "again", "seed": 1, "duration_ms": 60000,
+    "rabbit": by_hand_rabbit(),
+    "timeline": [
+        {"at_ms": 1, "do": "rabbit_exchange_delete", "exchange": "orders"},
+        {"at_ms": 2, "do": "rabbit_exchange_declare", "exchange": {"name": "orders", "type": "direct"}},
+        {"at_ms": 3, "do": "rabbit_exchange_delete", "exchange": "amq.topic"}
+    ]});
+    let err = Scenario::from_json(&again.to_string())
+        .expect_err("invalid")
+        .to_string();
+    assert!(
+        err.contains(
+            "timeline[1].exchange.name: the run had an exchange named \"orders\", deleted"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("timeline[2].exchange: no exchange named \"amq.topic\" by then"),
+        "{err}"
+    );
+}

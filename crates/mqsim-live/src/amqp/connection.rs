@@ -607,6 +607,12 @@ impl Connection<'_> {
                 AMQPClass::Exchange(exchange::AMQPMethod::Declare(d)) => {
                     Some(methods::exchange_declare(&mut broker, d))
                 }
+                AMQPClass::Exchange(exchange::AMQPMethod::Delete(d)) => {
+                    Some(methods::exchange_delete(&mut broker, d))
+                }
+                AMQPClass::Queue(queue::AMQPMethod::Purge(p)) => {
+                    Some(methods::queue_purge(&mut broker, state, p))
+                }
                 AMQPClass::Exchange(exchange::AMQPMethod::Bind(b)) => {
                     Some(methods::exchange_bind(&mut broker, state, b))
                 }

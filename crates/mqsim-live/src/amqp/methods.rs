@@ -1,6 +1,7 @@
 //! The broker's methods on a channel, carried out by the engine through
-//! the live run: `exchange.declare`, `exchange.bind`, `exchange.unbind`,
-//! `queue.declare`, `queue.bind`, `queue.unbind` and `queue.delete`. A
+//! the live run: `exchange.declare`, `exchange.delete`, `exchange.bind`,
+//! `exchange.unbind`, `queue.declare`, `queue.bind`, `queue.unbind`,
+//! `queue.purge` and `queue.delete`. A
 //! method either answers (`declare-ok`, `bind-ok`; nothing with `nowait`)
 //! or is refused with RabbitMQ's reply: a soft one (403, 404, 406) closes
 //! the channel, as RabbitMQ's channel does.
@@ -111,6 +112,48 @@ pub fn exchange_declare(broker: &mut Broker, d: &exchange::Declare) -> Answer {
             exchange::DeclareOk {},
         ))),
     )
+}
+
+/// `exchange.delete`: the exchange goes with the bindings from and to it,
+/// unless told to keep one in use (`if_unused`: something is bound to
+/// it). Deleting an exchange that is not there is fine; the default and
+/// the `amq.*` exchanges cannot be deleted.
+pub fn exchange_delete(broker: &mut Broker, d: &exchange::Delete) -> Answer {
+    let cause = AMQPClass::Exchange(exchange::AMQPMethod::Delete(d.clone()));
+    let refuse = |error, detail: String| Err(Reply::soft(error, detail).caused_by(&cause));
+    let name = d.exchange.as_str();
+    let deleted = Ok(
+        (!d.nowait).then_some(AMQPClass::Exchange(exchange::AMQPMethod::DeleteOk(
+            exchange::DeleteOk {},
+        ))),
+    );
+    if name.is_empty() {
+        let detail = "operation not permitted on the default exchange";
+        return refuse(AMQPSoftError::ACCESSREFUSED, detail.into());
+    }
+    if name.starts_with("amq.") {
+        return refuse(
+            AMQPSoftError::ACCESSREFUSED,
+            format!("deletion of system exchange '{name}' in vhost '/' not allowed"),
+        );
+    }
+    if broker.rabbit().topology.exchange(name).is_none() {
+        return deleted;
+    }
+    let topology = &broker.rabbit().topology;
+    let in_use = (broker.run().scenario().rabbit_bindings().iter())
+        .any(|(b, _)| b.source == name && topology.has_binding(b));
+    if d.if_unused && in_use {
+        return refuse(
+            AMQPSoftError::PRECONDITIONFAILED,
+            format!("exchange '{name}' in vhost '/' in use"),
+        );
+    }
+    let exchange = name.to_string();
+    if let Err(why) = broker.apply(Intervention::RabbitExchangeDelete { exchange }) {
+        return refuse(AMQPSoftError::PRECONDITIONFAILED, why);
+    }
+    deleted
 }
 
 /// `queue.declare`; an empty name asks the server for one.
@@ -324,6 +367,28 @@ fn binding(
         routing_key: routing_key.to_string(),
         arguments: table(arguments),
     })
+}
+
+/// `queue.purge`: the queue's ready messages go; the answer counts them.
+pub fn queue_purge(broker: &mut Broker, channel: &ChannelState, p: &queue::Purge) -> Answer {
+    let cause = AMQPClass::Queue(queue::AMQPMethod::Purge(p.clone()));
+    let name = (channel.queue_named(p.queue.as_str())).map_err(|reply| reply.caused_by(&cause))?;
+    let summary = broker.run().simulation().rabbit_summary();
+    let Some(queue) = summary.queues.iter().find(|q| q.name == name) else {
+        let detail = format!("no queue '{name}' in vhost '/'");
+        return Err(Reply::soft(AMQPSoftError::NOTFOUND, detail).caused_by(&cause));
+    };
+    let count = queue.messages_ready;
+    if let Err(why) = broker.apply(Intervention::RabbitQueuePurge { queue: name }) {
+        return Err(Reply::soft(AMQPSoftError::PRECONDITIONFAILED, why).caused_by(&cause));
+    }
+    Ok(
+        (!p.nowait).then_some(AMQPClass::Queue(queue::AMQPMethod::PurgeOk(
+            queue::PurgeOk {
+                message_count: count as u32,
+            },
+        ))),
+    )
 }
 
 /// `queue.delete`: the queue goes with its messages and bindings, unless

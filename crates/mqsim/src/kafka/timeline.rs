@@ -102,6 +102,8 @@ impl<'a> EntryActions<'a> {
             | Intervention::RabbitAck { .. }
             | Intervention::RabbitConsumerCancel { .. }
             | Intervention::RabbitGet { .. }
+            | Intervention::RabbitQueuePurge { .. }
+            | Intervention::RabbitExchangeDelete { .. }
             | Intervention::RabbitNack { .. } => return,
             Intervention::GroupAdd { group } => {
                 // Every member joins at once.

@@ -100,6 +100,10 @@ pub(crate) enum Action {
     DeclareQueue { queue: QueueId },
     /// `queue.delete` from the timeline.
     DeleteQueue { queue: QueueId },
+    /// `queue.purge` from the timeline.
+    PurgeQueue { queue: QueueId },
+    /// `exchange.delete`: exchange number `exchange` of the roster.
+    DeleteExchange { exchange: usize },
     /// `queue.bind`: binding `binding` of the roster.
     Bind { binding: u32 },
     /// `queue.unbind`: the bound binding equal to this one.
@@ -419,6 +423,16 @@ impl Rabbit {
                 ctx.emit(EventKind::QueueDeclared { queue });
                 self.note_unused(queue, ctx);
             }
+            Action::PurgeQueue { queue } => {
+                let q = &mut self.queues[queue.index()];
+                if q.is_live() {
+                    let purged = q.ready_count();
+                    q.ready.clear();
+                    q.returns.clear();
+                    ctx.emit(EventKind::QueuePurged { queue, purged });
+                }
+            }
+            Action::DeleteExchange { exchange } => self.delete_exchange(exchange, ctx),
             Action::DeleteQueue { queue } => {
                 if self.queues[queue.index()].is_live() {
                     self.delete(queue, false, ctx);
@@ -548,6 +562,26 @@ impl Rabbit {
                 ctx.emit(EventKind::RabbitConsumerCancelled { consumer });
             }
         }
+    }
+
+    /// Deletes exchange number `exchange`: the bindings from and to it go
+    /// first.
+    fn delete_exchange(&mut self, exchange: usize, ctx: &mut Ctx<'_, Action>) {
+        let (x, declared) = &mut self.exchanges[exchange];
+        if !*declared {
+            return;
+        }
+        *declared = false;
+        let name: Rc<str> = Rc::from(x.name.as_str());
+        let to = Destination::Exchange(x.name.clone());
+        for (i, (binding, bound)) in self.bindings.iter_mut().enumerate() {
+            if *bound && (*binding.source == *name || binding.destination == to) {
+                *bound = false;
+                ctx.emit(EventKind::BindingRemoved { binding: i as u32 });
+            }
+        }
+        self.rebuild_topology();
+        ctx.emit(EventKind::ExchangeDeleted { exchange: name });
     }
 
     /// Routing from the declared exchanges, the live queues and the

@@ -96,6 +96,13 @@ impl<'a> EntryAction<'a> {
                 .iter()
                 .position(|(x, _)| x.name == exchange.name)
                 .map(|exchange| Action::DeclareExchange { exchange }),
+            Intervention::RabbitQueuePurge { queue } => {
+                queue_id(queue).map(|queue| Action::PurgeQueue { queue })
+            }
+            Intervention::RabbitExchangeDelete { exchange } => exchange_roster
+                .iter()
+                .position(|(x, _)| x.name == *exchange)
+                .map(|exchange| Action::DeleteExchange { exchange }),
             Intervention::RabbitQueueDelete { queue } => {
                 queue_id(queue).map(|queue| Action::DeleteQueue { queue })
             }

@@ -315,7 +315,14 @@ fn entry_sites<'a>(entry: &'a mut TimelineEntry, part: &Part) -> Vec<&'a mut Str
             Part::Queue(_) => sites.push(&mut queue.name),
             _ => {}
         },
-        I::RabbitQueueDelete { queue } if matches!(part, Part::Queue(_)) => sites.push(queue),
+        I::RabbitQueueDelete { queue } | I::RabbitQueuePurge { queue }
+            if matches!(part, Part::Queue(_)) =>
+        {
+            sites.push(queue)
+        }
+        I::RabbitExchangeDelete { exchange } if matches!(part, Part::Exchange(_)) => {
+            sites.push(exchange)
+        }
         I::RabbitGet {
             consumer, queue, ..
         } => match part {

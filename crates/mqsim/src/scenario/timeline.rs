@@ -186,6 +186,12 @@ pub enum Intervention {
     /// `queue.delete`: the queue goes with its messages (not dead-lettered)
     /// and its bindings; its consumers are cancelled.
     RabbitQueueDelete { queue: String },
+    /// `queue.purge`: the queue's ready messages go, without
+    /// dead-lettering; what consumers hold unacknowledged stays.
+    RabbitQueuePurge { queue: String },
+    /// `exchange.delete`: the exchange goes, with the bindings from and to
+    /// it. Its name is not used again in the run.
+    RabbitExchangeDelete { exchange: String },
     /// `queue.bind` (or `exchange.bind`): a new binding, routing from the
     /// next message on.
     RabbitBind { binding: Binding },
@@ -415,6 +421,8 @@ enum Kind {
     RabbitUnbind,
     RabbitConsumerCancel,
     RabbitGet,
+    RabbitQueuePurge,
+    RabbitExchangeDelete,
     RabbitAck,
     RabbitNack,
 }
@@ -459,6 +467,8 @@ impl Kind {
             Kind::RabbitUnbind => "rabbit_unbind",
             Kind::RabbitConsumerCancel => "rabbit_consumer_cancel",
             Kind::RabbitGet => "rabbit_get",
+            Kind::RabbitQueuePurge => "rabbit_queue_purge",
+            Kind::RabbitExchangeDelete => "rabbit_exchange_delete",
             Kind::RabbitAck => "rabbit_ack",
             Kind::RabbitNack => "rabbit_nack",
         }
@@ -528,6 +538,8 @@ impl Kind {
                 "properties",
             ],
             Kind::RabbitGet => &["consumer", "queue", "auto_ack"],
+            Kind::RabbitQueuePurge => &["queue"],
+            Kind::RabbitExchangeDelete => &["exchange"],
             Kind::RabbitAck => &["consumer", "delivery_tag", "multiple"],
             Kind::RabbitNack => &["consumer", "delivery_tag", "multiple", "requeue"],
             Kind::RabbitExchangeDeclare => &["exchange"],
@@ -734,6 +746,12 @@ impl RawEntry {
                 body: self.body,
                 body_base64: self.body_base64,
                 properties: self.properties.unwrap_or_default(),
+            },
+            Kind::RabbitQueuePurge => Intervention::RabbitQueuePurge {
+                queue: kind.name_of(self.queue, "queue")?,
+            },
+            Kind::RabbitExchangeDelete => Intervention::RabbitExchangeDelete {
+                exchange: kind.name_of(self.exchange, "exchange")?,
             },
             Kind::RabbitGet => Intervention::RabbitGet {
                 consumer: kind.name_of(self.consumer, "consumer")?,

@@ -507,6 +507,8 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
             | Intervention::RabbitAck { .. }
             | Intervention::RabbitConsumerCancel { .. }
             | Intervention::RabbitGet { .. }
+            | Intervention::RabbitQueuePurge { .. }
+            | Intervention::RabbitExchangeDelete { .. }
             | Intervention::RabbitNack { .. } => {
                 rabbit.entry(p, &at, &entry.action);
                 continue;

@@ -253,8 +253,11 @@ pub(super) struct Timeline<'a> {
     /// Consumers so far, with their queue and whether they acknowledge
     /// by hand.
     consumers: Vec<(&'a str, &'a str, bool)>,
-    /// Exchanges declared so far.
+    /// Exchanges declared so far, and not deleted.
     exchanges: Vec<Exchange>,
+    /// Every exchange name declared so far, deleted ones too: a name is
+    /// not reused, so that each names one exchange of the run.
+    exchanges_named: Vec<String>,
     /// Publishers so far.
     publishers: Vec<&'a str>,
 }
@@ -273,6 +276,7 @@ impl<'a> Timeline<'a> {
                 .map(|c| (c.name.as_str(), c.queue.as_str(), c.by_hand))
                 .collect(),
             exchanges: spec.exchanges.clone(),
+            exchanges_named: spec.exchanges.iter().map(|x| x.name.clone()).collect(),
             publishers: spec.publishers.iter().map(|p| p.name.as_str()).collect(),
         }
     }
@@ -306,7 +310,9 @@ impl<'a> Timeline<'a> {
                 };
                 self::content(p, at, &content);
             }
-            Intervention::RabbitGet { queue, .. } if !self.queues.contains(&queue.as_str()) => {
+            Intervention::RabbitGet { queue, .. } | Intervention::RabbitQueuePurge { queue }
+                if !self.queues.contains(&queue.as_str()) =>
+            {
                 p.add(
                     format!("{at}.queue"),
                     format!("no queue named {queue:?} by then"),
@@ -331,8 +337,17 @@ impl<'a> Timeline<'a> {
                         at,
                         format!("there is already an exchange named {:?}", exchange.name),
                     );
+                } else if self.exchanges_named.contains(&exchange.name) {
+                    p.add(
+                        at,
+                        format!(
+                            "the run had an exchange named {:?}, deleted: a name is not used again",
+                            exchange.name
+                        ),
+                    );
                 } else {
                     self.exchanges.push(exchange.clone());
+                    self.exchanges_named.push(exchange.name.clone());
                 }
                 p.at_most(
                     "timeline (exchanges)",
@@ -415,6 +430,19 @@ impl<'a> Timeline<'a> {
                 self.named.push(&queue.name);
                 self.queues.push(&queue.name);
                 p.at_most("timeline (queues)", self.named.len(), MAX_RABBIT_ENTITIES);
+            }
+            Intervention::RabbitExchangeDelete { exchange } => {
+                let Some(i) = self.exchanges.iter().position(|x| x.name == *exchange) else {
+                    p.add(
+                        format!("{at}.exchange"),
+                        format!("no exchange named {exchange:?} by then (the amq.* exchanges cannot be deleted)"),
+                    );
+                    return;
+                };
+                self.exchanges.remove(i);
+                let to = Destination::Exchange(exchange.clone());
+                self.bindings
+                    .retain(|b| b.source != *exchange && b.destination != to);
             }
             Intervention::RabbitQueueDelete { queue } => {
                 let Some(i) = self.queues.iter().position(|q| q == queue) else {
