@@ -83,10 +83,10 @@ enum Command {
     #[command(subcommand)]
     Rabbit(RabbitCommand),
     /// Live mode: listen for real clients (pika, amqplib, the Java
-    /// client…). So far AMQP 0-9-1: declaring, binding, publishing (with
-    /// confirms and mandatory returns), consuming with prefetch and
-    /// acknowledging, carried out by the engine and recorded; Kafka comes
-    /// next.
+    /// client…). So far AMQP 0-9-1: declaring, binding, purging and
+    /// deleting, publishing (with confirms and mandatory returns),
+    /// consuming with prefetch or basic.get, and acknowledging, carried out
+    /// by the engine and recorded; Kafka comes next.
     Serve(serve::Args),
 }
 
