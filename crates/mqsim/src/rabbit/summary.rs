@@ -46,10 +46,12 @@ impl Rabbit {
                     },
                     messages_ready: q.ready_count(),
                     messages_unacknowledged: q.unacked,
+                    // Those consuming now, as `rabbitmqctl list_queues
+                    // consumers` counts them.
                     consumers: self
                         .consumers
                         .iter()
-                        .filter(|c| c.queue.index() == i)
+                        .filter(|c| c.queue.index() == i && c.running)
                         .count() as u64,
                 })
                 .collect(),
