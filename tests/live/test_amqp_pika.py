@@ -211,6 +211,40 @@ class PikaDeclares(unittest.TestCase):
             "NOT_FOUND - no queue 'missing' in vhost '/'",
         )
 
+    def test_an_exclusive_queue_is_its_connections_alone_and_goes_with_it(self):
+        mine = pika.BlockingConnection(
+            pika.ConnectionParameters(host="127.0.0.1", port=self.server.amqp_port)
+        )
+        name = mine.channel().queue_declare("", exclusive=True).method.queue
+        self.assertTrue(name.startswith("amq.gen-"), name)
+        locked = (
+            f"RESOURCE_LOCKED - cannot obtain exclusive access to locked queue '{name}' in vhost '/'. "
+            "It could be originally declared on another connection or the exclusive property value "
+            "does not match that of the original declaration."
+        )
+        self.assertEqual(self.refused(405, lambda c: c.queue_declare(name, passive=True)), locked)
+        self.assertEqual(
+            self.refused(405, lambda c: c.basic_consume(name, lambda *a: None)), locked
+        )
+        mine.close()
+        self.assertEqual(
+            self.refused(404, lambda c: c.queue_declare(name, passive=True)),
+            f"NOT_FOUND - no queue '{name}' in vhost '/'",
+        )
+
+    def test_an_auto_delete_queue_goes_with_its_last_consumer(self):
+        channel = self.connection.channel()
+        channel.queue_declare("temp", auto_delete=True)
+        first = channel.basic_consume("temp", lambda *a: None)
+        second = channel.basic_consume("temp", lambda *a: None)
+        channel.basic_cancel(first)
+        channel.queue_declare("temp", passive=True)  # one consumer left
+        channel.basic_cancel(second)
+        self.assertEqual(
+            self.refused(404, lambda c: c.queue_declare("temp", passive=True)),
+            "NOT_FOUND - no queue 'temp' in vhost '/'",
+        )
+
     def test_the_recording_replays_what_the_clients_declared(self):
         channel = self.connection.channel()
         channel.exchange_declare("orders", "topic")

@@ -278,7 +278,7 @@ pub fn consume(
 ) -> Answer {
     let cause = AMQPClass::Basic(basic::AMQPMethod::Consume(c.clone()));
     let queue = channel
-        .queue_named(c.queue.as_str())
+        .queue_named(broker, c.queue.as_str())
         .map_err(|reply| reply.caused_by(&cause))?;
     if !broker.rabbit().topology.has_queue(&queue) {
         return Err(Reply::soft(
@@ -332,6 +332,7 @@ pub fn consume(
         )
         .map_err(|why| Reply::soft(AMQPSoftError::PRECONDITIONFAILED, why).caused_by(&cause))?;
     let consumer = added.ok_or_else(Reply::internal_error)?;
+    broker.clients.consumed(&queue);
     channel
         .basic
         .consumers
@@ -358,7 +359,7 @@ pub fn get(
     let refuse =
         |why: String| Reply::soft(AMQPSoftError::PRECONDITIONFAILED, why).caused_by(&cause);
     let queue = channel
-        .queue_named(g.queue.as_str())
+        .queue_named(broker, g.queue.as_str())
         .map_err(|reply| reply.caused_by(&cause))?;
     if !broker.rabbit().topology.has_queue(&queue) {
         return Err(Reply::soft(
@@ -451,6 +452,7 @@ pub fn cancel(broker: &mut Broker, channel: &mut ChannelState, c: &basic::Cancel
         broker
             .apply(Intervention::RabbitConsumerCancel { consumer: name })
             .map_err(|_| Reply::internal_error())?;
+        delete_unused(broker);
     }
     Ok((!c.nowait).then(|| {
         AMQPClass::Basic(basic::AMQPMethod::CancelOk(basic::CancelOk {
@@ -548,4 +550,17 @@ pub fn closed(broker: &mut Broker, client: &Client, channel_id: u16, channel: &C
         let _ = broker.apply(Intervention::RabbitConsumerCrash { consumer: name });
     }
     broker.clients.channel_closed(client.id, channel_id);
+    delete_unused(broker);
+}
+
+/// Auto-delete queues whose last consumer has gone are deleted.
+fn delete_unused(broker: &mut Broker) {
+    let summary = broker.run().simulation().rabbit_summary();
+    let unused: Vec<String> = (broker.clients.auto_deleting().into_iter())
+        .filter(|queue| (summary.queues.iter()).any(|q| q.name == *queue && q.consumers == 0))
+        .collect();
+    for queue in unused {
+        broker.clients.deleted(&queue);
+        let _ = broker.apply(Intervention::RabbitQueueDelete { queue });
+    }
 }

@@ -94,6 +94,10 @@ pub struct Clients {
     outboxes: BTreeMap<ConnectionId, UnboundedSender<Push>>,
     consumers: BTreeMap<RabbitConsumerId, LiveConsumer>,
     awaited: BTreeMap<MessageId, Awaited>,
+    /// Exclusive queues and the connection each belongs to.
+    exclusive: BTreeMap<String, ConnectionId>,
+    /// Auto-delete queues, and whether each has had a consumer yet.
+    auto_delete: BTreeMap<String, bool>,
     /// Deliveries waiting for their moment, in the order they will arrive.
     due: BTreeMap<(SimTime, u64), (ConnectionId, Push)>,
     scheduled: u64,
@@ -109,12 +113,61 @@ impl Clients {
     }
 
     /// A connection ended: nothing more is sent to it, and its consumers
-    /// are forgotten (the broker's run has them closed by then).
-    pub fn disconnect(&mut self, connection: ConnectionId) {
+    /// are forgotten (the broker's run has them closed by then). Returns
+    /// its exclusive queues, which go with it.
+    pub fn disconnect(&mut self, connection: ConnectionId) -> Vec<String> {
+        let exclusive: Vec<String> = (self.exclusive.iter())
+            .filter(|(_, owner)| **owner == connection)
+            .map(|(queue, _)| queue.clone())
+            .collect();
         self.outboxes.remove(&connection);
         self.consumers.retain(|_, c| c.connection != connection);
         self.awaited.retain(|_, a| a.connection != connection);
         self.due.retain(|_, (c, _)| *c != connection);
+        exclusive
+    }
+
+    /// Queue `queue`, just declared, is `connection`'s alone (`exclusive`)
+    /// and/or goes once its last consumer has (`auto_delete`).
+    pub fn declared(
+        &mut self,
+        queue: &str,
+        connection: ConnectionId,
+        exclusive: bool,
+        auto_delete: bool,
+    ) {
+        if exclusive {
+            self.exclusive.insert(queue.to_string(), connection);
+        }
+        if auto_delete {
+            self.auto_delete.insert(queue.to_string(), false);
+        }
+    }
+
+    /// The connection an exclusive queue belongs to.
+    pub fn owner(&self, queue: &str) -> Option<ConnectionId> {
+        self.exclusive.get(queue).copied()
+    }
+
+    /// Queue `queue` has a consumer.
+    pub fn consumed(&mut self, queue: &str) {
+        if let Some(had) = self.auto_delete.get_mut(queue) {
+            *had = true;
+        }
+    }
+
+    /// The auto-delete queues that have had a consumer.
+    pub fn auto_deleting(&self) -> Vec<String> {
+        (self.auto_delete.iter())
+            .filter(|(_, had)| **had)
+            .map(|(queue, _)| queue.clone())
+            .collect()
+    }
+
+    /// Queue `queue` is gone.
+    pub fn deleted(&mut self, queue: &str) {
+        self.exclusive.remove(queue);
+        self.auto_delete.remove(queue);
     }
 
     /// Consumer `consumer` of the run is `tag` on `channel` of

@@ -42,6 +42,7 @@ use amq_protocol::protocol::{
     AMQPClass, AMQPHardError, basic as wire, channel, confirm, connection, exchange, queue,
 };
 use amq_protocol::types::{AMQPValue, FieldTable, LongString};
+use mqsim::scenario::Intervention;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::SocketAddr;
@@ -375,7 +376,10 @@ impl Connection<'_> {
         for (channel, state) in std::mem::take(&mut self.open) {
             basic::closed(&mut broker, &client, channel, &state);
         }
-        broker.clients.disconnect(client.id);
+        // Its exclusive queues go with it.
+        for queue in broker.clients.disconnect(client.id) {
+            let _ = broker.apply(Intervention::RabbitQueueDelete { queue });
+        }
     }
 
     /// Takes the client's `tune-ok`, which must stay within what the
@@ -549,7 +553,8 @@ impl Connection<'_> {
                 Err(self.close(reply).await)
             }
             channel::AMQPMethod::Open(_) => {
-                self.open.insert(channel, ChannelState::default());
+                let connection = self.client.as_ref().map_or(0, |c| c.id);
+                self.open.insert(channel, ChannelState::on(connection));
                 self.send_channel(channel, channel::AMQPMethod::OpenOk(channel::OpenOk {}))
                     .await
             }

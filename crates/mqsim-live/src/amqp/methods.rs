@@ -26,6 +26,8 @@ use rand::{Rng, SeedableRng};
 /// What a channel remembers between methods.
 #[derive(Debug, Default)]
 pub struct ChannelState {
+    /// The connection it is on, which exclusive queues belong to.
+    connection: super::clients::ConnectionId,
     /// The queue it declared last: what an empty queue name means.
     last_queue: Option<String>,
     /// The `basic` class's side: consumers, deliveries, confirms.
@@ -33,18 +35,42 @@ pub struct ChannelState {
 }
 
 impl ChannelState {
-    /// The queue `name` names: itself, or, empty, the channel's last
-    /// declared (RabbitMQ's `expand_queue_name_shortcut`).
-    pub(super) fn queue_named(&self, name: &str) -> Result<String, Reply> {
-        match (name, &self.last_queue) {
-            ("", Some(last)) => Ok(last.clone()),
-            ("", None) => Err(Reply::soft(
-                AMQPSoftError::NOTFOUND,
-                "no previously declared queue",
-            )),
-            (name, _) => Ok(name.to_string()),
+    /// A channel just opened on `connection`.
+    pub fn on(connection: super::clients::ConnectionId) -> ChannelState {
+        ChannelState {
+            connection,
+            ..ChannelState::default()
         }
     }
+
+    /// The queue `name` names: itself, or, empty, the channel's last
+    /// declared (RabbitMQ's `expand_queue_name_shortcut`); refused if it is
+    /// another connection's exclusive queue.
+    pub(super) fn queue_named(&self, broker: &Broker, name: &str) -> Result<String, Reply> {
+        let name = match (name, &self.last_queue) {
+            ("", Some(last)) => last.clone(),
+            ("", None) => {
+                let detail = "no previously declared queue";
+                return Err(Reply::soft(AMQPSoftError::NOTFOUND, detail));
+            }
+            (name, _) => name.to_string(),
+        };
+        match broker.clients.owner(&name) {
+            Some(owner) if owner != self.connection => Err(locked(&name)),
+            _ => Ok(name),
+        }
+    }
+}
+
+/// RabbitMQ's refusal of another connection's exclusive queue (or a
+/// declaration whose `exclusive` differs from the queue's).
+fn locked(queue: &str) -> Reply {
+    Reply::soft(
+        AMQPSoftError::RESOURCELOCKED,
+        format!(
+            "cannot obtain exclusive access to locked queue '{queue}' in vhost '/'. It could be originally declared on another connection or the exclusive property value does not match that of the original declaration."
+        ),
+    )
 }
 
 /// A method's answer: one to send, none (`nowait`), or a refusal.
@@ -165,7 +191,9 @@ pub fn queue_declare(
     let cause = AMQPClass::Queue(queue::AMQPMethod::Declare(d.clone()));
     let refuse = |error, detail: String| Err(Reply::soft(error, detail).caused_by(&cause));
     let name = match d.queue.as_str() {
-        "" if d.passive => (channel.queue_named("")).map_err(|reply| reply.caused_by(&cause))?,
+        "" if d.passive => {
+            (channel.queue_named(broker, "")).map_err(|reply| reply.caused_by(&cause))?
+        }
         "" => server_named(broker, "amq.gen"),
         name if name.starts_with("amq.") && !d.passive => {
             return refuse(
@@ -184,8 +212,18 @@ pub fn queue_declare(
                 format!("no queue '{name}' in vhost '/'"),
             );
         }
-        (true, true) => {}
+        (true, true) => {
+            channel
+                .queue_named(broker, &name)
+                .map_err(|reply| reply.caused_by(&cause))?;
+        }
         (true, false) => {
+            // Strict: the queue's owner must be the one this declaration
+            // asks for.
+            let asked = d.exclusive.then_some(channel.connection);
+            if broker.clients.owner(&name) != asked {
+                return Err(locked(&name).caused_by(&cause));
+            }
             let scenario = broker.run().scenario();
             let queues = scenario.rabbit_queues();
             let current = queues.iter().rev().find(|(q, _)| q.name == name);
@@ -204,6 +242,8 @@ pub fn queue_declare(
             if let Err(why) = broker.apply(Intervention::RabbitQueueDeclare { queue }) {
                 return refuse(AMQPSoftError::PRECONDITIONFAILED, why);
             }
+            let owner = channel.connection;
+            (broker.clients).declared(&name, owner, d.exclusive, d.auto_delete);
         }
     }
     channel.last_queue = Some(name.clone());
@@ -338,7 +378,7 @@ fn binding(
     arguments: &AmqpTable,
 ) -> Result<Binding, Reply> {
     let destination = match to {
-        To::Queue(name) => Destination::Queue(channel.queue_named(name.as_str())?),
+        To::Queue(name) => Destination::Queue(channel.queue_named(broker, name.as_str())?),
         To::Exchange(name) => Destination::Exchange(name.to_string()),
     };
     let source = source.as_str();
@@ -372,7 +412,8 @@ fn binding(
 /// `queue.purge`: the queue's ready messages go; the answer counts them.
 pub fn queue_purge(broker: &mut Broker, channel: &ChannelState, p: &queue::Purge) -> Answer {
     let cause = AMQPClass::Queue(queue::AMQPMethod::Purge(p.clone()));
-    let name = (channel.queue_named(p.queue.as_str())).map_err(|reply| reply.caused_by(&cause))?;
+    let name =
+        (channel.queue_named(broker, p.queue.as_str())).map_err(|reply| reply.caused_by(&cause))?;
     let summary = broker.run().simulation().rabbit_summary();
     let Some(queue) = summary.queues.iter().find(|q| q.name == name) else {
         let detail = format!("no queue '{name}' in vhost '/'");
@@ -396,7 +437,8 @@ pub fn queue_purge(broker: &mut Broker, channel: &ChannelState, p: &queue::Purge
 /// (`if_empty`). Deleting a queue that is not there is fine.
 pub fn queue_delete(broker: &mut Broker, channel: &ChannelState, d: &queue::Delete) -> Answer {
     let cause = AMQPClass::Queue(queue::AMQPMethod::Delete(d.clone()));
-    let name = (channel.queue_named(d.queue.as_str())).map_err(|reply| reply.caused_by(&cause))?;
+    let name =
+        (channel.queue_named(broker, d.queue.as_str())).map_err(|reply| reply.caused_by(&cause))?;
     let deleted = |count: u64| {
         let ok = queue::DeleteOk {
             message_count: count as u32,
@@ -429,6 +471,7 @@ pub fn queue_delete(broker: &mut Broker, channel: &ChannelState, d: &queue::Dele
         return refuse(format!("{whose} in use"));
     }
     let count = queue.messages_ready;
+    broker.clients.deleted(&name);
     if let Err(why) = broker.apply(Intervention::RabbitQueueDelete { queue: name }) {
         return refuse(why);
     }
