@@ -238,14 +238,14 @@ async fn a_client_negotiates_opens_and_closes_channels_and_closes() {
         client
             .send(channel_frame(
                 1,
-                channel::AMQPMethod::Flow(channel::Flow { active: false }),
+                channel::AMQPMethod::Flow(channel::Flow { active: true }),
             ))
             .await;
         assert_eq!(
             client.next().await,
             Some(channel_frame(
                 1,
-                channel::AMQPMethod::FlowOk(channel::FlowOk { active: false })
+                channel::AMQPMethod::FlowOk(channel::FlowOk { active: true })
             ))
         );
         client
@@ -273,6 +273,19 @@ async fn a_client_negotiates_opens_and_closes_channels_and_closes() {
             client.expect_connection().await,
             connection::AMQPMethod::CloseOk(_)
         ));
+        // RabbitMQ does not stop a channel on request.
+        let mut client = Client::open(addr).await;
+        client.open_channel(1).await;
+        client
+            .send(channel_frame(
+                1,
+                channel::AMQPMethod::Flow(channel::Flow { active: false }),
+            ))
+            .await;
+        assert_eq!(
+            client.expect_close(540).await,
+            "NOT_IMPLEMENTED - active=false"
+        );
     })
     .await
 }

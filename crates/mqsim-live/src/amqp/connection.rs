@@ -568,6 +568,12 @@ impl Connection<'_> {
                 self.send_channel(channel, channel::AMQPMethod::CloseOk(channel::CloseOk {}))
                     .await
             }
+            // RabbitMQ does not stop a channel's deliveries on request.
+            channel::AMQPMethod::Flow(flow) if !flow.active => {
+                let reply =
+                    Reply::hard(AMQPHardError::NOTIMPLEMENTED, "active=false").caused_by(&cause);
+                Err(self.close(reply).await)
+            }
             channel::AMQPMethod::Flow(flow) => {
                 let active = flow.active;
                 self.send_channel(

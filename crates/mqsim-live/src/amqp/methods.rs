@@ -8,8 +8,10 @@
 //!
 //! What a declaration creates becomes a timeline entry; declaring what
 //! exists, as it is, changes nothing (the engine's equivalence checks,
-//! `mqsim::rabbit::declare`). The properties the engine does not model
-//! (`durable`, `auto_delete`, `exclusive`) are taken and not kept.
+//! `mqsim::rabbit::declare`). `durable` is taken and not kept (nothing
+//! here outlives the run); `exclusive` and `auto_delete` are kept by the
+//! live clients' registry ([`super::clients`]), which deletes such a queue
+//! when its connection, or its last consumer, is gone.
 
 use super::content::table;
 use super::reply::Reply;
