@@ -50,6 +50,7 @@ pub fn serve(args: Args) -> anyhow::Result<()> {
         let settings = Settings {
             user: args.user,
             password: args.password,
+            ..Settings::default()
         };
         let server = AmqpServer::bind(args.amqp, settings, broker.clone())
             .await

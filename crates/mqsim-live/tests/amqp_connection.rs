@@ -18,9 +18,14 @@ use tokio::time::timeout;
 /// A server on a free port, serving a blank live run on the wall clock;
 /// its tasks run on the test's thread, inside [`local`].
 async fn server() -> SocketAddr {
+    server_with(Settings::default()).await
+}
+
+/// A server as [`server`], with `settings`.
+async fn server_with(settings: Settings) -> SocketAddr {
     let broker = Shared::new(Broker::new(blank(), None));
     let broker_clock = broker.clone();
-    let server = AmqpServer::bind("127.0.0.1:0".parse().unwrap(), Settings::default(), broker)
+    let server = AmqpServer::bind("127.0.0.1:0".parse().unwrap(), settings, broker)
         .await
         .unwrap();
     let addr = server.local_addr().unwrap();
@@ -676,6 +681,69 @@ async fn a_message_goes_from_a_publish_to_a_delivery() {
             "PRECONDITION_FAILED - unknown delivery tag 2"
         );
         assert_eq!((close.class_id, close.method_id), (60, 80));
+    })
+    .await
+}
+
+/// A client that stops reading while the broker pushes to it is dropped
+/// once a write has waited longer than the send timeout (RabbitMQ's
+/// `send_timeout`, 15 s; 1 s here), so that what the server holds for it
+/// stays bounded; other clients carry on.
+#[tokio::test]
+async fn a_client_that_stops_reading_is_dropped() {
+    local(async {
+        let settings = Settings {
+            send_timeout: Duration::from_secs(1),
+            ..Settings::default()
+        };
+        let addr = server_with(settings).await;
+        let mut client = Client::open(addr).await;
+        client.open_channel(1).await;
+        client
+            .send(AMQPFrame::Method(
+                1,
+                AMQPClass::Queue(queue::AMQPMethod::Declare(queue::Declare {
+                    queue: "q".into(),
+                    nowait: true,
+                    ..Default::default()
+                })),
+            ))
+            .await;
+        // 16 MB: more than the sockets' buffers hold.
+        let body = vec![b'x'; 64_000];
+        for _ in 0..250 {
+            client.send(publish_frame(1, "q", false)).await;
+            client.send(header_frame(1, body.len() as u64)).await;
+            client.send(AMQPFrame::Body(1, body.clone())).await;
+        }
+        client
+            .send(AMQPFrame::Method(
+                1,
+                AMQPClass::Basic(basic::AMQPMethod::Consume(basic::Consume {
+                    queue: "q".into(),
+                    consumer_tag: "c".into(),
+                    no_ack: true,
+                    nowait: true,
+                    ..Default::default()
+                })),
+            ))
+            .await;
+        // Not reading for a while: the server's writes wait, then it gives up.
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        let mut deliveries = 0;
+        while let Some(frame) = client.next().await {
+            if matches!(
+                frame,
+                AMQPFrame::Method(_, AMQPClass::Basic(basic::AMQPMethod::Deliver(_)))
+            ) {
+                deliveries += 1;
+            }
+        }
+        assert!(
+            deliveries < 250,
+            "the socket closed before all {deliveries} deliveries were read"
+        );
+        still_serves(addr).await;
     })
     .await
 }

@@ -278,15 +278,8 @@ pub fn consume(
 ) -> Answer {
     let cause = AMQPClass::Basic(basic::AMQPMethod::Consume(c.clone()));
     let queue = channel
-        .queue_named(broker, c.queue.as_str())
+        .existing_queue(broker, c.queue.as_str())
         .map_err(|reply| reply.caused_by(&cause))?;
-    if !broker.rabbit().topology.has_queue(&queue) {
-        return Err(Reply::soft(
-            AMQPSoftError::NOTFOUND,
-            format!("no queue '{queue}' in vhost '/'"),
-        )
-        .caused_by(&cause));
-    }
     let tag = match c.consumer_tag.as_str() {
         "" => server_named(broker, "amq.ctag"),
         tag => tag.to_string(),
@@ -359,15 +352,8 @@ pub fn get(
     let refuse =
         |why: String| Reply::soft(AMQPSoftError::PRECONDITIONFAILED, why).caused_by(&cause);
     let queue = channel
-        .queue_named(broker, g.queue.as_str())
+        .existing_queue(broker, g.queue.as_str())
         .map_err(|reply| reply.caused_by(&cause))?;
-    if !broker.rabbit().topology.has_queue(&queue) {
-        return Err(Reply::soft(
-            AMQPSoftError::NOTFOUND,
-            format!("no queue '{queue}' in vhost '/'"),
-        )
-        .caused_by(&cause));
-    }
     let name = client.consumer(channel_id, "basic.get");
     if channel.basic.getter.is_none() {
         let spec = RabbitConsumerSpec {
@@ -459,6 +445,23 @@ pub fn cancel(broker: &mut Broker, channel: &mut ChannelState, c: &basic::Cancel
             consumer_tag: c.consumer_tag.clone(),
         }))
     }))
+}
+
+/// `basic.ack`, `basic.nack` or `basic.reject`, as `method` says.
+pub fn settle_method(
+    broker: &mut Broker,
+    channel: &mut ChannelState,
+    method: &AMQPClass,
+) -> Answer {
+    let (tag, multiple, requeue) = match method {
+        AMQPClass::Basic(basic::AMQPMethod::Ack(a)) => (a.delivery_tag, a.multiple, None),
+        AMQPClass::Basic(basic::AMQPMethod::Nack(n)) => {
+            (n.delivery_tag, n.multiple, Some(n.requeue))
+        }
+        AMQPClass::Basic(basic::AMQPMethod::Reject(r)) => (r.delivery_tag, false, Some(r.requeue)),
+        _ => return Ok(None),
+    };
+    settle(broker, channel, tag, multiple, requeue, method).map(|_| None)
 }
 
 /// `basic.ack`, `basic.nack` (`requeue` given) and `basic.reject` (one

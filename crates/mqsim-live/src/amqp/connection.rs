@@ -88,6 +88,9 @@ pub enum End {
     RefusedSilently(String),
     /// Nothing from the client for two heartbeat intervals.
     HeartbeatMissed,
+    /// The client stopped reading: a write waited longer than the send
+    /// timeout.
+    SendTimeout,
     /// The negotiation took too long.
     HandshakeTimeout,
     Io(std::io::Error),
@@ -108,6 +111,7 @@ impl fmt::Display for End {
             End::Refused(reply) => write!(f, "closed: {} {}", reply.code, reply.text),
             End::RefusedSilently(reason) => write!(f, "refused during the negotiation: {reason}"),
             End::HeartbeatMissed => write!(f, "missed heartbeats from the client"),
+            End::SendTimeout => write!(f, "the client stopped reading (send timeout)"),
             End::HandshakeTimeout => write!(f, "the negotiation took too long"),
             End::Io(e) => write!(f, "{e}"),
         }
@@ -198,9 +202,15 @@ struct Connection<'a> {
 }
 
 impl Connection<'_> {
+    /// Sends `frame`; a client that has not taken it within the send
+    /// timeout has stopped reading, and the connection is dropped (what the
+    /// server holds for it stays bounded).
     async fn send(&mut self, frame: AMQPFrame) -> Result<(), End> {
         let bytes = encode(&frame).map_err(End::Io)?;
-        self.write.write_all(&bytes).await.map_err(End::Io)?;
+        match timeout(self.settings.send_timeout, self.write.write_all(&bytes)).await {
+            Ok(written) => written.map_err(End::Io)?,
+            Err(_) => return Err(End::SendTimeout),
+        }
         self.last_sent = Instant::now();
         Ok(())
     }
@@ -649,39 +659,11 @@ impl Connection<'_> {
                 AMQPClass::Basic(wire::AMQPMethod::Cancel(c)) => {
                     Some(basic::cancel(&mut broker, state, c))
                 }
-                AMQPClass::Basic(wire::AMQPMethod::Ack(a)) => Some(
-                    basic::settle(
-                        &mut broker,
-                        state,
-                        a.delivery_tag,
-                        a.multiple,
-                        None,
-                        &method,
-                    )
-                    .map(|_| None),
-                ),
-                AMQPClass::Basic(wire::AMQPMethod::Nack(n)) => Some(
-                    basic::settle(
-                        &mut broker,
-                        state,
-                        n.delivery_tag,
-                        n.multiple,
-                        Some(n.requeue),
-                        &method,
-                    )
-                    .map(|_| None),
-                ),
-                AMQPClass::Basic(wire::AMQPMethod::Reject(r)) => Some(
-                    basic::settle(
-                        &mut broker,
-                        state,
-                        r.delivery_tag,
-                        false,
-                        Some(r.requeue),
-                        &method,
-                    )
-                    .map(|_| None),
-                ),
+                AMQPClass::Basic(
+                    wire::AMQPMethod::Ack(_)
+                    | wire::AMQPMethod::Nack(_)
+                    | wire::AMQPMethod::Reject(_),
+                ) => Some(basic::settle_method(&mut broker, state, &method)),
                 AMQPClass::Basic(wire::AMQPMethod::Get(g)) => {
                     Some(basic::get(&mut broker, client, channel, state, g))
                 }

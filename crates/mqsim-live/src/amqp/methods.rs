@@ -62,6 +62,17 @@ impl ChannelState {
             _ => Ok(name),
         }
     }
+
+    /// The queue `name` names, as [`ChannelState::queue_named`], which
+    /// must exist.
+    pub(super) fn existing_queue(&self, broker: &Broker, name: &str) -> Result<String, Reply> {
+        let queue = self.queue_named(broker, name)?;
+        if !broker.rabbit().topology.has_queue(&queue) {
+            let detail = format!("no queue '{queue}' in vhost '/'");
+            return Err(Reply::soft(AMQPSoftError::NOTFOUND, detail));
+        }
+        Ok(queue)
+    }
 }
 
 /// RabbitMQ's refusal of another connection's exclusive queue (or a

@@ -26,14 +26,18 @@ use reply::Reply;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// Who may log in: one user, `guest`/`guest` unless told otherwise (as a
-/// fresh RabbitMQ, which lets `guest` in from this machine only).
+/// fresh RabbitMQ, which lets `guest` in from this machine only); and how
+/// long a write to a client that has stopped reading may wait before the
+/// connection is dropped (RabbitMQ's `send_timeout`, 15 s).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
     pub user: String,
     pub password: String,
+    pub send_timeout: Duration,
 }
 
 impl Default for Settings {
@@ -41,6 +45,7 @@ impl Default for Settings {
         Settings {
             user: "guest".into(),
             password: "guest".into(),
+            send_timeout: Duration::from_secs(15),
         }
     }
 }
