@@ -22,7 +22,8 @@
 //!
 //! When a channel closes, its consumers' unacknowledged deliveries go
 //! back to their queues (`rabbit_consumer_crash`), as when RabbitMQ's
-//! channel process ends.
+//! channel process ends, and an auto-delete queue left without consumers
+//! goes.
 
 use super::clients::{Awaited, ConnectionId, Push, Returned};
 use super::content::{Published, properties_in};

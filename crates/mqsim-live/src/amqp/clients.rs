@@ -16,7 +16,13 @@
 //! - a `basic.return` (312 NO_ROUTE) for a mandatory message no queue
 //!   took, before its confirm, as RabbitMQ sends them;
 //! - a `basic.cancel` when the broker cancels a consumer (its queue was
-//!   deleted).
+//!   deleted);
+//! - a `basic.recover-ok` once what the channel held is back in its
+//!   queues.
+//!
+//! It also keeps which queues are a connection's alone (`exclusive`) and
+//! which go with their last consumer (`auto_delete`): the engine's queues
+//! have no owner, so the front end deletes them when the time comes.
 
 use mqsim::ids::{MessageId, RabbitConsumerId};
 use mqsim::rabbit::message::Message;
