@@ -1,8 +1,9 @@
 """pika publishes and consumes through `mqsim serve`: publisher confirms,
-mandatory returns, consumers with prefetch, `basic.get`, `basic.recover`,
-ack, nack with and without requeue, dead-lettering (rejected, a quorum queue's delivery limit, TTL
-expiry), channel errors with RabbitMQ's codes, and a closed channel's
-deliveries requeued. The recording replays to the same queue depths."""
+mandatory returns, transactions, consumers with prefetch, `basic.get`,
+`basic.recover`, ack, nack with and without requeue, dead-lettering
+(rejected, a quorum queue's delivery limit, TTL expiry), channel errors
+with RabbitMQ's codes, and a closed channel's deliveries requeued. The
+recording replays to the same queue depths."""
 
 import json
 import subprocess
@@ -221,6 +222,36 @@ class PikaMessages(unittest.TestCase):
         self.assertEqual(
             (closed.exception.reply_code, closed.exception.reply_text),
             (540, "NOT_IMPLEMENTED - requeue=false"),
+        )
+
+    def test_a_transaction_publishes_and_acknowledges_on_commit_only(self):
+        ch = self.channel
+        ch.queue_declare("work")
+        ch.tx_select()
+        ch.basic_publish("", "work", b"one")
+        ch.basic_publish("", "work", b"two")
+        self.assertEqual(ch.basic_get("work"), (None, None, None), "not before the commit")
+        ch.tx_commit()
+        method, _, body = ch.basic_get("work")
+        self.assertEqual((body, method.message_count), (b"one", 1))
+        ch.basic_ack(method.delivery_tag)
+        ch.tx_rollback()
+        # The ack was rolled back: the message is still held, and can be
+        # acknowledged again.
+        ch.basic_publish("", "work", b"dropped")
+        ch.tx_rollback()
+        ch.basic_ack(method.delivery_tag)
+        ch.tx_commit()
+        method, _, body = ch.basic_get("work", auto_ack=True)
+        self.assertEqual((body, method.message_count), (b"two", 0), "dropped was never published")
+        self.assertEqual(ch.basic_get("work"), (None, None, None))
+        other = self.connection.channel()
+        other.confirm_delivery()
+        with self.assertRaises(pika.exceptions.ChannelClosedByBroker) as closed:
+            other.tx_select()
+        self.assertEqual(
+            (closed.exception.reply_code, closed.exception.reply_text),
+            (406, "PRECONDITION_FAILED - cannot switch from confirm to tx mode"),
         )
 
     def test_channel_errors_carry_rabbitmqs_codes(self):

@@ -9,7 +9,7 @@ use crate::live::LiveRun;
 use mqsim::ids::{PublisherId, RabbitConsumerId};
 use mqsim::rabbit::broker::Rabbit;
 use mqsim::scenario::Intervention;
-use mqsim::{Event, EventKind, Scenario};
+use mqsim::{Event, EventKind, Scenario, SimTime};
 use std::cell::{RefCell, RefMut};
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -130,26 +130,31 @@ impl Broker {
     }
 
     /// A client's `rabbit_publish`, now, through `publisher`; `awaited`
-    /// says who waits for the message's confirm or return.
+    /// says who waits for the message's confirm or return. Returns when
+    /// the message reaches its exchange in the run.
     pub fn publish(
         &mut self,
         action: Intervention,
         publisher: PublisherId,
         awaited: Awaited,
-    ) -> Result<(), String> {
+    ) -> Result<Option<SimTime>, String> {
+        let mut arrives = None;
         self.act(action, |broker, events| {
             let published = events.iter().find_map(|e| match e.kind {
                 EventKind::MessagePublished {
                     message,
                     publisher: p,
+                    arrives_at,
                     ..
-                } if p == publisher => Some(message),
+                } if p == publisher => Some((message, arrives_at)),
                 _ => None,
             });
-            if let Some(message) = published {
+            if let Some((message, arrives_at)) = published {
                 broker.clients.awaiting(message, awaited);
+                arrives = Some(arrives_at);
             }
-        })
+        })?;
+        Ok(arrives)
     }
 
     /// The run's RabbitMQ side as it stands.

@@ -19,6 +19,10 @@
 //!   per-consumer limit, RabbitMQ 4's default).
 //! - `confirm.select` puts the channel in confirm mode: each publish is
 //!   numbered, and confirmed once routed ([`super::clients`]).
+//! - `tx.select` makes it transactional instead: publishes and
+//!   settlements wait for `tx.commit`, which makes them entries in order,
+//!   or `tx.rollback`, which drops the publishes and leaves the deliveries
+//!   unacknowledged.
 //!
 //! When a channel closes, its consumers' unacknowledged deliveries go
 //! back to their queues (`rabbit_consumer_crash`), as when RabbitMQ's
@@ -30,8 +34,8 @@ use super::content::{Published, properties_in};
 use super::methods::{ChannelState, server_named};
 use super::reply::Reply;
 use crate::broker::Broker;
-use amq_protocol::protocol::{AMQPClass, AMQPHardError, AMQPSoftError, basic, confirm};
-use mqsim::ids::RabbitConsumerId;
+use amq_protocol::protocol::{AMQPClass, AMQPHardError, AMQPSoftError, basic, confirm, tx};
+use mqsim::ids::{PublisherId, RabbitConsumerId};
 use mqsim::rabbit::content::Content;
 use mqsim::scenario::limits::MAX_BODY_BYTES;
 use mqsim::scenario::{Intervention, PublisherSpec, RabbitConsumerSpec};
@@ -69,6 +73,8 @@ pub struct BasicState {
     prefetch: u32,
     /// In confirm mode: the number the next publish gets.
     next_confirm: Option<u64>,
+    /// In tx mode: what the transaction holds so far.
+    tx: Option<Vec<Staged>>,
     /// Consumers by tag: the run's consumer, and whether it takes
     /// deliveries without acknowledging (`no_ack`).
     consumers: BTreeMap<String, (RabbitConsumerId, bool)>,
@@ -132,8 +138,13 @@ pub fn qos(channel: &mut ChannelState, q: &basic::Qos) -> Answer {
     ))))
 }
 
-/// `confirm.select`.
+/// `confirm.select`; a transactional channel cannot.
 pub fn confirm_select(channel: &mut ChannelState, s: &confirm::Select) -> Answer {
+    if channel.basic.tx.is_some() {
+        let detail = "cannot switch from tx to confirm mode";
+        let cause = AMQPClass::Confirm(confirm::AMQPMethod::Select(s.clone()));
+        return Err(Reply::soft(AMQPSoftError::PRECONDITIONFAILED, detail).caused_by(&cause));
+    }
     channel.basic.next_confirm.get_or_insert(1);
     Ok(
         (!s.nowait).then_some(AMQPClass::Confirm(confirm::AMQPMethod::SelectOk(
@@ -264,8 +275,17 @@ pub fn publish(
             })
         }),
     };
+    if let Some(staged) = &mut channel.basic.tx {
+        staged.push(Staged::Publish {
+            action: Box::new(action),
+            publisher,
+            awaited,
+        });
+        return Ok(());
+    }
     broker
         .publish(action, publisher, awaited)
+        .map(|_| ())
         .map_err(|why| Reply::soft(AMQPSoftError::PRECONDITIONFAILED, why).caused_by(&cause))
 }
 
@@ -417,13 +437,16 @@ pub fn recover(
     if !requeue {
         return Err(Reply::hard(AMQPHardError::NOTIMPLEMENTED, "requeue=false").caused_by(cause));
     }
-    let back = settle(broker, channel, 0, true, Some(true), cause)?;
+    let taken = take(channel, 0, true, cause)?;
+    let back = send_settlements(broker, taken, true, Some(true))?;
     if !asynchronous {
         let at = back.unwrap_or_else(|| broker.run().simulation().now());
-        let ok = Push::RecoverOk {
+        let ok = basic::AMQPMethod::RecoverOk(basic::RecoverOk {});
+        let answer = Push::Answer {
             channel: channel_id,
+            method: AMQPClass::Basic(ok),
         };
-        broker.clients.later(at, client.id, ok);
+        broker.clients.later(at, client.id, answer);
     }
     Ok(())
 }
@@ -477,20 +500,36 @@ pub fn settle(
     requeue: Option<bool>,
     cause: &AMQPClass,
 ) -> Result<Option<SimTime>, Reply> {
+    let taken = take(channel, tag, multiple, cause)?;
+    match &mut channel.basic.tx {
+        Some(staged) => {
+            staged.push(Staged::Settle {
+                taken,
+                multiple,
+                requeue,
+            });
+            Ok(None)
+        }
+        None => send_settlements(broker, taken, multiple, requeue),
+    }
+}
+
+/// The deliveries `tag` names (with `multiple`, every one up to it; tag 0,
+/// all), taken off the channel's unacknowledged ones.
+fn take(
+    channel: &mut ChannelState,
+    tag: u64,
+    multiple: bool,
+    cause: &AMQPClass,
+) -> Result<Taken, Reply> {
     let unacked = &mut channel.basic.unacked;
-    let unknown = || {
-        Reply::soft(
-            AMQPSoftError::PRECONDITIONFAILED,
-            format!("unknown delivery tag {tag}"),
-        )
-        .caused_by(cause)
-    };
     // Tag 0 with `multiple`: everything outstanding.
     let everything = multiple && tag == 0;
     if !everything && !unacked.contains_key(&tag) {
-        return Err(unknown());
+        let unknown = format!("unknown delivery tag {tag}");
+        return Err(Reply::soft(AMQPSoftError::PRECONDITIONFAILED, unknown).caused_by(cause));
     }
-    let settled: Vec<(u64, (RabbitConsumerId, u64))> = if multiple {
+    Ok(if multiple {
         let upto = if tag == 0 { u64::MAX } else { tag };
         let tags: Vec<u64> = unacked.range(..=upto).map(|(t, _)| *t).collect();
         tags.iter()
@@ -498,12 +537,21 @@ pub fn settle(
             .collect()
     } else {
         unacked.remove(&tag).map(|d| (tag, d)).into_iter().collect()
-    };
+    })
+}
+
+/// The run's consumers settle `taken`: per consumer its highest tag, all
+/// at once with `multiple`, or each one. Returns when the last settlement
+/// reaches the broker in the run, if one was sent.
+fn send_settlements(
+    broker: &mut Broker,
+    taken: Taken,
+    multiple: bool,
+    requeue: Option<bool>,
+) -> Result<Option<SimTime>, Reply> {
     let mut last = None;
-    // Per consumer of the run: its highest tag, all at once with
-    // `multiple`, or each one.
     let mut by_consumer: BTreeMap<RabbitConsumerId, Vec<u64>> = BTreeMap::new();
-    for (_, (consumer, engine_tag)) in settled {
+    for (_, (consumer, engine_tag)) in taken {
         by_consumer.entry(consumer).or_default().push(engine_tag);
     }
     for (consumer, tags) in by_consumer {
@@ -538,6 +586,97 @@ pub fn settle(
         }
     }
     Ok(last)
+}
+
+/// Deliveries taken off a channel: its tag, the run's consumer and tag.
+type Taken = Vec<(u64, (RabbitConsumerId, u64))>;
+
+/// What a transaction holds until `tx.commit`.
+#[derive(Debug)]
+pub enum Staged {
+    Publish {
+        action: Box<Intervention>,
+        publisher: PublisherId,
+        awaited: Awaited,
+    },
+    Settle {
+        taken: Taken,
+        multiple: bool,
+        requeue: Option<bool>,
+    },
+}
+
+/// `tx.select`: from now on the channel's publishes and settlements wait
+/// for `tx.commit`. A channel in confirm mode cannot.
+pub fn tx_select(channel: &mut ChannelState, cause: &AMQPClass) -> Answer {
+    if channel.basic.next_confirm.is_some() {
+        let detail = "cannot switch from confirm to tx mode";
+        return Err(Reply::soft(AMQPSoftError::PRECONDITIONFAILED, detail).caused_by(cause));
+    }
+    channel.basic.tx.get_or_insert_with(Vec::new);
+    Ok(Some(AMQPClass::Tx(tx::AMQPMethod::SelectOk(
+        tx::SelectOk {},
+    ))))
+}
+
+/// `tx.commit`: what the transaction holds happens now, in order; the
+/// answer comes once it has all reached the broker in the run.
+pub fn tx_commit(
+    broker: &mut Broker,
+    client: &Client,
+    channel_id: u16,
+    channel: &mut ChannelState,
+    cause: &AMQPClass,
+) -> Answer {
+    let staged = std::mem::take(transaction(channel, cause)?);
+    let refuse = |why| Reply::soft(AMQPSoftError::PRECONDITIONFAILED, why).caused_by(cause);
+    let mut done = broker.run().simulation().now();
+    for step in staged {
+        let arrives = match step {
+            Staged::Publish {
+                action,
+                publisher,
+                awaited,
+            } => (broker.publish(*action, publisher, awaited)).map_err(refuse)?,
+            Staged::Settle {
+                taken,
+                multiple,
+                requeue,
+            } => send_settlements(broker, taken, multiple, requeue)?,
+        };
+        done = done.max(arrives.unwrap_or(done));
+    }
+    let ok = tx::AMQPMethod::CommitOk(tx::CommitOk {});
+    let answer = Push::Answer {
+        channel: channel_id,
+        method: AMQPClass::Tx(ok),
+    };
+    broker.clients.later(done, client.id, answer);
+    Ok(None)
+}
+
+/// `tx.rollback`: the transaction's publishes are dropped, and what it
+/// acknowledged is unacknowledged again.
+pub fn tx_rollback(channel: &mut ChannelState, cause: &AMQPClass) -> Answer {
+    let staged = std::mem::take(transaction(channel, cause)?);
+    for step in staged {
+        if let Staged::Settle { taken, .. } = step {
+            channel.basic.unacked.extend(taken);
+        }
+    }
+    Ok(Some(AMQPClass::Tx(tx::AMQPMethod::RollbackOk(
+        tx::RollbackOk {},
+    ))))
+}
+
+/// The channel's transaction, which it must have.
+fn transaction<'a>(
+    channel: &'a mut ChannelState,
+    cause: &AMQPClass,
+) -> Result<&'a mut Vec<Staged>, Reply> {
+    let detail = "channel is not transactional";
+    (channel.basic.tx.as_mut())
+        .ok_or_else(|| Reply::soft(AMQPSoftError::PRECONDITIONFAILED, detail).caused_by(cause))
 }
 
 /// The channel closed (or its connection ended): its consumers stop, and

@@ -17,13 +17,15 @@
 //!   took, before its confirm, as RabbitMQ sends them;
 //! - a `basic.cancel` when the broker cancels a consumer (its queue was
 //!   deleted);
-//! - a `basic.recover-ok` once what the channel held is back in its
-//!   queues.
+//! - the answers that wait for the run: `basic.recover-ok` once what the
+//!   channel held is back in its queues, `tx.commit-ok` once the
+//!   transaction's messages are routed.
 //!
 //! It also keeps which queues are a connection's alone (`exclusive`) and
 //! which go with their last consumer (`auto_delete`): the engine's queues
 //! have no owner, so the front end deletes them when the time comes.
 
+use amq_protocol::protocol::AMQPClass;
 use mqsim::ids::{MessageId, RabbitConsumerId};
 use mqsim::rabbit::message::Message;
 use mqsim::{Event, EventKind, SimTime};
@@ -57,9 +59,10 @@ pub enum Push {
     },
     /// The broker cancelled the consumer `consumer_tag` (its queue went).
     Cancel { channel: u16, consumer_tag: String },
-    /// `basic.recover-ok`, once what the channel held is back in its
-    /// queues.
-    RecoverOk { channel: u16 },
+    /// A method's answer that waits for the run: `basic.recover-ok` once
+    /// what the channel held is back in its queues, `tx.commit-ok` once
+    /// the transaction's messages are routed.
+    Answer { channel: u16, method: AMQPClass },
 }
 
 /// A mandatory message as it was published, to give it back.
@@ -339,6 +342,6 @@ fn channel_of(push: &Push) -> u16 {
         | Push::Confirm { channel, .. }
         | Push::Return { channel, .. }
         | Push::Cancel { channel, .. }
-        | Push::RecoverOk { channel } => *channel,
+        | Push::Answer { channel, .. } => *channel,
     }
 }

@@ -39,7 +39,7 @@ use super::{LoginError, Settings};
 use crate::broker::Shared;
 use amq_protocol::frame::AMQPFrame;
 use amq_protocol::protocol::{
-    AMQPClass, AMQPHardError, basic as wire, channel, confirm, connection, exchange, queue,
+    AMQPClass, AMQPHardError, basic as wire, channel, confirm, connection, exchange, queue, tx,
 };
 use amq_protocol::types::{AMQPValue, FieldTable, LongString};
 use mqsim::scenario::Intervention;
@@ -691,6 +691,17 @@ impl Connection<'_> {
                     )
                     .map(|()| None),
                 ),
+                AMQPClass::Tx(tx::AMQPMethod::Select(_)) => Some(basic::tx_select(state, &method)),
+                AMQPClass::Tx(tx::AMQPMethod::Commit(_)) => Some(basic::tx_commit(
+                    &mut broker,
+                    client,
+                    channel,
+                    state,
+                    &method,
+                )),
+                AMQPClass::Tx(tx::AMQPMethod::Rollback(_)) => {
+                    Some(basic::tx_rollback(state, &method))
+                }
                 AMQPClass::Confirm(confirm::AMQPMethod::Select(s)) => {
                     Some(basic::confirm_select(state, s))
                 }
@@ -815,10 +826,7 @@ impl Connection<'_> {
                 let properties = returned.properties.clone();
                 content::frames(channel, method, properties, &returned.body, frame_max)
             }
-            Push::RecoverOk { channel } => {
-                let ok = wire::AMQPMethod::RecoverOk(wire::RecoverOk {});
-                vec![AMQPFrame::Method(channel, AMQPClass::Basic(ok))]
-            }
+            Push::Answer { channel, method } => vec![AMQPFrame::Method(channel, method)],
             Push::Cancel {
                 channel,
                 consumer_tag,
