@@ -44,6 +44,13 @@ fn deliveries(trace: &[Event]) -> Vec<(u64, u64, Rc<Message>)> {
         .collect()
 }
 
+/// When the events that `kind` picks happened, in milliseconds.
+fn when(trace: &[Event], kind: impl Fn(&EventKind) -> bool) -> Vec<u64> {
+    (trace.iter().filter(|e| kind(&e.kind)))
+        .map(|e| e.at.as_millis())
+        .collect()
+}
+
 fn settled(trace: &[Event]) -> Vec<(u64, u64, Settlement)> {
     trace
         .iter()
@@ -216,16 +223,15 @@ fn an_auto_ack_consumer_by_hand_consumes_on_arrival() {
         {"at_ms": 100, "do": "rabbit_publish", "publisher": "client", "exchange": "orders", "routing_key": "order.x"}
     ]);
     let trace = run(&scenario(rabbit, timeline), 1_000);
-    let consumed: Vec<u64> = trace
-        .iter()
-        .filter_map(|e| match e.kind {
+    let consumed = when(&trace, |e| {
+        matches!(
+            e,
             EventKind::MessageConsumed {
                 consumer: RabbitConsumerId(0),
                 ..
-            } => Some(e.at.as_millis()),
-            _ => None,
-        })
-        .collect();
+            }
+        )
+    });
     assert_eq!(
         consumed,
         [110],
@@ -256,16 +262,15 @@ fn a_message_expires_by_its_own_ttl_and_dies_without_it() {
          "properties": {"expiration": "5000"}}
     ]);
     let trace = run(&scenario(rabbit, timeline), 3_000);
-    let expired: Vec<u64> = trace
-        .iter()
-        .filter_map(|e| match e.kind {
+    let expired = when(&trace, |e| {
+        matches!(
+            e,
             EventKind::MessageDiscarded {
                 reason: DeathReason::Expired,
                 ..
-            } => Some(e.at.as_millis()),
-            _ => None,
-        })
-        .collect();
+            }
+        )
+    });
     assert_eq!(
         expired,
         [405, 1106],
@@ -371,13 +376,7 @@ fn a_cancelled_consumer_keeps_what_it_holds_until_its_channel_closes() {
     assert_eq!(settled(&trace), [(400, 1, Settlement::Ack)]);
     let delivered: Vec<u64> = deliveries(&trace).iter().map(|d| d.0).collect();
     assert_eq!(delivered, [105, 115], "nothing after the cancel");
-    let requeued: Vec<u64> = trace
-        .iter()
-        .filter_map(|e| match e.kind {
-            EventKind::MessageRequeued { .. } => Some(e.at.as_millis()),
-            _ => None,
-        })
-        .collect();
+    let requeued = when(&trace, |e| matches!(e, EventKind::MessageRequeued { .. }));
     assert_eq!(requeued, [500], "delivery 2, when the channel closed");
     let ready = trace.iter().rev().find_map(|e| match e.kind {
         EventKind::MessageEnqueued { ready, .. } => Some(ready),
@@ -418,13 +417,7 @@ fn a_get_takes_the_next_ready_message_or_nothing() {
         .filter(|e| matches!(e.kind, EventKind::MessageConsumed { .. }))
         .count();
     assert_eq!(consumed, 1, "the one got without acknowledgements");
-    let requeued: Vec<u64> = trace
-        .iter()
-        .filter_map(|e| match e.kind {
-            EventKind::MessageRequeued { .. } => Some(e.at.as_millis()),
-            _ => None,
-        })
-        .collect();
+    let requeued = when(&trace, |e| matches!(e, EventKind::MessageRequeued { .. }));
     assert_eq!(requeued, [700], "the one held, when the channel closed");
     let started = trace
         .iter()
