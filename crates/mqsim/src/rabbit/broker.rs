@@ -8,6 +8,15 @@
 //! consumer settles it: `ack` removes it for good; `nack` with requeue puts
 //! it back; `nack` without requeue dead-letters (or drops) it. With
 //! `auto_ack` the broker forgets the message as soon as it sends it.
+//!
+//! A client can also pull one message (`basic.get`), empty a queue's
+//! ready messages without dead-lettering them (`queue.purge`), and delete
+//! an exchange with its bindings (`exchange.delete`). A consumer that
+//! cancels (`basic.cancel`) keeps what it holds unacknowledged until it
+//! settles it or its channel closes, which requeues it. These follow
+//! RabbitMQ's "Consumer Acknowledgements and Publisher Confirms" and
+//! "Queues" guides and `rabbit_channel.erl`'s handling of `basic.get`,
+//! `basic.cancel`, `queue.purge` and `exchange.delete`.
 
 use super::client::{Publisher, RabbitConsumer};
 use super::message::Message;

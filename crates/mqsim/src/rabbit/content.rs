@@ -15,10 +15,17 @@
 //!
 //! A scenario writes a body as text (`body`), or, when it is not UTF-8,
 //! as standard base64 (`body_base64`).
+//!
+//! Sources: the AMQP 0-9-1 specification's `basic` class for the
+//! properties; RabbitMQ's "Time-To-Live and Expiration" guide for
+//! `expiration` (the lower of the two TTLs, expiry at the head), and
+//! `rabbit_dead_letter.erl` for dropping it on dead-lettering and keeping
+//! it in `x-death` as `original-expiration`.
 
 use super::headers::{FieldTable, FieldValue};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use std::borrow::Cow;
 
 /// A message's properties and body, as published.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -35,14 +42,9 @@ impl Content {
         *self == Content::default()
     }
 
-    /// The body's bytes: the text's, or the base64 decoded (`None` if it
-    /// is not valid base64).
+    /// The body's bytes ([`body`]).
     pub fn body_bytes(&self) -> Option<Vec<u8>> {
-        match (&self.body, &self.body_base64) {
-            (_, Some(encoded)) => STANDARD.decode(encoded).ok(),
-            (Some(text), None) => Some(text.clone().into_bytes()),
-            (None, None) => Some(Vec::new()),
-        }
+        body(self.body.as_deref(), self.body_base64.as_deref()).map(Cow::into_owned)
     }
 
     /// The content with `body` as its body: text if it is UTF-8, base64
@@ -62,16 +64,13 @@ impl Content {
 
     /// The `expiration` property, if set.
     pub fn expiration(&self) -> Option<&str> {
-        match self.properties.get("expiration") {
-            Some(FieldValue::Str(text)) => Some(text),
-            _ => None,
-        }
+        expiration(&self.properties)
     }
 
     /// The message's own time to live, from `expiration`, if it has one
     /// that is a number.
     pub fn ttl_ms(&self) -> Option<u64> {
-        self.expiration()?.parse().ok()
+        ttl_ms(&self.properties)
     }
 
     /// The content as a dead-lettered copy carries it: without
@@ -91,6 +90,29 @@ impl Content {
 /// whole numbers, the rest strings. The broker passes all of them on; it
 /// reads only `expiration` (and, on publishing, checks `user_id`).
 pub type Properties = FieldTable;
+
+/// The bytes of a body written as text (`body`, borrowed) or as base64
+/// (`body_base64`, decoded; `None` if it is not valid base64).
+pub fn body<'a>(body: Option<&'a str>, body_base64: Option<&str>) -> Option<Cow<'a, [u8]>> {
+    match (body, body_base64) {
+        (_, Some(encoded)) => STANDARD.decode(encoded).ok().map(Cow::Owned),
+        (text, None) => Some(Cow::Borrowed(text.unwrap_or_default().as_bytes())),
+    }
+}
+
+/// The `expiration` property of `properties`, if set.
+pub fn expiration(properties: &Properties) -> Option<&str> {
+    match properties.get("expiration") {
+        Some(FieldValue::Str(text)) => Some(text),
+        _ => None,
+    }
+}
+
+/// The time to live `properties` give a message, if their `expiration`
+/// is a number.
+pub fn ttl_ms(properties: &Properties) -> Option<u64> {
+    expiration(properties)?.parse().ok()
+}
 
 /// Each property's name, and whether its value is a number (else text).
 pub const PROPERTIES: [(&str, bool); 12] = [

@@ -1,7 +1,7 @@
 //! Validation of the RabbitMQ part of a scenario.
 
 use super::Problems;
-use crate::rabbit::content::{Content, PROPERTIES};
+use crate::rabbit::content::{self, PROPERTIES, Properties};
 use crate::rabbit::headers::{self, FieldTable, FieldValue};
 use crate::rabbit::topology::{Binding, Destination, Exchange, Topology, predeclared_exchanges};
 use crate::scenario::limits::*;
@@ -303,12 +303,7 @@ impl<'a> Timeline<'a> {
                     self.publishable(p, &format!("{at}.exchange"), exchange);
                 }
                 field_table(p, &format!("{at}.headers"), headers);
-                let content = Content {
-                    body: body.clone(),
-                    body_base64: body_base64.clone(),
-                    properties: properties.clone(),
-                };
-                self::content(p, at, &content);
+                self::content(p, at, body.as_deref(), body_base64.as_deref(), properties);
             }
             Intervention::RabbitGet { queue, .. } | Intervention::RabbitQueuePurge { queue }
                 if !self.queues.contains(&queue.as_str()) =>
@@ -532,18 +527,24 @@ impl<'a> Timeline<'a> {
 /// A published message's body and properties, in the entry at `at`: one
 /// body at most, base64 that decodes, no more than the limit, and an
 /// `expiration` that is a number of milliseconds.
-fn content(p: &mut Problems, at: &str, content: &Content) {
-    if content.body.is_some() && content.body_base64.is_some() {
+fn content(
+    p: &mut Problems,
+    at: &str,
+    text: Option<&str>,
+    base64: Option<&str>,
+    properties: &Properties,
+) {
+    if text.is_some() && base64.is_some() {
         p.add(
             format!("{at}.body_base64"),
             "a message has one body: `body` (text) or `body_base64`, not both",
         );
     }
-    match content.body_bytes() {
+    match content::body(text, base64) {
         None => p.add(format!("{at}.body_base64"), "is not valid base64"),
         Some(bytes) => p.at_most(&format!("{at}.body (bytes)"), bytes.len(), MAX_BODY_BYTES),
     }
-    for (name, value) in &content.properties {
+    for (name, value) in properties {
         let path = format!("{at}.properties.{name}");
         let Some(&(_, number)) = PROPERTIES.iter().find(|(known, _)| known == name) else {
             p.add(
@@ -567,8 +568,8 @@ fn content(p: &mut Problems, at: &str, content: &Content) {
             (_, false) => p.add(path, "must be a string"),
         }
     }
-    if let Some(expiration) = content.expiration()
-        && content.ttl_ms().is_none()
+    if let Some(expiration) = content::expiration(properties)
+        && content::ttl_ms(properties).is_none()
     {
         p.add(
             format!("{at}.properties.expiration"),
