@@ -218,6 +218,14 @@ fn channel_frame(channel: u16, method: channel::AMQPMethod) -> AMQPFrame {
     AMQPFrame::Method(channel, AMQPClass::Channel(method))
 }
 
+fn queue_frame(channel: u16, method: queue::AMQPMethod) -> AMQPFrame {
+    AMQPFrame::Method(channel, AMQPClass::Queue(method))
+}
+
+fn basic_frame(channel: u16, method: basic::AMQPMethod) -> AMQPFrame {
+    AMQPFrame::Method(channel, AMQPClass::Basic(method))
+}
+
 /// The server still serves a well-behaved client.
 async fn still_serves(addr: SocketAddr) {
     let mut client = Client::open(addr).await;
@@ -418,9 +426,9 @@ async fn channel_misuse_is_a_channel_error() {
         // A method on a channel never opened.
         let mut client = Client::open(addr).await;
         client
-            .send(AMQPFrame::Method(
+            .send(queue_frame(
                 3,
-                AMQPClass::Queue(queue::AMQPMethod::Declare(queue::Declare::default())),
+                queue::AMQPMethod::Declare(queue::Declare::default()),
             ))
             .await;
         assert_eq!(
@@ -529,14 +537,14 @@ async fn two_hundred_concurrent_connections_are_all_served() {
 }
 
 fn publish_frame(channel: u16, routing_key: &str, immediate: bool) -> AMQPFrame {
-    AMQPFrame::Method(
+    basic_frame(
         channel,
-        AMQPClass::Basic(basic::AMQPMethod::Publish(basic::Publish {
+        basic::AMQPMethod::Publish(basic::Publish {
             exchange: "".into(),
             routing_key: routing_key.into(),
             mandatory: false,
             immediate,
-        })),
+        }),
     )
 }
 
@@ -612,13 +620,10 @@ async fn a_message_goes_from_a_publish_to_a_delivery() {
         let mut client = Client::open(addr).await;
         client.open_channel(1).await;
         client
-            .send(AMQPFrame::Method(
-                1,
-                AMQPClass::Queue(queue::AMQPMethod::Declare(queue::Declare {
+            .send(queue_frame(1, queue::AMQPMethod::Declare(queue::Declare {
                     queue: "q".into(),
                     ..Default::default()
-                })),
-            ))
+                })))
             .await;
         assert!(matches!(
             client.next().await,
@@ -629,15 +634,12 @@ async fn a_message_goes_from_a_publish_to_a_delivery() {
         client.send(AMQPFrame::Body(1, b"he".to_vec())).await;
         client.send(AMQPFrame::Body(1, b"llo".to_vec())).await;
         client
-            .send(AMQPFrame::Method(
-                1,
-                AMQPClass::Basic(basic::AMQPMethod::Consume(basic::Consume {
+            .send(basic_frame(1, basic::AMQPMethod::Consume(basic::Consume {
                     queue: "q".into(),
                     consumer_tag: "c".into(),
                     no_ack: false,
                     ..Default::default()
-                })),
-            ))
+                })))
             .await;
         assert!(matches!(
             client.next().await,
@@ -662,13 +664,10 @@ async fn a_message_goes_from_a_publish_to_a_delivery() {
         );
         assert_eq!(client.next().await, Some(AMQPFrame::Body(1, b"hello".to_vec())));
         client
-            .send(AMQPFrame::Method(
-                1,
-                AMQPClass::Basic(basic::AMQPMethod::Ack(basic::Ack {
+            .send(basic_frame(1, basic::AMQPMethod::Ack(basic::Ack {
                     delivery_tag: 2,
                     multiple: false,
-                })),
-            ))
+                })))
             .await;
         let Some(AMQPFrame::Method(1, AMQPClass::Channel(channel::AMQPMethod::Close(close)))) =
             client.next().await
@@ -700,13 +699,13 @@ async fn a_client_that_stops_reading_is_dropped() {
         let mut client = Client::open(addr).await;
         client.open_channel(1).await;
         client
-            .send(AMQPFrame::Method(
+            .send(queue_frame(
                 1,
-                AMQPClass::Queue(queue::AMQPMethod::Declare(queue::Declare {
+                queue::AMQPMethod::Declare(queue::Declare {
                     queue: "q".into(),
                     nowait: true,
                     ..Default::default()
-                })),
+                }),
             ))
             .await;
         // 16 MB: more than the sockets' buffers hold.
@@ -717,15 +716,15 @@ async fn a_client_that_stops_reading_is_dropped() {
             client.send(AMQPFrame::Body(1, body.clone())).await;
         }
         client
-            .send(AMQPFrame::Method(
+            .send(basic_frame(
                 1,
-                AMQPClass::Basic(basic::AMQPMethod::Consume(basic::Consume {
+                basic::AMQPMethod::Consume(basic::Consume {
                     queue: "q".into(),
                     consumer_tag: "c".into(),
                     no_ack: true,
                     nowait: true,
                     ..Default::default()
-                })),
+                }),
             ))
             .await;
         // Not reading for a while: the server's writes wait, then it gives up.

@@ -240,13 +240,23 @@ pub fn publish(
                 .ok_or_else(Reply::internal_error)?
         }
     };
+    // Only a mandatory message keeps its content as published, to give it
+    // back.
+    let returned = publish.mandatory.then(|| {
+        Rc::new(Returned {
+            exchange: exchange.to_string(),
+            routing_key: publish.routing_key.to_string(),
+            properties: properties.clone(),
+            body: body.clone(),
+        })
+    });
     let (headers, named) = properties_in(&properties);
     let content = Content {
         body: None,
         body_base64: None,
         properties: named,
     }
-    .with_body(body.clone());
+    .with_body(body);
     let action = Intervention::RabbitPublish {
         publisher: client.publisher(),
         exchange: Some(exchange.to_string()),
@@ -266,14 +276,7 @@ pub fn publish(
         connection: client.id,
         channel: channel_id,
         seq,
-        returned: publish.mandatory.then(|| {
-            Rc::new(Returned {
-                exchange: exchange.to_string(),
-                routing_key: publish.routing_key.to_string(),
-                properties: properties.clone(),
-                body,
-            })
-        }),
+        returned,
     };
     if let Some(staged) = &mut channel.basic.tx {
         staged.push(Staged::Publish {
@@ -698,8 +701,12 @@ pub fn closed(broker: &mut Broker, client: &Client, channel_id: u16, channel: &C
 
 /// Auto-delete queues whose last consumer has gone are deleted.
 fn delete_unused(broker: &mut Broker) {
+    let candidates = broker.clients.auto_deleting();
+    if candidates.is_empty() {
+        return;
+    }
     let summary = broker.run().simulation().rabbit_summary();
-    let unused: Vec<String> = (broker.clients.auto_deleting().into_iter())
+    let unused: Vec<String> = (candidates.into_iter())
         .filter(|queue| (summary.queues.iter()).any(|q| q.name == *queue && q.consumers == 0))
         .collect();
     for queue in unused {

@@ -209,8 +209,7 @@ impl Clients {
         let gone = |c: ConnectionId, ch: u16| c == connection && ch == channel;
         self.consumers.retain(|_, c| !gone(c.connection, c.channel));
         self.awaited.retain(|_, a| !gone(a.connection, a.channel));
-        self.due
-            .retain(|_, (c, push)| !(gone(*c, channel_of(push))));
+        self.due.retain(|_, (c, push)| !(gone(*c, push.channel())));
     }
 
     /// Message `id` waits for its outcome.
@@ -336,12 +335,15 @@ impl Clients {
     }
 }
 
-fn channel_of(push: &Push) -> u16 {
-    match push {
-        Push::Deliver { channel, .. }
-        | Push::Confirm { channel, .. }
-        | Push::Return { channel, .. }
-        | Push::Cancel { channel, .. }
-        | Push::Answer { channel, .. } => *channel,
+impl Push {
+    /// The channel it is for.
+    pub fn channel(&self) -> u16 {
+        match self {
+            Push::Deliver { channel, .. }
+            | Push::Confirm { channel, .. }
+            | Push::Return { channel, .. }
+            | Push::Cancel { channel, .. }
+            | Push::Answer { channel, .. } => *channel,
+        }
     }
 }

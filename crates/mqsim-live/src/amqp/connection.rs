@@ -667,30 +667,23 @@ impl Connection<'_> {
                 AMQPClass::Basic(wire::AMQPMethod::Get(g)) => {
                     Some(basic::get(&mut broker, client, channel, state, g))
                 }
-                AMQPClass::Basic(wire::AMQPMethod::Recover(r)) => Some(
-                    basic::recover(
+                AMQPClass::Basic(
+                    wire::AMQPMethod::Recover(wire::Recover { requeue })
+                    | wire::AMQPMethod::RecoverAsync(wire::RecoverAsync { requeue }),
+                ) => {
+                    let asynchronous =
+                        matches!(method, AMQPClass::Basic(wire::AMQPMethod::RecoverAsync(_)));
+                    let recovered = basic::recover(
                         &mut broker,
                         client,
                         channel,
                         state,
-                        r.requeue,
-                        false,
+                        *requeue,
+                        asynchronous,
                         &method,
-                    )
-                    .map(|()| None),
-                ),
-                AMQPClass::Basic(wire::AMQPMethod::RecoverAsync(r)) => Some(
-                    basic::recover(
-                        &mut broker,
-                        client,
-                        channel,
-                        state,
-                        r.requeue,
-                        true,
-                        &method,
-                    )
-                    .map(|()| None),
-                ),
+                    );
+                    Some(recovered.map(|()| None))
+                }
                 AMQPClass::Tx(tx::AMQPMethod::Select(_)) => Some(basic::tx_select(state, &method)),
                 AMQPClass::Tx(tx::AMQPMethod::Commit(_)) => Some(basic::tx_commit(
                     &mut broker,
@@ -758,6 +751,10 @@ impl Connection<'_> {
 
     /// What the run has for the client, sent.
     async fn on_push(&mut self, push: Push) -> Result<(), End> {
+        // A channel closed since is not sent to.
+        if !self.open.contains_key(&push.channel()) {
+            return Ok(());
+        }
         let frame_max = self.reader.frame_max;
         let epoch_ms = self.broker.borrow().epoch_ms();
         let frames = match push {
@@ -843,13 +840,6 @@ impl Connection<'_> {
             }
         };
         for frame in frames {
-            let channel = match &frame {
-                AMQPFrame::Method(c, _) | AMQPFrame::Header(c, ..) | AMQPFrame::Body(c, _) => *c,
-                _ => 0,
-            };
-            if !self.open.contains_key(&channel) {
-                return Ok(());
-            }
             self.send(frame).await?;
         }
         Ok(())

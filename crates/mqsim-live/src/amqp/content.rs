@@ -182,13 +182,13 @@ pub fn properties_in(properties: &BasicProperties) -> (FieldTable, Properties) {
 /// run's start is `epoch_ms`).
 pub fn properties_out(message: &Message, epoch_ms: u64) -> BasicProperties {
     let mut headers = amqp_table(&message.headers);
+    let text = |s: &str| AMQPValue::LongString(LongString::from(s));
     if !message.deaths.is_empty() {
         let deaths: Vec<AMQPValue> = message
             .deaths
             .iter()
             .map(|death| {
                 let mut entry = AmqpTable::default();
-                let text = |s: &str| AMQPValue::LongString(LongString::from(s));
                 let keys: Vec<AMQPValue> = death.routing_keys.iter().map(|k| text(k)).collect();
                 entry
                     .insert("count".into(), AMQPValue::LongLongInt(death.count.into()))
@@ -210,7 +210,6 @@ pub fn properties_out(message: &Message, epoch_ms: u64) -> BasicProperties {
             })
             .collect();
         headers.insert("x-death".into(), AMQPValue::FieldArray(deaths.into()));
-        let text = |s: &str| AMQPValue::LongString(LongString::from(s));
         if let Some((queue, why, exchange)) = &message.first_death {
             headers
                 .insert("x-first-death-queue".into(), text(queue))
