@@ -138,9 +138,13 @@ impl Simulation {
         for (_, action) in Kafka::entry_actions(scenario, index) {
             self.agenda.schedule_entry(at, Scheduled::Kafka(action));
         }
-        let binds_before = (timeline[..index].iter())
-            .filter(|e| matches!(e.action, Intervention::RabbitBind { .. }))
-            .count();
+        // Counted only for a binding: a recording's timeline is long.
+        let binds_before = match entry.action {
+            Intervention::RabbitBind { .. } => (timeline[..index].iter())
+                .filter(|e| matches!(e.action, Intervention::RabbitBind { .. }))
+                .count(),
+            _ => 0,
+        };
         if let Some(action) = Rabbit::entry_action(scenario, index, binds_before) {
             self.agenda.schedule_entry(at, Scheduled::Rabbit(action));
         }

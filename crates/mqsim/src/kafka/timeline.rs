@@ -14,23 +14,27 @@ use crate::scenario::{
 };
 use crate::sim::Entries;
 use crate::trace::AckType;
+use std::cell::OnceCell;
 
 /// `scenario`'s rosters, numbered as the run numbers them, to find what
-/// each entry names.
+/// each entry names. Each is listed the first time an entry needs it: the
+/// run's start lists them once for all its entries, and an entry a live
+/// client makes lists only the one it names (a recording's rosters take a
+/// walk over its whole timeline).
 pub(super) struct EntryActions<'a> {
-    file: &'a ScenarioFile,
-    topics: Vec<(&'a TopicSpec, Option<u64>)>,
-    producers: Vec<(&'a ProducerSpec, Option<u64>)>,
-    consumers: Vec<ScenarioConsumer<'a>>,
+    scenario: &'a Scenario,
+    topics: OnceCell<Vec<(&'a TopicSpec, Option<u64>)>>,
+    producers: OnceCell<Vec<(&'a ProducerSpec, Option<u64>)>>,
+    consumers: OnceCell<Vec<ScenarioConsumer<'a>>>,
 }
 
 impl<'a> EntryActions<'a> {
     pub(super) fn new(scenario: &'a Scenario) -> EntryActions<'a> {
         EntryActions {
-            file: scenario.file(),
-            topics: scenario.topics(),
-            producers: scenario.producers(),
-            consumers: scenario.consumers(),
+            scenario,
+            topics: OnceCell::new(),
+            producers: OnceCell::new(),
+            consumers: OnceCell::new(),
         }
     }
 
@@ -38,15 +42,17 @@ impl<'a> EntryActions<'a> {
     /// with that number: none for an entry of the RabbitMQ side or one
     /// scheduled with the thing it adds (a producer, a topic).
     pub(super) fn of(&self, index: usize, out: &mut Entries<Action>) {
-        let file = self.file;
+        let scenario = self.scenario;
+        let file: &ScenarioFile = scenario.file();
         let entry = &file.timeline[index];
         let known_topic = |name: &str| {
-            let index = self.topics.iter().position(|(t, _)| t.name == name);
+            let topics = self.topics.get_or_init(|| scenario.topics());
+            let index = topics.iter().position(|(t, _)| t.name == name);
             index.map(|i| TopicId(i as u32))
         };
         let topic_id = |name: &str| known_topic(name).unwrap_or(TopicId(0));
-        let producer_roster = &self.producers;
-        let roster = &self.consumers;
+        let producer_roster = || self.producers.get_or_init(|| scenario.producers());
+        let roster = || self.consumers.get_or_init(|| scenario.consumers());
         let action = match &entry.action {
             Intervention::AddPartitions { topic, partitions } => Action::AddPartitions {
                 topic: topic_id(topic),
@@ -109,7 +115,7 @@ impl<'a> EntryActions<'a> {
                 // Every member joins at once.
                 for member in &group.members {
                     if let Some(consumer) =
-                        find_consumer(roster, file, Some(&group.name), &member.name)
+                        find_consumer(roster(), file, Some(&group.name), &member.name)
                     {
                         out.push((index, Action::Start { consumer }));
                     }
@@ -119,7 +125,7 @@ impl<'a> EntryActions<'a> {
             // Scheduled with the producers when the run starts (`Kafka::new`).
             Intervention::ProducerAdd { .. } => return,
             Intervention::ProducerRemove { producer } => {
-                let Some(i) = producer_roster
+                let Some(i) = producer_roster()
                     .iter()
                     .position(|(p, _)| &p.name == producer)
                 else {
@@ -138,7 +144,7 @@ impl<'a> EntryActions<'a> {
                 poison,
             } => {
                 // Validation guarantees the producer exists.
-                let Some(i) = producer_roster
+                let Some(i) = producer_roster()
                     .iter()
                     .position(|(p, _)| &p.name == producer)
                 else {
@@ -151,7 +157,8 @@ impl<'a> EntryActions<'a> {
             }
             Intervention::ConsumerJoin { group, member } => {
                 // Validation guarantees the member exists.
-                let Some(consumer) = find_consumer(roster, file, Some(group), &member.name) else {
+                let Some(consumer) = find_consumer(roster(), file, Some(group), &member.name)
+                else {
                     return;
                 };
                 Action::Start { consumer }
@@ -161,7 +168,7 @@ impl<'a> EntryActions<'a> {
                 member,
                 topics,
             } => {
-                let Some(consumer) = find_consumer(roster, file, Some(group), member) else {
+                let Some(consumer) = find_consumer(roster(), file, Some(group), member) else {
                     return;
                 };
                 // A topic the run never has is left out, as the
@@ -170,7 +177,7 @@ impl<'a> EntryActions<'a> {
                 Action::Subscribe { consumer, topics }
             }
             Intervention::ShareAcknowledge { group, member, ack } => {
-                let Some(consumer) = find_consumer(roster, file, Some(group), member) else {
+                let Some(consumer) = find_consumer(roster(), file, Some(group), member) else {
                     return;
                 };
                 let ack = match ack {
@@ -183,7 +190,7 @@ impl<'a> EntryActions<'a> {
             | Intervention::ConsumerCrash { group, member }
             | Intervention::ConsumerRestart { group, member }
             | Intervention::ConsumerSlow { group, member, .. } => {
-                let Some(consumer) = find_consumer(roster, file, group.as_deref(), member) else {
+                let Some(consumer) = find_consumer(roster(), file, group.as_deref(), member) else {
                     return;
                 };
                 match entry.action {

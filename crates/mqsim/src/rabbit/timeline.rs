@@ -13,26 +13,30 @@ use crate::scenario::{
     ScenarioFile,
 };
 use crate::trace::Settlement;
+use std::cell::OnceCell;
 use std::rc::Rc;
 
 /// `scenario`'s rosters, numbered as the run numbers them, to find what
-/// each entry names.
+/// each entry names. Each is listed the first time an entry needs it: the
+/// run's start lists them once for all its entries, and an entry a live
+/// client makes lists only the one it names (a recording's rosters take a
+/// walk over its whole timeline).
 pub(super) struct EntryAction<'a> {
-    file: &'a ScenarioFile,
-    consumers: Vec<(&'a RabbitConsumerSpec, Option<u64>)>,
-    queues: Vec<(&'a QueueSpec, Option<u64>)>,
-    exchanges: Vec<(&'a Exchange, Option<u64>)>,
-    publishers: Vec<(&'a PublisherSpec, Option<u64>)>,
+    scenario: &'a Scenario,
+    consumers: OnceCell<Vec<(&'a RabbitConsumerSpec, Option<u64>)>>,
+    queues: OnceCell<Vec<(&'a QueueSpec, Option<u64>)>>,
+    exchanges: OnceCell<Vec<(&'a Exchange, Option<u64>)>>,
+    publishers: OnceCell<Vec<(&'a PublisherSpec, Option<u64>)>>,
 }
 
 impl<'a> EntryAction<'a> {
     pub(super) fn new(scenario: &'a Scenario) -> EntryAction<'a> {
         EntryAction {
-            file: scenario.file(),
-            consumers: scenario.rabbit_consumers(),
-            queues: scenario.rabbit_queues(),
-            exchanges: scenario.rabbit_exchanges(),
-            publishers: scenario.rabbit_publishers(),
+            scenario,
+            consumers: OnceCell::new(),
+            queues: OnceCell::new(),
+            exchanges: OnceCell::new(),
+            publishers: OnceCell::new(),
         }
     }
 
@@ -41,18 +45,21 @@ impl<'a> EntryAction<'a> {
     /// before it: the bindings the timeline makes follow the scenario's, in
     /// timeline order.
     pub(super) fn of(&self, index: usize, binds_before: usize) -> Option<Action> {
-        let file = self.file;
+        let scenario = self.scenario;
+        let file: &ScenarioFile = scenario.file();
         let entry = &file.timeline[index];
         let consumer_id = |name: &str| {
-            let index = self.consumers.iter().position(|(c, _)| c.name == name);
+            let consumers = self.consumers.get_or_init(|| scenario.rabbit_consumers());
+            let index = consumers.iter().position(|(c, _)| c.name == name);
             index.map(|i| RabbitConsumerId(i as u32))
         };
         let queue_id = |name: &str| {
-            let index = self.queues.iter().position(|(q, _)| q.name == name);
+            let queues = self.queues.get_or_init(|| scenario.rabbit_queues());
+            let index = queues.iter().position(|(q, _)| q.name == name);
             index.map(|i| QueueId(i as u32))
         };
-        let exchange_roster = &self.exchanges;
-        let publisher_roster = &self.publishers;
+        let exchange_roster = || self.exchanges.get_or_init(|| scenario.rabbit_exchanges());
+        let publisher_roster = || self.publishers.get_or_init(|| scenario.rabbit_publishers());
         match &entry.action {
             Intervention::RabbitConsumerCrash { consumer } => {
                 consumer_id(consumer).map(|consumer| Action::Crash { consumer })
@@ -92,14 +99,14 @@ impl<'a> EntryAction<'a> {
             Intervention::RabbitQueueDeclare { queue } => {
                 queue_id(&queue.name).map(|queue| Action::DeclareQueue { queue })
             }
-            Intervention::RabbitExchangeDeclare { exchange } => exchange_roster
+            Intervention::RabbitExchangeDeclare { exchange } => exchange_roster()
                 .iter()
                 .position(|(x, _)| x.name == exchange.name)
                 .map(|exchange| Action::DeclareExchange { exchange }),
             Intervention::RabbitQueuePurge { queue } => {
                 queue_id(queue).map(|queue| Action::PurgeQueue { queue })
             }
-            Intervention::RabbitExchangeDelete { exchange } => exchange_roster
+            Intervention::RabbitExchangeDelete { exchange } => exchange_roster()
                 .iter()
                 .position(|(x, _)| x.name == *exchange)
                 .map(|exchange| Action::DeleteExchange { exchange }),
@@ -123,6 +130,7 @@ impl<'a> EntryAction<'a> {
                 body_base64,
                 properties,
             } => {
+                let publisher_roster = publisher_roster();
                 let i = publisher_roster
                     .iter()
                     .position(|(p, _)| &p.name == publisher)?;

@@ -51,8 +51,9 @@ pub const MAX_FIELD_VALUES: usize = 256;
 /// (RabbitMQ's own limit, `max_message_size`, is 16 MiB; a playground's
 /// messages travel in share links).
 pub const MAX_BODY_BYTES: usize = 65_536;
-/// Interventions in one scenario's timeline.
-pub const MAX_TIMELINE: usize = 1_000;
+/// Interventions in one scenario's timeline: enough for the recording of
+/// a live run, a class hour with clients acting about 25 times a second.
+pub const MAX_TIMELINE: usize = 100_000;
 /// Records one poll may return (`max.poll.records`).
 pub const MAX_POLL_RECORDS: u32 = 10_000;
 /// Panes of a side-by-side view.

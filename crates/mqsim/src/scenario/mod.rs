@@ -17,6 +17,7 @@
 
 pub mod edit;
 mod file;
+mod growing;
 pub mod limits;
 pub(crate) use file::defaults;
 pub mod link;

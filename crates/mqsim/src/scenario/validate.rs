@@ -23,6 +23,8 @@ pub(super) struct Problems {
     /// Checking one Kafka pane's run: a controller fault is for the KRaft
     /// panes, and a ZooKeeper pane's run ignores it.
     in_pane: bool,
+    /// How many timeline entries the scenario may have.
+    max_timeline: usize,
 }
 
 impl Problems {
@@ -96,20 +98,26 @@ impl Problems {
 /// and every warning. With Kafka panes, each pane's run is checked; a
 /// problem some runs have and others not says in which pane.
 pub(super) fn check(file: &ScenarioFile) -> (Vec<Problem>, Vec<Problem>) {
+    check_with(file, MAX_TIMELINE)
+}
+
+/// As [`check`], with a timeline of up to `max_timeline` entries.
+pub(super) fn check_with(file: &ScenarioFile, max_timeline: usize) -> (Vec<Problem>, Vec<Problem>) {
     if file.view.kafka_panes.is_empty() {
-        return check_run(file, false);
+        return check_run(file, false, max_timeline);
     }
     let mut p = Problems {
         errors: Vec::new(),
         warnings: Vec::new(),
         in_pane: false,
+        max_timeline,
     };
     kafka_panes(&mut p, file);
     narration::problems(&mut p, file);
     let panes = &file.view.kafka_panes;
     let runs: Vec<(Vec<Problem>, Vec<Problem>)> = (0..panes.len())
         .map(|i| {
-            let (errors, warnings) = check_run(&file.pane_run(i), true);
+            let (errors, warnings) = check_run(&file.pane_run(i), true, max_timeline);
             let at = |problems: Vec<Problem>| in_pane(problems, i);
             (at(errors), at(warnings))
         })
@@ -192,11 +200,16 @@ fn kafka_panes(p: &mut Problems, file: &ScenarioFile) {
 /// Every problem with one run of the scenario: the whole scenario, or one
 /// Kafka pane's run (`in_pane`), whose narration is checked once over all
 /// panes instead.
-fn check_run(file: &ScenarioFile, in_pane: bool) -> (Vec<Problem>, Vec<Problem>) {
+fn check_run(
+    file: &ScenarioFile,
+    in_pane: bool,
+    max_timeline: usize,
+) -> (Vec<Problem>, Vec<Problem>) {
     let mut p = Problems {
         errors: Vec::new(),
         warnings: Vec::new(),
         in_pane,
+        max_timeline,
     };
     if file.version != FORMAT_VERSION {
         p.add(
@@ -260,7 +273,7 @@ fn panes(p: &mut Problems, file: &ScenarioFile) {
 /// Timeline entries must name groups and members that exist by then, and
 /// fall within the run.
 fn timeline(p: &mut Problems, file: &ScenarioFile) {
-    p.at_most("timeline", file.timeline.len(), MAX_TIMELINE);
+    p.at_most("timeline", file.timeline.len(), p.max_timeline);
     // (group, member, since): members present from the start are known from
     // 0 ms, members that join later from their join time.
     let kafka = &file.kafka;
@@ -546,6 +559,57 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
             }
             _ => {}
         }
+    }
+}
+
+/// Whether checking `action` changes what the checks of later entries see:
+/// it declares, adds, joins, creates, binds or deletes something later
+/// entries may name. The others (a publish, an acknowledgement, a fault)
+/// are only checked against what is there, so later entries are checked
+/// the same without them.
+pub(super) fn shapes_later_checks(action: &Intervention) -> bool {
+    match action {
+        Intervention::ConsumerJoin { .. }
+        | Intervention::TopicCreate { .. }
+        | Intervention::AddPartitions { .. }
+        | Intervention::ProducerAdd { .. }
+        | Intervention::GroupAdd { .. }
+        | Intervention::RabbitExchangeDeclare { .. }
+        | Intervention::RabbitPublisherAdd { .. }
+        | Intervention::RabbitConsumerAdd { .. }
+        | Intervention::RabbitQueueDeclare { .. }
+        | Intervention::RabbitExchangeDelete { .. }
+        | Intervention::RabbitQueueDelete { .. }
+        | Intervention::RabbitBind { .. }
+        | Intervention::RabbitUnbind { .. } => true,
+        Intervention::ConsumerSubscribe { .. }
+        | Intervention::ShareAcknowledge { .. }
+        | Intervention::ConsumerSlow { .. }
+        | Intervention::ConsumerLeave { .. }
+        | Intervention::ConsumerCrash { .. }
+        | Intervention::ConsumerRestart { .. }
+        | Intervention::BrokerKill { .. }
+        | Intervention::BrokerShutdown { .. }
+        | Intervention::BrokerRestart { .. }
+        | Intervention::BrokerIsolate { .. }
+        | Intervention::BrokerReconnect { .. }
+        | Intervention::ControllerKill { .. }
+        | Intervention::ControllerRestart { .. }
+        | Intervention::ControllerIsolate { .. }
+        | Intervention::ControllerReconnect { .. }
+        | Intervention::PreferredLeaderElection
+        | Intervention::ProducerRemove { .. }
+        | Intervention::Produce { .. }
+        | Intervention::RabbitPublish { .. }
+        | Intervention::RabbitConsumerSlow { .. }
+        | Intervention::RabbitConsumerPrefetch { .. }
+        | Intervention::RabbitConsumerCrash { .. }
+        | Intervention::RabbitConsumerRestart { .. }
+        | Intervention::RabbitAck { .. }
+        | Intervention::RabbitNack { .. }
+        | Intervention::RabbitConsumerCancel { .. }
+        | Intervention::RabbitGet { .. }
+        | Intervention::RabbitQueuePurge { .. } => false,
     }
 }
 
