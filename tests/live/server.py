@@ -1,6 +1,7 @@
 """Starts and stops `mqsim serve` for a test: on 127.0.0.1, on a free port,
 from the binary `cargo test` built (or MQSIM, if set)."""
 
+import json
 import os
 import socket
 import subprocess
@@ -44,3 +45,25 @@ class Serve:
             self.process.terminate()
         _, self.log = self.process.communicate(timeout=10)
         return self.log
+
+
+def recorded(path, until, timeout=3):
+    """The recording `mqsim serve --record` keeps at `path`, once `until`
+    holds for it. The file is never more than a moment behind the run (a
+    long recording is written a few times a second), so this waits for it
+    a little; after `timeout` seconds it returns the recording as it is, for
+    the test's assertion to say what differs."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            recording = json.loads(Path(path).read_text())
+        except FileNotFoundError:
+            recording = {"timeline": []}
+        if until(recording) or time.monotonic() > deadline:
+            return recording
+        time.sleep(0.02)
+
+
+def done(recording):
+    """What each entry of a recording does, in order."""
+    return [entry["do"] for entry in recording["timeline"]]

@@ -3,7 +3,6 @@ it negotiates a connection (credentials, tuning, heartbeats), opens and closes
 channels, declares exchanges, queues and bindings, and hears RabbitMQ's reply
 codes when it is refused; the recording replays what it declared."""
 
-import json
 import subprocess
 import tempfile
 import unittest
@@ -12,7 +11,7 @@ from pathlib import Path
 import pika
 import pika.exceptions
 
-from server import MQSIM, Serve
+from server import MQSIM, Serve, done, recorded
 
 
 class PikaConnects(unittest.TestCase):
@@ -153,11 +152,9 @@ class PikaDeclares(unittest.TestCase):
         )
         # Deleting a queue that is not there is fine.
         self.assertEqual(channel.queue_delete("billing").method.message_count, 0)
-        done = [entry["do"] for entry in json.loads(self.recording.read_text())["timeline"]]
-        self.assertEqual(
-            done,
-            ["rabbit_exchange_declare", "rabbit_queue_declare", "rabbit_bind", "rabbit_unbind", "rabbit_queue_delete"],
-        )
+        expected = ["rabbit_exchange_declare", "rabbit_queue_declare", "rabbit_bind", "rabbit_unbind", "rabbit_queue_delete"]
+        recording = recorded(self.recording, lambda r: done(r) == expected)
+        self.assertEqual(done(recording), expected)
 
     def test_exchanges_bind_to_exchanges_and_unbind(self):
         channel = self.connection.channel()
@@ -250,9 +247,9 @@ class PikaDeclares(unittest.TestCase):
         channel.exchange_declare("orders", "topic")
         channel.queue_declare("billing", arguments={"x-message-ttl": 30000})
         channel.queue_bind("billing", "orders", routing_key="eu.#")
-        recording = json.loads(self.recording.read_text())
-        done = [entry["do"] for entry in recording["timeline"]]
-        self.assertEqual(done, ["rabbit_exchange_declare", "rabbit_queue_declare", "rabbit_bind"])
+        expected = ["rabbit_exchange_declare", "rabbit_queue_declare", "rabbit_bind"]
+        recording = recorded(self.recording, lambda r: done(r) == expected)
+        self.assertEqual(done(recording), expected)
         self.assertEqual(recording["timeline"][1]["queue"]["arguments"], {"x-message-ttl": 30000})
         times = [entry["at_ms"] for entry in recording["timeline"]]
         self.assertEqual(times, sorted(times))

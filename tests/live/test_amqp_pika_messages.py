@@ -5,7 +5,6 @@ mandatory returns, transactions, consumers with prefetch, `basic.get`,
 with RabbitMQ's codes, and a closed channel's deliveries requeued. The
 recording replays to the same queue depths."""
 
-import json
 import subprocess
 import tempfile
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 import pika
 import pika.exceptions
 
-from server import MQSIM, Serve
+from server import MQSIM, Serve, done, recorded
 
 
 class PikaMessages(unittest.TestCase):
@@ -311,11 +310,10 @@ class PikaMessages(unittest.TestCase):
         }
         # No prefetch limit: all six went to the consumer, three acknowledged.
         self.assertEqual(live, {"work": 0, "audit": 6})
-        recording = json.loads(self.recording.read_text())
-        done = [entry["do"] for entry in recording["timeline"]]
-        self.assertEqual(done.count("rabbit_publish"), 12)
-        self.assertEqual(done.count("rabbit_ack"), 3)
-        consumer = recording["timeline"][done.index("rabbit_consumer_add")]["consumer"]
+        recording = recorded(self.recording, lambda r: done(r).count("rabbit_ack") == 3)
+        self.assertEqual(done(recording).count("rabbit_publish"), 12)
+        self.assertEqual(done(recording).count("rabbit_ack"), 3)
+        consumer = recording["timeline"][done(recording).index("rabbit_consumer_add")]["consumer"]
         self.assertTrue(consumer["name"].startswith("shop-1/1 "), consumer["name"])
         replay = subprocess.run([MQSIM, "run", str(self.recording)], capture_output=True, text=True)
         self.assertEqual(replay.returncode, 0, replay.stderr)

@@ -12,8 +12,8 @@ pub struct Args {
     /// by default an empty one, which the clients fill.
     #[arg(long, value_name = "FILE|LINK")]
     scenario: Option<PathBuf>,
-    /// Write the recording (the scenario and every client action since,
-    /// which replays the live run) to this file after each action.
+    /// Keep the recording (the scenario and every client action since,
+    /// which replays the live run) in this file as it grows.
     #[arg(long, value_name = "FILE")]
     record: Option<PathBuf>,
     /// Where AMQP 0-9-1 clients connect. Loopback unless told otherwise.
@@ -27,7 +27,8 @@ pub struct Args {
     password: String,
 }
 
-/// Listens until interrupted.
+/// Listens until interrupted, then writes what the recording's file does
+/// not have yet.
 pub fn serve(args: Args) -> anyhow::Result<()> {
     if !mqsim_live::is_loopback(&args.amqp) {
         eprintln!(
@@ -56,8 +57,28 @@ pub fn serve(args: Args) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen for AMQP on {}: {e}", args.amqp))?;
         eprintln!("mqsim serve: AMQP 0-9-1 on {}", server.local_addr()?);
-        tokio::task::spawn_local(keep_time(broker));
-        server.run().await?;
+        tokio::task::spawn_local(keep_time(broker.clone()));
+        tokio::select! {
+            served = server.run() => served?,
+            () = stopped() => eprintln!("mqsim serve: stopped"),
+        }
+        broker.borrow().flush_recording();
         Ok(())
     })
+}
+
+/// When the server is told to stop: Ctrl-C, or (on Unix) SIGTERM.
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

@@ -6,6 +6,7 @@
 
 use crate::amqp::clients::{Awaited, Clients};
 use crate::live::LiveRun;
+use crate::recorder::Recorder;
 use mqsim::ids::{PublisherId, RabbitConsumerId};
 use mqsim::rabbit::broker::Rabbit;
 use mqsim::scenario::Intervention;
@@ -69,8 +70,8 @@ pub struct Broker {
     started: Instant,
     /// The wall clock's time at the start, in milliseconds since 1970.
     epoch_ms: u64,
-    /// Where the recording is written after each entry.
-    record: Option<PathBuf>,
+    /// The file the recording is kept in.
+    recorder: Option<Recorder>,
     /// The AMQP clients, and what the run has for them.
     pub clients: Clients,
 }
@@ -84,7 +85,7 @@ impl Broker {
             epoch_ms: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis() as u64),
-            record,
+            recorder: record.map(Recorder::new),
             clients: Clients::default(),
         }
     }
@@ -107,6 +108,17 @@ impl Broker {
         let mut events = Vec::new();
         self.run.advance(now, &mut events);
         self.dispatch(&events);
+        if let Some(recorder) = &mut self.recorder {
+            recorder.catch_up(self.run.recording());
+        }
+    }
+
+    /// Writes what the recording's file does not have yet: when the
+    /// server stops.
+    pub fn flush_recording(&mut self) {
+        if let Some(recorder) = &mut self.recorder {
+            recorder.flush(self.run.recording());
+        }
     }
 
     /// A client's action, now. Refused with the scenario's reason if the
@@ -187,13 +199,8 @@ impl Broker {
         let now = self.now_ms();
         let mut events = Vec::new();
         self.run.apply(now, action, &mut events)?;
-        if let Some(path) = &self.record
-            && let Err(e) = self.write_recording(path)
-        {
-            eprintln!(
-                "mqsim serve: cannot write the recording to {}: {e}",
-                path.display()
-            );
+        if let Some(recorder) = &mut self.recorder {
+            recorder.changed(self.run.recording());
         }
         Ok(events)
     }
@@ -207,18 +214,5 @@ impl Broker {
     /// The run so far, as the engine has it.
     pub fn run(&self) -> &LiveRun {
         &self.run
-    }
-
-    /// The recording, long enough to cover its last entry, written whole
-    /// next to `path` and then moved over it, so that a reader never sees
-    /// half a file.
-    fn write_recording(&self, path: &PathBuf) -> std::io::Result<()> {
-        let mut file = self.run.recording().clone();
-        let last = file.timeline.last().map_or(0, |e| e.at_ms);
-        file.duration_ms = file.duration_ms.max(last + 1_000);
-        let text = serde_json::to_string_pretty(&file).map_err(std::io::Error::other)?;
-        let partial = path.with_extension("partial");
-        std::fs::write(&partial, text + "\n")?;
-        std::fs::rename(partial, path)
     }
 }

@@ -13,7 +13,8 @@
 //!   written to a file as it grows;
 //! - [`live`]: the engine on the wall clock, taking what clients do as
 //!   timeline entries at "now" and keeping them as a recording that
-//!   replays the live run exactly.
+//!   replays the live run exactly;
+//! - [`recorder`]: `--record FILE`, the recording kept in a file.
 //!
 //! Servers bind 127.0.0.1 unless told otherwise: a playground is not a
 //! broker for a network.
@@ -21,6 +22,7 @@
 pub mod amqp;
 pub mod broker;
 pub mod live;
+pub mod recorder;
 
 use std::net::SocketAddr;
 

@@ -15,22 +15,26 @@
 //! over from the recording and runs to the entry's moment, which is the
 //! same run up to there, and goes on with the new thing in it.
 //!
-//! Each entry is checked by validating the whole recording: simple, and
-//! quick for a class's worth of clients; a run of many thousand publishes
-//! will want an entry checked on its own.
+//! Each entry is checked as validating the whole recording would check it,
+//! against the entries that shape its check rather than every one
+//! ([`Scenario::push_entry`]), so the ten-thousandth publish costs what the
+//! first did.
 
 use mqsim::scenario::{Intervention, ScenarioFile, TimelineEntry};
 use mqsim::trace::CountingSink;
 use mqsim::{Scenario, SimTime, Simulation, TraceSink};
 
-/// How much longer a live run's recording gets when a client acts past
+/// How much longer a live run's recording gets when a client acts near
 /// its end.
 const HOUR_MS: u64 = 3_600_000;
 
+/// How long a replay goes on after the last entry, at least: long enough
+/// for what it did to arrive (a publish's message in its queue).
+const AFTERMATH_MS: u64 = 1_000;
+
 /// The engine of a live run and its recording.
 pub struct LiveRun {
-    recording: ScenarioFile,
-    /// The recording as the engine took it last (validated).
+    /// The recording: the starting scenario with every entry made.
     scenario: Scenario,
     sim: Simulation,
 }
@@ -40,7 +44,6 @@ impl LiveRun {
     /// what the scenario scripts happens as it would in a replay.
     pub fn new(start: Scenario) -> LiveRun {
         LiveRun {
-            recording: start.file().clone(),
             sim: Simulation::new(&start),
             scenario: start,
         }
@@ -48,7 +51,7 @@ impl LiveRun {
 
     /// The recording so far: the starting scenario and every entry made.
     pub fn recording(&self) -> &ScenarioFile {
-        &self.recording
+        self.scenario.file()
     }
 
     /// The engine, to read the brokers' state.
@@ -77,31 +80,27 @@ impl LiveRun {
         let at = now_ms.max(self.sim.now().as_millis() + 1);
         self.advance(at - 1, sink);
         let adds = action.adds_to_run();
-        let mut recording = self.recording.clone();
         // A run lasts as long as its clients: an hour more at a time. The
         // engine does not read the duration; a replay stops there.
-        if at > recording.duration_ms {
-            recording.duration_ms = at.div_ceil(HOUR_MS) * HOUR_MS;
-        }
-        // After what the timeline already has for this moment, before what
-        // the scenario scripts for later.
-        let index = recording.timeline.partition_point(|e| e.at_ms <= at);
-        recording
-            .timeline
-            .insert(index, TimelineEntry { at_ms: at, action });
-        let scenario = recording.clone().validate().map_err(|e| e.to_string())?;
-        if adds {
-            // The same run up to here, with the new thing in its roster.
-            let mut sim = Simulation::new(&scenario);
-            sim.run_until(SimTime::from_millis(at - 1), &mut CountingSink::default());
-            self.sim = sim;
-        } else {
-            self.sim
-                .inject(&scenario, index)
+        let end = at + AFTERMATH_MS;
+        if end > self.scenario.file().duration_ms {
+            (self.scenario)
+                .lengthen(end.div_ceil(HOUR_MS) * HOUR_MS)
                 .map_err(|e| e.to_string())?;
         }
-        self.recording = recording;
-        self.scenario = scenario;
+        let entry = TimelineEntry { at_ms: at, action };
+        let index = (self.scenario)
+            .push_entry(entry)
+            .map_err(|e| e.to_string())?;
+        // An entry that adds nothing joins the run; one that does, or one
+        // the run cannot take in (none, as the entry is new and due after
+        // now), starts it over: the same run up to here, with the new
+        // thing in its roster.
+        if adds || self.sim.inject(&self.scenario, index).is_err() {
+            let mut sim = Simulation::new(&self.scenario);
+            sim.run_until(SimTime::from_millis(at - 1), &mut CountingSink::default());
+            self.sim = sim;
+        }
         self.advance(at, sink);
         Ok(at)
     }
