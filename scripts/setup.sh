@@ -10,6 +10,7 @@
 #                            linked into ~/.cargo/bin where trunk finds it
 #   chromium, chromedriver   apt (never a browser download)
 #   playwright-core, axe-core npm ci in tests/e2e (drive and audit Debian's chromium)
+#   amqplib                  npm ci in tests/e2e: the Node client the live tests drive
 #   pika                     pip, into .tools/venv (tests/live/requirements.txt):
 #                            the real clients the live-mode tests drive
 #
@@ -109,7 +110,7 @@ setup_wasm_opt() {
 
 setup_playwright() {
   local e2e="$MQ_ROOT/tests/e2e" package want have
-  for package in playwright-core axe-core; do
+  for package in playwright-core axe-core amqplib; do
     want="$(node -p "require('$e2e/package-lock.json').packages['node_modules/$package'].version")"
     have="$(node -p "try { require('$e2e/node_modules/$package/package.json').version } catch { '' }")"
     if [ "$want" != "$have" ]; then

@@ -8,6 +8,7 @@
 //! until the engine accepts it.
 
 use super::Frame;
+use super::timeline_list::timeline_list;
 use crate::builder::fields::{self, Field, Input, Of};
 use crate::builder::palette::{self, Add};
 use crate::builder::{self, Mode, Problem, Target, timeline};
@@ -57,6 +58,7 @@ pub struct BuilderPanelProps {
 pub fn BuilderPanel(props: &BuilderPanelProps) -> Html {
     let file = &props.file;
     let json = use_memo(props.file.clone(), |file| fields::json_of(file));
+    let timeline_page = use_state(|| None::<usize>);
     let text = use_memo(props.file.clone(), |file| builder::to_text(file));
     let undo = props.on_undo.reform(|_: MouseEvent| false);
     let redo = props.on_undo.reform(|_: MouseEvent| true);
@@ -157,31 +159,8 @@ pub fn BuilderPanel(props: &BuilderPanelProps) -> Html {
                 </ul>
             }
             if !file.timeline.is_empty() {
-                <details class="timeline">
-                    <summary>{ format!("Timeline ({})", file.timeline.len()) }</summary>
-                    <ol>
-                        { for file.timeline.iter().enumerate().map(|(i, entry)| {
-                            let at = entry.at_ms as f64;
-                            let (seek, pick) = (props.on_seek.clone(), props.on_target.clone());
-                            let go = Callback::from(move |_: MouseEvent| {
-                                seek.emit(at);
-                                pick.emit(Target::Entry(i));
-                            });
-                            let gone = props.on_unschedule.reform(move |_: MouseEvent| i);
-                            let pressed = props.target == Target::Entry(i);
-                            html! {
-                                <li>
-                                    <button type="button" class="go" title="Go to this moment and show the entry"
-                                            aria-pressed={pressed.to_string()} onclick={go}>
-                                        { timeline::describe(entry) }
-                                    </button>
-                                    <button type="button" aria-label={format!("Delete timeline entry {}", i + 1)}
-                                            onclick={gone}>{ "×" }</button>
-                                </li>
-                            }
-                        }) }
-                    </ol>
-                </details>
+                { timeline_list(file, &props.target, &timeline_page, &props.on_target,
+                                &props.on_seek, &props.on_unschedule) }
             }
             <details class="json">
                 <summary>{ "JSON" }</summary>

@@ -14,9 +14,13 @@ pub struct QueueTableProps {
 #[component]
 pub fn QueueTable(props: &QueueTableProps) -> Html {
     let s = &props.scene;
-    // A deleted queue is gone from the broker's list.
+    // A deleted queue is gone from the broker's list, and a queue's
+    // consumers are those consuming now: not one crashed or cancelled, nor
+    // one that only gets.
     let rows = s.queues.iter().filter(|q| !q.deleted).map(|q| {
-        let consumers = s.consumers.iter().filter(|c| c.queue == q.name).count();
+        let consumers = (s.consumers.iter())
+            .filter(|c| c.running && c.queue == q.name)
+            .count();
         html! {
             <tr data-testid="queue-row" data-name={q.name.clone()} data-ready={q.ready.to_string()}
                 data-unacked={q.unacked.to_string()}>

@@ -1,0 +1,142 @@
+// A live run's recording, opened in the page: amqplib, the Node client,
+// talks to `mqsim serve`; the recording it leaves replays in the browser to
+// the queue depths the client saw. Long enough (a couple of thousand
+// entries, one per message and acknowledgement) that the builder lists it
+// a page at a time.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { connect as tcp, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import amqp from 'amqplib';
+import { REPO, openApp, openScenario, screenshot, scrubTo, pause, builder } from './harness.mjs';
+
+const MQSIM = process.env.MQSIM ?? join(REPO, 'target', 'debug', 'mqsim');
+
+/** A port nothing listens on, on 127.0.0.1. */
+async function freePort() {
+  const server = createServer();
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address();
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+/** `mqsim serve` on a free port, once it takes connections. */
+async function serveLive(recording) {
+  const port = await freePort();
+  const child = spawn(MQSIM, ['serve', '--amqp', `127.0.0.1:${port}`, '--record', recording], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr.on('data', (chunk) => { log += chunk; });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const up = await new Promise((done) => {
+      const socket = tcp(port, '127.0.0.1', () => { socket.end(); done(true); });
+      socket.on('error', () => done(false));
+    });
+    if (up) break;
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`mqsim serve did not start: ${log}`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((done) => child.once('exit', done));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    return log;
+  };
+  return { port, stop };
+}
+
+let live;
+let recordingPath;
+before(async () => {
+  assert.ok(existsSync(MQSIM), `${MQSIM} is built (cargo build -p mqsim-cli)`);
+  recordingPath = join(await mkdtemp(join(tmpdir(), 'mq-live-')), 'live.json');
+  live = await serveLive(recordingPath);
+});
+after(async () => {
+  await live?.stop();
+});
+
+test('amqplib publishes, consumes and acknowledges; the recording replays in the page to the same depths', async () => {
+  const connection = await amqp.connect(`amqp://guest:guest@127.0.0.1:${live.port}`);
+  const channel = await connection.createConfirmChannel();
+  await channel.assertQueue('work');
+  await channel.assertQueue('audit', { arguments: { 'x-message-ttl': 3_600_000 } });
+  for (let n = 0; n < 900; n++) {
+    channel.sendToQueue('work', Buffer.from(`job ${n}`));
+    if (n % 3 === 0) channel.sendToQueue('audit', Buffer.from(`log ${n}`), { contentType: 'text/plain' });
+  }
+  await channel.waitForConfirms();
+
+  // One consumer, 50 at a time: it acknowledges 600 and keeps the next 50.
+  await channel.prefetch(50);
+  const got = [];
+  let allAcked;
+  const acked600 = new Promise((done) => { allAcked = done; });
+  await channel.consume('work', (message) => {
+    got.push(message.content.toString());
+    if (got.length <= 600) channel.ack(message);
+    if (got.length === 600) allAcked();
+  });
+  await acked600;
+  // The 50 the prefetch lets through after the 600th acknowledgement.
+  for (let wait = 0; got.length < 650 && wait < 100; wait++) await new Promise((done) => setTimeout(done, 50));
+  assert.equal(got.length, 650);
+  assert.deepEqual(got.slice(0, 3), ['job 0', 'job 1', 'job 2'], 'in the order published');
+  const side = await connection.createChannel();
+  const work = await side.checkQueue('work');
+  const audit = await side.checkQueue('audit');
+  assert.deepEqual([work.messageCount, audit.messageCount], [250, 300], 'ready as the client sees them');
+  await connection.close();
+
+  // The server writes what its file is behind when it stops.
+  const log = await live.stop();
+  assert.doesNotMatch(log, /panicked/);
+  const recording = JSON.parse(await readFile(recordingPath, 'utf8'));
+  const done = recording.timeline.map((entry) => entry.do);
+  assert.equal(done.filter((d) => d === 'rabbit_publish').length, 1_200);
+  assert.equal(done.filter((d) => d === 'rabbit_ack').length, 600);
+  assert.ok(recording.timeline.length > 1_000, 'longer than a file written by hand may be');
+
+  const app = await openApp({ ready: '[data-testid="scenario-name"]' });
+  try {
+    const { page } = app;
+    await pause(page);
+    await openScenario(page, recording, 'live.json');
+    const last = recording.timeline.at(-1).at_ms;
+    await scrubTo(page, last + 500);
+    // The consumer's connection closed at the end, so its 50 are back in
+    // the queue: 250 + 50 ready, none unacknowledged, no consumer.
+    const row = (name) => page.locator(`[data-testid="queue-row"][data-name="${name}"] td`);
+    await page.waitForFunction(() => document.querySelector('[data-testid="queue-row"][data-name="work"]'));
+    assert.deepEqual(await row('work').allTextContents(), ['work', 'classic', '300', '0', '0']);
+    assert.deepEqual(await row('audit').allTextContents(), ['audit', 'classic', '300', '0', '0']);
+    await screenshot(page, 'live-recording-replayed');
+
+    // The builder lists the timeline a page at a time, the latest first.
+    await page.click('[data-testid="build"]');
+    const list = builder(page).locator('details.timeline');
+    await list.locator('summary').click();
+    const total = recording.timeline.length;
+    const pages = builder(page).getByTestId('timeline-pages');
+    const firstShown = Math.floor((total - 1) / 200) * 200 + 1;
+    assert.equal(await pages.locator('span').textContent(), `Entries ${firstShown}–${total} of ${total}`);
+    assert.equal(await list.locator('li').count(), total - firstShown + 1);
+    await pages.getByRole('button', { name: 'Earlier' }).click();
+    assert.equal(await pages.locator('span').textContent(), `Entries ${firstShown - 200}–${firstShown - 1} of ${total}`);
+    assert.equal(await list.locator('li').count(), 200);
+    await screenshot(page, 'live-recording-timeline');
+    await pages.getByRole('button', { name: 'Latest' }).click();
+    assert.equal(await pages.locator('span').textContent(), `Entries ${firstShown}–${total} of ${total}`);
+    assert.deepEqual(app.problems, []);
+  } finally {
+    await app.close();
+  }
+});
