@@ -156,6 +156,7 @@ fn intervention(form: &SendForm, typed: &Typed, poison: bool) -> Result<Interven
             partition: typed.partition.parse().ok(),
             headers: parse_headers(&typed.headers)?,
             poison,
+            broker: None,
         },
         SendForm::Message { publisher, .. } => Intervention::RabbitPublish {
             publisher: publisher.clone(),

@@ -302,6 +302,7 @@ fn a_producer_offers_to_send_a_record_by_hand() {
         partition: None,
         headers: BTreeMap::new(),
         poison: false,
+        broker: None,
     })
     .unwrap();
     p.advance_to(4_001.0);

@@ -18,6 +18,12 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// `mqsim serve` decodes what clients send: a malformed request that claims
+/// billions of elements gets address space, not an abort
+/// ([`mqsim_live::reserve`]).
+#[global_allocator]
+static ALLOCATOR: mqsim_live::reserve::Reserving = mqsim_live::reserve::Reserving;
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success

@@ -47,16 +47,10 @@ pub fn replicated(
             }],
             producers: (0..PRODUCERS)
                 .map(|p| ProducerSpec {
-                    name: format!("p{p}"),
-                    topic: "t".into(),
-                    rate_per_sec: RATE,
                     keys: (0..100).map(|k| format!("key-{k}")).collect(),
                     unkeyed_ratio: 0.1,
-                    partition: None,
-                    keyless: Default::default(),
-                    headers: Default::default(),
                     acks: Acks::All,
-                    retry_backoff_ms: 100,
+                    ..ProducerSpec::new(&format!("p{p}"), "t", RATE)
                 })
                 .collect(),
             groups: vec![GroupSpec {

@@ -69,15 +69,17 @@ pub enum EventKind {
         offset: u64,
         arrives_at: SimTime,
     },
-    /// A write was refused or failed; the sender tries again at `retry_at`.
-    /// `producer` is none for a consumer's dead-letter write.
+    /// A write was refused or failed; the sender tries again at `retry_at`,
+    /// or, out of `retries`, gives up on it (none). `producer` is none for a
+    /// consumer's dead-letter write.
     ProduceFailed {
         record: RecordId,
         producer: Option<ProducerId>,
         #[serde(flatten)]
         tp: TopicPartition,
         error: ProduceError,
-        retry_at: SimTime,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_at: Option<SimTime>,
     },
     /// Retention deleted the oldest records of a partition: the log now
     /// starts at `log_start_offset`.

@@ -392,10 +392,16 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
             (
                 Producing,
                 false,
-                format!(
-                    "{who}: write to {} failed with {why}; retrying at {retry_at}",
-                    n.tp(*tp)
-                ),
+                match retry_at {
+                    Some(at) => format!(
+                        "{who}: write to {} failed with {why}; retrying at {at}",
+                        n.tp(*tp)
+                    ),
+                    None => format!(
+                        "{who}: write to {} failed with {why}; out of retries, it is not sent again",
+                        n.tp(*tp)
+                    ),
+                },
             )
         }
         EventKind::LogTrimmed {

@@ -39,6 +39,7 @@ fn produce(key: Option<&str>, partition: Option<u32>, poison: bool) -> Intervent
         partition,
         headers: BTreeMap::from([("trace-id".to_string(), "42".to_string())]),
         poison,
+        broker: None,
     }
 }
 
@@ -232,6 +233,7 @@ fn hand_interventions_name_what_does_not_exist() {
                 partition: None,
                 headers: BTreeMap::new(),
                 poison: false,
+                broker: None,
             },
         ),
         at(1_000, produce(None, Some(7), false)),

@@ -643,3 +643,54 @@ fn the_leader_failover_preset_tells_its_story() {
         assert!(holds(&sim, BrokerId(1), record), "{record:?} lost");
     }
 }
+
+/// A producer with `retries` 0 (a live client's, which retries itself)
+/// sends a refused record once: "retries … Setting a value greater than
+/// zero will cause the client to resend any record whose send fails with a
+/// potentially transient error" (producer configs). A `produce` entry's
+/// `broker` is where its client sent it: sent to a follower, it is refused
+/// with NOT_LEADER_OR_FOLLOWER, the producer gives up on it, and the next
+/// record, sent as its own metadata says, goes to the leader.
+#[test]
+fn a_record_sent_to_a_follower_without_retries_is_refused_once() {
+    let leader = leader_at_start(&cluster(3, 3, 1, "1", json!({}), json!([])));
+    let follower = (0..3).find(|&b| b != leader.0).unwrap();
+    let mut file: Value =
+        serde_json::to_value(cluster(3, 3, 1, "1", json!({}), json!([])).file()).unwrap();
+    file["kafka"]["producers"] = json!([
+        {"name": "live", "topic": "t", "rate_per_sec": 0, "acks": "1", "retries": 0}
+    ]);
+    file["timeline"] = json!([
+        {"at_ms": 1000, "do": "produce", "producer": "live", "value": "misdirected", "partition": 0, "broker": follower},
+        {"at_ms": 2000, "do": "produce", "producer": "live", "value": "to the leader", "partition": 0}
+    ]);
+    let scenario = Scenario::from_json(&file.to_string()).unwrap();
+    let (sim, trace) = run(&scenario, 5_000);
+    let failures: Vec<(ProduceError, Option<SimTime>)> = (trace.iter())
+        .filter_map(|e| match e.kind {
+            EventKind::ProduceFailed {
+                error, retry_at, ..
+            } => Some((error, retry_at)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failures, [(ProduceError::NotLeaderOrFollower, None)]);
+    let log = &sim.kafka().partition(P0).log();
+    let values: Vec<String> = (log.log_start_offset()..log.log_end_offset())
+        .filter_map(|o| log.get(o).map(|r| r.value.to_string()))
+        .collect();
+    assert_eq!(
+        values,
+        ["to the leader"],
+        "the refused record is not sent again"
+    );
+    // An entry naming a broker the cluster does not have is refused.
+    file["timeline"][0]["broker"] = json!(3);
+    let refused = Scenario::from_json(&file.to_string())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        refused,
+        "timeline[0].broker: no broker 3: the cluster has brokers 0..=2"
+    );
+}

@@ -82,6 +82,7 @@ fn scenario(flow: &Flow) -> Scenario {
                 headers: Default::default(),
                 acks: Default::default(),
                 retry_backoff_ms: 100,
+                retries: None,
             }],
             groups: vec![GroupSpec {
                 name: "g".into(),

@@ -41,6 +41,9 @@ pub struct Producer {
     rng: SimRng,
     pub(super) acks: Acks,
     pub(super) retry_backoff_ms: u64,
+    /// How many times a refused record is sent again; none: until it gets
+    /// through.
+    pub(super) retries: Option<u32>,
     /// Which broker leads each partition of its topic, by partition
     /// number, as this producer last heard.
     pub(super) metadata: Vec<Option<BrokerId>>,
@@ -70,6 +73,9 @@ pub struct HandRecord {
     value: Option<Rc<str>>,
     partition: Option<u32>,
     headers: Headers,
+    /// The broker its client sends it to, as the client's metadata has the
+    /// leader; none: the leader in the producer's own metadata.
+    broker: Option<BrokerId>,
 }
 
 impl HandRecord {
@@ -98,7 +104,13 @@ impl HandRecord {
             value: value.as_deref().map(Rc::from),
             partition,
             headers: list.into(),
+            broker: None,
         }
+    }
+
+    /// The record, sent to `broker` (a live client's choice of leader).
+    pub fn sent_to(self, broker: Option<BrokerId>) -> HandRecord {
+        HandRecord { broker, ..self }
     }
 }
 
@@ -123,6 +135,7 @@ impl Producer {
             rng: SimRng::new(seed, Stream::Producer(id.0)),
             acks: spec.acks,
             retry_backoff_ms: spec.retry_backoff_ms,
+            retries: spec.retries,
             metadata: Vec::new(),
             sent: 0,
             by_hand: 0,
@@ -167,7 +180,8 @@ impl Kafka {
     /// A producer's next send is due: send one record and schedule the next.
     pub(super) fn on_produce(&mut self, producer: ProducerId, ctx: &mut Ctx<'_, Action>) {
         let p = &mut self.producers[producer.index()];
-        if p.stopped {
+        // At rate 0 it sends only what the timeline says (`produce`).
+        if p.stopped || p.rate_per_sec == 0.0 {
             return;
         }
         let topic = p.topic;
@@ -191,6 +205,15 @@ impl Kafka {
             p.partitioner
                 .choose(hand.partition, hand.key.as_deref(), partitions, &mut p.rng);
         p.by_hand += 1;
+        if let Some(broker) = hand.broker {
+            // The client's metadata names the leader: so does the
+            // producer's.
+            let metadata = &mut p.metadata;
+            if metadata.len() <= partition as usize {
+                metadata.resize(partition as usize + 1, None);
+            }
+            metadata[partition as usize] = Some(broker);
+        }
         let value = match hand.value {
             Some(text) => Value::Text(text),
             None => Value::Text(Rc::from(format!("{}-by-hand-{}", p.name, p.by_hand))),
@@ -260,6 +283,7 @@ mod tests {
             headers: Default::default(),
             acks: Acks::All,
             retry_backoff_ms: 100,
+            retries: None,
         }
     }
 

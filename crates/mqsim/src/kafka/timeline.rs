@@ -142,6 +142,7 @@ impl<'a> EntryActions<'a> {
                 partition,
                 headers,
                 poison,
+                broker,
             } => {
                 // Validation guarantees the producer exists.
                 let Some(i) = producer_roster()
@@ -150,9 +151,10 @@ impl<'a> EntryActions<'a> {
                 else {
                     return;
                 };
+                let record = HandRecord::new(key, value, *partition, headers, *poison);
                 Action::ProduceByHand {
                     producer: ProducerId(i as u32),
-                    record: Box::new(HandRecord::new(key, value, *partition, headers, *poison)),
+                    record: Box::new(record.sent_to(broker.map(BrokerId))),
                 }
             }
             Intervention::ConsumerJoin { group, member } => {

@@ -386,13 +386,28 @@ pub struct TopicSpec {
     pub min_insync_replicas: u32,
 }
 
+impl TopicSpec {
+    /// A topic with the defaults a file would get by leaving fields out.
+    pub fn new(name: &str, partitions: u32) -> TopicSpec {
+        TopicSpec {
+            name: name.to_string(),
+            partitions,
+            retention_ms: None,
+            retention_records: None,
+            replication_factor: 1,
+            min_insync_replicas: 1,
+        }
+    }
+}
+
 /// A producer sending records to one topic at a steady rate.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProducerSpec {
     pub name: String,
     pub topic: String,
-    /// Records per second.
+    /// Records per second; 0 sends only the `produce` entries of the
+    /// timeline (a live client's records).
     pub rate_per_sec: f64,
     /// Keys to choose from, uniformly at random. Records with the same key
     /// always go to the same partition, so they stay in order.
@@ -421,6 +436,12 @@ pub struct ProducerSpec {
         skip_serializing_if = "is_default_backoff"
     )]
     pub retry_backoff_ms: u64,
+    /// `retries`: how many times a refused record is sent again before the
+    /// producer gives up on it. None: until it gets through (Kafka's
+    /// default, 2147483647). A live client's producer has 0: the client
+    /// retries itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retries: Option<u32>,
 }
 
 impl ProducerSpec {
@@ -437,6 +458,7 @@ impl ProducerSpec {
             headers: BTreeMap::new(),
             acks: Acks::default(),
             retry_backoff_ms: defaults::retry_backoff_ms(),
+            retries: None,
         }
     }
 }

@@ -114,6 +114,11 @@ pub enum Intervention {
         /// (think malformed JSON). It carries the header `poison`.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         poison: bool,
+        /// The broker it is sent to, as its client's metadata has the
+        /// partition's leader (a live client's choice); none: the leader in
+        /// the producer's own metadata.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        broker: Option<u32>,
     },
     /// `kafka-topics --create`: a new topic. Its partitions are placed on
     /// the brokers as at start-up, each led by its first live replica.
@@ -507,7 +512,15 @@ impl Kind {
             Kind::ConsumerSubscribe => &["group", "member", "topics"],
             Kind::ShareAcknowledge => &["group", "member", "ack"],
             Kind::ProducerAdd | Kind::ProducerRemove => &["producer"],
-            Kind::Produce => &["producer", "key", "value", "partition", "headers", "poison"],
+            Kind::Produce => &[
+                "producer",
+                "key",
+                "value",
+                "partition",
+                "headers",
+                "poison",
+                "broker",
+            ],
             Kind::TopicCreate => &["topic"],
             Kind::AddPartitions => &["topic", "partitions"],
             Kind::BrokerKill
@@ -680,6 +693,7 @@ impl RawEntry {
                 partition: self.partition,
                 headers: kafka_headers(self.headers)?,
                 poison: self.poison.unwrap_or_default(),
+                broker: self.broker,
             },
             Kind::TopicCreate => Intervention::TopicCreate {
                 topic: kind.spec_of(self.topic, "topic")?,

@@ -452,8 +452,19 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
             Intervention::Produce {
                 producer,
                 partition,
+                broker,
                 ..
             } => {
+                let brokers = file.kafka.cluster.brokers;
+                if let Some(broker) = broker.filter(|&b| b >= brokers) {
+                    p.add(
+                        format!("{at}.broker"),
+                        format!(
+                            "no broker {broker}: the cluster has brokers 0..={}",
+                            brokers.saturating_sub(1)
+                        ),
+                    );
+                }
                 let spec = producers
                     .iter()
                     .find(|(name, _)| name == producer)
@@ -627,7 +638,14 @@ fn producer_spec(
         producer.retry_backoff_ms,
         1..=MAX_INTERVAL_MS,
     );
-    p.rate(format!("{at}.rate_per_sec"), producer.rate_per_sec);
+    if let Some(retries) = producer.retries {
+        p.in_range(format!("{at}.retries"), retries, 0..=MAX_RETRIES);
+    }
+    // Rate 0: it sends only what the timeline says (a live client's
+    // records).
+    if producer.rate_per_sec != 0.0 {
+        p.rate(format!("{at}.rate_per_sec"), producer.rate_per_sec);
+    }
     if !(0.0..=1.0).contains(&producer.unkeyed_ratio) {
         p.add(
             format!("{at}.unkeyed_ratio"),

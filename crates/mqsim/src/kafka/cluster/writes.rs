@@ -184,16 +184,27 @@ impl Kafka {
         error: ProduceError,
         ctx: &mut Ctx<'_, Action>,
     ) {
-        let base = match request.producer {
+        let (base, retries) = match request.producer {
             Some(p) => {
                 let producer = &mut self.producers[p.index()];
                 if let Some(known) = producer.metadata.get_mut(request.tp.partition as usize) {
                     *known = None;
                 }
-                producer.retry_backoff_ms
+                (producer.retry_backoff_ms, producer.retries)
             }
-            None => defaults::retry_backoff_ms(),
+            None => (defaults::retry_backoff_ms(), None),
         };
+        if retries.is_some_and(|retries| request.attempt >= retries) {
+            // Out of retries: the record is not sent again.
+            ctx.emit(EventKind::ProduceFailed {
+                record: request.record,
+                producer: request.producer,
+                tp: request.tp,
+                error,
+                retry_at: None,
+            });
+            return;
+        }
         let backoff = base
             .saturating_mul(1 << request.attempt.min(16))
             .min(RETRY_BACKOFF_MAX_MS.max(base));
@@ -204,7 +215,7 @@ impl Kafka {
             producer: request.producer,
             tp: request.tp,
             error,
-            retry_at,
+            retry_at: Some(retry_at),
         });
         ctx.at(retry_at, Action::ProduceRetry { request });
     }
