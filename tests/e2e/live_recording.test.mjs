@@ -29,7 +29,8 @@ async function freePort() {
 /** `mqsim serve` on a free port, once it takes connections. */
 async function serveLive(recording) {
   const port = await freePort();
-  const child = spawn(MQSIM, ['serve', '--amqp', `127.0.0.1:${port}`, '--record', recording], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Kafka on any free ports: this test speaks AMQP only.
+  const child = spawn(MQSIM, ['serve', '--amqp', `127.0.0.1:${port}`, '--kafka', '127.0.0.1:0', '--record', recording], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr.on('data', (chunk) => { log += chunk; });
   const deadline = Date.now() + 10_000;

@@ -18,13 +18,40 @@ def free_port():
         return s.getsockname()[1]
 
 
-class Serve:
-    """`mqsim serve` with the given extra arguments, listening for AMQP."""
+def free_ports(count):
+    """The first of `count` consecutive ports free on 127.0.0.1: the Kafka
+    brokers' (broker i listens on the first + i)."""
+    for _ in range(100):
+        first = free_port()
+        sockets = []
+        try:
+            for i in range(count):
+                s = socket.socket()
+                sockets.append(s)
+                s.bind(("127.0.0.1", first + i))
+            return first
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise RuntimeError(f"no {count} consecutive free ports")
 
-    def __init__(self, *args):
+
+class Serve:
+    """`mqsim serve` with the given extra arguments, listening for AMQP on
+    `amqp_port` and for Kafka on `kafka_port` (broker i on `kafka_port` + i;
+    `brokers` of them, the scenario's count)."""
+
+    def __init__(self, *args, brokers=3):
         self.amqp_port = free_port()
+        self.kafka_port = free_ports(brokers)
+        # Every broker, as a client is told to bootstrap from a cluster: one
+        # that is down is passed over.
+        self.bootstrap = ",".join(f"127.0.0.1:{self.kafka_port + i}" for i in range(brokers))
         self.process = subprocess.Popen(
-            [MQSIM, "serve", "--amqp", f"127.0.0.1:{self.amqp_port}", *args],
+            [MQSIM, "serve", "--amqp", f"127.0.0.1:{self.amqp_port}",
+             "--kafka", f"127.0.0.1:{self.kafka_port}", *args],
             stderr=subprocess.PIPE,
             text=True,
         )

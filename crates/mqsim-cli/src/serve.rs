@@ -3,6 +3,7 @@
 
 use mqsim_live::amqp::{AmqpServer, Settings};
 use mqsim_live::broker::{Broker, Shared, blank, keep_time};
+use mqsim_live::kafka::KafkaServer;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -19,7 +20,11 @@ pub struct Args {
     /// Where AMQP 0-9-1 clients connect. Loopback unless told otherwise.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:5672")]
     amqp: SocketAddr,
-    /// The user clients log in as (SASL PLAIN).
+    /// Where Kafka clients connect: the run's broker 0 on this port, broker
+    /// i on the port + i. Loopback unless told otherwise.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9092")]
+    kafka: SocketAddr,
+    /// The user AMQP clients log in as (SASL PLAIN).
     #[arg(long, default_value = "guest")]
     user: String,
     /// That user's password.
@@ -30,11 +35,12 @@ pub struct Args {
 /// Listens until interrupted, then writes what the recording's file does
 /// not have yet.
 pub fn serve(args: Args) -> anyhow::Result<()> {
-    if !mqsim_live::is_loopback(&args.amqp) {
-        eprintln!(
-            "warning: listening on {}: clients on other machines can reach this playground broker",
-            args.amqp
-        );
+    for addr in [args.amqp, args.kafka] {
+        if !mqsim_live::is_loopback(&addr) {
+            eprintln!(
+                "warning: listening on {addr}: clients on other machines can reach this playground broker"
+            );
+        }
     }
     let start = match &args.scenario {
         Some(path) => crate::read_scenario(path)?,
@@ -57,9 +63,22 @@ pub fn serve(args: Args) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen for AMQP on {}: {e}", args.amqp))?;
         eprintln!("mqsim serve: AMQP 0-9-1 on {}", server.local_addr()?);
+        let kafka = KafkaServer::bind(args.kafka, broker.clone())
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen for Kafka on {}: {e}", args.kafka))?;
+        let brokers = broker.borrow().kafka().cluster.brokers.len() as u32;
+        let ports = kafka.listeners();
+        eprintln!(
+            "mqsim serve: Kafka on {}:{} (brokers 0..={}, broker i on port {} + i)",
+            ports.host,
+            ports.base_port,
+            brokers - 1,
+            ports.base_port
+        );
         tokio::task::spawn_local(keep_time(broker.clone()));
         tokio::select! {
             served = server.run() => served?,
+            served = kafka.run() => served?,
             () = stopped() => eprintln!("mqsim serve: stopped"),
         }
         broker.borrow().flush_recording();

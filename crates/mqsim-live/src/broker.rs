@@ -5,9 +5,11 @@
 //! needs, never across a wait.
 
 use crate::amqp::clients::{Awaited, Clients};
+use crate::kafka::clients::KafkaClients;
 use crate::live::LiveRun;
 use crate::recorder::Recorder;
-use mqsim::ids::{PublisherId, RabbitConsumerId};
+use mqsim::ids::{BrokerId as KafkaBroker, PublisherId, RabbitConsumerId};
+use mqsim::kafka::Kafka;
 use mqsim::rabbit::broker::Rabbit;
 use mqsim::scenario::Intervention;
 use mqsim::{Event, EventKind, Scenario, SimTime};
@@ -19,8 +21,14 @@ use std::time::{Duration, Instant};
 /// The longest the engine waits before catching up with the wall clock.
 const TICK: Duration = Duration::from_millis(20);
 
-/// The scenario a live run starts from when given none: nothing yet, the
-/// clients bring it all.
+/// The scenario a live run starts from when given none: a Kafka cluster of
+/// three brokers (enough to see a failover) and nothing else yet; the
+/// clients bring the rest. Its network is a LAN's, 20 ms one way, and its
+/// followers fetch again within 50 ms of an empty fetch (a real follower's
+/// fetch waits at the leader for records, so it replicates at once): a
+/// broker answers each connection's requests one at a time, so an
+/// `acks=all` write that took half a second would hold up everything a
+/// client sends after it.
 pub fn blank() -> Scenario {
     let file = serde_json::json!({
         "version": 1,
@@ -28,6 +36,8 @@ pub fn blank() -> Scenario {
         "description": "What clients did, live, with mqsim serve.",
         "seed": 1,
         "duration_ms": 3_600_000,
+        "network": {"latency_ms": 20},
+        "kafka": {"cluster": {"brokers": 3, "replica_fetch_interval_ms": 50}},
     });
     Scenario::from_json(&file.to_string()).expect("the blank scenario is valid")
 }
@@ -54,7 +64,7 @@ pub async fn keep_time(broker: Shared) {
         let wait = {
             let broker = broker.borrow();
             let now = broker.now_ms();
-            let due = broker.clients.next_due().map(|at| at.as_millis());
+            let due = broker.next_due().map(|at| at.as_millis());
             due.map_or(TICK, |at| {
                 Duration::from_millis(at.saturating_sub(now)).min(TICK)
             })
@@ -74,6 +84,8 @@ pub struct Broker {
     recorder: Option<Recorder>,
     /// The AMQP clients, and what the run has for them.
     pub clients: Clients,
+    /// The Kafka clients' producers, and their acknowledgements.
+    pub kafka_clients: KafkaClients,
 }
 
 impl Broker {
@@ -87,6 +99,7 @@ impl Broker {
                 .map_or(0, |d| d.as_millis() as u64),
             recorder: record.map(Recorder::new),
             clients: Clients::default(),
+            kafka_clients: KafkaClients::default(),
         }
     }
 
@@ -207,8 +220,28 @@ impl Broker {
 
     /// The clients get what `events` has for them, and what is due.
     fn dispatch(&mut self, events: &[Event]) {
+        let now = self.run.simulation().now();
         self.clients.on_events(events);
-        self.clients.flush(self.run.simulation().now());
+        self.clients.flush(now);
+        self.kafka_clients.on_events(events);
+        self.kafka_clients.flush(now);
+    }
+
+    /// When the next answer is due to a client, AMQP or Kafka.
+    pub fn next_due(&self) -> Option<SimTime> {
+        let due = [self.clients.next_due(), self.kafka_clients.next_due()];
+        due.into_iter().flatten().min()
+    }
+
+    /// The run's Kafka side as it stands.
+    pub fn kafka(&self) -> &Kafka {
+        self.run.simulation().kafka()
+    }
+
+    /// Whether the run's broker `node` is up: a broker that is down takes
+    /// no connections.
+    pub fn kafka_broker_up(&self, node: KafkaBroker) -> bool {
+        self.kafka().cluster.is_alive(node)
     }
 
     /// The run so far, as the engine has it.

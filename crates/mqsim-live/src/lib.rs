@@ -8,21 +8,28 @@
 //!   the credentials, `tune`, `tune-ok`, `open`), then carries numbered
 //!   channels, each a conversation of its own. Errors close a channel or
 //!   the whole connection with RabbitMQ's reply codes and texts.
+//! - [`kafka`]: Kafka's protocol. Each of the run's brokers listens on a
+//!   port of its own, and clients find the run's leaders through its
+//!   metadata.
 //!
 //! - [`broker`]: the one live run every client shares, and its recording
 //!   written to a file as it grows;
 //! - [`live`]: the engine on the wall clock, taking what clients do as
 //!   timeline entries at "now" and keeping them as a recording that
 //!   replays the live run exactly;
-//! - [`recorder`]: `--record FILE`, the recording kept in a file.
+//! - [`recorder`]: `--record FILE`, the recording kept in a file;
+//! - [`reserve`]: the allocator that keeps a malformed request's claimed
+//!   lengths from aborting the server.
 //!
 //! Servers bind 127.0.0.1 unless told otherwise: a playground is not a
 //! broker for a network.
 
 pub mod amqp;
 pub mod broker;
+pub mod kafka;
 pub mod live;
 pub mod recorder;
+pub mod reserve;
 
 use std::net::SocketAddr;
 

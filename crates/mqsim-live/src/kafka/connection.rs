@@ -1,0 +1,192 @@
+//! One client's connection to one broker of the run.
+//!
+//! A Kafka broker reads a connection's requests one at a time and answers
+//! each before it reads the next (its socket server mutes the connection
+//! meanwhile), so answers come back in the order asked even while one waits
+//! for replication. The connection belongs to its broker: when the run's
+//! broker goes down, its connections close and its port turns clients
+//! away, and they find the new leaders through another broker's metadata.
+//!
+//! What a broker cannot read it does not answer: a request too large, a
+//! header that does not decode or an API key Kafka does not have closes the
+//! connection, as Kafka's `SocketServer` does. A version of a request this
+//! broker does not serve closes it too, except for `ApiVersions`, which
+//! is answered in version 0 with `UNSUPPORTED_VERSION` and the versions
+//! served, so that the client can ask again (KIP-511).
+
+use super::frames::{self, Request};
+use super::{Listeners, fetch, metadata, produce, versions};
+use crate::broker::Shared;
+use bytes::Bytes;
+use kafka_protocol::messages::{
+    ApiKey, ApiVersionsRequest, CreateTopicsRequest, FetchRequest, InitProducerIdRequest,
+    ListOffsetsRequest, MetadataRequest, ProduceRequest,
+};
+use mqsim::ids::BrokerId;
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+
+/// How often a connection looks whether its broker is still up.
+const WATCH: Duration = Duration::from_millis(50);
+
+/// Why a connection ended.
+#[derive(Debug)]
+pub enum End {
+    /// The client closed it.
+    Closed,
+    /// The run's broker went down.
+    BrokerDown,
+    /// The client sent what a broker cannot read or answer.
+    Refused(String),
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for End {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            End::Closed => write!(f, "closed by the client"),
+            End::BrokerDown => write!(f, "its broker went down in the run"),
+            End::Refused(why) => write!(f, "closed: {why}"),
+            End::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// Serves `stream`, a connection to broker `node`, until it ends.
+pub async fn serve(mut stream: TcpStream, node: BrokerId, listeners: &Listeners, shared: Shared) {
+    let peer = stream
+        .peer_addr()
+        .map_or("a client".into(), |a| a.to_string());
+    if !shared.borrow().kafka_broker_up(node) {
+        // A broker that is down takes no connections.
+        return;
+    }
+    let end = run(&mut stream, node, listeners, &shared).await;
+    let _ = stream.shutdown().await;
+    if !matches!(end, End::Closed) {
+        eprintln!(
+            "kafka: connection from {peer} to broker {} ended: {end}",
+            node.0
+        );
+    }
+}
+
+async fn run(
+    stream: &mut TcpStream,
+    node: BrokerId,
+    listeners: &Listeners,
+    shared: &Shared,
+) -> End {
+    loop {
+        let read = tokio::select! {
+            read = frames::read_request(stream) => read,
+            () = down(shared, node) => return End::BrokerDown,
+        };
+        let request = match read {
+            Ok(request) => request,
+            Err(frames::ReadError::Closed) => return End::Closed,
+            Err(frames::ReadError::Io(e)) => return End::Io(e),
+            Err(e) => return End::Refused(e.to_string()),
+        };
+        let request = match frames::header(request) {
+            Ok(request) => request,
+            Err(e) => return End::Refused(e.to_string()),
+        };
+        let answer = tokio::select! {
+            answer = answer(request, node, listeners, shared) => answer,
+            () = down(shared, node) => return End::BrokerDown,
+        };
+        // A broker that went down answers nothing, not even what the run
+        // had for it on the way down (its writes failing).
+        if !shared.borrow().kafka_broker_up(node) {
+            return End::BrokerDown;
+        }
+        match answer {
+            Ok(Some(bytes)) => {
+                if let Err(e) = stream.write_all(&bytes).await {
+                    return End::Io(e);
+                }
+            }
+            Ok(None) => {}
+            Err(why) => return End::Refused(why),
+        }
+    }
+}
+
+/// Resolves once broker `node` is down in the run.
+async fn down(shared: &Shared, node: BrokerId) {
+    while shared.borrow().kafka_broker_up(node) {
+        tokio::time::sleep(WATCH).await;
+    }
+}
+
+/// The framed answer to `request`, none for one that gets none (a Produce
+/// with `acks=0`), or why the connection must close.
+async fn answer(
+    request: Request,
+    node: BrokerId,
+    listeners: &Listeners,
+    shared: &Shared,
+) -> Result<Option<Bytes>, String> {
+    let version = request.header.request_api_version;
+    let correlation = request.header.correlation_id;
+    let Some((min, max)) = versions::served(request.api_key) else {
+        return Err(format!("{:?} is not served", request.api_key));
+    };
+    if !(min..=max).contains(&version) {
+        if request.api_key == ApiKey::ApiVersions {
+            let refused = versions::unsupported_api_versions();
+            return frames::response(correlation, 0, &refused).map(Some);
+        }
+        return Err(format!(
+            "{:?} v{version} is not served (v{min}..=v{max} are)",
+            request.api_key
+        ));
+    }
+    let client = (request.header.client_id.as_deref())
+        .unwrap_or("")
+        .to_string();
+    match request.api_key {
+        ApiKey::ApiVersions => {
+            frames::decode::<ApiVersionsRequest>(&request)?;
+            frames::response(correlation, version, &versions::api_versions()).map(Some)
+        }
+        ApiKey::Metadata => {
+            let asked = frames::decode::<MetadataRequest>(&request)?;
+            let answer = metadata::metadata(&mut shared.borrow(), listeners, &asked);
+            frames::response(correlation, version, &answer).map(Some)
+        }
+        ApiKey::CreateTopics => {
+            let asked = frames::decode::<CreateTopicsRequest>(&request)?;
+            let answer = metadata::create_topics(&mut shared.borrow(), &asked);
+            frames::response(correlation, version, &answer).map(Some)
+        }
+        ApiKey::InitProducerId => {
+            let asked = frames::decode::<InitProducerIdRequest>(&request)?;
+            let answer = produce::init_producer_id(&mut shared.borrow(), &asked);
+            frames::response(correlation, version, &answer).map(Some)
+        }
+        ApiKey::Produce => {
+            let asked = frames::decode::<ProduceRequest>(&request)?;
+            match produce::produce(shared, listeners, node, &client, asked, version).await {
+                produce::Answer::Response(answer) => {
+                    frames::response(correlation, version, &answer).map(Some)
+                }
+                produce::Answer::Nothing => Ok(None),
+                produce::Answer::Close(why) => Err(why),
+            }
+        }
+        ApiKey::Fetch => {
+            let asked = frames::decode::<FetchRequest>(&request)?;
+            let answer = fetch::fetch(shared, node, &asked).await;
+            frames::response(correlation, version, &answer).map(Some)
+        }
+        ApiKey::ListOffsets => {
+            let asked = frames::decode::<ListOffsetsRequest>(&request)?;
+            let answer = fetch::list_offsets(&shared.borrow(), node, &asked);
+            frames::response(correlation, version, &answer).map(Some)
+        }
+        other => Err(format!("{other:?} is not served")),
+    }
+}

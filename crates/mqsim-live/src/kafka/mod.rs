@@ -1,0 +1,130 @@
+//! Kafka's protocol, served to real clients (kafka-python, librdkafka and
+//! the clients built on it, kafkajs, the Java client…).
+//!
+//! A Kafka client talks to every broker of a cluster, each over its own
+//! connection. It starts from one address, asks that broker for the
+//! versions it speaks (`ApiVersions`) and for the cluster's metadata: every
+//! live broker with its host and port, and each partition's leader. It
+//! then sends each partition's records to its leader. So [`KafkaServer`]
+//! gives each of the run's brokers a port of its own, broker *i* at the
+//! first port + *i*, and the metadata names the run's leaders at those
+//! ports: a client's records go to the broker the simulation has leading
+//! the partition, and when that broker goes down in the run (killed in the
+//! page, say), its port turns the client away and the client finds the new
+//! leader, as it would in a real cluster.
+//!
+//! Each connection is served in a task of its own ([`connection`]),
+//! requests read and answers written with kafka-protocol's codec
+//! ([`frames`]): the versions served ([`versions`]), the cluster and its
+//! topics ([`metadata`]), records produced ([`produce`]) and read
+//! ([`fetch`]). [`clients`]
+//! keeps the run's producers that stand for live clients, and hands each
+//! its acknowledgements when they reach it in the run.
+
+pub mod clients;
+pub mod connection;
+pub mod fetch;
+pub mod frames;
+pub mod metadata;
+pub mod produce;
+pub mod versions;
+
+use crate::broker::Shared;
+use mqsim::ids::BrokerId;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Where the run's brokers listen: one host, broker *i* on `base_port` + *i*.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listeners {
+    pub host: String,
+    pub base_port: u16,
+}
+
+impl Listeners {
+    /// The port broker `broker` listens on.
+    pub fn port(&self, broker: BrokerId) -> i32 {
+        i32::from(self.base_port) + broker.0 as i32
+    }
+}
+
+/// The run's brokers, listening.
+pub struct KafkaServer {
+    listeners: Vec<(BrokerId, TcpListener)>,
+    advertised: Arc<Listeners>,
+    broker: Shared,
+}
+
+impl KafkaServer {
+    /// Listens for clients of `broker`'s run: its broker *i* on `addr`'s
+    /// port + *i*. With port 0 the first broker takes any free port and
+    /// the others the ports after it, if they are free.
+    pub async fn bind(addr: SocketAddr, broker: Shared) -> io::Result<KafkaServer> {
+        let count = broker.borrow().kafka().cluster.brokers.len();
+        let first = TcpListener::bind(addr).await?;
+        let base = first.local_addr()?;
+        let mut listeners = vec![(BrokerId(0), first)];
+        for i in 1..count {
+            let port = (base.port() as usize + i).try_into().map_err(|_| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "the brokers' ports run past 65535",
+                )
+            })?;
+            let mut at = base;
+            at.set_port(port);
+            let listener = TcpListener::bind(at).await.map_err(|e| {
+                io::Error::new(e.kind(), format!("broker {i} cannot listen on {at}: {e}"))
+            })?;
+            listeners.push((BrokerId(i as u32), listener));
+        }
+        Ok(KafkaServer {
+            listeners,
+            advertised: Arc::new(Listeners {
+                host: base.ip().to_string(),
+                base_port: base.port(),
+            }),
+            broker,
+        })
+    }
+
+    /// Where the brokers listen.
+    pub fn listeners(&self) -> &Listeners {
+        &self.advertised
+    }
+
+    /// Serves connections until the task is dropped, each in a task of its
+    /// own on the engine's thread: run this in a `tokio::task::LocalSet`.
+    pub async fn run(self) -> io::Result<()> {
+        let mut accepting = tokio::task::JoinSet::new();
+        for (node, listener) in self.listeners {
+            let advertised = Arc::clone(&self.advertised);
+            accepting.spawn_local(accept(listener, node, advertised, self.broker.clone()));
+        }
+        match accepting.join_next().await {
+            Some(Ok(result)) => result,
+            Some(Err(e)) => Err(io::Error::other(e)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Accepts broker `node`'s connections until accepting fails.
+async fn accept(
+    listener: TcpListener,
+    node: BrokerId,
+    advertised: Arc<Listeners>,
+    broker: Shared,
+) -> io::Result<()> {
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let _ = stream.set_nodelay(true);
+        let advertised = Arc::clone(&advertised);
+        let broker = broker.clone();
+        tokio::task::spawn_local(async move {
+            connection::serve(stream, node, &advertised, broker).await;
+        });
+    }
+}
