@@ -137,6 +137,20 @@ setup_python_clients() {
   fi
 }
 
+# Debian's RabbitMQ, only for `scripts/bench.sh --live` (the ratio of live
+# mode's throughput to the real broker's); the bench starts its own on a
+# free port, so the service is not started at install (RUNLEVEL=1).
+setup_rabbitmq_server() {
+  if [ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; then
+    say "installing rabbitmq-server (Debian's), for the live bench"
+    if [ "$need_apt_update" -eq 1 ]; then
+      as_root apt-get update -qq
+      need_apt_update=0
+    fi
+    as_root env RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server >/dev/null
+  fi
+}
+
 setup_rust_target
 setup_node
 setup_browser
