@@ -10,7 +10,6 @@ message came back.
 
 import argparse
 import os
-import shutil
 import socket
 import subprocess
 import tempfile
@@ -92,7 +91,9 @@ def kafka_round(bootstrap, messages):
 def rabbitmq_server():
     """Debian's rabbitmq-server on a free loopback port, in a directory of
     its own, if it is installed: (port, stop) or None."""
-    server = shutil.which("rabbitmq-server") or "/usr/lib/rabbitmq/bin/rabbitmq-server"
+    # The server itself: /usr/sbin's wrapper switches to the rabbitmq user
+    # and drops this environment.
+    server = "/usr/lib/rabbitmq/bin/rabbitmq-server"
     if not os.path.exists(server):
         return None
     home = Path(tempfile.mkdtemp(prefix="bench-rabbitmq-"))
@@ -146,7 +147,7 @@ def main():
     print(f"mqsim serve, confluent-kafka: {k_pub:8.0f} produced/s,  {k_con:8.0f} consumed/s ({n} records, acks=all, RF 3)")
     rabbit = rabbitmq_server()
     if rabbit is None:
-        print("rabbitmq-server: not installed (apt install rabbitmq-server), no ratio")
+        print("rabbitmq-server: not installed or did not start (scripts/setup.sh's setup_rabbitmq_server), no ratio")
         return
     port, stop = rabbit
     try:

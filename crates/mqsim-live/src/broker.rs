@@ -148,10 +148,23 @@ impl Broker {
         action: Intervention,
         then: impl FnOnce(&mut Broker, &[Event]),
     ) -> Result<(), String> {
-        let events = self.step(action)?;
-        then(self, &events);
+        self.act_all(vec![action], then)
+    }
+
+    /// As [`act`](Self::act), for several actions at one moment, in order
+    /// ([`LiveRun::apply_all`]). What the run did on the way reaches the
+    /// clients even when an action is refused.
+    pub fn act_all(
+        &mut self,
+        actions: Vec<Intervention>,
+        then: impl FnOnce(&mut Broker, &[Event]),
+    ) -> Result<(), String> {
+        let (events, outcome) = self.step(actions);
+        if outcome.is_ok() {
+            then(self, &events);
+        }
         self.dispatch(&events);
-        Ok(())
+        outcome
     }
 
     /// A client's `rabbit_publish`, now, through `publisher`; `awaited`
@@ -206,16 +219,16 @@ impl Broker {
         Some(RabbitConsumerId(at as u32))
     }
 
-    /// Makes `action` an entry of the run now, records it, and returns
-    /// what happened on the way.
-    fn step(&mut self, action: Intervention) -> Result<Vec<Event>, String> {
+    /// Makes `actions` entries of the run now and records them; what
+    /// happened on the way, and whether every action was taken.
+    fn step(&mut self, actions: Vec<Intervention>) -> (Vec<Event>, Result<(), String>) {
         let now = self.now_ms();
         let mut events = Vec::new();
-        self.run.apply(now, action, &mut events)?;
+        let outcome = self.run.apply_all(now, actions, &mut events).map(|_| ());
         if let Some(recorder) = &mut self.recorder {
             recorder.changed(self.run.recording());
         }
-        Ok(events)
+        (events, outcome)
     }
 
     /// The clients get what `events` has for them, and what is due.

@@ -77,9 +77,23 @@ impl LiveRun {
         action: Intervention,
         sink: &mut dyn TraceSink,
     ) -> Result<u64, String> {
+        self.apply_all(now_ms, vec![action], sink)
+    }
+
+    /// As [`apply`](Self::apply), for several actions at one moment, in
+    /// order: the records of one Kafka produce request. They share a
+    /// millisecond, as a batch reaches its broker at once; one after
+    /// another they would each take a millisecond of their own. An action
+    /// the scenario cannot take stops there: those before it are recorded
+    /// and happen.
+    pub fn apply_all(
+        &mut self,
+        now_ms: u64,
+        actions: Vec<Intervention>,
+        sink: &mut dyn TraceSink,
+    ) -> Result<u64, String> {
         let at = now_ms.max(self.sim.now().as_millis() + 1);
         self.advance(at - 1, sink);
-        let adds = action.adds_to_run();
         // A run lasts as long as its clients: an hour more at a time. The
         // engine does not read the duration; a replay stops there.
         let end = at + AFTERMATH_MS;
@@ -88,21 +102,34 @@ impl LiveRun {
                 .lengthen(end.div_ceil(HOUR_MS) * HOUR_MS)
                 .map_err(|e| e.to_string())?;
         }
-        let entry = TimelineEntry { at_ms: at, action };
-        let index = (self.scenario)
-            .push_entry(entry)
-            .map_err(|e| e.to_string())?;
-        // An entry that adds nothing joins the run; one that does, or one
-        // the run cannot take in (none, as the entry is new and due after
-        // now), starts it over: the same run up to here, with the new
-        // thing in its roster.
-        if adds || self.sim.inject(&self.scenario, index).is_err() {
+        let mut restart = false;
+        let mut refused = None;
+        for action in actions {
+            let adds = action.adds_to_run();
+            let entry = TimelineEntry { at_ms: at, action };
+            let index = match self.scenario.push_entry(entry) {
+                Ok(index) => index,
+                Err(e) => {
+                    refused = Some(e.to_string());
+                    break;
+                }
+            };
+            // An entry that adds nothing joins the run; one that does, or
+            // one the run cannot take in (none, as the entry is new and
+            // due after now), starts it over.
+            restart = restart || adds || self.sim.inject(&self.scenario, index).is_err();
+        }
+        if restart {
+            // The same run up to here, with the new things in its roster.
             let mut sim = Simulation::new(&self.scenario);
             sim.run_until(SimTime::from_millis(at - 1), &mut CountingSink::default());
             self.sim = sim;
         }
         self.advance(at, sink);
-        Ok(at)
+        match refused {
+            Some(why) => Err(why),
+            None => Ok(at),
+        }
     }
 
     /// The recording as a scenario.

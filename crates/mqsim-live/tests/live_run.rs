@@ -3,9 +3,11 @@
 //! TTLs, records sent by hand, crashes and restarts, broker faults,
 //! acknowledgements by hand and cancels, and new publishers, producers and
 //! consumers, which make the engine start over), the events the live run
-//! reported are exactly those of the replay of its recording. A mutation
-//! caught: starting over runs through the new entry's own millisecond
-//! unreported (`run_until(at)` instead of `at - 1`).
+//! reported are exactly those of the replay of its recording. Actions
+//! come one at a time or a few at one moment (`apply_all`, a Kafka
+//! client's batch). A mutation caught: starting over runs through the new
+//! entry's own millisecond unreported (`run_until(at)` instead of
+//! `at - 1`).
 
 use mqsim::scenario::TimelineEntry;
 use mqsim::scenario::presets::Preset;
@@ -150,12 +152,18 @@ proptest! {
         let mut live = LiveRun::new(start);
         let mut reported: Vec<Event> = Vec::new();
         let mut now = 0;
+        let mut batch = Vec::new();
         for (n, raw) in raws.iter().enumerate() {
-            now += raw.after_ms;
             let Some(action) = action(live.scenario(), raw, n) else { continue };
+            batch.push(intervention(action));
+            // A quick one joins the next at its moment.
+            if raw.after_ms < 600 && n + 1 < raws.len() {
+                continue;
+            }
+            now += raw.after_ms;
             // A client's action the scenario cannot take is refused and
-            // changes nothing; the others are recorded.
-            let _ = live.apply(now, intervention(action), &mut reported);
+            // changes nothing; those before it in its batch are recorded.
+            let _ = live.apply_all(now, std::mem::take(&mut batch), &mut reported);
         }
         live.advance(END_MS.max(now + 1), &mut reported);
         let until = SimTime::from_millis(END_MS.max(now + 1));

@@ -278,10 +278,9 @@ fn produce_partition(
         Err(why) => return refused(ResponseError::UnknownServerError, Some(why)),
     };
     let producer_name = broker.kafka().producers[producer.index()].name.to_string();
-    let mut sent = Vec::new();
-    let mut acked = Vec::new();
-    for (key, value, headers) in entries {
-        let action = Intervention::Produce {
+    // The batch's records at one moment, as the batch reaches its broker.
+    let actions = (entries.into_iter())
+        .map(|(key, value, headers)| Intervention::Produce {
             producer: producer_name.clone(),
             key,
             value,
@@ -289,26 +288,28 @@ fn produce_partition(
             headers,
             poison: false,
             broker: Some(node.0),
-        };
-        let outcome = broker.act(action, |broker, events| {
-            let record = events.iter().find_map(|e| match e.kind {
-                EventKind::RecordSent {
-                    record,
-                    producer: p,
-                    ..
-                } if p == producer => Some(record),
-                _ => None,
-            });
-            if let Some(record) = record {
+        })
+        .collect();
+    let mut sent = Vec::new();
+    let mut acked = Vec::new();
+    let outcome = broker.act_all(actions, |broker, events| {
+        for event in events {
+            if let EventKind::RecordSent {
+                record,
+                producer: p,
+                ..
+            } = event.kind
+                && p == producer
+            {
                 sent.push(record);
                 if acks != 0 {
                     acked.push(broker.kafka_clients.awaiting(record));
                 }
             }
-        });
-        if let Err(why) = outcome {
-            return refused(ResponseError::UnknownServerError, Some(why));
         }
+    });
+    if let Err(why) = outcome {
+        return refused(ResponseError::UnknownServerError, Some(why));
     }
     Part::Sent {
         index,
