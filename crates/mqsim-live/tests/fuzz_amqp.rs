@@ -16,6 +16,8 @@ use amq_protocol::protocol::{
 };
 use amq_protocol::types::{AMQPValue, FieldArray, FieldTable};
 use mqsim_live::amqp::frames::{FrameReader, ReadError, encode};
+mod common;
+
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64;
 
@@ -120,45 +122,14 @@ fn corpus() -> Vec<Vec<u8>> {
     frames.iter().map(|f| encode(f).expect("encodes")).collect()
 }
 
-/// One input: a frame or two, mutated up to three times, or random bytes.
+/// One input: a frame or two, mutated, or random bytes; its lies are
+/// about the frame's size.
 fn input(rng: &mut Pcg64, corpus: &[Vec<u8>]) -> Vec<u8> {
-    let pick = |rng: &mut Pcg64| corpus[rng.random_range(0..corpus.len())].clone();
-    if rng.random_bool(0.1) {
-        let len = rng.random_range(0..64);
-        return (0..len).map(|_| rng.random()).collect();
-    }
-    let mut bytes = pick(rng);
-    if rng.random_bool(0.3) {
-        bytes.extend(pick(rng));
-    }
-    // None at times, so that whole frames go through the parser too.
-    for _ in 0..rng.random_range(0..=3) {
-        let at = rng.random_range(0..=bytes.len());
-        match rng.random_range(0..6) {
-            0 if at < bytes.len() => bytes[at] ^= 1 << rng.random_range(0..8),
-            1 if at < bytes.len() => bytes[at] = rng.random(),
-            // A size that lies.
-            2 if bytes.len() >= 7 => {
-                let size: u32 = if rng.random_bool(0.5) {
-                    rng.random()
-                } else {
-                    rng.random_range(0..300)
-                };
-                bytes[3..7].copy_from_slice(&size.to_be_bytes());
-            }
-            3 => bytes.truncate(at),
-            4 => {
-                let extra: Vec<u8> = (0..rng.random_range(1..16)).map(|_| rng.random()).collect();
-                bytes.splice(at..at, extra);
-            }
-            _ => {
-                let other = pick(rng);
-                let from = rng.random_range(0..other.len());
-                bytes.splice(at..at, other[from..].iter().copied());
-            }
+    common::input(rng, corpus, |rng, bytes, _| {
+        if bytes.len() >= 7 {
+            bytes[3..7].copy_from_slice(&common::length(rng).to_be_bytes());
         }
-    }
-    bytes
+    })
 }
 
 /// Reads `bytes`, pushed in random pieces, as a connection would.

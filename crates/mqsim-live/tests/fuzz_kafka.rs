@@ -26,7 +26,9 @@ use kafka_protocol::records::{
 };
 use mqsim_live::kafka::frames::{self, Request};
 use mqsim_live::reserve::Reserving;
-use rand::{Rng, SeedableRng};
+mod common;
+
+use rand::SeedableRng;
 use rand_pcg::Pcg64;
 
 /// As `mqsim serve`: a request that claims billions of elements gets
@@ -175,42 +177,15 @@ fn corpus() -> Vec<Vec<u8>> {
     corpus
 }
 
-/// One input: a request, or two spliced, mutated up to three times, or
-/// random bytes.
+/// One input: a request or two, mutated, or random bytes; its lies are
+/// about the length of whatever stands where they land (an array, a
+/// string, a record batch).
 fn input(rng: &mut Pcg64, corpus: &[Vec<u8>]) -> Vec<u8> {
-    let pick = |rng: &mut Pcg64| corpus[rng.random_range(0..corpus.len())].clone();
-    if rng.random_bool(0.1) {
-        let len = rng.random_range(0..64);
-        return (0..len).map(|_| rng.random()).collect();
-    }
-    let mut bytes = pick(rng);
-    for _ in 0..rng.random_range(0..=3) {
-        let at = rng.random_range(0..=bytes.len());
-        match rng.random_range(0..6) {
-            0 if at < bytes.len() => bytes[at] ^= 1 << rng.random_range(0..8),
-            1 if at < bytes.len() => bytes[at] = rng.random(),
-            // A length that lies: four bytes of a large or small number.
-            2 if at + 4 <= bytes.len() => {
-                let length: u32 = if rng.random_bool(0.5) {
-                    rng.random()
-                } else {
-                    rng.random_range(0..300)
-                };
-                bytes[at..at + 4].copy_from_slice(&length.to_be_bytes());
-            }
-            3 => bytes.truncate(at),
-            4 => {
-                let extra: Vec<u8> = (0..rng.random_range(1..16)).map(|_| rng.random()).collect();
-                bytes.splice(at..at, extra);
-            }
-            _ => {
-                let other = pick(rng);
-                let from = rng.random_range(0..other.len());
-                bytes.splice(at..at, other[from..].iter().copied());
-            }
+    common::input(rng, corpus, |rng, bytes, at| {
+        if at + 4 <= bytes.len() {
+            bytes[at..at + 4].copy_from_slice(&common::length(rng).to_be_bytes());
         }
-    }
-    bytes
+    })
 }
 
 /// Decodes a request as the connection does: its header, then its body

@@ -14,7 +14,7 @@
 //! 0, which tells a client to send full fetch requests, as Kafka does when
 //! it has no room for a session.
 
-use super::metadata::{topic, topic_id};
+use super::metadata::{led_by, topic_id};
 use crate::broker::{Broker, Shared};
 use bytes::{Bytes, BytesMut};
 use kafka_protocol::ResponseError;
@@ -69,16 +69,13 @@ fn read(broker: &Broker, node: BrokerId, request: &FetchRequest) -> (FetchRespon
                     let data = PartitionData::default()
                         .with_partition_index(p.partition)
                         .with_records(Some(Bytes::new()));
-                    let partition =
-                        topic(kafka, name).and_then(|(_, all)| all.get(p.partition as usize));
-                    let Some(partition) = partition else {
-                        found = true;
-                        return data.with_error_code(ResponseError::UnknownTopicOrPartition.code());
+                    let partition = match led_by(kafka, name, p.partition, node) {
+                        Ok(partition) => partition,
+                        Err(error) => {
+                            found = true;
+                            return data.with_error_code(error.code());
+                        }
                     };
-                    if partition.leader != Some(node) {
-                        found = true;
-                        return data.with_error_code(ResponseError::NotLeaderOrFollower.code());
-                    }
                     let log = partition.log();
                     let (start, watermark) = (log.log_start_offset(), partition.high_watermark());
                     let data = data
@@ -191,15 +188,10 @@ pub fn list_offsets(
                 .map(|p| {
                     let answer = ListOffsetsPartitionResponse::default()
                         .with_partition_index(p.partition_index);
-                    let partition =
-                        topic(kafka, name).and_then(|(_, all)| all.get(p.partition_index as usize));
-                    let Some(partition) = partition else {
-                        return answer
-                            .with_error_code(ResponseError::UnknownTopicOrPartition.code());
+                    let partition = match led_by(kafka, name, p.partition_index, node) {
+                        Ok(partition) => partition,
+                        Err(error) => return answer.with_error_code(error.code()),
                     };
-                    if partition.leader != Some(node) {
-                        return answer.with_error_code(ResponseError::NotLeaderOrFollower.code());
-                    }
                     let log = partition.log();
                     let watermark = partition.high_watermark();
                     let offset = match p.timestamp {

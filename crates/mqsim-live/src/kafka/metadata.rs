@@ -169,6 +169,23 @@ pub fn topic<'k>(kafka: &'k Kafka, name: &str) -> Option<(usize, &'k [Partition]
     (!partitions.is_empty()).then_some((i, partitions.as_slice()))
 }
 
+/// Partition `index` of topic `name`, if broker `node` leads it: what a
+/// request only a leader serves (Produce, Fetch, ListOffsets) checks
+/// first, as Kafka's `ReplicaManager` does.
+pub fn led_by<'k>(
+    kafka: &'k Kafka,
+    name: &str,
+    index: i32,
+    node: RunBroker,
+) -> Result<&'k Partition, ResponseError> {
+    let partition = topic(kafka, name).and_then(|(_, all)| all.get(usize::try_from(index).ok()?));
+    match partition {
+        None => Err(ResponseError::UnknownTopicOrPartition),
+        Some(p) if p.leader != Some(node) => Err(ResponseError::NotLeaderOrFollower),
+        Some(p) => Ok(p),
+    }
+}
+
 /// A topic's id: made from its name, as the run makes it.
 pub fn topic_id(name: &str) -> uuid::Uuid {
     let id = mqsim::kafka::consumer_protocol::uuid::Uuid::from_name(name);
