@@ -167,6 +167,20 @@ impl Broker {
         outcome
     }
 
+    /// A client's action that waits for no answer from the run (an
+    /// acknowledgement), now: recorded, and run with whatever else comes in
+    /// the same millisecond ([`LiveRun::record`]), at once after.
+    pub fn record(&mut self, action: Intervention) -> Result<(), String> {
+        let now = self.now_ms();
+        let mut events = Vec::new();
+        let outcome = self.run.record(now, action, &mut events).map(|_| ());
+        if let Some(recorder) = &mut self.recorder {
+            recorder.changed(self.run.recording());
+        }
+        self.dispatch(&events);
+        outcome
+    }
+
     /// A client's `rabbit_publish`, now, through `publisher`; `awaited`
     /// says who waits for the message's confirm or return. Returns when
     /// the message reaches its exchange in the run.
@@ -240,9 +254,15 @@ impl Broker {
         self.kafka_clients.flush(now);
     }
 
-    /// When the next answer is due to a client, AMQP or Kafka.
+    /// When the run next has something to do for its clients: an answer
+    /// due to a client, AMQP or Kafka, or entries recorded and not yet run.
     pub fn next_due(&self) -> Option<SimTime> {
-        let due = [self.clients.next_due(), self.kafka_clients.next_due()];
+        let unrun = self.run.unrun().map(SimTime::from_millis);
+        let due = [
+            self.clients.next_due(),
+            self.kafka_clients.next_due(),
+            unrun,
+        ];
         due.into_iter().flatten().min()
     }
 

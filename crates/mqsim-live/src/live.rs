@@ -37,6 +37,8 @@ pub struct LiveRun {
     /// The recording: the starting scenario with every entry made.
     scenario: Scenario,
     sim: Simulation,
+    /// The moment of entries recorded that the engine has yet to run.
+    unrun: Option<u64>,
 }
 
 impl LiveRun {
@@ -46,6 +48,7 @@ impl LiveRun {
         LiveRun {
             sim: Simulation::new(&start),
             scenario: start,
+            unrun: None,
         }
     }
 
@@ -62,6 +65,64 @@ impl LiveRun {
     /// Runs the engine up to `now_ms`, reporting what happens to `sink`.
     pub fn advance(&mut self, now_ms: u64, sink: &mut dyn TraceSink) {
         self.sim.run_until(SimTime::from_millis(now_ms), sink);
+        self.unrun = self.unrun.filter(|&at| at > now_ms);
+    }
+
+    /// The moment of entries recorded ([`record`](Self::record)) that
+    /// the engine has yet to run, if any.
+    pub fn unrun(&self) -> Option<u64> {
+        self.unrun
+    }
+
+    /// As [`apply`](Self::apply), for an action whose client waits for no
+    /// answer from the run (an acknowledgement): recorded at `now_ms`, or
+    /// at the millisecond the engine has yet to run, and not run yet, so
+    /// that what else comes in that millisecond shares it. One action after
+    /// another, each in a millisecond of its own, the run could take at
+    /// most a thousand a second. The next [`advance`](Self::advance) past
+    /// it runs it, as does the next action applied.
+    pub fn record(
+        &mut self,
+        now_ms: u64,
+        action: Intervention,
+        sink: &mut dyn TraceSink,
+    ) -> Result<u64, String> {
+        if action.adds_to_run() {
+            return self.apply(now_ms, action, sink);
+        }
+        let at = now_ms.max(self.sim.now().as_millis() + 1);
+        self.advance(at - 1, sink);
+        self.lengthen_to(at)?;
+        let entry = TimelineEntry { at_ms: at, action };
+        let index = (self.scenario)
+            .push_entry(entry)
+            .map_err(|e| e.to_string())?;
+        if self.sim.inject(&self.scenario, index).is_err() {
+            self.restart(at);
+        }
+        self.unrun = Some(at);
+        Ok(at)
+    }
+
+    /// A run lasts as long as its clients: an hour more at a time, once an
+    /// entry at `at` needs it. The engine does not read the duration; a
+    /// replay stops there.
+    fn lengthen_to(&mut self, at: u64) -> Result<(), String> {
+        let end = at + AFTERMATH_MS;
+        if end > self.scenario.file().duration_ms {
+            (self.scenario)
+                .lengthen(end.div_ceil(HOUR_MS) * HOUR_MS)
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// The same run up to just before `at`, started over from the
+    /// recording: with the new things in its roster.
+    fn restart(&mut self, at: u64) {
+        let mut sim = Simulation::new(&self.scenario);
+        sim.run_until(SimTime::from_millis(at - 1), &mut CountingSink::default());
+        self.sim = sim;
     }
 
     /// Makes `action` happen at `now_ms`, or just after the last
@@ -94,14 +155,7 @@ impl LiveRun {
     ) -> Result<u64, String> {
         let at = now_ms.max(self.sim.now().as_millis() + 1);
         self.advance(at - 1, sink);
-        // A run lasts as long as its clients: an hour more at a time. The
-        // engine does not read the duration; a replay stops there.
-        let end = at + AFTERMATH_MS;
-        if end > self.scenario.file().duration_ms {
-            (self.scenario)
-                .lengthen(end.div_ceil(HOUR_MS) * HOUR_MS)
-                .map_err(|e| e.to_string())?;
-        }
+        self.lengthen_to(at)?;
         let mut restart = false;
         let mut refused = None;
         for action in actions {
@@ -120,10 +174,7 @@ impl LiveRun {
             restart = restart || adds || self.sim.inject(&self.scenario, index).is_err();
         }
         if restart {
-            // The same run up to here, with the new things in its roster.
-            let mut sim = Simulation::new(&self.scenario);
-            sim.run_until(SimTime::from_millis(at - 1), &mut CountingSink::default());
-            self.sim = sim;
+            self.restart(at);
         }
         self.advance(at, sink);
         match refused {

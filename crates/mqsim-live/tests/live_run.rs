@@ -4,8 +4,9 @@
 //! acknowledgements by hand and cancels, and new publishers, producers and
 //! consumers, which make the engine start over), the events the live run
 //! reported are exactly those of the replay of its recording. Actions
-//! come one at a time or a few at one moment (`apply_all`, a Kafka
-//! client's batch). A mutation caught: starting over runs through the new
+//! come one at a time, a few at one moment (`apply_all`, a Kafka client's
+//! batch), or recorded to be run later with what else comes in their
+//! millisecond (`record`, an acknowledgement). A mutation caught: starting over runs through the new
 //! entry's own millisecond unreported (`run_until(at)` instead of
 //! `at - 1`).
 
@@ -163,7 +164,13 @@ proptest! {
             now += raw.after_ms;
             // A client's action the scenario cannot take is refused and
             // changes nothing; those before it in its batch are recorded.
-            let _ = live.apply_all(now, std::mem::take(&mut batch), &mut reported);
+            // One that waits for no answer (odd moments here) is recorded
+            // and run later, with what else comes in its millisecond.
+            if batch.len() == 1 && raw.after_ms % 2 == 1 {
+                let _ = live.record(now, batch.remove(0), &mut reported);
+            } else {
+                let _ = live.apply_all(now, std::mem::take(&mut batch), &mut reported);
+            }
         }
         live.advance(END_MS.max(now + 1), &mut reported);
         let until = SimTime::from_millis(END_MS.max(now + 1));
@@ -213,4 +220,35 @@ fn a_live_run_outlasts_its_scenario() {
         .validate()
         .expect("a valid scenario");
     assert_eq!(replay.file().timeline.last().map(|e| e.at_ms), Some(at));
+}
+
+/// Actions whose clients wait for no answer share the millisecond the
+/// engine has yet to run, with the next action that does wait; the
+/// replay is the same run.
+#[test]
+fn actions_recorded_share_a_millisecond() {
+    let start = Preset::find("exchange-routing")
+        .expect("a preset")
+        .scenario();
+    let mut live = LiveRun::new(start);
+    let publisher = live.scenario().rabbit_publishers()[0].0.name.clone();
+    let publish = |n: u32| {
+        intervention(
+            json!({"do": "rabbit_publish", "publisher": publisher, "routing_key": format!("india.{n}")}),
+        )
+    };
+    let mut reported = Vec::new();
+    live.advance(999, &mut reported);
+    let first = live.record(1_000, publish(1), &mut reported).unwrap();
+    let second = live.record(1_000, publish(2), &mut reported).unwrap();
+    assert_eq!(live.unrun(), Some(1_000), "not run yet");
+    let third = live.apply(1_000, publish(3), &mut reported).unwrap();
+    assert_eq!((first, second, third), (1_000, 1_000, 1_000));
+    assert_eq!(live.unrun(), None, "run with the action that waits");
+    // A millisecond the engine has run is past: the next one.
+    let fourth = live.record(1_000, publish(4), &mut reported).unwrap();
+    assert_eq!(fourth, 1_001);
+    live.advance(5_000, &mut reported);
+    let (_, replayed) = Simulation::run_traced(live.scenario(), SimTime::from_millis(5_000));
+    assert_eq!(reported, replayed);
 }

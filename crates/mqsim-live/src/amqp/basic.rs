@@ -513,7 +513,14 @@ pub fn settle(
             });
             Ok(None)
         }
-        None => send_settlements(broker, taken, multiple, requeue),
+        // No answer waits for them: they share a millisecond with what
+        // else comes in it (`Broker::record`).
+        None => {
+            for action in settlements(broker, taken, multiple, requeue) {
+                broker.record(action).map_err(|_| Reply::internal_error())?;
+            }
+            Ok(None)
+        }
     }
 }
 
@@ -553,10 +560,34 @@ fn send_settlements(
     requeue: Option<bool>,
 ) -> Result<Option<SimTime>, Reply> {
     let mut last = None;
+    for action in settlements(broker, taken, multiple, requeue) {
+        broker
+            .act(action, |_, events| {
+                for event in events {
+                    if let EventKind::MessageSettled { arrives_at, .. } = event.kind {
+                        last = last.max(Some(arrives_at));
+                    }
+                }
+            })
+            .map_err(|_| Reply::internal_error())?;
+    }
+    Ok(last)
+}
+
+/// The entries that settle `taken`: per consumer its highest tag, all at
+/// once with `multiple`, or each one; acknowledged, or with `requeue`
+/// given, rejected.
+fn settlements(
+    broker: &Broker,
+    taken: Taken,
+    multiple: bool,
+    requeue: Option<bool>,
+) -> Vec<Intervention> {
     let mut by_consumer: BTreeMap<RabbitConsumerId, Vec<u64>> = BTreeMap::new();
     for (_, (consumer, engine_tag)) in taken {
         by_consumer.entry(consumer).or_default().push(engine_tag);
     }
+    let mut actions = Vec::new();
     for (consumer, tags) in by_consumer {
         let name = broker.consumer_name(consumer);
         let entries: Vec<(u64, bool)> = match (multiple, tags.iter().max()) {
@@ -564,7 +595,7 @@ fn send_settlements(
             _ => tags.iter().map(|&t| (t, false)).collect(),
         };
         for (delivery_tag, multiple) in entries {
-            let action = match requeue {
+            actions.push(match requeue {
                 None => Intervention::RabbitAck {
                     consumer: name.clone(),
                     delivery_tag,
@@ -576,19 +607,10 @@ fn send_settlements(
                     multiple,
                     requeue,
                 },
-            };
-            broker
-                .act(action, |_, events| {
-                    for event in events {
-                        if let EventKind::MessageSettled { arrives_at, .. } = event.kind {
-                            last = last.max(Some(arrives_at));
-                        }
-                    }
-                })
-                .map_err(|_| Reply::internal_error())?;
+            });
         }
     }
-    Ok(last)
+    actions
 }
 
 /// Deliveries taken off a channel: its tag, the run's consumer and tag.
