@@ -44,8 +44,10 @@ class Serve:
     `brokers` of them, the scenario's count)."""
 
     def __init__(self, *args, brokers=3):
-        self.amqp_port = free_port()
-        self.kafka_port = free_ports(brokers)
+        # One block of free ports, so that none is picked twice: AMQP's,
+        # then the brokers'.
+        self.amqp_port = free_ports(brokers + 1)
+        self.kafka_port = self.amqp_port + 1
         # Every broker, as a client is told to bootstrap from a cluster: one
         # that is down is passed over.
         self.bootstrap = ",".join(f"127.0.0.1:{self.kafka_port + i}" for i in range(brokers))
