@@ -486,11 +486,12 @@ pub fn App() -> Html {
             .collect(),
         None => Vec::new(),
     };
-    // The cluster is drawn when there is one to see: several brokers or
-    // replicated topics.
+    // The cluster is drawn when there is one to see: topics, on several
+    // brokers or replicated (a live run's brokers wait for its clients'
+    // topics).
     let topics = p.scenario().topics();
-    let replicated =
-        file.kafka.cluster.brokers > 1 || topics.iter().any(|(t, _)| t.replication_factor > 1);
+    let replicated = !topics.is_empty()
+        && (file.kafka.cluster.brokers > 1 || topics.iter().any(|(t, _)| t.replication_factor > 1));
     let group_names: Vec<String> = p.world().groups.iter().map(|g| g.name.clone()).collect();
     let queue_names: Vec<String> = p.rabbit().queues.iter().map(|q| q.name.clone()).collect();
     let history = p.history().samples();
