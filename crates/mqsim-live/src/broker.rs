@@ -181,6 +181,17 @@ impl Broker {
         outcome
     }
 
+    /// Runs what was recorded and not yet run: before the run's state is
+    /// read (a passive declare counts the messages published just before
+    /// it) or a client asks for something else.
+    pub fn run_recorded(&mut self) {
+        if let Some(at) = self.run.unrun() {
+            let mut events = Vec::new();
+            self.run.advance(at, &mut events);
+            self.dispatch(&events);
+        }
+    }
+
     /// A client's `rabbit_publish`, now, through `publisher`; `awaited`
     /// says who waits for the message's confirm or return. Returns when
     /// the message reaches its exchange in the run.

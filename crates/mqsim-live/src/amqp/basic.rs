@@ -286,10 +286,14 @@ pub fn publish(
         });
         return Ok(());
     }
-    broker
-        .publish(action, publisher, awaited)
-        .map(|_| ())
-        .map_err(|why| Reply::soft(AMQPSoftError::PRECONDITIONFAILED, why).caused_by(&cause))
+    let published = if awaited.seq.is_none() && awaited.returned.is_none() {
+        // Neither confirmed nor mandatory: no answer waits for it, so it
+        // shares a millisecond with what follows (`Broker::record`).
+        broker.record(action)
+    } else {
+        broker.publish(action, publisher, awaited).map(|_| ())
+    };
+    published.map_err(|why| Reply::soft(AMQPSoftError::PRECONDITIONFAILED, why).caused_by(&cause))
 }
 
 /// `basic.consume`: a consumer of the run, acknowledging by hand.

@@ -618,6 +618,18 @@ impl Connection<'_> {
         }
         let answer = {
             let mut broker = self.broker.borrow();
+            // Settlements are recorded to share a millisecond with what
+            // follows; anything else first sees them run.
+            if !matches!(
+                method,
+                AMQPClass::Basic(
+                    wire::AMQPMethod::Ack(_)
+                        | wire::AMQPMethod::Nack(_)
+                        | wire::AMQPMethod::Reject(_)
+                )
+            ) {
+                broker.run_recorded();
+            }
             let Some(state) = self.open.get_mut(&channel) else {
                 return Ok(());
             };
