@@ -159,7 +159,7 @@ impl Broker {
         actions: Vec<Intervention>,
         then: impl FnOnce(&mut Broker, &[Event]),
     ) -> Result<(), String> {
-        let (events, outcome) = self.step(actions);
+        let (events, outcome) = self.step(|run, now, events| run.apply_all(now, actions, events));
         if outcome.is_ok() {
             then(self, &events);
         }
@@ -171,12 +171,7 @@ impl Broker {
     /// acknowledgement), now: recorded, and run with whatever else comes in
     /// the same millisecond ([`LiveRun::record`]), at once after.
     pub fn record(&mut self, action: Intervention) -> Result<(), String> {
-        let now = self.now_ms();
-        let mut events = Vec::new();
-        let outcome = self.run.record(now, action, &mut events).map(|_| ());
-        if let Some(recorder) = &mut self.recorder {
-            recorder.changed(self.run.recording());
-        }
+        let (events, outcome) = self.step(|run, now, events| run.record(now, action, events));
         self.dispatch(&events);
         outcome
     }
@@ -244,12 +239,16 @@ impl Broker {
         Some(RabbitConsumerId(at as u32))
     }
 
-    /// Makes `actions` entries of the run now and records them; what
-    /// happened on the way, and whether every action was taken.
-    fn step(&mut self, actions: Vec<Intervention>) -> (Vec<Event>, Result<(), String>) {
+    /// Makes entries of the run now with `enter` (applied or recorded),
+    /// and keeps them in the recording's file; what happened on the way,
+    /// and whether every action was taken.
+    fn step(
+        &mut self,
+        enter: impl FnOnce(&mut LiveRun, u64, &mut Vec<Event>) -> Result<u64, String>,
+    ) -> (Vec<Event>, Result<(), String>) {
         let now = self.now_ms();
         let mut events = Vec::new();
-        let outcome = self.run.apply_all(now, actions, &mut events).map(|_| ());
+        let outcome = enter(&mut self.run, now, &mut events).map(|_| ());
         if let Some(recorder) = &mut self.recorder {
             recorder.changed(self.run.recording());
         }

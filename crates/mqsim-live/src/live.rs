@@ -87,21 +87,51 @@ impl LiveRun {
         action: Intervention,
         sink: &mut dyn TraceSink,
     ) -> Result<u64, String> {
-        if action.adds_to_run() {
-            return self.apply(now_ms, action, sink);
+        let (at, refused) = self.enter(now_ms, vec![action], sink)?;
+        match refused {
+            Some(why) => Err(why),
+            None => {
+                self.unrun = Some(at);
+                Ok(at)
+            }
         }
+    }
+
+    /// Makes `actions` entries at `now_ms`, or just after the last
+    /// millisecond run if that is later, in order, without running that
+    /// millisecond: its moment, and why an action was refused if one was
+    /// (those before it are entered, the rest not). An error when the run
+    /// cannot be made long enough, and nothing is entered.
+    fn enter(
+        &mut self,
+        now_ms: u64,
+        actions: Vec<Intervention>,
+        sink: &mut dyn TraceSink,
+    ) -> Result<(u64, Option<String>), String> {
         let at = now_ms.max(self.sim.now().as_millis() + 1);
         self.advance(at - 1, sink);
         self.lengthen_to(at)?;
-        let entry = TimelineEntry { at_ms: at, action };
-        let index = (self.scenario)
-            .push_entry(entry)
-            .map_err(|e| e.to_string())?;
-        if self.sim.inject(&self.scenario, index).is_err() {
+        let mut restart = false;
+        let mut refused = None;
+        for action in actions {
+            let adds = action.adds_to_run();
+            let entry = TimelineEntry { at_ms: at, action };
+            let index = match self.scenario.push_entry(entry) {
+                Ok(index) => index,
+                Err(e) => {
+                    refused = Some(e.to_string());
+                    break;
+                }
+            };
+            // An entry that adds nothing joins the run; one that does, or
+            // one the run cannot take in (none, as the entry is new and
+            // due after now), starts it over.
+            restart = restart || adds || self.sim.inject(&self.scenario, index).is_err();
+        }
+        if restart {
             self.restart(at);
         }
-        self.unrun = Some(at);
-        Ok(at)
+        Ok((at, refused))
     }
 
     /// A run lasts as long as its clients: an hour more at a time, once an
@@ -153,29 +183,7 @@ impl LiveRun {
         actions: Vec<Intervention>,
         sink: &mut dyn TraceSink,
     ) -> Result<u64, String> {
-        let at = now_ms.max(self.sim.now().as_millis() + 1);
-        self.advance(at - 1, sink);
-        self.lengthen_to(at)?;
-        let mut restart = false;
-        let mut refused = None;
-        for action in actions {
-            let adds = action.adds_to_run();
-            let entry = TimelineEntry { at_ms: at, action };
-            let index = match self.scenario.push_entry(entry) {
-                Ok(index) => index,
-                Err(e) => {
-                    refused = Some(e.to_string());
-                    break;
-                }
-            };
-            // An entry that adds nothing joins the run; one that does, or
-            // one the run cannot take in (none, as the entry is new and
-            // due after now), starts it over.
-            restart = restart || adds || self.sim.inject(&self.scenario, index).is_err();
-        }
-        if restart {
-            self.restart(at);
-        }
+        let (at, refused) = self.enter(now_ms, actions, sink)?;
         self.advance(at, sink);
         match refused {
             Some(why) => Err(why),

@@ -145,7 +145,7 @@ async fn still_serves(addr: SocketAddr) {
     assert_eq!(metadata.topics.len(), 1);
 }
 
-fn one_record_batch(value: &str) -> Bytes {
+fn one_record_batch(value: &[u8]) -> Bytes {
     let record = Record {
         transactional: false,
         control: false,
@@ -158,7 +158,7 @@ fn one_record_batch(value: &str) -> Bytes {
         sequence: -1,
         timestamp: 0,
         key: Some(Bytes::from_static(b"k")),
-        value: Some(Bytes::copy_from_slice(value.as_bytes())),
+        value: Some(Bytes::copy_from_slice(value)),
         headers: Default::default(),
     };
     let mut out = BytesMut::new();
@@ -170,7 +170,7 @@ fn one_record_batch(value: &str) -> Bytes {
     out.freeze()
 }
 
-fn produce(partition: i32, value: &str) -> ProduceRequest {
+fn produce(partition: i32, value: &[u8]) -> ProduceRequest {
     let data = PartitionProduceData::default()
         .with_index(partition)
         .with_records(Some(one_record_batch(value)));
@@ -349,7 +349,7 @@ async fn a_record_goes_to_its_leader_and_no_other_broker() {
         let led = leaders.iter().position(|&l| l == 0).unwrap() as i32;
         let other = 1 - led;
         let correlation = client
-            .send(ApiKey::Produce, 10, &produce(other, "misdirected"))
+            .send(ApiKey::Produce, 10, &produce(other, b"misdirected"))
             .await;
         let refused: ProduceResponse = client.next(correlation, 10).await;
         let answer = &refused.responses[0].partition_responses[0];
@@ -361,7 +361,7 @@ async fn a_record_goes_to_its_leader_and_no_other_broker() {
         // next offset each time.
         for (n, version) in (3..=12).enumerate() {
             let correlation = client
-                .send(ApiKey::Produce, version, &produce(led, "hello"))
+                .send(ApiKey::Produce, version, &produce(led, b"hello"))
                 .await;
             let taken: ProduceResponse = client.next(correlation, version).await;
             let answer = &taken.responses[0].partition_responses[0];

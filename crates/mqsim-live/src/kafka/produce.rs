@@ -31,7 +31,7 @@ use kafka_protocol::messages::{
     ProducerId as WireProducerId,
 };
 use kafka_protocol::protocol::StrBytes;
-use kafka_protocol::records::RecordBatchDecoder;
+use kafka_protocol::records::{Record, RecordBatchDecoder};
 use mqsim::EventKind;
 use mqsim::ids::{BrokerId as RunBroker, ProducerId, RecordId};
 use mqsim::scenario::limits::MAX_NAME_LEN;
@@ -248,31 +248,10 @@ fn produce_partition(
         Some(Ok(batches)) => batches.into_iter().flat_map(|b| b.records).collect(),
         Some(Err(e)) => return refused(ResponseError::CorruptMessage, Some(e.to_string())),
     };
-    let mut entries = Vec::with_capacity(records.len());
-    for record in &records {
-        let text = |bytes: &Option<Bytes>, what: &str| -> Result<Option<String>, String> {
-            bytes
-                .as_ref()
-                .map(|b| {
-                    String::from_utf8(b.to_vec()).map_err(|_| {
-                        format!("the playground keeps records as text: this record's {what} is not UTF-8")
-                    })
-                })
-                .transpose()
-        };
-        let mut headers = BTreeMap::new();
-        let entry = (|| {
-            for (header, value) in &record.headers {
-                let value = text(value, "header value")?.unwrap_or_default();
-                headers.insert(header.to_string(), value);
-            }
-            Ok::<_, String>((text(&record.key, "key")?, text(&record.value, "value")?))
-        })();
-        match entry {
-            Ok((key, value)) => entries.push((key, value, std::mem::take(&mut headers))),
-            Err(why) => return refused(ResponseError::InvalidRecord, Some(why)),
-        }
-    }
+    let entries: Vec<TextRecord> = match records.iter().map(as_text).collect() {
+        Ok(entries) => entries,
+        Err(why) => return refused(ResponseError::InvalidRecord, Some(why)),
+    };
     let producer = match producer_for(broker, client, name, acks) {
         Ok(producer) => producer,
         Err(why) => return refused(ResponseError::UnknownServerError, Some(why)),
@@ -316,6 +295,34 @@ fn produce_partition(
         records: sent,
         acked,
     }
+}
+
+/// A record's key, value and headers, as the run keeps them.
+type TextRecord = (Option<String>, Option<String>, BTreeMap<String, String>);
+
+/// `record` as text: the run keeps keys, values and headers as text.
+fn as_text(record: &Record) -> Result<TextRecord, String> {
+    let headers = (record.headers.iter())
+        .map(|(name, value)| {
+            let value = text(value, "header value")?.unwrap_or_default();
+            Ok((name.to_string(), value))
+        })
+        .collect::<Result<_, String>>()?;
+    Ok((
+        text(&record.key, "key")?,
+        text(&record.value, "value")?,
+        headers,
+    ))
+}
+
+/// `bytes` as text, or why not.
+fn text(bytes: &Option<Bytes>, what: &str) -> Result<Option<String>, String> {
+    let text = |b: &Bytes| {
+        String::from_utf8(b.to_vec()).map_err(|_| {
+            format!("the playground keeps records as text: this record's {what} is not UTF-8")
+        })
+    };
+    bytes.as_ref().map(text).transpose()
 }
 
 /// The run's producer for `client` sending to `topic` with `acks`, made
