@@ -23,6 +23,7 @@
 //! - [`shortcuts`], [`presenting`]: the keyboard, the projector theme and
 //!   full screen.
 //! - [`share`], [`files`], [`preset_files`]: links, files and presets.
+//! - [`live`]: following a live run of `mqsim serve`.
 //! - [`builder`]: making and changing a scenario in the page: fields,
 //!   palette, undo, the draft.
 //! - [`hooks`]: the animation-frame hook.
@@ -44,6 +45,7 @@ pub mod hooks;
 pub mod inspect;
 pub mod kafka;
 pub mod lesson;
+pub mod live;
 pub mod picture;
 pub mod playback;
 pub mod presenting;

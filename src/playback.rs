@@ -51,6 +51,23 @@ pub const LOG_EVENTS: usize = 5_000;
 /// background for a minute does not replay that minute in one frame.
 const MAX_FRAME_MS: f64 = 250.0;
 
+/// How far behind the live run's edge the page shows it: news comes every
+/// 40 ms, so the picture moves on smoothly between two.
+pub const LIVE_LAG_MS: f64 = 120.0;
+
+/// A live run being followed: how far the server's engine has run.
+#[derive(Clone, Copy, Debug)]
+struct Live {
+    /// The edge: no entry can come at or before it.
+    edge_ms: f64,
+    /// Real time since the edge was heard of: the server's run has gone on
+    /// about as far, and its news is on the way.
+    since_ms: f64,
+    /// Whether the picture keeps up with the run, [`LIVE_LAG_MS`] behind;
+    /// after a rewind it replays the recording until it catches up.
+    following: bool,
+}
+
 /// Everything a run has reached at one moment; restoring it and running
 /// on gives the same run.
 #[derive(Clone)]
@@ -233,6 +250,8 @@ pub struct Playback {
     /// How many times the scenario was changed (by an intervention or a
     /// setup edit) since it opened: a cheap way to tell that it changed.
     edits: u32,
+    /// The live run this is, while the page follows one.
+    live: Option<Live>,
 }
 
 impl Playback {
@@ -257,9 +276,103 @@ impl Playback {
             playing: !view.paused,
             speed: view.speed,
             edits: 0,
+            live: None,
         };
         playback.advance_to(view.at_ms as f64);
         playback
+    }
+
+    /// Follows the live run whose recording so far is `recording`, its
+    /// server's engine at `edge_ms`: the picture plays on as the run does.
+    pub fn live(recording: Scenario, edge_ms: u64) -> Playback {
+        let mut playback = Playback::new(recording);
+        playback.live = Some(Live {
+            edge_ms: edge_ms as f64,
+            since_ms: 0.0,
+            following: true,
+        });
+        playback.speed = 1.0;
+        playback.playing = true;
+        playback.advance_to(edge_ms as f64 - LIVE_LAG_MS);
+        playback
+    }
+
+    /// Whether this is a live run, and whether the picture keeps up with it.
+    pub fn is_live(&self) -> Option<bool> {
+        self.live.map(|live| live.following)
+    }
+
+    /// The live run grew: `entries` were made, in order, and the server's
+    /// engine is at `edge_ms`. Each entry joins the run where the engine
+    /// can take it in; one that brings something new (a queue, a producer)
+    /// starts the run over with it, up to the moment shown. The server
+    /// checked them; one the page's copy refuses is a bug, and stops there.
+    pub fn grow(
+        &mut self,
+        entries: Vec<TimelineEntry>,
+        edge_ms: u64,
+        duration_ms: u64,
+    ) -> Result<(), String> {
+        let Some(live) = &mut self.live else {
+            return Err("this is not a live run".into());
+        };
+        live.edge_ms = live.edge_ms.max(edge_ms as f64);
+        live.since_ms = 0.0;
+        let mut restart = false;
+        for entry in entries {
+            let adds = entry.action.adds_to_run();
+            let index = (self.scenario.push_entry(entry.clone())).map_err(|e| e.to_string())?;
+            for run in &mut self.runs {
+                run.push_entry(entry.clone()).map_err(|e| e.to_string())?;
+            }
+            self.scripted.push(entry);
+            restart = restart || adds || !self.inject(index);
+        }
+        for run in std::iter::once(&mut self.scenario).chain(&mut self.runs) {
+            run.lengthen(duration_ms).map_err(|e| e.to_string())?;
+        }
+        if restart {
+            self.names = Names::new(&self.scenario);
+            self.replay_to(self.clock_ms);
+        }
+        Ok(())
+    }
+
+    /// Has the timeline's entry `index` join every lane's run, and every
+    /// checkpoint's: false if one cannot take it in.
+    fn inject(&mut self, index: usize) -> bool {
+        let states =
+            std::iter::once(&mut self.state).chain(self.checkpoints.iter_mut().map(|(_, s)| s));
+        let mut taken = true;
+        for state in states {
+            for (lane, run) in state.lanes.iter_mut().zip(&self.runs) {
+                taken &= lane.sim.inject(run, index).is_ok();
+            }
+        }
+        taken
+    }
+
+    /// The live run is no longer followed (its server stopped): what it
+    /// recorded plays as any scenario does, up to a second after where the
+    /// run had got.
+    pub fn end_live(&mut self) {
+        if let Some(live) = self.live.take() {
+            let mut file = self.scenario.file().clone();
+            file.duration_ms = live.edge_ms as u64 + 1_000;
+            if let Ok(scenario) = file.validate() {
+                self.scenario = scenario;
+            }
+            self.playing = self.playing && !self.finished();
+        }
+    }
+
+    /// Back to following the live run, from wherever the picture is.
+    pub fn go_live(&mut self) {
+        if let Some(live) = &mut self.live {
+            live.following = true;
+            self.playing = true;
+            self.speed = 1.0;
+        }
     }
 
     /// The scenario with the view as it is now: what a share link carries,
@@ -333,16 +446,24 @@ impl Playback {
         self.speed
     }
 
-    /// The scenario's length, in milliseconds.
+    /// The scenario's length, in milliseconds: a live run's, so far.
     pub fn duration_ms(&self) -> f64 {
-        self.scenario.file().duration_ms as f64
+        match self.live {
+            Some(live) => live.edge_ms,
+            None => self.scenario.file().duration_ms as f64,
+        }
     }
 
+    /// Plays or pauses; a finished run starts again. A paused live run
+    /// stops following: played again, it replays the recording from there.
     pub fn toggle_playing(&mut self) {
         if self.finished() {
             self.restart();
         } else {
             self.playing = !self.playing;
+            if let Some(live) = &mut self.live {
+                live.following &= self.playing;
+            }
         }
     }
 
@@ -407,8 +528,10 @@ impl Playback {
     /// Puts `scenario` in place of the one playing, as a change to its setup:
     /// the run is replayed from time zero to the moment shown, at the same
     /// speed. Its timeline becomes the scripted one, so interventions made
-    /// before stay in it.
+    /// before stay in it. A live run stops being followed: its setup is
+    /// the user's now, a scenario of their own.
     pub fn change_setup(&mut self, scenario: Scenario) {
+        self.live = None;
         self.scripted = scenario.file().timeline.clone();
         self.added.clear();
         self.names = Names::new(&scenario);
@@ -455,15 +578,31 @@ impl Playback {
         self.advance_to(clock_ms);
     }
 
+    /// Whether the run has played to its end: a live run never has.
     pub fn finished(&self) -> bool {
-        self.clock_ms >= self.duration_ms()
+        self.live.is_none() && self.clock_ms >= self.duration_ms()
     }
 
     /// Advances by `wall_ms` of real time. Returns whether anything visible
     /// changed (false while paused).
     pub fn tick(&mut self, wall_ms: f64) -> bool {
-        if !self.playing || !wall_ms.is_finite() || wall_ms <= 0.0 {
+        if !wall_ms.is_finite() || wall_ms <= 0.0 {
             return false;
+        }
+        if let Some(live) = &mut self.live {
+            live.since_ms += wall_ms;
+        }
+        if !self.playing {
+            return false;
+        }
+        if let Some(live) = &mut self.live {
+            let keep_up = live.edge_ms + live.since_ms - LIVE_LAG_MS;
+            if live.following {
+                self.advance_to(keep_up);
+                return true;
+            }
+            // Replaying the recording: caught up, it follows again.
+            live.following = self.clock_ms >= keep_up.min(live.edge_ms);
         }
         let step = (wall_ms * self.speed).min(MAX_FRAME_MS * self.speed);
         self.advance_to(self.clock_ms + step);
@@ -592,6 +731,9 @@ impl Playback {
     /// replay makes them again.
     pub fn seek(&mut self, clock_ms: f64) {
         let target = clock_ms.clamp(0.0, self.duration_ms());
+        if let Some(live) = &mut self.live {
+            live.following &= target >= self.clock_ms;
+        }
         if target < self.clock_ms {
             let at = target.floor() as u64;
             self.checkpoints.retain(|(t, _)| *t <= at);
@@ -691,6 +833,110 @@ mod tests {
         assert_eq!(again.clock_ms(), 5_000.0);
         again.restart();
         assert_eq!(again.clock_ms(), 0.0, "restart starts from zero");
+    }
+
+    /// A live run's recording so far: no brokers of its own, a Kafka
+    /// cluster to be had, as `mqsim serve` starts.
+    fn live_start() -> Scenario {
+        let file = r#"{"version":1,"name":"Live run","seed":1,"duration_ms":3600000,
+            "network":{"latency_ms":20},"kafka":{"cluster":{"brokers":3}}}"#;
+        Scenario::from_json(file).expect("valid")
+    }
+
+    /// What an AMQP client does: a queue, a publisher, messages.
+    fn client_entries(at_ms: u64, messages: usize) -> Vec<TimelineEntry> {
+        let mut json = vec![
+            r#"{"at_ms":0,"do":"rabbit_queue_declare","queue":{"name":"eu"}}"#.to_string(),
+            r#"{"at_ms":0,"do":"rabbit_publisher_add","publisher":{"name":"amqp-1","exchange":"","rate_per_sec":0.0}}"#.to_string(),
+        ];
+        json.extend((0..messages).map(|n| {
+            format!(r#"{{"at_ms":0,"do":"rabbit_publish","publisher":"amqp-1","exchange":"","routing_key":"eu","body":"order {n}"}}"#)
+        }));
+        json.iter()
+            .enumerate()
+            .map(|(i, text)| TimelineEntry {
+                at_ms: at_ms + i as u64,
+                ..serde_json::from_str(text).expect("an entry")
+            })
+            .collect()
+    }
+
+    fn ready(p: &Playback, queue: &str) -> Option<usize> {
+        let queues = &p.rabbit().queues;
+        queues
+            .iter()
+            .find(|q| q.name == queue)
+            .map(|q| q.ready.len())
+    }
+
+    /// The page runs the live run's entries on its own engine as they
+    /// come: the same run as the recording's replay, moment for moment,
+    /// whether an entry joined the running engine (a publish) or started
+    /// it over (a queue declared).
+    #[test]
+    fn a_live_run_grown_entry_by_entry_is_the_recordings_replay() {
+        let mut live = Playback::live(live_start(), 900);
+        assert_eq!(live.is_live(), Some(true));
+        assert_eq!(live.clock_ms(), 900.0 - LIVE_LAG_MS);
+        let entries = client_entries(1_000, 30);
+        // In three pieces of news, each with the edge the server had.
+        live.grow(entries[..2].to_vec(), 1_001, 3_600_000).unwrap();
+        live.tick(500.0);
+        live.grow(entries[2..20].to_vec(), 1_500, 3_600_000)
+            .unwrap();
+        live.tick(500.0);
+        live.grow(entries[20..].to_vec(), 2_000, 3_600_000).unwrap();
+        live.tick(1_000.0);
+        // Never past the edge, however much time passes without news.
+        assert_eq!(live.clock_ms(), 2_000.0);
+        assert_eq!(ready(&live, "eu"), Some(30));
+
+        let mut file = live_start().file().clone();
+        file.timeline = entries;
+        let mut replay = Playback::new(file.validate().unwrap());
+        for at in [1_001.0, 1_010.0, 1_025.0, 1_040.0, 2_000.0] {
+            replay.seek(at);
+            let mut again = Playback::new(live.scenario().clone());
+            again.seek(at);
+            assert_eq!(ready(&again, "eu"), ready(&replay, "eu"), "at {at} ms");
+        }
+        assert_eq!(
+            live.scenario().file().timeline,
+            replay.scenario().file().timeline
+        );
+    }
+
+    /// Rewound, a live run replays its recording; at the edge again it
+    /// follows; paused, it stops following, and "Back to live" returns.
+    #[test]
+    fn a_rewound_live_run_replays_until_it_catches_up() {
+        let mut live = Playback::live(live_start(), 900);
+        live.grow(client_entries(1_000, 5), 3_000, 3_600_000)
+            .unwrap();
+        live.tick(100.0);
+        assert_eq!(ready(&live, "eu"), Some(5));
+        live.seek(999.0);
+        assert_eq!(live.is_live(), Some(false));
+        assert_eq!(
+            ready(&live, "eu").unwrap_or(0),
+            0,
+            "nothing published before 1 s"
+        );
+        assert!(!live.finished(), "a live run has no end");
+        live.set_speed(10.0);
+        for _ in 0..10 {
+            live.tick(50.0);
+        }
+        assert_eq!(live.is_live(), Some(true), "caught up with the edge");
+        live.toggle_playing();
+        assert_eq!(live.is_live(), Some(false), "paused, it no longer follows");
+        live.go_live();
+        assert_eq!((live.is_live(), live.playing()), (Some(true), true));
+        // The server stops: what was recorded plays as a scenario.
+        live.end_live();
+        assert_eq!(live.is_live(), None);
+        assert_eq!(live.duration_ms(), 4_000.0);
+        assert!(live.grow(Vec::new(), 5_000, 3_600_000).is_err());
     }
 
     #[test]

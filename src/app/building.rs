@@ -3,6 +3,7 @@
 //! replays to the moment shown, a change made now joins the timeline),
 //! recorded for undo and kept as the draft.
 
+use super::following::Done;
 use super::stage::{Notice, Stage};
 use crate::builder::connect;
 use crate::builder::fields::{self, Field};
@@ -46,9 +47,10 @@ impl Stage {
     /// whether it could be (if not, the reason is shown).
     fn do_now(&self, intervention: mqsim::scenario::Intervention) -> bool {
         let before = self.current();
-        let done = self.playback.borrow_mut().intervene(intervention);
-        match done {
-            Ok(()) => self.built(before),
+        match self.happen(vec![intervention]) {
+            Ok(Done::Here) => self.built(before),
+            // The live run's entry: its server keeps it, not the undo.
+            Ok(Done::Asked) => {}
             Err(why) => {
                 self.refuse(format!("That cannot be done now: {why}"));
                 return false;
@@ -109,16 +111,17 @@ impl Stage {
     fn change_now(&self, target: &Target, field: &Field, text: &str) {
         let before = self.current();
         let done = now::intervention(&before, target, field, text)
-            .and_then(|action| self.playback.borrow_mut().intervene(action));
+            .and_then(|action| self.happen(vec![action]));
         // Done, the field keeps what was done now (the form shows the
         // setup) until another part is chosen; refused, what was typed.
         let mut builder = self.builder.borrow_mut();
         builder.typing = Some((field.pointer.clone(), text.to_string()));
         match done {
-            Ok(()) => {
+            Ok(Done::Here) => {
                 drop(builder);
                 self.built(before);
             }
+            Ok(Done::Asked) => {}
             Err(message) => {
                 builder.problems = vec![Problem {
                     path: field.path(),

@@ -18,6 +18,7 @@ use crate::components::inspector::Inspector;
 use crate::components::kafka_view::KafkaView;
 use crate::components::lag_table::LagTable;
 use crate::components::lesson_panel::LessonPanel;
+use crate::components::live_banner::{LiveState, live_banner};
 use crate::components::queue_table::QueueTable;
 use crate::components::rabbit_view::RabbitView;
 use crate::components::shortcut_help::ShortcutHelp;
@@ -41,8 +42,10 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 mod building;
+mod following;
 mod stage;
 
+use following::{Done, Following};
 use stage::{Notice, Stage};
 
 #[component]
@@ -102,12 +105,14 @@ pub fn App() -> Html {
         loads: use_mut_ref(|| 0),
         builder: builder.clone(),
         redraw: redraw.clone(),
+        following: use_mut_ref(Following::default),
     };
     {
         // Back and forward move between the scenarios this tab loaded.
         let stage = stage.clone();
         use_effect_with((), move |_| {
             stage.fetch_narration();
+            stage.follow_live();
             let listeners = web_sys::window().map(|window| {
                 let keys = {
                     let stage = stage.clone();
@@ -200,20 +205,25 @@ pub fn App() -> Html {
         let stage = stage.clone();
         Callback::from(move |(action, target): (Action, String)| {
             let before = playback.borrow().scenario().file().clone();
-            let mut p = playback.borrow_mut();
-            let at = mqsim::SimTime::from_millis(p.clock_ms() as u64);
-            let done = p.intervene_all(action.interventions.clone());
-            drop(p);
-            match done {
-                Ok(()) => {
-                    stage.intervened(before);
+            let at = mqsim::SimTime::from_millis(playback.borrow().clock_ms() as u64);
+            match stage.happen(action.interventions.clone()) {
+                Ok(done) => {
                     for done in &action.interventions {
                         stage.note(Deed::Intervened(done));
                     }
-                    notice.set(Some(Notice::Info(format!(
-                    "{}: {target}, at {at}. It is part of the scenario now, so Copy link shares it; acting again after rewinding before {at} replaces it.",
-                    action.label
-                    ))))
+                    notice.set(Some(Notice::Info(match done {
+                        Done::Here => {
+                            stage.intervened(before);
+                            format!(
+                                "{}: {target}, at {at}. It is part of the scenario now, so Copy link shares it; acting again after rewinding before {at} replaces it.",
+                                action.label
+                            )
+                        }
+                        Done::Asked => format!(
+                            "{}: {target}, asked of the live run. Its clients see it now, every page following the run shows it, and the recording keeps it.",
+                            action.label
+                        ),
+                    })))
                 }
                 Err(why) => notice.set(Some(Notice::Problem(format!(
                     "That cannot be done now: {why}"
@@ -645,6 +655,24 @@ pub fn App() -> Html {
                   on_toggle={act(Playback::toggle_playing)} on_step={act(Playback::step)}
                   on_restart={act(Playback::restart)} {on_speed} {on_seek} {on_zoom} />
     };
+    let live_banner = {
+        let following = stage.following.borrow();
+        following.live.then(|| {
+            let on_go_live = {
+                let stage = stage.clone();
+                Callback::from(move |()| {
+                    stage.playback.borrow_mut().go_live();
+                    stage.redraw.force_update();
+                })
+            };
+            let state = LiveState {
+                connections: following.connections,
+                following: p.is_live().unwrap_or(false),
+                lost: following.lost.as_deref(),
+            };
+            live_banner(state, on_go_live, on_download.clone())
+        })
+    };
     let notice = match &*notice {
         Some(notice) => {
             let (kind, role, text) = match notice {
@@ -705,6 +733,7 @@ pub fn App() -> Html {
                             onclick={on_build.reform(|_: MouseEvent| ())}>{ "✎ Build" }</button>
                     <p class="scenario-description" title={file.description.clone()}>{ &file.description }</p>
                 </div>
+                { for live_banner }
                 { controls }
                 // Between the controls and the picture: it never covers
                 // anything, and the controls never move under the pointer.

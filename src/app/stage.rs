@@ -2,6 +2,7 @@
 //! shortcut, or a notice does to the page. The page's component holds the
 //! state (the playback, the lesson, the selection) and hands it here.
 
+use super::following::Following;
 use crate::builder::Builder;
 use crate::inspect::Selection;
 use crate::lesson::{Deed, Lesson};
@@ -47,15 +48,23 @@ pub(super) struct Stage {
     pub(super) loads: Rc<RefCell<u32>>,
     pub(super) builder: Rc<RefCell<Builder>>,
     pub(super) redraw: UseForceUpdateHandle,
+    /// The live run followed, if the page was opened for one.
+    pub(super) following: Rc<RefCell<Following>>,
 }
 
 impl Stage {
     /// Puts a scenario on screen: a fresh playback, its lesson, nothing
     /// selected.
     pub(super) fn open(&self, scenario: Scenario) {
+        self.leave_live();
+        self.show(Playback::new(scenario));
+    }
+
+    /// Puts a playback on stage: its lesson, nothing selected.
+    pub(super) fn show(&self, playback: Playback) {
         self.builder.borrow_mut().start_over();
-        *self.lesson.borrow_mut() = Lesson::of(&scenario);
-        *self.playback.borrow_mut() = Playback::new(scenario);
+        *self.lesson.borrow_mut() = Lesson::of(playback.scenario());
+        *self.playback.borrow_mut() = playback;
         *self.loads.borrow_mut() += 1;
         self.fetch_narration();
         self.selected.set(None);

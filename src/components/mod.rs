@@ -13,6 +13,7 @@ pub mod inspector;
 pub mod kafka_view;
 pub mod lag_table;
 pub mod lesson_panel;
+pub mod live_banner;
 pub mod pick;
 pub mod queue_table;
 pub mod rabbit_view;

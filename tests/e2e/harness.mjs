@@ -33,6 +33,22 @@ const CHROMIUM_ARGS = [
  */
 export async function openApp({ width = 1280, height = 800, touch = false, query = '', ready = '[data-testid="kafka-view"]' } = {}) {
   const server = await serve(join(REPO, 'dist'));
+  const app = await openUrl(server.url + query, { width, height, touch, ready });
+  return {
+    ...app,
+    url: server.url,
+    async close() {
+      await app.close();
+      await server.close();
+    },
+  };
+}
+
+/**
+ * Opens `url` (a page another server serves: `mqsim serve`'s) in the
+ * browser; returns { page, problems, close } once `ready` is there.
+ */
+export async function openUrl(url, { width = 1280, height = 800, touch = false, ready = '[data-testid="scenario-name"]' } = {}) {
   const userDataDir = await mkdtemp(join(tmpdir(), 'mq-playground-e2e-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -41,6 +57,7 @@ export async function openApp({ width = 1280, height = 800, touch = false, query
     viewport: { width, height },
     hasTouch: touch,
     isMobile: touch,
+    acceptDownloads: true,
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const problems = [];
@@ -48,15 +65,14 @@ export async function openApp({ width = 1280, height = 800, touch = false, query
   page.on('console', (msg) => {
     if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
   });
-  await page.goto(server.url + query);
+  await page.goto(url);
   await page.waitForSelector(ready);
   return {
-    url: server.url,
     page,
     problems,
+    context,
     async close() {
       await context.close();
-      await server.close();
     },
   };
 }

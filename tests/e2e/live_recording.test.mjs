@@ -6,67 +6,25 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
-import { connect as tcp, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
-import { REPO, openApp, openScenario, screenshot, scrubTo, pause, builder } from './harness.mjs';
-
-const MQSIM = process.env.MQSIM ?? join(REPO, 'target', 'debug', 'mqsim');
-
-/** A port nothing listens on, on 127.0.0.1. */
-async function freePort() {
-  const server = createServer();
-  await new Promise((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address();
-  await new Promise((done) => server.close(done));
-  return port;
-}
-
-/** `mqsim serve` on a free port, once it takes connections. */
-async function serveLive(recording) {
-  const port = await freePort();
-  // Kafka on any free ports: this test speaks AMQP only.
-  const child = spawn(MQSIM, ['serve', '--amqp', `127.0.0.1:${port}`, '--kafka', '127.0.0.1:0', '--record', recording], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr.on('data', (chunk) => { log += chunk; });
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const up = await new Promise((done) => {
-      const socket = tcp(port, '127.0.0.1', () => { socket.end(); done(true); });
-      socket.on('error', () => done(false));
-    });
-    if (up) break;
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`mqsim serve did not start: ${log}`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
-  const stop = async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((done) => child.once('exit', done));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    return log;
-  };
-  return { port, stop };
-}
+import { serveLive } from './live.mjs';
+import { openApp, openScenario, screenshot, scrubTo, pause, builder } from './harness.mjs';
 
 let live;
 let recordingPath;
 before(async () => {
-  assert.ok(existsSync(MQSIM), `${MQSIM} is built (cargo build -p mqsim-cli)`);
   recordingPath = join(await mkdtemp(join(tmpdir(), 'mq-live-')), 'live.json');
-  live = await serveLive(recordingPath);
+  live = await serveLive(['--record', recordingPath]);
 });
 after(async () => {
   await live?.stop();
 });
 
 test('amqplib publishes, consumes and acknowledges; the recording replays in the page to the same depths', async () => {
-  const connection = await amqp.connect(`amqp://guest:guest@127.0.0.1:${live.port}`);
+  const connection = await amqp.connect(`amqp://guest:guest@127.0.0.1:${live.amqpPort}`);
   const channel = await connection.createConfirmChannel();
   await channel.assertQueue('work');
   await channel.assertQueue('audit', { arguments: { 'x-message-ttl': 3_600_000 } });

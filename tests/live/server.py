@@ -52,8 +52,9 @@ class Serve:
         # that is down is passed over.
         self.bootstrap = ",".join(f"127.0.0.1:{self.kafka_port + i}" for i in range(brokers))
         self.process = subprocess.Popen(
+            # The page on any free port: these tests are the clients'.
             [MQSIM, "serve", "--amqp", f"127.0.0.1:{self.amqp_port}",
-             "--kafka", f"127.0.0.1:{self.kafka_port}", *args],
+             "--kafka", f"127.0.0.1:{self.kafka_port}", "--http", "127.0.0.1:0", *args],
             stderr=subprocess.PIPE,
             text=True,
         )

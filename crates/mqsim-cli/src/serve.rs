@@ -4,6 +4,8 @@
 use mqsim_live::amqp::{AmqpServer, Settings};
 use mqsim_live::broker::{Broker, Shared, blank, keep_time};
 use mqsim_live::kafka::KafkaServer;
+use mqsim_live::page::PageServer;
+use mqsim_live::page::hub::Hub;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -24,6 +26,14 @@ pub struct Args {
     /// i on the port + i. Loopback unless told otherwise.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9092")]
     kafka: SocketAddr,
+    /// Where the page is served, following the live run. Loopback unless
+    /// told otherwise.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    http: SocketAddr,
+    /// The built page to serve (`trunk build --release` makes it); by
+    /// default `dist/` here, or the project's the binary was built in.
+    #[arg(long, value_name = "DIR")]
+    dist: Option<PathBuf>,
     /// The user AMQP clients log in as (SASL PLAIN).
     #[arg(long, default_value = "guest")]
     user: String,
@@ -35,7 +45,7 @@ pub struct Args {
 /// Listens until interrupted, then writes what the recording's file does
 /// not have yet.
 pub fn serve(args: Args) -> anyhow::Result<()> {
-    for addr in [args.amqp, args.kafka] {
+    for addr in [args.amqp, args.kafka, args.http] {
         if !mqsim_live::is_loopback(&addr) {
             eprintln!(
                 "warning: listening on {addr}: clients on other machines can reach this playground broker"
@@ -75,10 +85,27 @@ pub fn serve(args: Args) -> anyhow::Result<()> {
             brokers - 1,
             ports.base_port
         );
+        let (hub, hub_task) = Hub::new(broker.clone());
+        let dist = args.dist.unwrap_or_else(mqsim_live::page::find_dist);
+        let page = PageServer::bind(args.http, &dist, hub)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen for the page on {}: {e}", args.http))?;
+        eprintln!(
+            "mqsim serve: the page, following the live run, on http://{}/",
+            page.local_addr()?
+        );
+        if !dist.join("index.html").is_file() {
+            eprintln!(
+                "warning: no built page in {}: run `trunk build --release`, or give --dist",
+                dist.display()
+            );
+        }
         tokio::task::spawn_local(keep_time(broker.clone()));
+        tokio::task::spawn_local(hub_task);
         tokio::select! {
             served = server.run() => served?,
             served = kafka.run() => served?,
+            served = page.run() => served?,
             () = stopped() => eprintln!("mqsim serve: stopped"),
         }
         broker.borrow().flush_recording();

@@ -55,6 +55,22 @@ impl Shared {
     pub fn borrow(&self) -> RefMut<'_, Broker> {
         self.0.borrow_mut()
     }
+
+    /// Counts a client's connection as open until the guard is dropped:
+    /// the page's banner says how many there are.
+    pub fn connected(&self) -> Connected {
+        self.borrow().connections += 1;
+        Connected(self.clone())
+    }
+}
+
+/// A client connection, counted while it is open.
+pub struct Connected(Shared);
+
+impl Drop for Connected {
+    fn drop(&mut self) {
+        self.0.borrow().connections -= 1;
+    }
 }
 
 /// Keeps the run on the wall clock: the engine catches up at least every
@@ -86,6 +102,8 @@ pub struct Broker {
     pub clients: Clients,
     /// The Kafka clients' producers, and their acknowledgements.
     pub kafka_clients: KafkaClients,
+    /// Client connections open now, AMQP and Kafka.
+    connections: u32,
 }
 
 impl Broker {
@@ -100,6 +118,7 @@ impl Broker {
             recorder: record.map(Recorder::new),
             clients: Clients::default(),
             kafka_clients: KafkaClients::default(),
+            connections: 0,
         }
     }
 
@@ -290,5 +309,15 @@ impl Broker {
     /// The run so far, as the engine has it.
     pub fn run(&self) -> &LiveRun {
         &self.run
+    }
+
+    /// The run, to follow what is made in it ([`LiveRun::take_made`]).
+    pub fn run_mut(&mut self) -> &mut LiveRun {
+        &mut self.run
+    }
+
+    /// Client connections open now, AMQP and Kafka.
+    pub fn connections(&self) -> u32 {
+        self.connections
     }
 }

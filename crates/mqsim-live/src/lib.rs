@@ -12,6 +12,8 @@
 //!   port of its own, and clients find the run's leaders through its
 //!   metadata.
 //!
+//! - [`page`]: the page's HTTP server, and the WebSocket through which the
+//!   page follows the live run;
 //! - [`broker`]: the one live run every client shares, and its recording
 //!   written to a file as it grows;
 //! - [`live`]: the engine on the wall clock, taking what clients do as
@@ -28,6 +30,7 @@ pub mod amqp;
 pub mod broker;
 pub mod kafka;
 pub mod live;
+pub mod page;
 pub mod recorder;
 pub mod reserve;
 

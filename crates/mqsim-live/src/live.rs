@@ -39,6 +39,9 @@ pub struct LiveRun {
     sim: Simulation,
     /// The moment of entries recorded that the engine has yet to run.
     unrun: Option<u64>,
+    /// Entries made since [`take_made`](Self::take_made) last took them,
+    /// in the order made, while someone follows the run.
+    made: Option<Vec<TimelineEntry>>,
 }
 
 impl LiveRun {
@@ -49,6 +52,7 @@ impl LiveRun {
             sim: Simulation::new(&start),
             scenario: start,
             unrun: None,
+            made: None,
         }
     }
 
@@ -116,6 +120,7 @@ impl LiveRun {
         for action in actions {
             let adds = action.adds_to_run();
             let entry = TimelineEntry { at_ms: at, action };
+            let followed = self.made.is_some().then(|| entry.clone());
             let index = match self.scenario.push_entry(entry) {
                 Ok(index) => index,
                 Err(e) => {
@@ -123,6 +128,9 @@ impl LiveRun {
                     break;
                 }
             };
+            if let (Some(made), Some(entry)) = (&mut self.made, followed) {
+                made.push(entry);
+            }
             // An entry that adds nothing joins the run; one that does, or
             // one the run cannot take in (none, as the entry is new and
             // due after now), starts it over.
@@ -194,5 +202,18 @@ impl LiveRun {
     /// The recording as a scenario.
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
+    }
+
+    /// Keeps the entries made from now on for [`take_made`](Self::take_made):
+    /// someone follows the run (the page).
+    pub fn keep_made(&mut self) {
+        self.made.get_or_insert_with(Vec::new);
+    }
+
+    /// The entries made since last asked, in the order made: pushed in that
+    /// order onto the recording as it was then, they make it the recording
+    /// as it is now.
+    pub fn take_made(&mut self) -> Vec<TimelineEntry> {
+        self.made.as_mut().map(std::mem::take).unwrap_or_default()
     }
 }

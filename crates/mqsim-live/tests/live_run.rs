@@ -6,9 +6,12 @@
 //! reported are exactly those of the replay of its recording. Actions
 //! come one at a time, a few at one moment (`apply_all`, a Kafka client's
 //! batch), or recorded to be run later with what else comes in their
-//! millisecond (`record`, an acknowledgement). A mutation caught: starting over runs through the new
-//! entry's own millisecond unreported (`run_until(at)` instead of
-//! `at - 1`).
+//! millisecond (`record`, an acknowledgement). A mutation caught: starting
+//! over runs through the new entry's own millisecond unreported
+//! (`run_until(at)` instead of `at - 1`).
+//!
+//! A page following the run (`LiveRun::take_made`, pushed onto the start
+//! as the page does) ends with the recording, refusals and all.
 
 use mqsim::scenario::TimelineEntry;
 use mqsim::scenario::presets::Preset;
@@ -150,7 +153,10 @@ proptest! {
         raws in prop::collection::vec(raw(), 1..10),
     ) {
         let start = Preset::find(PRESETS[preset]).expect("a preset").scenario();
+        // A page following the run: the start, and what was made since.
+        let mut follower = start.clone();
         let mut live = LiveRun::new(start);
+        live.keep_made();
         let mut reported: Vec<Event> = Vec::new();
         let mut now = 0;
         let mut batch = Vec::new();
@@ -171,7 +177,16 @@ proptest! {
             } else {
                 let _ = live.apply_all(now, std::mem::take(&mut batch), &mut reported);
             }
+            if n % 2 == 0 {
+                for entry in live.take_made() {
+                    follower.push_entry(entry).expect("the follower takes what the run made");
+                }
+            }
         }
+        for entry in live.take_made() {
+            follower.push_entry(entry).expect("the follower takes what the run made");
+        }
+        prop_assert_eq!(&follower.file().timeline, &live.recording().timeline, "the follower has the recording");
         live.advance(END_MS.max(now + 1), &mut reported);
         let until = SimTime::from_millis(END_MS.max(now + 1));
         let (_, replayed) = Simulation::run_traced(live.scenario(), until);

@@ -31,6 +31,8 @@
 //! - [`rabbit`]: the RabbitMQ broker: exchanges, bindings and routing,
 //!   queues (TTL, length limits, dead-lettering), publishers, and consumers
 //!   pushed to within their prefetch; definitions files.
+//! - [`live`]: what `mqsim serve` and the page say to each other when the
+//!   page follows a live run.
 //! - [`trace`]: the events a run reports; [`words`]: each event in words.
 //! - [`time`], [`rng`], [`ids`], [`sort`]: virtual time, seeded randomness,
 //!   identifiers, and the one sort the engine and the app share.
@@ -48,6 +50,7 @@
 pub(crate) mod agenda;
 pub mod ids;
 pub mod kafka;
+pub mod live;
 pub mod rabbit;
 pub mod rng;
 pub mod scenario;

@@ -137,6 +137,7 @@ impl AmqpServer {
             let settings = Arc::clone(&self.settings);
             let broker = self.broker.clone();
             tokio::task::spawn_local(async move {
+                let _connected = broker.connected();
                 connection::serve(stream, &settings, broker).await;
             });
         }

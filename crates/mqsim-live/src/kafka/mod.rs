@@ -124,6 +124,7 @@ async fn accept(
         let advertised = Arc::clone(&advertised);
         let broker = broker.clone();
         tokio::task::spawn_local(async move {
+            let _connected = broker.connected();
             connection::serve(stream, node, &advertised, broker).await;
         });
     }

@@ -1,0 +1,161 @@
+// The page following a live run: `mqsim serve --http` serves the page,
+// which follows what real clients do as they do it. amqplib publishes and
+// consumes while the page shows the queue fill and drain; librdkafka
+// (confluent-kafka, from Python) produces with acks=all while the test
+// kills the partition's leader by a click in the page, and no acknowledged
+// record is lost. The page saves the live run, rewinds into the recording
+// and comes back to live; when the server stops, the recording stays.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import amqp from 'amqplib';
+import { serveLive } from './live.mjs';
+import { REPO, openUrl, screenshot, scrubTo, act, leaders } from './harness.mjs';
+
+const PYTHON = join(REPO, '.tools', 'venv', 'bin', 'python');
+const banner = '[data-testid="live-banner"]';
+const following = `${banner}[data-live="following"]`;
+
+/** Waits until the page's queue table shows `ready` messages in `queue`. */
+function waitForReady(page, queue, ready, timeout = 10_000) {
+  return page.waitForFunction(
+    ([queue, ready]) => document.querySelector(`[data-testid="queue-row"][data-name="${queue}"]`)?.dataset.ready === String(ready),
+    [queue, ready],
+    { polling: 'raf', timeout },
+  );
+}
+
+test('the page follows amqplib as it publishes and consumes; it saves the live run, rewinds and comes back', async () => {
+  const recordingPath = join(await mkdtemp(join(tmpdir(), 'mq-live-page-')), 'live.json');
+  const live = await serveLive(['--record', recordingPath]);
+  const app = await openUrl(live.pageUrl, { ready: following });
+  const phone = await openUrl(live.pageUrl, { width: 390, height: 844, touch: true, ready: following });
+  let connection;
+  try {
+    const { page } = app;
+    assert.equal(await page.getAttribute(banner, 'data-connections'), '0');
+    assert.equal(await page.textContent('[data-testid="scenario-name"]'), 'Live run');
+
+    connection = await amqp.connect(`amqp://guest:guest@127.0.0.1:${live.amqpPort}`);
+    const channel = await connection.createConfirmChannel();
+    await channel.assertExchange('orders', 'topic');
+    await channel.assertQueue('eu');
+    await channel.bindQueue('eu', 'orders', 'eu.*');
+    for (let n = 0; n < 40; n++) channel.publish('orders', 'eu.paris', Buffer.from(`order ${n}`));
+    await channel.waitForConfirms();
+    await waitForReady(page, 'eu', 40);
+    await page.waitForSelector(`${banner}[data-connections="1"]`);
+
+    // From a confirmed publish to the page showing it: the run's 20 ms
+    // network, the news every 40 ms and the page's 120 ms behind the run.
+    const sent = Date.now();
+    channel.publish('orders', 'eu.lyon', Buffer.from('order 40'));
+    await channel.waitForConfirms();
+    await waitForReady(page, 'eu', 41);
+    console.log(`publish → page showing it: ${Date.now() - sent} ms`);
+    await waitForReady(phone.page, 'eu', 41);
+    await screenshot(page, 'live-page-published');
+    await screenshot(phone.page, 'live-page-published-phone');
+
+    // A consumer drains the queue as the page watches.
+    await channel.prefetch(5);
+    let got = 0;
+    await channel.consume('eu', (message) => {
+      got += 1;
+      channel.ack(message);
+    });
+    await waitForReady(page, 'eu', 0);
+    assert.equal(got, 41);
+    assert.equal(await page.textContent('[data-testid="queue-row"][data-name="eu"] td:nth-child(5)'), '1', 'one consumer');
+
+    // Rewound, the page replays the recording; "Back to live" follows again.
+    await scrubTo(page, 500);
+    await page.waitForSelector(`${banner}[data-live="replaying"]`);
+    assert.equal(await page.$('[data-testid="queue-row"][data-name="eu"]'), null, 'no queue declared by 0.5 s');
+    await page.click('[data-testid="go-live"]');
+    await page.waitForSelector(following);
+    await waitForReady(page, 'eu', 0);
+
+    // "Save this live run": the recording, as the server keeps it.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="save-live"]')]);
+    const saved = JSON.parse(await readFile(await download.path(), 'utf8'));
+    await connection.close();
+    connection = undefined;
+    const log = await live.stop();
+    assert.doesNotMatch(log, /panicked/);
+    const recorded = JSON.parse(await readFile(recordingPath, 'utf8'));
+    const done = saved.timeline.map((e) => e.do);
+    assert.equal(done.filter((d) => d === 'rabbit_publish').length, 41);
+    assert.deepEqual(saved.timeline, recorded.timeline.slice(0, saved.timeline.length), 'the page has the run the server recorded');
+
+    // The server stopped: the page says so, and what it recorded stays.
+    await page.waitForSelector(`${banner}[data-live="ended"]`);
+    assert.match(await page.textContent(banner), /The live run ended/);
+    assert.ok(await page.$('[data-testid="queue-row"][data-name="eu"]'));
+    await screenshot(page, 'live-page-ended');
+    assert.deepEqual([...app.problems, ...phone.problems], []);
+  } finally {
+    await connection?.close().catch(() => {});
+    await app.close();
+    await phone.close();
+    await live.stop();
+  }
+});
+
+test('a leader killed by a click in the page while librdkafka produces with acks=all: no acknowledged record is lost', async () => {
+  const live = await serveLive();
+  const app = await openUrl(live.pageUrl, { ready: following });
+  const producer = spawn(PYTHON, [join(REPO, 'tests', 'live', 'produce_across_a_kill.py'), live.bootstrap, 'payments', '8'],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  producer.stderr.on('data', (chunk) => { stderr += chunk; });
+  const lines = createInterface({ input: producer.stdout });
+  const said = [];
+  const nextLine = () => new Promise((done, failed) => {
+    if (said.length) return done(said.shift());
+    lines.once('line', (line) => done(line));
+    producer.once('exit', () => failed(new Error(`the producer stopped: ${stderr}`)));
+  });
+  try {
+    const { page } = app;
+    assert.equal(await nextLine(), 'ready');
+    // The topic, its replicas on the three brokers, and records arriving.
+    await page.waitForSelector('[data-testid="replica"][data-label$="P0"][data-role="leader"]', { timeout: 10_000 });
+    await page.waitForTimeout(1_500);
+    const [, leader] = Object.entries(await leaders(page)).find(([label]) => label.endsWith('P0'));
+    await page.click(`[data-testid="broker"][data-broker="${leader}"]`);
+    await act(page, 'Kill');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="inspector"] dd[data-fact="Status"]')?.textContent === 'dead',
+    );
+    assert.match(await page.textContent('[data-testid="notice"]'), /asked of the live run/);
+    await screenshot(page, 'live-page-broker-killed');
+
+    const result = JSON.parse(await nextLine());
+    assert.deepEqual(result.failed, [], 'no record failed');
+    assert.equal(result.unsent, 0);
+    assert.equal(result.acked, result.sent, 'every record acknowledged');
+    assert.deepEqual(result.lost, [], 'every acknowledged record read back');
+    // The page saw the failover: another broker leads partition 0 now.
+    await page.waitForFunction(
+      (dead) => {
+        const chip = document.querySelector('[data-testid="replica"][data-label$="P0"][data-role="leader"]');
+        return chip && chip.closest('[data-testid="broker"]').dataset.broker !== String(dead);
+      },
+      leader,
+      { timeout: 30_000 },
+    );
+    await screenshot(page, 'live-page-failover');
+    assert.deepEqual(app.problems, []);
+  } finally {
+    producer.kill();
+    await app.close();
+    const log = await live.stop();
+    assert.doesNotMatch(log, /panicked/);
+  }
+});
