@@ -39,7 +39,11 @@ impl Stage {
         if lesson_changed {
             self.relesson(&scenario);
         }
+        let live = self.playback.borrow().is_live().is_some();
         self.playback.borrow_mut().change_setup(scenario);
+        if live {
+            self.setup_changed();
+        }
         self.redraw.force_update();
     }
 

@@ -48,7 +48,7 @@ impl Stage {
     fn hear(&self, heard: Heard) {
         let news = match heard {
             Heard::News(news) => *news,
-            Heard::Lost(why) => return self.lose_live(why),
+            Heard::Lost(why) => return self.lose_live(format!("The live run ended: {why}")),
         };
         match news {
             News::Start {
@@ -60,7 +60,9 @@ impl Stage {
                     self.following.borrow_mut().connections = connections;
                     self.show(Playback::live(recording, edge_ms));
                 }
-                Err(e) => self.lose_live(format!("its recording cannot be read: {e}")),
+                Err(e) => self.lose_live(format!(
+                    "The live run cannot be followed: its recording cannot be read ({e})"
+                )),
             },
             News::Grew {
                 entries,
@@ -69,14 +71,13 @@ impl Stage {
                 connections,
             } => {
                 if self.playback.borrow().is_live().is_none() {
-                    // The user made the run a scenario of their own.
-                    *self.following.borrow_mut() = Following::default();
-                    self.redraw.force_update();
-                    return;
+                    return self.setup_changed();
                 }
                 let grown = (self.playback.borrow_mut()).grow(entries, edge_ms, duration_ms);
                 if let Err(why) = grown {
-                    return self.lose_live(format!("the page could not take an entry: {why}"));
+                    return self.lose_live(format!(
+                        "The live run ended here: the page could not take an entry ({why})"
+                    ));
                 }
                 let mut following = self.following.borrow_mut();
                 if following.connections != connections {
@@ -92,8 +93,9 @@ impl Stage {
         }
     }
 
-    /// The socket closed: the picture stops at the run's edge, and what was
-    /// recorded stays, to replay, save or share.
+    /// The run is no longer followed (`why`, a sentence: the socket closed,
+    /// say): the picture stops at the run's edge, and what was recorded
+    /// stays, to replay, save or share.
     fn lose_live(&self, why: String) {
         let mut following = self.following.borrow_mut();
         if following.lost.is_some() || !following.live {
@@ -104,6 +106,15 @@ impl Stage {
         drop(following);
         self.playback.borrow_mut().end_live();
         self.redraw.force_update();
+    }
+
+    /// The setup was changed in the builder: the run is the user's own
+    /// scenario now, no longer the live run.
+    pub(super) fn setup_changed(&self) {
+        self.lose_live(
+            "You changed the setup, so this is a scenario of your own now, no longer the live run (reload the page to follow it again)"
+                .into(),
+        );
     }
 
     /// Stops following: another scenario is opened.

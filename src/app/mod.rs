@@ -755,7 +755,9 @@ pub fn App() -> Html {
                 <BenchReport {result} />
             }
             <section class="details" aria-label="Tables, charts and the event log">
-                if let Some(scene) = kafka {
+                // Offsets and lag are a group's: none without groups (a
+                // live run whose clients only produce).
+                if let Some(scene) = kafka.filter(|scene| !scene.lag_rows.is_empty()) {
                     <LagTable {scene} />
                 }
                 if let Some(scene) = rabbit {

@@ -15,7 +15,7 @@ pub struct LiveState<'a> {
     pub connections: u32,
     /// Whether the picture keeps up with the run.
     pub following: bool,
-    /// Why the run is no longer followed, once it is not.
+    /// Why the run is no longer followed, once it is not: a sentence.
     pub lost: Option<&'a str>,
 }
 
@@ -29,7 +29,7 @@ pub fn live_banner(state: LiveState<'_>, on_go_live: Callback<()>, on_save: Call
     if let Some(why) = state.lost {
         return html! {
             <div class="live-banner ended" data-testid="live-banner" data-live="ended" role="status">
-                <p>{ format!("The live run ended: {why}. What it recorded stays: play it again, save it or Copy link.") }</p>
+                <p>{ format!("{why}. What the live run recorded stays: play it again, save it or Copy link.") }</p>
                 { save }
             </div>
         };

@@ -4,7 +4,8 @@
 // (confluent-kafka, from Python) produces with acks=all while the test
 // kills the partition's leader by a click in the page, and no acknowledged
 // record is lost. The page saves the live run, rewinds into the recording
-// and comes back to live; when the server stops, the recording stays.
+// and comes back to live; when the server stops, or the setup is changed,
+// it stops following and keeps the recording.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +16,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import amqp from 'amqplib';
 import { serveLive } from './live.mjs';
-import { REPO, openUrl, screenshot, scrubTo, act, leaders } from './harness.mjs';
+import { REPO, openUrl, screenshot, scrubTo, act, leaders, builder, add } from './harness.mjs';
 
 const PYTHON = join(REPO, '.tools', 'venv', 'bin', 'python');
 const banner = '[data-testid="live-banner"]';
@@ -151,6 +152,15 @@ test('a leader killed by a click in the page while librdkafka produces with acks
       { timeout: 30_000 },
     );
     await screenshot(page, 'live-page-failover');
+
+    // A change to the setup makes the run the user's own scenario: the
+    // page stops following, says why, and keeps what it had.
+    await page.click('[data-testid="build"]');
+    await builder(page).getByRole('radio', { name: /Change the setup/ }).check();
+    await add(page, 'Kafka', 'Add topic');
+    await page.waitForSelector(`${banner}[data-live="ended"]`);
+    assert.match(await page.textContent(banner), /You changed the setup, so this is a scenario of your own now/);
+    assert.ok(await page.$('[data-testid="broker"][data-broker="2"]'), 'the run stays on screen');
     assert.deepEqual(app.problems, []);
   } finally {
     producer.kill();
