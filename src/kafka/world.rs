@@ -453,6 +453,9 @@ impl World {
                 self.groups[group.index()].rebalancing = true;
             }
             EventKind::SessionExpired { .. } => {}
+            // A group of live clients: still rebalancing until the
+            // leader's assignment comes (`GroupRebalanced`).
+            EventKind::GroupJoined { .. } | EventKind::SyncGroupSent { .. } => {}
             EventKind::ProducerStarted { producer } => {
                 self.producers[producer.index()].running = true
             }

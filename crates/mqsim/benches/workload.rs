@@ -64,6 +64,7 @@ pub fn replicated(
                 failures: Default::default(),
                 retry: Default::default(),
                 session_timeout_ms: 45_000,
+                by_hand: false,
                 members: (0..8)
                     .map(|m| MemberSpec {
                         name: format!("m{m}"),

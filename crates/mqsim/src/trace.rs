@@ -241,6 +241,22 @@ pub enum EventKind {
         owned: Vec<TopicPartition>,
         arrives_at: SimTime,
     },
+    /// Every member of a group of live clients (`by_hand`) has joined
+    /// `generation`: the coordinator answers their JoinGroup, and waits
+    /// for `leader`'s assignment.
+    GroupJoined {
+        group: GroupId,
+        generation: u32,
+        leader: ConsumerId,
+        members: Vec<ConsumerId>,
+    },
+    /// A live client's leader sent the assignment its assignor made for
+    /// `generation` (SyncGroup).
+    SyncGroupSent {
+        consumer: ConsumerId,
+        generation: u32,
+        arrives_at: SimTime,
+    },
     /// The group coordinator began a rebalance: every member must rejoin.
     RebalanceStarted {
         group: GroupId,

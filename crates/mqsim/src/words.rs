@@ -729,6 +729,37 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
             false,
             format!("{} sent JoinGroup", n.consumer(*consumer)),
         ),
+        EventKind::GroupJoined {
+            group,
+            generation,
+            leader,
+            members,
+        } => (
+            Groups,
+            false,
+            format!(
+                "group {} generation {generation}: {} joined; the coordinator waits for the leader, {}, to assign",
+                n.group(*group),
+                members
+                    .iter()
+                    .map(|&m| n.consumer(m))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                n.consumer(*leader)
+            ),
+        ),
+        EventKind::SyncGroupSent {
+            consumer,
+            generation,
+            ..
+        } => (
+            Groups,
+            false,
+            format!(
+                "{} sent SyncGroup with its assignment for generation {generation}",
+                n.consumer(*consumer)
+            ),
+        ),
         EventKind::RebalanceStarted { group, reason } => {
             let why = match reason {
                 RebalanceReason::Joined { consumer } => format!("{} joined", n.consumer(*consumer)),

@@ -95,6 +95,7 @@ fn scenario(flow: &Flow) -> Scenario {
                 failures: Default::default(),
                 retry: Default::default(),
                 session_timeout_ms: 3_000,
+                by_hand: false,
                 members: (0..members)
                     .map(|m| MemberSpec {
                         name: format!("m{m}"),

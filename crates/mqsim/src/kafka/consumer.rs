@@ -292,6 +292,10 @@ impl Kafka {
         at: SimTime,
         ctx: &mut Ctx<'_, Action>,
     ) {
+        // A live client polls outside the run.
+        if self.by_hand(consumer) {
+            return;
+        }
         let c = &mut self.consumers[consumer.index()];
         c.poll_seq = c.poll_seq.wrapping_add(1);
         c.phase = Phase::Idle;

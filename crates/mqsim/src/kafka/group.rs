@@ -47,6 +47,13 @@ pub struct ConsumerGroup {
     /// A standalone consumer's group of one: no coordinator, no rebalance,
     /// no commits.
     pub standalone: bool,
+    /// Its members are live clients: they fetch outside the run, and join,
+    /// rejoin, commit and leave as the timeline says; the leader's client
+    /// assigns (`group_sync`).
+    pub by_hand: bool,
+    /// With `by_hand`: the generation whose members have all joined, while
+    /// the coordinator waits for its leader's assignment.
+    pub awaiting_sync: Option<u32>,
     /// The members the coordinator knows, in the order they joined.
     pub members: Vec<ConsumerId>,
     pub generation: u32,
@@ -110,6 +117,8 @@ impl ConsumerGroup {
             backoff_ms: spec.retry.backoff_ms,
             dead_letter_topic,
             standalone: false,
+            by_hand: spec.by_hand,
+            awaiting_sync: None,
             members: Vec::new(),
             generation: 0,
             rebalance: None,
@@ -162,6 +171,7 @@ fn plain_group(name: &str, auto_offset_reset: OffsetReset, failures: Failures) -
         failures,
         retry: Retry::default(),
         session_timeout_ms: defaults::session_timeout_ms(),
+        by_hand: false,
         members: Vec::new(),
     }
 }

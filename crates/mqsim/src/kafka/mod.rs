@@ -24,6 +24,7 @@
 //! and schedules further actions through its context, and does nothing else.
 
 pub mod assignor;
+mod by_hand;
 pub mod cluster;
 pub mod consumer;
 pub mod consumer_protocol;
@@ -47,7 +48,9 @@ use crate::rng::{SimRng, Stream};
 use crate::scenario::{GroupSpec, Scenario};
 use crate::sim::Entries;
 use crate::time::SimTime;
-use crate::trace::{AckType, CommittedOffset, EventKind, FetchedBatch, ProduceError};
+use crate::trace::{
+    AckType, CommittedOffset, EventKind, FetchedBatch, MemberAssignment, ProduceError,
+};
 use cluster::Cluster;
 use cluster::kraft_mode::Fault;
 use cluster::partition::{LeaderAndIsr, Partition};
@@ -167,6 +170,25 @@ pub(crate) enum Action {
     },
     /// `group.initial.rebalance.delay.ms` has passed for a new group.
     CompleteRebalance { group: GroupId },
+    /// A live client's member rejoins (`consumer_rejoin`).
+    RejoinByHand { consumer: ConsumerId },
+    /// A live client's leader sends its assignment (`group_sync`).
+    AssignByHand {
+        consumer: ConsumerId,
+        generation: u32,
+        assignment: Vec<MemberAssignment>,
+    },
+    /// The leader's assignment reaches the coordinator.
+    LeaderSync {
+        group: GroupId,
+        generation: u32,
+        assignment: Vec<MemberAssignment>,
+    },
+    /// A live client's member commits (`offset_commit`).
+    CommitByHand {
+        consumer: ConsumerId,
+        offsets: Vec<CommittedOffset>,
+    },
     /// A member's assignment reaches it.
     SyncGroup {
         consumer: ConsumerId,
@@ -538,7 +560,21 @@ impl Kafka {
             }
             Action::Start { consumer } => self.on_start(consumer, ctx),
             Action::Crash { consumer } => self.on_crash(consumer, ctx),
-            Action::Leave { consumer } => self.on_leave_requested(consumer),
+            Action::Leave { consumer } => self.on_leave_requested(consumer, ctx),
+            Action::RejoinByHand { consumer } => self.on_rejoin_by_hand(consumer, ctx),
+            Action::AssignByHand {
+                consumer,
+                generation,
+                assignment,
+            } => self.on_assign_by_hand(consumer, generation, assignment, ctx),
+            Action::LeaderSync {
+                group,
+                generation,
+                assignment,
+            } => self.on_leader_sync(group, generation, assignment, ctx),
+            Action::CommitByHand { consumer, offsets } => {
+                self.on_commit_by_hand(consumer, offsets, ctx)
+            }
             Action::Subscribe { consumer, topics } => self.on_subscribe(consumer, topics, ctx),
             Action::Poll {
                 consumer,
@@ -724,6 +760,7 @@ impl Kafka {
             Action::Heartbeat { consumer, .. } => Some((group_of(consumer), false)),
             Action::SessionTimeout { consumer, .. } => Some((group_of(consumer), false)),
             Action::CompleteRebalance { group } => Some((*group, false)),
+            Action::LeaderSync { group, .. } => Some((*group, true)),
             _ => None,
         }
     }

@@ -129,12 +129,16 @@ impl Kafka {
     }
 
     /// The timeline asks a consumer to leave; it does so at its next poll,
-    /// once its current batch is processed.
-    pub(super) fn on_leave_requested(&mut self, consumer: ConsumerId) {
-        let c = &mut self.consumers[consumer.index()];
-        if c.running {
-            c.leave_requested = true;
+    /// once its current batch is processed. A live client's member has
+    /// left already: its client closed.
+    pub(super) fn on_leave_requested(&mut self, consumer: ConsumerId, ctx: &mut Ctx<'_, Action>) {
+        if !self.consumers[consumer.index()].running {
+            return;
         }
+        if self.by_hand(consumer) {
+            return self.leave_group(consumer, ctx);
+        }
+        self.consumers[consumer.index()].leave_requested = true;
     }
 
     /// `consumer.close()`: commit (with auto-commit), revoke, say goodbye.
@@ -183,7 +187,9 @@ impl Kafka {
         ctx: &mut Ctx<'_, Action>,
     ) {
         let c = &mut self.consumers[consumer.index()];
-        if matches!(self.groups[c.group.index()].commit, CommitMode::Auto { .. }) {
+        let group = &self.groups[c.group.index()];
+        // A live client commits for itself (`offset_commit`).
+        if matches!(group.commit, CommitMode::Auto { .. }) && !group.by_hand {
             c.last_commit_at = ctx.now;
             let offsets = c.positions_to_commit();
             self.send_commit(consumer, offsets, ctx);
@@ -275,10 +281,13 @@ impl Kafka {
         ctx: &mut Ctx<'_, Action>,
     ) {
         let not_before = ctx.now + delay_ms;
-        self.groups[group.index()].rebalance = Some(Rebalance {
+        let g = &mut self.groups[group.index()];
+        g.rebalance = Some(Rebalance {
             joined: Vec::new(),
             not_before,
         });
+        // A leader's assignment still to come is for a generation gone.
+        g.awaiting_sync = None;
         if delay_ms > 0 {
             ctx.at(not_before, Action::CompleteRebalance { group });
         }
@@ -304,6 +313,12 @@ impl Kafka {
             .all(|m| rebalance.joined.iter().any(|j| j.consumer == *m))
         {
             return;
+        }
+        if g.by_hand {
+            g.assigned_metadata = (g.topics.iter())
+                .map(|t| self.topics[t.index()].partitions.len() as u32)
+                .collect();
+            return self.await_leader(group, ctx);
         }
         let joins: Vec<&JoinRequest> = g
             .members
@@ -376,6 +391,11 @@ impl Kafka {
             return;
         }
         c.received_assignment = Some((generation, partitions));
+        // A live client takes it in its SyncGroup answer: it has no poll.
+        if self.by_hand(consumer) {
+            return self.apply_assignment(consumer, ctx);
+        }
+        let c = &self.consumers[consumer.index()];
         if c.phase == Phase::Idle {
             self.schedule_poll(consumer, ctx.now, ctx);
         }
@@ -404,7 +424,11 @@ impl Kafka {
             generation,
             partitions,
         });
-        // A member of a stable group heartbeats to its coordinator.
+        // A member of a stable group heartbeats to its coordinator; a live
+        // client does so itself.
+        if self.by_hand(consumer) {
+            return;
+        }
         let interval = self.classic_heartbeat_interval_ms(consumer);
         self.schedule_heartbeat(consumer, interval, ctx);
     }

@@ -6,14 +6,14 @@
 
 use super::Action;
 use super::producer::HandRecord;
-use crate::ids::{BrokerId, ProducerId, TopicId};
+use crate::ids::{BrokerId, ProducerId, TopicId, TopicPartition};
 use crate::kafka::cluster::kraft_mode::Fault;
 use crate::scenario::{
     Consumer as ScenarioConsumer, FailedAck, Intervention, ProducerSpec, Scenario, ScenarioFile,
     TopicSpec, find_consumer,
 };
 use crate::sim::Entries;
-use crate::trace::AckType;
+use crate::trace::{AckType, CommittedOffset, MemberAssignment};
 use std::cell::OnceCell;
 
 /// `scenario`'s rosters, numbered as the run numbers them, to find what
@@ -177,6 +177,61 @@ impl<'a> EntryActions<'a> {
                 // coordinator's `TopicIds` view skips it.
                 let topics = topics.iter().filter_map(|t| known_topic(t)).collect();
                 Action::Subscribe { consumer, topics }
+            }
+            Intervention::ConsumerRejoin { group, member } => {
+                let Some(consumer) = find_consumer(roster(), file, Some(group), member) else {
+                    return;
+                };
+                Action::RejoinByHand { consumer }
+            }
+            Intervention::GroupSync {
+                group,
+                member,
+                generation,
+                assignment,
+            } => {
+                let Some(consumer) = find_consumer(roster(), file, Some(group), member) else {
+                    return;
+                };
+                let assignment = (assignment.iter())
+                    .filter_map(|part| {
+                        let member = find_consumer(roster(), file, Some(group), &part.member)?;
+                        let partitions = (part.partitions.iter())
+                            .map(|p| TopicPartition {
+                                topic: topic_id(&p.topic),
+                                partition: p.partition,
+                            })
+                            .collect();
+                        Some(MemberAssignment {
+                            consumer: member,
+                            partitions,
+                        })
+                    })
+                    .collect();
+                Action::AssignByHand {
+                    consumer,
+                    generation: *generation,
+                    assignment,
+                }
+            }
+            Intervention::OffsetCommit {
+                group,
+                member,
+                offsets,
+            } => {
+                let Some(consumer) = find_consumer(roster(), file, Some(group), member) else {
+                    return;
+                };
+                let offsets = (offsets.iter())
+                    .map(|o| CommittedOffset {
+                        tp: TopicPartition {
+                            topic: topic_id(&o.topic),
+                            partition: o.partition,
+                        },
+                        offset: o.offset,
+                    })
+                    .collect();
+                Action::CommitByHand { consumer, offsets }
             }
             Intervention::ShareAcknowledge { group, member, ack } => {
                 let Some(consumer) = find_consumer(roster(), file, Some(group), member) else {

@@ -519,6 +519,14 @@ pub struct GroupSpec {
         skip_serializing_if = "skip::session_timeout_ms"
     )]
     pub session_timeout_ms: u64,
+    /// Its members are clients outside the run (live mode's Kafka
+    /// consumers): they fetch on their own, outside the run, and join,
+    /// rejoin, commit and leave when the timeline says (`consumer_join`,
+    /// `consumer_rejoin`, `offset_commit`, `consumer_leave`); the leader's
+    /// client assigns the partitions (`group_sync`). The classic protocol
+    /// only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_hand: bool,
     /// The members present from the start, in the order they join.
     pub members: Vec<MemberSpec>,
 }

@@ -34,7 +34,9 @@ pub use file::{
     ViewSpec,
 };
 pub use rabbit::{PublisherSpec, QueueSpec, RabbitConsumerSpec, RabbitFailures, RabbitSpec};
-pub use timeline::{Intervention, POISON_HEADER, TimelineEntry};
+pub use timeline::{
+    Intervention, MemberAssignmentSpec, OffsetSpec, POISON_HEADER, PartitionSpec, TimelineEntry,
+};
 
 use crate::ids::{ConsumerId, GroupId};
 use crate::rabbit::topology::{Binding, Exchange};

@@ -90,6 +90,27 @@ pub enum Intervention {
         member: String,
         ack: FailedAck,
     },
+    /// A member of a `by_hand` group (a live Kafka client) sends JoinGroup
+    /// again: its client heard of a rebalance in its heartbeat's answer.
+    /// With an eager assignor it first gives up every partition.
+    ConsumerRejoin { group: String, member: String },
+    /// The leader of a `by_hand` group sends the assignment its client's
+    /// assignor made for `generation` (SyncGroup). The coordinator hands
+    /// each member its part as the leader made it; one for another
+    /// generation is too late, and nothing comes of it.
+    GroupSync {
+        group: String,
+        member: String,
+        generation: u32,
+        assignment: Vec<MemberAssignmentSpec>,
+    },
+    /// A member of a `by_hand` group commits `offsets` (OffsetCommit):
+    /// for each partition, the next record the group is to read.
+    OffsetCommit {
+        group: String,
+        member: String,
+        offsets: Vec<OffsetSpec>,
+    },
     /// A new producer starts sending.
     ProducerAdd { producer: ProducerSpec },
     /// A producer stops sending (`producer.close()`): what it has sent
@@ -293,6 +314,31 @@ impl Intervention {
     }
 }
 
+/// One member's part of a group leader's assignment (`group_sync`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberAssignmentSpec {
+    pub member: String,
+    pub partitions: Vec<PartitionSpec>,
+}
+
+/// A partition, by its topic's name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartitionSpec {
+    pub topic: String,
+    pub partition: u32,
+}
+
+/// A partition's committed offset (`offset_commit`): the next record to read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OffsetSpec {
+    pub topic: String,
+    pub partition: u32,
+    pub offset: u64,
+}
+
 impl TimelineEntry {
     /// The fields an entry of kind `name` (as written after `"do"`) takes
     /// besides `at_ms` and `do`; `None` if there is no such kind.
@@ -381,6 +427,9 @@ struct RawEntry {
     prefetch: Option<u32>,
     processing_ms: Option<u64>,
     ack: Option<FailedAck>,
+    generation: Option<u32>,
+    assignment: Option<Vec<MemberAssignmentSpec>>,
+    offsets: Option<Vec<OffsetSpec>>,
     /// A name, or for `rabbit_queue_declare` a whole queue object.
     queue: Option<Named<QueueSpec>>,
     binding: Option<Binding>,
@@ -397,6 +446,9 @@ enum Kind {
     ConsumerSlow,
     ConsumerSubscribe,
     ShareAcknowledge,
+    ConsumerRejoin,
+    GroupSync,
+    OffsetCommit,
     ProducerAdd,
     ProducerRemove,
     Produce,
@@ -443,6 +495,9 @@ impl Kind {
             Kind::ConsumerSlow => "consumer_slow",
             Kind::ConsumerSubscribe => "consumer_subscribe",
             Kind::ShareAcknowledge => "share_acknowledge",
+            Kind::ConsumerRejoin => "consumer_rejoin",
+            Kind::GroupSync => "group_sync",
+            Kind::OffsetCommit => "offset_commit",
             Kind::ProducerAdd => "producer_add",
             Kind::ProducerRemove => "producer_remove",
             Kind::Produce => "produce",
@@ -511,6 +566,9 @@ impl Kind {
             Kind::ConsumerSlow => &["group", "member", "processing_ms"],
             Kind::ConsumerSubscribe => &["group", "member", "topics"],
             Kind::ShareAcknowledge => &["group", "member", "ack"],
+            Kind::ConsumerRejoin => &["group", "member"],
+            Kind::GroupSync => &["group", "member", "generation", "assignment"],
+            Kind::OffsetCommit => &["group", "member", "offsets"],
             Kind::ProducerAdd | Kind::ProducerRemove => &["producer"],
             Kind::Produce => &[
                 "producer",
@@ -566,7 +624,7 @@ impl Kind {
 impl RawEntry {
     /// The fields present, by name.
     fn present(&self) -> Vec<&'static str> {
-        let fields: [(&'static str, bool); 30] = [
+        let fields: [(&'static str, bool); 33] = [
             ("group", self.group.is_some()),
             ("member", self.member.is_some()),
             ("topic", self.topic.is_some()),
@@ -597,6 +655,9 @@ impl RawEntry {
             ("prefetch", self.prefetch.is_some()),
             ("ack", self.ack.is_some()),
             ("topics", self.topics.is_some()),
+            ("generation", self.generation.is_some()),
+            ("assignment", self.assignment.is_some()),
+            ("offsets", self.offsets.is_some()),
         ];
         fields
             .into_iter()
@@ -679,6 +740,23 @@ impl RawEntry {
                 group: kind.name_of(self.group, "group")?,
                 member: member_name(self.member)?,
                 ack: (self.ack).ok_or_else(|| format!("{} needs `ack`", kind.name()))?,
+            },
+            Kind::ConsumerRejoin => Intervention::ConsumerRejoin {
+                group: kind.name_of(self.group, "group")?,
+                member: member_name(self.member)?,
+            },
+            Kind::GroupSync => Intervention::GroupSync {
+                group: kind.name_of(self.group, "group")?,
+                member: member_name(self.member)?,
+                generation: need_u32(self.generation, "generation")?,
+                assignment: (self.assignment)
+                    .ok_or_else(|| format!("{} needs `assignment`", kind.name()))?,
+            },
+            Kind::OffsetCommit => Intervention::OffsetCommit {
+                group: kind.name_of(self.group, "group")?,
+                member: member_name(self.member)?,
+                offsets: (self.offsets)
+                    .ok_or_else(|| format!("{} needs `offsets`", kind.name()))?,
             },
             Kind::ProducerAdd => Intervention::ProducerAdd {
                 producer: kind.spec_of(self.producer, "producer")?,

@@ -299,6 +299,11 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
     let mut groups: Vec<&str> = (kafka.groups.iter().map(|g| g.name.as_str()))
         .chain(kafka.share_groups.iter().map(|g| g.name.as_str()))
         .collect();
+    // Those whose members are live clients (`by_hand`).
+    let mut by_hand: Vec<&str> = (kafka.groups.iter())
+        .filter(|g| g.by_hand)
+        .map(|g| g.name.as_str())
+        .collect();
     // Producers known so far: the scenario's, then those added earlier.
     let mut producers: Vec<(&str, &ProducerSpec)> = file
         .kafka
@@ -340,6 +345,63 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
                     &|t| partitions_by_then(&grown, t),
                     &created_later(file),
                 );
+                (group, member)
+            }
+            Intervention::ConsumerRejoin { group, member }
+            | Intervention::GroupSync { group, member, .. }
+            | Intervention::OffsetCommit { group, member, .. } => {
+                if groups.contains(&group.as_str()) && !by_hand.contains(&group.as_str()) {
+                    p.add(
+                        format!("{at}.group"),
+                        format!("{group:?} is not a group of live clients (by_hand): its members rejoin, assign and commit on their own"),
+                    );
+                    continue;
+                }
+                let member_known = |name: &str| {
+                    known
+                        .iter()
+                        .any(|(g, m, since)| g == group && *m == name && *since <= entry.at_ms)
+                };
+                let partition_known =
+                    |p: &mut Problems, path: String, topic: &str, partition: u32| {
+                        match partitions_by_then(&grown, topic) {
+                            None => p.add(path, unknown_topic(topic)),
+                            Some(count) if partition >= count => p.add(
+                                path,
+                                format!(
+                                    "topic {topic:?} has partitions 0..={}, got {partition}",
+                                    count.saturating_sub(1)
+                                ),
+                            ),
+                            Some(_) => {}
+                        }
+                    };
+                match &entry.action {
+                    Intervention::GroupSync { assignment, .. } => {
+                        for (j, part) in assignment.iter().enumerate() {
+                            if !member_known(&part.member) {
+                                p.add(
+                                    format!("{at}.assignment[{j}].member"),
+                                    format!(
+                                        "group {group:?} has no member named {:?} by then",
+                                        part.member
+                                    ),
+                                );
+                            }
+                            for (k, tp) in part.partitions.iter().enumerate() {
+                                let path = format!("{at}.assignment[{j}].partitions[{k}]");
+                                partition_known(p, path, &tp.topic, tp.partition);
+                            }
+                        }
+                    }
+                    Intervention::OffsetCommit { offsets, .. } => {
+                        for (j, offset) in offsets.iter().enumerate() {
+                            let path = format!("{at}.offsets[{j}]");
+                            partition_known(p, path, &offset.topic, offset.partition);
+                        }
+                    }
+                    _ => {}
+                }
                 (group, member)
             }
             Intervention::ShareAcknowledge { group, member, .. } => {
@@ -507,6 +569,9 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
                     &created_later(file),
                 );
                 groups.push(&group.name);
+                if group.by_hand {
+                    by_hand.push(&group.name);
+                }
                 p.at_most("timeline (groups)", groups.len(), MAX_GROUPS);
                 known.extend(
                     group
@@ -595,6 +660,9 @@ pub(super) fn shapes_later_checks(action: &Intervention) -> bool {
         | Intervention::RabbitUnbind { .. } => true,
         Intervention::ConsumerSubscribe { .. }
         | Intervention::ShareAcknowledge { .. }
+        | Intervention::ConsumerRejoin { .. }
+        | Intervention::GroupSync { .. }
+        | Intervention::OffsetCommit { .. }
         | Intervention::ConsumerSlow { .. }
         | Intervention::ConsumerLeave { .. }
         | Intervention::ConsumerCrash { .. }
@@ -942,6 +1010,20 @@ fn group_spec(
     p.name(format!("{at}.name"), &group.name);
     subscription(p, at, &group.topics, partitions_of, created_later);
     failures_spec(p, at, &group.failures);
+    if group.by_hand {
+        if group.protocol != GroupProtocol::Classic {
+            p.add(
+                format!("{at}.by_hand"),
+                "a group of live clients (by_hand) is on the classic protocol: its members' JoinGroup and SyncGroup are the timeline's",
+            );
+        }
+        if !group.failures.is_none() {
+            p.add(
+                format!("{at}.failures"),
+                "the members of a by_hand group process records outside the run: failures do not apply",
+            );
+        }
+    }
     p.in_range(
         format!("{at}.retry.retries"),
         group.retry.retries,
