@@ -166,6 +166,31 @@ fn a_page_hears_the_recording_then_each_entry_as_it_is_made_and_asks_for_its_own
     });
 }
 
+/// An ask larger than any page sends (64 KiB) is not read: that socket
+/// closes, and the run and its other pages go on.
+#[test]
+fn an_oversize_ask_closes_only_its_socket() {
+    on_one_thread(async {
+        let dist = tempdir();
+        let (broker, addr) = serve(&dist).await;
+        let mut rude = join(addr).await;
+        let mut calm = join(addr).await;
+        assert!(matches!(hear(&mut rude).await, News::Start { .. }));
+        assert!(matches!(hear(&mut calm).await, News::Start { .. }));
+        let _ = rude.send(Message::Text("x".repeat(100_000).into())).await;
+        let closed = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+            while let Some(Ok(Message::Text(_))) = rude.next().await {}
+        })
+        .await;
+        assert!(closed.is_ok(), "the oversize ask's socket closes");
+        let kill = json!({"do": "broker_kill", "broker": 2});
+        broker.borrow().apply(entry(kill).action).expect("killed");
+        let mut edge = 0;
+        let made = entries(&mut calm, &mut edge).await;
+        assert_eq!(made[0].said()[0].1, "broker_kill");
+    });
+}
+
 #[test]
 fn the_page_is_served_told_to_follow_the_run() {
     on_one_thread(async {
