@@ -10,7 +10,7 @@
 #                            linked into ~/.cargo/bin where trunk finds it
 #   chromium, chromedriver   apt (never a browser download)
 #   playwright-core, axe-core npm ci in tests/e2e (drive and audit Debian's chromium)
-#   amqplib                  npm ci in tests/e2e: the Node client the live tests drive
+#   amqplib, kafkajs         npm ci in tests/e2e: the Node clients the live tests drive
 #   pika                     pip, into .tools/venv (tests/live/requirements.txt):
 #                            the real clients the live-mode tests drive
 #

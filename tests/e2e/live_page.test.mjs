@@ -1,6 +1,7 @@
 // The page following a live run: `mqsim serve --http` serves the page,
 // which follows what real clients do as they do it. amqplib publishes and
-// consumes while the page shows the queue fill and drain; librdkafka
+// consumes while the page shows the queue fill and drain; kafkajs creates
+// a topic and produces to it, its records landing in the page; librdkafka
 // (confluent-kafka, from Python) produces with acks=all while the test
 // kills the partition's leader by a click in the page, and no acknowledged
 // record is lost. The page saves the live run, rewinds into the recording
@@ -15,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import amqp from 'amqplib';
+import { Kafka, logLevel } from 'kafkajs';
 import { serveLive } from './live.mjs';
 import { REPO, openUrl, screenshot, scrubTo, act, leaders, builder, add } from './harness.mjs';
 
@@ -164,6 +166,41 @@ test('a leader killed by a click in the page while librdkafka produces with acks
     assert.deepEqual(app.problems, []);
   } finally {
     producer.kill();
+    await app.close();
+    const log = await live.stop();
+    assert.doesNotMatch(log, /panicked/);
+  }
+});
+
+test('kafkajs creates a topic and produces with acks=all; the page shows its producer and every record', async () => {
+  const live = await serveLive();
+  const app = await openUrl(live.pageUrl, { ready: following });
+  const kafka = new Kafka({ clientId: 'kafkajs-lab', brokers: live.bootstrap.split(','), logLevel: logLevel.NOTHING });
+  try {
+    const admin = kafka.admin();
+    await admin.connect();
+    assert.equal(await admin.createTopics({ topics: [{ topic: 'clicks', numPartitions: 3, replicationFactor: 3 }], waitForLeaders: true }), true);
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    const messages = Array.from({ length: 30 }, (_, n) => ({ key: `user-${n % 5}`, value: `click ${n}` }));
+    const sent = await producer.send({ topic: 'clicks', acks: -1, messages });
+    await producer.disconnect();
+    assert.ok(sent.every((r) => r.errorCode === 0), JSON.stringify(sent));
+
+    const { page } = app;
+    await page.waitForSelector('[data-testid="producer"][data-name^="kafkajs-lab"]');
+    // Every record in the leaders' logs, where kafkajs's partitioner (Java's
+    // murmur2) put each key.
+    await page.waitForFunction(() => {
+      const ends = [...document.querySelectorAll('[data-testid="partition"]')].map((p) => Number(p.dataset.logEnd));
+      return ends.reduce((a, b) => a + b, 0) === 30;
+    });
+    const ends = await page.$$eval('[data-testid="partition"]', (ps) => Object.fromEntries(ps.map((p) => [p.dataset.partition, Number(p.dataset.logEnd)])));
+    for (const r of sent) assert.ok(ends[r.partition] > Number(r.baseOffset), `partition ${r.partition} holds what kafkajs was told`);
+    await screenshot(page, 'live-page-kafkajs');
+    assert.deepEqual(app.problems, []);
+  } finally {
     await app.close();
     const log = await live.stop();
     assert.doesNotMatch(log, /panicked/);
