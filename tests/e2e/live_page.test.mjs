@@ -1,7 +1,8 @@
 // The page following a live run: `mqsim serve --http` serves the page,
 // which follows what real clients do as they do it. amqplib publishes and
 // consumes while the page shows the queue fill and drain; kafkajs creates
-// a topic and produces to it, its records landing in the page; librdkafka
+// a topic, produces to it and reads it in a consumer group, the page
+// showing the records land and the group's offsets; librdkafka
 // (confluent-kafka, from Python) produces with acks=all while the test
 // kills the partition's leader by a click in the page, and no acknowledged
 // record is lost. The page saves the live run, rewinds into the recording
@@ -172,7 +173,7 @@ test('a leader killed by a click in the page while librdkafka produces with acks
   }
 });
 
-test('kafkajs creates a topic and produces with acks=all; the page shows its producer and every record', async () => {
+test('kafkajs creates a topic, produces with acks=all and reads it in a group; the page shows its producer, every record and the group committed to the end', async () => {
   const live = await serveLive();
   const app = await openUrl(live.pageUrl, { ready: following });
   const kafka = new Kafka({ clientId: 'kafkajs-lab', brokers: live.bootstrap.split(','), logLevel: logLevel.NOTHING });
@@ -198,6 +199,23 @@ test('kafkajs creates a topic and produces with acks=all; the page shows its pro
     });
     const ends = await page.$$eval('[data-testid="partition"]', (ps) => Object.fromEntries(ps.map((p) => [p.dataset.partition, Number(p.dataset.logEnd)])));
     for (const r of sent) assert.ok(ends[r.partition] > Number(r.baseOffset), `partition ${r.partition} holds what kafkajs was told`);
+
+    // A kafkajs consumer group reads them all, committing as it goes; the
+    // page shows the group, its member owning the partitions, and no lag.
+    const consumer = kafka.consumer({ groupId: 'readers' });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'clicks', fromBeginning: true });
+    let read = 0;
+    const all = new Promise((finished) => consumer.run({ eachMessage: async () => { if (++read === 30) finished(); } }));
+    await Promise.race([all, new Promise((_, late) => setTimeout(() => late(new Error(`read only ${read}`)), 30_000))]);
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid="lag-row"][data-group="readers"]')];
+      // An empty partition has nothing to commit.
+      return rows.length === 3 && rows.every((r) => r.dataset.committed === r.dataset.logEnd || r.dataset.logEnd === '0');
+    }, null, { timeout: 15_000 });
+    const owners = await page.$$eval('[data-testid="lag-row"][data-group="readers"] td:last-child', (cells) => cells.map((c) => c.textContent));
+    assert.ok(owners.every((o) => o.startsWith('kafkajs-lab')), owners.join());
+    await consumer.disconnect();
     await screenshot(page, 'live-page-kafkajs');
     assert.deepEqual(app.problems, []);
   } finally {

@@ -10,7 +10,7 @@
 //! (`NOT_ENOUGH_REPLICAS`, a leader gone) goes back to the client, which
 //! retries itself, as it would with Kafka.
 
-use mqsim::ids::{ProducerId, RecordId};
+use mqsim::ids::{ConsumerId, GroupId, ProducerId, RecordId};
 use mqsim::trace::ProduceError;
 use mqsim::{Event, EventKind, SimTime};
 use std::collections::{BTreeMap, HashMap};
@@ -32,6 +32,26 @@ pub struct KafkaClients {
     made: u64,
     /// The last producer id handed out by `InitProducerId`.
     producer_ids: i64,
+    /// The groups of live clients: member ids, protocols, assignments.
+    pub groups: super::groups::LiveGroups,
+    /// JoinGroup requests waiting for their group's members to have
+    /// joined (`GroupJoined`).
+    joining: Vec<(GroupId, oneshot::Sender<Joined>)>,
+    /// SyncGroup requests waiting for the leader's assignment to reach the
+    /// coordinator (`GroupRebalanced` for their generation), or for a
+    /// rebalance that ends the wait (`false`).
+    syncing: Vec<(GroupId, u32, oneshot::Sender<bool>)>,
+    /// OffsetCommit requests waiting for their commit to reach the
+    /// coordinator and be stored (`OffsetCommitted`).
+    committing: Vec<(GroupId, oneshot::Sender<()>)>,
+}
+
+/// A group's members have all joined `generation`, led by `leader`.
+#[derive(Clone, Debug)]
+pub struct Joined {
+    pub generation: u32,
+    pub leader: ConsumerId,
+    pub members: Vec<ConsumerId>,
 }
 
 impl KafkaClients {
@@ -70,11 +90,68 @@ impl KafkaClients {
         }
     }
 
+    /// A JoinGroup for `group` waits for its members to have joined.
+    pub fn await_joined(&mut self, group: GroupId) -> oneshot::Receiver<Joined> {
+        let (tell, told) = oneshot::channel();
+        self.joining.push((group, tell));
+        told
+    }
+
+    /// A SyncGroup for `group`'s `generation` waits for the leader's
+    /// assignment: `true` once it is handed out, `false` if a rebalance
+    /// comes first.
+    pub fn await_synced(&mut self, group: GroupId, generation: u32) -> oneshot::Receiver<bool> {
+        let (tell, told) = oneshot::channel();
+        self.syncing.push((group, generation, tell));
+        told
+    }
+
+    /// An OffsetCommit for `group` waits for its commit to be stored.
+    pub fn await_committed(&mut self, group: GroupId) -> oneshot::Receiver<()> {
+        let (tell, told) = oneshot::channel();
+        self.committing.push((group, tell));
+        told
+    }
+
     /// Takes note of the acknowledgements among `events`, and tells those
-    /// waiting of the refusals (which reach the producer as they happen).
+    /// waiting of the refusals (which reach the producer as they happen),
+    /// and of their groups' progress.
     pub fn on_events(&mut self, events: &[Event]) {
         for event in events {
             match &event.kind {
+                EventKind::GroupJoined {
+                    group,
+                    generation,
+                    leader,
+                    members,
+                } => {
+                    let joined = Joined {
+                        generation: *generation,
+                        leader: *leader,
+                        members: members.clone(),
+                    };
+                    for (_, tell) in extract(&mut self.joining, |(g, _)| g == group) {
+                        let _ = tell.send(joined.clone());
+                    }
+                }
+                EventKind::GroupRebalanced {
+                    group, generation, ..
+                } => {
+                    let done = |(g, n, _): &(GroupId, u32, _)| g == group && n == generation;
+                    for (_, _, tell) in extract(&mut self.syncing, done) {
+                        let _ = tell.send(true);
+                    }
+                }
+                EventKind::OffsetCommitted { group, .. } => {
+                    for (_, tell) in extract(&mut self.committing, |(g, _)| g == group) {
+                        let _ = tell.send(());
+                    }
+                }
+                EventKind::RebalanceStarted { group, .. } => {
+                    for (_, _, tell) in extract(&mut self.syncing, |(g, _, _)| g == group) {
+                        let _ = tell.send(false);
+                    }
+                }
                 EventKind::RecordAcknowledged {
                     record,
                     offset,
@@ -118,4 +195,11 @@ impl KafkaClients {
     pub fn next_due(&self) -> Option<SimTime> {
         self.due.first_key_value().map(|((at, _), _)| *at)
     }
+}
+
+/// Takes out of `waiting` those `which` selects.
+fn extract<T>(waiting: &mut Vec<T>, which: impl Fn(&T) -> bool) -> Vec<T> {
+    let (taken, kept) = std::mem::take(waiting).into_iter().partition(which);
+    *waiting = kept;
+    taken
 }

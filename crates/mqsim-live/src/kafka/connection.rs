@@ -15,12 +15,14 @@
 //! served, so that the client can ask again (KIP-511).
 
 use super::frames::{self, Request};
-use super::{Listeners, fetch, metadata, produce, versions};
+use super::{Listeners, coordinator, fetch, groups, metadata, offsets, produce, versions};
 use crate::broker::Shared;
 use bytes::Bytes;
 use kafka_protocol::messages::{
-    ApiKey, ApiVersionsRequest, CreateTopicsRequest, FetchRequest, InitProducerIdRequest,
-    ListOffsetsRequest, MetadataRequest, ProduceRequest,
+    ApiKey, ApiVersionsRequest, CreateTopicsRequest, FetchRequest, FindCoordinatorRequest,
+    HeartbeatRequest, InitProducerIdRequest, JoinGroupRequest, LeaveGroupRequest,
+    ListOffsetsRequest, MetadataRequest, OffsetCommitRequest, OffsetFetchRequest, ProduceRequest,
+    SyncGroupRequest,
 };
 use mqsim::ids::BrokerId;
 use std::time::Duration;
@@ -184,7 +186,43 @@ async fn answer(
         }
         ApiKey::ListOffsets => {
             let asked = frames::decode::<ListOffsetsRequest>(&request)?;
-            let answer = fetch::list_offsets(&shared.borrow(), node, &asked);
+            let answer = fetch::list_offsets(&shared.borrow(), node, &asked, version);
+            frames::response(correlation, version, &answer).map(Some)
+        }
+        ApiKey::FindCoordinator => {
+            let asked = frames::decode::<FindCoordinatorRequest>(&request)?;
+            let answer =
+                coordinator::find_coordinator(&shared.borrow(), listeners, &asked, version);
+            frames::response(correlation, version, &answer).map(Some)
+        }
+        ApiKey::JoinGroup => {
+            let asked = frames::decode::<JoinGroupRequest>(&request)?;
+            let answer = groups::join_group(shared, &client, &asked, version).await;
+            frames::response(correlation, version, &answer).map(Some)
+        }
+        ApiKey::SyncGroup => {
+            let asked = frames::decode::<SyncGroupRequest>(&request)?;
+            let answer = groups::sync_group(shared, &asked).await;
+            frames::response(correlation, version, &answer).map(Some)
+        }
+        ApiKey::Heartbeat => {
+            let asked = frames::decode::<HeartbeatRequest>(&request)?;
+            let answer = coordinator::heartbeat(&shared.borrow(), &asked);
+            frames::response(correlation, version, &answer).map(Some)
+        }
+        ApiKey::LeaveGroup => {
+            let asked = frames::decode::<LeaveGroupRequest>(&request)?;
+            let answer = coordinator::leave_group(shared, &asked, version);
+            frames::response(correlation, version, &answer).map(Some)
+        }
+        ApiKey::OffsetCommit => {
+            let asked = frames::decode::<OffsetCommitRequest>(&request)?;
+            let answer = offsets::offset_commit(shared, &asked).await;
+            frames::response(correlation, version, &answer).map(Some)
+        }
+        ApiKey::OffsetFetch => {
+            let asked = frames::decode::<OffsetFetchRequest>(&request)?;
+            let answer = offsets::offset_fetch(&shared.borrow(), &asked, version);
             frames::response(correlation, version, &answer).map(Some)
         }
         other => Err(format!("{other:?} is not served")),

@@ -179,6 +179,7 @@ pub fn list_offsets(
     broker: &Broker,
     node: BrokerId,
     request: &ListOffsetsRequest,
+    version: i16,
 ) -> ListOffsetsResponse {
     let kafka = broker.kafka();
     let topics = (request.topics.iter())
@@ -208,7 +209,12 @@ pub fn list_offsets(
                         Some(offset) => answer
                             .with_offset(offset as i64)
                             .with_timestamp(-1)
-                            .with_leader_epoch(partition.leader_epoch as i32),
+                            .with_leader_epoch(if version >= 4 {
+                                // A field from v4; before it, none.
+                                partition.leader_epoch as i32
+                            } else {
+                                -1
+                            }),
                         None => answer.with_offset(-1).with_timestamp(-1),
                     }
                 })

@@ -23,9 +23,12 @@
 
 pub mod clients;
 pub mod connection;
+pub mod coordinator;
 pub mod fetch;
 pub mod frames;
+pub mod groups;
 pub mod metadata;
+pub mod offsets;
 pub mod produce;
 pub mod versions;
 

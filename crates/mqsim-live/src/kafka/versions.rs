@@ -11,7 +11,7 @@ use kafka_protocol::messages::api_versions_response::{ApiVersion, ApiVersionsRes
 
 /// The requests served, with the versions implemented. Produce stops at 12
 /// because version 13 names topics by id only; so does Fetch.
-const SERVED: [(ApiKey, i16, i16); 7] = [
+const SERVED: [(ApiKey, i16, i16); 14] = [
     (ApiKey::Produce, 3, 12),
     (ApiKey::Fetch, 4, 12),
     (ApiKey::ListOffsets, 1, 10),
@@ -19,6 +19,14 @@ const SERVED: [(ApiKey, i16, i16); 7] = [
     (ApiKey::ApiVersions, 0, 4),
     (ApiKey::CreateTopics, 2, 7),
     (ApiKey::InitProducerId, 0, 5),
+    (ApiKey::FindCoordinator, 0, 6),
+    (ApiKey::JoinGroup, 0, 9),
+    (ApiKey::SyncGroup, 0, 5),
+    (ApiKey::Heartbeat, 0, 4),
+    (ApiKey::LeaveGroup, 0, 5),
+    // kafka-protocol lists 10 for these two, but reads only up to 9.
+    (ApiKey::OffsetCommit, 2, 9),
+    (ApiKey::OffsetFetch, 1, 9),
 ];
 
 /// The versions of `key` served, if it is served.
@@ -76,6 +84,7 @@ mod tests {
             );
         }
         assert_eq!(served(ApiKey::Produce), Some((3, 12)));
-        assert_eq!(served(ApiKey::JoinGroup), None);
+        assert_eq!(served(ApiKey::OffsetCommit), Some((2, 9)));
+        assert_eq!(served(ApiKey::DescribeGroups), None);
     }
 }

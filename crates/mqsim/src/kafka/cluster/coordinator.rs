@@ -71,8 +71,13 @@ pub fn offsets_partition_for(group: &str) -> u32 {
 impl Kafka {
     /// The broker coordinating `group`, if its partition has a live leader.
     pub fn coordinator(&self, group: GroupId) -> Option<BrokerId> {
-        let name = &self.groups[group.index()].name;
-        self.cluster.offsets[offsets_partition_for(name) as usize]
+        self.coordinator_of(&self.groups[group.index()].name)
+    }
+
+    /// The broker that coordinates, or would coordinate, the group named
+    /// `group`: a client asks before the group exists (`FindCoordinator`).
+    pub fn coordinator_of(&self, group: &str) -> Option<BrokerId> {
+        self.cluster.offsets[offsets_partition_for(group) as usize]
             .leader
             .filter(|&b| self.cluster.is_alive(b))
     }

@@ -1,0 +1,377 @@
+//! Consumer groups for live Kafka clients: FindCoordinator, JoinGroup,
+//! SyncGroup, Heartbeat, LeaveGroup, OffsetCommit and OffsetFetch, the
+//! classic group protocol as Kafka's coordinator answers it.
+//!
+//! The coordinator is the run's (`mqsim::kafka::by_hand`): a group of live
+//! clients is a `by_hand` group, and what a client does is a timeline
+//! entry: its first JoinGroup with a member id makes it a member
+//! (`group_add`, `consumer_join`), a JoinGroup after that rejoins
+//! (`consumer_rejoin`), the leader's SyncGroup is the assignment
+//! (`group_sync`), a commit is `offset_commit`, a LeaveGroup
+//! `consumer_leave`. The answers wait for the run: a JoinGroup until every
+//! member has joined (`GroupJoined`), a SyncGroup until the leader's
+//! assignment reaches the coordinator (`GroupRebalanced`).
+//!
+//! What only the front end knows is kept here: each member's id (Kafka's
+//! `clientId-uuid`, KIP-394: a first JoinGroup with no id is answered
+//! `MEMBER_ID_REQUIRED` with one), its name in the run, the protocols it
+//! offered with their metadata, and the bytes of the leader's assignment,
+//! handed to each member as the leader made them.
+
+use crate::broker::{Broker, Shared};
+use bytes::{Buf, Bytes};
+use kafka_protocol::ResponseError;
+use kafka_protocol::messages::consumer_protocol_assignment::ConsumerProtocolAssignment;
+use kafka_protocol::messages::consumer_protocol_subscription::ConsumerProtocolSubscription;
+use kafka_protocol::messages::join_group_response::JoinGroupResponseMember;
+use kafka_protocol::messages::{
+    JoinGroupRequest, JoinGroupResponse, SyncGroupRequest, SyncGroupResponse,
+};
+use kafka_protocol::protocol::{Decodable, StrBytes};
+use mqsim::ids::{ConsumerId, GroupId};
+use mqsim::scenario::Intervention;
+use serde_json::json;
+use std::collections::HashMap;
+
+/// A live client's member of a group.
+#[derive(Clone, Debug)]
+pub struct Member {
+    /// Its member id, as its client knows it.
+    pub id: String,
+    /// Its name in the run.
+    pub name: String,
+    /// The protocols it offered, in its order, with their metadata.
+    pub protocols: Vec<(String, Bytes)>,
+}
+
+/// What the front end keeps of one group.
+#[derive(Default)]
+pub struct LiveGroup {
+    pub members: Vec<Member>,
+    /// The protocol the members agreed on.
+    pub protocol: Option<String>,
+    /// The leader's assignment for a generation, by member id.
+    pub assignment: Option<(u32, HashMap<String, Bytes>)>,
+    /// Members named so far, for the next name.
+    named: u32,
+}
+
+/// Every group of live clients, by `group.id`.
+#[derive(Default)]
+pub struct LiveGroups {
+    groups: HashMap<String, LiveGroup>,
+    /// Member ids handed out.
+    ids: u64,
+}
+
+impl LiveGroups {
+    /// A new member id for `client`: Kafka's `clientId-uuid`, the uuid
+    /// unique to this server.
+    fn new_member_id(&mut self, client: &str) -> String {
+        self.ids += 1;
+        let started = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        format!("{client}-{}", uuid::Uuid::from_u64_pair(started, self.ids))
+    }
+
+    pub fn group(&self, name: &str) -> Option<&LiveGroup> {
+        self.groups.get(name)
+    }
+
+    fn group_mut(&mut self, name: &str) -> &mut LiveGroup {
+        self.groups.entry(name.to_string()).or_default()
+    }
+}
+
+impl LiveGroup {
+    /// The member with id `id`.
+    pub fn member(&self, id: &str) -> Option<&Member> {
+        self.members.iter().find(|m| m.id == id)
+    }
+
+    /// The member called `name` in the run.
+    pub fn named(&self, name: &str) -> Option<&Member> {
+        self.members.iter().find(|m| m.name == name)
+    }
+}
+
+/// The run's group called `name`, if it has one.
+pub fn run_group(broker: &Broker, name: &str) -> Option<GroupId> {
+    let groups = &broker.kafka().groups;
+    let at = groups.iter().position(|g| &*g.name == name)?;
+    Some(GroupId(at as u32))
+}
+
+/// The run's member of `group` called `name`, if it has one.
+pub fn run_member(broker: &Broker, group: GroupId, name: &str) -> Option<ConsumerId> {
+    let consumers = &broker.kafka().consumers;
+    let at = (consumers.iter()).position(|c| c.group == group && &*c.name == name)?;
+    Some(ConsumerId(at as u32))
+}
+
+fn error(e: ResponseError) -> i16 {
+    e.code()
+}
+
+/// The protocol every member offers, by vote: each member votes for the
+/// first of those in its own order; most votes wins, a tie going to the
+/// earliest member's order (Kafka's `selectProtocol`).
+fn vote(members: &[Member]) -> Option<String> {
+    let offered = |m: &Member, name: &str| m.protocols.iter().any(|(n, _)| n == name);
+    let first = members.first()?;
+    let candidates: Vec<&str> = (first.protocols.iter())
+        .map(|(n, _)| n.as_str())
+        .filter(|n| members.iter().all(|m| offered(m, n)))
+        .collect();
+    fn choice<'a>(m: &'a Member, candidates: &[&str]) -> Option<&'a str> {
+        (m.protocols.iter())
+            .map(|(n, _)| n.as_str())
+            .find(|n| candidates.contains(n))
+    }
+    let votes = |name: &str| {
+        (members.iter())
+            .filter(|m| choice(m, &candidates) == Some(name))
+            .count()
+    };
+    let best = candidates.iter().map(|&c| votes(c)).max()?;
+    let winner = candidates.iter().find(|&&c| votes(c) == best)?;
+    Some(winner.to_string())
+}
+
+/// The topics a subscription's metadata names (its i16 version first).
+fn subscribed(metadata: &Bytes) -> Vec<String> {
+    let mut bytes = metadata.clone();
+    if bytes.remaining() < 2 {
+        return Vec::new();
+    }
+    let version = bytes.get_i16().clamp(0, 3);
+    ConsumerProtocolSubscription::decode(&mut bytes, version)
+        .map(|s| s.topics.iter().map(|t| t.to_string()).collect())
+        .unwrap_or_default()
+}
+
+/// The partitions an assignment's bytes name (its i16 version first).
+fn assigned(bytes: &Bytes) -> Vec<(String, u32)> {
+    let mut bytes = bytes.clone();
+    if bytes.remaining() < 2 {
+        return Vec::new();
+    }
+    let version = bytes.get_i16().clamp(0, 3);
+    let Ok(assignment) = ConsumerProtocolAssignment::decode(&mut bytes, version) else {
+        return Vec::new();
+    };
+    (assignment.assigned_partitions.iter())
+        .flat_map(|tp| {
+            let topic = tp.topic.0.to_string();
+            tp.partitions
+                .iter()
+                .map(move |&p| (topic.clone(), p.max(0) as u32))
+        })
+        .collect()
+}
+
+/// `JoinGroup`. A first one without a member id gets one
+/// (`MEMBER_ID_REQUIRED`); with it, the client becomes a member of the
+/// run's group (or rejoins), and the answer waits until every member has
+/// joined. The leader's answer lists the members and their metadata for
+/// the protocol chosen.
+pub async fn join_group(
+    shared: &Shared,
+    client: &str,
+    request: &JoinGroupRequest,
+    version: i16,
+) -> JoinGroupResponse {
+    let name = request.group_id.0.to_string();
+    let refused = |e: ResponseError| {
+        JoinGroupResponse::default()
+            .with_error_code(error(e))
+            .with_generation_id(-1)
+            .with_protocol_name(Some(StrBytes::from_static_str("")))
+            .with_member_id(request.member_id.clone())
+    };
+    if name.is_empty() {
+        return refused(ResponseError::InvalidGroupId);
+    }
+    let protocols: Vec<(String, Bytes)> = (request.protocols.iter())
+        .map(|p| (p.name.to_string(), p.metadata.clone()))
+        .collect();
+    if protocols.is_empty() {
+        return refused(ResponseError::InconsistentGroupProtocol);
+    }
+    let mut member_id = request.member_id.to_string();
+    if member_id.is_empty() {
+        member_id = shared.borrow().kafka_clients.groups.new_member_id(client);
+        if version >= 4 {
+            return refused(ResponseError::MemberIdRequired)
+                .with_member_id(StrBytes::from_string(member_id));
+        }
+    }
+    let joined = {
+        let mut broker = shared.borrow();
+        let group = broker.kafka_clients.groups.group_mut(&name);
+        let known = group.member(&member_id).cloned();
+        let mut others: Vec<Member> = (group.members.iter())
+            .filter(|m| m.id != member_id)
+            .cloned()
+            .collect();
+        let member = match known {
+            Some(member) => Member {
+                protocols,
+                ..member
+            },
+            None => {
+                group.named += 1;
+                Member {
+                    id: member_id.clone(),
+                    name: format!("{client}-{}", group.named),
+                    protocols,
+                }
+            }
+        };
+        others.push(member.clone());
+        if vote(&others).is_none() {
+            return refused(ResponseError::InconsistentGroupProtocol);
+        }
+        let action = match run_group(&broker, &name) {
+            None => {
+                let topics = subscribed(&member.protocols[0].1);
+                let session = request.session_timeout_ms.clamp(1, 600_000);
+                let group = json!({"name": name, "topics": topics, "by_hand": true,
+                    "session_timeout_ms": session, "members": [{"name": member.name}]});
+                intervention(json!({"do": "group_add", "group": group}))
+            }
+            Some(group) => match run_member(&broker, group, &member.name) {
+                None => intervention(json!({"do": "consumer_join", "group": name,
+                    "member": {"name": member.name}})),
+                Some(_) => intervention(json!({"do": "consumer_rejoin", "group": name,
+                    "member": member.name})),
+            },
+        };
+        let group = broker.kafka_clients.groups.group_mut(&name);
+        group.members.retain(|m| m.id != member_id);
+        group.members.push(member);
+        if let Err(why) = broker.apply(action) {
+            eprintln!("mqsim serve: JoinGroup for {name:?} refused: {why}");
+            return refused(ResponseError::UnknownServerError);
+        }
+        let Some(group) = run_group(&broker, &name) else {
+            return refused(ResponseError::CoordinatorNotAvailable);
+        };
+        broker.kafka_clients.await_joined(group)
+    };
+    let Ok(joined) = joined.await else {
+        return refused(ResponseError::CoordinatorNotAvailable);
+    };
+    let broker = shared.borrow();
+    let group = broker.kafka_clients.groups.group(&name);
+    let Some(group) = group else {
+        return refused(ResponseError::UnknownMemberId);
+    };
+    let in_run: Vec<&Member> = (joined.members.iter())
+        .filter_map(|&c| group.named(&broker.kafka().consumers[c.index()].name))
+        .collect();
+    let members: Vec<Member> = in_run.iter().map(|&m| m.clone()).collect();
+    let protocol = vote(&members).unwrap_or_default();
+    let leader = group.named(&broker.kafka().consumers[joined.leader.index()].name);
+    let leader_id = leader.map(|m| m.id.clone()).unwrap_or_default();
+    let listed = if leader_id == member_id {
+        (members.iter())
+            .map(|m| {
+                let metadata = (m.protocols.iter())
+                    .find(|(n, _)| *n == protocol)
+                    .map(|(_, b)| b.clone())
+                    .unwrap_or_default();
+                JoinGroupResponseMember::default()
+                    .with_member_id(StrBytes::from_string(m.id.clone()))
+                    .with_metadata(metadata)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    JoinGroupResponse::default()
+        .with_generation_id(joined.generation as i32)
+        .with_protocol_type((version >= 7).then(|| request.protocol_type.clone()))
+        .with_protocol_name(Some(StrBytes::from_string(protocol)))
+        .with_leader(StrBytes::from_string(leader_id))
+        .with_member_id(StrBytes::from_string(member_id))
+        .with_members(listed)
+}
+
+/// `SyncGroup`. The leader's carries the assignment, which becomes the
+/// run's `group_sync`; every member's answer waits for it to reach the
+/// coordinator, and is its part as the leader made it.
+pub async fn sync_group(shared: &Shared, request: &SyncGroupRequest) -> SyncGroupResponse {
+    let name = request.group_id.0.to_string();
+    let member_id = request.member_id.to_string();
+    let generation = request.generation_id.max(0) as u32;
+    let refused = |e: ResponseError| SyncGroupResponse::default().with_error_code(error(e));
+    let synced = {
+        let mut broker = shared.borrow();
+        let (Some(group), Some(member)) = (
+            run_group(&broker, &name),
+            (broker.kafka_clients.groups.group(&name)).and_then(|g| g.member(&member_id).cloned()),
+        ) else {
+            return refused(ResponseError::UnknownMemberId);
+        };
+        let run = &broker.kafka().groups[group.index()];
+        if run.generation != generation {
+            return refused(ResponseError::IllegalGeneration);
+        }
+        if run.rebalance.is_some() {
+            return refused(ResponseError::RebalanceInProgress);
+        }
+        if run.awaiting_sync.is_none() {
+            // Stable: the member's part of the assignment handed out.
+            return answer(&broker, &name, &member_id, generation);
+        }
+        if !request.assignments.is_empty() {
+            let bytes: HashMap<String, Bytes> = (request.assignments.iter())
+                .map(|a| (a.member_id.to_string(), a.assignment.clone()))
+                .collect();
+            let live = broker.kafka_clients.groups.group(&name);
+            let parts: Vec<serde_json::Value> = (bytes.iter())
+                .filter_map(|(id, b)| {
+                    let member = live?.member(id)?;
+                    let partitions: Vec<serde_json::Value> = (assigned(b).into_iter())
+                        .map(|(topic, partition)| json!({"topic": topic, "partition": partition}))
+                        .collect();
+                    Some(json!({"member": member.name, "partitions": partitions}))
+                })
+                .collect();
+            broker.kafka_clients.groups.group_mut(&name).assignment = Some((generation, bytes));
+            let sync = intervention(
+                json!({"do": "group_sync", "group": name, "member": member.name,
+                "generation": generation, "assignment": parts}),
+            );
+            if let Err(why) = broker.apply(sync) {
+                eprintln!("mqsim serve: SyncGroup for {name:?} refused: {why}");
+                return refused(ResponseError::UnknownServerError);
+            }
+        }
+        broker.kafka_clients.await_synced(group, generation)
+    };
+    match synced.await {
+        Ok(true) => answer(&shared.borrow(), &name, &member_id, generation),
+        _ => refused(ResponseError::RebalanceInProgress),
+    }
+}
+
+/// A member's part of the leader's assignment for `generation`.
+fn answer(broker: &Broker, group: &str, member: &str, generation: u32) -> SyncGroupResponse {
+    let bytes = (broker.kafka_clients.groups.group(group))
+        .and_then(|g| g.assignment.as_ref())
+        .filter(|(n, _)| *n == generation)
+        .and_then(|(_, parts)| parts.get(member).cloned())
+        .unwrap_or_default();
+    SyncGroupResponse::default().with_assignment(bytes)
+}
+
+fn intervention(action: serde_json::Value) -> Intervention {
+    let mut entry = action;
+    entry["at_ms"] = json!(0);
+    serde_json::from_value::<mqsim::scenario::TimelineEntry>(entry)
+        .expect("the front end writes entries the engine reads")
+        .action
+}

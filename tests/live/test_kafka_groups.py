@@ -1,0 +1,138 @@
+"""Consumer groups of live Kafka clients against `mqsim serve`: the classic
+group protocol (FindCoordinator, JoinGroup with KIP-394's member id,
+SyncGroup with the leader's assignment, Heartbeat, OffsetCommit,
+OffsetFetch, LeaveGroup) answered by the run's coordinator. Two
+kafka-python consumers share a topic's partitions as the leader's
+assignor divides them; a consumer that commits and closes is followed by
+one that resumes from the committed offsets; librdkafka reads and commits
+through a group; and the recording replays to the same committed
+offsets."""
+
+import json
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+from pathlib import Path
+
+from confluent_kafka import Consumer, Producer
+from confluent_kafka.admin import AdminClient, NewTopic as ConfluentTopic
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.admin import KafkaAdminClient, NewTopic
+
+from server import MQSIM, Serve, recorded, done
+
+
+def replayed_group(recording, group):
+    """The group as a replay of the recording has it (`mqsim run`)."""
+    replay = subprocess.run([MQSIM, "run", str(recording), "--format", "json"], capture_output=True, text=True)
+    assert replay.returncode == 0, replay.stderr
+    (described,) = [g for g in json.loads(replay.stdout)["kafka"]["groups"] if g["name"] == group]
+    return described
+
+
+class KafkaPythonGroups(unittest.TestCase):
+    def setUp(self):
+        self.recording = Path(tempfile.mkdtemp()) / "live.json"
+        self.server = Serve("--record", str(self.recording))
+        admin = KafkaAdminClient(bootstrap_servers=self.server.bootstrap)
+        admin.create_topics([NewTopic("orders", 4, 3)])
+        admin.close()
+
+    def tearDown(self):
+        self.server.stop()
+
+    def produce(self, first, count):
+        producer = KafkaProducer(bootstrap_servers=self.server.bootstrap, acks="all")
+        for n in range(first, first + count):
+            # One record per partition in turn: every member has some.
+            producer.send("orders", value=f"order {n}".encode(), partition=n % 4)
+        producer.flush()
+        producer.close()
+
+    def consumer(self, name, **settings):
+        return KafkaConsumer("orders", bootstrap_servers=self.server.bootstrap, group_id="billing",
+                             client_id=name, auto_offset_reset="earliest", enable_auto_commit=False,
+                             **settings)
+
+    def test_two_members_share_the_partitions_as_the_leader_assigns(self):
+        self.produce(0, 40)
+        read, assigned = {}, {}
+
+        def member(name):
+            consumer = self.consumer(name, consumer_timeout_ms=6000)
+            for message in consumer:
+                read.setdefault(name, []).append(message.value.decode())
+                consumer.commit()
+            assigned[name] = sorted(tp.partition for tp in consumer.assignment())
+            consumer.close()
+
+        threads = [threading.Thread(target=member, args=(name,)) for name in ("alice", "bob")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        # Both joined within the group's first 3 s (group.initial.rebalance.delay.ms):
+        # one generation, the range assignor's halves.
+        self.assertEqual(sorted(assigned.values()), [[0, 1], [2, 3]])
+        self.assertEqual(sorted(sum(read.values(), [])), sorted(f"order {n}" for n in range(40)))
+        for name, values in read.items():
+            self.assertEqual(len(values), 20, name)
+        recording = recorded(self.recording, lambda r: done(r).count("consumer_leave") == 2)
+        entries = done(recording)
+        self.assertEqual(entries.count("group_add"), 1)
+        self.assertEqual(entries.count("consumer_join"), 1)
+        self.assertEqual(entries.count("group_sync"), 1)
+        (sync,) = [e for e in recording["timeline"] if e["do"] == "group_sync"]
+        self.assertEqual(sorted(len(part["partitions"]) for part in sync["assignment"]), [2, 2])
+        # The replay has every partition committed to its end.
+        group = replayed_group(self.recording, "billing")
+        self.assertEqual([p["committed_offset"] for p in group["partitions"]], [10, 10, 10, 10])
+
+    def test_a_consumer_resumes_from_the_offsets_committed_before_it(self):
+        self.produce(0, 20)
+        first = self.consumer("first", consumer_timeout_ms=5000)
+        before = [message.value.decode() for message in first]
+        first.commit()
+        first.close()
+        self.assertEqual(len(before), 20)
+        self.produce(20, 8)
+        second = self.consumer("second", consumer_timeout_ms=5000)
+        after = [message.value.decode() for message in second]
+        second.close()
+        self.assertEqual(sorted(after), sorted(f"order {n}" for n in range(20, 28)), "only what came after the commit")
+
+
+class LibrdkafkaGroups(unittest.TestCase):
+    def setUp(self):
+        self.server = Serve()
+
+    def tearDown(self):
+        self.server.stop()
+
+    def test_librdkafka_reads_and_commits_through_a_group(self):
+        admin = AdminClient({"bootstrap.servers": self.server.bootstrap})
+        admin.create_topics([ConfluentTopic("payments", 3, 3)])["payments"].result(10)
+        producer = Producer({"bootstrap.servers": self.server.bootstrap, "acks": "all"})
+        for n in range(30):
+            producer.produce("payments", key=f"customer-{n}", value=f"payment {n}")
+        producer.flush(10)
+        consumer = Consumer({"bootstrap.servers": self.server.bootstrap, "group.id": "audit",
+                             "auto.offset.reset": "earliest", "enable.auto.commit": False})
+        consumer.subscribe(["payments"])
+        read, start = [], time.monotonic()
+        while len(read) < 30 and time.monotonic() - start < 20:
+            message = consumer.poll(0.2)
+            if message is not None and not message.error():
+                read.append(message.value().decode())
+                consumer.commit(message, asynchronous=False)
+        self.assertEqual(sorted(read), sorted(f"payment {n}" for n in range(30)))
+        self.assertEqual(sorted(tp.partition for tp in consumer.assignment()), [0, 1, 2])
+        committed = consumer.committed(consumer.assignment(), timeout=10)
+        self.assertEqual(sum(tp.offset for tp in committed), 30)
+        consumer.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
