@@ -400,3 +400,104 @@ async fn two_hundred_connections_are_served_at_once() {
     })
     .await;
 }
+
+/// A subscription to `topics`, as a consumer's JoinGroup carries it: the
+/// ConsumerProtocol version (0), then the subscription.
+fn subscription(topics: &[&'static str]) -> Bytes {
+    use kafka_protocol::messages::ConsumerProtocolSubscription;
+    let subscription = ConsumerProtocolSubscription::default().with_topics(
+        topics
+            .iter()
+            .map(|t| StrBytes::from_static_str(t))
+            .collect(),
+    );
+    let mut bytes = BytesMut::new();
+    bytes.put_i16(0);
+    subscription.encode(&mut bytes, 0).unwrap();
+    bytes.freeze()
+}
+
+/// JoinGroup as Kafka's coordinator answers it: a first one without a
+/// member id gets one (KIP-394's `MEMBER_ID_REQUIRED`); with it, the answer
+/// waits for the group's first generation (after
+/// `group.initial.rebalance.delay.ms`) and lists the members to the leader;
+/// a member offering no protocol the group's members share is refused
+/// `INCONSISTENT_GROUP_PROTOCOL` at once.
+#[tokio::test]
+async fn join_group_hands_out_member_ids_and_refuses_a_protocol_no_member_shares() {
+    use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
+    use kafka_protocol::messages::{GroupId, JoinGroupRequest, JoinGroupResponse};
+    local(async {
+        let addr = server(1).await;
+        let join = |member: StrBytes, protocol: &'static str| {
+            JoinGroupRequest::default()
+                .with_group_id(GroupId(StrBytes::from_static_str("billing")))
+                .with_session_timeout_ms(10_000)
+                .with_rebalance_timeout_ms(60_000)
+                .with_member_id(member)
+                .with_protocol_type(StrBytes::from_static_str("consumer"))
+                .with_protocols(vec![
+                    JoinGroupRequestProtocol::default()
+                        .with_name(StrBytes::from_static_str(protocol))
+                        .with_metadata(subscription(&["orders"])),
+                ])
+        };
+        let mut alice = Client::connect(addr).await;
+        let correlation = alice
+            .send(ApiKey::JoinGroup, 5, &join(StrBytes::default(), "range"))
+            .await;
+        let first: JoinGroupResponse = alice.next(correlation, 5).await;
+        assert_eq!(first.error_code, 79, "MEMBER_ID_REQUIRED");
+        assert!(
+            first.member_id.starts_with("raw-test-"),
+            "{}",
+            first.member_id
+        );
+        let alice_id = first.member_id.clone();
+        let joining = alice
+            .send(ApiKey::JoinGroup, 5, &join(alice_id.clone(), "range"))
+            .await;
+
+        let mut bob = Client::connect(addr).await;
+        let correlation = bob
+            .send(
+                ApiKey::JoinGroup,
+                5,
+                &join(StrBytes::default(), "RoundRobinAssigner"),
+            )
+            .await;
+        let bob_id = bob
+            .next::<JoinGroupResponse>(correlation, 5)
+            .await
+            .member_id;
+        let correlation = bob
+            .send(ApiKey::JoinGroup, 5, &join(bob_id, "RoundRobinAssigner"))
+            .await;
+        let refused: JoinGroupResponse = bob.next(correlation, 5).await;
+        assert_eq!(refused.error_code, 23, "INCONSISTENT_GROUP_PROTOCOL");
+
+        // Alice's answer comes once the new group's 3 s have passed.
+        let mut size = [0u8; 4];
+        let waited = timeout(Duration::from_secs(6), alice.stream.peek(&mut size)).await;
+        assert!(
+            waited.is_ok(),
+            "answered within the initial rebalance delay and a little"
+        );
+        let joined: JoinGroupResponse = alice.next(joining, 5).await;
+        assert_eq!(joined.error_code, 0);
+        assert_eq!(joined.generation_id, 1);
+        assert_eq!(joined.leader, alice_id);
+        assert_eq!(joined.protocol_name.as_deref(), Some("range"));
+        let listed: Vec<&str> = joined
+            .members
+            .iter()
+            .map(|m| m.member_id.as_str())
+            .collect();
+        assert_eq!(
+            listed,
+            [alice_id.as_str()],
+            "the leader is told every member"
+        );
+    })
+    .await;
+}
