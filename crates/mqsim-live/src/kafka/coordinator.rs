@@ -16,7 +16,7 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::protocol::StrBytes;
 use mqsim::ids::BrokerId;
-use serde_json::json;
+use mqsim::scenario::Intervention;
 
 /// `FindCoordinator`, for groups (key type 0) only: one key up to v3, a
 /// list from v4 (KIP-699).
@@ -109,11 +109,10 @@ pub fn leave_group(
                 .and_then(|g| g.member(&id))
                 .map(|m| m.name.clone());
             let left = member.map(|member| {
-                let leave =
-                    json!({"at_ms": 0, "do": "consumer_leave", "group": name, "member": member});
-                let entry: mqsim::scenario::TimelineEntry =
-                    serde_json::from_value(leave).expect("an entry the engine reads");
-                broker.apply(entry.action)
+                broker.apply(Intervention::ConsumerLeave {
+                    group: Some(name.clone()),
+                    member,
+                })
             });
             let code = match left {
                 Some(Ok(())) => 0,

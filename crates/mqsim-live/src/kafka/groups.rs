@@ -29,8 +29,7 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::protocol::{Decodable, StrBytes};
 use mqsim::ids::{ConsumerId, GroupId};
-use mqsim::scenario::Intervention;
-use serde_json::json;
+use mqsim::scenario::{GroupSpec, Intervention, MemberAssignmentSpec, MemberSpec, PartitionSpec};
 use std::collections::HashMap;
 
 /// A live client's member of a group.
@@ -152,7 +151,7 @@ fn subscribed(metadata: &Bytes) -> Vec<String> {
 }
 
 /// The partitions an assignment's bytes name (its i16 version first).
-fn assigned(bytes: &Bytes) -> Vec<(String, u32)> {
+fn assigned(bytes: &Bytes) -> Vec<PartitionSpec> {
     let mut bytes = bytes.clone();
     if bytes.remaining() < 2 {
         return Vec::new();
@@ -164,9 +163,10 @@ fn assigned(bytes: &Bytes) -> Vec<(String, u32)> {
     (assignment.assigned_partitions.iter())
         .flat_map(|tp| {
             let topic = tp.topic.0.to_string();
-            tp.partitions
-                .iter()
-                .map(move |&p| (topic.clone(), p.max(0) as u32))
+            tp.partitions.iter().map(move |&p| PartitionSpec {
+                topic: topic.clone(),
+                partition: p.max(0) as u32,
+            })
         })
         .collect()
 }
@@ -211,7 +211,8 @@ pub async fn join_group(
         let mut broker = shared.borrow();
         let group = broker.kafka_clients.groups.group_mut(&name);
         let known = group.member(&member_id).cloned();
-        let mut others: Vec<Member> = (group.members.iter())
+        // The group's members with this one as it joins now, last.
+        let mut members: Vec<Member> = (group.members.iter())
             .filter(|m| m.id != member_id)
             .cloned()
             .collect();
@@ -229,28 +230,34 @@ pub async fn join_group(
                 }
             }
         };
-        others.push(member.clone());
-        if vote(&others).is_none() {
-            return refused(ResponseError::InconsistentGroupProtocol);
-        }
         let action = match run_group(&broker, &name) {
-            None => {
-                let topics = subscribed(&member.protocols[0].1);
-                let session = request.session_timeout_ms.clamp(1, 600_000);
-                let group = json!({"name": name, "topics": topics, "by_hand": true,
-                    "session_timeout_ms": session, "members": [{"name": member.name}]});
-                intervention(json!({"do": "group_add", "group": group}))
-            }
+            None => Intervention::GroupAdd {
+                group: GroupSpec {
+                    by_hand: true,
+                    session_timeout_ms: request.session_timeout_ms.clamp(1, 600_000) as u64,
+                    ..GroupSpec::new(
+                        &name,
+                        subscribed(&member.protocols[0].1),
+                        vec![MemberSpec::new(&member.name)],
+                    )
+                },
+            },
             Some(group) => match run_member(&broker, group, &member.name) {
-                None => intervention(json!({"do": "consumer_join", "group": name,
-                    "member": {"name": member.name}})),
-                Some(_) => intervention(json!({"do": "consumer_rejoin", "group": name,
-                    "member": member.name})),
+                None => Intervention::ConsumerJoin {
+                    group: name.clone(),
+                    member: MemberSpec::new(&member.name),
+                },
+                Some(_) => Intervention::ConsumerRejoin {
+                    group: name.clone(),
+                    member: member.name.clone(),
+                },
             },
         };
-        let group = broker.kafka_clients.groups.group_mut(&name);
-        group.members.retain(|m| m.id != member_id);
-        group.members.push(member);
+        members.push(member);
+        if vote(&members).is_none() {
+            return refused(ResponseError::InconsistentGroupProtocol);
+        }
+        broker.kafka_clients.groups.group_mut(&name).members = members;
         if let Err(why) = broker.apply(action) {
             eprintln!("mqsim serve: JoinGroup for {name:?} refused: {why}");
             return refused(ResponseError::UnknownServerError);
@@ -268,10 +275,10 @@ pub async fn join_group(
     let Some(group) = group else {
         return refused(ResponseError::UnknownMemberId);
     };
-    let in_run: Vec<&Member> = (joined.members.iter())
+    let members: Vec<Member> = (joined.members.iter())
         .filter_map(|&c| group.named(&broker.kafka().consumers[c.index()].name))
+        .cloned()
         .collect();
-    let members: Vec<Member> = in_run.iter().map(|&m| m.clone()).collect();
     let protocol = vote(&members).unwrap_or_default();
     let leader = group.named(&broker.kafka().consumers[joined.leader.index()].name);
     let leader_id = leader.map(|m| m.id.clone()).unwrap_or_default();
@@ -331,20 +338,21 @@ pub async fn sync_group(shared: &Shared, request: &SyncGroupRequest) -> SyncGrou
                 .map(|a| (a.member_id.to_string(), a.assignment.clone()))
                 .collect();
             let live = broker.kafka_clients.groups.group(&name);
-            let parts: Vec<serde_json::Value> = (bytes.iter())
+            let assignment = (bytes.iter())
                 .filter_map(|(id, b)| {
-                    let member = live?.member(id)?;
-                    let partitions: Vec<serde_json::Value> = (assigned(b).into_iter())
-                        .map(|(topic, partition)| json!({"topic": topic, "partition": partition}))
-                        .collect();
-                    Some(json!({"member": member.name, "partitions": partitions}))
+                    Some(MemberAssignmentSpec {
+                        member: live?.member(id)?.name.clone(),
+                        partitions: assigned(b),
+                    })
                 })
                 .collect();
             broker.kafka_clients.groups.group_mut(&name).assignment = Some((generation, bytes));
-            let sync = intervention(
-                json!({"do": "group_sync", "group": name, "member": member.name,
-                "generation": generation, "assignment": parts}),
-            );
+            let sync = Intervention::GroupSync {
+                group: name.clone(),
+                member: member.name,
+                generation,
+                assignment,
+            };
             if let Err(why) = broker.apply(sync) {
                 eprintln!("mqsim serve: SyncGroup for {name:?} refused: {why}");
                 return refused(ResponseError::UnknownServerError);
@@ -366,12 +374,4 @@ fn answer(broker: &Broker, group: &str, member: &str, generation: u32) -> SyncGr
         .and_then(|(_, parts)| parts.get(member).cloned())
         .unwrap_or_default();
     SyncGroupResponse::default().with_assignment(bytes)
-}
-
-fn intervention(action: serde_json::Value) -> Intervention {
-    let mut entry = action;
-    entry["at_ms"] = json!(0);
-    serde_json::from_value::<mqsim::scenario::TimelineEntry>(entry)
-        .expect("the front end writes entries the engine reads")
-        .action
 }

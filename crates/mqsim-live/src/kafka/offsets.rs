@@ -18,7 +18,7 @@ use kafka_protocol::messages::{
     OffsetCommitRequest, OffsetCommitResponse, OffsetFetchRequest, OffsetFetchResponse, TopicName,
 };
 use mqsim::ids::{GroupId, TopicId, TopicPartition};
-use serde_json::json;
+use mqsim::scenario::{Intervention, OffsetSpec};
 use std::time::Duration;
 
 /// How long a commit may take to reach the coordinator and be stored
@@ -59,57 +59,50 @@ fn commit(
     request: &OffsetCommitRequest,
 ) -> Result<tokio::sync::oneshot::Receiver<()>, i16> {
     let mut broker = shared.borrow();
-    if let Some(e) = commit_error(&broker, request) {
-        return Err(e.code());
-    }
-    let name = request.group_id.0.to_string();
-    let member = (broker.kafka_clients.groups.group(&name))
-        .and_then(|g| g.member(&request.member_id))
-        .map(|m| m.name.clone())
-        .unwrap_or_default();
-    let offsets: Vec<serde_json::Value> = (request.topics.iter())
+    let (group, member) = committer(&broker, request).map_err(|e| e.code())?;
+    let offsets = (request.topics.iter())
         .flat_map(|t| {
-            t.partitions.iter().map(|p| {
-                json!({"topic": t.name.0.as_str(), "partition": p.partition_index.max(0),
-                       "offset": p.committed_offset.max(0)})
+            t.partitions.iter().map(|p| OffsetSpec {
+                topic: t.name.0.to_string(),
+                partition: p.partition_index.max(0) as u32,
+                offset: p.committed_offset.max(0) as u64,
             })
         })
         .collect();
-    let commit = json!({"at_ms": 0, "do": "offset_commit", "group": name,
-        "member": member, "offsets": offsets});
-    let entry: mqsim::scenario::TimelineEntry =
-        serde_json::from_value(commit).expect("an entry the engine reads");
-    let group = run_group(&broker, &name).ok_or(ResponseError::UnknownMemberId.code())?;
     let stored = broker.kafka_clients.await_committed(group);
-    match broker.apply(entry.action) {
+    let commit = Intervention::OffsetCommit {
+        group: request.group_id.0.to_string(),
+        member,
+        offsets,
+    };
+    match broker.apply(commit) {
         Ok(()) => Ok(stored),
         Err(_) => Err(ResponseError::UnknownTopicOrPartition.code()),
     }
 }
 
-/// Why the coordinator refuses a commit, if it does. A commit from no
-/// member (`assign()` with a `group.id`, generation -1) is for a group of
-/// no members, which the run does not keep yet: refused as from an
-/// unknown member.
-fn commit_error(broker: &Broker, request: &OffsetCommitRequest) -> Option<ResponseError> {
+/// The run's group and the member's name in it, or why the coordinator
+/// refuses the commit. A commit for a group the run does not have (from
+/// `assign()` with a `group.id`, generation -1, which Kafka keeps as a
+/// group of no members) is refused `ILLEGAL_GENERATION`, as Kafka refuses
+/// one for a generation it does not have.
+fn committer(
+    broker: &Broker,
+    request: &OffsetCommitRequest,
+) -> Result<(GroupId, String), ResponseError> {
     let name = request.group_id.0.as_str();
-    let Some(group) = run_group(broker, name) else {
-        return Some(ResponseError::IllegalGeneration);
-    };
-    let known = (broker.kafka_clients.groups.group(name))
+    let group = run_group(broker, name).ok_or(ResponseError::IllegalGeneration)?;
+    let member = (broker.kafka_clients.groups.group(name))
         .and_then(|g| g.member(&request.member_id))
-        .is_some();
-    if !known {
-        return Some(ResponseError::UnknownMemberId);
-    }
+        .ok_or(ResponseError::UnknownMemberId)?;
     let run = &broker.kafka().groups[group.index()];
     if run.generation as i32 != request.generation_id_or_member_epoch {
-        return Some(ResponseError::IllegalGeneration);
+        return Err(ResponseError::IllegalGeneration);
     }
     if run.awaiting_sync.is_some() {
-        return Some(ResponseError::RebalanceInProgress);
+        return Err(ResponseError::RebalanceInProgress);
     }
-    None
+    Ok((group, member.name.clone()))
 }
 
 /// `OffsetFetch`.

@@ -19,8 +19,8 @@ use super::{Action, Kafka};
 use crate::agenda::Ctx;
 use crate::ids::{ConsumerId, GroupId, TopicId, TopicPartition};
 use crate::scenario::{
-    CommitMode, Failures, GroupProtocol, GroupSpec, OffsetReset, RemoteAssignor, Retry,
-    ShareGroupSpec, StandaloneSpec, defaults,
+    CommitMode, Failures, GroupProtocol, GroupSpec, OffsetReset, RemoteAssignor, ShareGroupSpec,
+    StandaloneSpec,
 };
 use crate::time::SimTime;
 use crate::trace::{CommittedOffset, EventKind};
@@ -161,18 +161,10 @@ impl ConsumerGroup {
 /// one, a share group): they commit nothing and never rebalance.
 fn plain_group(name: &str, auto_offset_reset: OffsetReset, failures: Failures) -> GroupSpec {
     GroupSpec {
-        name: name.to_string(),
-        topics: Vec::new(),
         commit: CommitMode::AfterBatch,
         auto_offset_reset,
-        assignment_strategy: Strategy::default(),
-        protocol: GroupProtocol::Classic,
-        remote_assignor: RemoteAssignor::default(),
         failures,
-        retry: Retry::default(),
-        session_timeout_ms: defaults::session_timeout_ms(),
-        by_hand: false,
-        members: Vec::new(),
+        ..GroupSpec::new(name, Vec::new(), Vec::new())
     }
 }
 

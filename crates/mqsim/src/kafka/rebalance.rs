@@ -314,10 +314,12 @@ impl Kafka {
         {
             return;
         }
+        // The metadata the assignment is made with: the leader's
+        // `assignmentSnapshot`.
+        g.assigned_metadata = (g.topics.iter())
+            .map(|t| self.topics[t.index()].partitions.len() as u32)
+            .collect();
         if g.by_hand {
-            g.assigned_metadata = (g.topics.iter())
-                .map(|t| self.topics[t.index()].partitions.len() as u32)
-                .collect();
             return self.await_leader(group, ctx);
         }
         let joins: Vec<&JoinRequest> = g
@@ -343,11 +345,6 @@ impl Kafka {
             })
             .collect();
         let result = assignor::assign(g.strategy, &topics, &members);
-        g.assigned_metadata = g
-            .topics
-            .iter()
-            .map(|t| topics[t.index()].partitions)
-            .collect();
         g.generation += 1;
         g.rebalance = None;
         let generation = g.generation;

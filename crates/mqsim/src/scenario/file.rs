@@ -531,6 +531,26 @@ pub struct GroupSpec {
     pub members: Vec<MemberSpec>,
 }
 
+impl GroupSpec {
+    /// A group with the defaults a file would get by leaving fields out.
+    pub fn new(name: &str, topics: Vec<String>, members: Vec<MemberSpec>) -> GroupSpec {
+        GroupSpec {
+            name: name.to_string(),
+            topics,
+            commit: CommitMode::default(),
+            auto_offset_reset: OffsetReset::default(),
+            assignment_strategy: Strategy::default(),
+            protocol: GroupProtocol::Classic,
+            remote_assignor: RemoteAssignor::default(),
+            failures: Failures::default(),
+            retry: Retry::default(),
+            session_timeout_ms: defaults::session_timeout_ms(),
+            by_hand: false,
+            members,
+        }
+    }
+}
+
 /// `group.protocol`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -779,6 +799,18 @@ pub struct MemberSpec {
         skip_serializing_if = "skip::processing_ms"
     )]
     pub processing_ms: u64,
+}
+
+impl MemberSpec {
+    /// A member with the defaults a file would get by leaving fields out.
+    pub fn new(name: &str) -> MemberSpec {
+        MemberSpec {
+            name: name.to_string(),
+            poll_interval_ms: defaults::poll_interval_ms(),
+            max_poll_records: defaults::max_poll_records(),
+            processing_ms: defaults::processing_ms(),
+        }
+    }
 }
 
 pub(crate) mod defaults {
