@@ -26,7 +26,9 @@ cargo test --workspace --locked
 step "live mode with real clients"
 # The clients set-up installed (tests/live/requirements.txt) against the
 # mqsim binary cargo test just built.
-(cd tests/live && "$MQ_ROOT/.tools/venv/bin/python" -m unittest -v)
+# A client that hangs fails the step (they take about 75 s) rather than
+# holding the run until CI's own limit.
+(cd tests/live && timeout --kill-after=10s 10m "$MQ_ROOT/.tools/venv/bin/python" -m unittest -v)
 
 step "wasm tests in headless Chromium"
 cargo test -p mqsim --target wasm32-unknown-unknown --locked --test wasm
@@ -49,4 +51,7 @@ if ((gzipped > 610000)); then
 fi
 
 step "end-to-end tests in headless Chromium"
-(cd tests/e2e && node --test --test-concurrency=1)
+# Each file has ten minutes (the longest takes about two): a test that hangs
+# fails its file, and the runner exits when the last file is done even if a
+# failed test left something open.
+(cd tests/e2e && node --test --test-concurrency=1 --test-timeout=600000 --test-force-exit)

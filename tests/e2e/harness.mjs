@@ -65,8 +65,13 @@ export async function openUrl(url, { width = 1280, height = 800, touch = false, 
   page.on('console', (msg) => {
     if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
   });
-  await page.goto(url);
-  await page.waitForSelector(ready);
+  try {
+    await page.goto(url);
+    await page.waitForSelector(ready);
+  } catch (err) {
+    await context.close();
+    throw err;
+  }
   return {
     page,
     problems,

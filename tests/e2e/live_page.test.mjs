@@ -37,10 +37,12 @@ function waitForReady(page, queue, ready, timeout = 10_000) {
 test('the page follows amqplib as it publishes and consumes; it saves the live run, rewinds and comes back', async () => {
   const recordingPath = join(await mkdtemp(join(tmpdir(), 'mq-live-page-')), 'live.json');
   const live = await serveLive(['--record', recordingPath]);
-  const app = await openUrl(live.pageUrl, { ready: following });
-  const phone = await openUrl(live.pageUrl, { width: 390, height: 844, touch: true, ready: following });
+  let app;
+  let phone;
   let connection;
   try {
+    app = await openUrl(live.pageUrl, { ready: following });
+    phone = await openUrl(live.pageUrl, { width: 390, height: 844, touch: true, ready: following });
     const { page } = app;
     assert.equal(await page.getAttribute(banner, 'data-connections'), '0');
     assert.equal(await page.textContent('[data-testid="scenario-name"]'), 'Live run');
@@ -105,15 +107,21 @@ test('the page follows amqplib as it publishes and consumes; it saves the live r
     assert.deepEqual([...app.problems, ...phone.problems], []);
   } finally {
     await connection?.close().catch(() => {});
-    await app.close();
-    await phone.close();
+    await app?.close();
+    await phone?.close();
     await live.stop();
   }
 });
 
 test('a leader killed by a click in the page while librdkafka produces with acks=all: no acknowledged record is lost', async () => {
   const live = await serveLive();
-  const app = await openUrl(live.pageUrl, { ready: following });
+  let app;
+  try {
+    app = await openUrl(live.pageUrl, { ready: following });
+  } catch (err) {
+    await live.stop();
+    throw err;
+  }
   const producer = spawn(PYTHON, [join(REPO, 'tests', 'live', 'produce_across_a_kill.py'), live.bootstrap, 'payments', '8'],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
@@ -175,9 +183,10 @@ test('a leader killed by a click in the page while librdkafka produces with acks
 
 test('kafkajs creates a topic, produces with acks=all and reads it in a group; the page shows its producer, every record and the group committed to the end', async () => {
   const live = await serveLive();
-  const app = await openUrl(live.pageUrl, { ready: following });
+  let app;
   const kafka = new Kafka({ clientId: 'kafkajs-lab', brokers: live.bootstrap.split(','), logLevel: logLevel.NOTHING });
   try {
+    app = await openUrl(live.pageUrl, { ready: following });
     const admin = kafka.admin();
     await admin.connect();
     assert.equal(await admin.createTopics({ topics: [{ topic: 'clicks', numPartitions: 3, replicationFactor: 3 }], waitForLeaders: true }), true);
@@ -219,7 +228,7 @@ test('kafkajs creates a topic, produces with acks=all and reads it in a group; t
     await screenshot(page, 'live-page-kafkajs');
     assert.deepEqual(app.problems, []);
   } finally {
-    await app.close();
+    await app?.close();
     const log = await live.stop();
     assert.doesNotMatch(log, /panicked/);
   }
