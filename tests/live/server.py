@@ -10,6 +10,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 MQSIM = os.environ.get("MQSIM", str(REPO / "target" / "debug" / "mqsim"))
+# The scenarios the page offers, for a server to start from.
+PRESETS = REPO / "crates" / "mqsim" / "presets"
 
 
 def free_port():

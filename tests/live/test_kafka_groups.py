@@ -1,12 +1,14 @@
 """Consumer groups of live Kafka clients against `mqsim serve`: the classic
 group protocol (FindCoordinator, JoinGroup with KIP-394's member id,
 SyncGroup with the leader's assignment, Heartbeat, OffsetCommit,
-OffsetFetch, LeaveGroup) answered by the run's coordinator. Two
+OffsetFetch, LeaveGroup) answered by the run's coordinator, and the admin
+requests that list and describe groups (ListGroups, DescribeGroups). Two
 kafka-python consumers share a topic's partitions as the leader's
 assignor divides them; a consumer that commits and closes is followed by
 one that resumes from the committed offsets; librdkafka reads and commits
-through a group; and the recording replays to the same committed
-offsets."""
+through a group; the recording replays to the same committed offsets; and
+both clients' admin tools see the live groups and the scenario's
+simulated ones, with their states, assignors and members."""
 
 import json
 import subprocess
@@ -16,12 +18,12 @@ import time
 import unittest
 from pathlib import Path
 
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Consumer, ConsumerGroupState, Producer
 from confluent_kafka.admin import AdminClient, NewTopic as ConfluentTopic
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 
-from server import MQSIM, Serve, recorded, done
+from server import MQSIM, PRESETS, Serve, recorded, done
 
 
 def replayed_group(recording, group):
@@ -56,7 +58,7 @@ class KafkaPythonGroups(unittest.TestCase):
                              client_id=name, auto_offset_reset="earliest", enable_auto_commit=False,
                              **settings)
 
-    def test_two_members_share_the_partitions_as_the_leader_assigns(self):
+    def test_two_consumersshare_the_partitions_as_the_leader_assigns(self):
         self.produce(0, 40)
         read, assigned = {}, {}
 
@@ -103,6 +105,54 @@ class KafkaPythonGroups(unittest.TestCase):
         second.close()
         self.assertEqual(sorted(after), sorted(f"order {n}" for n in range(20, 28)), "only what came after the commit")
 
+    def test_admin_tools_list_and_describe_the_group_while_its_members_read(self):
+        self.produce(0, 8)
+        # Each member polls in a thread of its own, as an application does:
+        # a JoinGroup waits for the other member's.
+        halves, stop = {}, threading.Event()
+
+        def poll_as(name):
+            consumer = self.consumer(name)
+            while not stop.is_set():
+                consumer.poll(timeout_ms=100)
+                halves[name] = len(consumer.assignment())
+            consumer.close()
+
+        threads = [threading.Thread(target=poll_as, args=(name,)) for name in ("alice", "bob")]
+        for thread in threads:
+            thread.start()
+        start = time.monotonic()
+        while halves != {"alice": 2, "bob": 2} and time.monotonic() - start < 20:
+            time.sleep(0.1)
+        admin = KafkaAdminClient(bootstrap_servers=self.server.bootstrap)
+        try:
+            listed = admin.list_groups()
+            self.assertEqual(listed, [{"group_id": "billing", "protocol_type": "consumer", "group_state": "Stable",
+                                       "group_type": "classic"}])
+            self.assertEqual(admin.list_groups(states_filter=["Empty"]), [])
+            described = admin.describe_groups(["billing", "nobody"])
+            billing = described["billing"]
+            self.assertEqual((billing["group_state"], billing["protocol_type"], billing["protocol_data"]),
+                             ("Stable", "consumer", "range"))
+            members = {m["client_id"]: m for m in billing["members"]}
+            self.assertEqual(sorted(members), ["alice", "bob"])
+            owned_halves = []
+            for name, member in members.items():
+                self.assertEqual(member["client_host"], "/127.0.0.1")
+                self.assertEqual(member["member_metadata"]["topics"], ["orders"], name)
+                (owned,) = member["member_assignment"]["assigned_partitions"]
+                self.assertEqual(owned["topic"], "orders")
+                owned_halves.append(sorted(owned["partitions"]))
+            self.assertEqual(sorted(owned_halves), [[0, 1], [2, 3]])
+            # A group nobody has: Kafka's "Dead", and from version 6 its error.
+            self.assertEqual(described["nobody"]["group_state"], "Dead")
+            self.assertIn("GroupIdNotFoundError", described["nobody"]["error"])
+        finally:
+            admin.close()
+            stop.set()
+            for thread in threads:
+                thread.join()
+
 
 class LibrdkafkaGroups(unittest.TestCase):
     def setUp(self):
@@ -132,6 +182,50 @@ class LibrdkafkaGroups(unittest.TestCase):
         committed = consumer.committed(consumer.assignment(), timeout=10)
         self.assertEqual(sum(tp.offset for tp in committed), 30)
         consumer.close()
+
+
+class LibrdkafkaAdmin(unittest.TestCase):
+    """librdkafka's admin client on a scenario whose two groups are
+    simulated, beside a group of its own consumer."""
+
+    def setUp(self):
+        self.server = Serve("--scenario", str(PRESETS / "two-groups.json"), brokers=1)
+
+    def tearDown(self):
+        self.server.stop()
+
+    def test_the_simulated_groups_are_listed_and_described_beside_a_live_one(self):
+        consumer = Consumer({"bootstrap.servers": self.server.bootstrap, "group.id": "audit", "client.id": "auditor",
+                             "auto.offset.reset": "earliest"})
+        consumer.subscribe(["orders"])
+        start = time.monotonic()
+        while not consumer.assignment() and time.monotonic() - start < 20:
+            consumer.poll(0.2)
+        admin = AdminClient({"bootstrap.servers": self.server.bootstrap})
+        try:
+            listed = admin.list_consumer_groups(request_timeout=10).result()
+            self.assertEqual(listed.errors, [])
+            states = {g.group_id: g.state for g in listed.valid}
+            self.assertEqual(states, {"billing": ConsumerGroupState.STABLE, "analytics": ConsumerGroupState.STABLE,
+                                      "audit": ConsumerGroupState.STABLE})
+            stable = admin.list_consumer_groups(states={ConsumerGroupState.EMPTY}, request_timeout=10).result()
+            self.assertEqual(stable.valid, [])
+
+            described = admin.describe_consumer_groups(["billing", "audit", "nobody"], request_timeout=10)
+            billing = described["billing"].result()
+            self.assertEqual((billing.state, billing.partition_assignor), (ConsumerGroupState.STABLE, "range"))
+            self.assertEqual(sorted(m.client_id for m in billing.members), ["biller-1", "biller-2"])
+            owned = sorted(tp.partition for m in billing.members for tp in m.assignment.topic_partitions)
+            self.assertEqual(owned, list(range(len(owned))), "each partition of orders to one biller")
+            self.assertGreater(len(owned), 0)
+            audit = described["audit"].result()
+            (auditor,) = audit.members
+            self.assertEqual((auditor.client_id, auditor.host), ("auditor", "/127.0.0.1"))
+            self.assertEqual(sorted(tp.partition for tp in auditor.assignment.topic_partitions), owned)
+            # A group nobody has: Kafka's "Dead", with no members.
+            self.assertEqual(described["nobody"].result().state, ConsumerGroupState.DEAD)
+        finally:
+            consumer.close()
 
 
 if __name__ == "__main__":

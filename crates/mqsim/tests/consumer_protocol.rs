@@ -616,6 +616,7 @@ mod coordinator {
     use mqsim::kafka::consumer_protocol::ServerAssignor;
     use mqsim::kafka::consumer_protocol::coordinator::{Group, Heartbeat, HeartbeatError};
     use mqsim::kafka::consumer_protocol::reconcile::{MemberState, Tp};
+    use mqsim::kafka::group::GroupState;
     use mqsim::time::SimTime;
     use proptest::prelude::*;
 
@@ -668,6 +669,7 @@ mod coordinator {
     fn d_joins_a_stable_group_one_heartbeat_at_a_time() {
         let topics = topics(&[3, 3]);
         let mut g = Group::new(ServerAssignor::Uniform);
+        assert_eq!(g.state(), GroupState::Empty);
         // A, B and C join one after another and heartbeat until stable,
         // at epoch 3. uniform is sticky: A alone had all six; with B, A
         // kept topic2 (visited first) and B took topic1; with C, each gave
@@ -684,6 +686,7 @@ mod coordinator {
         }
         let (t1, t2) = (0, 1);
         assert_eq!((g.epoch, g.assignment_epoch), (3, 3));
+        assert_eq!(g.state(), GroupState::Stable);
         assert_eq!(
             state(&g, "A"),
             (MemberState::Stable, 3, vec![(t2, 0), (t2, 1)])
@@ -705,6 +708,8 @@ mod coordinator {
             state(&g, "D"),
             (MemberState::UnreleasedPartitions, 4, vec![])
         );
+        // Kafka's state for it: members still to reach the target.
+        assert_eq!(g.state(), GroupState::Reconciling);
         // 2. C, not saying what it owns: it must revoke t1:2 first and
         // stays at epoch 3; its assignment comes without it.
         let hb = Heartbeat {
@@ -728,6 +733,7 @@ mod coordinator {
         let r = g.heartbeat(&beat(&g, "D"), &topics, at(6_000));
         assert_eq!((r.epoch, r.assignment), (4, Some(vec![(t1, 2)])));
         assert_eq!(state(&g, "D"), (MemberState::Stable, 4, vec![(t1, 2)]));
+        assert_eq!(g.state(), GroupState::Stable);
         exclusive(&g);
     }
 
@@ -750,6 +756,8 @@ mod coordinator {
         assert!(g.expire(at(48_999)).is_empty());
         assert_eq!(g.expire(at(49_000)), ["B"]);
         assert_eq!(g.epoch, epoch + 1);
+        // The group epoch is ahead of the target's until the next heartbeat.
+        assert_eq!(g.state(), GroupState::Assigning);
         // Its heartbeat is refused: it must rejoin.
         let stale = Heartbeat {
             member: "B".into(),

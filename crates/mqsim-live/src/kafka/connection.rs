@@ -15,14 +15,16 @@
 //! served, so that the client can ask again (KIP-511).
 
 use super::frames::{self, Request};
-use super::{Listeners, coordinator, fetch, groups, metadata, offsets, produce, versions};
+use super::{
+    Client, Listeners, coordinator, describe, fetch, groups, metadata, offsets, produce, versions,
+};
 use crate::broker::Shared;
 use bytes::Bytes;
 use kafka_protocol::messages::{
-    ApiKey, ApiVersionsRequest, CreateTopicsRequest, FetchRequest, FindCoordinatorRequest,
-    HeartbeatRequest, InitProducerIdRequest, JoinGroupRequest, LeaveGroupRequest,
-    ListOffsetsRequest, MetadataRequest, OffsetCommitRequest, OffsetFetchRequest, ProduceRequest,
-    SyncGroupRequest,
+    ApiKey, ApiVersionsRequest, CreateTopicsRequest, DescribeGroupsRequest, FetchRequest,
+    FindCoordinatorRequest, HeartbeatRequest, InitProducerIdRequest, JoinGroupRequest,
+    LeaveGroupRequest, ListGroupsRequest, ListOffsetsRequest, MetadataRequest, OffsetCommitRequest,
+    OffsetFetchRequest, ProduceRequest, SyncGroupRequest,
 };
 use mqsim::ids::BrokerId;
 use std::time::Duration;
@@ -57,14 +59,16 @@ impl std::fmt::Display for End {
 
 /// Serves `stream`, a connection to broker `node`, until it ends.
 pub async fn serve(mut stream: TcpStream, node: BrokerId, listeners: &Listeners, shared: Shared) {
-    let peer = stream
-        .peer_addr()
-        .map_or("a client".into(), |a| a.to_string());
+    let peer = stream.peer_addr();
+    let host = peer
+        .as_ref()
+        .map_or(String::new(), |a| format!("/{}", a.ip()));
+    let peer = peer.map_or("a client".into(), |a| a.to_string());
     if !shared.borrow().kafka_broker_up(node) {
         // A broker that is down takes no connections.
         return;
     }
-    let end = run(&mut stream, node, listeners, &shared).await;
+    let end = run(&mut stream, node, &host, listeners, &shared).await;
     let _ = stream.shutdown().await;
     if !matches!(end, End::Closed) {
         eprintln!(
@@ -77,6 +81,7 @@ pub async fn serve(mut stream: TcpStream, node: BrokerId, listeners: &Listeners,
 async fn run(
     stream: &mut TcpStream,
     node: BrokerId,
+    host: &str,
     listeners: &Listeners,
     shared: &Shared,
 ) -> End {
@@ -96,7 +101,7 @@ async fn run(
             Err(e) => return End::Refused(e.to_string()),
         };
         let answer = tokio::select! {
-            answer = answer(request, node, listeners, shared) => answer,
+            answer = answer(request, node, host, listeners, shared) => answer,
             () = down(shared, node) => return End::BrokerDown,
         };
         // A broker that went down answers nothing, not even what the run
@@ -128,6 +133,7 @@ async fn down(shared: &Shared, node: BrokerId) {
 async fn answer(
     request: Request,
     node: BrokerId,
+    host: &str,
     listeners: &Listeners,
     shared: &Shared,
 ) -> Result<Option<Bytes>, String> {
@@ -146,9 +152,12 @@ async fn answer(
             request.api_key
         ));
     }
-    let client = (request.header.client_id.as_deref())
-        .unwrap_or("")
-        .to_string();
+    let client = Client {
+        id: (request.header.client_id.as_deref())
+            .unwrap_or("")
+            .to_string(),
+        host: host.to_string(),
+    };
     match request.api_key {
         ApiKey::ApiVersions => {
             frames::decode::<ApiVersionsRequest>(&request)?;
@@ -171,7 +180,7 @@ async fn answer(
         }
         ApiKey::Produce => {
             let asked = frames::decode::<ProduceRequest>(&request)?;
-            match produce::produce(shared, listeners, node, &client, asked, version).await {
+            match produce::produce(shared, listeners, node, &client.id, asked, version).await {
                 produce::Answer::Response(answer) => {
                     frames::response(correlation, version, &answer).map(Some)
                 }
@@ -218,6 +227,16 @@ async fn answer(
         ApiKey::OffsetCommit => {
             let asked = frames::decode::<OffsetCommitRequest>(&request)?;
             let answer = offsets::offset_commit(shared, &asked).await;
+            frames::response(correlation, version, &answer).map(Some)
+        }
+        ApiKey::ListGroups => {
+            let asked = frames::decode::<ListGroupsRequest>(&request)?;
+            let answer = describe::list_groups(&shared.borrow(), node, &asked);
+            frames::response(correlation, version, &answer).map(Some)
+        }
+        ApiKey::DescribeGroups => {
+            let asked = frames::decode::<DescribeGroupsRequest>(&request)?;
+            let answer = describe::describe_groups(&shared.borrow(), node, &asked, version);
             frames::response(correlation, version, &answer).map(Some)
         }
         ApiKey::OffsetFetch => {

@@ -18,6 +18,7 @@
 //! offered with their metadata, and the bytes of the leader's assignment,
 //! handed to each member as the leader made them.
 
+use super::Client;
 use crate::broker::{Broker, Shared};
 use bytes::{Buf, Bytes};
 use kafka_protocol::ResponseError;
@@ -39,6 +40,10 @@ pub struct Member {
     pub id: String,
     /// Its name in the run.
     pub name: String,
+    /// Its client's `client.id`, and the address it connected from as Kafka
+    /// shows it (`/127.0.0.1`).
+    pub client: String,
+    pub host: String,
     /// The protocols it offered, in its order, with their metadata.
     pub protocols: Vec<(String, Bytes)>,
 }
@@ -47,8 +52,6 @@ pub struct Member {
 #[derive(Default)]
 pub struct LiveGroup {
     pub members: Vec<Member>,
-    /// The protocol the members agreed on.
-    pub protocol: Option<String>,
     /// The leader's assignment for a generation, by member id.
     pub assignment: Option<(u32, HashMap<String, Bytes>)>,
     /// Members named so far, for the next name.
@@ -116,7 +119,7 @@ fn error(e: ResponseError) -> i16 {
 /// The protocol every member offers, by vote: each member votes for the
 /// first of those in its own order; most votes wins, a tie going to the
 /// earliest member's order (Kafka's `selectProtocol`).
-fn vote(members: &[Member]) -> Option<String> {
+pub(super) fn vote(members: &[Member]) -> Option<String> {
     let offered = |m: &Member, name: &str| m.protocols.iter().any(|(n, _)| n == name);
     let first = members.first()?;
     let candidates: Vec<&str> = (first.protocols.iter())
@@ -178,7 +181,7 @@ fn assigned(bytes: &Bytes) -> Vec<PartitionSpec> {
 /// the protocol chosen.
 pub async fn join_group(
     shared: &Shared,
-    client: &str,
+    client: &Client,
     request: &JoinGroupRequest,
     version: i16,
 ) -> JoinGroupResponse {
@@ -201,7 +204,11 @@ pub async fn join_group(
     }
     let mut member_id = request.member_id.to_string();
     if member_id.is_empty() {
-        member_id = shared.borrow().kafka_clients.groups.new_member_id(client);
+        member_id = shared
+            .borrow()
+            .kafka_clients
+            .groups
+            .new_member_id(&client.id);
         if version >= 4 {
             return refused(ResponseError::MemberIdRequired)
                 .with_member_id(StrBytes::from_string(member_id));
@@ -225,7 +232,9 @@ pub async fn join_group(
                 group.named += 1;
                 Member {
                     id: member_id.clone(),
-                    name: format!("{client}-{}", group.named),
+                    name: format!("{}-{}", client.id, group.named),
+                    client: client.id.clone(),
+                    host: client.host.clone(),
                     protocols,
                 }
             }

@@ -17,13 +17,16 @@
 //! requests read and answers written with kafka-protocol's codec
 //! ([`frames`]): the versions served ([`versions`]), the cluster and its
 //! topics ([`metadata`]), records produced ([`produce`]) and read
-//! ([`fetch`]). [`clients`]
-//! keeps the run's producers that stand for live clients, and hands each
-//! its acknowledgements when they reach it in the run.
+//! ([`fetch`]), consumer groups ([`groups`], [`coordinator`], [`offsets`])
+//! and what admin tools ask of them ([`describe`]). [`clients`] keeps the
+//! run's producers that stand for live clients, and hands each its
+//! acknowledgements, and each group's members their answers, when they
+//! reach them in the run.
 
 pub mod clients;
 pub mod connection;
 pub mod coordinator;
+pub mod describe;
 pub mod fetch;
 pub mod frames;
 pub mod groups;
@@ -51,6 +54,14 @@ impl Listeners {
     pub fn port(&self, broker: BrokerId) -> i32 {
         i32::from(self.base_port) + broker.0 as i32
     }
+}
+
+/// Who sent a request: its `client.id`, and the address it connected
+/// from as Kafka shows it (`/127.0.0.1`).
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub id: String,
+    pub host: String,
 }
 
 /// The run's brokers, listening.

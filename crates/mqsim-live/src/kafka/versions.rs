@@ -11,7 +11,7 @@ use kafka_protocol::messages::api_versions_response::{ApiVersion, ApiVersionsRes
 
 /// The requests served, with the versions implemented. Produce stops at 12
 /// because version 13 names topics by id only; so does Fetch.
-const SERVED: [(ApiKey, i16, i16); 14] = [
+const SERVED: [(ApiKey, i16, i16); 16] = [
     (ApiKey::Produce, 3, 12),
     (ApiKey::Fetch, 4, 12),
     (ApiKey::ListOffsets, 1, 10),
@@ -27,6 +27,8 @@ const SERVED: [(ApiKey, i16, i16); 14] = [
     // kafka-protocol lists 10 for these two, but reads only up to 9.
     (ApiKey::OffsetCommit, 2, 9),
     (ApiKey::OffsetFetch, 1, 9),
+    (ApiKey::DescribeGroups, 0, 6),
+    (ApiKey::ListGroups, 0, 5),
 ];
 
 /// The versions of `key` served, if it is served.
@@ -85,6 +87,7 @@ mod tests {
         }
         assert_eq!(served(ApiKey::Produce), Some((3, 12)));
         assert_eq!(served(ApiKey::OffsetCommit), Some((2, 9)));
-        assert_eq!(served(ApiKey::DescribeGroups), None);
+        assert_eq!(served(ApiKey::DescribeGroups), Some((0, 6)));
+        assert_eq!(served(ApiKey::DeleteGroups), None);
     }
 }

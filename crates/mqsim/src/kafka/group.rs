@@ -156,6 +156,68 @@ impl ConsumerGroup {
     }
 }
 
+impl ConsumerGroup {
+    /// Its state as its coordinator names it; none for a standalone
+    /// consumer's stand-in, which no coordinator keeps.
+    pub fn state(&self) -> Option<GroupState> {
+        if self.standalone {
+            return None;
+        }
+        if let Some(share) = &self.share {
+            let empty = share.coordinator.members.is_empty();
+            return Some(if empty {
+                GroupState::Empty
+            } else {
+                GroupState::Stable
+            });
+        }
+        if let Some(modern) = &self.modern {
+            return Some(modern.state());
+        }
+        Some(if self.members.is_empty() {
+            GroupState::Empty
+        } else if self.rebalance.is_some() {
+            GroupState::PreparingRebalance
+        } else if self.awaiting_sync.is_some() {
+            GroupState::CompletingRebalance
+        } else {
+            GroupState::Stable
+        })
+    }
+}
+
+/// A group's state, as its coordinator names it (`ListGroups`,
+/// `kafka-consumer-groups.sh --describe --state`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupState {
+    /// No members (a group of committed offsets only).
+    Empty,
+    /// Classic: waiting for every member to (re)join.
+    PreparingRebalance,
+    /// Classic: every member has joined; waiting for the leader's assignment.
+    CompletingRebalance,
+    /// Consumer protocol: the group epoch is ahead of the target assignment's.
+    Assigning,
+    /// Consumer protocol: some member has yet to reach the target.
+    Reconciling,
+    /// Every member has its assignment.
+    Stable,
+}
+
+impl GroupState {
+    /// Kafka's name for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            GroupState::Empty => "Empty",
+            GroupState::PreparingRebalance => "PreparingRebalance",
+            GroupState::CompletingRebalance => "CompletingRebalance",
+            GroupState::Assigning => "Assigning",
+            GroupState::Reconciling => "Reconciling",
+            GroupState::Stable => "Stable",
+        }
+    }
+}
+
 /// A group's settings with the classic protocol's defaults, for the
 /// groups that are not consumer groups (a standalone consumer's group of
 /// one, a share group): they commit nothing and never rebalance.

@@ -19,6 +19,7 @@
 
 use super::reconcile::{Current, MemberState, Tp, reconcile};
 use super::{MemberSpec, ServerAssignor, TopicMeta, assign};
+use crate::kafka::group::GroupState;
 use crate::time::SimTime;
 
 /// `group.consumer.heartbeat.interval.ms`.
@@ -89,6 +90,24 @@ impl Group {
         Group {
             assignor,
             ..Group::default()
+        }
+    }
+
+    /// Its state (`ConsumerGroup.maybeUpdateGroupState`): empty without
+    /// members, assigning while the group epoch is ahead of the target's,
+    /// reconciling while some member has yet to reach the target.
+    pub fn state(&self) -> GroupState {
+        let reconciled = |m: &Member| {
+            m.current.epoch == self.assignment_epoch && m.current.state == MemberState::Stable
+        };
+        if self.members.is_empty() {
+            GroupState::Empty
+        } else if self.epoch > self.assignment_epoch {
+            GroupState::Assigning
+        } else if !self.members.iter().all(reconciled) {
+            GroupState::Reconciling
+        } else {
+            GroupState::Stable
         }
     }
 
