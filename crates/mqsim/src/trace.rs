@@ -15,6 +15,7 @@ use crate::ids::{
     BrokerId, ConsumerId, GroupId, MessageId, ProducerId, PublisherId, QueueId, RabbitConsumerId,
     RecordId, TopicId, TopicPartition,
 };
+use crate::kafka::consumer_protocol::coordinator::HeartbeatError;
 use crate::kafka::kraft::record::MetadataRecord;
 use crate::kafka::log::{Headers, Value, no_headers};
 pub use crate::kafka::share::partition::AckType;
@@ -137,6 +138,10 @@ pub enum EventKind {
         assignment: Option<Vec<TopicPartition>>,
         revoking: Vec<TopicPartition>,
         awaiting: Vec<TopicPartition>,
+        /// Why the heartbeat was refused (the member's epoch is then the
+        /// one it sent): it must rejoin.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<HeartbeatError>,
         arrives_at: SimTime,
     },
     /// KIP-848: the coordinator fenced a member whose session ran out.

@@ -14,6 +14,7 @@ use crate::ids::{
     BrokerId, ConsumerId, GroupId, MessageId, ProducerId, PublisherId, QueueId, RabbitConsumerId,
     RecordId, TopicId, TopicPartition,
 };
+use crate::kafka::consumer_protocol::coordinator::HeartbeatError;
 use crate::kafka::kraft::record::MetadataRecord;
 use crate::rabbit::topology::{Binding, Destination};
 use crate::scenario::{GroupKind, Scenario};
@@ -499,6 +500,25 @@ fn words(kind: &EventKind, n: &Names) -> (About, bool, String) {
                 },
             )
         }
+        EventKind::ConsumerGroupHeartbeatAnswered {
+            consumer,
+            member_epoch,
+            error: Some(error),
+            ..
+        } => (
+            Groups,
+            false,
+            format!(
+                "the coordinator refuses {}'s heartbeat at member epoch {member_epoch}: {}; it must rejoin with epoch 0",
+                n.consumer(*consumer),
+                match error {
+                    HeartbeatError::UnknownMemberId =>
+                        "UNKNOWN_MEMBER_ID, it is no member (fenced, or never joined)",
+                    HeartbeatError::FencedMemberEpoch =>
+                        "FENCED_MEMBER_EPOCH, that is not its epoch",
+                }
+            ),
+        ),
         EventKind::ConsumerGroupHeartbeatAnswered {
             consumer,
             group_epoch,

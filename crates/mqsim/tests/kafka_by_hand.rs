@@ -8,7 +8,10 @@
 //! member the leader's assignment as it is, and a SyncGroup for a
 //! generation that is not the one completing comes to nothing; offsets
 //! are stored as committed; a member whose client just goes is dropped
-//! when its session runs out.
+//! when its session runs out. On the consumer protocol (KIP-848,
+//! `GroupMetadataManager.consumerGroupHeartbeat`), the client's heartbeats
+//! join, reconcile (a partition moves only once its owner has said it gave
+//! it up) and are fenced at an epoch that is not theirs.
 
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -224,7 +227,137 @@ fn entries_for_live_clients_are_refused_for_other_groups_and_unknown_parts() {
         "member": "alice", "offsets": [{"topic": "returns", "partition": 0, "offset": 1}]}]),
     );
     assert!(commit.contains("timeline[1].offsets[0]"), "{commit}");
-    let protocol = refused(json!([{"at_ms": 0, "do": "group_add", "group": {
-        "name": "lab", "topics": ["orders"], "by_hand": true, "protocol": "consumer", "members": [{"name": "a"}]}}]));
-    assert!(protocol.contains("by_hand"), "{protocol}");
+    let classic = refused(json!([group_add(), heartbeat(4_000, "alice", 0, None)]));
+    assert!(
+        classic.contains("timeline[1].do") && classic.contains("the classic protocol"),
+        "{classic}"
+    );
+    let modern = refused(json!([modern_group_add(), sync(3_000, 1, json!([]))]));
+    assert!(
+        modern.contains("timeline[1].do") && modern.contains("the consumer protocol"),
+        "{modern}"
+    );
+    let leaving = refused(json!([
+        modern_group_add(),
+        heartbeat(100, "alice", -1, None)
+    ]));
+    assert!(leaving.contains("timeline[1].member_epoch"), "{leaving}");
+}
+
+/// `lab` on the consumer protocol (KIP-848), with alice joining at once.
+fn modern_group_add() -> Value {
+    json!({"at_ms": 0, "do": "group_add", "group": {
+        "name": "lab", "topics": ["orders"], "by_hand": true, "protocol": "consumer",
+        "members": [{"name": "alice"}]
+    }})
+}
+
+/// A ConsumerGroupHeartbeat from `member` at `epoch`, owning `owned`
+/// partitions of `orders` (none: unchanged); joining (epoch 0) it
+/// subscribes to `orders`.
+fn heartbeat(at_ms: u64, member: &str, epoch: i64, owned: Option<&[u32]>) -> Value {
+    let mut entry = json!({"at_ms": at_ms, "do": "consumer_heartbeat", "group": "lab",
+                           "member": member, "member_epoch": epoch});
+    if epoch == 0 {
+        entry["topics"] = json!(["orders"]);
+    }
+    if let Some(owned) = owned {
+        let owned: Vec<Value> = (owned.iter())
+            .map(|p| json!({"topic": "orders", "partition": p}))
+            .collect();
+        entry["owned"] = json!(owned);
+    }
+    entry
+}
+
+/// A coordinator's answer: when, to whom, the member's epoch, the
+/// partitions of its assignment if it came with one, and the error.
+type Answer = (u64, ConsumerId, i64, Option<Vec<u32>>, Option<String>);
+
+fn answers(trace: &[Event]) -> Vec<Answer> {
+    trace
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::ConsumerGroupHeartbeatAnswered {
+                consumer,
+                member_epoch,
+                assignment,
+                error,
+                ..
+            } => Some((
+                e.at.as_millis(),
+                *consumer,
+                *member_epoch,
+                (assignment.as_ref()).map(|tps| tps.iter().map(|tp| tp.partition).collect()),
+                error.map(|e| format!("{e:?}")),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn on_the_consumer_protocol_the_clients_heartbeats_join_reconcile_and_are_fenced() {
+    let s = scenario(json!([
+        modern_group_add(),
+        heartbeat(0, "alice", 0, Some(&[])),
+        // alice acknowledges her three partitions.
+        heartbeat(100, "alice", 1, Some(&[0, 1, 2])),
+        {"at_ms": 1_000, "do": "consumer_join", "group": "lab", "member": {"name": "bob"}},
+        heartbeat(1_000, "bob", 0, Some(&[])),
+        // alice still owns all three: she is told to give one up first.
+        heartbeat(1_500, "alice", 1, Some(&[0, 1, 2])),
+        // Given up: she moves to the new epoch, and it is free for bob.
+        heartbeat(1_600, "alice", 1, Some(&[0, 1])),
+        heartbeat(2_000, "bob", 2, Some(&[])),
+        // An epoch that is not bob's is fenced.
+        heartbeat(2_500, "bob", 7, None),
+        {"at_ms": 3_000, "do": "consumer_leave", "group": "lab", "member": "alice"}
+    ]));
+    let trace = run(&s, 4_000);
+    let fenced = Some("FencedMemberEpoch".to_string());
+    assert_eq!(
+        answers(&trace),
+        vec![
+            // Each answer 20 ms after its heartbeat: the network's one way.
+            (20, ALICE, 1, Some(vec![0, 1, 2]), None),
+            (120, ALICE, 1, None, None),
+            // Group epoch 2: bob's target is partition 2, still alice's.
+            (1_020, BOB, 2, Some(vec![]), None),
+            (1_520, ALICE, 1, Some(vec![0, 1]), None),
+            (1_620, ALICE, 2, None, None),
+            (2_020, BOB, 2, Some(vec![2]), None),
+            (2_520, BOB, 7, None, fenced),
+        ]
+    );
+    // The run sends no heartbeat of its own for them but alice's goodbye
+    // (epoch -1) when her client has closed; nor does it poll or fetch.
+    let sent: Vec<(u64, ConsumerId, i64)> = trace
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::ConsumerGroupHeartbeatSent {
+                consumer,
+                member_epoch,
+                ..
+            } => Some((e.at.as_millis(), *consumer, *member_epoch)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        vec![
+            (0, ALICE, 0),
+            (100, ALICE, 1),
+            (1_000, BOB, 0),
+            (1_500, ALICE, 1),
+            (1_600, ALICE, 1),
+            (2_000, BOB, 2),
+            (2_500, BOB, 7),
+            (3_000, ALICE, -1),
+        ]
+    );
+    assert!(!trace.iter().any(|e| matches!(
+        e.kind,
+        EventKind::FetchSent { .. } | EventKind::RecordProcessed { .. }
+    )));
 }

@@ -18,7 +18,15 @@
 //! - it commits when its client does (`offset_commit`), and leaves when
 //!   its client closes (`consumer_leave`) or, if the client just goes,
 //!   when its session runs out (`consumer_crash`).
+//!
+//! On the consumer protocol (KIP-848) there is no leader and no rejoining:
+//! the client heartbeats (`consumer_heartbeat`), to join with epoch 0 and
+//! then every few seconds, saying what it owns once it has taken or given
+//! up partitions, and the coordinator computes the assignment and answers
+//! each heartbeat as it answers a simulated member's. The run takes each
+//! answer as its member's state; the client acts on it itself.
 
+use super::consumer_protocol::coordinator::Heartbeat;
 use super::{Action, Kafka};
 use crate::agenda::Ctx;
 use crate::ids::{ConsumerId, GroupId, TopicPartition};
@@ -132,5 +140,25 @@ impl Kafka {
         if self.consumers[consumer.index()].running {
             self.send_commit(consumer, offsets, ctx);
         }
+    }
+
+    /// A live client's ConsumerGroupHeartbeat (`consumer_heartbeat`): it
+    /// crosses the network to the coordinator as a simulated member's does.
+    pub(super) fn on_heartbeat_by_hand(
+        &mut self,
+        consumer: ConsumerId,
+        request: Heartbeat,
+        ctx: &mut Ctx<'_, Action>,
+    ) {
+        if !self.consumers[consumer.index()].running {
+            return;
+        }
+        let member_epoch = request.epoch;
+        let arrives_at = ctx.send(Action::ConsumerGroupHeartbeat { consumer, request });
+        ctx.emit(EventKind::ConsumerGroupHeartbeatSent {
+            consumer,
+            member_epoch,
+            arrives_at,
+        });
     }
 }

@@ -52,6 +52,11 @@ impl Kafka {
         epoch: i64,
         ctx: &mut Ctx<'_, Action>,
     ) {
+        // A live client heartbeats itself (`consumer_heartbeat`); the run
+        // sends only its goodbye, when the client has closed.
+        if self.by_hand(consumer) && epoch != -1 {
+            return;
+        }
         let c = &self.consumers[consumer.index()];
         let group = &self.groups[c.group.index()];
         if group.share.is_some() {
@@ -126,6 +131,9 @@ impl Kafka {
         after_ms: u64,
         ctx: &mut Ctx<'_, Action>,
     ) {
+        if self.by_hand(consumer) {
+            return;
+        }
         let c = &mut self.consumers[consumer.index()];
         c.heartbeat_seq = c.heartbeat_seq.wrapping_add(1);
         ctx.at(
@@ -215,6 +223,7 @@ impl Kafka {
             assignment,
             revoking,
             awaiting,
+            error: reply.error,
             arrives_at,
         });
     }

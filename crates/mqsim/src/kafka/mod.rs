@@ -189,6 +189,11 @@ pub(crate) enum Action {
         consumer: ConsumerId,
         offsets: Vec<CommittedOffset>,
     },
+    /// A live client's member heartbeats (`consumer_heartbeat`).
+    HeartbeatByHand {
+        consumer: ConsumerId,
+        request: consumer_protocol::coordinator::Heartbeat,
+    },
     /// A member's assignment reaches it.
     SyncGroup {
         consumer: ConsumerId,
@@ -574,6 +579,9 @@ impl Kafka {
             } => self.on_leader_sync(group, generation, assignment, ctx),
             Action::CommitByHand { consumer, offsets } => {
                 self.on_commit_by_hand(consumer, offsets, ctx)
+            }
+            Action::HeartbeatByHand { consumer, request } => {
+                self.on_heartbeat_by_hand(consumer, request, ctx)
             }
             Action::Subscribe { consumer, topics } => self.on_subscribe(consumer, topics, ctx),
             Action::Poll {

@@ -5,6 +5,7 @@
 //! made while the run goes on.
 
 use super::Action;
+use super::consumer_protocol::coordinator::Heartbeat;
 use super::producer::HandRecord;
 use crate::ids::{BrokerId, ProducerId, TopicId, TopicPartition};
 use crate::kafka::cluster::kraft_mode::Fault;
@@ -232,6 +233,35 @@ impl<'a> EntryActions<'a> {
                     })
                     .collect();
                 Action::CommitByHand { consumer, offsets }
+            }
+            Intervention::ConsumerHeartbeat {
+                group,
+                member,
+                member_epoch,
+                topics,
+                owned,
+            } => {
+                let Some(consumer) = find_consumer(roster(), file, Some(group), member) else {
+                    return;
+                };
+                let request = Heartbeat {
+                    member: member.clone(),
+                    epoch: *member_epoch,
+                    // A topic the run never has is left out, as the
+                    // coordinator's `TopicIds` view skips it.
+                    topics: (topics.as_ref()).map(|ts| {
+                        ts.iter()
+                            .filter_map(|t| known_topic(t))
+                            .map(|t| t.index())
+                            .collect()
+                    }),
+                    owned: (owned.as_ref()).map(|ps| {
+                        ps.iter()
+                            .map(|p| (topic_id(&p.topic).index(), p.partition))
+                            .collect()
+                    }),
+                };
+                Action::HeartbeatByHand { consumer, request }
             }
             Intervention::ShareAcknowledge { group, member, ack } => {
                 let Some(consumer) = find_consumer(roster(), file, Some(group), member) else {

@@ -111,6 +111,23 @@ pub enum Intervention {
         member: String,
         offsets: Vec<OffsetSpec>,
     },
+    /// A member of a `by_hand` group on the consumer protocol (a live
+    /// Kafka client, KIP-848) heartbeats (ConsumerGroupHeartbeat): to join
+    /// (`member_epoch` 0), or at its epoch, saying what it subscribes to
+    /// and what it owns when those changed. The coordinator answers with
+    /// its epoch and, when it changed, its assignment.
+    ConsumerHeartbeat {
+        group: String,
+        member: String,
+        member_epoch: i64,
+        /// Its subscription, when it changed (always on joining).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        topics: Option<Vec<String>>,
+        /// What it owns, when that changed (its acknowledgement of an
+        /// assignment).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owned: Option<Vec<PartitionSpec>>,
+    },
     /// A new producer starts sending.
     ProducerAdd { producer: ProducerSpec },
     /// A producer stops sending (`producer.close()`): what it has sent
@@ -430,6 +447,8 @@ struct RawEntry {
     generation: Option<u32>,
     assignment: Option<Vec<MemberAssignmentSpec>>,
     offsets: Option<Vec<OffsetSpec>>,
+    member_epoch: Option<i64>,
+    owned: Option<Vec<PartitionSpec>>,
     /// A name, or for `rabbit_queue_declare` a whole queue object.
     queue: Option<Named<QueueSpec>>,
     binding: Option<Binding>,
@@ -449,6 +468,7 @@ enum Kind {
     ConsumerRejoin,
     GroupSync,
     OffsetCommit,
+    ConsumerHeartbeat,
     ProducerAdd,
     ProducerRemove,
     Produce,
@@ -498,6 +518,7 @@ impl Kind {
             Kind::ConsumerRejoin => "consumer_rejoin",
             Kind::GroupSync => "group_sync",
             Kind::OffsetCommit => "offset_commit",
+            Kind::ConsumerHeartbeat => "consumer_heartbeat",
             Kind::ProducerAdd => "producer_add",
             Kind::ProducerRemove => "producer_remove",
             Kind::Produce => "produce",
@@ -569,6 +590,7 @@ impl Kind {
             Kind::ConsumerRejoin => &["group", "member"],
             Kind::GroupSync => &["group", "member", "generation", "assignment"],
             Kind::OffsetCommit => &["group", "member", "offsets"],
+            Kind::ConsumerHeartbeat => &["group", "member", "member_epoch", "topics", "owned"],
             Kind::ProducerAdd | Kind::ProducerRemove => &["producer"],
             Kind::Produce => &[
                 "producer",
@@ -624,7 +646,7 @@ impl Kind {
 impl RawEntry {
     /// The fields present, by name.
     fn present(&self) -> Vec<&'static str> {
-        let fields: [(&'static str, bool); 33] = [
+        let fields: [(&'static str, bool); 35] = [
             ("group", self.group.is_some()),
             ("member", self.member.is_some()),
             ("topic", self.topic.is_some()),
@@ -658,6 +680,8 @@ impl RawEntry {
             ("generation", self.generation.is_some()),
             ("assignment", self.assignment.is_some()),
             ("offsets", self.offsets.is_some()),
+            ("member_epoch", self.member_epoch.is_some()),
+            ("owned", self.owned.is_some()),
         ];
         fields
             .into_iter()
@@ -757,6 +781,14 @@ impl RawEntry {
                 member: member_name(self.member)?,
                 offsets: (self.offsets)
                     .ok_or_else(|| format!("{} needs `offsets`", kind.name()))?,
+            },
+            Kind::ConsumerHeartbeat => Intervention::ConsumerHeartbeat {
+                group: kind.name_of(self.group, "group")?,
+                member: member_name(self.member)?,
+                member_epoch: (self.member_epoch)
+                    .ok_or_else(|| format!("{} needs `member_epoch`", kind.name()))?,
+                topics: self.topics,
+                owned: self.owned,
             },
             Kind::ProducerAdd => Intervention::ProducerAdd {
                 producer: kind.spec_of(self.producer, "producer")?,

@@ -300,9 +300,9 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
         .chain(kafka.share_groups.iter().map(|g| g.name.as_str()))
         .collect();
     // Those whose members are live clients (`by_hand`).
-    let mut by_hand: Vec<&str> = (kafka.groups.iter())
+    let mut by_hand: Vec<(&str, GroupProtocol)> = (kafka.groups.iter())
         .filter(|g| g.by_hand)
-        .map(|g| g.name.as_str())
+        .map(|g| (g.name.as_str(), g.protocol))
         .collect();
     // Producers known so far: the scenario's, then those added earlier.
     let mut producers: Vec<(&str, &ProducerSpec)> = file
@@ -349,12 +349,30 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
             }
             Intervention::ConsumerRejoin { group, member }
             | Intervention::GroupSync { group, member, .. }
-            | Intervention::OffsetCommit { group, member, .. } => {
-                if groups.contains(&group.as_str()) && !by_hand.contains(&group.as_str()) {
+            | Intervention::OffsetCommit { group, member, .. }
+            | Intervention::ConsumerHeartbeat { group, member, .. } => {
+                let protocol = (by_hand.iter()).find(|(g, _)| g == group).map(|(_, p)| *p);
+                if groups.contains(&group.as_str()) && protocol.is_none() {
                     p.add(
                         format!("{at}.group"),
-                        format!("{group:?} is not a group of live clients (by_hand): its members rejoin, assign and commit on their own"),
+                        format!("{group:?} is not a group of live clients (by_hand): its members join, assign, heartbeat and commit on their own"),
                     );
+                    continue;
+                }
+                let wrong_protocol = match (&entry.action, protocol) {
+                    (
+                        Intervention::ConsumerRejoin { .. } | Intervention::GroupSync { .. },
+                        Some(GroupProtocol::Consumer),
+                    ) => Some(
+                        "the consumer protocol, whose members heartbeat (consumer_heartbeat) and never rejoin or assign",
+                    ),
+                    (Intervention::ConsumerHeartbeat { .. }, Some(GroupProtocol::Classic)) => Some(
+                        "the classic protocol, whose members rejoin and assign (consumer_rejoin, group_sync)",
+                    ),
+                    _ => None,
+                };
+                if let Some(why) = wrong_protocol {
+                    p.add(format!("{at}.do"), format!("{group:?} is on {why}"));
                     continue;
                 }
                 let member_known = |name: &str| {
@@ -398,6 +416,22 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
                         for (j, offset) in offsets.iter().enumerate() {
                             let path = format!("{at}.offsets[{j}]");
                             partition_known(p, path, &offset.topic, offset.partition);
+                        }
+                    }
+                    Intervention::ConsumerHeartbeat {
+                        member_epoch,
+                        owned,
+                        ..
+                    } => {
+                        if *member_epoch < 0 {
+                            p.add(
+                                format!("{at}.member_epoch"),
+                                format!("must be 0 (to join) or the member's epoch, got {member_epoch}: a member leaves with consumer_leave"),
+                            );
+                        }
+                        for (j, tp) in owned.iter().flatten().enumerate() {
+                            let path = format!("{at}.owned[{j}]");
+                            partition_known(p, path, &tp.topic, tp.partition);
                         }
                     }
                     _ => {}
@@ -570,7 +604,7 @@ fn timeline(p: &mut Problems, file: &ScenarioFile) {
                 );
                 groups.push(&group.name);
                 if group.by_hand {
-                    by_hand.push(&group.name);
+                    by_hand.push((&group.name, group.protocol));
                 }
                 p.at_most("timeline (groups)", groups.len(), MAX_GROUPS);
                 known.extend(
@@ -663,6 +697,7 @@ pub(super) fn shapes_later_checks(action: &Intervention) -> bool {
         | Intervention::ConsumerRejoin { .. }
         | Intervention::GroupSync { .. }
         | Intervention::OffsetCommit { .. }
+        | Intervention::ConsumerHeartbeat { .. }
         | Intervention::ConsumerSlow { .. }
         | Intervention::ConsumerLeave { .. }
         | Intervention::ConsumerCrash { .. }
@@ -1010,19 +1045,11 @@ fn group_spec(
     p.name(format!("{at}.name"), &group.name);
     subscription(p, at, &group.topics, partitions_of, created_later);
     failures_spec(p, at, &group.failures);
-    if group.by_hand {
-        if group.protocol != GroupProtocol::Classic {
-            p.add(
-                format!("{at}.by_hand"),
-                "a group of live clients (by_hand) is on the classic protocol: its members' JoinGroup and SyncGroup are the timeline's",
-            );
-        }
-        if !group.failures.is_none() {
-            p.add(
-                format!("{at}.failures"),
-                "the members of a by_hand group process records outside the run: failures do not apply",
-            );
-        }
+    if group.by_hand && !group.failures.is_none() {
+        p.add(
+            format!("{at}.failures"),
+            "the members of a by_hand group process records outside the run: failures do not apply",
+        );
     }
     p.in_range(
         format!("{at}.retry.retries"),

@@ -21,6 +21,7 @@ use super::reconcile::{Current, MemberState, Tp, reconcile};
 use super::{MemberSpec, ServerAssignor, TopicMeta, assign};
 use crate::kafka::group::GroupState;
 use crate::time::SimTime;
+use serde::{Deserialize, Serialize};
 
 /// `group.consumer.heartbeat.interval.ms`.
 pub const HEARTBEAT_INTERVAL_MS: u64 = 5_000;
@@ -41,8 +42,9 @@ pub struct Heartbeat {
     pub owned: Option<Vec<Tp>>,
 }
 
-/// Why a heartbeat was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Why a heartbeat was refused, by Kafka's names for the errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum HeartbeatError {
     /// `UNKNOWN_MEMBER_ID`: fenced or never joined; rejoin with epoch 0.
     UnknownMemberId,
