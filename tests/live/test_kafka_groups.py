@@ -6,7 +6,9 @@ requests that list and describe groups (ListGroups, DescribeGroups). Two
 kafka-python consumers share a topic's partitions as the leader's
 assignor divides them; a consumer that commits and closes is followed by
 one that resumes from the committed offsets; librdkafka reads and commits
-through a group; the recording replays to the same committed offsets; and
+through a group, and on the consumer protocol (KIP-848, ConsumerGroupHeartbeat)
+two librdkafka members share partitions the coordinator assigns; the
+recordings replay to the same committed offsets; and
 both clients' admin tools see the live groups and the scenario's
 simulated ones, with their states, assignors and members."""
 
@@ -182,6 +184,79 @@ class LibrdkafkaGroups(unittest.TestCase):
         committed = consumer.committed(consumer.assignment(), timeout=10)
         self.assertEqual(sum(tp.offset for tp in committed), 30)
         consumer.close()
+
+
+class ConsumerProtocol(unittest.TestCase):
+    """librdkafka with `group.protocol=consumer` (KIP-848): no JoinGroup,
+    no leader; the members heartbeat and the run's coordinator assigns."""
+
+    def setUp(self):
+        self.recording = Path(tempfile.mkdtemp()) / "live.json"
+        self.server = Serve("--record", str(self.recording))
+        admin = AdminClient({"bootstrap.servers": self.server.bootstrap})
+        admin.create_topics([ConfluentTopic("payments", 3, 3)])["payments"].result(10)
+
+    def tearDown(self):
+        self.server.stop()
+
+    def produce(self, first, count):
+        producer = Producer({"bootstrap.servers": self.server.bootstrap, "acks": "all"})
+        for n in range(first, first + count):
+            producer.produce("payments", key=f"customer-{n}", value=f"payment {n}")
+        producer.flush(10)
+
+    def test_two_members_share_the_partitions_and_the_survivor_takes_them_all(self):
+        owned, read, leave = {}, [], {"first": threading.Event(), "second": threading.Event()}
+
+        def member(name):
+            consumer = Consumer({"bootstrap.servers": self.server.bootstrap, "group.id": "audit",
+                                 "group.protocol": "consumer", "client.id": name,
+                                 "auto.offset.reset": "earliest", "enable.auto.commit": False})
+            consumer.subscribe(["payments"])
+            while not leave[name].is_set():
+                message = consumer.poll(0.1)
+                owned[name] = sorted(tp.partition for tp in consumer.assignment())
+                if message is not None and not message.error():
+                    read.append((name, message.value().decode()))
+                    consumer.commit(message, asynchronous=False)
+            consumer.close()
+
+        def wait_for(what, seconds=20):
+            start = time.monotonic()
+            while not what() and time.monotonic() - start < seconds:
+                time.sleep(0.05)
+            return what()
+
+        first = threading.Thread(target=member, args=("first",))
+        first.start()
+        self.assertTrue(wait_for(lambda: owned.get("first") == [0, 1, 2]), owned)
+        second = threading.Thread(target=member, args=("second",))
+        second.start()
+        # uniform gives the newcomer one partition; first gives it up before
+        # second may take it, and keeps the other two all along.
+        self.assertTrue(wait_for(lambda: len(owned.get("second", [])) == 1 and len(owned["first"]) == 2), owned)
+        self.assertEqual(sorted(owned["first"] + owned["second"]), [0, 1, 2])
+        self.produce(0, 30)
+        self.assertTrue(wait_for(lambda: len(read) == 30), len(read))
+        self.assertEqual(sorted(v for _, v in read), sorted(f"payment {n}" for n in range(30)), "each read once")
+        self.assertEqual({name for name, _ in read}, {"first", "second"})
+        # second closes (epoch -1): first is given everything again.
+        leave["second"].set()
+        second.join()
+        self.assertTrue(wait_for(lambda: owned["first"] == [0, 1, 2]), owned)
+        self.produce(30, 6)
+        self.assertTrue(wait_for(lambda: len(read) == 36), len(read))
+        leave["first"].set()
+        first.join()
+
+        recording = recorded(self.recording, lambda r: done(r).count("consumer_leave") == 2)
+        entries = done(recording)
+        self.assertEqual(entries.count("group_add") + entries.count("consumer_join"), 2)
+        self.assertGreater(entries.count("consumer_heartbeat"), 4)
+        self.assertNotIn("group_sync", entries)
+        # The replay has every record committed.
+        group = replayed_group(self.recording, "audit")
+        self.assertEqual(sum(p["committed_offset"] for p in group["partitions"]), 36)
 
 
 class LibrdkafkaAdmin(unittest.TestCase):

@@ -6,7 +6,9 @@
 //! answered in version 0 with `UNSUPPORTED_VERSION` (KIP-511), and a
 //! Produce sent to a broker that does not lead the partition gets
 //! `NOT_LEADER_OR_FOLLOWER` with the leader (KIP-951). A JoinGroup is
-//! answered as Kafka's group coordinator answers it.
+//! answered as Kafka's group coordinator answers it, and so is a
+//! ConsumerGroupHeartbeat (KIP-848): its checks, its refusals, a member
+//! joining and one at an epoch not its own.
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::create_topics_request::CreatableTopic;
@@ -494,6 +496,73 @@ async fn join_group_hands_out_member_ids_and_refuses_a_protocol_no_member_shares
             [alice_id.as_str()],
             "the leader is told every member"
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn consumer_group_heartbeats_are_checked_and_answered_as_kafkas_coordinator_does() {
+    use kafka_protocol::messages::{
+        ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, GroupId,
+    };
+    local(async {
+        let addr = server(1).await;
+        let mut client = Client::connect(addr).await;
+        let join = |member: &'static str| {
+            ConsumerGroupHeartbeatRequest::default()
+                .with_group_id(GroupId(StrBytes::from_static_str("audit")))
+                .with_member_id(StrBytes::from_static_str(member))
+                .with_member_epoch(0)
+                .with_rebalance_timeout_ms(300_000)
+                .with_subscribed_topic_names(Some(vec![TopicName(StrBytes::from_static_str(
+                    "orders",
+                ))]))
+                .with_topic_partitions(Some(Vec::new()))
+        };
+        let mut ask = async |request: &ConsumerGroupHeartbeatRequest| {
+            let correlation = client
+                .send(ApiKey::ConsumerGroupHeartbeat, 1, request)
+                .await;
+            client
+                .next::<ConsumerGroupHeartbeatResponse>(correlation, 1)
+                .await
+        };
+        // What ConsumerGroupHeartbeatRequest's checks refuse, with Kafka's words.
+        let no_id = ask(&join("")).await;
+        assert_eq!(no_id.error_code, 42, "INVALID_REQUEST");
+        assert_eq!(
+            no_id.error_message.as_deref(),
+            Some("MemberId can't be empty.")
+        );
+        let no_timeout = ask(&join("m1").with_rebalance_timeout_ms(-1)).await;
+        assert_eq!(no_timeout.error_code, 42);
+        let owning = ask(&join("m1").with_topic_partitions(None)).await;
+        assert_eq!(owning.error_code, 42, "joining says it owns nothing");
+        let assignor =
+            ask(&join("m1").with_server_assignor(Some(StrBytes::from_static_str("sticky")))).await;
+        assert_eq!(assignor.error_code, 112, "UNSUPPORTED_ASSIGNOR");
+        let stranger = ask(&join("m9").with_member_epoch(3)).await;
+        assert_eq!(stranger.error_code, 25, "UNKNOWN_MEMBER_ID");
+
+        // A member joins: epoch 1 and both partitions of orders, by topic id.
+        let joined = ask(&join("m1")).await;
+        assert_eq!(joined.error_code, 0, "{:?}", joined.error_message);
+        assert_eq!(joined.member_id.as_deref(), Some("m1"));
+        assert_eq!(joined.member_epoch, 1);
+        assert_eq!(joined.heartbeat_interval_ms, 5_000);
+        let assignment = joined.assignment.expect("an assignment");
+        let [topic] = assignment.topic_partitions.as_slice() else {
+            panic!("one topic: {assignment:?}");
+        };
+        assert_eq!(topic.partitions, [0, 1]);
+        // An epoch that is not its own is fenced.
+        let ahead = ask(&ConsumerGroupHeartbeatRequest::default()
+            .with_group_id(GroupId(StrBytes::from_static_str("audit")))
+            .with_member_id(StrBytes::from_static_str("m1"))
+            .with_member_epoch(7)
+            .with_rebalance_timeout_ms(-1))
+        .await;
+        assert_eq!(ahead.error_code, 110, "FENCED_MEMBER_EPOCH");
     })
     .await;
 }

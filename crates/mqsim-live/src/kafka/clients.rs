@@ -10,7 +10,8 @@
 //! (`NOT_ENOUGH_REPLICAS`, a leader gone) goes back to the client, which
 //! retries itself, as it would with Kafka.
 
-use mqsim::ids::{ConsumerId, GroupId, ProducerId, RecordId};
+use mqsim::ids::{ConsumerId, GroupId, ProducerId, RecordId, TopicPartition};
+use mqsim::kafka::consumer_protocol::coordinator::HeartbeatError;
 use mqsim::trace::ProduceError;
 use mqsim::{Event, EventKind, SimTime};
 use std::collections::{BTreeMap, HashMap};
@@ -44,6 +45,17 @@ pub struct KafkaClients {
     /// OffsetCommit requests waiting for their commit to reach the
     /// coordinator and be stored (`OffsetCommitted`).
     committing: Vec<(GroupId, oneshot::Sender<()>)>,
+    /// ConsumerGroupHeartbeat requests waiting for the coordinator's answer.
+    heartbeating: Vec<(ConsumerId, oneshot::Sender<Answered>)>,
+}
+
+/// The coordinator's answer to a member's ConsumerGroupHeartbeat.
+#[derive(Clone, Debug)]
+pub struct Answered {
+    pub member_epoch: i64,
+    /// Its assignment, when it changed.
+    pub assignment: Option<Vec<TopicPartition>>,
+    pub error: Option<HeartbeatError>,
 }
 
 /// A group's members have all joined `generation`, led by `leader`.
@@ -113,6 +125,13 @@ impl KafkaClients {
         told
     }
 
+    /// A ConsumerGroupHeartbeat from `consumer` waits for its answer.
+    pub fn await_heartbeat(&mut self, consumer: ConsumerId) -> oneshot::Receiver<Answered> {
+        let (tell, told) = oneshot::channel();
+        self.heartbeating.push((consumer, tell));
+        told
+    }
+
     /// Takes note of the acknowledgements among `events`, and tells those
     /// waiting of the refusals (which reach the producer as they happen),
     /// and of their groups' progress.
@@ -145,6 +164,22 @@ impl KafkaClients {
                 EventKind::OffsetCommitted { group, .. } => {
                     for (_, tell) in extract(&mut self.committing, |(g, _)| g == group) {
                         let _ = tell.send(());
+                    }
+                }
+                EventKind::ConsumerGroupHeartbeatAnswered {
+                    consumer,
+                    member_epoch,
+                    assignment,
+                    error,
+                    ..
+                } => {
+                    let answered = Answered {
+                        member_epoch: *member_epoch,
+                        assignment: assignment.clone(),
+                        error: *error,
+                    };
+                    for (_, tell) in extract(&mut self.heartbeating, |(c, _)| c == consumer) {
+                        let _ = tell.send(answered.clone());
                     }
                 }
                 EventKind::RebalanceStarted { group, .. } => {

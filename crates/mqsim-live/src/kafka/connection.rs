@@ -16,15 +16,17 @@
 
 use super::frames::{self, Request};
 use super::{
-    Client, Listeners, coordinator, describe, fetch, groups, metadata, offsets, produce, versions,
+    Client, Listeners, consumer_protocol, coordinator, describe, fetch, groups, metadata, offsets,
+    produce, versions,
 };
 use crate::broker::Shared;
 use bytes::Bytes;
 use kafka_protocol::messages::{
-    ApiKey, ApiVersionsRequest, CreateTopicsRequest, DescribeGroupsRequest, FetchRequest,
-    FindCoordinatorRequest, HeartbeatRequest, InitProducerIdRequest, JoinGroupRequest,
-    LeaveGroupRequest, ListGroupsRequest, ListOffsetsRequest, MetadataRequest, OffsetCommitRequest,
-    OffsetFetchRequest, ProduceRequest, SyncGroupRequest,
+    ApiKey, ApiVersionsRequest, ConsumerGroupHeartbeatRequest, CreateTopicsRequest,
+    DescribeGroupsRequest, FetchRequest, FindCoordinatorRequest, HeartbeatRequest,
+    InitProducerIdRequest, JoinGroupRequest, LeaveGroupRequest, ListGroupsRequest,
+    ListOffsetsRequest, MetadataRequest, OffsetCommitRequest, OffsetFetchRequest, ProduceRequest,
+    SyncGroupRequest,
 };
 use mqsim::ids::BrokerId;
 use std::time::Duration;
@@ -226,7 +228,14 @@ async fn answer(
         }
         ApiKey::OffsetCommit => {
             let asked = frames::decode::<OffsetCommitRequest>(&request)?;
-            let answer = offsets::offset_commit(shared, &asked).await;
+            let answer = offsets::offset_commit(shared, &asked, version).await;
+            frames::response(correlation, version, &answer).map(Some)
+        }
+        ApiKey::ConsumerGroupHeartbeat => {
+            let asked = frames::decode::<ConsumerGroupHeartbeatRequest>(&request)?;
+            let answer =
+                consumer_protocol::consumer_group_heartbeat(shared, node, &client, &asked, version)
+                    .await;
             frames::response(correlation, version, &answer).map(Some)
         }
         ApiKey::ListGroups => {

@@ -69,7 +69,7 @@ pub struct LiveGroups {
 impl LiveGroups {
     /// A new member id for `client`: Kafka's `clientId-uuid`, the uuid
     /// unique to this server.
-    fn new_member_id(&mut self, client: &str) -> String {
+    pub(super) fn new_member_id(&mut self, client: &str) -> String {
         self.ids += 1;
         let started = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -81,12 +81,33 @@ impl LiveGroups {
         self.groups.get(name)
     }
 
+    /// A member of `group` on the consumer protocol, with the id its
+    /// client made (KIP-1082).
+    pub fn add_member(&mut self, group: &str, id: &str, client: &Client) -> Member {
+        let group = self.group_mut(group);
+        let member = group.new_member(id, client, Vec::new());
+        group.members.push(member.clone());
+        member
+    }
+
     fn group_mut(&mut self, name: &str) -> &mut LiveGroup {
         self.groups.entry(name.to_string()).or_default()
     }
 }
 
 impl LiveGroup {
+    /// A new member with id `id` for `client`, named in the run after it.
+    fn new_member(&mut self, id: &str, client: &Client, protocols: Vec<(String, Bytes)>) -> Member {
+        self.named += 1;
+        Member {
+            id: id.to_string(),
+            name: format!("{}-{}", client.id, self.named),
+            client: client.id.clone(),
+            host: client.host.clone(),
+            protocols,
+        }
+    }
+
     /// The member with id `id`.
     pub fn member(&self, id: &str) -> Option<&Member> {
         self.members.iter().find(|m| m.id == id)
@@ -216,6 +237,13 @@ pub async fn join_group(
     }
     let joined = {
         let mut broker = shared.borrow();
+        // A classic member cannot join a group on the consumer protocol
+        // here (Kafka 4 can, converting the group: not modelled).
+        let modern = run_group(&broker, &name)
+            .is_some_and(|g| broker.kafka().groups[g.index()].modern.is_some());
+        if modern {
+            return refused(ResponseError::InconsistentGroupProtocol);
+        }
         let group = broker.kafka_clients.groups.group_mut(&name);
         let known = group.member(&member_id).cloned();
         // The group's members with this one as it joins now, last.
@@ -228,16 +256,7 @@ pub async fn join_group(
                 protocols,
                 ..member
             },
-            None => {
-                group.named += 1;
-                Member {
-                    id: member_id.clone(),
-                    name: format!("{}-{}", client.id, group.named),
-                    client: client.id.clone(),
-                    host: client.host.clone(),
-                    protocols,
-                }
-            }
+            None => group.new_member(&member_id, client, protocols),
         };
         let action = match run_group(&broker, &name) {
             None => Intervention::GroupAdd {

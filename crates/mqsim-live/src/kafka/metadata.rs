@@ -46,9 +46,23 @@ pub fn metadata(
     listeners: &Listeners,
     request: &MetadataRequest,
 ) -> MetadataResponse {
+    // A topic is asked for by name, or (from v10, as a consumer-protocol
+    // member resolves its assignment) by id alone.
+    let by_id = |id: &uuid::Uuid| {
+        (broker.kafka().topics.iter())
+            .find(|t| topic_id(&t.name) == *id)
+            .map(|t| t.name.to_string())
+    };
+    let unknown_ids: Vec<uuid::Uuid> = (request.topics.iter().flatten())
+        .filter(|t| t.name.is_none() && by_id(&t.topic_id).is_none())
+        .map(|t| t.topic_id)
+        .collect();
     let asked: Option<Vec<String>> = request.topics.as_ref().map(|topics| {
         (topics.iter())
-            .filter_map(|t| t.name.as_ref().map(|n| n.0.to_string()))
+            .filter_map(|t| match &t.name {
+                Some(name) => Some(name.0.to_string()),
+                None => by_id(&t.topic_id),
+            })
             .collect()
     });
     let mut created = Vec::new();
@@ -95,6 +109,11 @@ pub fn metadata(
                 None => described.with_error_code(ResponseError::UnknownTopicOrPartition.code()),
             }
         })
+        .chain(unknown_ids.into_iter().map(|id| {
+            MetadataResponseTopic::default()
+                .with_topic_id(id)
+                .with_error_code(ResponseError::UnknownTopicId.code())
+        }))
         .collect();
     MetadataResponse::default()
         .with_brokers(live_brokers(kafka, listeners))

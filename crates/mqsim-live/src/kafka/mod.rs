@@ -17,14 +17,17 @@
 //! requests read and answers written with kafka-protocol's codec
 //! ([`frames`]): the versions served ([`versions`]), the cluster and its
 //! topics ([`metadata`]), records produced ([`produce`]) and read
-//! ([`fetch`]), consumer groups ([`groups`], [`coordinator`], [`offsets`])
-//! and what admin tools ask of them ([`describe`]). [`clients`] keeps the
+//! ([`fetch`]), consumer groups on the classic protocol ([`groups`],
+//! [`coordinator`]) and on the consumer protocol ([`consumer_protocol`]),
+//! their offsets ([`offsets`]) and what admin tools ask of them
+//! ([`describe`]). [`clients`] keeps the
 //! run's producers that stand for live clients, and hands each its
 //! acknowledgements, and each group's members their answers, when they
 //! reach them in the run.
 
 pub mod clients;
 pub mod connection;
+pub mod consumer_protocol;
 pub mod coordinator;
 pub mod describe;
 pub mod fetch;

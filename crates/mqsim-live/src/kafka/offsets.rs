@@ -26,8 +26,12 @@ use std::time::Duration;
 const COMMIT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// `OffsetCommit`: answered once the commit is stored, as Kafka answers.
-pub async fn offset_commit(shared: &Shared, request: &OffsetCommitRequest) -> OffsetCommitResponse {
-    let committed = commit(shared, request);
+pub async fn offset_commit(
+    shared: &Shared,
+    request: &OffsetCommitRequest,
+    version: i16,
+) -> OffsetCommitResponse {
+    let committed = commit(shared, request, version);
     let code = match committed {
         Err(code) => code,
         Ok(stored) => match tokio::time::timeout(COMMIT_TIMEOUT, stored).await {
@@ -57,9 +61,10 @@ pub async fn offset_commit(shared: &Shared, request: &OffsetCommitRequest) -> Of
 fn commit(
     shared: &Shared,
     request: &OffsetCommitRequest,
+    version: i16,
 ) -> Result<tokio::sync::oneshot::Receiver<()>, i16> {
     let mut broker = shared.borrow();
-    let (group, member) = committer(&broker, request).map_err(|e| e.code())?;
+    let (group, member) = committer(&broker, request, version).map_err(|e| e.code())?;
     let offsets = (request.topics.iter())
         .flat_map(|t| {
             t.partitions.iter().map(|p| OffsetSpec {
@@ -85,10 +90,14 @@ fn commit(
 /// refuses the commit. A commit for a group the run does not have (from
 /// `assign()` with a `group.id`, generation -1, which Kafka keeps as a
 /// group of no members) is refused `ILLEGAL_GENERATION`, as Kafka refuses
-/// one for a generation it does not have.
+/// one for a generation it does not have. On the consumer protocol the
+/// commit carries the member's epoch (from version 9, which such a member
+/// must use), and one that is not its epoch at the coordinator is stale
+/// (`ConsumerGroup.validateOffsetCommit`).
 fn committer(
     broker: &Broker,
     request: &OffsetCommitRequest,
+    version: i16,
 ) -> Result<(GroupId, String), ResponseError> {
     let name = request.group_id.0.as_str();
     let group = run_group(broker, name).ok_or(ResponseError::IllegalGeneration)?;
@@ -96,6 +105,17 @@ fn committer(
         .and_then(|g| g.member(&request.member_id))
         .ok_or(ResponseError::UnknownMemberId)?;
     let run = &broker.kafka().groups[group.index()];
+    if let Some(modern) = &run.modern {
+        if version < 9 {
+            return Err(ResponseError::UnsupportedVersion);
+        }
+        let at = modern.members.iter().find(|m| m.id == member.name);
+        let epoch = at.ok_or(ResponseError::UnknownMemberId)?.current.epoch;
+        if i64::from(epoch) != i64::from(request.generation_id_or_member_epoch) {
+            return Err(ResponseError::StaleMemberEpoch);
+        }
+        return Ok((group, member.name.clone()));
+    }
     if run.generation as i32 != request.generation_id_or_member_epoch {
         return Err(ResponseError::IllegalGeneration);
     }

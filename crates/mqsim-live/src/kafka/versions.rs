@@ -11,7 +11,7 @@ use kafka_protocol::messages::api_versions_response::{ApiVersion, ApiVersionsRes
 
 /// The requests served, with the versions implemented. Produce stops at 12
 /// because version 13 names topics by id only; so does Fetch.
-const SERVED: [(ApiKey, i16, i16); 16] = [
+const SERVED: [(ApiKey, i16, i16); 17] = [
     (ApiKey::Produce, 3, 12),
     (ApiKey::Fetch, 4, 12),
     (ApiKey::ListOffsets, 1, 10),
@@ -29,6 +29,7 @@ const SERVED: [(ApiKey, i16, i16); 16] = [
     (ApiKey::OffsetFetch, 1, 9),
     (ApiKey::DescribeGroups, 0, 6),
     (ApiKey::ListGroups, 0, 5),
+    (ApiKey::ConsumerGroupHeartbeat, 0, 1),
 ];
 
 /// The versions of `key` served, if it is served.
