@@ -317,7 +317,7 @@ fn consumer(
            transform={format!("translate({},{})", c.x, c.y)}>
             { pick.button(
                 format!("Consumer {}, {}{}, {}, {}, {waiting} waiting: inspect, crash or restart", c.name, c.status, epoch_said(c), c.owns_said, progress_line(c)),
-                format!("Consumer {} ({}{}): {}; processed {}; {} waiting", c.name, c.status, epoch_said(c), c.owns_said, c.processed, waiting),
+                format!("Consumer {} ({}{}): {}; {}; {} waiting", c.name, c.status, epoch_said(c), c.owns_said, progress_line(c), waiting),
                 html! {
                     <>
                         <rect width={CONSUMER_W.to_string()} height={height.to_string()} rx="8" />
@@ -351,14 +351,21 @@ fn epoch_said(c: &ConsumerNode) -> String {
 
 /// A compact card's count: "12 done", or the retry in progress.
 fn tally(c: &ConsumerNode) -> String {
+    if c.live {
+        return "live".into();
+    }
     match c.retrying {
         Some(failed) => format!("⟳ {failed}×"),
         None => format!("{} done", c.processed),
     }
 }
 
-/// "processed 12 · 2 again · 1 given up", or the retry in progress.
+/// "processed 12 · 2 again · 1 given up", or the retry in progress; a
+/// live client's member processes in its client, outside the run.
 fn progress_line(c: &ConsumerNode) -> String {
+    if c.live {
+        return "reads in a live client".into();
+    }
     if let Some(failed) = c.retrying {
         return format!("⟳ failed {failed}×, retrying");
     }

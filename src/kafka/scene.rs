@@ -194,6 +194,8 @@ pub struct ConsumerNode {
     pub status: &'static str,
     /// Crashed, left, or not started: drawn faded.
     pub down: bool,
+    /// A live client's member: it reads and processes on its own.
+    pub live: bool,
     pub processed: u64,
     pub duplicates: u64,
     /// Failed attempts at the record in progress, while it is retried.
@@ -612,6 +614,7 @@ impl Scene {
                             epoch: c.member.as_ref().filter(|_| !down).map(|m| m.epoch),
                             status,
                             down,
+                            live: group.live,
                             processed: c.processed,
                             duplicates: c.duplicates,
                             retrying: c.retrying,

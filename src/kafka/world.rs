@@ -60,6 +60,8 @@ pub struct GroupView {
     pub standalone: bool,
     /// A share group (KIP-932).
     pub share: bool,
+    /// Its members are live clients (`by_hand`), which read on their own.
+    pub live: bool,
     /// A share group's share-partitions, as far as it has read them.
     pub shares: Shares,
     /// On the consumer protocol (KIP-848): the group epoch its coordinator
@@ -228,19 +230,19 @@ impl World {
                 running: from.is_none(),
             })
             .collect();
-        let group = |name: &str, topics: &[String], kind| GroupView {
-            name: name.to_string(),
-            generation: 0,
-            topics: topics.to_vec(),
-            committed: LiteMap::new_vec(),
-            rebalancing: false,
-            standalone: kind == GroupKind::Standalone,
-            share: kind == GroupKind::Share,
-            shares: Shares::new_vec(),
-            epoch: None,
-        };
         let groups = (scenario.groups().iter())
-            .map(|g| group(g.name, g.topics, g.kind))
+            .map(|g| GroupView {
+                name: g.name.to_string(),
+                generation: 0,
+                topics: g.topics.to_vec(),
+                committed: LiteMap::new_vec(),
+                rebalancing: false,
+                standalone: g.kind == GroupKind::Standalone,
+                share: g.kind == GroupKind::Share,
+                live: g.by_hand,
+                shares: Shares::new_vec(),
+                epoch: None,
+            })
             .collect();
         let consumers = scenario
             .consumers()

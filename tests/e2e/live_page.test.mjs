@@ -2,7 +2,9 @@
 // which follows what real clients do as they do it. amqplib publishes and
 // consumes while the page shows the queue fill and drain; kafkajs creates
 // a topic, produces to it and reads it in a consumer group, the page
-// showing the records land and the group's offsets; librdkafka
+// showing the records land and the group's offsets; two kafka-python
+// consumers share a group and two librdkafka ones another on the consumer
+// protocol (KIP-848), the page showing who owns which partition; librdkafka
 // (confluent-kafka, from Python) produces with acks=all while the test
 // kills the partition's leader by a click in the page, and no acknowledged
 // record is lost. The page saves the live run, rewinds into the recording
@@ -24,6 +26,50 @@ import { REPO, openUrl, screenshot, scrubTo, act, leaders, builder, add } from '
 const PYTHON = join(REPO, '.tools', 'venv', 'bin', 'python');
 const banner = '[data-testid="live-banner"]';
 const following = `${banner}[data-live="following"]`;
+
+/**
+ * One member of `group` reading `orders`, in a process of its own
+ * (tests/live/group_member.py): `kafka-python` on the classic protocol, or
+ * `librdkafka` on the consumer protocol. `assigned` is the partitions it
+ * last said it owns; `stop` closes it (it leaves the group).
+ */
+function groupMember(bootstrap, group, clientId, client) {
+  const child = spawn(PYTHON, [join(REPO, 'tests', 'live', 'group_member.py'), bootstrap, 'orders', group, clientId, client],
+    { stdio: ['pipe', 'pipe', 'pipe'] });
+  const member = { assigned: null, stderr: '' };
+  createInterface({ input: child.stdout }).on('line', (line) => { member.assigned = JSON.parse(line).assigned; });
+  child.stderr.on('data', (chunk) => { member.stderr += chunk; });
+  member.stop = () => new Promise((done) => {
+    if (child.exitCode !== null) return done();
+    child.once('exit', done);
+    child.stdin.end();
+  });
+  member.kill = () => child.kill();
+  return member;
+}
+
+/** Waits until `holds()`, checking every 50 ms, for at most `ms`. */
+async function until(holds, ms, what) {
+  const start = Date.now();
+  while (!holds()) {
+    if (Date.now() - start > ms) throw new Error(`not in ${ms} ms: ${what()}`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}
+
+/**
+ * Waits until the page's offsets table shows `group` with each partition
+ * owned as `owners` has it (client id → partitions; the run names a
+ * member after its client) and committed to its end.
+ */
+function pageShows(page, group, owners) {
+  const owner = Object.fromEntries(Object.entries(owners).flatMap(([client, ps]) => ps.map((p) => [p, `${client}-`])));
+  return page.waitForFunction(([group, owner]) => {
+    const rows = [...document.querySelectorAll(`[data-testid="lag-row"][data-group="${group}"]`)];
+    return rows.length === Object.keys(owner).length && rows.every((r) => r.dataset.committed === r.dataset.logEnd
+      && r.querySelector('td:last-child').textContent.startsWith(owner[r.dataset.partition]));
+  }, [group, owner], { timeout: 20_000 });
+}
 
 /** Waits until the page's queue table shows `ready` messages in `queue`. */
 function waitForReady(page, queue, ready, timeout = 10_000) {
@@ -229,6 +275,69 @@ test('kafkajs creates a topic, produces with acks=all and reads it in a group; t
     assert.deepEqual(app.problems, []);
   } finally {
     await app?.close();
+    const log = await live.stop();
+    assert.doesNotMatch(log, /panicked/);
+  }
+});
+
+test('two kafka-python consumers in a group, and two librdkafka consumers on the consumer protocol: the page shows who owns what and what each group committed', async () => {
+  const live = await serveLive();
+  let app;
+  let phone;
+  const members = [];
+  const kafka = new Kafka({ clientId: 'lab-admin', brokers: live.bootstrap.split(','), logLevel: logLevel.NOTHING });
+  try {
+    app = await openUrl(live.pageUrl, { ready: following });
+    const { page } = app;
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 4, replicationFactor: 3 }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'orders', acks: -1, messages: Array.from({ length: 40 }, (_, n) => ({ key: `customer-${n}`, value: `order ${n}` })) });
+    await producer.disconnect();
+
+    // Classic: alice and bob join billing; the leader's range assignor
+    // gives each two partitions.
+    const billing = [groupMember(live.bootstrap, 'billing', 'alice', 'kafka-python'), groupMember(live.bootstrap, 'billing', 'bob', 'kafka-python')];
+    members.push(...billing);
+    const halves = (group) => () => group.every((m) => m.assigned?.length === 2);
+    const said = (group) => () => JSON.stringify(group.map((m) => [m.assigned, m.stderr.slice(-300)]));
+    await until(halves(billing), 30_000, said(billing));
+    assert.deepEqual(billing.flatMap((m) => m.assigned).sort(), [0, 1, 2, 3]);
+    // The page: each partition owned by the member its client was given
+    // (named after its client id, numbered in the order they joined),
+    // everything committed.
+    await pageShows(page, 'billing', { alice: billing[0].assigned, bob: billing[1].assigned });
+    assert.match(await page.textContent('[data-testid="consumer"][data-name^="alice-"]'), /reads in a live client/);
+    await screenshot(page, 'live-page-group-of-two');
+
+    // The consumer protocol: first and second join audit by heartbeats;
+    // the run's coordinator (uniform) gives each two.
+    const audit = [groupMember(live.bootstrap, 'audit', 'first', 'librdkafka'), groupMember(live.bootstrap, 'audit', 'second', 'librdkafka')];
+    members.push(...audit);
+    await until(halves(audit), 30_000, said(audit));
+    assert.deepEqual(audit.flatMap((m) => m.assigned).sort(), [0, 1, 2, 3]);
+    await pageShows(page, 'audit', { first: audit[0].assigned, second: audit[1].assigned });
+    // Titled by its group epoch, as a consumer-protocol group is.
+    assert.match(await page.textContent('[data-testid="group"][data-name="audit"]'), /epoch \d+/);
+    await screenshot(page, 'live-page-consumer-protocol');
+    // A phone joining now catches up with the run and shows the same.
+    phone = await openUrl(live.pageUrl, { width: 390, height: 844, touch: true, ready: following });
+    await pageShows(phone.page, 'audit', { first: audit[0].assigned, second: audit[1].assigned });
+    await screenshot(phone.page, 'live-page-groups-phone');
+
+    // bob leaves: alice is given all four, and the page shows it.
+    await billing[1].stop();
+    await until(() => billing[0].assigned?.length === 4, 30_000, said(billing));
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="lag-row"][data-group="billing"] td:last-child')]
+      .every((cell) => cell.textContent.startsWith('alice-')), null, { timeout: 20_000 });
+    assert.deepEqual([...app.problems, ...phone.problems], []);
+  } finally {
+    for (const m of members) m.kill();
+    await app?.close();
+    await phone?.close();
     const log = await live.stop();
     assert.doesNotMatch(log, /panicked/);
   }

@@ -178,18 +178,22 @@ impl Scenario {
 
     /// Every group of the run, numbered as the engine numbers them (see
     /// [`group_id`]): a consumer without a `group.id` has a group of one.
-    pub fn groups(&self) -> Vec<GroupEntry<'_>> {
+    pub fn groups<'a>(&'a self) -> Vec<GroupEntry<'a>> {
         let kafka = &self.0.kafka;
         fn entry<'a>(name: &'a str, topics: &'a [String], kind: GroupKind) -> GroupEntry<'a> {
-            GroupEntry { name, topics, kind }
+            GroupEntry {
+                name,
+                topics,
+                kind,
+                by_hand: false,
+            }
         }
+        let consumers = |g: &'a GroupSpec| GroupEntry {
+            by_hand: g.by_hand,
+            ..entry(&g.name, &g.topics, GroupKind::Consumer)
+        };
         let mut groups: Vec<GroupEntry<'_>> = Vec::new();
-        groups.extend(
-            kafka
-                .groups
-                .iter()
-                .map(|g| entry(&g.name, &g.topics, GroupKind::Consumer)),
-        );
+        groups.extend(kafka.groups.iter().map(consumers));
         groups.extend(
             (kafka.standalone_consumers.iter())
                 .map(|c| entry(&c.name, &c.topics, GroupKind::Standalone)),
@@ -200,10 +204,7 @@ impl Scenario {
                 .iter()
                 .map(|g| entry(&g.name, &g.topics, GroupKind::Share)),
         );
-        groups.extend(
-            (self.added_groups().into_iter())
-                .map(|(g, _)| entry(&g.name, &g.topics, GroupKind::Consumer)),
-        );
+        groups.extend((self.added_groups().into_iter()).map(|(g, _)| consumers(g)));
         groups
     }
 
@@ -294,6 +295,8 @@ pub struct GroupEntry<'a> {
     pub name: &'a str,
     pub topics: &'a [String],
     pub kind: GroupKind,
+    /// Its members are live clients (`by_hand`): they read outside the run.
+    pub by_hand: bool,
 }
 
 /// What kind of group.
