@@ -60,7 +60,7 @@ class KafkaPythonGroups(unittest.TestCase):
                              client_id=name, auto_offset_reset="earliest", enable_auto_commit=False,
                              **settings)
 
-    def test_two_consumersshare_the_partitions_as_the_leader_assigns(self):
+    def test_two_members_share_the_partitions_as_the_leader_assigns(self):
         self.produce(0, 40)
         read, assigned = {}, {}
 
