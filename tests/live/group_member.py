@@ -13,6 +13,7 @@ it stops, closing the consumer (it leaves the group), when its standard
 input closes."""
 
 import json
+import logging
 import sys
 import threading
 
@@ -48,6 +49,8 @@ def librdkafka(bootstrap, topic, group, client_id):
 
 
 def main(bootstrap, topic, group, client_id, client):
+    # The client's own warnings on standard error, for a failing test to show.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     poll, assignment, close = {"kafka-python": kafka_python, "librdkafka": librdkafka}[client](
         bootstrap, topic, group, client_id)
     done = threading.Event()

@@ -8,7 +8,8 @@
 //! `NOT_LEADER_OR_FOLLOWER` with the leader (KIP-951). A JoinGroup is
 //! answered as Kafka's group coordinator answers it, and so is a
 //! ConsumerGroupHeartbeat (KIP-848): its checks, its refusals, a member
-//! joining and one at an epoch not its own.
+//! joining and one at an epoch not its own. OffsetForLeaderEpoch says where
+//! an epoch ends (KIP-320).
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::create_topics_request::CreatableTopic;
@@ -563,6 +564,44 @@ async fn consumer_group_heartbeats_are_checked_and_answered_as_kafkas_coordinato
             .with_rebalance_timeout_ms(-1))
         .await;
         assert_eq!(ahead.error_code, 110, "FENCED_MEMBER_EPOCH");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn offset_for_leader_epoch_says_where_an_epoch_ends() {
+    use kafka_protocol::messages::offset_for_leader_epoch_request::{
+        OffsetForLeaderPartition, OffsetForLeaderTopic,
+    };
+    use kafka_protocol::messages::{OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse};
+    local(async {
+        let addr = server(1).await;
+        let mut client = Client::connect(addr).await;
+        for value in [b"one".as_slice(), b"two", b"three"] {
+            let correlation = client.send(ApiKey::Produce, 9, &produce(0, value)).await;
+            let _: ProduceResponse = client.next(correlation, 9).await;
+        }
+        let mut ask = async |current: i32, epoch: i32| {
+            let request = OffsetForLeaderEpochRequest::default().with_topics(vec![
+                OffsetForLeaderTopic::default()
+                    .with_topic(TopicName(StrBytes::from_static_str("orders")))
+                    .with_partitions(vec![
+                        OffsetForLeaderPartition::default()
+                            .with_partition(0)
+                            .with_current_leader_epoch(current)
+                            .with_leader_epoch(epoch),
+                    ]),
+            ]);
+            let correlation = client.send(ApiKey::OffsetForLeaderEpoch, 4, &request).await;
+            let answer: OffsetForLeaderEpochResponse = client.next(correlation, 4).await;
+            let p = &answer.topics[0].partitions[0];
+            (p.error_code, p.leader_epoch, p.end_offset)
+        };
+        // Epoch 0, the only one, ends at the log end.
+        assert_eq!(ask(0, 0).await, (0, 0, 3));
+        assert_eq!(ask(-1, 0).await, (0, 0, 3), "no current epoch given");
+        // A current epoch the leader has not reached: UNKNOWN_LEADER_EPOCH.
+        assert_eq!(ask(5, 0).await.0, 75);
     })
     .await;
 }

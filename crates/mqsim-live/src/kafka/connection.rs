@@ -16,8 +16,8 @@
 
 use super::frames::{self, Request};
 use super::{
-    Client, Listeners, consumer_protocol, coordinator, describe, fetch, groups, metadata, offsets,
-    produce, versions,
+    Client, Listeners, consumer_protocol, coordinator, describe, epochs, fetch, groups, metadata,
+    offsets, produce, versions,
 };
 use crate::broker::Shared;
 use bytes::Bytes;
@@ -25,8 +25,8 @@ use kafka_protocol::messages::{
     ApiKey, ApiVersionsRequest, ConsumerGroupHeartbeatRequest, CreateTopicsRequest,
     DescribeGroupsRequest, FetchRequest, FindCoordinatorRequest, HeartbeatRequest,
     InitProducerIdRequest, JoinGroupRequest, LeaveGroupRequest, ListGroupsRequest,
-    ListOffsetsRequest, MetadataRequest, OffsetCommitRequest, OffsetFetchRequest, ProduceRequest,
-    SyncGroupRequest,
+    ListOffsetsRequest, MetadataRequest, OffsetCommitRequest, OffsetFetchRequest,
+    OffsetForLeaderEpochRequest, ProduceRequest, SyncGroupRequest,
 };
 use mqsim::ids::BrokerId;
 use std::time::Duration;
@@ -198,6 +198,11 @@ async fn answer(
         ApiKey::ListOffsets => {
             let asked = frames::decode::<ListOffsetsRequest>(&request)?;
             let answer = fetch::list_offsets(&shared.borrow(), node, &asked, version);
+            frames::response(correlation, version, &answer).map(Some)
+        }
+        ApiKey::OffsetForLeaderEpoch => {
+            let asked = frames::decode::<OffsetForLeaderEpochRequest>(&request)?;
+            let answer = epochs::offset_for_leader_epoch(&shared.borrow(), node, &asked);
             frames::response(correlation, version, &answer).map(Some)
         }
         ApiKey::FindCoordinator => {

@@ -17,7 +17,7 @@
 //! requests read and answers written with kafka-protocol's codec
 //! ([`frames`]): the versions served ([`versions`]), the cluster and its
 //! topics ([`metadata`]), records produced ([`produce`]) and read
-//! ([`fetch`]), consumer groups on the classic protocol ([`groups`],
+//! ([`fetch`]) after a leader change ([`epochs`]), consumer groups on the classic protocol ([`groups`],
 //! [`coordinator`]) and on the consumer protocol ([`consumer_protocol`]),
 //! their offsets ([`offsets`]) and what admin tools ask of them
 //! ([`describe`]). [`clients`] keeps the
@@ -30,6 +30,7 @@ pub mod connection;
 pub mod consumer_protocol;
 pub mod coordinator;
 pub mod describe;
+pub mod epochs;
 pub mod fetch;
 pub mod frames;
 pub mod groups;

@@ -11,10 +11,11 @@ use kafka_protocol::messages::api_versions_response::{ApiVersion, ApiVersionsRes
 
 /// The requests served, with the versions implemented. Produce stops at 12
 /// because version 13 names topics by id only; so does Fetch.
-const SERVED: [(ApiKey, i16, i16); 17] = [
+const SERVED: [(ApiKey, i16, i16); 18] = [
     (ApiKey::Produce, 3, 12),
     (ApiKey::Fetch, 4, 12),
     (ApiKey::ListOffsets, 1, 10),
+    (ApiKey::OffsetForLeaderEpoch, 0, 4),
     (ApiKey::Metadata, 0, 12),
     (ApiKey::ApiVersions, 0, 4),
     (ApiKey::CreateTopics, 2, 7),
