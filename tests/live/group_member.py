@@ -21,8 +21,10 @@ import threading
 def kafka_python(bootstrap, topic, group, client_id):
     from kafka import KafkaConsumer
 
+    # A session of 10 s (the default is 45 s): a member whose process is
+    # killed is dropped that long after.
     consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group, client_id=client_id,
-                             auto_offset_reset="earliest", enable_auto_commit=False)
+                             auto_offset_reset="earliest", enable_auto_commit=False, session_timeout_ms=10_000)
 
     def poll():
         for records in consumer.poll(timeout_ms=100).values():

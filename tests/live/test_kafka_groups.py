@@ -14,6 +14,7 @@ simulated ones, with their states, assignors and members."""
 
 import json
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -154,6 +155,43 @@ class KafkaPythonGroups(unittest.TestCase):
             stop.set()
             for thread in threads:
                 thread.join()
+
+
+    def test_a_member_whose_client_is_killed_is_dropped_when_its_session_runs_out(self):
+        # Two members in processes of their own (group_member.py); one is
+        # killed (no LeaveGroup): the coordinator notices when its session
+        # (10 s, as group_member.py sets it) runs out, and the other takes
+        # everything.
+        members = {name: subprocess.Popen([sys.executable, str(Path(__file__).parent / "group_member.py"),
+                                           self.server.bootstrap, "orders", "billing", name, "kafka-python"],
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                   for name in ("alice", "bob")}
+        owned = {}
+
+        def listen(name, process):
+            for line in process.stdout:
+                owned[name] = json.loads(line)["assigned"]
+
+        for name, process in members.items():
+            threading.Thread(target=listen, args=(name, process), daemon=True).start()
+        try:
+            start = time.monotonic()
+            while owned != {"alice": [0, 1], "bob": [2, 3]} and time.monotonic() - start < 30:
+                time.sleep(0.1)
+            self.assertEqual(sorted(map(len, owned.values())), [2, 2], owned)
+            members["bob"].kill()
+            killed = time.monotonic()
+            while owned.get("alice") != [0, 1, 2, 3] and time.monotonic() - killed < 30:
+                time.sleep(0.1)
+            self.assertEqual(owned["alice"], [0, 1, 2, 3])
+            # Not before the session ran out.
+            self.assertGreater(time.monotonic() - killed, 9)
+            recording = recorded(self.recording, lambda r: "consumer_crash" in done(r))
+            self.assertIn("consumer_crash", done(recording))
+        finally:
+            for process in members.values():
+                process.kill()
+                process.wait()
 
 
 class LibrdkafkaGroups(unittest.TestCase):

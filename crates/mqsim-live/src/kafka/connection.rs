@@ -29,6 +29,7 @@ use kafka_protocol::messages::{
     OffsetForLeaderEpochRequest, ProduceRequest, SyncGroupRequest,
 };
 use mqsim::ids::BrokerId;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -59,19 +60,31 @@ impl std::fmt::Display for End {
     }
 }
 
+/// Numbers connections, so that a group member is known by the one its
+/// client spoke on.
+static CONNECTIONS: AtomicU64 = AtomicU64::new(0);
+
 /// Serves `stream`, a connection to broker `node`, until it ends.
 pub async fn serve(mut stream: TcpStream, node: BrokerId, listeners: &Listeners, shared: Shared) {
     let peer = stream.peer_addr();
-    let host = peer
-        .as_ref()
-        .map_or(String::new(), |a| format!("/{}", a.ip()));
+    let client = Client {
+        id: String::new(),
+        host: peer
+            .as_ref()
+            .map_or(String::new(), |a| format!("/{}", a.ip())),
+        connection: CONNECTIONS.fetch_add(1, Ordering::Relaxed),
+    };
     let peer = peer.map_or("a client".into(), |a| a.to_string());
     if !shared.borrow().kafka_broker_up(node) {
         // A broker that is down takes no connections.
         return;
     }
-    let end = run(&mut stream, node, &host, listeners, &shared).await;
+    let end = run(&mut stream, node, &client, listeners, &shared).await;
     let _ = stream.shutdown().await;
+    if matches!(end, End::Closed | End::Io(_)) {
+        // The client went: its members on this connection with it.
+        groups::went_away(&shared, client.connection);
+    }
     if !matches!(end, End::Closed) {
         eprintln!(
             "kafka: connection from {peer} to broker {} ended: {end}",
@@ -83,7 +96,7 @@ pub async fn serve(mut stream: TcpStream, node: BrokerId, listeners: &Listeners,
 async fn run(
     stream: &mut TcpStream,
     node: BrokerId,
-    host: &str,
+    client: &Client,
     listeners: &Listeners,
     shared: &Shared,
 ) -> End {
@@ -103,7 +116,7 @@ async fn run(
             Err(e) => return End::Refused(e.to_string()),
         };
         let answer = tokio::select! {
-            answer = answer(request, node, host, listeners, shared) => answer,
+            answer = answer(request, node, client, listeners, shared) => answer,
             () = down(shared, node) => return End::BrokerDown,
         };
         // A broker that went down answers nothing, not even what the run
@@ -135,7 +148,7 @@ async fn down(shared: &Shared, node: BrokerId) {
 async fn answer(
     request: Request,
     node: BrokerId,
-    host: &str,
+    connected: &Client,
     listeners: &Listeners,
     shared: &Shared,
 ) -> Result<Option<Bytes>, String> {
@@ -158,7 +171,7 @@ async fn answer(
         id: (request.header.client_id.as_deref())
             .unwrap_or("")
             .to_string(),
-        host: host.to_string(),
+        ..connected.clone()
     };
     match request.api_key {
         ApiKey::ApiVersions => {
@@ -218,12 +231,12 @@ async fn answer(
         }
         ApiKey::SyncGroup => {
             let asked = frames::decode::<SyncGroupRequest>(&request)?;
-            let answer = groups::sync_group(shared, &asked).await;
+            let answer = groups::sync_group(shared, &client, &asked).await;
             frames::response(correlation, version, &answer).map(Some)
         }
         ApiKey::Heartbeat => {
             let asked = frames::decode::<HeartbeatRequest>(&request)?;
-            let answer = coordinator::heartbeat(&shared.borrow(), &asked);
+            let answer = coordinator::heartbeat(&mut shared.borrow(), &client, &asked);
             frames::response(correlation, version, &answer).map(Some)
         }
         ApiKey::LeaveGroup => {

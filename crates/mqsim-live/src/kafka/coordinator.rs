@@ -4,8 +4,8 @@
 //! (`consumer.close()`), answered from the run's group as Kafka's
 //! coordinator answers them.
 
-use super::Listeners;
 use super::groups::{run_group, run_member};
+use super::{Client, Listeners};
 use crate::broker::{Broker, Shared};
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::find_coordinator_response::Coordinator;
@@ -57,7 +57,13 @@ pub fn find_coordinator(
 
 /// `Heartbeat`: `REBALANCE_IN_PROGRESS` while the group waits for its
 /// members to rejoin, so the client sends JoinGroup again.
-pub fn heartbeat(broker: &Broker, request: &HeartbeatRequest) -> HeartbeatResponse {
+pub fn heartbeat(
+    broker: &mut Broker,
+    client: &Client,
+    request: &HeartbeatRequest,
+) -> HeartbeatResponse {
+    let (group, member) = (request.group_id.0.as_str(), request.member_id.as_str());
+    (broker.kafka_clients.groups).seen(group, member, client.connection);
     let code = heartbeat_error(broker, request).map_or(0, |e| e.code());
     HeartbeatResponse::default().with_error_code(code)
 }

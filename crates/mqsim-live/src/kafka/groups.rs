@@ -44,6 +44,8 @@ pub struct Member {
     /// shows it (`/127.0.0.1`).
     pub client: String,
     pub host: String,
+    /// The connection its client last spoke to the coordinator on.
+    pub connection: u64,
     /// The protocols it offered, in its order, with their metadata.
     pub protocols: Vec<(String, Bytes)>,
 }
@@ -81,6 +83,14 @@ impl LiveGroups {
         self.groups.get(name)
     }
 
+    /// `member` of `group` spoke on `connection`.
+    pub(super) fn seen(&mut self, group: &str, member: &str, connection: u64) {
+        let group = self.groups.get_mut(group);
+        if let Some(member) = group.and_then(|g| g.members.iter_mut().find(|m| m.id == member)) {
+            member.connection = connection;
+        }
+    }
+
     /// A member of `group` on the consumer protocol, with the id its
     /// client made (KIP-1082).
     pub fn add_member(&mut self, group: &str, id: &str, client: &Client) -> Member {
@@ -104,6 +114,7 @@ impl LiveGroup {
             name: format!("{}-{}", client.id, self.named),
             client: client.id.clone(),
             host: client.host.clone(),
+            connection: client.connection,
             protocols,
         }
     }
@@ -254,6 +265,7 @@ pub async fn join_group(
         let member = match known {
             Some(member) => Member {
                 protocols,
+                connection: client.connection,
                 ..member
             },
             None => group.new_member(&member_id, client, protocols),
@@ -275,6 +287,13 @@ pub async fn join_group(
                     group: name.clone(),
                     member: MemberSpec::new(&member.name),
                 },
+                // Its client went away, and is back with the same id.
+                Some(c) if !broker.kafka().consumers[c.index()].running => {
+                    Intervention::ConsumerRestart {
+                        group: Some(name.clone()),
+                        member: member.name.clone(),
+                    }
+                }
                 Some(_) => Intervention::ConsumerRejoin {
                     group: name.clone(),
                     member: member.name.clone(),
@@ -337,9 +356,14 @@ pub async fn join_group(
 /// `SyncGroup`. The leader's carries the assignment, which becomes the
 /// run's `group_sync`; every member's answer waits for it to reach the
 /// coordinator, and is its part as the leader made it.
-pub async fn sync_group(shared: &Shared, request: &SyncGroupRequest) -> SyncGroupResponse {
+pub async fn sync_group(
+    shared: &Shared,
+    client: &Client,
+    request: &SyncGroupRequest,
+) -> SyncGroupResponse {
     let name = request.group_id.0.to_string();
     let member_id = request.member_id.to_string();
+    (shared.borrow().kafka_clients.groups).seen(&name, &member_id, client.connection);
     let generation = request.generation_id.max(0) as u32;
     let refused = |e: ResponseError| SyncGroupResponse::default().with_error_code(error(e));
     let synced = {
@@ -402,4 +426,31 @@ fn answer(broker: &Broker, group: &str, member: &str, generation: u32) -> SyncGr
         .and_then(|(_, parts)| parts.get(member).cloned())
         .unwrap_or_default();
     SyncGroupResponse::default().with_assignment(bytes)
+}
+
+/// A client's connection closed: the classic members it spoke for there
+/// stop as a crashed consumer does (`consumer_crash`), unless they left
+/// first. Kafka's coordinator knows nothing of connections: it notices
+/// when their sessions run out, and so does the run's. A member whose
+/// client comes back with its id joins again (`consumer_restart`).
+pub fn went_away(shared: &Shared, connection: u64) {
+    let mut broker = shared.borrow();
+    let gone: Vec<(String, String)> = (broker.kafka_clients.groups.groups.iter())
+        .flat_map(|(group, live)| {
+            (live.members.iter())
+                .filter(|m| m.connection == connection && !m.protocols.is_empty())
+                .map(move |m| (group.clone(), m.name.clone()))
+        })
+        .collect();
+    for (group, member) in gone {
+        let running = run_group(&broker, &group)
+            .and_then(|g| run_member(&broker, g, &member))
+            .is_some_and(|c| broker.kafka().consumers[c.index()].running);
+        if running {
+            let _ = broker.apply(Intervention::ConsumerCrash {
+                group: Some(group),
+                member,
+            });
+        }
+    }
 }

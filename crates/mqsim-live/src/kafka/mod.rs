@@ -60,12 +60,14 @@ impl Listeners {
     }
 }
 
-/// Who sent a request: its `client.id`, and the address it connected
-/// from as Kafka shows it (`/127.0.0.1`).
+/// Who sent a request: its `client.id`, the address it connected from as
+/// Kafka shows it (`/127.0.0.1`), and on which of this server's
+/// connections.
 #[derive(Clone, Debug)]
 pub struct Client {
     pub id: String,
     pub host: String,
+    pub connection: u64,
 }
 
 /// The run's brokers, listening.
