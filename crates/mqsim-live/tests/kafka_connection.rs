@@ -9,7 +9,8 @@
 //! answered as Kafka's group coordinator answers it, and so is a
 //! ConsumerGroupHeartbeat (KIP-848): its checks, its refusals, a member
 //! joining and one at an epoch not its own. OffsetForLeaderEpoch says where
-//! an epoch ends (KIP-320).
+//! an epoch ends (KIP-320). A dead broker's port refuses connections
+//! until the broker restarts.
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::create_topics_request::CreatableTopic;
@@ -49,6 +50,11 @@ fn cluster(brokers: u32) -> Scenario {
 /// A server for `cluster(brokers)` on free ports; the first broker's
 /// address. Its tasks run on the test's thread, inside [`local`].
 async fn server(brokers: u32) -> SocketAddr {
+    server_and_run(brokers).await.0
+}
+
+/// [`server`], with the run it serves.
+async fn server_and_run(brokers: u32) -> (SocketAddr, Shared) {
     // The brokers after the first take the ports after its own: try
     // again if one of those is taken.
     for _ in 0..20 {
@@ -58,9 +64,10 @@ async fn server(brokers: u32) -> SocketAddr {
             continue;
         };
         let listeners = server.listeners().clone();
-        tokio::task::spawn_local(keep_time(broker));
+        tokio::task::spawn_local(keep_time(broker.clone()));
         tokio::task::spawn_local(server.run());
-        return SocketAddr::new("127.0.0.1".parse().unwrap(), listeners.base_port);
+        let addr = SocketAddr::new("127.0.0.1".parse().unwrap(), listeners.base_port);
+        return (addr, broker);
     }
     panic!("no free ports for the brokers");
 }
@@ -602,6 +609,37 @@ async fn offset_for_leader_epoch_says_where_an_epoch_ends() {
         assert_eq!(ask(-1, 0).await, (0, 0, 3), "no current epoch given");
         // A current epoch the leader has not reached: UNKNOWN_LEADER_EPOCH.
         assert_eq!(ask(5, 0).await.0, 75);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_dead_brokers_port_refuses_connections_until_it_restarts() {
+    use mqsim::scenario::Intervention;
+    local(async {
+        let (addr, run) = server_and_run(2).await;
+        let mut second = addr;
+        second.set_port(addr.port() + 1);
+        assert!(TcpStream::connect(second).await.is_ok());
+        run.borrow()
+            .apply(Intervention::BrokerKill { broker: 1 })
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let refused = TcpStream::connect(second).await.map(|_| ());
+        assert_eq!(
+            refused.map_err(|e| e.kind()),
+            Err(std::io::ErrorKind::ConnectionRefused),
+            "a dead broker's port is closed, as a killed Kafka broker's is"
+        );
+        still_serves(addr).await;
+        run.borrow()
+            .apply(Intervention::BrokerRestart { broker: 1 })
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            TcpStream::connect(second).await.is_ok(),
+            "open again once it restarts"
+        );
     })
     .await;
 }

@@ -137,7 +137,7 @@ async fn run(
 }
 
 /// Resolves once broker `node` is down in the run.
-async fn down(shared: &Shared, node: BrokerId) {
+pub(super) async fn down(shared: &Shared, node: BrokerId) {
     while shared.borrow().kafka_broker_up(node) {
         tokio::time::sleep(WATCH).await;
     }

@@ -10,7 +10,7 @@
 //! first port + *i*, and the metadata names the run's leaders at those
 //! ports: a client's records go to the broker the simulation has leading
 //! the partition, and when that broker goes down in the run (killed in the
-//! page, say), its port turns the client away and the client finds the new
+//! page, say), its port closes (a connect is refused) and the client finds the new
 //! leader, as it would in a real cluster.
 //!
 //! Each connection is served in a task of its own ([`connection`]),
@@ -44,7 +44,8 @@ use mqsim::ids::BrokerId;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::net::TcpListener;
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpSocket};
 
 /// Where the run's brokers listen: one host, broker *i* on `base_port` + *i*.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,7 +84,7 @@ impl KafkaServer {
     /// the others the ports after it, if they are free.
     pub async fn bind(addr: SocketAddr, broker: Shared) -> io::Result<KafkaServer> {
         let count = broker.borrow().kafka().cluster.brokers.len();
-        let first = TcpListener::bind(addr).await?;
+        let first = listen(addr)?;
         let base = first.local_addr()?;
         let mut listeners = vec![(BrokerId(0), first)];
         for i in 1..count {
@@ -95,7 +96,7 @@ impl KafkaServer {
             })?;
             let mut at = base;
             at.set_port(port);
-            let listener = TcpListener::bind(at).await.map_err(|e| {
+            let listener = listen(at).map_err(|e| {
                 io::Error::new(e.kind(), format!("broker {i} cannot listen on {at}: {e}"))
             })?;
             listeners.push((BrokerId(i as u32), listener));
@@ -131,15 +132,43 @@ impl KafkaServer {
     }
 }
 
-/// Accepts broker `node`'s connections until accepting fails.
+/// A listener on `addr` that can be bound again as soon as it is closed
+/// (`SO_REUSEADDR`: the port's closed connections may still be waiting out
+/// TCP's TIME_WAIT).
+fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(1024)
+}
+
+/// How often a broker's closed port looks whether its broker is back.
+const WATCH: Duration = Duration::from_millis(50);
+
+/// Accepts broker `node`'s connections until accepting fails. While the
+/// run's broker is down its port is closed, so a client's connection is
+/// refused, as a dead broker's is; it opens again when the broker
+/// restarts.
 async fn accept(
-    listener: TcpListener,
+    mut listener: TcpListener,
     node: BrokerId,
     advertised: Arc<Listeners>,
     broker: Shared,
 ) -> io::Result<()> {
+    let addr = listener.local_addr()?;
     loop {
-        let (stream, _) = listener.accept().await?;
+        let accepted = tokio::select! {
+            accepted = listener.accept() => Some(accepted?),
+            () = connection::down(&broker, node) => None,
+        };
+        let Some((stream, _)) = accepted else {
+            drop(listener);
+            listener = reopen(addr, node, &broker).await;
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let advertised = Arc::clone(&advertised);
         let broker = broker.clone();
@@ -147,5 +176,26 @@ async fn accept(
             let _connected = broker.connected();
             connection::serve(stream, node, &advertised, broker).await;
         });
+    }
+}
+
+/// Broker `node`'s port, opened again once the run's broker is up. If
+/// another program took the port meanwhile, it says so and tries again
+/// each second.
+async fn reopen(addr: SocketAddr, node: BrokerId, broker: &Shared) -> TcpListener {
+    loop {
+        while !broker.borrow().kafka_broker_up(node) {
+            tokio::time::sleep(WATCH).await;
+        }
+        match listen(addr) {
+            Ok(listener) => return listener,
+            Err(e) => {
+                eprintln!(
+                    "kafka: broker {} cannot listen on {addr} again: {e}",
+                    node.0
+                );
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
     }
 }
