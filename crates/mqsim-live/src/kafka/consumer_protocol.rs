@@ -23,8 +23,8 @@
 //! coordinator.
 
 use super::Client;
-use super::groups::{run_group, run_member};
-use super::metadata::topic_id;
+use super::groups::{joining, run_group, run_member};
+use super::metadata::{by_topic, topic_id};
 use crate::broker::{Broker, Shared};
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::consumer_group_heartbeat_response::{Assignment, TopicPartitions};
@@ -69,6 +69,7 @@ async fn heartbeat(
     version: i16,
 ) -> Result<ConsumerGroupHeartbeatResponse, Refusal> {
     check(request, version)?;
+    let remote_assignor = assignor(request)?;
     let name = request.group_id.0.to_string();
     let epoch = i64::from(request.member_epoch);
     let mut member_id = request.member_id.to_string();
@@ -104,34 +105,19 @@ async fn heartbeat(
                 ));
             }
         };
-        let mut actions = Vec::new();
-        match run_group(&broker, &name) {
-            None => actions.push(Intervention::GroupAdd {
-                group: GroupSpec {
-                    by_hand: true,
-                    protocol: GroupProtocol::Consumer,
-                    remote_assignor: assignor(request)?,
-                    ..GroupSpec::new(
-                        &name,
-                        subscribed(request),
-                        vec![MemberSpec::new(&member.name)],
-                    )
-                },
-            }),
-            Some(group) => match run_member(&broker, group, &member.name) {
-                None => actions.push(Intervention::ConsumerJoin {
-                    group: name.clone(),
-                    member: MemberSpec::new(&member.name),
-                }),
-                Some(c) if !broker.kafka().consumers[c.index()].running => {
-                    actions.push(Intervention::ConsumerRestart {
-                        group: Some(name.clone()),
-                        member: member.name.clone(),
-                    })
-                }
-                Some(_) => {}
-            },
-        }
+        let new_group = || GroupSpec {
+            by_hand: true,
+            protocol: GroupProtocol::Consumer,
+            remote_assignor,
+            ..GroupSpec::new(
+                &name,
+                subscribed(request),
+                vec![MemberSpec::new(&member.name)],
+            )
+        };
+        let mut actions: Vec<Intervention> = joining(&broker, &name, &member.name, new_group)
+            .into_iter()
+            .collect();
         actions.push(Intervention::ConsumerHeartbeat {
             group: name.clone(),
             member: member.name.clone(),
@@ -346,17 +332,12 @@ fn assigned(broker: &Broker, consumer: ConsumerId) -> Vec<TopicPartition> {
 /// An assignment as the wire has it: partitions by topic id.
 fn wire_assignment(broker: &Broker, partitions: &[TopicPartition]) -> Assignment {
     let kafka = broker.kafka();
-    let mut topics: Vec<TopicPartitions> = Vec::new();
-    for tp in partitions {
-        let id = topic_id(&kafka.topics[tp.topic.index()].name);
-        match topics.iter_mut().find(|t| t.topic_id == id) {
-            Some(t) => t.partitions.push(tp.partition as i32),
-            None => topics.push(
-                TopicPartitions::default()
-                    .with_topic_id(id)
-                    .with_partitions(vec![tp.partition as i32]),
-            ),
-        }
-    }
+    let topics = (by_topic(partitions).into_iter())
+        .map(|(topic, ps)| {
+            TopicPartitions::default()
+                .with_topic_id(topic_id(&kafka.topics[topic.index()].name))
+                .with_partitions(ps)
+        })
+        .collect();
     Assignment::default().with_topic_partitions(topics)
 }

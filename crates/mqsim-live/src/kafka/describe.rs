@@ -18,6 +18,7 @@
 //! with their own requests).
 
 use super::groups::{run_group, run_member, vote};
+use super::metadata::by_topic;
 use crate::broker::Broker;
 use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::ResponseError;
@@ -33,7 +34,7 @@ use kafka_protocol::messages::{
     DescribeGroupsRequest, DescribeGroupsResponse, ListGroupsRequest, ListGroupsResponse, TopicName,
 };
 use kafka_protocol::protocol::{Encodable, StrBytes};
-use mqsim::ids::{BrokerId, TopicPartition};
+use mqsim::ids::{BrokerId, TopicId, TopicPartition};
 use mqsim::kafka::Kafka;
 use mqsim::kafka::group::{ConsumerGroup, GroupState};
 
@@ -131,20 +132,17 @@ fn describe(broker: &Broker, node: BrokerId, name: &str, version: i16) -> Descri
             ))));
     };
     let stable = state == GroupState::Stable;
-    let members = if group.by_hand {
-        live_members(broker, name, stable)
+    // The protocol the members agreed on, told only of a stable group.
+    let (protocol, members) = if group.by_hand {
+        let live = broker.kafka_clients.groups.group(name);
+        let agreed = live.and_then(|g| vote(&g.members)).unwrap_or_default();
+        let members = live_members(broker, name, stable.then_some(agreed.as_str()));
+        (agreed, members)
     } else {
-        simulated_members(kafka, group, stable)
+        let members = simulated_members(kafka, group, stable);
+        (group.strategy.name().to_string(), members)
     };
-    let protocol = if !stable {
-        String::new()
-    } else if group.by_hand {
-        (broker.kafka_clients.groups.group(name))
-            .and_then(|g| vote(&g.members))
-            .unwrap_or_default()
-    } else {
-        group.strategy.name().to_string()
-    };
+    let protocol = if stable { protocol } else { String::new() };
     DescribedGroup::default()
         .with_group_state(StrBytes::from_static_str(state.name()))
         .with_protocol_type(StrBytes::from_static_str(CONSUMER))
@@ -153,9 +151,9 @@ fn describe(broker: &Broker, node: BrokerId, name: &str, version: i16) -> Descri
 }
 
 /// A live group's members with the bytes their clients sent; the
-/// subscription only while the group is stable (Kafka's
-/// `describeNoMetadata` otherwise).
-fn live_members(broker: &Broker, name: &str, stable: bool) -> Vec<DescribedGroupMember> {
+/// subscription for the protocol agreed on only while the group is stable
+/// (Kafka's `describeNoMetadata` otherwise: `agreed` is none).
+fn live_members(broker: &Broker, name: &str, agreed: Option<&str>) -> Vec<DescribedGroupMember> {
     let Some(group) = broker.kafka_clients.groups.group(name) else {
         return Vec::new();
     };
@@ -163,12 +161,11 @@ fn live_members(broker: &Broker, name: &str, stable: bool) -> Vec<DescribedGroup
         return Vec::new();
     };
     let joined = &broker.kafka().groups[run.index()].members;
-    let protocol = vote(&group.members).unwrap_or_default();
     (group.members.iter())
         .filter(|m| run_member(broker, run, &m.name).is_some_and(|c| joined.contains(&c)))
         .map(|m| {
             let metadata = (m.protocols.iter())
-                .find(|(n, _)| stable && *n == protocol)
+                .find(|(n, _)| Some(n.as_str()) == agreed)
                 .map(|(_, b)| b.clone())
                 .unwrap_or_default();
             let assignment = (group.assignment.as_ref())
@@ -191,44 +188,30 @@ fn simulated_members(
     group: &ConsumerGroup,
     stable: bool,
 ) -> Vec<DescribedGroupMember> {
-    let topic_name = |tp: &TopicPartition| kafka.topics[tp.topic.index()].name.to_string();
+    let topic = |t: TopicId| -> TopicName {
+        StrBytes::from_string(kafka.topics[t.index()].name.to_string()).into()
+    };
     (group.members.iter())
         .map(|&c| {
             let consumer = &kafka.consumers[c.index()];
             let owned: Vec<TopicPartition> = consumer.assigned().collect();
-            let by_topic = |owned: &[TopicPartition]| -> Vec<(String, Vec<i32>)> {
-                let mut topics: Vec<(String, Vec<i32>)> = Vec::new();
-                for tp in owned {
-                    let name = topic_name(tp);
-                    match topics.iter_mut().find(|(t, _)| *t == name) {
-                        Some((_, ps)) => ps.push(tp.partition as i32),
-                        None => topics.push((name, vec![tp.partition as i32])),
-                    }
-                }
-                topics
-            };
+            let owned = by_topic(&owned);
             let metadata = stable.then(|| {
                 let subscription = ConsumerProtocolSubscription::default()
-                    .with_topics(
-                        (group.topics.iter())
-                            .map(|t| {
-                                StrBytes::from_string(kafka.topics[t.index()].name.to_string())
-                            })
-                            .collect(),
-                    )
+                    .with_topics(group.topics.iter().map(|&t| topic(t).0).collect())
                     .with_owned_partitions(
-                        (by_topic(&owned).into_iter())
+                        (owned.iter())
                             .map(|(t, ps)| {
                                 OwnedTopic::default()
-                                    .with_topic(topic(t))
-                                    .with_partitions(ps)
+                                    .with_topic(topic(*t))
+                                    .with_partitions(ps.clone())
                             })
                             .collect(),
                     );
                 encoded(&subscription)
             });
             let assignment = ConsumerProtocolAssignment::default().with_assigned_partitions(
-                (by_topic(&owned).into_iter())
+                (owned.into_iter())
                     .map(|(t, ps)| {
                         AssignedTopic::default()
                             .with_topic(topic(t))
@@ -244,10 +227,6 @@ fn simulated_members(
                 .with_member_assignment(encoded(&assignment))
         })
         .collect()
-}
-
-fn topic(name: String) -> TopicName {
-    StrBytes::from_string(name).into()
 }
 
 /// The consumer protocol's encoding: its version, then the message in it.

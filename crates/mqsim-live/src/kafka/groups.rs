@@ -148,6 +148,33 @@ fn error(e: ResponseError) -> i16 {
     e.code()
 }
 
+/// What makes `member` a running member of the run's group `name`: the
+/// group started with it (`new_group`), a join, or a restart once its
+/// client has come back after going away; none if it runs already.
+pub(super) fn joining(
+    broker: &Broker,
+    name: &str,
+    member: &str,
+    new_group: impl FnOnce() -> GroupSpec,
+) -> Option<Intervention> {
+    let Some(group) = run_group(broker, name) else {
+        return Some(Intervention::GroupAdd { group: new_group() });
+    };
+    match run_member(broker, group, member) {
+        None => Some(Intervention::ConsumerJoin {
+            group: name.to_string(),
+            member: MemberSpec::new(member),
+        }),
+        Some(c) if !broker.kafka().consumers[c.index()].running => {
+            Some(Intervention::ConsumerRestart {
+                group: Some(name.to_string()),
+                member: member.to_string(),
+            })
+        }
+        Some(_) => None,
+    }
+}
+
 /// The protocol every member offers, by vote: each member votes for the
 /// first of those in its own order; most votes wins, a tie going to the
 /// earliest member's order (Kafka's `selectProtocol`).
@@ -270,36 +297,21 @@ pub async fn join_group(
             },
             None => group.new_member(&member_id, client, protocols),
         };
-        let action = match run_group(&broker, &name) {
-            None => Intervention::GroupAdd {
-                group: GroupSpec {
-                    by_hand: true,
-                    session_timeout_ms: request.session_timeout_ms.clamp(1, 600_000) as u64,
-                    ..GroupSpec::new(
-                        &name,
-                        subscribed(&member.protocols[0].1),
-                        vec![MemberSpec::new(&member.name)],
-                    )
-                },
-            },
-            Some(group) => match run_member(&broker, group, &member.name) {
-                None => Intervention::ConsumerJoin {
-                    group: name.clone(),
-                    member: MemberSpec::new(&member.name),
-                },
-                // Its client went away, and is back with the same id.
-                Some(c) if !broker.kafka().consumers[c.index()].running => {
-                    Intervention::ConsumerRestart {
-                        group: Some(name.clone()),
-                        member: member.name.clone(),
-                    }
-                }
-                Some(_) => Intervention::ConsumerRejoin {
-                    group: name.clone(),
-                    member: member.name.clone(),
-                },
-            },
+        let new_group = || GroupSpec {
+            by_hand: true,
+            session_timeout_ms: request.session_timeout_ms.clamp(1, 600_000) as u64,
+            ..GroupSpec::new(
+                &name,
+                subscribed(&member.protocols[0].1),
+                vec![MemberSpec::new(&member.name)],
+            )
         };
+        let action = joining(&broker, &name, &member.name, new_group).unwrap_or_else(|| {
+            Intervention::ConsumerRejoin {
+                group: name.clone(),
+                member: member.name.clone(),
+            }
+        });
         members.push(member);
         if vote(&members).is_none() {
             return refused(ResponseError::InconsistentGroupProtocol);

@@ -25,7 +25,7 @@ use kafka_protocol::messages::{
     TopicName,
 };
 use kafka_protocol::protocol::StrBytes;
-use mqsim::ids::BrokerId as RunBroker;
+use mqsim::ids::{BrokerId as RunBroker, TopicId, TopicPartition};
 use mqsim::kafka::Kafka;
 use mqsim::kafka::cluster::partition::Partition;
 use mqsim::scenario::{Intervention, TopicSpec};
@@ -203,6 +203,19 @@ pub fn led_by<'k>(
         Some(p) if p.leader != Some(node) => Err(ResponseError::NotLeaderOrFollower),
         Some(p) => Ok(p),
     }
+}
+
+/// `partitions` grouped by topic, topics in the order they first come,
+/// each with its partition numbers as the wire carries them.
+pub fn by_topic(partitions: &[TopicPartition]) -> Vec<(TopicId, Vec<i32>)> {
+    let mut topics: Vec<(TopicId, Vec<i32>)> = Vec::new();
+    for tp in partitions {
+        match topics.iter_mut().find(|(t, _)| *t == tp.topic) {
+            Some((_, ps)) => ps.push(tp.partition as i32),
+            None => topics.push((tp.topic, vec![tp.partition as i32])),
+        }
+    }
+    topics
 }
 
 /// A topic's id: made from its name, as the run makes it.
