@@ -1,7 +1,15 @@
-//! The bench page: `?bench` keeps about a thousand messages in flight and
-//! measures the time between animation frames; `?bench=hour` runs an hour of
-//! virtual time at 100 messages a second, as fast as it will go, to show
+//! The bench page: `?bench` keeps about 1,400 messages in flight (and
+//! `?bench&tokens=N` about N) and measures each animation frame two ways:
+//! the time between frames, which a busy machine stretches as much as a
+//! slow page, and the frame's own work, from the animation frame callback
+//! to the end of the rendering it set off (the engine, the scenes, Yew and
+//! the token layer), which is the page's alone. `?bench=hour` runs an hour
+//! of virtual time at 100 messages a second, as fast as it will go, to show
 //! that memory stays bounded.
+//!
+//! While a bench runs, each phase of a frame is also a
+//! `performance.measure` (`engine`, `picture`, `tokens`, …), so a
+//! DevTools profile of the page shows where a frame's time goes.
 //!
 //! The page reports what it measured in an `<output>` element's data
 //! attributes, which `tests/e2e/bench.mjs` reads. The figures come from the
@@ -9,55 +17,69 @@
 
 use crate::playback::Playback;
 use mqsim::Scenario;
+use std::cell::RefCell;
 
 /// Frames before measuring: the page settles, the first flights launch.
 pub const WARM_UP_MS: f64 = 2_000.0;
 /// How long frames are measured.
 pub const MEASURE_MS: f64 = 10_000.0;
 
+/// Messages in flight when the address does not say.
+pub const DEFAULT_TOKENS: u32 = 1_400;
+
 /// What the address asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Bench {
-    /// About a thousand messages in flight, at real time.
-    InFlight,
+    /// About `tokens` messages in flight, at real time.
+    InFlight { tokens: u32 },
     /// An hour of virtual time at 100 messages a second.
     Hour,
 }
 
 impl Bench {
-    /// Reads `?bench` or `?bench=hour` from the page's address.
+    /// Reads `?bench`, `?bench&tokens=N` or `?bench=hour` from the page's
+    /// address.
     pub fn requested() -> Option<Bench> {
         let search = web_sys::window()?.location().search().ok()?;
         Bench::from_query(&search)
     }
 
     fn from_query(search: &str) -> Option<Bench> {
-        search
-            .trim_start_matches('?')
-            .split('&')
-            .find_map(|pair| match pair {
-                "bench" | "bench=flight" => Some(Bench::InFlight),
-                "bench=hour" => Some(Bench::Hour),
-                _ => None,
-            })
+        let pairs = || search.trim_start_matches('?').split('&');
+        // 100 to 20,000: fewer is no bench, more than the engine's
+        // producers can send.
+        let tokens = pairs()
+            .find_map(|pair| pair.strip_prefix("tokens=")?.parse::<u32>().ok())
+            .map_or(DEFAULT_TOKENS, |n| n.clamp(100, 20_000));
+        pairs().find_map(|pair| match pair {
+            "bench" | "bench=flight" => Some(Bench::InFlight { tokens }),
+            "bench=hour" => Some(Bench::Hour),
+            _ => None,
+        })
     }
 
     pub fn scenario(self) -> Scenario {
-        let (name, rate, partitions, duration_ms, speed) = match self {
-            // 10 000 records a second, each on the wire for 100 ms: a
-            // thousand tokens from producers to partitions alone.
-            Bench::InFlight => ("Bench: a thousand messages in flight", 2_500, 12, 60_000, 1),
+        // Records are on the wire for 100 ms, so every 10 records a second
+        // keep one token in flight from a producer to its partition.
+        // Producers send at most 10,000 a second each.
+        let (name, producers, rate, partitions, duration_ms, speed) = match self {
+            Bench::InFlight { tokens } => {
+                let per_sec = tokens * 10;
+                let producers = per_sec.div_ceil(10_000).max(4);
+                let name = format!("Bench: {tokens} messages in flight");
+                (name, producers, per_sec / producers, 12, 60_000, 1)
+            }
             Bench::Hour => (
-                "Bench: one hour at 100 messages a second",
+                "Bench: one hour at 100 messages a second".to_string(),
+                4,
                 25,
                 6,
                 3_600_000,
                 100,
             ),
         };
-        // Four shops without keys: records go round robin over the
-        // partitions.
-        let producers: Vec<String> = (1..=4)
+        // Shops without keys: records go round robin over the partitions.
+        let producers: Vec<String> = (1..=producers)
             .map(|i| {
                 format!(r#"{{"name": "shop-{i}", "topic": "orders", "rate_per_sec": {rate}}}"#)
             })
@@ -96,6 +118,10 @@ pub struct BenchRun {
     elapsed_ms: f64,
     halfway_wasm_bytes: f64,
     stats: FrameStats,
+    /// When the frame being measured began (its callback's start), and
+    /// when the last work it set off ended.
+    began: Option<f64>,
+    ended: f64,
     pub result: Option<BenchResult>,
 }
 
@@ -103,8 +129,16 @@ pub struct BenchRun {
 #[derive(Clone, Debug, PartialEq)]
 pub struct BenchResult {
     pub frames: usize,
+    /// Between frames.
     pub median_ms: f64,
     pub p95_ms: f64,
+    /// Each frame's own work, from its callback to the end of the
+    /// rendering it set off.
+    pub work_median_ms: f64,
+    pub work_p95_ms: f64,
+    /// The median of each phase of a frame's work, by name, in the order
+    /// first measured.
+    pub phases: Vec<(&'static str, f64)>,
     pub in_flight: f64,
     /// Virtual time the run reached.
     pub virtual_ms: f64,
@@ -118,43 +152,56 @@ pub struct BenchResult {
 
 impl BenchRun {
     pub fn new(kind: Bench) -> BenchRun {
+        PHASES.with_borrow_mut(|phases| *phases = Some(Vec::new()));
         BenchRun {
             kind,
             elapsed_ms: 0.0,
             halfway_wasm_bytes: 0.0,
             stats: FrameStats::default(),
+            began: None,
+            ended: 0.0,
             result: None,
         }
     }
 
-    /// Notes one frame; returns true when the result has just come in.
-    pub fn frame(&mut self, interval_ms: f64, playback: &Playback) -> bool {
+    /// Notes one frame, `interval_ms` after the last, whose callback began
+    /// at `began`; returns true when the result has just come in.
+    pub fn frame(&mut self, interval_ms: f64, began: f64, playback: &Playback) -> bool {
         if self.result.is_some() {
             return false;
         }
         self.elapsed_ms += interval_ms;
-        let done = match self.kind {
-            Bench::InFlight => {
-                if self.elapsed_ms > WARM_UP_MS {
-                    self.stats.record(interval_ms, playback.in_flight());
-                }
-                self.elapsed_ms > WARM_UP_MS + MEASURE_MS
-            }
+        let (measured, done) = match self.kind {
+            Bench::InFlight { .. } => (
+                self.elapsed_ms > WARM_UP_MS,
+                self.elapsed_ms > WARM_UP_MS + MEASURE_MS,
+            ),
             Bench::Hour => {
-                self.stats.record(interval_ms, playback.in_flight());
                 if self.halfway_wasm_bytes == 0.0
                     && playback.clock_ms() >= playback.duration_ms() / 2.0
                 {
                     self.halfway_wasm_bytes = wasm_memory_bytes();
                 }
-                playback.finished()
+                (true, playback.finished())
             }
         };
+        self.last_frame_done();
+        if measured {
+            self.stats.record(interval_ms, playback.in_flight());
+            self.began = Some(began);
+        }
         if done {
+            PHASES.with_borrow_mut(|phases| *phases = None);
+            self.began = None;
             self.result = Some(BenchResult {
                 frames: self.stats.frames(),
-                median_ms: self.stats.quantile(0.5),
-                p95_ms: self.stats.quantile(0.95),
+                median_ms: quantile(&self.stats.intervals, 0.5),
+                p95_ms: quantile(&self.stats.intervals, 0.95),
+                work_median_ms: quantile(&self.stats.work, 0.5),
+                work_p95_ms: quantile(&self.stats.work, 0.95),
+                phases: (self.stats.phases.iter())
+                    .map(|(name, times)| (*name, quantile(times, 0.5)))
+                    .collect(),
                 in_flight: self.stats.mean_in_flight(),
                 virtual_ms: playback.clock_ms(),
                 wasm_bytes: wasm_memory_bytes(),
@@ -163,6 +210,85 @@ impl BenchRun {
             });
         }
         done
+    }
+
+    /// Some of the frame's work is done: the rendering it set off, or a
+    /// task queued after it. Whatever ends last before the next frame ends
+    /// the frame's work.
+    pub fn work_done(&mut self) {
+        self.ended = now();
+    }
+
+    /// Notes how long the last frame's work took, and each phase's part.
+    fn last_frame_done(&mut self) {
+        let phases = PHASES.with_borrow_mut(|phases| phases.as_mut().map(std::mem::take));
+        let (Some(began), Some(phases)) = (self.began.take(), phases) else {
+            return;
+        };
+        self.stats.work.push((self.ended - began).max(0.0));
+        for (name, ms) in phases {
+            let times = match self.stats.phases.iter().position(|(n, _)| *n == name) {
+                Some(i) => &mut self.stats.phases[i].1,
+                None => {
+                    self.stats.phases.push((name, Vec::new()));
+                    &mut self.stats.phases.last_mut().expect("just pushed").1
+                }
+            };
+            times.push(ms);
+        }
+        // The profile has them; the page's timeline need not keep them.
+        if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+            performance.clear_marks();
+            performance.clear_measures();
+        }
+    }
+}
+
+thread_local! {
+    /// The phases measured in the frame under way, while a bench runs.
+    static PHASES: RefCell<Option<Vec<(&'static str, f64)>>> = const { RefCell::new(None) };
+}
+
+/// `performance.now()`: milliseconds, to a few microseconds.
+pub fn now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// One phase of a frame, measured from its start until it is dropped:
+/// while a bench runs, a `performance.measure` named after it (seen in a
+/// DevTools profile) and a sample for the bench's report. Otherwise
+/// nothing, not even a reading of the clock.
+pub struct Measure(Option<(&'static str, f64)>);
+
+impl Measure {
+    pub fn start(name: &'static str) -> Measure {
+        if !PHASES.with_borrow(Option::is_some) {
+            return Measure(None);
+        }
+        if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = performance.mark(name);
+        }
+        Measure(Some((name, now())))
+    }
+}
+
+impl Drop for Measure {
+    fn drop(&mut self) {
+        let Some((name, start)) = self.0 else {
+            return;
+        };
+        let end = now();
+        PHASES.with_borrow_mut(|phases| {
+            if let Some(phases) = phases {
+                phases.push((name, end - start));
+            }
+        });
+        if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+            // Only fails for a mark the page has not made, and start made it.
+            let _ = performance.measure_with_start_mark(name, name);
+        }
     }
 }
 
@@ -189,10 +315,12 @@ fn js_heap_bytes() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Frame intervals, and what they say.
+/// Frame intervals and frames' work, and what they say.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FrameStats {
     intervals: Vec<f64>,
+    work: Vec<f64>,
+    phases: Vec<(&'static str, Vec<f64>)>,
     in_flight: Vec<usize>,
 }
 
@@ -206,16 +334,6 @@ impl FrameStats {
         self.intervals.len()
     }
 
-    /// The `q` quantile (0–1) of the frame intervals, by nearest rank.
-    pub fn quantile(&self, q: f64) -> f64 {
-        let mut sorted = self.intervals.clone();
-        mqsim::sort::sort_by(&mut sorted, f64::total_cmp);
-        match sorted.len() {
-            0 => 0.0,
-            n => sorted[((q * n as f64).ceil() as usize).clamp(1, n) - 1],
-        }
-    }
-
     /// The mean number of messages in flight over the frames measured.
     pub fn mean_in_flight(&self) -> f64 {
         if self.in_flight.is_empty() {
@@ -225,13 +343,28 @@ impl FrameStats {
     }
 }
 
+/// The `q` quantile (0–1) of `times`, by nearest rank.
+fn quantile(times: &[f64], q: f64) -> f64 {
+    let mut sorted = times.to_vec();
+    mqsim::sort::sort_by(&mut sorted, f64::total_cmp);
+    match sorted.len() {
+        0 => 0.0,
+        n => sorted[((q * n as f64).ceil() as usize).clamp(1, n) - 1],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_address_asks_for_a_bench() {
-        assert_eq!(Bench::from_query("?bench"), Some(Bench::InFlight));
+        assert_eq!(
+            Bench::from_query("?bench"),
+            Some(Bench::InFlight {
+                tokens: DEFAULT_TOKENS
+            })
+        );
         assert_eq!(Bench::from_query("?x=1&bench=hour"), Some(Bench::Hour));
         assert_eq!(Bench::from_query(""), None);
         assert_eq!(Bench::from_query("?benchmark"), None);
@@ -257,17 +390,32 @@ mod tests {
         for ms in [16.0, 17.0, 15.0, 40.0, 16.5] {
             stats.record(ms, 1000);
         }
-        assert_eq!(stats.quantile(0.5), 16.5);
-        assert_eq!(stats.quantile(0.95), 40.0);
+        assert_eq!(quantile(&stats.intervals, 0.5), 16.5);
+        assert_eq!(quantile(&stats.intervals, 0.95), 40.0);
         assert_eq!(stats.mean_in_flight(), 1000.0);
     }
 
-    /// The bench keeps about a thousand messages in the air.
+    /// The bench keeps about as many messages in the air as it is asked
+    /// for, in the order of tens of thousands too.
     #[test]
-    fn the_bench_keeps_a_thousand_messages_in_flight() {
-        let mut p = Playback::new(Bench::InFlight.scenario());
-        p.advance_to(5_000.0);
-        let in_flight = p.in_flight();
-        assert!((900..2_000).contains(&in_flight), "{in_flight} in flight");
+    fn the_bench_keeps_the_messages_asked_for_in_flight() {
+        assert_eq!(
+            Bench::from_query("?bench&tokens=5000"),
+            Some(Bench::InFlight { tokens: 5_000 })
+        );
+        assert_eq!(
+            Bench::from_query("?tokens=999999&bench"),
+            Some(Bench::InFlight { tokens: 20_000 })
+        );
+        for tokens in [DEFAULT_TOKENS, 5_000, 10_000] {
+            let mut p = Playback::new(Bench::InFlight { tokens }.scenario());
+            p.advance_to(3_000.0);
+            let in_flight = p.in_flight() as f64;
+            let asked = f64::from(tokens);
+            assert!(
+                (asked * 0.9..asked * 1.1).contains(&in_flight),
+                "{in_flight} in flight, {tokens} asked"
+            );
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! and lays the page out with the picture first. What the page's actions
 //! do (open a scenario or a preset, a shortcut, a notice) is [`stage`]'s.
 
-use crate::bench::{Bench, BenchRun};
+use crate::bench::{self, Bench, BenchRun, Measure};
 use crate::builder::fields::Field;
 use crate::builder::{Builder, Mode, Target, store};
 use crate::charts::charts;
@@ -50,7 +50,17 @@ use stage::{Notice, Stage};
 
 #[component]
 pub fn App() -> Html {
+    let _app = Measure::start("app");
     let bench = use_mut_ref(|| Bench::requested().map(BenchRun::new));
+    {
+        // A frame's rendering is part of its work.
+        let bench = bench.clone();
+        use_effect(move || {
+            if let Some(run) = bench.borrow_mut().as_mut() {
+                run.work_done();
+            }
+        });
+    }
     let embedded = *use_memo((), |_| share::embedded());
     let zoom: SharedZoom = use_mut_ref(Default::default);
     let viewport = use_node_ref();
@@ -139,12 +149,24 @@ pub fn App() -> Html {
         let redraw = redraw.clone();
         let bench = bench.clone();
         use_animation_frame(move |elapsed_ms| {
+            let began = bench.borrow().is_some().then(bench::now);
+            let engine = Measure::start("engine");
             let mut changed = playback.borrow_mut().tick(elapsed_ms);
-            if let Some(run) = bench.borrow_mut().as_mut() {
-                changed |= run.frame(elapsed_ms, &playback.borrow());
+            drop(engine);
+            if let (Some(run), Some(began)) = (bench.borrow_mut().as_mut(), began) {
+                changed |= run.frame(elapsed_ms, began, &playback.borrow());
             }
             if changed {
                 redraw.force_update();
+            }
+            if began.is_some() {
+                // In case the frame renders nothing.
+                let bench = bench.clone();
+                yew::platform::spawn_local(async move {
+                    if let Some(run) = bench.borrow_mut().as_mut() {
+                        run.work_done();
+                    }
+                });
             }
         });
     }

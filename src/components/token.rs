@@ -65,6 +65,7 @@ pub fn TokenLayer(props: &TokenLayerProps) -> Html {
         let tokens = props.tokens.clone();
         let size = (props.width, props.height);
         use_effect(move || {
+            let _tokens = crate::bench::Measure::start("tokens");
             if let (Some(group), Some(document)) = (
                 group.cast::<Element>(),
                 web_sys::window().and_then(|w| w.document()),

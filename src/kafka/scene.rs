@@ -1065,7 +1065,12 @@ mod tests {
     /// ids, letters or titles; a quiet run's tokens all do.
     #[test]
     fn a_crowd_of_tokens_is_drawn_as_dots() {
-        let mut busy = Playback::new(crate::bench::Bench::InFlight.scenario());
+        let mut busy = Playback::new(
+            crate::bench::Bench::InFlight {
+                tokens: crate::bench::DEFAULT_TOKENS,
+            }
+            .scenario(),
+        );
         busy.advance_to(3_000.0);
         let crowd = Scene::build(busy.world(), busy.clock_ms());
         assert!(crowd.tokens.len() > DETAILED_TOKENS);
