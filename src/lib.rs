@@ -15,7 +15,8 @@
 //!   same two steps: `world` (the trace folded into what the view knows) and
 //!   `scene` (pure layout and interpolation, tested natively).
 //! - [`picture`]: what every scene shares: tokens, easing, key colours.
-//! - [`wire`]: what a record or message carries until it lands.
+//! - [`flights`]: messages in the air, in the order they land; [`wire`]:
+//!   what a record or message carries until it lands.
 //! - [`zoom`]: pinching, dragging and the zoom buttons, as arithmetic.
 //! - [`inspect`]: what a clicked thing is, described as plain data.
 //! - [`lesson`], [`event_log`], [`charts`]: the narration, the log and the
@@ -41,6 +42,7 @@ pub mod cluster;
 pub mod components;
 pub mod event_log;
 pub mod files;
+pub mod flights;
 pub mod hooks;
 pub mod inspect;
 pub mod kafka;

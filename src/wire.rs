@@ -2,8 +2,8 @@
 //! looked up by id when they arrive.
 //!
 //! They are sent in id order and mostly arrive in it, so they wait in a
-//! queue sorted by id: sending appends at the back, and arriving is a binary
-//! search that usually takes from the front. A `BTreeMap` would do the same
+//! queue sorted by id: sending appends at the back, and arriving usually
+//! takes from the front (else a binary search finds it). A `BTreeMap` would do the same
 //! with a B-tree's code, some 4.5 KB of WebAssembly for every key and value
 //! type; a sorted `Vec` would shift everything behind the front on each
 //! arrival, and a busy run has a thousand things in flight.
@@ -27,6 +27,10 @@ impl<K, V> Default for OnTheWire<K, V> {
 impl<K: Ord + Copy, V> OnTheWire<K, V> {
     /// `id` is sent with `value`; sending the same id again replaces it.
     pub fn send(&mut self, id: K, value: V) {
+        if self.items.back().is_none_or(|(last, _)| *last < id) {
+            self.items.push_back((id, value));
+            return;
+        }
         match self.items.binary_search_by(|(k, _)| k.cmp(&id)) {
             Ok(at) => self.items[at].1 = value,
             Err(at) => self.items.insert(at, (id, value)),
@@ -35,6 +39,9 @@ impl<K: Ord + Copy, V> OnTheWire<K, V> {
 
     /// `id` arrives: what was sent with it, if it was sent.
     pub fn arrive(&mut self, id: K) -> Option<V> {
+        if self.items.front().is_some_and(|(first, _)| *first == id) {
+            return self.items.pop_front().map(|(_, value)| value);
+        }
         let at = self.items.binary_search_by(|(k, _)| k.cmp(&id)).ok()?;
         self.items.remove(at).map(|(_, value)| value)
     }

@@ -12,6 +12,7 @@
 //! until it hears otherwise. [`ReplicaView::believes_leader`] keeps what
 //! the broker believes, beside what ZooKeeper says.
 
+use crate::flights::{Flights, Flying};
 use litemap::LiteMap;
 use mqsim::ids::{BrokerId, GroupId, TopicPartition};
 use mqsim::kafka::kraft::record::MetadataRecord;
@@ -156,6 +157,12 @@ pub struct Flight {
     pub end: SimTime,
 }
 
+impl Flying for Flight {
+    fn lands_at(&self) -> SimTime {
+        self.end
+    }
+}
+
 /// The view's picture of the cluster.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClusterWorld {
@@ -166,7 +173,7 @@ pub struct ClusterWorld {
     pub partitions: Vec<Vec<PartitionState>>,
     /// Which broker coordinates each group.
     pub coordinators: LiteMap<GroupId, BrokerId>,
-    pub flights: Vec<Flight>,
+    pub flights: Flights<Flight>,
     /// Leader elections so far (not counting the start).
     pub elections: u32,
     /// In KRaft mode, the controller quorum (there is no ZooKeeper).
@@ -269,13 +276,10 @@ impl ClusterWorld {
     /// Lands the flights that have arrived by `now`: copied records
     /// extend their follower's log.
     pub fn land_until(&mut self, now: SimTime) {
-        if !self.flights.iter().any(|f| f.end <= now) {
+        if self.flights.next_landing().is_none_or(|first| now < first) {
             return;
         }
-        let (landed, flying): (Vec<Flight>, Vec<Flight>) = std::mem::take(&mut self.flights)
-            .into_iter()
-            .partition(|f| f.end <= now);
-        self.flights = flying;
+        let landed: Vec<Flight> = self.flights.land_until(now).collect();
         for flight in landed {
             if let Cargo::Metadata {
                 node,
@@ -352,7 +356,7 @@ impl ClusterWorld {
     }
 
     fn fly(&mut self, cargo: Cargo, from: Anchor, to: Anchor, start: SimTime, end: SimTime) {
-        self.flights.push(Flight {
+        self.flights.take_off(Flight {
             cargo,
             from,
             to,

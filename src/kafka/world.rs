@@ -10,6 +10,7 @@
 
 use super::share::Shares;
 use crate::cluster::world::ClusterWorld;
+use crate::flights::{Flights, Flying};
 use crate::wire::OnTheWire;
 use litemap::LiteMap;
 use mqsim::ids::{ConsumerId, GroupId, ProducerId, RecordId, TopicId, TopicPartition};
@@ -176,6 +177,12 @@ pub struct Flight {
     pub lands_in: Option<ConsumerId>,
 }
 
+impl Flying for Flight {
+    fn lands_at(&self) -> SimTime {
+        self.end
+    }
+}
+
 /// The view's picture of a run at the time of the last applied event.
 #[derive(Clone, Debug, PartialEq)]
 pub struct World {
@@ -183,11 +190,9 @@ pub struct World {
     pub producers: Vec<ProducerView>,
     pub groups: Vec<GroupView>,
     pub consumers: Vec<ConsumerView>,
-    pub flights: Vec<Flight>,
+    pub flights: Flights<Flight>,
     /// Brokers, replicas, ZooKeeper and the controller.
     pub cluster: ClusterWorld,
-    /// The earliest time a flight lands; nothing lands before it.
-    next_landing: Option<SimTime>,
     /// Every key the scenario's producers use, in the order first listed;
     /// the view gives each its own colour.
     pub known_keys: Vec<String>,
@@ -273,9 +278,8 @@ impl World {
             producers,
             groups,
             consumers,
-            flights: Vec::new(),
+            flights: Flights::default(),
             cluster: ClusterWorld::default(),
-            next_landing: None,
             known_keys,
             unappended: OnTheWire::default(),
             pauses: Pauses::new(scenario),
@@ -329,18 +333,7 @@ impl World {
     /// Lands every flight that has arrived by `now`, in arrival order.
     pub fn land_until(&mut self, now: SimTime) {
         self.cluster.land_until(now);
-        // Called for every event: most of the time nothing is due yet.
-        if self.next_landing.is_none_or(|first| now < first) {
-            return;
-        }
-        let (landed, flying): (Vec<Flight>, Vec<Flight>) = std::mem::take(&mut self.flights)
-            .into_iter()
-            .partition(|f| f.end <= now);
-        self.flights = flying;
-        self.next_landing = self.flights.iter().map(|f| f.end).min();
-        let mut landed = landed;
-        mqsim::sort::sort_by_key(&mut landed, |f| f.end);
-        for flight in landed {
+        for flight in self.flights.land_until(now) {
             if let (Some(consumer), Cargo::Record(record)) = (flight.lands_in, flight.cargo) {
                 // As in the engine: a fetched record is kept only by a
                 // consumer that still owns its partition (not one that
@@ -355,11 +348,7 @@ impl World {
 
     /// Puts a message on the wire.
     pub(super) fn fly(&mut self, flight: Flight) {
-        self.next_landing = Some(
-            self.next_landing
-                .map_or(flight.end, |first| first.min(flight.end)),
-        );
-        self.flights.push(flight);
+        self.flights.take_off(flight);
     }
 
     /// Applies one event: state changes now, messages start flying.

@@ -13,6 +13,7 @@
 //! path, the hops along bindings (and to a dead-letter exchange) are drawn
 //! as short [`ROUTE_HOP_MS`] flights that change nothing when they land.
 
+use crate::flights::{Flights, Flying};
 use crate::wire::OnTheWire;
 use litemap::LiteMap;
 use mqsim::ids::{MessageId, PublisherId, QueueId, RabbitConsumerId};
@@ -161,6 +162,12 @@ pub struct Flight {
     pub landing: Landing,
 }
 
+impl Flying for Flight {
+    fn lands_at(&self) -> SimTime {
+        self.end
+    }
+}
+
 /// The view's picture of the RabbitMQ side.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RabbitWorld {
@@ -169,7 +176,7 @@ pub struct RabbitWorld {
     pub queues: Vec<QueueView>,
     pub publishers: Vec<PublisherView>,
     pub consumers: Vec<RabbitConsumerView>,
-    pub flights: Vec<Flight>,
+    pub flights: Flights<Flight>,
     /// Every routing key the publishers use, in the order first listed.
     pub known_keys: Vec<String>,
     /// Messages on their way to an exchange (published, or dead-lettered):
@@ -313,7 +320,7 @@ impl RabbitWorld {
             queues,
             publishers,
             consumers,
-            flights: Vec::new(),
+            flights: Flights::default(),
             known_keys,
             in_transit: OnTheWire::default(),
             routed: None,
@@ -348,11 +355,7 @@ impl RabbitWorld {
             Anchor::Consumer(c) => shown(pane.consumers[c.index()].queue),
             Anchor::Publisher(_) | Anchor::Exchange(_) => true,
         };
-        let flights = std::mem::take(&mut pane.flights);
-        pane.flights = flights
-            .into_iter()
-            .filter(|f| seen(f.from) && seen(f.to))
-            .collect();
+        pane.flights.retain(|f| seen(f.from) && seen(f.to));
         pane
     }
 
@@ -365,14 +368,10 @@ impl RabbitWorld {
 
     /// Lands every flight that has arrived by `now`, in arrival order.
     pub fn land_until(&mut self, now: SimTime) {
-        if !self.flights.iter().any(|f| f.end <= now) {
+        if self.flights.next_landing().is_none_or(|first| now < first) {
             return;
         }
-        let (mut landed, flying): (Vec<Flight>, Vec<Flight>) = std::mem::take(&mut self.flights)
-            .into_iter()
-            .partition(|f| f.end <= now);
-        self.flights = flying;
-        mqsim::sort::sort_by_key(&mut landed, |f| f.end);
+        let landed: Vec<Flight> = self.flights.land_until(now).collect();
         for flight in landed {
             match (flight.landing, flight.cargo) {
                 (Landing::Inbox(c), Cargo::Message(message)) => {
@@ -647,7 +646,7 @@ impl RabbitWorld {
         (start, end): (SimTime, SimTime),
         landing: Landing,
     ) {
-        self.flights.push(Flight {
+        self.flights.take_off(Flight {
             cargo,
             from,
             to,
