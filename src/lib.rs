@@ -15,6 +15,7 @@
 //!   same two steps: `world` (the trace folded into what the view knows) and
 //!   `scene` (pure layout and interpolation, tested natively).
 //! - [`picture`]: what every scene shares: tokens, easing, key colours.
+//! - [`pacing`]: how often each part of the page is drawn again.
 //! - [`flights`]: messages in the air, in the order they land; [`wire`]:
 //!   what a record or message carries until it lands.
 //! - [`zoom`]: pinching, dragging and the zoom buttons, as arithmetic.
@@ -48,6 +49,7 @@ pub mod inspect;
 pub mod kafka;
 pub mod lesson;
 pub mod live;
+pub mod pacing;
 pub mod picture;
 pub mod playback;
 pub mod presenting;

@@ -30,6 +30,7 @@ use crate::hooks::use_animation_frame;
 use crate::inspect::{Action, Inspection, Selection};
 use crate::kafka::scene::Scene;
 use crate::lesson::{self, Deed, Lesson};
+use crate::pacing::{DETAILS_EVERY_MS, Every};
 use crate::playback::Playback;
 use crate::presenting::{self, Presenter};
 use crate::rabbit::scene::RabbitScene;
@@ -101,6 +102,7 @@ pub fn App() -> Html {
     let selected = use_state(|| None::<Selection>);
     let log_filter = use_state(LogFilter::default);
     let log_cache = use_mut_ref(|| None::<(f64, LogFilter, Vec<mqsim::words::Sentence>)>);
+    let paced = use_mut_ref(Paced::default);
     let redraw = use_force_update();
     let connecting = use_mut_ref(|| None::<Drag>);
     let pictures_ref = use_node_ref();
@@ -493,9 +495,11 @@ pub fn App() -> Html {
             .map(|(_, _, lines)| lines.clone())
             .unwrap_or_default()
     };
+    // The same callback every frame, so the log is drawn again only when
+    // its lines do change.
     let on_filter = {
         let log_filter = log_filter.clone();
-        Callback::from(move |filter: LogFilter| log_filter.set(filter))
+        use_callback((), move |filter: LogFilter, _| log_filter.set(filter))
     };
     // Each side is drawn when the scenario has it.
     let kafka_panes = p.lanes().count() > 1;
@@ -578,7 +582,7 @@ pub fn App() -> Html {
                         <h2>{ title }</h2>
                         <p class="why" data-testid="pane-why">{ why }</p>
                         <ClusterView scene={cluster} on_select={on_select.clone()} {selected} />
-                        <KafkaView {scene} {on_select} {selected} />
+                        <KafkaView {scene} {on_select} {selected} playing={p.playing()} />
                     </section>
                 }
             })
@@ -650,7 +654,7 @@ pub fn App() -> Html {
                 <ClusterView {scene} on_select={on_select.clone()} selected={*selected} />
             }
             if let Some(scene) = kafka.clone() {
-                <KafkaView {scene} on_select={on_select.clone()} selected={*selected} />
+                <KafkaView {scene} on_select={on_select.clone()} selected={*selected} playing={p.playing()} />
             }
             if !kafka_panes.is_empty() {
                 <div class="panes kafka-panes" data-testid="kafka-panes">{ for kafka_panes }</div>
@@ -714,6 +718,9 @@ pub fn App() -> Html {
         }
         None => html! {},
     };
+    // The tables at their own pace (see `pacing`).
+    let tables =
+        (paced.borrow_mut().tables).show(now, p.playing(), || (kafka.clone(), rabbit.clone()));
     let inspector = inspection.map(|inspection| html! {
         <Inspector inspection={Frame(Rc::new(inspection))} {on_act} on_select={on_select.clone()} {on_close} />
     });
@@ -769,7 +776,8 @@ pub fn App() -> Html {
                     // Beside the picture on a wide screen, below it otherwise;
                     // folded, it leaves the picture the room.
                     if let Some(lesson) = lesson.borrow().clone() {
-                        <LessonPanel counters={lesson::counters(&lesson.narration, &p)} {lesson} />
+                        <LessonPanel counters={paced.borrow_mut().counters.show(now, p.playing(), || lesson::counters(&lesson.narration, &p))}
+                                     {lesson} />
                     }
                 </div>
             </section>
@@ -779,16 +787,35 @@ pub fn App() -> Html {
             <section class="details" aria-label="Tables, charts and the event log">
                 // Offsets and lag are a group's: none without groups (a
                 // live run whose clients only produce).
-                if let Some(scene) = kafka.filter(|scene| !scene.lag_rows.is_empty()) {
+                if let Some(scene) = tables.0.filter(|scene| !scene.lag_rows.is_empty()) {
                     <LagTable {scene} />
                 }
-                if let Some(scene) = rabbit {
+                if let Some(scene) = tables.1 {
                     <QueueTable {scene} />
                 }
                 <Charts charts={(*charts).clone()} />
                 <EventLog lines={log_lines} filter={(*log_filter).clone()} {on_filter} />
             </section>
         </main>
+    }
+}
+
+/// The scenes the offsets table and the queue table are drawn from.
+type Tables = (Option<Frame<Scene>>, Option<Frame<RabbitScene>>);
+
+/// The tables and the lesson's counters, drawn again at their own pace
+/// while the run plays (see [`pacing`](crate::pacing)).
+struct Paced {
+    tables: Every<Tables>,
+    counters: Every<Vec<(String, String)>>,
+}
+
+impl Default for Paced {
+    fn default() -> Self {
+        Paced {
+            tables: Every::new(DETAILS_EVERY_MS),
+            counters: Every::new(DETAILS_EVERY_MS),
+        }
     }
 }
 

@@ -3,12 +3,14 @@
 //! message in flight as a token on its way.
 
 use super::pick::{pick, pick_carried};
+use super::strip::{StripProps, StripView};
 use super::token::{TokenLayer, Tokens};
 use crate::inspect::Selection;
 use crate::kafka::scene::{
-    CELLS, CONSUMER_W, CellShare, CommitMarker, ConsumerNode, GroupNode, Link, NODE_H, NODE_W,
-    ProducerNode, STRIP_H, Scene, ShareWindow, Strip, card_height,
+    CONSUMER_W, ConsumerNode, GroupNode, Link, NODE_H, NODE_W, ProducerNode, Scene, Strip,
+    card_height,
 };
+use crate::pacing::{CELLS_PER_FRAME, Staggered};
 use crate::picture::fit;
 use yew::prelude::*;
 
@@ -18,12 +20,22 @@ pub struct KafkaViewProps {
     /// A consumer or partition was clicked.
     pub on_select: Callback<Selection>,
     pub selected: Option<Selection>,
+    /// While the run plays, only a few changed strips are drawn again in
+    /// one frame (see [`pacing`](crate::pacing)).
+    pub playing: bool,
 }
 
 #[component]
 pub fn KafkaView(props: &KafkaViewProps) -> Html {
     let s = &props.scene;
     let (onclick, onkeydown) = pick_carried(&props.on_select);
+    let staggered = use_mut_ref(Staggered::default);
+    let budget = if props.playing {
+        CELLS_PER_FRAME
+    } else {
+        usize::MAX
+    };
+    let strips = (staggered.borrow_mut()).show(s.strips.clone(), budget, Strip::new_cells);
     html! {
         <svg class="kafka-view" data-testid="kafka-view" viewBox={format!("0 0 {} {}", s.width, s.height)}
              role="group" {onclick} {onkeydown}>
@@ -35,7 +47,11 @@ pub fn KafkaView(props: &KafkaViewProps) -> Html {
             <text class="column-title" x="810" y="24">{ "Consumer groups" }</text>
             { for s.links.iter().map(link) }
             { for s.producers.iter().map(|p| producer(p, &props.on_select, props.selected)) }
-            { for s.strips.iter().map(|st| strip(st, &props.on_select, props.selected)) }
+            { for strips.into_iter().map(|st| {
+                let key = format!("{}-{}", st.tp.topic.0, st.tp.partition);
+                let selected = props.selected.filter(|&sel| StripProps::concerns(&st, sel));
+                html! { <StripView {key} {selected} on_select={props.on_select.clone()} strip={st} /> }
+            }) }
             { for s.groups.iter().map(|g| group(g, &props.on_select, props.selected)) }
             <TokenLayer tokens={Tokens(s.tokens.clone())} width={s.width} height={s.height} />
         </svg>
@@ -70,180 +86,6 @@ fn producer(
                     { if p.status == "sending" { format!("sent {}", p.sent) } else { format!("{} · sent {}", p.status, p.sent) } }
                 </text>
             </g>
-        </g>
-    }
-}
-
-fn strip(s: &Strip, on_select: &Callback<Selection>, selected: Option<Selection>) -> Html {
-    let tp_label = &s.label;
-    let slots = (0..CELLS).map(|i| {
-        html! {
-            <rect class="slot" x={(s.x + i as f64 * s.cell_w).to_string()} y={s.y.to_string()}
-                  width={s.cell_w.to_string()} height={STRIP_H.to_string()} />
-        }
-    });
-    let cells = s.cells.iter().map(|c| {
-        let title = match &c.key {
-            Some(k) => format!("offset {}: key {k}", c.offset),
-            None => format!("offset {}: no key", c.offset),
-        };
-        // Cells are the most numerous thing drawn and change every frame in
-        // a busy run: they carry their record's id, and one pair of
-        // handlers on the picture picks whichever is clicked.
-        let chosen = (selected == Some(Selection::Record(c.record))).then_some("selected");
-        let share = c.share.as_ref();
-        let title = match share {
-            Some(sh) => format!("{title}; {}", share_said(sh)),
-            None => title,
-        };
-        html! {
-            <g class={classes!("cell", chosen, share.map(|sh| format!("share-{}", sh.state)))} data-testid="record"
-               data-offset={c.offset.to_string()} data-record={c.record.0.to_string()}
-               data-share={share.map(|sh| sh.state)} data-deliveries={share.map(|sh| sh.deliveries.to_string())}>
-                <g class="hit" role="button" tabindex="0" aria-label={format!("Record in {tp_label}, {title}: inspect")}>
-                    <title>{ title }</title>
-                    <rect x={(c.x + 2.0).to_string()} y={(s.y + 2.0).to_string()} width={(s.cell_w - 4.0).to_string()}
-                          height={(STRIP_H - 4.0).to_string()} rx="4" fill={c.colour} />
-                </g>
-                <g class="face" aria-hidden="true">
-                    if let Some(holder) = share.and_then(|sh| sh.holder) {
-                        <rect class="holder" x={(c.x + 1.0).to_string()} y={(s.y + 1.0).to_string()} width={(s.cell_w - 2.0).to_string()}
-                              height={(STRIP_H - 2.0).to_string()} rx="5" stroke={holder} />
-                    }
-                    <text class="letter" x={(c.x + s.cell_w / 2.0).to_string()} y={(s.y + 20.0).to_string()}>{ &c.letter }</text>
-                    <text class="offset" x={(c.x + s.cell_w / 2.0).to_string()} y={(s.y - 4.0).to_string()}>{ c.offset }</text>
-                    if let Some(sh) = share.filter(|sh| sh.deliveries > 1 || sh.state == "archived") {
-                        <text class="deliveries" x={(c.x + s.cell_w - 4.0).to_string()} y={(s.y + STRIP_H - 4.0).to_string()}>
-                            { if sh.state == "archived" { "✕".to_string() } else { format!("×{}", sh.deliveries) } }
-                        </text>
-                    }
-                </g>
-            </g>
-        }
-    });
-    let end_x = s.x + s.cells.last().map_or(0.0, |c| c.x - s.x + s.cell_w);
-    let pick = pick(on_select, selected, Selection::Partition(s.tp));
-    html! {
-        <g class={classes!("partition", s.dead_letter.then_some("dead-letter"))} data-testid="partition"
-           data-partition={s.tp.partition.to_string()} data-connect={format!("topic:{}", s.topic)}
-           data-log-end={s.log_end.to_string()}>
-            <text class={classes!("strip-label", pick.class)} x={(s.x - 10.0).to_string()} y={(s.y + 20.0).to_string()}
-                  data-testid="partition-label" role="button" tabindex="0"
-                  aria-label={format!("Partition {}: inspect", s.label)}
-                  onclick={pick.onclick} onkeydown={pick.onkeydown}>{ &s.label }</text>
-            { for slots }
-            { for cells }
-            <line class="log-end" x1={end_x.to_string()} x2={end_x.to_string()}
-                  y1={(s.y - 2.0).to_string()} y2={(s.y + STRIP_H + 2.0).to_string()} />
-            <text class="log-end-label" x={(s.x + CELLS as f64 * s.cell_w + 8.0).to_string()} y={(s.y + 12.0).to_string()}>
-                { format!("log end {}", s.log_end) }
-            </text>
-            if let Some((hw, x)) = s.high_watermark {
-                <g class="high-watermark" data-high-watermark={hw.to_string()}>
-                    <title>{ format!("High watermark {hw}: every in-sync replica has the records below it; consumers read only those") }</title>
-                    <line x1={x.to_string()} x2={x.to_string()} y1={(s.y - 6.0).to_string()} y2={(s.y + STRIP_H + 6.0).to_string()} />
-                    <text x={(s.x + CELLS as f64 * s.cell_w + 8.0).to_string()} y={(s.y + 26.0).to_string()}>{ format!("HW {hw}") }</text>
-                </g>
-            }
-            if s.log_start > 0 {
-                <text class="log-end-label" data-testid="log-start" x={(s.x + CELLS as f64 * s.cell_w + 8.0).to_string()}
-                      y={(s.y + 26.0).to_string()}>
-                    <title>{ "Retention deleted the older records" }</title>
-                    { format!("kept from {}", s.log_start) }
-                </text>
-            }
-            { for s.markers.iter().enumerate().map(|(i, m)| marker(s, m, i)) }
-            { for s.shares.iter().enumerate().map(|(i, w)| share_window(s, w, i)) }
-        </g>
-    }
-}
-
-/// The height of one line of markers under a strip.
-const MARKER_LINE_H: f64 = 13.0;
-
-/// A cell's share state in words.
-fn share_said(sh: &CellShare) -> String {
-    let times = |n: u32| {
-        if n == 1 {
-            "once".to_string()
-        } else {
-            format!("{n} times")
-        }
-    };
-    match sh.state {
-        "done" => "done for the share group".to_string(),
-        "available" if sh.deliveries == 0 => "available to the share group".to_string(),
-        "available" => format!("available again, delivered {}", times(sh.deliveries)),
-        "acquired" => format!(
-            "acquired (delivery {}), locked for one member",
-            sh.deliveries
-        ),
-        "acknowledged" => "acknowledged: done".to_string(),
-        _ => format!(
-            "archived after {} deliveries: never delivered again",
-            sh.deliveries
-        ),
-    }
-}
-
-/// A share group's window under the strip: the start offset (SPSO) and
-/// the in-flight records up to the last acquired; the `i`-th share group
-/// on the strip.
-fn share_window(s: &Strip, w: &ShareWindow, i: usize) -> Html {
-    // Below the commit markers of the consumer groups that read it too.
-    let y = s.y + STRIP_H + 2.0 + MARKER_LINE_H * (s.markers.len() + i) as f64;
-    let arrow = if w.off_strip { "◀ " } else { "" };
-    let label = format!(
-        "{arrow}{}: start {} · {} held · {} archived",
-        fit(&w.group, 12),
-        w.start,
-        w.acquired,
-        w.archived
-    );
-    let (text_x, anchor) = beside(s, w.start_x);
-    html! {
-        <g class="share-window" data-start={w.start.to_string()} data-end={w.end.to_string()}
-           data-archived={w.archived.to_string()}>
-            <title>{ format!(
-                "Share group {}: records below offset {} (the share-partition start offset) are done; {} to {} are in flight",
-                w.group, w.start, w.start, w.end.saturating_sub(1)
-            ) }</title>
-            <line class="window" x1={w.start_x.to_string()} x2={w.end_x.max(w.start_x).to_string()}
-                  y1={(y - 0.5).to_string()} y2={(y - 0.5).to_string()} />
-            <polygon points={format!("{},{} {},{} {},{}", w.start_x, y, w.start_x - 6.0, y + 9.0, w.start_x + 6.0, y + 9.0)} />
-            <text x={text_x.to_string()} y={(y + 10.0).to_string()} text-anchor={anchor}>{ label }</text>
-        </g>
-    }
-}
-
-/// Where a marker's words go: where the strip has room, after the marker,
-/// or before it when it is in the strip's right half.
-fn beside(s: &Strip, x: f64) -> (f64, &'static str) {
-    if x > s.x + CELLS as f64 * s.cell_w / 2.0 {
-        (x - 9.0, "end")
-    } else {
-        (x + 9.0, "start")
-    }
-}
-
-/// A group's committed offset under the strip, each group on a line of
-/// its own (the `line`-th).
-fn marker(s: &Strip, m: &CommitMarker, line: usize) -> Html {
-    let y = s.y + STRIP_H + 2.0 + MARKER_LINE_H * line as f64;
-    let arrow = if m.off_strip { "◀ " } else { "" };
-    // With several groups on the strip, each line says whose it is.
-    let group = if s.markers.len() + s.shares.len() > 1 {
-        format!("{}: ", fit(&m.group, 12))
-    } else {
-        String::new()
-    };
-    let label = format!("{arrow}{group}committed {} · lag {}", m.offset, m.lag);
-    let (text_x, anchor) = beside(s, m.x);
-    html! {
-        <g class="commit-marker" data-committed={m.offset.to_string()}>
-            <title>{ format!("group {}: committed offset {}, lag {}", m.group, m.offset, m.lag) }</title>
-            <polygon points={format!("{},{} {},{} {},{}", m.x, y, m.x - 6.0, y + 9.0, m.x + 6.0, y + 9.0)} />
-            <text x={text_x.to_string()} y={(y + 10.0).to_string()} text-anchor={anchor}>{ label }</text>
         </g>
     }
 }

@@ -19,6 +19,7 @@ pub mod queue_table;
 pub mod rabbit_view;
 pub mod send_form;
 pub mod shortcut_help;
+pub mod strip;
 pub mod timeline_list;
 pub mod token;
 pub mod top_bar;

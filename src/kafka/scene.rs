@@ -111,6 +111,17 @@ pub struct Strip {
     pub shares: Vec<ShareWindow>,
 }
 
+impl Strip {
+    /// How many of `now`'s cells `shown` does not have (at least one, when
+    /// anything differs): what drawing the strip again costs.
+    pub fn new_cells(shown: &Strip, now: &Strip) -> usize {
+        let new = (now.cells.iter())
+            .filter(|c| !shown.cells.iter().any(|old| old.offset == c.offset))
+            .count();
+        new.max(1)
+    }
+}
+
 /// A share group's in-flight window on a partition (KIP-932): from the
 /// share-partition start offset (SPSO) to the last record acquired.
 #[derive(Clone, Debug, PartialEq)]
