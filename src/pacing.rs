@@ -15,7 +15,8 @@
 //!   often than anyone can read them, and are drawn again at most
 //!   [`DETAILS_EVERY_MS`] apart while the run plays ([`Every`]).
 //!
-//! Paused, stepped or rewound, everything is drawn as it is at once.
+//! Paused, stepped, rewound or moved by a seek (`Playback::jumps`),
+//! everything is drawn as it is at once.
 
 use std::rc::Rc;
 
@@ -99,10 +100,11 @@ impl<T: Clone> Every<T> {
     }
 
     /// What to draw at wall-clock time `now_ms`: what `make` makes, when it
-    /// is time (or the run is not playing), else what was drawn last.
-    pub fn show(&mut self, now_ms: f64, playing: bool, make: impl FnOnce() -> T) -> T {
+    /// is time (or the run is not `calm`: paused, or just moved by a
+    /// jump), else what was drawn last.
+    pub fn show(&mut self, now_ms: f64, calm: bool, make: impl FnOnce() -> T) -> T {
         match &self.drawn {
-            Some((at, shown)) if playing && (0.0..self.every_ms).contains(&(now_ms - at)) => {
+            Some((at, shown)) if calm && (0.0..self.every_ms).contains(&(now_ms - at)) => {
                 shown.clone()
             }
             _ => {

@@ -250,6 +250,9 @@ pub struct Playback {
     /// How many times the scenario was changed (by an intervention or a
     /// setup edit) since it opened: a cheap way to tell that it changed.
     edits: u32,
+    /// How many times the clock has jumped (a seek, a restart, a replay,
+    /// back to live) rather than moved on with the frames.
+    jumps: u32,
     /// The live run this is, while the page follows one.
     live: Option<Live>,
 }
@@ -276,6 +279,7 @@ impl Playback {
             playing: !view.paused,
             speed: view.speed,
             edits: 0,
+            jumps: 0,
             live: None,
         };
         playback.advance_to(view.at_ms as f64);
@@ -372,6 +376,7 @@ impl Playback {
             live.following = true;
             self.playing = true;
             self.speed = 1.0;
+            self.jumps += 1;
         }
     }
 
@@ -392,6 +397,12 @@ impl Playback {
     /// How many times the scenario has changed since it opened.
     pub fn edits(&self) -> u32 {
         self.edits
+    }
+
+    /// How many times the clock has jumped since the scenario opened: the
+    /// page draws everything at once after a jump (see `pacing`).
+    pub fn jumps(&self) -> u32 {
+        self.jumps
     }
 
     /// The focused lane's Kafka world.
@@ -573,6 +584,7 @@ impl Playback {
     /// Runs the scenario again from time zero up to `clock_ms`, making
     /// fresh checkpoints on the way.
     fn replay_to(&mut self, clock_ms: f64) {
+        self.jumps += 1;
         self.start_over();
         self.checkpoints.clear();
         self.advance_to(clock_ms);
@@ -730,6 +742,7 @@ impl Playback {
     /// replays forward; the checkpoints after it are dropped, since the
     /// replay makes them again.
     pub fn seek(&mut self, clock_ms: f64) {
+        self.jumps += 1;
         let target = clock_ms.clamp(0.0, self.duration_ms());
         if let Some(live) = &mut self.live {
             live.following &= target >= self.clock_ms;
@@ -986,6 +999,20 @@ mod tests {
                 .iter()
                 .all(|p| p.committed_offset.is_some())
         );
+    }
+
+    /// Frames move the clock on; a seek, a step back or a restart jumps
+    /// it, and the page draws everything at once after a jump.
+    #[test]
+    fn jumps_are_counted_and_frames_are_not() {
+        let mut p = Playback::new(presets::default_scenario());
+        p.tick(16.0);
+        p.tick(16.0);
+        assert_eq!(p.jumps(), 0);
+        p.seek(5_000.0);
+        p.step_back();
+        p.restart();
+        assert!(p.jumps() >= 3, "{} jumps", p.jumps());
     }
 
     /// Rewinding replays from a checkpoint: the state at a moment is the

@@ -103,6 +103,7 @@ pub fn App() -> Html {
     let log_filter = use_state(LogFilter::default);
     let log_cache = use_mut_ref(|| None::<(f64, LogFilter, Vec<mqsim::words::Sentence>)>);
     let paced = use_mut_ref(Paced::default);
+    let last_jumps = use_mut_ref(|| 0);
     let redraw = use_force_update();
     let connecting = use_mut_ref(|| None::<Drag>);
     let pictures_ref = use_node_ref();
@@ -474,6 +475,11 @@ pub fn App() -> Html {
     let p = playback.borrow();
     let file = p.scenario().file();
     let inspection = selected.and_then(|selection| Inspection::of(&p, selection));
+    // Playing on from the last frame: the details and the strips keep their
+    // own pace. Paused, or just after a jump (a seek, a rewind), everything
+    // is drawn as it is at once.
+    let calm =
+        p.playing() && std::mem::replace(&mut *last_jumps.borrow_mut(), p.jumps()) == p.jumps();
     // The log and the charts change far less often than frames come: the
     // log is said again at most every LOG_REFRESH_MS of wall time while
     // playing, and the charts when a new sample arrives.
@@ -582,7 +588,7 @@ pub fn App() -> Html {
                         <h2>{ title }</h2>
                         <p class="why" data-testid="pane-why">{ why }</p>
                         <ClusterView scene={cluster} on_select={on_select.clone()} {selected} />
-                        <KafkaView {scene} {on_select} {selected} playing={p.playing()} />
+                        <KafkaView {scene} {on_select} {selected} {calm} />
                     </section>
                 }
             })
@@ -654,7 +660,7 @@ pub fn App() -> Html {
                 <ClusterView {scene} on_select={on_select.clone()} selected={*selected} />
             }
             if let Some(scene) = kafka.clone() {
-                <KafkaView {scene} on_select={on_select.clone()} selected={*selected} playing={p.playing()} />
+                <KafkaView {scene} on_select={on_select.clone()} selected={*selected} {calm} />
             }
             if !kafka_panes.is_empty() {
                 <div class="panes kafka-panes" data-testid="kafka-panes">{ for kafka_panes }</div>
@@ -719,8 +725,7 @@ pub fn App() -> Html {
         None => html! {},
     };
     // The tables at their own pace (see `pacing`).
-    let tables =
-        (paced.borrow_mut().tables).show(now, p.playing(), || (kafka.clone(), rabbit.clone()));
+    let tables = (paced.borrow_mut().tables).show(now, calm, || (kafka.clone(), rabbit.clone()));
     let inspector = inspection.map(|inspection| html! {
         <Inspector inspection={Frame(Rc::new(inspection))} {on_act} on_select={on_select.clone()} {on_close} />
     });
@@ -776,7 +781,7 @@ pub fn App() -> Html {
                     // Beside the picture on a wide screen, below it otherwise;
                     // folded, it leaves the picture the room.
                     if let Some(lesson) = lesson.borrow().clone() {
-                        <LessonPanel counters={paced.borrow_mut().counters.show(now, p.playing(), || lesson::counters(&lesson.narration, &p))}
+                        <LessonPanel counters={paced.borrow_mut().counters.show(now, calm, || lesson::counters(&lesson.narration, &p))}
                                      {lesson} />
                     }
                 </div>

@@ -20,9 +20,9 @@ pub struct KafkaViewProps {
     /// A consumer or partition was clicked.
     pub on_select: Callback<Selection>,
     pub selected: Option<Selection>,
-    /// While the run plays, only a few changed strips are drawn again in
-    /// one frame (see [`pacing`](crate::pacing)).
-    pub playing: bool,
+    /// While the run plays on from the last frame, only a few changed
+    /// strips are drawn again in one frame (see [`pacing`](crate::pacing)).
+    pub calm: bool,
 }
 
 #[component]
@@ -30,7 +30,7 @@ pub fn KafkaView(props: &KafkaViewProps) -> Html {
     let s = &props.scene;
     let (onclick, onkeydown) = pick_carried(&props.on_select);
     let staggered = use_mut_ref(Staggered::default);
-    let budget = if props.playing {
+    let budget = if props.calm {
         CELLS_PER_FRAME
     } else {
         usize::MAX
