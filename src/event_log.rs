@@ -11,10 +11,6 @@ use mqsim::words::{About, Names, Sentence};
 /// How many lines the log shows at most.
 pub const LOG_LINES: usize = 60;
 
-/// While playing, the log is said again at most this often (wall time):
-/// a busy run has thousands of events a second, more than anyone reads.
-pub const LOG_REFRESH_MS: f64 = 250.0;
-
 /// What the user chose to see.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LogFilter {

@@ -11,7 +11,7 @@
 //!   frames' time; then a frame draws at most [`CELLS_PER_FRAME`] new
 //!   cells, the strips shown longest ago first ([`Staggered`]), so each
 //!   is at most a few frames behind while the tokens stay smooth;
-//! - the tables, charts, lesson counters and event log change far more
+//! - the tables, lesson counters and event log change far more
 //!   often than anyone can read them, and are drawn again at most
 //!   [`DETAILS_EVERY_MS`] apart while the run plays ([`Every`]).
 //!
@@ -20,7 +20,7 @@
 
 use std::rc::Rc;
 
-/// How often the tables, charts, counters and the log are drawn again
+/// How often the tables, counters and the log are drawn again
 /// while the run plays, in wall-clock milliseconds.
 pub const DETAILS_EVERY_MS: f64 = 250.0;
 
@@ -113,6 +113,11 @@ impl<T: Clone> Every<T> {
                 shown
             }
         }
+    }
+
+    /// What was drawn last, if anything.
+    pub fn last(&self) -> Option<&T> {
+        self.drawn.as_ref().map(|(_, shown)| shown)
     }
 }
 

@@ -24,7 +24,7 @@ use crate::components::rabbit_view::RabbitView;
 use crate::components::shortcut_help::ShortcutHelp;
 use crate::components::top_bar::TopBar;
 use crate::components::zoomable::{self, SharedZoom};
-use crate::event_log::{LOG_REFRESH_MS, LogFilter};
+use crate::event_log::LogFilter;
 use crate::files;
 use crate::hooks::use_animation_frame;
 use crate::inspect::{Action, Inspection, Selection};
@@ -101,7 +101,6 @@ pub fn App() -> Html {
     });
     let selected = use_state(|| None::<Selection>);
     let log_filter = use_state(LogFilter::default);
-    let log_cache = use_mut_ref(|| None::<(f64, LogFilter, Vec<mqsim::words::Sentence>)>);
     let paced = use_mut_ref(Paced::default);
     let last_jumps = use_mut_ref(|| 0);
     let redraw = use_force_update();
@@ -480,26 +479,19 @@ pub fn App() -> Html {
     // is drawn as it is at once.
     let calm =
         p.playing() && std::mem::replace(&mut *last_jumps.borrow_mut(), p.jumps()) == p.jumps();
-    // The log and the charts change far less often than frames come: the
-    // log is said again at most every LOG_REFRESH_MS of wall time while
-    // playing, and the charts when a new sample arrives.
+    // The log at its own pace (see `pacing`), and at once for a new
+    // filter; the charts when a new sample arrives.
     let now = js_sys::Date::now();
     let log_lines = {
-        let mut cache = log_cache.borrow_mut();
-        let stale = cache.as_ref().is_none_or(|(at, filter, _)| {
-            !p.playing() || now - at >= LOG_REFRESH_MS || filter != &*log_filter
-        });
-        if stale {
-            *cache = Some((
-                now,
+        let mut paced = paced.borrow_mut();
+        let same_filter = paced.log.last().is_some_and(|(f, _)| f == &*log_filter);
+        let select = || {
+            (
                 (*log_filter).clone(),
                 log_filter.select(p.log().iter(), p.names()),
-            ));
-        }
-        cache
-            .as_ref()
-            .map(|(_, _, lines)| lines.clone())
-            .unwrap_or_default()
+            )
+        };
+        paced.log.show(now, calm && same_filter, select).1
     };
     // The same callback every frame, so the log is drawn again only when
     // its lines do change.
@@ -808,11 +800,13 @@ pub fn App() -> Html {
 /// The scenes the offsets table and the queue table are drawn from.
 type Tables = (Option<Frame<Scene>>, Option<Frame<RabbitScene>>);
 
-/// The tables and the lesson's counters, drawn again at their own pace
-/// while the run plays (see [`pacing`](crate::pacing)).
+/// The tables, the lesson's counters and the log's lines (with the filter
+/// they were chosen by), drawn again at their own pace while the run plays
+/// (see [`pacing`](crate::pacing)).
 struct Paced {
     tables: Every<Tables>,
     counters: Every<Vec<(String, String)>>,
+    log: Every<(LogFilter, Vec<mqsim::words::Sentence>)>,
 }
 
 impl Default for Paced {
@@ -820,6 +814,7 @@ impl Default for Paced {
         Paced {
             tables: Every::new(DETAILS_EVERY_MS),
             counters: Every::new(DETAILS_EVERY_MS),
+            log: Every::new(DETAILS_EVERY_MS),
         }
     }
 }

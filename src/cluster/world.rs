@@ -276,9 +276,6 @@ impl ClusterWorld {
     /// Lands the flights that have arrived by `now`: copied records
     /// extend their follower's log.
     pub fn land_until(&mut self, now: SimTime) {
-        if self.flights.next_landing().is_none_or(|first| now < first) {
-            return;
-        }
         let landed: Vec<Flight> = self.flights.land_until(now).collect();
         for flight in landed {
             if let Cargo::Metadata {

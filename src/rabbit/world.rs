@@ -368,9 +368,6 @@ impl RabbitWorld {
 
     /// Lands every flight that has arrived by `now`, in arrival order.
     pub fn land_until(&mut self, now: SimTime) {
-        if self.flights.next_landing().is_none_or(|first| now < first) {
-            return;
-        }
         let landed: Vec<Flight> = self.flights.land_until(now).collect();
         for flight in landed {
             match (flight.landing, flight.cargo) {
