@@ -102,7 +102,7 @@ pub fn App() -> Html {
     let selected = use_state(|| None::<Selection>);
     let log_filter = use_state(LogFilter::default);
     let paced = use_mut_ref(Paced::default);
-    let last_jumps = use_mut_ref(|| 0);
+    let last_moment = use_mut_ref(|| (0, 0));
     let redraw = use_force_update();
     let connecting = use_mut_ref(|| None::<Drag>);
     let pictures_ref = use_node_ref();
@@ -475,10 +475,10 @@ pub fn App() -> Html {
     let file = p.scenario().file();
     let inspection = selected.and_then(|selection| Inspection::of(&p, selection));
     // Playing on from the last frame: the details and the strips keep their
-    // own pace. Paused, or just after a jump (a seek, a rewind), everything
-    // is drawn as it is at once.
-    let calm =
-        p.playing() && std::mem::replace(&mut *last_jumps.borrow_mut(), p.jumps()) == p.jumps();
+    // own pace. Paused, just after a jump (a seek, a rewind) or with another
+    // scenario opened, everything is drawn as it is at once.
+    let moment = (*stage.loads.borrow(), p.jumps());
+    let calm = p.playing() && std::mem::replace(&mut *last_moment.borrow_mut(), moment) == moment;
     // The log at its own pace (see `pacing`), and at once for a new
     // filter; the charts when a new sample arrives.
     let now = js_sys::Date::now();
