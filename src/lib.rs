@@ -39,6 +39,7 @@ pub mod app;
 pub mod bench;
 pub mod builder;
 pub mod charts;
+pub mod checkpoints;
 pub mod cluster;
 pub mod components;
 pub mod event_log;

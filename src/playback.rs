@@ -8,9 +8,9 @@
 //! Going back is replay: every [`CHECKPOINT_MS`] of virtual time playback
 //! keeps a copy of the engine and the worlds. Seeking to an earlier moment
 //! restores the last copy before it and runs forward from there, which
-//! gives exactly the same state, because the engine is deterministic. Only
-//! the newest [`CHECKPOINTS`] copies are kept, so memory stays bounded;
-//! further back, replay starts from time zero.
+//! gives exactly the same state, because the engine is deterministic. The
+//! copies thin out with age ([`Checkpoints`]), so memory stays bounded and
+//! a rewind anywhere in a long run is a short replay.
 //!
 //! A scenario with Kafka panes (`view.kafka_panes`) is several runs on one
 //! clock, one *lane* per pane, each with its own engine and Kafka world:
@@ -27,6 +27,7 @@
 //! gone. The scenario's own scripted timeline stays.
 
 use crate::charts::{History, Sample};
+use crate::checkpoints::{CHECKPOINT_MS, Checkpoints};
 use crate::kafka::world::World;
 use crate::rabbit::world::RabbitWorld;
 use mqsim::ids::{MessageId, RecordId, TopicPartition};
@@ -38,11 +39,6 @@ use std::collections::VecDeque;
 
 /// Speeds offered to the user, as multiples of real time.
 pub const SPEEDS: [f64; 11] = [0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 25.0, 50.0, 100.0];
-
-/// Virtual time between checkpoints.
-pub const CHECKPOINT_MS: u64 = 5_000;
-/// The most checkpoints kept: a rewind window of two minutes.
-pub const CHECKPOINTS: usize = 24;
 
 /// How many of the newest events the event log keeps.
 pub const LOG_EVENTS: usize = 5_000;
@@ -234,8 +230,8 @@ pub struct Playback {
     /// Interventions the user made since, in the order made.
     added: Vec<TimelineEntry>,
     state: State,
-    /// Copies of the state at multiples of [`CHECKPOINT_MS`], oldest first.
-    checkpoints: Vec<(u64, State)>,
+    /// Copies of the state at multiples of [`CHECKPOINT_MS`].
+    checkpoints: Checkpoints<State>,
     /// Per lane, the newest events, oldest first: the event log's window.
     logs: Vec<VecDeque<Event>>,
     /// The message being inspected, and every event about it so far.
@@ -273,7 +269,7 @@ impl Playback {
             added: Vec::new(),
             watch: None,
             names: Names::new(&scenario),
-            checkpoints: Vec::new(),
+            checkpoints: Checkpoints::default(),
             scenario,
             clock_ms: 0.0,
             playing: !view.paused,
@@ -345,8 +341,7 @@ impl Playback {
     /// Has the timeline's entry `index` join every lane's run, and every
     /// checkpoint's: false if one cannot take it in.
     fn inject(&mut self, index: usize) -> bool {
-        let states =
-            std::iter::once(&mut self.state).chain(self.checkpoints.iter_mut().map(|(_, s)| s));
+        let states = std::iter::once(&mut self.state).chain(self.checkpoints.iter_mut());
         let mut taken = true;
         for state in states {
             for (lane, run) in state.lanes.iter_mut().zip(&self.runs) {
@@ -727,10 +722,7 @@ impl Playback {
         let mut next = (from / CHECKPOINT_MS + 1) * CHECKPOINT_MS;
         while next <= to {
             self.run(SimTime::from_millis(next));
-            self.checkpoints.push((next, self.state.clone()));
-            if self.checkpoints.len() > CHECKPOINTS {
-                self.checkpoints.remove(0);
-            }
+            self.checkpoints.keep(next, self.state.clone());
             next += CHECKPOINT_MS;
         }
         self.run(SimTime::from_millis(to));
@@ -749,8 +741,7 @@ impl Playback {
         }
         if target < self.clock_ms {
             let at = target.floor() as u64;
-            self.checkpoints.retain(|(t, _)| *t <= at);
-            match self.checkpoints.last() {
+            match self.checkpoints.rewind_to(at) {
                 Some((t, state)) => {
                     let at = SimTime::from_millis(*t);
                     self.state = state.clone();
@@ -795,6 +786,7 @@ impl Playback {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checkpoints::{LANDMARKS, RECENT};
     use crate::kafka::world::ConsumerStatus;
     use mqsim::ids::BrokerId;
     use mqsim::scenario::presets::{self, Preset};
@@ -1040,16 +1032,21 @@ mod tests {
         }
     }
 
+    /// Far back in a long run, a rewind replays from a landmark, not from
+    /// the start, and lands on the state going forward gave.
     #[test]
-    fn checkpoints_are_bounded() {
-        let mut p = Playback::new(presets::default_scenario());
-        p.advance_to(f64::MAX);
-        assert!(p.checkpoints.len() <= CHECKPOINTS);
-        assert!(
-            p.checkpoints
-                .windows(2)
-                .all(|w| w[1].0 - w[0].0 == CHECKPOINT_MS)
-        );
+    fn a_rewind_far_back_replays_from_a_landmark() {
+        let scenario = crate::bench::Bench::Hour.scenario();
+        let mut p = Playback::new(scenario.clone());
+        p.advance_to(900_000.0);
+        let kept: Vec<u64> = p.checkpoints.moments().collect();
+        assert!(kept.len() <= RECENT + LANDMARKS);
+        let from = kept.iter().rev().find(|&&t| t <= 300_000).copied();
+        assert!(from.is_some_and(|t| t >= 300_000 - 40_000), "{kept:?}");
+        p.seek(300_000.0);
+        let mut forward = Playback::new(scenario);
+        forward.advance_to(300_000.0);
+        assert!(p.world() == forward.world());
     }
 
     /// A step runs to the next event and pauses there.

@@ -19,7 +19,11 @@
 //     own work median at most 6 ms; throttled at 1,400, p95 at most 33 ms;
 //   - ?bench=hour: an hour of virtual time at 100 messages a second (ten
 //     minutes retained), then the WebAssembly memory (at 30 and 60 minutes)
-//     and the JavaScript heap;
+//     and the JavaScript heap; then rewinds from the end of that hour with
+//     the scrubber, each further back than the last, four of them to just
+//     before a landmark checkpoint (the longest replays): the time the
+//     scrubber's handler took (the seek) and the time until the next frame
+//     began (median and max of 10; goal: at most 100 ms);
 //   - a setup edit ten minutes into a run: the default scenario made
 //     fifteen minutes long and paused at 10:00, then its producer's rate
 //     changed in the builder, each change replaying the run to 10:00;
@@ -27,7 +31,8 @@
 //     goal: at most 100 ms).
 //
 // Run it with scripts/bench.sh, which builds the release first;
-// `node bench.mjs --frames` measures only the frames.
+// `node bench.mjs --frames` measures only the frames, `--hour` only the
+// hour and its rewinds.
 
 import { readFileSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -77,11 +82,12 @@ async function firstFigures(page, url, cdp) {
 }
 
 const framesOnly = process.argv.includes('--frames');
+const hourOnly = process.argv.includes('--hour');
 const app = await openApp();
 try {
   const { page, url } = app;
   const cdp = await page.context().newCDPSession(page);
-  if (!framesOnly) await firstFigures(page, url, cdp);
+  if (!framesOnly && !hourOnly) await firstFigures(page, url, cdp);
   const bench = async (query, timeout) => {
     await page.goto(`${url}${query}`);
     const output = await page.waitForSelector('[data-testid="bench-result"]', { timeout });
@@ -93,20 +99,26 @@ try {
     delete data.phases;
     return { ...Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Number(v)])), phases };
   };
-  results.in_flight = await bench('?bench', 60_000);
-  results.in_flight_5000 = await bench('?bench&tokens=5000', 60_000);
-  results.in_flight_10000 = await bench('?bench&tokens=10000', 90_000);
-  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
-  results.in_flight_throttled = await bench('?bench', 120_000);
-  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
-  if (!framesOnly) await laterFigures(page, url, bench);
+  if (!hourOnly) {
+    results.in_flight = await bench('?bench', 60_000);
+    results.in_flight_5000 = await bench('?bench&tokens=5000', 60_000);
+    results.in_flight_10000 = await bench('?bench&tokens=10000', 90_000);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+    results.in_flight_throttled = await bench('?bench', 120_000);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+  }
+  if (!framesOnly && !hourOnly) await editFigures(page, url);
+  if (!framesOnly) {
+    results.one_hour = await bench('?bench=hour', 300_000);
+    results.rewind_in_one_hour_ms = await rewinds(page);
+  }
   if (app.problems.length) results.problems = app.problems;
 } finally {
   await app.close();
 }
 
-// A setup edit ten minutes into a run, and an hour of virtual time.
-async function laterFigures(page, url, bench) {
+// A setup edit ten minutes into a run.
+async function editFigures(page, url) {
   await page.goto(url);
   await page.waitForSelector('[data-testid="kafka-view"]');
   await pause(page);
@@ -128,7 +140,33 @@ async function laterFigures(page, url, bench) {
   }
   edits.sort((a, b) => a - b);
   results.setup_edit_at_10_min_ms = { median: edits[10], p95: edits[18], at_ms: await clockMs(page) };
-  results.one_hour = await bench('?bench=hour', 300_000);
+}
+
+// Rewinds anywhere in the hour just run, each from where the last left
+// off. The landmark checkpoints are 160 s apart after an hour
+// (src/checkpoints.rs): 100 ms before one replays nearly all of that.
+async function rewinds(page) {
+  await pause(page);
+  const targets = [3_590_000, 3_199_900, 3_000_000, 2_239_900, 1_800_000, 1_279_900, 900_000, 479_900, 300_000, 60_000];
+  const seeks = [];
+  const frames = [];
+  for (const ms of targets) {
+    const [seek, frame] = await page.$eval('[data-testid="scrubber"]', (el, ms) => new Promise((resolve) => {
+      const start = performance.now();
+      el.value = String(ms);
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      const seek = performance.now() - start;
+      requestAnimationFrame(() => resolve([seek, performance.now() - start]));
+    }), ms);
+    if (await clockMs(page) !== ms) throw new Error(`rewound to ${await clockMs(page)} ms, not ${ms}`);
+    seeks.push(seek);
+    frames.push(frame);
+  }
+  const summary = (times) => {
+    const sorted = [...times].sort((a, b) => a - b);
+    return { median: sorted[Math.floor(sorted.length / 2)], max: sorted[sorted.length - 1] };
+  };
+  return { targets, seek: summary(seeks), to_next_frame: summary(frames) };
 }
 
 await mkdir(join(REPO, 'target', 'bench'), { recursive: true });
@@ -146,14 +184,20 @@ const frames = (label, f, goal) => {
   console.log(`${label.padEnd(20)}~${f.inFlight.toFixed(0)} in flight, ${f.frames} frames: between frames median ${f.medianMs.toFixed(1)} ms, p95 ${f.p95Ms.toFixed(1)} ms; `
     + `own work median ${f.workMedianMs.toFixed(2)} ms, p95 ${f.workP95Ms.toFixed(2)} ms (${phases})${goal}`);
 };
-frames('frames', results.in_flight, '');
-frames('frames, 5,000', results.in_flight_5000, ' (goals: p95 ≤ 16.7 ms, own work median ≤ 6 ms)');
-frames('frames, 10,000', results.in_flight_10000, '');
-frames('frames, CPU 4× slower', results.in_flight_throttled, ' (goal: p95 ≤ 33 ms)');
+if (results.in_flight) {
+  frames('frames', results.in_flight, '');
+  frames('frames, 5,000', results.in_flight_5000, ' (goals: p95 ≤ 16.7 ms, own work median ≤ 6 ms)');
+  frames('frames, 10,000', results.in_flight_10000, '');
+  frames('frames, CPU 4× slower', results.in_flight_throttled, ' (goal: p95 ≤ 33 ms)');
+}
+if (results.setup_edit_at_10_min_ms) {
+  const e = results.setup_edit_at_10_min_ms;
+  console.log(`setup edit at ${(e.at_ms / 60000).toFixed(0)} min  median ${e.median.toFixed(1)} ms, p95 ${e.p95.toFixed(1)} ms (goal: at most 100 ms)`);
+}
 if (results.one_hour) {
   const h = results.one_hour;
   console.log(`one hour virtual    wasm memory ${mib(h.halfwayWasmBytes)} at 30 min, ${mib(h.wasmBytes)} at 60 min; JS heap ${mib(h.jsHeapBytes)}`);
-  const e = results.setup_edit_at_10_min_ms;
-  console.log(`setup edit at ${(e.at_ms / 60000).toFixed(0)} min  median ${e.median.toFixed(1)} ms, p95 ${e.p95.toFixed(1)} ms (goal: at most 100 ms)`);
+  const r = results.rewind_in_one_hour_ms;
+  console.log(`rewind in one hour  seek median ${r.seek.median.toFixed(1)} ms, max ${r.seek.max.toFixed(1)} ms; to the next frame median ${r.to_next_frame.median.toFixed(1)} ms, max ${r.to_next_frame.max.toFixed(1)} ms (goal: at most 100 ms)`);
 }
 if (results.problems) console.log('problems:', results.problems);
