@@ -568,14 +568,10 @@ impl Kafka {
         self.schedule_poll(consumer, next_poll, ctx);
     }
 
-    /// Whether the group had processed `done`'s offset before: records
-    /// are read in offset order, so one past the highest processed tells.
+    /// Whether the group had processed `done`'s offset before.
     fn processed_before(&mut self, consumer: ConsumerId, done: &FetchedRecord) -> bool {
         let group = &mut self.groups[self.consumers[consumer.index()].group.index()];
-        let next = group.processed_next.entry(done.tp).or_insert(0);
-        let before = done.offset < *next;
-        *next = (*next).max(done.offset + 1);
-        before
+        group.note_processed(done.tp, done.offset)
     }
 
     /// A record was processed successfully; a `duplicate` when the group

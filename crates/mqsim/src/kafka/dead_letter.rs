@@ -98,11 +98,7 @@ impl Kafka {
             return true;
         }
         let dead_letter_topic = group.dead_letter_topic;
-        let next = self.groups[c.group.index()]
-            .processed_next
-            .entry(record.tp)
-            .or_insert(0);
-        *next = (*next).max(record.offset + 1);
+        self.groups[c.group.index()].note_processed(record.tp, record.offset);
         match dead_letter_topic {
             Some(topic) => {
                 c.dead_lettered += 1;

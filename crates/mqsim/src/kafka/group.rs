@@ -72,9 +72,9 @@ pub struct ConsumerGroup {
     pub share: Option<Box<ShareState>>,
     /// The committed offset of each partition: the next record the group reads.
     pub committed: LiteMap<TopicPartition, u64>,
-    /// Per partition, one past the highest offset any member has processed.
-    /// A record below it processed again is a duplicate.
-    pub processed_next: LiteMap<TopicPartition, u64>,
+    /// Per partition, one past the highest offset any member has processed
+    /// (see [`ConsumerGroup::note_processed`]): by topic, then partition.
+    processed_next: Vec<Vec<u64>>,
 }
 
 /// A rebalance waiting for its members to (re)join.
@@ -131,7 +131,7 @@ impl ConsumerGroup {
             }),
             share: None,
             committed: LiteMap::new_vec(),
-            processed_next: LiteMap::new_vec(),
+            processed_next: Vec::new(),
         }
     }
 }
@@ -157,6 +157,26 @@ impl ConsumerGroup {
 }
 
 impl ConsumerGroup {
+    /// Notes that a member processed `offset` of `tp`, and says whether the
+    /// group had processed it before: records are read in offset order, so
+    /// one below the highest processed is a duplicate (at-least-once
+    /// delivery). This runs for every record, so the partitions are
+    /// indexed, not searched.
+    pub fn note_processed(&mut self, tp: TopicPartition, offset: u64) -> bool {
+        let (topic, partition) = (tp.topic.index(), tp.partition as usize);
+        if self.processed_next.len() <= topic {
+            self.processed_next.resize(topic + 1, Vec::new());
+        }
+        let partitions = &mut self.processed_next[topic];
+        if partitions.len() <= partition {
+            partitions.resize(partition + 1, 0);
+        }
+        let next = &mut partitions[partition];
+        let before = offset < *next;
+        *next = (*next).max(offset + 1);
+        before
+    }
+
     /// Its state as its coordinator names it; none for a standalone
     /// consumer's stand-in, which no coordinator keeps.
     pub fn state(&self) -> Option<GroupState> {
