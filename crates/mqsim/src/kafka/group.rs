@@ -164,12 +164,12 @@ impl ConsumerGroup {
     /// indexed, not searched.
     pub fn note_processed(&mut self, tp: TopicPartition, offset: u64) -> bool {
         let (topic, partition) = (tp.topic.index(), tp.partition as usize);
-        if self.processed_next.len() <= topic {
-            self.processed_next.resize(topic + 1, Vec::new());
+        while self.processed_next.len() <= topic {
+            self.processed_next.push(Vec::new());
         }
         let partitions = &mut self.processed_next[topic];
-        if partitions.len() <= partition {
-            partitions.resize(partition + 1, 0);
+        while partitions.len() <= partition {
+            partitions.push(0);
         }
         let next = &mut partitions[partition];
         let before = offset < *next;
