@@ -478,7 +478,8 @@ pub fn App() -> Html {
     // own pace. Paused, just after a jump (a seek, a rewind) or with another
     // scenario opened, everything is drawn as it is at once.
     let moment = (*stage.loads.borrow(), p.jumps());
-    let calm = p.playing() && std::mem::replace(&mut *last_moment.borrow_mut(), moment) == moment;
+    let jumped = std::mem::replace(&mut *last_moment.borrow_mut(), moment) != moment;
+    let calm = p.playing() && !jumped;
     // The log at its own pace (see `pacing`), and at once for a new
     // filter; the charts when a new sample arrives.
     let now = js_sys::Date::now();
