@@ -11,7 +11,11 @@
 //! in the page's own memory: each dot is a stamp of a small picture of it
 //! (a sprite, made once per colour and shape, its edge softened), written
 //! into a buffer of pixels the size of the part of the canvas the dots
-//! cover, and handed to the canvas in one `putImageData`.
+//! cover, and handed to the canvas in one `putImageData`. A sprite is kept
+//! as its opaque runs, filled with its colour, and its soft edge, blended
+//! pixel by pixel; the buffer has a margin a sprite wide all round, so
+//! that a dot the canvas's edge cuts is stamped whole all the same and
+//! the cut is made when the buffer is put.
 //!
 //! The canvas sits in a `<foreignObject>` that covers the picture's
 //! viewBox, so it draws in the picture's own units, and lets clicks through
@@ -46,30 +50,36 @@ pub struct Crowd {
     scale: f64,
     frames: u32,
     /// The pixels of the part of the canvas the dots cover this frame.
-    pixels: Vec<Pixel>,
-    /// The canvas rectangle the last frame's dots covered (x, y, w, h).
-    covered: Option<(u32, u32, u32, u32)>,
-    /// One sprite per colour and shape, at the canvas's scale.
+    buffer: Buffer,
+    /// The canvas rectangle the last frame's dots covered.
+    covered: Option<Rect>,
+    /// One sprite per colour and shape, at the canvas's scale and for
+    /// the buffer's stride.
     sprites: Vec<Sprite>,
 }
 
-/// A dot of one colour and shape, drawn once: `side` × `side` pixels.
+/// A rectangle of canvas pixels: left, top, width and height.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Rect {
+    x: u32,
+    y: u32,
+    w: u32,
+    h: u32,
+}
+
+/// A dot of one colour and shape, drawn once: `side` × `side` pixels,
+/// kept as what stamping it writes into a buffer `stride` pixels wide.
 struct Sprite {
     colour: &'static str,
     record: bool,
     side: u32,
-    pixels: Vec<Pixel>,
-    /// Each row's inked pixels (from and to, exclusive) and its opaque
-    /// run among them, the same colour throughout: stamped as a fill, the
-    /// soft edges either side of it blended pixel by pixel.
-    rows: Vec<Row>,
-}
-
-/// Where a sprite's row is inked, and where it is opaque (an empty run
-/// at the end of the ink when it is nowhere opaque).
-struct Row {
-    ink: (i64, i64),
-    solid: (i64, i64),
+    /// The colour, opaque: what the opaque runs are filled with.
+    solid: Pixel,
+    /// Each row's opaque run: where it starts from the sprite's top left
+    /// corner in the buffer, and how long it is.
+    runs: Vec<(usize, usize)>,
+    /// The soft edge: each partly covered pixel, and where it is.
+    edge: Vec<(usize, Pixel)>,
 }
 
 /// A disc's radius, and a square's half side, in picture units.
@@ -112,7 +122,7 @@ impl Crowd {
             size: (0.0, 0.0),
             scale: 0.0,
             frames: 0,
-            pixels: Vec::new(),
+            buffer: Buffer::default(),
             covered: None,
             sprites: Vec::new(),
         })
@@ -121,56 +131,46 @@ impl Crowd {
     /// Draws `tokens` as they are now, each over those before it.
     pub fn draw(&mut self, tokens: &[Token], width: f64, height: f64) {
         self.fit(width, height);
-        let (canvas_w, canvas_h) = (self.canvas.width(), self.canvas.height());
-        // Where each dot goes (its sprite's top left corner, in canvas
-        // pixels), and the rectangle they cover together.
-        let mut stamps = Vec::with_capacity(tokens.len());
-        let (mut left, mut top, mut right, mut bottom) = (i64::MAX, i64::MAX, i64::MIN, i64::MIN);
+        // Where each dot goes: its sprite and top left corner, in canvas
+        // pixels.
+        let mut dots = Vec::with_capacity(tokens.len());
         for t in tokens {
             let sprite = self.sprite(t.colour, t.shape == TokenShape::Record);
-            let side = i64::from(self.sprites[sprite].side);
-            let x = (t.x * self.scale).round() as i64 - side / 2;
-            let y = (t.y * self.scale).round() as i64 - side / 2;
-            (left, top) = (left.min(x), top.min(y));
-            (right, bottom) = (right.max(x + side), bottom.max(y + side));
-            stamps.push((sprite, x, y));
+            let half = i64::from(self.sprites[sprite].side / 2);
+            let x = (t.x * self.scale).round() as i64 - half;
+            let y = (t.y * self.scale).round() as i64 - half;
+            dots.push((sprite, x, y));
         }
-        let area = (
-            left.max(0),
-            top.max(0),
-            right.min(i64::from(canvas_w)),
-            bottom.min(i64::from(canvas_h)),
-        );
-        let covered = (area.0 < area.2 && area.1 < area.3).then(|| {
-            let (x, y) = (area.0 as u32, area.1 as u32);
-            (x, y, area.2 as u32 - x, area.3 as u32 - y)
-        });
-        if let Some((x, y, w, h)) = self.covered.take() {
-            self.context
-                .clear_rect(f64::from(x), f64::from(y), f64::from(w), f64::from(h));
+        if let Some(Rect { x, y, w, h }) = self.covered.take() {
+            let [x, y, w, h] = [x, y, w, h].map(f64::from);
+            self.context.clear_rect(x, y, w, h);
         }
-        if let Some((x, y, w, h)) = covered {
-            self.pixels.clear();
-            self.pixels.resize((w * h) as usize, [0; 4]);
-            for &(sprite, sx, sy) in &stamps {
-                let sprite = &self.sprites[sprite];
-                stamp(
-                    &mut self.pixels,
-                    (w, h),
-                    sprite,
-                    (sx - i64::from(x), sy - i64::from(y)),
-                );
-            }
+        let canvas = (self.canvas.width(), self.canvas.height());
+        let covered = self.buffer.paint(canvas, &self.sprites, &dots);
+        if let Some(Rect { x, y, w, h }) = covered {
+            let (stride, rows, margin) = self.buffer.shape();
             let image = ImageData::new_with_u8_clamped_array_and_sh(
-                Clamped(self.pixels.as_flattened()),
-                w,
-                h,
+                Clamped(self.buffer.pixels.as_flattened()),
+                stride,
+                rows,
             );
             if let Ok(image) = image {
-                // Only fails for an image of no size, which `covered` never is.
+                // The buffer's top left corner goes a margin above and to
+                // the left of the covered rows; only the covered rectangle
+                // is put. Only fails for an image of no size, which the
+                // buffer never is.
+                let [m, x, y, w, h] = [margin, x, y, w, h].map(f64::from);
                 let _ = self
                     .context
-                    .put_image_data(&image, f64::from(x), f64::from(y));
+                    .put_image_data_with_dirty_x_and_dirty_y_and_dirty_width_and_dirty_height(
+                        &image,
+                        -m,
+                        y - m,
+                        x + m,
+                        m,
+                        w,
+                        h,
+                    );
             }
         }
         self.covered = covered;
@@ -190,7 +190,8 @@ impl Crowd {
         if let Some(i) = self.sprites.iter().position(same) {
             return i;
         }
-        self.sprites.push(Sprite::new(colour, record, self.scale));
+        let stride = self.buffer.stride;
+        (self.sprites).push(Sprite::new(colour, record, self.scale, stride));
         self.sprites.len() - 1
     }
 
@@ -219,11 +220,20 @@ impl Crowd {
         };
         if scale.is_finite() && (scale - self.scale).abs() > 0.01 {
             self.scale = scale;
-            self.sprites.clear();
+        }
+        let pixels = (
+            (width * self.scale).round() as u32,
+            (height * self.scale).round() as u32,
+        );
+        if resized || pixels != (self.canvas.width(), self.canvas.height()) {
             // Resizing clears the canvas.
             self.covered = None;
-            self.canvas.set_width((width * scale).round() as u32);
-            self.canvas.set_height((height * scale).round() as u32);
+            self.canvas.set_width(pixels.0);
+            self.canvas.set_height(pixels.1);
+            // Sprites are made for one scale and one stride.
+            self.sprites.clear();
+            let margin = Sprite::side(true, self.scale);
+            self.buffer = Buffer::new(pixels.0, margin);
         }
     }
 
@@ -233,81 +243,139 @@ impl Crowd {
     }
 }
 
+/// The canvas rows a frame's dots cover, whole, with a margin all round as
+/// wide as the widest sprite: every dot that shows on the canvas fits in
+/// it whole, so none is cut while stamping.
+#[derive(Default)]
+struct Buffer {
+    pixels: Vec<Pixel>,
+    /// Pixels per row: the canvas's width and a margin either side.
+    stride: u32,
+    margin: u32,
+}
+
+impl Buffer {
+    fn new(canvas_width: u32, margin: u32) -> Buffer {
+        Buffer {
+            pixels: Vec::new(),
+            stride: canvas_width + 2 * margin,
+            margin,
+        }
+    }
+
+    /// Its width, height and margin, in pixels.
+    fn shape(&self) -> (u32, u32, u32) {
+        let rows = self.pixels.len() as u32 / self.stride.max(1);
+        (self.stride, rows, self.margin)
+    }
+
+    /// Clears the buffer to the rows `dots` cover on a canvas of
+    /// `(width, height)` pixels and stamps each dot (a sprite and its top
+    /// left corner on the canvas) over those before it; dots that do not
+    /// show on the canvas are left out. The rectangle of the canvas they
+    /// cover, if any.
+    fn paint(
+        &mut self,
+        (width, height): (u32, u32),
+        sprites: &[Sprite],
+        dots: &[(usize, i64, i64)],
+    ) -> Option<Rect> {
+        let (width, height) = (i64::from(width), i64::from(height));
+        let shows = |&&(sprite, x, y): &&(usize, i64, i64)| {
+            let side = i64::from(sprites[sprite].side);
+            x + side > 0 && x < width && y + side > 0 && y < height
+        };
+        let (mut left, mut top, mut right, mut bottom) = (width, height, 0, 0);
+        for &(sprite, x, y) in dots.iter().filter(shows) {
+            let side = i64::from(sprites[sprite].side);
+            (left, top) = (left.min(x.max(0)), top.min(y.max(0)));
+            (right, bottom) = (right.max(x + side), bottom.max(y + side));
+        }
+        let (right, bottom) = (right.min(width), bottom.min(height));
+        if left >= right || top >= bottom {
+            return None;
+        }
+        let (margin, stride) = (i64::from(self.margin), i64::from(self.stride));
+        self.pixels.clear();
+        let rows = bottom - top + 2 * margin;
+        self.pixels.resize((stride * rows) as usize, [0; 4]);
+        for &(sprite, x, y) in dots.iter().filter(shows) {
+            let origin = (y - top + margin) * stride + x + margin;
+            sprites[sprite].stamp(&mut self.pixels[origin as usize..]);
+        }
+        let [x, y, w, h] = [left, top, right - left, bottom - top].map(|n| n as u32);
+        Some(Rect { x, y, w, h })
+    }
+}
+
 impl Sprite {
-    /// A dot of `colour` (a disc for a record, else a square) at `scale`
-    /// canvas pixels per picture unit; each pixel as opaque as the share of
-    /// it the shape covers, so that edges are smooth.
-    fn new(colour: &'static str, record: bool, scale: f64) -> Sprite {
+    /// The side of a sprite for a disc (a record) or a square at `scale`
+    /// canvas pixels per picture unit: the shape and a pixel either side.
+    fn side(record: bool, scale: f64) -> u32 {
         let r = if record { DISC_R } else { SQUARE_R } * scale;
-        let side = (2.0 * r).ceil() as u32 + 2;
+        (2.0 * r).ceil() as u32 + 2
+    }
+
+    /// A dot of `colour` (a disc for a record, else a square) at `scale`
+    /// canvas pixels per picture unit, for a buffer `stride` pixels wide;
+    /// each pixel as opaque as the share of it the shape covers, so that
+    /// edges are smooth.
+    fn new(colour: &'static str, record: bool, scale: f64, stride: u32) -> Sprite {
+        let r = if record { DISC_R } else { SQUARE_R } * scale;
+        let side = Sprite::side(record, scale);
         let centre = f64::from(side) / 2.0;
         let [red, green, blue] = rgb(colour);
-        let pixels = (0..side * side)
-            .map(|i| {
+        let solid = [red, green, blue, 255];
+        let (mut runs, mut edge) = (Vec::new(), Vec::new());
+        for row in 0..side {
+            let at = |column: u32| (row * stride + column) as usize;
+            let mut run: Option<(u32, u32)> = None;
+            for column in 0..side {
                 // The pixel's centre, from the sprite's centre.
-                let dx = f64::from(i % side) + 0.5 - centre;
-                let dy = f64::from(i / side) + 0.5 - centre;
+                let dx = f64::from(column) + 0.5 - centre;
+                let dy = f64::from(row) + 0.5 - centre;
                 let inside = if record {
                     r - (dx * dx + dy * dy).sqrt()
                 } else {
                     r - dx.abs().max(dy.abs())
                 };
                 let alpha = ((inside + 0.5).clamp(0.0, 1.0) * 255.0).round() as u8;
-                [red, green, blue, alpha]
-            })
-            .collect::<Vec<Pixel>>();
-        let rows = (pixels.chunks(side as usize))
-            .map(|row| {
-                let run = |inked: fn(&Pixel) -> bool| {
-                    let from = row.iter().position(inked)?;
-                    let to = row.iter().rposition(inked)? + 1;
-                    Some((from as i64, to as i64))
-                };
-                let ink = run(|p| p[3] > 0).unwrap_or((0, 0));
-                let solid = run(|p| p[3] == 255).unwrap_or((ink.1, ink.1));
-                Row { ink, solid }
-            })
-            .collect();
+                match alpha {
+                    0 => {}
+                    255 => run = Some((run.map_or(column, |r| r.0), column + 1)),
+                    _ => edge.push((at(column), [red, green, blue, alpha])),
+                }
+            }
+            // A convex shape is opaque in one run per row at most.
+            if let Some((from, to)) = run {
+                runs.push((at(from), (to - from) as usize));
+            }
+        }
         Sprite {
             colour,
             record,
             side,
-            pixels,
-            rows,
+            solid,
+            runs,
+            edge,
         }
     }
-}
 
-/// Stamps `sprite` into `pixels` (`w` × `h`) with its top left corner at
-/// `(x, y)`, over what is there; what falls outside is cut off.
-fn stamp(pixels: &mut [Pixel], (w, h): (u32, u32), sprite: &Sprite, (x, y): (i64, i64)) {
-    let side = i64::from(sprite.side);
-    let (left, right) = (x.max(0), (x + side).min(i64::from(w)));
-    for row in y.max(0)..(y + side).min(i64::from(h)) {
-        let Row { ink, solid } = sprite.rows[(row - y) as usize];
-        let src = &sprite.pixels[((row - y) * side) as usize..][..side as usize];
-        let dst = &mut pixels[(row * i64::from(w)) as usize..][..w as usize];
-        // Columns from the sprite's left edge, cut to the buffer.
-        let (from, to) = ((x + ink.0).max(left) - x, (x + ink.1).min(right) - x);
-        let fill_from = solid.0.clamp(from, to.max(from));
-        let fill_to = solid.1.clamp(fill_from, to.max(fill_from));
-        let at = |column: i64| (x + column) as usize;
-        for column in from..fill_from {
-            over(&mut dst[at(column)], src[column as usize]);
+    /// Stamps the sprite over what is in `dot`, a buffer of the sprite's
+    /// stride from its top left corner.
+    fn stamp(&self, dot: &mut [Pixel]) {
+        for &(at, len) in &self.runs {
+            dot[at..][..len].fill(self.solid);
         }
-        if fill_from < fill_to {
-            dst[at(fill_from)..at(fill_to)]
-                .copy_from_slice(&src[fill_from as usize..fill_to as usize]);
-        }
-        for column in fill_to..to {
-            over(&mut dst[at(column)], src[column as usize]);
+        for &(at, pixel) in &self.edge {
+            over(&mut dot[at], pixel);
         }
     }
 }
 
 /// Paints `src` over `dst`: "source over", on colours that are not
 /// premultiplied. Only a sprite's soft edge comes here (its inside is
-/// copied), thousands of times a frame, so it is kept to multiplications
+/// filled), thousands of times a frame, so it is kept to multiplications
 /// and shifts but where both pixels are partly clear.
 #[inline(always)]
 fn over(dst: &mut Pixel, src: Pixel) {
@@ -358,48 +426,93 @@ mod tests {
         assert_eq!(rgb("teal"), [128, 128, 128]);
     }
 
+    /// A sprite stamped alone into a buffer of its own width.
+    fn alone(colour: &'static str, record: bool) -> (Vec<Pixel>, usize) {
+        let side = Sprite::side(record, 1.0);
+        let sprite = Sprite::new(colour, record, 1.0, side);
+        let mut pixels = vec![[0; 4]; (side * side) as usize];
+        sprite.stamp(&mut pixels);
+        (pixels, side as usize)
+    }
+
     /// A disc's middle is solid, its corners empty, its rim partly
     /// covered; a square is solid to its edge.
     #[test]
     fn sprites_are_shapes_with_soft_edges() {
-        let disc = Sprite::new("#3182bd", true, 1.0);
-        let side = disc.side as usize;
-        let at = |s: &Sprite, x: usize, y: usize| s.pixels[y * s.side as usize + x];
-        assert_eq!(at(&disc, side / 2, side / 2), [0x31, 0x82, 0xbd, 255]);
-        assert_eq!(at(&disc, 0, 0)[3], 0);
-        assert!(disc.pixels.iter().any(|p| p[3] > 0 && p[3] < 255));
-        let square = Sprite::new("#3182bd", false, 1.0);
-        assert_eq!(square.side, 10);
-        assert_eq!(at(&square, 1, 1)[3], 255);
-        assert_eq!(at(&square, 0, 0)[3], 0);
+        let (disc, side) = alone("#3182bd", true);
+        assert_eq!(disc[side / 2 * side + side / 2], [0x31, 0x82, 0xbd, 255]);
+        assert_eq!(disc[0][3], 0);
+        assert!(disc.iter().any(|p| p[3] > 0 && p[3] < 255));
+        let (square, side) = alone("#3182bd", false);
+        assert_eq!(side, 10);
+        assert_eq!(square[side + 1][3], 255);
+        assert_eq!(square[0][3], 0);
     }
 
-    /// Each dot is painted over those before it, and what falls outside
-    /// the buffer is cut off.
+    /// Each dot is painted over those before it; the buffer covers the
+    /// canvas rows they touch, and a dot the canvas's edge cuts is stamped
+    /// whole into the margin, to be cut when the buffer is put.
     #[test]
-    fn stamps_paint_over_each_other_and_are_cut_at_the_edge() {
-        let red = Sprite::new("#ff0000", false, 1.0);
-        let blue = Sprite::new("#0000ff", false, 1.0);
-        let mut pixels = vec![[0; 4]; 20 * 10];
-        stamp(&mut pixels, (20, 10), &red, (0, 0));
-        stamp(&mut pixels, (20, 10), &blue, (4, 0));
-        stamp(&mut pixels, (20, 10), &red, (15, -5));
-        stamp(&mut pixels, (20, 10), &blue, (-8, 8));
-        // Only a disc's soft left edge is inside.
-        let disc = Sprite::new("#00ff00", true, 1.0);
-        stamp(&mut pixels, (20, 10), &disc, (19, 0));
-        assert_eq!(pixels[5 * 20 + 2], [255, 0, 0, 255]);
+    fn dots_paint_over_each_other_and_the_canvas_edge_cuts_them() {
+        let (canvas, margin) = ((20, 10), Sprite::side(true, 1.0));
+        let mut buffer = Buffer::new(canvas.0, margin);
+        let stride = buffer.stride;
+        let sprites = [
+            Sprite::new("#ff0000", false, 1.0, stride),
+            Sprite::new("#0000ff", false, 1.0, stride),
+            Sprite::new("#00ff00", true, 1.0, stride),
+        ];
+        let (red, blue, green) = (0, 1, 2);
+        let dots = [
+            (red, 0, 0),
+            (blue, 4, 0),
+            (red, 15, -5),
+            (blue, -8, 8),
+            // Only the disc's soft left edge is on the canvas.
+            (green, 18, 0),
+            // Wholly off the canvas: left out.
+            (green, 40, 40),
+            (red, -30, 2),
+        ];
+        let covered = buffer.paint(canvas, &sprites, &dots);
         assert_eq!(
-            pixels[9 * 20],
-            [0, 0, 255, 255],
-            "cut at the left and bottom"
+            covered,
+            Some(Rect {
+                x: 0,
+                y: 0,
+                w: 20,
+                h: 10
+            })
         );
-        assert_eq!(pixels[5 * 20 + 6], [0, 0, 255, 255], "blue over red");
+        let (stride, rows, margin) = buffer.shape();
+        assert_eq!((stride, rows), (20 + 2 * margin, 10 + 2 * margin));
+        // A canvas pixel, in the buffer.
+        let at = |x: u32, y: u32| buffer.pixels[((y + margin) * stride + x + margin) as usize];
+        assert_eq!(at(2, 5), [255, 0, 0, 255]);
+        assert_eq!(at(6, 5), [0, 0, 255, 255], "blue over red");
+        assert_eq!(at(0, 9), [0, 0, 255, 255], "cut at the left and bottom");
+        assert_eq!(at(19, 2), [255, 0, 0, 255], "cut at the right and top");
+        let rim = at(19, 9);
+        assert!(rim[1] == 255 && rim[3] > 0 && rim[3] < 255, "{rim:?}");
+        // Only the rows the dots touch.
+        let dots = [(red, 3, 4)];
+        let covered = buffer.paint(canvas, &sprites, &dots);
         assert_eq!(
-            pixels[2 * 20 + 19],
-            [255, 0, 0, 255],
-            "cut at the right and top"
+            covered,
+            Some(Rect {
+                x: 3,
+                y: 4,
+                w: 10,
+                h: 6
+            })
         );
+        assert_eq!(buffer.shape().1, 6 + 2 * margin);
+        assert_eq!(buffer.paint(canvas, &sprites, &[(red, 20, 0)]), None);
+    }
+
+    /// Paints over what is there, softly, and cheaply.
+    #[test]
+    fn soft_edges_blend_over_what_is_beneath() {
         // Half-covered over opaque stays opaque, between the two.
         let mut dst = [0, 0, 255, 255];
         over(&mut dst, [255, 0, 0, 128]);
