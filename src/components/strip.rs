@@ -100,6 +100,12 @@ pub fn StripView(props: &StripProps) -> Html {
 /// A cell: its record's shape and words, drawn from its own corner and
 /// placed by its `transform`, so that moving along the strip changes only
 /// that.
+///
+/// Cells are the most numerous thing in the picture, so a cell's button
+/// is its shape itself, a `rect` holding its tooltip, rather than a group
+/// around it (see [`pick`](super::pick)), and its words are drawn beside
+/// it, hidden from screen readers (the label says them) and letting clicks
+/// through. Five elements a cell, not seven.
 fn cell(s: &Strip, c: &Cell, selected: Option<Selection>) -> Html {
     let w = s.cell_w;
     let title = match &c.key {
@@ -117,23 +123,21 @@ fn cell(s: &Strip, c: &Cell, selected: Option<Selection>) -> Html {
            data-testid="record" data-offset={c.offset.to_string()} data-record={c.record.0.to_string()}
            data-share={share.map(|sh| sh.state)} data-deliveries={share.map(|sh| sh.deliveries.to_string())}
            transform={format!("translate({},{})", c.x, s.y)}>
-            <g class="hit" role="button" tabindex="0" aria-label={format!("Record in {}, {title}: inspect", s.label)}>
+            <rect class="hit" x="2" y="2" width={(w - 4.0).to_string()} height={(STRIP_H - 4.0).to_string()} rx="4" fill={c.colour}
+                  role="button" tabindex="0" aria-label={format!("Record in {}, {title}: inspect", s.label)}>
                 <title>{ title }</title>
-                <rect x="2" y="2" width={(w - 4.0).to_string()} height={(STRIP_H - 4.0).to_string()} rx="4" fill={c.colour} />
-            </g>
-            <g class="face" aria-hidden="true">
-                if let Some(holder) = share.and_then(|sh| sh.holder) {
-                    <rect class="holder" x="1" y="1" width={(w - 2.0).to_string()}
-                          height={(STRIP_H - 2.0).to_string()} rx="5" stroke={holder} />
-                }
-                <text class="letter" x={(w / 2.0).to_string()} y="20">{ &c.letter }</text>
-                <text class="offset" x={(w / 2.0).to_string()} y="-4">{ c.offset }</text>
-                if let Some(sh) = share.filter(|sh| sh.deliveries > 1 || sh.state == "archived") {
-                    <text class="deliveries" x={(w - 4.0).to_string()} y={(STRIP_H - 4.0).to_string()}>
-                        { if sh.state == "archived" { "✕".to_string() } else { format!("×{}", sh.deliveries) } }
-                    </text>
-                }
-            </g>
+            </rect>
+            if let Some(holder) = share.and_then(|sh| sh.holder) {
+                <rect class="holder" x="1" y="1" width={(w - 2.0).to_string()}
+                      height={(STRIP_H - 2.0).to_string()} rx="5" stroke={holder} aria-hidden="true" />
+            }
+            <text class="letter" x={(w / 2.0).to_string()} y="20" aria-hidden="true">{ &c.letter }</text>
+            <text class="offset" x={(w / 2.0).to_string()} y="-4" aria-hidden="true">{ c.offset }</text>
+            if let Some(sh) = share.filter(|sh| sh.deliveries > 1 || sh.state == "archived") {
+                <text class="deliveries" x={(w - 4.0).to_string()} y={(STRIP_H - 4.0).to_string()} aria-hidden="true">
+                    { if sh.state == "archived" { "✕".to_string() } else { format!("×{}", sh.deliveries) } }
+                </text>
+            }
         </g>
     }
 }

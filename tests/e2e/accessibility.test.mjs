@@ -52,9 +52,9 @@ test('a consumer can be crashed from the keyboard alone, with the focus always v
     await page.keyboard.press('Tab');
     focused = await page.evaluate(() => {
       const el = document.activeElement;
-      // An outline, or (on a drawn node) a thick blue frame, or (on a
-      // partition's name) an underline.
-      const frame = el.matches('g') && el.querySelector(':scope > rect');
+      // An outline, or (on a drawn node, or a log cell's own shape) a
+      // thick blue frame, or (on a partition's name) an underline.
+      const frame = el.matches('rect') ? el : el.matches('g') && el.querySelector(':scope > rect');
       const ring =
         getComputedStyle(el).outlineStyle !== 'none' ||
         (frame && getComputedStyle(frame).strokeWidth === '3px') ||
