@@ -136,7 +136,13 @@ impl PartitionLog {
         }
         match self.chunks.back_mut() {
             Some(chunk) if chunk.len() < CHUNK => Rc::make_mut(chunk).push(record),
-            _ => self.chunks.push_back(Rc::new(vec![record])),
+            _ => {
+                // Made full size at once: grown by doubling, each chunk
+                // would be moved eight times on its way to 256 records.
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push(record);
+                self.chunks.push_back(Rc::new(chunk));
+            }
         }
         self.end += 1;
         offset
