@@ -44,13 +44,38 @@ impl Bench {
         Bench::from_query(&search)
     }
 
+    /// What is wrong with the address's `tokens=N` for a bench, and what
+    /// the bench measures instead: none when N is a number from 100 to
+    /// 20,000 (or not given, or no bench asked for).
+    pub fn problem() -> Option<String> {
+        let search = web_sys::window()?.location().search().ok()?;
+        Bench::problem_in(&search)
+    }
+
+    fn problem_in(search: &str) -> Option<String> {
+        let Bench::InFlight { tokens } = Bench::from_query(search)? else {
+            return None;
+        };
+        let asked = (search.trim_start_matches('?').split('&'))
+            .find_map(|pair| pair.strip_prefix("tokens="))?;
+        (asked.parse() != Ok(tokens)).then(|| {
+            let asked: String = asked.chars().take(24).collect();
+            format!(
+                "tokens={asked} is not a number from 100 to 20000: the bench keeps about {tokens} messages in flight"
+            )
+        })
+    }
+
     fn from_query(search: &str) -> Option<Bench> {
         let pairs = || search.trim_start_matches('?').split('&');
         // 100 to 20,000: fewer is no bench, more than the engine's
         // producers can send.
         let tokens = pairs()
-            .find_map(|pair| pair.strip_prefix("tokens=")?.parse::<u32>().ok())
-            .map_or(DEFAULT_TOKENS, |n| n.clamp(100, 20_000));
+            .find_map(|pair| pair.strip_prefix("tokens="))
+            .map_or(DEFAULT_TOKENS, |n| match n.parse::<u64>() {
+                Ok(n) => n.clamp(100, 20_000) as u32,
+                Err(_) => DEFAULT_TOKENS,
+            });
         pairs().find_map(|pair| match pair {
             "bench" | "bench=flight" => Some(Bench::InFlight { tokens }),
             "bench=hour" => Some(Bench::Hour),
@@ -406,6 +431,22 @@ mod tests {
         assert_eq!(
             Bench::from_query("?tokens=999999&bench"),
             Some(Bench::InFlight { tokens: 20_000 })
+        );
+        // What the address asked for and could not have is said.
+        assert_eq!(Bench::problem_in("?bench&tokens=5000"), None);
+        assert_eq!(Bench::problem_in("?bench"), None);
+        assert_eq!(Bench::problem_in("?tokens=abc"), None, "no bench");
+        assert_eq!(
+            Bench::problem_in("?tokens=999999&bench").as_deref(),
+            Some(
+                "tokens=999999 is not a number from 100 to 20000: the bench keeps about 20000 messages in flight"
+            )
+        );
+        assert_eq!(
+            Bench::problem_in("?bench&tokens=lots").as_deref(),
+            Some(
+                "tokens=lots is not a number from 100 to 20000: the bench keeps about 1400 messages in flight"
+            )
         );
         for tokens in [DEFAULT_TOKENS, 5_000, 10_000] {
             let mut p = Playback::new(Bench::InFlight { tokens }.scenario());

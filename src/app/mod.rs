@@ -97,7 +97,7 @@ pub fn App() -> Html {
             "Brought back \"{}\", the scenario you were building here. Undo starts from here; File › New starts another.",
             draft.file().name
         ))),
-        None => opened.notice().map(Notice::of),
+        None => (opened.notice().map(Notice::of)).or_else(|| Bench::problem().map(Notice::Problem)),
     });
     let selected = use_state(|| None::<Selection>);
     let log_filter = use_state(LogFilter::default);
