@@ -45,8 +45,8 @@ printf 'release wasm: %s bytes, %s bytes gzipped\n' "$(wc -c <"$wasm")" "$gzippe
 # protects the first animated frame on a slow network (the browser bench:
 # 10 Mbit/s, 40 ms round trip, no cache), which must stay at or under 1.0 s;
 # a feature that needs more raises it by what it measured.
-if ((gzipped > 621700)); then
-  echo "the release wasm is over its budget of 621700 bytes gzipped" >&2
+if ((gzipped > 621800)); then
+  echo "the release wasm is over its budget of 621800 bytes gzipped" >&2
   exit 1
 fi
 
