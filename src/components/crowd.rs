@@ -190,8 +190,8 @@ impl Crowd {
         if let Some(i) = self.sprites.iter().position(same) {
             return i;
         }
-        let stride = self.buffer.stride;
-        (self.sprites).push(Sprite::new(colour, record, self.scale, stride));
+        let sprite = Sprite::new(colour, record, self.scale, self.buffer.stride);
+        self.sprites.push(sprite);
         self.sprites.len() - 1
     }
 
