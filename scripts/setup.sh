@@ -7,7 +7,7 @@
 #   trunk 0.21.14            cargo install (0.22 needs a newer rustc)
 #   wasm-bindgen-cli         cargo install, exactly the wasm-bindgen version in Cargo.lock
 #   wasm-opt (binaryen 132)  npm, into .tools/ (Debian's binaryen is too old),
-#                            linked into ~/.cargo/bin where trunk finds it
+#                            copied into ~/.cargo/bin where trunk finds it
 #   chromium, chromedriver   apt (never a browser download)
 #   playwright-core, axe-core npm ci in tests/e2e (drive and audit Debian's chromium)
 #   amqplib, kafkajs         npm ci in tests/e2e: the Node clients the live tests drive
@@ -99,12 +99,14 @@ setup_wasm_opt() {
     (cd "$MQ_ROOT/.tools" && npm install --no-save --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION")
   fi
   # trunk looks for wasm-opt on PATH and downloads binaryen when it finds
-  # none (which fails on this network); a link in ~/.cargo/bin is found in
-  # every shell.
-  if [ "$(readlink "$link")" != "$installed" ]; then
-    say "linking $link to $installed"
+  # none (which fails on this network); one in ~/.cargo/bin is found in
+  # every shell. A copy, not a link: a link into this checkout would break
+  # when another checkout's set-up points it there, or this one is gone.
+  if [ -L "$link" ] || [ "$("$link" --version 2>/dev/null)" != "wasm-opt version 132 (version_132)" ]; then
+    say "copying $installed to $link"
     mkdir -p "$HOME/.cargo/bin"
-    ln -sfn "$installed" "$link"
+    rm -f "$link"
+    install -m 755 "$installed" "$link"
   fi
 }
 
