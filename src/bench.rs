@@ -40,24 +40,21 @@ impl Bench {
     /// Reads `?bench`, `?bench&tokens=N` or `?bench=hour` from the page's
     /// address.
     pub fn requested() -> Option<Bench> {
-        let search = web_sys::window()?.location().search().ok()?;
-        Bench::from_query(&search)
+        Bench::from_query(&search()?)
     }
 
     /// What is wrong with the address's `tokens=N` for a bench, and what
     /// the bench measures instead: none when N is a number from 100 to
     /// 20,000 (or not given, or no bench asked for).
     pub fn problem() -> Option<String> {
-        let search = web_sys::window()?.location().search().ok()?;
-        Bench::problem_in(&search)
+        Bench::problem_in(&search()?)
     }
 
     fn problem_in(search: &str) -> Option<String> {
         let Bench::InFlight { tokens } = Bench::from_query(search)? else {
             return None;
         };
-        let asked = (search.trim_start_matches('?').split('&'))
-            .find_map(|pair| pair.strip_prefix("tokens="))?;
+        let asked = tokens_asked(search)?;
         (asked.parse() != Ok(tokens)).then(|| {
             let asked: String = asked.chars().take(24).collect();
             format!(
@@ -67,16 +64,11 @@ impl Bench {
     }
 
     fn from_query(search: &str) -> Option<Bench> {
-        let pairs = || search.trim_start_matches('?').split('&');
         // 100 to 20,000: fewer is no bench, more than the engine's
         // producers can send.
-        let tokens = pairs()
-            .find_map(|pair| pair.strip_prefix("tokens="))
-            .map_or(DEFAULT_TOKENS, |n| match n.parse::<u64>() {
-                Ok(n) => n.clamp(100, 20_000) as u32,
-                Err(_) => DEFAULT_TOKENS,
-            });
-        pairs().find_map(|pair| match pair {
+        let tokens = (tokens_asked(search).and_then(|n| n.parse::<u64>().ok()))
+            .map_or(DEFAULT_TOKENS, |n| n.clamp(100, 20_000) as u32);
+        pairs(search).find_map(|pair| match pair {
             "bench" | "bench=flight" => Some(Bench::InFlight { tokens }),
             "bench=hour" => Some(Bench::Hour),
             _ => None,
@@ -135,6 +127,21 @@ impl Bench {
         );
         Scenario::from_json(&file).expect("the bench scenario is valid")
     }
+}
+
+/// The page address's query (`?bench&tokens=5000`).
+fn search() -> Option<String> {
+    web_sys::window()?.location().search().ok()
+}
+
+/// A query's `name=value` pairs.
+fn pairs(search: &str) -> impl Iterator<Item = &str> {
+    search.trim_start_matches('?').split('&')
+}
+
+/// A query's `tokens=N`, as written.
+fn tokens_asked(search: &str) -> Option<&str> {
+    pairs(search).find_map(|pair| pair.strip_prefix("tokens="))
 }
 
 /// A bench under way in the page.
