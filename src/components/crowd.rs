@@ -309,11 +309,17 @@ impl Buffer {
 }
 
 impl Sprite {
-    /// The side of a sprite for a disc (a record) or a square at `scale`
-    /// canvas pixels per picture unit: the shape and a pixel either side.
+    /// A disc's radius (a record's) or a square's half side, in canvas
+    /// pixels at `scale` canvas pixels per picture unit.
+    fn radius(record: bool, scale: f64) -> f64 {
+        let units = if record { DISC_R } else { SQUARE_R };
+        units * scale
+    }
+
+    /// The side of a sprite for a disc or a square: the shape and a pixel
+    /// either side.
     fn side(record: bool, scale: f64) -> u32 {
-        let r = if record { DISC_R } else { SQUARE_R } * scale;
-        (2.0 * r).ceil() as u32 + 2
+        (2.0 * Sprite::radius(record, scale)).ceil() as u32 + 2
     }
 
     /// A dot of `colour` (a disc for a record, else a square) at `scale`
@@ -321,7 +327,7 @@ impl Sprite {
     /// each pixel as opaque as the share of it the shape covers, so that
     /// edges are smooth.
     fn new(colour: &'static str, record: bool, scale: f64, stride: u32) -> Sprite {
-        let r = if record { DISC_R } else { SQUARE_R } * scale;
+        let r = Sprite::radius(record, scale);
         let side = Sprite::side(record, scale);
         let centre = f64::from(side) / 2.0;
         let [red, green, blue] = rgb(colour);

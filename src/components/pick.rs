@@ -6,10 +6,10 @@
 //! clicks through and is hidden from screen readers, who hear the label
 //! instead. So a node's name holds all it says, and nothing drawn inside a
 //! button goes unnamed. (A log cell, the most numerous thing drawn, has
-//! its rect for a button, with no group around it: see `strip.rs`.) Messages drawn in a queue or a consumer sit beside
-//! its button, not in it (a button must not hold buttons): a click picks
-//! them, and from the keyboard the queue's or consumer's inspector lists
-//! them.
+//! its rect for a button, with no group around it: see `strip.rs`.)
+//! Messages drawn in a queue or a consumer sit beside its button, not in
+//! it (a button must not hold buttons): a click picks them, and from the
+//! keyboard the queue's or consumer's inspector lists them.
 
 use crate::inspect::Selection;
 use mqsim::ids::{MessageId, RecordId};
